@@ -1,0 +1,97 @@
+/**
+ * Event store appends and global reads: zhitong's embedded store against
+ * @event-driven-io/emmett-sqlite 0.38.5 on the same disk, in the same run, both durable
+ * (WAL, synchronous=FULL: SQLite's default, which emmett keeps).
+ */
+import { join } from 'node:path';
+import { getSQLiteEventStore } from '@event-driven-io/emmett-sqlite';
+import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
+import type { NewEvent } from '../infra/eventstore/types.js';
+import { fmt, forDuration, report, scratchDir } from './support.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WRITERS = 100;
+
+const data = {
+  village: '621224103201',
+  hazard: 'landslide',
+  observedAt: '2026-07-01T03:00:00.000Z',
+  directions: '沿县道X412往北，过桥后左转上山约2公里',
+  reporter: { id: 'u-contact-1', name: '王建国', phone: '13800000000' },
+  estimate: { affectedPeople: 12, roomsCollapsed: 2 },
+};
+const metadata = { actor: { id: 'u-contact-1', role: 'contact' }, at: '2026-07-01T03:01:00.000Z', correlationId: 'bench', schemaVersion: 1 };
+const ours = (): NewEvent => ({ type: 'ReportFiled', data, metadata });
+
+export async function run(): Promise<void> {
+  const scratch = scratchDir('eventstore');
+  try {
+    // zhitong: single-event appends, 100 concurrent writers, each on its own streams.
+    const store = new SqliteEventStore({ file: join(scratch.dir, 'zhitong.sqlite') });
+    const single = await forDuration(WRITERS, SECONDS * 1000, (w, i) => store.append(`report-${w}-${i}`, [ours()], 'no_stream'));
+    const singleRate = single.ok / single.seconds;
+    console.log(`zhitong  single-event appends, ${WRITERS} writers: ${fmt(singleRate)} events/s (${fmt(single.ok)} ok, ${single.failed} failed)`);
+
+    const batchOf = 100;
+    const batch = await forDuration(10, SECONDS * 1000, (w, i) =>
+      store.append(`batch-${w}-${i}`, Array.from({ length: batchOf }, ours), 'no_stream'),
+    );
+    const batchRate = (batch.ok * batchOf) / batch.seconds;
+    console.log(`zhitong  batch appends (${batchOf} events), 10 writers: ${fmt(batchRate)} events/s (${batch.failed} failed)`);
+
+    const readStart = performance.now();
+    let read = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await store.readAll({ ...(after ? { after } : {}), max: 5000 });
+      if (page.length === 0) break;
+      read += page.length;
+      after = page[page.length - 1]!.position;
+    }
+    const readRate = read / ((performance.now() - readStart) / 1000);
+    console.log(`zhitong  global read: ${fmt(read)} events at ${fmt(readRate)} events/s`);
+    await store.close();
+
+    // emmett-sqlite 0.38.5: the same workloads.
+    // emmett-sqlite logs every SQLITE_BUSY it meets; the failures are counted below instead.
+    const loud = { error: console.error, log: console.log, warn: console.warn };
+    const lines: string[] = [];
+    console.error = console.log = console.warn = () => undefined;
+    const say = (line: string) => lines.push(line);
+    const emmett = getSQLiteEventStore({ fileName: join(scratch.dir, 'emmett.sqlite'), schema: { autoMigration: 'CreateOrUpdate' } });
+    const event = { type: 'ReportFiled', data, metadata: {} };
+    await emmett.appendToStream('warmup', [event]);
+    const eSingle = await forDuration(WRITERS, SECONDS * 1000, (w, i) => emmett.appendToStream(`report-${w}-${i}`, [event]));
+    const eSingleRate = eSingle.ok / eSingle.seconds;
+    say(
+      `emmett   single-event appends, ${WRITERS} writers: ${fmt(eSingleRate)} events/s (${fmt(eSingle.ok)} ok, ${fmt(eSingle.failed)} failed${eSingle.firstError ? `: "${eSingle.firstError}"` : ''})`,
+    );
+    const eSerial = await forDuration(1, SECONDS * 1000, (_w, i) => emmett.appendToStream(`serial-${i}`, [event]));
+    const eSerialRate = eSerial.ok / eSerial.seconds;
+    say(`emmett   single-event appends, 1 writer: ${fmt(eSerialRate)} events/s (${eSerial.failed} failed)`);
+    const eBatch = await forDuration(10, SECONDS * 1000, (w, i) =>
+      emmett.appendToStream(`batch-${w}-${i}`, Array.from({ length: batchOf }, () => event)),
+    );
+    const eBatchRate = (eBatch.ok * batchOf) / eBatch.seconds;
+    Object.assign(console, loud);
+    for (const line of lines) console.log(line);
+    console.log(`emmett   batch appends (${batchOf} events), 10 writers: ${fmt(eBatchRate)} events/s (${eBatch.failed} failed)`);
+
+    // Baseline: emmett's better figure for single-event appends, so that its failures under
+    // concurrency do not flatter us.
+    const baseline = Math.max(eSingleRate, eSerialRate);
+    console.log(`ratio (single-event appends, ours ÷ emmett's best): ${(singleRate / baseline).toFixed(1)}×; batch: ${(batchRate / eBatchRate).toFixed(1)}×`);
+    report({
+      bench: 'eventstore',
+      value: Math.round(singleRate),
+      unit: 'events/s (durable single-event appends, 100 concurrent writers)',
+      baseline: Math.round(baseline),
+      batchEventsPerSec: Math.round(batchRate),
+      emmettBatchEventsPerSec: Math.round(eBatchRate),
+      globalReadEventsPerSec: Math.round(readRate),
+      emmettConcurrentFailures: eSingle.failed,
+    });
+  } finally {
+    scratch.remove();
+  }
+}

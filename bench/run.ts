@@ -1,0 +1,25 @@
+/**
+ * `npm run bench [name]` — runs bench/<name>.ts (all of them when no name is given). Each
+ * benchmark measures its own baseline in the same run and ends with one JSON line:
+ * {"bench":…,"value":…,"unit":…,"baseline":…,"ratio":…}
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const available = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .map((f) => f.replace(/\.bench\.ts$/, ''));
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length > 0 ? wanted : available;
+for (const name of names) {
+  if (!available.includes(name)) {
+    console.error(`no benchmark "${name}"; available: ${available.join(', ')}`);
+    process.exit(2);
+  }
+}
+for (const name of names) {
+  const mod = (await import(join(here, `${name}.bench.ts`))) as { run: () => Promise<void> };
+  await mod.run();
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface BenchResult {
+  bench: string;
+  value: number;
+  unit: string;
+  baseline: number;
+  ratio: number;
+  [extra: string]: unknown;
+}
+
+export function report(result: { bench: string; value: number; unit: string; baseline: number; [extra: string]: unknown }): void {
+  const ratio = result.baseline === 0 ? null : Math.round((result.value / result.baseline) * 100) / 100;
+  console.log(JSON.stringify({ ...result, ratio }));
+}
+
+/** A scratch directory on the same disk as DATA_DIR would be, removed when the bench ends. */
+export function scratchDir(label: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), `zhitong-bench-${label}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs `workers` loops of `step` for `ms`; returns successes, failures and elapsed seconds. */
+export async function forDuration(
+  workers: number,
+  ms: number,
+  step: (worker: number, i: number) => Promise<unknown>,
+): Promise<{ ok: number; failed: number; seconds: number; firstError?: string }> {
+  let ok = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  const deadline = started + ms;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (let i = 0; performance.now() < deadline; i++) {
+        try {
+          await step(w, i);
+          ok++;
+        } catch (error) {
+          failed++;
+          firstError ??= error instanceof Error ? error.message : String(error);
+        }
+      }
+    }),
+  );
+  return { ok, failed, seconds: (performance.now() - started) / 1000, ...(firstError ? { firstError } : {}) };
+}
+
+export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

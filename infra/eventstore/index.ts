@@ -1,0 +1,13 @@
+import { join } from 'node:path';
+import { EsdbEventStore } from './esdb.js';
+import { SqliteEventStore } from './sqlite.js';
+import type { EventStore } from './types.js';
+
+export * from './types.js';
+export { verifyStreamChain, merkleRoot, GENESIS_HASH, type ChainBreak } from './chain.js';
+
+/** EventStoreDB when a URL is configured, else the embedded SQLite file in `dataDir`. */
+export function openEventStore(config: { dataDir: string; eventStoreUrl?: string | undefined }): EventStore {
+  if (config.eventStoreUrl) return new EsdbEventStore(config.eventStoreUrl);
+  return new SqliteEventStore({ file: join(config.dataDir, 'events.sqlite') });
+}
