@@ -1,0 +1,119 @@
+import type { EscalationPolicy } from './events.js';
+import { ancestorAt, scopePrefix, significantPrefix } from './units.js';
+
+/**
+ * Who is alerted, and when the alert climbs (SPEC §5). Pure: the roster and the time come in.
+ *
+ *   step 0  the township's on-call primaries
+ *   step 1  + the on-call backups and the township's heads
+ *   step 2  + the county's heads
+ *   step n  past the last step the last step repeats until someone acknowledges
+ *
+ * When nobody is on call as primary, step 0 goes to the township's heads at once: an alert that
+ * reaches nobody is the failure this system exists to prevent.
+ */
+export const DEFAULT_ESCALATION_DELAY_MS = 10 * 60 * 1000;
+/** Two reports of one hazard from one village within this window are one event on the ground. */
+export const RELATED_REPORT_WINDOW_MS = 2 * 60 * 60 * 1000;
+
+export interface RosterEntry {
+  officer: string;
+  tier: 'primary' | 'backup';
+  from?: string | undefined;
+  until?: string | undefined;
+}
+
+export const roleAudience = (role: 'head' | 'officer', unitCode: string): string => `${role}@${significantPrefix(unitCode)}`;
+
+export function isOnCall(entry: RosterEntry, now: string): boolean {
+  const t = Date.parse(now);
+  return (entry.from === undefined || Date.parse(entry.from) <= t) && (entry.until === undefined || t < Date.parse(entry.until));
+}
+
+export function onCall(entries: readonly RosterEntry[], tier: RosterEntry['tier'], now: string): string[] {
+  return [...new Set(entries.filter((e) => e.tier === tier && isOnCall(e, now)).map((e) => e.officer))];
+}
+
+/** The policy in force for a report in `village`, to be copied into AlertRaised. */
+export function escalationPolicy(
+  village: string,
+  roster: readonly RosterEntry[],
+  now: string,
+  delayMs: number = DEFAULT_ESCALATION_DELAY_MS,
+): EscalationPolicy {
+  const township = ancestorAt(village, 'township');
+  const county = ancestorAt(village, 'county');
+  const townshipHeads = township ? [roleAudience('head', township)] : [];
+  const countyHeads = county ? [roleAudience('head', county)] : [];
+  const primaries = onCall(roster, 'primary', now);
+  const step0 = primaries.length > 0 ? primaries : townshipHeads;
+  const step1 = union(step0, onCall(roster, 'backup', now), townshipHeads);
+  const step2 = union(step1, countyHeads);
+  return { delayMs, steps: [step0, step1, step2] };
+}
+
+export function recipientsAt(policy: EscalationPolicy, step: number): string[] {
+  return policy.steps[Math.min(step, policy.steps.length - 1)]!;
+}
+
+export interface AlertTrack {
+  /** Step of the last AlertRaised, or undefined when none was raised yet. */
+  step: number | undefined;
+  lastRaisedAt: string | undefined;
+  policy: EscalationPolicy | undefined;
+  acknowledged: boolean;
+  /** Closed or dismissed: nothing more to alert. */
+  finished: boolean;
+  reportedAt: string;
+}
+
+/** The next alert a report is owed, or undefined when escalation has stopped. */
+export function nextEscalation(track: AlertTrack): { step: number; dueAt: string; reason: 'filed' | 'unacknowledged' } | undefined {
+  if (track.acknowledged || track.finished) return undefined;
+  if (track.step === undefined || track.policy === undefined || track.lastRaisedAt === undefined) {
+    return { step: 0, dueAt: track.reportedAt, reason: 'filed' };
+  }
+  return {
+    step: track.step + 1,
+    dueAt: new Date(Date.parse(track.lastRaisedAt) + track.policy.delayMs).toISOString(),
+    reason: 'unacknowledged',
+  };
+}
+
+/** Does a recipient entry name this user? User ids match exactly; `role@prefix` matches the role with exactly that scope. */
+export function addresses(recipient: string, user: { id: string; role: string; scope: string }): boolean {
+  const at = recipient.indexOf('@');
+  if (at < 0) return recipient === user.id;
+  return recipient.slice(0, at) === user.role && recipient.slice(at + 1) === scopePrefix(user.scope);
+}
+
+export interface ReportSighting {
+  reportId: string;
+  village: string;
+  hazard: string;
+  /** When it was filed (server time). */
+  at: string;
+}
+
+/** Earlier reports of the same hazard in the same village within the window before `report`. */
+export function relatedReports(
+  report: ReportSighting,
+  earlier: readonly ReportSighting[],
+  windowMs: number = RELATED_REPORT_WINDOW_MS,
+): string[] {
+  const t = Date.parse(report.at);
+  return earlier
+    .filter(
+      (r) =>
+        r.reportId !== report.reportId &&
+        r.village === report.village &&
+        r.hazard === report.hazard &&
+        Date.parse(r.at) <= t &&
+        t - Date.parse(r.at) <= windowMs,
+    )
+    .map((r) => r.reportId);
+}
+
+function union(...lists: string[][]): string[] {
+  return [...new Set(lists.flat())];
+}

@@ -1,0 +1,179 @@
+import type { Decider, Timed } from './decider.js';
+import { assertNever, refuse } from './errors.js';
+import type { EventData, EventOf } from './events.js';
+import type { GoodsLine, ReliefCategory } from './vocabulary.js';
+
+export type AllocationEvent = EventOf<
+  'ReliefAllocated' | 'AllocationApproved' | 'AllocationRejected' | 'GoodsDelivered' | 'AllocationCancelled'
+>;
+
+export type AllocationStatus = 'allocated' | 'approved' | 'rejected' | 'cancelled';
+
+export interface ExistingAllocation {
+  exists: true;
+  allocationId: string;
+  reportId: string;
+  village: string;
+  household: { id: string; name: string };
+  category: ReliefCategory;
+  fund: string;
+  cashFen: number;
+  goods: GoodsLine[];
+  allocatedBy: string;
+  allocatedAt: string;
+  status: AllocationStatus;
+  approvedBy?: string | undefined;
+  deliveredCashFen: number;
+  /** Delivered goods in thousandths, keyed by `item|unit`. */
+  deliveredGoods: Record<string, number>;
+  deliveries: number;
+}
+
+export type AllocationState = { exists: false } | ExistingAllocation;
+
+/** What the allocation rules need to know about the report, read by the command handler. */
+export interface ReportForRelief {
+  exists: boolean;
+  village: string;
+  status: 'filed' | 'acknowledged' | 'on_site' | 'verified' | 'dismissed' | 'closed';
+  verified: boolean;
+  verifiedHouseholds: ReadonlyArray<{ householdId: string }>;
+}
+
+type Cmd<T extends string, D> = { type: T; data: D; now: string };
+export type AllocationCommand =
+  | (Cmd<'AllocateRelief', EventData<'ReliefAllocated'>> & { report: ReportForRelief })
+  | (Cmd<'ApproveAllocation', EventData<'AllocationApproved'>>)
+  | Cmd<'RejectAllocation', EventData<'AllocationRejected'>>
+  | Cmd<'RecordDelivery', EventData<'GoodsDelivered'>>
+  | Cmd<'CancelAllocation', EventData<'AllocationCancelled'>>;
+
+export const goodsKey = (g: Pick<GoodsLine, 'item' | 'unit'>) => `${g.item}|${g.unit}`;
+const thousandths = (q: number) => Math.round(q * 1000);
+
+/** Totals of goods lines by item and unit, in thousandths so sums stay exact. */
+export function goodsTotals(lines: readonly GoodsLine[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const line of lines) totals[goodsKey(line)] = (totals[goodsKey(line)] ?? 0) + thousandths(line.quantity);
+  return totals;
+}
+
+/** An allocation that still holds its (report, household, category) slot. */
+export const isLive = (state: AllocationState): boolean =>
+  state.exists && (state.status === 'allocated' || state.status === 'approved');
+
+const initialState = (): AllocationState => ({ exists: false });
+
+function existing(state: AllocationState): ExistingAllocation {
+  if (!state.exists) return refuse('not_found', 'no such allocation');
+  return state;
+}
+
+function pending(state: AllocationState): ExistingAllocation {
+  const a = existing(state);
+  if (a.status !== 'allocated') refuse('not_pending', `the allocation is ${a.status}, not awaiting approval`, { status: a.status });
+  return a;
+}
+
+function decide(command: AllocationCommand, state: AllocationState): AllocationEvent[] {
+  switch (command.type) {
+    case 'AllocateRelief': {
+      const { report, data } = command;
+      if (state.exists) refuse('already_exists', 'this allocation exists', { allocationId: state.allocationId });
+      if (!report.exists) refuse('not_found', 'no such report', { field: 'reportId' });
+      if (report.status === 'dismissed') refuse('report_dismissed', 'relief cannot follow a dismissed report');
+      if (!report.verified) refuse('not_verified', 'relief follows household-by-household verification');
+      if (!report.verifiedHouseholds.some((h) => h.householdId === data.household.id)) {
+        refuse('household_not_verified', `household ${data.household.id} is not in the verification`, { field: 'household.id' });
+      }
+      if (data.cashFen === 0 && data.goods.length === 0) refuse('empty_allocation', 'an allocation gives cash, goods or both');
+      if (data.village !== report.village) refuse('invalid_unit', 'the village must be the report\u2019s village', { field: 'village' });
+      return [{ type: 'ReliefAllocated', data }];
+    }
+    case 'ApproveAllocation': {
+      const a = pending(state);
+      if (a.allocatedBy === command.data.approvedBy) refuse('self_approval', 'a second person approves relief, never its allocator');
+      return [{ type: 'AllocationApproved', data: command.data }];
+    }
+    case 'RejectAllocation': {
+      const a = pending(state);
+      if (a.allocatedBy === command.data.by) refuse('self_approval', 'a second person decides on relief, never its allocator');
+      return [{ type: 'AllocationRejected', data: command.data }];
+    }
+    case 'RecordDelivery': {
+      const a = existing(state);
+      if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
+      if (a.status !== 'approved') refuse('not_approved', 'relief is delivered only after approval');
+      const { cashFen, goods } = command.data;
+      if (cashFen === 0 && goods.length === 0) refuse('empty_allocation', 'a delivery hands over cash, goods or both');
+      if (a.deliveredCashFen + cashFen > a.cashFen) {
+        refuse('over_delivery', 'cash delivered would exceed the allocation', {
+          field: 'cashFen',
+          allocatedFen: a.cashFen,
+          deliveredFen: a.deliveredCashFen,
+        });
+      }
+      const allocated = goodsTotals(a.goods);
+      for (const [key, quantity] of Object.entries(goodsTotals(goods))) {
+        if ((a.deliveredGoods[key] ?? 0) + quantity > (allocated[key] ?? 0)) {
+          refuse('over_delivery', `goods delivered would exceed the allocation: ${key.replace('|', ' ')}`, { field: 'goods', item: key });
+        }
+      }
+      return [{ type: 'GoodsDelivered', data: command.data }];
+    }
+    case 'CancelAllocation': {
+      const a = existing(state);
+      if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
+      if (a.deliveries > 0) refuse('already_delivered', 'relief was already delivered; it cannot be cancelled');
+      return [{ type: 'AllocationCancelled', data: command.data }];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+function evolve(state: AllocationState, event: Timed<AllocationEvent>): AllocationState {
+  if (event.type === 'ReliefAllocated') {
+    const d = event.data;
+    return {
+      exists: true,
+      allocationId: d.allocationId,
+      reportId: d.reportId,
+      village: d.village,
+      household: d.household,
+      category: d.category,
+      fund: d.fund,
+      cashFen: d.cashFen,
+      goods: d.goods,
+      allocatedBy: d.allocatedBy,
+      allocatedAt: event.at,
+      status: 'allocated',
+      deliveredCashFen: 0,
+      deliveredGoods: {},
+      deliveries: 0,
+    };
+  }
+  if (!state.exists) return state;
+  switch (event.type) {
+    case 'AllocationApproved':
+      return { ...state, status: 'approved', approvedBy: event.data.approvedBy };
+    case 'AllocationRejected':
+      return { ...state, status: 'rejected' };
+    case 'AllocationCancelled':
+      return { ...state, status: 'cancelled' };
+    case 'GoodsDelivered': {
+      const deliveredGoods = { ...state.deliveredGoods };
+      for (const [key, q] of Object.entries(goodsTotals(event.data.goods))) deliveredGoods[key] = (deliveredGoods[key] ?? 0) + q;
+      return {
+        ...state,
+        deliveredCashFen: state.deliveredCashFen + event.data.cashFen,
+        deliveredGoods,
+        deliveries: state.deliveries + 1,
+      };
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+export const allocationDecider: Decider<AllocationState, AllocationCommand, AllocationEvent> = { initialState, evolve, decide };

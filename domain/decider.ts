@@ -1,0 +1,17 @@
+import type { DomainEvent } from './events.js';
+
+/** An event as evolve sees it: the domain event and the server time it was recorded at. */
+export type Timed<E extends DomainEvent = DomainEvent> = E & { at: string };
+
+/**
+ * One aggregate's rules (Emmett's Decider): `decide` turns a command and the current state into
+ * new events or a DomainError; `evolve` folds recorded events into state. Both are pure.
+ */
+export interface Decider<State, Command, Event extends DomainEvent> {
+  initialState: () => State;
+  evolve: (state: State, event: Timed<Event>) => State;
+  decide: (command: Command, state: State) => Event[];
+}
+
+export const fold = <S, E extends DomainEvent>(decider: Pick<Decider<S, unknown, E>, 'initialState' | 'evolve'>, events: ReadonlyArray<Timed<E>>): S =>
+  events.reduce(decider.evolve, decider.initialState());

@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import {
+  DamageLevel,
+  Fen,
+  GoodsLine,
+  Hazard,
+  IndicatorSet,
+  Instant,
+  Location,
+  LongText,
+  PersonName,
+  Phone,
+  RecipientConfirmation,
+  ReliefCategory,
+  ShortText,
+  UnitCode,
+  UserId,
+} from './vocabulary.js';
+
+/** An alert recipient: a user id, or a role audience `head@620423101` (every head of exactly that scope). */
+export const Recipient = z.string().min(1).max(160);
+
+export const Household = z.strictObject({ householdId: z.string().trim().min(1).max(64), name: PersonName, damage: DamageLevel, people: z.int().nonnegative().max(1000) });
+export type Household = z.infer<typeof Household>;
+
+/** The escalation policy as it stood when an alert was raised: copied into the event (SPEC §5). */
+export const EscalationPolicy = z.strictObject({
+  delayMs: z.int().positive(),
+  steps: z.array(z.array(Recipient)).min(1),
+});
+export type EscalationPolicy = z.infer<typeof EscalationPolicy>;
+
+const StatutoryClock = z.enum(['initial', 'daily', 'final']);
+
+/**
+ * Every event type and its data schema (SPEC §3). This catalog is what the stores, the
+ * projections and the API validate against: an event type not here, or data that fails its
+ * schema, is never appended.
+ */
+export const EVENT_SCHEMAS = {
+  // report-{reportId}
+  ReportFiled: z.strictObject({
+    reportId: z.uuid(),
+    village: UnitCode,
+    group: z.string().trim().min(1).max(100).optional(),
+    hazard: Hazard,
+    observedAt: Instant,
+    location: Location.optional(),
+    directions: LongText.optional(),
+    reporter: z.strictObject({ id: UserId, name: PersonName, phone: Phone }),
+    estimate: IndicatorSet,
+    notes: LongText.optional(),
+  }),
+  ReportAmended: z.strictObject({
+    estimate: IndicatorSet.optional(),
+    directions: LongText.optional(),
+    location: Location.optional(),
+    notes: LongText.optional(),
+  }),
+  AlertRaised: z.strictObject({
+    step: z.int().nonnegative(),
+    recipients: z.array(Recipient),
+    reason: z.enum(['filed', 'unacknowledged']),
+    policy: EscalationPolicy,
+    /** Earlier reports of the same hazard in the same village within the window, named in the same alert. */
+    related: z.array(z.uuid()).optional(),
+  }),
+  AlertAcknowledged: z.strictObject({ by: UserId }),
+  OfficerDispatched: z.strictObject({ officer: UserId, eta: Instant.optional() }),
+  OfficerArrived: z.strictObject({ officer: UserId, location: Location.optional() }),
+  DamageVerified: z.strictObject({
+    verifier: UserId,
+    figures: IndicatorSet,
+    households: z.array(Household).max(5000),
+    method: z.string().trim().min(1).max(200),
+    notes: LongText.optional(),
+  }),
+  ReportDismissed: z.strictObject({
+    reason: z.enum(['duplicate', 'false_alarm', 'out_of_scope']),
+    duplicateOf: z.uuid().optional(),
+    notes: LongText.optional(),
+  }),
+  ReportClosed: z.strictObject({ summary: LongText }),
+
+  // allocation-{allocationId}
+  ReliefAllocated: z.strictObject({
+    allocationId: z.uuid(),
+    reportId: z.uuid(),
+    village: UnitCode,
+    household: z.strictObject({ id: z.string().trim().min(1).max(64), name: PersonName }),
+    category: ReliefCategory,
+    cashFen: Fen,
+    goods: z.array(GoodsLine).max(50),
+    fund: z.string().trim().min(1).max(64),
+    allocatedBy: UserId,
+  }),
+  AllocationApproved: z.strictObject({ approvedBy: UserId }),
+  AllocationRejected: z.strictObject({ by: UserId, reason: ShortText.min(1) }),
+  GoodsDelivered: z.strictObject({
+    deliveredBy: UserId,
+    cashFen: Fen,
+    goods: z.array(GoodsLine).max(50),
+    confirmation: RecipientConfirmation,
+  }),
+  AllocationCancelled: z.strictObject({ by: UserId, reason: ShortText.min(1) }),
+
+  // incident-{incidentId}
+  IncidentOpened: z.strictObject({
+    incidentId: z.uuid(),
+    county: UnitCode,
+    hazard: Hazard,
+    startedAt: Instant,
+    title: z.string().trim().min(1).max(200),
+  }),
+  ReportLinked: z.strictObject({ reportId: z.uuid() }),
+  ReportUnlinked: z.strictObject({ reportId: z.uuid() }),
+  FiguresSubmitted: z.strictObject({
+    stage: z.enum(['initial', 'daily', 'final']),
+    figures: IndicatorSet,
+    asOf: Instant,
+    notes: LongText.optional(),
+    explanation: LongText.optional(),
+  }),
+  IncidentStabilized: z.strictObject({ at: Instant }),
+  IncidentClosed: z.strictObject({ summary: LongText }),
+  /** A statutory clock ran out and the county's heads were alerted; once per clock per due time. */
+  StatutoryClockAlerted: z.strictObject({ clock: StatutoryClock, dueAt: Instant, recipients: z.array(Recipient) }),
+
+  // roster-{townshipCode}
+  OnCallAssigned: z.strictObject({
+    township: UnitCode,
+    officer: UserId,
+    tier: z.enum(['primary', 'backup']),
+    from: Instant.optional(),
+    until: Instant.optional(),
+  }),
+  OnCallReleased: z.strictObject({ township: UnitCode, officer: UserId }),
+
+  // units
+  UnitRegistered: z.strictObject({
+    code: UnitCode,
+    name: z.string().trim().min(1).max(100),
+    level: z.enum(['province', 'city', 'county', 'township', 'village']),
+    parent: UnitCode.optional(),
+    centre: Location.optional(),
+    accessNotes: LongText.optional(),
+    phones: z.array(Phone).max(20).optional(),
+  }),
+  UnitUpdated: z.strictObject({
+    code: UnitCode,
+    name: z.string().trim().min(1).max(100).optional(),
+    centre: Location.optional(),
+    accessNotes: LongText.optional(),
+    phones: z.array(Phone).max(20).optional(),
+  }),
+
+  // audit
+  AuditSealed: z.strictObject({
+    upTo: z.string().min(1),
+    streams: z.int().nonnegative(),
+    root: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+} as const;
+
+export type EventType = keyof typeof EVENT_SCHEMAS;
+export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_SCHEMAS)[T]>;
+
+/** A domain event as deciders produce it; metadata is added when it is appended. */
+export type DomainEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
+
+/** Bumped when an event's data schema changes shape; readers upcast older versions. */
+export const SCHEMA_VERSION: Record<EventType, number> = Object.fromEntries(EVENT_TYPES.map((t) => [t, 1])) as Record<
+  EventType,
+  number
+>;
+
+export const isEventType = (type: string): type is EventType => Object.hasOwn(EVENT_SCHEMAS, type);
+
+/** Validates an event against the catalog; throws a ZodError naming the bad field. */
+export function parseEvent(type: string, data: unknown): DomainEvent {
+  if (!isEventType(type)) throw new TypeError(`unknown event type: ${type}`);
+  return { type, data: EVENT_SCHEMAS[type].parse(data) } as DomainEvent;
+}
+
+export const streams = {
+  report: (id: string) => `report-${id}`,
+  allocation: (id: string) => `allocation-${id}`,
+  incident: (id: string) => `incident-${id}`,
+  roster: (township: string) => `roster-${township}`,
+  units: 'units',
+  audit: 'audit',
+} as const;

@@ -1,0 +1,187 @@
+import { DEFAULT_CLOCK_RULES, jumpedIndicators, statutoryClocks, type ClockName, type ClockRules } from './clocks.js';
+import type { Decider, Timed } from './decider.js';
+import { assertNever, refuse } from './errors.js';
+import type { EventData, EventOf } from './events.js';
+import { unitLevel, withinScope } from './units.js';
+import type { Hazard, IndicatorSet } from './vocabulary.js';
+
+export type IncidentEvent = EventOf<
+  | 'IncidentOpened'
+  | 'ReportLinked'
+  | 'ReportUnlinked'
+  | 'FiguresSubmitted'
+  | 'IncidentStabilized'
+  | 'IncidentClosed'
+  | 'StatutoryClockAlerted'
+>;
+
+export interface Submission {
+  stage: ClockName;
+  figures: IndicatorSet;
+  asOf: string;
+  at: string;
+  notes?: string | undefined;
+  explanation?: string | undefined;
+}
+
+export interface OpenedIncident {
+  exists: true;
+  incidentId: string;
+  county: string;
+  hazard: Hazard;
+  startedAt: string;
+  title: string;
+  openedAt: string;
+  reports: string[];
+  submissions: Submission[];
+  stabilizedAt: string | undefined;
+  closed: { summary: string; at: string } | undefined;
+  clockAlerts: Array<{ clock: ClockName; dueAt: string }>;
+}
+
+export type IncidentState = { exists: false } | OpenedIncident;
+
+/** What linking needs to know about the report, read by the command handler. */
+export interface ReportForLink {
+  exists: boolean;
+  village: string;
+  /** The incident the report is linked to now, if any. */
+  linkedIncident?: string | undefined;
+}
+
+type Cmd<T extends string, D> = { type: T; data: D; now: string };
+export type IncidentCommand =
+  | (Cmd<'OpenIncident', EventData<'IncidentOpened'>> & { countyKnown: boolean })
+  | (Cmd<'LinkReport', EventData<'ReportLinked'>> & { report: ReportForLink })
+  | Cmd<'UnlinkReport', EventData<'ReportUnlinked'>>
+  | Cmd<'SubmitFigures', EventData<'FiguresSubmitted'>>
+  | Cmd<'StabilizeIncident', EventData<'IncidentStabilized'>>
+  | Cmd<'CloseIncident', EventData<'IncidentClosed'>>
+  | Cmd<'AlertOverdueClock', EventData<'StatutoryClockAlerted'>>;
+
+const initialState = (): IncidentState => ({ exists: false });
+
+function open(state: IncidentState): OpenedIncident {
+  if (!state.exists) return refuse('not_found', 'no such incident');
+  if (state.closed) refuse('incident_closed', 'the incident is closed');
+  return state;
+}
+
+function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[] {
+  switch (command.type) {
+    case 'OpenIncident': {
+      if (state.exists) refuse('already_exists', 'this incident exists', { incidentId: state.incidentId });
+      if (unitLevel(command.data.county) !== 'county') refuse('invalid_unit', 'an incident belongs to a county', { field: 'county' });
+      if (!command.countyKnown) refuse('unit_not_found', `county ${command.data.county} is not registered`, { field: 'county' });
+      if (Date.parse(command.data.startedAt) > Date.parse(command.now)) {
+        refuse('invalid_period', 'startedAt is in the future', { field: 'startedAt' });
+      }
+      return [{ type: 'IncidentOpened', data: command.data }];
+    }
+    case 'LinkReport': {
+      const incident = open(state);
+      const { report } = command;
+      if (!report.exists) refuse('not_found', 'no such report', { field: 'reportId' });
+      if (!withinScope(report.village, incident.county)) {
+        refuse('invalid_unit', 'the report is from another county', { field: 'reportId' });
+      }
+      if (incident.reports.includes(command.data.reportId) || (report.linkedIncident && report.linkedIncident !== incident.incidentId)) {
+        refuse('report_already_linked', 'a report belongs to at most one incident', {
+          incidentId: report.linkedIncident ?? incident.incidentId,
+        });
+      }
+      return [{ type: 'ReportLinked', data: command.data }];
+    }
+    case 'UnlinkReport': {
+      const incident = open(state);
+      if (!incident.reports.includes(command.data.reportId)) refuse('report_not_linked', 'the report is not linked to this incident');
+      return [{ type: 'ReportUnlinked', data: command.data }];
+    }
+    case 'SubmitFigures': {
+      const incident = open(state);
+      const stages = incident.submissions.map((s) => s.stage);
+      const { stage } = command.data;
+      if (stage === 'initial' && stages.includes('initial')) refuse('initial_already_submitted', 'the initial report (初报) was sent');
+      if (stage !== 'initial' && !stages.includes('initial')) refuse('initial_not_submitted', 'the initial report (初报) comes first');
+      if (stages.includes('final')) refuse('final_already_submitted', 'the final report (核报) was sent');
+      if (stage === 'daily' && incident.stabilizedAt) refuse('already_stabilized', 'daily reports stop at stabilization');
+      if (stage === 'final' && !incident.stabilizedAt) refuse('not_stabilized', 'the final report (核报) follows stabilization');
+      const previous = incident.submissions.at(-1);
+      if (previous && !command.data.explanation?.trim()) {
+        const jumped = jumpedIndicators(previous.figures, command.data.figures);
+        if (jumped.length > 0) {
+          refuse('explanation_required', `figures moved by more than 50 %: ${jumped.join(', ')}`, { field: 'explanation', indicators: jumped });
+        }
+      }
+      return [{ type: 'FiguresSubmitted', data: command.data }];
+    }
+    case 'StabilizeIncident': {
+      const incident = open(state);
+      if (incident.stabilizedAt) refuse('already_stabilized', 'the incident is already stabilized');
+      const at = Date.parse(command.data.at);
+      if (at < Date.parse(incident.startedAt) || at > Date.parse(command.now)) {
+        refuse('invalid_period', 'stabilization lies between the start and now', { field: 'at' });
+      }
+      return [{ type: 'IncidentStabilized', data: command.data }];
+    }
+    case 'CloseIncident': {
+      const incident = open(state);
+      if (!incident.submissions.some((s) => s.stage === 'final')) refuse('final_not_submitted', 'an incident closes after its final report (核报)');
+      return [{ type: 'IncidentClosed', data: command.data }];
+    }
+    case 'AlertOverdueClock': {
+      const incident = open(state);
+      if (incident.clockAlerts.some((a) => a.clock === command.data.clock && a.dueAt === command.data.dueAt)) {
+        refuse('already_exists', 'this clock was already alerted for this due time');
+      }
+      return [{ type: 'StatutoryClockAlerted', data: command.data }];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+function evolve(state: IncidentState, event: Timed<IncidentEvent>): IncidentState {
+  if (event.type === 'IncidentOpened') {
+    return {
+      exists: true,
+      ...event.data,
+      openedAt: event.at,
+      reports: [],
+      submissions: [],
+      stabilizedAt: undefined,
+      closed: undefined,
+      clockAlerts: [],
+    };
+  }
+  if (!state.exists) return state;
+  switch (event.type) {
+    case 'ReportLinked':
+      return { ...state, reports: [...state.reports, event.data.reportId] };
+    case 'ReportUnlinked':
+      return { ...state, reports: state.reports.filter((r) => r !== event.data.reportId) };
+    case 'FiguresSubmitted':
+      return { ...state, submissions: [...state.submissions, { ...event.data, at: event.at }] };
+    case 'IncidentStabilized':
+      return { ...state, stabilizedAt: event.data.at };
+    case 'IncidentClosed':
+      return { ...state, closed: { summary: event.data.summary, at: event.at } };
+    case 'StatutoryClockAlerted':
+      return { ...state, clockAlerts: [...state.clockAlerts, { clock: event.data.clock, dueAt: event.data.dueAt }] };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const incidentDecider: Decider<IncidentState, IncidentCommand, IncidentEvent> = { initialState, evolve, decide };
+
+/** Clocks that ran out and whose county heads were not yet alerted for that due time. */
+export function overdueClocksToAlert(
+  incident: OpenedIncident,
+  now: string,
+  rules: ClockRules = DEFAULT_CLOCK_RULES,
+): Array<{ clock: ClockName; dueAt: string }> {
+  return statutoryClocks({ ...incident, closed: incident.closed !== undefined }, now, rules)
+    .filter((c) => c.overdue && !incident.clockAlerts.some((a) => a.clock === c.clock && a.dueAt === c.dueAt))
+    .map((c) => ({ clock: c.clock, dueAt: c.dueAt }));
+}

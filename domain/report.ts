@@ -1,0 +1,244 @@
+import type { AlertTrack } from './alerting.js';
+import type { Decider, Timed } from './decider.js';
+import { assertNever, refuse } from './errors.js';
+import type { EventData, EventOf, EscalationPolicy, Household } from './events.js';
+import type { IndicatorSet, Location } from './vocabulary.js';
+
+export type ReportStatus = 'filed' | 'acknowledged' | 'on_site' | 'verified' | 'dismissed' | 'closed';
+
+export type ReportEvent = EventOf<
+  | 'ReportFiled'
+  | 'ReportAmended'
+  | 'AlertRaised'
+  | 'AlertAcknowledged'
+  | 'OfficerDispatched'
+  | 'OfficerArrived'
+  | 'DamageVerified'
+  | 'ReportDismissed'
+  | 'ReportClosed'
+>;
+
+export interface Verification {
+  verifier: string;
+  at: string;
+  figures: IndicatorSet;
+  households: Household[];
+  method: string;
+  notes?: string | undefined;
+}
+
+export interface FiledReport {
+  exists: true;
+  reportId: string;
+  village: string;
+  group?: string | undefined;
+  hazard: EventData<'ReportFiled'>['hazard'];
+  observedAt: string;
+  reportedAt: string;
+  location?: Location | undefined;
+  directions?: string | undefined;
+  reporter: EventData<'ReportFiled'>['reporter'];
+  estimate: IndicatorSet;
+  notes?: string | undefined;
+  status: ReportStatus;
+  amendments: number;
+  /** Everyone who acknowledged, first first; the first one stopped escalation. */
+  acknowledgedBy: string[];
+  alert: { step: number; lastRaisedAt: string; policy: EscalationPolicy; alerted: string[]; related: string[] } | undefined;
+  dispatched: Array<{ officer: string; eta?: string | undefined; at: string }>;
+  arrived: Array<{ officer: string; at: string; location?: Location | undefined }>;
+  verified: Verification | undefined;
+  verifications: number;
+  dismissal: EventData<'ReportDismissed'> | undefined;
+  closure: { summary: string; at: string } | undefined;
+}
+
+export type ReportState = { exists: false } | FiledReport;
+
+type Cmd<T extends string, D> = { type: T; data: D; now: string };
+export type ReportCommand =
+  /** `villageKnown` is the units register's answer; the decider does no lookups. */
+  | (Cmd<'FileReport', EventData<'ReportFiled'>> & { villageKnown: boolean })
+  | Cmd<'AmendReport', EventData<'ReportAmended'>>
+  | Cmd<'RaiseAlert', EventData<'AlertRaised'>>
+  | Cmd<'AcknowledgeAlert', EventData<'AlertAcknowledged'>>
+  | Cmd<'DispatchOfficer', EventData<'OfficerDispatched'>>
+  | Cmd<'RecordArrival', EventData<'OfficerArrived'>>
+  | Cmd<'VerifyDamage', EventData<'DamageVerified'>>
+  | Cmd<'DismissReport', EventData<'ReportDismissed'>>
+  | Cmd<'CloseReport', EventData<'ReportClosed'>>;
+
+/** Phones' clocks drift; an observation this far ahead of server time is still accepted. */
+export const OBSERVED_AT_SKEW_MS = 5 * 60 * 1000;
+
+const initialState = (): ReportState => ({ exists: false });
+
+function existing(state: ReportState): FiledReport {
+  if (!state.exists) return refuse('not_found', 'no such report');
+  return state;
+}
+
+/** Still open to field work: not closed, not dismissed. */
+function open(state: ReportState): FiledReport {
+  const report = existing(state);
+  if (report.status === 'closed') refuse('report_closed', 'the report is closed');
+  if (report.status === 'dismissed') refuse('report_dismissed', 'the report was dismissed', { reason: report.dismissal?.reason });
+  return report;
+}
+
+function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
+  switch (command.type) {
+    case 'FileReport': {
+      if (state.exists) refuse('already_exists', 'a report with this id exists', { reportId: state.reportId });
+      if (!command.villageKnown) refuse('unit_not_found', `village ${command.data.village} is not registered`, { field: 'village' });
+      if (Date.parse(command.data.observedAt) > Date.parse(command.now) + OBSERVED_AT_SKEW_MS) {
+        refuse('observed_in_future', 'observedAt is in the future', { field: 'observedAt' });
+      }
+      return [{ type: 'ReportFiled', data: command.data }];
+    }
+    case 'AmendReport': {
+      open(state);
+      return [{ type: 'ReportAmended', data: command.data }];
+    }
+    case 'RaiseAlert': {
+      const report = open(state);
+      if (report.acknowledgedBy.length > 0) refuse('already_acknowledged', 'the alert was acknowledged; escalation has stopped');
+      const expected = report.alert === undefined ? 0 : report.alert.step + 1;
+      if (command.data.step !== expected) {
+        refuse('stale_escalation', `step ${command.data.step} is not the next step (${expected})`, { expected });
+      }
+      return [{ type: 'AlertRaised', data: command.data }];
+    }
+    case 'AcknowledgeAlert': {
+      open(state);
+      return [{ type: 'AlertAcknowledged', data: command.data }];
+    }
+    case 'DispatchOfficer': {
+      open(state);
+      return [{ type: 'OfficerDispatched', data: command.data }];
+    }
+    case 'RecordArrival': {
+      open(state);
+      return [{ type: 'OfficerArrived', data: command.data }];
+    }
+    case 'VerifyDamage': {
+      open(state);
+      const seen = new Set<string>();
+      for (const h of command.data.households) {
+        if (seen.has(h.householdId)) {
+          refuse('duplicate_household', `household ${h.householdId} is listed twice`, { householdId: h.householdId });
+        }
+        seen.add(h.householdId);
+      }
+      return [{ type: 'DamageVerified', data: command.data }];
+    }
+    case 'DismissReport': {
+      const report = open(state);
+      if (command.data.reason === 'duplicate') {
+        if (!command.data.duplicateOf) refuse('duplicate_of_required', 'a duplicate must name the report it duplicates', { field: 'duplicateOf' });
+        if (command.data.duplicateOf === report.reportId) refuse('duplicate_of_self', 'a report cannot duplicate itself');
+      }
+      return [{ type: 'ReportDismissed', data: command.data }];
+    }
+    case 'CloseReport': {
+      const report = open(state);
+      if (!report.verified) refuse('not_verified', 'a report is closed only after the damage was verified');
+      return [{ type: 'ReportClosed', data: command.data }];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
+  if (event.type === 'ReportFiled') {
+    return {
+      exists: true,
+      ...event.data,
+      reportedAt: event.at,
+      status: 'filed',
+      amendments: 0,
+      acknowledgedBy: [],
+      alert: undefined,
+      dispatched: [],
+      arrived: [],
+      verified: undefined,
+      verifications: 0,
+      dismissal: undefined,
+      closure: undefined,
+    };
+  }
+  if (!state.exists) return state;
+  switch (event.type) {
+    case 'ReportAmended': {
+      const { estimate, directions, location, notes } = event.data;
+      return {
+        ...state,
+        amendments: state.amendments + 1,
+        ...(estimate ? { estimate: { ...state.estimate, ...estimate } } : {}),
+        ...(directions !== undefined ? { directions } : {}),
+        ...(location ? { location } : {}),
+        ...(notes !== undefined ? { notes } : {}),
+      };
+    }
+    case 'AlertRaised':
+      return {
+        ...state,
+        alert: {
+          step: event.data.step,
+          lastRaisedAt: event.at,
+          policy: event.data.policy,
+          alerted: [...new Set([...(state.alert?.alerted ?? []), ...event.data.recipients])],
+          related: [...new Set([...(state.alert?.related ?? []), ...(event.data.related ?? [])])],
+        },
+      };
+    case 'AlertAcknowledged':
+      return {
+        ...state,
+        acknowledgedBy: [...state.acknowledgedBy, event.data.by],
+        status: state.status === 'filed' ? 'acknowledged' : state.status,
+      };
+    case 'OfficerDispatched':
+      return {
+        ...state,
+        dispatched: [...state.dispatched, { officer: event.data.officer, eta: event.data.eta, at: event.at }],
+        // Dispatching someone answers the alert as surely as pressing "acknowledge".
+        status: state.status === 'filed' ? 'acknowledged' : state.status,
+        acknowledgedBy: state.acknowledgedBy.length > 0 ? state.acknowledgedBy : [event.data.officer],
+      };
+    case 'OfficerArrived':
+      return {
+        ...state,
+        arrived: [...state.arrived, { officer: event.data.officer, at: event.at, location: event.data.location }],
+        status: state.status === 'filed' || state.status === 'acknowledged' ? 'on_site' : state.status,
+        acknowledgedBy: state.acknowledgedBy.length > 0 ? state.acknowledgedBy : [event.data.officer],
+      };
+    case 'DamageVerified':
+      return {
+        ...state,
+        status: 'verified',
+        verifications: state.verifications + 1,
+        verified: { ...event.data, at: event.at },
+      };
+    case 'ReportDismissed':
+      return { ...state, status: 'dismissed', dismissal: event.data };
+    case 'ReportClosed':
+      return { ...state, status: 'closed', closure: { summary: event.data.summary, at: event.at } };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const reportDecider: Decider<ReportState, ReportCommand, ReportEvent> = { initialState, evolve, decide };
+
+/** What the alerting policy needs to know about a report. */
+export function alertTrack(report: FiledReport): AlertTrack {
+  return {
+    step: report.alert?.step,
+    lastRaisedAt: report.alert?.lastRaisedAt,
+    policy: report.alert?.policy,
+    acknowledged: report.acknowledgedBy.length > 0,
+    finished: report.status === 'closed' || report.status === 'dismissed',
+    reportedAt: report.reportedAt,
+  };
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { isUnitCode } from './units.js';
+
+/** Hazards with the labels a township officer reads on the alert. */
+export const HAZARD_LABELS = {
+  flash_flood: '山洪',
+  landslide: '滑坡',
+  debris_flow: '泥石流',
+  hail: '冰雹',
+  drought: '干旱',
+  earthquake: '地震',
+  snowstorm: '雪灾',
+  windstorm: '风灾',
+  fire: '火灾',
+  other: '其他',
+} as const;
+export type Hazard = keyof typeof HAZARD_LABELS;
+export const HAZARDS = Object.keys(HAZARD_LABELS) as [Hazard, ...Hazard[]];
+export const Hazard = z.enum(HAZARDS);
+
+const count = z.int().nonnegative().max(1_000_000_000);
+const hectares = z.number().nonnegative().max(1e9).multipleOf(0.01);
+
+/** SPEC §3 indicator set (灾情指标): all optional, all non-negative; money in integer yuan. */
+export const IndicatorSet = z.strictObject({
+  affectedPeople: count.optional(),
+  dead: count.optional(),
+  missing: count.optional(),
+  injured: count.optional(),
+  evacuated: count.optional(),
+  needEmergencyAid: count.optional(),
+  roomsCollapsed: count.optional(),
+  roomsSeverelyDamaged: count.optional(),
+  roomsModeratelyDamaged: count.optional(),
+  cropAffectedHa: hectares.optional(),
+  cropDamagedHa: hectares.optional(),
+  cropFailedHa: hectares.optional(),
+  livestockLost: count.optional(),
+  directLossYuan: z.int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+});
+export type IndicatorSet = z.infer<typeof IndicatorSet>;
+export type Indicator = keyof IndicatorSet;
+export const INDICATORS = Object.keys(IndicatorSet.shape) as Indicator[];
+
+export const UnitCode = z.string().refine(isUnitCode, 'must be a 12-digit administrative division code');
+
+export const Location = z.strictObject({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+});
+export type Location = z.infer<typeof Location>;
+
+/** An instant as ISO-8601; stored in UTC. */
+export const Instant = z.iso.datetime({ offset: true });
+
+export const UserId = z.string().min(1).max(128);
+export const PersonName = z.string().trim().min(1).max(100);
+export const Phone = z.string().regex(/^\+?[0-9][0-9 -]{2,30}$/, 'must be a phone number (digits, spaces, dashes, optional +)');
+export const ShortText = z.string().max(500);
+export const LongText = z.string().max(4000);
+
+export const DAMAGE_LEVELS = ['collapsed', 'severe', 'moderate', 'none'] as const;
+export const DamageLevel = z.enum(DAMAGE_LEVELS);
+
+export const RELIEF_CATEGORIES = ['emergency_living', 'housing', 'medical', 'winter', 'other'] as const;
+export const ReliefCategory = z.enum(RELIEF_CATEGORIES);
+export type ReliefCategory = z.infer<typeof ReliefCategory>;
+
+/** Money is integer fen (分), never a float. */
+export const Fen = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** Goods quantities allow up to three decimals (kg, L) and are summed in thousandths. */
+export const GoodsLine = z.strictObject({
+  item: z.string().trim().min(1).max(100),
+  quantity: z.number().positive().max(1e9).multipleOf(0.001),
+  unit: z.string().trim().min(1).max(20),
+});
+export type GoodsLine = z.infer<typeof GoodsLine>;
+
+export const CONFIRMATION_METHODS = ['signature', 'thumbprint', 'id_check'] as const;
+export const RecipientConfirmation = z.strictObject({
+  method: z.enum(CONFIRMATION_METHODS),
+  reference: z.string().trim().min(1).max(200),
+});
+
+export const ROLES = ['contact', 'officer', 'head', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const Role = z.enum(ROLES);
+
+export const Actor = z.strictObject({ id: UserId, role: Role });
+export type Actor = z.infer<typeof Actor>;

@@ -1,0 +1,61 @@
+import t from 'tap';
+import { addresses, escalationPolicy, nextEscalation, recipientsAt, relatedReports, type RosterEntry } from '../../domain/alerting.js';
+import { REPORT_ID, OTHER_REPORT_ID, VILLAGE } from '../support/fixtures.js';
+
+const NOW = '2026-07-01T04:00:00.000Z';
+const roster: RosterEntry[] = [
+  { officer: 'u-li', tier: 'primary' },
+  { officer: 'u-wang', tier: 'backup' },
+  { officer: 'u-night', tier: 'primary', from: '2026-07-01T12:00:00.000Z', until: '2026-07-02T00:00:00.000Z' },
+  { officer: 'u-gone', tier: 'primary', until: '2026-07-01T00:00:00.000Z' },
+];
+
+t.test('escalation steps: primaries, then backups and township heads, then county heads', async (t) => {
+  const policy = escalationPolicy(VILLAGE, roster, NOW, 60_000);
+  t.same(policy, {
+    delayMs: 60_000,
+    steps: [['u-li'], ['u-li', 'u-wang', 'head@621224103'], ['u-li', 'u-wang', 'head@621224103', 'head@621224']],
+  });
+  t.same(recipientsAt(policy, 0), ['u-li']);
+  t.same(recipientsAt(policy, 7), recipientsAt(policy, 2), 'past the last step, the last step repeats');
+  const night = escalationPolicy(VILLAGE, roster, '2026-07-01T13:00:00.000Z');
+  t.same(night.steps[0], ['u-li', 'u-night'], 'on-call windows are honoured');
+});
+
+t.test('nobody on call: the township heads are alerted at step 0', async (t) => {
+  const policy = escalationPolicy(VILLAGE, [{ officer: 'u-wang', tier: 'backup' }], NOW);
+  t.same(policy.steps[0], ['head@621224103']);
+  t.same(policy.delayMs, 600_000, 'the default delay is 10 minutes');
+});
+
+t.test('next escalation: now on filing; then after the delay copied into the last alert; never after an acknowledgement', async (t) => {
+  const track = { step: undefined, lastRaisedAt: undefined, policy: undefined, acknowledged: false, finished: false, reportedAt: NOW };
+  t.same(nextEscalation(track), { step: 0, dueAt: NOW, reason: 'filed' });
+  const policy = { delayMs: 60_000, steps: [['a']] };
+  t.same(nextEscalation({ ...track, step: 0, lastRaisedAt: NOW, policy }), {
+    step: 1,
+    dueAt: '2026-07-01T04:01:00.000Z',
+    reason: 'unacknowledged',
+  });
+  t.same(nextEscalation({ ...track, step: 5, lastRaisedAt: NOW, policy }), { step: 6, dueAt: '2026-07-01T04:01:00.000Z', reason: 'unacknowledged' });
+  t.equal(nextEscalation({ ...track, step: 0, lastRaisedAt: NOW, policy, acknowledged: true }), undefined);
+  t.equal(nextEscalation({ ...track, finished: true }), undefined);
+});
+
+t.test('who a recipient addresses', async (t) => {
+  t.ok(addresses('u-li', { id: 'u-li', role: 'officer', scope: '621224103' }));
+  t.notOk(addresses('u-li', { id: 'u-wang', role: 'officer', scope: '621224103' }));
+  t.ok(addresses('head@621224103', { id: 'h', role: 'head', scope: '621224103000' }), 'scope in either form');
+  t.notOk(addresses('head@621224103', { id: 'h', role: 'head', scope: '621224' }), 'a county head is reached at the county step, not before');
+  t.notOk(addresses('head@621224103', { id: 'h', role: 'officer', scope: '621224103' }));
+});
+
+t.test('related reports: same hazard, same village, within 2 hours', async (t) => {
+  const earlier = { reportId: OTHER_REPORT_ID, village: VILLAGE, hazard: 'landslide', at: '2026-07-01T02:30:00.000Z' };
+  const report = { reportId: REPORT_ID, village: VILLAGE, hazard: 'landslide', at: NOW };
+  t.same(relatedReports(report, [earlier]), [OTHER_REPORT_ID]);
+  t.same(relatedReports(report, [{ ...earlier, at: '2026-07-01T01:59:59.000Z' }]), [], 'older than 2 hours');
+  t.same(relatedReports(report, [{ ...earlier, hazard: 'hail' }]), []);
+  t.same(relatedReports(report, [{ ...earlier, village: '621224103202' }]), []);
+  t.same(relatedReports(report, [report]), [], 'not itself');
+});

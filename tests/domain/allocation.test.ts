@@ -1,0 +1,189 @@
+import t from 'tap';
+import fc from 'fast-check';
+import { allocationDecider, goodsTotals, isLive, type AllocationCommand, type AllocationEvent, type AllocationState, type ReportForRelief } from '../../domain/allocation.js';
+import { reportDecider, type ReportCommand, type ReportState } from '../../domain/report.js';
+import { DomainError } from '../../domain/errors.js';
+import { spec } from '../support/decider-spec.js';
+import { allocatedData, filedData, verifiedData, NOW, VILLAGE } from '../support/fixtures.js';
+
+const verifiedReport: ReportForRelief = {
+  exists: true,
+  village: VILLAGE,
+  status: 'verified',
+  verified: true,
+  verifiedHouseholds: [{ householdId: 'hh-1' }, { householdId: 'hh-2' }],
+};
+const allocate = (report: ReportForRelief = verifiedReport, data = allocatedData()): AllocationCommand => ({
+  type: 'AllocateRelief',
+  data,
+  report,
+  now: NOW,
+});
+const allocated: AllocationEvent = { type: 'ReliefAllocated', data: allocatedData() };
+const approved: AllocationEvent = { type: 'AllocationApproved', data: { approvedBy: 'u-head' } };
+const delivery = (cashFen: number, goods = [] as Array<{ item: string; quantity: number; unit: string }>) => ({
+  deliveredBy: 'u-officer',
+  cashFen,
+  goods,
+  confirmation: { method: 'thumbprint' as const, reference: 'photo-17' },
+});
+
+t.test('AllocateRelief', async (t) => {
+  const s = spec(t, allocationDecider);
+  s.given().when(allocate()).then([allocated]);
+  s.given(allocated).when(allocate()).thenThrows('already_exists');
+  s.given().when(allocate({ ...verifiedReport, exists: false })).thenThrows('not_found');
+  s.given().when(allocate({ ...verifiedReport, status: 'dismissed' })).thenThrows('report_dismissed');
+  s.given().when(allocate({ ...verifiedReport, status: 'on_site', verified: false, verifiedHouseholds: [] })).thenThrows('not_verified');
+  s.given().when(allocate(verifiedReport, allocatedData({ household: { id: 'hh-9', name: '赵六' } }))).thenThrows('household_not_verified');
+  s.given().when(allocate(verifiedReport, allocatedData({ cashFen: 0, goods: [] }))).thenThrows('empty_allocation');
+  s.given().when(allocate(verifiedReport, allocatedData({ village: '621224103202' }))).thenThrows('invalid_unit');
+  s.given()
+    .when(allocate({ ...verifiedReport, status: 'closed' }))
+    .then([allocated], 'relief goes on after the report is closed');
+});
+
+t.test('approval by a second person only', async (t) => {
+  const s = spec(t, allocationDecider);
+  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, now: NOW }).then([approved]);
+  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-officer' }, now: NOW }).thenThrows('self_approval');
+  s.given(allocated, approved).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head2' }, now: NOW }).thenThrows('not_pending');
+  s.given().when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, now: NOW }).thenThrows('not_found');
+  s.given(allocated)
+    .when({ type: 'RejectAllocation', data: { by: 'u-head', reason: '重复救助' }, now: NOW })
+    .then([{ type: 'AllocationRejected', data: { by: 'u-head', reason: '重复救助' } }]);
+  s.given(allocated).when({ type: 'RejectAllocation', data: { by: 'u-officer', reason: 'x' }, now: NOW }).thenThrows('self_approval');
+  s.given(allocated, approved).when({ type: 'RejectAllocation', data: { by: 'u-head', reason: 'x' }, now: NOW }).thenThrows('not_pending');
+});
+
+t.test('deliveries: only after approval, never beyond the allocation', async (t) => {
+  const s = spec(t, allocationDecider);
+  const deliver = (cashFen: number, goods?: Array<{ item: string; quantity: number; unit: string }>) => ({
+    type: 'RecordDelivery' as const,
+    data: delivery(cashFen, goods),
+    now: NOW,
+  });
+  s.given(allocated).when(deliver(100)).thenThrows('not_approved');
+  s.given(allocated, approved).when(deliver(150_000)).then([{ type: 'GoodsDelivered', data: delivery(150_000) }]);
+  const partial: AllocationEvent = { type: 'GoodsDelivered', data: delivery(150_000, [{ item: '大米', quantity: 12.5, unit: 'kg' }]) };
+  s.given(allocated, approved, partial).when(deliver(50_000, [{ item: '大米', quantity: 12.5, unit: 'kg' }])).then([
+    { type: 'GoodsDelivered', data: delivery(50_000, [{ item: '大米', quantity: 12.5, unit: 'kg' }]) },
+  ]);
+  s.given(allocated, approved, partial).when(deliver(50_001)).thenThrows('over_delivery');
+  s.given(allocated, approved, partial).when(deliver(0, [{ item: '大米', quantity: 12.501, unit: 'kg' }])).thenThrows('over_delivery');
+  s.given(allocated, approved).when(deliver(0, [{ item: '棉被', quantity: 1, unit: '床' }])).thenThrows('over_delivery', 'goods never allocated');
+  s.given(allocated, approved).when(deliver(0, [])).thenThrows('empty_allocation');
+  s.given(allocated, { type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } }).when(deliver(1)).thenThrows('allocation_closed');
+});
+
+t.test('cancellation: only while nothing was delivered', async (t) => {
+  const s = spec(t, allocationDecider);
+  const cancel = { type: 'CancelAllocation' as const, data: { by: 'u-officer', reason: '录入错误' }, now: NOW };
+  s.given(allocated).when(cancel).then([{ type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } }]);
+  s.given(allocated, approved).when(cancel).then([{ type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } }]);
+  s.given(allocated, approved, { type: 'GoodsDelivered', data: delivery(1) }).when(cancel).thenThrows('already_delivered');
+  s.given(allocated, { type: 'AllocationCancelled', data: { by: 'u', reason: 'x' } }).when(cancel).thenThrows('allocation_closed');
+  s.given().when(cancel).thenThrows('not_found');
+  t.ok(isLive(s.given(allocated, approved).state));
+  t.notOk(isLive(s.given(allocated, { type: 'AllocationRejected', data: { by: 'u-head', reason: 'x' } }).state));
+});
+
+const goodsLine = fc.record({
+  item: fc.constantFrom('大米', '棉被'),
+  quantity: fc.integer({ min: 1, max: 50_000 }).map((n) => n / 1000),
+  unit: fc.constant('kg'),
+});
+const allocationCommand: fc.Arbitrary<AllocationCommand> = fc.oneof(
+  { arbitrary: fc.constant(allocate(verifiedReport, allocatedData({ cashFen: 300_000, goods: [{ item: '大米', quantity: 40, unit: 'kg' }] }))), weight: 3 },
+  fc.record({ cashFen: fc.integer({ min: 0, max: 500_000 }), goods: fc.array(goodsLine, { maxLength: 3 }) }).map(
+    ({ cashFen, goods }) => allocate(verifiedReport, allocatedData({ cashFen, goods })),
+  ),
+  { arbitrary: fc.constantFrom('u-head', 'u-officer').map((by) => ({ type: 'ApproveAllocation' as const, data: { approvedBy: by }, now: NOW })), weight: 3 },
+  fc.constant({ type: 'RejectAllocation' as const, data: { by: 'u-head', reason: 'x' }, now: NOW }),
+  fc.constant({ type: 'CancelAllocation' as const, data: { by: 'u-officer', reason: 'x' }, now: NOW }),
+  {
+    arbitrary: fc
+      .record({ cashFen: fc.integer({ min: 0, max: 150_000 }), goods: fc.array(goodsLine, { maxLength: 2 }) })
+      .map(({ cashFen, goods }) => ({ type: 'RecordDelivery' as const, data: delivery(cashFen, goods), now: NOW })),
+    weight: 8,
+  },
+);
+
+t.test('property: over random command sequences, deliveries never exceed the allocation', async (t) => {
+  let deliveriesSeen = 0;
+  let overDeliveriesRefused = 0;
+  fc.assert(
+    fc.property(fc.array(allocationCommand, { maxLength: 30 }), (commands) => {
+      let state: AllocationState = allocationDecider.initialState();
+      for (const command of commands) {
+        let events: AllocationEvent[];
+        try {
+          events = allocationDecider.decide(command, state);
+        } catch (e) {
+          if (!(e instanceof DomainError)) throw e;
+          if (e.code === 'over_delivery') overDeliveriesRefused++;
+          continue;
+        }
+        for (const event of events) state = allocationDecider.evolve(state, { ...event, at: NOW });
+        if (!state.exists) continue;
+        deliveriesSeen += events.filter((e) => e.type === 'GoodsDelivered').length;
+        if (state.deliveredCashFen > state.cashFen) return false;
+        const allocatedGoods = goodsTotals(state.goods);
+        for (const [key, q] of Object.entries(state.deliveredGoods)) if (q > (allocatedGoods[key] ?? 0)) return false;
+      }
+      return true;
+    }),
+    { numRuns: 3000 },
+  );
+  t.ok(deliveriesSeen > 50, `the generator reached deliveries (${deliveriesSeen})`);
+  t.ok(overDeliveriesRefused > 50, `and the boundary (${overDeliveriesRefused} over-deliveries refused)`);
+});
+
+t.test('property: a dismissed report never gains an allocation', async (t) => {
+  const reportCommand: fc.Arbitrary<ReportCommand> = fc.oneof(
+    fc.constant({ type: 'FileReport' as const, data: filedData(), villageKnown: true, now: NOW }),
+    fc.constant({ type: 'VerifyDamage' as const, data: verifiedData(), now: NOW }),
+    fc.constant({ type: 'DismissReport' as const, data: { reason: 'false_alarm' as const }, now: NOW }),
+    fc.constant({ type: 'CloseReport' as const, data: { summary: 'x' }, now: NOW }),
+    fc.constant({ type: 'AmendReport' as const, data: { notes: 'x' }, now: NOW }),
+  );
+  let dismissalsTried = 0;
+  fc.assert(
+    fc.property(fc.array(fc.oneof(reportCommand, fc.constant('allocate' as const)), { maxLength: 20 }), (steps) => {
+      let report: ReportState = reportDecider.initialState();
+      for (const step of steps) {
+        if (step === 'allocate') {
+          const forRelief: ReportForRelief = report.exists
+            ? {
+                exists: true,
+                village: report.village,
+                status: report.status,
+                verified: report.verified !== undefined,
+                verifiedHouseholds: report.verified?.households ?? [],
+              }
+            : { exists: false, village: VILLAGE, status: 'filed', verified: false, verifiedHouseholds: [] };
+          let allocatedOk = false;
+          try {
+            allocationDecider.decide(allocate(forRelief), allocationDecider.initialState());
+            allocatedOk = true;
+          } catch (e) {
+            if (!(e instanceof DomainError)) throw e;
+          }
+          if (report.exists && report.status === 'dismissed') {
+            dismissalsTried++;
+            if (allocatedOk) return false;
+          }
+          continue;
+        }
+        try {
+          for (const e of reportDecider.decide(step, report)) report = reportDecider.evolve(report, { ...e, at: NOW });
+        } catch (e) {
+          if (!(e instanceof DomainError)) throw e;
+        }
+      }
+      return true;
+    }),
+    { numRuns: 1000 },
+  );
+  t.ok(dismissalsTried > 50, `allocations were attempted on dismissed reports (${dismissalsTried})`);
+});

@@ -1,0 +1,161 @@
+import t from 'tap';
+import { incidentDecider, overdueClocksToAlert, type IncidentEvent, type OpenedIncident } from '../../domain/incident.js';
+import { addWorkingDays, jumpedIndicators, statutoryClocks } from '../../domain/clocks.js';
+import { spec } from '../support/decider-spec.js';
+import { COUNTY, INCIDENT_ID, NOW, OTHER_REPORT_ID, REPORT_ID, VILLAGE } from '../support/fixtures.js';
+
+const opened: IncidentEvent = {
+  type: 'IncidentOpened',
+  data: { incidentId: INCIDENT_ID, county: COUNTY, hazard: 'flash_flood', startedAt: '2026-07-01T02:00:00.000Z', title: '7·1 康县山洪' },
+};
+const submit = (stage: 'initial' | 'daily' | 'final', figures: Record<string, number>, explanation?: string) => ({
+  type: 'SubmitFigures' as const,
+  data: { stage, figures, asOf: NOW, ...(explanation ? { explanation } : {}) },
+  now: NOW,
+});
+const submitted = (stage: 'initial' | 'daily' | 'final', figures: Record<string, number>): IncidentEvent => ({
+  type: 'FiguresSubmitted',
+  data: { stage, figures, asOf: NOW },
+});
+const stabilized: IncidentEvent = { type: 'IncidentStabilized', data: { at: '2026-07-03T02:00:00.000Z' } };
+const report = { exists: true, village: VILLAGE };
+
+t.test('OpenIncident', async (t) => {
+  const s = spec(t, incidentDecider);
+  s.given().when({ type: 'OpenIncident', data: opened.data as never, countyKnown: true, now: NOW }).then([opened]);
+  s.given(opened).when({ type: 'OpenIncident', data: opened.data as never, countyKnown: true, now: NOW }).thenThrows('already_exists');
+  s.given().when({ type: 'OpenIncident', data: { ...(opened.data as never as object), county: '621224103000' } as never, countyKnown: true, now: NOW }).thenThrows('invalid_unit');
+  s.given().when({ type: 'OpenIncident', data: opened.data as never, countyKnown: false, now: NOW }).thenThrows('unit_not_found');
+  s.given().when({ type: 'OpenIncident', data: { ...(opened.data as never as object), startedAt: '2026-07-02T00:00:00.000Z' } as never, countyKnown: true, now: NOW }).thenThrows('invalid_period');
+});
+
+t.test('linking reports: at most one incident per report', async (t) => {
+  const s = spec(t, incidentDecider);
+  const link = (r = report, reportId = REPORT_ID) => ({ type: 'LinkReport' as const, data: { reportId }, report: r, now: NOW });
+  const linked: IncidentEvent = { type: 'ReportLinked', data: { reportId: REPORT_ID } };
+  s.given(opened).when(link()).then([linked]);
+  s.given(opened, linked).when(link()).thenThrows('report_already_linked');
+  s.given(opened).when(link({ ...report, linkedIncident: 'other-incident' } as never)).thenThrows('report_already_linked');
+  s.given(opened).when(link({ exists: false, village: VILLAGE })).thenThrows('not_found');
+  s.given(opened).when(link({ exists: true, village: '621225100201' })).thenThrows('invalid_unit');
+  s.given().when(link()).thenThrows('not_found');
+  s.given(opened, linked).when({ type: 'UnlinkReport', data: { reportId: REPORT_ID }, now: NOW }).then([
+    { type: 'ReportUnlinked', data: { reportId: REPORT_ID } },
+  ]);
+  s.given(opened).when({ type: 'UnlinkReport', data: { reportId: OTHER_REPORT_ID }, now: NOW }).thenThrows('report_not_linked');
+  const state = s.given(opened, linked, { type: 'ReportUnlinked', data: { reportId: REPORT_ID } }).state as OpenedIncident;
+  t.same(state.reports, []);
+});
+
+t.test('submissions: initial, daily, final, in that order; jumps need an explanation', async (t) => {
+  const s = spec(t, incidentDecider);
+  s.given(opened).when(submit('initial', { affectedPeople: 100 })).then([submitted('initial', { affectedPeople: 100 })]);
+  s.given(opened).when(submit('daily', {})).thenThrows('initial_not_submitted');
+  s.given(opened, submitted('initial', {})).when(submit('initial', {})).thenThrows('initial_already_submitted');
+  const initial = submitted('initial', { affectedPeople: 100, dead: 0 });
+  s.given(opened, initial).when(submit('daily', { affectedPeople: 100 })).then([submitted('daily', { affectedPeople: 100 })], 'a zero report');
+  s.given(opened, initial).when(submit('daily', { affectedPeople: 150 })).then([submitted('daily', { affectedPeople: 150 })], '+50 % exactly is not a jump');
+  s.given(opened, initial).when(submit('daily', { affectedPeople: 151 })).thenThrows('explanation_required');
+  s.given(opened, initial).when(submit('daily', { affectedPeople: 40 })).thenThrows('explanation_required', 'a drop counts too');
+  s.given(opened, initial).when(submit('daily', { affectedPeople: 100, dead: 1 })).thenThrows('explanation_required', 'a first death');
+  s.given(opened, initial)
+    .when(submit('daily', { affectedPeople: 300 }, '新增两个村受灾'))
+    .then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 300 }, asOf: NOW, explanation: '新增两个村受灾' } }]);
+  s.given(opened, initial).when(submit('final', { affectedPeople: 100 })).thenThrows('not_stabilized');
+  s.given(opened, initial, stabilized).when(submit('daily', { affectedPeople: 100 })).thenThrows('already_stabilized');
+  s.given(opened, initial, stabilized).when(submit('final', { affectedPeople: 100 })).then([submitted('final', { affectedPeople: 100 })]);
+  s.given(opened, initial, stabilized, submitted('final', {})).when(submit('final', {})).thenThrows('final_already_submitted');
+});
+
+t.test('stabilization and closing', async (t) => {
+  const s = spec(t, incidentDecider);
+  const stabilize = (at: string) => ({ type: 'StabilizeIncident' as const, data: { at }, now: '2026-07-04T00:00:00.000Z' });
+  s.given(opened).when(stabilize('2026-07-03T02:00:00.000Z')).then([stabilized]);
+  s.given(opened, stabilized).when(stabilize('2026-07-03T03:00:00.000Z')).thenThrows('already_stabilized');
+  s.given(opened).when(stabilize('2026-06-30T00:00:00.000Z')).thenThrows('invalid_period');
+  s.given(opened).when(stabilize('2026-07-05T00:00:00.000Z')).thenThrows('invalid_period');
+  const close = { type: 'CloseIncident' as const, data: { summary: '核报完成' }, now: NOW };
+  const initial = submitted('initial', {});
+  s.given(opened, initial, stabilized).when(close).thenThrows('final_not_submitted');
+  const closed: IncidentEvent = { type: 'IncidentClosed', data: { summary: '核报完成' } };
+  s.given(opened, initial, stabilized, submitted('final', {})).when(close).then([closed]);
+  s.given(opened, initial, stabilized, submitted('final', {}), closed).when(submit('daily', {})).thenThrows('incident_closed');
+  s.given(opened, initial, stabilized, submitted('final', {}), closed).when(close).thenThrows('incident_closed');
+});
+
+t.test('overdue clock alerts: once per clock per due time', async (t) => {
+  const s = spec(t, incidentDecider);
+  const alertCmd = { type: 'AlertOverdueClock' as const, data: { clock: 'initial' as const, dueAt: '2026-07-01T04:00:00.000Z', recipients: ['head@621224'] }, now: NOW };
+  s.given(opened).when(alertCmd).then([{ type: 'StatutoryClockAlerted', data: alertCmd.data }]);
+  s.given(opened, { type: 'StatutoryClockAlerted', data: alertCmd.data }).when(alertCmd).thenThrows('already_exists');
+  const state = s.given({ ...opened, at: '2026-07-01T02:05:00.000Z' }).state as OpenedIncident;
+  t.same(overdueClocksToAlert(state, '2026-07-01T04:00:01.000Z'), [{ clock: 'initial', dueAt: '2026-07-01T04:00:00.000Z' }]);
+  const alerted = s.given(opened, { type: 'StatutoryClockAlerted', data: alertCmd.data }).state as OpenedIncident;
+  t.same(overdueClocksToAlert(alerted, '2026-07-01T04:00:01.000Z'), []);
+});
+
+t.test('clocks: initial 2 h after the start', async (t) => {
+  const input = { startedAt: '2026-07-01T02:00:00.000Z', submissions: [], closed: false };
+  const [initial] = statutoryClocks(input, '2026-07-01T03:59:59.000Z');
+  t.match(initial, { clock: 'initial', dueAt: '2026-07-01T04:00:00.000Z', overdue: false });
+  t.match(statutoryClocks(input, '2026-07-01T04:00:01.000Z')[0], { overdue: true });
+  const done = statutoryClocks({ ...input, submissions: [{ stage: 'initial', at: '2026-07-01T03:00:00.000Z' }] }, '2026-07-01T05:00:00.000Z')[0];
+  t.match(done, { overdue: false, late: false, satisfiedAt: '2026-07-01T03:00:00.000Z' });
+});
+
+t.test('clocks: daily at 09:00 Asia/Shanghai, across the local day boundary', async (t) => {
+  // 23:30 Beijing time on 1 July is 15:30 UTC: the first daily is due 09:00 on 2 July, i.e. 01:00 UTC.
+  const lateEvening = { startedAt: '2026-07-01T15:30:00.000Z', submissions: [], closed: false };
+  const daily = statutoryClocks(lateEvening, '2026-07-01T16:00:00.000Z').filter((c) => c.clock === 'daily');
+  t.same(daily.map((c) => c.dueAt), ['2026-07-02T01:00:00.000Z']);
+  // 00:30 Beijing time on 2 July is 16:30 UTC on 1 July: a new local day, so the first daily is 3 July.
+  const afterMidnight = { startedAt: '2026-07-01T16:30:00.000Z', submissions: [], closed: false };
+  t.equal(statutoryClocks(afterMidnight, '2026-07-01T17:00:00.000Z').find((c) => c.clock === 'daily')!.dueAt, '2026-07-03T01:00:00.000Z');
+
+  const submissions = [
+    { stage: 'initial' as const, at: '2026-07-01T17:00:00.000Z' },
+    { stage: 'daily' as const, at: '2026-07-02T00:30:00.000Z' }, // 08:30 local, 2 July
+    // nothing on 3 July
+    { stage: 'daily' as const, at: '2026-07-04T03:00:00.000Z' }, // 11:00 local, 4 July: late
+  ];
+  const clocks = statutoryClocks({ ...lateEvening, submissions }, '2026-07-04T02:00:00.000Z').filter((c) => c.clock === 'daily');
+  t.same(
+    clocks.map((c) => [c.dueAt, c.overdue]),
+    [
+      ['2026-07-02T01:00:00.000Z', false],
+      ['2026-07-03T01:00:00.000Z', true],
+      ['2026-07-04T01:00:00.000Z', true],
+      ['2026-07-05T01:00:00.000Z', false],
+    ],
+    'a zero report is still owed every day; the next one is listed',
+  );
+  const later = statutoryClocks({ ...lateEvening, submissions }, '2026-07-04T04:00:00.000Z').filter((c) => c.clock === 'daily');
+  t.match(later[1], { overdue: false, late: true }, 'a late daily catches a missed day up');
+  const stabilizedClocks = statutoryClocks(
+    { ...lateEvening, submissions, stabilizedAt: '2026-07-03T00:00:00.000Z' },
+    '2026-07-10T00:00:00.000Z',
+  ).filter((c) => c.clock === 'daily');
+  t.same(stabilizedClocks.map((c) => c.dueAt), ['2026-07-02T01:00:00.000Z'], 'dailies stop at stabilization');
+});
+
+t.test('clocks: final 2 working days after stabilization', async (t) => {
+  // Wednesday 1 July 2026 10:00 local → Friday 3 July 10:00 local.
+  t.equal(new Date(addWorkingDays(Date.parse('2026-07-01T02:00:00.000Z'), 2, 480)).toISOString(), '2026-07-03T02:00:00.000Z');
+  // Stabilized late on Friday 3 July (23:30 local = 15:30 UTC): Monday and Tuesday count → Tuesday 7 July 23:30 local.
+  const friday = { startedAt: '2026-07-01T00:00:00.000Z', submissions: [], stabilizedAt: '2026-07-03T15:30:00.000Z', closed: false };
+  const final = statutoryClocks(friday, '2026-07-04T00:00:00.000Z').find((c) => c.clock === 'final')!;
+  t.equal(final.dueAt, '2026-07-07T15:30:00.000Z', 'the weekend does not count');
+  // Friday 16:30 UTC is already Saturday 00:30 in Beijing: Monday and Tuesday count → Tuesday 00:30 local.
+  const saturdayLocal = statutoryClocks({ ...friday, stabilizedAt: '2026-07-03T16:30:00.000Z' }, '2026-07-04T00:00:00.000Z').find((c) => c.clock === 'final')!;
+  t.equal(saturdayLocal.dueAt, '2026-07-06T16:30:00.000Z', 'the weekday is the Beijing one, not the UTC one');
+  t.match(statutoryClocks(friday, '2026-07-08T00:00:00.000Z').find((c) => c.clock === 'final'), { overdue: true });
+  t.match(statutoryClocks({ ...friday, closed: true }, '2026-07-08T00:00:00.000Z').find((c) => c.clock === 'final'), { overdue: false });
+});
+
+t.test('jump rule', async (t) => {
+  t.same(jumpedIndicators({ affectedPeople: 100 }, { affectedPeople: 150 }), []);
+  t.same(jumpedIndicators({ affectedPeople: 100 }, { affectedPeople: 151 }), ['affectedPeople']);
+  t.same(jumpedIndicators({ dead: 0 }, { dead: 0 }), []);
+  t.same(jumpedIndicators({}, { roomsCollapsed: 1 }), ['roomsCollapsed']);
+  t.same(jumpedIndicators({ cropAffectedHa: 10 }, {}), ['cropAffectedHa'], 'a figure that disappears is a drop to zero');
+});

@@ -1,0 +1,137 @@
+import t from 'tap';
+import { reportDecider, alertTrack, type FiledReport, type ReportEvent } from '../../domain/report.js';
+import { fold } from '../../domain/decider.js';
+import { spec } from '../support/decider-spec.js';
+import { filedData, verifiedData, NOW, REPORT_ID, OTHER_REPORT_ID } from '../support/fixtures.js';
+
+const filed: ReportEvent = { type: 'ReportFiled', data: filedData() };
+const verified: ReportEvent = { type: 'DamageVerified', data: verifiedData() };
+const dismissed: ReportEvent = { type: 'ReportDismissed', data: { reason: 'false_alarm' } };
+const closed: ReportEvent = { type: 'ReportClosed', data: { summary: '核查完毕' } };
+const policy = { delayMs: 600_000, steps: [['u-officer'], ['u-officer', 'head@621224103']] };
+const raised0: ReportEvent = { type: 'AlertRaised', data: { step: 0, recipients: ['u-officer'], reason: 'filed', policy } };
+
+t.test('FileReport', async (t) => {
+  const s = spec(t, reportDecider);
+  s.given().when({ type: 'FileReport', data: filedData(), villageKnown: true, now: NOW }).then([filed]);
+  s.given(filed).when({ type: 'FileReport', data: filedData(), villageKnown: true, now: NOW }).thenThrows('already_exists');
+  s.given().when({ type: 'FileReport', data: filedData(), villageKnown: false, now: NOW }).thenThrows('unit_not_found');
+  s.given()
+    .when({ type: 'FileReport', data: filedData({ observedAt: '2026-07-01T04:30:00.000Z' }), villageKnown: true, now: NOW })
+    .thenThrows('observed_in_future');
+  s.given()
+    .when({ type: 'FileReport', data: filedData({ observedAt: '2026-07-01T04:04:00.000Z' }), villageKnown: true, now: NOW })
+    .then([{ type: 'ReportFiled', data: filedData({ observedAt: '2026-07-01T04:04:00.000Z' }) }], 'a few minutes of phone clock drift is tolerated');
+});
+
+t.test('AmendReport', async (t) => {
+  const s = spec(t, reportDecider);
+  const amend = { type: 'AmendReport' as const, data: { estimate: { dead: 1 } }, now: NOW };
+  s.given(filed).when(amend).then([{ type: 'ReportAmended', data: { estimate: { dead: 1 } } }]);
+  s.given().when(amend).thenThrows('not_found');
+  s.given(filed, verified, closed).when(amend).thenThrows('report_closed');
+  s.given(filed, dismissed).when(amend).thenThrows('report_dismissed');
+  const state = s.given(filed, { type: 'ReportAmended', data: { estimate: { dead: 1 }, directions: '新路线' } }).state as FiledReport;
+  t.same(state.estimate, { affectedPeople: 12, roomsCollapsed: 2, dead: 1 }, 'an amendment merges into the estimate');
+  t.equal(state.directions, '新路线');
+});
+
+t.test('RaiseAlert: steps in order, never after acknowledgement', async (t) => {
+  const s = spec(t, reportDecider);
+  const raise = (step: number) => ({
+    type: 'RaiseAlert' as const,
+    data: { step, recipients: ['u-officer'], reason: step === 0 ? ('filed' as const) : ('unacknowledged' as const), policy },
+    now: NOW,
+  });
+  s.given(filed).when(raise(0)).then([raised0]);
+  s.given(filed).when(raise(1)).thenThrows('stale_escalation');
+  s.given(filed, raised0).when(raise(0)).thenThrows('stale_escalation', 'a second worker raising the same step is refused');
+  s.given(filed, raised0, { type: 'AlertAcknowledged', data: { by: 'u-officer' } }).when(raise(1)).thenThrows('already_acknowledged');
+  s.given(filed, verified, closed).when(raise(0)).thenThrows('report_closed');
+  s.given(filed, dismissed).when(raise(0)).thenThrows('report_dismissed');
+});
+
+t.test('AcknowledgeAlert: the first stops escalation; later ones are recorded', async (t) => {
+  const s = spec(t, reportDecider);
+  const ack = (by: string) => ({ type: 'AcknowledgeAlert' as const, data: { by }, now: NOW });
+  s.given(filed, raised0).when(ack('u-officer')).then([{ type: 'AlertAcknowledged', data: { by: 'u-officer' } }]);
+  const acked = { type: 'AlertAcknowledged' as const, data: { by: 'u-officer' } };
+  s.given(filed, raised0, acked).when(ack('u-backup')).then([{ type: 'AlertAcknowledged', data: { by: 'u-backup' } }]);
+  const state = s.given(filed, raised0, acked, { type: 'AlertAcknowledged', data: { by: 'u-backup' } }).state as FiledReport;
+  t.same(state.acknowledgedBy, ['u-officer', 'u-backup']);
+  t.equal(state.status, 'acknowledged');
+  t.equal(alertTrack(state).acknowledged, true);
+  s.given().when(ack('x')).thenThrows('not_found');
+  s.given(filed, verified, closed).when(ack('x')).thenThrows('report_closed');
+});
+
+t.test('dispatch and arrival', async (t) => {
+  const s = spec(t, reportDecider);
+  s.given(filed)
+    .when({ type: 'DispatchOfficer', data: { officer: 'u-officer', eta: '2026-07-01T05:00:00.000Z' }, now: NOW })
+    .then([{ type: 'OfficerDispatched', data: { officer: 'u-officer', eta: '2026-07-01T05:00:00.000Z' } }]);
+  s.given(filed)
+    .when({ type: 'RecordArrival', data: { officer: 'u-officer', location: { lat: 33.3, lon: 105.6 } }, now: NOW })
+    .then([{ type: 'OfficerArrived', data: { officer: 'u-officer', location: { lat: 33.3, lon: 105.6 } } }]);
+  s.given(filed, dismissed).when({ type: 'DispatchOfficer', data: { officer: 'u' }, now: NOW }).thenThrows('report_dismissed');
+  s.given(filed, verified, closed).when({ type: 'RecordArrival', data: { officer: 'u' }, now: NOW }).thenThrows('report_closed');
+  const onSite = s.given(filed, { type: 'OfficerDispatched', data: { officer: 'u-officer' } }, { type: 'OfficerArrived', data: { officer: 'u-officer' } })
+    .state as FiledReport;
+  t.equal(onSite.status, 'on_site');
+  t.same(onSite.acknowledgedBy, ['u-officer'], 'a dispatch answers the alert');
+});
+
+t.test('VerifyDamage: household by household; a later verification supersedes', async (t) => {
+  const s = spec(t, reportDecider);
+  s.given(filed).when({ type: 'VerifyDamage', data: verifiedData(), now: NOW }).then([verified]);
+  const twice = verifiedData({
+    households: [
+      { householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 },
+      { householdId: 'hh-1', name: '张三明', damage: 'severe', people: 4 },
+    ],
+  });
+  s.given(filed).when({ type: 'VerifyDamage', data: twice, now: NOW }).thenThrows('duplicate_household');
+  s.given(filed, dismissed).when({ type: 'VerifyDamage', data: verifiedData(), now: NOW }).thenThrows('report_dismissed');
+  s.given(filed, verified, closed).when({ type: 'VerifyDamage', data: verifiedData(), now: NOW }).thenThrows('report_closed');
+  const second = verifiedData({ figures: { affectedPeople: 11 } });
+  const state = s.given(filed, verified, { type: 'DamageVerified', data: second }).state as FiledReport;
+  t.same(state.verified?.figures, { affectedPeople: 11 });
+  t.equal(state.verifications, 2);
+  t.equal(state.status, 'verified');
+});
+
+t.test('DismissReport', async (t) => {
+  const s = spec(t, reportDecider);
+  s.given(filed)
+    .when({ type: 'DismissReport', data: { reason: 'duplicate', duplicateOf: OTHER_REPORT_ID }, now: NOW })
+    .then([{ type: 'ReportDismissed', data: { reason: 'duplicate', duplicateOf: OTHER_REPORT_ID } }]);
+  s.given(filed).when({ type: 'DismissReport', data: { reason: 'duplicate' }, now: NOW }).thenThrows('duplicate_of_required');
+  s.given(filed).when({ type: 'DismissReport', data: { reason: 'duplicate', duplicateOf: REPORT_ID }, now: NOW }).thenThrows('duplicate_of_self');
+  s.given(filed, dismissed).when({ type: 'DismissReport', data: { reason: 'false_alarm' }, now: NOW }).thenThrows('report_dismissed');
+  s.given().when({ type: 'DismissReport', data: { reason: 'false_alarm' }, now: NOW }).thenThrows('not_found');
+});
+
+t.test('CloseReport: only after verification, and then nothing more', async (t) => {
+  const s = spec(t, reportDecider);
+  s.given(filed, verified).when({ type: 'CloseReport', data: { summary: '核查完毕' }, now: NOW }).then([closed]);
+  s.given(filed).when({ type: 'CloseReport', data: { summary: 'x' }, now: NOW }).thenThrows('not_verified');
+  s.given(filed, verified, closed).when({ type: 'CloseReport', data: { summary: 'x' }, now: NOW }).thenThrows('report_closed');
+  s.given(filed, dismissed).when({ type: 'CloseReport', data: { summary: 'x' }, now: NOW }).thenThrows('report_dismissed');
+});
+
+t.test('state carries what the alert and the API need', async (t) => {
+  const state = fold(reportDecider, [
+    { ...filed, at: '2026-07-01T03:45:00.000Z' },
+    { ...raised0, at: '2026-07-01T03:45:01.000Z' },
+  ]) as FiledReport;
+  t.equal(state.reportedAt, '2026-07-01T03:45:00.000Z');
+  t.same(alertTrack(state), {
+    step: 0,
+    lastRaisedAt: '2026-07-01T03:45:01.000Z',
+    policy,
+    acknowledged: false,
+    finished: false,
+    reportedAt: '2026-07-01T03:45:00.000Z',
+  });
+  t.same(state.alert?.alerted, ['u-officer']);
+});
