@@ -1,9 +1,8 @@
-import { ConfigError, loadConfig } from '../infra/config.js';
-import { openEventStore } from '../infra/eventstore/index.js';
+import { ConfigError, loadConfig, type Config } from '../infra/config.js';
 import { createLogger } from '../infra/logging.js';
-import { buildApp } from './http/app.js';
+import { createZhitong } from './server.js';
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
@@ -14,20 +13,22 @@ try {
   throw error;
 }
 const logger = createLogger(config.logLevel);
-const store = openEventStore(config);
-const app = await buildApp({ store, logger });
-await app.listen({ port: config.port, host: config.host });
-logger.info({ dataDir: config.dataDir, store: store.kind }, 'zhitong is listening');
+const zhitong = await createZhitong(config, logger);
+await zhitong.app.listen({ port: config.port, host: config.host });
+logger.info({ dataDir: config.dataDir, store: zhitong.store.kind }, 'zhitong is listening');
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'finishing in-flight requests');
-    void app
-      .close()
-      .then(() => store.close())
-      .then(() => process.exit(0));
+    logger.info({ signal }, 'finishing in-flight requests, then closing the store');
+    zhitong.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
   });
 }

@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { streams } from '../domain/events.js';
+import { rosterDecider } from '../domain/roster.js';
+import { unitRegisterDecider } from '../domain/unit-register.js';
+import { Location, LongText, Phone, Role, UnitCode } from '../domain/vocabulary.js';
+import { DomainError } from '../domain/errors.js';
+import { loadConfig, ConfigError } from '../infra/config.js';
+import { openEventStore } from '../infra/eventstore/index.js';
+import { verifyStreamChain } from '../infra/eventstore/chain.js';
+import type { EventStore } from '../infra/eventstore/types.js';
+import { tokenService } from '../infra/tokens.js';
+import { execute, load, type CommandContext } from './commands/execute.js';
+import { DEMO_ROSTERS, DEMO_UNITS, DEMO_USERS } from './demo.js';
+
+const USAGE = `zhitong — command line (works on the event store directly, with or without the server)
+
+  units import FILE                      load units from a JSON array of {code, name, centre?, accessNotes?, phones?}
+  token --sub ID --role ROLE --scope CODE [--ttl SECONDS]
+                                         print a signed token (alone, on stdout)
+  roster set TOWNSHIP --file FILE        replace a township's on-call roster ({entries:[{officer, tier, from?, until?}]})
+  verify                                 recompute every hash chain
+  export [--after POSITION]              the global log as NDJSON
+  seed-demo                              a labelled sample county, its rosters, and a token for each role
+
+Environment: DATA_DIR, EVENTSTORE_URL, AUTH_SECRET (see README).`;
+
+const UnitsFile = z.array(
+  z.strictObject({ code: UnitCode, name: z.string().trim().min(1).max(100), centre: Location.optional(), accessNotes: LongText.optional(), phones: z.array(Phone).optional() }),
+);
+const RosterFile = z.strictObject({
+  entries: z.array(z.strictObject({ officer: z.string().min(1), tier: z.enum(['primary', 'backup']), from: z.iso.datetime({ offset: true }).optional(), until: z.iso.datetime({ offset: true }).optional() })),
+});
+
+const cliContext = (): CommandContext => ({
+  actor: { id: process.env.USER ? `cli:${process.env.USER}` : 'cli', role: 'admin' },
+  correlationId: `cli-${Date.now()}`,
+  now: new Date().toISOString(),
+});
+
+async function importUnits(store: EventStore, units: z.infer<typeof UnitsFile>): Promise<number> {
+  const context = cliContext();
+  const result = await execute(store, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units }, now: context.now }, context);
+  return result.events.length;
+}
+
+async function setRoster(store: EventStore, township: string, entries: z.infer<typeof RosterFile>['entries']): Promise<number> {
+  const context = cliContext();
+  const result = await execute(store, streams.roster(township), rosterDecider, { type: 'SetRoster', data: { township, entries }, now: context.now }, context);
+  return result.events.length;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      sub: { type: 'string' },
+      role: { type: 'string' },
+      scope: { type: 'string' },
+      ttl: { type: 'string' },
+      file: { type: 'string' },
+      after: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, arg] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  const tokens = tokenService(config.authSecret);
+
+  if (command === 'token') {
+    const role = Role.safeParse(values.role);
+    if (!values.sub || !role.success || !values.scope) {
+      console.error('token needs --sub ID --role contact|officer|head|auditor|admin --scope CODE');
+      return 2;
+    }
+    const ttl = values.ttl ? Number(values.ttl) : 12 * 3600;
+    if (!Number.isInteger(ttl) || ttl <= 0) {
+      console.error('--ttl must be a positive number of seconds');
+      return 2;
+    }
+    process.stdout.write(`${tokens.issue({ sub: values.sub, role: role.data, scope: values.scope }, ttl)}\n`);
+    return 0;
+  }
+
+  const store = openEventStore(config);
+  try {
+    switch (command) {
+      case 'units': {
+        if (sub !== 'import' || !arg) {
+          console.error('usage: units import FILE');
+          return 2;
+        }
+        const units = UnitsFile.parse(JSON.parse(readFileSync(arg, 'utf8')));
+        console.log(`${await importUnits(store, units)} unit events written (${units.length} units in the file)`);
+        return 0;
+      }
+      case 'roster': {
+        if (sub !== 'set' || !arg || !values.file) {
+          console.error('usage: roster set TOWNSHIP --file FILE');
+          return 2;
+        }
+        const { entries } = RosterFile.parse(JSON.parse(readFileSync(values.file, 'utf8')));
+        console.log(`${await setRoster(store, UnitCode.parse(arg), entries)} roster events written`);
+        return 0;
+      }
+      case 'verify': {
+        const streamsSeen = new Map<string, number>();
+        let after: string | undefined;
+        let events = 0;
+        for (;;) {
+          const page = await store.readAll({ ...(after ? { after } : {}), max: 5000 });
+          if (page.length === 0) break;
+          for (const e of page) streamsSeen.set(e.stream, (streamsSeen.get(e.stream) ?? 0) + 1);
+          events += page.length;
+          after = page[page.length - 1]!.position;
+        }
+        for (const stream of streamsSeen.keys()) {
+          const broken = verifyStreamChain(stream, await store.readStream(stream));
+          if (broken) {
+            console.log(JSON.stringify({ ok: false, streams: streamsSeen.size, events, firstBreak: broken }));
+            return 1;
+          }
+        }
+        console.log(JSON.stringify({ ok: true, streams: streamsSeen.size, events }));
+        return 0;
+      }
+      case 'export': {
+        let after = values.after;
+        for (;;) {
+          const page = await store.readAll({ ...(after ? { after } : {}), max: 5000 });
+          if (page.length === 0) break;
+          process.stdout.write(page.map((e) => JSON.stringify(e)).join('\n') + '\n');
+          after = page[page.length - 1]!.position;
+        }
+        return 0;
+      }
+      case 'seed-demo': {
+        const written = await importUnits(store, DEMO_UNITS);
+        for (const [township, entries] of Object.entries(DEMO_ROSTERS)) {
+          const { state } = await load(store, streams.roster(township), rosterDecider);
+          if (state.entries.length === 0) await setRoster(store, township, entries);
+        }
+        console.log(`示例数据 (DEMO DATA): 康县（示例）with 2 townships and 3 villages; ${written} unit events written; rosters set.`);
+        console.log('Tokens (valid 7 days):');
+        for (const user of DEMO_USERS) {
+          const token = tokens.issue({ sub: user.sub, role: user.role, scope: user.scope }, 7 * 24 * 3600);
+          console.log(`\n# ${user.who} — ${user.role}, scope ${user.scope}\nexport TOKEN_${user.sub.toUpperCase().replaceAll('-', '_')}=${token}`);
+        }
+        return 0;
+      }
+      default:
+        console.error(`unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /(cli\.ts|zhitong(\.mjs)?)$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof ConfigError) console.error(error.message);
+      else if (error instanceof z.ZodError) console.error(`invalid input:\n${error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+      else if (error instanceof DomainError) console.error(`refused (${error.code}): ${error.message}`);
+      else if (error instanceof SyntaxError) console.error(`not JSON: ${error.message}`);
+      else console.error(error);
+      process.exit(1);
+    },
+  );
+}

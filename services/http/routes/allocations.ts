@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { v5 as uuidv5 } from 'uuid';
+import { z } from 'zod';
+import { allocationDecider, isLive, type AllocationCommand, type AllocationState, type ExistingAllocation } from '../../../domain/allocation.js';
+import { streams } from '../../../domain/events.js';
+import { ConcurrencyError } from '../../../infra/eventstore/types.js';
+import { execute, load, type Loaded } from '../../commands/execute.js';
+import { inScope } from '../auth.js';
+import { commandContext, ifMatch } from '../context.js';
+import type { ApiDeps } from '../deps.js';
+import { HttpError, notFound } from '../errors.js';
+import { AllocateBody, DeliveryBody, EmptyBody, IdParams, ReasonBody, WriteAnswer } from '../schemas.js';
+import { allocationView } from '../views.js';
+import { loadReportInScope } from './reports.js';
+
+/** Namespace for allocation ids derived from (report, household, category, generation). */
+const ALLOCATION_NAMESPACE = '6f1c1e52-5d0b-4c8e-9a57-3b6a0f9d2e41';
+
+/**
+ * One live allocation per (report, household, category), race-free without a lock: the n-th
+ * allocation for that triple lives in a stream whose id is derived from the triple and n, and is
+ * created with expected revision "no stream". Two concurrent requests derive the same stream and
+ * exactly one append succeeds. Only when generation n was rejected or cancelled may n+1 exist.
+ */
+export const allocationIdFor = (reportId: string, householdId: string, category: string, generation: number) =>
+  uuidv5(`${reportId}\u0000${householdId}\u0000${category}\u0000${generation}`, ALLOCATION_NAMESPACE);
+
+const MAX_GENERATIONS = 1000;
+
+async function loadAllocationInScope(deps: ApiDeps, request: FastifyRequest, id: string): Promise<Loaded<AllocationState> & { allocation: ExistingAllocation }> {
+  const loaded = await load(deps.store, streams.allocation(id), allocationDecider);
+  if (!loaded.state.exists || !inScope(request, loaded.state.village)) throw notFound('allocation');
+  return { ...loaded, allocation: loaded.state };
+}
+
+export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/allocations',
+    {
+      config: { roles: ['officer', 'head'] },
+      schema: { tags: ['relief'], summary: 'Allocate relief to a verified household', body: AllocateBody, response: { 201: z.object({ allocationId: z.uuid(), position: z.string(), revision: z.number() }) } },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const { report } = await loadReportInScope(deps, request, body.reportId);
+      const context = commandContext(request, deps.now);
+      for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
+        const allocationId = allocationIdFor(body.reportId, body.household.id, body.category, generation);
+        const stream = streams.allocation(allocationId);
+        const existing = await load(deps.store, stream, allocationDecider);
+        if (existing.state.exists) {
+          if (isLive(existing.state)) throw duplicate(allocationId);
+          continue;
+        }
+        const command: AllocationCommand = {
+          type: 'AllocateRelief',
+          data: { allocationId, village: report.village, allocatedBy: request.user.sub, ...body },
+          report: {
+            exists: true,
+            village: report.village,
+            status: report.status,
+            verified: report.verified !== undefined,
+            verifiedHouseholds: report.verified?.households ?? [],
+          },
+          now: context.now,
+        };
+        try {
+          const result = await execute(deps.store, stream, allocationDecider, command, context, { loaded: existing });
+          return reply.code(201).send({ allocationId, position: result.position!, revision: result.revision });
+        } catch (error) {
+          if (error instanceof ConcurrencyError) throw duplicate(allocationId);
+          throw error;
+        }
+      }
+      throw new HttpError(409, 'conflict', 'too many allocations for this household and category');
+    },
+  );
+
+  r.get('/allocations/:id', { config: { roles: ['contact', 'officer', 'head', 'auditor'] }, schema: { tags: ['relief'], params: IdParams } }, async (request, reply) => {
+    const { allocation, revision } = await loadAllocationInScope(deps, request, request.params.id);
+    return reply.header('etag', `"${revision}"`).send(allocationView(allocation, revision));
+  });
+
+  const command = <B extends z.ZodType>(
+    path: string,
+    summary: string,
+    body: B,
+    roles: ReadonlyArray<'officer' | 'head'>,
+    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => AllocationCommand,
+  ) =>
+    r.post(
+      `/allocations/:id/${path}`,
+      { config: { roles }, schema: { tags: ['relief'], summary, params: IdParams, body, response: { 200: WriteAnswer } } },
+      async (request) => {
+        const id = (request.params as { id: string }).id;
+        const loaded = await loadAllocationInScope(deps, request, id);
+        const context = commandContext(request, deps.now);
+        const result = await execute(deps.store, streams.allocation(id), allocationDecider, toCommand(request.body as z.infer<B>, request, context.now), context, {
+          ifMatch: ifMatch(request),
+          loaded,
+        });
+        return { position: result.position, revision: result.revision };
+      },
+    );
+
+  command('approval', 'Approve (a head, never the allocator)', EmptyBody, ['head'], (_b, req, now) => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, now }));
+  command('rejection', 'Reject (a head, never the allocator)', ReasonBody, ['head'], (b, req, now) => ({ type: 'RejectAllocation', data: { by: req.user.sub, reason: b.reason }, now }));
+  command('deliveries', 'Record a (partial) delivery with the recipient\u2019s confirmation', DeliveryBody, ['officer', 'head'], (b, req, now) => ({
+    type: 'RecordDelivery',
+    data: { deliveredBy: req.user.sub, ...b },
+    now,
+  }));
+  command('cancellation', 'Cancel while nothing was delivered', ReasonBody, ['officer', 'head'], (b, req, now) => ({
+    type: 'CancelAllocation',
+    data: { by: req.user.sub, reason: b.reason },
+    now,
+  }));
+}
+
+const duplicate = (allocationId: string) =>
+  new HttpError(409, 'duplicate_relief', 'this household already has a live allocation in this category for this report', { allocationId });

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { isDeepStrictEqual } from 'node:util';
+import { streams, type EventData } from '../../../domain/events.js';
+import { reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
+import { unitLevel } from '../../../domain/units.js';
+import { ConcurrencyError } from '../../../infra/eventstore/types.js';
+import { execute, load, type Loaded } from '../../commands/execute.js';
+import { inScope } from '../auth.js';
+import { commandContext, ifMatch } from '../context.js';
+import type { ApiDeps } from '../deps.js';
+import { forbidden, HttpError, notFound } from '../errors.js';
+import {
+  AmendReportBody,
+  ArrivalBody,
+  CloseBody,
+  DismissBody,
+  DispatchBody,
+  EmptyBody,
+  FileReportBody,
+  IdParams,
+  VerifyBody,
+  WriteAnswer,
+} from '../schemas.js';
+import { reportView } from '../views.js';
+import { z } from 'zod';
+import type { ReportState } from '../../../domain/report.js';
+
+const FIELD_STAFF = ['officer', 'head'] as const;
+const ANY_READER = ['contact', 'officer', 'head', 'auditor'] as const;
+
+export async function loadReportInScope(deps: ApiDeps, request: FastifyRequest, reportId: string): Promise<Loaded<ReportState> & { report: FiledReport }> {
+  const loaded = await load(deps.store, streams.report(reportId), reportDecider);
+  // Outside the caller's scope a report does not exist, as far as the caller can tell.
+  if (!loaded.state.exists || !inScope(request, loaded.state.village)) throw notFound('report');
+  return { ...loaded, report: loaded.state };
+}
+
+export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/reports',
+    {
+      config: { roles: ['contact', 'officer', 'head'] },
+      schema: {
+        tags: ['reports'],
+        summary: 'File a hazard report (idempotent on reportId)',
+        body: FileReportBody,
+        response: { 201: z.object({ reportId: z.uuid(), position: z.string(), revision: z.number() }), 200: z.object({ reportId: z.uuid(), position: z.string(), revision: z.number() }) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (!inScope(request, body.village)) throw forbidden(`village ${body.village} is outside your scope`);
+      const reportId = body.reportId ?? randomUUID();
+      const { reportId: _omit, ...rest } = body;
+      const data: EventData<'ReportFiled'> = {
+        ...rest,
+        reportId,
+        observedAt: new Date(body.observedAt).toISOString(),
+        reporter: { id: request.user.sub, ...body.reporter },
+        estimate: body.estimate ?? {},
+      };
+      await deps.units.refresh();
+      const village = deps.units.get(body.village);
+      const context = commandContext(request, deps.now);
+      const command: ReportCommand = { type: 'FileReport', data, villageKnown: village !== undefined && unitLevel(body.village) === 'village', now: context.now };
+
+      // The same reportId again: same body → the first answer; another body → 409.
+      const replay = async (): Promise<{ reportId: string; position: string; revision: number } | undefined> => {
+        const [first] = await deps.store.readStream(streams.report(reportId), { max: 1 });
+        if (!first) return undefined;
+        if (first.type !== 'ReportFiled' || !isDeepStrictEqual(first.data, JSON.parse(JSON.stringify(data)))) {
+          throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with a different body`);
+        }
+        return { reportId, position: first.position, revision: 0 };
+      };
+      const earlier = await replay();
+      if (earlier) return reply.code(200).send(earlier);
+      try {
+        const result = await execute(deps.store, streams.report(reportId), reportDecider, command, context, { eventIds: [reportId] });
+        return reply.code(result.written ? 201 : 200).send({ reportId, position: result.position!, revision: result.revision });
+      } catch (error) {
+        if (error instanceof ConcurrencyError) {
+          const raced = await replay();
+          if (raced) return reply.code(200).send(raced);
+        }
+        throw error;
+      }
+    },
+  );
+
+  r.get(
+    '/reports/:id',
+    { config: { roles: ANY_READER }, schema: { tags: ['reports'], summary: 'A report as it stands', params: IdParams } },
+    async (request, reply) => {
+      const { report, revision } = await loadReportInScope(deps, request, request.params.id);
+      await deps.units.refresh();
+      return reply.header('etag', `"${revision}"`).send(reportView(report, revision, deps.units));
+    },
+  );
+
+  r.get(
+    '/reports/:id/history',
+    { config: { roles: ANY_READER }, schema: { tags: ['reports', 'audit'], summary: 'Every event of a report, with actors and hashes', params: IdParams } },
+    async (request) => {
+      const { events } = await loadReportInScope(deps, request, request.params.id);
+      return {
+        reportId: request.params.id,
+        events: events.map((e) => ({ revision: e.revision, position: e.position, type: e.type, data: e.data, metadata: e.metadata })),
+      };
+    },
+  );
+
+  /** A report command route: role-checked, scope-checked (404), If-Match honoured. */
+  const command = <B extends z.ZodType>(
+    path: string,
+    summary: string,
+    body: B,
+    roles: ReadonlyArray<'contact' | 'officer' | 'head'>,
+    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => ReportCommand,
+  ) =>
+    r.post(
+      `/reports/:id/${path}`,
+      { config: { roles }, schema: { tags: ['reports'], summary, params: IdParams, body, response: { 200: WriteAnswer } } },
+      async (request) => {
+        const loaded = await loadReportInScope(deps, request, (request.params as { id: string }).id);
+        const context = commandContext(request, deps.now);
+        const result = await execute(deps.store, streams.report(loaded.report.reportId), reportDecider, toCommand(request.body as z.infer<B>, request, context.now), context, {
+          ifMatch: ifMatch(request),
+          loaded,
+        });
+        return { position: result.position, revision: result.revision };
+      },
+    );
+
+  command('amendments', 'Follow-up (续报) to a report', AmendReportBody, ['contact', 'officer', 'head'], (b, _r, now) => ({ type: 'AmendReport', data: b, now }));
+  command('acknowledgements', 'Acknowledge the alert; the first stops escalation', EmptyBody, FIELD_STAFF, (_b, req, now) => ({
+    type: 'AcknowledgeAlert',
+    data: { by: req.user.sub },
+    now,
+  }));
+  command('dispatches', 'Record that an officer is on the way', DispatchBody, FIELD_STAFF, (b, req, now) => ({
+    type: 'DispatchOfficer',
+    data: { officer: b?.officer ?? req.user.sub, ...(b?.eta ? { eta: new Date(b.eta).toISOString() } : {}) },
+    now,
+  }));
+  command('arrivals', 'Record arrival on site', ArrivalBody, FIELD_STAFF, (b, req, now) => ({
+    type: 'RecordArrival',
+    data: { officer: b?.officer ?? req.user.sub, ...(b?.location ? { location: b.location } : {}) },
+    now,
+  }));
+  command('verifications', 'Household-by-household verification (核报)', VerifyBody, FIELD_STAFF, (b, req, now) => ({
+    type: 'VerifyDamage',
+    data: { verifier: req.user.sub, ...b },
+    now,
+  }));
+  command('dismissal', 'Dismiss a report (duplicate, false alarm, out of scope)', DismissBody, FIELD_STAFF, (b, _r, now) => ({ type: 'DismissReport', data: b, now }));
+  command('closure', 'Close a verified report', CloseBody, FIELD_STAFF, (b, _r, now) => ({ type: 'CloseReport', data: b, now }));
+}

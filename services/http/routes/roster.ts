@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { isOnCall } from '../../../domain/alerting.js';
+import { streams } from '../../../domain/events.js';
+import { rosterDecider } from '../../../domain/roster.js';
+import { unitLevel } from '../../../domain/units.js';
+import { execute, load } from '../../commands/execute.js';
+import { inScope } from '../auth.js';
+import { commandContext, ifMatch } from '../context.js';
+import type { ApiDeps } from '../deps.js';
+import { forbidden, notFound } from '../errors.js';
+import { RosterBody, TownshipParams, WriteAnswer } from '../schemas.js';
+
+export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.put(
+    '/roster/:townshipCode',
+    { config: { roles: ['head'] }, schema: { tags: ['roster'], summary: 'Replace the on-call roster of a township', params: TownshipParams, body: RosterBody, response: { 200: WriteAnswer } } },
+    async (request) => {
+      const { townshipCode } = request.params;
+      if (!inScope(request, townshipCode)) throw forbidden(`township ${townshipCode} is outside your scope`);
+      const context = commandContext(request, deps.now);
+      const entries = request.body.entries.map((e) => ({
+        officer: e.officer,
+        tier: e.tier,
+        ...(e.from ? { from: new Date(e.from).toISOString() } : {}),
+        ...(e.until ? { until: new Date(e.until).toISOString() } : {}),
+      }));
+      const result = await execute(deps.store, streams.roster(townshipCode), rosterDecider, { type: 'SetRoster', data: { township: townshipCode, entries }, now: context.now }, context, {
+        ifMatch: ifMatch(request),
+      });
+      return { position: result.position, revision: result.revision };
+    },
+  );
+
+  r.get(
+    '/roster/:townshipCode',
+    { config: { roles: ['contact', 'officer', 'head', 'auditor'] }, schema: { tags: ['roster'], params: TownshipParams } },
+    async (request) => {
+      const { townshipCode } = request.params;
+      if (!inScope(request, townshipCode) || unitLevel(townshipCode) !== 'township') throw notFound('roster');
+      const { state, revision } = await load(deps.store, streams.roster(townshipCode), rosterDecider);
+      const now = deps.now().toISOString();
+      return {
+        township: townshipCode,
+        entries: state.entries.map((e) => ({ ...e, onCallNow: isOnCall(e, now) })),
+        revision,
+      };
+    },
+  );
+}

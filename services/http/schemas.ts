@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { EVENT_SCHEMAS, Household } from '../../domain/events.js';
+import {
+  Fen,
+  GoodsLine,
+  Hazard,
+  IndicatorSet,
+  Instant,
+  Location,
+  LongText,
+  PersonName,
+  Phone,
+  RecipientConfirmation,
+  ReliefCategory,
+  ShortText,
+  UnitCode,
+  UserId,
+} from '../../domain/vocabulary.js';
+
+/** Request shapes of SPEC §4. Field names are the contract; unknown fields are rejected. */
+export const FileReportBody = z.strictObject({
+  reportId: z.uuid().optional(),
+  village: UnitCode,
+  group: z.string().trim().min(1).max(100).optional(),
+  hazard: Hazard,
+  observedAt: Instant,
+  location: Location.optional(),
+  directions: LongText.optional(),
+  reporter: z.strictObject({ name: PersonName, phone: Phone }),
+  estimate: IndicatorSet.optional(),
+  notes: LongText.optional(),
+});
+
+export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.refine(
+  (b) => Object.values(b).some((v) => v !== undefined),
+  'an amendment changes at least one of estimate, directions, location, notes',
+);
+/** Bodies a client may leave out entirely (no content at all, or `{}`). */
+export const EmptyBody = z.strictObject({}).nullish();
+export const DispatchBody = z.strictObject({ officer: UserId.optional(), eta: Instant.optional() }).nullish();
+export const ArrivalBody = z.strictObject({ officer: UserId.optional(), location: Location.optional() }).nullish();
+export const VerifyBody = z.strictObject({
+  figures: IndicatorSet,
+  households: z.array(Household).max(5000),
+  method: z.string().trim().min(1).max(200),
+  notes: LongText.optional(),
+});
+export const DismissBody = EVENT_SCHEMAS.ReportDismissed;
+export const CloseBody = z.strictObject({ summary: LongText.min(1) });
+
+export const AllocateBody = z.strictObject({
+  reportId: z.uuid(),
+  household: z.strictObject({ id: z.string().trim().min(1).max(64), name: PersonName }),
+  category: ReliefCategory,
+  cashFen: Fen,
+  goods: z.array(GoodsLine).max(50),
+  fund: z.string().trim().min(1).max(64),
+});
+export const ReasonBody = z.strictObject({ reason: ShortText.min(1) });
+export const DeliveryBody = z.strictObject({ cashFen: Fen, goods: z.array(GoodsLine).max(50), confirmation: RecipientConfirmation });
+
+export const OpenIncidentBody = z.strictObject({
+  incidentId: z.uuid().optional(),
+  county: UnitCode,
+  hazard: Hazard,
+  startedAt: Instant,
+  title: z.string().trim().min(1).max(200),
+});
+export const LinkBody = z.strictObject({ reportId: z.uuid() });
+export const SubmissionBody = EVENT_SCHEMAS.FiguresSubmitted;
+export const StabilizeBody = z.strictObject({ at: Instant.optional() }).nullish();
+
+export const RosterBody = z.strictObject({
+  entries: z
+    .array(z.strictObject({ officer: UserId, tier: z.enum(['primary', 'backup']), from: Instant.optional(), until: Instant.optional() }))
+    .max(100),
+});
+
+export const IdParams = z.strictObject({ id: z.uuid() });
+export const TownshipParams = z.strictObject({ townshipCode: UnitCode });
+export const PositionQuery = z.object({ position: z.string().max(64).optional() });
+
+export const WriteAnswer = z.object({ position: z.string().optional(), revision: z.number() });
+
+export { PersonName, Phone };

@@ -1,0 +1,77 @@
+import { HAZARD_LABELS } from '../../domain/vocabulary.js';
+import type { FiledReport } from '../../domain/report.js';
+import type { ExistingAllocation } from '../../domain/allocation.js';
+import { statutoryClocks } from '../../domain/clocks.js';
+import type { OpenedIncident } from '../../domain/incident.js';
+import type { UnitsDirectory } from '../units-directory.js';
+
+/** GET /reports/{id}: SPEC §4 names plus what an officer needs on one screen. */
+export function reportView(report: FiledReport, revision: number, units: UnitsDirectory) {
+  const village = units.get(report.village);
+  return {
+    reportId: report.reportId,
+    status: report.status,
+    village: report.village,
+    unit: { code: report.village, name: village?.name ?? null, path: units.path(report.village) },
+    group: report.group ?? null,
+    hazard: report.hazard,
+    hazardLabel: HAZARD_LABELS[report.hazard],
+    observedAt: report.observedAt,
+    reportedAt: report.reportedAt,
+    location: report.location ?? null,
+    directions: report.directions ?? null,
+    reporter: report.reporter,
+    estimate: report.estimate,
+    notes: report.notes ?? null,
+    verified: report.verified ?? null,
+    acknowledgedBy: report.acknowledgedBy[0] ?? null,
+    acknowledgements: report.acknowledgedBy,
+    escalationStep: report.alert?.step ?? null,
+    alerted: report.alert?.alerted ?? [],
+    related: report.alert?.related ?? [],
+    dispatched: report.dispatched,
+    arrived: report.arrived,
+    dismissal: report.dismissal ?? null,
+    closure: report.closure ?? null,
+    amendments: report.amendments,
+    revision,
+  };
+}
+
+export function allocationView(a: ExistingAllocation, revision: number) {
+  return {
+    allocationId: a.allocationId,
+    reportId: a.reportId,
+    village: a.village,
+    household: a.household,
+    category: a.category,
+    fund: a.fund,
+    status: a.status,
+    cashFen: a.cashFen,
+    goods: a.goods,
+    allocatedBy: a.allocatedBy,
+    allocatedAt: a.allocatedAt,
+    approvedBy: a.approvedBy ?? null,
+    delivered: { cashFen: a.deliveredCashFen, goods: a.deliveredGoods, deliveries: a.deliveries },
+    outstandingCashFen: a.status === 'approved' ? a.cashFen - a.deliveredCashFen : 0,
+    revision,
+  };
+}
+
+export function incidentView(i: OpenedIncident, revision: number, now: string) {
+  return {
+    incidentId: i.incidentId,
+    county: i.county,
+    hazard: i.hazard,
+    hazardLabel: HAZARD_LABELS[i.hazard],
+    title: i.title,
+    startedAt: i.startedAt,
+    status: i.closed ? 'closed' : i.stabilizedAt ? 'stabilized' : 'open',
+    reports: i.reports,
+    submissions: i.submissions,
+    stabilizedAt: i.stabilizedAt ?? null,
+    closure: i.closed ?? null,
+    clocks: statutoryClocks({ ...i, closed: i.closed !== undefined }, now),
+    revision,
+  };
+}

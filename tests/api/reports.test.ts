@@ -1,0 +1,163 @@
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { HEJIAGOU, LIJIA, NIANBA, WANGBA, ZHUJIAGOU, reportBody, startTestApp, verificationBody } from '../support/app.js';
+
+t.test('POST /reports: 201, then the same body again is 200 with the same answer and no new event', async (t) => {
+  const app = await startTestApp(t);
+  const contact = app.token('contact', LIJIA);
+  const reportId = randomUUID();
+  const first = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId }) });
+  t.equal(first.statusCode, 201);
+  t.match(first.json(), { reportId, position: /^\d+$/, revision: 0 });
+  const size = await app.logSize();
+  const again = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId }) });
+  t.equal(again.statusCode, 200);
+  t.same(again.json(), first.json());
+  t.equal(await app.logSize(), size, 'no new event');
+  const different = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId, hazard: 'hail' }) });
+  t.equal(different.statusCode, 409);
+  t.equal(different.json().error, 'idempotency_mismatch');
+  const generated = await app.call('POST', '/reports', { token: contact, body: reportBody() });
+  t.equal(generated.statusCode, 201);
+  t.match(generated.json().reportId, /^[0-9a-f-]{36}$/, 'the server chooses an id when the client did not');
+});
+
+t.test('POST /reports: 50 identical retries at once make one event', async (t) => {
+  const app = await startTestApp(t);
+  const contact = app.token('contact', LIJIA);
+  const reportId = randomUUID();
+  const size = await app.logSize();
+  const answers = await Promise.all(Array.from({ length: 50 }, () => app.call('POST', '/reports', { token: contact, body: reportBody({ reportId }) })));
+  t.same(answers.map((a) => a.statusCode).sort((a, b) => a - b), [...Array(49).fill(200), 201]);
+  t.equal(new Set(answers.map((a) => a.json().position)).size, 1);
+  t.equal(await app.logSize(), size + 1);
+});
+
+t.test('POST /reports: errors', async (t) => {
+  const app = await startTestApp(t, { bodyLimitBytes: 4096 });
+  const contact = app.token('contact', LIJIA);
+  const before = await app.logSize();
+  const noToken = await app.call('POST', '/reports', { body: reportBody() });
+  t.equal(noToken.statusCode, 401);
+  t.same(Object.keys(noToken.json()).sort(), ['error', 'message']);
+  t.equal((await app.call('POST', '/reports', { token: 'not.a.token', body: reportBody() })).statusCode, 401);
+  const expired = app.tokens.issue({ sub: 'c', role: 'contact', scope: LIJIA }, -10);
+  t.equal((await app.call('POST', '/reports', { token: expired, body: reportBody() })).json().message, 'token expired');
+  t.equal((await app.call('POST', '/reports', { token: app.token('auditor', WANGBA), body: reportBody() })).statusCode, 403, 'an auditor writes nothing');
+  t.equal((await app.call('POST', '/reports', { token: contact, body: reportBody({ village: HEJIAGOU }) })).statusCode, 403, 'another village');
+
+  const bad = await app.call('POST', '/reports', { token: contact, body: reportBody({ village: '123', estimate: { dead: -1 }, extra: true }) });
+  t.equal(bad.statusCode, 400);
+  t.equal(bad.json().error, 'validation');
+  t.same(bad.json().details.map((d: { path: string }) => d.path).sort(), ['body', 'body.estimate.dead', 'body.village']);
+
+  const future = await app.call('POST', '/reports', { token: contact, body: reportBody({ observedAt: new Date(Date.now() + 3600_000).toISOString() }) });
+  t.equal(future.statusCode, 422);
+  t.equal(future.json().error, 'observed_in_future');
+
+  const unknownVillage = await app.call('POST', '/reports', { token: app.token('officer', '621224'), body: reportBody({ village: '621224103299' }) });
+  t.equal(unknownVillage.statusCode, 422);
+  t.equal(unknownVillage.json().error, 'unit_not_found');
+
+  const notJson = await app.call('POST', '/reports', { token: contact, body: '{"village":', headers: { 'content-type': 'application/json' } });
+  t.equal(notJson.statusCode, 400);
+  const wrongType = await app.call('POST', '/reports', { token: contact, body: 'village=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  t.equal(wrongType.statusCode, 415);
+  t.equal(wrongType.json().error, 'unsupported_media_type');
+  const huge = await app.call('POST', '/reports', { token: contact, body: reportBody({ notes: 'x'.repeat(5000) }) });
+  t.equal(huge.statusCode, 413);
+  t.equal(huge.json().error, 'body_too_large');
+  t.equal(await app.logSize(), before, 'nothing was written');
+});
+
+t.test('report lifecycle through the API', async (t) => {
+  const app = await startTestApp(t);
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const contact = app.token('contact', LIJIA);
+  const { reportId } = (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json();
+  const post = (path: string, body?: unknown, token = officer, headers?: Record<string, string>) =>
+    app.call('POST', `/reports/${reportId}/${path}`, { token, body, ...(headers ? { headers } : {}) });
+
+  t.equal((await post('amendments', { estimate: { dead: 1 } }, contact)).statusCode, 200);
+  t.equal((await post('amendments', {}, contact)).statusCode, 400, 'an empty amendment says nothing');
+  t.equal((await post('acknowledgements')).statusCode, 200, 'no body at all');
+  t.equal((await post('acknowledgements', {})).statusCode, 200, 'a later acknowledgement is recorded, not an error');
+  t.equal((await post('dispatches', { eta: '2026-01-01T02:00:00+08:00' })).statusCode, 200);
+  t.equal((await post('arrivals', { location: { lat: 33.35, lon: 105.63 } })).statusCode, 200);
+  t.equal((await post('closure', { summary: 'x' })).json().error, 'not_verified');
+  const verified = await post('verifications', verificationBody());
+  t.equal(verified.statusCode, 200);
+  t.match(verified.json(), { revision: 6, position: /^\d+$/ });
+
+  const view = await app.call('GET', `/reports/${reportId}`, { token: contact });
+  t.equal(view.statusCode, 200);
+  t.match(view.json(), {
+    reportId,
+    status: 'verified',
+    village: LIJIA,
+    hazard: 'landslide',
+    hazardLabel: '滑坡',
+    estimate: { affectedPeople: 12, roomsCollapsed: 2, dead: 1 },
+    verified: { figures: { affectedPeople: 9, roomsCollapsed: 3 }, verifier: 'officer-wangba-1' },
+    acknowledgedBy: 'officer-wangba-1',
+    revision: 6,
+    unit: { path: ['康县（示例）', '王坝镇（示例）', '李家村（示例）'] },
+  });
+  t.equal(view.headers.etag, '"6"');
+
+  t.equal((await post('closure', { summary: '核查完毕' }, officer, { 'if-match': '5' })).statusCode, 412, 'a stale If-Match');
+  t.equal((await post('closure', { summary: '核查完毕' }, officer, { 'if-match': 'abc' })).statusCode, 400);
+  t.equal((await post('closure', { summary: '核查完毕' }, officer, { 'if-match': '"6"' })).statusCode, 200);
+  t.equal((await post('amendments', { notes: 'late' }, contact)).json().error, 'report_closed');
+  t.equal((await post('verifications', verificationBody())).statusCode, 422);
+
+  const history = await app.call('GET', `/reports/${reportId}/history`, { token: app.token('auditor', '621224') });
+  t.equal(history.statusCode, 200);
+  const events = history.json().events as Array<{ type: string; metadata: { actor: { id: string }; hash: string; prevHash: string } }>;
+  t.same(events.map((e) => e.type), [
+    'ReportFiled', 'ReportAmended', 'AlertAcknowledged', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportClosed',
+  ]);
+  t.equal(events[0]!.metadata.actor.id, `contact-${LIJIA}`);
+  t.equal(events[1]!.metadata.prevHash, events[0]!.metadata.hash, 'hashes chain');
+});
+
+t.test('dismissal', async (t) => {
+  const app = await startTestApp(t);
+  const officer = app.token('officer', WANGBA);
+  const contact = app.token('contact', LIJIA);
+  const a = (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json().reportId;
+  const b = (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json().reportId;
+  t.equal((await app.call('POST', `/reports/${b}/dismissal`, { token: officer, body: { reason: 'duplicate' } })).json().error, 'duplicate_of_required');
+  t.equal((await app.call('POST', `/reports/${b}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: a } })).statusCode, 200);
+  t.equal((await app.call('GET', `/reports/${b}`, { token: officer })).json().status, 'dismissed');
+  t.equal((await app.call('POST', `/reports/${b}/dismissal`, { token: officer, body: { reason: 'false_alarm' } })).json().error, 'report_dismissed');
+});
+
+t.test('scope: outside it a report does not exist (404, not 403)', async (t) => {
+  const app = await startTestApp(t);
+  const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', ZHUJIAGOU), body: reportBody({ village: ZHUJIAGOU }) })).json();
+  const wangbaOfficer = app.token('officer', WANGBA);
+  t.equal((await app.call('GET', `/reports/${reportId}`, { token: wangbaOfficer })).statusCode, 404);
+  t.equal((await app.call('GET', `/reports/${reportId}/history`, { token: wangbaOfficer })).statusCode, 404);
+  t.equal((await app.call('POST', `/reports/${reportId}/acknowledgements`, { token: wangbaOfficer })).statusCode, 404);
+  t.equal((await app.call('GET', `/reports/${randomUUID()}`, { token: wangbaOfficer })).statusCode, 404, 'the same answer as for a report that does not exist');
+  t.equal((await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', NIANBA) })).statusCode, 200);
+  t.equal((await app.call('GET', `/reports/not-a-uuid`, { token: wangbaOfficer })).statusCode, 400);
+});
+
+t.test('50 concurrent writers on one report: exactly one wins', async (t) => {
+  const app = await startTestApp(t);
+  const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+  const officer = app.token('officer', WANGBA);
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: verificationBody({ notes: `writer ${i}` }), headers: { 'if-match': '0' } }),
+    ),
+  );
+  const codes = answers.map((a) => a.statusCode);
+  t.equal(codes.filter((c) => c === 200).length, 1, 'one verification lands');
+  t.ok(codes.every((c) => c === 200 || c === 409 || c === 412), `the rest are 409/412: ${[...new Set(codes)]}`);
+  const conflict = answers.find((a) => a.statusCode === 409 || a.statusCode === 412)!;
+  t.equal(conflict.json().details.currentRevision, 1, 'a loser learns the current revision');
+  t.equal((await app.call('GET', `/reports/${reportId}`, { token: officer })).json().revision, 1);
+});

@@ -1,0 +1,98 @@
+import type { Test } from 'tap';
+import type { LightMyRequestResponse } from 'fastify';
+import { loadConfig } from '../../infra/config.js';
+import { createLogger } from '../../infra/logging.js';
+import { streams } from '../../domain/events.js';
+import { rosterDecider } from '../../domain/roster.js';
+import { unitRegisterDecider } from '../../domain/unit-register.js';
+import type { Role } from '../../domain/vocabulary.js';
+import { execute } from '../../services/commands/execute.js';
+import { DEMO_ROSTERS, DEMO_UNITS } from '../../services/demo.js';
+import { createZhitong, type Zhitong } from '../../services/server.js';
+
+export const WANGBA = '621224103000';
+export const LIJIA = '621224103201';
+export const HEJIAGOU = '621224103202';
+export const NIANBA = '621224104000';
+export const ZHUJIAGOU = '621224104201';
+export const KANG = '621224000000';
+
+const seedContext = { actor: { id: 'test-seed', role: 'admin' as const }, correlationId: 'seed', now: '2026-01-01T00:00:00.000Z' };
+
+export interface TestApp extends Zhitong {
+  token(role: Role, scope: string, sub?: string): string;
+  /** app.inject with a bearer token and JSON body. */
+  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options?: { token?: string | undefined; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  /** How many events the log holds. */
+  logSize(): Promise<number>;
+}
+
+/** A zhitong on its own DATA_DIR with the demo county and rosters, closed when the test ends. */
+export async function startTestApp(t: Test, options: { now?: () => Date; rateLimitPerMinute?: number; bodyLimitBytes?: number } = {}): Promise<TestApp> {
+  const dataDir = t.testdir();
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: String(options.rateLimitPerMinute ?? 1_000_000),
+    ...(options.bodyLimitBytes ? { BODY_LIMIT_BYTES: String(options.bodyLimitBytes) } : {}),
+  });
+  const zhitong = await createZhitong(config, createLogger('silent'), options.now ? { now: options.now } : {});
+  t.teardown(() => zhitong.close());
+  await execute(zhitong.store, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: seedContext.now }, seedContext);
+  for (const [township, entries] of Object.entries(DEMO_ROSTERS)) {
+    await execute(zhitong.store, streams.roster(township), rosterDecider, { type: 'SetRoster', data: { township, entries }, now: seedContext.now }, seedContext);
+  }
+  await zhitong.units.refresh();
+  return {
+    ...zhitong,
+    token: (role, scope, sub = `${role}-${scope}`) => zhitong.tokens.issue({ sub, role, scope }, 3600),
+    call: (method, url, { token, body, headers = {} } = {}) =>
+      zhitong.app.inject({
+        method,
+        url,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      }),
+    logSize: async () => Number((await zhitong.store.headPosition()) ?? 0),
+  };
+}
+
+export const reportBody = (over: Record<string, unknown> = {}) => ({
+  village: LIJIA,
+  hazard: 'landslide',
+  observedAt: '2026-01-01T00:00:00.000Z',
+  reporter: { name: '王建国', phone: '13800000000' },
+  estimate: { affectedPeople: 12, roomsCollapsed: 2 },
+  directions: '村委会后山，沿水泥路上行 1 公里',
+  ...over,
+});
+
+export const verificationBody = (over: Record<string, unknown> = {}) => ({
+  figures: { affectedPeople: 9, roomsCollapsed: 3 },
+  households: [
+    { householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 },
+    { householdId: 'hh-2', name: '李四', damage: 'moderate', people: 5 },
+  ],
+  method: '入户核查',
+  ...over,
+});
+
+export const allocationBody = (reportId: string, over: Record<string, unknown> = {}) => ({
+  reportId,
+  household: { id: 'hh-1', name: '张三明' },
+  category: 'emergency_living',
+  cashFen: 200_000,
+  goods: [{ item: '大米', quantity: 25, unit: 'kg' }],
+  fund: 'SP-2026-01',
+  ...over,
+});
+
+/** Files a report as the village contact and verifies it as the township officer; returns its id. */
+export async function verifiedReport(app: TestApp, village = LIJIA): Promise<string> {
+  const township = village.slice(0, 9) + '000';
+  const filed = await app.call('POST', '/reports', { token: app.token('contact', village), body: reportBody({ village }) });
+  const { reportId } = filed.json() as { reportId: string };
+  const verified = await app.call('POST', `/reports/${reportId}/verifications`, { token: app.token('officer', township, 'officer-1'), body: verificationBody() });
+  if (verified.statusCode !== 200) throw new Error(`verification failed: ${verified.body}`);
+  return reportId;
+}
