@@ -12,6 +12,7 @@ import type { UnitsDirectory } from '../units-directory.js';
 import type { ReportLinks } from '../report-links.js';
 import { authPlugin, bearerToken } from './auth.js';
 import { registerErrorHandling } from './errors.js';
+import { ifMatch } from './context.js';
 import { allocationRoutes } from './routes/allocations.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { reportRoutes } from './routes/reports.js';
@@ -52,6 +53,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.header('x-request-id', request.id);
   });
   registerErrorHandling(app);
+  // A malformed If-Match is refused on every write, including those that do not use it, so a
+  // client never believes a precondition was checked when it was not understood.
+  app.addHook('preValidation', async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') ifMatch(request);
+  });
 
   await app.register(swagger, {
     openapi: {

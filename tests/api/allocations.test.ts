@@ -1,0 +1,93 @@
+import t from 'tap';
+import { LIJIA, NIANBA, WANGBA, ZHUJIAGOU, allocationBody, reportBody, startTestApp, verifiedReport } from '../support/app.js';
+
+t.test('relief lifecycle: allocate, approve by a second person, deliver in parts, never over', async (t) => {
+  const app = await startTestApp(t);
+  const reportId = await verifiedReport(app);
+  const officer = app.token('officer', WANGBA, 'officer-1');
+  const head = app.token('head', WANGBA, 'head-1');
+
+  const created = await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId) });
+  t.equal(created.statusCode, 201);
+  const { allocationId } = created.json();
+  t.match(allocationId, /^[0-9a-f-]{36}$/);
+  const post = (path: string, body: unknown, token = officer) => app.call('POST', `/allocations/${allocationId}/${path}`, { token, body });
+  const delivery = (cashFen: number, quantity?: number) => ({
+    cashFen,
+    goods: quantity ? [{ item: '大米', quantity, unit: 'kg' }] : [],
+    confirmation: { method: 'thumbprint', reference: 'photo-0017' },
+  });
+
+  t.equal((await post('deliveries', delivery(100))).json().error, 'not_approved');
+  t.equal((await post('approval', {}, app.token('officer', WANGBA, 'officer-2'))).statusCode, 403, 'only a head approves');
+  const selfApproving = app.token('head', WANGBA, 'officer-1');
+  t.equal((await post('approval', {}, selfApproving)).json().error, 'self_approval');
+  t.equal((await post('approval', {}, head)).statusCode, 200);
+  t.equal((await post('approval', {}, head)).json().error, 'not_pending');
+  t.equal((await post('deliveries', delivery(150_000, 12.5))).statusCode, 200);
+  const over = await post('deliveries', delivery(50_001));
+  t.equal(over.statusCode, 422);
+  t.equal(over.json().error, 'over_delivery');
+  t.equal((await post('deliveries', delivery(50_000, 12.5))).statusCode, 200);
+  t.equal((await post('cancellation', { reason: 'x' })).json().error, 'already_delivered');
+
+  const view = await app.call('GET', `/allocations/${allocationId}`, { token: app.token('auditor', '621224') });
+  t.match(view.json(), { status: 'approved', cashFen: 200_000, delivered: { cashFen: 200_000, deliveries: 2 }, outstandingCashFen: 0, approvedBy: 'head-1' });
+  t.equal((await app.call('GET', `/allocations/${allocationId}`, { token: app.token('officer', NIANBA) })).statusCode, 404, 'outside scope');
+});
+
+t.test('allocation refusals', async (t) => {
+  const app = await startTestApp(t);
+  const officer = app.token('officer', WANGBA);
+  const { reportId: unverified } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+  t.equal((await app.call('POST', '/allocations', { token: officer, body: allocationBody(unverified) })).json().error, 'not_verified');
+  const reportId = await verifiedReport(app);
+  const notVerifiedHousehold = await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { household: { id: 'hh-9', name: '赵六' } }) });
+  t.equal(notVerifiedHousehold.statusCode, 422);
+  t.equal(notVerifiedHousehold.json().error, 'household_not_verified');
+  t.equal((await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { cashFen: 0, goods: [] }) })).json().error, 'empty_allocation');
+  const float = await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { cashFen: 100.5 }) });
+  t.equal(float.statusCode, 400, 'money is never a float');
+  t.same(float.json().details.map((d: { path: string }) => d.path), ['body.cashFen']);
+  t.equal((await app.call('POST', '/allocations', { token: app.token('contact', LIJIA), body: allocationBody(reportId) })).statusCode, 403);
+  t.equal((await app.call('POST', '/allocations', { token: app.token('officer', NIANBA), body: allocationBody(reportId) })).statusCode, 404, 'a report outside scope');
+
+  const dismissedId = await verifiedReport(app);
+  await app.call('POST', `/reports/${dismissedId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } });
+  t.equal((await app.call('POST', '/allocations', { token: officer, body: allocationBody(dismissedId) })).json().error, 'report_dismissed');
+});
+
+t.test('one live allocation per (report, household, category); a rejected or cancelled one frees the slot', async (t) => {
+  const app = await startTestApp(t);
+  const reportId = await verifiedReport(app);
+  const officer = app.token('officer', WANGBA, 'officer-1');
+  const head = app.token('head', WANGBA, 'head-1');
+  const first = (await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId) })).json().allocationId;
+  const dup = await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { cashFen: 1 }) });
+  t.equal(dup.statusCode, 409);
+  t.same(dup.json().details, { allocationId: first }, 'the 409 names the live allocation');
+  t.equal(dup.json().error, 'duplicate_relief');
+  t.equal((await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { category: 'housing' }) })).statusCode, 201, 'another category');
+  t.equal((await app.call('POST', `/allocations/${first}/rejection`, { token: head, body: { reason: '重复救助' } })).statusCode, 200);
+  const second = await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId) });
+  t.equal(second.statusCode, 201);
+  t.not(second.json().allocationId, first);
+  t.equal((await app.call('POST', `/allocations/${second.json().allocationId}/cancellation`, { token: officer, body: { reason: '录入错误' } })).statusCode, 200);
+  t.equal((await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId) })).statusCode, 201);
+});
+
+t.test('50 concurrent allocations for the same (report, household, category): exactly one 201', async (t) => {
+  const app = await startTestApp(t);
+  const reportId = await verifiedReport(app, ZHUJIAGOU);
+  const officer = app.token('officer', NIANBA);
+  const before = await app.logSize();
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { cashFen: 1000 + i }) })),
+  );
+  const codes = answers.map((a) => a.statusCode);
+  t.equal(codes.filter((c) => c === 201).length, 1);
+  t.equal(codes.filter((c) => c === 409).length, 49);
+  const winner = answers.find((a) => a.statusCode === 201)!.json().allocationId;
+  t.ok(answers.filter((a) => a.statusCode === 409).every((a) => a.json().details.allocationId === winner), 'every loser is told which one won');
+  t.equal(await app.logSize(), before + 1, 'one event');
+});

@@ -1,0 +1,99 @@
+import t from 'tap';
+import fc from 'fast-check';
+import { KANG, LIJIA, WANGBA, allocationBody, reportBody, startTestApp, verificationBody, verifiedReport } from '../support/app.js';
+
+/**
+ * Generated bad input on every write route: malformed bodies (unknown fields, nulls, wrong
+ * shapes, random JSON, broken JSON), bad ids, bad headers. Every answer must be a 4xx JSON error
+ * and the log must not change.
+ */
+t.test('generated malformed requests: only 4xx, log unchanged', async (t) => {
+  const app = await startTestApp(t);
+  const reportId = await verifiedReport(app, LIJIA);
+  const allocationId = (await app.call('POST', '/allocations', { token: app.token('officer', WANGBA, 'allocator'), body: allocationBody(reportId) })).json().allocationId;
+  const incidentId = (
+    await app.call('POST', '/incidents', { token: app.token('head', KANG), body: { county: KANG, hazard: 'landslide', startedAt: '2026-01-01T00:00:00Z', title: 't' } })
+  ).json().incidentId;
+  const head = app.token('head', KANG, 'fuzzer');
+
+  const writeRoutes: Array<{ method: 'POST' | 'PUT'; path: (id: string) => string; id: string; valid: Record<string, unknown> }> = [
+    { method: 'POST', path: () => '/reports', id: '', valid: reportBody() },
+    { method: 'POST', path: (id) => `/reports/${id}/amendments`, id: reportId, valid: { notes: 'n' } },
+    { method: 'POST', path: (id) => `/reports/${id}/acknowledgements`, id: reportId, valid: {} },
+    { method: 'POST', path: (id) => `/reports/${id}/dispatches`, id: reportId, valid: { eta: '2026-01-01T00:00:00Z' } },
+    { method: 'POST', path: (id) => `/reports/${id}/arrivals`, id: reportId, valid: { location: { lat: 1, lon: 1 } } },
+    { method: 'POST', path: (id) => `/reports/${id}/verifications`, id: reportId, valid: verificationBody() },
+    { method: 'POST', path: (id) => `/reports/${id}/dismissal`, id: reportId, valid: { reason: 'false_alarm' } },
+    { method: 'POST', path: (id) => `/reports/${id}/closure`, id: reportId, valid: { summary: 's' } },
+    { method: 'POST', path: () => '/allocations', id: '', valid: allocationBody(reportId, { category: 'winter' }) },
+    { method: 'POST', path: (id) => `/allocations/${id}/approval`, id: allocationId, valid: {} },
+    { method: 'POST', path: (id) => `/allocations/${id}/rejection`, id: allocationId, valid: { reason: 'r' } },
+    { method: 'POST', path: (id) => `/allocations/${id}/deliveries`, id: allocationId, valid: { cashFen: 1, goods: [], confirmation: { method: 'signature', reference: 'r' } } },
+    { method: 'POST', path: (id) => `/allocations/${id}/cancellation`, id: allocationId, valid: { reason: 'r' } },
+    { method: 'POST', path: () => '/incidents', id: '', valid: { county: KANG, hazard: 'hail', startedAt: '2026-01-01T00:00:00Z', title: 't' } },
+    { method: 'POST', path: (id) => `/incidents/${id}/links`, id: incidentId, valid: { reportId } },
+    { method: 'POST', path: (id) => `/incidents/${id}/unlinks`, id: incidentId, valid: { reportId } },
+    { method: 'POST', path: (id) => `/incidents/${id}/submissions`, id: incidentId, valid: { stage: 'initial', figures: {}, asOf: '2026-01-01T01:00:00Z' } },
+    { method: 'POST', path: (id) => `/incidents/${id}/stabilization`, id: incidentId, valid: {} },
+    { method: 'POST', path: (id) => `/incidents/${id}/closure`, id: incidentId, valid: { summary: 's' } },
+    { method: 'PUT', path: () => `/roster/${WANGBA}`, id: '', valid: { entries: [{ officer: 'u', tier: 'primary' }] } },
+  ];
+
+  const isEmptyish = (v: unknown) => v === null || v === undefined || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
+  /** A body that no route accepts: an unknown field, a null in place of a field, or random JSON that is not empty. */
+  const badBody = (valid: Record<string, unknown>) =>
+    fc.oneof(
+      fc.record({ key: fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !(k in valid)), value: fc.jsonValue() }).map(({ key, value }) => ({ ...valid, [key]: value })),
+      ...(Object.keys(valid).length > 0 ? [fc.constantFrom(...Object.keys(valid)).map((k) => ({ ...valid, [k]: null }))] : []),
+      fc.jsonValue().filter((v) => !isEmptyish(v) && JSON.stringify(v) !== JSON.stringify(valid)).filter((v) => typeof v !== 'object' || Array.isArray(v) || Object.keys(v as object).some((k) => !(k in valid))),
+    );
+  const request = fc.oneof(
+    // a malformed body, otherwise a good request
+    fc.nat({ max: writeRoutes.length - 1 }).chain((i) => badBody(writeRoutes[i]!.valid).map((body) => ({ i, body: JSON.stringify(body) ?? 'null', headers: {} as Record<string, string> }))),
+    // bytes that are not JSON at all
+    fc.record({ i: fc.nat({ max: writeRoutes.length - 1 }), body: fc.string({ maxLength: 40 }).filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }), headers: fc.constant({}) }),
+    // a good body with a bad header
+    fc.record({
+      i: fc.nat({ max: writeRoutes.length - 1 }),
+      body: fc.constant(undefined as string | undefined),
+      headers: fc.oneof(
+        fc.string({ maxLength: 20 }).filter((s) => !/^\s*(?:W\/)?"?-?\d{1,15}"?\s*$/.test(s) && /^[\x20-\x7e]*$/.test(s)).map((s) => ({ 'if-match': s || 'x' })),
+        fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x').map((ct) => ({ 'content-type': ct })),
+        fc.string({ maxLength: 30 }).filter((s) => /^[\x21-\x7e]*$/.test(s)).map((s) => ({ authorization: `Bearer ${s}x` })),
+        fc.constant({} as Record<string, string>),
+      ),
+    }),
+  );
+  const badId = fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 40 }).map(encodeURIComponent));
+
+  const before = await app.store.headPosition();
+  const seen = new Set<number>();
+  await fc.assert(
+    fc.asyncProperty(request, badId, fc.boolean(), async ({ i, body, headers }, id, useBadId) => {
+      const route = writeRoutes[i]!;
+      const nothingBad = !(useBadId && route.id) && body === undefined && Object.keys(headers).length === 0;
+      if (nothingBad) return true;
+      const path = route.path(useBadId && route.id ? id : route.id);
+      const res = await app.app.inject({
+        method: route.method,
+        url: path,
+        headers: { authorization: `Bearer ${head}`, 'content-type': 'application/json', ...headers },
+        payload: body ?? JSON.stringify(route.valid),
+      });
+      seen.add(res.statusCode);
+      const json = res.json() as { error?: unknown; message?: unknown };
+      return res.statusCode >= 400 && res.statusCode < 500 && typeof json.error === 'string' && typeof json.message === 'string';
+    }),
+    { numRuns: 1500 },
+  );
+  t.equal(await app.store.headPosition(), before, 'the log is unchanged');
+  t.ok([400, 401, 404, 415].every((c) => seen.has(c)), `answers seen: ${[...seen].sort().join(', ')}`);
+  t.notOk([...seen].some((c) => c >= 500), 'never a 5xx');
+});
+
+t.test('a path id that is not a UUID is 400; an unknown one 404', async (t) => {
+  const app = await startTestApp(t);
+  const token = app.token('head', KANG);
+  t.equal((await app.call('POST', '/reports/%00/closure', { token, body: { summary: 's' } })).statusCode, 400);
+  t.equal((await app.call('POST', '/allocations/00000000-0000-4000-8000-000000000000/approval', { token, body: {} })).statusCode, 404);
+});

@@ -1,0 +1,97 @@
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { KANG, LIJIA, NIANBA, WANGBA, reportBody, startTestApp } from '../support/app.js';
+
+t.test('incident lifecycle with statutory clocks', async (t) => {
+  let now = new Date('2026-07-01T03:00:00.000Z');
+  const app = await startTestApp(t, { now: () => now });
+  const countyHead = app.token('head', KANG, 'head-kang');
+  const incident = await app.call('POST', '/incidents', {
+    token: countyHead,
+    body: { county: KANG, hazard: 'flash_flood', startedAt: '2026-07-01T10:00:00+08:00', title: '7·1 山洪' },
+  });
+  t.equal(incident.statusCode, 201);
+  const { incidentId } = incident.json();
+  const post = (path: string, body?: unknown, token = countyHead) => app.call('POST', `/incidents/${incidentId}/${path}`, { token, body });
+
+  let view = (await app.call('GET', `/incidents/${incidentId}`, { token: app.token('auditor', KANG) })).json();
+  t.match(view.clocks[0], { clock: 'initial', dueAt: '2026-07-01T04:00:00.000Z', overdue: false });
+  now = new Date('2026-07-01T04:30:00.000Z');
+  view = (await app.call('GET', `/incidents/${incidentId}`, { token: countyHead })).json();
+  t.match(view.clocks[0], { clock: 'initial', overdue: true }, 'the 2-hour clock ran out');
+
+  const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ observedAt: '2026-07-01T02:00:00.000Z' }) })).json();
+  t.equal((await post('links', { reportId })).statusCode, 200);
+  t.equal((await post('links', { reportId })).json().error, 'report_already_linked');
+  const other = (await app.call('POST', '/incidents', { token: countyHead, body: { county: KANG, hazard: 'flash_flood', startedAt: '2026-07-01T10:00:00+08:00', title: '另一过程' } })).json().incidentId;
+  const elsewhere = await app.call('POST', `/incidents/${other}/links`, { token: countyHead, body: { reportId } });
+  t.equal(elsewhere.statusCode, 409, 'a report belongs to at most one incident');
+  t.equal(elsewhere.json().details.incidentId, incidentId);
+  t.equal((await post('links', { reportId: randomUUID() })).statusCode, 404);
+
+  t.equal((await post('submissions', { stage: 'daily', figures: {}, asOf: now.toISOString() })).json().error, 'initial_not_submitted');
+  t.equal((await post('submissions', { stage: 'initial', figures: { affectedPeople: 100 }, asOf: now.toISOString() })).statusCode, 200);
+  const jump = await post('submissions', { stage: 'daily', figures: { affectedPeople: 400 }, asOf: now.toISOString() });
+  t.equal(jump.statusCode, 422);
+  t.equal(jump.json().error, 'explanation_required');
+  t.same(jump.json().details.indicators, ['affectedPeople']);
+  t.equal((await post('submissions', { stage: 'daily', figures: { affectedPeople: 400 }, asOf: now.toISOString(), explanation: '新增3个村' })).statusCode, 200);
+  t.equal((await post('closure', { summary: 'x' })).json().error, 'final_not_submitted');
+  t.equal((await post('submissions', { stage: 'final', figures: { affectedPeople: 400 }, asOf: now.toISOString() })).json().error, 'not_stabilized');
+  t.equal((await post('stabilization')).statusCode, 200);
+  t.equal((await post('submissions', { stage: 'final', figures: { affectedPeople: 410 }, asOf: now.toISOString() })).statusCode, 200);
+  t.equal((await post('closure', { summary: '核报完成' })).statusCode, 200);
+  view = (await app.call('GET', `/incidents/${incidentId}`, { token: countyHead })).json();
+  t.match(view, { status: 'closed', reports: [reportId] });
+  t.equal(view.submissions.length, 3);
+  t.equal((await post('unlinks', { reportId })).json().error, 'incident_closed');
+
+  t.equal((await app.call('POST', '/incidents', { token: app.token('officer', WANGBA), body: { county: KANG, hazard: 'hail', startedAt: now.toISOString(), title: 'x' } })).statusCode, 403, 'a township officer cannot open a county incident');
+  t.equal((await app.call('GET', `/incidents/${incidentId}`, { token: app.token('head', '621225') })).statusCode, 404);
+});
+
+t.test('roster: a head replaces it; anyone in scope reads it', async (t) => {
+  const app = await startTestApp(t, { now: () => new Date('2026-07-01T03:00:00.000Z') });
+  const head = app.token('head', WANGBA);
+  const put = await app.call('PUT', `/roster/${WANGBA}`, {
+    token: head,
+    body: { entries: [{ officer: 'u-li', tier: 'primary' }, { officer: 'u-wang', tier: 'backup', from: '2026-07-02T00:00:00Z' }] },
+  });
+  t.equal(put.statusCode, 200);
+  t.equal((await app.call('GET', `/roster/${WANGBA}`, { token: app.token('contact', LIJIA) })).statusCode, 404, 'a village contact’s scope does not reach the township');
+  const read = await app.call('GET', `/roster/${WANGBA}`, { token: app.token('officer', WANGBA) });
+  t.same(read.json().entries, [
+    { officer: 'u-li', tier: 'primary', onCallNow: true },
+    { officer: 'u-wang', tier: 'backup', from: '2026-07-02T00:00:00.000Z', onCallNow: false },
+  ]);
+  t.equal((await app.call('PUT', `/roster/${WANGBA}`, { token: app.token('officer', WANGBA), body: { entries: [] } })).statusCode, 403);
+  t.equal((await app.call('PUT', `/roster/${NIANBA}`, { token: head, body: { entries: [] } })).statusCode, 403);
+  t.equal((await app.call('PUT', `/roster/${WANGBA}`, { token: head, body: { entries: [{ officer: 'a', tier: 'primary' }, { officer: 'a', tier: 'backup' }] } })).json().error, 'duplicate_roster_entry');
+  t.equal((await app.call('PUT', `/roster/${KANG}`, { token: app.token('head', KANG), body: { entries: [] } })).json().error, 'invalid_unit');
+  t.equal((await app.call('GET', `/roster/${NIANBA}`, { token: head })).statusCode, 404);
+});
+
+t.test('health, readiness, metrics, OpenAPI', async (t) => {
+  const app = await startTestApp(t);
+  t.same((await app.call('GET', '/health')).json(), { status: 'ok' });
+  t.match((await app.call('GET', '/ready')).json(), { status: 'ready', eventStore: 'sqlite' });
+  const doc = (await app.call('GET', '/docs/json')).json();
+  t.equal(doc.openapi, '3.1.0');
+  for (const path of ['/reports', '/reports/{id}/verifications', '/allocations', '/allocations/{id}/deliveries', '/incidents/{id}/submissions', '/roster/{townshipCode}']) {
+    t.ok(doc.paths[path], `documents ${path}`);
+  }
+  t.ok(doc.paths['/reports'].post.requestBody.content['application/json'].schema.properties.reporter, 'from the same zod schemas');
+  await app.call('GET', '/health');
+  const metrics = await app.call('GET', '/metrics');
+  t.match(metrics.body, /zhitong_http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+  t.equal((await app.call('GET', '/nowhere')).json().error, 'not_found');
+});
+
+t.test('rate limit: 429 with a JSON error', async (t) => {
+  const app = await startTestApp(t, { rateLimitPerMinute: 3 });
+  const token = app.token('officer', WANGBA);
+  const codes: number[] = [];
+  for (let i = 0; i < 5; i++) codes.push((await app.call('GET', `/roster/${WANGBA}`, { token })).statusCode);
+  t.same(codes, [200, 200, 200, 429, 429]);
+  t.equal((await app.call('GET', `/roster/${WANGBA}`, { token })).json().error, 'rate_limited');
+});
