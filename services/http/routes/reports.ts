@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { streams, type EventData } from '../../../domain/events.js';
 import { reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
-import { ConcurrencyError } from '../../../infra/eventstore/types.js';
+import { ConcurrencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { execute, load, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
@@ -63,29 +63,29 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         reporter: { id: request.user.sub, ...body.reporter },
         estimate: body.estimate ?? {},
       };
-      await deps.units.refresh();
+      // Units are never removed, so the register is re-read only when it does not know the village.
+      if (!deps.units.get(body.village)) await deps.units.refresh();
       const village = deps.units.get(body.village);
       const context = commandContext(request, deps.now);
       const command: ReportCommand = { type: 'FileReport', data, villageKnown: village !== undefined && unitLevel(body.village) === 'village', now: context.now };
+      const stream = streams.report(reportId);
 
       // The same reportId again: same body → the first answer; another body → 409.
-      const replay = async (): Promise<{ reportId: string; position: string; revision: number } | undefined> => {
-        const [first] = await deps.store.readStream(streams.report(reportId), { max: 1 });
-        if (!first) return undefined;
+      const sameAsFiled = (first: RecordedEvent) => {
         if (first.type !== 'ReportFiled' || !isDeepStrictEqual(first.data, JSON.parse(JSON.stringify(data)))) {
           throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with a different body`);
         }
         return { reportId, position: first.position, revision: 0 };
       };
-      const earlier = await replay();
-      if (earlier) return reply.code(200).send(earlier);
+      const loaded = await load(deps.store, stream, reportDecider);
+      if (loaded.events[0]) return reply.code(200).send(sameAsFiled(loaded.events[0]));
       try {
-        const result = await execute(deps.store, streams.report(reportId), reportDecider, command, context, { eventIds: [reportId] });
+        const result = await execute(deps.store, stream, reportDecider, command, context, { eventIds: [reportId], loaded });
         return reply.code(result.written ? 201 : 200).send({ reportId, position: result.position!, revision: result.revision });
       } catch (error) {
         if (error instanceof ConcurrencyError) {
-          const raced = await replay();
-          if (raced) return reply.code(200).send(raced);
+          const [first] = await deps.store.readStream(stream, { max: 1 });
+          if (first) return reply.code(200).send(sameAsFiled(first));
         }
         throw error;
       }

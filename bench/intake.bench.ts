@@ -1,0 +1,127 @@
+/**
+ * Report intake: autocannon against the real server on the embedded durable store (SQLite,
+ * synchronous=FULL, group commit), each POST /reports a new report with full auth and validation.
+ * Baseline in the same run: a bare fastify route validating the same body (bench/bare-server.ts).
+ * Both servers run in their own process; the load comes from this one.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createServer, type AddressInfo } from 'node:net';
+import autocannon from 'autocannon';
+import { loadConfig } from '../infra/config.js';
+import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
+import { tokenService } from '../infra/tokens.js';
+import { streams } from '../domain/events.js';
+import { unitRegisterDecider } from '../domain/unit-register.js';
+import { execute } from '../services/commands/execute.js';
+import { DEMO_UNITS } from '../services/demo.js';
+import { fmt, report, scratchDir } from './support.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const root = join(import.meta.dirname, '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a script; ready when it prints a line matching `ready`, or when `url`/health answers. */
+async function startProcess(script: string, env: Record<string, string>, ready: RegExp | null, url?: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import=tsx', join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`${script} exited ${code}`))));
+  if (ready) {
+    const found = new Promise<string>((resolve) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const m = ready.exec(line);
+        if (m) resolve(m[1]!);
+      });
+    });
+    return { child, url: await Promise.race([found, exited]) };
+  }
+  child.stdout!.resume();
+  for (;;) {
+    const up = await Promise.race([fetch(`${url}/health`).then((r) => r.ok, () => false), exited]);
+    if (up) return { child, url: url! };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function load(url: string, token: string, options: { overallRate?: number; connections: number; seconds: number }) {
+  const body = JSON.stringify({
+    village: '621224103201',
+    hazard: 'landslide',
+    observedAt: '2026-07-01T03:00:00.000Z',
+    reporter: { name: '王建国', phone: '13800000000' },
+    estimate: { affectedPeople: 12, roomsCollapsed: 2 },
+    directions: '沿县道往北，过桥后左转上山约2公里，村委会后山',
+  });
+  return autocannon({
+    url: `${url}/reports`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body,
+    connections: options.connections,
+    duration: options.seconds,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+  });
+}
+
+const summary = (r: autocannon.Result) =>
+  `${fmt(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, ${r['2xx']} 2xx, ${r.non2xx} non-2xx, ${r.errors} errors`;
+
+export async function run(): Promise<void> {
+  const scratch = scratchDir('intake');
+  const children: ChildProcess[] = [];
+  try {
+    const config = loadConfig({ DATA_DIR: scratch.dir });
+    const seed = new SqliteEventStore({ file: join(scratch.dir, 'events.sqlite') });
+    await execute(seed, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: new Date().toISOString() }, {
+      actor: { id: 'bench', role: 'admin' },
+      correlationId: 'bench',
+      now: new Date().toISOString(),
+    });
+    await seed.close();
+    const token = tokenService(config.authSecret).issue({ sub: 'contact-bench', role: 'contact', scope: '621224103201' }, 3600);
+
+    const bare = await startProcess('bench/bare-server.ts', {}, /listening (http:\/\/\S+)/);
+    children.push(bare.child);
+    await load(bare.url, token, { connections: CONNECTIONS, seconds: 2 });
+    const bareMax = await load(bare.url, token, { connections: CONNECTIONS, seconds: SECONDS });
+    console.log(`bare fastify + zod, max:         ${summary(bareMax)}`);
+    bare.child.kill();
+
+    const port = await freePort();
+    const server = await startProcess(
+      'services/main.ts',
+      { DATA_DIR: scratch.dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', RATE_LIMIT_PER_MINUTE: '100000000' },
+      null,
+      `http://127.0.0.1:${port}`,
+    );
+    children.push(server.child);
+    await load(server.url, token, { connections: CONNECTIONS, seconds: 2 });
+    const max = await load(server.url, token, { connections: CONNECTIONS, seconds: SECONDS });
+    console.log(`zhitong POST /reports, max:      ${summary(max)}`);
+    const fixed = await load(server.url, token, { connections: 50, seconds: SECONDS, overallRate: 1000 });
+    console.log(`zhitong POST /reports, 1,000/s:  ${summary(fixed)}`);
+    console.log(`(server log level ${process.env.BENCH_LOG_LEVEL ?? 'warn'}; every 201 was a durable append)`);
+    report({
+      bench: 'intake',
+      value: Math.round(max.requests.average),
+      unit: 'reports/s (durable, max)',
+      baseline: Math.round(bareMax.requests.average),
+      p99AtFixed1000PerSecMs: fixed.latency.p99,
+      non2xx: max.non2xx + fixed.non2xx,
+    });
+  } finally {
+    for (const child of children) child.kill();
+    scratch.remove();
+  }
+}

@@ -1,0 +1,89 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../infra/config.js';
+import { tokenService } from '../infra/tokens.js';
+
+const root = join(import.meta.dirname, '..');
+const cli = (dataDir: string, ...args: string[]) =>
+  spawnSync(process.execPath, ['--import=tsx', join(root, 'services/cli.ts'), ...args], {
+    env: { ...process.env, DATA_DIR: dataDir, EVENTSTORE_URL: '', AUTH_SECRET: '' },
+    encoding: 'utf8',
+  });
+
+t.test('configuration: one clear line per bad value', async (t) => {
+  const error = (() => {
+    try {
+      loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud', EVENTSTORE_URL: 'http://x', AUTH_SECRET: 'short', DATA_DIR: t.testdir() });
+    } catch (e) {
+      return e;
+    }
+  })();
+  t.ok(error instanceof ConfigError);
+  const problems = (error as ConfigError).problems;
+  t.equal(problems.length, 4);
+  t.ok(problems.includes('PORT: must be a port number'), problems.join(' | '));
+  t.ok(problems.some((p) => p.startsWith('LOG_LEVEL: ')));
+  t.ok(problems.includes('EVENTSTORE_URL: must start with esdb:// or esdb+discover://'));
+  t.ok(problems.includes('AUTH_SECRET: must be at least 32 characters'));
+  const dir = t.testdir();
+  const first = loadConfig({ DATA_DIR: dir });
+  t.equal(first.port, 3000);
+  t.equal(first.escalationDelayMs, 600_000);
+  t.equal(loadConfig({ DATA_DIR: dir }).authSecret, first.authSecret, 'the generated secret is kept in DATA_DIR');
+});
+
+t.test('server refuses to start on bad configuration, exit 78', async (t) => {
+  const res = spawnSync(process.execPath, ['--import=tsx', join(root, 'services/main.ts')], {
+    env: { ...process.env, PORT: 'nope', DATA_DIR: t.testdir() },
+    encoding: 'utf8',
+  });
+  t.equal(res.status, 78);
+  t.match(res.stderr, /invalid configuration:\n\s+PORT: /);
+});
+
+t.test('cli: token prints the token alone; units import; verify; export', async (t) => {
+  const dataDir = t.testdir();
+  const token = cli(dataDir, 'token', '--sub', 'u-li', '--role', 'officer', '--scope', '621224103');
+  t.equal(token.status, 0, token.stderr);
+  t.match(token.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'the token alone on stdout');
+  const secret = loadConfig({ DATA_DIR: dataDir }).authSecret;
+  t.match(tokenService(secret).verify(token.stdout.trim()), { sub: 'u-li', role: 'officer', scope: '621224103' });
+  t.equal(cli(dataDir, 'token', '--sub', 'x', '--role', 'mayor', '--scope', '62').status, 2);
+
+  const file = join(dataDir, 'units.json');
+  writeFileSync(file, JSON.stringify([
+    { code: '620000000000', name: '甘肃省' },
+    { code: '621200000000', name: '陇南市' },
+    { code: '621224000000', name: '康县' },
+  ]));
+  const imported = cli(dataDir, 'units', 'import', file);
+  t.equal(imported.status, 0, imported.stderr);
+  t.match(imported.stdout, /3 unit events written/);
+  t.match(cli(dataDir, 'units', 'import', file).stdout, /0 unit events written/, 'importing again writes nothing');
+  writeFileSync(file, JSON.stringify([{ code: '621224103201', name: '孤村' }]));
+  const orphan = cli(dataDir, 'units', 'import', file);
+  t.equal(orphan.status, 1);
+  t.match(orphan.stderr, /parent_not_found/);
+  writeFileSync(file, '[{"code": "12"}]');
+  t.match(cli(dataDir, 'units', 'import', file).stderr, /0\.code/);
+
+  const verify = cli(dataDir, 'verify');
+  t.equal(verify.status, 0);
+  t.same(JSON.parse(verify.stdout), { ok: true, streams: 1, events: 3 });
+  const exported = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.same(exported.map((e: { type: string }) => e.type), ['UnitRegistered', 'UnitRegistered', 'UnitRegistered']);
+  const after = cli(dataDir, 'export', '--after', exported[1].position).stdout.trim().split('\n');
+  t.equal(after.length, 1);
+});
+
+t.test('cli: seed-demo prints a token for each role, and is safe to run twice', async (t) => {
+  const dataDir = t.testdir();
+  const seeded = cli(dataDir, 'seed-demo');
+  t.equal(seeded.status, 0, seeded.stderr);
+  t.match(seeded.stdout, /示例数据 \(DEMO DATA\)/);
+  for (const role of ['contact', 'officer', 'head', 'auditor', 'admin']) t.match(seeded.stdout, new RegExp(`— ${role}, scope`));
+  const again = cli(dataDir, 'seed-demo');
+  t.match(again.stdout, /0 unit events written/);
+});
