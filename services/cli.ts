@@ -146,8 +146,9 @@ export async function main(argv: string[]): Promise<number> {
           const { state } = await load(store, streams.roster(township), rosterDecider);
           if (state.entries.length === 0) await setRoster(store, township, entries);
         }
-        console.log(`示例数据 (DEMO DATA): 康县（示例）with 2 townships and 3 villages; ${written} unit events written; rosters set.`);
-        console.log('Tokens (valid 7 days):');
+        // Printed as a shell file: `npm run -s cli -- seed-demo > demo.env && . ./demo.env`.
+        console.log(`# 示例数据 (DEMO DATA): 康县（示例）with 2 townships and 3 villages; ${written} unit events written; rosters set.`);
+        console.log('# Tokens (valid 7 days):');
         for (const user of DEMO_USERS) {
           const token = tokens.issue({ sub: user.sub, role: user.role, scope: user.scope }, 7 * 24 * 3600);
           console.log(`\n# ${user.who} — ${user.role}, scope ${user.scope}\nexport TOKEN_${user.sub.toUpperCase().replaceAll('-', '_')}=${token}`);
