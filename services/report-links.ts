@@ -1,35 +1,29 @@
-import type { EventStore, RecordedEvent, Subscription } from '../infra/eventstore/types.js';
+import type { EventStore, Subscription } from '../infra/eventstore/types.js';
+import { evolveReportLinks, incidentOfReport, initialReportLinks } from '../projections/report-links.js';
 
 /**
- * Which incident each report is linked to, kept by tailing the log. Linking checks it so that a
- * report belongs to at most one incident; the incident stream's own revision check covers races
- * within one incident, and `waitFor` lets a check see every link written before it.
+ * The report-links projection kept current by tailing the log. Linking checks it so that a
+ * report belongs to at most one incident; `incidentOf` first waits until the projection has seen
+ * every event up to the log's head, so it never answers from behind a link already written.
  */
 export class ReportLinks {
-  #byReport = new Map<string, string>();
+  #view = initialReportLinks();
   #subscription: Subscription | undefined;
 
   constructor(private readonly store: EventStore) {}
 
   start(): void {
-    this.#subscription = this.store.subscribe({ onEvents: (events) => events.forEach((e) => this.apply(e)) });
+    this.#subscription = this.store.subscribe({
+      onEvents: (events) => {
+        for (const event of events) this.#view = evolveReportLinks(this.#view, event);
+      },
+    });
   }
 
-  apply(event: RecordedEvent): void {
-    if (!event.stream.startsWith('incident-')) return;
-    const incidentId = event.stream.slice('incident-'.length);
-    const data = event.data as { reportId?: string };
-    if (event.type === 'ReportLinked' && data.reportId) this.#byReport.set(data.reportId, incidentId);
-    if (event.type === 'ReportUnlinked' && data.reportId && this.#byReport.get(data.reportId) === incidentId) {
-      this.#byReport.delete(data.reportId);
-    }
-  }
-
-  /** The incident a report is linked to, once the index has caught up with the log's head. */
   async incidentOf(reportId: string): Promise<string | undefined> {
     const head = await this.store.headPosition();
     if (head && this.#subscription) await this.#subscription.waitFor(head, 5000);
-    return this.#byReport.get(reportId);
+    return incidentOfReport(this.#view, reportId);
   }
 
   async stop(): Promise<void> {
