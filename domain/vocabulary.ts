@@ -87,5 +87,6 @@ export const ROLES = ['contact', 'officer', 'head', 'auditor', 'admin'] as const
 export type Role = (typeof ROLES)[number];
 export const Role = z.enum(ROLES);
 
-export const Actor = z.strictObject({ id: UserId, role: Role });
+/** Who caused an event: a token holder, or zhitong itself (`system`, e.g. the alerting process). */
+export const Actor = z.strictObject({ id: UserId, role: z.enum([...ROLES, 'system']) });
 export type Actor = z.infer<typeof Actor>;

@@ -4,7 +4,11 @@ import { openEventStore } from '../infra/eventstore/index.js';
 import type { EventStore } from '../infra/eventstore/types.js';
 import type { Logger } from '../infra/logging.js';
 import { tokenService, type TokenService } from '../infra/tokens.js';
+import { Escalator } from './alerts/escalator.js';
+import { AlertGateway, type GatewayOptions } from './alerts/gateway.js';
+import { InProcessScheduler, type Scheduler } from './alerts/scheduler.js';
 import { buildApp } from './http/app.js';
+import { LogTailer } from './log-tailer.js';
 import { ReportLinks } from './report-links.js';
 import { UnitsDirectory } from './units-directory.js';
 
@@ -13,27 +17,57 @@ export interface Zhitong {
   store: EventStore;
   tokens: TokenService;
   units: UnitsDirectory;
+  tailer: LogTailer;
+  escalator: Escalator;
+  gateway: AlertGateway;
+  scheduler: Scheduler;
   /** Stops taking requests, finishes those in flight, then closes the store. */
   close(): Promise<void>;
 }
 
+export interface ZhitongOptions {
+  now?: () => Date;
+  store?: EventStore;
+  gateway?: GatewayOptions;
+  /** Builds the scheduler that runs alert jobs; in-process timers unless Redis is configured. */
+  scheduler?: (run: Escalator['run']) => Scheduler | Promise<Scheduler>;
+}
+
 /** The composition root: wires the configured infrastructure into the services. */
-export async function createZhitong(config: Config, logger: Logger, options: { now?: () => Date; store?: EventStore } = {}): Promise<Zhitong> {
+export async function createZhitong(config: Config, logger: Logger, options: ZhitongOptions = {}): Promise<Zhitong> {
   const store = options.store ?? openEventStore(config);
+  const now = options.now ?? (() => new Date());
   const tokens = tokenService(config.authSecret);
   const units = new UnitsDirectory(store);
   await units.refresh();
-  const links = new ReportLinks(store);
-  links.start();
+
+  // One tailer per node feeds the read side and the alerting process alike.
+  const tailer = new LogTailer(store, logger);
+  const links = new ReportLinks(tailer, store);
+  const gateway = new AlertGateway(store, logger, { ...options.gateway, now });
+  const escalator = new Escalator(store, logger, { escalationDelayMs: config.escalationDelayMs, now });
+  const scheduler = options.scheduler
+    ? await options.scheduler(escalator.run)
+    : config.redisUrl
+      ? await (await import('./alerts/bullmq-scheduler.js')).BullMqScheduler.connect(config.redisUrl, escalator.run, logger, () => escalator.rescheduleAll())
+      : new InProcessScheduler(escalator.run, () => now().getTime());
+  escalator.useScheduler(scheduler);
+  tailer.on(links.onEvents);
+  tailer.on(gateway.onEvents);
+  tailer.on(escalator.onEvents);
+  tailer.start();
+
   const app = await buildApp({
     store,
     logger,
     tokens,
     units,
     links,
+    gateway,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
     ...(options.now ? { now: options.now } : {}),
+    ...('ping' in scheduler ? { readinessChecks: [{ name: 'redis', check: () => (scheduler as unknown as { ping(): Promise<void> }).ping() }] } : {}),
   });
   let closed = false;
   return {
@@ -41,11 +75,17 @@ export async function createZhitong(config: Config, logger: Logger, options: { n
     store,
     tokens,
     units,
+    tailer,
+    escalator,
+    gateway,
+    scheduler,
     async close() {
       if (closed) return;
       closed = true;
+      gateway.close();
       await app.close();
-      await links.stop();
+      await scheduler.close();
+      await tailer.stop();
       await store.close();
     },
   };

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import type { AlertGateway } from '../alerts/gateway.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { Registry, collectDefaultMetrics, Counter, Histogram } from 'prom-client';
@@ -28,6 +30,7 @@ export interface AppDeps {
   now?: () => Date;
   bodyLimitBytes?: number;
   rateLimitPerMinute?: number;
+  gateway?: AlertGateway;
   /** Extra readiness checks (Redis, where configured). */
   readinessChecks?: Array<{ name: string; check: () => Promise<void> }>;
 }
@@ -116,8 +119,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
   const api: ApiDeps = { store: deps.store, units: deps.units, links: deps.links, now: deps.now ?? (() => new Date()) };
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(async (scoped) => {
     await scoped.register(authPlugin, { tokens: deps.tokens });
+    deps.gateway?.register(scoped);
     await scoped.register(reportRoutes, api);
     await scoped.register(allocationRoutes, api);
     await scoped.register(incidentRoutes, api);

@@ -9,6 +9,7 @@ import type { Role } from '../../domain/vocabulary.js';
 import { execute } from '../../services/commands/execute.js';
 import { DEMO_ROSTERS, DEMO_UNITS } from '../../services/demo.js';
 import { createZhitong, type Zhitong } from '../../services/server.js';
+import type { GatewayOptions } from '../../services/alerts/gateway.js';
 
 export const WANGBA = '621224103000';
 export const LIJIA = '621224103201';
@@ -28,7 +29,14 @@ export interface TestApp extends Zhitong {
 }
 
 /** A zhitong on its own DATA_DIR with the demo county and rosters, closed when the test ends. */
-export async function startTestApp(t: Test, options: { now?: () => Date; rateLimitPerMinute?: number; bodyLimitBytes?: number } = {}): Promise<TestApp> {
+/**
+ * `alerting: false` (the default here) leaves out the alert timers, so API tests see only the
+ * events their requests write; the alerting tests turn them on.
+ */
+export async function startTestApp(
+  t: Test,
+  options: { now?: () => Date; rateLimitPerMinute?: number; bodyLimitBytes?: number; alerting?: boolean; escalationDelayMs?: number; gateway?: GatewayOptions } = {},
+): Promise<TestApp> {
   const dataDir = t.testdir();
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -36,7 +44,12 @@ export async function startTestApp(t: Test, options: { now?: () => Date; rateLim
     RATE_LIMIT_PER_MINUTE: String(options.rateLimitPerMinute ?? 1_000_000),
     ...(options.bodyLimitBytes ? { BODY_LIMIT_BYTES: String(options.bodyLimitBytes) } : {}),
   });
-  const zhitong = await createZhitong(config, createLogger('silent'), options.now ? { now: options.now } : {});
+  if (options.escalationDelayMs !== undefined) config.escalationDelayMs = options.escalationDelayMs;
+  const zhitong = await createZhitong(config, createLogger('silent'), {
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.gateway ? { gateway: options.gateway } : {}),
+    ...(options.alerting ? {} : { scheduler: () => ({ kind: 'in-process' as const, schedule: async () => undefined, close: async () => undefined }) }),
+  });
   t.teardown(() => zhitong.close());
   await execute(zhitong.store, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: seedContext.now }, seedContext);
   for (const [township, entries] of Object.entries(DEMO_ROSTERS)) {

@@ -1,0 +1,81 @@
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../../infra/logging.js';
+import { jobKey, type AlertJob, type Scheduler } from './scheduler.js';
+
+const QUEUE = 'zhitong-alerts';
+
+/** `redis://…`, `rediss://…` or `unix:///path/to/redis.sock`. */
+export function redisOptions(url: string): RedisOptions {
+  const base: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: (times) => Math.min(times * 100, 2000) };
+  if (url.startsWith('unix://')) return { ...base, path: url.slice('unix://'.length) };
+  const u = new URL(url);
+  return {
+    ...base,
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/**
+ * Alert timers as BullMQ delayed jobs, shared by every API node on one Redis: a job id per
+ * (report, step) or (incident, due time) makes scheduling idempotent across nodes, and any node's
+ * worker may run it. Redis holds no truth: when it comes back (empty or not) every pending job is
+ * derived again from the log (`onReconnect`).
+ */
+export class BullMqScheduler implements Scheduler {
+  readonly kind = 'bullmq' as const;
+
+  private constructor(
+    private readonly queue: Queue,
+    private readonly worker: Worker,
+    private readonly connection: Redis,
+  ) {}
+
+  static async connect(url: string, run: (job: AlertJob) => Promise<void>, logger: Logger, onReconnect: () => Promise<void>): Promise<BullMqScheduler> {
+    const options = redisOptions(url);
+    const connection = new Redis(options);
+    const queue = new Queue(QUEUE, { connection: connection as unknown as ConnectionOptions });
+    const worker = new Worker(QUEUE, async (job) => run(job.data as AlertJob), {
+      connection: new Redis(options) as unknown as ConnectionOptions,
+      concurrency: 16,
+    });
+    worker.on('error', (error) => logger.warn({ err: error }, 'alert worker: redis error'));
+    queue.on('error', (error) => logger.warn({ err: error }, 'alert queue: redis error'));
+    let wasDown = false;
+    connection.on('end', () => (wasDown = true));
+    connection.on('close', () => (wasDown = true));
+    connection.on('ready', () => {
+      if (!wasDown) return;
+      wasDown = false;
+      logger.info('redis is back: deriving every pending alert job again from the log');
+      onReconnect().catch((error: unknown) => logger.error({ err: error }, 'rescheduling after reconnect failed'));
+    });
+    return new BullMqScheduler(queue, worker, connection);
+  }
+
+  async schedule(job: AlertJob, dueAt: number): Promise<void> {
+    await this.queue.add(job.kind, job, {
+      jobId: jobKey(job),
+      delay: Math.max(0, dueAt - Date.now()),
+      removeOnComplete: { age: 24 * 3600 },
+      removeOnFail: { age: 24 * 3600 },
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 500 },
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.connection.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.worker.close();
+    await this.queue.close();
+    this.connection.disconnect();
+  }
+}

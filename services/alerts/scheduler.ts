@@ -1,0 +1,45 @@
+/** A timed job of the alerting process. Jobs are derived from the log, so losing one loses nothing. */
+export type AlertJob =
+  | { kind: 'escalate'; reportId: string; step: number }
+  | { kind: 'clock'; incidentId: string; dueAt: string };
+
+export const jobKey = (job: AlertJob): string =>
+  // BullMQ job ids may not contain ':'.
+  job.kind === 'escalate' ? `escalate-${job.reportId}-${job.step}` : `clock-${job.incidentId}-${job.dueAt.replaceAll(':', '')}`;
+
+export interface Scheduler {
+  readonly kind: 'in-process' | 'bullmq';
+  /** Runs `job` at `dueAt` (or at once when that has passed); scheduling the same job twice runs it once. */
+  schedule(job: AlertJob, dueAt: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Timers in this process: the default when no REDIS_URL is configured. */
+export class InProcessScheduler implements Scheduler {
+  readonly kind = 'in-process' as const;
+  #timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly run: (job: AlertJob) => Promise<void>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async schedule(job: AlertJob, dueAt: number): Promise<void> {
+    const key = jobKey(job);
+    if (this.#timers.has(key)) return;
+    // setTimeout overflows past ~24.8 days; statutory clocks are never that far out.
+    const delay = Math.min(Math.max(0, dueAt - this.now()), 2 ** 31 - 1);
+    this.#timers.set(
+      key,
+      setTimeout(() => {
+        this.#timers.delete(key);
+        void this.run(job);
+      }, delay),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}

@@ -1,0 +1,188 @@
+import t, { type Test } from 'tap';
+import { randomUUID } from 'node:crypto';
+import { LIJIA, HEJIAGOU, NIANBA, WANGBA, KANG, reportBody, startTestApp, type TestApp } from '../support/app.js';
+import { AlertClient } from '../support/ws-client.js';
+
+async function listening(t: Test, options: Parameters<typeof startTestApp>[1] = {}): Promise<{ app: TestApp; url: string }> {
+  const app = await startTestApp(t, { alerting: true, escalationDelayMs: 60_000, ...options });
+  const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, url };
+}
+
+const fileReport = (app: TestApp, over: Record<string, unknown> = {}, village = LIJIA) =>
+  app.call('POST', '/reports', { token: app.token('contact', village), body: reportBody({ village, ...over }) }).then((r) => {
+    if (r.statusCode !== 201) throw new Error(r.body);
+    return r.json() as { reportId: string; position: string };
+  });
+
+t.test('an alert says where, how to get there, what and whom to call; scope is respected', async (t) => {
+  const { app, url } = await listening(t);
+  const primary = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  const otherTownship = await AlertClient.connect(url, app.token('officer', NIANBA, 'officer-nianba-1'), 'query');
+  t.teardown(() => (primary.close(), otherTownship.close()));
+  const hello = await primary.next((f) => f.type === 'hello');
+  primary.send({ type: 'resume', after: hello.position });
+  otherTownship.send({ type: 'resume', after: (await otherTownship.next((f) => f.type === 'hello')).position });
+
+  const { reportId } = await fileReport(app, { location: { lat: 33.3544, lon: 105.6297 }, directions: '村委会后山，沿水泥路上行1公里' });
+  const alert = await primary.next((f) => f.type === 'alert' && f.reportId === reportId);
+  t.match(alert, {
+    type: 'alert',
+    reportId,
+    step: 0,
+    hazard: 'landslide',
+    hazardLabel: '滑坡',
+    unit: { code: LIJIA, name: '李家村（示例）', path: ['康县（示例）', '王坝镇（示例）', '李家村（示例）'] },
+    location: { lat: 33.3544, lon: 105.6297, source: 'report', geoUri: /^geo:33\.3544,105\.6297/ },
+    directions: '村委会后山，沿水泥路上行1公里',
+    accessNotes: /铁索桥/,
+    reporter: { name: '王建国', phone: '13800000000' },
+    estimate: { affectedPeople: 12, roomsCollapsed: 2 },
+    observedAt: '2026-01-01T00:00:00.000Z',
+  });
+  t.match(alert.position, /^\d+$/);
+  t.ok(typeof alert.reportedAt === 'string');
+
+  const second = await fileReport(app, { location: undefined, hazard: 'hail' }, HEJIAGOU);
+  const fallback = await primary.next((f) => f.type === 'alert' && f.reportId === second.reportId);
+  t.match(fallback.location, { lat: 33.3012, lon: 105.5899, source: 'unit', geoUri: /^geo:33\.3012,105\.5899/ }, 'no coordinates: the village centre, said so');
+
+  await otherTownship.roundTrip();
+  t.same(otherTownship.alerts(), [], 'an officer never sees another township\u2019s alert');
+});
+
+t.test('same hazard, same village, within 2 hours: the alert names both reports', async (t) => {
+  const { app, url } = await listening(t);
+  const primary = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => primary.close());
+  primary.send({ type: 'resume', after: (await primary.next((f) => f.type === 'hello')).position });
+  const first = await fileReport(app, { reporter: { name: '王建国', phone: '13800000000' } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === first.reportId);
+  const second = await fileReport(app, { reporter: { name: '李秀英', phone: '13900000000' } });
+  const alert = await primary.next((f) => f.type === 'alert' && f.reportId === second.reportId);
+  t.match(alert.related, [{ reportId: first.reportId, reporter: { name: '王建国', phone: '13800000000' } }]);
+});
+
+t.test('ack over the socket stops escalation and tells everyone alerted', async (t) => {
+  const { app, url } = await listening(t, { escalationDelayMs: 60_000 });
+  const primary = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => primary.close());
+  primary.send({ type: 'resume', after: (await primary.next((f) => f.type === 'hello')).position });
+  const { reportId } = await fileReport(app);
+  await primary.next((f) => f.type === 'alert' && f.reportId === reportId);
+  t.equal(app.escalator.pendingEscalations(), 1, 'step 1 is owed');
+  primary.send({ type: 'ack', reportId });
+  const acknowledged = await primary.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
+  t.equal(acknowledged.by, 'officer-wangba-1');
+  await app.tailer.caughtUp();
+  t.equal(app.escalator.pendingEscalations(), 0, 'nothing more is owed');
+  const view = (await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json();
+  t.match(view, { status: 'acknowledged', acknowledgedBy: 'officer-wangba-1', escalationStep: 0 });
+  primary.send({ type: 'ack', reportId: randomUUID() });
+  t.match(await primary.next((f) => f.type === 'error'), { code: 'not_found' });
+});
+
+t.test('escalation: step 1 adds backups and the township head, step 2 the county, then the last step repeats', async (t) => {
+  const { app, url } = await listening(t, { escalationDelayMs: 250 });
+  const who = {
+    primary: await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1')),
+    backup: await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-2')),
+    townshipHead: await AlertClient.connect(url, app.token('head', WANGBA, 'head-wangba')),
+    countyHead: await AlertClient.connect(url, app.token('head', KANG, 'head-kang')),
+    otherHead: await AlertClient.connect(url, app.token('head', NIANBA, 'head-nianba')),
+  };
+  t.teardown(() => Object.values(who).forEach((c) => c.close()));
+  for (const c of Object.values(who)) c.send({ type: 'resume', after: (await c.next((f) => f.type === 'hello')).position });
+  const { reportId } = await fileReport(app);
+  const steps = (c: AlertClient) => c.alerts().filter((f) => f.reportId === reportId).map((f) => f.step);
+  await who.countyHead.nextCount((f) => f.type === 'alert' && f.reportId === reportId, 2); // steps 2 and 3
+  await who.primary.nextCount((f) => f.type === 'alert' && f.reportId === reportId, 4);
+  who.primary.send({ type: 'ack', reportId });
+  await who.countyHead.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
+  await app.tailer.caughtUp();
+  const raised = (await app.store.readStream(`report-${reportId}`)).filter((e) => e.type === 'AlertRaised').map((e) => (e.data as { step: number }).step);
+  t.same(raised, raised.map((_, i) => i), 'each step raised once, in order');
+  t.ok(raised.length >= 4, `climbed past the last step (${raised.length} alerts)`);
+  t.same(steps(who.primary).slice(0, 4), [0, 1, 2, 3]);
+  t.same(steps(who.backup).slice(0, 3), [1, 2, 3], 'backups from step 1');
+  t.same(steps(who.townshipHead).slice(0, 3), [1, 2, 3], 'the township head from step 1');
+  t.same(steps(who.countyHead).slice(0, 2), [2, 3], 'the county head at the county step, not before');
+  await who.otherHead.roundTrip();
+  t.same(steps(who.otherHead), [], 'another township\u2019s head is never alerted');
+  for (const c of [who.primary, who.backup, who.townshipHead, who.countyHead]) {
+    t.ok(c.frames.some((f) => f.type === 'acknowledged' && f.reportId === reportId), 'everyone alerted hears of the acknowledgement');
+  }
+});
+
+t.test('resume after a cut in the middle of a burst: every alert once, in order', async (t) => {
+  const { app, url } = await listening(t);
+  const token = app.token('officer', WANGBA, 'officer-wangba-1');
+  const first = await AlertClient.connect(url, token);
+  first.send({ type: 'resume', after: (await first.next((f) => f.type === 'hello')).position });
+  const filing = Array.from({ length: 40 }, (_, i) => fileReport(app, { notes: `burst ${i}`, hazard: i % 2 ? 'hail' : 'landslide' }, i % 2 ? HEJIAGOU : LIJIA));
+  await first.nextCount((f) => f.type === 'alert', 10);
+  first.socket.terminate();
+  await first.closed;
+  const received = [...first.alerts()];
+  const last = received[received.length - 1]!.position!;
+  const reports = await Promise.all(filing);
+
+  const second = await AlertClient.connect(url, token);
+  t.teardown(() => second.close());
+  await second.next((f) => f.type === 'hello');
+  second.send({ type: 'resume', after: last });
+  const total = reports.length;
+  const rest = await second.nextCount((f) => f.type === 'alert', total - received.length);
+  const all = [...received, ...rest];
+  t.equal(all.length, total, 'no alert lost');
+  t.equal(new Set(all.map((f) => f.reportId)).size, total, 'none twice');
+  t.same(all.map((f) => f.position), [...all.map((f) => f.position!)].sort(), 'in log order');
+  t.same(new Set(all.map((f) => f.reportId)), new Set(reports.map((r) => r.reportId)));
+});
+
+t.test('bad frames get an error and the connection stays', async (t) => {
+  const { app, url } = await listening(t);
+  const client = await AlertClient.connect(url, app.token('head', WANGBA));
+  t.teardown(() => client.close());
+  await client.next((f) => f.type === 'hello');
+  for (const bad of ['not json', '{"type":"nope"}', '{"type":"resume"}', '{"type":"ack","reportId":"x"}', '[]', 'null', '{"type":"ping","extra":1}']) {
+    const before = client.frames.length;
+    client.send(bad);
+    const error = await client.next((f) => f.type === 'error' && client.frames.indexOf(f) >= before);
+    t.equal(error.code, 'bad_message', bad);
+  }
+  client.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+  t.match(await client.next((f) => f.type === 'error' && f.detail === 'messages are JSON text'), { code: 'bad_message' });
+  await client.roundTrip();
+  t.equal(client.socket.readyState, client.socket.OPEN);
+});
+
+t.test('a client past its buffer bound is closed with 1013 and resumes without loss', async (t) => {
+  const { app, url } = await listening(t, { gateway: { maxBufferedBytes: 3000 } });
+  const reports = [];
+  for (let i = 0; i < 12; i++) reports.push(await fileReport(app, { notes: `n${i}` }));
+  await app.tailer.caughtUp();
+  const token = app.token('officer', WANGBA, 'officer-wangba-1');
+  const got: string[] = [];
+  let after = '';
+  let closedWith1013 = 0;
+  for (let round = 0; round < 20 && got.length < reports.length; round++) {
+    const client = await AlertClient.connect(url, token);
+    await client.next((f) => f.type === 'hello');
+    client.send({ type: 'resume', after });
+    const code = await Promise.race([client.closed, client.nextCount((f) => f.type === 'alert', reports.length - got.length).then(() => 0)]);
+    if (code === 1013) closedWith1013++;
+    for (const f of client.alerts()) got.push(f.reportId!);
+    after = client.alerts().at(-1)?.position ?? after;
+    client.close();
+  }
+  t.ok(closedWith1013 > 0, `closed with 1013 (${closedWith1013} times)`);
+  t.same(got, reports.map((r) => r.reportId), 'every alert once, in order, across resumes');
+});
+
+t.test('the upgrade needs a valid token and a field role', async (t) => {
+  const { app, url } = await listening(t);
+  await t.rejects(AlertClient.connect(url, 'nope'), /401/);
+  await t.rejects(AlertClient.connect(url, app.token('contact', LIJIA)), /403/);
+  await t.rejects(AlertClient.connect(url, app.token('auditor', KANG)), /403/);
+});
