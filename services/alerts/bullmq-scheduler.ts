@@ -34,14 +34,16 @@ export class BullMqScheduler implements Scheduler {
     private readonly queue: Queue,
     private readonly worker: Worker,
     private readonly connection: Redis,
+    private readonly workerConnection: Redis,
   ) {}
 
   static async connect(url: string, run: (job: AlertJob) => Promise<void>, logger: Logger, onReconnect: () => Promise<void>): Promise<BullMqScheduler> {
     const options = redisOptions(url);
     const connection = new Redis(options);
     const queue = new Queue(QUEUE, { connection: connection as unknown as ConnectionOptions });
+    const workerConnection = new Redis(options);
     const worker = new Worker(QUEUE, async (job) => run(job.data as AlertJob), {
-      connection: new Redis(options) as unknown as ConnectionOptions,
+      connection: workerConnection as unknown as ConnectionOptions,
       concurrency: 16,
     });
     worker.on('error', (error) => logger.warn({ err: error }, 'alert worker: redis error'));
@@ -55,7 +57,7 @@ export class BullMqScheduler implements Scheduler {
       logger.info('redis is back: deriving every pending alert job again from the log');
       onReconnect().catch((error: unknown) => logger.error({ err: error }, 'rescheduling after reconnect failed'));
     });
-    return new BullMqScheduler(queue, worker, connection);
+    return new BullMqScheduler(queue, worker, connection, workerConnection);
   }
 
   async schedule(job: AlertJob, dueAt: number): Promise<void> {
@@ -69,13 +71,31 @@ export class BullMqScheduler implements Scheduler {
     });
   }
 
+  /** Readiness: answers within a second or fails (commands queue forever while Redis is down). */
   async ping(): Promise<void> {
-    await this.connection.ping();
+    if (this.connection.status !== 'ready') throw new Error(`redis is ${this.connection.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('redis did not answer within 1 s')), 1000);
+    });
+    try {
+      await Promise.race([this.connection.ping(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
+  /** Closes within two seconds even when Redis is unreachable (a graceful close would wait for it). */
   async close(): Promise<void> {
-    await this.worker.close();
-    await this.queue.close();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([this.worker.close(), this.queue.close()]).catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 2000);
+      }),
+    ]);
+    clearTimeout(timer);
     this.connection.disconnect();
+    this.workerConnection.disconnect();
   }
 }

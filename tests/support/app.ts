@@ -35,11 +35,21 @@ export interface TestApp extends Zhitong {
  */
 export async function startTestApp(
   t: Test,
-  options: { now?: () => Date; rateLimitPerMinute?: number; bodyLimitBytes?: number; alerting?: boolean; escalationDelayMs?: number; gateway?: GatewayOptions } = {},
+  options: {
+    now?: () => Date;
+    rateLimitPerMinute?: number;
+    bodyLimitBytes?: number;
+    alerting?: boolean;
+    escalationDelayMs?: number;
+    gateway?: GatewayOptions;
+    dataDir?: string;
+    redisUrl?: string;
+  } = {},
 ): Promise<TestApp> {
-  const dataDir = t.testdir();
+  const dataDir = options.dataDir ?? t.testdir();
   const config = loadConfig({
     DATA_DIR: dataDir,
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: String(options.rateLimitPerMinute ?? 1_000_000),
     ...(options.bodyLimitBytes ? { BODY_LIMIT_BYTES: String(options.bodyLimitBytes) } : {}),
