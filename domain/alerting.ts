@@ -95,7 +95,10 @@ export interface ReportSighting {
   at: string;
 }
 
-/** Earlier reports of the same hazard in the same village within the window before `report`. */
+/** An alert names at most this many related reports, the most recent first. */
+export const MAX_RELATED_REPORTS = 5;
+
+/** Earlier reports of the same hazard in the same village within the window before `report`, most recent first. */
 export function relatedReports(
   report: ReportSighting,
   earlier: readonly ReportSighting[],
@@ -111,6 +114,8 @@ export function relatedReports(
         Date.parse(r.at) <= t &&
         t - Date.parse(r.at) <= windowMs,
     )
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
+    .slice(0, MAX_RELATED_REPORTS)
     .map((r) => r.reportId);
 }
 

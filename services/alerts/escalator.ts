@@ -1,4 +1,12 @@
-import { escalationPolicy, nextEscalation, recipientsAt, relatedReports, roleAudience, type ReportSighting } from '../../domain/alerting.js';
+import {
+  escalationPolicy,
+  nextEscalation,
+  recipientsAt,
+  relatedReports,
+  roleAudience,
+  RELATED_REPORT_WINDOW_MS,
+  type ReportSighting,
+} from '../../domain/alerting.js';
 import { statutoryClocks } from '../../domain/clocks.js';
 import { DomainError } from '../../domain/errors.js';
 import { streams } from '../../domain/events.js';
@@ -28,7 +36,8 @@ export class Escalator {
   #reports = new Map<string, ReportState>();
   #rosters = new Map<string, RosterState>();
   #incidents = new Map<string, IncidentState>();
-  #sightings: ReportSighting[] = [];
+  /** Recent filings by `village|hazard`, for the same-hazard rule; pruned past the window. */
+  #sightings = new Map<string, ReportSighting[]>();
   #scheduler: Scheduler | undefined;
   readonly #now: () => Date;
 
@@ -55,7 +64,11 @@ export class Escalator {
         touchedReports.add(id);
         if (event.type === 'ReportFiled') {
           const d = event.data as { village: string; hazard: string };
-          this.#sightings.push({ reportId: id, village: d.village, hazard: d.hazard, at: event.metadata.at });
+          const key = `${d.village}|${d.hazard}`;
+          const horizon = Date.parse(event.metadata.at) - RELATED_REPORT_WINDOW_MS;
+          const recent = (this.#sightings.get(key) ?? []).filter((s) => Date.parse(s.at) >= horizon);
+          recent.push({ reportId: id, village: d.village, hazard: d.hazard, at: event.metadata.at });
+          this.#sightings.set(key, recent);
         }
       } else if (event.stream.startsWith('roster-')) {
         const township = event.stream.slice('roster-'.length);
@@ -156,7 +169,10 @@ export class Escalator {
     const policy = escalationPolicy(report.village, roster, context.now, this.options.escalationDelayMs);
     const related =
       step === 0
-        ? relatedReports({ reportId, village: report.village, hazard: report.hazard, at: report.reportedAt }, this.#sightings)
+        ? relatedReports(
+            { reportId, village: report.village, hazard: report.hazard, at: report.reportedAt },
+            this.#sightings.get(`${report.village}|${report.hazard}`) ?? [],
+          )
         : [];
     await execute(
       this.store,
@@ -170,7 +186,6 @@ export class Escalator {
       context,
       { loaded },
     );
-    this.#pruneSightings(context.now);
   }
 
   async #alertClocks(incidentId: string): Promise<void> {
@@ -187,10 +202,5 @@ export class Escalator {
       await execute(this.store, stream, incidentDecider, { type: 'AlertOverdueClock', data: { ...clock, recipients }, now: context.now }, context, { loaded: current });
       current = await load(this.store, stream, incidentDecider);
     }
-  }
-
-  #pruneSightings(now: string): void {
-    const horizon = Date.parse(now) - 3 * 60 * 60 * 1000;
-    if (this.#sightings.length > 1000) this.#sightings = this.#sightings.filter((s) => Date.parse(s.at) >= horizon);
   }
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type {} from '@fastify/websocket';
 import { z } from 'zod';
-import { addresses, roleAudience } from '../../domain/alerting.js';
+import { roleAudience } from '../../domain/alerting.js';
 import { DomainError } from '../../domain/errors.js';
 import { streams } from '../../domain/events.js';
 import { reportDecider } from '../../domain/report.js';
@@ -51,20 +51,18 @@ class Connection {
     hello: string,
   ) {
     this.lastSent = hello;
+    // Worked out once per connection: a frame fans out to thousands of sockets.
+    this.#scopePrefix = scopePrefix(user.scope) ?? '\u0000';
+    const unit = scopeUnit(user.scope);
+    this.audiences = new Set([user.sub, ...(unit && (user.role === 'head' || user.role === 'officer') ? [roleAudience(user.role, unit)] : [])]);
   }
 
-  get audiences(): string[] {
-    const prefix = scopePrefix(this.user.scope);
-    const unit = scopeUnit(this.user.scope);
-    return [this.user.sub, ...(prefix && unit && (this.user.role === 'head' || this.user.role === 'officer') ? [roleAudience(this.user.role, unit)] : [])];
-  }
+  /** The recipient entries that name this user: its id and, for heads and officers, `role@scope`. */
+  readonly audiences: ReadonlySet<string>;
+  readonly #scopePrefix: string;
 
   wants(frame: StoredFrame): boolean {
-    return (
-      frame.position > this.lastSent &&
-      withinScope(frame.unitCode, this.user.scope) &&
-      frame.recipients.some((r) => addresses(r, { id: this.user.sub, role: this.user.role, scope: this.user.scope }))
-    );
+    return frame.position > this.lastSent && frame.unitCode.startsWith(this.#scopePrefix) && frame.recipients.some((r) => this.audiences.has(r));
   }
 }
 
