@@ -4,11 +4,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../infra/config.js';
 import { tokenService } from '../infra/tokens.js';
-import { childEnv } from './support/child-env.js';
+import { childEnv, childExecArgv } from './support/child-env.js';
 
 const root = join(import.meta.dirname, '..');
 const cli = (dataDir: string, ...args: string[]) =>
-  spawnSync(process.execPath, ['--import=tsx', join(root, 'services/cli.ts'), ...args], {
+  spawnSync(process.execPath, [...childExecArgv(), join(root, 'services/cli.ts'), ...args], {
     env: childEnv({ DATA_DIR: dataDir, EVENTSTORE_URL: '', AUTH_SECRET: '' }),
     encoding: 'utf8',
   });
@@ -36,7 +36,7 @@ t.test('configuration: one clear line per bad value', async (t) => {
 });
 
 t.test('server refuses to start on bad configuration, exit 78', async (t) => {
-  const res = spawnSync(process.execPath, ['--import=tsx', join(root, 'services/main.ts')], {
+  const res = spawnSync(process.execPath, [...childExecArgv(), join(root, 'services/main.ts')], {
     env: childEnv({ PORT: 'nope', DATA_DIR: t.testdir() }),
     encoding: 'utf8',
   });

@@ -1,11 +1,11 @@
 /**
- * Environment for child processes a test spawns (`--import=tsx`). Their V8 coverage is left out:
- * tsx transpiles the same files to different byte offsets than tap's ts-node, and V8 coverage
- * of two transpilations of one file does not merge meaningfully.
+ * How a test starts a TypeScript child process (the server, the CLI, a crash writer): with the
+ * same loader flags tap gave the test itself. Children then transpile our files exactly as the
+ * test process does, so their V8 coverage merges with the tests' (tap's process-info hook follows
+ * spawned children) instead of corrupting it, as a differently transpiled child (tsx) would.
  */
+export const childExecArgv = (): string[] => (process.execArgv.length > 0 ? process.execArgv : ['--import=tsx']);
+
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  delete env.NODE_V8_COVERAGE;
-  for (const key of Object.keys(env)) if (key.startsWith('_TAPJS_PROCESSINFO')) delete env[key];
-  return env;
+  return { ...process.env, ...extra };
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { childEnv } from './child-env.js';
+import { childEnv, childExecArgv } from './child-env.js';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -15,7 +15,7 @@ export interface ServerProcess {
 
 /** Starts `services/main.ts` on a free port and resolves once it is listening. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import=tsx', join(root, 'services/main.ts')], {
+  const child = spawn(process.execPath, [...childExecArgv(), join(root, 'services/main.ts')], {
     env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
