@@ -6,11 +6,9 @@
  * POST (bench/bare-ws-server.ts). Then the RSS of each server holding 10,000 idle sockets.
  */
 import { randomUUID } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
 import { streams } from '../domain/events.js';
 import { rosterDecider } from '../domain/roster.js';
@@ -19,49 +17,17 @@ import { loadConfig } from '../infra/config.js';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { tokenService } from '../infra/tokens.js';
 import { execute } from '../services/commands/execute.js';
-import { fmt, report, scratchDir } from './support.js';
+import { fmt, freePort, report, scratchDir, startProcess } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const TOWNSHIPS = 100;
 const PER_TOWNSHIP = 50;
 const RATE = 200;
 const IDLE = Number(process.env.BENCH_IDLE_SOCKETS ?? 10_000);
-const root = join(import.meta.dirname, '..');
 
 
 const township = (i: number) => `621224${String(101 + i).padStart(3, '0')}000`;
 const village = (i: number) => `${township(i).slice(0, 9)}201`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startProcess(script: string, env: Record<string, string>, ready: RegExp | null, url?: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import=tsx', join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`${script} exited ${code}`))));
-  if (ready) {
-    const found = new Promise<string>((resolve) =>
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const m = ready.exec(line);
-        if (m) resolve(m[1]!);
-      }),
-    );
-    return { child, url: await Promise.race([found, exited]) };
-  }
-  child.stdout!.resume();
-  for (;;) {
-    const up = await Promise.race([fetch(`${url}/health`).then((r) => r.ok, () => false), exited]);
-    if (up) return { child, url: url! };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 

@@ -4,10 +4,8 @@
  * Baseline in the same run: a bare fastify route validating the same body (bench/bare-server.ts).
  * Both servers run in their own process; the load comes from this one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { createServer, type AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { loadConfig } from '../infra/config.js';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
@@ -16,43 +14,10 @@ import { streams } from '../domain/events.js';
 import { unitRegisterDecider } from '../domain/unit-register.js';
 import { execute } from '../services/commands/execute.js';
 import { DEMO_UNITS } from '../services/demo.js';
-import { fmt, report, scratchDir } from './support.js';
+import { fmt, freePort, report, scratchDir, startProcess } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const root = join(import.meta.dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts a script; ready when it prints a line matching `ready`, or when `url`/health answers. */
-async function startProcess(script: string, env: Record<string, string>, ready: RegExp | null, url?: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import=tsx', join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`${script} exited ${code}`))));
-  if (ready) {
-    const found = new Promise<string>((resolve) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const m = ready.exec(line);
-        if (m) resolve(m[1]!);
-      });
-    });
-    return { child, url: await Promise.race([found, exited]) };
-  }
-  child.stdout!.resume();
-  for (;;) {
-    const up = await Promise.race([fetch(`${url}/health`).then((r) => r.ok, () => false), exited]);
-    if (up) return { child, url: url! };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function load(url: string, token: string, options: { overallRate?: number; connections: number; seconds: number }) {
   const body = JSON.stringify({

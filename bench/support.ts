@@ -1,6 +1,11 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
 
 export interface BenchResult {
   bench: string;
@@ -50,3 +55,35 @@ export async function forDuration(
 }
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startProcess(script: string, env: Record<string, string>, ready: RegExp | null, url?: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import=tsx', join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`${script} exited ${code}`))));
+  if (ready) {
+    const found = new Promise<string>((resolve) =>
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const m = ready.exec(line);
+        if (m) resolve(m[1]!);
+      }),
+    );
+    return { child, url: await Promise.race([found, exited]) };
+  }
+  child.stdout!.resume();
+  for (;;) {
+    const up = await Promise.race([fetch(`${url}/health`).then((r) => r.ok, () => false), exited]);
+    if (up) return { child, url: url! };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+

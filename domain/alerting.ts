@@ -106,17 +106,12 @@ export function relatedReports(
 ): string[] {
   const t = Date.parse(report.at);
   return earlier
-    .filter(
-      (r) =>
-        r.reportId !== report.reportId &&
-        r.village === report.village &&
-        r.hazard === report.hazard &&
-        Date.parse(r.at) <= t &&
-        t - Date.parse(r.at) <= windowMs,
-    )
-    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
+    .filter((r) => r.reportId !== report.reportId && r.village === report.village && r.hazard === report.hazard)
+    .map((r) => ({ id: r.reportId, at: Date.parse(r.at) }))
+    .filter((r) => r.at <= t && t - r.at <= windowMs)
+    .sort((a, b) => b.at - a.at)
     .slice(0, MAX_RELATED_REPORTS)
-    .map((r) => r.reportId);
+    .map((r) => r.id);
 }
 
 function union(...lists: string[][]): string[] {

@@ -5,6 +5,7 @@ import {
   relatedReports,
   roleAudience,
   RELATED_REPORT_WINDOW_MS,
+  MAX_RELATED_REPORTS,
   type ReportSighting,
 } from '../../domain/alerting.js';
 import { statutoryClocks } from '../../domain/clocks.js';
@@ -36,8 +37,11 @@ export class Escalator {
   #reports = new Map<string, ReportState>();
   #rosters = new Map<string, RosterState>();
   #incidents = new Map<string, IncidentState>();
-  /** Recent filings by `village|hazard`, for the same-hazard rule; pruned past the window. */
-  #sightings = new Map<string, ReportSighting[]>();
+  /**
+   * Recent filings by `village|hazard`, in log order, for the same-hazard rule; pruned from the
+   * front past the window, so a village that files hundreds of reports costs no more per report.
+   */
+  #sightings = new Map<string, Array<ReportSighting & { t: number }>>();
   #scheduler: Scheduler | undefined;
   readonly #now: () => Date;
 
@@ -65,10 +69,13 @@ export class Escalator {
         if (event.type === 'ReportFiled') {
           const d = event.data as { village: string; hazard: string };
           const key = `${d.village}|${d.hazard}`;
-          const horizon = Date.parse(event.metadata.at) - RELATED_REPORT_WINDOW_MS;
-          const recent = (this.#sightings.get(key) ?? []).filter((s) => Date.parse(s.at) >= horizon);
-          recent.push({ reportId: id, village: d.village, hazard: d.hazard, at: event.metadata.at });
-          this.#sightings.set(key, recent);
+          const t = Date.parse(event.metadata.at);
+          let recent = this.#sightings.get(key);
+          if (!recent) this.#sightings.set(key, (recent = []));
+          let stale = 0;
+          while (stale < recent.length && recent[stale]!.t < t - RELATED_REPORT_WINDOW_MS) stale++;
+          if (stale > 0) recent.splice(0, stale);
+          recent.push({ reportId: id, village: d.village, hazard: d.hazard, at: event.metadata.at, t });
         }
       } else if (event.stream.startsWith('roster-')) {
         const township = event.stream.slice('roster-'.length);
@@ -171,7 +178,8 @@ export class Escalator {
       step === 0
         ? relatedReports(
             { reportId, village: report.village, hazard: report.hazard, at: report.reportedAt },
-            this.#sightings.get(`${report.village}|${report.hazard}`) ?? [],
+            // The most recent filings are the candidates; the rule names at most a handful.
+            (this.#sightings.get(`${report.village}|${report.hazard}`) ?? []).slice(-4 * MAX_RELATED_REPORTS),
           )
         : [];
     await execute(
