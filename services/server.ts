@@ -46,7 +46,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   const links = new ReportLinks(tailer, store);
   const gateway = new AlertGateway(store, logger, { ...options.gateway, now });
   const escalator = new Escalator(store, logger, { escalationDelayMs: config.escalationDelayMs, now });
-  const scheduler = options.scheduler
+  const scheduler: Scheduler = options.scheduler
     ? await options.scheduler(escalator.run)
     : config.redisUrl
       ? await (await import('./alerts/bullmq-scheduler.js')).BullMqScheduler.connect(config.redisUrl, escalator.run, logger, () => escalator.rescheduleAll())
@@ -67,7 +67,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
     ...(options.now ? { now: options.now } : {}),
-    ...('ping' in scheduler ? { readinessChecks: [{ name: 'redis', check: () => (scheduler as unknown as { ping(): Promise<void> }).ping() }] } : {}),
+    ...(scheduler.ping ? { readinessChecks: [{ name: 'redis', check: () => scheduler.ping!() }] } : {}),
   });
   let closed = false;
   return {

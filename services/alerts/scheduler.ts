@@ -11,6 +11,8 @@ export interface Scheduler {
   readonly kind: 'in-process' | 'bullmq';
   /** Runs `job` at `dueAt` (or at once when that has passed); scheduling the same job twice runs it once. */
   schedule(job: AlertJob, dueAt: number): Promise<void>;
+  /** Readiness of whatever the scheduler depends on (Redis), where it depends on anything. */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -82,4 +82,3 @@ export const PositionQuery = z.object({ position: z.string().max(64).optional() 
 
 export const WriteAnswer = z.object({ position: z.string().optional(), revision: z.number() });
 
-export { PersonName, Phone };
