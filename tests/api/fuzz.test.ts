@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { KANG, LIJIA, WANGBA, allocationBody, reportBody, startTestApp, verificationBody, verifiedReport } from '../support/app.js';
+import { KANG, LIJIA, WANGBA, allocationBody, reportBody, seedObjects, startTestApp, verificationBody } from '../support/app.js';
 
 /**
  * Generated bad input on every write route: malformed bodies (unknown fields, nulls, wrong
@@ -9,11 +9,7 @@ import { KANG, LIJIA, WANGBA, allocationBody, reportBody, startTestApp, verifica
  */
 t.test('generated malformed requests: only 4xx, log unchanged', async (t) => {
   const app = await startTestApp(t);
-  const reportId = await verifiedReport(app, LIJIA);
-  const allocationId = (await app.call('POST', '/allocations', { token: app.token('officer', WANGBA, 'allocator'), body: allocationBody(reportId) })).json().allocationId;
-  const incidentId = (
-    await app.call('POST', '/incidents', { token: app.token('head', KANG), body: { county: KANG, hazard: 'landslide', startedAt: '2026-01-01T00:00:00Z', title: 't' } })
-  ).json().incidentId;
+  const { reportId, allocationId, incidentId } = await seedObjects(app);
   const head = app.token('head', KANG, 'fuzzer');
 
   const writeRoutes: Array<{ method: 'POST' | 'PUT'; path: (id: string) => string; id: string; valid: Record<string, unknown> }> = [

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ROLES, type Role } from '../../domain/vocabulary.js';
-import { KANG, LIJIA, NIANBA, WANGBA, allocationBody, reportBody, startTestApp, verificationBody, verifiedReport } from '../support/app.js';
+import { KANG, NIANBA, WANGBA, allocationBody, reportBody, seedObjects, startTestApp, verificationBody } from '../support/app.js';
 
 /**
  * Every route × every role × in and out of scope, against SPEC §2:
@@ -26,11 +26,7 @@ const COUNTY_SCOPES = { in: KANG, out: '621225' };
 
 t.test('role × scope × route', async (t) => {
   const app = await startTestApp(t);
-  const reportId = await verifiedReport(app, LIJIA);
-  const allocationId = (await app.call('POST', '/allocations', { token: app.token('officer', WANGBA, 'allocator'), body: allocationBody(reportId) })).json().allocationId;
-  const incidentId = (
-    await app.call('POST', '/incidents', { token: app.token('head', KANG), body: { county: KANG, hazard: 'landslide', startedAt: '2026-01-01T00:00:00Z', title: 't' } })
-  ).json().incidentId;
+  const { reportId, allocationId, incidentId } = await seedObjects(app);
   t.ok(allocationId && incidentId, 'fixtures exist');
 
   const report = (path: string, roles: readonly Role[], body?: unknown, method: Method = 'POST'): RouteCase => ({

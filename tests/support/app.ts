@@ -119,3 +119,15 @@ export async function verifiedReport(app: TestApp, village = LIJIA): Promise<str
   if (verified.statusCode !== 200) throw new Error(`verification failed: ${verified.body}`);
   return reportId;
 }
+
+/** A verified report in 李家村, an allocation on it and an incident in 康县: the objects route-wide tests act on. */
+export async function seedObjects(app: TestApp): Promise<{ reportId: string; allocationId: string; incidentId: string }> {
+  const reportId = await verifiedReport(app, LIJIA);
+  const allocated = await app.call('POST', '/allocations', { token: app.token('officer', WANGBA, 'allocator'), body: allocationBody(reportId) });
+  const opened = await app.call('POST', '/incidents', {
+    token: app.token('head', KANG),
+    body: { county: KANG, hazard: 'landslide', startedAt: '2026-01-01T00:00:00Z', title: 't' },
+  });
+  if (allocated.statusCode !== 201 || opened.statusCode !== 201) throw new Error(`seeding failed: ${allocated.body} ${opened.body}`);
+  return { reportId, allocationId: allocated.json().allocationId, incidentId: opened.json().incidentId };
+}
