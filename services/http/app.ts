@@ -16,6 +16,7 @@ import { authPlugin, bearerToken } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { ifMatch } from './context.js';
 import { allocationRoutes } from './routes/allocations.js';
+import { auditRoutes } from './routes/audit.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { reportRoutes } from './routes/reports.js';
 import { rosterRoutes } from './routes/roster.js';
@@ -127,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scoped.register(allocationRoutes, api);
     await scoped.register(incidentRoutes, api);
     await scoped.register(rosterRoutes, api);
+    await scoped.register(auditRoutes, api);
   });
   return app;
 }
