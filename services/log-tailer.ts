@@ -32,10 +32,6 @@ export class LogTailer {
     });
   }
 
-  get position(): string | undefined {
-    return this.#subscription?.checkpoint;
-  }
-
   async waitFor(position: string, timeoutMs = 2000): Promise<boolean> {
     return this.#subscription ? this.#subscription.waitFor(position, timeoutMs) : false;
   }

@@ -22,19 +22,11 @@ export class UnitsDirectory {
     }
   }
 
-  get revision(): number {
-    return this.#revision;
-  }
-
   get(code: string): Unit | undefined {
     return this.#state.units.get(code);
   }
 
   path(code: string): string[] {
     return unitPath(this.#state.units, code);
-  }
-
-  all(): Unit[] {
-    return [...this.#state.units.values()];
   }
 }

@@ -80,18 +80,3 @@ export function verifyStreamChain(stream: string, events: readonly RecordedEvent
   }
   return undefined;
 }
-
-/** Merkle root over stream heads, sorted by stream name (SPEC §8 AuditSealed). */
-export function merkleRoot(heads: ReadonlyArray<{ stream: string; hash: string }>): string {
-  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-  let level = [...heads]
-    .sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0))
-    .map((h) => sha(`${h.stream}\n${h.hash}`));
-  if (level.length === 0) return GENESIS_HASH;
-  while (level.length > 1) {
-    const next: string[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(sha(level[i]! + (level[i + 1] ?? level[i]!)));
-    level = next;
-  }
-  return level[0]!;
-}

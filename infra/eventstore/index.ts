@@ -4,7 +4,7 @@ import { SqliteEventStore } from './sqlite.js';
 import type { EventStore } from './types.js';
 
 export * from './types.js';
-export { verifyStreamChain, merkleRoot, GENESIS_HASH, type ChainBreak } from './chain.js';
+export { verifyStreamChain, GENESIS_HASH, type ChainBreak } from './chain.js';
 
 /** EventStoreDB when a URL is configured, else the embedded SQLite file in `dataDir`. */
 export function openEventStore(config: { dataDir: string; eventStoreUrl?: string | undefined }): EventStore {

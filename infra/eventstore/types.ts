@@ -113,5 +113,3 @@ export class IdempotencyError extends Error {
     this.name = 'IdempotencyError';
   }
 }
-
-export const comparePositions = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { KANG, LIJIA, WANGBA, allocationBody, reportBody, seedObjects, startTestApp, verificationBody } from '../support/app.js';
+import { KANG, WANGBA, allocationBody, reportBody, seedObjects, startTestApp, verificationBody } from '../support/app.js';
 
 /**
  * Generated bad input on every write route: malformed bodies (unknown fields, nulls, wrong

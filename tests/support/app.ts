@@ -10,6 +10,7 @@ import { execute } from '../../services/commands/execute.js';
 import { DEMO_ROSTERS, DEMO_UNITS } from '../../services/demo.js';
 import { createZhitong, type Zhitong } from '../../services/server.js';
 import type { GatewayOptions } from '../../services/alerts/gateway.js';
+import { allocatedData, verifiedData } from './fixtures.js';
 
 export const WANGBA = '621224103000';
 export const LIJIA = '621224103201';
@@ -90,25 +91,17 @@ export const reportBody = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-export const verificationBody = (over: Record<string, unknown> = {}) => ({
-  figures: { affectedPeople: 9, roomsCollapsed: 3 },
-  households: [
-    { householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 },
-    { householdId: 'hh-2', name: '李四', damage: 'moderate', people: 5 },
-  ],
-  method: '入户核查',
-  ...over,
-});
+/** The API's verification body: the fixture's DamageVerified data without the verifier (the token says who). */
+export const verificationBody = (over: Record<string, unknown> = {}) => {
+  const { verifier: _verifier, ...body } = verifiedData();
+  return { ...body, ...over };
+};
 
-export const allocationBody = (reportId: string, over: Record<string, unknown> = {}) => ({
-  reportId,
-  household: { id: 'hh-1', name: '张三明' },
-  category: 'emergency_living',
-  cashFen: 200_000,
-  goods: [{ item: '大米', quantity: 25, unit: 'kg' }],
-  fund: 'SP-2026-01',
-  ...over,
-});
+/** The API's allocation body: the fixture's ReliefAllocated data without what the server decides. */
+export const allocationBody = (reportId: string, over: Record<string, unknown> = {}) => {
+  const { allocationId: _id, village: _village, allocatedBy: _by, ...body } = allocatedData({ reportId });
+  return { ...body, ...over };
+};
 
 /** Files a report as the village contact and verifies it as the township officer; returns its id. */
 export async function verifiedReport(app: TestApp, village = LIJIA): Promise<string> {

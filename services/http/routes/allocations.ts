@@ -7,10 +7,11 @@ import { streams } from '../../../domain/events.js';
 import { ConcurrencyError } from '../../../infra/eventstore/types.js';
 import { execute, load, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
-import { commandContext, ifMatch } from '../context.js';
+import { commandContext } from '../context.js';
+import { commandRoute } from '../command-route.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError, notFound } from '../errors.js';
-import { AllocateBody, DeliveryBody, EmptyBody, IdParams, ReasonBody, WriteAnswer } from '../schemas.js';
+import { AllocateBody, DeliveryBody, EmptyBody, IdParams, ReasonBody } from '../schemas.js';
 import { allocationView } from '../views.js';
 import { loadReportInScope } from './reports.js';
 
@@ -84,27 +85,20 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     return reply.header('etag', `"${revision}"`).send(allocationView(allocation, revision));
   });
 
+  const allocations = {
+    base: '/allocations/:id',
+    tag: 'relief',
+    decider: allocationDecider,
+    stream: streams.allocation,
+    loadInScope: (request: FastifyRequest, id: string) => loadAllocationInScope(deps, request, id),
+  };
   const command = <B extends z.ZodType>(
     path: string,
     summary: string,
     body: B,
     roles: ReadonlyArray<'officer' | 'head'>,
     toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => AllocationCommand,
-  ) =>
-    r.post(
-      `/allocations/:id/${path}`,
-      { config: { roles }, schema: { tags: ['relief'], summary, params: IdParams, body, response: { 200: WriteAnswer } } },
-      async (request) => {
-        const id = (request.params as { id: string }).id;
-        const loaded = await loadAllocationInScope(deps, request, id);
-        const context = commandContext(request, deps.now);
-        const result = await execute(deps.store, streams.allocation(id), allocationDecider, toCommand(request.body as z.infer<B>, request, context.now), context, {
-          ifMatch: ifMatch(request),
-          loaded,
-        });
-        return { position: result.position, revision: result.revision };
-      },
-    );
+  ) => commandRoute(app, deps, allocations, { path, summary, body, roles, toCommand });
 
   command('approval', 'Approve (a head, never the allocator)', EmptyBody, ['head'], (_b, req, now) => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, now }));
   command('rejection', 'Reject (a head, never the allocator)', ReasonBody, ['head'], (b, req, now) => ({ type: 'RejectAllocation', data: { by: req.user.sub, reason: b.reason }, now }));

@@ -7,10 +7,11 @@ import { incidentDecider, type IncidentCommand, type IncidentState, type OpenedI
 import { reportDecider } from '../../../domain/report.js';
 import { execute, load, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
-import { commandContext, ifMatch } from '../context.js';
+import { commandContext } from '../context.js';
+import { commandRoute } from '../command-route.js';
 import type { ApiDeps } from '../deps.js';
 import { forbidden, notFound } from '../errors.js';
-import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody, WriteAnswer } from '../schemas.js';
+import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody } from '../schemas.js';
 import { incidentView } from '../views.js';
 
 async function loadIncidentInScope(deps: ApiDeps, request: FastifyRequest, id: string): Promise<Loaded<IncidentState> & { incident: OpenedIncident }> {
@@ -55,24 +56,19 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     return reply.header('etag', `"${revision}"`).send(incidentView(incident, revision, deps.now().toISOString()));
   });
 
+  const incidents = {
+    base: '/incidents/:id',
+    tag: 'incidents',
+    decider: incidentDecider,
+    stream: streams.incident,
+    loadInScope: (request: FastifyRequest, id: string) => loadIncidentInScope(deps, request, id),
+  };
   const command = <B extends z.ZodType>(
     path: string,
     summary: string,
     body: B,
-    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string, incident: OpenedIncident) => Promise<IncidentCommand> | IncidentCommand,
-  ) =>
-    r.post(
-      `/incidents/:id/${path}`,
-      { config: { roles: ['officer', 'head'] }, schema: { tags: ['incidents'], summary, params: IdParams, body, response: { 200: WriteAnswer } } },
-      async (request) => {
-        const id = (request.params as { id: string }).id;
-        const loaded = await loadIncidentInScope(deps, request, id);
-        const context = commandContext(request, deps.now);
-        const cmd = await toCommand(request.body as z.infer<B>, request, context.now, loaded.incident);
-        const result = await execute(deps.store, streams.incident(id), incidentDecider, cmd, context, { ifMatch: ifMatch(request), loaded });
-        return { position: result.position, revision: result.revision };
-      },
-    );
+    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => Promise<IncidentCommand> | IncidentCommand,
+  ) => commandRoute(app, deps, incidents, { path, summary, body, roles: ['officer', 'head'], toCommand });
 
   command('links', 'Link a report to the incident', LinkBody, async (b, request, now) => {
     const report = await load(deps.store, streams.report(b.reportId), reportDecider);

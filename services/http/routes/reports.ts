@@ -8,7 +8,8 @@ import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { execute, load, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
-import { commandContext, ifMatch } from '../context.js';
+import { commandContext } from '../context.js';
+import { commandRoute } from '../command-route.js';
 import type { ApiDeps } from '../deps.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
 import {
@@ -21,7 +22,6 @@ import {
   FileReportBody,
   IdParams,
   VerifyBody,
-  WriteAnswer,
 } from '../schemas.js';
 import { reportView } from '../views.js';
 import { z } from 'zod';
@@ -115,26 +115,20 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   );
 
   /** A report command route: role-checked, scope-checked (404), If-Match honoured. */
+  const reports = {
+    base: '/reports/:id',
+    tag: 'reports',
+    decider: reportDecider,
+    stream: streams.report,
+    loadInScope: (request: FastifyRequest, id: string) => loadReportInScope(deps, request, id),
+  };
   const command = <B extends z.ZodType>(
     path: string,
     summary: string,
     body: B,
     roles: ReadonlyArray<'contact' | 'officer' | 'head'>,
     toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => ReportCommand,
-  ) =>
-    r.post(
-      `/reports/:id/${path}`,
-      { config: { roles }, schema: { tags: ['reports'], summary, params: IdParams, body, response: { 200: WriteAnswer } } },
-      async (request) => {
-        const loaded = await loadReportInScope(deps, request, (request.params as { id: string }).id);
-        const context = commandContext(request, deps.now);
-        const result = await execute(deps.store, streams.report(loaded.report.reportId), reportDecider, toCommand(request.body as z.infer<B>, request, context.now), context, {
-          ifMatch: ifMatch(request),
-          loaded,
-        });
-        return { position: result.position, revision: result.revision };
-      },
-    );
+  ) => commandRoute(app, deps, reports, { path, summary, body, roles, toCommand });
 
   command('amendments', 'Follow-up (续报) to a report', AmendReportBody, ['contact', 'officer', 'head'], (b, _r, now) => ({ type: 'AmendReport', data: b, now }));
   command('acknowledgements', 'Acknowledge the alert; the first stops escalation', EmptyBody, FIELD_STAFF, (_b, req, now) => ({

@@ -1,0 +1,53 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { Decider } from '../../domain/decider.js';
+import type { DomainEvent } from '../../domain/events.js';
+import type { Role } from '../../domain/vocabulary.js';
+import { execute, type Loaded } from '../commands/execute.js';
+import { commandContext, ifMatch } from './context.js';
+import type { ApiDeps } from './deps.js';
+import { IdParams, WriteAnswer } from './schemas.js';
+
+export interface AggregateRoutes<S, C, E extends DomainEvent> {
+  /** e.g. `/reports/:id` */
+  base: string;
+  tag: string;
+  decider: Decider<S, C, E>;
+  stream: (id: string) => string;
+  /** Loads the aggregate, answering 404 when it is absent or outside the caller's scope. */
+  loadInScope: (request: FastifyRequest, id: string) => Promise<Loaded<S>>;
+}
+
+/**
+ * `POST {base}/{path}`: the shape every command on an existing aggregate shares — role check
+ * (by the auth hook), scope check (404), If-Match, one `execute`, answer `{position, revision}`.
+ */
+export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType>(
+  app: FastifyInstance,
+  deps: ApiDeps,
+  aggregate: AggregateRoutes<S, C, E>,
+  route: {
+    path: string;
+    summary: string;
+    body: B;
+    roles: readonly Role[];
+    toCommand: (body: z.infer<B>, request: FastifyRequest, now: string, state: S) => C | Promise<C>;
+  },
+): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    `${aggregate.base}/${route.path}`,
+    {
+      config: { roles: route.roles },
+      schema: { tags: [aggregate.tag], summary: route.summary, params: IdParams, body: route.body, response: { 200: WriteAnswer } },
+    },
+    async (request) => {
+      const id = (request.params as { id: string }).id;
+      const loaded = await aggregate.loadInScope(request, id);
+      const context = commandContext(request, deps.now);
+      const command = await route.toCommand(request.body as z.infer<B>, request, context.now, loaded.state);
+      const result = await execute(deps.store, aggregate.stream(id), aggregate.decider, command, context, { ifMatch: ifMatch(request), loaded });
+      return { position: result.position, revision: result.revision };
+    },
+  );
+}
