@@ -68,7 +68,8 @@ export function freePort(): Promise<number> {
 }
 
 export async function startProcess(script: string, env: Record<string, string>, ready: RegExp | null, url?: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import=tsx', join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The flags `npm start` gives the server (package.json).
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', '--min-semi-space-size=16', '--import=tsx', join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`${script} exited ${code}`))));
   if (ready) {
     const found = new Promise<string>((resolve) =>

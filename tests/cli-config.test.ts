@@ -1,16 +1,23 @@
 import t from 'tap';
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../infra/config.js';
+import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { tokenService } from '../infra/tokens.js';
-import { childEnv, childExecArgv } from './support/child-env.js';
+import { childEnv, childExecArgv, plainNodeCommand } from './support/child-env.js';
 
 const root = join(import.meta.dirname, '..');
 const cli = (dataDir: string, ...args: string[]) =>
-  spawnSync(process.execPath, [...childExecArgv(), join(root, 'services/cli.ts'), ...args], {
+  run(process.execPath, [...childExecArgv(), join(root, 'services/cli.ts'), ...args], dataDir);
+/** The CLI as `npm run cli` starts it. */
+const plainCli = (dataDir: string, ...args: string[]) => run(...plainNodeCommand([join(root, 'services/cli.ts'), ...args]), dataDir);
+const run = (command: string, args: string[], dataDir: string) =>
+  spawnSync(command, args, {
     env: childEnv({ DATA_DIR: dataDir, EVENTSTORE_URL: '', AUTH_SECRET: '' }),
     encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024, // an export of thousands of events
   });
 
 t.test('configuration: one clear line per bad value', async (t) => {
@@ -87,4 +94,42 @@ t.test('cli: seed-demo prints a token for each role, and is safe to run twice', 
   for (const role of ['contact', 'officer', 'head', 'auditor', 'admin']) t.match(seeded.stdout, new RegExp(`— ${role}, scope`));
   const again = cli(dataDir, 'seed-demo');
   t.match(again.stdout, /0 unit events written/);
+});
+
+t.test('cli: replay, verify and export over a log of thousands of events, read through the page reader', async (t) => {
+  const dataDir = t.testdir();
+  const store = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
+  const metadata = { actor: { id: 'u-1', role: 'officer' }, at: '2026-07-01T03:00:00.000Z', correlationId: 'c', schemaVersion: 1 };
+  // 2,979 events: the last page is short, so it is read in place after pages read ahead.
+  await Promise.all(
+    Array.from({ length: 30 }, (_, s) =>
+      store.append(`report-${s}`, Array.from({ length: 99 }, (_, k) => ({ type: 'ReportFiled', data: { k, 路: '沿县道X412往北' }, metadata }))),
+    ),
+  );
+  await store.append('report-tail', Array.from({ length: 9 }, () => ({ type: 'ReportFiled', data: {}, metadata })));
+  await store.close();
+
+  const replay = cli(dataDir, 'replay');
+  t.equal(replay.status, 0, replay.stderr);
+  t.match(JSON.parse(replay.stdout), { events: 2979, projections: { reportLinks: { linkedReports: 0 } } });
+  t.same(JSON.parse(cli(dataDir, 'verify').stdout), { ok: true, streams: 31, events: 2979 });
+  const exported = cli(dataDir, 'export');
+  t.equal(exported.status, 0, exported.stderr);
+  const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { position: string; data: { 路?: string } });
+  t.equal(lines.length, 2979, 'the whole log, although it is bigger than a pipe holds');
+  t.equal(lines[0]!.data.路, '沿县道X412往北');
+  t.ok(lines.every((e, i) => i === 0 || lines[i - 1]!.position < e.position), 'in log order');
+
+  // An edit behind zhitong's back must make verify exit 1, also when run as `npm run cli` runs
+  // it. Closing an idle, unref'd reader thread once let the process end early with exit code 0:
+  // an auditor's script would have read a broken chain as a clean one.
+  const tamper = new Database(join(dataDir, 'events.sqlite'));
+  tamper.exec('DROP TRIGGER events_no_update');
+  tamper.prepare("UPDATE events SET record = replace(record, '\"k\":5,', '\"k\":50,') WHERE position = 6").run();
+  tamper.close();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const verify = plainCli(dataDir, 'verify');
+    t.equal(verify.status, 1, `exit code, attempt ${attempt + 1}`);
+    t.match(JSON.parse(verify.stdout), { ok: false, firstBreak: { stream: 'report-0', revision: 5, reason: 'hash_mismatch' } });
+  }
 });

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
-import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
-import { verifyStreamChain } from '../infra/eventstore/chain.js';
+import Database from 'better-sqlite3';
+import { SqliteEventStore, sqlitePosition } from '../infra/eventstore/sqlite.js';
+import { sealEvents, verifyStreamChain } from '../infra/eventstore/chain.js';
 import { eventStoreContract } from './support/eventstore-contract.js';
 
 const openStore = async (t: Test) => {
@@ -19,10 +20,10 @@ t.test('the log refuses UPDATE and DELETE, and an edit made anyway breaks the ch
     { type: 'B', data: { n: 2 }, metadata: { actor: { id: 'a', role: 'officer' }, at: 'x', correlationId: 'c', schemaVersion: 1 } },
   ]);
   const db = store.database;
-  t.throws(() => db.prepare("UPDATE events SET data = '{}'").run(), /immutable/);
+  t.throws(() => db.prepare("UPDATE events SET record = '{}'").run(), /immutable/);
   t.throws(() => db.prepare('DELETE FROM events').run(), /immutable/);
   db.exec('DROP TRIGGER events_no_update');
-  db.prepare(`UPDATE events SET data = '{"n":9}' WHERE revision = 0`).run();
+  db.prepare(`UPDATE events SET record = json_set(record, '$.data.n', 9) WHERE revision = 0`).run();
   const broken = verifyStreamChain('report-1', await store.readStream('report-1'));
   t.match(broken, { stream: 'report-1', revision: 0, reason: 'hash_mismatch' });
 });
@@ -35,4 +36,98 @@ t.test('positions have no gaps, even after refused appends', async (t) => {
   await store.append('s', [{ type: 'A', data: {}, metadata: m }]);
   const all = await store.readAll();
   t.same(all.map((e) => Number(e.position)), [1, 2]);
+});
+
+const meta = { actor: { id: 'u-1', role: 'contact' }, at: '2026-07-01T03:00:00.000Z', correlationId: 'c', schemaVersion: 1 };
+const fill = (store: SqliteEventStore, streams: number, perStream: number, prefix = 's') =>
+  Promise.all(
+    Array.from({ length: streams }, (_, s) =>
+      store.append(
+        `${prefix}-${s}"\\`, // callers choose stream names: quotes and backslashes must survive the page text
+        Array.from({ length: perStream }, (_, k) => ({ id: `${prefix}-${s}-${k}-"q"`, type: 'ReportFiled', data: { s, k, 路: '过桥后左转 😀' }, metadata: meta })),
+      ),
+    ),
+  );
+const readThrough = async (store: SqliteEventStore, max: number) => {
+  const all = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.readAll({ ...(after ? { after } : {}), max });
+    if (page.length === 0) return all;
+    all.push(...page);
+    after = page[page.length - 1]!.position;
+  }
+};
+
+t.test('whole pages behind the head come from the page reader and equal what the in-place reader gives', async (t) => {
+  const store = await openStore(t);
+  await fill(store, 12, 250);
+  const bulk = await readThrough(store, 1000);
+  t.ok(store.bulkReads >= 3, `the page reader answered ${store.bulkReads} reads`);
+  t.same(bulk, store.readAllSync({ max: 10_000 }), 'same events, same order, same values');
+  t.equal(bulk.length, 3000);
+  t.equal((bulk[2999]!.data as { 路: string }).路, '过桥后左转 😀');
+  t.equal(bulk[0]!.stream, 's-0"\\');
+  t.match(store.database.prepare('SELECT record FROM events LIMIT 1').pluck().get(), /^[\x00-\x7f]*$/, 'stored as ASCII');
+});
+
+t.test('a log with a hole in its positions is read in place rather than guessed at', async (t) => {
+  const store = await openStore(t);
+  await fill(store, 4, 250);
+  store.database.exec('DROP TRIGGER events_no_delete');
+  store.database.prepare('DELETE FROM events WHERE position = 500').run();
+  const all = await readThrough(store, 300);
+  t.equal(all.length, 999);
+  t.notOk(all.some((e) => e.position === sqlitePosition(500)));
+  t.ok(all.every((e, i) => i === 0 || all[i - 1]!.position < e.position));
+});
+
+t.test('closing the store while a bulk read is in flight rejects that read and nothing else', async (t) => {
+  const store = new SqliteEventStore({ file: join(t.testdir(), 'events.sqlite') });
+  await fill(store, 4, 500);
+  // Either the page arrives before the worker stops or the read says why it did not.
+  const reading = store.readAll({ max: 1500 }).then((page) => page.length, (error: Error) => error.message);
+  await store.close();
+  const outcome = await reading;
+  t.ok(outcome === 1500 || /closed|stopped/.test(String(outcome)), `outcome: ${outcome}`);
+  await t.rejects(store.readAll({ max: 1500 }), /closed/);
+});
+
+t.test('a file written with data, metadata and prev_hash columns is carried over value for value', async (t) => {
+  const file = join(t.testdir(), 'old.sqlite');
+  const old = new Database(file);
+  old.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL,
+    revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
+    prev_hash TEXT NOT NULL, hash TEXT NOT NULL, UNIQUE (stream, revision));
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;`);
+  const insert = old.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const written = [];
+  for (let s = 0; s < 3; s++) {
+    const stream = `report-${s}`;
+    const sealed = sealEvents(stream, undefined, Array.from({ length: 200 }, (_, k) => ({ id: `e-${s}-${k}`, type: 'ReportFiled', data: { k, 路: '沿县道X412往北' }, metadata: meta })));
+    for (const e of sealed) {
+      const { prevHash, hash, ...metadata } = e.metadata;
+      // The old layout stored UTF-8 text as it came.
+      insert.run(e.id, stream, e.revision, e.type, JSON.stringify(e.data), JSON.stringify(metadata), prevHash, hash);
+      written.push({ ...e, stream });
+    }
+  }
+  old.close();
+
+  const store = new SqliteEventStore({ file });
+  t.teardown(() => store.close());
+  const all = await readThrough(store, 256);
+  t.ok(store.bulkReads > 0, 'the page reader reads migrated records too');
+  t.equal(all.length, 600);
+  t.same(
+    all.map(({ id, stream, revision, type, data, metadata }) => ({ id, stream, revision, type, data, metadata })),
+    written,
+    'every event as it was',
+  );
+  t.same(all.map((e) => Number(e.position)), Array.from({ length: 600 }, (_, i) => i + 1), 'positions kept');
+  for (let s = 0; s < 3; s++) t.equal(verifyStreamChain(`report-${s}`, await store.readStream(`report-${s}`)), undefined);
+  const next = await store.append('report-0', [{ type: 'ReportAcknowledged', data: {}, metadata: meta }], 199);
+  t.equal(next.position, sqlitePosition(601));
+  t.equal(verifyStreamChain('report-0', await store.readStream('report-0')), undefined, 'the chain continues across the migration');
+  t.throws(() => store.database.prepare("UPDATE events SET record = '{}'").run(), /immutable/, 'still append-only');
 });

@@ -3,12 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { sealEvents, type StreamHead } from './chain.js';
+import { SqlitePageReader } from './sqlite-page-reader.js';
 import { PullSubscription } from './subscription.js';
 import {
   ConcurrencyError,
   IdempotencyError,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
@@ -28,9 +28,23 @@ const positionNumber = (p: string | undefined): number => {
   return Number(p);
 };
 
-/** Column order of COLUMNS; rows are read raw (arrays), which is markedly faster than objects. */
-type Row = [position: number, id: string, stream: string, revision: number, type: string, data: string, metadata: string, prevHash: string, hash: string];
-const COLUMNS = 'position, id, stream, revision, type, data, metadata, prev_hash, hash';
+/** Reads of at least this many events, with that many already in the log, go to the page reader. */
+const PAGE_READER_MIN = 256;
+
+const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII_ALL = /[^\x00-\x7f]/g;
+const escapeCodeUnit = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * JSON with every non-ASCII code unit written as a \u escape. It parses to the same value and the
+ * hash chain is over canonical JSON of values, so nothing an auditor verifies changes; what
+ * changes is that the log is one-byte text, which V8 parses fastest (docs/decisions.md,
+ * "Reading the whole log"). `record ->> '$.data.…'` in SQLite gives the characters back.
+ */
+export function asciiJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  return NON_ASCII.test(json) ? json.replace(NON_ASCII_ALL, escapeCodeUnit) : json;
+}
 
 interface PendingAppend {
   stream: string;
@@ -47,6 +61,11 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
 }
 
+/**
+ * `record` is the event exactly as readers receive it (a RecordedEvent as JSON), so reading is one
+ * parse and the page reader only has to join records. The other columns are there for the
+ * indexes and the appender's checks; they are written from the same values in the same INSERT.
+ */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   position  INTEGER PRIMARY KEY,
@@ -54,10 +73,8 @@ CREATE TABLE IF NOT EXISTS events (
   stream    TEXT    NOT NULL,
   revision  INTEGER NOT NULL,
   type      TEXT    NOT NULL,
-  data      TEXT    NOT NULL,
-  metadata  TEXT    NOT NULL,
-  prev_hash TEXT    NOT NULL,
   hash      TEXT    NOT NULL,
+  record    TEXT    NOT NULL,
   UNIQUE (stream, revision)
 );
 -- The log is append-only: an UPDATE or DELETE through SQLite itself is refused. (Someone with the
@@ -66,6 +83,34 @@ CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
+`;
+
+/**
+ * Files written before `record` existed kept data, metadata and prev_hash in columns of their
+ * own. They are carried over in one transaction, value for value: the records parse to exactly
+ * the events the old columns held, so every hash chain verifies as before.
+ */
+const MIGRATE_FROM_COLUMNS = `
+CREATE TABLE events_with_records (
+  position  INTEGER PRIMARY KEY,
+  id        TEXT    NOT NULL UNIQUE,
+  stream    TEXT    NOT NULL,
+  revision  INTEGER NOT NULL,
+  type      TEXT    NOT NULL,
+  hash      TEXT    NOT NULL,
+  record    TEXT    NOT NULL,
+  UNIQUE (stream, revision)
+);
+INSERT INTO events_with_records (position, id, stream, revision, type, hash, record)
+  SELECT position, id, stream, revision, type, hash, printf(
+    '{"id":%s,"stream":%s,"revision":%d,"position":"%016d","type":%s,"data":%s,"metadata":%s,"prevHash":%s,"hash":%s}}',
+    json_quote(id), json_quote(stream), revision, position, json_quote(type), data,
+    substr(metadata, 1, length(metadata) - 1), json_quote(prev_hash), json_quote(hash))
+  FROM events ORDER BY position;
+DROP TRIGGER IF EXISTS events_no_update;
+DROP TRIGGER IF EXISTS events_no_delete;
+DROP TABLE events;
+ALTER TABLE events_with_records RENAME TO events;
 `;
 
 /**
@@ -81,6 +126,7 @@ export class SqliteEventStore implements EventStore {
   #flushScheduled = false;
   #subscriptions = new Set<PullSubscription>();
   #closed = false;
+  readonly #pages: SqlitePageReader;
   readonly #stmt;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -89,8 +135,10 @@ export class SqliteEventStore implements EventStore {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('busy_timeout = 10000');
+    this.#migrate();
     this.#db.exec(SCHEMA);
     this.#pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.#pages = new SqlitePageReader(options.file);
     const db = this.#db;
     this.#stmt = {
       head: db.prepare<[string], { revision: number; hash: string }>(
@@ -99,23 +147,22 @@ export class SqliteEventStore implements EventStore {
       byId: db.prepare<[string], { stream: string; revision: number; position: number; type: string }>(
         'SELECT stream, revision, position, type FROM events WHERE id = ?',
       ),
-      insert: db.prepare(
-        `INSERT INTO events (id, stream, revision, type, data, metadata, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      insert: db.prepare<[number, string, string, number, string, string, string]>(
+        'INSERT INTO events (position, id, stream, revision, type, hash, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       readForwards: db
-        .prepare<[string, number, number], Row>(
-          `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+        .prepare<[string, number, number], string>(
+          'SELECT record FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
         )
-        .raw(),
+        .pluck(),
       readBackwards: db
-        .prepare<[string, number, number], Row>(
-          `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+        .prepare<[string, number, number], string>(
+          'SELECT record FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
         )
-        .raw(),
+        .pluck(),
       readAll: db
-        .prepare<[number, number], Row>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
-        .raw(),
+        .prepare<[number, number], string>('SELECT record FROM events WHERE position > ? ORDER BY position LIMIT ?')
+        .pluck(),
       headPosition: db.prepare<[], { p: number | null }>('SELECT max(position) AS p FROM events'),
     };
   }
@@ -176,20 +223,13 @@ export class SqliteEventStore implements EventStore {
     ) {
       throw new ConcurrencyError(stream, expected, actual);
     }
-    let position = 0;
-    for (const sealed of sealEvents(stream, head, events)) {
-      const { prevHash, hash, ...metadata } = sealed.metadata;
-      const info = this.#stmt.insert.run(
-        sealed.id,
-        stream,
-        sealed.revision,
-        sealed.type,
-        JSON.stringify(sealed.data),
-        JSON.stringify(metadata),
-        prevHash,
-        hash,
-      );
-      position = Number(info.lastInsertRowid);
+    // Inside the write transaction nobody else appends, so the next rowid is ours to name; a
+    // refused append rolls its savepoint back and the next one names the same positions again.
+    let position = this.#stmt.headPosition.get()!.p ?? 0;
+    for (const { id, revision, type, data, metadata } of sealEvents(stream, head, events)) {
+      position += 1;
+      const recorded: RecordedEvent = { id, stream, revision, position: sqlitePosition(position), type, data, metadata };
+      this.#stmt.insert.run(position, id, stream, revision, type, metadata.hash, asciiJson(recorded));
     }
     return { revision: actual + events.length, position: sqlitePosition(position), written: true };
   }
@@ -216,26 +256,43 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.#assertOpen();
     const max = options.max ?? Number.MAX_SAFE_INTEGER;
     const rows =
       options.direction === 'backwards'
         ? this.#stmt.readBackwards.all(stream, options.from ?? Number.MAX_SAFE_INTEGER, max)
         : this.#stmt.readForwards.all(stream, options.from ?? 0, max);
-    return rows.map(toRecorded);
+    return rows.map(parseRecord);
   }
 
+  /**
+   * Whole pages well behind the head come from the page reader's worker thread, read ahead while
+   * the caller works; the tail of the log, where live subscribers read, is read in place without
+   * a thread hop.
+   */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.#assertOpen();
+    const max = options.max ?? 1000;
+    if (max >= PAGE_READER_MIN) {
+      const after = positionNumber(options.after);
+      const head = this.#stmt.headPosition.get()!.p ?? 0;
+      if (head - after >= max) {
+        const page = await this.#pages.read(after, max, head);
+        if (page) return page;
+      }
+    }
     return this.readAllSync(options);
   }
 
-  /** Synchronous form for hot loops (replay, projections) that would pay for a promise per batch. */
+  /** In place, on the calling thread: for small reads at the tail. */
   readAllSync(options: ReadAllOptions = {}): RecordedEvent[] {
-    return this.#stmt.readAll.all(positionNumber(options.after), options.max ?? 1000).map(toRecorded);
+    this.#assertOpen();
+    return this.#stmt.readAll.all(positionNumber(options.after), options.max ?? 1000).map(parseRecord);
   }
 
   subscribe(options: SubscribeOptions): Subscription {
     const subscription: PullSubscription = new PullSubscription(
-      async (after, max) => this.readAllSync({ after, max }),
+      (after, max) => this.readAll({ ...(after === undefined ? {} : { after }), max }),
       options,
       this.#pollIntervalMs,
       () => this.#subscriptions.delete(subscription),
@@ -250,8 +307,23 @@ export class SqliteEventStore implements EventStore {
   }
 
   async ping(): Promise<void> {
-    if (this.#closed) throw new Error('event store is closed');
+    this.#assertOpen();
     this.#db.prepare('SELECT 1').get();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('event store is closed');
+  }
+
+  #migrate(): void {
+    const columns = this.#db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('events')").all();
+    if (!columns.some((c) => c.name === 'prev_hash')) return;
+    this.#db.transaction(() => this.#db.exec(MIGRATE_FROM_COLUMNS)).immediate();
+  }
+
+  /** Reads of the global log that the page reader answered. */
+  get bulkReads(): number {
+    return this.#pages.served;
   }
 
   /** Direct access for tests and tooling that must tamper with or inspect the file. */
@@ -264,13 +336,9 @@ export class SqliteEventStore implements EventStore {
     this.#closed = true;
     if (this.#queue.length > 0) this.#flush();
     await Promise.all([...this.#subscriptions].map((s) => s.close()));
+    await this.#pages.close();
     this.#db.close();
   }
 }
 
-function toRecorded([position, id, stream, revision, type, data, metadataText, prevHash, hash]: Row): RecordedEvent {
-  const metadata = JSON.parse(metadataText) as EventMetadata;
-  metadata.prevHash = prevHash;
-  metadata.hash = hash;
-  return { id, stream, revision, position: sqlitePosition(position), type, data: JSON.parse(data), metadata };
-}
+const parseRecord = (record: string): RecordedEvent => JSON.parse(record) as RecordedEvent;

@@ -18,7 +18,7 @@ t.test('GET /audit/verify recomputes the chains in scope and names the first bre
   // Someone with the file edits a verified figure behind zhitong's back.
   const db = (app.store as SqliteEventStore).database;
   db.exec('DROP TRIGGER events_no_update');
-  db.prepare(`UPDATE events SET data = replace(data, '"affectedPeople":9', '"affectedPeople":90') WHERE stream = ? AND revision = 1`).run(`report-${reportId}`);
+  db.prepare(`UPDATE events SET record = replace(record, '"affectedPeople":9', '"affectedPeople":90') WHERE stream = ? AND revision = 1`).run(`report-${reportId}`);
   const broken = await app.call('GET', '/audit/verify', { token: auditor });
   t.match(broken.json(), { ok: false, firstBreak: { stream: `report-${reportId}`, revision: 1, reason: 'hash_mismatch' } });
 });

@@ -9,3 +9,14 @@ export const childExecArgv = (): string[] => (process.execArgv.length > 0 ? proc
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, ...extra };
 }
+
+/**
+ * The command line for a child started the way a user starts it (`node --import=tsx …`) rather
+ * than as tap's loader would. tap's process-info hook adds its loader and coverage to every
+ * spawned child's environment; `env -u` takes them off again, since tsx's transpilation of our
+ * files would not merge with ts-node's coverage.
+ */
+export function plainNodeCommand(args: string[]): [string, string[]] {
+  const strip = ['NODE_OPTIONS', 'NODE_V8_COVERAGE', '_TAPJS_PROCESSINFO_COVERAGE_'].flatMap((name) => ['-u', name]);
+  return ['/usr/bin/env', [...strip, process.execPath, '--import=tsx', ...args]];
+}

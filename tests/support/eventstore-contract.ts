@@ -124,6 +124,37 @@ export function eventStoreContract(t: Test, open: (t: Test) => Promise<EventStor
     t.same(mine(page).map((e) => (e.data as { i: number }).i), [10, 11, 12, 13, 14], 'after is exclusive');
   });
 
+  t.test('a long read through the whole log, page by page while writers append: every event once, in order', async (t) => {
+    const store = await open(t);
+    const before = await store.headPosition();
+    const appendMany = (w: number) =>
+      Promise.all(Array.from({ length: 30 }, (_, i) => store.append(`${ns}-bulk-${w}-${i}`, Array.from({ length: 25 }, (_, k) => event('Bulk', { w, i, k, 名: '沿县道X412往北 😀' })))));
+    await Promise.all([appendMany(0), appendMany(1), appendMany(2)]);
+    const writers = Promise.all([appendMany(3), appendMany(4)]);
+    const seen: RecordedEvent[] = [];
+    let after = before;
+    for (;;) {
+      const page = await store.readAll({ ...(after ? { after } : {}), max: 500 });
+      if (page.length === 0) break;
+      seen.push(...page);
+      after = page[page.length - 1]!.position;
+    }
+    await writers;
+    for (;;) {
+      const page = await store.readAll({ ...(after ? { after } : {}), max: 500 });
+      if (page.length === 0) break;
+      seen.push(...page);
+      after = page[page.length - 1]!.position;
+    }
+    const ours = mine(seen);
+    t.equal(ours.length, 5 * 30 * 25, 'every event');
+    t.equal(new Set(ours.map((e) => e.id)).size, ours.length, 'none twice');
+    t.ok(seen.every((e, i) => i === 0 || seen[i - 1]!.position < e.position), 'in log order');
+    const sample = ours.find((e) => e.type === 'Bulk')!;
+    t.equal((sample.data as { 名: string }).名, '沿县道X412往北 😀');
+    t.equal(verifyStreamChain(sample.stream, ours.filter((e) => e.stream === sample.stream)), undefined, 'chains intact');
+  });
+
   t.test('subscribe from a checkpoint: no gap, no duplicate while writers append', async (t) => {
     const store = await open(t);
     await store.append(`${ns}-sub`, [event('Before', { i: -1 })]);

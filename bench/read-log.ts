@@ -1,0 +1,41 @@
+/**
+ * One full read of a log, in a process of its own, the way a node replays at startup or the CLI
+ * verifies: open, read every event in pages of the store's default size, close. Prints one JSON
+ * line: {"events":…,"seconds":…}. The clock starts before the store is opened, so starting
+ * zhitong's page-reader thread is inside the figure.
+ *
+ *   node --import tsx bench/read-log.ts zhitong|emmett <file>
+ */
+import { readMessagesBatch, sqliteConnection } from '@event-driven-io/emmett-sqlite';
+import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
+
+const [kind, file] = process.argv.slice(2);
+if ((kind !== 'zhitong' && kind !== 'emmett') || !file) {
+  console.error('usage: read-log.ts zhitong|emmett <file>');
+  process.exit(2);
+}
+
+const started = performance.now();
+let events = 0;
+if (kind === 'zhitong') {
+  const store = new SqliteEventStore({ file });
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.readAll(after === undefined ? {} : { after });
+    if (page.length === 0) break;
+    events += page.length;
+    after = page[page.length - 1]!.position;
+  }
+  await store.close();
+} else {
+  const connection = sqliteConnection({ fileName: file });
+  let after = 0n;
+  for (;;) {
+    const batch = await readMessagesBatch(connection, { after, batchSize: 1000 });
+    events += batch.messages.length;
+    after = batch.currentGlobalPosition;
+    if (!batch.areEventsLeft || batch.messages.length === 0) break;
+  }
+  connection.close();
+}
+console.log(JSON.stringify({ events, seconds: (performance.now() - started) / 1000 }));
