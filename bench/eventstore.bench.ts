@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { getSQLiteEventStore } from '@event-driven-io/emmett-sqlite';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import type { NewEvent } from '../infra/eventstore/types.js';
-import { fmt, forDuration, report, scratchDir } from './support.js';
+import { NODE_FLAGS, fmt, forDuration, report, scratchDir } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WRITERS = 100;
@@ -24,11 +24,11 @@ const data = {
 const metadata = { actor: { id: 'u-contact-1', role: 'contact' }, at: '2026-07-01T03:01:00.000Z', correlationId: 'bench', schemaVersion: 1 };
 const ours = (): NewEvent => ({ type: 'ReportFiled', data, metadata });
 
-/** A full read of the log in a child process started with the flags `npm start` uses. */
+/** A full read of the log in a process of its own, started as `npm run cli` starts one. */
 function fullRead(kind: 'zhitong' | 'emmett', file: string): { events: number; rate: number } {
   const out = execFileSync(
     process.execPath,
-    ['--max-semi-space-size=32', '--min-semi-space-size=16', '--import=tsx', join(import.meta.dirname, 'read-log.ts'), kind, file],
+    [...NODE_FLAGS, '--import=tsx', join(import.meta.dirname, 'read-log.ts'), kind, file],
     { encoding: 'utf8' },
   );
   const { events, seconds } = JSON.parse(out.trim().split('\n').pop()!) as { events: number; seconds: number };

@@ -67,9 +67,11 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The V8 flags `npm start` and `npm run cli` give Node (package.json; docs/decisions.md). */
+export const NODE_FLAGS = ['--max-semi-space-size=32', '--min-semi-space-size=32'];
+
 export async function startProcess(script: string, env: Record<string, string>, ready: RegExp | null, url?: string): Promise<{ child: ChildProcess; url: string }> {
-  // The flags `npm start` gives the server (package.json).
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', '--min-semi-space-size=16', '--import=tsx', join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import=tsx', join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`${script} exited ${code}`))));
   if (ready) {
     const found = new Promise<string>((resolve) =>
