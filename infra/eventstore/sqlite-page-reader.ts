@@ -14,12 +14,13 @@ interface Pending {
 }
 
 /**
- * Positions per request to the worker. A chunk's text stays under V8's large-object threshold, so
- * handing it over and parsing it happen in the young generation; that alone reads the log about
- * a sixth faster than chunks of a thousand events.
+ * Positions per request to the worker. A chunk's text (~100 KB) stays under V8's large-object
+ * threshold, so it is handed over and parsed in the young generation: receiving a 100 KB string
+ * was measured at about a third of the cost per byte of receiving an 800 KB one.
  */
 const CHUNK = 128;
-/** Chunks read ahead of the caller: never less than this, nor less than one more page. */
+/** Chunks read ahead of the caller's page. The worker fills a chunk several times faster than
+ *  the caller parses one, so a few keep it ahead. */
 const AHEAD = 4;
 
 /**
@@ -63,8 +64,7 @@ export class SqlitePageReader {
         reply.catch(() => undefined);
       }
     }
-    const ahead = AHEAD;
-    for (let k = last + 1; k <= last + ahead && (k + 1) * CHUNK <= head; k++) {
+    for (let k = last + 1; k <= last + AHEAD && (k + 1) * CHUNK <= head; k++) {
       if (!this.#chunks.has(k)) this.#readAhead(k);
     }
 
