@@ -145,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
             events,
             seconds: Math.round(seconds * 1000) / 1000,
             eventsPerSecond: rate(events, started),
+            rssMb: Math.round(process.memoryUsage().rss / 1e6),
             projections: {
               reportLinks: { linkedReports: reportLinks.byReport.size },
               alertFeed: { units: alertFeed.units.size, reports: alertFeed.reports.size, incidents: alertFeed.incidents.size, frames },
