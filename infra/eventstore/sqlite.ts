@@ -38,8 +38,9 @@ const escapeCodeUnit = (c: string): string => `\\u${c.charCodeAt(0).toString(16)
 /**
  * JSON with every non-ASCII code unit written as a \u escape. It parses to the same value and the
  * hash chain is over canonical JSON of values, so nothing an auditor verifies changes; what
- * changes is that the log is one-byte text, which V8 parses fastest (docs/decisions.md,
- * "Reading the whole log"). `record ->> '$.data.…'` in SQLite gives the characters back.
+ * changes is that the log is one-byte text, which V8 parses fastest (docs/decisions.md, "SQLite
+ * stores each event as the JSON its readers receive"). `record ->> '$.data.…'` in SQLite gives
+ * the characters back.
  */
 export function asciiJson(value: unknown): string {
   const json = JSON.stringify(value);
@@ -66,8 +67,8 @@ export interface SqliteEventStoreOptions {
  * parse and the page reader only has to join records. The other columns are there for the
  * indexes and the appender's checks; they are written from the same values in the same INSERT.
  */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
+const eventsTable = (name: string) => `
+CREATE TABLE IF NOT EXISTS ${name} (
   position  INTEGER PRIMARY KEY,
   id        TEXT    NOT NULL UNIQUE,
   stream    TEXT    NOT NULL,
@@ -76,7 +77,9 @@ CREATE TABLE IF NOT EXISTS events (
   hash      TEXT    NOT NULL,
   record    TEXT    NOT NULL,
   UNIQUE (stream, revision)
-);
+);`;
+
+const SCHEMA = `${eventsTable('events')}
 -- The log is append-only: an UPDATE or DELETE through SQLite itself is refused. (Someone with the
 -- file can still edit it with other tools; that is what the hash chains and seals are for.)
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
@@ -90,17 +93,7 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
  * own. They are carried over in one transaction, value for value: the records parse to exactly
  * the events the old columns held, so every hash chain verifies as before.
  */
-const MIGRATE_FROM_COLUMNS = `
-CREATE TABLE events_with_records (
-  position  INTEGER PRIMARY KEY,
-  id        TEXT    NOT NULL UNIQUE,
-  stream    TEXT    NOT NULL,
-  revision  INTEGER NOT NULL,
-  type      TEXT    NOT NULL,
-  hash      TEXT    NOT NULL,
-  record    TEXT    NOT NULL,
-  UNIQUE (stream, revision)
-);
+const MIGRATE_FROM_COLUMNS = `${eventsTable('events_with_records')}
 INSERT INTO events_with_records (position, id, stream, revision, type, hash, record)
   SELECT position, id, stream, revision, type, hash, printf(
     '{"id":%s,"stream":%s,"revision":%d,"position":"%016d","type":%s,"data":%s,"metadata":%s,"prevHash":%s,"hash":%s}}',
