@@ -22,3 +22,56 @@ t.test('GET /audit/verify recomputes the chains in scope and names the first bre
   const broken = await app.call('GET', '/audit/verify', { token: auditor });
   t.match(broken.json(), { ok: false, firstBreak: { stream: `report-${reportId}`, revision: 1, reason: 'hash_mismatch' } });
 });
+
+t.test('GET /audit/events: the log in order and in scope, paged by position or streamed as NDJSON', async (t) => {
+  const app = await startTestApp(t);
+  const inWangba = await verifiedReport(app);
+  const inNianba = await verifiedReport(app, ZHUJIAGOU);
+  const county = app.token('auditor', KANG);
+  const township = app.token('auditor', NIANBA);
+  type Listed = { events: Array<{ stream: string; position: string; revision: number }>; next: string | null };
+
+  const all = await app.call('GET', '/audit/events', { token: county });
+  t.equal(all.statusCode, 200);
+  const { events, next } = all.json() as Listed;
+  t.equal(next, null, 'read to the end');
+  t.equal(events.length, 8, 'the same events /audit/verify counts for this scope');
+  t.ok(events.every((e, i) => i === 0 || events[i - 1]!.position < e.position), 'in log order');
+  t.ok(events.some((e) => e.stream === `report-${inWangba}`) && events.some((e) => e.stream === `report-${inNianba}`));
+
+  const nianba = (await app.call('GET', '/audit/events', { token: township })).json() as Listed;
+  t.ok(nianba.events.some((e) => e.stream === `report-${inNianba}`));
+  t.notOk(nianba.events.some((e) => e.stream === `report-${inWangba}`), 'another township stays out of sight');
+
+  // Starting past a stream's first event still places the stream in its unit.
+  const firstOfNianba = events.find((e) => e.stream === `report-${inNianba}`)!;
+  const later = (await app.call('GET', `/audit/events?after=${firstOfNianba.position}`, { token: township })).json() as Listed;
+  t.same(later.events.map((e) => [e.stream, e.revision]), [[`report-${inNianba}`, 1]]);
+
+  const paged: Listed['events'] = [];
+  let after: string | null = null;
+  for (let pages = 0; pages < 10; pages++) {
+    const page = (await app.call('GET', `/audit/events?limit=3${after ? `&after=${after}` : ''}`, { token: county })).json() as Listed;
+    paged.push(...page.events);
+    after = page.next;
+    if (after === null) break;
+  }
+  t.same(paged, events, 'pages of three add up to the whole');
+
+  const streamed = await app.call('GET', '/audit/events', { token: county, headers: { accept: 'application/x-ndjson' } });
+  t.equal(streamed.statusCode, 200);
+  t.match(streamed.headers['content-type'], /application\/x-ndjson/);
+  t.same(streamed.body.trim().split('\n').map((l) => JSON.parse(l)), events);
+
+  const notAPosition = await app.call('GET', '/audit/events?after=abc', { token: county });
+  t.equal(notAPosition.statusCode, 400);
+  t.match(notAPosition.json(), { details: [{ path: 'querystring.after' }] });
+  const otherStoresPosition = await app.call('GET', '/audit/events?after=12/34', { token: county });
+  t.equal(otherStoresPosition.statusCode, 400);
+  t.match(otherStoresPosition.json(), { details: [{ path: 'querystring.after' }] });
+  const streamedBadly = await app.call('GET', '/audit/events?after=12/34', { token: county, headers: { accept: 'application/x-ndjson' } });
+  t.equal(streamedBadly.statusCode, 400, 'a streamed read refuses before it starts');
+  t.match(streamedBadly.json(), { details: [{ path: 'querystring.after' }] });
+  t.equal((await app.call('GET', '/audit/events?limit=0', { token: county })).statusCode, 400);
+  t.equal((await app.call('GET', '/audit/events', { token: app.token('head', KANG) })).statusCode, 403, 'auditors only');
+});

@@ -1,12 +1,58 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { scopePrefix, withinScope } from '../../../domain/units.js';
 import { UnitCode } from '../../../domain/vocabulary.js';
 import { verifyStreamChain, type ChainBreak } from '../../../infra/eventstore/chain.js';
-import type { RecordedEvent } from '../../../infra/eventstore/types.js';
+import type { EventStore, RecordedEvent } from '../../../infra/eventstore/types.js';
 import type { ApiDeps } from '../deps.js';
-import { forbidden } from '../errors.js';
+import { forbidden, HttpError } from '../errors.js';
+
+/** Either store's position: SQLite's zero-padded rowid or EventStoreDB's commit/prepare. */
+const Position = z.string().regex(/^\d{1,20}(\/\d{1,20})?$/, 'not a position');
+const NDJSON = 'application/x-ndjson';
+
+const drainedOrClosed = (raw: ServerResponse) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      raw.off('drain', done);
+      raw.off('close', done);
+      resolve();
+    };
+    raw.on('drain', done);
+    raw.on('close', done);
+  });
+
+/**
+ * The events after `after` whose streams belong to units within `prefix`, a page at a time. A
+ * stream first met after its first event (paging starts mid-log) is placed by reading that first
+ * event; what is learned is kept for the request.
+ */
+async function* eventsInScope(store: EventStore, prefix: string, after: string | undefined): AsyncGenerator<RecordedEvent[]> {
+  const owner = new Map<string, string | undefined>();
+  for (;;) {
+    let page: RecordedEvent[];
+    try {
+      page = await store.readAll(after ? { after } : {});
+    } catch (error) {
+      // The syntax was checked; this is a position the other kind of store writes.
+      if (error instanceof RangeError) throw new HttpError(400, 'validation', `after: ${error.message}`, [{ path: 'querystring.after', message: error.message }]);
+      throw error;
+    }
+    if (page.length === 0) return;
+    const visible: RecordedEvent[] = [];
+    for (const event of page) {
+      if (!owner.has(event.stream)) {
+        const first = event.revision === 0 ? event : (await store.readStream(event.stream, { max: 1 }))[0];
+        owner.set(event.stream, first && unitOfStream(first));
+      }
+      if (owner.get(event.stream)?.startsWith(prefix)) visible.push(event);
+    }
+    yield visible;
+    after = page[page.length - 1]!.position;
+  }
+}
 
 /** The unit a stream belongs to, from its name or its first event; undefined for streams of no unit. */
 function unitOfStream(first: RecordedEvent): string | undefined {
@@ -20,6 +66,62 @@ function unitOfStream(first: RecordedEvent): string | undefined {
 
 export async function auditRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/audit/events',
+    {
+      config: { roles: ['auditor'] },
+      schema: {
+        tags: ['audit'],
+        summary: `The global log in order, paged by position; with Accept: ${NDJSON} the whole log after \`after\`, streamed`,
+        description:
+          'Only events of streams within your scope (reports and relief by village, incidents by county, rosters by township). ' +
+          'Page with `next`: it is the position to pass as `after`, and null once the log is read to its end.',
+        querystring: z.strictObject({ after: Position.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
+      },
+    },
+    async (request, reply) => {
+      const prefix = scopePrefix(request.user.scope)!;
+      const { after, limit } = request.query;
+      if (request.headers.accept?.includes(NDJSON)) {
+        // Streamed with backpressure: an export of years of log must not sit in memory.
+        reply.hijack();
+        const raw = reply.raw;
+        try {
+          const pages = eventsInScope(deps.store, prefix, after);
+          const first = await pages.next();
+          raw.writeHead(200, { 'content-type': NDJSON, 'x-request-id': String(request.id) });
+          for (let result = first; !result.done; result = await pages.next()) {
+            if (result.value.length === 0) continue;
+            if (!raw.write(result.value.map((e) => JSON.stringify(e)).join('\n') + '\n')) await drainedOrClosed(raw);
+            if (raw.destroyed) return; // the client went away
+          }
+          raw.end();
+        } catch (error) {
+          if (raw.headersSent) raw.destroy(error instanceof Error ? error : undefined);
+          else {
+            const status = error instanceof HttpError ? error.statusCode : 500;
+            const body = error instanceof HttpError ? { error: error.code, message: error.message, details: error.details } : { error: 'internal', message: 'internal error; the request id is in the logs' };
+            if (status === 500) request.log.error({ err: error }, 'audit events stream failed');
+            raw.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+          }
+        }
+        return reply;
+      }
+      const events: RecordedEvent[] = [];
+      let next: string | null = null;
+      for await (const page of eventsInScope(deps.store, prefix, after)) {
+        for (const event of page) {
+          events.push(event);
+          if (events.length === limit) break;
+        }
+        if (events.length === limit) {
+          next = events[events.length - 1]!.position;
+          break;
+        }
+      }
+      return { events, next };
+    },
+  );
   r.get(
     '/audit/verify',
     {
@@ -40,7 +142,7 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       let events = 0;
       let after: string | undefined;
       for (;;) {
-        const page = await deps.store.readAll({ ...(after ? { after } : {}), max: 5000 });
+        const page = await deps.store.readAll(after ? { after } : {});
         if (page.length === 0) break;
         for (const e of page) {
           if (!seen.has(e.stream)) {
