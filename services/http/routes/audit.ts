@@ -136,29 +136,15 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       const unit = request.query.unit;
       if (unit && !withinScope(unit, request.user.scope)) throw forbidden(`unit ${unit} is outside your scope`);
       const prefix = unit ? scopePrefix(unit)! : scopePrefix(request.user.scope)!;
-      // Streams in scope are found from their first event; the log is read once, in order.
-      const inScope = new Map<string, number>();
-      const seen = new Set<string>();
+      // The log is read once, in order, to find the streams in scope; then each chain is read whole.
+      const inScope = new Set<string>();
       let events = 0;
-      let after: string | undefined;
-      for (;;) {
-        const page = await deps.store.readAll(after ? { after } : {});
-        if (page.length === 0) break;
-        for (const e of page) {
-          if (!seen.has(e.stream)) {
-            seen.add(e.stream);
-            const owner = unitOfStream(e);
-            if (owner?.startsWith(prefix)) inScope.set(e.stream, 0);
-          }
-          if (inScope.has(e.stream)) {
-            inScope.set(e.stream, inScope.get(e.stream)! + 1);
-            events++;
-          }
-        }
-        after = page[page.length - 1]!.position;
+      for await (const page of eventsInScope(deps.store, prefix, undefined)) {
+        for (const e of page) inScope.add(e.stream);
+        events += page.length;
       }
       let firstBreak: ChainBreak | undefined;
-      for (const stream of inScope.keys()) {
+      for (const stream of inScope) {
         firstBreak = verifyStreamChain(stream, await deps.store.readStream(stream));
         if (firstBreak) break;
       }
