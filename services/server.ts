@@ -10,6 +10,7 @@ import { InProcessScheduler, type Scheduler } from './alerts/scheduler.js';
 import { buildApp } from './http/app.js';
 import { LogTailer } from './log-tailer.js';
 import { ReportLinks } from './report-links.js';
+import { OpenAlerts } from './open-alerts.js';
 import { UnitsDirectory } from './units-directory.js';
 
 export interface Zhitong {
@@ -44,6 +45,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   // One tailer per node feeds the read side and the alerting process alike.
   const tailer = new LogTailer(store, logger);
   const links = new ReportLinks(tailer, store);
+  const openAlerts = new OpenAlerts(tailer);
   const gateway = new AlertGateway(store, logger, { ...options.gateway, now });
   const escalator = new Escalator(store, logger, { escalationDelayMs: config.escalationDelayMs, now });
   const scheduler: Scheduler = options.scheduler
@@ -53,6 +55,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
       : new InProcessScheduler(escalator.run, () => now().getTime());
   escalator.useScheduler(scheduler);
   tailer.on(links.onEvents);
+  tailer.on(openAlerts.onEvents);
   tailer.on(gateway.onEvents);
   tailer.on(escalator.onEvents);
   tailer.start();
@@ -63,6 +66,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     tokens,
     units,
     links,
+    openAlerts,
     gateway,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,

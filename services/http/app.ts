@@ -12,9 +12,11 @@ import type { EventStore } from '../../infra/eventstore/types.js';
 import type { TokenService } from '../../infra/tokens.js';
 import type { UnitsDirectory } from '../units-directory.js';
 import type { ReportLinks } from '../report-links.js';
+import type { OpenAlerts } from '../open-alerts.js';
 import { authPlugin, bearerToken } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { ifMatch } from './context.js';
+import { alertRoutes } from './routes/alerts.js';
 import { allocationRoutes } from './routes/allocations.js';
 import { auditRoutes } from './routes/audit.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -28,6 +30,7 @@ export interface AppDeps {
   tokens: TokenService;
   units: UnitsDirectory;
   links: ReportLinks;
+  openAlerts: OpenAlerts;
   now?: () => Date;
   bodyLimitBytes?: number;
   rateLimitPerMinute?: number;
@@ -119,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
-  const api: ApiDeps = { store: deps.store, units: deps.units, links: deps.links, now: deps.now ?? (() => new Date()) };
+  const api: ApiDeps = { store: deps.store, units: deps.units, links: deps.links, openAlerts: deps.openAlerts, now: deps.now ?? (() => new Date()) };
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(async (scoped) => {
     await scoped.register(authPlugin, { tokens: deps.tokens });
@@ -129,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scoped.register(incidentRoutes, api);
     await scoped.register(rosterRoutes, api);
     await scoped.register(auditRoutes, api);
+    await scoped.register(alertRoutes, api);
   });
   return app;
 }

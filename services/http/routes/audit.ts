@@ -2,12 +2,12 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { scopePrefix, withinScope } from '../../../domain/units.js';
 import { UnitCode } from '../../../domain/vocabulary.js';
 import { verifyStreamChain, type ChainBreak } from '../../../infra/eventstore/chain.js';
 import type { EventStore, RecordedEvent } from '../../../infra/eventstore/types.js';
 import type { ApiDeps } from '../deps.js';
-import { forbidden, HttpError } from '../errors.js';
+import { readPrefix } from '../context.js';
+import { HttpError } from '../errors.js';
 
 /** Either store's position: SQLite's zero-padded rowid or EventStoreDB's commit/prepare. */
 const Position = z.string().regex(/^\d{1,20}(\/\d{1,20})?$/, 'not a position');
@@ -80,7 +80,7 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       },
     },
     async (request, reply) => {
-      const prefix = scopePrefix(request.user.scope)!;
+      const prefix = readPrefix(request, undefined);
       const { after, limit } = request.query;
       if (request.headers.accept?.includes(NDJSON)) {
         // Streamed with backpressure: an export of years of log must not sit in memory.
@@ -133,9 +133,7 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       },
     },
     async (request) => {
-      const unit = request.query.unit;
-      if (unit && !withinScope(unit, request.user.scope)) throw forbidden(`unit ${unit} is outside your scope`);
-      const prefix = unit ? scopePrefix(unit)! : scopePrefix(request.user.scope)!;
+      const prefix = readPrefix(request, request.query.unit);
       // The log is read once, in order, to find the streams in scope; then each chain is read whole.
       const inScope = new Set<string>();
       let events = 0;
