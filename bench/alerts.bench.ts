@@ -140,15 +140,21 @@ export async function run(): Promise<void> {
         directions: '村委会后山，沿水泥路上行1公里',
       });
 
+    // zhitong on the prepared log, as `npm start` runs it; started twice (latency, then idle memory).
+    const startZhitong = async () => {
+      const port = await freePort();
+      const started = await startProcess(
+        'services/main.ts',
+        { DATA_DIR: scratch.dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000000', ESCALATION_DELAY_MS: '3600000' },
+        null,
+        `http://127.0.0.1:${port}`,
+      );
+      children.push(started.child);
+      return started;
+    };
+
     // --- zhitong
-    const port = await freePort();
-    const server = await startProcess(
-      'services/main.ts',
-      { DATA_DIR: scratch.dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000000', ESCALATION_DELAY_MS: '3600000' },
-      null,
-      `http://127.0.0.1:${port}`,
-    );
-    children.push(server.child);
+    const server = await startZhitong();
     const ours: Tracker = { sentAt: new Map(), received: new Map(), doneAt: new Map() };
     const wsBase = server.url.replace('http', 'ws');
     const urls: string[] = [];
@@ -210,14 +216,7 @@ export async function run(): Promise<void> {
     for (const s of sockets.splice(0)) s.terminate();
     bare.child.kill();
 
-    const port2 = await freePort();
-    const again = await startProcess(
-      'services/main.ts',
-      { DATA_DIR: scratch.dir, PORT: String(port2), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000000', ESCALATION_DELAY_MS: '3600000' },
-      null,
-      `http://127.0.0.1:${port2}`,
-    );
-    children.push(again.child);
+    const again = await startZhitong();
     const oursBefore = rssMb(again.child.pid!);
     sockets.push(...(await connectAll(idleUrls(again.url.replace('http', 'ws'), true), () => undefined, true)));
     const oursIdle = rssMb(again.child.pid!);

@@ -7,6 +7,7 @@
  *   node --import tsx bench/read-log.ts zhitong|emmett <file>
  */
 import { readMessagesBatch, sqliteConnection } from '@event-driven-io/emmett-sqlite';
+import { logPages } from '../infra/eventstore/pages.js';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 
 const [kind, file] = process.argv.slice(2);
@@ -19,13 +20,7 @@ const started = performance.now();
 let events = 0;
 if (kind === 'zhitong') {
   const store = new SqliteEventStore({ file });
-  let after: string | undefined;
-  for (;;) {
-    const page = await store.readAll(after === undefined ? {} : { after });
-    if (page.length === 0) break;
-    events += page.length;
-    after = page[page.length - 1]!.position;
-  }
+  for await (const page of logPages(store)) events += page.length;
   await store.close();
 } else {
   const connection = sqliteConnection({ fileName: file });

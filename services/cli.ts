@@ -8,7 +8,7 @@ import { unitRegisterDecider } from '../domain/unit-register.js';
 import { Location, LongText, Phone, Role, UnitCode } from '../domain/vocabulary.js';
 import { DomainError } from '../domain/errors.js';
 import { loadConfig, ConfigError } from '../infra/config.js';
-import { openEventStore } from '../infra/eventstore/index.js';
+import { logPages, openEventStore } from '../infra/eventstore/index.js';
 import { verifyStreamChain } from '../infra/eventstore/chain.js';
 import type { EventStore } from '../infra/eventstore/types.js';
 import { tokenService } from '../infra/tokens.js';
@@ -124,16 +124,12 @@ export async function main(argv: string[]): Promise<number> {
         let frames = 0;
         let events = 0;
         let lastProgress = started;
-        let after: string | undefined;
-        for (;;) {
-          const page = await store.readAll(after ? { after } : {});
-          if (page.length === 0) break;
+        for await (const page of logPages(store)) {
           for (const event of page) {
             reportLinks = evolveReportLinks(reportLinks, event);
             frames += evolveAlertFeed(alertFeed, event).length;
           }
           events += page.length;
-          after = page[page.length - 1]!.position;
           if (performance.now() - lastProgress >= 1000) {
             lastProgress = performance.now();
             console.error(`replay: ${events.toLocaleString('en-US')} events, ${rate(events, started).toLocaleString('en-US')} events/s`);
@@ -156,14 +152,10 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'verify': {
         const streamsSeen = new Map<string, number>();
-        let after: string | undefined;
         let events = 0;
-        for (;;) {
-          const page = await store.readAll(after ? { after } : {});
-          if (page.length === 0) break;
+        for await (const page of logPages(store)) {
           for (const e of page) streamsSeen.set(e.stream, (streamsSeen.get(e.stream) ?? 0) + 1);
           events += page.length;
-          after = page[page.length - 1]!.position;
         }
         for (const stream of streamsSeen.keys()) {
           const broken = verifyStreamChain(stream, await store.readStream(stream));
@@ -176,13 +168,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'export': {
-        let after = values.after;
-        for (;;) {
-          const page = await store.readAll(after ? { after } : {});
-          if (page.length === 0) break;
+        for await (const page of logPages(store, values.after)) {
           // A whole log does not fit in a pipe: wait for it to drain rather than buffer it all.
           if (!process.stdout.write(page.map((e) => JSON.stringify(e)).join('\n') + '\n')) await once(process.stdout, 'drain');
-          after = page[page.length - 1]!.position;
         }
         return 0;
       }

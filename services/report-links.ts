@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '../infra/eventstore/types.js';
+import type { RecordedEvent } from '../infra/eventstore/types.js';
 import { evolveReportLinks, incidentOfReport, initialReportLinks } from '../projections/report-links.js';
 import type { LogTailer } from './log-tailer.js';
 
@@ -10,18 +10,14 @@ import type { LogTailer } from './log-tailer.js';
 export class ReportLinks {
   #view = initialReportLinks();
 
-  constructor(
-    private readonly tailer: LogTailer,
-    private readonly store: EventStore,
-  ) {}
+  constructor(private readonly tailer: LogTailer) {}
 
   readonly onEvents = (events: RecordedEvent[]): void => {
     for (const event of events) this.#view = evolveReportLinks(this.#view, event);
   };
 
   async incidentOf(reportId: string): Promise<string | undefined> {
-    const head = await this.store.headPosition();
-    if (head) await this.tailer.waitFor(head, 5000);
+    await this.tailer.caughtUp();
     return incidentOfReport(this.#view, reportId);
   }
 }

@@ -44,7 +44,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
 
   // One tailer per node feeds the read side and the alerting process alike.
   const tailer = new LogTailer(store, logger);
-  const links = new ReportLinks(tailer, store);
+  const links = new ReportLinks(tailer);
   const openAlerts = new OpenAlerts(tailer);
   const gateway = new AlertGateway(store, logger, { ...options.gateway, now });
   const escalator = new Escalator(store, logger, { escalationDelayMs: config.escalationDelayMs, now });

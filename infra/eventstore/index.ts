@@ -5,6 +5,7 @@ import type { EventStore } from './types.js';
 
 export * from './types.js';
 export { verifyStreamChain, GENESIS_HASH, type ChainBreak } from './chain.js';
+export { logPages } from './pages.js';
 
 /** EventStoreDB when a URL is configured, else the embedded SQLite file in `dataDir`. */
 export function openEventStore(config: { dataDir: string; eventStoreUrl?: string | undefined }): EventStore {

@@ -179,8 +179,17 @@ export class SqliteEventStore implements EventStore {
     this.#queue = [];
     if (batch.length === 0) return;
     const outcomes: Array<{ ok: AppendResult } | { error: unknown }> = [];
-    const appendOne = this.#db.transaction((p: PendingAppend) => this.#appendInTransaction(p));
+    // Inside the write transaction nobody else appends (another process waits for the lock), so
+    // the positions are ours to name from the head read once here. A refused append rolls its
+    // savepoint back without advancing it, so the next names the same positions again.
+    let head = 0;
+    const appendOne = this.#db.transaction((p: PendingAppend) => {
+      const { result, lastPosition } = this.#appendInTransaction(p, head);
+      head = lastPosition;
+      return result;
+    });
     const group = this.#db.transaction(() => {
+      head = this.#stmt.headPosition.get()!.p ?? 0;
       for (const pending of batch) {
         try {
           outcomes.push({ ok: appendOne(pending) });
@@ -204,9 +213,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Runs inside a savepoint: a thrown error leaves nothing of this append behind. */
-  #appendInTransaction({ stream, events, expected }: PendingAppend): AppendResult {
+  #appendInTransaction({ stream, events, expected }: PendingAppend, logHead: number): { result: AppendResult; lastPosition: number } {
     const replay = this.#idempotentReplay(stream, events);
-    if (replay) return replay;
+    if (replay) return { result: replay, lastPosition: logHead };
     const head: StreamHead | undefined = this.#stmt.head.get(stream);
     const actual = head ? head.revision : -1;
     if (
@@ -216,15 +225,13 @@ export class SqliteEventStore implements EventStore {
     ) {
       throw new ConcurrencyError(stream, expected, actual);
     }
-    // Inside the write transaction nobody else appends, so the next rowid is ours to name; a
-    // refused append rolls its savepoint back and the next one names the same positions again.
-    let position = this.#stmt.headPosition.get()!.p ?? 0;
+    let position = logHead;
     for (const { id, revision, type, data, metadata } of sealEvents(stream, head, events)) {
       position += 1;
       const recorded: RecordedEvent = { id, stream, revision, position: sqlitePosition(position), type, data, metadata };
       this.#stmt.insert.run(position, id, stream, revision, type, metadata.hash, asciiJson(recorded));
     }
-    return { revision: actual + events.length, position: sqlitePosition(position), written: true };
+    return { result: { revision: actual + events.length, position: sqlitePosition(position), written: true }, lastPosition: position };
   }
 
   /**

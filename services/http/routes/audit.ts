@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { UnitCode } from '../../../domain/vocabulary.js';
 import { verifyStreamChain, type ChainBreak } from '../../../infra/eventstore/chain.js';
+import { logPages } from '../../../infra/eventstore/pages.js';
 import type { EventStore, RecordedEvent } from '../../../infra/eventstore/types.js';
 import type { ApiDeps } from '../deps.js';
 import { readPrefix } from '../context.js';
@@ -31,18 +32,19 @@ const drainedOrClosed = (raw: ServerResponse) =>
  */
 async function* eventsInScope(store: EventStore, prefix: string, after: string | undefined): AsyncGenerator<RecordedEvent[]> {
   const owner = new Map<string, string | undefined>();
+  const pages = logPages(store, after);
   for (;;) {
-    let page: RecordedEvent[];
+    let next: IteratorResult<RecordedEvent[]>;
     try {
-      page = await store.readAll(after ? { after } : {});
+      next = await pages.next();
     } catch (error) {
       // The syntax was checked; this is a position the other kind of store writes.
       if (error instanceof RangeError) throw new HttpError(400, 'validation', `after: ${error.message}`, [{ path: 'querystring.after', message: error.message }]);
       throw error;
     }
-    if (page.length === 0) return;
+    if (next.done) return;
     const visible: RecordedEvent[] = [];
-    for (const event of page) {
+    for (const event of next.value) {
       if (!owner.has(event.stream)) {
         const first = event.revision === 0 ? event : (await store.readStream(event.stream, { max: 1 }))[0];
         owner.set(event.stream, first && unitOfStream(first));
@@ -50,7 +52,6 @@ async function* eventsInScope(store: EventStore, prefix: string, after: string |
       if (owner.get(event.stream)?.startsWith(prefix)) visible.push(event);
     }
     yield visible;
-    after = page[page.length - 1]!.position;
   }
 }
 
