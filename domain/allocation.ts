@@ -27,6 +27,8 @@ export interface ExistingAllocation {
   /** Delivered goods in thousandths, keyed by `item|unit`. */
   deliveredGoods: Record<string, number>;
   deliveries: number;
+  /** Each delivery's id and what it handed over, so the same delivery sent again is recognised. */
+  deliveryIds: Record<string, string>;
 }
 
 export type AllocationState = { exists: false } | ExistingAllocation;
@@ -102,6 +104,12 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
     }
     case 'RecordDelivery': {
       const a = existing(state);
+      // SPEC §3: the same deliveryId is one delivery however often a phone at the door sends it.
+      const seen = a.deliveryIds[command.data.deliveryId];
+      if (seen !== undefined) {
+        if (seen === deliveryFingerprint(command.data)) return [];
+        refuse('idempotency_mismatch', `delivery ${command.data.deliveryId} was recorded with other contents`, { field: 'deliveryId' });
+      }
       if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
       if (a.status !== 'approved') refuse('not_approved', 'relief is delivered only after approval');
       const { cashFen, goods } = command.data;
@@ -151,6 +159,7 @@ function evolve(state: AllocationState, event: Timed<AllocationEvent>): Allocati
       deliveredCashFen: 0,
       deliveredGoods: {},
       deliveries: 0,
+      deliveryIds: {},
     };
   }
   if (!state.exists) return state;
@@ -169,11 +178,17 @@ function evolve(state: AllocationState, event: Timed<AllocationEvent>): Allocati
         deliveredCashFen: state.deliveredCashFen + event.data.cashFen,
         deliveredGoods,
         deliveries: state.deliveries + 1,
+        deliveryIds: { ...state.deliveryIds, [event.data.deliveryId]: deliveryFingerprint(event.data) },
       };
     }
     default:
       return assertNever(event);
   }
 }
+
+/** What a delivery handed over, as comparable text; who recorded it does not make it another delivery. */
+const deliveryFingerprint = (d: EventData<'GoodsDelivered'>) =>
+  JSON.stringify([d.cashFen, [...goodsEntries(d.goods)], d.confirmation.method, d.confirmation.reference]);
+const goodsEntries = (goods: readonly GoodsLine[]) => Object.entries(goodsTotals(goods)).sort(([a], [b]) => a.localeCompare(b));
 
 export const allocationDecider: Decider<AllocationState, AllocationCommand, AllocationEvent> = { initialState, evolve, decide };

@@ -26,6 +26,11 @@ export type ClockName = 'initial' | 'daily' | 'final';
 
 export interface ClockStatus {
   clock: ClockName;
+  /**
+   * The due time this status is about. For the daily clock: while it is overdue, the first due
+   * time missed since the last follow-up (one overdue run, however many days it has lasted);
+   * otherwise the next due time.
+   */
   dueAt: string;
   /** When a submission satisfied it, if one did. */
   satisfiedAt?: string;
@@ -33,6 +38,8 @@ export interface ClockStatus {
   overdue: boolean;
   /** Satisfied, but after the due time. */
   late: boolean;
+  /** Daily clock only: due times missed in the current overdue run (0 when not overdue). */
+  missed?: number;
 }
 
 export interface ClockInput {
@@ -64,12 +71,34 @@ export function addWorkingDays(from: number, days: number, utcOffsetMinutes: num
   return local - offset;
 }
 
+/**
+ * The statutory clocks of an incident as of `now`: the initial report, the daily follow-up and,
+ * once stabilized, the final report. At most three entries, and the work is linear in the number
+ * of submissions whatever the incident's age (a drought runs for months): a daily clock left
+ * unmet for many days is one overdue run, not one entry per day.
+ */
 export function statutoryClocks(incident: ClockInput, now: string, rules: ClockRules = DEFAULT_CLOCK_RULES): ClockStatus[] {
   const t = Date.parse(now);
   const started = Date.parse(incident.startedAt);
   // As of `now`: a submission made later does not exist yet (this is also what asOf queries need).
-  const at = (stage: ClockName) =>
-    incident.submissions.filter((s) => s.stage === stage && Date.parse(s.at) <= t).map((s) => Date.parse(s.at));
+  // Daily follow-ups are owed at each due time up to stabilization (or close).
+  const stop = Math.min(
+    incident.stabilizedAt !== undefined ? Date.parse(incident.stabilizedAt) : Infinity,
+    incident.closed ? t : Infinity,
+  );
+  let initialAt: number | undefined;
+  let finalAt: number | undefined;
+  let lastFollowUp: number | undefined;
+  for (const s of incident.submissions) {
+    const at = Date.parse(s.at);
+    if (at > t) continue;
+    if (s.stage === 'initial') initialAt = initialAt === undefined ? at : Math.min(initialAt, at);
+    else {
+      if (s.stage === 'final') finalAt = finalAt === undefined ? at : Math.min(finalAt, at);
+      // Any daily or final submission before the dailies stop is a follow-up for the daily clock.
+      if (at <= stop) lastFollowUp = lastFollowUp === undefined ? at : Math.max(lastFollowUp, at);
+    }
+  }
   const status = (clock: ClockName, due: number, satisfied: number | undefined): ClockStatus => ({
     clock,
     dueAt: new Date(due).toISOString(),
@@ -78,29 +107,30 @@ export function statutoryClocks(incident: ClockInput, now: string, rules: ClockR
     late: satisfied !== undefined && satisfied > due,
   });
 
-  const clocks: ClockStatus[] = [];
-  const initialDue = started + rules.initialWithinMs;
-  clocks.push(status('initial', initialDue, at('initial')[0]));
+  const clocks: ClockStatus[] = [status('initial', started + rules.initialWithinMs, initialAt)];
 
-  // A daily is owed for each due time up to stabilization (or close); we list the past ones and
-  // the next one to come. Any daily or final submission in the 24 h before a due time meets it.
-  const followUps = [...at('daily'), ...at('final')];
-  const stop = Math.min(
-    incident.stabilizedAt !== undefined ? Date.parse(incident.stabilizedAt) : Infinity,
-    incident.closed ? t : Infinity,
-  );
-  for (let due = firstDailyDue(started, rules); due <= stop; due += DAY_MS) {
-    const satisfied = followUps.filter((s) => s > due - DAY_MS && s <= due).sort((a, b) => a - b)[0];
-    // A missed daily is caught up (late) by the next follow-up sent after it, so it stops being
-    // overdue; that same submission may also meet the following day's clock.
-    const caughtUp = satisfied ?? followUps.filter((s) => s > due).sort((a, b) => a - b)[0];
-    clocks.push(status('daily', due, caughtUp));
-    if (due > t) break;
+  // A follow-up meets the first due time at or after it; the due times after that are owed again.
+  const first = firstDailyDue(started, rules);
+  const dueAtOrAfter = (at: number) => (at <= first ? first : first + Math.ceil((at - first) / DAY_MS) * DAY_MS);
+  const met = lastFollowUp !== undefined && lastFollowUp > first - DAY_MS ? dueAtOrAfter(lastFollowUp) : undefined;
+  const owedFrom = met === undefined ? first : met + DAY_MS;
+  if (owedFrom <= stop) {
+    if (owedFrom < t && !incident.closed) {
+      const lastPast = Math.min(t, stop);
+      clocks.push({ ...status('daily', owedFrom, undefined), missed: Math.floor((lastPast - owedFrom) / DAY_MS) + 1 });
+    } else {
+      // Not overdue: the next due time, met in advance when the last follow-up fell in its window.
+      const next = dueAtOrAfter(t);
+      const meets = met !== undefined && met === next;
+      if (next <= stop || meets) clocks.push({ ...status('daily', next, meets ? lastFollowUp : undefined), missed: 0 });
+    }
+  } else if (met !== undefined && met <= stop) {
+    clocks.push({ ...status('daily', met, lastFollowUp), missed: 0 });
   }
 
   if (incident.stabilizedAt !== undefined) {
     const finalDue = addWorkingDays(Date.parse(incident.stabilizedAt), rules.finalWorkingDays, rules.utcOffsetMinutes);
-    clocks.push(status('final', finalDue, at('final')[0]));
+    clocks.push(status('final', finalDue, finalAt));
   }
   return clocks;
 }

@@ -11,6 +11,11 @@ export interface Decider<State, Command, Event extends DomainEvent> {
   initialState: () => State;
   evolve: (state: State, event: Timed<Event>) => State;
   decide: (command: Command, state: State) => Event[];
+  /**
+   * False when `evolve` changes the state it is given rather than returning a new one (the unit
+   * register, folded from thousands of events at every start): such a state is not cached.
+   */
+  cacheable?: false;
 }
 
 export const fold = <S, E extends DomainEvent>(decider: Pick<Decider<S, unknown, E>, 'initialState' | 'evolve'>, events: ReadonlyArray<Timed<E>>): S =>

@@ -34,6 +34,8 @@ export const DOMAIN_ERROR_CODES = [
   'report_not_linked',
   'invalid_period',
   'duplicate_roster_entry',
+  'idempotency_mismatch',
+  'in_progress',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

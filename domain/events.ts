@@ -81,6 +81,14 @@ export const EVENT_SCHEMAS = {
     notes: LongText.optional(),
   }),
   ReportClosed: z.strictObject({ summary: LongText }),
+  /**
+   * Guards (docs/decisions.md, "Rules across two streams"): the report's side of a fact recorded
+   * in another stream, written first and at the revision the decision read, so that a rule the
+   * report owns (one incident per report; no relief after a dismissal) holds under concurrency.
+   */
+  IncidentLinkClaimed: z.strictObject({ incidentId: z.uuid() }),
+  IncidentLinkReleased: z.strictObject({ incidentId: z.uuid() }),
+  ReliefClaimed: z.strictObject({ allocationId: z.uuid(), householdId: z.string().trim().min(1).max(64), category: ReliefCategory }),
 
   // allocation-{allocationId}
   ReliefAllocated: z.strictObject({
@@ -97,6 +105,8 @@ export const EVENT_SCHEMAS = {
   AllocationApproved: z.strictObject({ approvedBy: UserId }),
   AllocationRejected: z.strictObject({ by: UserId, reason: ShortText.min(1) }),
   GoodsDelivered: z.strictObject({
+    /** Chosen by the client: the same delivery sent again is one delivery (SPEC §3). */
+    deliveryId: z.uuid(),
     deliveredBy: UserId,
     cashFen: Fen,
     goods: z.array(GoodsLine).max(50),
@@ -154,6 +164,19 @@ export const EVENT_SCHEMAS = {
     phones: z.array(Phone).max(20).optional(),
   }),
 
+  // idempotency-{key}: what a request sent with an Idempotency-Key did (SPEC §3)
+  IdempotencyKeyClaimed: z.strictObject({
+    /** `POST /reports/:id/acknowledgements`: the route pattern, never the key or the URL. */
+    route: z.string().min(1).max(200),
+    /** SHA-256 of the canonical JSON of the request's parameters and body. */
+    requestHash: z.string().regex(/^[0-9a-f]{64}$/),
+    /** After this instant an unfinished claim is taken to have died with its process. */
+    leaseUntil: Instant,
+  }),
+  IdempotencyKeyCompleted: z.strictObject({ status: z.int().min(200).max(499), response: z.json() }),
+  /** The request failed in a way a retry may not (503, a lost race): the key is free again. */
+  IdempotencyKeyReleased: z.strictObject({ status: z.int().min(200).max(599) }),
+
   // audit
   AuditSealed: z.strictObject({
     upTo: z.string().min(1),
@@ -184,11 +207,33 @@ export function parseEvent(type: string, data: unknown): DomainEvent {
   return { type, data: EVENT_SCHEMAS[type].parse(data) } as DomainEvent;
 }
 
+/** Stream names: built here and parsed here (`parseStream`), nowhere else. */
 export const streams = {
   report: (id: string) => `report-${id}`,
   allocation: (id: string) => `allocation-${id}`,
   incident: (id: string) => `incident-${id}`,
   roster: (township: string) => `roster-${township}`,
+  /** One per Idempotency-Key (user, route, key), created with expected `no_stream` (SPEC §3). */
+  idempotency: (id: string) => `idempotency-${id}`,
   units: 'units',
   audit: 'audit',
 } as const;
+
+export type StreamKind = Exclude<keyof typeof streams, 'units' | 'audit'> | 'units' | 'audit';
+const PREFIXED = ['report', 'allocation', 'incident', 'roster', 'idempotency'] as const;
+
+/** The kind of a stream and the id in its name; undefined for a name zhitong does not write. */
+export function parseStream(name: string): { kind: StreamKind; id: string } | undefined {
+  if (name === streams.units) return { kind: 'units', id: '' };
+  if (name === streams.audit) return { kind: 'audit', id: '' };
+  const dash = name.indexOf('-');
+  if (dash < 0) return undefined;
+  const kind = name.slice(0, dash);
+  return (PREFIXED as readonly string[]).includes(kind) ? { kind: kind as StreamKind, id: name.slice(dash + 1) } : undefined;
+}
+
+/** The id in a stream name of `kind`, or undefined when the stream is of another kind. */
+export function streamId(name: string, kind: (typeof PREFIXED)[number]): string | undefined {
+  const prefix = `${kind}-`;
+  return name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
+}

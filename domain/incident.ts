@@ -41,11 +41,11 @@ export interface OpenedIncident {
 
 export type IncidentState = { exists: false } | OpenedIncident;
 
-/** What linking needs to know about the report, read by the command handler. */
+/** What linking needs to know about the report, read by the command handler from the report's stream. */
 export interface ReportForLink {
   exists: boolean;
   village: string;
-  /** The incident the report is linked to now, if any. */
+  /** The incident the report's own stream says it is linked to, if any. */
   linkedIncident?: string | undefined;
 }
 
@@ -53,7 +53,7 @@ type Cmd<T extends string, D> = { type: T; data: D; now: string };
 export type IncidentCommand =
   | (Cmd<'OpenIncident', EventData<'IncidentOpened'>> & { countyKnown: boolean })
   | (Cmd<'LinkReport', EventData<'ReportLinked'>> & { report: ReportForLink })
-  | Cmd<'UnlinkReport', EventData<'ReportUnlinked'>>
+  | (Cmd<'UnlinkReport', EventData<'ReportUnlinked'>> & { report: Pick<ReportForLink, 'linkedIncident'> })
   | Cmd<'SubmitFigures', EventData<'FiguresSubmitted'>>
   | Cmd<'StabilizeIncident', EventData<'IncidentStabilized'>>
   | Cmd<'CloseIncident', EventData<'IncidentClosed'>>
@@ -85,17 +85,20 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       if (!withinScope(report.village, incident.county)) {
         refuse('invalid_unit', 'the report is from another county', { field: 'reportId' });
       }
-      if (incident.reports.includes(command.data.reportId) || (report.linkedIncident && report.linkedIncident !== incident.incidentId)) {
-        refuse('report_already_linked', 'a report belongs to at most one incident', {
-          incidentId: report.linkedIncident ?? incident.incidentId,
-        });
+      if (report.linkedIncident !== undefined && report.linkedIncident !== incident.incidentId) {
+        refuse('report_already_linked', 'a report belongs to at most one incident', { incidentId: report.linkedIncident });
       }
+      // Linking again what is linked records nothing new.
+      if (incident.reports.includes(command.data.reportId)) return [];
       return [{ type: 'ReportLinked', data: command.data }];
     }
     case 'UnlinkReport': {
       const incident = open(state);
-      if (!incident.reports.includes(command.data.reportId)) refuse('report_not_linked', 'the report is not linked to this incident');
-      return [{ type: 'ReportUnlinked', data: command.data }];
+      if (incident.reports.includes(command.data.reportId)) return [{ type: 'ReportUnlinked', data: command.data }];
+      // The report still claims this incident (its link was interrupted before the incident
+      // recorded it): nothing to unlink here; the report's claim is released by the same command.
+      if (command.report.linkedIncident === incident.incidentId) return [];
+      return refuse('report_not_linked', 'the report is not linked to this incident');
     }
     case 'SubmitFigures': {
       const incident = open(state);

@@ -16,6 +16,9 @@ export type ReportEvent = EventOf<
   | 'DamageVerified'
   | 'ReportDismissed'
   | 'ReportClosed'
+  | 'IncidentLinkClaimed'
+  | 'IncidentLinkReleased'
+  | 'ReliefClaimed'
 >;
 
 export interface Verification {
@@ -51,6 +54,10 @@ export interface FiledReport {
   verifications: number;
   dismissal: EventData<'ReportDismissed'> | undefined;
   closure: { summary: string; at: string } | undefined;
+  /** The incident this report is linked to (a report belongs to at most one). */
+  incident: string | undefined;
+  /** Allocations claimed from this report, by id. */
+  reliefClaims: string[];
 }
 
 export type ReportState = { exists: false } | FiledReport;
@@ -66,7 +73,10 @@ export type ReportCommand =
   | Cmd<'RecordArrival', EventData<'OfficerArrived'>>
   | Cmd<'VerifyDamage', EventData<'DamageVerified'>>
   | Cmd<'DismissReport', EventData<'ReportDismissed'>>
-  | Cmd<'CloseReport', EventData<'ReportClosed'>>;
+  | Cmd<'CloseReport', EventData<'ReportClosed'>>
+  | Cmd<'ClaimIncidentLink', EventData<'IncidentLinkClaimed'>>
+  | Cmd<'ReleaseIncidentLink', EventData<'IncidentLinkReleased'>>
+  | Cmd<'ClaimRelief', EventData<'ReliefClaimed'>>;
 
 /** Phones' clocks drift; an observation this far ahead of server time is still accepted. */
 export const OBSERVED_AT_SKEW_MS = 5 * 60 * 1000;
@@ -97,7 +107,9 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       return [{ type: 'ReportFiled', data: command.data }];
     }
     case 'AmendReport': {
-      open(state);
+      const report = open(state);
+      // A follow-up that changes nothing (a phone resending it) is not a follow-up.
+      if (!amendmentChanges(report, command.data)) return [];
       return [{ type: 'ReportAmended', data: command.data }];
     }
     case 'RaiseAlert': {
@@ -110,15 +122,21 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       return [{ type: 'AlertRaised', data: command.data }];
     }
     case 'AcknowledgeAlert': {
-      open(state);
+      const report = open(state);
+      // SPEC §3: a repeat by the same person writes nothing; other people's are recorded.
+      if (report.acknowledgedBy.includes(command.data.by)) return [];
       return [{ type: 'AlertAcknowledged', data: command.data }];
     }
     case 'DispatchOfficer': {
-      open(state);
+      const report = open(state);
+      const last = report.dispatched.findLast((d) => d.officer === command.data.officer);
+      if (last && last.eta === command.data.eta) return [];
       return [{ type: 'OfficerDispatched', data: command.data }];
     }
     case 'RecordArrival': {
-      open(state);
+      const report = open(state);
+      const last = report.arrived.findLast((a) => a.officer === command.data.officer);
+      if (last && (command.data.location === undefined || sameLocation(last.location, command.data.location))) return [];
       return [{ type: 'OfficerArrived', data: command.data }];
     }
     case 'VerifyDamage': {
@@ -145,6 +163,28 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       if (!report.verified) refuse('not_verified', 'a report is closed only after the damage was verified');
       return [{ type: 'ReportClosed', data: command.data }];
     }
+    case 'ClaimIncidentLink': {
+      const report = existing(state);
+      if (report.incident === command.data.incidentId) return [];
+      if (report.incident !== undefined) {
+        refuse('report_already_linked', 'a report belongs to at most one incident', { incidentId: report.incident });
+      }
+      return [{ type: 'IncidentLinkClaimed', data: command.data }];
+    }
+    case 'ReleaseIncidentLink': {
+      const report = existing(state);
+      if (report.incident !== command.data.incidentId) return [];
+      return [{ type: 'IncidentLinkReleased', data: command.data }];
+    }
+    case 'ClaimRelief': {
+      const report = existing(state);
+      if (report.reliefClaims.includes(command.data.allocationId)) return [];
+      // SPEC §3: relief follows verification, and no allocation may follow a dismissal. Relief
+      // goes on after a report is closed, in its own streams.
+      if (report.status === 'dismissed') refuse('report_dismissed', 'relief cannot follow a dismissed report');
+      if (!report.verified) refuse('not_verified', 'relief follows household-by-household verification');
+      return [{ type: 'ReliefClaimed', data: command.data }];
+    }
     default:
       return assertNever(command);
   }
@@ -166,6 +206,8 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
       verifications: 0,
       dismissal: undefined,
       closure: undefined,
+      incident: undefined,
+      reliefClaims: [],
     };
   }
   if (!state.exists) return state;
@@ -224,9 +266,25 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
       return { ...state, status: 'dismissed', dismissal: event.data };
     case 'ReportClosed':
       return { ...state, status: 'closed', closure: { summary: event.data.summary, at: event.at } };
+    case 'IncidentLinkClaimed':
+      return { ...state, incident: event.data.incidentId };
+    case 'IncidentLinkReleased':
+      return state.incident === event.data.incidentId ? { ...state, incident: undefined } : state;
+    case 'ReliefClaimed':
+      return { ...state, reliefClaims: [...state.reliefClaims, event.data.allocationId] };
     default:
       return assertNever(event);
   }
+}
+
+const sameLocation = (a: Location | undefined, b: Location | undefined) => a?.lat === b?.lat && a?.lon === b?.lon;
+
+function amendmentChanges(report: FiledReport, amendment: EventData<'ReportAmended'>): boolean {
+  const { estimate, directions, location, notes } = amendment;
+  if (estimate && Object.entries(estimate).some(([k, v]) => report.estimate[k as keyof IndicatorSet] !== v)) return true;
+  if (directions !== undefined && directions !== report.directions) return true;
+  if (location && !sameLocation(location, report.location)) return true;
+  return notes !== undefined && notes !== report.notes;
 }
 
 export const reportDecider: Decider<ReportState, ReportCommand, ReportEvent> = { initialState, evolve, decide };

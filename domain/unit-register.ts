@@ -92,7 +92,7 @@ function evolve(state: UnitRegisterState, event: Timed<UnitEvent>): UnitRegister
   }
 }
 
-export const unitRegisterDecider: Decider<UnitRegisterState, UnitCommand, UnitEvent> = { initialState, evolve, decide };
+export const unitRegisterDecider: Decider<UnitRegisterState, UnitCommand, UnitEvent> = { initialState, evolve, decide, cacheable: false };
 
 /** The unit and its ancestors' names, county first, as an alert shows them. */
 export function unitPath(units: ReadonlyMap<string, Unit>, code: string): string[] {

@@ -53,7 +53,15 @@ export type Location = z.infer<typeof Location>;
 /** An instant as ISO-8601; stored in UTC. */
 export const Instant = z.iso.datetime({ offset: true });
 
-export const UserId = z.string().min(1).max(128);
+/**
+ * A user id (a token's `sub`, a roster entry). Never an `@`: `role@unit` names a role audience
+ * (SPEC §5), and a user called `head@621224103` would receive the township heads' alerts.
+ */
+export const UserId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^@\s]+$/, 'a user id has no @ and no spaces');
 export const PersonName = z.string().trim().min(1).max(100);
 export const Phone = z.string().regex(/^\+?[0-9][0-9 -]{2,30}$/, 'must be a phone number (digits, spaces, dashes, optional +)');
 export const ShortText = z.string().max(500);

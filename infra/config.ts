@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -10,17 +10,30 @@ const url = (schemes: string[]) =>
     .trim()
     .refine((v) => schemes.some((s) => v.startsWith(`${s}://`)), `must start with ${schemes.map((s) => `${s}://`).join(' or ')}`);
 
+const SECRET_MIN = 32;
+/** Proxies whose X-Forwarded-For is believed: addresses or CIDR ranges, comma-separated. */
+const TrustProxy = z
+  .string()
+  .trim()
+  .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+  .refine((list) => list.every((p) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p) || ['loopback', 'linklocal', 'uniquelocal'].includes(p)), 'must be IP addresses or CIDR ranges, comma-separated');
+
 const EnvSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
   EVENTSTORE_URL: url(['esdb', 'esdb+discover']).optional(),
   REDIS_URL: url(['redis', 'rediss', 'unix']).optional(),
-  AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_SECRET: z.string().min(SECRET_MIN, `must be at least ${SECRET_MIN} characters`).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ESCALATION_DELAY_MS: z.coerce.number().int().min(1000).max(24 * 3600 * 1000).default(10 * 60 * 1000),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Failed authentications per minute from one address before its failures are answered 429. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  TRUST_PROXY: TrustProxy.optional(),
+  /** A request must have arrived whole within this time (a slow phone on 2G sends 1 KB in seconds). */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
 });
 
 export interface Config {
@@ -34,6 +47,9 @@ export interface Config {
   escalationDelayMs: number;
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
+  authFailuresPerMinute: number;
+  trustProxy: string[];
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -58,31 +74,53 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
+  const authSecret = e.AUTH_SECRET ?? loadOrCreateSecret(dataDir);
   return {
     port: e.PORT,
     host: e.HOST,
     dataDir,
     eventStoreUrl: e.EVENTSTORE_URL,
     redisUrl: e.REDIS_URL,
-    authSecret: e.AUTH_SECRET ?? loadOrCreateSecret(dataDir),
+    authSecret,
     logLevel: e.LOG_LEVEL,
     escalationDelayMs: e.ESCALATION_DELAY_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    trustProxy: e.TRUST_PROXY ?? [],
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
   };
 }
 
-/** A secret generated on first start and kept (mode 600) so tokens survive restarts. */
+/**
+ * DATA_DIR holds names and phones of disaster victims and the token secret: it is created 0700,
+ * and files in it 0600 (the event store's files take their mode from the database file).
+ */
+export function ensureDataDir(dataDir: string): void {
+  if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  else if (statSync(dataDir).isDirectory() && (statSync(dataDir).mode & 0o077) !== 0 && statSync(dataDir).uid === process.getuid?.()) {
+    chmodSync(dataDir, 0o700);
+  }
+}
+
+/** A secret generated on first start and kept (mode 600) so tokens survive restarts; checked like AUTH_SECRET. */
 function loadOrCreateSecret(dataDir: string): string {
   const file = join(dataDir, 'auth-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  const read = () => {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length < SECRET_MIN) {
+      throw new ConfigError([`${file}: the token secret must be at least ${SECRET_MIN} characters (it has ${secret.length}); delete the file to have a new one generated, which ends every issued token`]);
+    }
+    return secret;
+  };
+  if (existsSync(file)) return read();
+  ensureDataDir(dataDir);
   const secret = randomBytes(32).toString('base64url');
   try {
     writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     // Another node sharing DATA_DIR created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return read();
     throw error;
   }
   chmodSync(file, 0o600);

@@ -1,11 +1,12 @@
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import { z } from 'zod';
-import { Role } from '../domain/vocabulary.js';
+import { Role, UserId } from '../domain/vocabulary.js';
 import { scopePrefix } from '../domain/units.js';
 
 /** What a bearer token says about its holder (SPEC §2). Tokens are the only user registry. */
 export const TokenClaims = z.object({
-  sub: z.string().min(1).max(128),
+  /** Never an `@`: `role@unit` names an alert audience (SPEC §5), and ids and audiences must not collide. */
+  sub: UserId,
   role: Role,
   scope: z.string().refine((s) => scopePrefix(s) !== undefined, 'must be a unit code or its significant prefix'),
   exp: z.number().int(),

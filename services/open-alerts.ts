@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../infra/eventstore/types.js';
 import { evolveOpenAlerts, initialOpenAlerts, openAlertsWithin, type OpenAlert } from '../projections/open-alerts.js';
-import type { LogTailer } from './log-tailer.js';
+import { NotCaughtUpError, type LogTailer } from './log-tailer.js';
 
 /**
  * The open-alert board, fed by the node's log tailer. `within` first waits until the tailer has
@@ -12,13 +12,16 @@ export class OpenAlerts {
 
   constructor(private readonly tailer: LogTailer) {}
 
-  readonly onEvents = (events: RecordedEvent[]): void => {
-    for (const event of events) evolveOpenAlerts(this.#view, event);
-    this.#position = events[events.length - 1]?.position ?? this.#position;
+  readonly handler = {
+    event: (event: RecordedEvent): void => {
+      evolveOpenAlerts(this.#view, event);
+      this.#position = event.position;
+    },
   };
 
+  /** Throws NotCaughtUpError rather than answer from behind the log (SPEC §6). */
   async within(prefix: string): Promise<{ alerts: OpenAlert[]; asOf: string | null }> {
-    await this.tailer.caughtUp();
+    if (!(await this.tailer.caughtUp())) throw new NotCaughtUpError();
     return { alerts: openAlertsWithin(this.#view, prefix), asOf: this.#position ?? null };
   }
 }

@@ -41,7 +41,9 @@ export const esdbPosition = (p: Position): string => `${pad(p.commit)}/${pad(p.p
 export function parseEsdbPosition(text: string): Position {
   const m = /^(\d{1,20})\/(\d{1,20})$/.exec(text);
   if (!m) throw new RangeError(`not a position: ${text}`);
-  return { commit: BigInt(m[1]!), prepare: BigInt(m[2]!) };
+  const position = { commit: BigInt(m[1]!), prepare: BigInt(m[2]!) };
+  if (position.commit >= 2n ** 64n || position.prepare >= 2n ** 64n) throw new RangeError(`not a position: ${text}`);
+  return position;
 }
 
 /** How many times an append with expected `any` re-reads the head after losing a race. */
@@ -154,6 +156,14 @@ export class EsdbEventStore implements EventStore {
     return undefined;
   }
 
+  parsePosition(text: string): string | undefined {
+    try {
+      return esdbPosition(parseEsdbPosition(text));
+    } catch {
+      return undefined;
+    }
+  }
+
   async ping(): Promise<void> {
     await this.headPosition();
   }
@@ -224,6 +234,7 @@ class EsdbSubscription implements Subscription {
 
   async #run(): Promise<void> {
     let backoffMs = 100;
+    let failures = 0;
     while (!this.#closed) {
       try {
         this.#current = this.client.subscribeToAll({
@@ -245,9 +256,13 @@ class EsdbSubscription implements Subscription {
           this.#checkpoint = recorded.position;
           this.#release();
           backoffMs = 100;
+          if (failures > 0) this.options.onReadOk?.();
+          failures = 0;
         }
-      } catch {
+      } catch (error) {
         if (this.#closed) break;
+        failures += 1;
+        this.options.onReadError?.(error, failures);
         await new Promise((r) => setTimeout(r, backoffMs));
         backoffMs = Math.min(backoffMs * 2, 5000);
       }

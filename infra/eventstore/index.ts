@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ensureDataDir } from '../config.js';
 import { EsdbEventStore } from './esdb.js';
 import { SqliteEventStore } from './sqlite.js';
 import type { EventStore } from './types.js';
@@ -10,5 +11,6 @@ export { logPages } from './pages.js';
 /** EventStoreDB when a URL is configured, else the embedded SQLite file in `dataDir`. */
 export function openEventStore(config: { dataDir: string; eventStoreUrl?: string | undefined }): EventStore {
   if (config.eventStoreUrl) return new EsdbEventStore(config.eventStoreUrl);
+  ensureDataDir(config.dataDir);
   return new SqliteEventStore({ file: join(config.dataDir, 'events.sqlite') });
 }

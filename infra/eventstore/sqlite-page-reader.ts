@@ -72,6 +72,9 @@ export class SqlitePageReader {
     for (const { chunk, reply } of wanted) {
       const answer = await reply;
       const chunkEvents = Array.isArray(answer) ? answer : decode(answer);
+      // A record that is not JSON spoils its chunk's text: the caller reads that page in place,
+      // record by record, and gets it as an unreadable event rather than an exception.
+      if (chunkEvents === undefined) return undefined;
       const lo = chunk * CHUNK;
       const upTo = Math.min(lo + CHUNK, head);
       if (chunkEvents.length !== upTo - lo) return undefined; // a hole in the positions
@@ -166,9 +169,14 @@ export class SqlitePageReader {
   }
 }
 
-function decode(reply: Reply): RecordedEvent[] {
+function decode(reply: Reply): RecordedEvent[] | undefined {
   if (reply.count === 0 || reply.text === undefined) return [];
-  const events = JSON.parse(reply.text) as RecordedEvent[];
+  let events: RecordedEvent[];
+  try {
+    events = JSON.parse(reply.text) as RecordedEvent[];
+  } catch {
+    return undefined;
+  }
   for (let i = 1; i < events.length; i++) {
     /* c8 ignore next */
     if (events[i - 1]!.position >= events[i]!.position) return events.sort((a, b) => (a.position < b.position ? -1 : 1));

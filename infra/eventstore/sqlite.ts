@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { sealEvents, type StreamHead } from './chain.js';
@@ -17,6 +17,8 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
+  unreadableEvent,
+  StoreBusyError,
 } from './types.js';
 
 /** Positions are the gap-free SQLite rowid, zero-padded so that string order is log order. */
@@ -51,15 +53,24 @@ interface PendingAppend {
   stream: string;
   events: Array<NewEvent & { id: string }>;
   expected: ExpectedRevision;
+  /** Date.now() after which a busy store answers StoreBusyError rather than keep it waiting. */
+  deadline: number;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
+
+const isBusy = (error: unknown) => {
+  const code = (error as { code?: unknown }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
+};
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; the directory is created when missing. */
   file: string;
   /** How often an idle subscription looks for appends made by another process. */
   pollIntervalMs?: number;
+  /** How long an append waits for another process's write lock before StoreBusyError. */
+  busyDeadlineMs?: number;
 }
 
 /**
@@ -117,20 +128,39 @@ export class SqliteEventStore implements EventStore {
   readonly #pollIntervalMs: number;
   #queue: PendingAppend[] = [];
   #flushScheduled = false;
+  /** Set while the write lock is held elsewhere: the next attempt is on a timer, not setImmediate. */
+  #busyRetry: NodeJS.Timeout | undefined;
+  #busyAttempts = 0;
+  #busySince: number | undefined;
+  readonly #busyDeadlineMs: number;
   #subscriptions = new Set<PullSubscription>();
   #closed = false;
   readonly #pages: SqlitePageReader;
   readonly #stmt;
 
   constructor(options: SqliteEventStoreOptions) {
-    mkdirSync(dirname(options.file), { recursive: true });
+    mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+    // Created 0600 before SQLite opens it: its -wal and -shm files take the database's mode.
+    closeSync(openSync(options.file, 'a', 0o600));
+    const mode = statSync(options.file).mode;
+    if ((mode & 0o077) !== 0) {
+      try {
+        chmodSync(options.file, mode & 0o700);
+      } catch {
+        // Not ours to change (another user's file): leave it; the operator chose that.
+      }
+    }
     this.#db = new Database(options.file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
-    this.#db.pragma('busy_timeout = 10000');
+    // Never wait in SQLite's busy handler: it would block the event loop (and /health, and every
+    // socket) for as long as another process holds the write lock. A busy store is retried on a
+    // timer instead, and an append that waited too long is answered StoreBusyError (503).
+    this.#db.pragma('busy_timeout = 0');
     this.#migrate();
     this.#db.exec(SCHEMA);
     this.#pollIntervalMs = options.pollIntervalMs ?? 100;
+    this.#busyDeadlineMs = options.busyDeadlineMs ?? 5000;
     this.#pages = new SqlitePageReader(options.file);
     const db = this.#db;
     this.#stmt = {
@@ -156,6 +186,12 @@ export class SqliteEventStore implements EventStore {
       readAll: db
         .prepare<[number, number], string>('SELECT record FROM events WHERE position > ? ORDER BY position LIMIT ?')
         .pluck(),
+      positionOfRecord: db.prepare<[string, string], { position: number; revision: number }>(
+        'SELECT position, revision FROM events WHERE stream = ? AND record = ?',
+      ),
+      readAllRows: db
+        .prepare<[number, number], [number, string, string]>('SELECT position, stream, record FROM events WHERE position > ? ORDER BY position LIMIT ?')
+        .raw(),
       headPosition: db.prepare<[], { p: number | null }>('SELECT max(position) AS p FROM events'),
     };
   }
@@ -165,8 +201,8 @@ export class SqliteEventStore implements EventStore {
     if (events.length === 0) return Promise.reject(new RangeError('append needs at least one event'));
     const withIds = events.map((e) => ({ ...e, id: e.id ?? randomUUID() }));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ stream, events: withIds, expected, resolve, reject });
-      if (!this.#flushScheduled) {
+      this.#queue.push({ stream, events: withIds, expected, deadline: Date.now() + this.#busyDeadlineMs, resolve, reject });
+      if (!this.#flushScheduled && this.#busyRetry === undefined) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
       }
@@ -175,10 +211,11 @@ export class SqliteEventStore implements EventStore {
 
   #flush(): void {
     this.#flushScheduled = false;
+    this.#busyRetry = undefined;
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return;
-    const outcomes: Array<{ ok: AppendResult } | { error: unknown }> = [];
+    let outcomes: Array<{ ok: AppendResult } | { error: unknown }> = [];
     // Inside the write transaction nobody else appends (another process waits for the lock), so
     // the positions are ours to name from the head read once here. A refused append rolls its
     // savepoint back without advancing it, so the next names the same positions again.
@@ -189,6 +226,7 @@ export class SqliteEventStore implements EventStore {
       return result;
     });
     const group = this.#db.transaction(() => {
+      outcomes = [];
       head = this.#stmt.headPosition.get()!.p ?? 0;
       for (const pending of batch) {
         try {
@@ -201,15 +239,33 @@ export class SqliteEventStore implements EventStore {
     try {
       group.immediate();
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      if (isBusy(error) && !this.#closed) return this.#retryBusy(batch);
+      for (const pending of batch) pending.reject(isBusy(error) ? new StoreBusyError() : error);
       return;
     }
+    this.#busyAttempts = 0;
+    this.#busySince = undefined;
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if ('ok' in outcome) pending.resolve(outcome.ok);
       else pending.reject(outcome.error);
     });
     for (const s of this.#subscriptions) s.notify();
+  }
+
+  /** Another process holds the write lock: wait on a timer (5 ms doubling to 200 ms), not in SQLite. */
+  #retryBusy(batch: PendingAppend[]): void {
+    const now = Date.now();
+    this.#busySince ??= now;
+    const waiting: PendingAppend[] = [];
+    for (const pending of batch) {
+      if (now >= pending.deadline) pending.reject(new StoreBusyError());
+      else waiting.push(pending);
+    }
+    this.#queue = [...waiting, ...this.#queue];
+    if (this.#queue.length === 0) return;
+    const delay = Math.min(200, 5 * 2 ** this.#busyAttempts++);
+    this.#busyRetry = setTimeout(() => this.#flush(), delay);
   }
 
   /** Runs inside a savepoint: a thrown error leaves nothing of this append behind. */
@@ -262,7 +318,14 @@ export class SqliteEventStore implements EventStore {
       options.direction === 'backwards'
         ? this.#stmt.readBackwards.all(stream, options.from ?? Number.MAX_SAFE_INTEGER, max)
         : this.#stmt.readForwards.all(stream, options.from ?? 0, max);
-    return rows.map(parseRecord);
+    return rows.map((record) => {
+      try {
+        return parseRecord(record);
+      } catch {
+        const row = this.#stmt.positionOfRecord.get(stream, record)!;
+        return { ...unreadableEvent(stream, sqlitePosition(row.position)), revision: row.revision };
+      }
+    });
   }
 
   /**
@@ -287,7 +350,22 @@ export class SqliteEventStore implements EventStore {
   /** In place, on the calling thread: for small reads at the tail. */
   readAllSync(options: ReadAllOptions = {}): RecordedEvent[] {
     this.#assertOpen();
-    return this.#stmt.readAll.all(positionNumber(options.after), options.max ?? 1000).map(parseRecord);
+    const after = positionNumber(options.after);
+    const max = options.max ?? 1000;
+    try {
+      return this.#stmt.readAll.all(after, max).map(parseRecord);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      // A record that does not parse (a damaged file) must not stop every reader of the log:
+      // it is handed on as an unreadable event at its position, for the reader to set aside.
+      return this.#stmt.readAllRows.all(after, max).map(([position, stream, record]) => {
+        try {
+          return parseRecord(record);
+        } catch {
+          return unreadableEvent(stream, sqlitePosition(position));
+        }
+      });
+    }
   }
 
   subscribe(options: SubscribeOptions): Subscription {
@@ -306,9 +384,15 @@ export class SqliteEventStore implements EventStore {
     return p === null ? undefined : sqlitePosition(p);
   }
 
+  parsePosition(text: string): string | undefined {
+    return /^\d{1,16}$/.test(text) && Number.isSafeInteger(Number(text)) ? sqlitePosition(Number(text)) : undefined;
+  }
+
   async ping(): Promise<void> {
     this.#assertOpen();
     this.#db.prepare('SELECT 1').get();
+    // Writes refused for more than a second: not ready to take reports.
+    if (this.#busySince !== undefined && Date.now() - this.#busySince > 1000) throw new StoreBusyError();
   }
 
   #assertOpen(): void {
@@ -334,6 +418,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#busyRetry);
     if (this.#queue.length > 0) this.#flush();
     await Promise.all([...this.#subscriptions].map((s) => s.close()));
     await this.#pages.close();

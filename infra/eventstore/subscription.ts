@@ -73,11 +73,23 @@ export class PullSubscription implements Subscription {
 
   async #run(): Promise<void> {
     const batchSize = this.options.batchSize ?? 1000;
+    let failedReads = 0;
     while (!this.#closed) {
       let batch: RecordedEvent[];
       this.#notified = false;
       try {
         batch = await this.read(this.#checkpoint, batchSize);
+      } catch (error) {
+        // A busy or unreachable store: the checkpoint has not moved, so reading again loses and
+        // repeats nothing. Backoff from the poll interval up to 5 s.
+        failedReads += 1;
+        this.options.onReadError?.(error, failedReads);
+        await this.#sleep(Math.min(5000, this.pollIntervalMs * 2 ** Math.min(failedReads, 10)));
+        continue;
+      }
+      if (failedReads > 0 || batch.length > 0) this.options.onReadOk?.();
+      failedReads = 0;
+      try {
         if (batch.length > 0) {
           await this.options.onEvents(batch);
           this.#checkpoint = batch[batch.length - 1]!.position;
@@ -99,7 +111,7 @@ export class PullSubscription implements Subscription {
     this.#waiters = still;
   }
 
-  #sleep(): Promise<void> {
+  #sleep(ms = this.pollIntervalMs): Promise<void> {
     if (this.#notified) {
       this.#notified = false;
       return Promise.resolve();
@@ -108,7 +120,7 @@ export class PullSubscription implements Subscription {
       const timer = setTimeout(() => {
         this.#wake = undefined;
         resolve();
-      }, this.pollIntervalMs);
+      }, ms);
       this.#wake = () => {
         clearTimeout(timer);
         resolve();

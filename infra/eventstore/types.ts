@@ -65,8 +65,15 @@ export interface SubscribeOptions {
   after?: string;
   /** Called with batches in log order; the next batch waits until the promise settles. */
   onEvents: (events: RecordedEvent[]) => void | Promise<void>;
-  /** Called when the handler throws; the subscription stops. */
+  /** Called when `onEvents` throws; the subscription stops (the handler is what failed). */
   onError?: (error: unknown) => void;
+  /**
+   * Called when reading the log fails (`attempt` counts consecutive failures); the subscription
+   * tries again with backoff rather than stopping.
+   */
+  onReadError?: (error: unknown, attempt: number) => void;
+  /** Called after a read succeeds. */
+  onReadOk?: () => void;
   batchSize?: number;
 }
 
@@ -87,6 +94,11 @@ export interface EventStore {
   subscribe(options: SubscribeOptions): Subscription;
   /** Position of the newest event in the log, or undefined when empty. */
   headPosition(): Promise<string | undefined>;
+  /**
+   * A position as a client wrote it, in this store's form: `189` → `0000000000000189` (SQLite),
+   * `1/1` → padded commit/prepare (EventStoreDB). Undefined when it is not a position of this store.
+   */
+  parsePosition(text: string): string | undefined;
   /** Throws when the store cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -105,6 +117,15 @@ export class ConcurrencyError extends Error {
   }
 }
 
+/** Another process holds the store's write lock longer than an append may wait (HTTP 503). */
+export class StoreBusyError extends Error {
+  readonly code = 'busy';
+  constructor() {
+    super('the event store is busy (another process is writing); try again shortly');
+    this.name = 'StoreBusyError';
+  }
+}
+
 /** An event id reused for a different event: a retry that is not a retry. */
 export class IdempotencyError extends Error {
   readonly code = 'idempotency_mismatch';
@@ -112,4 +133,23 @@ export class IdempotencyError extends Error {
     super(`event ${eventId} is already stored with different content or in another place`);
     this.name = 'IdempotencyError';
   }
+}
+
+/**
+ * The type given to a record the store holds but cannot read (damaged text). Readers of the log
+ * receive it at its position, so one bad record stops nothing; the log tailer quarantines it and
+ * verification reports the stream it belongs to.
+ */
+export const UNREADABLE = '$unreadable';
+
+export function unreadableEvent(stream: string, position: string): RecordedEvent {
+  return {
+    id: `${UNREADABLE}-${position}`,
+    stream,
+    revision: -1,
+    position,
+    type: UNREADABLE,
+    data: null,
+    metadata: { actor: { id: 'zhitong', role: 'system' }, at: new Date(0).toISOString(), correlationId: '', schemaVersion: 0, prevHash: '', hash: '' },
+  };
 }

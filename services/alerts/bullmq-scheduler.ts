@@ -1,25 +1,11 @@
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
+import { redisOptions } from '../../infra/redis.js';
 import type { Logger } from '../../infra/logging.js';
-import { jobKey, type AlertJob, type Scheduler } from './scheduler.js';
+import type { BackgroundTasks } from '../background.js';
+import { jobKey, jobTask, retryDelayMs, type AlertJob, type Scheduler } from './scheduler.js';
 
 const QUEUE = 'zhitong-alerts';
-
-/** `redis://…`, `rediss://…` or `unix:///path/to/redis.sock`. */
-export function redisOptions(url: string): RedisOptions {
-  const base: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: (times) => Math.min(times * 100, 2000) };
-  if (url.startsWith('unix://')) return { ...base, path: url.slice('unix://'.length) };
-  const u = new URL(url);
-  return {
-    ...base,
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
-  };
-}
 
 /**
  * Alert timers as BullMQ delayed jobs, shared by every API node on one Redis: a job id per
@@ -37,15 +23,41 @@ export class BullMqScheduler implements Scheduler {
     private readonly workerConnection: Redis,
   ) {}
 
-  static async connect(url: string, run: (job: AlertJob) => Promise<void>, logger: Logger, onReconnect: () => Promise<void>): Promise<BullMqScheduler> {
+  static async connect(
+    url: string,
+    run: (job: AlertJob) => Promise<void>,
+    logger: Logger,
+    onReconnect: () => Promise<void>,
+    tasks: BackgroundTasks,
+  ): Promise<BullMqScheduler> {
     const options = redisOptions(url);
     const connection = new Redis(options);
     const queue = new Queue(QUEUE, { connection: connection as unknown as ConnectionOptions });
     const workerConnection = new Redis(options);
-    const worker = new Worker(QUEUE, async (job) => run(job.data as AlertJob), {
-      connection: workerConnection as unknown as ConnectionOptions,
-      concurrency: 16,
-    });
+    tasks.declare('escalation-step');
+    tasks.declare('statutory-clock');
+    tasks.declare('redis-reconnect');
+    const worker = new Worker(
+      QUEUE,
+      async (job) => {
+        const alertJob = job.data as AlertJob;
+        // Counted in the background registry like any task; a failure is rethrown so that
+        // BullMQ retries the job with its backoff.
+        let failure: unknown;
+        const ok = await tasks.run(jobTask(alertJob), () =>
+          run(alertJob).catch((error: unknown) => {
+            failure = error;
+            throw error;
+          }),
+        );
+        if (!ok) throw failure ?? new Error(`${jobTask(alertJob)} failed`);
+      },
+      {
+        connection: workerConnection as unknown as ConnectionOptions,
+        concurrency: 16,
+        settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade) },
+      },
+    );
     worker.on('error', (error) => logger.warn({ err: error }, 'alert worker: redis error'));
     queue.on('error', (error) => logger.warn({ err: error }, 'alert queue: redis error'));
     let wasDown = false;
@@ -55,7 +67,7 @@ export class BullMqScheduler implements Scheduler {
       if (!wasDown) return;
       wasDown = false;
       logger.info('redis is back: deriving every pending alert job again from the log');
-      onReconnect().catch((error: unknown) => logger.error({ err: error }, 'rescheduling after reconnect failed'));
+      tasks.retry('redis-reconnect', onReconnect);
     });
     return new BullMqScheduler(queue, worker, connection, workerConnection);
   }
@@ -66,8 +78,9 @@ export class BullMqScheduler implements Scheduler {
       delay: Math.max(0, dueAt - Date.now()),
       removeOnComplete: { age: 24 * 3600 },
       removeOnFail: { age: 24 * 3600 },
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 500 },
+      // An alert step must go out: retried (0.5 s doubling to a minute) for about a week.
+      attempts: 10_000,
+      backoff: { type: 'custom' },
     });
   }
 

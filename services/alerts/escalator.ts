@@ -10,14 +10,15 @@ import {
 } from '../../domain/alerting.js';
 import { statutoryClocks } from '../../domain/clocks.js';
 import { DomainError } from '../../domain/errors.js';
-import { streams } from '../../domain/events.js';
+import { parseStream, streams } from '../../domain/events.js';
 import { incidentDecider, overdueClocksToAlert, type IncidentEvent, type IncidentState } from '../../domain/incident.js';
-import { alertTrack, reportDecider, type ReportEvent, type ReportState } from '../../domain/report.js';
+import { alertTrack, reportDecider, type ReportCommand, type ReportEvent, type ReportState } from '../../domain/report.js';
 import { rosterDecider, type RosterEvent, type RosterState } from '../../domain/roster.js';
 import { ancestorAt } from '../../domain/units.js';
 import { ConcurrencyError, type EventStore, type RecordedEvent } from '../../infra/eventstore/types.js';
 import type { Logger } from '../../infra/logging.js';
-import { execute, load, toTimed, type CommandContext } from '../commands/execute.js';
+import type { BackgroundTasks } from '../background.js';
+import { commandHandler, toTimed, type CommandContext, type CommandHandler } from '../commands/execute.js';
 import type { AlertJob, Scheduler } from './scheduler.js';
 
 export interface EscalatorOptions {
@@ -44,26 +45,39 @@ export class Escalator {
   #sightings = new Map<string, Array<ReportSighting & { t: number }>>();
   #scheduler: Scheduler | undefined;
   readonly #now: () => Date;
+  readonly #commands: CommandHandler;
 
   constructor(
-    private readonly store: EventStore,
+    store: EventStore,
     private readonly logger: Logger,
+    private readonly tasks: BackgroundTasks,
     private readonly options: EscalatorOptions,
   ) {
     this.#now = options.now ?? (() => new Date());
+    this.#commands = commandHandler(store);
+    tasks.declare('schedule-alert-jobs');
   }
 
   useScheduler(scheduler: Scheduler): void {
     this.#scheduler = scheduler;
   }
 
-  /** LogTailer handler. */
-  readonly onEvents = async (events: RecordedEvent[]): Promise<void> => {
-    const touchedReports = new Set<string>();
-    const touchedIncidents = new Set<string>();
-    for (const event of events) {
-      if (event.stream.startsWith('report-')) {
-        const id = event.stream.slice('report-'.length);
+  #touchedReports = new Set<string>();
+  #touchedIncidents = new Set<string>();
+
+  /** LogTailer handler: folds each event, then schedules what the batch changed. */
+  readonly handler = {
+    event: (event: RecordedEvent): void => this.#fold(event),
+    batchEnd: (): void => this.#scheduleTouched(),
+  };
+
+  #fold(event: RecordedEvent): void {
+    const touchedReports = this.#touchedReports;
+    const touchedIncidents = this.#touchedIncidents;
+    {
+      const stream = parseStream(event.stream);
+      if (stream?.kind === 'report') {
+        const id = stream.id;
         this.#reports.set(id, reportDecider.evolve(this.#reports.get(id) ?? reportDecider.initialState(), toTimed<ReportEvent>(event)));
         touchedReports.add(id);
         if (event.type === 'ReportFiled') {
@@ -77,20 +91,30 @@ export class Escalator {
           if (stale > 0) recent.splice(0, stale);
           recent.push({ reportId: id, village: d.village, hazard: d.hazard, at: event.metadata.at, t });
         }
-      } else if (event.stream.startsWith('roster-')) {
-        const township = event.stream.slice('roster-'.length);
+      } else if (stream?.kind === 'roster') {
+        const township = stream.id;
         this.#rosters.set(township, rosterDecider.evolve(this.#rosters.get(township) ?? rosterDecider.initialState(), toTimed<RosterEvent>(event)));
-      } else if (event.stream.startsWith('incident-')) {
-        const id = event.stream.slice('incident-'.length);
+      } else if (stream?.kind === 'incident') {
+        const id = stream.id;
         this.#incidents.set(id, incidentDecider.evolve(this.#incidents.get(id) ?? incidentDecider.initialState(), toTimed<IncidentEvent>(event)));
         touchedIncidents.add(id);
       }
     }
+  }
+
+  #scheduleTouched(): void {
+    const touchedReports = this.#touchedReports;
+    const touchedIncidents = this.#touchedIncidents;
+    if (touchedReports.size + touchedIncidents.size === 0) return;
+    this.#touchedReports = new Set();
+    this.#touchedIncidents = new Set();
     // Not awaited: a scheduler waiting on an unreachable Redis must not hold up the tailer (and
     // with it every live alert). What fails to schedule is derived again on reconnect.
-    for (const id of touchedReports) void this.#scheduleReport(id);
-    for (const id of touchedIncidents) void this.#scheduleIncident(id);
-  };
+    this.tasks.spawn('schedule-alert-jobs', async () => {
+      for (const id of touchedReports) await this.#scheduleReport(id);
+      for (const id of touchedIncidents) await this.#scheduleIncident(id);
+    });
+  }
 
   /** Re-derives every pending job (after Redis came back empty, say). */
   async rescheduleAll(): Promise<void> {
@@ -161,54 +185,61 @@ export class Escalator {
 
   async #escalate(reportId: string, step: number): Promise<void> {
     const stream = streams.report(reportId);
-    const loaded = await load(this.store, stream, reportDecider);
+    const loaded = await this.#commands.load(stream, reportDecider);
     if (!loaded.state.exists) return;
-    const report = loaded.state;
-    const next = nextEscalation(alertTrack(report));
+    const next = nextEscalation(alertTrack(loaded.state));
     if (!next || next.step !== step) return;
     const context = this.#context();
     if (Date.parse(next.dueAt) > Date.parse(context.now)) {
       await this.#scheduler?.schedule({ kind: 'escalate', reportId, step }, Date.parse(next.dueAt));
       return;
     }
-    const township = ancestorAt(report.village, 'township');
-    const roster = township ? (this.#rosters.get(township)?.entries ?? (await load(this.store, streams.roster(township), rosterDecider)).state.entries) : [];
-    const policy = escalationPolicy(report.village, roster, context.now, this.options.escalationDelayMs);
-    const related =
-      step === 0
-        ? relatedReports(
-            { reportId, village: report.village, hazard: report.hazard, at: report.reportedAt },
-            // The most recent filings are the candidates; the rule names at most a handful.
-            (this.#sightings.get(`${report.village}|${report.hazard}`) ?? []).slice(-4 * MAX_RELATED_REPORTS),
-          )
-        : [];
-    await execute(
-      this.store,
+    const filedIn = loaded.state.village;
+    const township = ancestorAt(filedIn, 'township');
+    const roster = township
+      ? (this.#rosters.get(township)?.entries ?? (await this.#commands.load(streams.roster(township), rosterDecider)).state.entries)
+      : [];
+    // Decided on the report as it is when appended: an acknowledgement that lands first makes
+    // the decider refuse the step, which is the outcome wanted.
+    await this.#commands.execute(
       stream,
       reportDecider,
-      {
-        type: 'RaiseAlert',
-        data: { step, recipients: recipientsAt(policy, step), reason: next.reason, policy, ...(related.length ? { related } : {}) },
-        now: context.now,
+      (report): ReportCommand => {
+        const village = report.exists ? report.village : filedIn;
+        const policy = escalationPolicy(village, roster, context.now, this.options.escalationDelayMs);
+        const reason = report.exists ? (nextEscalation(alertTrack(report))?.reason ?? next.reason) : next.reason;
+        const related =
+          step === 0 && report.exists
+            ? relatedReports(
+                { reportId, village, hazard: report.hazard, at: report.reportedAt },
+                // The most recent filings are the candidates; the rule names at most a handful.
+                (this.#sightings.get(`${village}|${report.hazard}`) ?? []).slice(-4 * MAX_RELATED_REPORTS),
+              )
+            : [];
+        return {
+          type: 'RaiseAlert',
+          data: { step, recipients: recipientsAt(policy, step), reason, policy, ...(related.length ? { related } : {}) },
+          now: context.now,
+        };
       },
       context,
-      { loaded },
     );
   }
 
   async #alertClocks(incidentId: string): Promise<void> {
     const stream = streams.incident(incidentId);
-    const loaded = await load(this.store, stream, incidentDecider);
+    const loaded = await this.#commands.load(stream, incidentDecider);
     if (!loaded.state.exists || loaded.state.closed) return;
     const context = this.#context();
     const due = overdueClocksToAlert(loaded.state, context.now);
-    if (due.length === 0) return;
     const recipients = [roleAudience('head', loaded.state.county)];
-    // One command per clock, each at the revision the previous one left.
-    let current = loaded;
+    // One command per clock; each decided again should a head's submission land first.
     for (const clock of due) {
-      await execute(this.store, stream, incidentDecider, { type: 'AlertOverdueClock', data: { ...clock, recipients }, now: context.now }, context, { loaded: current });
-      current = await load(this.store, stream, incidentDecider);
+      try {
+        await this.#commands.execute(stream, incidentDecider, { type: 'AlertOverdueClock', data: { ...clock, recipients }, now: context.now }, context);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+      }
     }
   }
 }

@@ -6,12 +6,14 @@ import { roleAudience } from '../../domain/alerting.js';
 import { DomainError } from '../../domain/errors.js';
 import { streams } from '../../domain/events.js';
 import { reportDecider } from '../../domain/report.js';
+import { findIllFormedText } from '../../domain/text.js';
 import { scopePrefix, scopeUnit, withinScope } from '../../domain/units.js';
 import { ConcurrencyError, type EventStore, type RecordedEvent } from '../../infra/eventstore/types.js';
 import type { Logger } from '../../infra/logging.js';
 import type { TokenClaims } from '../../infra/tokens.js';
 import { evolveAlertFeed, initialAlertFeed, type Delivery } from '../../projections/alert-feed.js';
-import { execute, load } from '../commands/execute.js';
+import type { BackgroundTasks } from '../background.js';
+import { commandHandler, type CommandHandler } from '../commands/execute.js';
 
 export interface GatewayOptions {
   heartbeatMs?: number;
@@ -40,6 +42,8 @@ class Connection {
   /** Position of the last frame sent: nothing at or before it is sent again. */
   lastSent: string;
   live = false;
+  /** A `resume` was taken (or the grace period ended): a second one is refused. */
+  resumed = false;
   alive = true;
   graceTimer: NodeJS.Timeout | undefined;
   /** Bytes handed to the socket whose write has not completed: this client's buffer. */
@@ -61,6 +65,11 @@ class Connection {
   readonly audiences: ReadonlySet<string>;
   readonly #scopePrefix: string;
 
+  /** The token's `exp` has passed: the session is over (SPEC §2). */
+  expired(nowMs: number): boolean {
+    return this.user.exp * 1000 <= nowMs;
+  }
+
   wants(frame: StoredFrame): boolean {
     return frame.position > this.lastSent && frame.unitCode.startsWith(this.#scopePrefix) && frame.recipients.some((r) => this.audiences.has(r));
   }
@@ -80,12 +89,16 @@ export class AlertGateway {
   #heartbeat: NodeJS.Timeout | undefined;
   #position = '';
   readonly #options: Required<Omit<GatewayOptions, 'now'>> & { now: () => Date };
+  readonly #commands: CommandHandler;
 
   constructor(
     private readonly store: EventStore,
     private readonly logger: Logger,
+    private readonly tasks: BackgroundTasks,
     options: GatewayOptions = {},
   ) {
+    this.#commands = commandHandler(store);
+    for (const name of ['websocket-heartbeat', 'websocket-resume-grace', 'websocket-message']) tasks.declare(name);
     this.#options = {
       heartbeatMs: options.heartbeatMs ?? 30_000,
       maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
@@ -95,11 +108,11 @@ export class AlertGateway {
   }
 
   /** LogTailer handler. */
-  readonly onEvents = (events: RecordedEvent[]): void => {
-    for (const event of events) {
-      for (const delivery of evolveAlertFeed(this.#view, event)) this.#publish(delivery);
+  readonly handler = {
+    event: (event: RecordedEvent): void => {
       this.#position = event.position;
-    }
+      for (const delivery of evolveAlertFeed(this.#view, event)) this.#publish(delivery);
+    },
   };
 
   #publish(delivery: Delivery): void {
@@ -117,6 +130,7 @@ export class AlertGateway {
 
   #send(connection: Connection, frame: StoredFrame): void {
     if (connection.socket.readyState !== connection.socket.OPEN) return;
+    if (connection.expired(this.#options.now().getTime())) return this.#endExpired(connection);
     const bytes = Buffer.byteLength(frame.text);
     if (connection.unflushed + bytes > this.#options.maxBufferedBytes) {
       // Past the bound the client is closed rather than buffered without end; it resumes from
@@ -150,20 +164,32 @@ export class AlertGateway {
   }
 
   register(app: FastifyInstance): void {
-    app.get('/alerts/ws', { websocket: true, config: { roles: ['officer', 'head'] }, schema: { hide: true } }, (socket: WebSocket, request: FastifyRequest) =>
+    app.get('/alerts/ws', { websocket: true, config: { roles: ['officer', 'head'], tokenInQuery: true }, schema: { hide: true } }, (socket: WebSocket, request: FastifyRequest) =>
       this.#attach(socket, request),
     );
-    this.#heartbeat = setInterval(() => {
+    this.#heartbeat = this.tasks.every('websocket-heartbeat', this.#options.heartbeatMs, () => {
+      const now = this.#options.now().getTime();
       for (const c of this.#connections) {
         if (!c.alive) {
           c.socket.terminate();
           continue;
         }
+        if (c.expired(now)) {
+          this.#endExpired(c);
+          continue;
+        }
         c.alive = false;
         c.socket.ping();
       }
-    }, this.#options.heartbeatMs);
-    this.#heartbeat.unref();
+    });
+  }
+
+  /** A session whose token expired ends: the client must come back with a current token. */
+  #endExpired(connection: Connection): void {
+    connection.live = false;
+    if (connection.socket.readyState !== connection.socket.OPEN) return;
+    connection.socket.send(JSON.stringify({ type: 'error', code: 'token_expired', detail: 'your token expired; connect again with a new one' }));
+    connection.socket.close(1008, 'token expired');
   }
 
   #attach(socket: WebSocket, request: FastifyRequest): void {
@@ -176,26 +202,40 @@ export class AlertGateway {
       set.add(connection);
     }
     socket.send(JSON.stringify({ type: 'hello', position: hello }));
-    connection.graceTimer = setTimeout(() => {
-      if (!connection.live) this.#catchUp(connection, hello);
-    }, this.#options.resumeGraceMs);
+    connection.graceTimer = this.tasks.later('websocket-resume-grace', this.#options.resumeGraceMs, () => {
+      if (connection.resumed) return;
+      connection.resumed = true;
+      this.#catchUp(connection, hello);
+    });
     socket.on('pong', () => (connection.alive = true));
-    socket.on('message', (data, isBinary) => void this.#onMessage(connection, isBinary ? null : data.toString()));
+    socket.on('message', (data, isBinary) => {
+      this.tasks.spawn('websocket-message', () => this.#onMessage(connection, isBinary ? null : data.toString()));
+    });
     socket.on('close', () => {
-      clearTimeout(connection.graceTimer);
+      this.tasks.cancel(connection.graceTimer);
       this.#connections.delete(connection);
       for (const audience of connection.audiences) this.#byAudience.get(audience)?.delete(connection);
     });
     socket.on('error', (error) => this.logger.debug({ err: error }, 'websocket error'));
   }
 
+  /**
+   * Every message is answered: with what it asked for, or with `error {code, detail}`. Nothing a
+   * client sends is swallowed, and the connection stays open (SPEC §5, §9).
+   */
   async #onMessage(connection: Connection, text: string | null): Promise<void> {
     connection.alive = true;
-    const error = (code: string, detail: string) => connection.socket.send(JSON.stringify({ type: 'error', code, detail }));
+    const error = (code: string, detail: string, extra: Record<string, unknown> = {}) => {
+      if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(JSON.stringify({ type: 'error', code, detail, ...extra }));
+    };
+    if (connection.expired(this.#options.now().getTime())) return this.#endExpired(connection);
     let parsed: z.infer<typeof ClientMessage>;
     try {
       if (text === null) return error('bad_message', 'messages are JSON text');
-      const result = ClientMessage.safeParse(JSON.parse(text));
+      const json: unknown = JSON.parse(text);
+      const bad = findIllFormedText(json);
+      if (bad) return error('bad_message', `${bad.path || 'message'}: ${bad.problem.replace('_', ' ')}`);
+      const result = ClientMessage.safeParse(json);
       if (!result.success) return error('bad_message', result.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; '));
       parsed = result.data;
     } catch {
@@ -206,29 +246,42 @@ export class AlertGateway {
         connection.socket.send(JSON.stringify({ type: 'pong', position: this.#position }));
         return;
       case 'resume': {
-        clearTimeout(connection.graceTimer);
-        if (connection.live) return error('already_live', 'resume is sent once, right after connecting');
-        this.#catchUp(connection, parsed.after);
+        if (connection.resumed) return error('already_live', 'resume is sent once, right after connecting');
+        connection.resumed = true;
+        this.tasks.cancel(connection.graceTimer);
+        const hello = connection.lastSent;
+        // A position this store can read, in its form ("189" is position 189); one it cannot, or
+        // one past the head of the log, is answered and the socket goes live from `hello`, so
+        // it never sits open and silent.
+        // An empty position is a client that has seen nothing yet: everything it may see, from the start.
+        const after = parsed.after === '' ? '' : this.store.parsePosition(parsed.after);
+        const head = after === undefined ? undefined : await this.store.headPosition();
+        if (after === undefined || after > (head ?? '')) {
+          error('bad_position', after === undefined ? `${JSON.stringify(parsed.after)} is not a position of this log` : `${parsed.after} is past the end of the log`, {
+            position: hello,
+          });
+          this.#catchUp(connection, hello);
+          return;
+        }
+        this.#catchUp(connection, after);
         return;
       }
       case 'ack': {
         try {
-          const loaded = await load(this.store, streams.report(parsed.reportId), reportDecider);
-          if (!loaded.state.exists || !withinScope(loaded.state.village, connection.user.scope)) return error('not_found', 'no such report');
+          const loaded = await this.#commands.load(streams.report(parsed.reportId), reportDecider);
+          if (!loaded.state.exists || !withinScope(loaded.state.village, connection.user.scope)) return error('not_found', 'no such report', { reportId: parsed.reportId });
           const now = this.#options.now().toISOString();
-          await execute(
-            this.store,
+          await this.#commands.execute(
             streams.report(parsed.reportId),
             reportDecider,
             { type: 'AcknowledgeAlert', data: { by: connection.user.sub }, now },
             { actor: { id: connection.user.sub, role: connection.user.role }, correlationId: `ws-${parsed.reportId}-${Date.now()}`, now },
-            { loaded },
           );
         } catch (e) {
-          if (e instanceof DomainError) return error(e.code, e.message);
-          if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send ack again');
+          if (e instanceof DomainError) return error(e.code, e.message, { reportId: parsed.reportId });
+          if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send ack again', { reportId: parsed.reportId });
           this.logger.error({ err: e }, 'ack failed');
-          return error('internal', 'could not record the acknowledgement');
+          return error('unavailable', 'could not record the acknowledgement now; send it again', { reportId: parsed.reportId });
         }
         return;
       }
@@ -240,9 +293,9 @@ export class AlertGateway {
   }
 
   close(): void {
-    clearInterval(this.#heartbeat);
+    this.tasks.cancel(this.#heartbeat);
     for (const c of this.#connections) {
-      clearTimeout(c.graceTimer);
+      this.tasks.cancel(c.graceTimer);
       c.socket.close(1001, 'server shutting down');
     }
   }

@@ -3,43 +3,72 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import type { AlertGateway } from '../alerts/gateway.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { Registry, collectDefaultMetrics, Counter, Histogram } from 'prom-client';
+import type { Redis } from 'ioredis';
+import { Registry, collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
+import { findIllFormedText, normalizeNewlines } from '../../domain/text.js';
 import type { Logger } from '../../infra/logging.js';
 import type { EventStore } from '../../infra/eventstore/types.js';
 import type { TokenService } from '../../infra/tokens.js';
-import type { UnitsDirectory } from '../units-directory.js';
-import type { ReportLinks } from '../report-links.js';
+import type { AlertGateway } from '../alerts/gateway.js';
+import type { BackgroundTasks } from '../background.js';
+import type { CommandHandler } from '../commands/execute.js';
+import type { LogTailer } from '../log-tailer.js';
 import type { OpenAlerts } from '../open-alerts.js';
-import { authPlugin, bearerToken } from './auth.js';
-import { registerErrorHandling } from './errors.js';
+import type { UnitsDirectory } from '../units-directory.js';
+import { authPlugin, memoryAuthFailures, redisAuthFailures } from './auth.js';
 import { ifMatch } from './context.js';
+import type { ApiDeps } from './deps.js';
+import { HttpError, registerErrorHandling } from './errors.js';
+import { idempotencyPlugin } from './idempotency.js';
 import { alertRoutes } from './routes/alerts.js';
 import { allocationRoutes } from './routes/allocations.js';
 import { auditRoutes } from './routes/audit.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { reportRoutes } from './routes/reports.js';
 import { rosterRoutes } from './routes/roster.js';
-import type { ApiDeps } from './deps.js';
 
 export interface AppDeps {
   store: EventStore;
+  commands: CommandHandler;
   logger: Logger;
   tokens: TokenService;
   units: UnitsDirectory;
-  links: ReportLinks;
   openAlerts: OpenAlerts;
+  tailer: LogTailer;
+  tasks: BackgroundTasks;
   now?: () => Date;
   bodyLimitBytes?: number;
   rateLimitPerMinute?: number;
+  authFailuresPerMinute?: number;
+  /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY). */
+  trustProxy?: string[];
+  requestTimeoutMs?: number;
+  /** Shared limiter counts across nodes, where Redis is configured. */
+  redis?: Redis;
   gateway?: AlertGateway;
   /** Extra readiness checks (Redis, where configured). */
   readinessChecks?: Array<{ name: string; check: () => Promise<void> }>;
 }
 
+/** A route as the server registered it: what the role × scope matrix test walks. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  roles: readonly string[] | undefined;
+  websocket: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, taken from fastify's onRoute as it happens, so none can be missed. */
+    routeList: RouteInfo[];
+  }
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const TEXT_PARTS = ['body', 'querystring', 'params'] as const;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -51,19 +80,45 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
+    // X-Forwarded-For is believed only from the configured proxies: otherwise any client could
+    // name its own address and escape the per-address limit.
+    trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? deps.trustProxy : false,
+    // A client holding a request open (a body that never ends) is cut off.
+    requestTimeout: deps.requestTimeoutMs ?? 60_000,
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false } },
   });
+  const routeList: RouteInfo[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routeList.push({ method, url: route.url, roles: route.config?.roles, websocket: Boolean((route as { websocket?: boolean }).websocket) });
+    }
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // JSON only: a text/plain body is 415, not a validation error about a string.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
   registerErrorHandling(app);
-  // A malformed If-Match is refused on every write, including those that do not use it, so a
-  // client never believes a precondition was checked when it was not understood.
   app.addHook('preValidation', async (request) => {
+    // A malformed If-Match is refused on every write, including those that do not use it, so a
+    // client never believes a precondition was checked when it was not understood.
     if (request.method !== 'GET' && request.method !== 'HEAD') ifMatch(request);
+    // Well-formed text everywhere (SPEC §9), whatever the route's schema: a lone surrogate or a
+    // control character is a 400 naming the field; CR LF and CR become LF before validation.
+    const parts = { body: request.body, querystring: request.query, params: request.params };
+    for (const part of TEXT_PARTS) {
+      const bad = findIllFormedText(parts[part]);
+      if (bad) {
+        const path = bad.path ? `${part}.${bad.path}` : part;
+        const message = bad.problem === 'lone_surrogate' ? 'contains a lone surrogate (not well-formed Unicode)' : 'contains a control character (only newline and tab are allowed)';
+        throw new HttpError(400, 'validation', `${path}: ${message}`, [{ path, message }]);
+      }
+    }
+    if (request.body !== undefined) request.body = normalizeNewlines(request.body);
   });
 
   await app.register(swagger, {
@@ -77,10 +132,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // Per verified user, after authentication (preHandler): a limit keyed on anything the client
+  // chooses (a token's bytes, a claimed address) is no limit. Public routes (health, readiness,
+  // metrics, docs) are not limited: a load balancer's probes must never be refused.
   await app.register(rateLimit, {
+    hook: 'preHandler',
     max: deps.rateLimitPerMinute ?? 600,
     timeWindow: '1 minute',
-    keyGenerator: (request) => bearerToken(request)?.slice(-32) ?? request.ip,
+    keyGenerator: (request) => (request.user ? `user:${request.user.sub}` : `ip:${request.ip}`),
+    allowList: (request) => !request.routeOptions.config.roles,
+    ...(deps.redis ? { redis: deps.redis, nameSpace: 'zhitong:rate:', skipOnError: true } : {}),
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       error: 'rate_limited',
@@ -98,6 +159,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [metrics],
   });
+  new Gauge({
+    name: 'zhitong_background_task_failures',
+    help: 'Failed runs of each background task since start',
+    labelNames: ['task'],
+    registers: [metrics],
+    collect() {
+      for (const [task, health] of deps.tasks.health()) this.set({ task }, health.failures);
+    },
+  });
+  new Gauge({
+    name: 'zhitong_quarantined_events',
+    help: 'Events of the log set aside because they could not be read or applied',
+    registers: [metrics],
+    collect() {
+      this.set(deps.tailer.status().quarantined);
+    },
+  });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
     requests.inc({ method: request.method, route, status: reply.statusCode });
@@ -106,7 +184,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
-    const checks = [{ name: 'eventStore', check: () => deps.store.ping() }, ...(deps.readinessChecks ?? [])];
+    const checks = [
+      { name: 'eventStore', check: () => deps.store.ping() },
+      { name: 'logTailer', check: async () => deps.tailer.check() },
+      ...(deps.readinessChecks ?? []),
+    ];
     const failures: Record<string, string> = {};
     await Promise.all(
       checks.map(async ({ name, check }) => {
@@ -117,15 +199,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }
       }),
     );
-    if (Object.keys(failures).length > 0) return reply.code(503).send({ error: 'not_ready', message: 'a dependency is unreachable', details: failures });
-    return { status: 'ready', eventStore: deps.store.kind };
+    const tailer = deps.tailer.status();
+    const details = {
+      tailer: { checkpoint: tailer.checkpoint ?? null, quarantined: tailer.quarantined },
+      ...(tailer.quarantined > 0 ? { quarantine: deps.tailer.quarantine.slice(-10) } : {}),
+    };
+    if (Object.keys(failures).length > 0) return reply.code(503).send({ error: 'not_ready', message: 'a dependency is unreachable', details: { ...failures, ...details } });
+    return { status: 'ready', eventStore: deps.store.kind, ...details };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
-  const api: ApiDeps = { store: deps.store, units: deps.units, links: deps.links, openAlerts: deps.openAlerts, now: deps.now ?? (() => new Date()) };
+  const api: ApiDeps = { store: deps.store, commands: deps.commands, units: deps.units, openAlerts: deps.openAlerts, now: deps.now ?? (() => new Date()) };
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(async (scoped) => {
-    await scoped.register(authPlugin, { tokens: deps.tokens });
+    await scoped.register(authPlugin, {
+      tokens: deps.tokens,
+      failures: deps.redis ? redisAuthFailures(deps.redis) : memoryAuthFailures(),
+      failuresPerMinute: deps.authFailuresPerMinute ?? 30,
+    });
+    await scoped.register(idempotencyPlugin, { commands: deps.commands, now: api.now });
     deps.gateway?.register(scoped);
     await scoped.register(reportRoutes, api);
     await scoped.register(allocationRoutes, api);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import type { Role } from '../../domain/vocabulary.js';
 import { withinScope } from '../../domain/units.js';
 import { InvalidTokenError, type TokenClaims, type TokenService } from '../../infra/tokens.js';
@@ -9,38 +10,94 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Roles allowed on the route; absent means the route is public (health, docs). */
     roles?: readonly Role[];
+    /** The route takes its token from `?token=` too: only the WebSocket upgrade (browsers can't set headers). */
+    tokenInQuery?: boolean;
   }
   interface FastifyRequest {
     user: TokenClaims;
   }
 }
 
+/** The bearer token: from `Authorization`, or from `?token=` on the one route that allows it. */
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     return m?.[1] ?? '';
   }
+  if (!request.routeOptions.config.tokenInQuery) return undefined;
   const query = request.query as Record<string, unknown> | undefined;
   return typeof query?.token === 'string' ? query.token : undefined;
+}
+
+/** Failed authentications counted per client address over a minute (in Redis when several nodes share it). */
+export interface AuthFailureCounter {
+  /** Counts one failure from `address`; returns the count in the current window. */
+  hit(address: string): Promise<number>;
+}
+
+const WINDOW_MS = 60_000;
+
+export function memoryAuthFailures(now: () => number = Date.now): AuthFailureCounter {
+  const windows = new Map<string, { count: number; resetAt: number }>();
+  return {
+    async hit(address) {
+      const t = now();
+      let w = windows.get(address);
+      if (!w || w.resetAt <= t) {
+        // Bounded: expired windows go when the map grows, so a flood of addresses costs nothing lasting.
+        if (windows.size > 50_000) for (const [k, v] of windows) if (v.resetAt <= t) windows.delete(k);
+        windows.set(address, (w = { count: 0, resetAt: t + WINDOW_MS }));
+      }
+      return ++w.count;
+    },
+  };
+}
+
+export function redisAuthFailures(redis: Redis): AuthFailureCounter {
+  return {
+    async hit(address) {
+      const key = `zhitong:auth-failures:${address}`;
+      const [[, count]] = (await redis.multi().incr(key).pexpire(key, WINDOW_MS, 'NX').exec()) as [[unknown, number]];
+      return count;
+    },
+  };
 }
 
 /**
  * Authentication runs on every route that declares roles, before the body is read: a request
  * without a valid token is 401, a valid token with the wrong role is 403. Scope is checked per
  * object by the handlers (404 for an object outside scope, SPEC §2).
+ *
+ * Failed authentications are counted per client address (the peer, or X-Forwarded-For from a
+ * trusted proxy only); past the limit the failures from that address are answered 429. Requests
+ * with valid tokens are never counted here: a township office or a carrier's NAT puts many honest
+ * users behind one address, and they are limited per user instead.
  */
-export const authPlugin = fp(async (app: FastifyInstance, options: { tokens: TokenService }) => {
+export const authPlugin = fp(async (app: FastifyInstance, options: { tokens: TokenService; failures: AuthFailureCounter; failuresPerMinute: number }) => {
   app.decorateRequest('user', null as unknown as TokenClaims);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const roles = request.routeOptions.config.roles;
     if (!roles) return;
+    const refuse = async (message: string) => {
+      let count = 0;
+      try {
+        count = await options.failures.hit(request.ip);
+      } catch (error) {
+        request.log.warn({ err: error }, 'could not count a failed authentication');
+      }
+      if (count > options.failuresPerMinute) {
+        void reply.header('retry-after', String(WINDOW_MS / 1000));
+        return new HttpError(429, 'rate_limited', 'too many failed authentications from your address; retry in a minute');
+      }
+      return new HttpError(401, 'unauthorized', message);
+    };
     const token = bearerToken(request);
-    if (token === undefined) throw new HttpError(401, 'unauthorized', 'a bearer token is required');
+    if (token === undefined) throw await refuse('a bearer token is required');
     try {
       request.user = options.tokens.verify(token);
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw new HttpError(401, 'unauthorized', error.message);
+      if (error instanceof InvalidTokenError) throw await refuse(error.message);
       throw error;
     }
     if (!roles.includes(request.user.role)) throw forbidden(`role ${request.user.role} may not do this`);

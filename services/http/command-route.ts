@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Decider } from '../../domain/decider.js';
 import type { DomainEvent } from '../../domain/events.js';
 import type { Role } from '../../domain/vocabulary.js';
-import { execute, type Loaded } from '../commands/execute.js';
+import type { Loaded } from '../commands/execute.js';
 import { commandContext, ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { IdParams, WriteAnswer } from './schemas.js';
@@ -21,7 +21,8 @@ export interface AggregateRoutes<S, C, E extends DomainEvent> {
 
 /**
  * `POST {base}/{path}`: the shape every command on an existing aggregate shares — role check
- * (by the auth hook), scope check (404), If-Match, one `execute`, answer `{position, revision}`.
+ * (by the auth hook), scope check (404), If-Match, one `execute` (decided again on the new state
+ * when another writer came first), answer `{position, revision}`.
  */
 export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType>(
   app: FastifyInstance,
@@ -32,7 +33,7 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType>(
     summary: string;
     body: B;
     roles: readonly Role[];
-    toCommand: (body: z.infer<B>, request: FastifyRequest, now: string, state: S) => C | Promise<C>;
+    toCommand: (body: z.infer<B>, request: FastifyRequest, now: string, state: S) => C;
   },
 ): void {
   app.withTypeProvider<ZodTypeProvider>().post(
@@ -43,10 +44,15 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType>(
     },
     async (request) => {
       const id = (request.params as { id: string }).id;
-      const loaded = await aggregate.loadInScope(request, id);
+      await aggregate.loadInScope(request, id);
       const context = commandContext(request, deps.now);
-      const command = await route.toCommand(request.body as z.infer<B>, request, context.now, loaded.state);
-      const result = await execute(deps.store, aggregate.stream(id), aggregate.decider, command, context, { ifMatch: ifMatch(request), loaded });
+      const result = await deps.commands.execute(
+        aggregate.stream(id),
+        aggregate.decider,
+        (state: S) => route.toCommand(request.body as z.infer<B>, request, context.now, state),
+        context,
+        { ifMatch: ifMatch(request) },
+      );
       return { position: result.position, revision: result.revision };
     },
   );

@@ -1,21 +1,42 @@
 import type { FastifyRequest } from 'fastify';
-import type { CommandContext } from '../commands/execute.js';
+import type { CommandContext, IfMatch } from '../commands/execute.js';
 import { scopePrefix, withinScope } from '../../domain/units.js';
 import { forbidden, HttpError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The key stream of this request's Idempotency-Key, once claimed (services/http/idempotency.ts). */
+    idempotencyKey: string | undefined;
+  }
+}
 
 export const commandContext = (request: FastifyRequest, now: () => Date): CommandContext => ({
   actor: { id: request.user.sub, role: request.user.role },
   correlationId: request.id,
   now: now().toISOString(),
+  ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
 });
 
-/** `If-Match: 3` or `If-Match: "3"` (the revision as an ETag); absent means "whatever is current". */
-export function ifMatch(request: FastifyRequest): number | undefined {
+const REVISION_TAG = /^(?:W\/)?"?(\d{1,15})"?$/;
+
+/**
+ * `If-Match` (RFC 9110 §13.1.1): `*` (the resource must exist), or one or more revisions as
+ * entity tags — `3`, `"3"`, `"3", "4"`. Absent means "whatever is current"; anything else is 400.
+ */
+export function ifMatch(request: FastifyRequest): IfMatch | undefined {
   const header = request.headers['if-match'];
   if (header === undefined) return undefined;
-  const m = /^\s*(?:W\/)?"?(-?\d{1,15})"?\s*$/.exec(String(header));
-  if (!m) throw new HttpError(400, 'validation', 'If-Match must be a revision number', [{ path: 'headers.if-match', message: 'must be a revision number' }]);
-  return Number(m[1]);
+  const text = String(header).trim();
+  if (text === '*') return { any: true };
+  const revisions: number[] = [];
+  for (const part of text.split(',')) {
+    const m = REVISION_TAG.exec(part.trim());
+    if (!m) {
+      throw new HttpError(400, 'validation', 'If-Match must be * or revision numbers', [{ path: 'headers.if-match', message: 'must be * or revision numbers' }]);
+    }
+    revisions.push(Number(m[1]));
+  }
+  return { revisions };
 }
 
 /**

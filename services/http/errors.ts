@@ -2,9 +2,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 import { DomainError, type DomainErrorCode } from '../../domain/errors.js';
-import { ConcurrencyError, IdempotencyError } from '../../infra/eventstore/types.js';
+import { ConcurrencyError, IdempotencyError, StoreBusyError } from '../../infra/eventstore/types.js';
 import { InvalidTokenError } from '../../infra/tokens.js';
-import { PreconditionFailedError } from '../commands/execute.js';
+import { DamagedStreamError, PreconditionFailedError } from '../commands/execute.js';
+import { NotCaughtUpError } from '../log-tailer.js';
 
 /** An HTTP answer a handler decided on: `{error, message, details?}` with its status (SPEC §9). */
 export class HttpError extends Error {
@@ -27,6 +28,7 @@ const DOMAIN_STATUS: Partial<Record<DomainErrorCode, number>> = {
   not_found: 404,
   already_exists: 409,
   report_already_linked: 409,
+  in_progress: 409,
 };
 
 interface ErrorBody {
@@ -68,6 +70,11 @@ function classify(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof InvalidTokenError) {
     return { status: 401, body: { error: 'unauthorized', message: error.message } };
   }
+  if (error instanceof StoreBusyError) return { status: 503, body: { error: 'busy', message: error.message } };
+  if (error instanceof NotCaughtUpError) return { status: 503, body: { error: 'not_caught_up', message: error.message } };
+  if (error instanceof DamagedStreamError) {
+    return { status: 503, body: { error: 'stream_damaged', message: 'this record is damaged in the store; an operator must restore it from a backup' } };
+  }
   const fastifyError = error as FastifyError;
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     const code =
@@ -89,8 +96,9 @@ function classify(error: unknown): { status: number; body: ErrorBody } {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = classify(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (status >= 500) request.log.error({ err: error, status, error: body.error }, 'request failed');
     else request.log.info({ status, error: body.error }, body.message);
+    if (status === 503) void reply.header('retry-after', '1');
     if (status === 409 && body.details && typeof body.details === 'object' && 'currentRevision' in body.details) {
       void reply.header('etag', `"${String((body.details as { currentRevision: number }).currentRevision)}"`);
     }

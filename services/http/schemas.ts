@@ -37,8 +37,8 @@ export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.refine(
 );
 /** Bodies a client may leave out entirely (no content at all, or `{}`). */
 export const EmptyBody = z.strictObject({}).nullish();
-export const DispatchBody = z.strictObject({ officer: UserId.optional(), eta: Instant.optional() }).nullish();
-export const ArrivalBody = z.strictObject({ officer: UserId.optional(), location: Location.optional() }).nullish();
+export const DispatchBody = z.strictObject({ eta: Instant.optional() }).nullish();
+export const ArrivalBody = z.strictObject({ location: Location.optional() }).nullish();
 export const VerifyBody = z.strictObject({
   figures: IndicatorSet,
   households: z.array(Household).max(5000),
@@ -57,7 +57,7 @@ export const AllocateBody = z.strictObject({
   fund: z.string().trim().min(1).max(64),
 });
 export const ReasonBody = z.strictObject({ reason: ShortText.min(1) });
-export const DeliveryBody = z.strictObject({ cashFen: Fen, goods: z.array(GoodsLine).max(50), confirmation: RecipientConfirmation });
+export const DeliveryBody = z.strictObject({ deliveryId: z.uuid(), cashFen: Fen, goods: z.array(GoodsLine).max(50), confirmation: RecipientConfirmation });
 
 export const OpenIncidentBody = z.strictObject({
   incidentId: z.uuid().optional(),

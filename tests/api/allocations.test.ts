@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { LIJIA, NIANBA, WANGBA, ZHUJIAGOU, allocationBody, reportBody, startTestApp, verifiedReport } from '../support/app.js';
 
@@ -13,6 +14,7 @@ t.test('relief lifecycle: allocate, approve by a second person, deliver in parts
   t.match(allocationId, /^[0-9a-f-]{36}$/);
   const post = (path: string, body: unknown, token = officer) => app.call('POST', `/allocations/${allocationId}/${path}`, { token, body });
   const delivery = (cashFen: number, quantity?: number) => ({
+    deliveryId: randomUUID(),
     cashFen,
     goods: quantity ? [{ item: '大米', quantity, unit: 'kg' }] : [],
     confirmation: { method: 'thumbprint', reference: 'photo-0017' },
@@ -89,5 +91,5 @@ t.test('50 concurrent allocations for the same (report, household, category): ex
   t.equal(codes.filter((c) => c === 409).length, 49);
   const winner = answers.find((a) => a.statusCode === 201)!.json().allocationId;
   t.ok(answers.filter((a) => a.statusCode === 409).every((a) => a.json().details.allocationId === winner), 'every loser is told which one won');
-  t.equal(await app.logSize(), before + 1, 'one event');
+  t.equal(await app.logSize(), before + 2, 'two events: the report\u2019s claim and the allocation');
 });

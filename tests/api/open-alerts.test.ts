@@ -59,7 +59,7 @@ t.test('GET /alerts/open: alerted reports nobody has answered, longest-waiting f
   const acked = await app.call('POST', `/reports/${first}/acknowledgements`, { token: officer, body: {} });
   t.equal(acked.statusCode, 200, acked.body);
   t.same(((await app.call('GET', '/alerts/open', { token: officer })).json() as { alerts: Array<{ reportId: string }> }).alerts.map((a) => a.reportId), [second]);
-  const dispatched = await app.call('POST', `/reports/${second}/dispatches`, { token: officer, body: { officer: 'officer-wangba-2' } });
+  const dispatched = await app.call('POST', `/reports/${second}/dispatches`, { token: app.token('officer', WANGBA, 'officer-wangba-2'), body: {} });
   t.equal(dispatched.statusCode, 200, dispatched.body);
   t.same((await app.call('GET', '/alerts/open', { token: officer })).json().alerts, [], 'dispatching answers too');
 

@@ -81,7 +81,12 @@ t.test('report lifecycle through the API', async (t) => {
   t.equal((await post('amendments', { estimate: { dead: 1 } }, contact)).statusCode, 200);
   t.equal((await post('amendments', {}, contact)).statusCode, 400, 'an empty amendment says nothing');
   t.equal((await post('acknowledgements')).statusCode, 200, 'no body at all');
-  t.equal((await post('acknowledgements', {})).statusCode, 200, 'a later acknowledgement is recorded, not an error');
+  const colleague = app.token('officer', WANGBA, 'officer-wangba-2');
+  t.equal((await post('acknowledgements', {}, colleague)).statusCode, 200, 'a colleague\u2019s later acknowledgement is recorded, not an error');
+  const size = await app.logSize();
+  const repeat = await post('acknowledgements', {}, colleague);
+  t.equal(repeat.statusCode, 200, 'a repeat by the same person is answered 200 …');
+  t.equal(await app.logSize(), size, '… and writes nothing (SPEC §3)');
   t.equal((await post('dispatches', { eta: '2026-01-01T02:00:00+08:00' })).statusCode, 200);
   t.equal((await post('arrivals', { location: { lat: 33.35, lon: 105.63 } })).statusCode, 200);
   t.equal((await post('closure', { summary: 'x' })).json().error, 'not_verified');

@@ -1,3 +1,4 @@
+import { v5 as uuidv5 } from 'uuid';
 import t from 'tap';
 import fc from 'fast-check';
 import { allocationDecider, goodsTotals, isLive, type AllocationCommand, type AllocationEvent, type AllocationState, type ReportForRelief } from '../../domain/allocation.js';
@@ -21,7 +22,9 @@ const allocate = (report: ReportForRelief = verifiedReport, data = allocatedData
 });
 const allocated: AllocationEvent = { type: 'ReliefAllocated', data: allocatedData() };
 const approved: AllocationEvent = { type: 'AllocationApproved', data: { approvedBy: 'u-head' } };
+/** A delivery's id follows from what it hands over, so the same delivery is the same id here. */
 const delivery = (cashFen: number, goods = [] as Array<{ item: string; quantity: number; unit: string }>) => ({
+  deliveryId: uuidv5(JSON.stringify([cashFen, goods]), '1b671a64-40d5-491e-99b0-da01ff1f3341'),
   deliveredBy: 'u-officer',
   cashFen,
   goods,
@@ -74,6 +77,19 @@ t.test('deliveries: only after approval, never beyond the allocation', async (t)
   s.given(allocated, approved).when(deliver(0, [{ item: '棉被', quantity: 1, unit: '床' }])).thenThrows('over_delivery', 'goods never allocated');
   s.given(allocated, approved).when(deliver(0, [])).thenThrows('empty_allocation');
   s.given(allocated, { type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } }).when(deliver(1)).thenThrows('allocation_closed');
+});
+
+t.test('a delivery sent again is one delivery; its id with other contents is refused', async (t) => {
+  const s = spec(t, allocationDecider);
+  const first: AllocationEvent = { type: 'GoodsDelivered', data: delivery(20_000) };
+  s.given(allocated, approved, first).when({ type: 'RecordDelivery', data: delivery(20_000), now: NOW }).then([], 'the same deliveryId and contents: nothing new');
+  s.given(allocated, approved, first)
+    .when({ type: 'RecordDelivery', data: { ...delivery(20_000), deliveredBy: 'u-head' }, now: NOW })
+    .then([], 'recorded by a colleague: still the same delivery');
+  s.given(allocated, approved, first)
+    .when({ type: 'RecordDelivery', data: { ...delivery(30_000), deliveryId: delivery(20_000).deliveryId }, now: NOW })
+    .thenThrows('idempotency_mismatch');
+  t.equal((s.given(allocated, approved, first).state as { deliveredCashFen: number }).deliveredCashFen, 20_000);
 });
 
 t.test('cancellation: only while nothing was delivered', async (t) => {

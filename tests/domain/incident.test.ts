@@ -34,15 +34,15 @@ t.test('linking reports: at most one incident per report', async (t) => {
   const link = (r = report, reportId = REPORT_ID) => ({ type: 'LinkReport' as const, data: { reportId }, report: r, now: NOW });
   const linked: IncidentEvent = { type: 'ReportLinked', data: { reportId: REPORT_ID } };
   s.given(opened).when(link()).then([linked]);
-  s.given(opened, linked).when(link()).thenThrows('report_already_linked');
+  s.given(opened, linked).when(link()).then([], 'linking again what is linked records nothing');
   s.given(opened).when(link({ ...report, linkedIncident: 'other-incident' } as never)).thenThrows('report_already_linked');
   s.given(opened).when(link({ exists: false, village: VILLAGE })).thenThrows('not_found');
   s.given(opened).when(link({ exists: true, village: '621225100201' })).thenThrows('invalid_unit');
   s.given().when(link()).thenThrows('not_found');
-  s.given(opened, linked).when({ type: 'UnlinkReport', data: { reportId: REPORT_ID }, now: NOW }).then([
-    { type: 'ReportUnlinked', data: { reportId: REPORT_ID } },
-  ]);
-  s.given(opened).when({ type: 'UnlinkReport', data: { reportId: OTHER_REPORT_ID }, now: NOW }).thenThrows('report_not_linked');
+  const unlink = (reportId: string, linkedIncident?: string) => ({ type: 'UnlinkReport' as const, data: { reportId }, report: { linkedIncident }, now: NOW });
+  s.given(opened, linked).when(unlink(REPORT_ID, INCIDENT_ID)).then([{ type: 'ReportUnlinked', data: { reportId: REPORT_ID } }]);
+  s.given(opened).when(unlink(OTHER_REPORT_ID)).thenThrows('report_not_linked');
+  s.given(opened).when(unlink(REPORT_ID, INCIDENT_ID)).then([], 'the report claims this incident but the incident never recorded it: only the claim is released');
   const state = s.given(opened, linked, { type: 'ReportUnlinked', data: { reportId: REPORT_ID } }).state as OpenedIncident;
   t.same(state.reports, []);
 });
@@ -106,8 +106,8 @@ t.test('clocks: initial 2 h after the start', async (t) => {
 t.test('clocks: daily at 09:00 Asia/Shanghai, across the local day boundary', async (t) => {
   // 23:30 Beijing time on 1 July is 15:30 UTC: the first daily is due 09:00 on 2 July, i.e. 01:00 UTC.
   const lateEvening = { startedAt: '2026-07-01T15:30:00.000Z', submissions: [], closed: false };
-  const daily = statutoryClocks(lateEvening, '2026-07-01T16:00:00.000Z').filter((c) => c.clock === 'daily');
-  t.same(daily.map((c) => c.dueAt), ['2026-07-02T01:00:00.000Z']);
+  const first = statutoryClocks(lateEvening, '2026-07-01T16:00:00.000Z').filter((c) => c.clock === 'daily');
+  t.same(first.map((c) => c.dueAt), ['2026-07-02T01:00:00.000Z']);
   // 00:30 Beijing time on 2 July is 16:30 UTC on 1 July: a new local day, so the first daily is 3 July.
   const afterMidnight = { startedAt: '2026-07-01T16:30:00.000Z', submissions: [], closed: false };
   t.equal(statutoryClocks(afterMidnight, '2026-07-01T17:00:00.000Z').find((c) => c.clock === 'daily')!.dueAt, '2026-07-03T01:00:00.000Z');
@@ -118,24 +118,39 @@ t.test('clocks: daily at 09:00 Asia/Shanghai, across the local day boundary', as
     // nothing on 3 July
     { stage: 'daily' as const, at: '2026-07-04T03:00:00.000Z' }, // 11:00 local, 4 July: late
   ];
-  const clocks = statutoryClocks({ ...lateEvening, submissions }, '2026-07-04T02:00:00.000Z').filter((c) => c.clock === 'daily');
-  t.same(
-    clocks.map((c) => [c.dueAt, c.overdue]),
-    [
-      ['2026-07-02T01:00:00.000Z', false],
-      ['2026-07-03T01:00:00.000Z', true],
-      ['2026-07-04T01:00:00.000Z', true],
-      ['2026-07-05T01:00:00.000Z', false],
-    ],
-    'a zero report is still owed every day; the next one is listed',
-  );
-  const later = statutoryClocks({ ...lateEvening, submissions }, '2026-07-04T04:00:00.000Z').filter((c) => c.clock === 'daily');
-  t.match(later[1], { overdue: false, late: true }, 'a late daily catches a missed day up');
-  const stabilizedClocks = statutoryClocks(
-    { ...lateEvening, submissions, stabilizedAt: '2026-07-03T00:00:00.000Z' },
-    '2026-07-10T00:00:00.000Z',
-  ).filter((c) => c.clock === 'daily');
-  t.same(stabilizedClocks.map((c) => c.dueAt), ['2026-07-02T01:00:00.000Z'], 'dailies stop at stabilization');
+  const daily = (at: string, input: Parameters<typeof statutoryClocks>[0] = { ...lateEvening, submissions }) => statutoryClocks(input, at).filter((c) => c.clock === 'daily');
+  t.same(daily('2026-07-02T00:45:00.000Z'), [
+    { clock: 'daily', dueAt: '2026-07-02T01:00:00.000Z', satisfiedAt: '2026-07-02T00:30:00.000Z', overdue: false, late: false, missed: 0 },
+  ], 'met before 09:00');
+  t.same(daily('2026-07-04T02:00:00.000Z'), [
+    { clock: 'daily', dueAt: '2026-07-03T01:00:00.000Z', overdue: true, late: false, missed: 2 },
+  ], 'a zero report is owed every day: 3 and 4 July missed, one overdue run from the first');
+  t.same(daily('2026-07-04T04:00:00.000Z'), [
+    { clock: 'daily', dueAt: '2026-07-05T01:00:00.000Z', satisfiedAt: '2026-07-04T03:00:00.000Z', overdue: false, late: false, missed: 0 },
+  ], 'a late daily ends the overdue run and meets the next due time');
+  t.same(daily('2026-07-10T00:00:00.000Z', { ...lateEvening, submissions, stabilizedAt: '2026-07-03T00:00:00.000Z' }), [
+    { clock: 'daily', dueAt: '2026-07-02T01:00:00.000Z', satisfiedAt: '2026-07-02T00:30:00.000Z', overdue: false, late: false, missed: 0 },
+  ], 'dailies stop at stabilization');
+});
+
+t.test('clocks: an incident that started a year ago is one overdue run per clock, whatever its age (G)', async (t) => {
+  const yearAgo = { startedAt: '2025-07-01T02:00:00.000Z', submissions: [], closed: false };
+  const clocks = statutoryClocks(yearAgo, '2026-07-01T04:00:00.000Z');
+  t.same(clocks.map((c) => [c.clock, c.overdue]), [['initial', true], ['daily', true]], 'two entries, not 366');
+  t.equal(clocks[1]!.missed, 365);
+  const s = spec(t, incidentDecider);
+  const state = s.given({ type: 'IncidentOpened', data: { ...(opened.data as object), startedAt: yearAgo.startedAt } as never }).state as OpenedIncident;
+  t.same(overdueClocksToAlert(state, '2026-07-01T04:00:00.000Z'), [
+    { clock: 'initial', dueAt: '2025-07-01T04:00:00.000Z' },
+    { clock: 'daily', dueAt: '2025-07-02T01:00:00.000Z' },
+  ], 'each overdue clock alerts once');
+  // Ten years with a thousand follow-ups: still at most one entry per clock.
+  const decade = {
+    startedAt: '2016-07-01T02:00:00.000Z',
+    closed: false,
+    submissions: Array.from({ length: 1000 }, (_, i) => ({ stage: 'daily' as const, at: new Date(Date.parse('2016-07-02T00:00:00.000Z') + i * 86_400_000).toISOString() })),
+  };
+  t.same(statutoryClocks(decade, '2026-07-01T04:00:00.000Z').map((c) => c.clock), ['initial', 'daily']);
 });
 
 t.test('clocks: final 2 working days after stabilization', async (t) => {

@@ -2,10 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { v5 as uuidv5 } from 'uuid';
 import { z } from 'zod';
-import { allocationDecider, isLive, type AllocationCommand, type AllocationState, type ExistingAllocation } from '../../../domain/allocation.js';
-import { streams } from '../../../domain/events.js';
-import { ConcurrencyError } from '../../../infra/eventstore/types.js';
-import { execute, load, type Loaded } from '../../commands/execute.js';
+import { allocationDecider, isLive, type AllocationCommand, type AllocationState, type ExistingAllocation, type ReportForRelief } from '../../../domain/allocation.js';
+import { DomainError } from '../../../domain/errors.js';
+import { streams, type EventData } from '../../../domain/events.js';
+import { reportDecider, type ReportCommand, type ReportState } from '../../../domain/report.js';
+import { step, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext } from '../context.js';
 import { commandRoute } from '../command-route.js';
@@ -30,10 +31,15 @@ export const allocationIdFor = (reportId: string, householdId: string, category:
 const MAX_GENERATIONS = 1000;
 
 async function loadAllocationInScope(deps: ApiDeps, request: FastifyRequest, id: string): Promise<Loaded<AllocationState> & { allocation: ExistingAllocation }> {
-  const loaded = await load(deps.store, streams.allocation(id), allocationDecider);
+  const loaded = await deps.commands.load(streams.allocation(id), allocationDecider);
   if (!loaded.state.exists || !inScope(request, loaded.state.village)) throw notFound('allocation');
   return { ...loaded, allocation: loaded.state };
 }
+
+const reportForRelief = (report: ReportState): ReportForRelief =>
+  report.exists
+    ? { exists: true, village: report.village, status: report.status, verified: report.verified !== undefined, verifiedHouseholds: report.verified?.households ?? [] }
+    : { exists: false, village: '', status: 'filed', verified: false, verifiedHouseholds: [] };
 
 export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -48,31 +54,45 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       const body = request.body;
       const { report } = await loadReportInScope(deps, request, body.reportId);
       const context = commandContext(request, deps.now);
+      const reportStream = streams.report(body.reportId);
       for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
         const allocationId = allocationIdFor(body.reportId, body.household.id, body.category, generation);
         const stream = streams.allocation(allocationId);
-        const existing = await load(deps.store, stream, allocationDecider);
+        const existing = await deps.commands.load(stream, allocationDecider);
         if (existing.state.exists) {
+          // A retry of this very request whose first attempt died after writing: its answer.
+          const mine = context.idempotencyKey ? existing.keys.get(context.idempotencyKey) : undefined;
+          if (mine) return reply.code(201).send({ allocationId, position: mine.position, revision: mine.revision });
           if (isLive(existing.state)) throw duplicate(allocationId);
           continue;
         }
-        const command: AllocationCommand = {
-          type: 'AllocateRelief',
-          data: { allocationId, village: report.village, allocatedBy: request.user.sub, ...body },
-          report: {
-            exists: true,
-            village: report.village,
-            status: report.status,
-            verified: report.verified !== undefined,
-            verifiedHouseholds: report.verified?.households ?? [],
-          },
-          now: context.now,
-        };
+        const data: EventData<'ReliefAllocated'> = { allocationId, village: report.village, allocatedBy: request.user.sub, ...body };
         try {
-          const result = await execute(deps.store, stream, allocationDecider, command, context, { loaded: existing });
-          return reply.code(201).send({ allocationId, position: result.position!, revision: result.revision });
+          // The report owns "no relief after a dismissal": its ReliefClaimed is written first, at
+          // the revision read, so a dismissal landing meanwhile makes one of the two decide again.
+          const [, allocated] = await deps.commands.executeSteps(
+            [
+              step(reportStream, reportDecider, (): ReportCommand => ({
+                type: 'ClaimRelief',
+                data: { allocationId, householdId: body.household.id, category: body.category },
+                now: context.now,
+              })),
+              step(stream, allocationDecider, (states): AllocationCommand => ({
+                type: 'AllocateRelief',
+                data,
+                report: reportForRelief(states.get(reportStream) as ReportState),
+                now: context.now,
+              })),
+            ],
+            context,
+          );
+          return reply.code(201).send({ allocationId, position: allocated!.position!, revision: allocated!.revision });
         } catch (error) {
-          if (error instanceof ConcurrencyError) throw duplicate(allocationId);
+          // A concurrent request created this generation first: look at it again.
+          if (error instanceof DomainError && error.code === 'already_exists') {
+            generation--;
+            continue;
+          }
           throw error;
         }
       }
@@ -102,7 +122,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
 
   command('approval', 'Approve (a head, never the allocator)', EmptyBody, ['head'], (_b, req, now) => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, now }));
   command('rejection', 'Reject (a head, never the allocator)', ReasonBody, ['head'], (b, req, now) => ({ type: 'RejectAllocation', data: { by: req.user.sub, reason: b.reason }, now }));
-  command('deliveries', 'Record a (partial) delivery with the recipient\u2019s confirmation', DeliveryBody, ['officer', 'head'], (b, req, now) => ({
+  command('deliveries', 'Record a (partial) delivery with the recipient\u2019s confirmation; the same deliveryId again is the same delivery', DeliveryBody, ['officer', 'head'], (b, req, now) => ({
     type: 'RecordDelivery',
     data: { deliveredBy: req.user.sub, ...b },
     now,

@@ -1,21 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { streams } from '../../../domain/events.js';
+import { DomainError } from '../../../domain/errors.js';
+import { streams, type EventData } from '../../../domain/events.js';
 import { incidentDecider, type IncidentCommand, type IncidentState, type OpenedIncident } from '../../../domain/incident.js';
-import { reportDecider } from '../../../domain/report.js';
-import { execute, load, type Loaded } from '../../commands/execute.js';
+import { reportDecider, type ReportCommand, type ReportState } from '../../../domain/report.js';
+import { ConcurrencyError } from '../../../infra/eventstore/types.js';
+import { step, type CommandContext, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
-import { commandContext } from '../context.js';
-import { commandRoute } from '../command-route.js';
+import { commandContext, ifMatch } from '../context.js';
 import type { ApiDeps } from '../deps.js';
-import { forbidden, notFound } from '../errors.js';
-import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody } from '../schemas.js';
+import { forbidden, HttpError, notFound } from '../errors.js';
+import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody, WriteAnswer } from '../schemas.js';
+import { commandRoute } from '../command-route.js';
 import { incidentView } from '../views.js';
+import { idFor, idUnavailable } from './reports.js';
 
 async function loadIncidentInScope(deps: ApiDeps, request: FastifyRequest, id: string): Promise<Loaded<IncidentState> & { incident: OpenedIncident }> {
-  const loaded = await load(deps.store, streams.incident(id), incidentDecider);
+  const loaded = await deps.commands.load(streams.incident(id), incidentDecider);
   if (!loaded.state.exists || !inScope(request, loaded.state.county)) throw notFound('incident');
   return { ...loaded, incident: loaded.state };
 }
@@ -27,27 +30,41 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     '/incidents',
     {
       config: { roles: ['officer', 'head'] },
-      schema: { tags: ['incidents'], summary: 'Open a disaster process (灾害过程) for a county', body: OpenIncidentBody, response: { 201: z.object({ incidentId: z.uuid(), position: z.string(), revision: z.number() }) } },
+      schema: { tags: ['incidents'], summary: 'Open a disaster process (灾害过程) for a county', body: OpenIncidentBody, response: { 201: z.object({ incidentId: z.uuid(), position: z.string(), revision: z.number() }), 200: z.object({ incidentId: z.uuid(), position: z.string(), revision: z.number() }) } },
     },
     async (request, reply) => {
       const body = request.body;
       if (!inScope(request, body.county)) throw forbidden(`county ${body.county} is outside your scope`);
-      const incidentId = body.incidentId ?? randomUUID();
+      const incidentId = idFor(request, body.incidentId);
       await deps.units.refresh();
       const context = commandContext(request, deps.now);
-      const result = await execute(
-        deps.store,
-        streams.incident(incidentId),
-        incidentDecider,
-        {
-          type: 'OpenIncident',
-          data: { ...body, incidentId, startedAt: new Date(body.startedAt).toISOString() },
-          countyKnown: deps.units.get(body.county) !== undefined,
-          now: context.now,
-        },
-        context,
-      );
-      return reply.code(201).send({ incidentId, position: result.position!, revision: result.revision });
+      const data: EventData<'IncidentOpened'> = { ...body, incidentId, startedAt: new Date(body.startedAt).toISOString() };
+      const stream = streams.incident(incidentId);
+      // The same incidentId again: same body → the first answer; another body → 409; an incident
+      // outside the caller's scope → 409 that says nothing about it.
+      const sameAsOpened = async () => {
+        const [first] = await deps.store.readStream(stream, { max: 1 });
+        const opened = first?.data as EventData<'IncidentOpened'> | undefined;
+        if (!first || !opened || !inScope(request, opened.county)) throw idUnavailable();
+        if (!isDeepStrictEqual(opened, JSON.parse(JSON.stringify(data)))) {
+          throw new HttpError(409, 'idempotency_mismatch', `incident ${incidentId} was opened with a different body`);
+        }
+        return reply.code(200).send({ incidentId, position: first.position, revision: 0 });
+      };
+      if ((await deps.commands.load(stream, incidentDecider)).state.exists) return sameAsOpened();
+      try {
+        const result = await deps.commands.execute(
+          stream,
+          incidentDecider,
+          { type: 'OpenIncident', data, countyKnown: deps.units.get(body.county) !== undefined, now: context.now },
+          context,
+        );
+        if (!result.written) return sameAsOpened();
+        return reply.code(201).send({ incidentId, position: result.position!, revision: result.revision });
+      } catch (error) {
+        if (error instanceof ConcurrencyError || (error instanceof DomainError && error.code === 'already_exists')) return sameAsOpened();
+        throw error;
+      }
     },
   );
 
@@ -67,24 +84,53 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     path: string,
     summary: string,
     body: B,
-    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => Promise<IncidentCommand> | IncidentCommand,
+    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => IncidentCommand,
   ) => commandRoute(app, deps, incidents, { path, summary, body, roles: ['officer', 'head'], toCommand });
 
-  command('links', 'Link a report to the incident', LinkBody, async (b, request, now) => {
-    const report = await load(deps.store, streams.report(b.reportId), reportDecider);
-    const visible = report.state.exists && inScope(request, report.state.village);
-    return {
-      type: 'LinkReport',
-      data: b,
-      report: {
-        exists: visible,
-        village: report.state.exists ? report.state.village : '',
-        linkedIncident: await deps.links.incidentOf(b.reportId),
+  /**
+   * A report belongs to at most one incident (SPEC §3). The report owns that rule, so linking
+   * writes the report's IncidentLinkClaimed first, at the revision read, then the incident's
+   * ReportLinked; two links of one report racing collide on the report's stream. Unlinking goes
+   * the other way: the incident lets go first, then the report's claim is released.
+   */
+  const linkRoute = (path: 'links' | 'unlinks', summary: string) =>
+    app.withTypeProvider<ZodTypeProvider>().post(
+      `/incidents/:id/${path}`,
+      { config: { roles: ['officer', 'head'] }, schema: { tags: ['incidents'], summary, params: IdParams, body: LinkBody, response: { 200: WriteAnswer } } },
+      async (request) => {
+        const { id } = request.params;
+        const { reportId } = request.body;
+        await loadIncidentInScope(deps, request, id);
+        if (ifMatch(request)) throw new HttpError(400, 'validation', 'If-Match is not taken here: linking is decided on the report and the incident together', [{ path: 'headers.if-match', message: 'not taken here' }]);
+        const reportStream = streams.report(reportId);
+        const incidentStream = streams.incident(id);
+        const context = commandContext(request, deps.now);
+        const reportFor = (states: ReadonlyMap<string, unknown>) => {
+          const report = states.get(reportStream) as ReportState;
+          // A report outside the caller's scope does not exist, as far as the caller can tell.
+          const visible = report.exists && inScope(request, report.village);
+          return { exists: visible, village: visible ? report.village : '', linkedIncident: visible ? report.incident : undefined };
+        };
+        const reportStep = step(reportStream, reportDecider, (states): ReportCommand | undefined =>
+          reportFor(states).exists
+            ? { type: path === 'links' ? 'ClaimIncidentLink' : 'ReleaseIncidentLink', data: { incidentId: id }, now: context.now }
+            : undefined,
+        );
+        const incidentStep = step(incidentStream, incidentDecider, (states): IncidentCommand =>
+          path === 'links'
+            ? { type: 'LinkReport', data: { reportId }, report: reportFor(states), now: context.now }
+            : { type: 'UnlinkReport', data: { reportId }, report: reportFor(states), now: context.now },
+        );
+        const results = await deps.commands.executeSteps(path === 'links' ? [reportStep, incidentStep] : [incidentStep, reportStep], context, {
+          // The incident refused after the report's claim was written (closed meanwhile): let go of it.
+          compensate: (written) => releaseClaim(deps, written, reportStream, id, context),
+        });
+        const incident = results.find((r) => r.stream === incidentStream)!;
+        return { position: results.map((r) => r.position).filter((p) => p !== undefined).sort().at(-1), revision: incident.revision };
       },
-      now,
-    };
-  });
-  command('unlinks', 'Unlink a report from the incident', LinkBody, (b, _r, now) => ({ type: 'UnlinkReport', data: b, now }));
+    );
+  linkRoute('links', 'Link a report to the incident');
+  linkRoute('unlinks', 'Unlink a report from the incident');
   command('submissions', 'Send figures upward: initial (初报), daily (续报) or final (核报)', SubmissionBody, (b, _r, now) => ({
     type: 'SubmitFigures',
     data: { ...b, asOf: new Date(b.asOf).toISOString() },
@@ -96,4 +142,9 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     now,
   }));
   command('closure', 'Close after the final report', CloseBody, (b, _r, now) => ({ type: 'CloseIncident', data: b, now }));
+}
+
+async function releaseClaim(deps: ApiDeps, written: string[], reportStream: string, incidentId: string, context: CommandContext): Promise<void> {
+  if (!written.includes(reportStream)) return;
+  await deps.commands.execute(reportStream, reportDecider, { type: 'ReleaseIncidentLink', data: { incidentId }, now: context.now }, context);
 }

@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isDeepStrictEqual } from 'node:util';
+import { v5 as uuidv5 } from 'uuid';
 import { streams, type EventData } from '../../../domain/events.js';
 import { reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
-import { execute, load, type Loaded } from '../../commands/execute.js';
+import type { Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext } from '../context.js';
 import { commandRoute } from '../command-route.js';
 import type { ApiDeps } from '../deps.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
+import { DomainError } from '../../../domain/errors.js';
 import {
   AmendReportBody,
   ArrivalBody,
@@ -30,8 +32,16 @@ import type { ReportState } from '../../../domain/report.js';
 const FIELD_STAFF = ['officer', 'head'] as const;
 const ANY_READER = ['contact', 'officer', 'head', 'auditor'] as const;
 
+/** Ids the server derives from an Idempotency-Key, so a retry of a request that died creates the same object. */
+const DERIVED_ID_NAMESPACE = '0d7cf3a1-2f59-4a4b-8b1b-7b4f6f0f9e21';
+export const idFor = (request: FastifyRequest, given: string | undefined): string =>
+  given ?? (request.idempotencyKey ? uuidv5(request.idempotencyKey, DERIVED_ID_NAMESPACE) : randomUUID());
+
+/** 409 for a client-chosen id taken outside the caller's scope: nothing about that object is said (SPEC §2, §4). */
+export const idUnavailable = () => new HttpError(409, 'id_unavailable', 'this id cannot be used; choose another');
+
 export async function loadReportInScope(deps: ApiDeps, request: FastifyRequest, reportId: string): Promise<Loaded<ReportState> & { report: FiledReport }> {
-  const loaded = await load(deps.store, streams.report(reportId), reportDecider);
+  const loaded = await deps.commands.load(streams.report(reportId), reportDecider);
   // Outside the caller's scope a report does not exist, as far as the caller can tell.
   if (!loaded.state.exists || !inScope(request, loaded.state.village)) throw notFound('report');
   return { ...loaded, report: loaded.state };
@@ -54,7 +64,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     async (request, reply) => {
       const body = request.body;
       if (!inScope(request, body.village)) throw forbidden(`village ${body.village} is outside your scope`);
-      const reportId = body.reportId ?? randomUUID();
+      const reportId = idFor(request, body.reportId);
       const { reportId: _omit, ...rest } = body;
       const data: EventData<'ReportFiled'> = {
         ...rest,
@@ -70,20 +80,23 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       const command: ReportCommand = { type: 'FileReport', data, villageKnown: village !== undefined && unitLevel(body.village) === 'village', now: context.now };
       const stream = streams.report(reportId);
 
-      // The same reportId again: same body → the first answer; another body → 409.
+      // The same reportId again: same body → the first answer; another body → 409; a report
+      // outside the caller's scope → 409 that says nothing about it.
       const sameAsFiled = (first: RecordedEvent) => {
-        if (first.type !== 'ReportFiled' || !isDeepStrictEqual(first.data, JSON.parse(JSON.stringify(data)))) {
+        const filed = first.data as EventData<'ReportFiled'>;
+        if (!inScope(request, filed.village)) throw idUnavailable();
+        if (first.type !== 'ReportFiled' || !isDeepStrictEqual(filed, JSON.parse(JSON.stringify(data)))) {
           throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with a different body`);
         }
         return { reportId, position: first.position, revision: 0 };
       };
-      const loaded = await load(deps.store, stream, reportDecider);
-      if (loaded.events[0]) return reply.code(200).send(sameAsFiled(loaded.events[0]));
+      const [existing] = await deps.store.readStream(stream, { max: 1 });
+      if (existing) return reply.code(200).send(sameAsFiled(existing));
       try {
-        const result = await execute(deps.store, stream, reportDecider, command, context, { eventIds: [reportId], loaded });
+        const result = await deps.commands.execute(stream, reportDecider, command, context, { eventIds: [reportId] });
         return reply.code(result.written ? 201 : 200).send({ reportId, position: result.position!, revision: result.revision });
       } catch (error) {
-        if (error instanceof ConcurrencyError) {
+        if (error instanceof ConcurrencyError || (error instanceof DomainError && error.code === 'already_exists')) {
           const [first] = await deps.store.readStream(stream, { max: 1 });
           if (first) return reply.code(200).send(sameAsFiled(first));
         }
@@ -106,7 +119,8 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     '/reports/:id/history',
     { config: { roles: ANY_READER }, schema: { tags: ['reports', 'audit'], summary: 'Every event of a report, with actors and hashes', params: IdParams } },
     async (request) => {
-      const { events } = await loadReportInScope(deps, request, request.params.id);
+      await loadReportInScope(deps, request, request.params.id);
+      const events = await deps.store.readStream(streams.report(request.params.id));
       return {
         reportId: request.params.id,
         events: events.map((e) => ({ revision: e.revision, position: e.position, type: e.type, data: e.data, metadata: e.metadata })),
@@ -136,14 +150,15 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     data: { by: req.user.sub },
     now,
   }));
-  command('dispatches', 'Record that an officer is on the way', DispatchBody, FIELD_STAFF, (b, req, now) => ({
+  // The officer is the token's holder: nobody records a colleague as on the way (docs/decisions.md).
+  command('dispatches', 'Record that you are on the way', DispatchBody, FIELD_STAFF, (b, req, now) => ({
     type: 'DispatchOfficer',
-    data: { officer: b?.officer ?? req.user.sub, ...(b?.eta ? { eta: new Date(b.eta).toISOString() } : {}) },
+    data: { officer: req.user.sub, ...(b?.eta ? { eta: new Date(b.eta).toISOString() } : {}) },
     now,
   }));
-  command('arrivals', 'Record arrival on site', ArrivalBody, FIELD_STAFF, (b, req, now) => ({
+  command('arrivals', 'Record that you arrived on site', ArrivalBody, FIELD_STAFF, (b, req, now) => ({
     type: 'RecordArrival',
-    data: { officer: b?.officer ?? req.user.sub, ...(b?.location ? { location: b.location } : {}) },
+    data: { officer: req.user.sub, ...(b?.location ? { location: b.location } : {}) },
     now,
   }));
   command('verifications', 'Household-by-household verification (核报)', VerifyBody, FIELD_STAFF, (b, req, now) => ({

@@ -1,0 +1,79 @@
+/**
+ * Text is well-formed Unicode (SPEC §9): a lone surrogate cannot be hashed as RFC 8785 JSON nor
+ * printed on a notice, and a control character other than newline and tab is never something a
+ * person typed. CR LF and a lone CR are stored as LF, so the same words always hash the same.
+ * These walk any JSON value, so every request body, WebSocket message, imported file and event is
+ * checked by the same rule whatever its schema.
+ */
+export interface TextProblem {
+  /** Dotted path of the offending string (`reporter.name`, `households.0.name`); '' for the value itself. */
+  path: string;
+  problem: 'lone_surrogate' | 'control_character';
+}
+
+// Any C0 control but TAB (09) and LF (0A); CR is handled by normalization; DEL and C1 too.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function textProblem(text: string): TextProblem['problem'] | undefined {
+  // Normalization turns CR into LF before storage; a CR is not a problem in what was sent.
+  if (LONE_SURROGATE.test(text)) return 'lone_surrogate';
+  if (CONTROL.test(text.replaceAll('\r', ''))) return 'control_character';
+  return undefined;
+}
+
+const join = (path: string, key: string | number) => (path === '' ? String(key) : `${path}.${key}`);
+
+/** The first ill-formed string in `value` (object keys included), depth first, or undefined. */
+export function findIllFormedText(value: unknown, path = ''): TextProblem | undefined {
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    return problem ? { path, problem } : undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findIllFormedText(value[i], join(path, i));
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const keyProblem = textProblem(key);
+      if (keyProblem) return { path: join(path, '(key)'), problem: keyProblem };
+      const found = findIllFormedText(item, join(path, key));
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** `value` with CR LF and lone CR turned into LF in every string; returns the same object when nothing changed. */
+export function normalizeNewlines<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\r') ? value.replace(/\r\n?/g, '\n') : value) as T;
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((item) => {
+      const next = normalizeNewlines(item);
+      if (next !== item) changed = true;
+      return next;
+    });
+    return (changed ? out : value) as T;
+  }
+  if (value !== null && typeof value === 'object') {
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const next = normalizeNewlines(item);
+      if (next !== item) changed = true;
+      out[key] = next;
+    }
+    return (changed ? out : value) as T;
+  }
+  return value;
+}
+
+export const TEXT_PROBLEM_MESSAGES: Record<TextProblem['problem'], { zh: string; en: string }> = {
+  lone_surrogate: { zh: '含有不成对的代理字符（不是有效的 Unicode 文本）', en: 'contains a lone surrogate (not well-formed Unicode)' },
+  control_character: { zh: '含有控制字符（只允许换行和制表符）', en: 'contains a control character (only newline and tab are allowed)' },
+};

@@ -1,0 +1,133 @@
+import type { Logger } from '../infra/logging.js';
+
+export interface TaskHealth {
+  runs: number;
+  failures: number;
+  /** Failures since the last success: a task failing now, not one that failed once last week. */
+  failingFor: number;
+  lastError?: string;
+  lastFailureAt?: string;
+}
+
+export class InjectedFault extends Error {
+  constructor(readonly task: string) {
+    super(`fault injected into ${task}`);
+    this.name = 'InjectedFault';
+  }
+}
+
+/**
+ * Every piece of work a node does outside a request — timers, intervals, fire-and-forget
+ * promises, retried jobs — runs through this one registry. A failure is caught, logged and
+ * counted here: it never becomes an unhandled rejection that ends the process, and a job that
+ * must happen (an escalation step) is retried with backoff until it does. `/ready` and
+ * `/metrics` read the counts; tests walk `names()` and make each task fail once.
+ */
+export class BackgroundTasks {
+  readonly #health = new Map<string, TaskHealth>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #faults = new Set<string>();
+  #closed = false;
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Every task name registered so far, in order of first use. */
+  names(): string[] {
+    return [...this.#health.keys()];
+  }
+
+  health(): ReadonlyMap<string, TaskHealth> {
+    return this.#health;
+  }
+
+  /** The next run of `name` fails before it does anything (fault-injection for the sweep tests). */
+  injectFault(name: string): void {
+    this.#faults.add(name);
+  }
+
+  /** Registers `name` without running it: a task whose runs come later still shows up in `names()`. */
+  declare(name: string): void {
+    if (!this.#health.has(name)) this.#health.set(name, { runs: 0, failures: 0, failingFor: 0 });
+  }
+
+  /** Runs `fn` and reports whether it succeeded; never throws. */
+  async run(name: string, fn: () => unknown): Promise<boolean> {
+    this.declare(name);
+    const health = this.#health.get(name)!;
+    health.runs += 1;
+    try {
+      if (this.#faults.delete(name)) throw new InjectedFault(name);
+      await fn();
+      health.failingFor = 0;
+      return true;
+    } catch (error) {
+      health.failures += 1;
+      health.failingFor += 1;
+      health.lastError = error instanceof Error ? error.message : String(error);
+      health.lastFailureAt = new Date().toISOString();
+      this.logger.error({ err: error, task: name, failingFor: health.failingFor }, `background task ${name} failed`);
+      return false;
+    }
+  }
+
+  /** Fire and forget, safely: `fn` runs now and a failure is only logged and counted. */
+  spawn(name: string, fn: () => unknown): void {
+    void this.run(name, fn);
+  }
+
+  /** `fn` after `ms`; the timer is kept off the event loop's reference count. */
+  later(name: string, ms: number, fn: () => unknown): NodeJS.Timeout {
+    this.declare(name);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#closed) this.spawn(name, fn);
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  /** `fn` every `ms`; one failing run does not stop the next. */
+  every(name: string, ms: number, fn: () => unknown): NodeJS.Timeout {
+    this.declare(name);
+    const timer = setInterval(() => {
+      if (!this.#closed) this.spawn(name, fn);
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  /**
+   * `fn` now and, while it fails, again after 0.5 s, 1 s, 2 s … up to `maxDelayMs`, until it
+   * succeeds or the registry is closed: for work that must happen, such as an escalation step.
+   */
+  retry(name: string, fn: () => unknown, options: { minDelayMs?: number; maxDelayMs?: number } = {}): void {
+    const min = options.minDelayMs ?? 500;
+    const max = options.maxDelayMs ?? 60_000;
+    const attempt = (n: number) => {
+      void this.run(name, fn).then((ok) => {
+        if (!ok && !this.#closed) {
+          const timer = setTimeout(() => {
+            this.#timers.delete(timer);
+            if (!this.#closed) attempt(n + 1);
+          }, Math.min(max, min * 2 ** n));
+          this.#timers.add(timer);
+        }
+      });
+    };
+    attempt(0);
+  }
+
+  cancel(timer: NodeJS.Timeout | undefined): void {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#timers.delete(timer);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}
