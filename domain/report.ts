@@ -56,8 +56,8 @@ export interface FiledReport {
   closure: { summary: string; at: string } | undefined;
   /** The incident this report is linked to (a report belongs to at most one). */
   incident: string | undefined;
-  /** Allocations claimed from this report, by id. */
-  reliefClaims: string[];
+  /** Allocations claimed from this report, with when (server time). */
+  reliefClaims: Array<{ allocationId: string; at: string }>;
 }
 
 export type ReportState = { exists: false } | FiledReport;
@@ -77,6 +77,19 @@ export type ReportCommand =
   | Cmd<'ClaimIncidentLink', EventData<'IncidentLinkClaimed'>>
   | Cmd<'ReleaseIncidentLink', EventData<'IncidentLinkReleased'>>
   | Cmd<'ClaimRelief', EventData<'ReliefClaimed'>>;
+
+/**
+ * A relief claim (ReliefClaimed) holds for this long: its allocation must be written within it or
+ * not at all (the store refuses it after), and a dismissal waits at most this long for it
+ * (docs/decisions.md, "Rules across two streams").
+ */
+export const RELIEF_CLAIM_TTL_MS = 10_000;
+
+/** The claim on `allocationId` still in force at `now`, if any. */
+export function liveReliefClaim(report: FiledReport, allocationId: string, now: string): { allocationId: string; at: string } | undefined {
+  const t = Date.parse(now);
+  return report.reliefClaims.findLast((c) => c.allocationId === allocationId && t - Date.parse(c.at) < RELIEF_CLAIM_TTL_MS);
+}
 
 /** Phones' clocks drift; an observation this far ahead of server time is still accepted. */
 export const OBSERVED_AT_SKEW_MS = 5 * 60 * 1000;
@@ -178,7 +191,8 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
     }
     case 'ClaimRelief': {
       const report = existing(state);
-      if (report.reliefClaims.includes(command.data.allocationId)) return [];
+      // A claim still in force is this request's own, written by an attempt that lost a race later.
+      if (liveReliefClaim(report, command.data.allocationId, command.now)) return [];
       // SPEC §3: relief follows verification, and no allocation may follow a dismissal. Relief
       // goes on after a report is closed, in its own streams.
       if (report.status === 'dismissed') refuse('report_dismissed', 'relief cannot follow a dismissed report');
@@ -271,7 +285,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
     case 'IncidentLinkReleased':
       return state.incident === event.data.incidentId ? { ...state, incident: undefined } : state;
     case 'ReliefClaimed':
-      return { ...state, reliefClaims: [...state.reliefClaims, event.data.allocationId] };
+      return { ...state, reliefClaims: [...state.reliefClaims, { allocationId: event.data.allocationId, at: event.at }] };
     default:
       return assertNever(event);
   }

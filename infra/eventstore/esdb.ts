@@ -19,7 +19,9 @@ import {
 import { sealEvents } from './chain.js';
 import {
   ConcurrencyError,
+  DeadlineError,
   IdempotencyError,
+  type AppendOptions,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -64,7 +66,7 @@ export class EsdbEventStore implements EventStore {
     this.#client = EventStoreDBClient.connectionString(connectionString);
   }
 
-  async append(stream: string, events: NewEvent[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {
+  async append(stream: string, events: NewEvent[], expected: ExpectedRevision = 'any', options: AppendOptions = {}): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError('append needs at least one event');
     const withIds = events.map((e) => ({ ...e, id: e.id ?? randomUUID() }));
     for (let attempt = 0; ; attempt++) {
@@ -81,6 +83,8 @@ export class EsdbEventStore implements EventStore {
         throw new ConcurrencyError(stream, expected, actual);
       }
       const sealed = sealEvents(stream, head && { revision: head.revision, hash: head.metadata.hash }, withIds);
+      // No transaction spans the check and the server's write here: checked as late as we can.
+      if (options.notAfter !== undefined && Date.now() > options.notAfter) throw new DeadlineError(stream);
       try {
         const result = await this.#client.appendToStream(
           stream,

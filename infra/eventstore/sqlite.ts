@@ -8,6 +8,8 @@ import { PullSubscription } from './subscription.js';
 import {
   ConcurrencyError,
   IdempotencyError,
+  DeadlineError,
+  type AppendOptions,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
@@ -55,6 +57,8 @@ interface PendingAppend {
   expected: ExpectedRevision;
   /** Date.now() after which a busy store answers StoreBusyError rather than keep it waiting. */
   deadline: number;
+  /** Date.now() after which this append must not be written at all (AppendOptions). */
+  notAfter: number | undefined;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
@@ -196,12 +200,12 @@ export class SqliteEventStore implements EventStore {
     };
   }
 
-  append(stream: string, events: NewEvent[], expected: ExpectedRevision = 'any'): Promise<AppendResult> {
+  append(stream: string, events: NewEvent[], expected: ExpectedRevision = 'any', options: AppendOptions = {}): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new Error('event store is closed'));
     if (events.length === 0) return Promise.reject(new RangeError('append needs at least one event'));
     const withIds = events.map((e) => ({ ...e, id: e.id ?? randomUUID() }));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ stream, events: withIds, expected, deadline: Date.now() + this.#busyDeadlineMs, resolve, reject });
+      this.#queue.push({ stream, events: withIds, expected, deadline: Date.now() + this.#busyDeadlineMs, notAfter: options.notAfter, resolve, reject });
       if (!this.#flushScheduled && this.#busyRetry === undefined) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
@@ -269,9 +273,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Runs inside a savepoint: a thrown error leaves nothing of this append behind. */
-  #appendInTransaction({ stream, events, expected }: PendingAppend, logHead: number): { result: AppendResult; lastPosition: number } {
+  #appendInTransaction({ stream, events, expected, notAfter }: PendingAppend, logHead: number): { result: AppendResult; lastPosition: number } {
     const replay = this.#idempotentReplay(stream, events);
     if (replay) return { result: replay, lastPosition: logHead };
+    // Inside the write transaction: nothing can be written after this check but this append.
+    if (notAfter !== undefined && Date.now() > notAfter) throw new DeadlineError(stream);
     const head: StreamHead | undefined = this.#stmt.head.get(stream);
     const actual = head ? head.revision : -1;
     if (

@@ -40,6 +40,15 @@ export interface RecordedEvent {
   metadata: EventMetadata;
 }
 
+export interface AppendOptions {
+  /**
+   * Epoch ms after which the append must not be written (DeadlineError instead): checked inside
+   * the write transaction by SQLite, just before sending by EventStoreDB. For a write that is the
+   * second half of a rule spanning two streams (docs/decisions.md, "Rules across two streams").
+   */
+  notAfter?: number;
+}
+
 export interface AppendResult {
   /** Revision of the last event now in the stream. */
   revision: number;
@@ -87,7 +96,7 @@ export interface Subscription {
 
 export interface EventStore {
   readonly kind: 'sqlite' | 'eventstoredb';
-  append(stream: string, events: NewEvent[], expected?: ExpectedRevision): Promise<AppendResult>;
+  append(stream: string, events: NewEvent[], expected?: ExpectedRevision, options?: AppendOptions): Promise<AppendResult>;
   /** Events of one stream; an absent stream reads as []. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
@@ -123,6 +132,15 @@ export class StoreBusyError extends Error {
   constructor() {
     super('the event store is busy (another process is writing); try again shortly');
     this.name = 'StoreBusyError';
+  }
+}
+
+/** An append reached the store after its `notAfter`: nothing was written. */
+export class DeadlineError extends Error {
+  readonly code = 'deadline';
+  constructor(readonly stream: string) {
+    super(`the append to ${stream} came after its deadline and was not written`);
+    this.name = 'DeadlineError';
   }
 }
 

@@ -74,6 +74,8 @@ export interface Step<S = unknown, C = unknown, E extends DomainEvent = DomainEv
   decider: Decider<S, C, E>;
   /** The command, from the states of every step's stream (by stream name); undefined decides nothing. */
   command: (states: ReadonlyMap<string, unknown>) => C | undefined;
+  /** Epoch ms after which this step's events must not be written (AppendOptions.notAfter). */
+  notAfter?: (states: ReadonlyMap<string, unknown>) => number | undefined;
 }
 
 /** A step for `executeSteps`, typed by its own decider. */
@@ -81,7 +83,8 @@ export const step = <S, C, E extends DomainEvent>(
   stream: string,
   decider: Decider<S, C, E>,
   command: (states: ReadonlyMap<string, unknown>) => C | undefined,
-): Step => ({ stream, decider: decider as unknown as Decider<unknown, unknown, DomainEvent>, command });
+  notAfter?: (states: ReadonlyMap<string, unknown>) => number | undefined,
+): Step => ({ stream, decider: decider as unknown as Decider<unknown, unknown, DomainEvent>, command, ...(notAfter ? { notAfter } : {}) });
 
 const DEFAULT_RETRIES = 8;
 const DEFAULT_CACHE_SIZE = 20_000;
@@ -216,11 +219,13 @@ export class CommandHandler {
       const loaded = await Promise.all(steps.map((s) => this.load(s.stream, s.decider)));
       const states = new Map(steps.map((s, i) => [s.stream, loaded[i]!.state]));
       let decided: DomainEvent[][];
+      let deadlines: Array<number | undefined>;
       try {
         decided = steps.map((s, i) => {
           const cmd = s.command(states);
           return cmd === undefined ? [] : s.decider.decide(cmd, loaded[i]!.state);
         });
+        deadlines = steps.map((s) => s.notAfter?.(states));
       } catch (error) {
         if (written.size > 0 && options.compensate) await options.compensate([...written], error);
         throw error;
@@ -233,7 +238,7 @@ export class CommandHandler {
             results.push({ stream: step.stream, revision: loaded[i]!.revision, position: loaded[i]!.position, written: false });
             continue;
           }
-          const result = await this.#serial(step.stream, () => this.#append(step.stream, events, loaded[i]!.revision, context));
+          const result = await this.#serial(step.stream, () => this.#append(step.stream, events, loaded[i]!.revision, context, undefined, deadlines[i]));
           written.add(step.stream);
           results.push({ stream: step.stream, revision: result.revision, position: result.position, written: result.written });
         }
@@ -245,7 +250,7 @@ export class CommandHandler {
     }
   }
 
-  async #append(stream: string, events: DomainEvent[], revision: number, context: CommandContext, eventIds?: string[]) {
+  async #append(stream: string, events: DomainEvent[], revision: number, context: CommandContext, eventIds?: string[], notAfter?: number) {
     return this.store.append(
       stream,
       events.map((event, i) => ({
@@ -261,6 +266,7 @@ export class CommandHandler {
         },
       })),
       revision === -1 ? 'no_stream' : revision,
+      notAfter === undefined ? {} : { notAfter },
     );
   }
 }

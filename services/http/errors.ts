@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 import { DomainError, type DomainErrorCode } from '../../domain/errors.js';
-import { ConcurrencyError, IdempotencyError, StoreBusyError } from '../../infra/eventstore/types.js';
+import { ConcurrencyError, DeadlineError, IdempotencyError, StoreBusyError } from '../../infra/eventstore/types.js';
 import { InvalidTokenError } from '../../infra/tokens.js';
 import { DamagedStreamError, PreconditionFailedError } from '../commands/execute.js';
 import { NotCaughtUpError } from '../log-tailer.js';
@@ -71,6 +71,7 @@ function classify(error: unknown): { status: number; body: ErrorBody } {
     return { status: 401, body: { error: 'unauthorized', message: error.message } };
   }
   if (error instanceof StoreBusyError) return { status: 503, body: { error: 'busy', message: error.message } };
+  if (error instanceof DeadlineError) return { status: 503, body: { error: 'busy', message: 'the write took too long and was not made; try again' } };
   if (error instanceof NotCaughtUpError) return { status: 503, body: { error: 'not_caught_up', message: error.message } };
   if (error instanceof DamagedStreamError) {
     return { status: 503, body: { error: 'stream_damaged', message: 'this record is damaged in the store; an operator must restore it from a backup' } };

@@ -10,6 +10,7 @@ import { execute } from '../../services/commands/execute.js';
 import { DEMO_ROSTERS, DEMO_UNITS } from '../../services/demo.js';
 import { createZhitong, type Zhitong } from '../../services/server.js';
 import type { GatewayOptions } from '../../services/alerts/gateway.js';
+import type { EventStore } from '../../infra/eventstore/types.js';
 import { allocatedData, verifiedData } from './fixtures.js';
 
 export const WANGBA = '621224103000';
@@ -45,6 +46,9 @@ export async function startTestApp(
     gateway?: GatewayOptions;
     dataDir?: string;
     redisUrl?: string;
+    /** The event store to run on, given the data directory (a wrapper around the real one, say). */
+    store?: (dataDir: string) => EventStore;
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? t.testdir();
@@ -54,11 +58,13 @@ export async function startTestApp(
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: String(options.rateLimitPerMinute ?? 1_000_000),
     ...(options.bodyLimitBytes ? { BODY_LIMIT_BYTES: String(options.bodyLimitBytes) } : {}),
+    ...options.env,
   });
   if (options.escalationDelayMs !== undefined) config.escalationDelayMs = options.escalationDelayMs;
   const zhitong = await createZhitong(config, createLogger('silent'), {
     ...(options.now ? { now: options.now } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),
+    ...(options.store ? { store: options.store(dataDir) } : {}),
     ...(options.alerting ? {} : { scheduler: () => ({ kind: 'in-process' as const, schedule: async () => undefined, close: async () => undefined }) }),
   });
   t.teardown(() => zhitong.close());

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { allocationDecider, isLive, type AllocationCommand, type AllocationState, type ExistingAllocation, type ReportForRelief } from '../../../domain/allocation.js';
 import { DomainError } from '../../../domain/errors.js';
 import { streams, type EventData } from '../../../domain/events.js';
-import { reportDecider, type ReportCommand, type ReportState } from '../../../domain/report.js';
+import { liveReliefClaim, RELIEF_CLAIM_TTL_MS, reportDecider, type ReportCommand, type ReportState } from '../../../domain/report.js';
 import { step, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext } from '../context.js';
@@ -77,12 +77,24 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
                 data: { allocationId, householdId: body.household.id, category: body.category },
                 now: context.now,
               })),
-              step(stream, allocationDecider, (states): AllocationCommand => ({
-                type: 'AllocateRelief',
-                data,
-                report: reportForRelief(states.get(reportStream) as ReportState),
-                now: context.now,
-              })),
+              step(
+                stream,
+                allocationDecider,
+                (states): AllocationCommand => ({
+                  type: 'AllocateRelief',
+                  data,
+                  report: reportForRelief(states.get(reportStream) as ReportState),
+                  now: context.now,
+                }),
+                // Written within the claim's lifetime or not at all, so that a dismissal that
+                // waited the claim out is never followed by this allocation.
+                (states) => {
+                  const report = states.get(reportStream) as ReportState;
+                  const claim = report.exists ? liveReliefClaim(report, allocationId, context.now) : undefined;
+                  const left = claim ? RELIEF_CLAIM_TTL_MS - (Date.parse(context.now) - Date.parse(claim.at)) : RELIEF_CLAIM_TTL_MS;
+                  return Date.now() + left;
+                },
+              ),
             ],
             context,
           );

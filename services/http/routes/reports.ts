@@ -4,12 +4,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isDeepStrictEqual } from 'node:util';
 import { v5 as uuidv5 } from 'uuid';
 import { streams, type EventData } from '../../../domain/events.js';
-import { reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
+import { RELIEF_CLAIM_TTL_MS, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
-import type { Loaded } from '../../commands/execute.js';
+import { PreconditionFailedError, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
-import { commandContext } from '../context.js';
+import { commandContext, ifMatch } from '../context.js';
 import { commandRoute } from '../command-route.js';
 import type { ApiDeps } from '../deps.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
@@ -24,6 +24,7 @@ import {
   FileReportBody,
   IdParams,
   VerifyBody,
+  WriteAnswer,
 } from '../schemas.js';
 import { reportView } from '../views.js';
 import { z } from 'zod';
@@ -45,6 +46,30 @@ export async function loadReportInScope(deps: ApiDeps, request: FastifyRequest, 
   // Outside the caller's scope a report does not exist, as far as the caller can tell.
   if (!loaded.state.exists || !inScope(request, loaded.state.village)) throw notFound('report');
   return { ...loaded, report: loaded.state };
+}
+
+/** Clocks of two nodes differ a little: a claim is waited for this much past its lifetime. */
+const CLAIM_MARGIN_MS = 2_000;
+
+/**
+ * The report's revision once no relief claimed from it is in flight: every claim either has its
+ * allocation written, or is past its lifetime (RELIEF_CLAIM_TTL_MS), after which the store refuses
+ * to write that allocation at all.
+ */
+async function settledForDismissal(deps: ApiDeps, stream: string): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const { state, revision } = await deps.commands.load(stream, reportDecider);
+    if (!state.exists || state.status === 'dismissed') return revision;
+    let pending = false;
+    const now = deps.now().getTime();
+    for (const claim of state.reliefClaims) {
+      if (now - Date.parse(claim.at) > RELIEF_CLAIM_TTL_MS + CLAIM_MARGIN_MS) continue;
+      if ((await deps.store.readStream(streams.allocation(claim.allocationId), { max: 1 })).length === 0) pending = true;
+    }
+    if (!pending || Date.now() - started > RELIEF_CLAIM_TTL_MS + CLAIM_MARGIN_MS) return revision;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -166,6 +191,33 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     data: { verifier: req.user.sub, ...b },
     now,
   }));
-  command('dismissal', 'Dismiss a report (duplicate, false alarm, out of scope)', DismissBody, FIELD_STAFF, (b, _r, now) => ({ type: 'DismissReport', data: b, now }));
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/reports/:id/dismissal',
+    {
+      config: { roles: FIELD_STAFF },
+      schema: { tags: ['reports'], summary: 'Dismiss a report (duplicate, false alarm, out of scope)', params: IdParams, body: DismissBody, response: { 200: WriteAnswer } },
+    },
+    async (request) => {
+      const { id } = request.params;
+      await loadReportInScope(deps, request, id);
+      const context = commandContext(request, deps.now);
+      const given = ifMatch(request);
+      const stream = streams.report(id);
+      // SPEC §3: no allocation may follow a dismissal. An allocation claims the report first and
+      // writes its own stream a moment later; the dismissal waits for claims in flight to land,
+      // then is appended at exactly the revision it saw settled (docs/decisions.md).
+      for (let attempt = 0; ; attempt++) {
+        const revision = await settledForDismissal(deps, stream);
+        try {
+          const result = await deps.commands.execute(stream, reportDecider, { type: 'DismissReport', data: request.body, now: context.now }, context, {
+            ifMatch: given ?? { revisions: [revision] },
+          });
+          return { position: result.position, revision: result.revision };
+        } catch (error) {
+          if (given || !(error instanceof PreconditionFailedError) || attempt >= 8) throw error;
+        }
+      }
+    },
+  );
   command('closure', 'Close a verified report', CloseBody, FIELD_STAFF, (b, _r, now) => ({ type: 'CloseReport', data: b, now }));
 }
