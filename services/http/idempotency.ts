@@ -20,6 +20,14 @@ const DEFAULT_WAIT_MS = 3_000;
 const canonical = canonicalize as unknown as (value: unknown) => string;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The key stream of (user, route, key): one stream per key, so claiming it is creating it. */
+export const keyStream = (sub: string, route: string, key: string): string =>
+  streams.idempotency(uuidv5(`${sub}\u0000${route}\u0000${key}`, KEY_NAMESPACE));
+
+/** What makes two requests the same request: the route's parameters and the body, as canonical JSON. */
+export const requestHash = (params: unknown, body: unknown): string =>
+  createHash('sha256').update(canonical({ params: params ?? {}, body: body ?? null })).digest('hex');
+
 /** The draft's sf-string (`"abc"`) or the bare key; printable ASCII, 1–255 characters. */
 function parseKey(header: string | string[]): string {
   const text = Array.isArray(header) ? header.join(',') : header;
@@ -66,12 +74,12 @@ export const idempotencyPlugin = fp(
       if (request.method !== 'POST' || header === undefined || !request.user) return;
       const key = parseKey(header);
       const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
-      const stream = streams.idempotency(uuidv5(`${request.user.sub}\u0000${route}\u0000${key}`, KEY_NAMESPACE));
-      const requestHash = createHash('sha256').update(canonical({ params: request.params ?? {}, body: request.body ?? null })).digest('hex');
+      const stream = keyStream(request.user.sub, route, key);
+      const hash = requestHash(request.params, request.body);
       const started = Date.now();
       for (let attempt = 0; ; attempt++) {
         const { state } = await commands.load(stream, idempotencyDecider);
-        if (state.status !== 'unused' && state.requestHash !== requestHash) {
+        if (state.status !== 'unused' && state.requestHash !== hash) {
           throw new HttpError(422, 'idempotency_mismatch', 'this Idempotency-Key was used with another request', { field: 'headers.idempotency-key' });
         }
         if (state.status === 'completed') {
@@ -87,7 +95,7 @@ export const idempotencyPlugin = fp(
           await commands.execute(
             stream,
             idempotencyDecider,
-            { type: 'ClaimKey', data: { route, requestHash, leaseUntil: new Date(at.getTime() + leaseMs).toISOString() }, now: at.toISOString() },
+            { type: 'ClaimKey', data: { route, requestHash: hash, leaseUntil: new Date(at.getTime() + leaseMs).toISOString() }, now: at.toISOString() },
             commandContext(request, () => at),
           );
         } catch (error) {
