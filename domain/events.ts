@@ -193,11 +193,26 @@ export type EventData<T extends EventType> = z.infer<(typeof EVENT_SCHEMAS)[T]>;
 export type DomainEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
 export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
 
-/** Bumped when an event's data schema changes shape; readers upcast older versions. */
-export const SCHEMA_VERSION: Record<EventType, number> = Object.fromEntries(EVENT_TYPES.map((t) => [t, 1])) as Record<
-  EventType,
-  number
->;
+/**
+ * Bumped when an event's data schema changes shape; `upcast` turns older versions into the
+ * current one as they are read, so nothing stored is ever rewritten. tests/domain/events.test.ts
+ * keeps a fingerprint of every schema and fails when one changes without its version.
+ */
+export const SCHEMA_VERSION: Record<EventType, number> = {
+  ...(Object.fromEntries(EVENT_TYPES.map((t) => [t, 1])) as Record<EventType, number>),
+  // 2: deliveryId, required, so a delivery sent again is one delivery (issue 9 B).
+  GoodsDelivered: 2,
+};
+
+/**
+ * An event's data as the current schema has it, from the version it was written at. Pure.
+ * GoodsDelivered v1 had no deliveryId: each such delivery was one delivery, so its event id is
+ * its delivery id.
+ */
+export function upcast(type: string, version: number, data: unknown, eventId: string): unknown {
+  if (type === 'GoodsDelivered' && version < 2) return { deliveryId: eventId, ...(data as object) };
+  return data;
+}
 
 export const isEventType = (type: string): type is EventType => Object.hasOwn(EVENT_SCHEMAS, type);
 

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Logger } from '../infra/logging.js';
 
 export interface TaskHealth {
@@ -7,6 +8,14 @@ export interface TaskHealth {
   failingFor: number;
   lastError?: string;
   lastFailureAt?: string;
+}
+
+export interface RetryOptions {
+  /** Give up after this many runs (default: never, until the registry closes). */
+  attempts?: number;
+  onGiveUp?: () => void;
+  minDelayMs?: number;
+  maxDelayMs?: number;
 }
 
 export class InjectedFault extends Error {
@@ -23,13 +32,15 @@ export class InjectedFault extends Error {
  * must happen (an escalation step) is retried with backoff until it does. `/ready` and
  * `/metrics` read the counts; tests walk `names()` and make each task fail once.
  */
-export class BackgroundTasks {
+export class BackgroundTasks extends EventEmitter<{ failure: [task: string, error: unknown] }> {
   readonly #health = new Map<string, TaskHealth>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #faults = new Set<string>();
   #closed = false;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly logger: Logger) {
+    super();
+  }
 
   /** Every task name registered so far, in order of first use. */
   names(): string[] {
@@ -66,57 +77,59 @@ export class BackgroundTasks {
       health.lastError = error instanceof Error ? error.message : String(error);
       health.lastFailureAt = new Date().toISOString();
       this.logger.error({ err: error, task: name, failingFor: health.failingFor }, `background task ${name} failed`);
+      this.emit('failure', name, error);
       return false;
     }
   }
 
-  /** Fire and forget, safely: `fn` runs now and a failure is only logged and counted. */
-  spawn(name: string, fn: () => unknown): void {
-    void this.run(name, fn);
-  }
-
-  /** `fn` after `ms`; the timer is kept off the event loop's reference count. */
-  later(name: string, ms: number, fn: () => unknown): NodeJS.Timeout {
-    this.declare(name);
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (!this.#closed) this.spawn(name, fn);
-    }, ms);
-    timer.unref();
-    this.#timers.add(timer);
-    return timer;
-  }
-
-  /** `fn` every `ms`; one failing run does not stop the next. */
-  every(name: string, ms: number, fn: () => unknown): NodeJS.Timeout {
-    this.declare(name);
-    const timer = setInterval(() => {
-      if (!this.#closed) this.spawn(name, fn);
-    }, ms);
-    timer.unref();
-    this.#timers.add(timer);
-    return timer;
-  }
-
   /**
-   * `fn` now and, while it fails, again after 0.5 s, 1 s, 2 s … up to `maxDelayMs`, until it
-   * succeeds or the registry is closed: for work that must happen, such as an escalation step.
+   * `fn` now, in the background; while it fails, again after 0.5 s, 1 s, 2 s … up to
+   * `maxDelayMs`, until it succeeds, `attempts` runs were made (then `onGiveUp`), or the registry
+   * is closed. Work a node has taken on — scheduling an alert, an escalation step, a client's
+   * message — must happen, and a transient failure (a busy store) must not lose it.
    */
-  retry(name: string, fn: () => unknown, options: { minDelayMs?: number; maxDelayMs?: number } = {}): void {
+  spawn(name: string, fn: () => unknown, options: RetryOptions = {}): void {
+    this.declare(name);
     const min = options.minDelayMs ?? 500;
     const max = options.maxDelayMs ?? 60_000;
     const attempt = (n: number) => {
       void this.run(name, fn).then((ok) => {
-        if (!ok && !this.#closed) {
-          const timer = setTimeout(() => {
-            this.#timers.delete(timer);
-            if (!this.#closed) attempt(n + 1);
-          }, Math.min(max, min * 2 ** n));
-          this.#timers.add(timer);
+        if (ok || this.#closed) return;
+        if (options.attempts !== undefined && n + 1 >= options.attempts) {
+          options.onGiveUp?.();
+          return;
         }
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          if (!this.#closed) attempt(n + 1);
+        }, Math.min(max, min * 2 ** n));
+        this.#timers.add(timer);
       });
     };
     attempt(0);
+  }
+
+  /** `spawn(name, fn, options)` after `ms`; the timer is kept off the event loop's reference count. */
+  later(name: string, ms: number, fn: () => unknown, options: RetryOptions = {}): NodeJS.Timeout {
+    this.declare(name);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#closed) this.spawn(name, fn, options);
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  /** `fn` every `ms`; a failing run is counted and the next tick is its retry. */
+  every(name: string, ms: number, fn: () => unknown): NodeJS.Timeout {
+    this.declare(name);
+    const timer = setInterval(() => {
+      if (!this.#closed) void this.run(name, fn);
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
+    return timer;
   }
 
   cancel(timer: NodeJS.Timeout | undefined): void {

@@ -135,7 +135,8 @@ export class SqliteEventStore implements EventStore {
   /** Set while the write lock is held elsewhere: the next attempt is on a timer, not setImmediate. */
   #busyRetry: NodeJS.Timeout | undefined;
   #busyAttempts = 0;
-  #busySince: number | undefined;
+  /** An append was answered StoreBusyError and none has been written since: not ready. */
+  #refusedBusy = false;
   readonly #busyDeadlineMs: number;
   #subscriptions = new Set<PullSubscription>();
   #closed = false;
@@ -248,7 +249,7 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.#busyAttempts = 0;
-    this.#busySince = undefined;
+    this.#refusedBusy = false;
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if ('ok' in outcome) pending.resolve(outcome.ok);
@@ -260,11 +261,12 @@ export class SqliteEventStore implements EventStore {
   /** Another process holds the write lock: wait on a timer (5 ms doubling to 200 ms), not in SQLite. */
   #retryBusy(batch: PendingAppend[]): void {
     const now = Date.now();
-    this.#busySince ??= now;
     const waiting: PendingAppend[] = [];
     for (const pending of batch) {
-      if (now >= pending.deadline) pending.reject(new StoreBusyError());
-      else waiting.push(pending);
+      if (now >= pending.deadline) {
+        this.#refusedBusy = true;
+        pending.reject(new StoreBusyError());
+      } else waiting.push(pending);
     }
     this.#queue = [...waiting, ...this.#queue];
     if (this.#queue.length === 0) return;
@@ -397,8 +399,18 @@ export class SqliteEventStore implements EventStore {
   async ping(): Promise<void> {
     this.#assertOpen();
     this.#db.prepare('SELECT 1').get();
-    // Writes refused for more than a second: not ready to take reports.
-    if (this.#busySince !== undefined && Date.now() - this.#busySince > 1000) throw new StoreBusyError();
+    // Writes are being refused (another process holds the lock past the wait): not ready to take
+    // reports. Ready again with the first append written.
+    if (this.#refusedBusy) {
+      // Is the lock free again? Taking and giving it back costs nothing, and never waits.
+      try {
+        this.#db.exec('BEGIN IMMEDIATE; ROLLBACK');
+        this.#refusedBusy = false;
+      } catch (error) {
+        if (isBusy(error)) throw new StoreBusyError();
+        throw error;
+      }
+    }
   }
 
   #assertOpen(): void {

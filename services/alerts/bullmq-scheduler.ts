@@ -67,7 +67,7 @@ export class BullMqScheduler implements Scheduler {
       if (!wasDown) return;
       wasDown = false;
       logger.info('redis is back: deriving every pending alert job again from the log');
-      tasks.retry('redis-reconnect', onReconnect);
+      tasks.spawn('redis-reconnect', onReconnect);
     });
     return new BullMqScheduler(queue, worker, connection, workerConnection);
   }

@@ -209,7 +209,17 @@ export class AlertGateway {
     });
     socket.on('pong', () => (connection.alive = true));
     socket.on('message', (data, isBinary) => {
-      this.tasks.spawn('websocket-message', () => this.#onMessage(connection, isBinary ? null : data.toString()));
+      // Handling a message is safe to repeat (ping, a resume once, an idempotent ack); if it
+      // fails three times the client is told rather than left waiting.
+      this.tasks.spawn('websocket-message', () => this.#onMessage(connection, isBinary ? null : data.toString()), {
+        attempts: 3,
+        minDelayMs: 100,
+        onGiveUp: () => {
+          if (connection.socket.readyState === connection.socket.OPEN) {
+            connection.socket.send(JSON.stringify({ type: 'error', code: 'unavailable', detail: 'the message could not be handled now; send it again' }));
+          }
+        },
+      });
     });
     socket.on('close', () => {
       this.tasks.cancel(connection.graceTimer);
@@ -255,7 +265,15 @@ export class AlertGateway {
         // it never sits open and silent.
         // An empty position is a client that has seen nothing yet: everything it may see, from the start.
         const after = parsed.after === '' ? '' : this.store.parsePosition(parsed.after);
-        const head = after === undefined ? undefined : await this.store.headPosition();
+        let head: string | undefined;
+        try {
+          head = after === undefined ? undefined : await this.store.headPosition();
+        } catch {
+          // The store cannot say where its head is now: live from hello, which is never past it.
+          error('unavailable', 'could not check the position now; live from hello', { position: hello });
+          this.#catchUp(connection, hello);
+          return;
+        }
         if (after === undefined || after > (head ?? '')) {
           error('bad_position', after === undefined ? `${JSON.stringify(parsed.after)} is not a position of this log` : `${parsed.after} is past the end of the log`, {
             position: hello,

@@ -50,7 +50,7 @@ export class InProcessScheduler implements Scheduler {
       key,
       setTimeout(() => {
         this.#timers.delete(key);
-        this.tasks.retry(jobTask(job), () => this.run(job));
+        this.tasks.spawn(jobTask(job), () => this.run(job));
       }, delay),
     );
   }

@@ -1,5 +1,5 @@
 import type { Decider, Timed } from '../../domain/decider.js';
-import { EVENT_SCHEMAS, SCHEMA_VERSION, type DomainEvent } from '../../domain/events.js';
+import { EVENT_SCHEMAS, SCHEMA_VERSION, upcast, type DomainEvent } from '../../domain/events.js';
 import { findIllFormedText } from '../../domain/text.js';
 import type { Actor } from '../../domain/vocabulary.js';
 import { ConcurrencyError, UNREADABLE, type EventStore, type RecordedEvent } from '../../infra/eventstore/types.js';
@@ -34,8 +34,9 @@ export class DamagedStreamError extends Error {
   }
 }
 
+/** A recorded event as deciders see it: its data at the current schema version, and its server time. */
 export const toTimed = <E extends DomainEvent>(event: RecordedEvent): Timed<E> =>
-  ({ type: event.type, data: event.data, at: event.metadata.at }) as unknown as Timed<E>;
+  ({ type: event.type, data: upcast(event.type, event.metadata.schemaVersion, event.data, event.id), at: event.metadata.at }) as unknown as Timed<E>;
 
 export interface Loaded<S> {
   state: S;

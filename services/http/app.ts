@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -83,8 +84,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // X-Forwarded-For is believed only from the configured proxies: otherwise any client could
     // name its own address and escape the per-address limit.
     trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? deps.trustProxy : false,
-    // A client holding a request open (a body that never ends) is cut off.
-    requestTimeout: deps.requestTimeoutMs ?? 60_000,
+    // A client holding a request open (a body that never ends) is cut off once the request has
+    // taken requestTimeout; Node looks every connectionsCheckingInterval (30 s by default, so a
+    // 60 s limit could hold a connection 90 s), here every second.
+    serverFactory: (handler) =>
+      createServer({ requestTimeout: deps.requestTimeoutMs ?? 60_000, headersTimeout: Math.min(deps.requestTimeoutMs ?? 60_000, 30_000), connectionsCheckingInterval: 1000 }, handler),
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false } },
   });

@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../infra/config.js';
-import { createLogger } from '../../infra/logging.js';
+import { createLogger, type Logger } from '../../infra/logging.js';
 import { streams } from '../../domain/events.js';
 import { rosterDecider } from '../../domain/roster.js';
 import { unitRegisterDecider } from '../../domain/unit-register.js';
@@ -23,6 +23,7 @@ export const KANG = '621224000000';
 const seedContext = { actor: { id: 'test-seed', role: 'admin' as const }, correlationId: 'seed', now: '2026-01-01T00:00:00.000Z' };
 
 export interface TestApp extends Zhitong {
+  dataDir: string;
   token(role: Role, scope: string, sub?: string): string;
   /** app.inject with a bearer token and JSON body. */
   call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options?: { token?: string | undefined; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
@@ -46,6 +47,8 @@ export async function startTestApp(
     gateway?: GatewayOptions;
     dataDir?: string;
     redisUrl?: string;
+    /** The logger the node writes to (silent unless a test reads what is logged). */
+    logger?: Logger;
     /** The event store to run on, given the data directory (a wrapper around the real one, say). */
     store?: (dataDir: string) => EventStore;
     env?: Record<string, string>;
@@ -61,7 +64,7 @@ export async function startTestApp(
     ...options.env,
   });
   if (options.escalationDelayMs !== undefined) config.escalationDelayMs = options.escalationDelayMs;
-  const zhitong = await createZhitong(config, createLogger('silent'), {
+  const zhitong = await createZhitong(config, options.logger ?? createLogger('silent'), {
     ...(options.now ? { now: options.now } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),
     ...(options.store ? { store: options.store(dataDir) } : {}),
@@ -75,6 +78,7 @@ export async function startTestApp(
   await zhitong.units.refresh();
   return {
     ...zhitong,
+    dataDir,
     token: (role, scope, sub = `${role}-${scope}`) => zhitong.tokens.issue({ sub, role, scope }, 3600),
     call: (method, url, { token, body, headers = {} } = {}) =>
       zhitong.app.inject({

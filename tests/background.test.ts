@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import t from 'tap';
+import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
+import { KANG, LIJIA, WANGBA, reportBody, startTestApp, type TestApp } from './support/app.js';
+import { AlertClient } from './support/ws-client.js';
+
+/**
+ * Issue 9 F: background work never kills the node or freezes it. Every timer, fire-and-forget
+ * promise and loop runs through one registry (services/background.ts); this walks it and makes
+ * each task fail once; then the other ways a node used to die or go quiet.
+ */
+
+async function officerOnline(app: TestApp, url: string) {
+  const client = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  client.send({ type: 'resume', after: (await client.next((f) => f.type === 'hello')).position });
+  await client.roundTrip();
+  return client;
+}
+
+t.test('sweep: every background task, made to fail once, is counted, logged and done anyway; the node lives', async (t) => {
+  const app = await startTestApp(t, { alerting: true, escalationDelayMs: 60_000, gateway: { heartbeatMs: 50, resumeGraceMs: 50 } });
+  const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const names = app.tasks.names();
+  const triggers: Record<string, () => Promise<void>> = {
+    // Scheduling a filed report's alert, and the alert step itself: the alert still arrives.
+    'schedule-alert-jobs': async () => {
+      const client = await officerOnline(app, url);
+      const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+      await client.next((f) => f.type === 'alert' && f.reportId === reportId);
+      client.close();
+    },
+    'escalation-step': async () => {
+      const client = await officerOnline(app, url);
+      const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+      await client.next((f) => f.type === 'alert' && f.reportId === reportId);
+      client.close();
+    },
+    // An overdue statutory clock: the county head still hears of it.
+    'statutory-clock': async () => {
+      const head = await AlertClient.connect(url, app.token('head', KANG, 'head-kang'));
+      head.send({ type: 'resume', after: (await head.next((f) => f.type === 'hello')).position });
+      const startedAt = new Date(Date.now() - 3 * 3600_000).toISOString();
+      const { incidentId } = (await app.call('POST', '/incidents', { token: app.token('head', KANG), body: { county: KANG, hazard: 'hail', startedAt, title: `t-${randomUUID()}` } })).json();
+      await head.next((f) => f.type === 'clock_overdue' && f.incidentId === incidentId);
+      head.close();
+    },
+    // The heartbeat: the next tick pings again.
+    'websocket-heartbeat': async () => {
+      const client = await officerOnline(app, url);
+      let pings = 0;
+      await new Promise<void>((resolve) => client.socket.on('ping', () => ++pings === 2 && resolve()));
+      client.close();
+    },
+    // A client that never says resume still goes live.
+    'websocket-resume-grace': async () => {
+      const client = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+      await client.next((f) => f.type === 'hello');
+      const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+      await client.next((f) => f.type === 'alert' && f.reportId === reportId);
+      client.close();
+    },
+    // A client's message is still answered.
+    'websocket-message': async () => {
+      const client = await officerOnline(app, url);
+      await client.roundTrip();
+      client.close();
+    },
+  };
+  t.same([...names].sort(), Object.keys(triggers).sort(), 'the sweep knows every task the node registered');
+  for (const name of names) {
+    const before = app.tasks.health().get(name)!.failures;
+    app.tasks.injectFault(name);
+    await triggers[name]!();
+    const health = app.tasks.health().get(name)!;
+    t.equal(health.failures, before + 1, `${name}: the failure was counted`);
+    t.equal(health.failingFor, 0, `${name}: and it succeeded since`);
+  }
+  const metrics = (await app.call('GET', '/metrics')).body;
+  t.match(metrics, /zhitong_background_task_failures\{task="escalation-step"\} 1/);
+  t.equal((await app.call('GET', '/ready')).statusCode, 200);
+});
+
+t.test('another process holds the write lock: /health stays quick, a write is 503 busy, not ready meanwhile; due work goes out after', async (t) => {
+  const dataDir = t.testdir();
+  const app = await startTestApp(t, {
+    dataDir,
+    alerting: true,
+    store: (dir) => new SqliteEventStore({ file: join(dir, 'events.sqlite'), busyDeadlineMs: 300 }),
+  });
+  const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const officer = await officerOnline(app, url);
+  t.teardown(() => officer.close());
+
+  const other = new Database(join(dataDir, 'events.sqlite'));
+  t.teardown(() => other.close());
+  other.exec('BEGIN IMMEDIATE'); // the write lock, held
+
+  const health = await app.call('GET', '/health');
+  t.equal(health.statusCode, 200, 'the event loop is not stuck in SQLite\u2019s busy handler');
+  const contact = app.token('contact', LIJIA);
+  const busy = await app.call('POST', '/reports', { token: contact, body: reportBody(), headers: { 'idempotency-key': 'during-lock' } });
+  t.equal(busy.statusCode, 503);
+  t.equal(busy.json().error, 'busy');
+  t.equal(busy.headers['retry-after'], '1');
+  const ready = await app.call('GET', '/ready');
+  t.equal(ready.statusCode, 503, 'not ready while writes are refused');
+  t.match(ready.json().details, { eventStore: /busy/ });
+
+  other.exec('ROLLBACK');
+  t.equal((await app.call('GET', '/ready')).statusCode, 200, 'ready again once the lock is free');
+  const retried = await app.call('POST', '/reports', { token: contact, body: reportBody(), headers: { 'idempotency-key': 'during-lock' } });
+  t.equal(retried.statusCode, 201, 'the 503 freed its Idempotency-Key: the retry is done, not replayed');
+  await officer.next((f) => f.type === 'alert' && f.reportId === retried.json().reportId);
+});
+
+t.test('the lock held while an escalation step is due: the step is retried and raised once the lock is free', async (t) => {
+  const dataDir = t.testdir();
+  const app = await startTestApp(t, {
+    dataDir,
+    alerting: true,
+    escalationDelayMs: 1000,
+    store: (dir) => new SqliteEventStore({ file: join(dir, 'events.sqlite'), busyDeadlineMs: 200 }),
+  });
+  const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const officer = await officerOnline(app, url);
+  t.teardown(() => officer.close());
+  const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+  await officer.next((f) => f.type === 'alert' && f.reportId === reportId && f.step === 0);
+  const other = new Database(join(dataDir, 'events.sqlite'));
+  t.teardown(() => other.close());
+  other.exec('BEGIN IMMEDIATE');
+  // Wait until step 1 has failed at least once on the lock, then let go.
+  await new Promise<void>((resolve) => app.tasks.on('failure', (task) => task === 'escalation-step' && resolve()));
+  t.equal((await app.call('GET', '/health')).statusCode, 200);
+  other.exec('ROLLBACK');
+  const step1 = await officer.next((f) => f.type === 'alert' && f.reportId === reportId && f.step === 1);
+  t.equal(step1.step, 1, 'raised after the lock was released');
+});
+
+t.test('a record that does not parse, or an event not in the catalog, is quarantined: later reports still alert; /ready says so', async (t) => {
+  const dataDir = t.testdir();
+  const app = await startTestApp(t, { dataDir, alerting: true });
+  const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const officer = await officerOnline(app, url);
+  t.teardown(() => officer.close());
+  await app.tailer.caughtUp();
+  const file = new Database(join(dataDir, 'events.sqlite'));
+  t.teardown(() => file.close());
+  const insert = (record: string, type: string) => {
+    const head = (file.prepare('SELECT max(position) AS p FROM events').get() as { p: number }).p;
+    file.prepare('INSERT INTO events (position, id, stream, revision, type, hash, record) VALUES (?, ?, ?, 0, ?, ?, ?)').run(head + 1, randomUUID(), `report-${randomUUID()}`, type, '0'.repeat(64), record);
+  };
+  insert('{"id": "broken', 'ReportFiled');
+  insert(JSON.stringify({ id: randomUUID(), stream: 'x-1', revision: 0, position: 'ignored', type: 'SomethingElse', data: {}, metadata: { at: new Date().toISOString() } }), 'SomethingElse');
+
+  const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+  await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
+  const ready = await app.call('GET', '/ready');
+  t.equal(ready.statusCode, 200, 'still ready: the node works');
+  t.equal(ready.json().tailer.quarantined, 2);
+  t.match(ready.json().quarantine, [{ handler: 'catalog', reason: /cannot be read/ }, { handler: 'catalog', type: 'SomethingElse' }]);
+  t.match((await app.call('GET', '/metrics')).body, /zhitong_quarantined_events 2/);
+});
