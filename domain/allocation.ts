@@ -113,7 +113,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
       if (a.status !== 'approved') refuse('not_approved', 'relief is delivered only after approval');
       const { cashFen, goods } = command.data;
-      if (cashFen === 0 && goods.length === 0) refuse('empty_allocation', 'a delivery hands over cash, goods or both');
+      if (cashFen === 0 && goods.length === 0) refuse('empty_delivery', 'a delivery hands over cash, goods or both');
       if (a.deliveredCashFen + cashFen > a.cashFen) {
         refuse('over_delivery', 'cash delivered would exceed the allocation', {
           field: 'cashFen',

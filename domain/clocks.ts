@@ -40,6 +40,8 @@ export interface ClockStatus {
   late: boolean;
   /** Daily clock only: due times missed in the current overdue run (0 when not overdue). */
   missed?: number;
+  /** Daily clock only, while overdue: the most recent due time missed. */
+  lastMissedAt?: string;
 }
 
 export interface ClockInput {
@@ -117,7 +119,8 @@ export function statutoryClocks(incident: ClockInput, now: string, rules: ClockR
   if (owedFrom <= stop) {
     if (owedFrom < t && !incident.closed) {
       const lastPast = Math.min(t, stop);
-      clocks.push({ ...status('daily', owedFrom, undefined), missed: Math.floor((lastPast - owedFrom) / DAY_MS) + 1 });
+      const missed = Math.floor((lastPast - owedFrom) / DAY_MS) + 1;
+      clocks.push({ ...status('daily', owedFrom, undefined), missed, lastMissedAt: new Date(owedFrom + (missed - 1) * DAY_MS).toISOString() });
     } else {
       // Not overdue: the next due time, met in advance when the last follow-up fell in its window.
       const next = dueAtOrAfter(t);

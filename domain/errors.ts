@@ -16,6 +16,7 @@ export const DOMAIN_ERROR_CODES = [
   'duplicate_of_self',
   'duplicate_of_required',
   'empty_allocation',
+  'empty_delivery',
   'not_pending',
   'not_approved',
   'self_approval',

@@ -103,6 +103,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   // JSON only: a text/plain body is 415, not a validation error about a string.
   app.removeContentTypeParser('text/plain');
+  // Bytes that are not UTF-8 are refused (400), never decoded into U+FFFD and stored for good in
+  // an append-only log (SPEC §9: text is well-formed).
+  app.removeContentTypeParser('application/json');
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      return done(new HttpError(400, 'validation', 'body: not valid UTF-8', [{ path: 'body', message: 'not valid UTF-8' }]));
+    }
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new HttpError(400, 'bad_request', `body is not JSON: ${(error as Error).message}`, [{ path: 'body', message: 'not JSON' }]));
+    }
+  });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

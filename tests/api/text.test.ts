@@ -91,6 +91,20 @@ t.test('the catalog refuses ill-formed text however an event is made (the CLI, a
   t.equal(await app.logSize(), before);
 });
 
+t.test('bytes that are not UTF-8 are refused, not stored as U+FFFD', async (t) => {
+  const app = await startTestApp(t);
+  const before = await app.logSize();
+  const json = Buffer.from(JSON.stringify(reportBody({ reporter: { name: '王X', phone: '13800000000' } })));
+  for (const [label, bytes] of [['a stray 0xFF', [0xff]], ['a CESU-8 surrogate', [0xed, 0xa0, 0x80]], ['a truncated sequence', [0xe7, 0x8e]]] as const) {
+    const at = json.indexOf('X');
+    const payload = Buffer.concat([json.subarray(0, at), Buffer.from(bytes), json.subarray(at + 1)]);
+    const res = await app.app.inject({ method: 'POST', url: '/reports', payload, headers: { authorization: `Bearer ${app.token('contact', LIJIA)}`, 'content-type': 'application/json' } });
+    t.equal(res.statusCode, 400, label);
+    t.same(res.json().details, [{ path: 'body', message: 'not valid UTF-8' }]);
+  }
+  t.equal(await app.logSize(), before);
+});
+
 t.test('media types and If-Match', async (t) => {
   const app = await startTestApp(t);
   const contact = app.token('contact', LIJIA);

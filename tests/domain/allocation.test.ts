@@ -75,7 +75,7 @@ t.test('deliveries: only after approval, never beyond the allocation', async (t)
   s.given(allocated, approved, partial).when(deliver(50_001)).thenThrows('over_delivery');
   s.given(allocated, approved, partial).when(deliver(0, [{ item: '大米', quantity: 12.501, unit: 'kg' }])).thenThrows('over_delivery');
   s.given(allocated, approved).when(deliver(0, [{ item: '棉被', quantity: 1, unit: '床' }])).thenThrows('over_delivery', 'goods never allocated');
-  s.given(allocated, approved).when(deliver(0, [])).thenThrows('empty_allocation');
+  s.given(allocated, approved).when(deliver(0, [])).thenThrows('empty_delivery');
   s.given(allocated, { type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } }).when(deliver(1)).thenThrows('allocation_closed');
 });
 

@@ -123,7 +123,7 @@ t.test('clocks: daily at 09:00 Asia/Shanghai, across the local day boundary', as
     { clock: 'daily', dueAt: '2026-07-02T01:00:00.000Z', satisfiedAt: '2026-07-02T00:30:00.000Z', overdue: false, late: false, missed: 0 },
   ], 'met before 09:00');
   t.same(daily('2026-07-04T02:00:00.000Z'), [
-    { clock: 'daily', dueAt: '2026-07-03T01:00:00.000Z', overdue: true, late: false, missed: 2 },
+    { clock: 'daily', dueAt: '2026-07-03T01:00:00.000Z', overdue: true, late: false, missed: 2, lastMissedAt: '2026-07-04T01:00:00.000Z' },
   ], 'a zero report is owed every day: 3 and 4 July missed, one overdue run from the first');
   t.same(daily('2026-07-04T04:00:00.000Z'), [
     { clock: 'daily', dueAt: '2026-07-05T01:00:00.000Z', satisfiedAt: '2026-07-04T03:00:00.000Z', overdue: false, late: false, missed: 0 },
