@@ -60,7 +60,8 @@ export interface AlertTrack {
   /** Step of the last AlertRaised, or undefined when none was raised yet. */
   step: number | undefined;
   lastRaisedAt: string | undefined;
-  policy: EscalationPolicy | undefined;
+  /** The delay of the policy copied into the last AlertRaised. */
+  delayMs: number | undefined;
   acknowledged: boolean;
   /** Closed or dismissed: nothing more to alert. */
   finished: boolean;
@@ -70,12 +71,12 @@ export interface AlertTrack {
 /** The next alert a report is owed, or undefined when escalation has stopped. */
 export function nextEscalation(track: AlertTrack): { step: number; dueAt: string; reason: 'filed' | 'unacknowledged' } | undefined {
   if (track.acknowledged || track.finished) return undefined;
-  if (track.step === undefined || track.policy === undefined || track.lastRaisedAt === undefined) {
+  if (track.step === undefined || track.delayMs === undefined || track.lastRaisedAt === undefined) {
     return { step: 0, dueAt: track.reportedAt, reason: 'filed' };
   }
   return {
     step: track.step + 1,
-    dueAt: new Date(Date.parse(track.lastRaisedAt) + track.policy.delayMs).toISOString(),
+    dueAt: new Date(Date.parse(track.lastRaisedAt) + track.delayMs).toISOString(),
     reason: 'unacknowledged',
   };
 }

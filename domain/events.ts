@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   DamageLevel,
+  canonicalGoodsUnit,
   Fen,
   GoodsLine,
   Hazard,
@@ -200,8 +201,11 @@ export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
  */
 export const SCHEMA_VERSION: Record<EventType, number> = {
   ...(Object.fromEntries(EVENT_TYPES.map((t) => [t, 1])) as Record<EventType, number>),
+  // 2: goods units from the vocabulary, canonical (issue 10).
+  ReliefAllocated: 2,
   // 2: deliveryId, required, so a delivery sent again is one delivery (issue 9 B).
-  GoodsDelivered: 2,
+  // 3: goods units from the vocabulary, canonical (issue 10).
+  GoodsDelivered: 3,
 };
 
 /**
@@ -210,8 +214,15 @@ export const SCHEMA_VERSION: Record<EventType, number> = {
  * its delivery id.
  */
 export function upcast(type: string, version: number, data: unknown, eventId: string): unknown {
-  if (type === 'GoodsDelivered' && version < 2) return { deliveryId: eventId, ...(data as object) };
-  return data;
+  let out = data;
+  if (type === 'GoodsDelivered' && version < 2) out = { deliveryId: eventId, ...(out as object) };
+  // Goods written before the vocabulary: a synonym becomes its canonical unit; a unit outside the
+  // vocabulary stays as written (and the event then fails the catalog where it is checked).
+  if ((type === 'GoodsDelivered' && version < 3) || (type === 'ReliefAllocated' && version < 2)) {
+    const goods = (out as { goods?: Array<{ unit: string }> }).goods ?? [];
+    out = { ...(out as object), goods: goods.map((g) => ({ ...g, unit: canonicalGoodsUnit(g.unit) ?? g.unit })) };
+  }
+  return out;
 }
 
 export const isEventType = (type: string): type is EventType => Object.hasOwn(EVENT_SCHEMAS, type);

@@ -252,34 +252,34 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
       return {
         ...state,
         acknowledgedBy: [...state.acknowledgedBy, event.data.by],
-        status: state.status === 'filed' ? 'acknowledged' : state.status,
+        status: statusAfter(state.status, event.type),
       };
     case 'OfficerDispatched':
       return {
         ...state,
         dispatched: [...state.dispatched, { officer: event.data.officer, eta: event.data.eta, at: event.at }],
         // Dispatching someone answers the alert as surely as pressing "acknowledge".
-        status: state.status === 'filed' ? 'acknowledged' : state.status,
+        status: statusAfter(state.status, event.type),
         acknowledgedBy: state.acknowledgedBy.length > 0 ? state.acknowledgedBy : [event.data.officer],
       };
     case 'OfficerArrived':
       return {
         ...state,
         arrived: [...state.arrived, { officer: event.data.officer, at: event.at, location: event.data.location }],
-        status: state.status === 'filed' || state.status === 'acknowledged' ? 'on_site' : state.status,
+        status: statusAfter(state.status, event.type),
         acknowledgedBy: state.acknowledgedBy.length > 0 ? state.acknowledgedBy : [event.data.officer],
       };
     case 'DamageVerified':
       return {
         ...state,
-        status: 'verified',
+        status: statusAfter(state.status, event.type),
         verifications: state.verifications + 1,
         verified: { ...event.data, at: event.at },
       };
     case 'ReportDismissed':
-      return { ...state, status: 'dismissed', dismissal: event.data };
+      return { ...state, status: statusAfter(state.status, event.type), dismissal: event.data };
     case 'ReportClosed':
-      return { ...state, status: 'closed', closure: { summary: event.data.summary, at: event.at } };
+      return { ...state, status: statusAfter(state.status, event.type), closure: { summary: event.data.summary, at: event.at } };
     case 'IncidentLinkClaimed':
       return { ...state, incident: event.data.incidentId };
     case 'IncidentLinkReleased':
@@ -288,6 +288,37 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
       return { ...state, reliefClaims: [...state.reliefClaims, { allocationId: event.data.allocationId, at: event.at }] };
     default:
       return assertNever(event);
+  }
+}
+
+/**
+ * A report's status after one of its events (SPEC §4 statuses): the one rule the decider and every
+ * read model follow. Answering (acknowledging, dispatching) moves `filed` on; arriving moves it to
+ * `on_site`; verification, dismissal and closure set theirs; nothing moves a status back.
+ */
+export function statusAfter(status: ReportStatus, type: ReportEvent['type']): ReportStatus {
+  switch (type) {
+    case 'ReportFiled':
+      return 'filed';
+    case 'AlertAcknowledged':
+    case 'OfficerDispatched':
+      return status === 'filed' ? 'acknowledged' : status;
+    case 'OfficerArrived':
+      return status === 'filed' || status === 'acknowledged' ? 'on_site' : status;
+    case 'DamageVerified':
+      return 'verified';
+    case 'ReportDismissed':
+      return 'dismissed';
+    case 'ReportClosed':
+      return 'closed';
+    case 'ReportAmended':
+    case 'AlertRaised':
+    case 'IncidentLinkClaimed':
+    case 'IncidentLinkReleased':
+    case 'ReliefClaimed':
+      return status;
+    default:
+      return assertNever(type);
   }
 }
 
@@ -308,7 +339,7 @@ export function alertTrack(report: FiledReport): AlertTrack {
   return {
     step: report.alert?.step,
     lastRaisedAt: report.alert?.lastRaisedAt,
-    policy: report.alert?.policy,
+    delayMs: report.alert?.policy.delayMs,
     acknowledged: report.acknowledgedBy.length > 0,
     finished: report.status === 'closed' || report.status === 'dismissed',
     reportedAt: report.reportedAt,

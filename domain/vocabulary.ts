@@ -77,13 +77,57 @@ export type ReliefCategory = z.infer<typeof ReliefCategory>;
 /** Money is integer fen (分), never a float. */
 export const Fen = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
-/** Goods quantities allow up to three decimals (kg, L) and are summed in thousandths. */
+/**
+ * Units of relief goods (SPEC §3), with the synonyms people write for them. Goods are stored in
+ * the canonical unit, so 25 kg and 20 千克 of rice add up to 45 公斤.
+ */
+export const GOODS_UNITS = {
+  公斤: ['kg', 'KG', 'Kg', '千克', '公斤', 'kilogram', 'kilograms'],
+  袋: ['袋', 'bag', 'bags'],
+  件: ['件', 'piece', 'pieces', 'pcs'],
+  床: ['床', 'quilt', 'quilts'],
+  顶: ['顶', 'tent', 'tents'],
+  箱: ['箱', 'box', 'boxes', 'carton', 'cartons'],
+  桶: ['桶', 'barrel', 'barrels', 'bucket', 'buckets'],
+  升: ['升', 'L', 'l', 'litre', 'litres', 'liter', 'liters'],
+  套: ['套', 'set', 'sets'],
+  个: ['个', 'pc', 'unit', 'units'],
+} as const;
+export type GoodsUnit = keyof typeof GOODS_UNITS;
+export const GOODS_UNIT_NAMES = Object.keys(GOODS_UNITS) as [GoodsUnit, ...GoodsUnit[]];
+const GOODS_SYNONYMS = new Map<string, GoodsUnit>(
+  Object.entries(GOODS_UNITS).flatMap(([unit, names]) => names.map((name) => [name, unit as GoodsUnit] as const)),
+);
+
+/** The canonical unit for what a person wrote (`kg`, `千克` → 公斤), or undefined for a unit not in the vocabulary. */
+export const canonicalGoodsUnit = (written: string): GoodsUnit | undefined => GOODS_SYNONYMS.get(written.trim());
+
+/** Goods quantities allow up to three decimals (kg, L) and are summed in thousandths; the unit is canonical. */
 export const GoodsLine = z.strictObject({
   item: z.string().trim().min(1).max(100),
   quantity: z.number().positive().max(1e9).multipleOf(0.001),
-  unit: z.string().trim().min(1).max(20),
+  unit: z.enum(GOODS_UNIT_NAMES),
 });
 export type GoodsLine = z.infer<typeof GoodsLine>;
+
+/** A goods line as a request may write it: any unit of the vocabulary or its synonyms, stored canonical. */
+export const GoodsLineInput = z.strictObject({
+  item: z.string().trim().min(1).max(100),
+  quantity: z.number().positive().max(1e9).multipleOf(0.001),
+  unit: z
+    .string()
+    .trim()
+    .min(1)
+    .max(20)
+    .transform((unit, ctx) => {
+      const canonical = canonicalGoodsUnit(unit);
+      if (canonical === undefined) {
+        ctx.addIssue({ code: 'custom', message: `not a unit of relief goods; use one of ${GOODS_UNIT_NAMES.join(' ')}` });
+        return z.NEVER;
+      }
+      return canonical;
+    }),
+});
 
 export const CONFIRMATION_METHODS = ['signature', 'thumbprint', 'id_check'] as const;
 export const RecipientConfirmation = z.strictObject({

@@ -5,15 +5,16 @@ import { openEventStore } from '../infra/eventstore/index.js';
 import type { EventStore } from '../infra/eventstore/types.js';
 import type { Logger } from '../infra/logging.js';
 import { redisOptions } from '../infra/redis.js';
+import { SqliteSnapshotStore, type SnapshotStore } from '../infra/snapshots.js';
 import { tokenService, type TokenService } from '../infra/tokens.js';
+import { join } from 'node:path';
 import { Escalator } from './alerts/escalator.js';
 import { AlertGateway, type GatewayOptions } from './alerts/gateway.js';
 import { InProcessScheduler, type Scheduler } from './alerts/scheduler.js';
 import { BackgroundTasks } from './background.js';
 import { commandHandler, type CommandHandler } from './commands/execute.js';
 import { buildApp } from './http/app.js';
-import { LogTailer } from './log-tailer.js';
-import { OpenAlerts } from './open-alerts.js';
+import { ProjectionRunner } from './projection-runner.js';
 import { UnitsDirectory } from './units-directory.js';
 
 export interface Zhitong {
@@ -22,7 +23,7 @@ export interface Zhitong {
   commands: CommandHandler;
   tokens: TokenService;
   units: UnitsDirectory;
-  tailer: LogTailer;
+  runner: ProjectionRunner;
   escalator: Escalator;
   gateway: AlertGateway;
   scheduler: Scheduler;
@@ -35,6 +36,10 @@ export interface ZhitongOptions {
   now?: () => Date;
   store?: EventStore;
   gateway?: GatewayOptions;
+  /** Where projection snapshots are kept; `DATA_DIR/projections.sqlite` unless given (null: none). */
+  snapshots?: SnapshotStore | null;
+  /** How often the projection snapshot is written while anything changed (default 5 min). */
+  snapshotEveryMs?: number;
   /** Builds the scheduler that runs alert jobs; in-process timers unless Redis is configured. */
   scheduler?: (run: Escalator['run'], tasks: BackgroundTasks) => Scheduler | Promise<Scheduler>;
 }
@@ -49,21 +54,23 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   const units = new UnitsDirectory(store);
   await units.refresh();
 
-  // One tailer per node feeds the read side and the alerting process alike.
-  const tailer = new LogTailer(store, logger);
-  const openAlerts = new OpenAlerts(tailer);
-  const gateway = new AlertGateway(store, logger, tasks, { ...options.gateway, now });
-  const escalator = new Escalator(store, logger, tasks, { escalationDelayMs: config.escalationDelayMs, now });
+  // One runner per node applies every projection and then feeds the alerting process.
+  const snapshots = options.snapshots === undefined ? new SqliteSnapshotStore(join(config.dataDir, 'projections.sqlite')) : (options.snapshots ?? undefined);
+  const runner = new ProjectionRunner(store, logger, { ...(snapshots ? { snapshots } : {}), ...(options.snapshotEveryMs !== undefined ? { snapshotEveryMs: options.snapshotEveryMs } : {}) });
+  const gateway = new AlertGateway(store, runner, logger, tasks, { ...options.gateway, now });
+  const escalator = new Escalator(store, runner, logger, tasks, { escalationDelayMs: config.escalationDelayMs, now });
   const scheduler: Scheduler = options.scheduler
     ? await options.scheduler(escalator.run, tasks)
     : config.redisUrl
       ? await (await import('./alerts/bullmq-scheduler.js')).BullMqScheduler.connect(config.redisUrl, escalator.run, logger, () => escalator.rescheduleAll(), tasks)
       : new InProcessScheduler(escalator.run, tasks, () => now().getTime());
   escalator.useScheduler(scheduler);
-  tailer.on('open-alerts', openAlerts.handler);
-  tailer.on('alert-gateway', gateway.handler);
-  tailer.on('escalator', escalator.handler);
-  tailer.start();
+  runner.on('alert-gateway', gateway.handler);
+  runner.on('escalator', escalator.handler);
+  await runner.start();
+  gateway.started();
+  // What was owed when the snapshot was taken is owed still: schedule it (jobs are idempotent).
+  tasks.spawn('schedule-alert-jobs', () => escalator.rescheduleAll());
 
   // Limiter counts shared between nodes; commands fail fast while Redis is away, and the
   // limiter then lets requests through (skipOnError) rather than refuse relief work.
@@ -76,8 +83,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     logger,
     tokens,
     units,
-    openAlerts,
-    tailer,
+    runner,
     tasks,
     gateway,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -96,7 +102,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     commands,
     tokens,
     units,
-    tailer,
+    runner,
     escalator,
     gateway,
     scheduler,
@@ -108,7 +114,8 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
       await app.close();
       await scheduler.close();
       tasks.close();
-      await tailer.stop();
+      await runner.stop();
+      snapshots?.close();
       redis?.disconnect();
       await store.close();
     },

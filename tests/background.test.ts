@@ -145,7 +145,7 @@ t.test('a record that does not parse, or an event not in the catalog, is quarant
   const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
   const officer = await officerOnline(app, url);
   t.teardown(() => officer.close());
-  await app.tailer.caughtUp();
+  await app.runner.caughtUp();
   const file = new Database(join(dataDir, 'events.sqlite'));
   t.teardown(() => file.close());
   const insert = (record: string, type: string) => {
@@ -159,7 +159,7 @@ t.test('a record that does not parse, or an event not in the catalog, is quarant
   await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
   const ready = await app.call('GET', '/ready');
   t.equal(ready.statusCode, 200, 'still ready: the node works');
-  t.equal(ready.json().tailer.quarantined, 2);
+  t.equal(ready.json().projections.quarantined, 2);
   t.match(ready.json().quarantine, [{ handler: 'catalog', reason: /cannot be read/ }, { handler: 'catalog', type: 'SomethingElse' }]);
   t.match((await app.call('GET', '/metrics')).body, /zhitong_quarantined_events 2/);
 });

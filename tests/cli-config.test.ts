@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../infra/config.js';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { tokenService } from '../infra/tokens.js';
 import { childEnv, childExecArgv, plainNodeCommand } from './support/child-env.js';
+import { filedData } from './support/fixtures.js';
 
 const root = join(import.meta.dirname, '..');
 const cli = (dataDir: string, ...args: string[]) =>
@@ -100,24 +102,29 @@ t.test('cli: replay, verify and export over a log of thousands of events, read t
   const dataDir = t.testdir();
   const store = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
   const metadata = { actor: { id: 'u-1', role: 'officer' }, at: '2026-07-01T03:00:00.000Z', correlationId: 'c', schemaVersion: 1 };
-  // 2,979 events: the last page is short, so it is read in place after pages read ahead.
-  await Promise.all(
-    Array.from({ length: 30 }, (_, s) =>
-      store.append(`report-${s}`, Array.from({ length: 99 }, (_, k) => ({ type: 'ReportFiled', data: { k, 路: '沿县道X412往北' }, metadata }))),
-    ),
-  );
-  await store.append('report-tail', Array.from({ length: 9 }, () => ({ type: 'ReportFiled', data: {}, metadata })));
+  // 2,979 events, every one of them as the catalog has it: a filing and 98 follow-ups per report.
+  // The last page is short, so it is read in place after pages read ahead.
+  const ids = Array.from({ length: 31 }, () => randomUUID());
+  const reportEvents = (id: string, count: number) =>
+    Array.from({ length: count }, (_, k) =>
+      k === 0
+        ? { type: 'ReportFiled', data: filedData({ reportId: id, directions: '沿县道X412往北' }), metadata }
+        : { type: 'ReportAmended', data: { notes: `n${k}` }, metadata },
+    );
+  await Promise.all(ids.slice(0, 30).map((id) => store.append(`report-${id}`, reportEvents(id, 99))));
+  await store.append(`report-${ids[30]}`, reportEvents(ids[30]!, 9));
   await store.close();
 
   const replay = cli(dataDir, 'replay');
   t.equal(replay.status, 0, replay.stderr);
-  t.match(JSON.parse(replay.stdout), { events: 2979, projections: { reportLinks: { linkedReports: 0 } } });
+  t.match(JSON.parse(replay.stdout), { events: 2979, quarantined: 0, projections: { reports: { rows: 31 }, tallies: { reports: 31 } } });
+  t.ok(existsSync(join(dataDir, 'projections.sqlite')), 'the rebuilt states are kept as the node\u2019s snapshot');
   t.same(JSON.parse(cli(dataDir, 'verify').stdout), { ok: true, streams: 31, events: 2979 });
   const exported = cli(dataDir, 'export');
   t.equal(exported.status, 0, exported.stderr);
-  const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { position: string; data: { 路?: string } });
+  const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { position: string; data: unknown });
   t.equal(lines.length, 2979, 'the whole log, although it is bigger than a pipe holds');
-  t.equal(lines[0]!.data.路, '沿县道X412往北');
+  t.equal((lines[0]!.data as { directions?: string }).directions, '沿县道X412往北');
   t.ok(lines.every((e, i) => i === 0 || lines[i - 1]!.position < e.position), 'in log order');
 
   // An edit behind zhitong's back must make verify exit 1, also when run as `npm run cli` runs
@@ -125,11 +132,11 @@ t.test('cli: replay, verify and export over a log of thousands of events, read t
   // an auditor's script would have read a broken chain as a clean one.
   const tamper = new Database(join(dataDir, 'events.sqlite'));
   tamper.exec('DROP TRIGGER events_no_update');
-  tamper.prepare("UPDATE events SET record = replace(record, '\"k\":5,', '\"k\":50,') WHERE position = 6").run();
+  tamper.prepare("UPDATE events SET record = replace(record, '\"notes\":\"n5\"', '\"notes\":\"n50\"') WHERE position = 6").run();
   tamper.close();
   for (let attempt = 0; attempt < 3; attempt++) {
     const verify = plainCli(dataDir, 'verify');
     t.equal(verify.status, 1, `exit code, attempt ${attempt + 1}`);
-    t.match(JSON.parse(verify.stdout), { ok: false, firstBreak: { stream: 'report-0', revision: 5, reason: 'hash_mismatch' } });
+    t.match(JSON.parse(verify.stdout), { ok: false, firstBreak: { stream: `report-${ids[0]}`, revision: 5, reason: 'hash_mismatch' } });
   }
 });

@@ -8,12 +8,14 @@ import { streams } from '../../domain/events.js';
 import { reportDecider } from '../../domain/report.js';
 import { findIllFormedText } from '../../domain/text.js';
 import { scopePrefix, scopeUnit, withinScope } from '../../domain/units.js';
-import { ConcurrencyError, type EventStore, type RecordedEvent } from '../../infra/eventstore/types.js';
+import { ConcurrencyError, type EventStore } from '../../infra/eventstore/types.js';
 import type { Logger } from '../../infra/logging.js';
 import type { TokenClaims } from '../../infra/tokens.js';
-import { evolveAlertFeed, initialAlertFeed, type Delivery } from '../../projections/alert-feed.js';
+import { framesFor, type Delivery } from '../../projections/alert-frames.js';
+import type { ProjectedEvent } from '../../projections/projection.js';
 import type { BackgroundTasks } from '../background.js';
 import { commandHandler, type CommandHandler } from '../commands/execute.js';
+import { projectedEvent, type ProjectionRunner } from '../projection-runner.js';
 
 export interface GatewayOptions {
   heartbeatMs?: number;
@@ -21,6 +23,8 @@ export interface GatewayOptions {
   maxBufferedBytes?: number;
   /** A client that does not say `resume` within this time goes live from its `hello` position. */
   resumeGraceMs?: number;
+  /** Frames kept in memory for clients resuming; older ones are read back from the log. */
+  framesKept?: number;
   now?: () => Date;
 }
 
@@ -76,14 +80,15 @@ class Connection {
 }
 
 /**
- * WebSocket push of alerts (SPEC §5). Frames come from the alert-feed projection over the log, so
- * a client that resumes from a position gets, from memory or the log, every frame for it after
- * that position, in order, once; then live ones. Each frame is serialized once for all
- * recipients.
+ * WebSocket push of alerts (SPEC §5). Frames are worked out from each event and the read models
+ * (projections/alert-frames.ts), so a client that resumes from a position gets every frame for it
+ * after that position, in order, once — the recent ones from memory, older ones read back from
+ * the log — then live ones. Each frame is serialized once for all recipients.
  */
 export class AlertGateway {
-  #view = initialAlertFeed();
+  /** The most recent frames, in position order; every frame after `#memoryFrom` is here. */
   #frames: StoredFrame[] = [];
+  #memoryFrom = '';
   #byAudience = new Map<string, Set<Connection>>();
   #connections = new Set<Connection>();
   #heartbeat: NodeJS.Timeout | undefined;
@@ -93,6 +98,7 @@ export class AlertGateway {
 
   constructor(
     private readonly store: EventStore,
+    private readonly runner: ProjectionRunner,
     private readonly logger: Logger,
     private readonly tasks: BackgroundTasks,
     options: GatewayOptions = {},
@@ -103,15 +109,26 @@ export class AlertGateway {
       heartbeatMs: options.heartbeatMs ?? 30_000,
       maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
       resumeGraceMs: options.resumeGraceMs ?? 2000,
+      framesKept: options.framesKept ?? 20_000,
       now: options.now ?? (() => new Date()),
     };
   }
 
+  /** Called once the runner has loaded its state: frames up to here are in the log, not in memory. */
+  started(): void {
+    this.#position = this.runner.checkpoint ?? '';
+    this.#memoryFrom = this.#position;
+  }
+
+  #sources() {
+    return { reports: this.runner.state('reports'), units: this.runner.state('units'), incidents: this.runner.state('incidents') };
+  }
+
   /** LogTailer handler. */
   readonly handler = {
-    event: (event: RecordedEvent): void => {
+    event: (event: ProjectedEvent): void => {
       this.#position = event.position;
-      for (const delivery of evolveAlertFeed(this.#view, event)) this.#publish(delivery);
+      for (const delivery of framesFor(event, this.#sources())) this.#publish(delivery);
     },
   };
 
@@ -123,6 +140,11 @@ export class AlertGateway {
       text: JSON.stringify(delivery.frame),
     };
     this.#frames.push(frame);
+    if (this.#frames.length > this.#options.framesKept) {
+      // Bounded memory: the oldest frames go, and are read back from the log when asked for.
+      const dropped = this.#frames.splice(0, this.#frames.length - this.#options.framesKept);
+      this.#memoryFrom = dropped[dropped.length - 1]!.position;
+    }
     const targets = new Set<Connection>();
     for (const recipient of delivery.recipients) for (const c of this.#byAudience.get(recipient) ?? []) targets.add(c);
     for (const connection of targets) if (connection.live && connection.wants(frame)) this.#send(connection, frame);
@@ -144,15 +166,36 @@ export class AlertGateway {
     connection.lastSent = frame.position;
   }
 
-  /** Sends, in order, every stored frame for this connection after its last position; then it is live. */
-  #catchUp(connection: Connection, after: string): void {
+  /**
+   * Sends, in order, every frame for this connection after `after`, then makes it live. Frames
+   * older than memory holds are read back from the log and worked out again.
+   */
+  async #catchUp(connection: Connection, after: string): Promise<void> {
     connection.lastSent = after;
-    // Frames are in position order; binary search for the first one after `after`.
+    while (connection.lastSent < this.#memoryFrom) {
+      const upTo = this.#memoryFrom;
+      const page = await this.store.readAll({ ...(connection.lastSent ? { after: connection.lastSent } : {}), max: 500 });
+      if (page.length === 0) break;
+      const sources = this.#sources();
+      for (const recorded of page) {
+        if (recorded.position > upTo) break;
+        const event = projectedEvent(recorded);
+        if (typeof event !== 'string') {
+          for (const delivery of framesFor(event, sources)) {
+            const frame = { position: delivery.frame.position, recipients: delivery.recipients, unitCode: delivery.unitCode, text: JSON.stringify(delivery.frame) };
+            if (connection.wants(frame)) this.#send(connection, frame);
+          }
+        }
+        if (connection.socket.readyState !== connection.socket.OPEN) return;
+        connection.lastSent = recorded.position;
+      }
+    }
+    // Frames are in position order; binary search for the first one after what was sent.
     let lo = 0;
     let hi = this.#frames.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.#frames[mid]!.position <= after) lo = mid + 1;
+      if (this.#frames[mid]!.position <= connection.lastSent) lo = mid + 1;
       else hi = mid;
     }
     for (let i = lo; i < this.#frames.length; i++) {
@@ -205,7 +248,7 @@ export class AlertGateway {
     connection.graceTimer = this.tasks.later('websocket-resume-grace', this.#options.resumeGraceMs, () => {
       if (connection.resumed) return;
       connection.resumed = true;
-      this.#catchUp(connection, hello);
+      return this.#catchUp(connection, hello);
     });
     socket.on('pong', () => (connection.alive = true));
     socket.on('message', (data, isBinary) => {
@@ -271,18 +314,15 @@ export class AlertGateway {
         } catch {
           // The store cannot say where its head is now: live from hello, which is never past it.
           error('unavailable', 'could not check the position now; live from hello', { position: hello });
-          this.#catchUp(connection, hello);
-          return;
+          return this.#catchUp(connection, hello);
         }
         if (after === undefined || after > (head ?? '')) {
           error('bad_position', after === undefined ? `${JSON.stringify(parsed.after)} is not a position of this log` : `${parsed.after} is past the end of the log`, {
             position: hello,
           });
-          this.#catchUp(connection, hello);
-          return;
+          return this.#catchUp(connection, hello);
         }
-        this.#catchUp(connection, after);
-        return;
+        return this.#catchUp(connection, after);
       }
       case 'ack': {
         try {

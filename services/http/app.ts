@@ -15,8 +15,7 @@ import type { TokenService } from '../../infra/tokens.js';
 import type { AlertGateway } from '../alerts/gateway.js';
 import type { BackgroundTasks } from '../background.js';
 import type { CommandHandler } from '../commands/execute.js';
-import type { LogTailer } from '../log-tailer.js';
-import type { OpenAlerts } from '../open-alerts.js';
+import type { ProjectionRunner } from '../projection-runner.js';
 import type { UnitsDirectory } from '../units-directory.js';
 import { authPlugin, memoryAuthFailures, redisAuthFailures } from './auth.js';
 import { ifMatch } from './context.js';
@@ -29,6 +28,7 @@ import { auditRoutes } from './routes/audit.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { reportRoutes } from './routes/reports.js';
 import { rosterRoutes } from './routes/roster.js';
+import { readRoutes } from './routes/reads.js';
 
 export interface AppDeps {
   store: EventStore;
@@ -36,8 +36,7 @@ export interface AppDeps {
   logger: Logger;
   tokens: TokenService;
   units: UnitsDirectory;
-  openAlerts: OpenAlerts;
-  tailer: LogTailer;
+  runner: ProjectionRunner;
   tasks: BackgroundTasks;
   now?: () => Date;
   bodyLimitBytes?: number;
@@ -114,7 +113,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     } catch {
       return done(new HttpError(400, 'validation', 'body: not valid UTF-8', [{ path: 'body', message: 'not valid UTF-8' }]));
     }
-    if (text.trim() === '') return done(null, undefined);
+    if (text.trim() === '') {
+      return done(new HttpError(400, 'bad_request', 'body: empty; send {} or leave out Content-Type', [{ path: 'body', message: 'empty' }]));
+    }
     try {
       done(null, JSON.parse(text));
     } catch (error) {
@@ -195,7 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     help: 'Events of the log set aside because they could not be read or applied',
     registers: [metrics],
     collect() {
-      this.set(deps.tailer.status().quarantined);
+      this.set(deps.runner.status().quarantined);
     },
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -208,7 +209,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
     const checks = [
       { name: 'eventStore', check: () => deps.store.ping() },
-      { name: 'logTailer', check: async () => deps.tailer.check() },
+      { name: 'projections', check: async () => deps.runner.check() },
       ...(deps.readinessChecks ?? []),
     ];
     const failures: Record<string, string> = {};
@@ -221,17 +222,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }
       }),
     );
-    const tailer = deps.tailer.status();
+    const runner = deps.runner.status();
     const details = {
-      tailer: { checkpoint: tailer.checkpoint ?? null, quarantined: tailer.quarantined },
-      ...(tailer.quarantined > 0 ? { quarantine: deps.tailer.quarantine.slice(-10) } : {}),
+      projections: { checkpoint: runner.checkpoint ?? null, startedFrom: runner.startedFrom, quarantined: runner.quarantined },
+      ...(runner.quarantined > 0 ? { quarantine: deps.runner.quarantine.slice(-10) } : {}),
     };
     if (Object.keys(failures).length > 0) return reply.code(503).send({ error: 'not_ready', message: 'a dependency is unreachable', details: { ...failures, ...details } });
     return { status: 'ready', eventStore: deps.store.kind, ...details };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
-  const api: ApiDeps = { store: deps.store, commands: deps.commands, units: deps.units, openAlerts: deps.openAlerts, now: deps.now ?? (() => new Date()) };
+  const api: ApiDeps = { store: deps.store, commands: deps.commands, units: deps.units, runner: deps.runner, now: deps.now ?? (() => new Date()) };
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(async (scoped) => {
     await scoped.register(authPlugin, {
@@ -240,6 +241,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       failuresPerMinute: deps.authFailuresPerMinute ?? 30,
     });
     await scoped.register(idempotencyPlugin, { commands: deps.commands, now: api.now });
+    // Read-your-writes (SPEC §6): a read with `?position=` is answered once the read side has
+    // applied that position, or 503 `not_caught_up` — never a stale answer presented as current.
+    scoped.addHook('preHandler', async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return;
+      const position = (request.query as Record<string, unknown> | undefined)?.position;
+      if (position === undefined) return;
+      const normalized = typeof position === 'string' ? deps.store.parsePosition(position) : undefined;
+      if (normalized === undefined) {
+        throw new HttpError(400, 'validation', 'querystring.position: not a position of this log', [{ path: 'querystring.position', message: 'not a position of this log' }]);
+      }
+      await deps.runner.require(normalized);
+    });
     deps.gateway?.register(scoped);
     await scoped.register(reportRoutes, api);
     await scoped.register(allocationRoutes, api);
@@ -247,6 +260,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scoped.register(rosterRoutes, api);
     await scoped.register(auditRoutes, api);
     await scoped.register(alertRoutes, api);
+    await scoped.register(readRoutes, api);
   });
   return app;
 }

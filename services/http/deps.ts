@@ -1,12 +1,13 @@
 import type { EventStore } from '../../infra/eventstore/types.js';
 import type { CommandHandler } from '../commands/execute.js';
+import type { ProjectionRunner } from '../projection-runner.js';
 import type { UnitsDirectory } from '../units-directory.js';
-import type { OpenAlerts } from '../open-alerts.js';
 
 export interface ApiDeps {
   store: EventStore;
   commands: CommandHandler;
   units: UnitsDirectory;
-  openAlerts: OpenAlerts;
+  /** The read side: every projection of the registry, current to its checkpoint. */
+  runner: ProjectionRunner;
   now: () => Date;
 }

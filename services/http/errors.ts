@@ -5,7 +5,7 @@ import { DomainError, type DomainErrorCode } from '../../domain/errors.js';
 import { ConcurrencyError, DeadlineError, IdempotencyError, StoreBusyError } from '../../infra/eventstore/types.js';
 import { InvalidTokenError } from '../../infra/tokens.js';
 import { DamagedStreamError, PreconditionFailedError } from '../commands/execute.js';
-import { NotCaughtUpError } from '../log-tailer.js';
+import { NotCaughtUpError } from '../projection-runner.js';
 
 /** An HTTP answer a handler decided on: `{error, message, details?}` with its status (SPEC §9). */
 export class HttpError extends Error {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EVENT_SCHEMAS, Household } from '../../domain/events.js';
 import {
   Fen,
-  GoodsLine,
+  GoodsLineInput,
   Hazard,
   IndicatorSet,
   Instant,
@@ -16,6 +16,7 @@ import {
   UnitCode,
   UserId,
 } from '../../domain/vocabulary.js';
+import { scopePrefix, scopeUnit } from '../../domain/units.js';
 
 /** Request shapes of SPEC §4. Field names are the contract; unknown fields are rejected. */
 export const FileReportBody = z.strictObject({
@@ -53,11 +54,11 @@ export const AllocateBody = z.strictObject({
   household: z.strictObject({ id: z.string().trim().min(1).max(64), name: PersonName }),
   category: ReliefCategory,
   cashFen: Fen,
-  goods: z.array(GoodsLine).max(50),
+  goods: z.array(GoodsLineInput).max(50),
   fund: z.string().trim().min(1).max(64),
 });
 export const ReasonBody = z.strictObject({ reason: ShortText.min(1) });
-export const DeliveryBody = z.strictObject({ deliveryId: z.uuid(), cashFen: Fen, goods: z.array(GoodsLine).max(50), confirmation: RecipientConfirmation });
+export const DeliveryBody = z.strictObject({ deliveryId: z.uuid(), cashFen: Fen, goods: z.array(GoodsLineInput).max(50), confirmation: RecipientConfirmation });
 
 export const OpenIncidentBody = z.strictObject({
   incidentId: z.uuid().optional(),
@@ -76,8 +77,37 @@ export const RosterBody = z.strictObject({
     .max(100),
 });
 
+/**
+ * A unit as a request names it: the 12-digit code or its significant prefix (SPEC §4: every
+ * `?unit=` and `{code}` takes either), as the 12-digit code.
+ */
+export const UnitRef = z
+  .string()
+  .refine((s) => scopePrefix(s) !== undefined, 'must be a 12-digit division code or its significant prefix')
+  .transform((s) => scopeUnit(s)!);
+
 export const IdParams = z.strictObject({ id: z.uuid() });
-export const TownshipParams = z.strictObject({ townshipCode: UnitCode });
+export const TownshipParams = z.strictObject({ townshipCode: UnitRef });
+
+/** `?position=`: answer only once the read side has reached this write (SPEC §6 read-your-writes). */
+export const PositionParam = z.string().min(1).max(64);
+
+/** A list's query: its own filters, `?limit=&after=` paging and `?position=` (SPEC §4). */
+export const listQuery = <S extends z.ZodRawShape>(shape: S) =>
+  z.strictObject({
+    ...shape,
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    after: z.string().min(1).max(64).optional(),
+    position: PositionParam.optional(),
+  });
+
+/** A read's query that is not a list: its filters and `?position=`. */
+export const readQuery = <S extends z.ZodRawShape>(shape: S) => z.strictObject({ ...shape, position: PositionParam.optional() });
+
+/** Every list answers `{items, next}`: `next` is the `after` of the following page, null at the end. */
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
+
+export const UnitView = z.object({ code: z.string(), name: z.string(), path: z.array(z.string()) });
 export const PositionQuery = z.object({ position: z.string().max(64).optional() });
 
 export const WriteAnswer = z.object({ position: z.string().optional(), revision: z.number() });

@@ -22,7 +22,7 @@ t.test('an overdue statutory clock alerts the county heads, once per clock and d
     body: { stage: 'initial', figures: { affectedPeople: 10 }, asOf: new Date().toISOString() },
   });
   t.equal(submitted.statusCode, 200);
-  await app.tailer.caughtUp();
+  await app.runner.caughtUp();
   const alerts = (await app.store.readStream(`incident-${incidentId}`)).filter((e) => e.type === 'StatutoryClockAlerted');
   t.equal(alerts.length, 1, 'alerted once');
   await townshipHead.roundTrip();

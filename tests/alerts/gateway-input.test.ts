@@ -139,7 +139,7 @@ t.test('an officer of another township hears nothing, even when resuming from th
   await other.next((f) => f.type === 'hello');
   other.send({ type: 'resume', after: '0' });
   const { reportId } = await fileReport(app);
-  await app.tailer.caughtUp();
+  await app.runner.caughtUp();
   await other.roundTrip();
   t.notOk(other.alerts().some((f) => f.reportId === reportId));
 });

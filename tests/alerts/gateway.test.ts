@@ -74,7 +74,7 @@ t.test('ack over the socket stops escalation and tells everyone alerted', async 
   primary.send({ type: 'ack', reportId });
   const acknowledged = await primary.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
   t.equal(acknowledged.by, 'officer-wangba-1');
-  await app.tailer.caughtUp();
+  await app.runner.caughtUp();
   t.equal(app.escalator.pendingEscalations(), 0, 'nothing more is owed');
   const view = (await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json();
   t.match(view, { status: 'acknowledged', acknowledgedBy: 'officer-wangba-1', escalationStep: 0 });
@@ -99,7 +99,7 @@ t.test('escalation: step 1 adds backups and the township head, step 2 the county
   await who.primary.nextCount((f) => f.type === 'alert' && f.reportId === reportId, 4);
   who.primary.send({ type: 'ack', reportId });
   await who.countyHead.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
-  await app.tailer.caughtUp();
+  await app.runner.caughtUp();
   const raised = (await app.store.readStream(`report-${reportId}`)).filter((e) => e.type === 'AlertRaised').map((e) => (e.data as { step: number }).step);
   t.same(raised, raised.map((_, i) => i), 'each step raised once, in order');
   t.ok(raised.length >= 4, `climbed past the last step (${raised.length} alerts)`);
@@ -161,7 +161,7 @@ t.test('a client past its buffer bound is closed with 1013 and resumes without l
   const { app, url } = await listening(t, { gateway: { maxBufferedBytes: 3000 } });
   const reports = [];
   for (let i = 0; i < 12; i++) reports.push(await fileReport(app, { notes: `n${i}` }));
-  await app.tailer.caughtUp();
+  await app.runner.caughtUp();
   const token = app.token('officer', WANGBA, 'officer-wangba-1');
   const got: string[] = [];
   let after = '';

@@ -41,7 +41,7 @@ t.test('Redis dies mid-escalation and comes back empty: intake goes on, every du
   primary.send({ type: 'ack', reportId: b });
   await primary.next((f) => f.type === 'acknowledged' && f.reportId === a);
   await primary.next((f) => f.type === 'acknowledged' && f.reportId === b);
-  await app.tailer.caughtUp();
+  await app.runner.caughtUp();
   const stepsA = await raisedSteps(app, a);
   const stepsB = await raisedSteps(app, b);
   t.same(stepsA, stepsA.map((_, i) => i), `report a: each step once (${stepsA.join(',')})`);
@@ -70,7 +70,7 @@ t.test('the server restarts mid-escalation: the next step fires once, from the l
   await again.next((f) => f.type === 'alert' && f.reportId === reportId && f.step === 1);
   again.send({ type: 'ack', reportId });
   await again.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
-  await second.tailer.caughtUp();
+  await second.runner.caughtUp();
   const steps = await raisedSteps(second, reportId);
   t.same(steps, steps.map((_, i) => i), `each step once (${steps.join(',')})`);
   t.same(again.alerts().filter((f) => f.reportId === reportId).map((f) => f.step), steps, 'resumed from the start: every alert once, in order');

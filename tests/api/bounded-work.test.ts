@@ -21,7 +21,7 @@ t.test('an incident that started a year ago: accepted, and each overdue clock al
   const { incidentId } = opened.json();
   const frames = await countyHead.nextCount((f) => f.type === 'clock_overdue' && f.incidentId === incidentId, 2);
   t.same(frames.map((f) => f.clock).sort(), ['daily', 'initial']);
-  await app.tailer.caughtUp();
+  await app.runner.caughtUp();
   const alerted = (await app.store.readStream(`incident-${incidentId}`)).filter((e) => e.type === 'StatutoryClockAlerted');
   t.equal(alerted.length, 2, 'two events, not 366');
   const view = (await app.call('GET', `/incidents/${incidentId}`, { token: app.token('head', KANG) })).json();

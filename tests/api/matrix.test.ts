@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { ROLES, type Role } from '../../domain/vocabulary.js';
-import { KANG, NIANBA, WANGBA, allocationBody, reportBody, seedObjects, startTestApp, verificationBody } from '../support/app.js';
+import { KANG, LIJIA, NIANBA, WANGBA, allocationBody, reportBody, seedObjects, startTestApp, verificationBody } from '../support/app.js';
 import { AlertClient } from '../support/ws-client.js';
 
 /**
@@ -76,6 +76,13 @@ t.test('role × scope × route, the routes taken from the server', async (t) => 
     { method: 'GET', route: '/alerts/open', path: `/alerts/open?unit=${WANGBA}`, roles: ['officer', 'head', 'auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     { method: 'GET', route: '/audit/events', path: '/audit/events', roles: ['auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 'allowed' },
     { method: 'GET', route: '/audit/verify', path: `/audit/verify?unit=${WANGBA}`, roles: ['auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
+    { method: 'GET', route: '/reports', path: `/reports?unit=${WANGBA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
+    { method: 'GET', route: '/tallies', path: `/tallies?unit=${WANGBA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
+    { method: 'GET', route: '/incidents', path: `/incidents?unit=${KANG}`, roles: READERS, scopes: COUNTY_SCOPES, outOfScope: 403 },
+    { method: 'GET', route: '/allocations', path: `/allocations?unit=${WANGBA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
+    { method: 'GET', route: '/households/:villageCode/:householdId', path: `/households/${LIJIA}/hh-1`, roles: ['officer', 'head', 'auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 404 },
+    { method: 'GET', route: '/relief/missed', path: `/relief/missed?unit=${WANGBA}`, roles: ['officer', 'head', 'auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
+    { method: 'GET', route: '/notices/:villageCode', path: `/notices/${LIJIA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     // Last, because they end the objects' lives.
     report('POST', '/dismissal', FIELD, { reason: 'false_alarm' }),
     incident('POST', '/closure', FIELD, { summary: 's' }),

@@ -29,16 +29,16 @@ t.test('nobody on call: the township heads are alerted at step 0', async (t) => 
 });
 
 t.test('next escalation: now on filing; then after the delay copied into the last alert; never after an acknowledgement', async (t) => {
-  const track = { step: undefined, lastRaisedAt: undefined, policy: undefined, acknowledged: false, finished: false, reportedAt: NOW };
+  const track = { step: undefined, lastRaisedAt: undefined, delayMs: undefined, acknowledged: false, finished: false, reportedAt: NOW };
   t.same(nextEscalation(track), { step: 0, dueAt: NOW, reason: 'filed' });
-  const policy = { delayMs: 60_000, steps: [['a']] };
-  t.same(nextEscalation({ ...track, step: 0, lastRaisedAt: NOW, policy }), {
+  const delayMs = 60_000;
+  t.same(nextEscalation({ ...track, step: 0, lastRaisedAt: NOW, delayMs }), {
     step: 1,
     dueAt: '2026-07-01T04:01:00.000Z',
     reason: 'unacknowledged',
   });
-  t.same(nextEscalation({ ...track, step: 5, lastRaisedAt: NOW, policy }), { step: 6, dueAt: '2026-07-01T04:01:00.000Z', reason: 'unacknowledged' });
-  t.equal(nextEscalation({ ...track, step: 0, lastRaisedAt: NOW, policy, acknowledged: true }), undefined);
+  t.same(nextEscalation({ ...track, step: 5, lastRaisedAt: NOW, delayMs }), { step: 6, dueAt: '2026-07-01T04:01:00.000Z', reason: 'unacknowledged' });
+  t.equal(nextEscalation({ ...track, step: 0, lastRaisedAt: NOW, delayMs, acknowledged: true }), undefined);
   t.equal(nextEscalation({ ...track, finished: true }), undefined);
 });
 

@@ -23,7 +23,7 @@ const allocate = (report: ReportForRelief = verifiedReport, data = allocatedData
 const allocated: AllocationEvent = { type: 'ReliefAllocated', data: allocatedData() };
 const approved: AllocationEvent = { type: 'AllocationApproved', data: { approvedBy: 'u-head' } };
 /** A delivery's id follows from what it hands over, so the same delivery is the same id here. */
-const delivery = (cashFen: number, goods = [] as Array<{ item: string; quantity: number; unit: string }>) => ({
+const delivery = (cashFen: number, goods = [] as Array<{ item: string; quantity: number; unit: '公斤' | '床' }>) => ({
   deliveryId: uuidv5(JSON.stringify([cashFen, goods]), '1b671a64-40d5-491e-99b0-da01ff1f3341'),
   deliveredBy: 'u-officer',
   cashFen,
@@ -61,19 +61,19 @@ t.test('approval by a second person only', async (t) => {
 
 t.test('deliveries: only after approval, never beyond the allocation', async (t) => {
   const s = spec(t, allocationDecider);
-  const deliver = (cashFen: number, goods?: Array<{ item: string; quantity: number; unit: string }>) => ({
+  const deliver = (cashFen: number, goods?: Array<{ item: string; quantity: number; unit: '公斤' | '床' }>) => ({
     type: 'RecordDelivery' as const,
     data: delivery(cashFen, goods),
     now: NOW,
   });
   s.given(allocated).when(deliver(100)).thenThrows('not_approved');
   s.given(allocated, approved).when(deliver(150_000)).then([{ type: 'GoodsDelivered', data: delivery(150_000) }]);
-  const partial: AllocationEvent = { type: 'GoodsDelivered', data: delivery(150_000, [{ item: '大米', quantity: 12.5, unit: 'kg' }]) };
-  s.given(allocated, approved, partial).when(deliver(50_000, [{ item: '大米', quantity: 12.5, unit: 'kg' }])).then([
-    { type: 'GoodsDelivered', data: delivery(50_000, [{ item: '大米', quantity: 12.5, unit: 'kg' }]) },
+  const partial: AllocationEvent = { type: 'GoodsDelivered', data: delivery(150_000, [{ item: '大米', quantity: 12.5, unit: '公斤' }]) };
+  s.given(allocated, approved, partial).when(deliver(50_000, [{ item: '大米', quantity: 12.5, unit: '公斤' }])).then([
+    { type: 'GoodsDelivered', data: delivery(50_000, [{ item: '大米', quantity: 12.5, unit: '公斤' }]) },
   ]);
   s.given(allocated, approved, partial).when(deliver(50_001)).thenThrows('over_delivery');
-  s.given(allocated, approved, partial).when(deliver(0, [{ item: '大米', quantity: 12.501, unit: 'kg' }])).thenThrows('over_delivery');
+  s.given(allocated, approved, partial).when(deliver(0, [{ item: '大米', quantity: 12.501, unit: '公斤' }])).thenThrows('over_delivery');
   s.given(allocated, approved).when(deliver(0, [{ item: '棉被', quantity: 1, unit: '床' }])).thenThrows('over_delivery', 'goods never allocated');
   s.given(allocated, approved).when(deliver(0, [])).thenThrows('empty_delivery');
   s.given(allocated, { type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } }).when(deliver(1)).thenThrows('allocation_closed');
@@ -107,10 +107,10 @@ t.test('cancellation: only while nothing was delivered', async (t) => {
 const goodsLine = fc.record({
   item: fc.constantFrom('大米', '棉被'),
   quantity: fc.integer({ min: 1, max: 50_000 }).map((n) => n / 1000),
-  unit: fc.constant('kg'),
+  unit: fc.constant('公斤' as const),
 });
 const allocationCommand: fc.Arbitrary<AllocationCommand> = fc.oneof(
-  { arbitrary: fc.constant(allocate(verifiedReport, allocatedData({ cashFen: 300_000, goods: [{ item: '大米', quantity: 40, unit: 'kg' }] }))), weight: 3 },
+  { arbitrary: fc.constant(allocate(verifiedReport, allocatedData({ cashFen: 300_000, goods: [{ item: '大米', quantity: 40, unit: '公斤' }] }))), weight: 3 },
   fc.record({ cashFen: fc.integer({ min: 0, max: 500_000 }), goods: fc.array(goodsLine, { maxLength: 3 }) }).map(
     ({ cashFen, goods }) => allocate(verifiedReport, allocatedData({ cashFen, goods })),
   ),

@@ -44,8 +44,11 @@ t.test('every schema change comes with a new schema version', async (t) => {
 t.test('upcast: a GoodsDelivered of version 1 reads as one delivery, its id the event\u2019s', async (t) => {
   const v1 = { deliveredBy: 'u', cashFen: 100, goods: [], confirmation: { method: 'signature', reference: 'r' } };
   t.same(upcast('GoodsDelivered', 1, v1, 'e1a2b3c4-0000-4000-8000-000000000001'), { deliveryId: 'e1a2b3c4-0000-4000-8000-000000000001', ...v1 });
-  const v2 = { ...v1, deliveryId: 'd' };
-  t.equal(upcast('GoodsDelivered', 2, v2, 'x'), v2, 'the current version is untouched');
+  const v3 = { ...v1, deliveryId: 'd' };
+  t.equal(upcast('GoodsDelivered', 3, v3, 'x'), v3, 'the current version is untouched');
+  const beforeVocabulary = { ...v3, goods: [{ item: '大米', quantity: 25, unit: 'kg' }, { item: '棉被', quantity: 2, unit: '床' }] };
+  t.same((upcast('GoodsDelivered', 2, beforeVocabulary, 'x') as typeof beforeVocabulary).goods.map((g) => g.unit), ['公斤', '床'], 'version 2: a synonym becomes its canonical unit');
+  t.same((upcast('ReliefAllocated', 1, { goods: [{ item: '油', quantity: 5, unit: 'L' }] }, 'x') as { goods: Array<{ unit: string }> }).goods[0]!.unit, '升');
   t.ok(parseEvent('GoodsDelivered', upcast('GoodsDelivered', 1, v1, 'e1a2b3c4-0000-4000-8000-000000000001')), 'and passes the current schema');
 });
 

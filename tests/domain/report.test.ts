@@ -128,7 +128,7 @@ t.test('state carries what the alert and the API need', async (t) => {
   t.same(alertTrack(state), {
     step: 0,
     lastRaisedAt: '2026-07-01T03:45:01.000Z',
-    policy,
+    delayMs: policy.delayMs,
     acknowledged: false,
     finished: false,
     reportedAt: '2026-07-01T03:45:00.000Z',

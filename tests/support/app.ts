@@ -60,6 +60,7 @@ export async function startTestApp(
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: String(options.rateLimitPerMinute ?? 1_000_000),
+    AUTH_FAILURES_PER_MINUTE: '1000000',
     ...(options.bodyLimitBytes ? { BODY_LIMIT_BYTES: String(options.bodyLimitBytes) } : {}),
     ...options.env,
   });

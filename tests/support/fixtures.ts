@@ -42,7 +42,7 @@ export const allocatedData = (over: Partial<EventData<'ReliefAllocated'>> = {}):
   household: { id: 'hh-1', name: '张三明' },
   category: 'emergency_living',
   cashFen: 200_000,
-  goods: [{ item: '大米', quantity: 25, unit: 'kg' }],
+  goods: [{ item: '大米', quantity: 25, unit: '公斤' }],
   fund: 'SP-2026-01',
   allocatedBy: 'u-officer',
   ...over,

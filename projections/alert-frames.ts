@@ -1,0 +1,140 @@
+import { streamId } from '../domain/events.js';
+import { HAZARD_LABELS, type Hazard } from '../domain/vocabulary.js';
+import type { IncidentsState } from './incidents.js';
+import type { ProjectedEvent } from './projection.js';
+import type { ReportsState } from './reports.js';
+import { unitPathNames, type UnitsState } from './units.js';
+
+/**
+ * What the WebSocket gateway sends (SPEC §5), worked out from an event and the read models: each
+ * AlertRaised is one `alert` frame for its recipients, each acknowledgement one `acknowledged`
+ * frame for everyone alerted for that report, each overdue statutory clock one `clock_overdue`
+ * frame for the county's heads. Pure: the same event and states give the same frames, which is
+ * what lets a client resume from any position, from memory or from the log.
+ */
+export interface AlertFrame {
+  type: 'alert';
+  position: string;
+  reportId: string;
+  step: number;
+  reason: 'filed' | 'unacknowledged';
+  hazard: Hazard;
+  hazardLabel: string;
+  unit: { code: string; name: string; path: string[] };
+  location: { lat: number; lon: number; geoUri: string; source: 'report' | 'unit' } | null;
+  directions: string | null;
+  accessNotes: string | null;
+  unitPhones: string[];
+  reporter: { name: string; phone: string };
+  group: string | null;
+  notes: string | null;
+  estimate: Record<string, number>;
+  observedAt: string;
+  reportedAt: string;
+  related: Array<{ reportId: string; observedAt: string; reporter: { name: string; phone: string } }>;
+}
+
+export interface AcknowledgedFrame {
+  type: 'acknowledged';
+  position: string;
+  reportId: string;
+  by: string;
+}
+
+export interface ClockFrame {
+  type: 'clock_overdue';
+  position: string;
+  incidentId: string;
+  title: string;
+  clock: 'initial' | 'daily' | 'final';
+  dueAt: string;
+  county: { code: string; name: string };
+}
+
+export type FeedFrame = AlertFrame | AcknowledgedFrame | ClockFrame;
+
+/** A frame and who it is for (user ids or role audiences), with the unit it concerns for scope checks. */
+export interface Delivery {
+  frame: FeedFrame;
+  recipients: string[];
+  unitCode: string;
+}
+
+export const geoUri = (lat: number, lon: number, label?: string) =>
+  `geo:${lat},${lon}${label ? `?q=${lat},${lon}(${encodeURIComponent(label)})` : ''}`;
+
+export interface FrameSources {
+  reports: ReportsState;
+  units: UnitsState;
+  incidents: IncidentsState;
+}
+
+/** The frames an event causes, built from the read models as they stand. */
+export function framesFor(event: ProjectedEvent, sources: FrameSources): Delivery[] {
+  switch (event.type) {
+    case 'AlertRaised': {
+      const reportId = streamId(event.stream, 'report')!;
+      const report = sources.reports.rows.get(reportId);
+      if (!report) return [];
+      const village = sources.units.units.get(report.village);
+      const location = report.location
+        ? { ...report.location, geoUri: geoUri(report.location.lat, report.location.lon, village?.name), source: 'report' as const }
+        : village?.centre
+          ? { ...village.centre, geoUri: geoUri(village.centre.lat, village.centre.lon, village.name), source: 'unit' as const }
+          : null;
+      const frame: AlertFrame = {
+        type: 'alert',
+        position: event.position,
+        reportId,
+        step: event.data.step,
+        reason: event.data.reason,
+        hazard: report.hazard,
+        hazardLabel: HAZARD_LABELS[report.hazard],
+        unit: { code: report.village, name: village?.name ?? report.village, path: unitPathNames(sources.units, report.village) },
+        location,
+        directions: report.directions ?? null,
+        accessNotes: village?.accessNotes ?? null,
+        unitPhones: village?.phones ?? [],
+        reporter: { name: report.reporter.name, phone: report.reporter.phone },
+        group: report.group ?? null,
+        notes: report.notes ?? null,
+        estimate: report.estimate as Record<string, number>,
+        observedAt: report.observedAt,
+        reportedAt: report.reportedAt,
+        related: (event.data.related ?? []).flatMap((id) => {
+          const other = sources.reports.rows.get(id);
+          return other ? [{ reportId: id, observedAt: other.observedAt, reporter: { name: other.reporter.name, phone: other.reporter.phone } }] : [];
+        }),
+      };
+      return [{ frame, recipients: event.data.recipients, unitCode: report.village }];
+    }
+    case 'AlertAcknowledged': {
+      const reportId = streamId(event.stream, 'report')!;
+      const report = sources.reports.rows.get(reportId);
+      if (!report) return [];
+      return [{ frame: { type: 'acknowledged', position: event.position, reportId, by: event.data.by }, recipients: report.alert?.alerted ?? [], unitCode: report.village }];
+    }
+    case 'StatutoryClockAlerted': {
+      const incidentId = streamId(event.stream, 'incident')!;
+      const incident = sources.incidents.rows.get(incidentId);
+      if (!incident) return [];
+      return [
+        {
+          frame: {
+            type: 'clock_overdue',
+            position: event.position,
+            incidentId,
+            title: incident.title,
+            clock: event.data.clock,
+            dueAt: event.data.dueAt,
+            county: { code: incident.county, name: sources.units.units.get(incident.county)?.name ?? incident.county },
+          },
+          recipients: event.data.recipients,
+          unitCode: incident.county,
+        },
+      ];
+    }
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,97 @@
+import { assertNever } from '../domain/errors.js';
+import { streamId } from '../domain/events.js';
+import type { EventData } from '../domain/events.js';
+import { projection } from './projection.js';
+import { isLiveRow, type LedgerState } from './ledger.js';
+
+type Damage = EventData<'DamageVerified'>['households'][number]['damage'];
+
+/** One household across every report (SPEC §6 household ledger): its village and household number. */
+export interface HouseholdRow {
+  village: string;
+  householdId: string;
+  /** What each report's latest verification found, by report id. */
+  verifications: Map<string, { name: string; damage: Damage; people: number; at: string }>;
+  /** Allocations made to it, by id, in order. */
+  allocations: string[];
+}
+
+export interface HouseholdsState {
+  /** By `${village}|${householdId}`. */
+  households: Map<string, HouseholdRow>;
+  /** Each report's village, whether it was dismissed, and the households its latest verification named. */
+  reports: Map<string, { village: string; dismissed: boolean; households: string[] }>;
+}
+
+export const householdKey = (village: string, householdId: string) => `${village}|${householdId}`;
+
+export const householdsProjection = projection({
+  name: 'households',
+  version: 1,
+  eventTypes: ['ReportFiled', 'DamageVerified', 'ReportDismissed', 'ReliefAllocated'],
+  initialState: (): HouseholdsState => ({ households: new Map(), reports: new Map() }),
+  evolve(state, event) {
+    const row = (village: string, householdId: string) => {
+      const key = householdKey(village, householdId);
+      let h = state.households.get(key);
+      if (!h) state.households.set(key, (h = { village, householdId, verifications: new Map(), allocations: [] }));
+      return h;
+    };
+    switch (event.type) {
+      case 'ReportFiled': {
+        const reportId = streamId(event.stream, 'report');
+        if (reportId !== undefined) state.reports.set(reportId, { village: event.data.village, dismissed: false, households: [] });
+        return state;
+      }
+      case 'DamageVerified': {
+        const reportId = streamId(event.stream, 'report');
+        const report = reportId === undefined ? undefined : state.reports.get(reportId);
+        if (!reportId || !report) return state;
+        // The latest verification supersedes the earlier one: a household it no longer names
+        // was not found damaged by this report.
+        for (const id of report.households) state.households.get(householdKey(report.village, id))?.verifications.delete(reportId);
+        report.households = event.data.households.map((h) => h.householdId);
+        for (const h of event.data.households) row(report.village, h.householdId).verifications.set(reportId, { name: h.name, damage: h.damage, people: h.people, at: event.at });
+        return state;
+      }
+      case 'ReportDismissed': {
+        const reportId = streamId(event.stream, 'report');
+        const report = reportId === undefined ? undefined : state.reports.get(reportId);
+        if (report) report.dismissed = true;
+        return state;
+      }
+      case 'ReliefAllocated':
+        row(event.data.village, event.data.household.id).allocations.push(event.data.allocationId);
+        return state;
+      default:
+        return assertNever(event);
+    }
+  },
+});
+
+const DAMAGED = new Set<Damage>(['collapsed', 'severe', 'moderate']);
+
+/**
+ * Verified households with damage and no live relief yet (遗漏救助, SPEC §3, §4): a household
+ * that a report not dismissed found collapsed, severely or moderately damaged, and that holds no
+ * live allocation of any category.
+ */
+export function missedRelief(
+  state: HouseholdsState,
+  ledger: LedgerState,
+  prefix: string,
+): Array<{ village: string; householdId: string; name: string; damage: Damage; people: number; reports: string[] }> {
+  const out = [];
+  for (const h of state.households.values()) {
+    if (!h.village.startsWith(prefix)) continue;
+    const damaged = [...h.verifications.entries()].filter(([reportId, v]) => DAMAGED.has(v.damage) && !state.reports.get(reportId)?.dismissed);
+    if (damaged.length === 0) continue;
+    if (h.allocations.some((id) => {
+      const row = ledger.rows.get(id);
+      return row !== undefined && isLiveRow(row);
+    })) continue;
+    const [, latest] = damaged.reduce((a, b) => (a[1].at >= b[1].at ? a : b));
+    out.push({ village: h.village, householdId: h.householdId, name: latest.name, damage: latest.damage, people: latest.people, reports: damaged.map(([id]) => id) });
+  }
+  return out.sort((a, b) => (a.village === b.village ? a.householdId.localeCompare(b.householdId) : a.village.localeCompare(b.village)));
+}

@@ -1,0 +1,192 @@
+import { goodsTotals } from '../domain/allocation.js';
+import { assertNever } from '../domain/errors.js';
+import { streamId } from '../domain/events.js';
+import type { GoodsLine, GoodsUnit, ReliefCategory } from '../domain/vocabulary.js';
+import { projection } from './projection.js';
+
+export type LedgerStatus = 'allocated' | 'approved' | 'delivered' | 'rejected' | 'cancelled';
+
+/** One allocation in the relief ledger (SPEC §4, §6). Cash in fen; goods in thousandths of their canonical unit. */
+export interface LedgerRow {
+  allocationId: string;
+  reportId: string;
+  village: string;
+  household: { id: string; name: string };
+  category: ReliefCategory;
+  fund: string;
+  cashFen: number;
+  goods: GoodsLine[];
+  allocatedBy: string;
+  allocatedAt: string;
+  approvedBy: string | undefined;
+  approvedAt: string | undefined;
+  status: LedgerStatus;
+  deliveredCashFen: number;
+  /** By `item|unit`, in thousandths. */
+  deliveredGoods: Record<string, number>;
+  deliveries: number;
+  lastDeliveredAt: string | undefined;
+  allocatedPosition: string;
+  position: string;
+}
+
+export interface LedgerState {
+  rows: Map<string, LedgerRow>;
+  order: string[];
+}
+
+/** Cash and every goods line delivered in full. */
+function fullyDelivered(row: LedgerRow): boolean {
+  if (row.deliveredCashFen < row.cashFen) return false;
+  for (const [key, quantity] of Object.entries(goodsTotals(row.goods))) if ((row.deliveredGoods[key] ?? 0) < quantity) return false;
+  return true;
+}
+
+export const ledgerProjection = projection({
+  name: 'ledger',
+  version: 1,
+  eventTypes: ['ReliefAllocated', 'AllocationApproved', 'AllocationRejected', 'GoodsDelivered', 'AllocationCancelled'],
+  initialState: (): LedgerState => ({ rows: new Map(), order: [] }),
+  evolve(state, event) {
+    const id = streamId(event.stream, 'allocation');
+    if (id === undefined) return state;
+    if (event.type === 'ReliefAllocated') {
+      const d = event.data;
+      state.rows.set(id, {
+        allocationId: d.allocationId,
+        reportId: d.reportId,
+        village: d.village,
+        household: d.household,
+        category: d.category,
+        fund: d.fund,
+        cashFen: d.cashFen,
+        goods: d.goods,
+        allocatedBy: d.allocatedBy,
+        allocatedAt: event.at,
+        approvedBy: undefined,
+        approvedAt: undefined,
+        status: 'allocated',
+        deliveredCashFen: 0,
+        deliveredGoods: {},
+        deliveries: 0,
+        lastDeliveredAt: undefined,
+        allocatedPosition: event.position,
+        position: event.position,
+      });
+      state.order.push(id);
+      return state;
+    }
+    const row = state.rows.get(id);
+    if (!row) return state;
+    row.position = event.position;
+    switch (event.type) {
+      case 'AllocationApproved':
+        row.status = 'approved';
+        row.approvedBy = event.data.approvedBy;
+        row.approvedAt = event.at;
+        // An allocation of nothing to deliver is delivered when approved.
+        if (fullyDelivered(row)) row.status = 'delivered';
+        return state;
+      case 'AllocationRejected':
+        row.status = 'rejected';
+        return state;
+      case 'AllocationCancelled':
+        row.status = 'cancelled';
+        return state;
+      case 'GoodsDelivered':
+        row.deliveredCashFen += event.data.cashFen;
+        for (const [key, q] of Object.entries(goodsTotals(event.data.goods))) row.deliveredGoods[key] = (row.deliveredGoods[key] ?? 0) + q;
+        row.deliveries += 1;
+        row.lastDeliveredAt = event.at;
+        if (row.status === 'approved' && fullyDelivered(row)) row.status = 'delivered';
+        return state;
+      default:
+        return assertNever(event);
+    }
+  },
+});
+
+/** Live relief holds its slot: allocated, approved or delivered (SPEC §3: a delivered one stays live). */
+export const isLiveRow = (row: LedgerRow): boolean => row.status === 'allocated' || row.status === 'approved' || row.status === 'delivered';
+
+/** Goods as people read them: `{item, quantity, unit}` with the quantity in the unit, not in thousandths. */
+export function goodsView(thousandths: Record<string, number>): Array<{ item: string; quantity: number; unit: GoodsUnit }> {
+  return Object.entries(thousandths)
+    .filter(([, q]) => q !== 0)
+    .map(([key, q]) => {
+      const cut = key.lastIndexOf('|');
+      return { item: key.slice(0, cut), quantity: q / 1000, unit: key.slice(cut + 1) as GoodsUnit };
+    })
+    .sort((a, b) => (a.item === b.item ? a.unit.localeCompare(b.unit) : a.item.localeCompare(b.item)));
+}
+
+/** Allocated, approved, delivered and outstanding amounts of a set of rows (cash in fen, goods in thousandths). */
+export interface LedgerTotals {
+  allocations: number;
+  allocatedFen: number;
+  approvedFen: number;
+  deliveredFen: number;
+  outstandingFen: number;
+  goods: { allocated: Record<string, number>; approved: Record<string, number>; delivered: Record<string, number>; outstanding: Record<string, number> };
+}
+
+const add = (into: Record<string, number>, from: Record<string, number>, sign = 1) => {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + sign * v;
+};
+
+/**
+ * Totals over live rows: allocated counts every live allocation; approved those a head approved
+ * (delivered ones included); outstanding is approved and not yet delivered. Rejected and
+ * cancelled ones count nowhere.
+ */
+export function ledgerTotals(rows: Iterable<LedgerRow>): LedgerTotals {
+  const t: LedgerTotals = {
+    allocations: 0,
+    allocatedFen: 0,
+    approvedFen: 0,
+    deliveredFen: 0,
+    outstandingFen: 0,
+    goods: { allocated: {}, approved: {}, delivered: {}, outstanding: {} },
+  };
+  for (const row of rows) {
+    if (!isLiveRow(row)) continue;
+    const goods = goodsTotals(row.goods);
+    t.allocations += 1;
+    t.allocatedFen += row.cashFen;
+    add(t.goods.allocated, goods);
+    t.deliveredFen += row.deliveredCashFen;
+    add(t.goods.delivered, row.deliveredGoods);
+    if (row.status !== 'allocated') {
+      t.approvedFen += row.cashFen;
+      add(t.goods.approved, goods);
+      t.outstandingFen += row.cashFen - row.deliveredCashFen;
+      add(t.goods.outstanding, goods);
+      add(t.goods.outstanding, row.deliveredGoods, -1);
+    }
+  }
+  return t;
+}
+
+export interface LedgerFilter {
+  prefix: string;
+  report?: string | undefined;
+  /** `{villageCode}/{householdId}` or a household id within the prefix. */
+  household?: string | undefined;
+  fund?: string | undefined;
+  status?: LedgerStatus | undefined;
+}
+
+/** Ledger rows under the filter, in the order they were allocated. */
+export function ledgerRows(state: LedgerState, filter: LedgerFilter): LedgerRow[] {
+  const out: LedgerRow[] = [];
+  for (const id of state.order) {
+    const row = state.rows.get(id)!;
+    if (!row.village.startsWith(filter.prefix)) continue;
+    if (filter.report !== undefined && row.reportId !== filter.report) continue;
+    if (filter.household !== undefined && row.household.id !== filter.household && `${row.village}/${row.household.id}` !== filter.household) continue;
+    if (filter.fund !== undefined && row.fund !== filter.fund) continue;
+    if (filter.status !== undefined && row.status !== filter.status) continue;
+    out.push(row);
+  }
+  return out;
+}

@@ -1,0 +1,228 @@
+import { RELATED_REPORT_WINDOW_MS } from '../domain/alerting.js';
+import { assertNever } from '../domain/errors.js';
+import { streamId, type EventData } from '../domain/events.js';
+import { statusAfter, type ReportStatus } from '../domain/report.js';
+import type { Hazard, IndicatorSet, Location } from '../domain/vocabulary.js';
+import { projection } from './projection.js';
+
+/** One report as the read side keeps it: what a list, a board, an alert frame and a tally need. */
+export interface ReportRow {
+  reportId: string;
+  village: string;
+  group: string | undefined;
+  hazard: Hazard;
+  observedAt: string;
+  reportedAt: string;
+  /** Position of its ReportFiled: the list's order and cursor. */
+  filedPosition: string;
+  reporter: { id: string; name: string; phone: string };
+  location: Location | undefined;
+  directions: string | undefined;
+  notes: string | undefined;
+  estimate: IndicatorSet;
+  amendments: number;
+  status: ReportStatus;
+  /** Everyone who answered, first first (acknowledging, or dispatching or arriving themselves). */
+  acknowledgedBy: string[];
+  alert:
+    | {
+        step: number;
+        firstAt: string;
+        lastAt: string;
+        /** Who the latest step went to. */
+        recipients: string[];
+        /** Everyone alerted at any step: they hear of every update. */
+        alerted: string[];
+        delayMs: number;
+        related: string[];
+      }
+    | undefined;
+  verified: { figures: IndicatorSet; households: EventData<'DamageVerified'>['households']; verifier: string; method: string; at: string } | undefined;
+  verifications: number;
+  dismissal: EventData<'ReportDismissed'> | undefined;
+  closedAt: string | undefined;
+  incident: string | undefined;
+  /** Position of its latest event. */
+  position: string;
+}
+
+export interface ReportsState {
+  rows: Map<string, ReportRow>;
+  /** Report ids in filing order (log order), with their filing positions, for newest-first pages. */
+  order: string[];
+  orderPositions: string[];
+  /** Recent filings by `village|hazard`, for "the same hazard from the same village within 2 h". */
+  recent: Map<string, Array<{ reportId: string; t: number }>>;
+}
+
+const REPORT_EVENTS = [
+  'ReportFiled',
+  'ReportAmended',
+  'AlertRaised',
+  'AlertAcknowledged',
+  'OfficerDispatched',
+  'OfficerArrived',
+  'DamageVerified',
+  'ReportDismissed',
+  'ReportClosed',
+  'IncidentLinkClaimed',
+  'IncidentLinkReleased',
+] as const;
+
+/** Reports as read models list them (SPEC §4 GET /reports), and what alerting reads of them. */
+export const reportsProjection = projection({
+  name: 'reports',
+  version: 1,
+  eventTypes: REPORT_EVENTS,
+  initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
+  evolve(state, event) {
+    const reportId = streamId(event.stream, 'report');
+    if (reportId === undefined) return state;
+    if (event.type === 'ReportFiled') {
+      const d = event.data;
+      state.rows.set(reportId, {
+        reportId,
+        village: d.village,
+        group: d.group,
+        hazard: d.hazard,
+        observedAt: d.observedAt,
+        reportedAt: event.at,
+        filedPosition: event.position,
+        reporter: d.reporter,
+        location: d.location,
+        directions: d.directions,
+        notes: d.notes,
+        estimate: d.estimate,
+        amendments: 0,
+        status: 'filed',
+        acknowledgedBy: [],
+        alert: undefined,
+        verified: undefined,
+        verifications: 0,
+        dismissal: undefined,
+        closedAt: undefined,
+        incident: undefined,
+        position: event.position,
+      });
+      state.order.push(reportId);
+      state.orderPositions.push(event.position);
+      rememberSighting(state, `${d.village}|${d.hazard}`, reportId, Date.parse(event.at));
+      return state;
+    }
+    const row = state.rows.get(reportId);
+    if (!row) return state;
+    row.position = event.position;
+    row.status = statusAfter(row.status, event.type);
+    switch (event.type) {
+      case 'ReportAmended': {
+        const { estimate, directions, location, notes } = event.data;
+        row.amendments += 1;
+        if (estimate) row.estimate = { ...row.estimate, ...estimate };
+        if (directions !== undefined) row.directions = directions;
+        if (location) row.location = location;
+        if (notes !== undefined) row.notes = notes;
+        return state;
+      }
+      case 'AlertRaised': {
+        const { step, recipients, policy, related } = event.data;
+        const alerted = row.alert ? row.alert.alerted : [];
+        for (const r of recipients) if (!alerted.includes(r)) alerted.push(r);
+        row.alert = {
+          step,
+          firstAt: row.alert?.firstAt ?? event.at,
+          lastAt: event.at,
+          recipients,
+          alerted,
+          delayMs: policy.delayMs,
+          related: [...new Set([...(row.alert?.related ?? []), ...(related ?? [])])],
+        };
+        return state;
+      }
+      case 'AlertAcknowledged':
+        if (!row.acknowledgedBy.includes(event.data.by)) row.acknowledgedBy.push(event.data.by);
+        return state;
+      case 'OfficerDispatched':
+      case 'OfficerArrived':
+        // Dispatching or arriving oneself answers the alert (docs/decisions.md).
+        if (row.acknowledgedBy.length === 0) row.acknowledgedBy.push(event.data.officer);
+        return state;
+      case 'DamageVerified':
+        row.verifications += 1;
+        row.verified = { figures: event.data.figures, households: event.data.households, verifier: event.data.verifier, method: event.data.method, at: event.at };
+        return state;
+      case 'ReportDismissed':
+        row.dismissal = event.data;
+        return state;
+      case 'ReportClosed':
+        row.closedAt = event.at;
+        return state;
+      case 'IncidentLinkClaimed':
+        row.incident = event.data.incidentId;
+        return state;
+      case 'IncidentLinkReleased':
+        if (row.incident === event.data.incidentId) row.incident = undefined;
+        return state;
+      default:
+        return assertNever(event);
+    }
+  },
+});
+
+/** Keeps the filings of the last two hours per key, pruned from the front as time moves on. */
+function rememberSighting(state: ReportsState, key: string, reportId: string, t: number): void {
+  let recent = state.recent.get(key);
+  if (!recent) state.recent.set(key, (recent = []));
+  let stale = 0;
+  while (stale < recent.length && recent[stale]!.t < t - RELATED_REPORT_WINDOW_MS) stale++;
+  if (stale > 0) recent.splice(0, stale);
+  recent.push({ reportId, t });
+}
+
+/** Earlier filings of the same hazard in the same village within the window, most recent first. */
+export function recentSightings(state: ReportsState, village: string, hazard: string): Array<{ reportId: string; t: number }> {
+  return [...(state.recent.get(`${village}|${hazard}`) ?? [])].reverse();
+}
+
+export interface ReportFilter {
+  /** Significant prefix of the unit (the caller's scope, or narrower). */
+  prefix: string;
+  status?: ReportStatus | undefined;
+  hazard?: Hazard | undefined;
+  /** Filed at or after this instant. */
+  since?: string | undefined;
+  /** A previous page's `next`: rows filed before this position. */
+  after?: string | undefined;
+  limit: number;
+}
+
+/** Reports filed in units under `prefix`, newest first by filing, paged by filing position. */
+export function listReports(state: ReportsState, filter: ReportFilter): { items: ReportRow[]; next: string | null } {
+  const items: ReportRow[] = [];
+  // Start below the cursor: positions are in log order, so a binary search finds it.
+  let i = state.order.length - 1;
+  if (filter.after !== undefined) {
+    let lo = 0;
+    let hi = state.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (state.orderPositions[mid]! < filter.after) lo = mid + 1;
+      else hi = mid;
+    }
+    i = lo - 1;
+  }
+  const since = filter.since === undefined ? undefined : Date.parse(filter.since);
+  for (; i >= 0; i--) {
+    const row = state.rows.get(state.order[i]!)!;
+    if (since !== undefined && Date.parse(row.reportedAt) < since) {
+      // Filing time follows log order closely but not exactly across nodes: look a little further.
+      if (Date.parse(row.reportedAt) < since - 60_000) break;
+      continue;
+    }
+    if (!row.village.startsWith(filter.prefix)) continue;
+    if (filter.status !== undefined && row.status !== filter.status) continue;
+    if (filter.hazard !== undefined && row.hazard !== filter.hazard) continue;
+    items.push(row);
+    if (items.length === filter.limit) return { items, next: i > 0 ? row.filedPosition : null };
+  }
+  return { items, next: null };
+}

@@ -1,0 +1,450 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CATEGORY_LABELS, maskDigitRuns, maskName, yuan } from '../../../domain/notice.js';
+import { unitLevel, withinScope } from '../../../domain/units.js';
+import { Hazard, HAZARD_LABELS, RELIEF_CATEGORIES, type GoodsUnit, type Hazard as HazardName } from '../../../domain/vocabulary.js';
+import { householdKey, missedRelief } from '../../../projections/households.js';
+import { incidentClocks, listIncidents } from '../../../projections/incidents.js';
+import { goodsView, ledgerRows, ledgerTotals, type LedgerRow, type LedgerStatus, type LedgerTotals } from '../../../projections/ledger.js';
+import { listReports, type ReportRow } from '../../../projections/reports.js';
+import { talliesProjection, tallyOf, tallyView, type TalliesState } from '../../../projections/tallies.js';
+import { childrenOf, townshipOf, unitRef, unitsProjection, type UnitsState } from '../../../projections/units.js';
+import { rebuildUpTo } from '../../projection-runner.js';
+import { readPrefix } from '../context.js';
+import type { ApiDeps } from '../deps.js';
+import { forbidden, HttpError, notFound } from '../errors.js';
+import { Instant } from '../../../domain/vocabulary.js';
+import { listQuery, page, readQuery, UnitRef, UnitView } from '../schemas.js';
+
+const READERS = ['contact', 'officer', 'head', 'auditor'] as const;
+const STAFF_READERS = ['officer', 'head', 'auditor'] as const;
+const STATUSES = ['filed', 'acknowledged', 'on_site', 'verified', 'dismissed', 'closed'] as const;
+const LEDGER_STATUSES = ['allocated', 'approved', 'delivered', 'rejected', 'cancelled'] as const;
+
+const Indicators = z.record(z.string(), z.number());
+
+/** A cursor the client got from `next`: a position of this store. */
+function cursor(deps: ApiDeps, after: string | undefined): string | undefined {
+  if (after === undefined) return undefined;
+  const position = deps.store.parsePosition(after);
+  if (position === undefined) throw new HttpError(400, 'validation', 'querystring.after: not a page cursor', [{ path: 'querystring.after', message: 'not a page cursor' }]);
+  return position;
+}
+
+const reportItem = (units: UnitsState, row: ReportRow) => ({
+  reportId: row.reportId,
+  status: row.status,
+  village: unitRef(units, row.village),
+  group: row.group ?? null,
+  hazard: row.hazard,
+  hazardLabel: HAZARD_LABELS[row.hazard],
+  observedAt: row.observedAt,
+  reportedAt: row.reportedAt,
+  reporter: { name: row.reporter.name, phone: row.reporter.phone },
+  estimate: row.estimate,
+  verified: row.verified ? { figures: row.verified.figures, at: row.verified.at, households: row.verified.households.length } : null,
+  escalationStep: row.alert?.step ?? null,
+  acknowledgedBy: row.acknowledgedBy[0] ?? null,
+  incident: row.incident ?? null,
+  position: row.position,
+});
+
+const goodsLines = (thousandths: Record<string, number>) => goodsView(thousandths).map((g) => ({ item: g.item, quantity: g.quantity, unit: g.unit as string }));
+
+/** A ledger row as people read it: cash in fen, goods in their units. */
+export function ledgerItem(units: UnitsState, row: LedgerRow) {
+  const t = ledgerTotals([row]);
+  const allocatedGoods = row.goods.reduce<Record<string, number>>((acc, g) => {
+    const key = `${g.item}|${g.unit}`;
+    acc[key] = (acc[key] ?? 0) + Math.round(g.quantity * 1000);
+    return acc;
+  }, {});
+  return {
+    allocationId: row.allocationId,
+    reportId: row.reportId,
+    village: unitRef(units, row.village),
+    household: row.household,
+    category: row.category,
+    categoryLabel: CATEGORY_LABELS[row.category],
+    fund: row.fund,
+    status: row.status,
+    cash: { allocatedFen: row.cashFen, deliveredFen: row.deliveredCashFen, outstandingFen: row.status === 'approved' ? row.cashFen - row.deliveredCashFen : 0 },
+    goods: { allocated: goodsLines(allocatedGoods), delivered: goodsLines(row.deliveredGoods), outstanding: goodsLines(row.status === 'approved' ? t.goods.outstanding : {}) },
+    allocatedBy: row.allocatedBy,
+    allocatedAt: row.allocatedAt,
+    approvedBy: row.approvedBy ?? null,
+    approvedAt: row.approvedAt ?? null,
+    deliveries: row.deliveries,
+    lastDeliveredAt: row.lastDeliveredAt ?? null,
+    position: row.position,
+  };
+}
+
+const totalsView = (t: LedgerTotals) => ({
+  allocations: t.allocations,
+  allocatedFen: t.allocatedFen,
+  approvedFen: t.approvedFen,
+  deliveredFen: t.deliveredFen,
+  outstandingFen: t.outstandingFen,
+  goods: { allocated: goodsLines(t.goods.allocated), approved: goodsLines(t.goods.approved), delivered: goodsLines(t.goods.delivered), outstanding: goodsLines(t.goods.outstanding) },
+});
+
+function groupTotals<K extends string>(rows: LedgerRow[], key: (row: LedgerRow) => K) {
+  const groups = new Map<K, LedgerRow[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = groups.get(k);
+    if (list) list.push(row);
+    else groups.set(k, [row]);
+  }
+  return [...groups].map(([k, list]) => ({ key: k, rows: list, totals: totalsView(ledgerTotals(list)) }));
+}
+
+/** The tally of `unit` and each registered child, as SPEC §4 shapes it. */
+function talliesAnswer(tallies: TalliesState, units: UnitsState, unit: string, hazard: HazardName | undefined, asOf: { position: string | null; at: string | null }) {
+  const one = (code: string) => ({ unit: { code, name: units.units.get(code)?.name ?? code }, ...tallyView(tallyOf(tallies, code, hazard)) });
+  return {
+    ...one(unit),
+    asOf,
+    hazard: hazard ?? null,
+    children: unitLevel(unit) === 'village' ? [] : childrenOf(units, unit).map(one),
+  };
+}
+
+export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const state = <N extends Parameters<typeof deps.runner.state>[0]>(name: N) => deps.runner.state(name);
+
+  r.get(
+    '/reports',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['reports'],
+        summary: 'Reports in scope, newest first by filing, with the village\u2019s full path',
+        querystring: listQuery({ unit: UnitRef.optional(), status: z.enum(STATUSES).optional(), hazard: Hazard.optional(), since: Instant.optional() }),
+        response: { 200: page(z.looseObject({ reportId: z.uuid(), status: z.enum(STATUSES), village: UnitView, hazard: z.string(), reportedAt: z.string(), estimate: Indicators })) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const units = state('units');
+      const { items, next } = listReports(state('reports'), {
+        prefix: readPrefix(request, q.unit),
+        status: q.status,
+        hazard: q.hazard,
+        since: q.since ? new Date(q.since).toISOString() : undefined,
+        after: cursor(deps, q.after),
+        limit: q.limit,
+      });
+      return { items: items.map((row) => reportItem(units, row)), next };
+    },
+  );
+
+  r.get(
+    '/tallies',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['tallies'],
+        summary: 'Damage tallies for a unit and each child unit: reported and verified side by side, report counts by status; asOf a time or a position',
+        querystring: readQuery({ unit: UnitRef.optional(), hazard: Hazard.optional(), asOf: z.string().min(1).max(64).optional() }),
+        response: {
+          200: z.object({
+            unit: z.object({ code: z.string(), name: z.string() }),
+            asOf: z.object({ position: z.string().nullable(), at: z.string().nullable() }),
+            hazard: z.string().nullable(),
+            reported: Indicators,
+            verified: Indicators,
+            reports: z.object({ total: z.number(), byStatus: z.record(z.string(), z.number()) }),
+            children: z.array(z.object({ unit: z.object({ code: z.string(), name: z.string() }), reported: Indicators, verified: Indicators, reports: z.object({ total: z.number(), byStatus: z.record(z.string(), z.number()) }) })),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const prefix = readPrefix(request, q.unit);
+      const unit = prefix.padEnd(12, '0');
+      if (q.asOf === undefined) {
+        const checkpoint = deps.runner.checkpoint ?? null;
+        return talliesAnswer(state('tallies'), state('units'), unit, q.hazard, { position: checkpoint, at: null });
+      }
+      // asOf: exactly what the live tally said then — replayed up to that point (SPEC §6).
+      const position = deps.store.parsePosition(q.asOf);
+      const time = position === undefined && Instant.safeParse(q.asOf).success ? new Date(q.asOf).toISOString() : undefined;
+      if (position === undefined && time === undefined) {
+        throw new HttpError(400, 'validation', 'querystring.asOf: a time (ISO-8601) or a position', [{ path: 'querystring.asOf', message: 'a time (ISO-8601) or a position' }]);
+      }
+      const { states, last } = await rebuildUpTo(deps.store, [unitsProjection, talliesProjection] as never, position !== undefined ? { position } : { time: time! });
+      return talliesAnswer(states.get('tallies') as TalliesState, states.get('units') as UnitsState, unit, q.hazard, { position: last?.position ?? null, at: last?.at ?? null });
+    },
+  );
+
+  r.get(
+    '/incidents',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['incidents'],
+        summary: 'Incidents in scope, the most recently opened first, each statutory clock with its due time and whether it is overdue',
+        querystring: listQuery({ unit: UnitRef.optional(), overdue: z.enum(['true', 'false']).optional() }),
+        response: { 200: page(z.looseObject({ incidentId: z.uuid(), county: UnitView, status: z.string(), clocks: z.array(z.looseObject({ clock: z.string(), dueAt: z.string(), overdue: z.boolean() })) })) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const now = deps.now().toISOString();
+      const units = state('units');
+      const { items, next } = listIncidents(state('incidents'), {
+        prefix: readPrefix(request, q.unit),
+        overdue: q.overdue === undefined ? undefined : q.overdue === 'true',
+        after: cursor(deps, q.after),
+        limit: q.limit,
+        now,
+      });
+      return {
+        next,
+        items: items.map((i) => ({
+          incidentId: i.incidentId,
+          county: unitRef(units, i.county),
+          hazard: i.hazard,
+          hazardLabel: HAZARD_LABELS[i.hazard],
+          title: i.title,
+          startedAt: i.startedAt,
+          status: i.closed ? 'closed' : i.stabilizedAt ? 'stabilized' : 'open',
+          reports: i.reports,
+          submissions: i.submissions,
+          clocks: incidentClocks(i, now).map((c) => ({ ...c })),
+          overdue: incidentClocks(i, now).some((c) => c.overdue),
+          position: i.position,
+        })),
+      };
+    },
+  );
+
+  r.get(
+    '/allocations',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['relief'],
+        summary: 'The relief ledger: allocated / approved / delivered / outstanding per allocation, with totals per household, report, fund and village',
+        querystring: listQuery({
+          unit: UnitRef.optional(),
+          report: z.uuid().optional(),
+          household: z.string().min(1).max(80).optional(),
+          fund: z.string().min(1).max(64).optional(),
+          status: z.enum(LEDGER_STATUSES).optional(),
+        }),
+        response: {
+          200: page(z.looseObject({ allocationId: z.uuid(), status: z.enum(LEDGER_STATUSES), cash: z.object({ allocatedFen: z.number(), deliveredFen: z.number(), outstandingFen: z.number() }) })).extend({
+            totals: z.looseObject({ overall: z.looseObject({ allocatedFen: z.number() }) }),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const units = state('units');
+      const rows = ledgerRows(state('ledger'), { prefix: readPrefix(request, q.unit), report: q.report, household: q.household, fund: q.fund, status: q.status as LedgerStatus | undefined });
+      const after = cursor(deps, q.after);
+      const from = after === undefined ? 0 : rows.findIndex((row) => row.allocatedPosition > after);
+      const slice = from < 0 ? [] : rows.slice(from, from + q.limit);
+      return {
+        items: slice.map((row) => ledgerItem(units, row)),
+        next: from >= 0 && from + slice.length < rows.length ? slice.at(-1)!.allocatedPosition : null,
+        totals: {
+          overall: totalsView(ledgerTotals(rows)),
+          byHousehold: groupTotals(rows, (row) => `${row.village}/${row.household.id}`).map((g) => ({ village: g.rows[0]!.village, householdId: g.rows[0]!.household.id, name: g.rows.at(-1)!.household.name, ...g.totals })),
+          byReport: groupTotals(rows, (row) => row.reportId).map((g) => ({ reportId: g.key, ...g.totals })),
+          byFund: groupTotals(rows, (row) => row.fund).map((g) => ({ fund: g.key, ...g.totals })),
+          byVillage: groupTotals(rows, (row) => row.village).map((g) => ({ village: unitRef(units, g.key), ...g.totals })),
+        },
+      };
+    },
+  );
+
+  r.get(
+    '/households/:villageCode/:householdId',
+    {
+      config: { roles: STAFF_READERS },
+      schema: {
+        tags: ['relief'],
+        summary: 'One household across every report: damage verified, relief allocated and delivered, by category and incident',
+        params: z.strictObject({ villageCode: UnitRef, householdId: z.string().min(1).max(64) }),
+        querystring: readQuery({}),
+      },
+    },
+    async (request) => {
+      const { villageCode, householdId } = request.params;
+      if (!withinScope(villageCode, request.user.scope)) throw notFound('household');
+      const household = state('households').households.get(householdKey(villageCode, householdId));
+      if (!household) throw notFound('household');
+      const units = state('units');
+      const reports = state('reports');
+      const ledger = state('ledger');
+      const allocations = household.allocations.map((id) => ledger.rows.get(id)).filter((row): row is LedgerRow => row !== undefined);
+      const incidentOf = (reportId: string) => reports.rows.get(reportId)?.incident ?? null;
+      return {
+        village: unitRef(units, villageCode),
+        householdId,
+        names: [...new Set([...household.verifications.values()].map((v) => v.name))],
+        verifications: [...household.verifications].map(([reportId, v]) => ({
+          reportId,
+          incident: incidentOf(reportId),
+          damage: v.damage,
+          people: v.people,
+          name: v.name,
+          at: v.at,
+          reportStatus: reports.rows.get(reportId)?.status ?? null,
+        })),
+        allocations: allocations.map((row) => ({ ...ledgerItem(units, row), incident: incidentOf(row.reportId) })),
+        byCategory: RELIEF_CATEGORIES.map((category) => ({ category, categoryLabel: CATEGORY_LABELS[category], ...totalsView(ledgerTotals(allocations.filter((a) => a.category === category))) })).filter(
+          (c) => c.allocations > 0,
+        ),
+        // A report linked to no incident counts as its own incident (SPEC §3).
+        byIncident: groupTotals(allocations, (row) => incidentOf(row.reportId) ?? `report:${row.reportId}`).map((g) => ({ incident: g.key.startsWith('report:') ? null : g.key, reportId: g.key.startsWith('report:') ? g.key.slice(7) : null, ...g.totals })),
+      };
+    },
+  );
+
+  r.get(
+    '/relief/missed',
+    {
+      config: { roles: STAFF_READERS },
+      schema: {
+        tags: ['relief'],
+        summary: 'Verified households with damage (collapsed, severe, moderate) and no live relief yet (遗漏救助)',
+        querystring: listQuery({ unit: UnitRef.optional() }),
+        response: { 200: page(z.looseObject({ village: UnitView, householdId: z.string(), name: z.string(), damage: z.string() })) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const units = state('units');
+      const all = missedRelief(state('households'), state('ledger'), readPrefix(request, q.unit));
+      const start = q.after ? all.findIndex((h) => `${h.village}/${h.householdId}` === q.after) + 1 : 0;
+      const slice = all.slice(start, start + q.limit);
+      return {
+        items: slice.map((h) => ({ ...h, village: unitRef(units, h.village) })),
+        next: start + slice.length < all.length ? `${slice.at(-1)!.village}/${slice.at(-1)!.householdId}` : null,
+      };
+    },
+  );
+
+  r.get(
+    '/notices/:villageCode',
+    {
+      config: { roles: READERS },
+      schema: {
+        tags: ['relief'],
+        summary: 'Public notice (公示) of approved and delivered relief in a village, names masked; Accept: text/html for a page to print',
+        params: z.strictObject({ villageCode: UnitRef }),
+        querystring: readQuery({}),
+      },
+    },
+    async (request, reply) => {
+      const { villageCode } = request.params;
+      if (!withinScope(villageCode, request.user.scope)) throw forbidden(`village ${villageCode} is outside your scope`);
+      const units = state('units');
+      const village = units.units.get(villageCode);
+      if (!village || unitLevel(villageCode) !== 'village') throw notFound('village');
+      const notice = publicNotice(units, state('ledger').rows.values(), villageCode, deps.runner.checkpoint ?? null, deps.now());
+      return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice)) : notice;
+    },
+  );
+}
+
+const wantsHtml = (request: FastifyRequest) => /text\/html/.test(request.headers.accept ?? '');
+
+export interface Notice {
+  village: { code: string; name: string; path: string[] };
+  title: string;
+  items: Array<{
+    household: string;
+    category: string;
+    categoryLabel: string;
+    cashYuan: string;
+    goods: Array<{ item: string; quantity: number; unit: GoodsUnit | string }>;
+    fund: string;
+    status: 'approved' | 'delivered';
+    allocatedAt: string;
+    approvedAt: string | null;
+    deliveredAt: string | null;
+  }>;
+  totalYuan: string;
+  complaintPhone: string | null;
+  sealRoot: string | null;
+  asOf: string | null;
+  generatedAt: string;
+}
+
+/**
+ * The notice of a village (SPEC §8): approved and delivered relief only, names masked, amounts in
+ * yuan, free text with digit runs masked, no phone or ID numbers, the township's complaint line.
+ */
+export function publicNotice(units: UnitsState, rows: Iterable<LedgerRow>, villageCode: string, asOf: string | null, now: Date): Notice {
+  const items: Notice['items'] = [];
+  let total = 0;
+  for (const row of rows) {
+    if (row.village !== villageCode || (row.status !== 'approved' && row.status !== 'delivered')) continue;
+    total += row.cashFen;
+    items.push({
+      household: maskName(row.household.name),
+      category: row.category,
+      categoryLabel: CATEGORY_LABELS[row.category],
+      cashYuan: yuan(row.cashFen),
+      goods: row.goods.map((g) => ({ item: maskDigitRuns(g.item), quantity: g.quantity, unit: g.unit })),
+      fund: maskDigitRuns(row.fund),
+      status: row.status,
+      allocatedAt: row.allocatedAt,
+      approvedAt: row.approvedAt ?? null,
+      deliveredAt: row.status === 'delivered' ? (row.lastDeliveredAt ?? null) : null,
+    });
+  }
+  const township = townshipOf(units, villageCode);
+  const ref = unitRef(units, villageCode);
+  return {
+    village: ref,
+    title: `${ref.path.join(' ')} 救灾救助资金物资发放公示`,
+    items,
+    totalYuan: yuan(total),
+    complaintPhone: township?.complaintPhone ?? township?.phones?.[0] ?? null,
+    sealRoot: null,
+    asOf,
+    generatedAt: now.toISOString(),
+  };
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const beijingDate = (iso: string | null) => (iso ? new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 10) : '—');
+
+/** The notice as a page to print and post on the village board. */
+export function noticeHtml(notice: Notice): string {
+  const rows = notice.items
+    .map(
+      (i, n) =>
+        `<tr><td>${n + 1}</td><td>${escapeHtml(i.household)}</td><td>${escapeHtml(i.categoryLabel)}</td><td class="num">${i.cashYuan}</td><td>${escapeHtml(
+          i.goods.map((g) => `${g.item} ${g.quantity}${g.unit}`).join('，') || '—',
+        )}</td><td>${escapeHtml(i.fund)}</td><td>${i.status === 'delivered' ? '已发放' : '已审批'}</td><td>${beijingDate(i.approvedAt)}</td><td>${beijingDate(i.deliveredAt)}</td></tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(notice.title)}</title>
+<style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em}table{border-collapse:collapse;width:100%}th,td{border:1px solid #333;padding:4px 8px}td.num{text-align:right}@media print{body{margin:1cm}}</style>
+</head><body>
+<h1>${escapeHtml(notice.title)}</h1>
+<p>根据救灾资金物资管理规定，现将本村救助资金物资审批和发放情况公示如下。公示期内如有异议，请拨打监督电话：<strong>${escapeHtml(notice.complaintPhone ?? '（请向乡镇民政办询问）')}</strong>。</p>
+<table><thead><tr><th>序号</th><th>户主</th><th>救助类别</th><th>金额（元）</th><th>物资</th><th>资金来源</th><th>状态</th><th>审批日期</th><th>发放日期</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+<tfoot><tr><td colspan="3">合计</td><td class="num">${notice.totalYuan}</td><td colspan="5"></td></tr></tfoot></table>
+<p>数据截至日志位置 ${escapeHtml(notice.asOf ?? '—')}，生成于 ${beijingDate(notice.generatedAt)}。${notice.sealRoot ? `审计封存根：${escapeHtml(notice.sealRoot)}` : ''}</p>
+</body></html>
+`;
+}
+
+

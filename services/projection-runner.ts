@@ -1,0 +1,360 @@
+import { EVENT_SCHEMAS, isEventType, upcast, type EventType } from '../domain/events.js';
+import { UNREADABLE, type EventStore, type RecordedEvent, type Subscription } from '../infra/eventstore/types.js';
+import type { Logger } from '../infra/logging.js';
+import type { Snapshot, SnapshotStore } from '../infra/snapshots.js';
+import { PROJECTIONS, type ProjectionName, type ProjectionStates } from '../projections/index.js';
+import type { ProjectedEvent, Projection } from '../projections/projection.js';
+
+/** The read side has not reached a position within the wait: 503, never a stale answer (SPEC §6). */
+export class NotCaughtUpError extends Error {
+  constructor() {
+    super('the read side has not caught up with the log yet; try again');
+    this.name = 'NotCaughtUpError';
+  }
+}
+
+/** What a node does with each event after the projections have applied it (alerting, push). */
+export interface LogHandler {
+  /** Called once per event, with the projections already updated by it. A throw quarantines the event for this handler. */
+  event(event: ProjectedEvent): void;
+  /** Called after each batch, once every handler has seen its events. */
+  batchEnd?(): void;
+}
+
+export interface QuarantinedEvent {
+  position: string;
+  stream: string;
+  type: string;
+  /** The projection or handler that could not apply it, or `catalog` for an event none may see. */
+  handler: string;
+  reason: string;
+}
+
+export interface RunnerStatus {
+  running: boolean;
+  checkpoint: string | undefined;
+  failingReads: number;
+  lastReadError?: string;
+  quarantined: number;
+  /** Where the states came from at start: a snapshot (its checkpoint), or the log from its start. */
+  startedFrom: string | null;
+}
+
+const UNREADY_AFTER_FAILED_READS = 3;
+const QUARANTINE_KEPT = 100;
+type AnyProjection = Projection<unknown, EventType>;
+
+/** Parses a recorded event against the catalog, at the current schema version; a reason when it cannot be. */
+export function projectedEvent(event: RecordedEvent): ProjectedEvent | string {
+  if (event.type === UNREADABLE) return 'the record cannot be read';
+  if (!isEventType(event.type)) return `event type ${event.type} is not in the catalog`;
+  const parsed = EVENT_SCHEMAS[event.type].safeParse(upcast(event.type, event.metadata.schemaVersion, event.data, event.id));
+  if (!parsed.success) return `its data fails the catalog: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+  return {
+    type: event.type,
+    data: parsed.data,
+    stream: event.stream,
+    revision: event.revision,
+    position: event.position,
+    at: event.metadata.at,
+    actor: event.metadata.actor,
+  } as ProjectedEvent;
+}
+
+/**
+ * Applies every projection of the registry to the log, in order, from a checkpoint — the one
+ * runner a node, `cli replay` and the tests share. Each event is parsed against the catalog once,
+ * here, and handed to the projections that handle its type, then to the node's handlers.
+ *
+ * It never stops for good: a failed read is tried again with backoff (and `check()` says so for
+ * /ready); an event that cannot be read, is not in the catalog, fails its schema, or that a
+ * projection or handler throws on is quarantined — logged, counted, listed — and the next event is
+ * applied. States are snapshotted with their checkpoint (infra/snapshots.ts) and a restart starts
+ * from the snapshot rather than the start of the log.
+ */
+export class ProjectionRunner {
+  readonly #projections: readonly AnyProjection[];
+  readonly #byType = new Map<string, AnyProjection[]>();
+  #states: Map<string, unknown>;
+  #handlers: Array<{ name: string; handler: LogHandler }> = [];
+  #subscription: Subscription | undefined;
+  #checkpoint: string | undefined;
+  #checkpointHash = '';
+  #events = 0;
+  #sinceSnapshot = 0;
+  #failingReads = 0;
+  #lastReadError: string | undefined;
+  #quarantine: QuarantinedEvent[] = [];
+  #quarantined = 0;
+  #startedFrom: string | null = null;
+  #snapshotTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly logger: Logger,
+    private readonly options: { snapshots?: SnapshotStore; snapshotEveryMs?: number; registry?: readonly AnyProjection[] } = {},
+  ) {
+    this.#projections = options.registry ?? (PROJECTIONS as unknown as AnyProjection[]);
+    for (const p of this.#projections) {
+      for (const type of p.eventTypes) {
+        const list = this.#byType.get(type);
+        if (list) list.push(p);
+        else this.#byType.set(type, [p]);
+      }
+    }
+    this.#states = new Map(this.#projections.map((p) => [p.name, p.initialState()]));
+  }
+
+  /** The projection's current state. Read it, never change it: it belongs to the runner. */
+  state<N extends ProjectionName>(name: N): ProjectionStates[N] {
+    return this.#states.get(name) as ProjectionStates[N];
+  }
+
+  get checkpoint(): string | undefined {
+    return this.#checkpoint;
+  }
+
+  /** Handlers see every event after the projections; register them before `start`. */
+  on(name: string, handler: LogHandler): void {
+    this.#handlers.push({ name, handler });
+  }
+
+  /**
+   * Loads the latest snapshot if it matches this code's projections and this log, then follows
+   * the log from its checkpoint. Resolves once the snapshot is loaded (not once caught up).
+   */
+  async start(): Promise<void> {
+    const snapshot = await this.#usableSnapshot(await this.#loadSnapshot());
+    if (snapshot) {
+      this.#states = new Map(this.#projections.map((p) => [p.name, snapshot.states[p.name]!.state]));
+      this.#checkpoint = snapshot.checkpoint;
+      this.#checkpointHash = snapshot.checkpointHash;
+      this.#events = snapshot.events;
+      this.#startedFrom = snapshot.checkpoint;
+      this.logger.info({ checkpoint: snapshot.checkpoint, events: snapshot.events, takenAt: snapshot.takenAt }, 'projections loaded from their snapshot');
+    }
+    this.#subscription = this.store.subscribe({
+      ...(this.#checkpoint ? { after: this.#checkpoint } : {}),
+      onEvents: (events) => this.apply(events),
+      onReadError: (error, attempt) => {
+        this.#failingReads = attempt;
+        this.#lastReadError = error instanceof Error ? error.message : String(error);
+        this.logger.error({ err: error, attempt }, 'reading the log failed; trying again');
+      },
+      onReadOk: () => {
+        this.#failingReads = 0;
+        this.#lastReadError = undefined;
+      },
+    });
+    if (this.options.snapshots && this.options.snapshotEveryMs !== 0) {
+      this.#snapshotTimer = setInterval(() => {
+        if (this.#sinceSnapshot > 0) this.snapshot();
+      }, this.options.snapshotEveryMs ?? 5 * 60_000);
+      this.#snapshotTimer.unref();
+    }
+  }
+
+  async #loadSnapshot(): Promise<Snapshot | undefined> {
+    try {
+      return this.options.snapshots?.load();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not read the projection snapshot; rebuilding from the log');
+      return undefined;
+    }
+  }
+
+  /**
+   * A snapshot is used only when every projection's version matches and its checkpoint is an
+   * event of this log with the same hash (a store restored from an older backup, or another
+   * store, is not the log the snapshot was taken of).
+   */
+  async #usableSnapshot(snapshot: Snapshot | undefined): Promise<Snapshot | undefined> {
+    if (!snapshot) return undefined;
+    for (const p of this.#projections) {
+      if (snapshot.states[p.name]?.version !== p.version) {
+        this.logger.info({ projection: p.name }, 'the snapshot holds another version of a projection; rebuilding from the log');
+        return undefined;
+      }
+    }
+    const previous = this.#previousOf(snapshot.checkpoint);
+    const [event] = previous === null ? [] : await this.store.readAll({ ...(previous === undefined ? {} : { after: previous }), max: 1 });
+    if (previous === null ? ((await this.store.headPosition()) ?? '') < snapshot.checkpoint : event?.position !== snapshot.checkpoint || event.metadata.hash !== snapshot.checkpointHash) {
+      this.logger.warn({ checkpoint: snapshot.checkpoint }, 'the snapshot was not taken of this log; rebuilding from the log');
+      return undefined;
+    }
+    return snapshot;
+  }
+
+  /**
+   * The position just before `position` where the store's positions are consecutive (SQLite's
+   * rowid): undefined before the first; null where they are not (EventStoreDB), and then only
+   * "the log reaches the checkpoint" can be checked.
+   */
+  #previousOf(position: string): string | undefined | null {
+    const n = this.store.kind === 'sqlite' ? Number(position) : NaN;
+    if (!Number.isSafeInteger(n)) return null;
+    return n > 1 ? this.store.parsePosition(String(n - 1)) : undefined;
+  }
+
+  /** Applies a batch of the log, in order (the subscription calls this; replays and tests may too). */
+  apply(events: readonly RecordedEvent[]): void {
+    for (const recorded of events) {
+      const event = projectedEvent(recorded);
+      if (typeof event === 'string') {
+        this.#setAside(recorded, 'catalog', event);
+      } else {
+        for (const p of this.#byType.get(event.type) ?? []) {
+          try {
+            this.#states.set(p.name, p.evolve(this.#states.get(p.name), event));
+          } catch (error) {
+            this.#setAside(recorded, p.name, error instanceof Error ? error.message : String(error));
+          }
+        }
+        for (const { name, handler } of this.#handlers) {
+          try {
+            handler.event(event);
+          } catch (error) {
+            this.#setAside(recorded, name, error instanceof Error ? error.message : String(error));
+          }
+        }
+      }
+      this.#checkpoint = recorded.position;
+      this.#checkpointHash = recorded.metadata.hash;
+      this.#events += 1;
+      this.#sinceSnapshot += 1;
+    }
+    for (const { name, handler } of this.#handlers) {
+      try {
+        handler.batchEnd?.();
+      } catch (error) {
+        this.logger.error({ err: error, handler: name }, 'a log handler failed at the end of a batch');
+      }
+    }
+  }
+
+  /** Writes every state with the checkpoint now (also at stop). */
+  snapshot(): void {
+    const snapshots = this.options.snapshots;
+    if (!snapshots || this.#checkpoint === undefined) return;
+    try {
+      const started = performance.now();
+      snapshots.save({
+        checkpoint: this.#checkpoint,
+        checkpointHash: this.#checkpointHash,
+        takenAt: new Date().toISOString(),
+        events: this.#events,
+        states: Object.fromEntries(this.#projections.map((p) => [p.name, { version: p.version, state: this.#states.get(p.name) }])),
+      });
+      this.#sinceSnapshot = 0;
+      this.logger.info({ checkpoint: this.#checkpoint, ms: Math.round(performance.now() - started) }, 'projection snapshot written');
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not write the projection snapshot; the next start replays more of the log');
+    }
+  }
+
+  #setAside(event: RecordedEvent, handler: string, reason: string): void {
+    this.#quarantined += 1;
+    const entry = { position: event.position, stream: event.stream, type: event.type, handler, reason };
+    this.#quarantine.push(entry);
+    if (this.#quarantine.length > QUARANTINE_KEPT) this.#quarantine.shift();
+    this.logger.error(entry, 'event quarantined: set aside and not applied');
+  }
+
+  /** Events set aside, the most recent last (at most 100 kept). */
+  get quarantine(): readonly QuarantinedEvent[] {
+    return this.#quarantine;
+  }
+
+  status(): RunnerStatus {
+    return {
+      running: this.#subscription !== undefined,
+      checkpoint: this.#checkpoint,
+      failingReads: this.#failingReads,
+      ...(this.#lastReadError ? { lastReadError: this.#lastReadError } : {}),
+      quarantined: this.#quarantined,
+      startedFrom: this.#startedFrom,
+    };
+  }
+
+  /** Throws when the runner cannot keep the node's read side and alerts current (readiness). */
+  check(): void {
+    if (!this.#subscription) throw new Error('the projection runner is not running');
+    if (this.#failingReads >= UNREADY_AFTER_FAILED_READS) throw new Error(`the projection runner cannot read the log: ${this.#lastReadError}`);
+  }
+
+  async waitFor(position: string, timeoutMs = 2000): Promise<boolean> {
+    if (this.#checkpoint !== undefined && this.#checkpoint >= position) return true;
+    return this.#subscription ? this.#subscription.waitFor(position, timeoutMs) : false;
+  }
+
+  /** Waits until everything in the log now has been applied; false when that took too long. */
+  async caughtUp(timeoutMs = 5000): Promise<boolean> {
+    const head = await this.store.headPosition();
+    return head === undefined || this.waitFor(head, timeoutMs);
+  }
+
+  /** Throws NotCaughtUpError unless the read side reaches `position` within the wait. */
+  async require(position: string, timeoutMs = 2000): Promise<void> {
+    if (!(await this.waitFor(position, timeoutMs))) throw new NotCaughtUpError();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#snapshotTimer);
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    await subscription?.close();
+    this.snapshot();
+  }
+}
+
+/**
+ * The states of `registry` rebuilt from the start of the log up to a point: a position (that
+ * event included), or a time (up to the last event whose `at` is not later; SPEC §6 `asOf`).
+ * Positions are in commit order and `at` is each writer's clock, so events a little later than
+ * the time are looked past, up to a minute, for one written just before it.
+ * Returns the states and the last event applied.
+ */
+export async function rebuildUpTo(
+  store: EventStore,
+  registry: readonly AnyProjection[],
+  until: { position: string } | { time: string },
+): Promise<{ states: Map<string, unknown>; last: { position: string; at: string } | undefined }> {
+  const states = new Map<string, unknown>(registry.map((p) => [p.name, p.initialState()]));
+  const byType = new Map<string, AnyProjection[]>();
+  for (const p of registry) for (const type of p.eventTypes) byType.set(type, [...(byType.get(type) ?? []), p]);
+  const apply = (recorded: RecordedEvent) => {
+    const event = projectedEvent(recorded);
+    if (typeof event === 'string') return;
+    for (const p of byType.get(event.type) ?? []) states.set(p.name, p.evolve(states.get(p.name), event));
+  };
+  const SKEW_MS = 60_000;
+  const time = 'time' in until ? Date.parse(until.time) : undefined;
+  let last: { position: string; at: string } | undefined;
+  let held: RecordedEvent[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.readAll({ ...(after === undefined ? {} : { after }), max: 1000 });
+    if (page.length === 0) break;
+    for (const event of page) {
+      if ('position' in until) {
+        if (event.position > until.position) return { states, last };
+        apply(event);
+        last = { position: event.position, at: event.metadata.at };
+        continue;
+      }
+      const at = Date.parse(event.metadata.at);
+      if (at <= time!) {
+        for (const h of held) apply(h);
+        held = [];
+        apply(event);
+        last = { position: event.position, at: event.metadata.at };
+      } else if (at > time! + SKEW_MS) {
+        return { states, last };
+      } else {
+        held.push(event);
+      }
+    }
+    after = page[page.length - 1]!.position;
+  }
+  return { states, last };
+}
