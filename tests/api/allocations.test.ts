@@ -34,7 +34,7 @@ t.test('relief lifecycle: allocate, approve by a second person, deliver in parts
   t.equal((await post('cancellation', { reason: 'x' })).json().error, 'already_delivered');
 
   const view = await app.call('GET', `/allocations/${allocationId}`, { token: app.token('auditor', '621224') });
-  t.match(view.json(), { status: 'approved', cashFen: 200_000, delivered: { cashFen: 200_000, deliveries: 2 }, outstandingCashFen: 0, approvedBy: 'head-1' });
+  t.match(view.json(), { status: 'delivered', cashFen: 200_000, delivered: { cashFen: 200_000, deliveries: 2 }, outstandingCashFen: 0, approvedBy: 'head-1' });
   t.equal((await app.call('GET', `/allocations/${allocationId}`, { token: app.token('officer', NIANBA) })).statusCode, 404, 'outside scope');
 });
 
