@@ -246,6 +246,42 @@ export const streams = {
 } as const;
 
 export type StreamKind = Exclude<keyof typeof streams, 'units' | 'audit'> | 'units' | 'audit';
+
+/** The kind of stream each event type is written to: an event anywhere else is not one zhitong wrote. */
+export const EVENT_STREAM: Record<EventType, StreamKind> = {
+  ReportFiled: 'report',
+  ReportAmended: 'report',
+  AlertRaised: 'report',
+  AlertAcknowledged: 'report',
+  OfficerDispatched: 'report',
+  OfficerArrived: 'report',
+  DamageVerified: 'report',
+  ReportDismissed: 'report',
+  ReportClosed: 'report',
+  IncidentLinkClaimed: 'report',
+  IncidentLinkReleased: 'report',
+  ReliefClaimed: 'report',
+  ReliefAllocated: 'allocation',
+  AllocationApproved: 'allocation',
+  AllocationRejected: 'allocation',
+  GoodsDelivered: 'allocation',
+  AllocationCancelled: 'allocation',
+  IncidentOpened: 'incident',
+  ReportLinked: 'incident',
+  ReportUnlinked: 'incident',
+  FiguresSubmitted: 'incident',
+  IncidentStabilized: 'incident',
+  IncidentClosed: 'incident',
+  StatutoryClockAlerted: 'incident',
+  OnCallAssigned: 'roster',
+  OnCallReleased: 'roster',
+  UnitRegistered: 'units',
+  UnitUpdated: 'units',
+  IdempotencyKeyClaimed: 'idempotency',
+  IdempotencyKeyCompleted: 'idempotency',
+  IdempotencyKeyReleased: 'idempotency',
+  AuditSealed: 'audit',
+};
 const PREFIXED = ['report', 'allocation', 'incident', 'roster', 'idempotency'] as const;
 
 /** The kind of a stream and the id in its name; undefined for a name zhitong does not write. */

@@ -42,7 +42,10 @@ export type IndicatorSet = z.infer<typeof IndicatorSet>;
 export type Indicator = keyof IndicatorSet;
 export const INDICATORS = Object.keys(IndicatorSet.shape) as Indicator[];
 
-export const UnitCode = z.string().refine(isUnitCode, 'must be a 12-digit administrative division code');
+export const UnitCode = z
+  .string()
+  .regex(/^\d{12}$/, 'must be a 12-digit administrative division code')
+  .refine(isUnitCode, 'must be a 12-digit administrative division code');
 
 export const Location = z.strictObject({
   lat: z.number().min(-90).max(90),

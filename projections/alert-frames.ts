@@ -1,4 +1,3 @@
-import { streamId } from '../domain/events.js';
 import { HAZARD_LABELS, type Hazard } from '../domain/vocabulary.js';
 import type { IncidentsState } from './incidents.js';
 import type { ProjectedEvent } from './projection.js';
@@ -73,7 +72,7 @@ export interface FrameSources {
 export function framesFor(event: ProjectedEvent, sources: FrameSources): Delivery[] {
   switch (event.type) {
     case 'AlertRaised': {
-      const reportId = streamId(event.stream, 'report')!;
+      const reportId = event.id;
       const report = sources.reports.rows.get(reportId);
       if (!report) return [];
       const village = sources.units.units.get(report.village);
@@ -109,13 +108,13 @@ export function framesFor(event: ProjectedEvent, sources: FrameSources): Deliver
       return [{ frame, recipients: event.data.recipients, unitCode: report.village }];
     }
     case 'AlertAcknowledged': {
-      const reportId = streamId(event.stream, 'report')!;
+      const reportId = event.id;
       const report = sources.reports.rows.get(reportId);
       if (!report) return [];
       return [{ frame: { type: 'acknowledged', position: event.position, reportId, by: event.data.by }, recipients: report.alert?.alerted ?? [], unitCode: report.village }];
     }
     case 'StatutoryClockAlerted': {
-      const incidentId = streamId(event.stream, 'incident')!;
+      const incidentId = event.id;
       const incident = sources.incidents.rows.get(incidentId);
       if (!incident) return [];
       return [

@@ -1,5 +1,4 @@
 import { assertNever } from '../domain/errors.js';
-import { streamId } from '../domain/events.js';
 import type { EventData } from '../domain/events.js';
 import { projection } from './projection.js';
 import { isLiveRow, type LedgerState } from './ledger.js';
@@ -25,43 +24,42 @@ export interface HouseholdsState {
 
 export const householdKey = (village: string, householdId: string) => `${village}|${householdId}`;
 
+function household(state: HouseholdsState, village: string, householdId: string): HouseholdRow {
+  const key = householdKey(village, householdId);
+  let h = state.households.get(key);
+  if (!h) state.households.set(key, (h = { village, householdId, verifications: new Map(), allocations: [] }));
+  return h;
+}
+
 export const householdsProjection = projection({
   name: 'households',
   version: 1,
   eventTypes: ['ReportFiled', 'DamageVerified', 'ReportDismissed', 'ReliefAllocated'],
   initialState: (): HouseholdsState => ({ households: new Map(), reports: new Map() }),
   evolve(state, event) {
-    const row = (village: string, householdId: string) => {
-      const key = householdKey(village, householdId);
-      let h = state.households.get(key);
-      if (!h) state.households.set(key, (h = { village, householdId, verifications: new Map(), allocations: [] }));
-      return h;
-    };
     switch (event.type) {
-      case 'ReportFiled': {
-        const reportId = streamId(event.stream, 'report');
-        if (reportId !== undefined) state.reports.set(reportId, { village: event.data.village, dismissed: false, households: [] });
+      case 'ReportFiled':
+        state.reports.set(event.id, { village: event.data.village, dismissed: false, households: [] });
         return state;
-      }
       case 'DamageVerified': {
-        const reportId = streamId(event.stream, 'report');
-        const report = reportId === undefined ? undefined : state.reports.get(reportId);
-        if (!reportId || !report) return state;
+        const reportId = event.id;
+        const report = state.reports.get(reportId);
+        if (!report) return state;
         // The latest verification supersedes the earlier one: a household it no longer names
         // was not found damaged by this report.
         for (const id of report.households) state.households.get(householdKey(report.village, id))?.verifications.delete(reportId);
         report.households = event.data.households.map((h) => h.householdId);
-        for (const h of event.data.households) row(report.village, h.householdId).verifications.set(reportId, { name: h.name, damage: h.damage, people: h.people, at: event.at });
+        for (const h of event.data.households) household(state, report.village, h.householdId).verifications.set(reportId, { name: h.name, damage: h.damage, people: h.people, at: event.at });
         return state;
       }
       case 'ReportDismissed': {
-        const reportId = streamId(event.stream, 'report');
-        const report = reportId === undefined ? undefined : state.reports.get(reportId);
+        const reportId = event.id;
+        const report = state.reports.get(reportId);
         if (report) report.dismissed = true;
         return state;
       }
       case 'ReliefAllocated':
-        row(event.data.village, event.data.household.id).allocations.push(event.data.allocationId);
+        household(state, event.data.village, event.data.household.id).allocations.push(event.data.allocationId);
         return state;
       default:
         return assertNever(event);

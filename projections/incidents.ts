@@ -1,5 +1,4 @@
 import { statutoryClocks, type ClockStatus } from '../domain/clocks.js';
-import { streamId } from '../domain/events.js';
 import { incidentDecider, type IncidentEvent, type OpenedIncident } from '../domain/incident.js';
 import { projection } from './projection.js';
 
@@ -24,8 +23,7 @@ export const incidentsProjection = projection({
   eventTypes: ['IncidentOpened', 'ReportLinked', 'ReportUnlinked', 'FiguresSubmitted', 'IncidentStabilized', 'IncidentClosed', 'StatutoryClockAlerted'],
   initialState: (): IncidentsState => ({ rows: new Map(), order: [] }),
   evolve(state, event) {
-    const id = streamId(event.stream, 'incident');
-    if (id === undefined) return state;
+    const id = event.id;
     const current = state.rows.get(id);
     const next = incidentDecider.evolve(current ?? incidentDecider.initialState(), { type: event.type, data: event.data, at: event.at } as IncidentEvent & { at: string });
     if (!next.exists) return state;

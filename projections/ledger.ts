@@ -1,6 +1,5 @@
 import { goodsTotals } from '../domain/allocation.js';
 import { assertNever } from '../domain/errors.js';
-import { streamId } from '../domain/events.js';
 import type { GoodsLine, GoodsUnit, ReliefCategory } from '../domain/vocabulary.js';
 import { projection } from './projection.js';
 
@@ -48,8 +47,7 @@ export const ledgerProjection = projection({
   eventTypes: ['ReliefAllocated', 'AllocationApproved', 'AllocationRejected', 'GoodsDelivered', 'AllocationCancelled'],
   initialState: (): LedgerState => ({ rows: new Map(), order: [] }),
   evolve(state, event) {
-    const id = streamId(event.stream, 'allocation');
-    if (id === undefined) return state;
+    const id = event.id;
     if (event.type === 'ReliefAllocated') {
       const d = event.data;
       state.rows.set(id, {

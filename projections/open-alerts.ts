@@ -1,4 +1,3 @@
-import { streamId } from '../domain/events.js';
 import type { Hazard } from '../domain/vocabulary.js';
 import { projection } from './projection.js';
 
@@ -36,8 +35,7 @@ export const openAlertsProjection = projection({
   eventTypes: ['ReportFiled', 'AlertRaised', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
   initialState: (): OpenAlertsState => ({ unanswered: new Map(), open: new Map() }),
   evolve(state, event) {
-    const reportId = streamId(event.stream, 'report');
-    if (reportId === undefined) return state;
+    const reportId = event.id;
     switch (event.type) {
       case 'ReportFiled': {
         const d = event.data;

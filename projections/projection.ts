@@ -10,6 +10,8 @@ export type ProjectedEvent<T extends EventType = EventType> = {
     type: K;
     data: EventData<K>;
     stream: string;
+    /** The id in the stream's name: the report's, allocation's or incident's id, a roster's township. */
+    id: string;
     revision: number;
     /** Global position: opaque, compares in log order. */
     position: string;

@@ -1,6 +1,6 @@
 import { RELATED_REPORT_WINDOW_MS } from '../domain/alerting.js';
 import { assertNever } from '../domain/errors.js';
-import { streamId, type EventData } from '../domain/events.js';
+import type { EventData } from '../domain/events.js';
 import { statusAfter, type ReportStatus } from '../domain/report.js';
 import type { Hazard, IndicatorSet, Location } from '../domain/vocabulary.js';
 import { projection } from './projection.js';
@@ -76,8 +76,7 @@ export const reportsProjection = projection({
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
-    const reportId = streamId(event.stream, 'report');
-    if (reportId === undefined) return state;
+    const reportId = event.id;
     if (event.type === 'ReportFiled') {
       const d = event.data;
       state.rows.set(reportId, {
@@ -127,15 +126,9 @@ export const reportsProjection = projection({
         const { step, recipients, policy, related } = event.data;
         const alerted = row.alert ? row.alert.alerted : [];
         for (const r of recipients) if (!alerted.includes(r)) alerted.push(r);
-        row.alert = {
-          step,
-          firstAt: row.alert?.firstAt ?? event.at,
-          lastAt: event.at,
-          recipients,
-          alerted,
-          delayMs: policy.delayMs,
-          related: [...new Set([...(row.alert?.related ?? []), ...(related ?? [])])],
-        };
+        const named = row.alert ? row.alert.related : [];
+        if (related) for (const r of related) if (!named.includes(r)) named.push(r);
+        row.alert = { step, firstAt: row.alert?.firstAt ?? event.at, lastAt: event.at, recipients, alerted, delayMs: policy.delayMs, related: named };
         return state;
       }
       case 'AlertAcknowledged':

@@ -1,4 +1,3 @@
-import { streamId } from '../domain/events.js';
 import { rosterDecider, type RosterEvent } from '../domain/roster.js';
 import type { RosterEntry } from '../domain/alerting.js';
 import { projection } from './projection.js';
@@ -14,8 +13,7 @@ export const rosterProjection = projection({
   eventTypes: ['OnCallAssigned', 'OnCallReleased'],
   initialState: (): RosterState => ({ townships: new Map() }),
   evolve(state, event) {
-    const township = streamId(event.stream, 'roster');
-    if (township === undefined) return state;
+    const township = event.id;
     const current = { township, entries: state.townships.get(township) ?? [] };
     state.townships.set(township, rosterDecider.evolve(current, { type: event.type, data: event.data, at: event.at } as RosterEvent & { at: string }).entries);
     return state;

@@ -1,5 +1,4 @@
 import { assertNever } from '../domain/errors.js';
-import { streamId } from '../domain/events.js';
 import { statusAfter, type ReportStatus } from '../domain/report.js';
 import { ancestry } from '../domain/units.js';
 import { INDICATORS, type Hazard, type IndicatorSet } from '../domain/vocabulary.js';
@@ -55,50 +54,92 @@ export interface TalliesState {
   /** By `${unitCode}|${hazard or *}`. */
   tallies: Map<string, Tally>;
   reports: Map<string, Contribution>;
+  /**
+   * The tallies a report of `${village}|${hazard}` adds to (its village and every unit above it,
+   * for all hazards and for its own): found once per village and hazard, not per event.
+   */
+  targets: Map<string, Tally[]>;
 }
 
 const emptyTally = (): Tally => ({ reported: zero(), verified: zero(), byStatus: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ReportStatus, number> });
 
-function apply(state: TalliesState, c: Contribution, sign: 1 | -1): void {
-  const reported = c.status === 'dismissed' ? undefined : c.estimate;
-  const verified = c.status === 'verified' || c.status === 'closed' ? c.verified : undefined;
-  for (const unit of ancestry(c.village)) {
-    for (const key of [`${unit}|*`, `${unit}|${c.hazard}`]) {
-      let tally = state.tallies.get(key);
-      if (!tally) state.tallies.set(key, (tally = emptyTally()));
-      if (reported) for (let i = 0; i < reported.length; i++) tally.reported[i]! += sign * reported[i]!;
-      if (verified) for (let i = 0; i < verified.length; i++) tally.verified[i]! += sign * verified[i]!;
-      tally.byStatus[c.status] += sign;
+function targets(state: TalliesState, c: Contribution): Tally[] {
+  const key = `${c.village}|${c.hazard}`;
+  let list = state.targets.get(key);
+  if (!list) {
+    list = [];
+    for (const unit of ancestry(c.village)) {
+      for (const k of [`${unit}|*`, `${unit}|${c.hazard}`]) {
+        let tally = state.tallies.get(k);
+        if (!tally) state.tallies.set(k, (tally = emptyTally()));
+        list.push(tally);
+      }
+    }
+    state.targets.set(key, list);
+  }
+  return list;
+}
+
+const reportedOf = (c: Contribution) => (c.status === 'dismissed' ? undefined : c.estimate);
+const verifiedOf = (c: Contribution) => (c.status === 'verified' || c.status === 'closed' ? c.verified : undefined);
+
+function add(into: Sums, sums: Sums | undefined, sign: number): void {
+  if (sums) for (let i = 0; i < sums.length; i++) into[i]! += sign * sums[i]!;
+}
+
+/**
+ * Moves a report's contribution from what it was (`before`: its status and sums) to what it is:
+ * a status change alone touches only the counts; the sums move only when they changed.
+ */
+function move(state: TalliesState, c: Contribution, before: { status: ReportStatus; reported: Sums | undefined; verified: Sums | undefined } | undefined): void {
+  const reported = reportedOf(c);
+  const verified = verifiedOf(c);
+  for (const tally of targets(state, c)) {
+    if (before) {
+      if (before.reported !== reported) {
+        add(tally.reported, before.reported, -1);
+        add(tally.reported, reported, 1);
+      }
+      if (before.verified !== verified) {
+        add(tally.verified, before.verified, -1);
+        add(tally.verified, verified, 1);
+      }
+      if (before.status !== c.status) {
+        tally.byStatus[before.status] -= 1;
+        tally.byStatus[c.status] += 1;
+      }
+    } else {
+      add(tally.reported, reported, 1);
+      add(tally.verified, verified, 1);
+      tally.byStatus[c.status] += 1;
     }
   }
 }
 
 export const talliesProjection = projection({
   name: 'tallies',
-  version: 1,
+  version: 2,
   eventTypes: ['ReportFiled', 'ReportAmended', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
-  initialState: (): TalliesState => ({ tallies: new Map(), reports: new Map() }),
+  initialState: (): TalliesState => ({ tallies: new Map(), reports: new Map(), targets: new Map() }),
   evolve(state, event) {
-    const reportId = streamId(event.stream, 'report');
-    if (reportId === undefined) return state;
+    const reportId = event.id;
     if (event.type === 'ReportFiled') {
       const c: Contribution = { village: event.data.village, hazard: event.data.hazard, status: 'filed', estimate: toSums(event.data.estimate), verified: undefined };
       state.reports.set(reportId, c);
-      apply(state, c, 1);
+      move(state, c, undefined);
       return state;
     }
     const c = state.reports.get(reportId);
     if (!c) return state;
-    apply(state, c, -1);
+    const before = { status: c.status, reported: reportedOf(c), verified: verifiedOf(c) };
     c.status = statusAfter(c.status, event.type);
     switch (event.type) {
       case 'ReportAmended':
-        // A follow-up (续报) changes only the indicators it names.
+        // A follow-up (续报) changes only the indicators it names; the sums are a new array, so
+        // the move sees them changed.
         if (event.data.estimate) {
           const amended = toSums(event.data.estimate);
-          INDICATORS.forEach((k, i) => {
-            if (event.data.estimate![k] !== undefined) c.estimate[i] = amended[i]!;
-          });
+          c.estimate = c.estimate.map((v, i) => (event.data.estimate![INDICATORS[i]!] !== undefined ? amended[i]! : v));
         }
         break;
       case 'DamageVerified':
@@ -114,7 +155,7 @@ export const talliesProjection = projection({
       default:
         assertNever(event);
     }
-    apply(state, c, 1);
+    move(state, c, before);
     return state;
   },
 });

@@ -239,6 +239,8 @@ class EsdbSubscription implements Subscription {
   async #run(): Promise<void> {
     let backoffMs = 100;
     let failures = 0;
+    // The 6.x client does not say when a catch-up subscription reaches the live end of $all.
+    this.options.onCaughtUp?.();
     while (!this.#closed) {
       try {
         this.#current = this.client.subscribeToAll({

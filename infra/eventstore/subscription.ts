@@ -100,7 +100,10 @@ export class PullSubscription implements Subscription {
         this.options.onError?.(error);
         break;
       }
-      if (batch.length < batchSize && !this.#closed) await this.#sleep();
+      if (batch.length < batchSize && !this.#closed) {
+        this.options.onCaughtUp?.();
+        await this.#sleep();
+      }
     }
   }
 

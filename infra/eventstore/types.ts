@@ -83,6 +83,8 @@ export interface SubscribeOptions {
   onReadError?: (error: unknown, attempt: number) => void;
   /** Called after a read succeeds. */
   onReadOk?: () => void;
+  /** Called each time the subscription has delivered everything in the log (a read came back short). */
+  onCaughtUp?: () => void;
   batchSize?: number;
 }
 
