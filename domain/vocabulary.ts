@@ -44,7 +44,8 @@ export const INDICATORS = Object.keys(IndicatorSet.shape) as Indicator[];
 
 export const UnitCode = z
   .string()
-  .regex(/^\d{12}$/, 'must be a 12-digit administrative division code')
+  // The pattern (which JSON Schema carries, for reading the log back) and, past it, the grouping rule.
+  .regex(/^\d{12}$/, { message: 'must be a 12-digit administrative division code', abort: true })
   .refine(isUnitCode, 'must be a 12-digit administrative division code');
 
 export const Location = z.strictObject({

@@ -37,7 +37,8 @@ export interface ReportRow {
         related: string[];
       }
     | undefined;
-  verified: { figures: IndicatorSet; households: EventData<'DamageVerified'>['households']; verifier: string; method: string; at: string } | undefined;
+  /** The latest verification; its households are in the households projection. */
+  verified: { figures: IndicatorSet; households: number; verifier: string; method: string; at: string } | undefined;
   verifications: number;
   dismissal: EventData<'ReportDismissed'> | undefined;
   closedAt: string | undefined;
@@ -72,7 +73,7 @@ const REPORT_EVENTS = [
 /** Reports as read models list them (SPEC §4 GET /reports), and what alerting reads of them. */
 export const reportsProjection = projection({
   name: 'reports',
-  version: 1,
+  version: 2,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
@@ -141,7 +142,7 @@ export const reportsProjection = projection({
         return state;
       case 'DamageVerified':
         row.verifications += 1;
-        row.verified = { figures: event.data.figures, households: event.data.households, verifier: event.data.verifier, method: event.data.method, at: event.at };
+        row.verified = { figures: event.data.figures, households: event.data.households.length, verifier: event.data.verifier, method: event.data.method, at: event.at };
         return state;
       case 'ReportDismissed':
         row.dismissal = event.data;

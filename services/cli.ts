@@ -145,15 +145,19 @@ export async function main(argv: string[]): Promise<number> {
           }
         }
         const seconds = (performance.now() - started) / 1000;
+        const eventsPerSecond = rate(events, started);
         const rssMb = Math.round(process.memoryUsage().rss / 1e6);
+        const snapshotStarted = performance.now();
         runner.snapshot();
         snapshots?.close();
+        const snapshotSeconds = snapshots ? Math.round(performance.now() - snapshotStarted) / 1000 : null;
         console.log(
           JSON.stringify({
             events,
             seconds: Math.round(seconds * 1000) / 1000,
-            eventsPerSecond: rate(events, started),
+            eventsPerSecond,
             rssMb,
+            snapshotSeconds,
             quarantined: runner.status().quarantined,
             projections: Object.fromEntries(PROJECTIONS.map((p) => [p.name, summary(runner.state(p.name))])),
           }),

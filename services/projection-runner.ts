@@ -55,7 +55,8 @@ type AnyProjection = Projection<unknown, EventType>;
  */
 type AjvClass = new (options: Record<string, unknown>) => { compile(schema: unknown): ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string }> | null } };
 const Ajv = ((AjvModule as unknown as { default?: AjvClass }).default ?? AjvModule) as unknown as AjvClass;
-const ajv = new Ajv({ allErrors: false, validateFormats: false, strict: false });
+// multipleOfPrecision: 0.07 ha is a multiple of 0.01, though 0.07 / 0.01 is not an integer in floating point.
+const ajv = new Ajv({ allErrors: false, validateFormats: false, strict: false, multipleOfPrecision: 9 });
 const validators = new Map(EVENT_TYPES.map((type) => [type, ajv.compile(z.toJSONSchema(EVENT_SCHEMAS[type], { io: 'input', unrepresentable: 'any' }))]));
 
 /** Checks a recorded event against the catalog, at the current schema version; a reason when it fails. */
@@ -110,6 +111,7 @@ export class ProjectionRunner {
   #snapshotTimer: NodeJS.Timeout | undefined;
   /** The log has been applied to its end at least once since start: the read side is current. */
   #caughtUpOnce = false;
+  #onCaughtUp: Array<() => void> = [];
 
   constructor(
     private readonly store: EventStore,
@@ -134,6 +136,17 @@ export class ProjectionRunner {
 
   get checkpoint(): string | undefined {
     return this.#checkpoint;
+  }
+
+  /** True once the log has been applied to its end since start. */
+  get current(): boolean {
+    return this.#caughtUpOnce;
+  }
+
+  /** Runs `fn` once the log has been applied to its end (at once if it has been). */
+  whenCurrent(fn: () => void): void {
+    if (this.#caughtUpOnce) fn();
+    else this.#onCaughtUp.push(fn);
   }
 
   /** Handlers see every event after the projections; register them before `start`. */
@@ -168,8 +181,10 @@ export class ProjectionRunner {
         this.#lastReadError = undefined;
       },
       onCaughtUp: () => {
-        if (!this.#caughtUpOnce) this.logger.info({ checkpoint: this.#checkpoint, events: this.#events }, 'projections caught up with the log');
+        if (this.#caughtUpOnce) return;
+        this.logger.info({ checkpoint: this.#checkpoint, events: this.#events }, 'projections caught up with the log');
         this.#caughtUpOnce = true;
+        for (const fn of this.#onCaughtUp.splice(0)) fn();
       },
     });
     if (this.options.snapshots && this.options.snapshotEveryMs !== 0) {

@@ -69,8 +69,8 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   runner.on('escalator', escalator.handler);
   await runner.start();
   gateway.started();
-  // What was owed when the snapshot was taken is owed still: schedule it (jobs are idempotent).
-  tasks.spawn('schedule-alert-jobs', () => escalator.rescheduleAll());
+  // Once the read side is current, everything still owed is scheduled from it (jobs are idempotent).
+  runner.whenCurrent(() => tasks.spawn('schedule-alert-jobs', () => escalator.rescheduleAll()));
 
   // Limiter counts shared between nodes; commands fail fast while Redis is away, and the
   // limiter then lets requests through (skipOnError) rather than refuse relief work.

@@ -64,9 +64,14 @@ export class Escalator {
     this.#scheduler = scheduler;
   }
 
-  /** Runner handler: notes what each event touched, then schedules what the batch changed. */
+  /**
+   * Runner handler: notes what each event touched, then schedules what the batch changed. While
+   * the runner is catching up after a start nothing is noted: once it is current, everything
+   * still owed is scheduled from the projections at once (server.ts).
+   */
   readonly handler = {
     event: (event: ProjectedEvent): void => {
+      if (!this.runner.current) return;
       const stream = parseStream(event.stream);
       if (stream?.kind === 'report') this.#touchedReports.add(stream.id);
       else if (stream?.kind === 'incident') this.#touchedIncidents.add(stream.id);

@@ -128,9 +128,20 @@ export class AlertGateway {
   readonly handler = {
     event: (event: ProjectedEvent): void => {
       this.#position = event.position;
+      // Catching up after a start, with nobody live yet: no frame is built for old events; a
+      // client that asks for them gets them read back from the log.
+      if (!this.runner.current && !this.#anyLive()) {
+        this.#memoryFrom = event.position;
+        return;
+      }
       for (const delivery of framesFor(event, this.#sources())) this.#publish(delivery);
     },
   };
+
+  #anyLive(): boolean {
+    for (const c of this.#connections) if (c.live) return true;
+    return false;
+  }
 
   #publish(delivery: Delivery): void {
     const frame: StoredFrame = {

@@ -43,7 +43,7 @@ const reportItem = (units: UnitsState, row: ReportRow) => ({
   reportedAt: row.reportedAt,
   reporter: { name: row.reporter.name, phone: row.reporter.phone },
   estimate: row.estimate,
-  verified: row.verified ? { figures: row.verified.figures, at: row.verified.at, households: row.verified.households.length } : null,
+  verified: row.verified ? { figures: row.verified.figures, at: row.verified.at, households: row.verified.households } : null,
   escalationStep: row.alert?.step ?? null,
   acknowledgedBy: row.acknowledgedBy[0] ?? null,
   incident: row.incident ?? null,
