@@ -7,7 +7,7 @@ export type AllocationEvent = EventOf<
   'ReliefAllocated' | 'AllocationApproved' | 'AllocationRejected' | 'GoodsDelivered' | 'AllocationCancelled'
 >;
 
-export type AllocationStatus = 'allocated' | 'approved' | 'rejected' | 'cancelled';
+export type AllocationStatus = 'allocated' | 'approved' | 'delivered' | 'rejected' | 'cancelled';
 
 export interface ExistingAllocation {
   exists: true;
@@ -39,7 +39,8 @@ export interface ReportForRelief {
   village: string;
   status: 'filed' | 'acknowledged' | 'on_site' | 'verified' | 'dismissed' | 'closed';
   verified: boolean;
-  verifiedHouseholds: ReadonlyArray<{ householdId: string }>;
+  /** The latest verification's households (核报 supersedes): who may receive relief from this report, and under which name. */
+  verifiedHouseholds: ReadonlyArray<{ householdId: string; name: string }>;
 }
 
 type Cmd<T extends string, D> = { type: T; data: D; now: string };
@@ -60,9 +61,19 @@ export function goodsTotals(lines: readonly GoodsLine[]): Record<string, number>
   return totals;
 }
 
-/** An allocation that still holds its (report, household, category) slot. */
+/** Names compared as people write them: spaces (and full-width ones) do not make another person. */
+export const sameName = (a: string, b: string): boolean => a.replace(/[\s\u3000]+/g, '') === b.replace(/[\s\u3000]+/g, '');
+
+/** An allocation that holds its slot: allocated, approved or delivered (SPEC §3: a delivered one stays live). */
 export const isLive = (state: AllocationState): boolean =>
-  state.exists && (state.status === 'allocated' || state.status === 'approved');
+  state.exists && (state.status === 'allocated' || state.status === 'approved' || state.status === 'delivered');
+
+/** Cash and every goods line delivered in full (goods compared in their canonical units). */
+export function fullyDelivered(a: Pick<ExistingAllocation, 'cashFen' | 'goods' | 'deliveredCashFen' | 'deliveredGoods'>): boolean {
+  if (a.deliveredCashFen < a.cashFen) return false;
+  for (const [key, quantity] of Object.entries(goodsTotals(a.goods))) if ((a.deliveredGoods[key] ?? 0) < quantity) return false;
+  return true;
+}
 
 const initialState = (): AllocationState => ({ exists: false });
 
@@ -85,8 +96,12 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       if (!report.exists) refuse('not_found', 'no such report', { field: 'reportId' });
       if (report.status === 'dismissed') refuse('report_dismissed', 'relief cannot follow a dismissed report');
       if (!report.verified) refuse('not_verified', 'relief follows household-by-household verification');
-      if (!report.verifiedHouseholds.some((h) => h.householdId === data.household.id)) {
-        refuse('household_not_verified', `household ${data.household.id} is not in the verification`, { field: 'household.id' });
+      const verified = report.verifiedHouseholds.find((h) => h.householdId === data.household.id);
+      if (!verified) refuse('household_not_verified', `household ${data.household.id} is not in the verification`, { field: 'household.id' });
+      // The household is who the verification found there, by name too: relief under another name
+      // is relief to someone nobody verified.
+      if (!sameName(verified!.name, data.household.name)) {
+        refuse('household_mismatch', `household ${data.household.id} was verified as ${verified!.name}`, { field: 'household.name', verifiedName: verified!.name });
       }
       if (data.cashFen === 0 && data.goods.length === 0) refuse('empty_allocation', 'an allocation gives cash, goods or both');
       if (data.village !== report.village) refuse('invalid_unit', 'the village must be the report\u2019s village', { field: 'village' });
@@ -111,6 +126,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
         refuse('idempotency_mismatch', `delivery ${command.data.deliveryId} was recorded with other contents`, { field: 'deliveryId' });
       }
       if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
+      if (a.status === 'delivered') refuse('over_delivery', 'everything allocated was delivered', { field: 'cashFen' });
       if (a.status !== 'approved') refuse('not_approved', 'relief is delivered only after approval');
       const { cashFen, goods } = command.data;
       if (cashFen === 0 && goods.length === 0) refuse('empty_delivery', 'a delivery hands over cash, goods or both');
@@ -165,7 +181,7 @@ function evolve(state: AllocationState, event: Timed<AllocationEvent>): Allocati
   if (!state.exists) return state;
   switch (event.type) {
     case 'AllocationApproved':
-      return { ...state, status: 'approved', approvedBy: event.data.approvedBy };
+      return { ...state, status: fullyDelivered(state) ? 'delivered' : 'approved', approvedBy: event.data.approvedBy };
     case 'AllocationRejected':
       return { ...state, status: 'rejected' };
     case 'AllocationCancelled':
@@ -173,13 +189,14 @@ function evolve(state: AllocationState, event: Timed<AllocationEvent>): Allocati
     case 'GoodsDelivered': {
       const deliveredGoods = { ...state.deliveredGoods };
       for (const [key, q] of Object.entries(goodsTotals(event.data.goods))) deliveredGoods[key] = (deliveredGoods[key] ?? 0) + q;
-      return {
+      const next = {
         ...state,
         deliveredCashFen: state.deliveredCashFen + event.data.cashFen,
         deliveredGoods,
         deliveries: state.deliveries + 1,
         deliveryIds: { ...state.deliveryIds, [event.data.deliveryId]: deliveryFingerprint(event.data) },
       };
+      return state.status === 'approved' && fullyDelivered(next) ? { ...next, status: 'delivered' } : next;
     }
     default:
       return assertNever(event);

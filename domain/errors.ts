@@ -12,6 +12,8 @@ export const DOMAIN_ERROR_CODES = [
   'stale_escalation',
   'not_verified',
   'household_not_verified',
+  'household_mismatch',
+  'duplicate_relief',
   'duplicate_household',
   'duplicate_of_self',
   'duplicate_of_required',

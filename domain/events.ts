@@ -102,6 +102,8 @@ export const EVENT_SCHEMAS = {
     goods: z.array(GoodsLine).max(50),
     fund: z.string().trim().min(1).max(64),
     allocatedBy: UserId,
+    /** Why a second relief of this category is given anyway (SPEC §3); lifts the no-double-relief rules. */
+    repeatReason: ShortText.min(1).optional(),
   }),
   AllocationApproved: z.strictObject({ approvedBy: UserId }),
   AllocationRejected: z.strictObject({ by: UserId, reason: ShortText.min(1) }),
@@ -114,6 +116,18 @@ export const EVENT_SCHEMAS = {
     confirmation: RecipientConfirmation,
   }),
   AllocationCancelled: z.strictObject({ by: UserId, reason: ShortText.min(1) }),
+
+  // household-{village}-{householdId}: the household's side of every allocation (SPEC §3 no double relief)
+  ReliefReserved: z.strictObject({
+    village: UnitCode,
+    householdId: z.string().trim().min(1).max(64),
+    allocationId: z.uuid(),
+    category: ReliefCategory,
+    /** The incident it counts in: an incident id, or `report:{reportId}` for a report linked to none. */
+    incident: z.string().min(1).max(80),
+    reportId: z.uuid(),
+    repeatReason: ShortText.min(1).optional(),
+  }),
 
   // incident-{incidentId}
   IncidentOpened: z.strictObject({
@@ -201,8 +215,8 @@ export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
  */
 export const SCHEMA_VERSION: Record<EventType, number> = {
   ...(Object.fromEntries(EVENT_TYPES.map((t) => [t, 1])) as Record<EventType, number>),
-  // 2: goods units from the vocabulary, canonical (issue 10).
-  ReliefAllocated: 2,
+  // 2: goods units from the vocabulary, canonical (issue 10). 3: repeatReason, optional (issue 11).
+  ReliefAllocated: 3,
   // 2: deliveryId, required, so a delivery sent again is one delivery (issue 9 B).
   // 3: goods units from the vocabulary, canonical (issue 10).
   GoodsDelivered: 3,
@@ -241,6 +255,8 @@ export const streams = {
   roster: (township: string) => `roster-${township}`,
   /** One per Idempotency-Key (user, route, key), created with expected `no_stream` (SPEC §3). */
   idempotency: (id: string) => `idempotency-${id}`,
+  /** One per household: its village code, then its household number. */
+  household: (village: string, householdId: string) => `household-${village}-${householdId}`,
   units: 'units',
   audit: 'audit',
 } as const;
@@ -261,6 +277,7 @@ export const EVENT_STREAM: Record<EventType, StreamKind> = {
   IncidentLinkClaimed: 'report',
   IncidentLinkReleased: 'report',
   ReliefClaimed: 'report',
+  ReliefReserved: 'household',
   ReliefAllocated: 'allocation',
   AllocationApproved: 'allocation',
   AllocationRejected: 'allocation',
@@ -282,7 +299,7 @@ export const EVENT_STREAM: Record<EventType, StreamKind> = {
   IdempotencyKeyReleased: 'idempotency',
   AuditSealed: 'audit',
 };
-const PREFIXED = ['report', 'allocation', 'incident', 'roster', 'idempotency'] as const;
+const PREFIXED = ['report', 'allocation', 'incident', 'roster', 'idempotency', 'household'] as const;
 
 /** The kind of a stream and the id in its name; undefined for a name zhitong does not write. */
 export function parseStream(name: string): { kind: StreamKind; id: string } | undefined {

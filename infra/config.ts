@@ -34,6 +34,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: TrustProxy.optional(),
   /** A request must have arrived whole within this time (a slow phone on 2G sends 1 KB in seconds). */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
+  /** SPEC §3 no double relief: days within which a second relief of one category is refused across incidents. */
+  RELIEF_REPEAT_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
 });
 
 export interface Config {
@@ -50,6 +52,7 @@ export interface Config {
   authFailuresPerMinute: number;
   trustProxy: string[];
   requestTimeoutMs: number;
+  reliefWindowDays: number;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     trustProxy: e.TRUST_PROXY ?? [],
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    reliefWindowDays: e.RELIEF_REPEAT_WINDOW_DAYS,
   };
 }
 

@@ -1,4 +1,4 @@
-import { goodsTotals } from '../domain/allocation.js';
+import { fullyDelivered, goodsTotals } from '../domain/allocation.js';
 import { assertNever } from '../domain/errors.js';
 import type { GoodsLine, GoodsUnit, ReliefCategory } from '../domain/vocabulary.js';
 import { projection } from './projection.js';
@@ -17,6 +17,7 @@ export interface LedgerRow {
   goods: GoodsLine[];
   allocatedBy: string;
   allocatedAt: string;
+  repeatReason: string | undefined;
   approvedBy: string | undefined;
   approvedAt: string | undefined;
   status: LedgerStatus;
@@ -34,16 +35,10 @@ export interface LedgerState {
   order: string[];
 }
 
-/** Cash and every goods line delivered in full. */
-function fullyDelivered(row: LedgerRow): boolean {
-  if (row.deliveredCashFen < row.cashFen) return false;
-  for (const [key, quantity] of Object.entries(goodsTotals(row.goods))) if ((row.deliveredGoods[key] ?? 0) < quantity) return false;
-  return true;
-}
 
 export const ledgerProjection = projection({
   name: 'ledger',
-  version: 1,
+  version: 2,
   eventTypes: ['ReliefAllocated', 'AllocationApproved', 'AllocationRejected', 'GoodsDelivered', 'AllocationCancelled'],
   initialState: (): LedgerState => ({ rows: new Map(), order: [] }),
   evolve(state, event) {
@@ -61,6 +56,7 @@ export const ledgerProjection = projection({
         goods: d.goods,
         allocatedBy: d.allocatedBy,
         allocatedAt: event.at,
+        repeatReason: d.repeatReason,
         approvedBy: undefined,
         approvedAt: undefined,
         status: 'allocated',
@@ -187,4 +183,38 @@ export function ledgerRows(state: LedgerState, filter: LedgerFilter): LedgerRow[
     out.push(row);
   }
   return out;
+}
+
+/** Why a ledger row wants a person to look at it (SPEC §3: flagged, not refused). */
+export type ReviewFlag =
+  | { flag: 'duplicate_in_incident'; with: string[] }
+  | { flag: 'household_not_in_latest_verification' };
+
+/**
+ * Rows to review: two live allocations of one category to one household in one incident (a later
+ * link of their reports into one incident puts them there; it is recorded, not refused), and
+ * relief to a household that its report's latest verification no longer names.
+ */
+export function reviewFlags(
+  rows: readonly LedgerRow[],
+  incidentOf: (reportId: string) => string,
+  verifiedHouseholds: (reportId: string) => readonly string[] | undefined,
+): Map<string, ReviewFlag[]> {
+  const flags = new Map<string, ReviewFlag[]>();
+  const add = (id: string, flag: ReviewFlag) => flags.set(id, [...(flags.get(id) ?? []), flag]);
+  const groups = new Map<string, LedgerRow[]>();
+  for (const row of rows) {
+    if (!isLiveRow(row)) continue;
+    const key = `${row.village}|${row.household.id}|${row.category}|${incidentOf(row.reportId)}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+    const latest = verifiedHouseholds(row.reportId);
+    if (latest && !latest.includes(row.household.id)) add(row.allocationId, { flag: 'household_not_in_latest_verification' });
+  }
+  for (const group of groups.values()) {
+    // A repeat given with its reason is not a duplicate to review.
+    const unexplained = group.filter((row, i) => i === 0 || row.repeatReason === undefined);
+    if (unexplained.length < 2) continue;
+    for (const row of unexplained) add(row.allocationId, { flag: 'duplicate_in_incident', with: unexplained.filter((o) => o !== row).map((o) => o.allocationId) });
+  }
+  return flags;
 }

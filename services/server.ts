@@ -91,6 +91,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     authFailuresPerMinute: config.authFailuresPerMinute,
     trustProxy: config.trustProxy,
     requestTimeoutMs: config.requestTimeoutMs,
+    reliefWindowDays: config.reliefWindowDays,
     ...(redis ? { redis } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(scheduler.ping ? { readinessChecks: [{ name: 'redis', check: () => scheduler.ping!() }] } : {}),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import secureJson from 'secure-json-parse';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -45,6 +46,7 @@ export interface AppDeps {
   /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY). */
   trustProxy?: string[];
   requestTimeoutMs?: number;
+  reliefWindowDays?: number;
   /** Shared limiter counts across nodes, where Redis is configured. */
   redis?: Redis;
   gateway?: AlertGateway;
@@ -117,7 +119,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return done(new HttpError(400, 'bad_request', 'body: empty; send {} or leave out Content-Type', [{ path: 'body', message: 'empty' }]));
     }
     try {
-      done(null, JSON.parse(text));
+      // As fastify's own parser does: `__proto__` and `constructor.prototype` are refused, so a
+      // body can never poison an object's prototype.
+      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
     } catch (error) {
       done(new HttpError(400, 'bad_request', `body is not JSON: ${(error as Error).message}`, [{ path: 'body', message: 'not JSON' }]));
     }
@@ -232,7 +236,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
-  const api: ApiDeps = { store: deps.store, commands: deps.commands, units: deps.units, runner: deps.runner, now: deps.now ?? (() => new Date()) };
+  const api: ApiDeps = {
+    store: deps.store,
+    commands: deps.commands,
+    units: deps.units,
+    runner: deps.runner,
+    now: deps.now ?? (() => new Date()),
+    reliefWindowDays: deps.reliefWindowDays ?? 30,
+  };
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(async (scoped) => {
     await scoped.register(authPlugin, {

@@ -10,4 +10,6 @@ export interface ApiDeps {
   /** The read side: every projection of the registry, current to its checkpoint. */
   runner: ProjectionRunner;
   now: () => Date;
+  /** Days within which a second live relief of one category is refused across incidents (SPEC §3). */
+  reliefWindowDays: number;
 }

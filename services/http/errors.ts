@@ -29,6 +29,7 @@ const DOMAIN_STATUS: Partial<Record<DomainErrorCode, number>> = {
   already_exists: 409,
   report_already_linked: 409,
   in_progress: 409,
+  duplicate_relief: 409,
 };
 
 interface ErrorBody {

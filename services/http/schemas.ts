@@ -56,6 +56,8 @@ export const AllocateBody = z.strictObject({
   cashFen: Fen,
   goods: z.array(GoodsLineInput).max(50),
   fund: z.string().trim().min(1).max(64),
+  /** Why a second relief of this category is given anyway (SPEC §3): lifts the no-double-relief rules. */
+  repeatReason: ShortText.trim().min(1).optional(),
 });
 export const ReasonBody = z.strictObject({ reason: ShortText.min(1) });
 export const DeliveryBody = z.strictObject({ deliveryId: z.uuid(), cashFen: Fen, goods: z.array(GoodsLineInput).max(50), confirmation: RecipientConfirmation });

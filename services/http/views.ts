@@ -1,6 +1,6 @@
 import { HAZARD_LABELS } from '../../domain/vocabulary.js';
 import type { FiledReport } from '../../domain/report.js';
-import { goodsTotals, type ExistingAllocation } from '../../domain/allocation.js';
+import type { ExistingAllocation } from '../../domain/allocation.js';
 import { goodsView } from '../../projections/ledger.js';
 import { statutoryClocks } from '../../domain/clocks.js';
 import type { OpenedIncident } from '../../domain/incident.js';
@@ -41,8 +41,6 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
 
 /** One allocation as it stands: goods in their units; `delivered` once cash and every goods line are handed over. */
 export function allocationView(a: ExistingAllocation, revision: number) {
-  const allocated = goodsTotals(a.goods);
-  const full = a.status === 'approved' && a.deliveredCashFen >= a.cashFen && Object.entries(allocated).every(([k, q]) => (a.deliveredGoods[k] ?? 0) >= q);
   return {
     allocationId: a.allocationId,
     reportId: a.reportId,
@@ -50,14 +48,14 @@ export function allocationView(a: ExistingAllocation, revision: number) {
     household: a.household,
     category: a.category,
     fund: a.fund,
-    status: full ? 'delivered' : a.status,
+    status: a.status,
     cashFen: a.cashFen,
     goods: a.goods,
     allocatedBy: a.allocatedBy,
     allocatedAt: a.allocatedAt,
     approvedBy: a.approvedBy ?? null,
     delivered: { cashFen: a.deliveredCashFen, goods: goodsView(a.deliveredGoods), deliveries: a.deliveries },
-    outstandingCashFen: a.status === 'approved' ? a.cashFen - a.deliveredCashFen : 0,
+    outstandingCashFen: a.status === 'approved' || a.status === 'delivered' ? a.cashFen - a.deliveredCashFen : 0,
     revision,
   };
 }

@@ -67,7 +67,7 @@ t.test('one live allocation per (report, household, category); a rejected or can
   const first = (await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId) })).json().allocationId;
   const dup = await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { cashFen: 1 }) });
   t.equal(dup.statusCode, 409);
-  t.same(dup.json().details, { allocationId: first }, 'the 409 names the live allocation');
+  t.same(dup.json().details, { allocationId: first, rule: 'one_per_incident' }, 'the 409 names the live allocation');
   t.equal(dup.json().error, 'duplicate_relief');
   t.equal((await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { category: 'housing' }) })).statusCode, 201, 'another category');
   t.equal((await app.call('POST', `/allocations/${first}/rejection`, { token: head, body: { reason: '重复救助' } })).statusCode, 200);
@@ -91,5 +91,5 @@ t.test('50 concurrent allocations for the same (report, household, category): ex
   t.equal(codes.filter((c) => c === 409).length, 49);
   const winner = answers.find((a) => a.statusCode === 201)!.json().allocationId;
   t.ok(answers.filter((a) => a.statusCode === 409).every((a) => a.json().details.allocationId === winner), 'every loser is told which one won');
-  t.equal(await app.logSize(), before + 2, 'two events: the report\u2019s claim and the allocation');
+  t.equal(await app.logSize(), before + 3, 'three events: the household\u2019s reservation, the report\u2019s claim and the allocation');
 });

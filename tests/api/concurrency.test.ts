@@ -171,7 +171,7 @@ t.test('a dismissal and an allocation for one report sent together: never an all
   for (let round = 0; round < 3; round++) {
     const reportId = await verifiedReport(a);
     const [allocated, dismissed] = await Promise.all([
-      a.call('POST', '/allocations', { token: officer, body: allocationBody(reportId) }),
+      a.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { repeatReason: `第 ${round} 轮` }) }),
       b.call('POST', `/reports/${reportId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } }),
     ]);
     t.equal(dismissed.statusCode, 200, `round ${round}: the dismissal is recorded`);

@@ -44,7 +44,8 @@ interface PostCase {
 const report = async (app: TestApp) => (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json().reportId as string;
 const allocation = async (app: TestApp, approve = false) => {
   const reportId = await verifiedReport(app);
-  const { allocationId } = (await app.call('POST', '/allocations', { token: app.token('officer', WANGBA, 'allocator'), body: allocationBody(reportId) })).json();
+  // The same household again in another report: a repeat, with its reason (SPEC §3).
+  const { allocationId } = (await app.call('POST', '/allocations', { token: app.token('officer', WANGBA, 'allocator'), body: allocationBody(reportId, { repeatReason: '测试：每个用例一户' }) })).json();
   if (approve) await app.call('POST', `/allocations/${allocationId}/approval`, { token: app.token('head', WANGBA, 'approver'), body: {} });
   return allocationId as string;
 };
@@ -93,7 +94,8 @@ const CASES: PostCase[] = [
     route: '/allocations',
     setup: async (app) => {
       const reportId = await verifiedReport(app);
-      return { path: '/allocations', body: allocationBody(reportId), token: officer(app), other: { path: '/allocations', body: allocationBody(reportId, { cashFen: 1 }) } };
+      const body = allocationBody(reportId, { repeatReason: '测试：每个用例一户' });
+      return { path: '/allocations', body, token: officer(app), other: { path: '/allocations', body: { ...body, cashFen: 1 } } };
     },
   },
   onAllocation('approval', () => ({}), false, (app) => app.token('head', WANGBA, 'head-k')),

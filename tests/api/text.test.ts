@@ -111,6 +111,10 @@ t.test('media types and If-Match', async (t) => {
   const plain = await app.call('POST', '/reports', { token: contact, body: JSON.stringify(reportBody()), headers: { 'content-type': 'text/plain' } });
   t.equal(plain.statusCode, 415, 'text/plain is not JSON');
   t.equal(plain.json().error, 'unsupported_media_type');
+  for (const poison of ['{"__proto__":{"isAdmin":true}}', '{"constructor":{"prototype":{"isAdmin":true}}}']) {
+    const res = await app.call('POST', '/reports', { token: contact, body: poison });
+    t.equal(res.statusCode, 400, `prototype poisoning refused: ${poison}`);
+  }
   const { reportId } = (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json();
   const officer = app.token('officer', WANGBA);
   const amend = (ifMatch: string, notes: string) => app.call('POST', `/reports/${reportId}/amendments`, { token: officer, body: { notes }, headers: { 'if-match': ifMatch } });

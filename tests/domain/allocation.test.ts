@@ -12,7 +12,7 @@ const verifiedReport: ReportForRelief = {
   village: VILLAGE,
   status: 'verified',
   verified: true,
-  verifiedHouseholds: [{ householdId: 'hh-1' }, { householdId: 'hh-2' }],
+  verifiedHouseholds: [{ householdId: 'hh-1', name: '张三明' }, { householdId: 'hh-2', name: '李四' }],
 };
 const allocate = (report: ReportForRelief = verifiedReport, data = allocatedData()): AllocationCommand => ({
   type: 'AllocateRelief',

@@ -15,7 +15,7 @@ const SPEC_EVENTS = [
   'IncidentClosed', 'OnCallAssigned', 'OnCallReleased', 'UnitRegistered', 'UnitUpdated', 'AuditSealed',
 ];
 const ADDED = [
-  'StatutoryClockAlerted', 'IncidentLinkClaimed', 'IncidentLinkReleased', 'ReliefClaimed',
+  'StatutoryClockAlerted', 'IncidentLinkClaimed', 'IncidentLinkReleased', 'ReliefClaimed', 'ReliefReserved',
   'IdempotencyKeyClaimed', 'IdempotencyKeyCompleted', 'IdempotencyKeyReleased',
 ];
 

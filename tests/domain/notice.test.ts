@@ -48,6 +48,7 @@ t.test('the notice never holds a full name, a phone number or an ID-card-like nu
         goods: [{ item: h.item, quantity: 1, unit: '袋' }],
         allocatedBy: 'o',
         allocatedAt: '2026-07-01T00:00:00.000Z',
+        repeatReason: undefined,
         approvedBy: 'h',
         approvedAt: '2026-07-01T01:00:00.000Z',
         status: h.delivered ? 'delivered' : 'approved',

@@ -6,6 +6,7 @@ import { allocationDecider, isLive, type AllocationCommand, type AllocationState
 import { DomainError } from '../../../domain/errors.js';
 import { streams, type EventData } from '../../../domain/events.js';
 import { liveReliefClaim, RELIEF_CLAIM_TTL_MS, reportDecider, type ReportCommand, type ReportState } from '../../../domain/report.js';
+import { householdDecider, type HouseholdCommand, type ReservedAllocation } from '../../../domain/household.js';
 import { step, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext } from '../context.js';
@@ -41,6 +42,16 @@ const reportForRelief = (report: ReportState): ReportForRelief =>
     ? { exists: true, village: report.village, status: report.status, verified: report.verified !== undefined, verifiedHouseholds: report.verified?.households ?? [] }
     : { exists: false, village: '', status: 'filed', verified: false, verifiedHouseholds: [] };
 
+/** Each allocation as its stream has it now: whether it exists, is live, and when it was made. */
+async function reservedAllocations(deps: ApiDeps, ids: string[]): Promise<Map<string, ReservedAllocation>> {
+  const out = new Map<string, ReservedAllocation>();
+  for (const id of ids) {
+    const { state } = await deps.commands.load(streams.allocation(id), allocationDecider);
+    out.set(id, state.exists ? { exists: true, live: isLive(state), allocatedAt: state.allocatedAt } : { exists: false, live: false });
+  }
+  return out;
+}
+
 export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -55,6 +66,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       const { report } = await loadReportInScope(deps, request, body.reportId);
       const context = commandContext(request, deps.now);
       const reportStream = streams.report(body.reportId);
+      const householdStream = streams.household(report.village, body.household.id);
       for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
         const allocationId = allocationIdFor(body.reportId, body.household.id, body.category, generation);
         const stream = streams.allocation(allocationId);
@@ -66,12 +78,37 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
           if (isLive(existing.state)) throw duplicate(allocationId);
           continue;
         }
+        // What became of the household's earlier allocations of this category, read from their own
+        // streams: a rejected or cancelled one frees its slot, a delivered one does not (SPEC §3).
+        const household = await deps.commands.load(householdStream, householdDecider);
+        const allocations = await reservedAllocations(deps, household.state.reservations.filter((r) => r.category === body.category).map((r) => r.allocationId));
         const data: EventData<'ReliefAllocated'> = { allocationId, village: report.village, allocatedBy: request.user.sub, ...body };
         try {
-          // The report owns "no relief after a dismissal": its ReliefClaimed is written first, at
-          // the revision read, so a dismissal landing meanwhile makes one of the two decide again.
-          const [, allocated] = await deps.commands.executeSteps(
+          // Three writes, each at the revision read (docs/decisions.md, "Rules across two streams"):
+          // the household's reservation (no double relief, across reports), the report's claim (no
+          // relief after a dismissal), then the allocation itself, within the claims' lifetime.
+          const [, , allocated] = await deps.commands.executeSteps(
             [
+              step(householdStream, householdDecider, (states): HouseholdCommand => {
+                const r = states.get(reportStream) as ReportState;
+                return {
+                  type: 'ReserveRelief',
+                  data: {
+                    village: report.village,
+                    householdId: body.household.id,
+                    allocationId,
+                    category: body.category,
+                    // A report linked to no incident counts as its own incident (SPEC §3).
+                    incident: (r.exists ? r.incident : undefined) ?? `report:${body.reportId}`,
+                    reportId: body.reportId,
+                    ...(body.repeatReason ? { repeatReason: body.repeatReason } : {}),
+                  },
+                  allocations,
+                  windowDays: deps.reliefWindowDays,
+                  claimTtlMs: RELIEF_CLAIM_TTL_MS,
+                  now: context.now,
+                };
+              }),
               step(reportStream, reportDecider, (): ReportCommand => ({
                 type: 'ClaimRelief',
                 data: { allocationId, householdId: body.household.id, category: body.category },
@@ -86,11 +123,11 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
                   report: reportForRelief(states.get(reportStream) as ReportState),
                   now: context.now,
                 }),
-                // Written within the claim's lifetime or not at all, so that a dismissal that
+                // Written within the claims' lifetime or not at all, so that a dismissal that
                 // waited the claim out is never followed by this allocation.
                 (states) => {
-                  const report = states.get(reportStream) as ReportState;
-                  const claim = report.exists ? liveReliefClaim(report, allocationId, context.now) : undefined;
+                  const r = states.get(reportStream) as ReportState;
+                  const claim = r.exists ? liveReliefClaim(r, allocationId, context.now) : undefined;
                   const left = claim ? RELIEF_CLAIM_TTL_MS - (Date.parse(context.now) - Date.parse(claim.at)) : RELIEF_CLAIM_TTL_MS;
                   return Date.now() + left;
                 },
@@ -147,4 +184,4 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
 }
 
 const duplicate = (allocationId: string) =>
-  new HttpError(409, 'duplicate_relief', 'this household already has a live allocation in this category for this report', { allocationId });
+  new HttpError(409, 'duplicate_relief', 'this household already has live relief of this category from this report', { allocationId, rule: 'one_per_incident' });

@@ -6,7 +6,7 @@ import { unitLevel, withinScope } from '../../../domain/units.js';
 import { Hazard, HAZARD_LABELS, RELIEF_CATEGORIES, type GoodsUnit, type Hazard as HazardName } from '../../../domain/vocabulary.js';
 import { householdKey, missedRelief } from '../../../projections/households.js';
 import { incidentClocks, listIncidents } from '../../../projections/incidents.js';
-import { goodsView, ledgerRows, ledgerTotals, type LedgerRow, type LedgerStatus, type LedgerTotals } from '../../../projections/ledger.js';
+import { goodsView, ledgerRows, ledgerTotals, reviewFlags, type LedgerRow, type LedgerStatus, type LedgerTotals, type ReviewFlag } from '../../../projections/ledger.js';
 import { listReports, type ReportRow } from '../../../projections/reports.js';
 import { talliesProjection, tallyOf, tallyView, type TalliesState } from '../../../projections/tallies.js';
 import { childrenOf, townshipOf, unitRef, unitsProjection, type UnitsState } from '../../../projections/units.js';
@@ -52,8 +52,8 @@ const reportItem = (units: UnitsState, row: ReportRow) => ({
 
 const goodsLines = (thousandths: Record<string, number>) => goodsView(thousandths).map((g) => ({ item: g.item, quantity: g.quantity, unit: g.unit as string }));
 
-/** A ledger row as people read it: cash in fen, goods in their units. */
-export function ledgerItem(units: UnitsState, row: LedgerRow) {
+/** A ledger row as people read it: cash in fen, goods in their units, and why to review it. */
+export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[] = []) {
   const t = ledgerTotals([row]);
   const allocatedGoods = row.goods.reduce<Record<string, number>>((acc, g) => {
     const key = `${g.item}|${g.unit}`;
@@ -77,6 +77,8 @@ export function ledgerItem(units: UnitsState, row: LedgerRow) {
     approvedAt: row.approvedAt ?? null,
     deliveries: row.deliveries,
     lastDeliveredAt: row.lastDeliveredAt ?? null,
+    repeatReason: row.repeatReason ?? null,
+    review: flags,
     position: row.position,
   };
 }
@@ -248,12 +250,14 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     async (request) => {
       const q = request.query;
       const units = state('units');
-      const rows = ledgerRows(state('ledger'), { prefix: readPrefix(request, q.unit), report: q.report, household: q.household, fund: q.fund, status: q.status as LedgerStatus | undefined });
+      const prefix = readPrefix(request, q.unit);
+      const rows = ledgerRows(state('ledger'), { prefix, report: q.report, household: q.household, fund: q.fund, status: q.status as LedgerStatus | undefined });
+      const flags = flagsFor(deps, ledgerRows(state('ledger'), { prefix }));
       const after = cursor(deps, q.after);
       const from = after === undefined ? 0 : rows.findIndex((row) => row.allocatedPosition > after);
       const slice = from < 0 ? [] : rows.slice(from, from + q.limit);
       return {
-        items: slice.map((row) => ledgerItem(units, row)),
+        items: slice.map((row) => ledgerItem(units, row, flags.get(row.allocationId))),
         next: from >= 0 && from + slice.length < rows.length ? slice.at(-1)!.allocatedPosition : null,
         totals: {
           overall: totalsView(ledgerTotals(rows)),
@@ -300,7 +304,10 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
           at: v.at,
           reportStatus: reports.rows.get(reportId)?.status ?? null,
         })),
-        allocations: allocations.map((row) => ({ ...ledgerItem(units, row), incident: incidentOf(row.reportId) })),
+        allocations: (() => {
+          const flags = flagsFor(deps, allocations);
+          return allocations.map((row) => ({ ...ledgerItem(units, row, flags.get(row.allocationId)), incident: incidentOf(row.reportId) }));
+        })(),
         byCategory: RELIEF_CATEGORIES.map((category) => ({ category, categoryLabel: CATEGORY_LABELS[category], ...totalsView(ledgerTotals(allocations.filter((a) => a.category === category))) })).filter(
           (c) => c.allocations > 0,
         ),
@@ -354,6 +361,17 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const notice = publicNotice(units, state('ledger').rows.values(), villageCode, deps.runner.checkpoint ?? null, deps.now());
       return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice)) : notice;
     },
+  );
+}
+
+/** Review flags over `rows`, with incidents from the reports projection and verifications from the households one. */
+function flagsFor(deps: ApiDeps, rows: readonly LedgerRow[]) {
+  const reports = deps.runner.state('reports');
+  const households = deps.runner.state('households');
+  return reviewFlags(
+    rows,
+    (reportId) => reports.rows.get(reportId)?.incident ?? `report:${reportId}`,
+    (reportId) => households.reports.get(reportId)?.households,
   );
 }
 
