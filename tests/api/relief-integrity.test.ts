@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import { KANG, LIJIA, WANGBA, allocationBody, reportBody, startTestApp, verificationBody, type TestApp } from '../support/app.js';
+
+/** Issue 11: no double relief, no wrong household — across reports, under concurrency. */
+
+const officer = (app: TestApp) => app.token('officer', WANGBA, 'officer-wangba-1');
+const head = (app: TestApp) => app.token('head', WANGBA, 'head-wangba');
+
+async function verified(app: TestApp, households: Array<{ householdId: string; name: string; damage: string; people: number }>, over: Record<string, unknown> = {}) {
+  const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody(over) })).json();
+  const res = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody({ households }) });
+  if (res.statusCode !== 200) throw new Error(res.body);
+  return reportId as string;
+}
+
+const OUYANG = { householdId: '621224103201-03-015', name: '欧阳德明', damage: 'collapsed', people: 5 };
+
+t.test('a household relieved from report A asks again from report B (another hazard days later): 409 naming A\u2019s allocation', async (t) => {
+  let clock = Date.parse('2026-07-01T04:00:00Z');
+  const app = await startTestApp(t, { now: () => new Date(clock) });
+  const a = await verified(app, [OUYANG]);
+  const first = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: OUYANG.householdId, name: '欧阳德明' } }) });
+  t.equal(first.statusCode, 201);
+  clock += 4 * 86_400_000; // four days later, another hazard in the same village
+  const b = await verified(app, [{ ...OUYANG, damage: 'none' }], { hazard: 'hail' });
+  const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(b, { household: { id: OUYANG.householdId, name: '欧阳德明' } }) });
+  t.equal(again.statusCode, 409);
+  t.equal(again.json().error, 'duplicate_relief');
+  t.same(again.json().details, { allocationId: first.json().allocationId, rule: 'window', windowDays: 30 });
+  const repeat = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(b, { household: { id: OUYANG.householdId, name: '欧阳德明' }, repeatReason: '冰雹再次损坏房屋，经乡镇复核' }) });
+  t.equal(repeat.statusCode, 201, 'with a repeatReason it is given, and the reason is kept');
+  const ledger = (await app.call('GET', `/allocations?household=${encodeURIComponent(OUYANG.householdId)}`, { token: head(app) })).json();
+  t.same(ledger.items.map((i: { repeatReason: string | null }) => i.repeatReason), [null, '冰雹再次损坏房屋，经乡镇复核']);
+  clock += 27 * 86_400_000; // 31 days after the first
+  const c = await verified(app, [OUYANG], { hazard: 'flash_flood' });
+  t.equal((await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(c, { household: { id: OUYANG.householdId, name: '欧阳德明' }, category: 'housing' }) })).statusCode, 201, 'another category is another relief');
+});
+
+t.test('a household verified as 欧阳德明 cannot receive relief as 王五: 422 household_mismatch', async (t) => {
+  const app = await startTestApp(t);
+  const a = await verified(app, [OUYANG]);
+  const before = await app.logSize();
+  const wrong = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: OUYANG.householdId, name: '王五' } }) });
+  t.equal(wrong.statusCode, 422);
+  t.equal(wrong.json().error, 'household_mismatch');
+  t.match(wrong.json().details, { field: 'household.name' });
+  t.equal(await app.logSize(), before, 'nothing written');
+  t.equal((await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: OUYANG.householdId, name: '欧阳 德明' } }) })).statusCode, 201, 'a space is not another person');
+});
+
+t.test('50 concurrent allocations for one (household, category), spread over five reports: one 201, 49 × 409 naming it', async (t) => {
+  const app = await startTestApp(t);
+  const reports: string[] = [];
+  for (let i = 0; i < 5; i++) reports.push(await verified(app, [OUYANG]));
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      app.call('POST', '/allocations', { token: app.token('officer', WANGBA, `officer-${i % 7}`), body: allocationBody(reports[i % 5]!, { household: { id: OUYANG.householdId, name: '欧阳德明' }, cashFen: 1000 + i }) }),
+    ),
+  );
+  const codes = answers.map((a) => a.statusCode);
+  t.equal(codes.filter((c) => c === 201).length, 1, 'one allocation');
+  t.equal(codes.filter((c) => c === 409).length, 49, `and 49 refusals (${[...new Set(codes)]})`);
+  const winner = answers.find((a) => a.statusCode === 201)!.json().allocationId;
+  t.ok(answers.filter((a) => a.statusCode === 409).every((a) => a.json().error === 'duplicate_relief' && a.json().details.allocationId === winner), 'each names the one that won');
+  const ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
+  t.equal(ledger.items.length, 1, 'the ledger holds one allocation');
+});
+
+t.test('a rejected or cancelled allocation frees the household\u2019s slot, across reports; a delivered one does not', async (t) => {
+  const app = await startTestApp(t);
+  const [a, b] = [await verified(app, [OUYANG]), await verified(app, [OUYANG])];
+  const body = (reportId: string) => allocationBody(reportId, { household: { id: OUYANG.householdId, name: '欧阳德明' }, cashFen: 50_000, goods: [] });
+  const first = (await app.call('POST', '/allocations', { token: officer(app), body: body(a) })).json().allocationId;
+  t.equal((await app.call('POST', `/allocations/${first}/rejection`, { token: head(app), body: { reason: '不符合条件' } })).statusCode, 200);
+  const second = await app.call('POST', '/allocations', { token: officer(app), body: body(b) });
+  t.equal(second.statusCode, 201, 'rejected: the slot is free');
+  const id = second.json().allocationId;
+  t.equal((await app.call('POST', `/allocations/${id}/cancellation`, { token: officer(app), body: { reason: '录入错误' } })).statusCode, 200);
+  const third = await app.call('POST', '/allocations', { token: officer(app), body: body(a) });
+  t.equal(third.statusCode, 201, 'cancelled: free again');
+  const live = third.json().allocationId;
+  t.equal((await app.call('POST', `/allocations/${live}/approval`, { token: head(app), body: {} })).statusCode, 200);
+  t.equal((await app.call('POST', `/allocations/${live}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 50_000, goods: [], confirmation: { method: 'signature', reference: 'R' } } })).statusCode, 200);
+  const view = (await app.call('GET', `/allocations/${live}`, { token: head(app) })).json();
+  t.equal(view.status, 'delivered', 'cash in full: delivered');
+  const fourth = await app.call('POST', '/allocations', { token: officer(app), body: body(b) });
+  t.equal(fourth.statusCode, 409, 'a delivered allocation stays live');
+  t.equal(fourth.json().details.allocationId, live);
+});
+
+t.test('a later link into one incident is recorded, and the ledger flags the pair; a verification that drops a relieved household flags its relief', async (t) => {
+  const app = await startTestApp(t);
+  const a = await verified(app, [OUYANG]);
+  const b = await verified(app, [OUYANG]);
+  const body = (reportId: string, repeatReason?: string) => allocationBody(reportId, { household: { id: OUYANG.householdId, name: '欧阳德明' }, ...(repeatReason ? { repeatReason } : {}) });
+  const x = (await app.call('POST', '/allocations', { token: officer(app), body: body(a) })).json().allocationId;
+  const y = (await app.call('POST', '/allocations', { token: officer(app), body: body(b, '两个过程分别救助') })).json().allocationId;
+  t.ok(x && y, 'two reports, each its own incident; the second with its reason');
+  const county = app.token('head', KANG, 'head-kang');
+  const incident = (await app.call('POST', '/incidents', { token: county, body: { county: KANG, hazard: 'landslide', startedAt: '2026-01-01T00:00:00Z', title: '合并' } })).json().incidentId;
+  for (const reportId of [a, b]) t.equal((await app.call('POST', `/incidents/${incident}/links`, { token: county, body: { reportId } })).statusCode, 200, 'the link records a fact: not refused');
+  let ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
+  t.same(ledger.items.map((i: { review: unknown[] }) => i.review), [[], []], 'the second had its reason: nothing to review');
+
+  const c = await verified(app, [{ ...OUYANG, householdId: 'hh-other', name: '李四' }]);
+  await app.call('POST', `/incidents/${incident}/links`, { token: county, body: { reportId: c } });
+  const z = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(c, { household: { id: 'hh-other', name: '李四' } }) })).json().allocationId;
+  // Report c's verification is corrected: 李四's house was not damaged after all.
+  t.equal((await app.call('POST', `/reports/${c}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: 'hh-9', name: '王六', damage: 'moderate', people: 2 }] }) })).statusCode, 200, 'the correction is recorded');
+  ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
+  t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === z).review, [{ flag: 'household_not_in_latest_verification' }]);
+
+  // Two without a reason in one incident: flagged, both.
+  const d = await verified(app, [{ ...OUYANG, householdId: 'hh-dup', name: '赵七' }]);
+  const e = await verified(app, [{ ...OUYANG, householdId: 'hh-dup', name: '赵七' }]);
+  const p = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(d, { household: { id: 'hh-dup', name: '赵七' } }) })).json().allocationId;
+  const q = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(e, { household: { id: 'hh-dup', name: '赵七' }, category: 'housing' }) })).json().allocationId;
+  t.ok(p && q);
+  const incident2 = (await app.call('POST', '/incidents', { token: county, body: { county: KANG, hazard: 'landslide', startedAt: '2026-01-01T00:00:00Z', title: '另一' } })).json().incidentId;
+  for (const reportId of [d, e]) await app.call('POST', `/incidents/${incident2}/links`, { token: county, body: { reportId } });
+  ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
+  t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === p).review, [], 'different categories are not duplicates');
+});
+
+t.test('the same household reached through two reports that are then linked into one incident, neither with a reason: flagged', async (t) => {
+  let clock = Date.parse('2026-07-01T04:00:00Z');
+  const app = await startTestApp(t, { now: () => new Date(clock) });
+  const a = await verified(app, [OUYANG]);
+  const x = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: OUYANG.householdId, name: '欧阳德明' } }) })).json().allocationId;
+  clock += 40 * 86_400_000; // past the window: a second relief from another report is allowed
+  const b = await verified(app, [OUYANG]);
+  const y = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(b, { household: { id: OUYANG.householdId, name: '欧阳德明' } }) })).json().allocationId;
+  t.ok(x && y, 'both given: different incidents, 40 days apart');
+  const county = app.token('head', KANG, 'head-kang');
+  const incident = (await app.call('POST', '/incidents', { token: county, body: { county: KANG, hazard: 'drought', startedAt: '2026-06-01T00:00:00Z', title: '持续干旱' } })).json().incidentId;
+  for (const reportId of [a, b]) t.equal((await app.call('POST', `/incidents/${incident}/links`, { token: county, body: { reportId } })).statusCode, 200);
+  const ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
+  t.same(
+    ledger.items.map((i: { allocationId: string; review: unknown[] }) => [i.allocationId, i.review]),
+    [
+      [x, [{ flag: 'duplicate_in_incident', with: [y] }]],
+      [y, [{ flag: 'duplicate_in_incident', with: [x] }]],
+    ],
+    'one drought, one household, twice: a person looks at it',
+  );
+  const household = (await app.call('GET', `/households/${LIJIA}/${encodeURIComponent(OUYANG.householdId)}`, { token: head(app) })).json();
+  t.same(household.byIncident.map((g: { incident: string; allocations: number }) => [g.incident, g.allocations]), [[incident, 2]]);
+});

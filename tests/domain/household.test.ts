@@ -1,0 +1,157 @@
+import t from 'tap';
+import fc from 'fast-check';
+import { allocationDecider, isLive, type AllocationState, type ExistingAllocation } from '../../domain/allocation.js';
+import { DomainError } from '../../domain/errors.js';
+import { householdDecider, type HouseholdCommand, type HouseholdEvent, type ReservedAllocation } from '../../domain/household.js';
+import { spec } from '../support/decider-spec.js';
+import { VILLAGE } from '../support/fixtures.js';
+
+/** Issue 11: the rules of SPEC §3 "No double relief", given / when / then. */
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-07-01T00:00:00.000Z');
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+const A = '0a000000-0000-4000-8000-0000000000a1';
+const B = '0b000000-0000-4000-8000-0000000000b1';
+const RA = '1a000000-0000-4000-8000-0000000000a1';
+const RB = '1b000000-0000-4000-8000-0000000000b1';
+
+const reserved = (allocationId: string, incident: string, atMs: number, over: Record<string, unknown> = {}): HouseholdEvent & { at: string } => ({
+  type: 'ReliefReserved',
+  data: { village: VILLAGE, householdId: 'hh-1', allocationId, category: 'emergency_living', incident, reportId: incident === 'inc-1' ? RA : RB, ...over },
+  at: at(atMs),
+});
+const reserve = (
+  allocationId: string,
+  incident: string,
+  nowMs: number,
+  allocations: Record<string, ReservedAllocation>,
+  over: Record<string, unknown> = {},
+): HouseholdCommand => ({
+  type: 'ReserveRelief',
+  data: { village: VILLAGE, householdId: 'hh-1', allocationId, category: 'emergency_living', incident, reportId: RB, ...over },
+  allocations: new Map(Object.entries(allocations)),
+  windowDays: 30,
+  claimTtlMs: 10_000,
+  now: at(nowMs),
+});
+const live = (allocatedAtMs: number): ReservedAllocation => ({ exists: true, live: true, allocatedAt: at(allocatedAtMs) });
+const dead: ReservedAllocation = { exists: true, live: false, allocatedAt: at(0) };
+
+t.test('one live relief per category per incident; none within 30 days across incidents; repeatReason lifts both', async (t) => {
+  const s = spec(t, householdDecider);
+  s.given().when(reserve(B, 'inc-2', 0, {})).then([{ type: 'ReliefReserved', data: reserve(B, 'inc-2', 0, {}).data }], 'a first relief');
+  s.given(reserved(A, 'inc-1', 0)).when(reserve(B, 'inc-1', 40 * DAY, { [A]: live(0) })).thenThrows('duplicate_relief', 'the same incident, whenever');
+  s.given(reserved(A, 'inc-1', 0)).when(reserve(B, 'inc-2', 3 * DAY, { [A]: live(0) })).thenThrows('duplicate_relief', 'another incident three days later');
+  s.given(reserved(A, 'inc-1', 0)).when(reserve(B, 'inc-2', 30 * DAY - 1, { [A]: live(0) })).thenThrows('duplicate_relief', 'one millisecond inside the window');
+  s.given(reserved(A, 'inc-1', 0)).when(reserve(B, 'inc-2', 30 * DAY, { [A]: live(0) })).then([{ type: 'ReliefReserved', data: reserve(B, 'inc-2', 30 * DAY, {}).data }], 'thirty days after: allowed');
+  s.given(reserved(A, 'inc-1', 0)).when(reserve(B, 'inc-2', 31 * DAY, { [A]: live(5 * DAY) })).thenThrows('duplicate_relief', 'the window counts from the earlier allocation\u2019s time');
+  s.given(reserved(A, 'inc-1', 0)).when(reserve(B, 'inc-1', DAY, { [A]: dead })).then([{ type: 'ReliefReserved', data: reserve(B, 'inc-1', DAY, {}).data }], 'a rejected or cancelled one frees the slot');
+  s.given(reserved(A, 'inc-1', 0))
+    .when(reserve(B, 'inc-1', DAY, { [A]: live(0) }, { repeatReason: '房屋二次倒塌' }))
+    .then([{ type: 'ReliefReserved', data: reserve(B, 'inc-1', DAY, {}, { repeatReason: '房屋二次倒塌' }).data }], 'repeatReason lifts both rules');
+  s.given(reserved(A, 'inc-1', 0)).when(reserve(B, 'inc-1', DAY, { [A]: live(0) }, { category: 'housing' })).then([{ type: 'ReliefReserved', data: reserve(B, 'inc-1', DAY, {}, { category: 'housing' }).data }], 'another category');
+  s.given(reserved(A, 'inc-1', 0)).when(reserve(B, 'inc-1', 5_000, {})).thenThrows('duplicate_relief', 'a reservation whose allocation is still being written holds');
+  s.given(reserved(A, 'inc-1', 0)).when(reserve(B, 'inc-1', 60_000, {})).then([{ type: 'ReliefReserved', data: reserve(B, 'inc-1', 60_000, {}).data }], 'one whose allocation never came, past its lifetime, does not');
+  s.given(reserved(A, 'inc-1', 0)).when(reserve(A, 'inc-1', 1_000, {})).then([], 'its own reservation again: nothing new');
+  let named: unknown;
+  try {
+    householdDecider.decide(reserve(B, 'inc-1', DAY, { [A]: live(0) }), householdDecider.evolve(householdDecider.initialState(), reserved(A, 'inc-1', 0)));
+  } catch (error) {
+    named = (error as DomainError).details;
+  }
+  t.same(named, { allocationId: A, rule: 'one_per_incident' }, 'the refusal names the live allocation');
+});
+
+t.test('a delivered allocation stays live, and is delivered only when cash and every goods line are', async (t) => {
+  const s = spec(t, allocationDecider);
+  const allocated = { type: 'ReliefAllocated' as const, data: { allocationId: A, reportId: RA, village: VILLAGE, household: { id: 'hh-1', name: '张三明' }, category: 'emergency_living' as const, cashFen: 1000, goods: [{ item: '大米', quantity: 25, unit: '公斤' as const }], fund: 'F', allocatedBy: 'o' } };
+  const approved = { type: 'AllocationApproved' as const, data: { approvedBy: 'h' } };
+  const delivery = (id: string, cashFen: number, quantity: number) => ({ type: 'GoodsDelivered' as const, data: { deliveryId: id, deliveredBy: 'o', cashFen, goods: quantity ? [{ item: '大米', quantity, unit: '公斤' as const }] : [], confirmation: { method: 'signature' as const, reference: 'r' } } });
+  const cashOnly = s.given(allocated, approved, delivery('00000000-0000-4000-8000-000000000001', 1000, 0)).state as ExistingAllocation;
+  t.equal(cashOnly.status, 'approved', 'the rice is still owed');
+  const all = s.given(allocated, approved, delivery('00000000-0000-4000-8000-000000000001', 1000, 0), delivery('00000000-0000-4000-8000-000000000002', 0, 25)).state as AllocationState;
+  t.equal((all as ExistingAllocation).status, 'delivered');
+  t.ok(isLive(all), 'delivered relief stays live (SPEC §3)');
+  s.given(allocated, approved, delivery('00000000-0000-4000-8000-000000000001', 1000, 0), delivery('00000000-0000-4000-8000-000000000002', 0, 25))
+    .when({ type: 'RecordDelivery', data: delivery('00000000-0000-4000-8000-000000000003', 1, 0).data, now: at(0) })
+    .thenThrows('over_delivery');
+});
+
+/**
+ * A property over random command sequences across several reports and incidents, through the
+ * deciders as the command handler drives them: no household ever holds two live allocations of
+ * one category in one incident, or two within the window, without a repeatReason; deliveries never
+ * exceed what was allocated.
+ */
+t.test('property: no double relief and no over-delivery, whatever the order of requests', async (t) => {
+  const incidents = ['inc-1', 'inc-2', 'inc-3'];
+  const command = fc.oneof(
+    fc.record({ kind: fc.constant('allocate' as const), incident: fc.constantFrom(...incidents), category: fc.constantFrom('emergency_living', 'housing'), days: fc.integer({ min: 0, max: 40 }), repeat: fc.boolean(), cashFen: fc.integer({ min: 1, max: 1000 }) }),
+    fc.record({ kind: fc.constantFrom('approve' as const, 'reject' as const, 'cancel' as const), which: fc.nat() }),
+    fc.record({ kind: fc.constant('deliver' as const), which: fc.nat(), cashFen: fc.integer({ min: 1, max: 1200 }) }),
+  );
+  fc.assert(
+    fc.property(fc.array(command, { maxLength: 60 }), (commands) => {
+      let household = householdDecider.initialState();
+      const allocations = new Map<string, AllocationState>();
+      const reservedAt = new Map<string, { incident: string; category: string; atMs: number; repeat: boolean }>();
+      let clock = 0;
+      let n = 0;
+      const knowledge = () =>
+        new Map([...allocations].map(([id, a]) => [id, a.exists ? { exists: true, live: isLive(a), allocatedAt: a.allocatedAt } : { exists: false, live: false }] as const));
+      for (const c of commands) {
+        if (c.kind === 'allocate') {
+          clock += c.days * DAY + 60_000;
+          const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+          const now = at(clock);
+          try {
+            const events = householdDecider.decide(
+              { type: 'ReserveRelief', data: { village: VILLAGE, householdId: 'hh-1', allocationId: id, category: c.category as 'housing', incident: c.incident, reportId: RA, ...(c.repeat ? { repeatReason: '复核后再次救助' } : {}) }, allocations: knowledge(), windowDays: 30, claimTtlMs: 10_000, now },
+              household,
+            );
+            for (const e of events) household = householdDecider.evolve(household, { ...e, at: now });
+          } catch (error) {
+            if (error instanceof DomainError && error.code === 'duplicate_relief') continue;
+            throw error;
+          }
+          const data = { allocationId: id, reportId: RA, village: VILLAGE, household: { id: 'hh-1', name: '张三明' }, category: c.category as 'housing', cashFen: c.cashFen, goods: [], fund: 'F', allocatedBy: 'o' };
+          allocations.set(id, allocationDecider.evolve(allocationDecider.initialState(), { type: 'ReliefAllocated', data, at: now }));
+          reservedAt.set(id, { incident: c.incident, category: c.category, atMs: clock, repeat: c.repeat });
+          continue;
+        }
+        const ids = [...allocations.keys()];
+        if (ids.length === 0) continue;
+        const id = ids[c.which % ids.length]!;
+        const state = allocations.get(id)!;
+        const cmd =
+          c.kind === 'approve'
+            ? { type: 'ApproveAllocation' as const, data: { approvedBy: 'h' }, now: at(clock) }
+            : c.kind === 'reject'
+              ? { type: 'RejectAllocation' as const, data: { by: 'h', reason: 'r' }, now: at(clock) }
+              : c.kind === 'cancel'
+                ? { type: 'CancelAllocation' as const, data: { by: 'o', reason: 'r' }, now: at(clock) }
+                : { type: 'RecordDelivery' as const, data: { deliveryId: `10000000-0000-4000-8000-${String(++n).padStart(12, '0')}`, deliveredBy: 'o', cashFen: 'cashFen' in c ? c.cashFen : 0, goods: [], confirmation: { method: 'signature' as const, reference: 'r' } }, now: at(clock) };
+        try {
+          let next = state;
+          for (const e of allocationDecider.decide(cmd, state)) next = allocationDecider.evolve(next, { ...e, at: at(clock) });
+          allocations.set(id, next);
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+        }
+      }
+      // The invariants, over every pair of live allocations.
+      const liveOnes = [...allocations].filter(([, a]) => isLive(a)).map(([id, a]) => ({ id, a: a as ExistingAllocation, r: reservedAt.get(id)! }));
+      for (const [i, x] of liveOnes.entries()) {
+        if (x.a.deliveredCashFen > x.a.cashFen) return false;
+        for (const y of liveOnes.slice(i + 1)) {
+          if (x.r.category !== y.r.category || y.r.repeat) continue;
+          if (x.r.incident === y.r.incident) return false;
+          if (Math.abs(y.r.atMs - x.r.atMs) < 30 * DAY) return false;
+        }
+      }
+      return true;
+    }),
+    { numRuns: 400 },
+  );
+  t.pass('no counterexample in 400 runs');
+});
