@@ -5,7 +5,7 @@ export const DOMAIN_ERROR_CODES = [
   'unit_not_found',
   'parent_not_found',
   'invalid_unit',
-  'observed_in_future',
+  'not_a_village',
   'report_closed',
   'report_dismissed',
   'already_acknowledged',

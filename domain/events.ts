@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   DamageLevel,
   canonicalGoodsUnit,
+  normalizePhone,
   Fen,
   GoodsLine,
   Hazard,
@@ -51,6 +52,11 @@ export const EVENT_SCHEMAS = {
     reporter: z.strictObject({ id: UserId, name: PersonName, phone: Phone }),
     estimate: IndicatorSet,
     notes: LongText.optional(),
+    /**
+     * The phone's observedAt was ahead of the server's clock: stored as sent, and flagged (SPEC
+     * §3). Alerts and statutory clocks run on the server's time of filing.
+     */
+    clockSuspect: z.literal(true).optional(),
   }),
   ReportAmended: z.strictObject({
     estimate: IndicatorSet.optional(),
@@ -66,7 +72,11 @@ export const EVENT_SCHEMAS = {
     /** Earlier reports of the same hazard in the same village within the window, named in the same alert. */
     related: z.array(z.uuid()).optional(),
   }),
-  AlertAcknowledged: z.strictObject({ by: UserId }),
+  AlertAcknowledged: z.strictObject({
+    by: UserId,
+    /** Acknowledged through a related report: whoever answered that one was told of this one (SPEC §5). */
+    via: z.uuid().optional(),
+  }),
   OfficerDispatched: z.strictObject({ officer: UserId, eta: Instant.optional() }),
   OfficerArrived: z.strictObject({ officer: UserId, location: Location.optional() }),
   DamageVerified: z.strictObject({
@@ -170,13 +180,17 @@ export const EVENT_SCHEMAS = {
     centre: Location.optional(),
     accessNotes: LongText.optional(),
     phones: z.array(Phone).max(20).optional(),
+    /** The township office's complaint line, printed on the public notice (SPEC §8). */
+    complaintPhone: Phone.optional(),
   }),
+  /** A field given as `null` is cleared (SPEC §4 PATCH /units). */
   UnitUpdated: z.strictObject({
     code: UnitCode,
     name: z.string().trim().min(1).max(100).optional(),
-    centre: Location.optional(),
-    accessNotes: LongText.optional(),
-    phones: z.array(Phone).max(20).optional(),
+    centre: Location.nullable().optional(),
+    accessNotes: LongText.nullable().optional(),
+    phones: z.array(Phone).max(20).nullable().optional(),
+    complaintPhone: Phone.nullable().optional(),
   }),
 
   // idempotency-{key}: what a request sent with an Idempotency-Key did (SPEC §3)
@@ -215,6 +229,13 @@ export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
  */
 export const SCHEMA_VERSION: Record<EventType, number> = {
   ...(Object.fromEntries(EVENT_TYPES.map((t) => [t, 1])) as Record<EventType, number>),
+  // 2: phones as digits; clockSuspect (issue 12).
+  ReportFiled: 2,
+  // 2: via (issue 12).
+  AlertAcknowledged: 2,
+  // 2: phones as digits; complaintPhone; UnitUpdated clears with null (issue 12).
+  UnitRegistered: 2,
+  UnitUpdated: 2,
   // 2: goods units from the vocabulary, canonical (issue 10). 3: repeatReason, optional (issue 11).
   ReliefAllocated: 3,
   // 2: deliveryId, required, so a delivery sent again is one delivery (issue 9 B).
@@ -232,6 +253,15 @@ export function upcast(type: string, version: number, data: unknown, eventId: st
   if (type === 'GoodsDelivered' && version < 2) out = { deliveryId: eventId, ...(out as object) };
   // Goods written before the vocabulary: a synonym becomes its canonical unit; a unit outside the
   // vocabulary stays as written (and the event then fails the catalog where it is checked).
+  // Phones written before they were stored as digits (0939-0000103) are normalized.
+  if (type === 'ReportFiled' && version < 2) {
+    const filed = out as { reporter: { phone: string } };
+    out = { ...filed, reporter: { ...filed.reporter, phone: normalizePhone(filed.reporter.phone) } };
+  }
+  if ((type === 'UnitRegistered' || type === 'UnitUpdated') && version < 2) {
+    const unit = out as { phones?: string[] };
+    if (unit.phones) out = { ...unit, phones: unit.phones.map(normalizePhone) };
+  }
   if ((type === 'GoodsDelivered' && version < 3) || (type === 'ReliefAllocated' && version < 2)) {
     const goods = (out as { goods?: Array<{ unit: string }> }).goods ?? [];
     out = { ...(out as object), goods: goods.map((g) => ({ ...g, unit: canonicalGoodsUnit(g.unit) ?? g.unit })) };

@@ -3,6 +3,7 @@ import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf, EscalationPolicy, Household } from './events.js';
 import type { IndicatorSet, Location } from './vocabulary.js';
+import type { UnitLevel } from './units.js';
 
 export type ReportStatus = 'filed' | 'acknowledged' | 'on_site' | 'verified' | 'dismissed' | 'closed';
 
@@ -64,8 +65,8 @@ export type ReportState = { exists: false } | FiledReport;
 
 type Cmd<T extends string, D> = { type: T; data: D; now: string };
 export type ReportCommand =
-  /** `villageKnown` is the units register's answer; the decider does no lookups. */
-  | (Cmd<'FileReport', EventData<'ReportFiled'>> & { villageKnown: boolean })
+  /** `unit` is the units register's answer about the code given as the village; the decider does no lookups. */
+  | (Cmd<'FileReport', EventData<'ReportFiled'>> & { unit: { level: UnitLevel; name: string } | undefined })
   | Cmd<'AmendReport', EventData<'ReportAmended'>>
   | Cmd<'RaiseAlert', EventData<'AlertRaised'>>
   | Cmd<'AcknowledgeAlert', EventData<'AlertAcknowledged'>>
@@ -91,8 +92,10 @@ export function liveReliefClaim(report: FiledReport, allocationId: string, now: 
   return report.reliefClaims.findLast((c) => c.allocationId === allocationId && t - Date.parse(c.at) < RELIEF_CLAIM_TTL_MS);
 }
 
-/** Phones' clocks drift; an observation this far ahead of server time is still accepted. */
+/** Phones' clocks drift; an observation further ahead of server time than this is flagged `clockSuspect`. */
 export const OBSERVED_AT_SKEW_MS = 5 * 60 * 1000;
+
+const LEVEL_NAMES: Record<UnitLevel, string> = { province: 'a province', city: 'a city', county: 'a county', township: 'a township', village: 'a village' };
 
 const initialState = (): ReportState => ({ exists: false });
 
@@ -113,11 +116,16 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
   switch (command.type) {
     case 'FileReport': {
       if (state.exists) refuse('already_exists', 'a report with this id exists', { reportId: state.reportId });
-      if (!command.villageKnown) refuse('unit_not_found', `village ${command.data.village} is not registered`, { field: 'village' });
-      if (Date.parse(command.data.observedAt) > Date.parse(command.now) + OBSERVED_AT_SKEW_MS) {
-        refuse('observed_in_future', 'observedAt is in the future', { field: 'observedAt' });
+      const { unit } = command;
+      if (!unit) refuse('unit_not_found', `village ${command.data.village} is not registered`, { field: 'village', code: command.data.village });
+      if (unit!.level !== 'village') {
+        refuse('not_a_village', `${command.data.village} is ${LEVEL_NAMES[unit!.level]} (${unit!.name}), not a village`, { field: 'village', code: command.data.village, level: unit!.level, name: unit!.name });
       }
-      return [{ type: 'ReportFiled', data: command.data }];
+      // A report is never refused for the phone's clock (SPEC §3): one ahead of ours is stored as
+      // sent and flagged; alerts and clocks run on the server's time of filing.
+      const { clockSuspect: _given, ...data } = command.data;
+      const ahead = Date.parse(data.observedAt) > Date.parse(command.now) + OBSERVED_AT_SKEW_MS;
+      return [{ type: 'ReportFiled', data: ahead ? { ...data, clockSuspect: true } : data }];
     }
     case 'AmendReport': {
       const report = open(state);

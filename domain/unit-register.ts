@@ -14,6 +14,7 @@ export interface Unit {
   centre?: Location | undefined;
   accessNotes?: string | undefined;
   phones?: string[] | undefined;
+  complaintPhone?: string | undefined;
 }
 
 /** The register of administrative units: one stream, `units`. */
@@ -27,13 +28,24 @@ export interface UnitInput {
   centre?: Location | undefined;
   accessNotes?: string | undefined;
   phones?: string[] | undefined;
+  complaintPhone?: string | undefined;
 }
 
-export type UnitCommand = { type: 'ImportUnits'; data: { units: UnitInput[] }; now: string };
+/** What a head changes about a unit: a field given is set, `null` clears it (SPEC §4 PATCH /units). */
+export interface UnitChanges {
+  centre?: Location | null | undefined;
+  accessNotes?: string | null | undefined;
+  phones?: string[] | null | undefined;
+  complaintPhone?: string | null | undefined;
+}
+
+export type UnitCommand =
+  | { type: 'ImportUnits'; data: { units: UnitInput[] }; now: string }
+  | { type: 'UpdateUnit'; data: { code: string; changes: UnitChanges }; now: string };
 
 const initialState = (): UnitRegisterState => ({ units: new Map() });
 
-const FIELDS = ['name', 'centre', 'accessNotes', 'phones'] as const;
+const FIELDS = ['name', 'centre', 'accessNotes', 'phones', 'complaintPhone'] as const;
 const equal = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
@@ -51,8 +63,11 @@ function decide(command: UnitCommand, state: UnitRegisterState): UnitEvent[] {
         const existing = state.units.get(u.code);
         if (!existing) {
           if (known.has(u.code)) refuse('already_exists', `unit ${u.code} is listed twice`, { field: `${i}.code` });
-          if (parent !== undefined && !known.has(parent)) {
-            refuse('parent_not_found', `unit ${u.code}: parent ${parent} is neither registered nor listed before it`, { field: `${i}.code` });
+          // A root whose parent is absent is accepted as the file's first entry only: a county
+          // office's file need not carry the province above it (SPEC §7).
+          const root = i === 0 && known.size === 0;
+          if (parent !== undefined && !known.has(parent) && !root) {
+            refuse('parent_not_found', `unit ${u.code}: parent ${parent} is neither registered nor listed before it`, { field: `${i}.code`, parent });
           }
           known.add(u.code);
           events.push({ type: 'UnitRegistered', data: { ...u, level, ...(parent ? { parent } : {}) } });
@@ -65,8 +80,17 @@ function decide(command: UnitCommand, state: UnitRegisterState): UnitEvent[] {
       });
       return events;
     }
+    case 'UpdateUnit': {
+      const { code, changes } = command.data;
+      const unit = state.units.get(code);
+      if (!unit) return refuse('unit_not_found', `unit ${code} is not registered`, { field: 'code' });
+      // Only what differs is recorded; clearing what is not there is no change.
+      const changed = (Object.keys(changes) as Array<keyof UnitChanges>).filter((f) => changes[f] !== undefined && !equal(changes[f] ?? undefined, unit[f]));
+      if (changed.length === 0) return [];
+      return [{ type: 'UnitUpdated', data: { code, ...Object.fromEntries(changed.map((f) => [f, changes[f]])) } }];
+    }
     default:
-      return assertNever(command.type);
+      return assertNever(command);
   }
 }
 
@@ -84,12 +108,22 @@ function evolve(state: UnitRegisterState, event: Timed<UnitEvent>): UnitRegister
     case 'UnitUpdated': {
       const { code, ...changes } = event.data;
       const current = units.get(code);
-      if (current) units.set(code, { ...current, ...changes });
+      if (current) units.set(code, withChanges(current, changes));
       return { units };
     }
     default:
       return assertNever(event);
   }
+}
+
+/** A unit with changes applied: a value sets a field, `null` clears it. */
+export function withChanges<U extends object>(unit: U, changes: Record<string, unknown>): U {
+  const next = { ...unit } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  return next as U;
 }
 
 export const unitRegisterDecider: Decider<UnitRegisterState, UnitCommand, UnitEvent> = { initialState, evolve, decide, cacheable: false };

@@ -18,6 +18,20 @@ export type Hazard = keyof typeof HAZARD_LABELS;
 export const HAZARDS = Object.keys(HAZARD_LABELS) as [Hazard, ...Hazard[]];
 export const Hazard = z.enum(HAZARDS);
 
+/** What a village phone may send for a hazard: its name or its Chinese label (SPEC §4), and 大风 for 风灾. */
+const HAZARD_BY_LABEL = new Map<string, Hazard>([...Object.entries(HAZARD_LABELS).map(([k, v]) => [v, k as Hazard] as const), ['大风', 'windstorm']]);
+export const HazardInput = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    const hazard = (HAZARDS as string[]).includes(text) ? (text as Hazard) : HAZARD_BY_LABEL.get(text);
+    if (hazard === undefined) {
+      ctx.addIssue({ code: 'custom', message: `must be one of ${HAZARDS.join(', ')} or ${[...HAZARD_BY_LABEL.keys()].join('、')}` });
+      return z.NEVER;
+    }
+    return hazard;
+  });
+
 const count = z.int().nonnegative().max(1_000_000_000);
 const hectares = z.number().nonnegative().max(1e9).multipleOf(0.01);
 
@@ -58,6 +72,17 @@ export type Location = z.infer<typeof Location>;
 export const Instant = z.iso.datetime({ offset: true });
 
 /**
+ * An instant as a person's phone writes it: with an offset or `Z`, or without one, which in a
+ * Chinese township is Beijing time (SPEC §4). Normalized to UTC.
+ */
+export const LocalInstant = z
+  .string()
+  .trim()
+  .transform((text) => (/(Z|[+-]\d\d:?\d\d)$/i.test(text) || !/T\d\d:\d\d/.test(text) ? text : `${text}+08:00`))
+  .pipe(z.iso.datetime({ offset: true }))
+  .transform((text) => new Date(text).toISOString());
+
+/**
  * A user id (a token's `sub`, a roster entry). Never an `@`: `role@unit` names a role audience
  * (SPEC §5), and a user called `head@621224103` would receive the township heads' alerts.
  */
@@ -67,7 +92,23 @@ export const UserId = z
   .max(128)
   .regex(/^[^@\s]+$/, 'a user id has no @ and no spaces');
 export const PersonName = z.string().trim().min(1).max(100);
-export const Phone = z.string().regex(/^\+?[0-9][0-9 -]{2,30}$/, 'must be a phone number (digits, spaces, dashes, optional +)');
+/** A phone number as stored: digits only (SPEC §4), 3 (110) to 20 (an extension). */
+export const Phone = z.string().regex(/^[0-9]{3,20}$/, 'must be a phone number');
+
+/**
+ * A phone number as people write Chinese numbers: spaces, dashes, dots, brackets around an area
+ * code, a `+86` or `0086` prefix (dropped), full-width digits — normalized to digits.
+ */
+export function normalizePhone(text: string): string {
+  const ascii = text.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).replace(/[＋]/g, '+');
+  const digits = ascii.replace(/[\s\u3000\-－—.。()（）]/g, '');
+  return digits.replace(/^(\+86|0086)(?=\d{7,})/, '');
+}
+export const PhoneInput = z
+  .string()
+  .max(40)
+  .transform(normalizePhone)
+  .pipe(Phone);
 export const ShortText = z.string().max(500);
 export const LongText = z.string().max(4000);
 

@@ -1,9 +1,10 @@
 import type { EventData } from '../domain/events.js';
 import { ancestry, parentCode, unitLevel } from '../domain/units.js';
 import { assertNever } from '../domain/errors.js';
+import { withChanges } from '../domain/unit-register.js';
 import { projection } from './projection.js';
 
-export type UnitRow = EventData<'UnitRegistered'> & { complaintPhone?: string | undefined };
+export type UnitRow = EventData<'UnitRegistered'>;
 
 /** The register of administrative units, with each unit's children (SPEC §2). */
 export interface UnitsState {
@@ -14,7 +15,7 @@ export interface UnitsState {
 
 export const unitsProjection = projection({
   name: 'units',
-  version: 1,
+  version: 2,
   eventTypes: ['UnitRegistered', 'UnitUpdated'],
   initialState: (): UnitsState => ({ units: new Map(), children: new Map() }),
   evolve(state, event) {
@@ -32,7 +33,7 @@ export const unitsProjection = projection({
       case 'UnitUpdated': {
         const { code, ...changes } = event.data;
         const current = state.units.get(code);
-        if (current) state.units.set(code, { ...current, ...changes });
+        if (current) state.units.set(code, withChanges(current, changes));
         return state;
       }
       default:

@@ -55,24 +55,24 @@ t.test('server refuses to start on bad configuration, exit 78', async (t) => {
 
 t.test('cli: token prints the token alone; units import; verify; export', async (t) => {
   const dataDir = t.testdir();
-  const token = cli(dataDir, 'token', '--sub', 'u-li', '--role', 'officer', '--scope', '621224103');
+  const token = cli(dataDir, 'token', '--sub', 'u-li', '--role', 'officer', '--scope', '621299103');
   t.equal(token.status, 0, token.stderr);
   t.match(token.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'the token alone on stdout');
   const secret = loadConfig({ DATA_DIR: dataDir }).authSecret;
-  t.match(tokenService(secret).verify(token.stdout.trim()), { sub: 'u-li', role: 'officer', scope: '621224103' });
+  t.match(tokenService(secret).verify(token.stdout.trim()), { sub: 'u-li', role: 'officer', scope: '621299103' });
   t.equal(cli(dataDir, 'token', '--sub', 'x', '--role', 'mayor', '--scope', '62').status, 2);
 
   const file = join(dataDir, 'units.json');
   writeFileSync(file, JSON.stringify([
     { code: '620000000000', name: '甘肃省' },
     { code: '621200000000', name: '陇南市' },
-    { code: '621224000000', name: '康县' },
+    { code: '621299000000', name: '康县' },
   ]));
   const imported = cli(dataDir, 'units', 'import', file);
   t.equal(imported.status, 0, imported.stderr);
   t.match(imported.stdout, /3 unit events written/);
   t.match(cli(dataDir, 'units', 'import', file).stdout, /0 unit events written/, 'importing again writes nothing');
-  writeFileSync(file, JSON.stringify([{ code: '621224103201', name: '孤村' }]));
+  writeFileSync(file, JSON.stringify([{ code: '621299103201', name: '孤村' }]));
   const orphan = cli(dataDir, 'units', 'import', file);
   t.equal(orphan.status, 1);
   t.match(orphan.stderr, /parent_not_found/);

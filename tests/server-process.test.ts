@@ -13,11 +13,11 @@ t.test('npm start serves; SIGTERM finishes in-flight requests and closes the sto
   const health = await fetch(`${server.url}/health`);
   t.same(await health.json(), { status: 'ok' });
 
-  const token = tokenService(loadConfig({ DATA_DIR: dataDir }).authSecret).issue({ sub: 'h', role: 'head', scope: '621224103' }, 60);
+  const token = tokenService(loadConfig({ DATA_DIR: dataDir }).authSecret).issue({ sub: 'h', role: 'head', scope: '621299103' }, 60);
   const body = JSON.stringify({ entries: [{ officer: 'u-li', tier: 'primary' }] });
   // Send the headers and half the body; once the server has logged the request, SIGTERM it and
   // only then send the rest: the request is in flight when the server is told to stop.
-  const req = request(`${server.url}/roster/621224103000`, {
+  const req = request(`${server.url}/roster/621299103000`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': 'in-flight-1' },
   });
@@ -40,5 +40,5 @@ t.test('npm start serves; SIGTERM finishes in-flight requests and closes the sto
 
   const store = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
   t.teardown(() => store.close());
-  t.same((await store.readStream('roster-621224103000')).map((e) => e.type), ['OnCallAssigned']);
+  t.same((await store.readStream('roster-621299103000')).map((e) => e.type), ['OnCallAssigned']);
 });

@@ -3,31 +3,45 @@ import { EVENT_SCHEMAS, Household } from '../../domain/events.js';
 import {
   Fen,
   GoodsLineInput,
-  Hazard,
+  HazardInput,
   IndicatorSet,
-  Instant,
+  LocalInstant,
+  PhoneInput,
   Location,
   LongText,
   PersonName,
-  Phone,
   RecipientConfirmation,
   ReliefCategory,
   ShortText,
-  UnitCode,
   UserId,
 } from '../../domain/vocabulary.js';
 import { scopePrefix, scopeUnit } from '../../domain/units.js';
 
 /** Request shapes of SPEC §4. Field names are the contract; unknown fields are rejected. */
+
+/**
+ * A unit as a request names it: the 12-digit code or its significant prefix (SPEC §4: every
+ * `?unit=` and `{code}` takes either), as the 12-digit code.
+ */
+export const UnitRef = z
+  .string()
+  .refine((s) => scopePrefix(s) !== undefined, 'must be a 12-digit division code or its significant prefix')
+  .transform((s) => scopeUnit(s)!);
+
+/**
+ * What a village phone sends is taken as meant (SPEC §4): a hazard's Chinese label, a phone with
+ * spaces, brackets, +86 or full-width digits, a time without an offset (Beijing time), a village
+ * by its significant prefix.
+ */
 export const FileReportBody = z.strictObject({
   reportId: z.uuid().optional(),
-  village: UnitCode,
+  village: UnitRef,
   group: z.string().trim().min(1).max(100).optional(),
-  hazard: Hazard,
-  observedAt: Instant,
+  hazard: HazardInput,
+  observedAt: LocalInstant,
   location: Location.optional(),
   directions: LongText.optional(),
-  reporter: z.strictObject({ name: PersonName, phone: Phone }),
+  reporter: z.strictObject({ name: PersonName, phone: PhoneInput }),
   estimate: IndicatorSet.optional(),
   notes: LongText.optional(),
 });
@@ -38,7 +52,7 @@ export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.refine(
 );
 /** Bodies a client may leave out entirely (no content at all, or `{}`). */
 export const EmptyBody = z.strictObject({}).nullish();
-export const DispatchBody = z.strictObject({ eta: Instant.optional() }).nullish();
+export const DispatchBody = z.strictObject({ eta: LocalInstant.optional() }).nullish();
 export const ArrivalBody = z.strictObject({ location: Location.optional() }).nullish();
 export const VerifyBody = z.strictObject({
   figures: IndicatorSet,
@@ -64,29 +78,20 @@ export const DeliveryBody = z.strictObject({ deliveryId: z.uuid(), cashFen: Fen,
 
 export const OpenIncidentBody = z.strictObject({
   incidentId: z.uuid().optional(),
-  county: UnitCode,
-  hazard: Hazard,
-  startedAt: Instant,
+  county: UnitRef,
+  hazard: HazardInput,
+  startedAt: LocalInstant,
   title: z.string().trim().min(1).max(200),
 });
 export const LinkBody = z.strictObject({ reportId: z.uuid() });
-export const SubmissionBody = EVENT_SCHEMAS.FiguresSubmitted;
-export const StabilizeBody = z.strictObject({ at: Instant.optional() }).nullish();
+export const SubmissionBody = EVENT_SCHEMAS.FiguresSubmitted.extend({ asOf: LocalInstant });
+export const StabilizeBody = z.strictObject({ at: LocalInstant.optional() }).nullish();
 
 export const RosterBody = z.strictObject({
   entries: z
-    .array(z.strictObject({ officer: UserId, tier: z.enum(['primary', 'backup']), from: Instant.optional(), until: Instant.optional() }))
+    .array(z.strictObject({ officer: UserId, tier: z.enum(['primary', 'backup']), from: LocalInstant.optional(), until: LocalInstant.optional() }))
     .max(100),
 });
-
-/**
- * A unit as a request names it: the 12-digit code or its significant prefix (SPEC §4: every
- * `?unit=` and `{code}` takes either), as the 12-digit code.
- */
-export const UnitRef = z
-  .string()
-  .refine((s) => scopePrefix(s) !== undefined, 'must be a 12-digit division code or its significant prefix')
-  .transform((s) => scopeUnit(s)!);
 
 export const IdParams = z.strictObject({ id: z.uuid() });
 export const TownshipParams = z.strictObject({ townshipCode: UnitRef });

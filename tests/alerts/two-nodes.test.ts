@@ -43,7 +43,7 @@ t.test('two API processes on one SQLite file and one Redis: each officer gets ea
 
   const filed = await fetch(`${nodeA.url}/reports`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token('contact', '621224103201', 'contact-lijia')}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token('contact', '621299103201', 'contact-lijia')}`, 'content-type': 'application/json' },
     body: JSON.stringify(reportBody()),
   });
   t.equal(filed.status, 201);

@@ -33,7 +33,7 @@ t.test('relief lifecycle: allocate, approve by a second person, deliver in parts
   t.equal((await post('deliveries', delivery(50_000, 12.5))).statusCode, 200);
   t.equal((await post('cancellation', { reason: 'x' })).json().error, 'already_delivered');
 
-  const view = await app.call('GET', `/allocations/${allocationId}`, { token: app.token('auditor', '621224') });
+  const view = await app.call('GET', `/allocations/${allocationId}`, { token: app.token('auditor', '621299') });
   t.match(view.json(), { status: 'delivered', cashFen: 200_000, delivered: { cashFen: 200_000, deliveries: 2 }, outstandingCashFen: 0, approvedBy: 'head-1' });
   t.equal((await app.call('GET', `/allocations/${allocationId}`, { token: app.token('officer', NIANBA) })).statusCode, 404, 'outside scope');
 });

@@ -19,7 +19,7 @@ const alertRaised = () => ({
 });
 const clockAlerted = () => ({
   type: 'StatutoryClockAlerted',
-  data: { clock: 'initial', dueAt: '2026-01-01T02:00:00.000Z', recipients: ['head@621224'] },
+  data: { clock: 'initial', dueAt: '2026-01-01T02:00:00.000Z', recipients: ['head@621299'] },
   metadata: foreignMeta('zhitong-alerting', 'system'),
 });
 

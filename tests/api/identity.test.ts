@@ -23,14 +23,14 @@ t.test('an officer cannot record a colleague as dispatched or arrived: acts are 
 
 t.test('user ids and audience names cannot collide: no @ in a token\u2019s sub or a roster id', async (t) => {
   const app = await startTestApp(t, { alerting: true });
-  t.throws(() => app.tokens.issue({ sub: 'head@621224103', role: 'officer', scope: WANGBA }, 600), 'the token service will not issue one');
+  t.throws(() => app.tokens.issue({ sub: 'head@621299103', role: 'officer', scope: WANGBA }, 600), 'the token service will not issue one');
   const forged = app.tokens.issue({ sub: 'officer-x', role: 'officer', scope: WANGBA }, 600);
   const [header, payload, signature] = forged.split('.');
   const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
-  const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'head@621224103' })).toString('base64url')}.${signature}`;
+  const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'head@621299103' })).toString('base64url')}.${signature}`;
   t.equal((await app.call('GET', '/alerts/open', { token: tampered })).statusCode, 401, 'a changed sub breaks the signature anyway');
 
-  const roster = await app.call('PUT', `/roster/${WANGBA}`, { token: app.token('head', WANGBA), body: { entries: [{ officer: 'head@621224103', tier: 'primary' }] } });
+  const roster = await app.call('PUT', `/roster/${WANGBA}`, { token: app.token('head', WANGBA), body: { entries: [{ officer: 'head@621299103', tier: 'primary' }] } });
   t.equal(roster.statusCode, 400);
   t.same(roster.json().details.map((d: { path: string }) => d.path), ['body.entries.0.officer']);
 
@@ -43,7 +43,7 @@ t.test('a token whose claims fail the rules is refused even when its signature i
   const sign = createSigner({ key: secret, algorithm: 'HS256' });
   const exp = Math.floor(Date.now() / 1000) + 600;
   for (const claims of [
-    { sub: 'head@621224103', role: 'head', scope: WANGBA, exp },
+    { sub: 'head@621299103', role: 'head', scope: WANGBA, exp },
     { sub: 'a b', role: 'officer', scope: WANGBA, exp },
     { sub: 'x', role: 'root', scope: WANGBA, exp },
     { sub: 'x', role: 'officer', scope: '62122', exp },
@@ -60,7 +60,7 @@ t.test('existence is not confirmed outside scope: an id taken elsewhere is id_un
   const reused = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ reportId }) });
   t.equal(reused.statusCode, 409);
   t.same(reused.json(), { error: 'id_unavailable', message: reused.json().message }, 'nothing about that report, not even which township');
-  t.notMatch(reused.body, /ZHUJIAGOU|621224104|idempotency/);
+  t.notMatch(reused.body, /ZHUJIAGOU|621299104|idempotency/);
 
   const incidentId = randomUUID();
   const body = { incidentId, county: KANG, hazard: 'hail', startedAt: '2026-01-01T00:00:00Z', title: '冰雹' };

@@ -11,7 +11,7 @@ const NOW = new Date('2026-07-01T04:00:00.000Z');
 
 /** What the escalator appends for a step; written directly so the test decides when. */
 async function raise(app: TestApp, reportId: string, step: number, at: string) {
-  const recipients = step === 0 ? ['officer-wangba-1'] : ['officer-wangba-1', 'officer-wangba-2', 'head@621224103000'];
+  const recipients = step === 0 ? ['officer-wangba-1'] : ['officer-wangba-1', 'officer-wangba-2', 'head@621299103000'];
   await execute(
     app.store,
     streams.report(reportId),
@@ -55,7 +55,7 @@ t.test('GET /alerts/open: alerted reports nobody has answered, longest-waiting f
     recipients: [
       { kind: 'user', id: 'officer-wangba-1', label: 'officer-wangba-1' },
       { kind: 'user', id: 'officer-wangba-2', label: 'officer-wangba-2' },
-      { kind: 'audience', id: 'head@621224103000', role: 'head', unit: { code: WANGBA, name: '王坝镇（示例）' }, label: '王坝镇（示例） 负责人' },
+      { kind: 'audience', id: 'head@621299103000', role: 'head', unit: { code: WANGBA, name: '王坝镇（示例）' }, label: '王坝镇（示例） 负责人' },
     ],
     reporter: { name: String, phone: String },
   });
@@ -74,7 +74,7 @@ t.test('GET /alerts/open: alerted reports nobody has answered, longest-waiting f
   t.equal((await app.call('GET', `/alerts/open?unit=${NIANBA}`, { token: officer })).statusCode, 403, 'a unit outside your scope');
   t.equal((await app.call('GET', '/alerts/open', { token: app.token('contact', LIJIA) })).statusCode, 403, 'not for village contacts');
   t.equal((await app.call('GET', '/alerts/open?unit=1', { token: officer })).statusCode, 400, 'not a code nor a prefix');
-  t.equal((await app.call('GET', '/alerts/open?unit=621224103', { token: officer })).json().items.length, 0, 'a significant prefix is a unit too');
+  t.equal((await app.call('GET', '/alerts/open?unit=621299103', { token: officer })).json().items.length, 0, 'a significant prefix is a unit too');
 });
 
 t.test('the open-alert projection: worked out by hand; answers and dismissals clear it', async (t) => {
@@ -88,7 +88,7 @@ t.test('the open-alert projection: worked out by hand; answers and dismissals cl
     .add(`report-${b}`, 'AlertRaised', raised, at(3))
     .add(`report-${b}`, 'ReportDismissed', { reason: 'false_alarm' }, at(4))
     .add(`report-${c}`, 'AlertRaised', raised, at(5));
-  const board = openAlertsWithin(log.runner().state('open-alerts'), '621224');
+  const board = openAlertsWithin(log.runner().state('open-alerts'), '621299');
   t.same(
     board,
     [

@@ -14,7 +14,7 @@ async function verified(app: TestApp, households: Array<{ householdId: string; n
   return reportId as string;
 }
 
-const OUYANG = { householdId: '621224103201-03-015', name: '欧阳德明', damage: 'collapsed', people: 5 };
+const OUYANG = { householdId: '621299103201-03-015', name: '欧阳德明', damage: 'collapsed', people: 5 };
 
 t.test('a household relieved from report A asks again from report B (another hazard days later): 409 naming A\u2019s allocation', async (t) => {
   let clock = Date.parse('2026-07-01T04:00:00Z');

@@ -14,7 +14,7 @@ t.test('escalation steps: primaries, then backups and township heads, then count
   const policy = escalationPolicy(VILLAGE, roster, NOW, 60_000);
   t.same(policy, {
     delayMs: 60_000,
-    steps: [['u-li'], ['u-li', 'u-wang', 'head@621224103'], ['u-li', 'u-wang', 'head@621224103', 'head@621224']],
+    steps: [['u-li'], ['u-li', 'u-wang', 'head@621299103'], ['u-li', 'u-wang', 'head@621299103', 'head@621299']],
   });
   t.same(recipientsAt(policy, 0), ['u-li']);
   t.same(recipientsAt(policy, 7), recipientsAt(policy, 2), 'past the last step, the last step repeats');
@@ -24,7 +24,7 @@ t.test('escalation steps: primaries, then backups and township heads, then count
 
 t.test('nobody on call: the township heads are alerted at step 0', async (t) => {
   const policy = escalationPolicy(VILLAGE, [{ officer: 'u-wang', tier: 'backup' }], NOW);
-  t.same(policy.steps[0], ['head@621224103']);
+  t.same(policy.steps[0], ['head@621299103']);
   t.same(policy.delayMs, 600_000, 'the default delay is 10 minutes');
 });
 
@@ -43,11 +43,11 @@ t.test('next escalation: now on filing; then after the delay copied into the las
 });
 
 t.test('who a recipient addresses', async (t) => {
-  t.ok(addresses('u-li', { id: 'u-li', role: 'officer', scope: '621224103' }));
-  t.notOk(addresses('u-li', { id: 'u-wang', role: 'officer', scope: '621224103' }));
-  t.ok(addresses('head@621224103', { id: 'h', role: 'head', scope: '621224103000' }), 'scope in either form');
-  t.notOk(addresses('head@621224103', { id: 'h', role: 'head', scope: '621224' }), 'a county head is reached at the county step, not before');
-  t.notOk(addresses('head@621224103', { id: 'h', role: 'officer', scope: '621224103' }));
+  t.ok(addresses('u-li', { id: 'u-li', role: 'officer', scope: '621299103' }));
+  t.notOk(addresses('u-li', { id: 'u-wang', role: 'officer', scope: '621299103' }));
+  t.ok(addresses('head@621299103', { id: 'h', role: 'head', scope: '621299103000' }), 'scope in either form');
+  t.notOk(addresses('head@621299103', { id: 'h', role: 'head', scope: '621299' }), 'a county head is reached at the county step, not before');
+  t.notOk(addresses('head@621299103', { id: 'h', role: 'officer', scope: '621299103' }));
 });
 
 t.test('related reports: same hazard, same village, within 2 hours', async (t) => {
@@ -56,6 +56,6 @@ t.test('related reports: same hazard, same village, within 2 hours', async (t) =
   t.same(relatedReports(report, [earlier]), [OTHER_REPORT_ID]);
   t.same(relatedReports(report, [{ ...earlier, at: '2026-07-01T01:59:59.000Z' }]), [], 'older than 2 hours');
   t.same(relatedReports(report, [{ ...earlier, hazard: 'hail' }]), []);
-  t.same(relatedReports(report, [{ ...earlier, village: '621224103202' }]), []);
+  t.same(relatedReports(report, [{ ...earlier, village: '621299103202' }]), []);
   t.same(relatedReports(report, [report]), [], 'not itself');
 });

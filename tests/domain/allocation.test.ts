@@ -40,7 +40,7 @@ t.test('AllocateRelief', async (t) => {
   s.given().when(allocate({ ...verifiedReport, status: 'on_site', verified: false, verifiedHouseholds: [] })).thenThrows('not_verified');
   s.given().when(allocate(verifiedReport, allocatedData({ household: { id: 'hh-9', name: '赵六' } }))).thenThrows('household_not_verified');
   s.given().when(allocate(verifiedReport, allocatedData({ cashFen: 0, goods: [] }))).thenThrows('empty_allocation');
-  s.given().when(allocate(verifiedReport, allocatedData({ village: '621224103202' }))).thenThrows('invalid_unit');
+  s.given().when(allocate(verifiedReport, allocatedData({ village: '621299103202' }))).thenThrows('invalid_unit');
   s.given()
     .when(allocate({ ...verifiedReport, status: 'closed' }))
     .then([allocated], 'relief goes on after the report is closed');
@@ -157,7 +157,7 @@ t.test('property: over random command sequences, deliveries never exceed the all
 
 t.test('property: a dismissed report never gains an allocation', async (t) => {
   const reportCommand: fc.Arbitrary<ReportCommand> = fc.oneof(
-    fc.constant({ type: 'FileReport' as const, data: filedData(), villageKnown: true, now: NOW }),
+    fc.constant({ type: 'FileReport' as const, data: filedData(), unit: { level: 'village' as const, name: '李家村' }, now: NOW }),
     fc.constant({ type: 'VerifyDamage' as const, data: verifiedData(), now: NOW }),
     fc.constant({ type: 'DismissReport' as const, data: { reason: 'false_alarm' as const }, now: NOW }),
     fc.constant({ type: 'CloseReport' as const, data: { summary: 'x' }, now: NOW }),

@@ -24,7 +24,7 @@ t.test('OpenIncident', async (t) => {
   const s = spec(t, incidentDecider);
   s.given().when({ type: 'OpenIncident', data: opened.data as never, countyKnown: true, now: NOW }).then([opened]);
   s.given(opened).when({ type: 'OpenIncident', data: opened.data as never, countyKnown: true, now: NOW }).thenThrows('already_exists');
-  s.given().when({ type: 'OpenIncident', data: { ...(opened.data as never as object), county: '621224103000' } as never, countyKnown: true, now: NOW }).thenThrows('invalid_unit');
+  s.given().when({ type: 'OpenIncident', data: { ...(opened.data as never as object), county: '621299103000' } as never, countyKnown: true, now: NOW }).thenThrows('invalid_unit');
   s.given().when({ type: 'OpenIncident', data: opened.data as never, countyKnown: false, now: NOW }).thenThrows('unit_not_found');
   s.given().when({ type: 'OpenIncident', data: { ...(opened.data as never as object), startedAt: '2026-07-02T00:00:00.000Z' } as never, countyKnown: true, now: NOW }).thenThrows('invalid_period');
 });
@@ -85,7 +85,7 @@ t.test('stabilization and closing', async (t) => {
 
 t.test('overdue clock alerts: once per clock per due time', async (t) => {
   const s = spec(t, incidentDecider);
-  const alertCmd = { type: 'AlertOverdueClock' as const, data: { clock: 'initial' as const, dueAt: '2026-07-01T04:00:00.000Z', recipients: ['head@621224'] }, now: NOW };
+  const alertCmd = { type: 'AlertOverdueClock' as const, data: { clock: 'initial' as const, dueAt: '2026-07-01T04:00:00.000Z', recipients: ['head@621299'] }, now: NOW };
   s.given(opened).when(alertCmd).then([{ type: 'StatutoryClockAlerted', data: alertCmd.data }]);
   s.given(opened, { type: 'StatutoryClockAlerted', data: alertCmd.data }).when(alertCmd).thenThrows('already_exists');
   const state = s.given({ ...opened, at: '2026-07-01T02:05:00.000Z' }).state as OpenedIncident;

@@ -40,7 +40,7 @@ t.test('the notice never holds a full name, a phone number or an ID-card-like nu
       const rows: LedgerRow[] = households.map((h, i) => ({
         allocationId: `a${i}`,
         reportId: 'r',
-        village: '621224103201',
+        village: '621299103201',
         household: { id: `hh-${i}`, name: h.name },
         category: 'emergency_living',
         fund: h.fund,
@@ -59,7 +59,7 @@ t.test('the notice never holds a full name, a phone number or an ID-card-like nu
         allocatedPosition: String(i + 1).padStart(16, '0'),
         position: String(i + 1).padStart(16, '0'),
       }));
-      const notice = publicNotice(units, rows, '621224103201', null, new Date('2026-07-03T00:00:00Z'));
+      const notice = publicNotice(units, rows, '621299103201', null, new Date('2026-07-03T00:00:00Z'));
       for (const text of [JSON.stringify(notice), noticeHtml(notice)]) {
         for (const h of households) if (text.includes(h.name)) return false;
         if (/1[3-9][0-9]{9}/.test(text)) return false;

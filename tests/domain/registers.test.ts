@@ -32,7 +32,7 @@ t.test('units: parents first; re-import writes only changes', async (t) => {
     { code: '620000000000', name: '甘肃省' },
     { code: '621200000000', name: '陇南市' },
     { code: '621224000000', name: '康县' },
-    { code: '621224103000', name: '王坝镇', phones: ['0939-5123456'] },
+    { code: '621224103000', name: '王坝镇', phones: ['09395123456'] },
     { code: '621224103201', name: '李家村', centre: { lat: 33.33, lon: 105.61 }, accessNotes: '县道X412，过桥左转' },
   ];
   const importAll = { type: 'ImportUnits' as const, data: { units }, now: NOW };
@@ -40,7 +40,7 @@ t.test('units: parents first; re-import writes only changes', async (t) => {
     { type: 'UnitRegistered', data: { code: '620000000000', name: '甘肃省', level: 'province' } },
     { type: 'UnitRegistered', data: { code: '621200000000', name: '陇南市', level: 'city', parent: '620000000000' } },
     { type: 'UnitRegistered', data: { code: '621224000000', name: '康县', level: 'county', parent: '621200000000' } },
-    { type: 'UnitRegistered', data: { code: '621224103000', name: '王坝镇', level: 'township', parent: '621224000000', phones: ['0939-5123456'] } },
+    { type: 'UnitRegistered', data: { code: '621224103000', name: '王坝镇', level: 'township', parent: '621224000000', phones: ['09395123456'] } },
     {
       type: 'UnitRegistered',
       data: { code: '621224103201', name: '李家村', level: 'village', parent: '621224103000', centre: { lat: 33.33, lon: 105.61 }, accessNotes: '县道X412，过桥左转' },
@@ -51,7 +51,11 @@ t.test('units: parents first; re-import writes only changes', async (t) => {
   s.given(...registered)
     .when({ type: 'ImportUnits', data: { units: [{ code: '621224103201', name: '李家村', accessNotes: '新修便道' }] }, now: NOW })
     .then([{ type: 'UnitUpdated', data: { code: '621224103201', accessNotes: '新修便道' } }]);
-  s.given().when({ type: 'ImportUnits', data: { units: [units[4]!] }, now: NOW }).thenThrows('parent_not_found');
+  s.given().when({ type: 'ImportUnits', data: { units: [units[2]!, units[4]!] }, now: NOW }).thenThrows('parent_not_found', 'a village whose township is missing');
+  s.given()
+    .when({ type: 'ImportUnits', data: { units: [units[2]!, units[3]!] }, now: NOW })
+    .then(registered.slice(2, 4), 'a county office\u2019s file may start at its county: the first entry is a root');
+  s.given(...registered.slice(0, 1)).when({ type: 'ImportUnits', data: { units: [units[2]!] }, now: NOW }).thenThrows('parent_not_found', 'but not into a register that has other units');
   s.given().when({ type: 'ImportUnits', data: { units: [units[0]!, units[0]!] }, now: NOW }).thenThrows('already_exists');
   const state = s.given(...registered, { type: 'UnitUpdated', data: { code: '621224103201', name: '李家新村' } }).state;
   t.same(unitPath(state.units, '621224103201'), ['康县', '王坝镇', '李家新村'], 'alert path: county, township, village');

@@ -8,20 +8,22 @@ const filed: ReportEvent = { type: 'ReportFiled', data: filedData() };
 const verified: ReportEvent = { type: 'DamageVerified', data: verifiedData() };
 const dismissed: ReportEvent = { type: 'ReportDismissed', data: { reason: 'false_alarm' } };
 const closed: ReportEvent = { type: 'ReportClosed', data: { summary: '核查完毕' } };
-const policy = { delayMs: 600_000, steps: [['u-officer'], ['u-officer', 'head@621224103']] };
+const policy = { delayMs: 600_000, steps: [['u-officer'], ['u-officer', 'head@621299103']] };
 const raised0: ReportEvent = { type: 'AlertRaised', data: { step: 0, recipients: ['u-officer'], reason: 'filed', policy } };
 
 t.test('FileReport', async (t) => {
   const s = spec(t, reportDecider);
-  s.given().when({ type: 'FileReport', data: filedData(), villageKnown: true, now: NOW }).then([filed]);
-  s.given(filed).when({ type: 'FileReport', data: filedData(), villageKnown: true, now: NOW }).thenThrows('already_exists');
-  s.given().when({ type: 'FileReport', data: filedData(), villageKnown: false, now: NOW }).thenThrows('unit_not_found');
+  const village = { level: 'village' as const, name: '李家村' };
+  s.given().when({ type: 'FileReport', data: filedData(), unit: village, now: NOW }).then([filed]);
+  s.given(filed).when({ type: 'FileReport', data: filedData(), unit: village, now: NOW }).thenThrows('already_exists');
+  s.given().when({ type: 'FileReport', data: filedData(), unit: undefined, now: NOW }).thenThrows('unit_not_found');
+  s.given().when({ type: 'FileReport', data: filedData(), unit: { level: 'township', name: '王坝镇' }, now: NOW }).thenThrows('not_a_village', 'a township code is not a village');
   s.given()
-    .when({ type: 'FileReport', data: filedData({ observedAt: '2026-07-01T04:30:00.000Z' }), villageKnown: true, now: NOW })
-    .thenThrows('observed_in_future');
+    .when({ type: 'FileReport', data: filedData({ observedAt: '2026-07-01T04:30:00.000Z' }), unit: village, now: NOW })
+    .then([{ type: 'ReportFiled', data: filedData({ observedAt: '2026-07-01T04:30:00.000Z', clockSuspect: true }) }], 'a phone clock 30 minutes fast: filed as sent, flagged');
   s.given()
-    .when({ type: 'FileReport', data: filedData({ observedAt: '2026-07-01T04:04:00.000Z' }), villageKnown: true, now: NOW })
-    .then([{ type: 'ReportFiled', data: filedData({ observedAt: '2026-07-01T04:04:00.000Z' }) }], 'a few minutes of phone clock drift is tolerated');
+    .when({ type: 'FileReport', data: filedData({ observedAt: '2026-07-01T04:04:00.000Z' }), unit: village, now: NOW })
+    .then([{ type: 'ReportFiled', data: filedData({ observedAt: '2026-07-01T04:04:00.000Z' }) }], 'a few minutes of drift is not even flagged');
 });
 
 t.test('AmendReport', async (t) => {

@@ -10,8 +10,8 @@ import { HEJIAGOU, KANG, LIJIA, WANGBA, ZHUJIAGOU, allocationBody, reportBody, s
 
 /** Some of everything, through the API: what the read side is built from. */
 async function activity(app: TestApp, rounds = 3) {
-  const officer = app.token('officer', '621224', 'officer-county');
-  const head = app.token('head', '621224', 'head-county');
+  const officer = app.token('officer', '621299', 'officer-county');
+  const head = app.token('head', '621299', 'head-county');
   const positions: string[] = [];
   for (let i = 0; i < rounds; i++) {
     for (const village of [LIJIA, HEJIAGOU, ZHUJIAGOU]) {

@@ -13,12 +13,12 @@ import type { GatewayOptions } from '../../services/alerts/gateway.js';
 import type { EventStore } from '../../infra/eventstore/types.js';
 import { allocatedData, verifiedData } from './fixtures.js';
 
-export const WANGBA = '621224103000';
-export const LIJIA = '621224103201';
-export const HEJIAGOU = '621224103202';
-export const NIANBA = '621224104000';
-export const ZHUJIAGOU = '621224104201';
-export const KANG = '621224000000';
+export const WANGBA = '621299103000';
+export const LIJIA = '621299103201';
+export const HEJIAGOU = '621299103202';
+export const NIANBA = '621299104000';
+export const ZHUJIAGOU = '621299104201';
+export const KANG = '621299000000';
 
 const seedContext = { actor: { id: 'test-seed', role: 'admin' as const }, correlationId: 'seed', now: '2026-01-01T00:00:00.000Z' };
 

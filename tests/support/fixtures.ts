@@ -1,10 +1,10 @@
 import type { EventData } from '../../domain/events.js';
 
-export const COUNTY = '621224000000';
-export const TOWNSHIP = '621224103000';
-export const VILLAGE = '621224103201';
-export const OTHER_TOWNSHIP = '621224104000';
-export const OTHER_VILLAGE = '621224104202';
+export const COUNTY = '621299000000';
+export const TOWNSHIP = '621299103000';
+export const VILLAGE = '621299103201';
+export const OTHER_TOWNSHIP = '621299104000';
+export const OTHER_VILLAGE = '621299104202';
 
 export const REPORT_ID = '2b8f3a6e-3c1d-4b7a-9a51-0c6f2d3e4a11';
 export const OTHER_REPORT_ID = '5d1e9f20-7a3b-4c6d-8e9f-1a2b3c4d5e6f';

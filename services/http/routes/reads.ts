@@ -14,7 +14,7 @@ import { rebuildUpTo } from '../../projection-runner.js';
 import { readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
-import { Instant } from '../../../domain/vocabulary.js';
+import { LocalInstant } from '../../../domain/vocabulary.js';
 import { listQuery, page, readQuery, UnitRef, UnitView } from '../schemas.js';
 
 const READERS = ['contact', 'officer', 'head', 'auditor'] as const;
@@ -125,7 +125,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       schema: {
         tags: ['reports'],
         summary: 'Reports in scope, newest first by filing, with the village\u2019s full path',
-        querystring: listQuery({ unit: UnitRef.optional(), status: z.enum(STATUSES).optional(), hazard: Hazard.optional(), since: Instant.optional() }),
+        querystring: listQuery({ unit: UnitRef.optional(), status: z.enum(STATUSES).optional(), hazard: Hazard.optional(), since: LocalInstant.optional() }),
         response: { 200: page(z.looseObject({ reportId: z.uuid(), status: z.enum(STATUSES), village: UnitView, hazard: z.string(), reportedAt: z.string(), estimate: Indicators })) },
       },
     },
@@ -136,7 +136,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
         prefix: readPrefix(request, q.unit),
         status: q.status,
         hazard: q.hazard,
-        since: q.since ? new Date(q.since).toISOString() : undefined,
+        since: q.since,
         after: cursor(deps, q.after),
         limit: q.limit,
       });
@@ -175,7 +175,8 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       }
       // asOf: exactly what the live tally said then — replayed up to that point (SPEC §6).
       const position = deps.store.parsePosition(q.asOf);
-      const time = position === undefined && Instant.safeParse(q.asOf).success ? new Date(q.asOf).toISOString() : undefined;
+      const asTime = position === undefined ? LocalInstant.safeParse(q.asOf) : undefined;
+      const time = asTime?.success ? asTime.data : undefined;
       if (position === undefined && time === undefined) {
         throw new HttpError(400, 'validation', 'querystring.asOf: a time (ISO-8601) or a position', [{ path: 'querystring.asOf', message: 'a time (ISO-8601) or a position' }]);
       }

@@ -102,7 +102,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       if (!deps.units.get(body.village)) await deps.units.refresh();
       const village = deps.units.get(body.village);
       const context = commandContext(request, deps.now);
-      const command: ReportCommand = { type: 'FileReport', data, villageKnown: village !== undefined && unitLevel(body.village) === 'village', now: context.now };
+      const command: ReportCommand = { type: 'FileReport', data, unit: village ? { level: unitLevel(body.village), name: village.name } : undefined, now: context.now };
       const stream = streams.report(reportId);
 
       // The same reportId again: same body → the first answer; another body → 409; a report

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import fc from 'fast-check';
+import { normalizePhone } from '../../domain/vocabulary.js';
+import { HAZARD_LABELS } from '../../domain/vocabulary.js';
+import { LIJIA, WANGBA, reportBody, startTestApp } from '../support/app.js';
+
+/** Issue 12: a village phone is never turned away. Each input is what a real phone sends. */
+
+const NOW = new Date('2026-07-01T04:00:00.000Z');
+
+t.test('observedAt 30 minutes ahead of the server (a fast phone clock): 201, stored as sent, flagged clockSuspect', async (t) => {
+  const app = await startTestApp(t, { now: () => NOW });
+  const contact = app.token('contact', LIJIA);
+  const ahead = new Date(NOW.getTime() + 30 * 60_000).toISOString();
+  const res = await app.call('POST', '/reports', { token: contact, body: reportBody({ observedAt: ahead }) });
+  t.equal(res.statusCode, 201);
+  const [filed] = await app.store.readStream(`report-${res.json().reportId}`);
+  t.match(filed!.data, { observedAt: ahead, clockSuspect: true });
+  t.equal(filed!.metadata.at, NOW.toISOString(), 'alerts and clocks run on the server\u2019s time of filing');
+  const view = (await app.call('GET', `/reports/${res.json().reportId}`, { token: contact })).json();
+  t.equal(view.reportedAt, NOW.toISOString());
+});
+
+t.test('observedAt without an offset is Beijing time', async (t) => {
+  const app = await startTestApp(t, { now: () => NOW });
+  const contact = app.token('contact', LIJIA);
+  const res = await app.call('POST', '/reports', { token: contact, body: reportBody({ observedAt: '2026-07-01T11:40:00' }) });
+  t.equal(res.statusCode, 201);
+  const [filed] = await app.store.readStream(`report-${res.json().reportId}`);
+  t.equal((filed!.data as { observedAt: string }).observedAt, '2026-07-01T03:40:00.000Z', '11:40 in Beijing is 03:40 UTC');
+  const bad = await app.call('POST', '/reports', { token: contact, body: reportBody({ observedAt: '昨天下午' }) });
+  t.equal(bad.statusCode, 400, 'a time that is not a time is still 400');
+});
+
+t.test('phones as people write them are accepted and stored as digits', async (t) => {
+  const app = await startTestApp(t, { now: () => NOW });
+  const contact = app.token('contact', LIJIA);
+  for (const [written, stored] of [
+    ['(0939)5123488', '09395123488'],
+    ['139 3900 0001', '13939000001'],
+    ['+86 13939000001', '13939000001'],
+    ['１３９３９０００００１', '13939000001'],
+    ['0086-139-3900-0001', '13939000001'],
+    ['（0939）512-3488', '09395123488'],
+  ]) {
+    const res = await app.call('POST', '/reports', { token: contact, body: reportBody({ reporter: { name: '王建国', phone: written } }) });
+    t.equal(res.statusCode, 201, `${written}`);
+    const [filed] = await app.store.readStream(`report-${res.json().reportId}`);
+    t.equal((filed!.data as { reporter: { phone: string } }).reporter.phone, stored, `${written} → ${stored}`);
+  }
+  const notAPhone = await app.call('POST', '/reports', { token: contact, body: reportBody({ reporter: { name: '王建国', phone: '打电话给我' } }) });
+  t.equal(notAPhone.statusCode, 400);
+  t.same(notAPhone.json().details.map((d: { path: string }) => d.path), ['body.reporter.phone']);
+});
+
+t.test('property: any Chinese phone number written the ways people write them is accepted and normalized', async (t) => {
+  const digit = fc.constantFrom(...'0123456789');
+  const mobile = fc.tuple(fc.constantFrom('13', '14', '15', '16', '17', '18', '19'), fc.array(digit, { minLength: 9, maxLength: 9 })).map(([p, r]) => p + r.join(''));
+  const landline = fc.tuple(fc.constantFrom('0939', '0931', '010', '021'), fc.array(digit, { minLength: 7, maxLength: 8 })).map(([a, r]) => [a, r.join('')] as const);
+  const fullWidth = (s: string) => s.replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
+  const written = fc.oneof(
+    mobile.map((m) => [m, m] as const),
+    mobile.map((m) => [`${m.slice(0, 3)} ${m.slice(3, 7)} ${m.slice(7)}`, m] as const),
+    mobile.map((m) => [`${m.slice(0, 3)}-${m.slice(3, 7)}-${m.slice(7)}`, m] as const),
+    mobile.map((m) => [`+86 ${m}`, m] as const),
+    mobile.map((m) => [`+86-${m}`, m] as const),
+    mobile.map((m) => [`0086${m}`, m] as const),
+    mobile.map((m) => [fullWidth(m), m] as const),
+    landline.map(([a, r]) => [`(${a})${r}`, a + r] as const),
+    landline.map(([a, r]) => [`（${a}）${r}`, a + r] as const),
+    landline.map(([a, r]) => [`${a}-${r}`, a + r] as const),
+    landline.map(([a, r]) => [fullWidth(`${a}-${r}`), a + r] as const),
+  );
+  fc.assert(fc.property(written, ([text, digits]) => normalizePhone(text) === digits), { numRuns: 2000 });
+  t.pass('2000 written forms normalized');
+});
+
+t.test('every hazard\u2019s Chinese label is accepted', async (t) => {
+  const app = await startTestApp(t, { now: () => NOW });
+  const contact = app.token('contact', LIJIA);
+  for (const [hazard, label] of [...Object.entries(HAZARD_LABELS), ['windstorm', '大风']]) {
+    const res = await app.call('POST', '/reports', { token: contact, body: reportBody({ hazard: label }) });
+    t.equal(res.statusCode, 201, `${label}`);
+    const [filed] = await app.store.readStream(`report-${res.json().reportId}`);
+    t.equal((filed!.data as { hazard: string }).hazard, hazard, `${label} is ${hazard}`);
+  }
+  t.equal((await app.call('POST', '/reports', { token: contact, body: reportBody({ hazard: '海啸' }) })).statusCode, 400);
+});
+
+t.test('a township code given as the village: 422 not_a_village, saying it is a township', async (t) => {
+  const app = await startTestApp(t, { now: () => NOW });
+  const officer = app.token('officer', WANGBA);
+  const res = await app.call('POST', '/reports', { token: officer, body: reportBody({ village: WANGBA }) });
+  t.equal(res.statusCode, 422);
+  t.equal(res.json().error, 'not_a_village');
+  t.match(res.json().details, { level: 'township', name: '王坝镇（示例）' });
+  t.match(res.json().message, /乡镇|township/);
+  const unknown = await app.call('POST', '/reports', { token: officer, body: reportBody({ village: '621299103299' }) });
+  t.equal(unknown.json().error, 'unit_not_found', 'a code nobody registered is not registered');
+  const prefix = await app.call('POST', '/reports', { token: officer, body: reportBody({ village: '621299103201' }) });
+  t.equal(prefix.statusCode, 201);
+});
+
+t.test('property: any report a contact can send that is well formed is filed', async (t) => {
+  const app = await startTestApp(t, { now: () => NOW });
+  const contact = app.token('contact', LIJIA);
+  const name = fc.array(fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCharCode(c)), { minLength: 1, maxLength: 6 }).map((c) => c.join(''));
+  const phone = fc.tuple(fc.constantFrom('138', '+86 139', '０９３９-', '(0931)'), fc.stringMatching(/^[0-9]{8}$/)).map(([p, r]) => p + r);
+  const hazard = fc.constantFrom(...Object.keys(HAZARD_LABELS), ...Object.values(HAZARD_LABELS));
+  const observedAt = fc.integer({ min: -7 * 86_400_000, max: 2 * 3_600_000 }).map((d) => new Date(NOW.getTime() + d)).chain((d) =>
+    fc.constantFrom(d.toISOString(), new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 19), new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 19) + '+08:00'),
+  );
+  const estimate = fc.record({ affectedPeople: fc.nat(1000), dead: fc.nat(5), roomsCollapsed: fc.nat(50), cropAffectedHa: fc.nat(100_000).map((n) => n / 100) }, { requiredKeys: [] });
+  const text = fc.string({ maxLength: 200 }).filter((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff]/.test(s));
+  await fc.assert(
+    fc.asyncProperty(fc.record({ name, phone, hazard, observedAt, estimate, directions: text, notes: text, group: fc.constantFrom(undefined, '三组', '一社') }), async (r) => {
+      const body = { reportId: randomUUID(), village: LIJIA, hazard: r.hazard, observedAt: r.observedAt, reporter: { name: r.name, phone: r.phone }, estimate: r.estimate, directions: r.directions, notes: r.notes, ...(r.group ? { group: r.group } : {}) };
+      const res = await app.call('POST', '/reports', { token: contact, body });
+      return res.statusCode === 201;
+    }),
+    { numRuns: 150 },
+  );
+  t.pass('150 well-formed reports, each filed');
+});
