@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { streams } from '../domain/events.js';
 import { rosterDecider } from '../domain/roster.js';
 import { unitRegisterDecider } from '../domain/unit-register.js';
-import { Location, LongText, Phone, Role, UnitCode } from '../domain/vocabulary.js';
+import { Role, UnitCode } from '../domain/vocabulary.js';
+import { readUnitsFile, type UnitEntry } from '../infra/units-file.js';
 import { DomainError } from '../domain/errors.js';
 import { loadConfig, ConfigError } from '../infra/config.js';
 import { logPages, openEventStore } from '../infra/eventstore/index.js';
@@ -22,7 +23,8 @@ import { DEMO_ROSTERS, DEMO_UNITS, DEMO_USERS } from './demo.js';
 
 const USAGE = `zhitong — command line (works on the event store directly, with or without the server)
 
-  units import FILE                      load units from a JSON array of {code, name, centre?, accessNotes?, phones?}
+  units import FILE                      load units from a JSON array of {code, name, centre?, accessNotes?, phones?,
+                                         complaintPhone?}, or CSV with those columns (lat, lon for the centre)
   token --sub ID --role ROLE --scope CODE [--ttl SECONDS]
                                          print a signed token (alone, on stdout)
   roster set TOWNSHIP --file FILE        replace a township's on-call roster ({entries:[{officer, tier, from?, until?}]})
@@ -34,9 +36,6 @@ const USAGE = `zhitong — command line (works on the event store directly, with
 
 Environment: DATA_DIR, EVENTSTORE_URL, AUTH_SECRET (see README).`;
 
-const UnitsFile = z.array(
-  z.strictObject({ code: UnitCode, name: z.string().trim().min(1).max(100), centre: Location.optional(), accessNotes: LongText.optional(), phones: z.array(Phone).optional() }),
-);
 const RosterFile = z.strictObject({
   entries: z.array(z.strictObject({ officer: z.string().min(1), tier: z.enum(['primary', 'backup']), from: z.iso.datetime({ offset: true }).optional(), until: z.iso.datetime({ offset: true }).optional() })),
 });
@@ -47,7 +46,7 @@ const cliContext = (): CommandContext => ({
   now: new Date().toISOString(),
 });
 
-async function importUnits(store: EventStore, units: z.infer<typeof UnitsFile>): Promise<number> {
+async function importUnits(store: EventStore, units: UnitEntry[]): Promise<number> {
   const context = cliContext();
   const result = await execute(store, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units }, now: context.now }, context);
   return result.events.length;
@@ -114,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
           console.error('usage: units import FILE');
           return 2;
         }
-        const units = UnitsFile.parse(JSON.parse(readFileSync(arg, 'utf8')));
+        const units = readUnitsFile(arg);
         console.log(`${await importUnits(store, units)} unit events written (${units.length} units in the file)`);
         return 0;
       }
@@ -189,6 +188,15 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'seed-demo': {
+        // Invented villages, directions and phones must never land on real units: the demo lives
+        // on a county code no real unit has, and only in a register that holds nothing else.
+        const { state: register } = await load(store, streams.units, unitRegisterDecider);
+        const demoCodes = new Set(DEMO_UNITS.map((u) => u.code));
+        const others = [...register.units.keys()].filter((code) => !demoCodes.has(code));
+        if (others.length > 0) {
+          console.error(`seed-demo refused: this store holds ${others.length} other units (e.g. ${others[0]}); the demo goes only into a store of its own (another DATA_DIR)`);
+          return 1;
+        }
         const written = await importUnits(store, DEMO_UNITS);
         for (const [township, entries] of Object.entries(DEMO_ROSTERS)) {
           const { state } = await load(store, streams.roster(township), rosterDecider);

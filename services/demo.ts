@@ -1,8 +1,9 @@
 import type { UnitInput } from '../domain/unit-register.js';
 
 /**
- * A clearly labelled sample county to try zhitong on. The codes follow the real scheme (Kang
- * County, Longnan, Gansu) but every name ends in （示例）and the people and phones are invented.
+ * A clearly labelled sample county to try zhitong on. It lives on county code 621299, which no
+ * real unit has (Longnan's counties run 621202–621228), so its invented directions, phones and
+ * rosters can never land on a real village; every name ends in （示例）.
  */
 export const DEMO_UNITS: UnitInput[] = [
   { code: '620000000000', name: '甘肃省' },

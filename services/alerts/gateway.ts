@@ -16,6 +16,7 @@ import type { ProjectedEvent } from '../../projections/projection.js';
 import type { BackgroundTasks } from '../background.js';
 import { commandHandler, type CommandHandler } from '../commands/execute.js';
 import { projectedEvent, type ProjectionRunner } from '../projection-runner.js';
+import { message, requestLanguage, type Lang } from '../http/messages.js';
 
 export interface GatewayOptions {
   heartbeatMs?: number;
@@ -57,6 +58,8 @@ class Connection {
     readonly socket: WebSocket,
     readonly user: TokenClaims,
     hello: string,
+    /** The language of the client's error details (Accept-Language of the upgrade). */
+    readonly lang: Lang = 'zh',
   ) {
     this.lastSent = hello;
     // Worked out once per connection: a frame fans out to thousands of sockets.
@@ -242,13 +245,13 @@ export class AlertGateway {
   #endExpired(connection: Connection): void {
     connection.live = false;
     if (connection.socket.readyState !== connection.socket.OPEN) return;
-    connection.socket.send(JSON.stringify({ type: 'error', code: 'token_expired', detail: 'your token expired; connect again with a new one' }));
+    connection.socket.send(JSON.stringify({ type: 'error', code: 'token_expired', detail: message('token_expired', connection.lang, undefined) }));
     connection.socket.close(1008, 'token expired');
   }
 
   #attach(socket: WebSocket, request: FastifyRequest): void {
     const hello = this.#position;
-    const connection = new Connection(socket, request.user, hello);
+    const connection = new Connection(socket, request.user, hello, requestLanguage(request));
     this.#connections.add(connection);
     for (const audience of connection.audiences) {
       let set = this.#byAudience.get(audience);
@@ -289,8 +292,11 @@ export class AlertGateway {
    */
   async #onMessage(connection: Connection, text: string | null): Promise<void> {
     connection.alive = true;
+    // The detail in the client's language (SPEC §9); the English one said here is the specific one.
     const error = (code: string, detail: string, extra: Record<string, unknown> = {}) => {
-      if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(JSON.stringify({ type: 'error', code, detail, ...extra }));
+      if (connection.socket.readyState !== connection.socket.OPEN) return;
+      const text = connection.lang === 'en' ? detail : code === 'bad_message' ? `${message(code, 'zh', extra)}：${detail}` : message(code, 'zh', extra, detail);
+      connection.socket.send(JSON.stringify({ type: 'error', code, detail: text, ...extra }));
     };
     if (connection.expired(this.#options.now().getTime())) return this.#endExpired(connection);
     let parsed: z.infer<typeof ClientMessage>;

@@ -23,6 +23,7 @@ import { ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { HttpError, registerErrorHandling } from './errors.js';
 import { idempotencyPlugin } from './idempotency.js';
+import { requestLanguage } from './messages.js';
 import { alertRoutes } from './routes/alerts.js';
 import { allocationRoutes } from './routes/allocations.js';
 import { auditRoutes } from './routes/audit.js';
@@ -30,6 +31,7 @@ import { incidentRoutes } from './routes/incidents.js';
 import { reportRoutes } from './routes/reports.js';
 import { rosterRoutes } from './routes/roster.js';
 import { readRoutes } from './routes/reads.js';
+import { unitRoutes } from './routes/units.js';
 
 export interface AppDeps {
   store: EventStore;
@@ -169,10 +171,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keyGenerator: (request) => (request.user ? `user:${request.user.sub}` : `ip:${request.ip}`),
     allowList: (request) => !request.routeOptions.config.roles,
     ...(deps.redis ? { redis: deps.redis, nameSpace: 'zhitong:rate:', skipOnError: true } : {}),
-    errorResponseBuilder: (_request, context) => ({
+    errorResponseBuilder: (request, context) => ({
       statusCode: 429,
       error: 'rate_limited',
-      message: `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`,
+      message:
+        requestLanguage(request) === 'en'
+          ? `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`
+          : `请求过于频繁，请 ${Math.ceil(context.ttl / 1000)} 秒后再试`,
     }),
   });
 
@@ -272,6 +277,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scoped.register(auditRoutes, api);
     await scoped.register(alertRoutes, api);
     await scoped.register(readRoutes, api);
+    await scoped.register(unitRoutes, api);
   });
   return app;
 }

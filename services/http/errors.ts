@@ -6,6 +6,7 @@ import { ConcurrencyError, DeadlineError, IdempotencyError, StoreBusyError } fro
 import { InvalidTokenError } from '../../infra/tokens.js';
 import { DamagedStreamError, PreconditionFailedError } from '../commands/execute.js';
 import { NotCaughtUpError } from '../projection-runner.js';
+import { issueZh, message, requestLanguage, type Lang } from './messages.js';
 
 /** An HTTP answer a handler decided on: `{error, message, details?}` with its status (SPEC §9). */
 export class HttpError extends Error {
@@ -38,45 +39,49 @@ interface ErrorBody {
   details?: unknown;
 }
 
-function classify(error: unknown): { status: number; body: ErrorBody } {
+interface Detail {
+  path: string;
+  message: string;
+}
+
+function validationBody(details: Detail[], lang: Lang): ErrorBody {
+  const lead = message('validation', lang, undefined);
+  const fields = details.map((d) => `${d.path}: ${d.message}`).join('; ');
+  return { error: 'validation', message: lang === 'en' ? `${lead}: ${fields}` : `${lead}：${fields}`, details };
+}
+
+/** An error as the HTTP answer it is (SPEC §9): status, code, a message in the client's language, details. */
+export function classify(error: unknown, lang: Lang = 'zh'): { status: number; body: ErrorBody } {
+  const answer = (status: number, code: string, english: string | undefined, details?: unknown) => ({
+    status,
+    body: { error: code, message: message(code, lang, details, english), ...(details !== undefined ? { details } : {}) },
+  });
   if (error instanceof HttpError) {
-    return { status: error.statusCode, body: { error: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) } };
+    if (error.code === 'validation' && Array.isArray(error.details)) {
+      const details = (error.details as Detail[]).map((d) => ({ path: d.path, message: lang === 'en' ? d.message : issueZh({ code: 'custom' }, d.message) }));
+      return { status: error.statusCode, body: validationBody(details, lang) };
+    }
+    return answer(error.statusCode, error.code, error.message, error.details);
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const details = error.validation.map((v) => ({
       path: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`.replace(/\.$/, ''),
-      message: v.message ?? 'invalid',
+      message: lang === 'en' ? (v.message ?? 'invalid') : issueZh({ code: v.keyword, ...(v.params as Record<string, unknown>) }, v.message ?? 'invalid'),
     }));
-    return { status: 400, body: { error: 'validation', message: details.map((d) => `${d.path}: ${d.message}`).join('; '), details } };
+    return { status: 400, body: validationBody(details, lang) };
   }
   if (error instanceof ZodError) {
-    const details = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    return { status: 400, body: { error: 'validation', message: details.map((d) => `${d.path}: ${d.message}`).join('; '), details } };
+    const details = error.issues.map((i) => ({ path: i.path.join('.'), message: lang === 'en' ? i.message : issueZh(i as unknown as Record<string, unknown>, i.message) }));
+    return { status: 400, body: validationBody(details, lang) };
   }
-  if (error instanceof DomainError) {
-    return { status: DOMAIN_STATUS[error.code] ?? 422, body: { error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
-  }
-  if (error instanceof PreconditionFailedError) {
-    return { status: 412, body: { error: 'precondition_failed', message: error.message, details: { currentRevision: error.actual } } };
-  }
-  if (error instanceof ConcurrencyError) {
-    return {
-      status: 409,
-      body: { error: 'conflict', message: 'another write got there first; read again and retry', details: { currentRevision: error.actual } },
-    };
-  }
-  if (error instanceof IdempotencyError) {
-    return { status: 409, body: { error: 'idempotency_mismatch', message: error.message } };
-  }
-  if (error instanceof InvalidTokenError) {
-    return { status: 401, body: { error: 'unauthorized', message: error.message } };
-  }
-  if (error instanceof StoreBusyError) return { status: 503, body: { error: 'busy', message: error.message } };
-  if (error instanceof DeadlineError) return { status: 503, body: { error: 'busy', message: 'the write took too long and was not made; try again' } };
-  if (error instanceof NotCaughtUpError) return { status: 503, body: { error: 'not_caught_up', message: error.message } };
-  if (error instanceof DamagedStreamError) {
-    return { status: 503, body: { error: 'stream_damaged', message: 'this record is damaged in the store; an operator must restore it from a backup' } };
-  }
+  if (error instanceof DomainError) return answer(DOMAIN_STATUS[error.code] ?? 422, error.code, error.message, error.details);
+  if (error instanceof PreconditionFailedError) return answer(412, 'precondition_failed', error.message, { currentRevision: error.actual });
+  if (error instanceof ConcurrencyError) return answer(409, 'conflict', undefined, { currentRevision: error.actual });
+  if (error instanceof IdempotencyError) return answer(409, 'idempotency_mismatch', error.message);
+  if (error instanceof InvalidTokenError) return answer(401, 'unauthorized', error.message);
+  if (error instanceof StoreBusyError || error instanceof DeadlineError) return answer(503, 'busy', undefined);
+  if (error instanceof NotCaughtUpError) return answer(503, 'not_caught_up', undefined);
+  if (error instanceof DamagedStreamError) return answer(503, 'stream_damaged', undefined);
   const fastifyError = error as FastifyError;
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     const code =
@@ -89,15 +94,15 @@ function classify(error: unknown): { status: number; body: ErrorBody } {
             : fastifyError.statusCode === 400
               ? 'bad_request'
               : 'client_error';
-    return { status: fastifyError.statusCode, body: { error: code, message: fastifyError.message } };
+    return answer(fastifyError.statusCode, code, fastifyError.message);
   }
-  return { status: 500, body: { error: 'internal', message: 'internal error; the request id is in the logs' } };
+  return answer(500, 'internal', undefined);
 }
 
 /** The one error handler: everything a client sends wrong is a 4xx JSON answer, never a 500. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = classify(error);
+    const { status, body } = classify(error, requestLanguage(request));
     if (status >= 500) request.log.error({ err: error, status, error: body.error }, 'request failed');
     else request.log.info({ status, error: body.error }, body.message);
     if (status === 503) void reply.header('retry-after', '1');
@@ -107,6 +112,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.code(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+    reply.code(404).send({ error: 'not_found', message: requestLanguage(request) === 'en' ? `no route ${request.method} ${request.url.split('?')[0]}` : `没有这个接口：${request.method} ${request.url.split('?')[0]}` }),
   );
 }

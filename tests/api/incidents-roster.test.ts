@@ -69,7 +69,11 @@ t.test('roster: a head replaces it; anyone in scope reads it', async (t) => {
   t.equal((await app.call('PUT', `/roster/${WANGBA}`, { token: app.token('officer', WANGBA), body: { entries: [] } })).statusCode, 403);
   t.equal((await app.call('PUT', `/roster/${NIANBA}`, { token: head, body: { entries: [] } })).statusCode, 403);
   t.equal((await app.call('PUT', `/roster/${WANGBA}`, { token: head, body: { entries: [{ officer: 'a', tier: 'primary' }, { officer: 'a', tier: 'backup' }] } })).json().error, 'duplicate_roster_entry');
-  t.equal((await app.call('PUT', `/roster/${KANG}`, { token: app.token('head', KANG), body: { entries: [] } })).json().error, 'invalid_unit');
+  t.equal((await app.call('PUT', `/roster/${KANG}`, { token: app.token('head', KANG), body: { entries: [] } })).statusCode, 404, 'a county has no roster: no such township');
+  const nowhere = await app.call('PUT', '/roster/621299199000', { token: app.token('head', KANG), body: { entries: [] } });
+  t.equal(nowhere.statusCode, 404, 'no such township');
+  t.equal(nowhere.json().error, 'not_found');
+  t.equal((await app.call('GET', '/roster/621299103', { token: head })).statusCode, 200, 'the short form works everywhere a code does');
   t.equal((await app.call('GET', `/roster/${NIANBA}`, { token: head })).statusCode, 404);
 });
 

@@ -14,7 +14,7 @@ import { AlertClient } from '../support/ws-client.js';
  * The routes come from the server itself (fastify's onRoute): a route with roles that has no case
  * here fails the test, so a new route cannot be left out.
  */
-type Method = 'GET' | 'POST' | 'PUT';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
 interface RouteCase {
   method: Method;
   /** The route pattern as registered, e.g. `/reports/:id/closure`. */
@@ -83,6 +83,9 @@ t.test('role × scope × route, the routes taken from the server', async (t) => 
     { method: 'GET', route: '/households/:villageCode/:householdId', path: `/households/${LIJIA}/hh-1`, roles: ['officer', 'head', 'auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 404 },
     { method: 'GET', route: '/relief/missed', path: `/relief/missed?unit=${WANGBA}`, roles: ['officer', 'head', 'auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     { method: 'GET', route: '/notices/:villageCode', path: `/notices/${LIJIA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
+    { method: 'GET', route: '/units/:code', path: `/units/${LIJIA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 404 },
+    { method: 'GET', route: '/units', path: `/units?parent=${WANGBA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
+    { method: 'PATCH', route: '/units/:code', path: `/units/${LIJIA}`, body: { accessNotes: '便道已修通' }, roles: ['head'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     // Last, because they end the objects' lives.
     report('POST', '/dismissal', FIELD, { reason: 'false_alarm' }),
     incident('POST', '/closure', FIELD, { summary: 's' }),

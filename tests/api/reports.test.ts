@@ -42,7 +42,8 @@ t.test('POST /reports: errors', async (t) => {
   t.same(Object.keys(noToken.json()).sort(), ['error', 'message']);
   t.equal((await app.call('POST', '/reports', { token: 'not.a.token', body: reportBody() })).statusCode, 401);
   const expired = app.tokens.issue({ sub: 'c', role: 'contact', scope: LIJIA }, -10);
-  t.equal((await app.call('POST', '/reports', { token: expired, body: reportBody() })).json().message, 'token expired');
+  t.equal((await app.call('POST', '/reports', { token: expired, body: reportBody(), headers: { 'accept-language': 'en' } })).json().message, 'token expired');
+  t.match((await app.call('POST', '/reports', { token: expired, body: reportBody() })).json(), { error: 'unauthorized', message: /令牌/ }, 'in Chinese by default');
   t.equal((await app.call('POST', '/reports', { token: app.token('auditor', WANGBA), body: reportBody() })).statusCode, 403, 'an auditor writes nothing');
   t.equal((await app.call('POST', '/reports', { token: contact, body: reportBody({ village: HEJIAGOU }) })).statusCode, 403, 'another village');
 

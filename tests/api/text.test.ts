@@ -100,7 +100,7 @@ t.test('bytes that are not UTF-8 are refused, not stored as U+FFFD', async (t) =
     const payload = Buffer.concat([json.subarray(0, at), Buffer.from(bytes), json.subarray(at + 1)]);
     const res = await app.app.inject({ method: 'POST', url: '/reports', payload, headers: { authorization: `Bearer ${app.token('contact', LIJIA)}`, 'content-type': 'application/json' } });
     t.equal(res.statusCode, 400, label);
-    t.same(res.json().details, [{ path: 'body', message: 'not valid UTF-8' }]);
+    t.same(res.json().details, [{ path: 'body', message: '不是有效的 UTF-8 文本' }]);
   }
   t.equal(await app.logSize(), before);
 });

@@ -26,7 +26,7 @@ export interface TestApp extends Zhitong {
   dataDir: string;
   token(role: Role, scope: string, sub?: string): string;
   /** app.inject with a bearer token and JSON body. */
-  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options?: { token?: string | undefined; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, options?: { token?: string | undefined; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
   /** How many events the log holds. */
   logSize(): Promise<number>;
 }

@@ -20,6 +20,9 @@ export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     async (request) => {
       const { townshipCode } = request.params;
       if (!inScope(request, townshipCode)) throw forbidden(`township ${townshipCode} is outside your scope`);
+      // A roster belongs to a registered township (SPEC §4).
+      if (!deps.units.get(townshipCode)) await deps.units.refresh();
+      if (unitLevel(townshipCode) !== 'township' || !deps.units.get(townshipCode)) throw notFound('township');
       const context = commandContext(request, deps.now);
       const entries = request.body.entries.map((e) => ({
         officer: e.officer,

@@ -1,0 +1,173 @@
+import type { FastifyRequest } from 'fastify';
+import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../../domain/errors.js';
+
+/**
+ * Every error code's message in Chinese and English (SPEC §9): Chinese by default — village
+ * contacts and township staff read Chinese — and English with `Accept-Language: en`. Codes never
+ * change with the language. A message may use the error's details (the field, the code, the
+ * allocation named); the English one thrown with an error, when there is one, is kept as the more
+ * specific English text.
+ */
+export type Lang = 'zh' | 'en';
+type Details = Record<string, unknown>;
+type Template = string | ((d: Details) => string);
+
+/** Codes the HTTP layer and the WebSocket gateway answer with, besides the domain's. */
+export const TRANSPORT_ERROR_CODES = [
+  'validation',
+  'bad_request',
+  'unauthorized',
+  'revoked',
+  'forbidden',
+  'rate_limited',
+  'busy',
+  'not_caught_up',
+  'not_ready',
+  'stream_damaged',
+  'precondition_failed',
+  'conflict',
+  'id_unavailable',
+  'body_too_large',
+  'unsupported_media_type',
+  'client_error',
+  'internal',
+  'bad_message',
+  'bad_position',
+  'already_live',
+  'token_expired',
+  'unavailable',
+] as const;
+export type ErrorCode = DomainErrorCode | (typeof TRANSPORT_ERROR_CODES)[number];
+export const ERROR_CODES: readonly ErrorCode[] = [...DOMAIN_ERROR_CODES, ...TRANSPORT_ERROR_CODES];
+
+const s = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+const LEVEL_ZH: Record<string, string> = { province: '省', city: '市', county: '县', township: '乡镇', village: '村' };
+export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
+  not_found: { zh: '未找到，或不在您的管辖范围内', en: 'not found, or outside your scope' },
+  already_exists: { zh: '已经存在', en: 'already exists' },
+  unit_not_found: { zh: (d) => `行政区划 ${s(d.code)} 未登记`, en: (d) => `unit ${s(d.code)} is not registered` },
+  parent_not_found: { zh: (d) => `上级区划 ${s(d.parent)} 未登记，也未在文件中排在前面`, en: (d) => `parent ${s(d.parent)} is neither registered nor listed before it` },
+  invalid_unit: { zh: '行政区划不对：级别或所属不符合要求', en: 'the unit is not of the right level or place' },
+  not_a_village: {
+    zh: (d) => `${s(d.code)} 是${LEVEL_ZH[s(d.level)] ?? s(d.level)}（${s(d.name)}），不是村；请填写村的区划代码`,
+    en: (d) => `${s(d.code)} is a ${s(d.level)} (${s(d.name)}), not a village`,
+  },
+  report_closed: { zh: '该报告已结案，不能再修改', en: 'the report is closed' },
+  report_dismissed: { zh: '该报告已被撤销（重复、误报或不属本辖区）', en: 'the report was dismissed' },
+  already_acknowledged: { zh: '已有人接警，升级已停止', en: 'the alert was acknowledged; escalation has stopped' },
+  stale_escalation: { zh: '升级步骤已过时', en: 'that escalation step is not the next one' },
+  not_verified: { zh: '须先入户核查，才能进行此操作', en: 'this follows household-by-household verification' },
+  household_not_verified: { zh: (d) => `户 ${s(d.householdId)} 不在该报告的核查名单中`, en: (d) => `household ${s(d.householdId)} is not in the verification` },
+  household_mismatch: { zh: (d) => `该户核查登记的户主是“${s(d.verifiedName)}”，与填写的姓名不符`, en: (d) => `the household was verified as ${s(d.verifiedName)}` },
+  duplicate_relief: {
+    zh: (d) =>
+      d.rule === 'window'
+        ? `该户 ${s(d.windowDays)} 天内已有同类救助（${s(d.allocationId)}）；如确需再次救助，请填写 repeatReason 说明原因`
+        : `该户在本次灾害过程中已有同类救助（${s(d.allocationId)}）；如确需再次救助，请填写 repeatReason 说明原因`,
+    en: (d) => `this household already has live relief of this category (${s(d.allocationId)}); give a repeatReason to give it again`,
+  },
+  duplicate_household: { zh: (d) => `户 ${s(d.householdId)} 重复填写`, en: (d) => `household ${s(d.householdId)} is listed twice` },
+  duplicate_of_self: { zh: '报告不能是它自己的重复', en: 'a report cannot duplicate itself' },
+  duplicate_of_required: { zh: '以重复为由撤销时，须填写 duplicateOf（重复的是哪份报告）', en: 'a duplicate must name the report it duplicates (duplicateOf)' },
+  empty_allocation: { zh: '救助须有现金、物资或两者', en: 'an allocation gives cash, goods or both' },
+  empty_delivery: { zh: '发放须有现金、物资或两者', en: 'a delivery hands over cash, goods or both' },
+  not_pending: { zh: (d) => `该救助当前状态为“${s(d.status)}”，不在待审批状态`, en: (d) => `the allocation is ${s(d.status)}, not awaiting approval` },
+  not_approved: { zh: '救助须经审批后才能发放', en: 'relief is delivered only after approval' },
+  self_approval: { zh: '审批须由另一人进行，不能审批自己录入的救助', en: 'a second person approves relief, never its allocator' },
+  over_delivery: { zh: '发放数额将超过核定数额', en: 'the delivery would exceed what was allocated' },
+  already_delivered: { zh: '已经发放，不能取消', en: 'relief was delivered; it cannot be cancelled' },
+  allocation_closed: { zh: '该救助已被驳回或取消', en: 'the allocation was rejected or cancelled' },
+  explanation_required: { zh: (d) => `数据较上次报送变化超过 50%，须填写说明（${[d.indicators].flat().filter(Boolean).join('、')}）`, en: 'figures moved by more than 50 %: an explanation is needed' },
+  incident_closed: { zh: '该灾害过程已结束', en: 'the incident is closed' },
+  initial_already_submitted: { zh: '初报已报送', en: 'the initial report (初报) was sent' },
+  final_already_submitted: { zh: '核报已报送', en: 'the final report (核报) was sent' },
+  initial_not_submitted: { zh: '须先报送初报', en: 'the initial report (初报) comes first' },
+  not_stabilized: { zh: '灾情稳定后才能报送核报', en: 'the final report (核报) follows stabilization' },
+  already_stabilized: { zh: '灾情已稳定', en: 'the incident is already stabilized' },
+  final_not_submitted: { zh: '报送核报后才能结束灾害过程', en: 'an incident closes after its final report (核报)' },
+  report_already_linked: { zh: (d) => `该报告已归入另一灾害过程（${s(d.incidentId)}）`, en: (d) => `the report belongs to another incident (${s(d.incidentId)})` },
+  report_not_linked: { zh: '该报告未归入此灾害过程', en: 'the report is not linked to this incident' },
+  invalid_period: { zh: '时间不对：开始须早于结束，且不能晚于现在', en: 'the period is not right' },
+  duplicate_roster_entry: { zh: '同一人在值班表中重复出现', en: 'an officer is listed twice' },
+  idempotency_mismatch: { zh: '该标识已用于另一份不同内容的请求', en: 'this key or id was used with another request' },
+  in_progress: { zh: '使用同一标识的请求正在处理中，请稍后重试', en: 'a request with this key is being processed; retry later' },
+
+  validation: { zh: '请求内容有误', en: 'the request is not valid' },
+  bad_request: { zh: '请求无法解析', en: 'the request cannot be read' },
+  unauthorized: { zh: '需要有效的登录凭证（令牌），或令牌已过期', en: 'a valid, current token is required' },
+  revoked: { zh: '该令牌已被收回，请联系管理员重新发放', en: 'this token was revoked' },
+  forbidden: { zh: '您的角色或管辖范围不允许此操作', en: 'your role or scope does not allow this' },
+  rate_limited: { zh: '请求过于频繁，请稍后再试', en: 'too many requests; retry later' },
+  busy: { zh: '系统繁忙，请稍后重试', en: 'the store is busy; retry shortly' },
+  not_caught_up: { zh: '数据正在同步，请稍后重试', en: 'the read side has not caught up yet; retry' },
+  not_ready: { zh: '服务尚未就绪', en: 'not ready' },
+  stream_damaged: { zh: '该记录在存储中已损坏，须由运维人员从备份恢复', en: 'this record is damaged in the store; an operator must restore it' },
+  precondition_failed: { zh: (d) => `数据已被他人更新（当前版本 ${s(d.currentRevision)}），请刷新后再试`, en: (d) => `the record moved on (current revision ${s(d.currentRevision)})` },
+  conflict: { zh: '他人同时修改了此记录，请重试', en: 'another write got there first; retry' },
+  id_unavailable: { zh: '该编号不能使用，请换一个', en: 'this id cannot be used; choose another' },
+  body_too_large: { zh: '提交的内容过大', en: 'the body is too large' },
+  unsupported_media_type: { zh: '请以 JSON 格式提交（Content-Type: application/json）', en: 'send JSON (Content-Type: application/json)' },
+  client_error: { zh: '请求有误', en: 'the request is not right' },
+  internal: { zh: '服务器内部错误，请求编号已记入日志', en: 'internal error; the request id is in the logs' },
+  bad_message: { zh: '消息格式不对', en: 'the message is not right' },
+  bad_position: { zh: '无法识别的位置，已从当前位置开始推送', en: 'not a position of this log; live from hello' },
+  already_live: { zh: 'resume 只在连接后发送一次', en: 'resume is sent once, right after connecting' },
+  token_expired: { zh: '令牌已过期，请用新令牌重新连接', en: 'your token expired; connect again with a new one' },
+  unavailable: { zh: '暂时无法处理，请再发送一次', en: 'could not be handled now; send it again' },
+};
+
+/** Chinese unless the client's first language is English (`Accept-Language: en`, `en-US`, …). */
+export function languageOf(acceptLanguage: string | undefined): Lang {
+  const first = (acceptLanguage ?? '').split(',')[0]?.trim().toLowerCase() ?? '';
+  return first.startsWith('en') ? 'en' : 'zh';
+}
+export const requestLanguage = (request: FastifyRequest): Lang => languageOf(request.headers['accept-language']);
+
+/** The message for `code` in `lang`; `english` (the thrown message) is preferred in English. */
+export function message(code: string, lang: Lang, details: unknown, english?: string): string {
+  const entry = MESSAGES[code as ErrorCode];
+  if (lang === 'en' && english) return english;
+  if (!entry) return english ?? code;
+  const template = entry[lang];
+  return typeof template === 'function' ? template((details ?? {}) as Details) : template;
+}
+
+/** zod's issue codes as a field's problem, in Chinese. */
+const ISSUE_ZH: Record<string, (issue: Record<string, unknown>) => string> = {
+  invalid_type: (i) => (i.input === undefined ? '必须填写' : `类型不对（应为 ${s(i.expected)}）`),
+  too_small: (i) => (i.origin === 'string' ? `太短（至少 ${s(i.minimum)} 个字）` : i.origin === 'array' ? `太少（至少 ${s(i.minimum)} 项）` : `太小（不能小于 ${s(i.minimum)}）`),
+  too_big: (i) => (i.origin === 'string' ? `太长（最多 ${s(i.maximum)} 个字）` : i.origin === 'array' ? `太多（最多 ${s(i.maximum)} 项）` : `太大（不能大于 ${s(i.maximum)}）`),
+  invalid_format: (i) => (i.format === 'uuid' ? '须为 UUID' : i.format === 'datetime' ? '须为时间（如 2026-07-01T11:40:00+08:00）' : '格式不对'),
+  invalid_value: (i) => `须为以下之一：${[i.values].flat().map(String).join('、')}`,
+  unrecognized_keys: (i) => `有不认识的字段：${[i.keys].flat().map(String).join('、')}`,
+  not_multiple_of: (i) => `须为 ${s(i.divisor)} 的整数倍`,
+  invalid_union: () => '格式不对',
+  custom: (i) => s(i.message) || '不对',
+};
+
+/** One field's problem in Chinese, from a zod issue (or its English message when it is not one). */
+export function issueZh(issue: Record<string, unknown> | undefined, english: string): string {
+  if (!issue) return english;
+  const code = s(issue.code);
+  // Our own custom messages (the well-formed-text rule, a unit code) are written in both languages there.
+  if (code === 'custom') return CUSTOM_ZH[english] ?? english;
+  return ISSUE_ZH[code]?.(issue) ?? english;
+}
+
+/** Custom rules' English messages in Chinese. */
+const CUSTOM_ZH: Record<string, string> = {
+  'must be a 12-digit administrative division code': '须为 12 位行政区划代码',
+  'must be a 12-digit division code or its significant prefix': '须为 12 位行政区划代码或其有效前缀',
+  'must be a phone number': '须为电话号码',
+  'a user id has no @ and no spaces': '用户编号不能含 @ 或空格',
+  'contains a lone surrogate (not well-formed Unicode)': '含有不成对的代理字符（不是有效的 Unicode 文本）',
+  'contains a control character (only newline and tab are allowed)': '含有控制字符（只允许换行和制表符）',
+  'not valid UTF-8': '不是有效的 UTF-8 文本',
+  'not a position of this log': '不是有效的日志位置',
+  'not a page cursor': '不是有效的翻页标记',
+  'a time (ISO-8601) or a position': '须为时间（ISO-8601）或日志位置',
+  'must be * or revision numbers': '须为 * 或版本号',
+  'must be 1 to 255 printable ASCII characters': '须为 1 到 255 个可打印 ASCII 字符',
+  'an amendment changes at least one of estimate, directions, location, notes': '续报须至少更改估计、路线、位置或备注之一',
+  'a change names at least one of centre, accessNotes, phones, complaintPhone': '须至少更改中心坐标、到达路线、电话或监督电话之一',
+};
