@@ -68,7 +68,11 @@ export type ReportCommand =
   /** `unit` is the units register's answer about the code given as the village; the decider does no lookups. */
   | (Cmd<'FileReport', EventData<'ReportFiled'>> & { unit: { level: UnitLevel; name: string } | undefined })
   | Cmd<'AmendReport', EventData<'ReportAmended'>>
-  | Cmd<'RaiseAlert', EventData<'AlertRaised'>>
+  /**
+   * `answeredBy`: the report is a related one whose earlier report was acknowledged, so the alert
+   * goes to whoever acknowledged that one and counts as acknowledged by them (SPEC §5).
+   */
+  | (Cmd<'RaiseAlert', EventData<'AlertRaised'>> & { answeredBy?: { by: string; via: string } | undefined })
   | Cmd<'AcknowledgeAlert', EventData<'AlertAcknowledged'>>
   | Cmd<'DispatchOfficer', EventData<'OfficerDispatched'>>
   | Cmd<'RecordArrival', EventData<'OfficerArrived'>>
@@ -139,6 +143,12 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       const expected = report.alert === undefined ? 0 : report.alert.step + 1;
       if (command.data.step !== expected) {
         refuse('stale_escalation', `step ${command.data.step} is not the next step (${expected})`, { expected });
+      }
+      if (command.answeredBy) {
+        return [
+          { type: 'AlertRaised', data: command.data },
+          { type: 'AlertAcknowledged', data: { by: command.answeredBy.by, via: command.answeredBy.via } },
+        ];
       }
       return [{ type: 'AlertRaised', data: command.data }];
     }
@@ -328,6 +338,14 @@ export function statusAfter(status: ReportStatus, type: ReportEvent['type']): Re
     default:
       return assertNever(type);
   }
+}
+
+/**
+ * A related report is alerted as new when it says something the earlier one did not (SPEC §5):
+ * people dead, missing or injured beyond the earlier report's, or more people affected.
+ */
+export function reportsWorse(later: IndicatorSet, earlier: IndicatorSet): boolean {
+  return (['dead', 'missing', 'injured', 'affectedPeople'] as const).some((k) => (later[k] ?? 0) > (earlier[k] ?? 0));
 }
 
 const sameLocation = (a: Location | undefined, b: Location | undefined) => a?.lat === b?.lat && a?.lon === b?.lon;

@@ -1,4 +1,5 @@
 import { HAZARD_LABELS, type Hazard } from '../domain/vocabulary.js';
+import { withLocalTimes } from '../domain/time.js';
 import type { IncidentsState } from './incidents.js';
 import type { ProjectedEvent } from './projection.js';
 import type { ReportsState } from './reports.js';
@@ -38,6 +39,28 @@ export interface AcknowledgedFrame {
   position: string;
   reportId: string;
   by: string;
+  /** Acknowledged through this related report: its acknowledger was told of this one (SPEC §5). */
+  via: string | null;
+}
+
+/**
+ * A 续报, a verification, a dismissal or a closure, to everyone alerted for the report (SPEC §5):
+ * the officer on the road learns of a new estimate or new directions, or that the trip is off.
+ */
+export interface UpdatedFrame {
+  type: 'updated';
+  position: string;
+  reportId: string;
+  change: 'amended' | 'verified' | 'dismissed' | 'closed';
+  status: string;
+  estimate?: Record<string, number>;
+  directions?: string | null;
+  location?: { lat: number; lon: number; geoUri: string } | null;
+  notes?: string | null;
+  figures?: Record<string, number>;
+  reason?: string;
+  duplicateOf?: string | null;
+  summary?: string;
 }
 
 export interface ClockFrame {
@@ -50,7 +73,7 @@ export interface ClockFrame {
   county: { code: string; name: string };
 }
 
-export type FeedFrame = AlertFrame | AcknowledgedFrame | ClockFrame;
+export type FeedFrame = AlertFrame | AcknowledgedFrame | UpdatedFrame | ClockFrame;
 
 /** A frame and who it is for (user ids or role audiences), with the unit it concerns for scope checks. */
 export interface Delivery {
@@ -68,9 +91,34 @@ export interface FrameSources {
   incidents: IncidentsState;
 }
 
-/** The frames an event causes, built from the read models as they stand. */
+/** The frames an event causes, built from the read models as they stand; every time with its Beijing twin. */
 export function framesFor(event: ProjectedEvent, sources: FrameSources): Delivery[] {
+  return deliveries(event, sources).map((d) => ({ ...d, frame: withLocalTimes(d.frame) }));
+}
+
+function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
+  const updated = (change: UpdatedFrame['change'], fields: Partial<UpdatedFrame>): Delivery[] => {
+    const report = sources.reports.rows.get(event.id);
+    if (!report?.alert) return [];
+    const frame: UpdatedFrame = { type: 'updated', position: event.position, reportId: event.id, change, status: report.status, ...fields };
+    return [{ frame, recipients: report.alert.alerted, unitCode: report.village }];
+  };
   switch (event.type) {
+    case 'ReportAmended': {
+      const report = sources.reports.rows.get(event.id);
+      return updated('amended', {
+        estimate: (report?.estimate ?? {}) as Record<string, number>,
+        ...(event.data.directions !== undefined ? { directions: event.data.directions } : {}),
+        ...(event.data.location ? { location: { ...event.data.location, geoUri: geoUri(event.data.location.lat, event.data.location.lon) } } : {}),
+        ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
+      });
+    }
+    case 'DamageVerified':
+      return updated('verified', { figures: event.data.figures as Record<string, number> });
+    case 'ReportDismissed':
+      return updated('dismissed', { reason: event.data.reason, duplicateOf: event.data.duplicateOf ?? null });
+    case 'ReportClosed':
+      return updated('closed', { summary: event.data.summary });
     case 'AlertRaised': {
       const reportId = event.id;
       const report = sources.reports.rows.get(reportId);
@@ -111,7 +159,9 @@ export function framesFor(event: ProjectedEvent, sources: FrameSources): Deliver
       const reportId = event.id;
       const report = sources.reports.rows.get(reportId);
       if (!report) return [];
-      return [{ frame: { type: 'acknowledged', position: event.position, reportId, by: event.data.by }, recipients: report.alert?.alerted ?? [], unitCode: report.village }];
+      return [
+        { frame: { type: 'acknowledged', position: event.position, reportId, by: event.data.by, via: event.data.via ?? null }, recipients: report.alert?.alerted ?? [], unitCode: report.village },
+      ];
     }
     case 'StatutoryClockAlerted': {
       const incidentId = event.id;

@@ -2,7 +2,7 @@ import { escalationPolicy, nextEscalation, recipientsAt, relatedReports, roleAud
 import { DomainError } from '../../domain/errors.js';
 import { parseStream, streams } from '../../domain/events.js';
 import { incidentDecider, overdueClocksToAlert } from '../../domain/incident.js';
-import { alertTrack, reportDecider, type ReportCommand } from '../../domain/report.js';
+import { alertTrack, reportDecider, reportsWorse, type ReportCommand } from '../../domain/report.js';
 import { ancestorAt } from '../../domain/units.js';
 import { ConcurrencyError, type EventStore } from '../../infra/eventstore/types.js';
 import type { Logger } from '../../infra/logging.js';
@@ -173,9 +173,21 @@ export class Escalator {
                   .map((s) => ({ reportId: s.reportId, village, hazard: report.hazard, at: new Date(s.t).toISOString() })),
               )
             : [];
+        // SPEC §5: a related report after the earlier one was acknowledged goes to whoever
+        // acknowledged that one and counts as acknowledged by them — nobody else is woken —
+        // unless it says something the earlier one did not (people dead, missing, injured, or
+        // more affected): then it is alerted as new. An earlier report already dismissed or closed
+        // has nobody on the way, so the later one is alerted as new too.
+        const reports = this.runner.state('reports');
+        const earlier =
+          step === 0 && report.exists
+            ? related.map((id) => reports.rows.get(id)).find((r) => r !== undefined && r.acknowledgedBy.length > 0 && r.status !== 'dismissed' && r.status !== 'closed' && !reportsWorse(report.estimate, r.estimate))
+            : undefined;
+        const answeredBy = earlier ? { by: earlier.acknowledgedBy[0]!, via: earlier.reportId } : undefined;
         return {
           type: 'RaiseAlert',
-          data: { step, recipients: recipientsAt(policy, step), reason: next.reason, policy, ...(related.length ? { related } : {}) },
+          data: { step, recipients: answeredBy ? [answeredBy.by] : recipientsAt(policy, step), reason: next.reason, policy, ...(related.length ? { related } : {}) },
+          ...(answeredBy ? { answeredBy } : {}),
           now: context.now,
         };
       },

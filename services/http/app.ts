@@ -10,6 +10,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
 import { findIllFormedText, normalizeNewlines } from '../../domain/text.js';
+import { withLocalTimes } from '../../domain/time.js';
 import type { Logger } from '../../infra/logging.js';
 import type { EventStore } from '../../infra/eventstore/types.js';
 import type { TokenService } from '../../infra/tokens.js';
@@ -128,8 +129,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       done(new HttpError(400, 'bad_request', `body is not JSON: ${(error as Error).message}`, [{ path: 'body', message: 'not JSON' }]));
     }
   });
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-request-id', request.id);
+    // Every instant a person reads gets its Beijing-time twin (SPEC §4), whatever the route.
+    if (typeof payload === 'string' && payload.length > 0 && /^application\/json/.test(String(reply.getHeader('content-type') ?? '')) && /At"|"asOf"|"eta"|"from"|"until"/.test(payload)) {
+      try {
+        return JSON.stringify(withLocalTimes(JSON.parse(payload)));
+      } catch {
+        return payload;
+      }
+    }
+    return payload;
   });
   registerErrorHandling(app);
   app.addHook('preValidation', async (request) => {

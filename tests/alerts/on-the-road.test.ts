@@ -1,0 +1,93 @@
+import t, { type Test } from 'tap';
+import { KANG, LIJIA, WANGBA, reportBody, startTestApp, verificationBody, type TestApp } from '../support/app.js';
+import { AlertClient } from '../support/ws-client.js';
+
+/** Issue 12: an officer on the road is kept informed, with real WebSocket clients. */
+
+async function listening(t: Test) {
+  const app = await startTestApp(t, { alerting: true, escalationDelayMs: 60_000 });
+  const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, url };
+}
+const live = async (url: string, token: string) => {
+  const client = await AlertClient.connect(url, token);
+  client.send({ type: 'resume', after: (await client.next((f) => f.type === 'hello')).position });
+  await client.roundTrip();
+  return client;
+};
+const file = async (app: TestApp, over: Record<string, unknown> = {}) => {
+  const res = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody(over) });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return res.json().reportId as string;
+};
+
+t.test('the alert carries the group and notes, and every time also in Beijing time', async (t) => {
+  const { app, url } = await listening(t);
+  const officer = await live(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => officer.close());
+  const reportId = await file(app, { group: '三组', notes: '有老人被困', observedAt: '2026-07-01T11:40:00' });
+  const alert = await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
+  t.match(alert, { group: '三组', notes: '有老人被困', observedAt: '2026-07-01T03:40:00.000Z', observedAtLocal: '2026-07-01T11:40:00+08:00', reportedAtLocal: /\+08:00$/ });
+  const view = (await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json();
+  t.equal(view.observedAtLocal, '2026-07-01T11:40:00+08:00', 'responses too');
+});
+
+t.test('a 续报, a verification, a dismissal or a closure reaches everyone alerted as an updated frame', async (t) => {
+  const { app, url } = await listening(t);
+  const officer = await live(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => officer.close());
+  const reportId = await file(app);
+  await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
+  const contact = app.token('contact', LIJIA);
+  await app.call('POST', `/reports/${reportId}/amendments`, { token: contact, body: { estimate: { affectedPeople: 30, dead: 1 }, directions: '桥断了，走后山小路' } });
+  t.match(await officer.next((f) => f.type === 'updated' && f.change === 'amended'), {
+    reportId,
+    estimate: { affectedPeople: 30, dead: 1, roomsCollapsed: 2 },
+    directions: '桥断了，走后山小路',
+    status: 'filed',
+  }, 'the new estimate and directions, to the officer on the road');
+  const head = app.token('head', WANGBA, 'head-wangba');
+  await app.call('POST', `/reports/${reportId}/verifications`, { token: head, body: verificationBody() });
+  t.match(await officer.next((f) => f.type === 'updated' && f.change === 'verified'), { figures: { affectedPeople: 9 }, status: 'verified' });
+  await app.call('POST', `/reports/${reportId}/closure`, { token: head, body: { summary: '处置完毕' } });
+  t.match(await officer.next((f) => f.type === 'updated' && f.change === 'closed'), { summary: '处置完毕', status: 'closed' });
+
+  const other = await file(app, { hazard: 'hail' });
+  await officer.next((f) => f.type === 'alert' && f.reportId === other);
+  await app.call('POST', `/reports/${other}/dismissal`, { token: head, body: { reason: 'false_alarm' } });
+  t.match(await officer.next((f) => f.type === 'updated' && f.reportId === other), { change: 'dismissed', reason: 'false_alarm', status: 'dismissed' }, 'the trip is off');
+});
+
+t.test('a related report after R1 was acknowledged goes to whoever acknowledged R1 and counts as acknowledged by them', async (t) => {
+  const { app, url } = await listening(t);
+  const primary = await live(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  const backup = await live(url, app.token('officer', WANGBA, 'officer-wangba-2'));
+  const countyHead = await live(url, app.token('head', KANG, 'head-kang'));
+  t.teardown(() => [primary, backup, countyHead].forEach((c) => c.close()));
+  const r1 = await file(app, { estimate: { affectedPeople: 12 } });
+  await backup.next((f) => f.type === 'alert' && f.reportId === r1).catch(() => undefined);
+  await primary.next((f) => f.type === 'alert' && f.reportId === r1);
+  // The backup heard of it too (a colleague's phone) and answered first.
+  await app.call('POST', `/reports/${r1}/acknowledgements`, { token: app.token('officer', WANGBA, 'officer-wangba-2') });
+
+  const r2 = await file(app, { estimate: { affectedPeople: 8 } }); // ten minutes later in life; the same hazard, the same village
+  const toBackup = await backup.next((f) => f.type === 'alert' && f.reportId === r2);
+  t.same(toBackup.related!, [{ reportId: r1, observedAt: String((toBackup.related as Array<{ observedAt: string }>)[0]!.observedAt), observedAtLocal: String((toBackup.related as Array<{ observedAtLocal: string }>)[0]!.observedAtLocal), reporter: { name: '王建国', phone: '13800000000' } }]);
+  const ack = await backup.next((f) => f.type === 'acknowledged' && f.reportId === r2);
+  t.match(ack, { by: 'officer-wangba-2', via: r1 }, 'counted as acknowledged by the one already on the way');
+  await app.runner.caughtUp();
+  await primary.roundTrip();
+  await countyHead.roundTrip();
+  t.notOk(primary.alerts().some((f) => f.reportId === r2), 'nobody else is woken for it');
+  t.equal(app.escalator.pendingEscalations(), 0, 'and it does not escalate');
+  const view = (await app.call('GET', `/reports/${r2}`, { token: app.token('officer', WANGBA) })).json();
+  t.match(view, { status: 'acknowledged', acknowledgedBy: 'officer-wangba-2' });
+
+  // R3 reports a death R1 did not: alerted as new, to those on call.
+  const r3 = await file(app, { estimate: { affectedPeople: 5, dead: 1 } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === r3);
+  t.ok(!backup.frames.some((f) => f.type === 'acknowledged' && f.reportId === r3), 'not counted as acknowledged');
+  const r4 = await file(app, { estimate: { affectedPeople: 40 } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === r4);
+  t.pass('more people affected: alerted as new too');
+});
