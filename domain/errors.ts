@@ -39,6 +39,7 @@ export const DOMAIN_ERROR_CODES = [
   'duplicate_roster_entry',
   'idempotency_mismatch',
   'in_progress',
+  'invalid_grant',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

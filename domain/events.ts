@@ -14,6 +14,8 @@ import {
   Phone,
   RecipientConfirmation,
   ReliefCategory,
+  Role,
+  Scope,
   ShortText,
   UnitCode,
   UserId,
@@ -206,6 +208,33 @@ export const EVENT_SCHEMAS = {
   /** The request failed in a way a retry may not (503, a lost race): the key is free again. */
   IdempotencyKeyReleased: z.strictObject({ status: z.int().min(200).max(599) }),
 
+  // access: who holds access (SPEC §2). Never the token itself: a log line of the access stream
+  // read by an auditor must not be a credential.
+  AccessGranted: z.strictObject({
+    /** The token's id (`jti`): what a revocation names. */
+    jti: z.uuid(),
+    sub: UserId,
+    role: Role,
+    scope: Scope,
+    /** The token's `iat` and `exp`, whole seconds. */
+    issuedAt: Instant,
+    exp: Instant,
+    /** `admin-zhang`, or `cli:USER` for a token issued on the server's machine. */
+    issuedBy: z.string().min(1).max(160),
+  }),
+  /**
+   * Access taken back: one token (`jti`) or every token granted to `sub` before this event, in
+   * either case only tokens whose scope lies within `within` (the revoker's scope: a head revokes
+   * within their township, never beyond it).
+   */
+  AccessRevoked: z.strictObject({
+    sub: UserId.optional(),
+    jti: z.uuid().optional(),
+    reason: z.string().trim().min(1).max(500),
+    within: Scope,
+    revokedBy: z.string().min(1).max(160),
+  }),
+
   // audit
   AuditSealed: z.strictObject({
     upTo: z.string().min(1),
@@ -288,10 +317,12 @@ export const streams = {
   /** One per household: its village code, then its household number. */
   household: (village: string, householdId: string) => `household-${village}-${householdId}`,
   units: 'units',
+  /** Every grant and revocation of access, in one stream: a revocation by `sub` is decided after every grant before it. */
+  access: 'access',
   audit: 'audit',
 } as const;
 
-export type StreamKind = Exclude<keyof typeof streams, 'units' | 'audit'> | 'units' | 'audit';
+export type StreamKind = Exclude<keyof typeof streams, 'units' | 'access' | 'audit'> | 'units' | 'access' | 'audit';
 
 /** The kind of stream each event type is written to: an event anywhere else is not one zhitong wrote. */
 export const EVENT_STREAM: Record<EventType, StreamKind> = {
@@ -327,6 +358,8 @@ export const EVENT_STREAM: Record<EventType, StreamKind> = {
   IdempotencyKeyClaimed: 'idempotency',
   IdempotencyKeyCompleted: 'idempotency',
   IdempotencyKeyReleased: 'idempotency',
+  AccessGranted: 'access',
+  AccessRevoked: 'access',
   AuditSealed: 'audit',
 };
 const PREFIXED = ['report', 'allocation', 'incident', 'roster', 'idempotency', 'household'] as const;
@@ -335,6 +368,7 @@ const PREFIXED = ['report', 'allocation', 'incident', 'roster', 'idempotency', '
 export function parseStream(name: string): { kind: StreamKind; id: string } | undefined {
   if (name === streams.units) return { kind: 'units', id: '' };
   if (name === streams.audit) return { kind: 'audit', id: '' };
+  if (name === streams.access) return { kind: 'access', id: '' };
   const dash = name.indexOf('-');
   if (dash < 0) return undefined;
   const kind = name.slice(0, dash);

@@ -12,8 +12,8 @@ export function beijingTime(iso: string): string {
   return `${new Date(t + BEIJING_MS).toISOString().slice(0, 19)}+08:00`;
 }
 
-/** Whether a key names an instant people read: `…At`, `asOf`, `since`, `eta`, `from`, `until`. */
-const isTimeKey = (key: string) => key.endsWith('At') || key === 'asOf' || key === 'eta' || key === 'from' || key === 'until' || key === 'since';
+/** Whether a key names an instant people read: `…At`, `asOf`, `exp`, `since`, `eta`, `from`, `until`. */
+const isTimeKey = (key: string) => key.endsWith('At') || key === 'asOf' || key === 'exp' || key === 'eta' || key === 'from' || key === 'until' || key === 'since';
 
 /** `value` with a `…Local` twin beside every UTC instant under a time key, at any depth. */
 export function withLocalTimes<T>(value: T): T {

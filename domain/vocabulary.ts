@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isUnitCode } from './units.js';
+import { isUnitCode, scopePrefix } from './units.js';
 
 /** Hazards with the labels a township officer reads on the alert. */
 export const HAZARD_LABELS = {
@@ -61,6 +61,12 @@ export const UnitCode = z
   // The pattern (which JSON Schema carries, for reading the log back) and, past it, the grouping rule.
   .regex(/^\d{12}$/, { message: 'must be a 12-digit administrative division code', abort: true })
   .refine(isUnitCode, 'must be a 12-digit administrative division code');
+
+/** A user's scope (SPEC §2): a unit code, 12 digits or its significant prefix. */
+export const Scope = z
+  .string()
+  .regex(/^\d{2,12}$/, { message: 'must be a unit code or its significant prefix', abort: true })
+  .refine((s) => scopePrefix(s) !== undefined, 'must be a unit code or its significant prefix');
 
 export const Location = z.strictObject({
   lat: z.number().min(-90).max(90),

@@ -1,17 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import { z } from 'zod';
-import { Role, UserId } from '../domain/vocabulary.js';
-import { scopePrefix } from '../domain/units.js';
+import { Role, Scope, UserId } from '../domain/vocabulary.js';
 
-/** What a bearer token says about its holder (SPEC §2). Tokens are the only user registry. */
+/** What a bearer token says about its holder (SPEC §2). Tokens and the access stream are the only user registry. */
 export const TokenClaims = z.object({
   /** Never an `@`: `role@unit` names an alert audience (SPEC §5), and ids and audiences must not collide. */
   sub: UserId,
   role: Role,
-  scope: z.string().refine((s) => scopePrefix(s) !== undefined, 'must be a unit code or its significant prefix'),
+  scope: Scope,
+  /** Expiry, seconds since the epoch. */
   exp: z.number().int(),
+  /** Issued at, seconds since the epoch; absent only on tokens issued before it was recorded. */
+  iat: z.number().int().optional(),
+  /**
+   * The token id, recorded as AccessGranted and named by AccessRevoked. Absent only on tokens
+   * issued before access was recorded; those are revoked by `sub` and issue time.
+   */
+  jti: z.uuid().optional(),
 });
 export type TokenClaims = z.infer<typeof TokenClaims>;
+
+/** Every claim of a token as issued now: what `mint` signs. */
+export type IssuedClaims = Required<Pick<TokenClaims, 'sub' | 'role' | 'scope' | 'jti' | 'iat' | 'exp'>>;
 
 export class InvalidTokenError extends Error {
   constructor(readonly reason: 'missing' | 'malformed' | 'expired' | 'bad_signature' | 'bad_claims') {
@@ -21,7 +32,15 @@ export class InvalidTokenError extends Error {
 }
 
 export interface TokenService {
-  issue(claims: Omit<TokenClaims, 'exp'>, ttlSeconds: number): string;
+  /** A token for `claims` valid `ttlSeconds` from now, with a fresh jti unless one is given. Unrecorded: tests and tools. */
+  issue(claims: Pick<TokenClaims, 'sub' | 'role' | 'scope'> & { jti?: string }, ttlSeconds: number): string;
+  /**
+   * Signs exactly these claims. Signing is deterministic (HS256 over the same claims in the same
+   * order), so a recorded grant gives back the same token: how a retried `POST /tokens` answers
+   * again without any token ever being stored.
+   */
+  mint(claims: IssuedClaims): string;
+  /** The claims of a well-signed, unexpired token; throws InvalidTokenError. Revocation is checked by the caller. */
   verify(token: string): TokenClaims;
 }
 
@@ -29,11 +48,17 @@ export interface TokenService {
 export function tokenService(secret: string, clock: () => number = Date.now): TokenService {
   const sign = createSigner({ key: secret, algorithm: 'HS256', clockTimestamp: undefined });
   const check = createVerifier({ key: secret, algorithms: ['HS256'], requiredClaims: ['sub', 'role', 'scope', 'exp'], cache: 1000 });
+  const mint = (claims: IssuedClaims) => {
+    const parsed = TokenClaims.parse(claims);
+    // Fixed claim order: the same claims always sign to the same token.
+    return sign({ sub: parsed.sub, role: parsed.role, scope: parsed.scope, jti: claims.jti, iat: claims.iat, exp: claims.exp });
+  };
   return {
     issue(claims, ttlSeconds) {
-      const parsed = TokenClaims.omit({ exp: true }).parse(claims);
-      return sign({ ...parsed, iat: Math.floor(clock() / 1000), exp: Math.floor(clock() / 1000) + ttlSeconds });
+      const iat = Math.floor(clock() / 1000);
+      return mint({ sub: claims.sub, role: claims.role, scope: claims.scope, jti: claims.jti ?? randomUUID(), iat, exp: iat + ttlSeconds });
     },
+    mint,
     verify(token) {
       let payload: unknown;
       try {

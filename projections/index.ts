@@ -1,3 +1,4 @@
+import { accessProjection } from './access.js';
 import { householdsProjection } from './households.js';
 import { incidentsProjection } from './incidents.js';
 import { ledgerProjection } from './ledger.js';
@@ -20,6 +21,7 @@ export const PROJECTIONS = [
   householdsProjection,
   openAlertsProjection,
   rosterProjection,
+  accessProjection,
 ] as const;
 
 type Registry = typeof PROJECTIONS;

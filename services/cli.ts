@@ -5,14 +5,16 @@ import { z } from 'zod';
 import { streams } from '../domain/events.js';
 import { rosterDecider } from '../domain/roster.js';
 import { unitRegisterDecider } from '../domain/unit-register.js';
-import { Role, UnitCode } from '../domain/vocabulary.js';
+import { Role, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
+import { accessDecider, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, type GrantRequest } from '../domain/access.js';
+import { randomUUID } from 'node:crypto';
 import { readUnitsFile, type UnitEntry } from '../infra/units-file.js';
 import { DomainError } from '../domain/errors.js';
 import { loadConfig, ConfigError } from '../infra/config.js';
 import { logPages, openEventStore } from '../infra/eventstore/index.js';
 import { verifyStreamChain } from '../infra/eventstore/chain.js';
 import type { EventStore } from '../infra/eventstore/types.js';
-import { tokenService } from '../infra/tokens.js';
+import { tokenService, type TokenService } from '../infra/tokens.js';
 import { createLogger } from '../infra/logging.js';
 import { SqliteSnapshotStore } from '../infra/snapshots.js';
 import { PROJECTIONS } from '../projections/index.js';
@@ -26,7 +28,9 @@ const USAGE = `zhitong — command line (works on the event store directly, with
   units import FILE                      load units from a JSON array of {code, name, centre?, accessNotes?, phones?,
                                          complaintPhone?}, or CSV with those columns (lat, lon for the centre)
   token --sub ID --role ROLE --scope CODE [--ttl SECONDS]
-                                         print a signed token (alone, on stdout)
+                                         record the grant (AccessGranted) and print the token alone on stdout;
+                                         lifetime by role unless --ttl: contact 180 days, officer and head 30,
+                                         auditor 7, admin 1
   roster set TOWNSHIP --file FILE        replace a township's on-call roster ({entries:[{officer, tier, from?, until?}]})
   replay [--no-snapshot]                 rebuild every projection from the whole log, with progress on stderr,
                                          and keep the result as the node's snapshot
@@ -50,6 +54,23 @@ async function importUnits(store: EventStore, units: UnitEntry[]): Promise<numbe
   const context = cliContext();
   const result = await execute(store, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units }, now: context.now }, context);
   return result.events.length;
+}
+
+/**
+ * Tokens issued on the store: each recorded as AccessGranted first (never the token, SPEC §2),
+ * then signed with the recorded claims. Throws DomainError `invalid_grant`, ZodError for a bad sub
+ * or scope.
+ */
+async function grantTokens(store: EventStore, tokens: TokenService, requests: Array<Omit<GrantRequest, 'jti'>>): Promise<string[]> {
+  const context = cliContext();
+  const grants = requests.map((r) => ({ ...r, sub: UserId.parse(r.sub), scope: Scope.parse(r.scope), jti: randomUUID() }));
+  const result = await execute(store, streams.access, accessDecider, { type: 'GrantAccess', data: { grants, issuedBy: context.actor.id }, now: context.now }, context);
+  return result.events.map((e) => {
+    if (e.type !== 'AccessGranted') throw new Error('GrantAccess recorded something else');
+    const d = e.data;
+    const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+    return tokens.mint({ sub: d.sub, role: d.role, scope: d.scope, jti: d.jti, iat: seconds(d.issuedAt), exp: seconds(d.exp) });
+  });
 }
 
 async function setRoster(store: EventStore, township: string, entries: z.infer<typeof RosterFile>['entries']): Promise<number> {
@@ -90,24 +111,31 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const tokens = tokenService(config.authSecret);
 
-  if (command === 'token') {
-    const role = Role.safeParse(values.role);
-    if (!values.sub || !role.success || !values.scope) {
-      console.error('token needs --sub ID --role contact|officer|head|auditor|admin --scope CODE');
-      return 2;
-    }
-    const ttl = values.ttl ? Number(values.ttl) : 12 * 3600;
-    if (!Number.isInteger(ttl) || ttl <= 0) {
-      console.error('--ttl must be a positive number of seconds');
-      return 2;
-    }
-    process.stdout.write(`${tokens.issue({ sub: values.sub, role: role.data, scope: values.scope }, ttl)}\n`);
-    return 0;
-  }
-
   const store = openEventStore(config);
   try {
     switch (command) {
+      case 'token': {
+        const role = Role.safeParse(values.role);
+        if (!values.sub || !role.success || !values.scope) {
+          console.error('token needs --sub ID --role contact|officer|head|auditor|admin --scope CODE');
+          return 2;
+        }
+        for (const [flag, schema, value] of [['--sub', UserId, values.sub], ['--scope', Scope, values.scope]] as const) {
+          const parsed = schema.safeParse(value);
+          if (!parsed.success) {
+            console.error(`${flag} ${JSON.stringify(value)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+            return 2;
+          }
+        }
+        const ttl = values.ttl ? Number(values.ttl) : DEFAULT_TTL_SECONDS[role.data];
+        if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS) {
+          console.error(`--ttl must be a whole number of seconds, 1 to ${MAX_TTL_SECONDS}`);
+          return 2;
+        }
+        const [token] = await grantTokens(store, tokens, [{ sub: values.sub, role: role.data, scope: values.scope, ttlSeconds: ttl }]);
+        process.stdout.write(`${token}\n`);
+        return 0;
+      }
       case 'units': {
         if (sub !== 'import' || !arg) {
           console.error('usage: units import FILE');
@@ -205,8 +233,9 @@ export async function main(argv: string[]): Promise<number> {
         // Printed as a shell file: `npm run -s cli -- seed-demo > demo.env && . ./demo.env`.
         console.log(`# 示例数据 (DEMO DATA): 康县（示例）with 2 townships and 3 villages; ${written} unit events written; rosters set.`);
         console.log('# Tokens (valid 7 days):');
-        for (const user of DEMO_USERS) {
-          const token = tokens.issue({ sub: user.sub, role: user.role, scope: user.scope }, 7 * 24 * 3600);
+        const issued = await grantTokens(store, tokens, DEMO_USERS.map((u) => ({ sub: u.sub, role: u.role, scope: u.scope, ttlSeconds: 7 * 86_400 })));
+        for (const [i, user] of DEMO_USERS.entries()) {
+          const token = issued[i]!;
           console.log(`\n# ${user.who} — ${user.role}, scope ${user.scope}\nexport TOKEN_${user.sub.toUpperCase().replaceAll('-', '_')}=${token}`);
         }
         return 0;

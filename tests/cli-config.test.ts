@@ -59,8 +59,29 @@ t.test('cli: token prints the token alone; units import; verify; export', async 
   t.equal(token.status, 0, token.stderr);
   t.match(token.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'the token alone on stdout');
   const secret = loadConfig({ DATA_DIR: dataDir }).authSecret;
-  t.match(tokenService(secret).verify(token.stdout.trim()), { sub: 'u-li', role: 'officer', scope: '621299103' });
+  const claims = tokenService(secret).verify(token.stdout.trim());
+  t.match(claims, { sub: 'u-li', role: 'officer', scope: '621299103' });
+  t.equal(claims.exp - claims.iat!, 30 * 86400, 'an officer\u2019s token lasts 30 days');
+  const contact = tokenService(secret).verify(cli(dataDir, 'token', '--sub', 'c-li', '--role', 'contact', '--scope', '621299103201').stdout.trim());
+  t.equal(contact.exp - contact.iat!, 180 * 86400, 'a contact\u2019s 180 days');
+  const short = tokenService(secret).verify(cli(dataDir, 'token', '--sub', 'a-li', '--role', 'admin', '--scope', '62', '--ttl', '600').stdout.trim());
+  t.equal(short.exp - short.iat!, 600, '--ttl overrides');
   t.equal(cli(dataDir, 'token', '--sub', 'x', '--role', 'mayor', '--scope', '62').status, 2);
+  const badSub = cli(dataDir, 'token', '--sub', 'li si', '--role', 'contact', '--scope', '62');
+  t.equal(badSub.status, 2);
+  t.match(badSub.stderr, /--sub "li si"/);
+  t.equal(cli(dataDir, 'token', '--sub', 'x', '--role', 'contact', '--scope', '62', '--ttl', '0').status, 2);
+  const grants = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.same(
+    grants.map((e: { type: string; data: { sub: string; jti: string } }) => [e.type, e.data.sub, e.data.jti]),
+    [
+      ['AccessGranted', 'u-li', claims.jti],
+      ['AccessGranted', 'c-li', contact.jti],
+      ['AccessGranted', 'a-li', short.jti],
+    ],
+    'every token the CLI prints is recorded first, without the token',
+  );
+  t.notOk(JSON.stringify(grants).includes(token.stdout.trim().split('.')[2]!));
 
   const file = join(dataDir, 'units.json');
   writeFileSync(file, JSON.stringify([
@@ -81,10 +102,10 @@ t.test('cli: token prints the token alone; units import; verify; export', async 
 
   const verify = cli(dataDir, 'verify');
   t.equal(verify.status, 0);
-  t.same(JSON.parse(verify.stdout), { ok: true, streams: 1, events: 3 });
+  t.same(JSON.parse(verify.stdout), { ok: true, streams: 2, events: 6 });
   const exported = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l));
-  t.same(exported.map((e: { type: string }) => e.type), ['UnitRegistered', 'UnitRegistered', 'UnitRegistered']);
-  const after = cli(dataDir, 'export', '--after', exported[1].position).stdout.trim().split('\n');
+  t.same(exported.map((e: { type: string }) => e.type), ['AccessGranted', 'AccessGranted', 'AccessGranted', 'UnitRegistered', 'UnitRegistered', 'UnitRegistered']);
+  const after = cli(dataDir, 'export', '--after', exported[4].position).stdout.trim().split('\n');
   t.equal(after.length, 1);
 });
 
@@ -96,6 +117,22 @@ t.test('cli: seed-demo prints a token for each role, and is safe to run twice', 
   for (const role of ['contact', 'officer', 'head', 'auditor', 'admin']) t.match(seeded.stdout, new RegExp(`— ${role}, scope`));
   const again = cli(dataDir, 'seed-demo');
   t.match(again.stdout, /0 unit events written/);
+});
+
+t.test('cli: seed-demo refuses a store holding real units; units import takes CSV, starting at a county', async (t) => {
+  const dataDir = t.testdir();
+  const file = join(dataDir, 'kang.csv');
+  // Kang County's real codes (621224…), as a county office keeps them: no province or city rows.
+  writeFileSync(file, 'code,name,lat,lon,accessNotes,phones\n621224000000,康县,,,,\n621224103000,王坝镇,,,,\n621224103201,下先生沟村,33.3,105.6,沿县道,0939-5123488\n');
+  const imported = cli(dataDir, 'units', 'import', file);
+  t.equal(imported.status, 0, imported.stderr);
+  t.match(imported.stdout, /3 unit events written/);
+  const seeded = cli(dataDir, 'seed-demo');
+  t.equal(seeded.status, 1);
+  t.match(seeded.stderr, /refused.*3 other units/);
+  const log = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.equal(log.length, 3, 'the demo wrote nothing onto real villages');
+  t.match(log[2], { data: { code: '621224103201', name: '下先生沟村', phones: ['09395123488'] } });
 });
 
 t.test('cli: replay, verify and export over a log of thousands of events, read through the page reader', async (t) => {

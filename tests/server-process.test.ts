@@ -5,9 +5,18 @@ import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { tokenService } from '../infra/tokens.js';
 import { loadConfig } from '../infra/config.js';
 import { startServerProcess } from './support/process.js';
+import { streams } from '../domain/events.js';
+import { unitRegisterDecider } from '../domain/unit-register.js';
+import { execute } from '../services/commands/execute.js';
+import { DEMO_UNITS } from '../services/demo.js';
 
 t.test('npm start serves; SIGTERM finishes in-flight requests and closes the store cleanly', async (t) => {
   const dataDir = t.testdir();
+  // A roster belongs to a registered township: the register first.
+  const seed = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
+  const ctx = { actor: { id: 'seed', role: 'admin' as const }, correlationId: 'seed', now: new Date().toISOString() };
+  await execute(seed, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: ctx.now }, ctx);
+  await seed.close();
   const server = await startServerProcess({ DATA_DIR: dataDir });
   t.teardown(() => void server.child.kill('SIGKILL'));
   const health = await fetch(`${server.url}/health`);

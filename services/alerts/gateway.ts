@@ -11,6 +11,7 @@ import { scopePrefix, scopeUnit, withinScope } from '../../domain/units.js';
 import { ConcurrencyError, type EventStore } from '../../infra/eventstore/types.js';
 import type { Logger } from '../../infra/logging.js';
 import type { TokenClaims } from '../../infra/tokens.js';
+import { isRevoked } from '../../projections/access.js';
 import { framesFor, type Delivery } from '../../projections/alert-frames.js';
 import type { ProjectedEvent } from '../../projections/projection.js';
 import type { BackgroundTasks } from '../background.js';
@@ -131,6 +132,8 @@ export class AlertGateway {
   readonly handler = {
     event: (event: ProjectedEvent): void => {
       this.#position = event.position;
+      // A revoked token's session ends the moment this node applies the revocation (SPEC §2).
+      if (event.type === 'AccessRevoked') this.#endRevoked();
       // Catching up after a start, with nobody live yet: no frame is built for old events; a
       // client that asks for them gets them read back from the log.
       if (!this.runner.current && !this.#anyLive()) {
@@ -239,6 +242,17 @@ export class AlertGateway {
         c.socket.ping();
       }
     });
+  }
+
+  #endRevoked(): void {
+    const access = this.runner.state('access');
+    for (const c of this.#connections) {
+      if (!isRevoked(access, c.user)) continue;
+      c.live = false;
+      if (c.socket.readyState !== c.socket.OPEN) continue;
+      c.socket.send(JSON.stringify({ type: 'error', code: 'revoked', detail: message('revoked', c.lang, undefined) }));
+      c.socket.close(1008, 'token revoked');
+    }
   }
 
   /** A session whose token expired ends: the client must come back with a current token. */

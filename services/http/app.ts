@@ -17,8 +17,10 @@ import type { TokenService } from '../../infra/tokens.js';
 import type { AlertGateway } from '../alerts/gateway.js';
 import type { BackgroundTasks } from '../background.js';
 import type { CommandHandler } from '../commands/execute.js';
-import type { ProjectionRunner } from '../projection-runner.js';
+import { NotCaughtUpError, type ProjectionRunner } from '../projection-runner.js';
+import { isRevoked } from '../../projections/access.js';
 import type { UnitsDirectory } from '../units-directory.js';
+import { accessRoutes } from './routes/access.js';
 import { authPlugin, memoryAuthFailures, redisAuthFailures } from './auth.js';
 import { ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
@@ -132,7 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-request-id', request.id);
     // Every instant a person reads gets its Beijing-time twin (SPEC §4), whatever the route.
-    if (typeof payload === 'string' && payload.length > 0 && /^application\/json/.test(String(reply.getHeader('content-type') ?? '')) && /At"|"asOf"|"eta"|"from"|"until"/.test(payload)) {
+    if (!request.routeOptions.config.verbatim && typeof payload === 'string' && payload.length > 0 && /^application\/json/.test(String(reply.getHeader('content-type') ?? '')) && /At"|"asOf"|"exp"|"eta"|"from"|"until"|"since"/.test(payload)) {
       try {
         return JSON.stringify(withLocalTimes(JSON.parse(payload)));
       } catch {
@@ -256,6 +258,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     commands: deps.commands,
     units: deps.units,
     runner: deps.runner,
+    tokens: deps.tokens,
     now: deps.now ?? (() => new Date()),
     reliefWindowDays: deps.reliefWindowDays ?? 30,
   };
@@ -265,6 +268,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       tokens: deps.tokens,
       failures: deps.redis ? redisAuthFailures(deps.redis) : memoryAuthFailures(),
       failuresPerMinute: deps.authFailuresPerMinute ?? 30,
+      // Revocations are in the log: until this node has read it to its end once, it cannot know
+      // them, and a revoked token must not slip through a node that has just started.
+      revoked: async (claims) => {
+        if (!deps.runner.current && !(await deps.runner.caughtUp(2000))) throw new NotCaughtUpError();
+        return isRevoked(deps.runner.state('access'), claims);
+      },
     });
     await scoped.register(idempotencyPlugin, { commands: deps.commands, now: api.now });
     // Read-your-writes (SPEC §6): a read with `?position=` is answered once the read side has
@@ -288,6 +297,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scoped.register(alertRoutes, api);
     await scoped.register(readRoutes, api);
     await scoped.register(unitRoutes, api);
+    await scoped.register(accessRoutes, api);
   });
   return app;
 }

@@ -12,6 +12,8 @@ declare module 'fastify' {
     roles?: readonly Role[];
     /** The route takes its token from `?token=` too: only the WebSocket upgrade (browsers can't set headers). */
     tokenInQuery?: boolean;
+    /** The answer is sent exactly as built: no `…Local` twins added (the audit log, whose hashes are recomputed from it). */
+    verbatim?: boolean;
   }
   interface FastifyRequest {
     user: TokenClaims;
@@ -74,12 +76,20 @@ export function redisAuthFailures(redis: Redis): AuthFailureCounter {
  * with valid tokens are never counted here: a township office or a carrier's NAT puts many honest
  * users behind one address, and they are limited per user instead.
  */
-export const authPlugin = fp(async (app: FastifyInstance, options: { tokens: TokenService; failures: AuthFailureCounter; failuresPerMinute: number }) => {
+export interface AuthOptions {
+  tokens: TokenService;
+  failures: AuthFailureCounter;
+  failuresPerMinute: number;
+  /** Whether the verified token's access was revoked (SPEC §2): 401 `revoked` when it was. */
+  revoked: (claims: TokenClaims) => boolean | Promise<boolean>;
+}
+
+export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) => {
   app.decorateRequest('user', null as unknown as TokenClaims);
   app.addHook('onRequest', async (request, reply) => {
     const roles = request.routeOptions.config.roles;
     if (!roles) return;
-    const refuse = async (message: string) => {
+    const refuse = async (message: string, code = 'unauthorized') => {
       let count = 0;
       try {
         count = await options.failures.hit(request.ip);
@@ -90,7 +100,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { tokens: Tok
         void reply.header('retry-after', String(WINDOW_MS / 1000));
         return new HttpError(429, 'rate_limited', 'too many failed authentications from your address; retry in a minute');
       }
-      return new HttpError(401, 'unauthorized', message);
+      return new HttpError(401, code, message);
     };
     const token = bearerToken(request);
     if (token === undefined) throw await refuse('a bearer token is required');
@@ -100,6 +110,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { tokens: Tok
       if (error instanceof InvalidTokenError) throw await refuse(error.message);
       throw error;
     }
+    if (await options.revoked(request.user)) throw await refuse('this token was revoked', 'revoked');
     if (!roles.includes(request.user.role)) throw forbidden(`role ${request.user.role} may not do this`);
   });
 });

@@ -1,4 +1,5 @@
 import type { EventStore } from '../../infra/eventstore/types.js';
+import type { TokenService } from '../../infra/tokens.js';
 import type { CommandHandler } from '../commands/execute.js';
 import type { ProjectionRunner } from '../projection-runner.js';
 import type { UnitsDirectory } from '../units-directory.js';
@@ -10,6 +11,8 @@ export interface ApiDeps {
   /** The read side: every projection of the registry, current to its checkpoint. */
   runner: ProjectionRunner;
   now: () => Date;
+  /** Signs tokens (POST /tokens); verification is the auth plugin's. */
+  tokens: TokenService;
   /** Days within which a second live relief of one category is refused across incidents (SPEC §3). */
   reliefWindowDays: number;
 }

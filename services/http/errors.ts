@@ -22,7 +22,8 @@ export class HttpError extends Error {
 }
 
 export const notFound = (what = 'resource') => new HttpError(404, 'not_found', `no such ${what}`);
-export const forbidden = (message = 'your role or scope does not allow this') => new HttpError(403, 'forbidden', message);
+export const forbidden = (message = 'your role or scope does not allow this', field?: string) =>
+  new HttpError(403, 'forbidden', message, field !== undefined ? { field } : undefined);
 
 /** Domain refusals are 422 unless they are about existence or a clash with what exists. */
 const DOMAIN_STATUS: Partial<Record<DomainErrorCode, number>> = {

@@ -10,6 +10,17 @@ import type { CommandHandler } from '../commands/execute.js';
 import { commandContext } from './context.js';
 import { HttpError } from './errors.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * A route whose answer must not be stored as sent (POST /tokens: a token is a credential, and
+     * the key stream is read by auditors): `stored` is what the key stream keeps, `replayed`
+     * rebuilds the answer a retry gets from it.
+     */
+    idempotentAnswer?: { stored(answer: unknown): unknown; replayed(stored: unknown): unknown };
+  }
+}
+
 /** Namespace for key-stream ids derived from (user, route, key). */
 const KEY_NAMESPACE = 'b3f0a3f2-8c1e-4f4e-9d55-1f0e6c2a7d90';
 /** A claim not completed within this time is taken to have died with its process. */
@@ -83,7 +94,9 @@ export const idempotencyPlugin = fp(
           throw new HttpError(422, 'idempotency_mismatch', 'this Idempotency-Key was used with another request', { field: 'headers.idempotency-key' });
         }
         if (state.status === 'completed') {
-          return reply.code(state.httpStatus).header('idempotent-replayed', 'true').type('application/json').send(state.response);
+          const custom = request.routeOptions.config.idempotentAnswer;
+          const response = custom && state.httpStatus < 300 ? custom.replayed(state.response) : state.response;
+          return reply.code(state.httpStatus).header('idempotent-replayed', 'true').type('application/json').send(response);
         }
         const at = now();
         if (state.status === 'claimed' && Date.parse(state.leaseUntil) > at.getTime()) {
@@ -119,7 +132,9 @@ export const idempotencyPlugin = fp(
         if (transient(status, payload)) {
           await commands.execute(stream, idempotencyDecider, { type: 'ReleaseKey', data: { status }, now: context.now }, context);
         } else {
-          const response: unknown = typeof payload === 'string' && payload.length > 0 ? JSON.parse(payload) : null;
+          const custom = request.routeOptions.config.idempotentAnswer;
+          const sent: unknown = typeof payload === 'string' && payload.length > 0 ? JSON.parse(payload) : null;
+          const response = custom && status < 300 ? custom.stored(sent) : sent;
           await commands.execute(stream, idempotencyDecider, { type: 'CompleteKey', data: { status, response: response as never }, now: context.now }, context);
         }
       } catch (error) {

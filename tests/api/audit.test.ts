@@ -9,9 +9,9 @@ t.test('GET /audit/verify recomputes the chains in scope and names the first bre
   const auditor = app.token('auditor', KANG);
   const all = await app.call('GET', '/audit/verify', { token: auditor });
   t.equal(all.statusCode, 200);
-  t.match(all.json(), { ok: true, streams: 4, events: 8 }, 'two reports and two rosters, two events each');
+  t.match(all.json(), { ok: true, streams: 5, events: 14 }, 'two reports and two rosters, two events each, and the six units of the county');
   const township = await app.call('GET', `/audit/verify?unit=${WANGBA}`, { token: auditor });
-  t.match(township.json(), { ok: true, streams: 2 });
+  t.match(township.json(), { ok: true, streams: 3 });
   t.equal((await app.call('GET', `/audit/verify?unit=${WANGBA}`, { token: app.token('auditor', NIANBA) })).statusCode, 403);
   t.equal((await app.call('GET', '/audit/verify', { token: app.token('head', KANG) })).statusCode, 403, 'auditors only');
 
@@ -35,7 +35,7 @@ t.test('GET /audit/events: the log in order and in scope, paged by position or s
   t.equal(all.statusCode, 200);
   const { events, next } = all.json() as Listed;
   t.equal(next, null, 'read to the end');
-  t.equal(events.length, 8, 'the same events /audit/verify counts for this scope');
+  t.equal(events.length, 14, 'the same events /audit/verify counts for this scope');
   t.ok(events.every((e, i) => i === 0 || events[i - 1]!.position < e.position), 'in log order');
   t.ok(events.some((e) => e.stream === `report-${inWangba}`) && events.some((e) => e.stream === `report-${inNianba}`));
 
@@ -74,4 +74,27 @@ t.test('GET /audit/events: the log in order and in scope, paged by position or s
   t.match(streamedBadly.json(), { details: [{ path: 'querystring.after' }] });
   t.equal((await app.call('GET', '/audit/events?limit=0', { token: county })).statusCode, 400);
   t.equal((await app.call('GET', '/audit/events', { token: app.token('head', KANG) })).statusCode, 403, 'auditors only');
+});
+
+t.test('GET /audit/events includes the unit register and access events within scope, and only those', async (t) => {
+  const app = await startTestApp(t);
+  const admin = app.token('admin', KANG, 'admin-zhang');
+  const issued = (await app.call('POST', '/tokens', { token: admin, body: { tokens: [{ sub: 'officer-w', role: 'officer', scope: WANGBA }, { sub: 'officer-n', role: 'officer', scope: NIANBA }] } })).json();
+  await app.call('POST', '/tokens/revocations', { token: app.token('head', NIANBA, 'head-n'), body: { sub: 'officer-n', reason: '调离' } });
+  type Listed = { events: Array<{ stream: string; type: string; data: Record<string, unknown> }> };
+  const seen = (await app.call('GET', '/audit/events', { token: app.token('auditor', NIANBA) })).json() as Listed;
+  t.same(
+    seen.events.filter((e) => e.stream === 'access').map((e) => [e.type, e.data.sub]),
+    [
+      ['AccessGranted', 'officer-n'],
+      ['AccessRevoked', 'officer-n'],
+    ],
+    'Nianba\u2019s access events, not Wangba\u2019s',
+  );
+  t.same(
+    seen.events.filter((e) => e.stream === 'units').map((e) => e.data.code),
+    ['621299104000', '621299104201'],
+    'Nianba\u2019s units from the register',
+  );
+  t.notOk(JSON.stringify(seen).includes(issued.tokens[1].token.split('.')[2]), 'never a token');
 });

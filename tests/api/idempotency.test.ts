@@ -126,6 +126,22 @@ const CASES: PostCase[] = [
       return { path: `/incidents/${id}/unlinks`, body: { reportId: r1 }, token: head(app), other: { path: `/incidents/${otherId}/unlinks`, body: { reportId: r2 } } };
     },
   },
+  {
+    route: '/tokens',
+    setup: async (app) => {
+      const body = { tokens: [{ sub: `contact-${randomUUID().slice(0, 8)}`, role: 'contact', scope: LIJIA }] };
+      return { path: '/tokens', body, token: app.token('admin', KANG, 'admin-k'), other: { path: '/tokens', body: { tokens: [{ sub: 'someone-else', role: 'contact', scope: LIJIA }] } } };
+    },
+  },
+  {
+    route: '/tokens/revocations',
+    setup: async (app) => {
+      const subs = [`officer-${randomUUID().slice(0, 8)}`, `officer-${randomUUID().slice(0, 8)}`];
+      await app.call('POST', '/tokens', { token: app.token('admin', KANG, 'admin-k'), body: { tokens: subs.map((sub) => ({ sub, role: 'officer', scope: WANGBA })) } });
+      const body = (sub: string) => ({ sub, reason: '调离' });
+      return { path: '/tokens/revocations', body: body(subs[0]!), token: head(app), other: { path: '/tokens/revocations', body: body(subs[1]!) } };
+    },
+  },
   onIncident('submissions', { stage: 'initial', figures: { affectedPeople: 3 }, asOf: '2026-01-01T01:00:00Z' }),
   onIncident('stabilization', {}),
   onIncident('closure', { summary: '结束' }, async (app, id) => {

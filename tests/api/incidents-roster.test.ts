@@ -64,7 +64,7 @@ t.test('roster: a head replaces it; anyone in scope reads it', async (t) => {
   const read = await app.call('GET', `/roster/${WANGBA}`, { token: app.token('officer', WANGBA) });
   t.same(read.json().entries, [
     { officer: 'u-li', tier: 'primary', onCallNow: true },
-    { officer: 'u-wang', tier: 'backup', from: '2026-07-02T00:00:00.000Z', onCallNow: false },
+    { officer: 'u-wang', tier: 'backup', from: '2026-07-02T00:00:00.000Z', fromLocal: '2026-07-02T08:00:00+08:00', onCallNow: false },
   ]);
   t.equal((await app.call('PUT', `/roster/${WANGBA}`, { token: app.token('officer', WANGBA), body: { entries: [] } })).statusCode, 403);
   t.equal((await app.call('PUT', `/roster/${NIANBA}`, { token: head, body: { entries: [] } })).statusCode, 403);

@@ -34,6 +34,7 @@ const COUNTY_SCOPES = { in: KANG, out: '621225' };
 t.test('role × scope × route, the routes taken from the server', async (t) => {
   const app = await startTestApp(t);
   const { reportId, allocationId, incidentId } = await seedObjects(app);
+  await app.call('POST', '/tokens', { token: app.token('admin', KANG), body: { tokens: [{ sub: 'contact-matrix', role: 'contact', scope: LIJIA }] } });
 
   const on = (kind: 'reports' | 'allocations' | 'incidents', id: string, scopes: typeof TOWNSHIP_SCOPES) =>
     (method: Method, suffix: string, roles: readonly Role[], body?: unknown): RouteCase => ({
@@ -86,6 +87,9 @@ t.test('role × scope × route, the routes taken from the server', async (t) => 
     { method: 'GET', route: '/units/:code', path: `/units/${LIJIA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 404 },
     { method: 'GET', route: '/units', path: `/units?parent=${WANGBA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     { method: 'PATCH', route: '/units/:code', path: `/units/${LIJIA}`, body: { accessNotes: '便道已修通' }, roles: ['head'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
+    { method: 'POST', route: '/tokens', path: '/tokens', body: { tokens: [{ sub: 'contact-m', role: 'contact', scope: LIJIA }] }, roles: ['admin'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
+    { method: 'GET', route: '/tokens', path: `/tokens?scope=${WANGBA}`, roles: ['head', 'auditor', 'admin'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
+    { method: 'POST', route: '/tokens/revocations', path: '/tokens/revocations', body: { sub: 'contact-matrix', reason: '测试' }, roles: ['head', 'admin'], scopes: TOWNSHIP_SCOPES, outOfScope: 404 },
     // Last, because they end the objects' lives.
     report('POST', '/dismissal', FIELD, { reason: 'false_alarm' }),
     incident('POST', '/closure', FIELD, { summary: 's' }),

@@ -26,7 +26,8 @@ t.test('sweep: every text field of every request body given a lone surrogate or 
   const app = await startTestApp(t);
   const { reportId, allocationId, incidentId } = await seedObjects(app);
   const head = app.token('head', KANG, 'head-sweep');
-  const routes: Array<{ method: 'POST' | 'PUT'; route: string; path: string; body: unknown }> = [
+  const admin = app.token('admin', KANG, 'admin-sweep');
+  const routes: Array<{ method: 'POST' | 'PUT' | 'PATCH'; route: string; path: string; body: unknown; token?: string }> = [
     { method: 'POST', route: '/reports', path: '/reports', body: reportBody({ reportId: randomUUID(), group: '三组', notes: '后山', location: { lat: 33.3, lon: 105.6 } }) },
     { method: 'POST', route: '/reports/:id/amendments', path: `/reports/${reportId}/amendments`, body: { estimate: { dead: 1 }, directions: '沿河', notes: '续报' } },
     { method: 'POST', route: '/reports/:id/dispatches', path: `/reports/${reportId}/dispatches`, body: { eta: '2026-01-01T02:00:00Z' } },
@@ -41,9 +42,12 @@ t.test('sweep: every text field of every request body given a lone surrogate or 
     { method: 'POST', route: '/incidents/:id/links', path: `/incidents/${incidentId}/links`, body: { reportId } },
     { method: 'POST', route: '/incidents/:id/submissions', path: `/incidents/${incidentId}/submissions`, body: { stage: 'initial', figures: {}, asOf: '2026-01-01T01:00:00Z', notes: '无', explanation: '首报' } },
     { method: 'PUT', route: '/roster/:townshipCode', path: `/roster/${WANGBA}`, body: { entries: [{ officer: 'officer-wangba-1', tier: 'primary', from: '2026-01-01T00:00:00Z' }] } },
+    { method: 'PATCH', route: '/units/:code', path: `/units/${LIJIA}`, body: { accessNotes: '沿河', phones: ['139 3900 0001'], complaintPhone: '0939-5120000' } },
+    { method: 'POST', route: '/tokens', path: '/tokens', body: { tokens: [{ sub: 'contact-x', role: 'contact', scope: LIJIA }] }, token: admin },
+    { method: 'POST', route: '/tokens/revocations', path: '/tokens/revocations', body: { sub: 'contact-x', reason: '手机丢失' } },
   ];
   // Every route whose body has text is here (bodies without any text field cannot carry bad text).
-  const withBodies = app.app.routeList.filter((r) => (r.method === 'POST' || r.method === 'PUT') && r.roles).map((r) => `${r.method} ${r.url}`);
+  const withBodies = app.app.routeList.filter((r) => (r.method === 'POST' || r.method === 'PUT' || r.method === 'PATCH') && r.roles).map((r) => `${r.method} ${r.url}`);
   const bodiless = ['POST /reports/:id/acknowledgements', 'POST /reports/:id/arrivals', 'POST /allocations/:id/approval', 'POST /incidents/:id/unlinks', 'POST /incidents/:id/stabilization', 'POST /incidents/:id/closure'];
   t.same(withBodies.filter((r) => !routes.some((c) => `${c.method} ${c.route}` === r) && !bodiless.includes(r)), [], 'every write route with text in its body is swept');
 
@@ -52,7 +56,7 @@ t.test('sweep: every text field of every request body given a lone surrogate or 
   for (const route of routes) {
     for (const leaf of stringLeaves(route.body)) {
       for (const [label, bad] of [['a lone surrogate', 'ab\ud800cd'], ['a control character', 'ab\u0007cd'], ['a lone low surrogate', '\udc00'], ['DEL', '\u007f']] as const) {
-        const res = await app.call(route.method, route.path, { token: head, body: replaceAt(route.body, leaf, bad) });
+        const res = await app.call(route.method, route.path, { token: route.token ?? head, body: replaceAt(route.body, leaf, bad) });
         const path = ['body', ...leaf].join('.');
         if (res.statusCode !== 400 || res.json().details?.[0]?.path !== path) {
           t.fail(`${route.method} ${route.route} ${path} with ${label}: ${res.statusCode} ${res.body.slice(0, 160)}`);

@@ -13,6 +13,8 @@ const SPEC_EVENTS = [
   'ReportDismissed', 'ReportClosed', 'ReliefAllocated', 'AllocationApproved', 'AllocationRejected', 'GoodsDelivered',
   'AllocationCancelled', 'IncidentOpened', 'ReportLinked', 'ReportUnlinked', 'FiguresSubmitted', 'IncidentStabilized',
   'IncidentClosed', 'OnCallAssigned', 'OnCallReleased', 'UnitRegistered', 'UnitUpdated', 'AuditSealed',
+  // SPEC §2: stream `access`.
+  'AccessGranted', 'AccessRevoked',
 ];
 const ADDED = [
   'StatutoryClockAlerted', 'IncidentLinkClaimed', 'IncidentLinkReleased', 'ReliefClaimed', 'ReliefReserved',

@@ -2,6 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { parseStream } from '../../../domain/events.js';
+import { scopeUnit } from '../../../domain/units.js';
 import { UnitCode } from '../../../domain/vocabulary.js';
 import { verifyStreamChain, type ChainBreak } from '../../../infra/eventstore/chain.js';
 import { logPages } from '../../../infra/eventstore/pages.js';
@@ -26,9 +28,10 @@ const drainedOrClosed = (raw: ServerResponse) =>
   });
 
 /**
- * The events after `after` whose streams belong to units within `prefix`, a page at a time. A
- * stream first met after its first event (paging starts mid-log) is placed by reading that first
- * event; what is learned is kept for the request.
+ * The events after `after` that belong to units within `prefix`, a page at a time (SPEC §4: the
+ * unit register and access events within scope included). Most streams belong to one unit, named
+ * by their first event; a stream first met after its first event (paging starts mid-log) is placed
+ * by reading that first event, and what is learned is kept for the request.
  */
 async function* eventsInScope(store: EventStore, prefix: string, after: string | undefined): AsyncGenerator<RecordedEvent[]> {
   const owner = new Map<string, string | undefined>();
@@ -45,24 +48,57 @@ async function* eventsInScope(store: EventStore, prefix: string, after: string |
     if (next.done) return;
     const visible: RecordedEvent[] = [];
     for (const event of next.value) {
-      if (!owner.has(event.stream)) {
-        const first = event.revision === 0 ? event : (await store.readStream(event.stream, { max: 1 }))[0];
-        owner.set(event.stream, first && unitOfStream(first));
+      let unit = unitOfEvent(event);
+      if (unit === OF_ITS_STREAM) {
+        if (!owner.has(event.stream)) {
+          const first = event.revision === 0 ? event : (await store.readStream(event.stream, { max: 1 }))[0];
+          owner.set(event.stream, first && (unitOfStreamFirst(first) as string | undefined));
+        }
+        unit = owner.get(event.stream);
       }
-      if (owner.get(event.stream)?.startsWith(prefix)) visible.push(event);
+      if (typeof unit === 'string' && unit.startsWith(prefix)) visible.push(event);
     }
     yield visible;
   }
 }
 
-/** The unit a stream belongs to, from its name or its first event; undefined for streams of no unit. */
-function unitOfStream(first: RecordedEvent): string | undefined {
-  const data = first.data as { village?: string; county?: string; code?: string };
-  if (first.stream.startsWith('report-') || first.stream.startsWith('allocation-')) return data.village;
-  if (first.stream.startsWith('incident-')) return data.county;
-  if (first.stream.startsWith('roster-')) return first.stream.slice('roster-'.length);
-  // `units` and `audit` belong to no unit.
-  return undefined;
+const OF_ITS_STREAM = Symbol('the unit of its stream');
+
+/**
+ * The unit an event belongs to: its own (a unit's registration, a grant's scope, a revocation's
+ * reach), the one its stream's name carries, OF_ITS_STREAM when the stream's first event names
+ * it, or undefined for an event of no unit (Idempotency-Key records, seals).
+ */
+function unitOfEvent(event: RecordedEvent): string | undefined | typeof OF_ITS_STREAM {
+  const stream = parseStream(event.stream);
+  if (!stream) return undefined;
+  const data = event.data as { code?: string; scope?: string; within?: string };
+  switch (stream.kind) {
+    case 'report':
+    case 'allocation':
+    case 'incident':
+      return OF_ITS_STREAM;
+    case 'roster':
+      return stream.id;
+    case 'household':
+      return stream.id.slice(0, 12);
+    case 'units':
+      return data.code;
+    case 'access':
+      return scopeUnit(event.type === 'AccessRevoked' ? (data.within ?? '') : (data.scope ?? ''));
+    case 'idempotency':
+    case 'audit':
+      return undefined;
+    default: {
+      const never: never = stream.kind;
+      return never;
+    }
+  }
+}
+
+function unitOfStreamFirst(first: RecordedEvent): string | undefined {
+  const data = first.data as { village?: string; county?: string };
+  return data.village ?? data.county;
 }
 
 export async function auditRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -70,7 +106,8 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
   r.get(
     '/audit/events',
     {
-      config: { roles: ['auditor'] },
+      // The log exactly as recorded: hashes are recomputed from it, so nothing is added (no `…Local` twins).
+      config: { roles: ['auditor'], verbatim: true },
       schema: {
         tags: ['audit'],
         summary: `The global log in order, paged by position; with Accept: ${NDJSON} the whole log after \`after\`, streamed`,

@@ -1,0 +1,110 @@
+import type { Decider, Timed } from './decider.js';
+import { assertNever, refuse } from './errors.js';
+import type { EventOf } from './events.js';
+import type { Role } from './vocabulary.js';
+
+export type AccessEvent = EventOf<'AccessGranted' | 'AccessRevoked'>;
+
+/**
+ * Default token lifetimes, seconds (SPEC §2): a village contact's phone reports twice a year and
+ * must not find its token expired in the night; staff renew monthly; an auditor's access is for
+ * one audit; an operator's for one day's work.
+ */
+export const DEFAULT_TTL_SECONDS: Record<Role, number> = {
+  contact: 180 * 86_400,
+  officer: 30 * 86_400,
+  head: 30 * 86_400,
+  auditor: 7 * 86_400,
+  admin: 86_400,
+};
+
+/** The longest lifetime any token may be given, seconds: a year and a day. */
+export const MAX_TTL_SECONDS = 366 * 86_400;
+/** The most tokens one request issues (every contact of a township is a few hundred). */
+export const MAX_GRANTS_PER_COMMAND = 1000;
+
+/** The access stream as commands need it: counts only — who holds what is the access projection's. */
+export interface AccessState {
+  grants: number;
+  revocations: number;
+}
+
+export interface GrantRequest {
+  /** The token id, chosen by the caller (a random UUID): the token is signed with it. */
+  jti: string;
+  sub: string;
+  role: Role;
+  scope: string;
+  /** Seconds; the role's default when absent. */
+  ttlSeconds?: number | undefined;
+}
+
+export type AccessCommand =
+  | { type: 'GrantAccess'; data: { grants: GrantRequest[]; issuedBy: string }; now: string }
+  | { type: 'RevokeAccess'; data: { sub?: string | undefined; jti?: string | undefined; reason: string; within: string; revokedBy: string }; now: string };
+
+const initialState = (): AccessState => ({ grants: 0, revocations: 0 });
+
+/** An instant to whole seconds: a token's `iat` and `exp` are whole seconds (RFC 7519 NumericDate). */
+const wholeSeconds = (ms: number) => Math.floor(ms / 1000) * 1000;
+
+/**
+ * GrantAccess → one AccessGranted per token, `issuedAt` the command's time to the second and
+ * `exp` that plus the lifetime (the role's default, SPEC §2). RevokeAccess → one AccessRevoked
+ * naming `sub` or `jti`, exactly one. Throws DomainError `invalid_grant` (no tokens, more than
+ * MAX_GRANTS_PER_COMMAND, a lifetime outside 1 s … MAX_TTL_SECONDS, a revocation naming neither
+ * or both) and `already_exists` (one jti twice). Whether the caller may grant or revoke in a scope
+ * is the route's check, which knows the caller (SPEC §2).
+ */
+function decide(command: AccessCommand, _state: AccessState): AccessEvent[] {
+  switch (command.type) {
+    case 'GrantAccess': {
+      const { grants, issuedBy } = command.data;
+      if (grants.length === 0 || grants.length > MAX_GRANTS_PER_COMMAND) {
+        refuse('invalid_grant', `between 1 and ${MAX_GRANTS_PER_COMMAND} tokens at a time`, { field: 'tokens' });
+      }
+      const issuedAt = wholeSeconds(Date.parse(command.now));
+      const jtis = new Set<string>();
+      return grants.map((g, i) => {
+        if (jtis.has(g.jti)) refuse('already_exists', `token id ${g.jti} twice`, { field: `tokens.${i}.jti` });
+        jtis.add(g.jti);
+        const ttl = g.ttlSeconds ?? DEFAULT_TTL_SECONDS[g.role];
+        if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS) {
+          refuse('invalid_grant', `a lifetime is 1 to ${MAX_TTL_SECONDS} seconds`, { field: `tokens.${i}.ttlSeconds` });
+        }
+        return {
+          type: 'AccessGranted',
+          data: {
+            jti: g.jti,
+            sub: g.sub,
+            role: g.role,
+            scope: g.scope,
+            issuedAt: new Date(issuedAt).toISOString(),
+            exp: new Date(issuedAt + ttl * 1000).toISOString(),
+            issuedBy,
+          },
+        };
+      });
+    }
+    case 'RevokeAccess': {
+      const { sub, jti, reason, within, revokedBy } = command.data;
+      if ((sub === undefined) === (jti === undefined)) refuse('invalid_grant', 'name either sub or jti', { field: sub === undefined ? 'sub' : 'jti' });
+      return [{ type: 'AccessRevoked', data: { ...(sub !== undefined ? { sub } : {}), ...(jti !== undefined ? { jti } : {}), reason, within, revokedBy } }];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+function evolve(state: AccessState, event: Timed<AccessEvent>): AccessState {
+  switch (event.type) {
+    case 'AccessGranted':
+      return { ...state, grants: state.grants + 1 };
+    case 'AccessRevoked':
+      return { ...state, revocations: state.revocations + 1 };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const accessDecider: Decider<AccessState, AccessCommand, AccessEvent> = { initialState, evolve, decide };

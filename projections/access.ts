@@ -1,0 +1,114 @@
+import { scopeUnit, withinScope } from '../domain/units.js';
+import type { Role } from '../domain/vocabulary.js';
+import { projection } from './projection.js';
+
+/** One token as recorded (never the token itself). */
+export interface Grant {
+  jti: string;
+  sub: string;
+  role: Role;
+  scope: string;
+  issuedAt: string;
+  exp: string;
+  issuedBy: string;
+  position: string;
+  revoked: { at: string; reason: string; by: string; position: string } | null;
+}
+
+/** A revocation by `sub`, kept for tokens issued before access was recorded (no jti). */
+interface SubRevocation {
+  at: string;
+  within: string;
+}
+
+/**
+ * Who holds access (SPEC §2): every grant in log order, which are revoked, and by whom. Every node
+ * folds the same log, so every node refuses the same tokens once it has applied a revocation.
+ */
+export interface AccessState {
+  grants: Map<string, Grant>;
+  /** jtis by sub, in grant order. */
+  bySub: Map<string, string[]>;
+  /** jtis revoked, including ids no grant of this log carries (a token issued elsewhere and named by an admin). */
+  revokedJtis: Set<string>;
+  subRevocations: Map<string, SubRevocation[]>;
+}
+
+export const accessProjection = projection({
+  name: 'access',
+  version: 1,
+  eventTypes: ['AccessGranted', 'AccessRevoked'],
+  initialState: (): AccessState => ({ grants: new Map(), bySub: new Map(), revokedJtis: new Set(), subRevocations: new Map() }),
+  evolve(state, event) {
+    switch (event.type) {
+      case 'AccessGranted': {
+        const d = event.data;
+        state.grants.set(d.jti, { ...d, position: event.position, revoked: null });
+        const jtis = state.bySub.get(d.sub);
+        if (jtis) jtis.push(d.jti);
+        else state.bySub.set(d.sub, [d.jti]);
+        return state;
+      }
+      case 'AccessRevoked': {
+        const d = event.data;
+        const revoke = (grant: Grant) => {
+          if (grant.revoked || !withinScope(scopeUnit(grant.scope)!, d.within)) return;
+          grant.revoked = { at: event.at, reason: d.reason, by: d.revokedBy, position: event.position };
+          state.revokedJtis.add(grant.jti);
+        };
+        if (d.jti !== undefined) {
+          const grant = state.grants.get(d.jti);
+          if (grant) revoke(grant);
+          else state.revokedJtis.add(d.jti);
+        }
+        if (d.sub !== undefined) {
+          // Every grant to sub before this event, in the revoker's scope. Grants after it are new
+          // access (a replacement phone) and stay valid.
+          for (const jti of state.bySub.get(d.sub) ?? []) revoke(state.grants.get(jti)!);
+          const list = state.subRevocations.get(d.sub);
+          if (list) list.push({ at: event.at, within: d.within });
+          else state.subRevocations.set(d.sub, [{ at: event.at, within: d.within }]);
+        }
+        return state;
+      }
+      default: {
+        const never: never = event;
+        return never;
+      }
+    }
+  },
+});
+
+/**
+ * Whether a verified token's access has been taken back (SPEC §2). A token whose grant this node
+ * has applied is revoked iff its jti is. A token without a recorded grant — issued before access
+ * was recorded (no jti), or not yet applied here — is revoked when its jti was named, or when its
+ * sub was revoked within a scope covering the token's at or after the token's issue time: a token
+ * issued after that is new access (it will be recorded after the revocation) and stays valid.
+ */
+export function isRevoked(state: AccessState, claims: { sub: string; scope: string; jti?: string | undefined; iat?: number | undefined }): boolean {
+  if (claims.jti !== undefined) {
+    if (state.revokedJtis.has(claims.jti)) return true;
+    if (state.grants.has(claims.jti)) return false;
+  }
+  const revocations = state.subRevocations.get(claims.sub);
+  if (!revocations) return false;
+  const issuedMs = (claims.iat ?? 0) * 1000;
+  const unit = scopeUnit(claims.scope);
+  return revocations.some((r) => unit !== undefined && withinScope(unit, r.within) && issuedMs <= Date.parse(r.at));
+}
+
+export type GrantStatus = 'active' | 'expired' | 'revoked';
+
+export const grantStatus = (grant: Grant, nowMs: number): GrantStatus => (grant.revoked ? 'revoked' : Date.parse(grant.exp) <= nowMs ? 'expired' : 'active');
+
+/** Grants whose scope lies within `scope`, in grant order; `status` filters when given. */
+export function grantsWithin(state: AccessState, scope: string, nowMs: number, status?: GrantStatus): Grant[] {
+  const out: Grant[] = [];
+  for (const grant of state.grants.values()) {
+    if (!withinScope(scopeUnit(grant.scope)!, scope)) continue;
+    if (status !== undefined && grantStatus(grant, nowMs) !== status) continue;
+    out.push(grant);
+  }
+  return out;
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { accessDecider, MAX_GRANTS_PER_COMMAND, MAX_TTL_SECONDS } from '../../../domain/access.js';
+import { streams } from '../../../domain/events.js';
+import { scopeUnit, withinScope } from '../../../domain/units.js';
+import { Role, Scope, UserId } from '../../../domain/vocabulary.js';
+import type { TokenService } from '../../../infra/tokens.js';
+import { grantStatus, grantsWithin, type Grant } from '../../../projections/access.js';
+import { commandContext, readPrefix } from '../context.js';
+import type { ApiDeps } from '../deps.js';
+import { forbidden, HttpError, notFound } from '../errors.js';
+import { listQuery, page } from '../schemas.js';
+
+const TokensBody = z.strictObject({
+  tokens: z
+    .array(z.strictObject({ sub: UserId, role: Role, scope: Scope, ttlSeconds: z.int().min(1).max(MAX_TTL_SECONDS).optional() }))
+    .min(1)
+    .max(MAX_GRANTS_PER_COMMAND),
+});
+
+const RevocationBody = z
+  .strictObject({ sub: UserId.optional(), jti: z.uuid().optional(), reason: z.string().trim().min(1).max(500) })
+  .refine((b) => (b.sub === undefined) !== (b.jti === undefined), { message: 'name either sub or jti, not both', path: ['sub'] });
+
+const IssuedToken = z.object({ sub: z.string(), role: z.string(), scope: z.string(), jti: z.string(), issuedAt: z.string(), exp: z.string(), token: z.string() });
+
+const GrantView = z.looseObject({ jti: z.string(), sub: z.string(), role: z.string(), scope: z.string(), status: z.enum(['active', 'expired', 'revoked']) });
+
+const grantView = (grant: Grant, nowMs: number) => ({
+  jti: grant.jti,
+  sub: grant.sub,
+  role: grant.role,
+  scope: grant.scope,
+  issuedAt: grant.issuedAt,
+  exp: grant.exp,
+  issuedBy: grant.issuedBy,
+  status: grantStatus(grant, nowMs),
+  revokedAt: grant.revoked?.at ?? null,
+  revokedBy: grant.revoked?.by ?? null,
+  reason: grant.revoked?.reason ?? null,
+  position: grant.position,
+});
+
+type Issued = z.infer<typeof IssuedToken>;
+const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+const mintFor = (tokens: TokenService, t: Omit<Issued, 'token'>) =>
+  tokens.mint({ sub: t.sub, role: t.role as Role, scope: t.scope, jti: t.jti, iat: seconds(t.issuedAt), exp: seconds(t.exp) });
+
+/**
+ * Access (SPEC §2, §4): tokens issued over HTTP, every one recorded as AccessGranted (never the
+ * token), listed for heads and auditors, revoked by `sub` or `jti` as AccessRevoked — refused on
+ * every node once it has applied the revocation.
+ */
+export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/tokens',
+    {
+      config: {
+        roles: ['admin'],
+        // A retry with the same Idempotency-Key gets the same tokens again, re-signed from what
+        // was recorded: the key stream never holds a token.
+        idempotentAnswer: {
+          stored: (answer) => ({ ...(answer as object), tokens: (answer as { tokens: Issued[] }).tokens.map(({ token: _, ...rest }) => rest) }),
+          replayed: (stored) => ({ ...(stored as object), tokens: (stored as { tokens: Array<Omit<Issued, 'token'>> }).tokens.map((t) => ({ ...t, token: mintFor(deps.tokens, t) })) }),
+        },
+      },
+      schema: {
+        tags: ['access'],
+        summary: 'Issue tokens, several at once (every contact of a township); each is recorded as AccessGranted, never the token',
+        body: TokensBody,
+        response: { 201: z.object({ tokens: z.array(IssuedToken), position: z.string().optional() }) },
+      },
+    },
+    async (request, reply) => {
+      const { tokens } = request.body;
+      tokens.forEach((t, i) => {
+        if (!withinScope(scopeUnit(t.scope)!, request.user.scope)) throw forbidden(`tokens.${i}.scope: ${t.scope} is outside your scope`, `tokens.${i}.scope`);
+      });
+      const context = commandContext(request, deps.now);
+      const grants = tokens.map((t) => ({ ...t, jti: randomUUID() }));
+      const result = await deps.commands.execute(streams.access, accessDecider, { type: 'GrantAccess', data: { grants, issuedBy: request.user.sub }, now: context.now }, context);
+      const issued = result.events.map((e) => {
+        if (e.type !== 'AccessGranted') throw new Error('GrantAccess recorded something else');
+        const { jti, sub, role, scope, issuedAt, exp } = e.data;
+        return { sub, role, scope, jti, issuedAt, exp, token: mintFor(deps.tokens, { sub, role, scope, jti, issuedAt, exp }) };
+      });
+      return reply.code(201).send({ tokens: issued, ...(result.position ? { position: result.position } : {}) });
+    },
+  );
+
+  r.get(
+    '/tokens',
+    {
+      config: { roles: ['head', 'auditor', 'admin'] },
+      schema: {
+        tags: ['access'],
+        summary: 'Who holds access within a scope: every recorded grant, with its status (active, expired, revoked)',
+        querystring: listQuery({ scope: Scope.optional(), sub: UserId.optional(), status: z.enum(['active', 'expired', 'revoked']).optional() }),
+        response: { 200: page(GrantView) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const scope = readPrefix(request, q.scope);
+      const nowMs = deps.now().getTime();
+      let grants = grantsWithin(deps.runner.state('access'), scope, nowMs, q.status);
+      if (q.sub !== undefined) grants = grants.filter((g) => g.sub === q.sub);
+      const start = q.after ? grants.findIndex((g) => g.jti === q.after) + 1 : 0;
+      const slice = grants.slice(start, start + q.limit);
+      return { items: slice.map((g) => grantView(g, nowMs)), next: start + slice.length < grants.length ? slice.at(-1)!.jti : null };
+    },
+  );
+
+  r.post(
+    '/tokens/revocations',
+    {
+      config: { roles: ['admin', 'head'] },
+      schema: {
+        tags: ['access'],
+        summary: 'Revoke a token (jti) or everything granted to a user (sub) within your scope; every node refuses them once it has applied this',
+        body: RevocationBody,
+        response: { 201: z.object({ revoked: z.array(GrantView), position: z.string().optional(), revokedAt: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const { sub, jti, reason } = request.body;
+      const within = request.user.scope;
+      const inScope = (g: Grant) => withinScope(scopeUnit(g.scope)!, within);
+      const named = (): Grant[] => {
+        const access = deps.runner.state('access');
+        return jti !== undefined ? [access.grants.get(jti)].filter((g): g is Grant => g !== undefined) : (access.bySub.get(sub!) ?? []).map((j) => access.grants.get(j)!);
+      };
+      const known = named();
+      // Only what was granted within the caller's scope is revoked, and nothing is said of the
+      // rest: 404 unless something in scope is named. An admin may also name a token or user this
+      // log has no grant for at all (a token issued before access was recorded): it is refused
+      // from now on all the same.
+      const legacy = request.user.role === 'admin' && known.length === 0;
+      if (!legacy && !known.some(inScope)) throw notFound(jti !== undefined ? 'token' : 'user with access in your scope');
+      const context = commandContext(request, deps.now);
+      const result = await deps.commands.execute(
+        streams.access,
+        accessDecider,
+        { type: 'RevokeAccess', data: { sub, jti, reason, within, revokedBy: request.user.sub }, now: context.now },
+        context,
+      );
+      const position = result.position;
+      if (position === undefined) throw new HttpError(503, 'busy', 'the revocation was recorded without a position');
+      // Answer with what it revoked, as this node's projection has it once it applied it.
+      await deps.runner.require(position);
+      const nowMs = deps.now().getTime();
+      const revoked = named().filter((g) => g.revoked?.position === position);
+      return reply.code(201).send({ revoked: revoked.map((g) => grantView(g, nowMs)), position, revokedAt: context.now });
+    },
+  );
+}
