@@ -37,6 +37,9 @@ export interface GrantRequest {
   scope: string;
   /** Seconds; the role's default when absent. */
   ttlSeconds?: number | undefined;
+  /** The holder's name and phone (digits), for SMS and voice alerts and inbound SMS (SPEC §5). */
+  name?: string | undefined;
+  phone?: string | undefined;
 }
 
 export type AccessCommand =
@@ -82,6 +85,8 @@ function decide(command: AccessCommand, _state: AccessState): AccessEvent[] {
             issuedAt: new Date(issuedAt).toISOString(),
             exp: new Date(issuedAt + ttl * 1000).toISOString(),
             issuedBy,
+            ...(g.name !== undefined ? { name: g.name } : {}),
+            ...(g.phone !== undefined ? { phone: g.phone } : {}),
           },
         };
       });

@@ -103,6 +103,49 @@ export const EVENT_SCHEMAS = {
   IncidentLinkReleased: z.strictObject({ incidentId: z.uuid() }),
   ReliefClaimed: z.strictObject({ allocationId: z.uuid(), householdId: z.string().trim().min(1).max(64), category: ReliefCategory }),
 
+  // report-{reportId}: reaching a sleeping phone (SPEC §5)
+  /** The device of `by` confirmed receipt of the alert frame of `step` (the gateway records it). */
+  AlertReceived: z.strictObject({ step: z.int().nonnegative(), by: UserId }),
+  /**
+   * An attempt at one message of one alert step to one person, written before the provider is
+   * called: a message is never sent twice, and one whose attempt died with its process is found
+   * again (docs/decisions.md).
+   */
+  NotificationAttempted: z.strictObject({
+    /** `{step}/{channel}/{to}`. */
+    id: z.string().min(1).max(200),
+    step: z.int().nonnegative(),
+    to: UserId,
+    channel: z.enum(['sms', 'voice']),
+    phone: Phone,
+    provider: z.string().min(1).max(40),
+    attempt: z.int().positive(),
+    leaseUntil: Instant,
+  }),
+  /** The provider took the message: its id (Alibaba BizId or CallId, Tencent SerialNo or CallId). */
+  NotificationSent: z.strictObject({
+    id: z.string().min(1).max(200),
+    attempt: z.int().positive(),
+    messageId: z.string().min(1).max(200),
+    /** Found by asking the provider after an attempt whose answer was never recorded. */
+    recovered: z.literal(true).optional(),
+  }),
+  /** The provider refused or did not answer; `final` when no attempt follows. */
+  NotificationFailed: z.strictObject({
+    id: z.string().min(1).max(200),
+    attempt: z.int().positive(),
+    code: z.string().min(1).max(100),
+    message: z.string().max(500),
+    final: z.boolean(),
+  }),
+  /** The provider's delivery receipt: whether the phone got it, as the carrier reported. */
+  NotificationDelivered: z.strictObject({
+    id: z.string().min(1).max(200),
+    delivered: z.boolean(),
+    code: z.string().max(100),
+    reportedAt: Instant,
+  }),
+
   // allocation-{allocationId}
   ReliefAllocated: z.strictObject({
     allocationId: z.uuid(),
@@ -221,6 +264,9 @@ export const EVENT_SCHEMAS = {
     exp: Instant,
     /** `admin-zhang`, or `cli:USER` for a token issued on the server's machine. */
     issuedBy: z.string().min(1).max(160),
+    /** The holder's name and phone: how alerts reach them by SMS and voice, and how an inbound SMS is known to be theirs (SPEC §5). */
+    name: PersonName.optional(),
+    phone: Phone.optional(),
   }),
   /**
    * Access taken back: one token (`jti`) or every token granted to `sub` before this event, in
@@ -234,6 +280,25 @@ export const EVENT_SCHEMAS = {
     within: Scope,
     revokedBy: z.string().min(1).max(160),
   }),
+
+  // inbound-{id}: an SMS a contact sent to the office's number (SPEC §5), kept whatever it says
+  SmsReceived: z.strictObject({
+    provider: z.string().min(1).max(40),
+    /** The provider's id of the message: the stream is derived from it, so a callback sent again is one message. */
+    messageId: z.string().min(1).max(200),
+    from: Phone,
+    text: z.string().max(1000),
+    receivedAt: Instant,
+    /** The registered contact who sent it, when the number is one. */
+    sender: UserId.optional(),
+    village: UnitCode.optional(),
+    outcome: z.enum(['filed', 'unparsed', 'unknown_sender']),
+    reportId: z.uuid().optional(),
+    /** Why it could not be filed, for the officers who read it. */
+    problem: z.string().max(200).optional(),
+  }),
+  /** The answer to the sender (the report number, or what to do instead). */
+  SmsAnswered: z.strictObject({ ok: z.boolean(), messageId: z.string().max(200).optional(), code: z.string().max(100).optional() }),
 
   // audit
   AuditSealed: z.strictObject({
@@ -316,6 +381,8 @@ export const streams = {
   idempotency: (id: string) => `idempotency-${id}`,
   /** One per household: its village code, then its household number. */
   household: (village: string, householdId: string) => `household-${village}-${householdId}`,
+  /** One per inbound SMS, its id derived from the provider's message id. */
+  inbound: (id: string) => `inbound-${id}`,
   units: 'units',
   /** Every grant and revocation of access, in one stream: a revocation by `sub` is decided after every grant before it. */
   access: 'access',
@@ -338,6 +405,13 @@ export const EVENT_STREAM: Record<EventType, StreamKind> = {
   IncidentLinkClaimed: 'report',
   IncidentLinkReleased: 'report',
   ReliefClaimed: 'report',
+  AlertReceived: 'report',
+  NotificationAttempted: 'report',
+  NotificationSent: 'report',
+  NotificationFailed: 'report',
+  NotificationDelivered: 'report',
+  SmsReceived: 'inbound',
+  SmsAnswered: 'inbound',
   ReliefReserved: 'household',
   ReliefAllocated: 'allocation',
   AllocationApproved: 'allocation',
@@ -362,7 +436,7 @@ export const EVENT_STREAM: Record<EventType, StreamKind> = {
   AccessRevoked: 'access',
   AuditSealed: 'audit',
 };
-const PREFIXED = ['report', 'allocation', 'incident', 'roster', 'idempotency', 'household'] as const;
+const PREFIXED = ['report', 'allocation', 'incident', 'roster', 'idempotency', 'household', 'inbound'] as const;
 
 /** The kind of a stream and the id in its name; undefined for a name zhitong does not write. */
 export function parseStream(name: string): { kind: StreamKind; id: string } | undefined {

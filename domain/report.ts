@@ -4,6 +4,7 @@ import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf, EscalationPolicy, Household } from './events.js';
 import type { IndicatorSet, Location } from './vocabulary.js';
 import type { UnitLevel } from './units.js';
+import { decideNotification, evolveNotification, type NotificationCommand, type NotificationEvent, type NotificationState } from './notification.js';
 
 export type ReportStatus = 'filed' | 'acknowledged' | 'on_site' | 'verified' | 'dismissed' | 'closed';
 
@@ -20,6 +21,11 @@ export type ReportEvent = EventOf<
   | 'IncidentLinkClaimed'
   | 'IncidentLinkReleased'
   | 'ReliefClaimed'
+  | 'AlertReceived'
+  | 'NotificationAttempted'
+  | 'NotificationSent'
+  | 'NotificationFailed'
+  | 'NotificationDelivered'
 >;
 
 export interface Verification {
@@ -59,6 +65,8 @@ export interface FiledReport {
   incident: string | undefined;
   /** Allocations claimed from this report, with when (server time). */
   reliefClaims: Array<{ allocationId: string; at: string }>;
+  /** SMS and voice messages of its alert steps, and devices' receipts (SPEC §5). */
+  notify: NotificationState;
 }
 
 export type ReportState = { exists: false } | FiledReport;
@@ -81,7 +89,9 @@ export type ReportCommand =
   | Cmd<'CloseReport', EventData<'ReportClosed'>>
   | Cmd<'ClaimIncidentLink', EventData<'IncidentLinkClaimed'>>
   | Cmd<'ReleaseIncidentLink', EventData<'IncidentLinkReleased'>>
-  | Cmd<'ClaimRelief', EventData<'ReliefClaimed'>>;
+  | Cmd<'ClaimRelief', EventData<'ReliefClaimed'>>
+  /** SMS and voice messages of alert steps, and devices' receipts (domain/notification.ts). */
+  | NotificationCommand;
 
 /**
  * A relief claim (ReliefClaimed) holds for this long: its allocation must be written within it or
@@ -217,6 +227,15 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       if (!report.verified) refuse('not_verified', 'relief follows household-by-household verification');
       return [{ type: 'ReliefClaimed', data: command.data }];
     }
+    case 'AttemptNotification':
+    case 'RecordNotificationSent':
+    case 'RecordNotificationFailed':
+    case 'RecordDelivery':
+    case 'RecordReceipt': {
+      const report = existing(state);
+      const facts = { step: report.alert?.step, acknowledged: report.acknowledgedBy.length > 0, finished: report.status === 'closed' || report.status === 'dismissed' };
+      return decideNotification(command, facts, report.notify);
+    }
     default:
       return assertNever(command);
   }
@@ -240,6 +259,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
       closure: undefined,
       incident: undefined,
       reliefClaims: [],
+      notify: { notifications: {}, received: [] },
     };
   }
   if (!state.exists) return state;
@@ -304,6 +324,12 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
       return state.incident === event.data.incidentId ? { ...state, incident: undefined } : state;
     case 'ReliefClaimed':
       return { ...state, reliefClaims: [...state.reliefClaims, { allocationId: event.data.allocationId, at: event.at }] };
+    case 'AlertReceived':
+    case 'NotificationAttempted':
+    case 'NotificationSent':
+    case 'NotificationFailed':
+    case 'NotificationDelivered':
+      return { ...state, notify: evolveNotification(state.notify, event as NotificationEvent & { at: string }) };
     default:
       return assertNever(event);
   }
@@ -334,6 +360,11 @@ export function statusAfter(status: ReportStatus, type: ReportEvent['type']): Re
     case 'IncidentLinkClaimed':
     case 'IncidentLinkReleased':
     case 'ReliefClaimed':
+    case 'AlertReceived':
+    case 'NotificationAttempted':
+    case 'NotificationSent':
+    case 'NotificationFailed':
+    case 'NotificationDelivered':
       return status;
     default:
       return assertNever(type);

@@ -36,7 +36,57 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   /** SPEC §3 no double relief: days within which a second relief of one category is refused across incidents. */
   RELIEF_REPEAT_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** Where the console is reached from phones: the base of the short link in every alert SMS. */
+  PUBLIC_URL: url(['https', 'http']).optional(),
+  // SMS and voice (SPEC §5): the provider the office contracts, its keys, sign name and templates.
+  NOTIFY_PROVIDER: z.enum(['aliyun', 'tencent']).optional(),
+  NOTIFY_KEY_ID: z.string().trim().min(1).optional(),
+  NOTIFY_KEY_SECRET: z.string().trim().min(1).optional(),
+  NOTIFY_SIGN_NAME: z.string().trim().min(1).max(20).optional(),
+  NOTIFY_ALERT_TEMPLATE: z.string().trim().min(1).optional(),
+  NOTIFY_REPLY_TEMPLATE: z.string().trim().min(1).optional(),
+  NOTIFY_VOICE_TEMPLATE: z.string().trim().min(1).optional(),
+  NOTIFY_VOICE_CALLER: z.string().trim().regex(/^\d{5,20}$/, 'must be a phone number (digits)').optional(),
+  NOTIFY_SMS_APP_ID: z.string().trim().min(1).optional(),
+  NOTIFY_VOICE_APP_ID: z.string().trim().min(1).optional(),
+  NOTIFY_REGION: z.string().trim().min(1).default('ap-guangzhou'),
+  /** The provider's API elsewhere than its public endpoint (a proxy; a test server). */
+  NOTIFY_SMS_ENDPOINT: url(['https', 'http']).optional(),
+  NOTIFY_VOICE_ENDPOINT: url(['https', 'http']).optional(),
+  /** The secret path segment of the callback URLs given to the provider (its callbacks are not signed). */
+  NOTIFY_CALLBACK_SECRET: z.string().trim().min(16, 'must be at least 16 characters').regex(/^[\w-]+$/, 'letters, digits, - and _ only').optional(),
 });
+
+/** The SMS and voice provider's settings, checked whole: what is missing is named. */
+export type NotifyConfig =
+  | {
+      provider: 'aliyun';
+      keyId: string;
+      keySecret: string;
+      signName: string;
+      alertTemplate: string;
+      replyTemplate: string;
+      voiceTemplate: string | undefined;
+      voiceCaller: string | undefined;
+      smsEndpoint: string | undefined;
+      voiceEndpoint: string | undefined;
+      callbackSecret: string;
+    }
+  | {
+      provider: 'tencent';
+      keyId: string;
+      keySecret: string;
+      signName: string;
+      alertTemplate: string;
+      replyTemplate: string;
+      voiceTemplate: string | undefined;
+      smsAppId: string;
+      voiceAppId: string | undefined;
+      region: string;
+      smsEndpoint: string | undefined;
+      voiceEndpoint: string | undefined;
+      callbackSecret: string;
+    };
 
 export interface Config {
   port: number;
@@ -53,6 +103,9 @@ export interface Config {
   trustProxy: string[];
   requestTimeoutMs: number;
   reliefWindowDays: number;
+  publicUrl: string | undefined;
+  /** Undefined: alerts go by WebSocket only, and /ready says so. */
+  notify: NotifyConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  const notify = notifyConfig(e);
   const dataDir = resolve(e.DATA_DIR);
   const authSecret = e.AUTH_SECRET ?? loadOrCreateSecret(dataDir);
   return {
@@ -93,7 +147,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? [],
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     reliefWindowDays: e.RELIEF_REPEAT_WINDOW_DAYS,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    notify,
   };
+}
+
+function notifyConfig(e: z.infer<typeof EnvSchema>): NotifyConfig | undefined {
+  if (!e.NOTIFY_PROVIDER) {
+    const stray = Object.keys(e).filter((k) => k.startsWith('NOTIFY_') && k !== 'NOTIFY_REGION' && e[k as keyof typeof e] !== undefined);
+    if (stray.length > 0) throw new ConfigError(stray.map((k) => `${k}: set, but NOTIFY_PROVIDER is not (aliyun or tencent)`));
+    return undefined;
+  }
+  const required = ['NOTIFY_KEY_ID', 'NOTIFY_KEY_SECRET', 'NOTIFY_SIGN_NAME', 'NOTIFY_ALERT_TEMPLATE', 'NOTIFY_REPLY_TEMPLATE', 'NOTIFY_CALLBACK_SECRET', 'PUBLIC_URL'] as const;
+  const forProvider = e.NOTIFY_PROVIDER === 'tencent' ? (['NOTIFY_SMS_APP_ID'] as const) : ([] as const);
+  const missing = [...required, ...forProvider].filter((k) => e[k] === undefined);
+  if (e.NOTIFY_PROVIDER === 'tencent' && e.NOTIFY_VOICE_TEMPLATE && !e.NOTIFY_VOICE_APP_ID) missing.push('NOTIFY_VOICE_APP_ID' as never);
+  if (missing.length > 0) throw new ConfigError(missing.map((k) => `${k}: required with NOTIFY_PROVIDER=${e.NOTIFY_PROVIDER}`));
+  const common = {
+    keyId: e.NOTIFY_KEY_ID!,
+    keySecret: e.NOTIFY_KEY_SECRET!,
+    signName: e.NOTIFY_SIGN_NAME!,
+    alertTemplate: e.NOTIFY_ALERT_TEMPLATE!,
+    replyTemplate: e.NOTIFY_REPLY_TEMPLATE!,
+    voiceTemplate: e.NOTIFY_VOICE_TEMPLATE,
+    smsEndpoint: e.NOTIFY_SMS_ENDPOINT,
+    voiceEndpoint: e.NOTIFY_VOICE_ENDPOINT,
+    callbackSecret: e.NOTIFY_CALLBACK_SECRET!,
+  };
+  return e.NOTIFY_PROVIDER === 'aliyun'
+    ? { provider: 'aliyun', ...common, voiceCaller: e.NOTIFY_VOICE_CALLER }
+    : { provider: 'tencent', ...common, smsAppId: e.NOTIFY_SMS_APP_ID!, voiceAppId: e.NOTIFY_VOICE_APP_ID, region: e.NOTIFY_REGION };
 }
 
 /**

@@ -77,6 +77,7 @@ function unitOfEvent(event: RecordedEvent): string | undefined | typeof OF_ITS_S
     case 'report':
     case 'allocation':
     case 'incident':
+    case 'inbound':
       return OF_ITS_STREAM;
     case 'roster':
       return stream.id;

@@ -1,0 +1,197 @@
+import { refuse } from './errors.js';
+import type { EventData } from './events.js';
+import { HAZARD_LABELS, type Hazard } from './vocabulary.js';
+
+/**
+ * Reaching a sleeping phone (SPEC §5): every alert step also goes out as an SMS, and the last step,
+ * when it repeats, as a voice call. What is owed, and what happened to each message, lives in the
+ * report's own stream, so a notification is decided against the report as it stands: an
+ * acknowledgement appended first stops every send not yet under way.
+ */
+export type Channel = 'sms' | 'voice';
+
+/** A device that confirmed receipt of the frame within this time makes that person's SMS unnecessary. */
+export const SMS_AFTER_MS = 30_000;
+/** Attempts at one message before it is recorded as finally failed. */
+export const MAX_NOTIFICATION_ATTEMPTS = 5;
+/** An attempt not answered within this time is taken to have died with its process. */
+export const NOTIFICATION_LEASE_MS = 30_000;
+
+/** One message owed for one alert step to one person on one channel. */
+export interface NotificationRecord {
+  /** `{step}/{channel}/{to}`: unique within the report. */
+  id: string;
+  step: number;
+  to: string;
+  channel: Channel;
+  phone: string;
+  provider: string;
+  attempts: number;
+  /** While an attempt is under way: when it is taken to have died. */
+  leaseUntil: string | undefined;
+  status: 'pending' | 'sent' | 'failed';
+  messageId: string | undefined;
+  lastError: { code: string; message: string } | undefined;
+  delivery: { delivered: boolean; code: string; at: string } | undefined;
+}
+
+/** What a report's notifications look like to the rules: per message, and device receipts per step. */
+export interface NotificationState {
+  notifications: Record<string, NotificationRecord>;
+  /** `{step}/{user}`: that user's device confirmed receipt of that step's frame. */
+  received: string[];
+}
+
+export const notificationId = (step: number, channel: Channel, to: string): string => `${step}/${channel}/${to}`;
+
+/**
+ * The provider's reference for a message (Alibaba `OutId`, Tencent `SessionContext`): the report
+ * and the message, so a delivery receipt or a lookup after a crash finds its way back.
+ */
+export const providerReference = (reportId: string, id: string): string => `${reportId}/${id}`;
+
+export function parseProviderReference(ref: string): { reportId: string; id: string } | undefined {
+  const m = /^([0-9a-f-]{36})\/(\d+\/(?:sms|voice)\/.+)$/.exec(ref);
+  return m ? { reportId: m[1]!, id: m[2]! } : undefined;
+}
+
+export type NotificationCommand =
+  | {
+      type: 'AttemptNotification';
+      data: { step: number; to: string; channel: Channel; phone: string; provider: string };
+      now: string;
+    }
+  | { type: 'RecordNotificationSent'; data: { id: string; attempt: number; messageId: string; recovered?: boolean }; now: string }
+  | { type: 'RecordNotificationFailed'; data: { id: string; attempt: number; code: string; message: string; retryable: boolean }; now: string }
+  | { type: 'RecordDelivery'; data: { id: string; delivered: boolean; code: string; reportedAt: string }; now: string }
+  | { type: 'RecordReceipt'; data: { step: number; by: string }; now: string };
+
+export type NotificationEvent = { type: 'AlertReceived'; data: EventData<'AlertReceived'> }
+  | { type: 'NotificationAttempted'; data: EventData<'NotificationAttempted'> }
+  | { type: 'NotificationSent'; data: EventData<'NotificationSent'> }
+  | { type: 'NotificationFailed'; data: EventData<'NotificationFailed'> }
+  | { type: 'NotificationDelivered'; data: EventData<'NotificationDelivered'> };
+
+/** What the rules need of the report itself. */
+export interface AlertFacts {
+  /** Step of the last AlertRaised; undefined before the first. */
+  step: number | undefined;
+  acknowledged: boolean;
+  finished: boolean;
+}
+
+/**
+ * Decides one notification command on a report (SPEC §5). Throws DomainError:
+ * `already_acknowledged` (the alert was answered, or the report closed or dismissed: nothing more
+ * goes out), `stale_escalation` (a later step superseded this one), `already_exists` (the message
+ * went, or finally failed), `in_progress` (an attempt is under way and its lease has not run out),
+ * `not_found` (no such message). Receipts and delivery reports of what is already known decide
+ * nothing.
+ */
+export function decideNotification(command: NotificationCommand, facts: AlertFacts, state: NotificationState): NotificationEvent[] {
+  switch (command.type) {
+    case 'AttemptNotification': {
+      const { step, to, channel, phone, provider } = command.data;
+      if (facts.acknowledged || facts.finished) refuse('already_acknowledged', 'the alert was answered, or the report is closed: nothing more goes out');
+      if (facts.step !== step) refuse('stale_escalation', `step ${step} is not the report's current step (${facts.step})`);
+      const id = notificationId(step, channel, to);
+      const record = state.notifications[id];
+      if (record && record.status !== 'pending') refuse('already_exists', `${id} was ${record.status}`);
+      if (record?.leaseUntil && Date.parse(record.leaseUntil) > Date.parse(command.now)) refuse('in_progress', `${id} is being sent`);
+      const attempt = (record?.attempts ?? 0) + 1;
+      const leaseUntil = new Date(Date.parse(command.now) + NOTIFICATION_LEASE_MS).toISOString();
+      return [{ type: 'NotificationAttempted', data: { id, step, to, channel, phone, provider, attempt, leaseUntil } }];
+    }
+    case 'RecordNotificationSent': {
+      const record = state.notifications[command.data.id];
+      if (!record) return refuse('not_found', `no notification ${command.data.id}`);
+      if (record.status === 'sent') return [];
+      const { id, attempt, messageId, recovered } = command.data;
+      return [{ type: 'NotificationSent', data: { id, attempt, messageId, ...(recovered ? { recovered: true } : {}) } }];
+    }
+    case 'RecordNotificationFailed': {
+      const record = state.notifications[command.data.id];
+      if (!record) return refuse('not_found', `no notification ${command.data.id}`);
+      if (record.status !== 'pending') return [];
+      const { id, attempt, code, message, retryable } = command.data;
+      const final = !retryable || attempt >= MAX_NOTIFICATION_ATTEMPTS;
+      return [{ type: 'NotificationFailed', data: { id, attempt, code: code.slice(0, 100), message: message.slice(0, 500), final } }];
+    }
+    case 'RecordDelivery': {
+      const record = state.notifications[command.data.id];
+      if (!record) return refuse('not_found', `no notification ${command.data.id}`);
+      if (record.delivery?.delivered === command.data.delivered && record.delivery.code === command.data.code) return [];
+      return [{ type: 'NotificationDelivered', data: command.data }];
+    }
+    case 'RecordReceipt': {
+      const key = `${command.data.step}/${command.data.by}`;
+      if (state.received.includes(key) || facts.step === undefined || command.data.step > facts.step) return [];
+      return [{ type: 'AlertReceived', data: command.data }];
+    }
+    default: {
+      const never: never = command;
+      return never;
+    }
+  }
+}
+
+export function evolveNotification(state: NotificationState, event: NotificationEvent & { at: string }): NotificationState {
+  const update = (id: string, change: (r: NotificationRecord) => NotificationRecord): NotificationState => {
+    const record = state.notifications[id];
+    return record ? { ...state, notifications: { ...state.notifications, [id]: change(record) } } : state;
+  };
+  switch (event.type) {
+    case 'AlertReceived':
+      return { ...state, received: [...state.received, `${event.data.step}/${event.data.by}`] };
+    case 'NotificationAttempted': {
+      const d = event.data;
+      const before = state.notifications[d.id];
+      const record: NotificationRecord = {
+        id: d.id,
+        step: d.step,
+        to: d.to,
+        channel: d.channel,
+        phone: d.phone,
+        provider: d.provider,
+        attempts: d.attempt,
+        leaseUntil: d.leaseUntil,
+        status: 'pending',
+        messageId: undefined,
+        lastError: before?.lastError,
+        delivery: undefined,
+      };
+      return { ...state, notifications: { ...state.notifications, [d.id]: record } };
+    }
+    case 'NotificationSent':
+      return update(event.data.id, (r) => ({ ...r, status: 'sent', messageId: event.data.messageId, leaseUntil: undefined }));
+    case 'NotificationFailed':
+      return update(event.data.id, (r) => ({
+        ...r,
+        status: event.data.final ? 'failed' : 'pending',
+        leaseUntil: undefined,
+        lastError: { code: event.data.code, message: event.data.message },
+      }));
+    case 'NotificationDelivered':
+      return update(event.data.id, (r) => ({ ...r, delivery: { delivered: event.data.delivered, code: event.data.code, at: event.data.reportedAt } }));
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
+}
+
+/** Whether a repeat of the policy's last step: the one that also places a voice call (SPEC §5). */
+export const callsAtStep = (step: number, policySteps: number): boolean => step >= policySteps;
+
+/**
+ * The values of the alert SMS template (SPEC §5): hazard, place, reporter's phone and a short
+ * link, each kept short so that the recommended template — `【签名】${hazard}：${place}，报告人
+ * ${phone}，详情${link}` — fits one SMS (70 characters with the sign; docs/decisions.md). The place
+ * keeps its village and township names and drops the county first when too long.
+ */
+export function alertSmsParams(input: { hazard: Hazard; path: string[]; reporterPhone: string; link: string }): { hazard: string; place: string; phone: string; link: string } {
+  const names = input.path.slice(-2);
+  let place = names.join('');
+  if (place.length > 20) place = (names.at(-1) ?? '').slice(0, 20);
+  return { hazard: HAZARD_LABELS[input.hazard], place, phone: input.reporterPhone.slice(0, 20), link: input.link.slice(0, 35) };
+}
