@@ -19,7 +19,7 @@ export const HAZARDS = Object.keys(HAZARD_LABELS) as [Hazard, ...Hazard[]];
 export const Hazard = z.enum(HAZARDS);
 
 /** What a village phone may send for a hazard: its name or its Chinese label (SPEC §4), and 大风 for 风灾. */
-const HAZARD_BY_LABEL = new Map<string, Hazard>([...Object.entries(HAZARD_LABELS).map(([k, v]) => [v, k as Hazard] as const), ['大风', 'windstorm']]);
+export const HAZARD_BY_LABEL: ReadonlyMap<string, Hazard> = new Map<string, Hazard>([...Object.entries(HAZARD_LABELS).map(([k, v]) => [v, k as Hazard] as const), ['大风', 'windstorm']]);
 export const HazardInput = z
   .string()
   .trim()

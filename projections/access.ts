@@ -1,3 +1,4 @@
+import { addresses } from '../domain/alerting.js';
 import { scopeUnit, withinScope } from '../domain/units.js';
 import type { Role } from '../domain/vocabulary.js';
 import { projection } from './projection.js';
@@ -11,6 +12,8 @@ export interface Grant {
   issuedAt: string;
   exp: string;
   issuedBy: string;
+  name?: string | undefined;
+  phone?: string | undefined;
   position: string;
   revoked: { at: string; reason: string; by: string; position: string } | null;
 }
@@ -111,4 +114,39 @@ export function grantsWithin(state: AccessState, scope: string, nowMs: number, s
     out.push(grant);
   }
   return out;
+}
+
+const active = (grant: Grant, nowMs: number) => !grant.revoked && Date.parse(grant.exp) > nowMs;
+
+/** The phone of `sub`: that of their latest active grant that has one (SPEC §5: how an SMS reaches them). */
+export function phoneOf(state: AccessState, sub: string, nowMs: number): string | undefined {
+  const jtis = state.bySub.get(sub) ?? [];
+  for (let i = jtis.length - 1; i >= 0; i--) {
+    const grant = state.grants.get(jtis[i]!)!;
+    if (grant.phone && active(grant, nowMs)) return grant.phone;
+  }
+  return undefined;
+}
+
+/**
+ * The users a recipient entry of an alert names (SPEC §5): a user id names that user, `role@prefix`
+ * every holder of active access of that role at exactly that unit. Only users with a recorded grant
+ * are found: a phone lives on the grant (docs/decisions.md).
+ */
+export function usersAddressed(state: AccessState, recipient: string, nowMs: number): string[] {
+  if (!recipient.includes('@')) return state.bySub.has(recipient) ? [recipient] : [];
+  const subs = new Set<string>();
+  for (const grant of state.grants.values()) if (active(grant, nowMs) && addresses(recipient, { id: grant.sub, role: grant.role, scope: grant.scope })) subs.add(grant.sub);
+  return [...subs];
+}
+
+/** The village contacts whose active access carries this phone: who sent an inbound SMS. */
+export function contactsByPhone(state: AccessState, phone: string, nowMs: number): Array<{ sub: string; name: string | undefined; village: string }> {
+  const found = new Map<string, { sub: string; name: string | undefined; village: string }>();
+  for (const grant of state.grants.values()) {
+    if (grant.role !== 'contact' || grant.phone !== phone || !active(grant, nowMs)) continue;
+    const unit = scopeUnit(grant.scope)!;
+    found.set(`${grant.sub}|${unit}`, { sub: grant.sub, name: grant.name, village: unit });
+  }
+  return [...found.values()];
 }

@@ -1,3 +1,5 @@
+import { roleAudience } from '../domain/alerting.js';
+import { ancestorAt } from '../domain/units.js';
 import { HAZARD_LABELS, type Hazard } from '../domain/vocabulary.js';
 import { withLocalTimes } from '../domain/time.js';
 import type { IncidentsState } from './incidents.js';
@@ -73,7 +75,22 @@ export interface ClockFrame {
   county: { code: string; name: string };
 }
 
-export type FeedFrame = AlertFrame | AcknowledgedFrame | UpdatedFrame | ClockFrame;
+/**
+ * An SMS from a registered contact that could not be filed (SPEC §5): kept, and shown at once to
+ * the township's officers and heads, who call the sender back.
+ */
+export interface InboundFrame {
+  type: 'inbound_sms';
+  position: string;
+  inboundId: string;
+  from: string;
+  text: string;
+  problem: string | null;
+  unit: { code: string; name: string; path: string[] };
+  receivedAt: string;
+}
+
+export type FeedFrame = AlertFrame | AcknowledgedFrame | UpdatedFrame | ClockFrame | InboundFrame;
 
 /** A frame and who it is for (user ids or role audiences), with the unit it concerns for scope checks. */
 export interface Delivery {
@@ -182,6 +199,22 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
           unitCode: incident.county,
         },
       ];
+    }
+    case 'SmsReceived': {
+      const { village, outcome } = event.data;
+      const township = village ? ancestorAt(village, 'township') : undefined;
+      if (outcome !== 'unparsed' || !village || !township) return [];
+      const frame: InboundFrame = {
+        type: 'inbound_sms',
+        position: event.position,
+        inboundId: event.id,
+        from: event.data.from,
+        text: event.data.text,
+        problem: event.data.problem ?? null,
+        unit: { code: village, name: sources.units.units.get(village)?.name ?? village, path: unitPathNames(sources.units, village) },
+        receivedAt: event.data.receivedAt,
+      };
+      return [{ frame, recipients: [roleAudience('officer', township), roleAudience('head', township)], unitCode: village }];
     }
     default:
       return [];

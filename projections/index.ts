@@ -1,4 +1,6 @@
 import { accessProjection } from './access.js';
+import { inboxProjection } from './inbox.js';
+import { notificationsProjection } from './notifications.js';
 import { householdsProjection } from './households.js';
 import { incidentsProjection } from './incidents.js';
 import { ledgerProjection } from './ledger.js';
@@ -22,6 +24,8 @@ export const PROJECTIONS = [
   openAlertsProjection,
   rosterProjection,
   accessProjection,
+  notificationsProjection,
+  inboxProjection,
 ] as const;
 
 type Registry = typeof PROJECTIONS;

@@ -34,6 +34,8 @@ export interface ReportRow {
         /** Everyone alerted at any step: they hear of every update. */
         alerted: string[];
         delayMs: number;
+        /** How many steps the policy has: a step at or past it is a repeat of the last (SPEC §5). */
+        policySteps: number;
         related: string[];
       }
     | undefined;
@@ -73,7 +75,7 @@ const REPORT_EVENTS = [
 /** Reports as read models list them (SPEC §4 GET /reports), and what alerting reads of them. */
 export const reportsProjection = projection({
   name: 'reports',
-  version: 2,
+  version: 3,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
@@ -129,7 +131,7 @@ export const reportsProjection = projection({
         for (const r of recipients) if (!alerted.includes(r)) alerted.push(r);
         const named = row.alert ? row.alert.related : [];
         if (related) for (const r of related) if (!named.includes(r)) named.push(r);
-        row.alert = { step, firstAt: row.alert?.firstAt ?? event.at, lastAt: event.at, recipients, alerted, delayMs: policy.delayMs, related: named };
+        row.alert = { step, firstAt: row.alert?.firstAt ?? event.at, lastAt: event.at, recipients, alerted, delayMs: policy.delayMs, policySteps: policy.steps.length, related: named };
         return state;
       }
       case 'AlertAcknowledged':

@@ -10,7 +10,10 @@ import { tokenService, type TokenService } from '../infra/tokens.js';
 import { join } from 'node:path';
 import { Escalator } from './alerts/escalator.js';
 import { AlertGateway, type GatewayOptions } from './alerts/gateway.js';
-import { InProcessScheduler, type Scheduler } from './alerts/scheduler.js';
+import { Notifier } from './alerts/notifier.js';
+import { SmsDesk } from './alerts/sms-desk.js';
+import { InProcessScheduler, type AlertJob, type Scheduler } from './alerts/scheduler.js';
+import { notifyProvider, type NotifyProvider } from '../infra/notify/index.js';
 import { BackgroundTasks } from './background.js';
 import { commandHandler, type CommandHandler } from './commands/execute.js';
 import { buildApp } from './http/app.js';
@@ -25,6 +28,8 @@ export interface Zhitong {
   units: UnitsDirectory;
   runner: ProjectionRunner;
   escalator: Escalator;
+  /** SMS and voice for alert steps; undefined when no provider is configured (WebSocket only). */
+  notifier: Notifier | undefined;
   gateway: AlertGateway;
   scheduler: Scheduler;
   tasks: BackgroundTasks;
@@ -41,7 +46,9 @@ export interface ZhitongOptions {
   /** How often the projection snapshot is written while anything changed (default 5 min). */
   snapshotEveryMs?: number;
   /** Builds the scheduler that runs alert jobs; in-process timers unless Redis is configured. */
-  scheduler?: (run: Escalator['run'], tasks: BackgroundTasks) => Scheduler | Promise<Scheduler>;
+  scheduler?: (run: (job: AlertJob) => Promise<void>, tasks: BackgroundTasks) => Scheduler | Promise<Scheduler>;
+  /** How long a device has to confirm a frame before its holder gets an SMS (ms; SPEC §5: 30 s). */
+  smsAfterMs?: number;
 }
 
 /** The composition root: wires the configured infrastructure into the services. */
@@ -59,18 +66,33 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   const runner = new ProjectionRunner(store, logger, { ...(snapshots ? { snapshots } : {}), ...(options.snapshotEveryMs !== undefined ? { snapshotEveryMs: options.snapshotEveryMs } : {}) });
   const gateway = new AlertGateway(store, runner, logger, tasks, { ...options.gateway, now });
   const escalator = new Escalator(store, runner, logger, tasks, { escalationDelayMs: config.escalationDelayMs, now });
+  const provider: NotifyProvider | undefined = config.notify ? notifyProvider(config.notify) : undefined;
+  const notifier = provider
+    ? new Notifier(store, runner, logger, tasks, { provider, publicUrl: config.publicUrl!, now, ...(options.smsAfterMs !== undefined ? { smsAfterMs: options.smsAfterMs } : {}) })
+    : undefined;
+  // One scheduler for every timed job of the alerting process; SMS and calls are jobs like steps.
+  const runJob = async (job: AlertJob): Promise<void> => {
+    if (job.kind !== 'notify') return escalator.run(job);
+    if (notifier) return notifier.run(job);
+  };
+  const rescheduleAll = async () => {
+    await escalator.rescheduleAll();
+    await notifier?.rescheduleAll();
+  };
   const scheduler: Scheduler = options.scheduler
-    ? await options.scheduler(escalator.run, tasks)
+    ? await options.scheduler(runJob, tasks)
     : config.redisUrl
-      ? await (await import('./alerts/bullmq-scheduler.js')).BullMqScheduler.connect(config.redisUrl, escalator.run, logger, () => escalator.rescheduleAll(), tasks)
-      : new InProcessScheduler(escalator.run, tasks, () => now().getTime());
+      ? await (await import('./alerts/bullmq-scheduler.js')).BullMqScheduler.connect(config.redisUrl, runJob, logger, rescheduleAll, tasks)
+      : new InProcessScheduler(runJob, tasks, () => now().getTime());
   escalator.useScheduler(scheduler);
+  notifier?.useScheduler(scheduler);
   runner.on('alert-gateway', gateway.handler);
   runner.on('escalator', escalator.handler);
+  if (notifier) runner.on('notifier', notifier.handler);
   await runner.start();
   gateway.started();
   // Once the read side is current, everything still owed is scheduled from it (jobs are idempotent).
-  runner.whenCurrent(() => tasks.spawn('schedule-alert-jobs', () => escalator.rescheduleAll()));
+  runner.whenCurrent(() => tasks.spawn('schedule-alert-jobs', rescheduleAll));
 
   // Limiter counts shared between nodes; commands fail fast while Redis is away, and the
   // limiter then lets requests through (skipOnError) rather than refuse relief work.
@@ -86,6 +108,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     runner,
     tasks,
     gateway,
+    ...(provider && config.notify ? { sms: { provider, callbackSecret: config.notify.callbackSecret, desk: new SmsDesk(commands, runner, units, provider, logger, now) } } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
     authFailuresPerMinute: config.authFailuresPerMinute,
@@ -105,6 +128,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     units,
     runner,
     escalator,
+    notifier,
     gateway,
     scheduler,
     tasks,

@@ -13,7 +13,7 @@ import { rosterOf } from '../../projections/roster.js';
 import type { BackgroundTasks } from '../background.js';
 import { commandHandler, type CommandContext, type CommandHandler } from '../commands/execute.js';
 import type { ProjectionRunner } from '../projection-runner.js';
-import type { AlertJob, Scheduler } from './scheduler.js';
+import type { AlertJob, NotifyJob, Scheduler } from './scheduler.js';
 
 export interface EscalatorOptions {
   escalationDelayMs: number;
@@ -124,7 +124,7 @@ export class Escalator {
   }
 
   /** Runs a due job. Safe to run twice, on any node. */
-  readonly run = async (job: AlertJob): Promise<void> => {
+  readonly run = async (job: Exclude<AlertJob, NotifyJob>): Promise<void> => {
     try {
       if (job.kind === 'escalate') await this.#escalate(job.reportId, job.step);
       else await this.#alertClocks(job.incidentId);

@@ -33,6 +33,8 @@ export interface GatewayOptions {
 const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('resume'), after: z.string().max(64) }),
   z.strictObject({ type: z.literal('ack'), reportId: z.uuid() }),
+  /** The device shows the alert frame of this step: its holder needs no SMS for it (SPEC §5). */
+  z.strictObject({ type: z.literal('received'), reportId: z.uuid(), step: z.int().nonnegative().max(10_000) }),
   z.strictObject({ type: z.literal('ping') }),
 ]);
 
@@ -354,6 +356,27 @@ export class AlertGateway {
           return this.#catchUp(connection, hello);
         }
         return this.#catchUp(connection, after);
+      }
+      case 'received': {
+        const { reportId, step } = parsed;
+        try {
+          const loaded = await this.#commands.load(streams.report(reportId), reportDecider);
+          if (!loaded.state.exists || !withinScope(loaded.state.village, connection.user.scope)) return error('not_found', 'no such report', { reportId });
+          const now = this.#options.now().toISOString();
+          await this.#commands.execute(
+            streams.report(reportId),
+            reportDecider,
+            { type: 'RecordReceipt', data: { step, by: connection.user.sub }, now },
+            { actor: { id: connection.user.sub, role: connection.user.role }, correlationId: `ws-${reportId}-${Date.now()}`, now },
+          );
+        } catch (e) {
+          if (e instanceof DomainError) return error(e.code, e.message, { reportId });
+          if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send received again', { reportId });
+          this.logger.error({ err: e }, 'receipt failed');
+          return error('unavailable', 'could not record the receipt now; send it again', { reportId });
+        }
+        if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(JSON.stringify({ type: 'received', reportId, step }));
+        return;
       }
       case 'ack': {
         try {

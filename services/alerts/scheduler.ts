@@ -1,16 +1,34 @@
+import { createHash } from 'node:crypto';
 import type { BackgroundTasks } from '../background.js';
 
 /** A timed job of the alerting process. Jobs are derived from the log, so losing one loses nothing. */
 export type AlertJob =
   | { kind: 'escalate'; reportId: string; step: number }
-  | { kind: 'clock'; incidentId: string; dueAt: string };
+  | { kind: 'clock'; incidentId: string; dueAt: string }
+  | NotifyJob;
 
-export const jobKey = (job: AlertJob): string =>
-  // BullMQ job ids may not contain ':'.
-  job.kind === 'escalate' ? `escalate-${job.reportId}-${job.step}` : `clock-${job.incidentId}-${job.dueAt.replaceAll(':', '')}`;
+/** One SMS or call of one alert step to one person (services/alerts/notifier.ts). */
+export type NotifyJob = { kind: 'notify'; reportId: string; step: number; channel: 'sms' | 'voice'; to: string };
+
+/** The job's id: one per (report, step), (incident, due time) or (report, step, channel, person). */
+export function jobKey(job: AlertJob): string {
+  // BullMQ job ids may not contain ':'; a user id may contain anything, so it is hashed.
+  switch (job.kind) {
+    case 'escalate':
+      return `escalate-${job.reportId}-${job.step}`;
+    case 'clock':
+      return `clock-${job.incidentId}-${job.dueAt.replaceAll(':', '')}`;
+    case 'notify':
+      return `notify-${job.reportId}-${job.step}-${job.channel}-${createHash('sha256').update(job.to).digest('hex').slice(0, 24)}`;
+    default: {
+      const never: never = job;
+      return never;
+    }
+  }
+}
 
 /** The background-task name a job runs under (services/background.ts). */
-export const jobTask = (job: AlertJob): string => (job.kind === 'escalate' ? 'escalation-step' : 'statutory-clock');
+export const jobTask = (job: AlertJob): string => (job.kind === 'escalate' ? 'escalation-step' : job.kind === 'clock' ? 'statutory-clock' : 'notification');
 
 /** How long a failing job waits before its next attempt: 0.5 s doubling to at most a minute. */
 export const retryDelayMs = (attemptsMade: number): number => Math.min(60_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
@@ -39,6 +57,7 @@ export class InProcessScheduler implements Scheduler {
   ) {
     tasks.declare('escalation-step');
     tasks.declare('statutory-clock');
+    tasks.declare('notification');
   }
 
   async schedule(job: AlertJob, dueAt: number): Promise<void> {

@@ -21,6 +21,7 @@ import { NotCaughtUpError, type ProjectionRunner } from '../projection-runner.js
 import { isRevoked } from '../../projections/access.js';
 import type { UnitsDirectory } from '../units-directory.js';
 import { accessRoutes } from './routes/access.js';
+import { smsRoutes, type SmsLine } from './routes/sms.js';
 import { authPlugin, memoryAuthFailures, redisAuthFailures } from './auth.js';
 import { ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
@@ -55,6 +56,8 @@ export interface AppDeps {
   /** Shared limiter counts across nodes, where Redis is configured. */
   redis?: Redis;
   gateway?: AlertGateway;
+  /** The SMS line, where a provider is configured (SPEC §5); without one alerts go by WebSocket only. */
+  sms?: SmsLine;
   /** Extra readiness checks (Redis, where configured). */
   readinessChecks?: Array<{ name: string; check: () => Promise<void> }>;
 }
@@ -249,7 +252,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ...(runner.quarantined > 0 ? { quarantine: deps.runner.quarantine.slice(-10) } : {}),
     };
     if (Object.keys(failures).length > 0) return reply.code(503).send({ error: 'not_ready', message: 'a dependency is unreachable', details: { ...failures, ...details } });
-    return { status: 'ready', eventStore: deps.store.kind, ...details };
+    // Whether a sleeping phone can be reached: an office must see it has no SMS line (SPEC §5).
+    const notifications = deps.sms ? { channels: deps.sms.provider.voice ? ['websocket', 'sms', 'voice'] : ['websocket', 'sms'], provider: deps.sms.provider.name } : { channels: ['websocket'], provider: null, warning: 'websocket only: no SMS provider is configured (NOTIFY_PROVIDER)' };
+    return { status: 'ready', eventStore: deps.store.kind, notifications, ...details };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
@@ -298,6 +303,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scoped.register(readRoutes, api);
     await scoped.register(unitRoutes, api);
     await scoped.register(accessRoutes, api);
+    await scoped.register(smsRoutes, { ...api, sms: deps.sms });
   });
   return app;
 }

@@ -19,6 +19,8 @@ const SPEC_EVENTS = [
 const ADDED = [
   'StatutoryClockAlerted', 'IncidentLinkClaimed', 'IncidentLinkReleased', 'ReliefClaimed', 'ReliefReserved',
   'IdempotencyKeyClaimed', 'IdempotencyKeyCompleted', 'IdempotencyKeyReleased',
+  // SPEC §5: SMS and voice (docs/decisions.md, issue 13).
+  'AlertReceived', 'NotificationAttempted', 'NotificationSent', 'NotificationFailed', 'NotificationDelivered', 'SmsReceived', 'SmsAnswered',
 ];
 
 t.test('the catalog is exactly SPEC §3\u2019s events and the documented additions', async (t) => {

@@ -101,7 +101,10 @@ t.test('asOf: exactly what the live tally said at each of several moments, by po
     await activity(app, 1);
     await app.runner.caughtUp();
     const live = (await app.call('GET', `/tallies?unit=${KANG}`, { token: head })).json();
-    moments.push({ position: live.asOf.position, at: new Date().toISOString(), answer: live });
+    const at = new Date().toISOString();
+    moments.push({ position: live.asOf.position, at, answer: live });
+    // Times are kept to the millisecond: the next write must fall in a later one than `at`.
+    while (Date.now() <= Date.parse(at));
   }
   await activity(app, 1); // later writes, which no asOf below may see
   for (const [i, m] of moments.entries()) {

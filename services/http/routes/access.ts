@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { accessDecider, MAX_GRANTS_PER_COMMAND, MAX_TTL_SECONDS } from '../../../domain/access.js';
 import { streams } from '../../../domain/events.js';
 import { scopeUnit, withinScope } from '../../../domain/units.js';
-import { Role, Scope, UserId } from '../../../domain/vocabulary.js';
+import { PersonName, PhoneInput, Role, Scope, UserId } from '../../../domain/vocabulary.js';
 import type { TokenService } from '../../../infra/tokens.js';
 import { grantStatus, grantsWithin, type Grant } from '../../../projections/access.js';
 import { commandContext, readPrefix } from '../context.js';
@@ -15,7 +15,17 @@ import { listQuery, page } from '../schemas.js';
 
 const TokensBody = z.strictObject({
   tokens: z
-    .array(z.strictObject({ sub: UserId, role: Role, scope: Scope, ttlSeconds: z.int().min(1).max(MAX_TTL_SECONDS).optional() }))
+    .array(
+      z.strictObject({
+        sub: UserId,
+        role: Role,
+        scope: Scope,
+        ttlSeconds: z.int().min(1).max(MAX_TTL_SECONDS).optional(),
+        /** How an SMS or a call reaches the holder, and how an SMS from them is known (SPEC §5). */
+        name: PersonName.optional(),
+        phone: PhoneInput.optional(),
+      }),
+    )
     .min(1)
     .max(MAX_GRANTS_PER_COMMAND),
 });
@@ -36,6 +46,8 @@ const grantView = (grant: Grant, nowMs: number) => ({
   issuedAt: grant.issuedAt,
   exp: grant.exp,
   issuedBy: grant.issuedBy,
+  name: grant.name ?? null,
+  phone: grant.phone ?? null,
   status: grantStatus(grant, nowMs),
   revokedAt: grant.revoked?.at ?? null,
   revokedBy: grant.revoked?.by ?? null,
