@@ -53,6 +53,8 @@ const EnvSchema = z.object({
   /** The provider's API elsewhere than its public endpoint (a proxy; a test server). */
   NOTIFY_SMS_ENDPOINT: url(['https', 'http']).optional(),
   NOTIFY_VOICE_ENDPOINT: url(['https', 'http']).optional(),
+  /** How long one request to the provider may take before it counts as failed and is retried (ms). */
+  NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
   /** The secret path segment of the callback URLs given to the provider (its callbacks are not signed). */
   NOTIFY_CALLBACK_SECRET: z.string().trim().min(16, 'must be at least 16 characters').regex(/^[\w-]+$/, 'letters, digits, - and _ only').optional(),
 });
@@ -71,6 +73,7 @@ export type NotifyConfig =
       smsEndpoint: string | undefined;
       voiceEndpoint: string | undefined;
       callbackSecret: string;
+      timeoutMs: number;
     }
   | {
       provider: 'tencent';
@@ -86,6 +89,7 @@ export type NotifyConfig =
       smsEndpoint: string | undefined;
       voiceEndpoint: string | undefined;
       callbackSecret: string;
+      timeoutMs: number;
     };
 
 export interface Config {
@@ -154,7 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 function notifyConfig(e: z.infer<typeof EnvSchema>): NotifyConfig | undefined {
   if (!e.NOTIFY_PROVIDER) {
-    const stray = Object.keys(e).filter((k) => k.startsWith('NOTIFY_') && k !== 'NOTIFY_REGION' && e[k as keyof typeof e] !== undefined);
+    const stray = Object.keys(e).filter((k) => k.startsWith('NOTIFY_') && k !== 'NOTIFY_REGION' && k !== 'NOTIFY_TIMEOUT_MS' && e[k as keyof typeof e] !== undefined);
     if (stray.length > 0) throw new ConfigError(stray.map((k) => `${k}: set, but NOTIFY_PROVIDER is not (aliyun or tencent)`));
     return undefined;
   }
@@ -173,6 +177,7 @@ function notifyConfig(e: z.infer<typeof EnvSchema>): NotifyConfig | undefined {
     smsEndpoint: e.NOTIFY_SMS_ENDPOINT,
     voiceEndpoint: e.NOTIFY_VOICE_ENDPOINT,
     callbackSecret: e.NOTIFY_CALLBACK_SECRET!,
+    timeoutMs: e.NOTIFY_TIMEOUT_MS,
   };
   return e.NOTIFY_PROVIDER === 'aliyun'
     ? { provider: 'aliyun', ...common, voiceCaller: e.NOTIFY_VOICE_CALLER }

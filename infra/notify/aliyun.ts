@@ -22,7 +22,14 @@ export interface AliyunSettings {
 }
 
 /** Codes after which the same request cannot succeed (a number the carrier will never take). */
-const FINAL_CODES = new Set(['isv.MOBILE_NUMBER_ILLEGAL', 'isv.MOBILE_COUNT_OVER_LIMIT', 'InvalidCalledNumber.Malformed']);
+/**
+ * Whether a refusal may go away if the same request is sent again (Alibaba Cloud's SMS and voice
+ * error codes): the platform's own failures (isp.*, but not a permission refused) and flow control
+ * do; a refusal of the request itself (isv.*: template, sign, number, parameters, balance, account)
+ * and a key or signature the provider does not accept do not, and are recorded as failed at once.
+ */
+export const aliyunRetryable = (code: string): boolean =>
+  code === 'isv.BUSINESS_LIMIT_CONTROL' || code.startsWith('Throttling') || code === 'ServiceUnavailable' || code === 'InternalError' || (code.startsWith('isp.') && code !== 'isp.RAM_PERMISSION_DENY');
 
 /** Alibaba Cloud's callback times: `2017-01-01 00:00:00`, Beijing time. */
 const beijing = (text: unknown): string => {
@@ -51,7 +58,7 @@ export function aliyunProvider(settings: AliyunSettings): NotifyProvider {
       const e = error as { code?: string; name?: string; message?: string; data?: { Message?: string } };
       if (typeof e.code === 'string' && e.data) {
         // The provider answered with a refusal: its code (isv.*, isp.*, Throttling…) and message.
-        throw new ProviderError(e.code, e.data.Message ?? e.code, !FINAL_CODES.has(e.code));
+        throw new ProviderError(e.code, e.data.Message ?? e.code, aliyunRetryable(e.code));
       }
       // No answer, a 5xx page that is not JSON, a timeout: the same request may succeed later.
       const code = /timeout/i.test(`${e.name} ${e.message}`) ? 'timeout' : e instanceof SyntaxError ? 'bad_answer' : 'unreachable';

@@ -19,6 +19,7 @@ export function notifyProvider(config: NotifyConfig): NotifyProvider {
         voiceCaller: config.voiceCaller,
         smsEndpoint: config.smsEndpoint,
         voiceEndpoint: config.voiceEndpoint,
+        timeoutMs: config.timeoutMs,
       });
     case 'tencent': {
       // Tencent's SDK takes a host and a protocol; the setting is a URL like the others.
@@ -38,6 +39,7 @@ export function notifyProvider(config: NotifyConfig): NotifyProvider {
         smsEndpoint: sms?.host,
         voiceEndpoint: vms?.host,
         protocol: sms?.protocol ?? 'https://',
+        timeoutMs: config.timeoutMs,
       });
     }
     default: {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
 import { sms } from 'tencentcloud-sdk-nodejs-sms';
 import { ProviderError, type AlertParams, type CallbackKind, type DeliveryReceipt, type InboundSms, type NotifyProvider, type ReplyParams } from './types.js';
@@ -22,7 +23,14 @@ export interface TencentSettings {
 }
 
 const cn = (phone: string) => `+86${phone}`;
-const FINAL_CODES = new Set(['InvalidParameterValue.IncorrectPhoneNumber', 'UnsupportedOperation.ContainDomesticAndInternationalPhoneNumber']);
+/**
+ * Whether a refusal may go away if the same request is sent again (Tencent Cloud API 3.0 error
+ * codes): internal errors, request-rate and per-number frequency limits do; a template or sign not
+ * approved, a bad number or parameter, no balance, a key refused do not, and are recorded as
+ * failed at once.
+ */
+export const tencentRetryable = (code: string): boolean =>
+  code.startsWith('InternalError') || code.startsWith('RequestLimitExceeded') || code.startsWith('LimitExceeded') || code === 'ResourceUnavailable' || code === 'FailedOperation.FailResolvePacket';
 
 /** Tencent Cloud's callback times: `2015-10-17 08:03:04`, Beijing time; or seconds since the epoch. */
 const beijing = (text: unknown): string => {
@@ -51,7 +59,7 @@ export function tencentProvider(settings: TencentSettings): NotifyProvider {
     } catch (error) {
       if (error instanceof ProviderError) throw error;
       const e = error as { code?: string; httpCode?: number; message?: string };
-      if (e.code) throw new ProviderError(e.code, e.message ?? e.code, !FINAL_CODES.has(e.code));
+      if (e.code) throw new ProviderError(e.code, e.message ?? e.code, tencentRetryable(e.code));
       const code = e.httpCode ? `http_${e.httpCode}` : /timeout|aborted/i.test(e.message ?? '') ? 'timeout' : 'unreachable';
       throw new ProviderError(code, (e.message ?? String(error)).slice(0, 300), true);
     }
@@ -70,7 +78,7 @@ export function tencentProvider(settings: TencentSettings): NotifyProvider {
       const status = answer.SendStatusSet?.[0];
       // The request can succeed while the one number in it fails: that number's code says why.
       if (!status) throw new ProviderError('bad_answer', 'SendSms answered without a status', true);
-      if (status.Code !== 'Ok') throw new ProviderError(status.Code ?? 'failed', status.Message ?? 'refused', !FINAL_CODES.has(status.Code ?? ''));
+      if (status.Code !== 'Ok') throw new ProviderError(status.Code ?? 'failed', status.Message ?? 'refused', tencentRetryable(status.Code ?? ''));
       if (!status.SerialNo) throw new ProviderError('bad_answer', 'SendSms answered without a SerialNo', true);
       return status.SerialNo;
     });
@@ -131,7 +139,10 @@ export function tencentProvider(settings: TencentSettings): NotifyProvider {
         const r = body as Record<string, unknown> | null;
         if (!r || typeof r !== 'object' || Array.isArray(r)) throw new ProviderError('bad_callback', 'the reply callback is a JSON object', false);
         const from = String(r.mobile ?? '').replace(/\D/g, '');
-        inbound.push({ messageId: `${from}@${String(r.time ?? '')}`, from, text: String(r.text ?? ''), receivedAt: beijing(r.time) });
+        // Tencent gives a reply no id: the number, the second and the text stand for one (two
+        // messages from one phone in one second differ in their text; one pushed twice does not).
+        const text = String(r.text ?? '');
+        inbound.push({ messageId: `${from}@${String(r.time ?? '')}#${createHash('sha256').update(text).digest('hex').slice(0, 16)}`, from, text, receivedAt: beijing(r.time) });
       }
       return { receipts, inbound };
     },

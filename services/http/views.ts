@@ -35,6 +35,11 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     dismissal: report.dismissal ?? null,
     closure: report.closure ?? null,
     amendments: report.amendments,
+    // Whether the phones were reached (SPEC §5): each SMS and call of each step, and what became of it.
+    notifications: Object.values(report.notify.notifications)
+      .sort((a, b) => a.step - b.step || a.id.localeCompare(b.id))
+      .map((n) => ({ id: n.id, step: n.step, to: n.to, channel: n.channel, status: n.status, attempts: n.attempts, lastError: n.lastError ?? null, delivery: n.delivery ?? null })),
+    receivedBy: report.notify.received,
     revision,
   };
 }

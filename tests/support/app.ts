@@ -8,7 +8,7 @@ import { unitRegisterDecider } from '../../domain/unit-register.js';
 import type { Role } from '../../domain/vocabulary.js';
 import { execute } from '../../services/commands/execute.js';
 import { DEMO_ROSTERS, DEMO_UNITS } from '../../services/demo.js';
-import { createZhitong, type Zhitong } from '../../services/server.js';
+import { createZhitong, type Zhitong, type ZhitongOptions } from '../../services/server.js';
 import type { GatewayOptions } from '../../services/alerts/gateway.js';
 import type { EventStore } from '../../infra/eventstore/types.js';
 import { allocatedData, verifiedData } from './fixtures.js';
@@ -52,6 +52,9 @@ export async function startTestApp(
     /** The event store to run on, given the data directory (a wrapper around the real one, say). */
     store?: (dataDir: string) => EventStore;
     env?: Record<string, string>;
+    /** Runs the alert jobs (a test's own scheduler, which it drives); overrides `alerting`. */
+    scheduler?: ZhitongOptions['scheduler'];
+    smsAfterMs?: number;
   } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? t.testdir();
@@ -69,7 +72,8 @@ export async function startTestApp(
     ...(options.now ? { now: options.now } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),
     ...(options.store ? { store: options.store(dataDir) } : {}),
-    ...(options.alerting ? {} : { scheduler: () => ({ kind: 'in-process' as const, schedule: async () => undefined, close: async () => undefined }) }),
+    ...(options.smsAfterMs !== undefined ? { smsAfterMs: options.smsAfterMs } : {}),
+    ...(options.scheduler ? { scheduler: options.scheduler } : options.alerting ? {} : { scheduler: () => ({ kind: 'in-process' as const, schedule: async () => undefined, close: async () => undefined }) }),
   });
   t.teardown(() => zhitong.close());
   await execute(zhitong.store, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: seedContext.now }, seedContext);

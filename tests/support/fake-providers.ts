@@ -244,11 +244,11 @@ export class FakeProviders {
   }
 
   /** A phone's SMS to the office's number, as the provider's inbound callback posts it to `url`. */
-  async pushInbound(url: string, provider: 'aliyun' | 'tencent', from: string, text: string, at = Date.now()): Promise<{ status: number; body: unknown }> {
+  async pushInbound(url: string, provider: 'aliyun' | 'tencent', from: string, text: string, at = Date.now(), sequenceId = Math.floor(at / 1000) * 1000 + Math.floor(Math.random() * 1000)): Promise<{ status: number; body: unknown }> {
     const beijing = new Date(at + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
     const body =
       provider === 'aliyun'
-        ? [{ phone_number: from, send_time: beijing, content: text, sign_name: '康县民政', dest_code: '1234', sequence_id: Math.floor(at / 1000) * 1000 + Math.floor(Math.random() * 1000) }]
+        ? [{ phone_number: from, send_time: beijing, content: text, sign_name: '康县民政', dest_code: '1234', sequence_id: sequenceId }]
         : { extend: '', mobile: from, nationcode: '86', sign: '康县民政', text, time: Math.floor(at / 1000) };
     return post(url, body);
   }
