@@ -14,7 +14,8 @@ export type ParsedSms =
   | { ok: true; hazard: Hazard; group: string | undefined; notes: string | undefined; estimate: IndicatorSet }
   | { ok: false; problem: 'empty' | 'no_hazard' };
 
-const FULL_WIDTH = /[\uff01-\uff5e]/g;
+// Full-width digits and letters (a phone's Chinese keyboard); Chinese punctuation is left as written.
+const FULL_WIDTH = /[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]/g;
 const COUNTS: Array<[keyof IndicatorSet, RegExp]> = [
   ['dead', /(?:死亡|遇难|死)\s*(\d{1,6})\s*(?:人|名)?/],
   ['missing', /失踪\s*(\d{1,6})\s*(?:人|名)?/],

@@ -183,15 +183,26 @@ export function evolveNotification(state: NotificationState, event: Notification
 /** Whether a repeat of the policy's last step: the one that also places a voice call (SPEC §5). */
 export const callsAtStep = (step: number, policySteps: number): boolean => step >= policySteps;
 
+/** Characters in one SMS in Chinese (UCS-2), the sign included; a longer text is split and billed as several. */
+export const SMS_CHARS = 70;
+/** The fixed text of the recommended alert template: `：`, `，报告人`, `，详情`. */
+export const ALERT_TEMPLATE_FIXED_CHARS = 8;
+
 /**
  * The values of the alert SMS template (SPEC §5): hazard, place, reporter's phone and a short
- * link, each kept short so that the recommended template — `【签名】${hazard}：${place}，报告人
- * ${phone}，详情${link}` — fits one SMS (70 characters with the sign; docs/decisions.md). The place
- * keeps its village and township names and drops the county first when too long.
+ * link, cut so that the recommended template — `【签名】${hazard}：${place}，报告人${phone}，详情
+ * ${link}` — fits one SMS (SMS_CHARS with the sign; README, "SMS and voice"). The link and the
+ * phone are kept whole, being what the officer acts on; the place gives way: township and village,
+ * else the village alone, else the village's name cut.
  */
-export function alertSmsParams(input: { hazard: Hazard; path: string[]; reporterPhone: string; link: string }): { hazard: string; place: string; phone: string; link: string } {
+export function alertSmsParams(input: { hazard: Hazard; path: string[]; reporterPhone: string; link: string; signName: string }): { hazard: string; place: string; phone: string; link: string } {
+  const hazard = HAZARD_LABELS[input.hazard];
+  const phone = input.reporterPhone.slice(0, 20);
+  const link = input.link;
+  const room = Math.max(2, SMS_CHARS - (input.signName.length + 2) - ALERT_TEMPLATE_FIXED_CHARS - hazard.length - phone.length - link.length);
   const names = input.path.slice(-2);
-  let place = names.join('');
-  if (place.length > 20) place = (names.at(-1) ?? '').slice(0, 20);
-  return { hazard: HAZARD_LABELS[input.hazard], place, phone: input.reporterPhone.slice(0, 20), link: input.link.slice(0, 35) };
+  const both = names.join('');
+  const village = names.at(-1) ?? '';
+  const place = both.length <= room ? both : village.length <= room ? village : village.slice(0, room);
+  return { hazard, place, phone, link };
 }

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { streams } from '../domain/events.js';
 import { rosterDecider } from '../domain/roster.js';
 import { unitRegisterDecider } from '../domain/unit-register.js';
-import { Role, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
+import { PersonName, PhoneInput, Role, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
+import { notifyProvider } from '../infra/notify/index.js';
 import { accessDecider, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, type GrantRequest } from '../domain/access.js';
 import { randomUUID } from 'node:crypto';
 import { readUnitsFile, type UnitEntry } from '../infra/units-file.js';
@@ -27,10 +28,13 @@ const USAGE = `zhitong — command line (works on the event store directly, with
 
   units import FILE                      load units from a JSON array of {code, name, centre?, accessNotes?, phones?,
                                          complaintPhone?}, or CSV with those columns (lat, lon for the centre)
-  token --sub ID --role ROLE --scope CODE [--ttl SECONDS]
+  token --sub ID --role ROLE --scope CODE [--ttl SECONDS] [--phone DIGITS] [--name NAME]
                                          record the grant (AccessGranted) and print the token alone on stdout;
                                          lifetime by role unless --ttl: contact 180 days, officer and head 30,
-                                         auditor 7, admin 1
+                                         auditor 7, admin 1; --phone is where alert SMS and calls go (and
+                                         whose SMS files reports, for a contact)
+  notify test --phone DIGITS [--voice]   send one alert SMS (or place one call) through the configured
+                                         provider, to check its keys, sign and templates
   roster set TOWNSHIP --file FILE        replace a township's on-call roster ({entries:[{officer, tier, from?, until?}]})
   replay [--no-snapshot]                 rebuild every projection from the whole log, with progress on stderr,
                                          and keep the result as the node's snapshot
@@ -97,6 +101,9 @@ export async function main(argv: string[]): Promise<number> {
       role: { type: 'string' },
       scope: { type: 'string' },
       ttl: { type: 'string' },
+      phone: { type: 'string' },
+      name: { type: 'string' },
+      voice: { type: 'boolean' },
       file: { type: 'string' },
       after: { type: 'string' },
       'no-snapshot': { type: 'boolean' },
@@ -120,21 +127,47 @@ export async function main(argv: string[]): Promise<number> {
           console.error('token needs --sub ID --role contact|officer|head|auditor|admin --scope CODE');
           return 2;
         }
-        for (const [flag, schema, value] of [['--sub', UserId, values.sub], ['--scope', Scope, values.scope]] as const) {
-          const parsed = schema.safeParse(value);
+        const checks = [['--sub', UserId, values.sub], ['--scope', Scope, values.scope], ['--phone', PhoneInput.optional(), values.phone], ['--name', PersonName.optional(), values.name]] as const;
+        for (const [flag, schema, value] of checks) {
+          const parsed = (schema as z.ZodType).safeParse(value);
           if (!parsed.success) {
             console.error(`${flag} ${JSON.stringify(value)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
             return 2;
           }
         }
+        const phone = values.phone === undefined ? undefined : PhoneInput.parse(values.phone);
         const ttl = values.ttl ? Number(values.ttl) : DEFAULT_TTL_SECONDS[role.data];
         if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS) {
           console.error(`--ttl must be a whole number of seconds, 1 to ${MAX_TTL_SECONDS}`);
           return 2;
         }
-        const [token] = await grantTokens(store, tokens, [{ sub: values.sub, role: role.data, scope: values.scope, ttlSeconds: ttl }]);
+        const [token] = await grantTokens(store, tokens, [
+          { sub: values.sub, role: role.data, scope: values.scope, ttlSeconds: ttl, ...(phone ? { phone } : {}), ...(values.name ? { name: values.name.trim() } : {}) },
+        ]);
         process.stdout.write(`${token}\n`);
         return 0;
+      }
+      case 'notify': {
+        const phone = PhoneInput.safeParse(values.phone ?? '');
+        if (sub !== 'test' || !phone.success) {
+          console.error('notify test needs --phone DIGITS');
+          return 2;
+        }
+        if (!config.notify) {
+          console.error('no provider is configured: set NOTIFY_PROVIDER and its settings (README, "SMS and voice")');
+          return 78;
+        }
+        const provider = notifyProvider(config.notify);
+        const params = { hazard: '测试', place: '直通测试短信', phone: phone.data, link: `${config.publicUrl}/r/00000000` };
+        try {
+          const id = values.voice ? await provider.call(phone.data, params, 'test') : await provider.sendAlert(phone.data, params, 'test');
+          console.log(`${provider.name} took it: ${values.voice ? 'call' : 'message'} id ${id}. Check that the phone ${values.voice ? 'rings' : 'got it'}.`);
+          return 0;
+        } catch (error) {
+          const e = error as { code?: string; message?: string };
+          console.error(`${provider.name} refused: ${e.code ?? 'error'} ${e.message ?? ''}`.trim());
+          return 1;
+        }
       }
       case 'units': {
         if (sub !== 'import' || !arg) {
@@ -255,6 +288,9 @@ if (isEntry) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
+      // The providers' HTTP clients keep connections alive for reuse; a one-off check must not
+      // wait for them to time out. Its few lines are written once stdout and stderr drain.
+      if (process.argv[2] === 'notify') process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
     },
     (error: unknown) => {
       if (error instanceof ConfigError) console.error(error.message);

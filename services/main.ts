@@ -12,7 +12,8 @@ try {
   }
   throw error;
 }
-const logger = createLogger(config.logLevel, { secrets: [config.authSecret] });
+// Every configured secret is taken out of every log line: the callback secret is in the callback URLs' path.
+const logger = createLogger(config.logLevel, { secrets: [config.authSecret, ...(config.notify ? [config.notify.keySecret, config.notify.callbackSecret] : [])] });
 // Every background task catches its own failures (services/background.ts); anything that still
 // escapes is a bug to log loudly, not a reason to stop alerting a whole county.
 process.on('unhandledRejection', (reason) => logger.fatal({ err: reason }, 'unhandled rejection (a bug): logged, the node keeps running'));

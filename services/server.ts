@@ -68,7 +68,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   const escalator = new Escalator(store, runner, logger, tasks, { escalationDelayMs: config.escalationDelayMs, now });
   const provider: NotifyProvider | undefined = config.notify ? notifyProvider(config.notify) : undefined;
   const notifier = provider
-    ? new Notifier(store, runner, logger, tasks, { provider, publicUrl: config.publicUrl!, now, ...(options.smsAfterMs !== undefined ? { smsAfterMs: options.smsAfterMs } : {}) })
+    ? new Notifier(store, runner, logger, tasks, { provider, publicUrl: config.publicUrl!, signName: config.notify!.signName, now, ...(options.smsAfterMs !== undefined ? { smsAfterMs: options.smsAfterMs } : {}) })
     : undefined;
   // One scheduler for every timed job of the alerting process; SMS and calls are jobs like steps.
   const runJob = async (job: AlertJob): Promise<void> => {

@@ -36,7 +36,6 @@ export class BullMqScheduler implements Scheduler {
     const workerConnection = new Redis(options);
     tasks.declare('escalation-step');
     tasks.declare('statutory-clock');
-    tasks.declare('notification');
     tasks.declare('redis-reconnect');
     const worker = new Worker(
       QUEUE,

@@ -25,6 +25,8 @@ export interface NotifierOptions {
   provider: NotifyProvider;
   /** Where the console answers (PUBLIC_URL): the SMS carries `{publicUrl}/r/{first 8 of the report id}`. */
   publicUrl: string;
+  /** The provider's sign (签名): it takes room in the one SMS the alert must fit. */
+  signName: string;
   /** How long a device has to confirm receipt of a frame before that person gets an SMS (ms; SPEC §5: 30 s). */
   smsAfterMs?: number;
   now?: () => Date;
@@ -65,6 +67,7 @@ export class Notifier {
     this.#commands = commandHandler(store);
     this.#smsAfterMs = options.smsAfterMs ?? SMS_AFTER_MS;
     tasks.declare('schedule-notifications');
+    tasks.declare('notification');
   }
 
   get provider(): NotifyProvider {
@@ -193,6 +196,7 @@ export class Notifier {
       path: unitPathNames(this.runner.state('units'), filed.village),
       reporterPhone: filed.reporter.phone,
       link: shortLink(this.options.publicUrl, job.reportId),
+      signName: this.options.signName,
     });
     let messageId: string;
     try {

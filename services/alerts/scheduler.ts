@@ -57,7 +57,6 @@ export class InProcessScheduler implements Scheduler {
   ) {
     tasks.declare('escalation-step');
     tasks.declare('statutory-clock');
-    tasks.declare('notification');
   }
 
   async schedule(job: AlertJob, dueAt: number): Promise<void> {
