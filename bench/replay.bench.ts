@@ -101,31 +101,40 @@ async function timeToReady(dataDir: string): Promise<{ seconds: number; rssMb: n
   }
 }
 
+/**
+ * Writes the realistic mix to a new SQLite store at `file` until it holds `events` events: forty
+ * writers, each appending one report's streams at a time (group commit batches them). Also the
+ * log of bench/verify.bench.ts.
+ */
+export async function writeLog(file: string, events: number): Promise<number> {
+  const store = new SqliteEventStore({ file });
+  const started = performance.now();
+  const register = unitRegisterDecider.decide({ type: 'ImportUnits', data: { units: DEMO_UNITS }, now: new Date(clock).toISOString() }, unitRegisterDecider.initialState());
+  await store.append('units', register.map((e) => event(e.type, e.data, 'admin')), 'no_stream');
+  let written = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 40 }, async () => {
+      while (written < events) {
+        for (const { stream, events: batch } of reportWrites(next++)) {
+          await store.append(stream, batch, 'no_stream');
+          written += batch.length;
+        }
+      }
+    }),
+  );
+  await store.close();
+  console.log(`log written: ${fmt(written)} events (${fmt(next)} reports, a realistic mix) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return written;
+}
+
 export async function run(): Promise<void> {
   // REPLAY_KEEP=1 keeps the log for profiling (the path is printed).
   const scratch = scratchDir('replay');
   if (process.env.REPLAY_KEEP) scratch.remove = () => console.log(`log kept in ${scratch.dir}`);
   try {
     const file = join(scratch.dir, 'events.sqlite');
-    const store = new SqliteEventStore({ file });
-    const started = performance.now();
-    const register = unitRegisterDecider.decide({ type: 'ImportUnits', data: { units: DEMO_UNITS }, now: new Date(clock).toISOString() }, unitRegisterDecider.initialState());
-    await store.append('units', register.map((e) => event(e.type, e.data, 'admin')), 'no_stream');
-    // Forty writers, each appending one report's streams at a time: group commit batches them.
-    let written = 0;
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 40 }, async () => {
-        while (written < EVENTS) {
-          for (const { stream, events } of reportWrites(next++)) {
-            await store.append(stream, events, 'no_stream');
-            written += events.length;
-          }
-        }
-      }),
-    );
-    await store.close();
-    console.log(`log written: ${fmt(written)} events (${fmt(next)} reports, a realistic mix) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await writeLog(file, EVENTS);
 
     const read = child([join(root, 'bench/read-log.ts'), 'zhitong', file]) as { events: number; seconds: number };
     console.log(`bare read, fresh process: ${fmt(read.events)} events in ${read.seconds.toFixed(2)} s (${fmt(read.events / read.seconds)} events/s)`);

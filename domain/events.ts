@@ -35,6 +35,7 @@ export const EscalationPolicy = z.strictObject({
 export type EscalationPolicy = z.infer<typeof EscalationPolicy>;
 
 const StatutoryClock = z.enum(['initial', 'daily', 'final']);
+const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex');
 
 /**
  * Every event type and its data schema (SPEC §3). This catalog is what the stores, the
@@ -200,6 +201,8 @@ export const EVENT_SCHEMAS = {
     asOf: Instant,
     notes: LongText.optional(),
     explanation: LongText.optional(),
+    /** The latest seal as sent (`root@upTo`): the receiving office holds a copy of the history's fingerprint (SPEC §8). */
+    sealAnchor: z.string().regex(/^[0-9a-f]{64}@\d{1,20}$/).optional(),
   }),
   IncidentStabilized: z.strictObject({ at: Instant }),
   IncidentClosed: z.strictObject({ summary: LongText }),
@@ -302,9 +305,19 @@ export const EVENT_SCHEMAS = {
 
   // audit
   AuditSealed: z.strictObject({
-    upTo: z.string().min(1),
+    /** The log as of this position (inclusive) is what the seal covers. */
+    upTo: z.string().min(1).max(64),
+    /** How many streams the log held as of `upTo` (the seal's own stream `audit` not counted). */
     streams: z.int().nonnegative(),
-    root: z.string().regex(/^[0-9a-f]{64}$/),
+    /** RFC 6962 Merkle tree hash over every stream's head as of `upTo`, streams in name order (docs/audit.md). */
+    root: Sha256Hex,
+    /** The previous seal's root; null for the first seal: the seals chain to each other. */
+    previousSeal: Sha256Hex.nullable(),
+    /** The heads of the streams that changed since the previous seal, with the unit each belongs to. */
+    heads: z.array(z.strictObject({ stream: z.string().min(1).max(200), unit: z.string().max(12).nullable(), revision: z.int().nonnegative(), hash: Sha256Hex })),
+    /** Ed25519 over the canonical JSON of this data without `signature` (docs/audit.md); absent when no key is configured. */
+    keyId: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+    signature: z.string().max(200).optional(),
   }),
 } as const;
 
@@ -335,6 +348,10 @@ export const SCHEMA_VERSION: Record<EventType, number> = {
   // 2: deliveryId, required, so a delivery sent again is one delivery (issue 9 B).
   // 3: goods units from the vocabulary, canonical (issue 10).
   GoodsDelivered: 3,
+  // 2: sealAnchor (issue 14), optional: version 1 reads as it is.
+  FiguresSubmitted: 2,
+  // 2: previousSeal, heads, signature (issue 14); no version 1 seal was ever written.
+  AuditSealed: 2,
 };
 
 /**
@@ -356,6 +373,7 @@ export function upcast(type: string, version: number, data: unknown, eventId: st
     const unit = out as { phones?: string[] };
     if (unit.phones) out = { ...unit, phones: unit.phones.map(normalizePhone) };
   }
+  if (type === 'AuditSealed' && version < 2) out = { previousSeal: null, heads: [], ...(out as object) };
   if ((type === 'GoodsDelivered' && version < 3) || (type === 'ReliefAllocated' && version < 2)) {
     const goods = (out as { goods?: Array<{ unit: string }> }).goods ?? [];
     out = { ...(out as object), goods: goods.map((g) => ({ ...g, unit: canonicalGoodsUnit(g.unit) ?? g.unit })) };

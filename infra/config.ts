@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535);
@@ -36,6 +36,10 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   /** SPEC §3 no double relief: days within which a second relief of one category is refused across incidents. */
   RELIEF_REPEAT_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** The Ed25519 private key (PKCS#8 PEM) that signs seals; outside DATA_DIR (SPEC §8). `cli audit-key` makes one. */
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** How often the log is sealed while anything changed (SPEC §8: at least hourly). */
+  AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(1000).max(3600 * 1000).default(3600 * 1000),
   /** Where the console is reached from phones: the base of the short link in every alert SMS. */
   PUBLIC_URL: url(['https', 'http']).optional(),
   // SMS and voice (SPEC §5): the provider the office contracts, its keys, sign name and templates.
@@ -110,6 +114,9 @@ export interface Config {
   publicUrl: string | undefined;
   /** Undefined: alerts go by WebSocket only, and /ready says so. */
   notify: NotifyConfig | undefined;
+  /** Absolute path of the seal-signing key, outside DATA_DIR; undefined: seals are not signed. */
+  auditSigningKeyFile: string | undefined;
+  sealIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const notify = notifyConfig(e);
   const dataDir = resolve(e.DATA_DIR);
+  const keyFile = e.AUDIT_SIGNING_KEY_FILE === undefined ? undefined : resolve(e.AUDIT_SIGNING_KEY_FILE);
+  // A key beside the log it signs proves nothing against whoever can write the log (SPEC §8).
+  if (keyFile && (keyFile + sep).startsWith(dataDir + sep)) throw new ConfigError([`AUDIT_SIGNING_KEY_FILE: must be outside DATA_DIR (${dataDir}): whoever can rewrite the log must not hold the key`]);
   const authSecret = e.AUTH_SECRET ?? loadOrCreateSecret(dataDir);
   return {
     port: e.PORT,
@@ -153,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reliefWindowDays: e.RELIEF_REPEAT_WINDOW_DAYS,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     notify,
+    auditSigningKeyFile: keyFile,
+    sealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
   };
 }
 

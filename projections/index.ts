@@ -1,6 +1,7 @@
 import { accessProjection } from './access.js';
 import { inboxProjection } from './inbox.js';
 import { notificationsProjection } from './notifications.js';
+import { sealsProjection } from './seals.js';
 import { householdsProjection } from './households.js';
 import { incidentsProjection } from './incidents.js';
 import { ledgerProjection } from './ledger.js';
@@ -26,6 +27,7 @@ export const PROJECTIONS = [
   accessProjection,
   notificationsProjection,
   inboxProjection,
+  sealsProjection,
 ] as const;
 
 type Registry = typeof PROJECTIONS;

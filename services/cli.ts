@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { streams } from '../domain/events.js';
@@ -13,8 +14,10 @@ import { readUnitsFile, type UnitEntry } from '../infra/units-file.js';
 import { DomainError } from '../domain/errors.js';
 import { loadConfig, ConfigError } from '../infra/config.js';
 import { logPages, openEventStore } from '../infra/eventstore/index.js';
-import { verifyStreamChain } from '../infra/eventstore/chain.js';
-import type { EventStore } from '../infra/eventstore/types.js';
+import { generateSigningKey, loadSigner, readPublicKey } from '../infra/audit/signing.js';
+import { LogVerifier, type VerifyOptions, type VerifyReport } from '../infra/audit/verify.js';
+import { Sealer } from './audit/sealer.js';
+import type { EventStore, RecordedEvent } from '../infra/eventstore/types.js';
 import { tokenService, type TokenService } from '../infra/tokens.js';
 import { createLogger } from '../infra/logging.js';
 import { SqliteSnapshotStore } from '../infra/snapshots.js';
@@ -38,11 +41,17 @@ const USAGE = `zhitong — command line (works on the event store directly, with
   roster set TOWNSHIP --file FILE        replace a township's on-call roster ({entries:[{officer, tier, from?, until?}]})
   replay [--no-snapshot]                 rebuild every projection from the whole log, with progress on stderr,
                                          and keep the result as the node's snapshot
-  verify                                 recompute every hash chain
+  verify [--file EXPORT] [--anchor ROOT@POSITION] [--public-key FILE]
+                                         verify the log (SPEC §8: chains, positions, seals, signatures, an anchor
+                                         held elsewhere) on the store, or an export with no store at all; prints
+                                         a JSON report, the first problem in words on stderr; exit 1 when wrong
+  seal                                   seal the log now (AuditSealed), signed with AUDIT_SIGNING_KEY_FILE
+  audit-key --out FILE                   make an Ed25519 seal-signing key (keep it outside DATA_DIR) and print
+                                         its public key for the auditors
   export [--after POSITION]              the global log as NDJSON
   seed-demo                              a labelled sample county, its rosters, and a token for each role
 
-Environment: DATA_DIR, EVENTSTORE_URL, AUTH_SECRET (see README).`;
+Environment: DATA_DIR, EVENTSTORE_URL, AUTH_SECRET, AUDIT_SIGNING_KEY_FILE (see README).`;
 
 const RosterFile = z.strictObject({
   entries: z.array(z.strictObject({ officer: z.string().min(1), tier: z.enum(['primary', 'backup']), from: z.iso.datetime({ offset: true }).optional(), until: z.iso.datetime({ offset: true }).optional() })),
@@ -92,6 +101,86 @@ function summary(state: unknown): Record<string, number> {
 
 const rate = (events: number, since: number): number => Math.round(events / Math.max((performance.now() - since) / 1000, 1e-3));
 
+type CliValues = { anchor?: string | undefined; 'public-key'?: string | undefined };
+
+/** The verifier's key and anchor from the command line; an exit code when one is unusable. */
+function verifyOptions(values: CliValues, keyFile: string | undefined): Pick<VerifyOptions, 'publicKey' | 'anchor'> | number {
+  let publicKey: VerifyOptions['publicKey'];
+  try {
+    if (values['public-key']) publicKey = readPublicKey(readFileSync(values['public-key'], 'utf8'));
+    else if (keyFile) publicKey = readPublicKey(loadSigner(keyFile).publicKeyPem);
+  } catch (error) {
+    console.error(`--public-key: ${(error as Error).message}`);
+    return 2;
+  }
+  let anchor: VerifyOptions['anchor'];
+  if (values.anchor !== undefined) {
+    const m = /^([0-9a-f]{64})@(\d{1,20})$/.exec(values.anchor);
+    if (!m) {
+      console.error('--anchor must be ROOT@POSITION: the 64-hex root of a seal and its upTo position, as printed on a notice or a report');
+      return 2;
+    }
+    anchor = { root: m[1]!, position: m[2]! };
+  }
+  return { ...(publicKey ? { publicKey } : {}), ...(anchor ? { anchor } : {}) };
+}
+
+function printReport(report: VerifyReport): number {
+  console.log(JSON.stringify(report));
+  if (report.firstProblem) console.error(`${report.firstProblem.message}\n${report.firstProblem.messageEn}`);
+  return report.ok ? 0 : 1;
+}
+
+/**
+ * Verifies an NDJSON export with no store and no configuration (SPEC §8): read twice, the seals
+ * first. A line that is not an event is named and the file fails.
+ */
+async function verifyFile(file: string, values: CliValues): Promise<number> {
+  const options = verifyOptions(values, undefined);
+  if (typeof options === 'number') return options;
+  const lines = async function* () {
+    const input = createReadStream(file, { encoding: 'utf8' });
+    let n = 0;
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      n += 1;
+      if (line.trim() !== '') yield { n, line };
+    }
+  };
+  const parse = (n: number, line: string): RecordedEvent => {
+    const e = JSON.parse(line) as RecordedEvent;
+    if (typeof e?.stream !== 'string' || typeof e.position !== 'string' || typeof e.revision !== 'number' || typeof e.metadata?.hash !== 'string') throw new SyntaxError(`line ${n} is not an event of the log`);
+    return e;
+  };
+  try {
+    const seals: RecordedEvent[] = [];
+    for await (const { n, line } of lines()) if (line.includes('"AuditSealed"')) { const e = parse(n, line); if (e.type === 'AuditSealed') seals.push(e); }
+    const verifier = new LogVerifier({ ...options, seals, contiguous: true, startAnywhere: true });
+    for await (const { n, line } of lines()) verifier.add(parse(n, line));
+    return printReport(verifier.finish());
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    console.error(e.code === 'ENOENT' ? `${file}: no such file` : `${file}: ${e.message}`);
+    return 1;
+  }
+}
+
+function auditKey(out: string | undefined): number {
+  if (!out) {
+    console.error('audit-key needs --out FILE (outside DATA_DIR)');
+    return 2;
+  }
+  const key = generateSigningKey();
+  try {
+    writeFileSync(out, key.privateKeyPem, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    console.error(`${out}: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists already; not overwritten' : (error as Error).message}`);
+    return 1;
+  }
+  console.error(`private key written to ${out} (0600). Set AUDIT_SIGNING_KEY_FILE=${out}. Key id ${key.keyId}. Give the auditors this public key:`);
+  console.log(key.publicKeyPem.trim());
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -107,14 +196,20 @@ export async function main(argv: string[]): Promise<number> {
       file: { type: 'string' },
       after: { type: 'string' },
       'no-snapshot': { type: 'boolean' },
+      anchor: { type: 'string' },
+      'public-key': { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const [command, sub, arg] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
-    return command ? 0 : 2;
+    return values.help ? 0 : 2;
   }
+  // Work with no store and no configuration: an auditor's own machine, a new key.
+  if (command === 'verify' && values.file) return verifyFile(values.file, values);
+  if (command === 'audit-key') return auditKey(values.out);
   const config = loadConfig();
   const tokens = tokenService(config.authSecret);
 
@@ -225,24 +320,25 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'verify': {
-        const streamsSeen = new Map<string, number>();
-        let events = 0;
-        for await (const page of logPages(store)) {
-          for (const e of page) streamsSeen.set(e.stream, (streamsSeen.get(e.stream) ?? 0) + 1);
-          events += page.length;
-        }
-        for (const stream of streamsSeen.keys()) {
-          const broken = verifyStreamChain(stream, await store.readStream(stream));
-          if (broken) {
-            console.log(JSON.stringify({ ok: false, streams: streamsSeen.size, events, firstBreak: broken }));
-            return 1;
-          }
-        }
-        console.log(JSON.stringify({ ok: true, streams: streamsSeen.size, events }));
+        const options = verifyOptions(values, config.auditSigningKeyFile);
+        if (typeof options === 'number') return options;
+        const verifier = new LogVerifier({ ...options, seals: await store.readStream(streams.audit), contiguous: store.kind === 'sqlite' });
+        for await (const page of logPages(store)) for (const event of page) verifier.add(event);
+        return printReport(verifier.finish());
+      }
+      case 'seal': {
+        const signer = config.auditSigningKeyFile ? loadSigner(config.auditSigningKeyFile) : undefined;
+        const outcome = await new Sealer(store, createLogger('silent'), { signer }).seal();
+        console.log(JSON.stringify(outcome.written ? { written: true, position: outcome.position, upTo: outcome.seal!.upTo, root: outcome.seal!.root, streams: outcome.seal!.streams, signed: signer !== undefined } : { written: false, reason: outcome.reason }));
         return 0;
       }
       case 'export': {
-        for await (const page of logPages(store, values.after)) {
+        const after = values.after === undefined ? undefined : store.parsePosition(values.after);
+        if (values.after !== undefined && after === undefined) {
+          console.error(`--after ${JSON.stringify(values.after)}: not a position of this log (a number, like 189)`);
+          return 2;
+        }
+        for await (const page of logPages(store, after)) {
           // A whole log does not fit in a pipe: wait for it to drain rather than buffer it all.
           if (!process.stdout.write(page.map((e) => JSON.stringify(e)).join('\n') + '\n')) await once(process.stdout, 'drain');
         }

@@ -17,7 +17,11 @@ const logger = createLogger(config.logLevel, { secrets: [config.authSecret, ...(
 // Every background task catches its own failures (services/background.ts); anything that still
 // escapes is a bug to log loudly, not a reason to stop alerting a whole county.
 process.on('unhandledRejection', (reason) => logger.fatal({ err: reason }, 'unhandled rejection (a bug): logged, the node keeps running'));
-const zhitong = await createZhitong(config, logger);
+const zhitong = await createZhitong(config, logger).catch((error: unknown) => {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(78);
+});
 await zhitong.app.listen({ port: config.port, host: config.host });
 logger.info({ dataDir: config.dataDir, store: zhitong.store.kind }, 'zhitong is listening');
 

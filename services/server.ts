@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { Escalator } from './alerts/escalator.js';
 import { AlertGateway, type GatewayOptions } from './alerts/gateway.js';
 import { Notifier } from './alerts/notifier.js';
+import { Sealer } from './audit/sealer.js';
+import { loadSigner, type SealSigner } from '../infra/audit/signing.js';
+import { ConfigError } from '../infra/config.js';
 import { SmsDesk } from './alerts/sms-desk.js';
 import { InProcessScheduler, type AlertJob, type Scheduler } from './alerts/scheduler.js';
 import { notifyProvider, type NotifyProvider } from '../infra/notify/index.js';
@@ -33,7 +36,9 @@ export interface Zhitong {
   gateway: AlertGateway;
   scheduler: Scheduler;
   tasks: BackgroundTasks;
-  /** Stops taking requests, finishes those in flight, then closes the store. */
+  /** Seals the log (SPEC §8): hourly while anything changed, at shutdown, on demand. */
+  sealer: Sealer;
+  /** Stops taking requests, finishes those in flight, seals the log, then closes the store. */
   close(): Promise<void>;
 }
 
@@ -60,6 +65,15 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   const tokens = tokenService(config.authSecret);
   const units = new UnitsDirectory(store);
   await units.refresh();
+  let signer: SealSigner | undefined;
+  try {
+    signer = config.auditSigningKeyFile ? loadSigner(config.auditSigningKeyFile) : undefined;
+  } catch (error) {
+    await store.close();
+    throw new ConfigError([(error as Error).message]);
+  }
+  const sealer = new Sealer(store, logger, { signer, everyMs: config.sealIntervalMs, now });
+  tasks.every('audit-seal', config.sealIntervalMs, () => sealer.seal({ periodic: true }));
 
   // One runner per node applies every projection and then feeds the alerting process.
   const snapshots = options.snapshots === undefined ? new SqliteSnapshotStore(join(config.dataDir, 'projections.sqlite')) : (options.snapshots ?? undefined);
@@ -108,6 +122,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     runner,
     tasks,
     gateway,
+    audit: signer ? { signer } : {},
     ...(provider && config.notify ? { sms: { provider, callbackSecret: config.notify.callbackSecret, desk: new SmsDesk(commands, runner, units, provider, logger, now) } } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
@@ -132,6 +147,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     gateway,
     scheduler,
     tasks,
+    sealer,
     async close() {
       if (closed) return;
       closed = true;
@@ -139,6 +155,8 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
       await app.close();
       await scheduler.close();
       tasks.close();
+      // The shutdown seal: what this node wrote is sealed before it goes (SPEC §8).
+      await sealer.seal().catch((error: unknown) => logger.error({ err: error }, 'the shutdown seal failed'));
       await runner.stop();
       snapshots?.close();
       redis?.disconnect();

@@ -22,6 +22,7 @@ import { isRevoked } from '../../projections/access.js';
 import type { UnitsDirectory } from '../units-directory.js';
 import { accessRoutes } from './routes/access.js';
 import { smsRoutes, type SmsLine } from './routes/sms.js';
+import type { AuditDeps } from './routes/audit.js';
 import { authPlugin, memoryAuthFailures, redisAuthFailures } from './auth.js';
 import { ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
@@ -56,6 +57,8 @@ export interface AppDeps {
   /** Shared limiter counts across nodes, where Redis is configured. */
   redis?: Redis;
   gateway?: AlertGateway;
+  /** Seals: the signer whose public key verification checks, where one is configured (SPEC §8). */
+  audit?: AuditDeps;
   /** The SMS line, where a provider is configured (SPEC §5); without one alerts go by WebSocket only. */
   sms?: SmsLine;
   /** Extra readiness checks (Redis, where configured). */
@@ -298,7 +301,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scoped.register(allocationRoutes, api);
     await scoped.register(incidentRoutes, api);
     await scoped.register(rosterRoutes, api);
-    await scoped.register(auditRoutes, api);
+    await scoped.register(auditRoutes, { ...api, audit: deps.audit });
     await scoped.register(alertRoutes, api);
     await scoped.register(readRoutes, api);
     await scoped.register(unitRoutes, api);

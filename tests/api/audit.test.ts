@@ -20,7 +20,7 @@ t.test('GET /audit/verify recomputes the chains in scope and names the first bre
   db.exec('DROP TRIGGER events_no_update');
   db.prepare(`UPDATE events SET record = replace(record, '"affectedPeople":9', '"affectedPeople":90') WHERE stream = ? AND revision = 1`).run(`report-${reportId}`);
   const broken = await app.call('GET', '/audit/verify', { token: auditor });
-  t.match(broken.json(), { ok: false, firstBreak: { stream: `report-${reportId}`, revision: 1, reason: 'hash_mismatch' } });
+  t.match(broken.json(), { ok: false, firstProblem: { kind: 'edited', stream: `report-${reportId}`, revision: 1, message: /被改动/ } });
 });
 
 t.test('GET /audit/events: the log in order and in scope, paged by position or streamed as NDJSON', async (t) => {

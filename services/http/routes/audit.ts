@@ -2,10 +2,11 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { parseStream } from '../../../domain/events.js';
-import { scopeUnit } from '../../../domain/units.js';
+import { placeOfEvent, unitOfFirstEvent } from '../../../domain/audit.js';
+import { streams } from '../../../domain/events.js';
 import { UnitCode } from '../../../domain/vocabulary.js';
-import { verifyStreamChain, type ChainBreak } from '../../../infra/eventstore/chain.js';
+import { readPublicKey, type SealSigner } from '../../../infra/audit/signing.js';
+import { LogVerifier } from '../../../infra/audit/verify.js';
 import { logPages } from '../../../infra/eventstore/pages.js';
 import type { EventStore, RecordedEvent } from '../../../infra/eventstore/types.js';
 import type { ApiDeps } from '../deps.js';
@@ -48,61 +49,27 @@ async function* eventsInScope(store: EventStore, prefix: string, after: string |
     if (next.done) return;
     const visible: RecordedEvent[] = [];
     for (const event of next.value) {
-      let unit = unitOfEvent(event);
-      if (unit === OF_ITS_STREAM) {
+      const place = placeOfEvent(event.stream, event.type, event.data);
+      let unit: string | undefined;
+      if (place === 'of-its-stream') {
         if (!owner.has(event.stream)) {
           const first = event.revision === 0 ? event : (await store.readStream(event.stream, { max: 1 }))[0];
-          owner.set(event.stream, first && (unitOfStreamFirst(first) as string | undefined));
+          owner.set(event.stream, first && unitOfFirstEvent(first.data));
         }
         unit = owner.get(event.stream);
-      }
+      } else unit = place.unit;
       if (typeof unit === 'string' && unit.startsWith(prefix)) visible.push(event);
     }
     yield visible;
   }
 }
 
-const OF_ITS_STREAM = Symbol('the unit of its stream');
-
-/**
- * The unit an event belongs to: its own (a unit's registration, a grant's scope, a revocation's
- * reach), the one its stream's name carries, OF_ITS_STREAM when the stream's first event names
- * it, or undefined for an event of no unit (Idempotency-Key records, seals).
- */
-function unitOfEvent(event: RecordedEvent): string | undefined | typeof OF_ITS_STREAM {
-  const stream = parseStream(event.stream);
-  if (!stream) return undefined;
-  const data = event.data as { code?: string; scope?: string; within?: string };
-  switch (stream.kind) {
-    case 'report':
-    case 'allocation':
-    case 'incident':
-    case 'inbound':
-      return OF_ITS_STREAM;
-    case 'roster':
-      return stream.id;
-    case 'household':
-      return stream.id.slice(0, 12);
-    case 'units':
-      return data.code;
-    case 'access':
-      return scopeUnit(event.type === 'AccessRevoked' ? (data.within ?? '') : (data.scope ?? ''));
-    case 'idempotency':
-    case 'audit':
-      return undefined;
-    default: {
-      const never: never = stream.kind;
-      return never;
-    }
-  }
+/** Where seals come from on this node: the sealer, and the signer when a key is configured. */
+export interface AuditDeps {
+  signer?: SealSigner;
 }
 
-function unitOfStreamFirst(first: RecordedEvent): string | undefined {
-  const data = first.data as { village?: string; county?: string };
-  return data.village ?? data.county;
-}
-
-export async function auditRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit: AuditDeps | undefined }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/audit/events',
@@ -167,25 +134,36 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       config: { roles: ['auditor'] },
       schema: {
         tags: ['audit'],
-        summary: 'Recompute every hash chain in scope (SPEC §8)',
+        summary: 'Verify the log in scope (SPEC §8): chains, positions, seals, signatures; names the first thing wrong',
         querystring: z.strictObject({ unit: UnitCode.optional() }),
       },
     },
     async (request) => {
       const prefix = readPrefix(request, request.query.unit);
-      // The log is read once, in order, to find the streams in scope; then each chain is read whole.
-      const inScope = new Set<string>();
-      let events = 0;
-      for await (const page of eventsInScope(deps.store, prefix, undefined)) {
-        for (const e of page) inScope.add(e.stream);
-        events += page.length;
-      }
-      let firstBreak: ChainBreak | undefined;
-      for (const stream of inScope) {
-        firstBreak = verifyStreamChain(stream, await deps.store.readStream(stream));
-        if (firstBreak) break;
-      }
-      return { ok: firstBreak === undefined, streams: inScope.size, events, ...(firstBreak ? { firstBreak } : {}) };
+      // The whole log is read, in order, once: a stream's scope comes from the (signed) seals, or
+      // its first event; problems in streams of other scopes are not reported to this auditor.
+      const verifier = new LogVerifier({
+        seals: await deps.store.readStream(streams.audit),
+        contiguous: deps.store.kind === 'sqlite',
+        ...(deps.audit?.signer ? { publicKey: readPublicKey(deps.audit.signer.publicKeyPem) } : {}),
+        inScope: (unit) => unit.startsWith(prefix),
+      });
+      for await (const page of logPages(deps.store)) for (const event of page) verifier.add(event);
+      return verifier.finish();
+    },
+  );
+
+  r.get(
+    '/audit/seals/latest',
+    {
+      config: { roles: ['auditor', 'head'] },
+      schema: { tags: ['audit'], summary: 'The latest seal: its root and position, to keep outside this server as an anchor (SPEC §8)' },
+    },
+    async () => {
+      const [latest] = await deps.store.readStream(streams.audit, { direction: 'backwards', max: 1 });
+      if (!latest) return { seal: null };
+      const data = latest.data as { upTo: string; root: string; streams: number; keyId?: string };
+      return { seal: { position: latest.position, upTo: data.upTo, root: data.root, streams: data.streams, keyId: data.keyId ?? null, anchor: `${data.root}@${data.upTo}`, at: latest.metadata.at } };
     },
   );
 }

@@ -10,6 +10,7 @@ import { ConcurrencyError } from '../../../infra/eventstore/types.js';
 import { step, type CommandContext, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
+import { sealAnchor } from '../../../projections/seals.js';
 import type { ApiDeps } from '../deps.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
 import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody, WriteAnswer } from '../schemas.js';
@@ -133,7 +134,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
   linkRoute('unlinks', 'Unlink a report from the incident');
   command('submissions', 'Send figures upward: initial (初报), daily (续报) or final (核报)', SubmissionBody, (b, _r, now) => ({
     type: 'SubmitFigures',
-    data: { ...b, asOf: new Date(b.asOf).toISOString() },
+    data: { ...b, asOf: new Date(b.asOf).toISOString(), ...latestAnchor(deps) },
     now,
   }));
   command('stabilization', 'The disaster has stabilized: starts the final-report clock', StabilizeBody, (b, _r, now) => ({
@@ -142,6 +143,12 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     now,
   }));
   command('closure', 'Close after the final report', CloseBody, (b, _r, now) => ({ type: 'CloseIncident', data: b, now }));
+}
+
+/** The latest seal, carried on every submission upward (SPEC §8). */
+function latestAnchor(deps: ApiDeps): { sealAnchor?: string } {
+  const latest = deps.runner.state('seals').latest;
+  return latest ? { sealAnchor: sealAnchor(latest) } : {};
 }
 
 async function releaseClaim(deps: ApiDeps, written: string[], reportStream: string, incidentId: string, context: CommandContext): Promise<void> {

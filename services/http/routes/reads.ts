@@ -16,6 +16,7 @@ import type { ApiDeps } from '../deps.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
 import { LocalInstant } from '../../../domain/vocabulary.js';
 import { listQuery, page, readQuery, UnitRef, UnitView } from '../schemas.js';
+import { sealAnchor } from '../../../projections/seals.js';
 
 const READERS = ['contact', 'officer', 'head', 'auditor'] as const;
 const STAFF_READERS = ['officer', 'head', 'auditor'] as const;
@@ -359,7 +360,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const units = state('units');
       const village = units.units.get(villageCode);
       if (!village || unitLevel(villageCode) !== 'village') throw notFound('village');
-      const notice = publicNotice(units, state('ledger').rows.values(), villageCode, deps.runner.checkpoint ?? null, deps.now());
+      const notice = publicNotice(units, state('ledger').rows.values(), villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest);
       return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice)) : notice;
     },
   );
@@ -395,7 +396,9 @@ export interface Notice {
   }>;
   totalYuan: string;
   complaintPhone: string | null;
+  /** The latest seal's root, and as an anchor (`root@upTo`) an auditor can check the log against. */
   sealRoot: string | null;
+  sealAnchor: string | null;
   asOf: string | null;
   generatedAt: string;
 }
@@ -404,7 +407,7 @@ export interface Notice {
  * The notice of a village (SPEC §8): approved and delivered relief only, names masked, amounts in
  * yuan, free text with digit runs masked, no phone or ID numbers, the township's complaint line.
  */
-export function publicNotice(units: UnitsState, rows: Iterable<LedgerRow>, villageCode: string, asOf: string | null, now: Date): Notice {
+export function publicNotice(units: UnitsState, rows: Iterable<LedgerRow>, villageCode: string, asOf: string | null, now: Date, seal?: { root: string; upTo: string }): Notice {
   const items: Notice['items'] = [];
   let total = 0;
   for (const row of rows) {
@@ -431,7 +434,8 @@ export function publicNotice(units: UnitsState, rows: Iterable<LedgerRow>, villa
     items,
     totalYuan: yuan(total),
     complaintPhone: township?.complaintPhone ?? township?.phones?.[0] ?? null,
-    sealRoot: null,
+    sealRoot: seal?.root ?? null,
+    sealAnchor: seal ? sealAnchor(seal) : null,
     asOf,
     generatedAt: now.toISOString(),
   };
@@ -461,7 +465,7 @@ export function noticeHtml(notice: Notice): string {
 ${rows}
 </tbody>
 <tfoot><tr><td colspan="3">合计</td><td class="num">${notice.totalYuan}</td><td colspan="5"></td></tr></tfoot></table>
-<p>数据截至日志位置 ${escapeHtml(notice.asOf ?? '—')}，生成于 ${beijingDate(notice.generatedAt)}。${notice.sealRoot ? `审计封存根：${escapeHtml(notice.sealRoot)}` : ''}</p>
+<p>数据截至日志位置 ${escapeHtml(notice.asOf ?? '—')}，生成于 ${beijingDate(notice.generatedAt)}。${notice.sealAnchor ? `审计封存根（可用于核验）：${escapeHtml(notice.sealAnchor)}` : ''}</p>
 </body></html>
 `;
 }

@@ -1,0 +1,369 @@
+import type { KeyObject } from 'node:crypto';
+import { placeOfEvent, unitOfStream } from '../../domain/audit.js';
+import { streams as streamNames } from '../../domain/events.js';
+import { eventHash, GENESIS_HASH } from '../eventstore/chain.js';
+import type { RecordedEvent } from '../eventstore/types.js';
+import { merkleRoot, type Head } from './merkle.js';
+import { verifySeal } from './signing.js';
+
+/**
+ * Verification of a log (SPEC §8), in one pass over its events in position order, the same for
+ * the store (HTTP, `cli verify`) and for an export file (`cli verify --file`): every stream's hash
+ * chain, the position sequence where it has no gaps (the embedded store, a whole export), each
+ * seal's heads against the streams' heads as of its `upTo`, the seals' chain, signatures and the
+ * latest root, and an anchor held elsewhere. The first thing wrong is named in words an auditor
+ * understands: which stream, which revision or position, and what — edited, deleted, reordered,
+ * tail removed, stream removed, seal edited.
+ */
+
+export type ProblemKind =
+  | 'edited'
+  | 'deleted'
+  | 'reordered'
+  | 'tail_removed'
+  | 'stream_removed'
+  | 'position_gap'
+  | 'seal_edited'
+  | 'seal_signature'
+  | 'seal_chain'
+  | 'anchor_mismatch'
+  | 'unplaceable'
+  | 'not_sealed';
+
+export interface AuditProblem {
+  kind: ProblemKind;
+  /** What an auditor reads, in Chinese (SPEC §9), and the same in English. */
+  message: string;
+  messageEn: string;
+  stream?: string;
+  /** The unit the stream belongs to (whose auditors must hear of it), when known. */
+  unit?: string | null;
+  revision?: number;
+  position?: string;
+  /** The seal that shows it, by its position. */
+  seal?: string;
+}
+
+export interface SealSummary {
+  position: string;
+  upTo: string;
+  root: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  streams: number;
+  events: number;
+  seals: { count: number; latest: SealSummary | null; signatures: 'checked' | 'not checked: no public key given' | 'none signed' };
+  /** Events after the latest seal (or behind zhitong's back): not broken, just not yet sealed. */
+  unsealed: { events: number; streams: number };
+  anchor?: { position: string; root: string; matches: boolean };
+  firstProblem?: AuditProblem;
+  /** At most MAX_PROBLEMS, in the order found. */
+  problems: AuditProblem[];
+}
+
+export const MAX_PROBLEMS = 100;
+
+export interface VerifyOptions {
+  /** The `audit` stream's events, in revision order (read first, so each seal is checked as the pass reaches its `upTo`). */
+  seals: readonly RecordedEvent[];
+  /** Positions run 1, 2, 3… with no gap: the embedded store, or a whole-log export. */
+  contiguous: boolean;
+  /** The events may begin anywhere (an export `--after` a position); without it the first must be position 1. */
+  startAnywhere?: boolean;
+  publicKey?: { key: KeyObject; keyId: string };
+  anchor?: { root: string; position: string };
+  /** An auditor's scope: only streams and events of units for which this is true are counted and reported. */
+  inScope?: (unit: string) => boolean;
+}
+
+interface StreamState {
+  next: number;
+  prevHash: string;
+  head: Head;
+  unit: string | null | undefined;
+  /** Revisions skipped so far: deleted, unless they turn up later (reordered). */
+  missing: Set<number> | undefined;
+  events: number;
+  /** Any of its events belongs to the auditor's scope (the unit register and access: per event). */
+  seen: boolean;
+}
+
+interface Seal {
+  event: RecordedEvent;
+  data: { upTo: string; streams: number; root: string; previousSeal: string | null; heads: Array<{ stream: string; unit: string | null; revision: number; hash: string }>; keyId?: string; signature?: string };
+}
+
+const pad = (position: string) => (/^\d+$/.test(position) ? position.padStart(16, '0') : position);
+
+export class LogVerifier {
+  readonly #streams = new Map<string, StreamState>();
+  readonly #problems: AuditProblem[] = [];
+  #problemCount = 0;
+  readonly #seals: Seal[];
+  #nextSeal = 0;
+  #previousRoot: string | null = null;
+  readonly #sealedHeads = new Map<string, { unit: string | null; revision: number; hash: string }>();
+  /** Streams that changed since the last seal boundary the pass crossed. */
+  #changed = new Set<string>();
+  #lastPosition: string | undefined;
+  readonly #missingPositions = new Set<number>();
+  #events = 0;
+  #unsealedEvents = 0;
+  readonly #unsealedStreams = new Set<string>();
+  #anchorResult: VerifyReport['anchor'];
+  readonly #sealedUnit = new Map<string, string | null>();
+
+  constructor(private readonly options: VerifyOptions) {
+    this.#seals = options.seals.filter((e) => e.type === 'AuditSealed').map((event) => ({ event, data: event.data as Seal['data'] }));
+    // A stream's unit as the (signed) seals record it: an auditor's scope never rests on an event
+    // that could itself have been tampered with.
+    for (const seal of this.#seals) for (const h of seal.data.heads ?? []) if (h.unit !== null) this.#sealedUnit.set(h.stream, h.unit);
+  }
+
+  #inScope(unit: string | null | undefined): boolean {
+    if (!this.options.inScope) return true;
+    return typeof unit === 'string' && this.options.inScope(unit);
+  }
+
+  #report(problem: Omit<AuditProblem, 'message' | 'messageEn'>, zh: string, en: string): void {
+    // A problem in a stream of another scope is not this auditor's; one of no known unit is everyone's.
+    if (problem.stream !== undefined && problem.unit !== undefined && problem.unit !== null && !this.#inScope(problem.unit)) return;
+    this.#problemCount += 1;
+    if (this.#problems.length < MAX_PROBLEMS) this.#problems.push({ ...problem, message: zh, messageEn: en });
+  }
+
+  /** Feeds the next event of the log (position order). */
+  add(event: RecordedEvent): void {
+    const position = pad(event.position);
+    while (this.#nextSeal < this.#seals.length && position > pad(this.#seals[this.#nextSeal]!.data.upTo)) this.#checkSeal(this.#seals[this.#nextSeal++]!);
+    if (this.options.anchor && !this.#anchorResult && position > pad(this.options.anchor.position)) this.#checkAnchor();
+    if (this.options.contiguous) {
+      const expected = this.#lastPosition === undefined ? (this.options.startAnywhere ? Number(position) : 1) : Number(this.#lastPosition) + 1;
+      const at = Number(position);
+      if (at > expected) {
+        // Missing, unless they turn up further on (two events swapped): settled at the end.
+        for (let p = expected; p < at && this.#missingPositions.size < 1_000_000; p++) this.#missingPositions.add(p);
+      } else if (at < expected) {
+        const came = this.#missingPositions.delete(at);
+        this.#report(
+          { kind: 'reordered', position },
+          came ? `位置 ${at} 的事件出现在位置 ${expected - 1} 之后：顺序被调换` : `位置 ${at} 出现了两次：被改动`,
+          came ? `the event at position ${at} comes after position ${expected - 1}: reordered` : `position ${at} appears twice: altered`,
+        );
+      }
+    }
+    if (this.#lastPosition === undefined || position > this.#lastPosition) this.#lastPosition = position;
+    this.#apply(event, position);
+  }
+
+  #apply(event: RecordedEvent, position: string): void {
+    const stream = event.stream;
+    let st = this.#streams.get(stream);
+    const { hash, ...withoutHash } = event.metadata;
+    const hashOk = eventHash(stream, event.revision, event.type, event.data, withoutHash) === hash;
+    if (!st) {
+      const unit = this.#sealedUnit.has(stream) ? this.#sealedUnit.get(stream)! : event.revision === 0 && hashOk ? unitOfStream(stream, event.data) : undefined;
+      st = { next: 0, prevHash: GENESIS_HASH, head: { stream, revision: -1, hash: GENESIS_HASH }, unit, missing: undefined, events: 0, seen: false };
+      this.#streams.set(stream, st);
+      if (unit === undefined && !(event.revision === 0 && hashOk) && this.#needsUnit(stream)) {
+        this.#report(
+          { kind: 'unplaceable', stream, unit: null, position },
+          `${stream} 的首条事件缺失或被改动，无法确定它属于哪个单位，请所有审计员核查`,
+          `${stream}: its first event is missing or altered, so the unit it belongs to cannot be known; every auditor should look at it`,
+        );
+      }
+    }
+    const unit = st.unit;
+    const place = placeOfEvent(stream, event.type, event.data);
+    const eventUnit = place === 'of-its-stream' ? unit : place.unit;
+    if (!this.options.inScope || this.#inScope(eventUnit)) {
+      this.#events += 1;
+      st.seen = true;
+    }
+    st.events += 1;
+    const what = { stream, unit: eventUnit ?? unit ?? null, revision: event.revision, position };
+    const isSeal = stream === streamNames.audit;
+
+    if (event.revision === st.next) {
+      if (hashOk && event.metadata.prevHash !== st.prevHash && st.next > 0) {
+        this.#report(
+          { ...what, kind: isSeal ? 'seal_edited' : 'edited', revision: event.revision - 1 },
+          `${stream} 第 ${event.revision - 1} 条事件被改动且重算了哈希：下一条事件记录的前一哈希与之不符`,
+          `${stream} revision ${event.revision - 1} was changed and its hash recomputed: the next event's prevHash disagrees`,
+        );
+      }
+    } else if (event.revision > st.next) {
+      st.missing ??= new Set();
+      for (let r = st.next; r < event.revision; r++) st.missing.add(r);
+    } else if (st.missing?.delete(event.revision)) {
+      this.#report(
+        { ...what, kind: 'reordered' },
+        `${stream} 第 ${event.revision} 条事件（位置 ${position}）出现在后面的事件之后：顺序被调换`,
+        `${stream} revision ${event.revision} (position ${position}) comes after later events: reordered`,
+      );
+    } else {
+      this.#report({ ...what, kind: 'edited' }, `${stream} 第 ${event.revision} 条事件出现了两次（位置 ${position}）：被改动`, `${stream} revision ${event.revision} appears twice (position ${position}): altered`);
+    }
+    if (!hashOk) {
+      this.#report(
+        { ...what, kind: isSeal ? 'seal_edited' : 'edited' },
+        isSeal ? `位置 ${position} 的封存被改动：哈希不符` : `${stream} 第 ${event.revision} 条事件（位置 ${position}）被改动：内容与其哈希不符`,
+        isSeal ? `the seal at position ${position} was edited: its hash does not match` : `${stream} revision ${event.revision} (position ${position}) was edited: its content does not match its hash`,
+      );
+    }
+    if (event.revision >= st.next) {
+      st.next = event.revision + 1;
+      st.prevHash = hash;
+      st.head = { stream, revision: event.revision, hash };
+    }
+    if (!isSeal) {
+      this.#changed.add(stream);
+      if (this.#nextSeal >= this.#seals.length) {
+        this.#unsealedEvents += 1;
+        this.#unsealedStreams.add(stream);
+      }
+    }
+  }
+
+  /** Streams whose events are placed by their stream (not per event, not of no unit). */
+  #needsUnit(stream: string): boolean {
+    return unitOfStream(stream, { village: 'x' }) !== null;
+  }
+
+  #checkSeal(seal: Seal): void {
+    const { data, event } = seal;
+    const at = { seal: event.position, position: event.position };
+    if (this.options.publicKey) {
+      const valid = data.signature !== undefined && data.keyId === this.options.publicKey.keyId && verifySeal(data as unknown as Record<string, unknown>, data.signature, this.options.publicKey.key);
+      if (!valid) {
+        this.#report(
+          { kind: 'seal_signature', ...at },
+          data.signature === undefined ? `位置 ${event.position} 的封存没有签名` : `位置 ${event.position} 的封存签名无效：不是持有签名密钥的人写的，日志可能被整体重算`,
+          data.signature === undefined ? `the seal at position ${event.position} is not signed` : `the seal at position ${event.position} has an invalid signature: not written by the key's holder; the log may have been recomputed`,
+        );
+      }
+    }
+    if ((data.previousSeal ?? null) !== this.#previousRoot) {
+      this.#report({ kind: 'seal_chain', ...at }, `位置 ${event.position} 的封存没有接上前一个封存`, `the seal at position ${event.position} does not follow the previous seal`);
+    }
+    this.#previousRoot = data.root;
+    for (const h of data.heads ?? []) {
+      const actual = this.#streams.get(h.stream)?.head;
+      const ref = { stream: h.stream, unit: h.unit, seal: event.position };
+      if (!actual || actual.revision < 0) {
+        this.#report(
+          { kind: 'stream_removed', ...ref, revision: h.revision },
+          `${h.stream}${h.unit ? `（单位 ${h.unit}）` : ''}整条被删除：位置 ${event.position} 的封存记录它有 ${h.revision + 1} 条事件`,
+          `${h.stream}${h.unit ? ` (unit ${h.unit})` : ''} was removed whole: the seal at position ${event.position} records ${h.revision + 1} event(s)`,
+        );
+      } else if (actual.revision < h.revision) {
+        this.#report(
+          { kind: 'tail_removed', ...ref, revision: actual.revision + 1 },
+          `${h.stream} 末尾被删除：位置 ${event.position} 的封存记录到第 ${h.revision} 条，现只到第 ${actual.revision} 条`,
+          `${h.stream}: its tail was removed: the seal at position ${event.position} records revision ${h.revision}, the stream now ends at ${actual.revision}`,
+        );
+      } else if (actual.revision === h.revision && actual.hash !== h.hash) {
+        this.#report(
+          { kind: 'edited', ...ref, revision: h.revision },
+          `${h.stream} 第 ${h.revision} 条事件与位置 ${event.position} 的封存不符：被改动`,
+          `${h.stream} revision ${h.revision} differs from the seal at position ${event.position}: edited`,
+        );
+      } else if (actual.revision > h.revision) {
+        this.#report(
+          { kind: 'not_sealed', ...ref, revision: h.revision + 1 },
+          `${h.stream} 第 ${h.revision + 1} 条起的事件排在位置 ${event.position} 的封存之前，却不在封存之内：绕过系统写入`,
+          `${h.stream} revision ${h.revision + 1} on lies before the seal at position ${event.position} but is not in it: written behind zhitong's back`,
+        );
+      }
+      this.#changed.delete(h.stream);
+      this.#sealedHeads.set(h.stream, { unit: h.unit, revision: h.revision, hash: h.hash });
+    }
+    for (const stream of this.#changed) {
+      const st = this.#streams.get(stream)!;
+      this.#report(
+        { kind: 'not_sealed', stream, unit: st.unit ?? null, revision: st.head.revision, seal: event.position },
+        `${stream} 第 ${st.head.revision} 条事件排在位置 ${event.position} 的封存之前，却不在封存之内：绕过系统写入`,
+        `${stream} revision ${st.head.revision} lies before the seal at position ${event.position} but is not in it: written behind zhitong's back`,
+      );
+    }
+    this.#changed.clear();
+    if (seal === this.#seals.at(-1)) {
+      // The latest seal's root over every head the seals record: an edited seal, or heads dropped from it, show here.
+      const root = merkleRoot([...this.#sealedHeads].map(([stream, h]) => ({ stream, revision: h.revision, hash: h.hash })));
+      if (root !== data.root || data.streams !== this.#sealedHeads.size) {
+        this.#report({ kind: 'seal_edited', ...at }, `位置 ${event.position} 的封存被改动：它的根与各封存记录的流头不符`, `the seal at position ${event.position} was edited: its root does not match the heads the seals record`);
+      }
+    }
+  }
+
+  #checkAnchor(): void {
+    const anchor = this.options.anchor!;
+    const heads = [...this.#streams.values()].filter((s) => s.head.stream !== streamNames.audit && s.head.revision >= 0).map((s) => s.head);
+    const root = merkleRoot(heads);
+    this.#anchorResult = { position: pad(anchor.position), root: anchor.root, matches: root === anchor.root };
+    if (root !== anchor.root) {
+      this.#report(
+        { kind: 'anchor_mismatch', position: pad(anchor.position) },
+        `与外部保存的锚点不符：位置 ${anchor.position} 时的根应为 ${anchor.root}，日志算得 ${root}；此前的历史被改写过`,
+        `the log does not match the anchor held elsewhere: at position ${anchor.position} the root should be ${anchor.root}, the log gives ${root}; history before it was rewritten`,
+      );
+    }
+  }
+
+  /** Ends the pass: seals whose `upTo` lies past the last event, revisions never seen, the anchor. */
+  finish(): VerifyReport {
+    while (this.#nextSeal < this.#seals.length) this.#checkSeal(this.#seals[this.#nextSeal++]!);
+    if (this.options.anchor && !this.#anchorResult) {
+      if (this.#lastPosition !== undefined && pad(this.options.anchor.position) > this.#lastPosition) {
+        this.#anchorResult = { position: pad(this.options.anchor.position), root: this.options.anchor.root, matches: false };
+        this.#report(
+          { kind: 'anchor_mismatch', position: pad(this.options.anchor.position) },
+          `日志在锚点位置 ${this.options.anchor.position} 之前就结束了：末尾被删除`,
+          `the log ends before the anchor's position ${this.options.anchor.position}: its tail was removed`,
+        );
+      } else this.#checkAnchor();
+    }
+    let streams = 0;
+    for (const [stream, st] of this.#streams) {
+      if (st.seen) streams += 1;
+      for (const r of st.missing ?? []) {
+        this.#report(
+          { kind: 'deleted', stream, unit: st.unit ?? null, revision: r },
+          `${stream} 缺少第 ${r} 条事件：被删除`,
+          `${stream} revision ${r} is missing: deleted`,
+        );
+      }
+    }
+    // Gaps in the position sequence, as ranges.
+    const gaps = [...this.#missingPositions].sort((a, b) => a - b);
+    for (let i = 0; i < gaps.length; ) {
+      let j = i;
+      while (j + 1 < gaps.length && gaps[j + 1] === gaps[j]! + 1) j++;
+      const [from, to] = [gaps[i]!, gaps[j]!];
+      this.#report(
+        { kind: 'position_gap', position: String(from).padStart(16, '0') },
+        from === to ? `位置 ${from} 的事件不见了：被删除` : `位置 ${from} 至 ${to} 的 ${to - from + 1} 条事件不见了：被删除`,
+        from === to ? `the event at position ${from} is missing: deleted` : `${to - from + 1} events at positions ${from}–${to} are missing: deleted`,
+      );
+      i = j + 1;
+    }
+    const latest = this.#seals.at(-1);
+    const signed = this.#seals.some((s) => s.data.signature !== undefined);
+    return {
+      ok: this.#problemCount === 0,
+      streams,
+      events: this.#events,
+      seals: {
+        count: this.#seals.length,
+        latest: latest ? { position: latest.event.position, upTo: latest.data.upTo, root: latest.data.root } : null,
+        signatures: this.options.publicKey ? 'checked' : signed ? 'not checked: no public key given' : 'none signed',
+      },
+      unsealed: { events: this.#unsealedEvents, streams: this.#unsealedStreams.size },
+      ...(this.#anchorResult ? { anchor: this.#anchorResult } : {}),
+      ...(this.#problems[0] ? { firstProblem: this.#problems[0] } : {}),
+      problems: this.#problems,
+    };
+  }
+}

@@ -1,0 +1,107 @@
+import { auditDecider, unitOfStream } from '../../domain/audit.js';
+import { DomainError } from '../../domain/errors.js';
+import { streams, type EventData } from '../../domain/events.js';
+import { merkleRoot } from '../../infra/audit/merkle.js';
+import type { SealSigner } from '../../infra/audit/signing.js';
+import { logPages } from '../../infra/eventstore/pages.js';
+import { ConcurrencyError, type EventStore } from '../../infra/eventstore/types.js';
+import type { Logger } from '../../infra/logging.js';
+import { execute, type CommandContext } from '../commands/execute.js';
+
+export interface SealOutcome {
+  written: boolean;
+  /** Why nothing was written: nothing changed, or another node sealed first. */
+  reason?: 'nothing_changed' | 'sealed_elsewhere' | 'empty_log';
+  seal?: EventData<'AuditSealed'>;
+  position?: string;
+}
+
+type SealedHead = { unit: string | null; revision: number; hash: string };
+
+/**
+ * Writes seals (SPEC §8): `AuditSealed {upTo, streams, root, previousSeal, heads}` in stream
+ * `audit`, the heads of the streams that changed since the previous seal and the RFC 6962 root
+ * over every stream's head, signed when a key is configured. The heads of earlier seals are folded
+ * from the `audit` stream (kept in memory between seals), so a seal reads only the log written
+ * since the last one. A seal is appended at the revision of `audit` read: of several nodes sealing
+ * at once one writes it.
+ */
+export class Sealer {
+  #folded = new Map<string, SealedHead>();
+  #auditRevision = -1;
+  #last: { upTo: string; root: string } | undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly logger: Logger,
+    private readonly options: { signer?: SealSigner | undefined; everyMs?: number; now?: () => Date } = {},
+  ) {}
+
+  get signed(): boolean {
+    return this.options.signer !== undefined;
+  }
+
+  async #foldSeals(): Promise<void> {
+    const events = await this.store.readStream(streams.audit, { from: this.#auditRevision + 1 });
+    for (const event of events) {
+      const data = event.data as EventData<'AuditSealed'>;
+      for (const h of data.heads ?? []) this.#folded.set(h.stream, { unit: h.unit, revision: h.revision, hash: h.hash });
+      this.#last = { upTo: data.upTo, root: data.root };
+      this.#auditRevision = event.revision;
+    }
+  }
+
+  /**
+   * Seals the log as it stands. `periodic`: the hourly seal, which another node's recent seal makes
+   * unnecessary. Never throws for a seal another node wrote first; throws when the store fails.
+   */
+  async seal(options: { periodic?: boolean } = {}): Promise<SealOutcome> {
+    await this.#foldSeals();
+    const head = await this.store.headPosition();
+    if (head === undefined) return { written: false, reason: 'empty_log' };
+    const changed = new Map<string, SealedHead>();
+    let upTo: string | undefined;
+    pages: for await (const page of logPages(this.store, this.#last?.upTo)) {
+      for (const event of page) {
+        if (event.position > head) break pages;
+        upTo = event.position;
+        if (event.stream === streams.audit) continue;
+        const known = changed.get(event.stream) ?? this.#folded.get(event.stream);
+        let unit = known?.unit;
+        if (unit === undefined) {
+          const first = event.revision === 0 ? event : (await this.store.readStream(event.stream, { max: 1 }))[0];
+          unit = unitOfStream(event.stream, first?.data);
+        }
+        changed.set(event.stream, { unit, revision: event.revision, hash: event.metadata.hash });
+      }
+    }
+    if (changed.size === 0 || upTo === undefined) return { written: false, reason: 'nothing_changed' };
+    const all = new Map(this.#folded);
+    for (const [stream, h] of changed) all.set(stream, h);
+    const unsigned: EventData<'AuditSealed'> = {
+      upTo,
+      streams: all.size,
+      root: merkleRoot([...all].map(([stream, h]) => ({ stream, revision: h.revision, hash: h.hash }))),
+      previousSeal: this.#last?.root ?? null,
+      heads: [...changed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([stream, h]) => ({ stream, unit: h.unit, revision: h.revision, hash: h.hash })),
+      ...(this.options.signer ? { keyId: this.options.signer.keyId } : {}),
+    };
+    const seal = this.options.signer ? { ...unsigned, signature: this.options.signer.sign(unsigned as unknown as Record<string, unknown>) } : unsigned;
+    const now = (this.options.now ?? (() => new Date()))().toISOString();
+    const context: CommandContext = { actor: { id: 'zhitong-audit', role: 'system' }, correlationId: `seal-${upTo}`, now };
+    try {
+      const result = await execute(
+        this.store,
+        streams.audit,
+        auditDecider,
+        { type: 'SealLog', data: seal, ...(options.periodic && this.options.everyMs !== undefined ? { everyMs: this.options.everyMs } : {}), now },
+        context,
+      );
+      this.logger.info({ upTo, streams: seal.streams, changed: changed.size, root: seal.root }, 'log sealed');
+      return { written: true, seal, ...(result.position ? { position: result.position } : {}) };
+    } catch (error) {
+      if (error instanceof ConcurrencyError || error instanceof DomainError) return { written: false, reason: 'sealed_elsewhere' };
+      throw error;
+    }
+  }
+}

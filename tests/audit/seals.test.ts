@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { merkleRoot } from '../../infra/audit/merkle.js';
+import type { VerifyReport } from '../../infra/audit/verify.js';
+import { eventHash, sealEvents } from '../../infra/eventstore/chain.js';
+import type { RecordedEvent } from '../../infra/eventstore/types.js';
+import { KANG, LIJIA, reportBody, startTestApp } from '../support/app.js';
+import { cli, expectNamed, rows, world } from '../support/audit-world.js';
+
+/**
+ * Issue 14: seals as an auditor relies on them — signed, anchored, unsealed events told apart
+ * from broken ones, exports verified with no store, one seal per interval however many nodes.
+ */
+
+t.test('untouched: every verification passes, seals signed and checked', async (t) => {
+  const w = await world(t);
+  const http = (await w.app.call('GET', '/audit/verify', { token: w.app.token('auditor', '620000000000') })).json() as VerifyReport;
+  t.match(http, { ok: true, seals: { count: 2, signatures: 'checked' }, unsealed: { events: 0 } });
+  const onStore = await cli(w.env, 'verify');
+  t.equal(onStore.status, 0, onStore.stderr);
+  t.match(JSON.parse(onStore.stdout), { ok: true, seals: { count: 2, signatures: 'checked' } });
+  const exportFile = join(w.env.DATA_DIR!, '..', 'export.ndjson');
+  writeFileSync(exportFile, (await cli(w.env, 'export')).stdout);
+  const onFile = await cli({}, 'verify', '--file', exportFile, '--public-key', w.publicKey);
+  t.equal(onFile.status, 0, onFile.stderr);
+  t.match(JSON.parse(onFile.stdout), { ok: true, seals: { count: 2, signatures: 'checked' } });
+  const latest = (await w.app.call('GET', '/audit/seals/latest', { token: w.app.token('auditor', KANG) })).json();
+  t.match(latest.seal, { root: /^[0-9a-f]{64}$/, anchor: /^[0-9a-f]{64}@\d+$/ });
+  const anchored = await cli(w.env, 'verify', '--anchor', latest.seal.anchor);
+  t.equal(anchored.status, 0, anchored.stderr);
+  t.match(JSON.parse(anchored.stdout), { anchor: { matches: true } });
+});
+
+t.test('an event appended behind zhitong\u2019s back, its hash recomputed: unsealed, not broken', async (t) => {
+  const w = await world(t);
+  const stream = `report-${w.reportId}`;
+  const head = JSON.parse(rows(w, stream).at(-1)!.record) as RecordedEvent;
+  const [forged] = sealEvents(stream, { revision: head.revision, hash: head.metadata.hash }, [
+    { id: randomUUID(), type: 'ReportClosed', data: { summary: '已处理' }, metadata: { actor: { id: 'nobody', role: 'head' }, at: new Date().toISOString(), correlationId: 'x', schemaVersion: 1 } },
+  ]);
+  const position = (w.db.prepare('SELECT max(position) AS p FROM events').get() as { p: number }).p + 1;
+  const recorded = { ...forged!, stream, position: String(position).padStart(16, '0') };
+  w.db.prepare('INSERT INTO events (position, id, stream, revision, type, hash, record) VALUES (?, ?, ?, ?, ?, ?, ?)').run(position, forged!.id, stream, forged!.revision, forged!.type, forged!.metadata.hash, JSON.stringify(recorded));
+  const http = (await w.app.call('GET', '/audit/verify', { token: w.app.token('auditor', '620000000000') })).json() as VerifyReport;
+  t.match(http, { ok: true, unsealed: { events: 1, streams: 1 } }, 'reported as unsealed');
+  const onStore = await cli(w.env, 'verify');
+  t.equal(onStore.status, 0);
+  t.match(JSON.parse(onStore.stdout), { ok: true, unsealed: { events: 1 } });
+});
+
+t.test('the full recompute: an event edited, every hash and seal after it recomputed — caught by the signature and by an anchor taken before', async (t) => {
+  const w = await world(t);
+  const anchor = ((await w.app.call('GET', '/audit/seals/latest', { token: w.app.token('auditor', KANG) })).json() as { seal: { anchor: string } }).seal.anchor;
+  const stream = `allocation-${w.allocationId}`;
+  // The attacker rewrites the delivery to another recipient's thumbprint, and every hash after it.
+  const events = rows(w, stream).map((r) => ({ position: r.position, event: JSON.parse(r.record) as RecordedEvent }));
+  const last = events.at(-1)!;
+  (last.event.data as { confirmation: { reference: string } }).confirmation.reference = 'photo-forged';
+  const { hash: _h, ...meta } = last.event.metadata;
+  const hash = eventHash(stream, last.event.revision, last.event.type, last.event.data, meta);
+  last.event.metadata = { ...meta, hash };
+  w.db.prepare('UPDATE events SET record = ?, hash = ? WHERE position = ?').run(JSON.stringify(last.event), hash, last.position);
+  // …then every seal: heads, roots, the seal chain and the audit stream's own hashes.
+  const folded = new Map<string, { revision: number; hash: string }>();
+  let previous: string | null = null;
+  let prevHash = '0'.repeat(64);
+  for (const row of rows(w, 'audit')) {
+    const seal = JSON.parse(row.record) as RecordedEvent;
+    const data = seal.data as { heads: Array<{ stream: string; revision: number; hash: string }>; root: string; previousSeal: string | null };
+    for (const h of data.heads) {
+      if (h.stream === stream && h.revision === last.event.revision) h.hash = hash;
+      folded.set(h.stream, { revision: h.revision, hash: h.hash });
+    }
+    data.root = merkleRoot([...folded].map(([s, h]) => ({ stream: s, ...h })));
+    data.previousSeal = previous;
+    previous = data.root;
+    const { hash: _old, ...sealMeta } = seal.metadata;
+    const withPrev = { ...sealMeta, prevHash };
+    const sealHash = eventHash('audit', seal.revision, seal.type, seal.data, withPrev);
+    seal.metadata = { ...withPrev, hash: sealHash };
+    prevHash = sealHash;
+    w.db.prepare('UPDATE events SET record = ?, hash = ? WHERE position = ?').run(JSON.stringify(seal), sealHash, row.position);
+  }
+  const reports = await expectNamed(t, w, 'seal_signature', { message: /签名无效/ }, { anchor });
+  const [, onStore, onFile] = reports;
+  for (const report of [onStore!, onFile!]) t.ok(report.problems.some((p) => p.kind === 'anchor_mismatch'), 'and the anchor taken before says so');
+  t.notOk(reports[0]!.problems.some((p) => p.kind === 'edited'), 'no chain is broken: only the signature and the anchor catch it');
+});
+
+t.test('an export verifies on a machine with no DATA_DIR; one byte changed fails naming the event', async (t) => {
+  const w = await world(t);
+  const text = (await cli(w.env, 'export')).stdout;
+  const dir = t.testdir({});
+  writeFileSync(join(dir, 'good.ndjson'), text);
+  const good = await cli({}, 'verify', '--file', join(dir, 'good.ndjson'));
+  t.equal(good.status, 0, good.stderr);
+  t.match(JSON.parse(good.stdout), { ok: true, seals: { count: 2, signatures: 'not checked: no public key given' } });
+  const lines = text.trim().split('\n');
+  const target = lines.findIndex((l) => l.includes('"GoodsDelivered"'));
+  lines[target] = lines[target]!.replace('"cashFen":30000', '"cashFen":30001');
+  writeFileSync(join(dir, 'bad.ndjson'), lines.join('\n') + '\n');
+  const bad = await cli({}, 'verify', '--file', join(dir, 'bad.ndjson'));
+  t.equal(bad.status, 1);
+  const event = JSON.parse(lines[target]!) as RecordedEvent;
+  t.match(JSON.parse(bad.stdout).firstProblem, { kind: 'edited', stream: event.stream, revision: event.revision, position: event.position });
+  t.match(bad.stderr, new RegExp(`${event.stream} 第 ${event.revision} 条事件`), 'named in words');
+  const missing = await cli({}, 'verify', '--file', join(dir, 'nope.ndjson'));
+  t.equal(missing.status, 1);
+  t.match(missing.stderr, /no such file/);
+});
+
+t.test('two nodes sealing for longer than the interval write one seal per interval', async (t) => {
+  const dataDir = t.testdir();
+  let clock = Date.now();
+  const now = () => new Date(clock);
+  const env = { AUDIT_SEAL_INTERVAL_MS: '60000' };
+  const a = await startTestApp(t, { dataDir, now, env });
+  const b = await startTestApp(t, { dataDir, now, env });
+  const file = () => a.call('POST', '/reports', { token: a.token('contact', LIJIA), body: reportBody() });
+  const written: string[] = [];
+  for (let minute = 0; minute < 5; minute++) {
+    await file();
+    // Each node's timer fires once a minute, B's 20 s after A's.
+    for (const [name, node, offset] of [['a', a, 0], ['b', b, 20_000]] as const) {
+      clock = Date.now() + minute * 60_000 + offset;
+      await file();
+      const outcome = await node.sealer.seal({ periodic: true });
+      if (outcome.written) written.push(`${minute}:${name}`);
+    }
+  }
+  t.same(written, ['0:a', '1:a', '2:a', '3:a', '4:a'], 'one seal a minute, whichever node comes first');
+  const seals = await a.store.readStream('audit');
+  t.equal(seals.length, 5);
+});
+
+t.test('cli: export --after garbage is a one-line error; --help exits 0; seal and audit-key', async (t) => {
+  const base = t.testdir({ keys: {} });
+  const dataDir = join(base, 'data');
+  const env = { DATA_DIR: dataDir, EVENTSTORE_URL: '', AUTH_SECRET: '' };
+  const garbage = await cli(env, 'export', '--after', 'garbage');
+  t.equal(garbage.status, 2);
+  t.equal(garbage.stderr.trim().split('\n').length, 1, 'one line');
+  t.match(garbage.stderr, /--after "garbage"/);
+  t.equal((await cli(env, '--help')).status, 0);
+  const keyFile = join(base, 'keys', 'seal.key');
+  const made = await cli({}, 'audit-key', '--out', keyFile);
+  t.equal(made.status, 0, made.stderr);
+  t.match(made.stdout, /BEGIN PUBLIC KEY/);
+  t.equal((await cli({}, 'audit-key', '--out', keyFile)).status, 1, 'an existing key is not overwritten');
+  const inside = await cli({ ...env, AUDIT_SIGNING_KEY_FILE: join(dataDir, 'seal.key') }, 'seal');
+  t.not(inside.status, 0, 'a key inside DATA_DIR is refused');
+  t.match(inside.stderr, /outside DATA_DIR/);
+  const empty = await cli({ ...env, AUDIT_SIGNING_KEY_FILE: keyFile }, 'seal');
+  t.match(JSON.parse(empty.stdout), { written: false, reason: 'empty_log' });
+});

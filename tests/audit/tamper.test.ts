@@ -1,0 +1,57 @@
+import t from 'tap';
+import type { RecordedEvent } from '../../infra/eventstore/types.js';
+import { LIJIA } from '../support/app.js';
+import { expectNamed, rows, world } from '../support/audit-world.js';
+
+/**
+ * Issue 14: someone with the SQLite file changes history behind zhitong's back, in each of the
+ * ways an auditor must catch; verification over HTTP, by the CLI on the store and by the CLI on an
+ * export with no store names each one.
+ */
+
+t.test('an event\u2019s data edited', async (t) => {
+  const w = await world(t);
+  w.db.prepare(`UPDATE events SET record = replace(record, '"affectedPeople":9', '"affectedPeople":90') WHERE stream = ? AND revision = 2`).run(`report-${w.reportId}`);
+  await expectNamed(t, w, 'edited', { stream: `report-${w.reportId}`, revision: 2, message: /被改动/ });
+});
+
+t.test('an event deleted from the middle of a stream', async (t) => {
+  const w = await world(t);
+  w.db.prepare('DELETE FROM events WHERE stream = ? AND revision = 1').run(`report-${w.reportId}`);
+  await expectNamed(t, w, 'deleted', { stream: `report-${w.reportId}`, revision: 1, message: /被删除/ });
+  await expectNamed(t, w, 'position_gap');
+});
+
+t.test('a stream\u2019s tail deleted: the delivery, so the money could be paid again', async (t) => {
+  const w = await world(t);
+  const last = rows(w, `allocation-${w.allocationId}`).at(-1)!;
+  t.match(last.record, /GoodsDelivered/);
+  w.db.prepare('DELETE FROM events WHERE position = ?').run(last.position);
+  await expectNamed(t, w, 'tail_removed', { stream: `allocation-${w.allocationId}`, unit: LIJIA, message: /末尾被删除/ });
+});
+
+t.test('a whole stream deleted: the dismissed report', async (t) => {
+  const w = await world(t);
+  w.db.prepare('DELETE FROM events WHERE stream = ?').run(`report-${w.dismissedId}`);
+  await expectNamed(t, w, 'stream_removed', { stream: `report-${w.dismissedId}`, unit: LIJIA, message: /整条被删除/ });
+});
+
+t.test('two events swapped', async (t) => {
+  const w = await world(t);
+  const [a, b] = rows(w, `report-${w.reportId}`).slice(1, 3);
+  const swap = w.db.prepare('UPDATE events SET record = ?, revision = ? WHERE position = ?');
+  w.db.transaction(() => {
+    swap.run(b!.record, -1, a!.position);
+    swap.run(a!.record, a!.revision, b!.position);
+    swap.run(b!.record, b!.revision, a!.position);
+  })();
+  await expectNamed(t, w, 'reordered', { message: /顺序被调换/ });
+});
+
+t.test('a seal\u2019s root edited', async (t) => {
+  const w = await world(t);
+  const [seal] = rows(w, 'audit');
+  const sealRoot = (JSON.parse(seal!.record) as RecordedEvent).data as { root: string };
+  w.db.prepare('UPDATE events SET record = replace(record, ?, ?) WHERE position = ?').run(sealRoot.root, 'f'.repeat(64), seal!.position);
+  await expectNamed(t, w, 'seal_edited', { message: /封存被改动/ });
+});
