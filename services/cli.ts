@@ -15,7 +15,7 @@ import { DomainError } from '../domain/errors.js';
 import { loadConfig, ConfigError } from '../infra/config.js';
 import { logPages, openEventStore } from '../infra/eventstore/index.js';
 import { generateSigningKey, loadSigner, readPublicKey } from '../infra/audit/signing.js';
-import { LogVerifier, type VerifyOptions, type VerifyReport } from '../infra/audit/verify.js';
+import { LogVerifier, type SealProofs, type VerifyOptions, type VerifyReport } from '../infra/audit/verify.js';
 import { Sealer } from './audit/sealer.js';
 import type { EventStore, RecordedEvent } from '../infra/eventstore/types.js';
 import { tokenService, type TokenService } from '../infra/tokens.js';
@@ -152,10 +152,19 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
     return e;
   };
   try {
+    // First pass: the seals, and the proofs a scoped export ends with.
     const seals: RecordedEvent[] = [];
-    for await (const { n, line } of lines()) if (line.includes('"AuditSealed"')) { const e = parse(n, line); if (e.type === 'AuditSealed') seals.push(e); }
-    const verifier = new LogVerifier({ ...options, seals, contiguous: true, startAnywhere: true });
-    for await (const { n, line } of lines()) verifier.add(parse(n, line));
+    let proofs: SealProofs | undefined;
+    for await (const { n, line } of lines()) {
+      if (line.startsWith('{"sealProofs"')) proofs = (JSON.parse(line) as { sealProofs: SealProofs }).sealProofs;
+      else if (line.includes('"AuditSealed"')) {
+        const event = parse(n, line);
+        if (event.type === 'AuditSealed') seals.push(event);
+      }
+    }
+    // A scoped export skips other scopes' positions and carries no seal events: its proofs stand for them.
+    const verifier = new LogVerifier({ ...options, seals, contiguous: proofs === undefined, startAnywhere: true, ...(proofs ? { proofs } : {}) });
+    for await (const { n, line } of lines()) if (!line.startsWith('{"sealProofs"')) verifier.add(parse(n, line));
     return printReport(verifier.finish());
   } catch (error) {
     const e = error as NodeJS.ErrnoException;

@@ -155,8 +155,10 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
       await app.close();
       await scheduler.close();
       tasks.close();
-      // The shutdown seal: what this node wrote is sealed before it goes (SPEC §8).
-      await sealer.seal().catch((error: unknown) => logger.error({ err: error }, 'the shutdown seal failed'));
+      // The shutdown seal: what this node wrote is sealed before it goes (SPEC §8), and the
+      // snapshot written on stopping includes it.
+      const sealed = await sealer.seal().catch((error: unknown) => void logger.error({ err: error }, 'the shutdown seal failed'));
+      if (sealed?.written) await runner.caughtUp(2000);
       await runner.stop();
       snapshots?.close();
       redis?.disconnect();

@@ -103,7 +103,7 @@ t.test('cli: token prints the token alone; units import; verify; export', async 
 
   const verify = cli(dataDir, 'verify');
   t.equal(verify.status, 0);
-  t.same(JSON.parse(verify.stdout), { ok: true, streams: 2, events: 6 });
+  t.match(JSON.parse(verify.stdout), { ok: true, streams: 2, events: 6, seals: { count: 0 }, unsealed: { events: 6 }, problems: [] });
   const exported = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l));
   t.same(exported.map((e: { type: string }) => e.type), ['AccessGranted', 'AccessGranted', 'AccessGranted', 'UnitRegistered', 'UnitRegistered', 'UnitRegistered']);
   const after = cli(dataDir, 'export', '--after', exported[4].position).stdout.trim().split('\n');
@@ -157,7 +157,7 @@ t.test('cli: replay, verify and export over a log of thousands of events, read t
   t.equal(replay.status, 0, replay.stderr);
   t.match(JSON.parse(replay.stdout), { events: 2979, quarantined: 0, projections: { reports: { rows: 31 }, tallies: { reports: 31 } } });
   t.ok(existsSync(join(dataDir, 'projections.sqlite')), 'the rebuilt states are kept as the node\u2019s snapshot');
-  t.same(JSON.parse(cli(dataDir, 'verify').stdout), { ok: true, streams: 31, events: 2979 });
+  t.match(JSON.parse(cli(dataDir, 'verify').stdout), { ok: true, streams: 31, events: 2979, problems: [] });
   const exported = cli(dataDir, 'export');
   t.equal(exported.status, 0, exported.stderr);
   const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { position: string; data: unknown });
@@ -175,7 +175,7 @@ t.test('cli: replay, verify and export over a log of thousands of events, read t
   for (let attempt = 0; attempt < 3; attempt++) {
     const verify = plainCli(dataDir, 'verify');
     t.equal(verify.status, 1, `exit code, attempt ${attempt + 1}`);
-    t.match(JSON.parse(verify.stdout), { ok: false, firstBreak: { stream: `report-${ids[0]}`, revision: 5, reason: 'hash_mismatch' } });
+    t.match(JSON.parse(verify.stdout), { ok: false, firstProblem: { kind: 'edited', stream: `report-${ids[0]}`, revision: 5 } });
   }
 });
 

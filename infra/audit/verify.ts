@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { placeOfEvent, unitOfStream } from '../../domain/audit.js';
 import { streams as streamNames } from '../../domain/events.js';
-import { eventHash, GENESIS_HASH } from '../eventstore/chain.js';
+import { GENESIS_HASH, hashMatches } from '../eventstore/chain.js';
 import type { RecordedEvent } from '../eventstore/types.js';
-import { merkleRoot, type Head } from './merkle.js';
+import { merkleRoot, rootFromProof, type Head } from './merkle.js';
 import { verifySeal } from './signing.js';
 
 /**
@@ -76,6 +76,20 @@ export interface VerifyOptions {
   anchor?: { root: string; position: string };
   /** An auditor's scope: only streams and events of units for which this is true are counted and reported. */
   inScope?: (unit: string) => boolean;
+  /**
+   * A scoped export's proofs (SPEC §8): the latest seal and, for each stream of the scope it
+   * records, the Merkle inclusion proof of its head — checked instead of the seal's heads, which
+   * name streams of other scopes that are not in the file.
+   */
+  proofs?: SealProofs;
+}
+
+/** What a scoped export ends with: the latest seal, and an RFC 6962 inclusion proof per stream head in scope. */
+export interface SealProofs {
+  seal: RecordedEvent;
+  /** Leaves in the seal's tree: every stream. */
+  size: number;
+  proofs: Array<{ stream: string; revision: number; hash: string; index: number; path: string[] }>;
 }
 
 interface StreamState {
@@ -114,12 +128,17 @@ export class LogVerifier {
   readonly #unsealedStreams = new Set<string>();
   #anchorResult: VerifyReport['anchor'];
   readonly #sealedUnit = new Map<string, string | null>();
+  /** The position up to which some seal vouches for the log; events after it are unsealed. */
+  readonly #sealedUpTo: string;
+  #proofsChecked = false;
 
   constructor(private readonly options: VerifyOptions) {
     this.#seals = options.seals.filter((e) => e.type === 'AuditSealed').map((event) => ({ event, data: event.data as Seal['data'] }));
     // A stream's unit as the (signed) seals record it: an auditor's scope never rests on an event
     // that could itself have been tampered with.
     for (const seal of this.#seals) for (const h of seal.data.heads ?? []) if (h.unit !== null) this.#sealedUnit.set(h.stream, h.unit);
+    const upTos = [...this.#seals.map((seal) => pad(seal.data.upTo)), ...(options.proofs ? [pad((options.proofs.seal.data as Seal['data']).upTo)] : [])];
+    this.#sealedUpTo = upTos.sort().at(-1) ?? '';
   }
 
   #inScope(unit: string | null | undefined): boolean {
@@ -139,6 +158,7 @@ export class LogVerifier {
     const position = pad(event.position);
     while (this.#nextSeal < this.#seals.length && position > pad(this.#seals[this.#nextSeal]!.data.upTo)) this.#checkSeal(this.#seals[this.#nextSeal++]!);
     if (this.options.anchor && !this.#anchorResult && position > pad(this.options.anchor.position)) this.#checkAnchor();
+    if (this.options.proofs && !this.#proofsChecked && position > pad((this.options.proofs.seal.data as Seal['data']).upTo)) this.#checkProofs();
     if (this.options.contiguous) {
       const expected = this.#lastPosition === undefined ? (this.options.startAnywhere ? Number(position) : 1) : Number(this.#lastPosition) + 1;
       const at = Number(position);
@@ -162,7 +182,7 @@ export class LogVerifier {
     const stream = event.stream;
     let st = this.#streams.get(stream);
     const { hash, ...withoutHash } = event.metadata;
-    const hashOk = eventHash(stream, event.revision, event.type, event.data, withoutHash) === hash;
+    const hashOk = hashMatches(stream, event.revision, event.type, event.data, withoutHash, hash);
     if (!st) {
       const unit = this.#sealedUnit.has(stream) ? this.#sealedUnit.get(stream)! : event.revision === 0 && hashOk ? unitOfStream(stream, event.data) : undefined;
       st = { next: 0, prevHash: GENESIS_HASH, head: { stream, revision: -1, hash: GENESIS_HASH }, unit, missing: undefined, events: 0, seen: false };
@@ -220,7 +240,7 @@ export class LogVerifier {
     }
     if (!isSeal) {
       this.#changed.add(stream);
-      if (this.#nextSeal >= this.#seals.length) {
+      if (position > this.#sealedUpTo) {
         this.#unsealedEvents += 1;
         this.#unsealedStreams.add(stream);
       }
@@ -232,7 +252,7 @@ export class LogVerifier {
     return unitOfStream(stream, { village: 'x' }) !== null;
   }
 
-  #checkSeal(seal: Seal): void {
+  #checkSignature(seal: Seal): void {
     const { data, event } = seal;
     const at = { seal: event.position, position: event.position };
     if (this.options.publicKey) {
@@ -245,38 +265,38 @@ export class LogVerifier {
         );
       }
     }
+  }
+
+  /** A scoped export: each proven head against the stream in the file, each proof against the seal's root. */
+  #checkProofs(): void {
+    this.#proofsChecked = true;
+    const { seal: event, size, proofs } = this.options.proofs!;
+    const seal: Seal = { event, data: event.data as Seal['data'] };
+    this.#checkSignature(seal);
+    for (const p of proofs) {
+      const actual = this.#streams.get(p.stream)?.head;
+      const unit = this.#sealedUnit.get(p.stream) ?? this.#streams.get(p.stream)?.unit ?? null;
+      this.#compareHead({ stream: p.stream, unit, revision: p.revision, hash: p.hash }, actual, event.position);
+      if (rootFromProof({ stream: p.stream, revision: p.revision, hash: p.hash }, p.index, size, p.path) !== seal.data.root) {
+        this.#report(
+          { kind: 'seal_edited', stream: p.stream, unit, seal: event.position, position: event.position },
+          `${p.stream} 的封存证明推不出位置 ${event.position} 的封存根：证明或封存被改动`,
+          `the inclusion proof of ${p.stream} does not lead to the root of the seal at position ${event.position}: the proof or the seal was altered`,
+        );
+      }
+    }
+  }
+
+  #checkSeal(seal: Seal): void {
+    const { data, event } = seal;
+    const at = { seal: event.position, position: event.position };
+    this.#checkSignature(seal);
     if ((data.previousSeal ?? null) !== this.#previousRoot) {
       this.#report({ kind: 'seal_chain', ...at }, `位置 ${event.position} 的封存没有接上前一个封存`, `the seal at position ${event.position} does not follow the previous seal`);
     }
     this.#previousRoot = data.root;
     for (const h of data.heads ?? []) {
-      const actual = this.#streams.get(h.stream)?.head;
-      const ref = { stream: h.stream, unit: h.unit, seal: event.position };
-      if (!actual || actual.revision < 0) {
-        this.#report(
-          { kind: 'stream_removed', ...ref, revision: h.revision },
-          `${h.stream}${h.unit ? `（单位 ${h.unit}）` : ''}整条被删除：位置 ${event.position} 的封存记录它有 ${h.revision + 1} 条事件`,
-          `${h.stream}${h.unit ? ` (unit ${h.unit})` : ''} was removed whole: the seal at position ${event.position} records ${h.revision + 1} event(s)`,
-        );
-      } else if (actual.revision < h.revision) {
-        this.#report(
-          { kind: 'tail_removed', ...ref, revision: actual.revision + 1 },
-          `${h.stream} 末尾被删除：位置 ${event.position} 的封存记录到第 ${h.revision} 条，现只到第 ${actual.revision} 条`,
-          `${h.stream}: its tail was removed: the seal at position ${event.position} records revision ${h.revision}, the stream now ends at ${actual.revision}`,
-        );
-      } else if (actual.revision === h.revision && actual.hash !== h.hash) {
-        this.#report(
-          { kind: 'edited', ...ref, revision: h.revision },
-          `${h.stream} 第 ${h.revision} 条事件与位置 ${event.position} 的封存不符：被改动`,
-          `${h.stream} revision ${h.revision} differs from the seal at position ${event.position}: edited`,
-        );
-      } else if (actual.revision > h.revision) {
-        this.#report(
-          { kind: 'not_sealed', ...ref, revision: h.revision + 1 },
-          `${h.stream} 第 ${h.revision + 1} 条起的事件排在位置 ${event.position} 的封存之前，却不在封存之内：绕过系统写入`,
-          `${h.stream} revision ${h.revision + 1} on lies before the seal at position ${event.position} but is not in it: written behind zhitong's back`,
-        );
-      }
+      this.#compareHead(h, this.#streams.get(h.stream)?.head, event.position);
       this.#changed.delete(h.stream);
       this.#sealedHeads.set(h.stream, { unit: h.unit, revision: h.revision, hash: h.hash });
     }
@@ -298,6 +318,36 @@ export class LogVerifier {
     }
   }
 
+  /** A head a seal records against the stream's actual head as the pass reaches the seal's `upTo`. */
+  #compareHead(h: { stream: string; unit: string | null; revision: number; hash: string }, actual: Head | undefined, sealPosition: string): void {
+    const ref = { stream: h.stream, unit: h.unit, seal: sealPosition };
+    if (!actual || actual.revision < 0) {
+      this.#report(
+        { kind: 'stream_removed', ...ref, revision: h.revision },
+        `${h.stream}${h.unit ? `（单位 ${h.unit}）` : ''}整条被删除：位置 ${sealPosition} 的封存记录它有 ${h.revision + 1} 条事件`,
+        `${h.stream}${h.unit ? ` (unit ${h.unit})` : ''} was removed whole: the seal at position ${sealPosition} records ${h.revision + 1} event(s)`,
+      );
+    } else if (actual.revision < h.revision) {
+      this.#report(
+        { kind: 'tail_removed', ...ref, revision: actual.revision + 1 },
+        `${h.stream} 末尾被删除：位置 ${sealPosition} 的封存记录到第 ${h.revision} 条，现只到第 ${actual.revision} 条`,
+        `${h.stream}: its tail was removed: the seal at position ${sealPosition} records revision ${h.revision}, the stream now ends at ${actual.revision}`,
+      );
+    } else if (actual.revision === h.revision && actual.hash !== h.hash) {
+      this.#report(
+        { kind: 'edited', ...ref, revision: h.revision },
+        `${h.stream} 第 ${h.revision} 条事件与位置 ${sealPosition} 的封存不符：被改动`,
+        `${h.stream} revision ${h.revision} differs from the seal at position ${sealPosition}: edited`,
+      );
+    } else if (actual.revision > h.revision) {
+      this.#report(
+        { kind: 'not_sealed', ...ref, revision: h.revision + 1 },
+        `${h.stream} 第 ${h.revision + 1} 条起的事件排在位置 ${sealPosition} 的封存之前，却不在封存之内：绕过系统写入`,
+        `${h.stream} revision ${h.revision + 1} on lies before the seal at position ${sealPosition} but is not in it: written behind zhitong's back`,
+      );
+    }
+  }
+
   #checkAnchor(): void {
     const anchor = this.options.anchor!;
     const heads = [...this.#streams.values()].filter((s) => s.head.stream !== streamNames.audit && s.head.revision >= 0).map((s) => s.head);
@@ -315,6 +365,7 @@ export class LogVerifier {
   /** Ends the pass: seals whose `upTo` lies past the last event, revisions never seen, the anchor. */
   finish(): VerifyReport {
     while (this.#nextSeal < this.#seals.length) this.#checkSeal(this.#seals[this.#nextSeal++]!);
+    if (this.options.proofs && !this.#proofsChecked) this.#checkProofs();
     if (this.options.anchor && !this.#anchorResult) {
       if (this.#lastPosition !== undefined && pad(this.options.anchor.position) > this.#lastPosition) {
         this.#anchorResult = { position: pad(this.options.anchor.position), root: this.options.anchor.root, matches: false };
@@ -328,6 +379,9 @@ export class LogVerifier {
     let streams = 0;
     for (const [stream, st] of this.#streams) {
       if (st.seen) streams += 1;
+      // A scoped export holds only its scope's events of the streams placed per event (the unit
+      // register, access): their other revisions are other scopes', not deleted ones.
+      if (this.options.proofs && !this.#needsUnit(stream)) continue;
       for (const r of st.missing ?? []) {
         this.#report(
           { kind: 'deleted', stream, unit: st.unit ?? null, revision: r },
@@ -356,9 +410,9 @@ export class LogVerifier {
       streams,
       events: this.#events,
       seals: {
-        count: this.#seals.length,
+        count: this.#seals.length || (this.options.proofs ? 1 : 0),
         latest: latest ? { position: latest.event.position, upTo: latest.data.upTo, root: latest.data.root } : null,
-        signatures: this.options.publicKey ? 'checked' : signed ? 'not checked: no public key given' : 'none signed',
+        signatures: this.options.publicKey ? 'checked' : signed || this.options.proofs?.seal ? 'not checked: no public key given' : 'none signed',
       },
       unsealed: { events: this.#unsealedEvents, streams: this.#unsealedStreams.size },
       ...(this.#anchorResult ? { anchor: this.#anchorResult } : {}),

@@ -37,6 +37,31 @@ export function eventHash(
   return createHash('sha256').update(text).digest('hex');
 }
 
+/**
+ * Whether a recorded event's `hash` is its hash (SPEC §8), the fast way first. Events are stored
+ * with their keys in canonical order (`sortedKeys`), and JSON.stringify of an object whose keys are
+ * sorted at every level is its JCS form (RFC 8785 takes ECMAScript's string and number
+ * serialisation), so one native stringify does; an event stored otherwise (written before, or its
+ * keys reordered) is canonicalised in full before it is called altered.
+ */
+export function hashMatches(stream: string, revision: number, type: string, data: unknown, metadataWithoutHash: EventMetadataInput & { prevHash: string }, hash: string): boolean {
+  const fast = JSON.stringify({ data, metadata: metadataWithoutHash, revision, stream, type });
+  if (createHash('sha256').update(fast).digest('hex') === hash) return true;
+  return eventHash(stream, revision, type, data, metadataWithoutHash) === hash;
+}
+
+/** A copy of a JSON value with the keys of every object in canonical (UTF-16 code unit) order. */
+export function sortedKeys<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(sortedKeys) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = sortedKeys(v);
+  }
+  return out as T;
+}
+
 /** Gives each event its revision, prevHash and hash, continuing from the stream's head. */
 export function sealEvents(
   stream: string,
@@ -48,10 +73,12 @@ export function sealEvents(
   return events.map((event) => {
     revision += 1;
     const { prevHash: _p, hash: _h, ...supplied } = event.metadata as EventMetadataInput & Partial<EventMetadata>;
-    const withPrev = { ...supplied, prevHash };
-    const hash = eventHash(stream, revision, event.type, event.data, withPrev);
+    // Stored with keys in canonical order, so a verifier's one native stringify is canonical (hashMatches).
+    const withPrev = sortedKeys({ ...supplied, prevHash });
+    const data = sortedKeys(event.data);
+    const hash = eventHash(stream, revision, event.type, data, withPrev);
     prevHash = hash;
-    return { id: event.id, type: event.type, revision, data: event.data, metadata: { ...withPrev, hash } };
+    return { id: event.id, type: event.type, revision, data, metadata: sortedKeys({ ...withPrev, hash }) };
   });
 }
 
@@ -72,7 +99,7 @@ export function verifyStreamChain(stream: string, events: readonly RecordedEvent
     if (event.revision !== expectedRevision) return { ...at, reason: 'revision_gap' };
     const { hash, ...withoutHash } = event.metadata;
     if (withoutHash.prevHash !== prevHash) return { ...at, reason: 'prev_hash_mismatch' };
-    if (eventHash(stream, event.revision, event.type, event.data, withoutHash) !== hash) {
+    if (!hashMatches(stream, event.revision, event.type, event.data, withoutHash, hash)) {
       return { ...at, reason: 'hash_mismatch' };
     }
     prevHash = hash;

@@ -76,6 +76,7 @@ t.test('role × scope × route, the routes taken from the server', async (t) => 
     { method: 'GET', route: '/roster/:townshipCode', path: `/roster/${WANGBA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 404 },
     { method: 'GET', route: '/alerts/open', path: `/alerts/open?unit=${WANGBA}`, roles: ['officer', 'head', 'auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     { method: 'GET', route: '/audit/events', path: '/audit/events', roles: ['auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 'allowed' },
+    { method: 'GET', route: '/audit/seals/latest', path: '/audit/seals/latest', roles: ['auditor', 'head'], scopes: TOWNSHIP_SCOPES, outOfScope: 'allowed' },
     { method: 'GET', route: '/audit/verify', path: `/audit/verify?unit=${WANGBA}`, roles: ['auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     { method: 'GET', route: '/reports', path: `/reports?unit=${WANGBA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     { method: 'GET', route: '/tallies', path: `/tallies?unit=${WANGBA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 403 },

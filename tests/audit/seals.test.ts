@@ -155,3 +155,30 @@ t.test('cli: export --after garbage is a one-line error; --help exits 0; seal an
   const empty = await cli({ ...env, AUDIT_SIGNING_KEY_FILE: keyFile }, 'seal');
   t.match(JSON.parse(empty.stdout), { written: false, reason: 'empty_log' });
 });
+
+t.test('a county auditor\u2019s scoped export verifies against the global seal by its inclusion proofs, with no other county\u2019s events', async (t) => {
+  const w = await world(t);
+  const res = await w.app.call('GET', '/audit/events', { token: w.app.token('auditor', KANG), headers: { accept: 'application/x-ndjson' } });
+  t.equal(res.statusCode, 200);
+  const lines = res.body.trim().split('\n');
+  const trailer = JSON.parse(lines.at(-1)!) as { sealProofs: { proofs: Array<{ stream: string }>; size: number } };
+  t.ok(trailer.sealProofs.proofs.some((p) => p.stream === `report-${w.reportId}`), 'the county\u2019s streams are proven');
+  t.ok(trailer.sealProofs.size > trailer.sealProofs.proofs.length - 1, 'against the whole tree');
+  const dir = join(w.env.DATA_DIR!, '..'); // beside the world's key: a second testdir would wipe it
+  writeFileSync(join(dir, 'county.ndjson'), res.body);
+  const good = await cli({}, 'verify', '--file', join(dir, 'county.ndjson'), '--public-key', w.publicKey);
+  t.equal(good.status, 0, good.stdout + good.stderr);
+  t.match(JSON.parse(good.stdout), { ok: true, seals: { signatures: 'checked' } });
+  // The county's copy with its delivery removed: the proof of that stream's head says so.
+  const withoutDelivery = lines.filter((l) => !l.includes('"GoodsDelivered"'));
+  writeFileSync(join(dir, 'cut.ndjson'), withoutDelivery.join('\n') + '\n');
+  const cut = await cli({}, 'verify', '--file', join(dir, 'cut.ndjson'), '--public-key', w.publicKey);
+  t.equal(cut.status, 1);
+  t.match(JSON.parse(cut.stdout).problems, [{ kind: 'tail_removed', stream: `allocation-${w.allocationId}` }]);
+  // A proof altered: it no longer leads to the signed root.
+  const forgedTrailer = lines.at(-1)!.replace(/"path":\["([0-9a-f])/, (_m, c: string) => `"path":["${c === '0' ? '1' : '0'}`);
+  writeFileSync(join(dir, 'forged.ndjson'), [...lines.slice(0, -1), forgedTrailer].join('\n') + '\n');
+  const forged = await cli({}, 'verify', '--file', join(dir, 'forged.ndjson'), '--public-key', w.publicKey);
+  t.equal(forged.status, 1);
+  t.match(JSON.parse(forged.stdout).problems, [{ kind: 'seal_edited' }]);
+});

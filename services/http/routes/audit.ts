@@ -3,10 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { placeOfEvent, unitOfFirstEvent } from '../../../domain/audit.js';
-import { streams } from '../../../domain/events.js';
+import { streams, type EventData } from '../../../domain/events.js';
+import { leafHash, MerkleTree, sortedHeads } from '../../../infra/audit/merkle.js';
 import { UnitCode } from '../../../domain/vocabulary.js';
 import { readPublicKey, type SealSigner } from '../../../infra/audit/signing.js';
-import { LogVerifier } from '../../../infra/audit/verify.js';
+import { LogVerifier, type SealProofs } from '../../../infra/audit/verify.js';
 import { logPages } from '../../../infra/eventstore/pages.js';
 import type { EventStore, RecordedEvent } from '../../../infra/eventstore/types.js';
 import type { ApiDeps } from '../deps.js';
@@ -64,6 +65,23 @@ async function* eventsInScope(store: EventStore, prefix: string, after: string |
   }
 }
 
+/**
+ * The latest seal and, for each stream the seals place within `prefix`, its sealed head's RFC 6962
+ * inclusion proof in the seal's tree. Streams whose events belong each to their own unit (the unit
+ * register, access) are not proven: they hold other scopes' events too.
+ */
+export async function sealProofs(store: EventStore, prefix: string): Promise<SealProofs | undefined> {
+  const seals = await store.readStream(streams.audit);
+  const latest = seals.at(-1);
+  if (!latest) return undefined;
+  const folded = new Map<string, { unit: string | null; revision: number; hash: string }>();
+  for (const seal of seals) for (const h of (seal.data as EventData<'AuditSealed'>).heads ?? []) folded.set(h.stream, h);
+  const heads = sortedHeads([...folded].map(([stream, h]) => ({ stream, revision: h.revision, hash: h.hash })));
+  const tree = new MerkleTree(heads.map(leafHash));
+  const proofs = heads.flatMap((h, index) => (folded.get(h.stream)!.unit?.startsWith(prefix) ? [{ ...h, index, path: tree.proof(index) }] : []));
+  return { seal: latest, size: heads.length, proofs };
+}
+
 /** Where seals come from on this node: the sealer, and the signer when a key is configured. */
 export interface AuditDeps {
   signer?: SealSigner;
@@ -101,6 +119,10 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit:
             if (!raw.write(result.value.map((e) => JSON.stringify(e)).join('\n') + '\n')) await drainedOrClosed(raw);
             if (raw.destroyed) return; // the client went away
           }
+          // The latest seal and the inclusion proof of every sealed stream head in scope: the export
+          // verifies against the global seal without other counties' events (SPEC §8).
+          const proofs = await sealProofs(deps.store, prefix);
+          if (proofs) raw.write(JSON.stringify({ sealProofs: proofs }) + '\n');
           raw.end();
         } catch (error) {
           if (raw.headersSent) raw.destroy(error instanceof Error ? error : undefined);
