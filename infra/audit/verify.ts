@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { placeOfEvent, unitOfStream } from '../../domain/audit.js';
 import { streams as streamNames } from '../../domain/events.js';
-import { GENESIS_HASH, hashMatches } from '../eventstore/chain.js';
+import { GENESIS_HASH, recordedHashMatches } from '../eventstore/chain.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { merkleRoot, rootFromProof, type Head } from './merkle.js';
 import { verifySeal } from './signing.js';
@@ -181,8 +181,8 @@ export class LogVerifier {
   #apply(event: RecordedEvent, position: string): void {
     const stream = event.stream;
     let st = this.#streams.get(stream);
-    const { hash, ...withoutHash } = event.metadata;
-    const hashOk = hashMatches(stream, event.revision, event.type, event.data, withoutHash, hash);
+    const hash = event.metadata.hash;
+    const hashOk = recordedHashMatches(event);
     if (!st) {
       const unit = this.#sealedUnit.has(stream) ? this.#sealedUnit.get(stream)! : event.revision === 0 && hashOk ? unitOfStream(stream, event.data) : undefined;
       st = { next: 0, prevHash: GENESIS_HASH, head: { stream, revision: -1, hash: GENESIS_HASH }, unit, missing: undefined, events: 0, seen: false };

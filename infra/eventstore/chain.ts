@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as cryptoHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { EventMetadata, EventMetadataInput, NewEvent, RecordedEvent } from './types.js';
 
@@ -46,9 +46,28 @@ export function eventHash(
  */
 export function hashMatches(stream: string, revision: number, type: string, data: unknown, metadataWithoutHash: EventMetadataInput & { prevHash: string }, hash: string): boolean {
   const fast = JSON.stringify({ data, metadata: metadataWithoutHash, revision, stream, type });
-  if (createHash('sha256').update(fast).digest('hex') === hash) return true;
+  // One-shot crypto.hash: no Hash object per event (a verification hashes a million of them).
+  if (oneShotSha256(fast) === hash) return true;
   return eventHash(stream, revision, type, data, metadataWithoutHash) === hash;
 }
+
+/** The hash of a recorded event as stored, checked without copying its metadata (the verifier's hot path). */
+export function recordedHashMatches(event: { stream: string; revision: number; type: string; data: unknown; metadata: EventMetadata }): boolean {
+  const metadata = event.metadata as Omit<EventMetadata, 'hash'> & { hash: string | undefined };
+  const hash = event.metadata.hash;
+  // JSON.stringify leaves out a key whose value is undefined: the metadata without its hash, in place.
+  metadata.hash = undefined;
+  try {
+    const fast = JSON.stringify({ data: event.data, metadata, revision: event.revision, stream: event.stream, type: event.type });
+    if (oneShotSha256(fast) === hash) return true;
+  } finally {
+    metadata.hash = hash;
+  }
+  const { hash: _h, ...withoutHash } = event.metadata;
+  return eventHash(event.stream, event.revision, event.type, event.data, withoutHash) === hash;
+}
+
+const oneShotSha256 = (text: string): string => cryptoHash('sha256', text, 'hex');
 
 /** A copy of a JSON value with the keys of every object in canonical (UTF-16 code unit) order. */
 export function sortedKeys<T>(value: T): T {

@@ -55,3 +55,17 @@ t.test('a seal\u2019s root edited', async (t) => {
   w.db.prepare('UPDATE events SET record = replace(record, ?, ?) WHERE position = ?').run(sealRoot.root, 'f'.repeat(64), seal!.position);
   await expectNamed(t, w, 'seal_edited', { message: /封存被改动/ });
 });
+
+t.test('a county auditor still sees a stream whose first event was deleted, or whose village was moved to another county', async (t) => {
+  const w = await world(t);
+  const county = w.app.token('auditor', '621299000000');
+  const verify = async () => (await w.app.call('GET', '/audit/verify', { token: county })).json() as { ok: boolean; problems: Array<{ kind: string; stream?: string; revision?: number }> };
+  w.db.prepare('DELETE FROM events WHERE stream = ? AND revision = 0').run(`report-${w.dismissedId}`);
+  t.match((await verify()).problems, [{ kind: 'deleted', stream: `report-${w.dismissedId}`, revision: 0 }], 'placed by the seal, not by the event that is gone');
+  // The report's village rewritten to another county's: the county of the seal still hears of it.
+  w.db.prepare(`UPDATE events SET record = replace(record, '"village":"${LIJIA}"', '"village":"621225100201"') WHERE stream = ? AND revision = 0`).run(`report-${w.reportId}`);
+  const after = await verify();
+  t.ok(after.problems.some((p) => p.kind === 'edited' && p.stream === `report-${w.reportId}` && p.revision === 0), 'the edit is reported to the auditor of the original county');
+  const other = (await w.app.call('GET', '/audit/verify', { token: w.app.token('auditor', '621225000000') })).json() as { problems: Array<{ stream?: string }> };
+  t.notOk(other.problems.some((p) => p.stream === `report-${w.reportId}`), 'and not to the county it was moved to');
+});
