@@ -17,6 +17,7 @@ import { logPages, openEventStore } from '../infra/eventstore/index.js';
 import { generateSigningKey, loadSigner, readPublicKey } from '../infra/audit/signing.js';
 import { LogVerifier, type SealProofs, type VerifyOptions, type VerifyReport } from '../infra/audit/verify.js';
 import { Sealer } from './audit/sealer.js';
+import { readForVerification } from '../infra/audit/verify-reader.js';
 import type { EventStore, RecordedEvent } from '../infra/eventstore/types.js';
 import { tokenService, type TokenService } from '../infra/tokens.js';
 import { createLogger } from '../infra/logging.js';
@@ -332,7 +333,12 @@ export async function main(argv: string[]): Promise<number> {
         const options = verifyOptions(values, config.auditSigningKeyFile);
         if (typeof options === 'number') return options;
         const verifier = new LogVerifier({ ...options, seals: await store.readStream(streams.audit), contiguous: store.kind === 'sqlite' });
-        for await (const page of logPages(store)) for (const event of page) verifier.add(event);
+        if (store.kind === 'sqlite') {
+          // Read and hash-checked on two threads (infra/audit/verify-reader.ts).
+          for await (const page of readForVerification(join(config.dataDir, 'events.sqlite'))) for (const { event, hashOk } of page) verifier.add(event, hashOk);
+        } else {
+          for await (const page of logPages(store)) for (const event of page) verifier.add(event);
+        }
         return printReport(verifier.finish());
       }
       case 'seal': {

@@ -153,8 +153,8 @@ export class LogVerifier {
     if (this.#problems.length < MAX_PROBLEMS) this.#problems.push({ ...problem, message: zh, messageEn: en });
   }
 
-  /** Feeds the next event of the log (position order). */
-  add(event: RecordedEvent): void {
+  /** Feeds the next event of the log (position order); `hashOk` when its hash was checked already (verify-reader.ts). */
+  add(event: RecordedEvent, hashOk?: boolean): void {
     const position = pad(event.position);
     while (this.#nextSeal < this.#seals.length && position > pad(this.#seals[this.#nextSeal]!.data.upTo)) this.#checkSeal(this.#seals[this.#nextSeal++]!);
     if (this.options.anchor && !this.#anchorResult && position > pad(this.options.anchor.position)) this.#checkAnchor();
@@ -175,14 +175,15 @@ export class LogVerifier {
       }
     }
     if (this.#lastPosition === undefined || position > this.#lastPosition) this.#lastPosition = position;
-    this.#apply(event, position);
+    this.#apply(event, position, hashOk);
   }
 
-  #apply(event: RecordedEvent, position: string): void {
+  #apply(event: RecordedEvent, position: string, checked: boolean | undefined): void {
     const stream = event.stream;
     let st = this.#streams.get(stream);
     const hash = event.metadata.hash;
-    const hashOk = recordedHashMatches(event);
+    // Checked already and right, or checked here: the fast way, then in full (chain.ts).
+    const hashOk = checked === true || (event.metadata.actor !== undefined && recordedHashMatches(event));
     if (!st) {
       const unit = this.#sealedUnit.has(stream) ? this.#sealedUnit.get(stream)! : event.revision === 0 && hashOk ? unitOfStream(stream, event.data) : undefined;
       st = { next: 0, prevHash: GENESIS_HASH, head: { stream, revision: -1, hash: GENESIS_HASH }, unit, missing: undefined, events: 0, seen: false };
@@ -198,7 +199,8 @@ export class LogVerifier {
     const unit = st.unit;
     const place = placeOfEvent(stream, event.type, event.data);
     const eventUnit = place === 'of-its-stream' ? unit : place.unit;
-    if (!this.options.inScope || this.#inScope(eventUnit)) {
+    const inScope = !this.options.inScope || this.#inScope(eventUnit);
+    if (inScope) {
       this.#events += 1;
       st.seen = true;
     }
@@ -240,7 +242,7 @@ export class LogVerifier {
     }
     if (!isSeal) {
       this.#changed.add(stream);
-      if (position > this.#sealedUpTo) {
+      if (inScope && position > this.#sealedUpTo) {
         this.#unsealedEvents += 1;
         this.#unsealedStreams.add(stream);
       }

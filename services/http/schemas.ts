@@ -84,7 +84,8 @@ export const OpenIncidentBody = z.strictObject({
   title: z.string().trim().min(1).max(200),
 });
 export const LinkBody = z.strictObject({ reportId: z.uuid() });
-export const SubmissionBody = EVENT_SCHEMAS.FiguresSubmitted.extend({ asOf: LocalInstant });
+// The seal anchor is the server's to add (SPEC §8), never the client's.
+export const SubmissionBody = EVENT_SCHEMAS.FiguresSubmitted.omit({ sealAnchor: true }).extend({ asOf: LocalInstant });
 export const StabilizeBody = z.strictObject({ at: LocalInstant.optional() }).nullish();
 
 export const RosterBody = z.strictObject({

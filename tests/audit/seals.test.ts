@@ -182,3 +182,19 @@ t.test('a county auditor\u2019s scoped export verifies against the global seal b
   t.equal(forged.status, 1);
   t.match(JSON.parse(forged.stdout).problems, [{ kind: 'seal_edited' }]);
 });
+
+t.test('figures sent upward carry the latest seal; a client cannot supply one', async (t) => {
+  const w = await world(t);
+  const head = w.app.token('head', KANG);
+  const opened = await w.app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt: '2026-01-01T00:00:00Z', title: '山体滑坡' } });
+  const incidentId = opened.json().incidentId as string;
+  const forged = await w.app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', figures: { affectedPeople: 3 }, asOf: '2026-01-01T01:00:00Z', sealAnchor: `${'0'.repeat(64)}@1` } });
+  t.equal(forged.statusCode, 400, 'sealAnchor is not the client\u2019s');
+  await w.app.runner.caughtUp();
+  const sent = await w.app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', figures: { affectedPeople: 3 }, asOf: '2026-01-01T01:00:00Z' } });
+  t.equal(sent.statusCode, 200, sent.body);
+  await w.app.runner.caughtUp();
+  const latest = ((await w.app.call('GET', '/audit/seals/latest', { token: head })).json() as { seal: { anchor: string } }).seal.anchor;
+  const events = await w.app.store.readStream(`incident-${incidentId}`);
+  t.match(events.find((e) => e.type === 'FiguresSubmitted')?.data, { sealAnchor: latest }, 'the anchor an auditor checks against');
+});
