@@ -12,8 +12,12 @@ export type Channel = 'sms' | 'voice';
 
 /** A device that confirmed receipt of the frame within this time makes that person's SMS unnecessary. */
 export const SMS_AFTER_MS = 30_000;
-/** Attempts at one message before it is recorded as finally failed. */
-export const MAX_NOTIFICATION_ATTEMPTS = 5;
+/**
+ * Attempts at one message before it is recorded as finally failed; with the notifier's backoff
+ * (2 s doubling to a minute, services/alerts/scheduler.ts) they span about four minutes, so a
+ * provider's short outage does not cost an officer their SMS.
+ */
+export const MAX_NOTIFICATION_ATTEMPTS = 8;
 /** An attempt not answered within this time is taken to have died with its process. */
 export const NOTIFICATION_LEASE_MS = 30_000;
 

@@ -115,6 +115,16 @@ export const PhoneInput = z
   .max(40)
   .transform(normalizePhone)
   .pipe(Phone);
+/**
+ * A mobile number, where an SMS or a call must reach someone (an access grant's phone, SPEC §5):
+ * 11 digits starting 13–19 once normalized. A landline or a short number takes no SMS, and a grant
+ * that held one would leave its holder silently unalerted.
+ */
+export const MobilePhoneInput = z
+  .string()
+  .max(40)
+  .transform(normalizePhone)
+  .pipe(z.string().regex(/^1[3-9][0-9]{9}$/, 'must be a mobile number (11 digits starting 13–19) that takes SMS'));
 export const ShortText = z.string().max(500);
 export const LongText = z.string().max(4000);
 

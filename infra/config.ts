@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 
@@ -144,7 +144,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(e.DATA_DIR);
   const keyFile = e.AUDIT_SIGNING_KEY_FILE === undefined ? undefined : resolve(e.AUDIT_SIGNING_KEY_FILE);
   // A key beside the log it signs proves nothing against whoever can write the log (SPEC §8).
-  if (keyFile && (keyFile + sep).startsWith(dataDir + sep)) throw new ConfigError([`AUDIT_SIGNING_KEY_FILE: must be outside DATA_DIR (${dataDir}): whoever can rewrite the log must not hold the key`]);
+  // Through symlinks too: a link in /etc to a key inside DATA_DIR is a key inside DATA_DIR.
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return path;
+    }
+  };
+  if (keyFile && (real(keyFile) + sep).startsWith(real(dataDir) + sep)) throw new ConfigError([`AUDIT_SIGNING_KEY_FILE: must be outside DATA_DIR (${dataDir}): whoever can rewrite the log must not hold the key`]);
   const authSecret = e.AUTH_SECRET ?? loadOrCreateSecret(dataDir);
   return {
     port: e.PORT,

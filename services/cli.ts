@@ -1,12 +1,12 @@
 import { once } from 'node:events';
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { streams } from '../domain/events.js';
 import { rosterDecider } from '../domain/roster.js';
 import { unitRegisterDecider } from '../domain/unit-register.js';
-import { PersonName, PhoneInput, Role, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
+import { MobilePhoneInput, PersonName, Role, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
 import { notifyProvider } from '../infra/notify/index.js';
 import { accessDecider, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, type GrantRequest } from '../domain/access.js';
 import { randomUUID } from 'node:crypto';
@@ -24,7 +24,7 @@ import { createLogger } from '../infra/logging.js';
 import { SqliteSnapshotStore } from '../infra/snapshots.js';
 import { PROJECTIONS } from '../projections/index.js';
 import { ProjectionRunner } from './projection-runner.js';
-import { join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { execute, load, type CommandContext } from './commands/execute.js';
 import { DEMO_ROSTERS, DEMO_UNITS, DEMO_USERS } from './demo.js';
 
@@ -111,7 +111,8 @@ function verifyOptions(values: CliValues, keyFile: string | undefined): Pick<Ver
     if (values['public-key']) publicKey = readPublicKey(readFileSync(values['public-key'], 'utf8'));
     else if (keyFile) publicKey = readPublicKey(loadSigner(keyFile).publicKeyPem);
   } catch (error) {
-    console.error(`--public-key: ${(error as Error).message}`);
+    const e = error as NodeJS.ErrnoException;
+    console.error(`--public-key: ${e.code === 'ENOENT' ? 'no such file' : 'not an Ed25519 public key in PEM (the text audit-key printed, BEGIN PUBLIC KEY …)'}`);
     return 2;
   }
   let anchor: VerifyOptions['anchor'];
@@ -148,7 +149,12 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
     }
   };
   const parse = (n: number, line: string): RecordedEvent => {
-    const e = JSON.parse(line) as RecordedEvent;
+    let e: RecordedEvent;
+    try {
+      e = JSON.parse(line) as RecordedEvent;
+    } catch {
+      throw new SyntaxError(`line ${n} is not JSON: the file was damaged or is not an export (第 ${n} 行不是 JSON)`);
+    }
     if (typeof e?.stream !== 'string' || typeof e.position !== 'string' || typeof e.revision !== 'number' || typeof e.metadata?.hash !== 'string') throw new SyntaxError(`line ${n} is not an event of the log`);
     return e;
   };
@@ -165,7 +171,16 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
     }
     // A scoped export skips other scopes' positions and carries no seal events: its proofs stand for them.
     const verifier = new LogVerifier({ ...options, seals, contiguous: proofs === undefined, startAnywhere: true, ...(proofs ? { proofs } : {}) });
-    for await (const { n, line } of lines()) if (!line.startsWith('{"sealProofs"')) verifier.add(parse(n, line));
+    let events = 0;
+    for await (const { n, line } of lines()) {
+      if (line.startsWith('{"sealProofs"')) continue;
+      verifier.add(parse(n, line));
+      events += 1;
+    }
+    if (events === 0) {
+      console.error(`${file}: holds no events: nothing was verified (文件中没有事件)`);
+      return 1;
+    }
     return printReport(verifier.finish());
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
@@ -179,9 +194,16 @@ function auditKey(out: string | undefined): number {
     console.error('audit-key needs --out FILE (outside DATA_DIR)');
     return 2;
   }
+  const target = resolve(out);
+  const dataDir = resolve(process.env.DATA_DIR || './data');
+  if ((target + sep).startsWith(dataDir + sep)) {
+    console.error(`${out}: inside DATA_DIR (${dataDir}); the key must live elsewhere, or whoever can rewrite the log can re-sign it`);
+    return 2;
+  }
   const key = generateSigningKey();
   try {
-    writeFileSync(out, key.privateKeyPem, { mode: 0o600, flag: 'wx' });
+    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+    writeFileSync(target, key.privateKeyPem, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     console.error(`${out}: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists already; not overwritten' : (error as Error).message}`);
     return 1;
@@ -191,8 +213,8 @@ function auditKey(out: string | undefined): number {
   return 0;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
+const parseOptions = (argv: string[]) =>
+  parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -212,6 +234,17 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(argv);
+  } catch (error) {
+    // A mistyped option is the user's, not a crash: one line, and where to look.
+    console.error(`${(error as Error).message.split('\n')[0]} (npm run cli -- --help)`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
   const [command, sub, arg] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
@@ -232,7 +265,7 @@ export async function main(argv: string[]): Promise<number> {
           console.error('token needs --sub ID --role contact|officer|head|auditor|admin --scope CODE');
           return 2;
         }
-        const checks = [['--sub', UserId, values.sub], ['--scope', Scope, values.scope], ['--phone', PhoneInput.optional(), values.phone], ['--name', PersonName.optional(), values.name]] as const;
+        const checks = [['--sub', UserId, values.sub], ['--scope', Scope, values.scope], ['--phone', MobilePhoneInput.optional(), values.phone], ['--name', PersonName.optional(), values.name]] as const;
         for (const [flag, schema, value] of checks) {
           const parsed = (schema as z.ZodType).safeParse(value);
           if (!parsed.success) {
@@ -240,7 +273,7 @@ export async function main(argv: string[]): Promise<number> {
             return 2;
           }
         }
-        const phone = values.phone === undefined ? undefined : PhoneInput.parse(values.phone);
+        const phone = values.phone === undefined ? undefined : MobilePhoneInput.parse(values.phone);
         const ttl = values.ttl ? Number(values.ttl) : DEFAULT_TTL_SECONDS[role.data];
         if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS) {
           console.error(`--ttl must be a whole number of seconds, 1 to ${MAX_TTL_SECONDS}`);
@@ -253,7 +286,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'notify': {
-        const phone = PhoneInput.safeParse(values.phone ?? '');
+        const phone = MobilePhoneInput.safeParse(values.phone ?? '');
         if (sub !== 'test' || !phone.success) {
           console.error('notify test needs --phone DIGITS');
           return 2;
@@ -269,8 +302,10 @@ export async function main(argv: string[]): Promise<number> {
           console.log(`${provider.name} took it: ${values.voice ? 'call' : 'message'} id ${id}. Check that the phone ${values.voice ? 'rings' : 'got it'}.`);
           return 0;
         } catch (error) {
-          const e = error as { code?: string; message?: string };
-          console.error(`${provider.name} refused: ${e.code ?? 'error'} ${e.message ?? ''}`.trim());
+          const e = error as { code?: string; message?: string; retryable?: boolean };
+          const unreachable = e.code === 'unreachable' || e.code === 'timeout' || e.code?.startsWith('http_');
+          const what = e.code === 'voice_not_configured' ? 'not set up here: NOTIFY_VOICE_TEMPLATE is not configured' : unreachable ? `could not be reached (${e.code}): check NOTIFY_SMS_ENDPOINT / the network` : `refused it: ${e.code ?? 'error'} — ${e.message ?? ''}`;
+          console.error(`${provider.name} ${what}`.replace(/\s+/g, ' ').trim());
           return 1;
         }
       }

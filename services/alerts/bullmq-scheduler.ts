@@ -55,7 +55,7 @@ export class BullMqScheduler implements Scheduler {
       {
         connection: workerConnection as unknown as ConnectionOptions,
         concurrency: 16,
-        settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade) },
+        settings: { backoffStrategy: (attemptsMade: number, _type?: string, _error?: Error, job?: { data?: AlertJob }) => retryDelayMs(attemptsMade, job?.data?.kind) },
       },
     );
     worker.on('error', (error) => logger.warn({ err: error }, 'alert worker: redis error'));

@@ -30,8 +30,13 @@ export function jobKey(job: AlertJob): string {
 /** The background-task name a job runs under (services/background.ts). */
 export const jobTask = (job: AlertJob): string => (job.kind === 'escalate' ? 'escalation-step' : job.kind === 'clock' ? 'statutory-clock' : 'notification');
 
-/** How long a failing job waits before its next attempt: 0.5 s doubling to at most a minute. */
-export const retryDelayMs = (attemptsMade: number): number => Math.min(60_000, 500 * 2 ** Math.max(0, attemptsMade - 1));
+/**
+ * How long a failing job waits before its next attempt: 0.5 s doubling to at most a minute; an SMS
+ * or a call from 2 s (a provider's outage is seldom shorter, and each attempt counts towards
+ * MAX_NOTIFICATION_ATTEMPTS).
+ */
+export const retryDelayMs = (attemptsMade: number, kind: AlertJob['kind'] = 'escalate'): number =>
+  Math.min(60_000, (kind === 'notify' ? 2000 : 500) * 2 ** Math.max(0, attemptsMade - 1));
 
 export interface Scheduler {
   readonly kind: 'in-process' | 'bullmq';
@@ -68,7 +73,7 @@ export class InProcessScheduler implements Scheduler {
       key,
       setTimeout(() => {
         this.#timers.delete(key);
-        this.tasks.spawn(jobTask(job), () => this.run(job));
+        this.tasks.spawn(jobTask(job), () => this.run(job), job.kind === 'notify' ? { minDelayMs: retryDelayMs(1, 'notify') } : {});
       }, delay),
     );
   }

@@ -256,7 +256,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     };
     if (Object.keys(failures).length > 0) return reply.code(503).send({ error: 'not_ready', message: 'a dependency is unreachable', details: { ...failures, ...details } });
     // Whether a sleeping phone can be reached: an office must see it has no SMS line (SPEC §5).
-    const notifications = deps.sms ? { channels: deps.sms.provider.voice ? ['websocket', 'sms', 'voice'] : ['websocket', 'sms'], provider: deps.sms.provider.name } : { channels: ['websocket'], provider: null, warning: 'websocket only: no SMS provider is configured (NOTIFY_PROVIDER)' };
+    const notifications = deps.sms ? { channels: deps.sms.provider.voice ? ['websocket', 'sms', 'voice'] : ['websocket', 'sms'], provider: deps.sms.provider.name } : { channels: ['websocket'], provider: null, warning: '仅 WebSocket：未配置短信服务商（NOTIFY_PROVIDER），手机息屏时收不到告警。websocket only: no SMS provider is configured' };
     return { status: 'ready', eventStore: deps.store.kind, notifications, ...details };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { streams } from '../../domain/events.js';
+import { MAX_NOTIFICATION_ATTEMPTS } from '../../domain/notification.js';
 import { reportDecider } from '../../domain/report.js';
 import type { AlertJob, Scheduler } from '../../services/alerts/scheduler.js';
 import { jobKey } from '../../services/alerts/scheduler.js';
@@ -179,6 +180,13 @@ for (const provider of PROVIDERS) {
     t.match(params.place, /李家村/, 'the village');
     t.equal(params.phone, '13800000000', 'the reporter to call');
     t.equal(params.link, `${PUBLIC_URL}/r/${reportId.slice(0, 8)}`, 'the short link to the alert');
+    const page = await r.app.call('GET', `/r/${reportId.slice(0, 8)}`);
+    t.equal(page.statusCode, 200, 'the link opens a page');
+    t.match(page.headers['content-type'], /text\/html/);
+    t.match(page.body, reportId, 'for this report');
+    t.notMatch(page.body, '13800000000', 'holding nothing of it: the officer\u2019s token fetches the report');
+    t.equal((await r.app.call('GET', '/r/ffffffff')).statusCode, 404);
+    t.equal((await r.app.call('GET', '/r/zz')).statusCode, 400);
     t.equal(first!.template, provider === 'aliyun' ? 'SMS_100001' : '100001');
 
     // Step 1 after the delay: primary again, backup and the township's head; 30 s later their SMS.
@@ -297,13 +305,13 @@ for (const provider of PROVIDERS) {
     await r.advance(DELAY);
     const alert = await backup.next((f) => f.type === 'alert' && f.reportId === reportId && f.step === 1);
     t.ok(alert, 'the step-1 frame reached the backup whatever the SMS did');
-    r.fake.failNext(action, { kind: 'http500' }, 5);
-    for (let i = 0; i < 6; i++) await r.advance(i === 0 ? 30_000 : 0);
+    r.fake.failNext(action, { kind: 'http500' }, MAX_NOTIFICATION_ATTEMPTS);
+    for (let i = 0; i <= MAX_NOTIFICATION_ATTEMPTS; i++) await r.advance(i === 0 ? 30_000 : 0);
     events = await history(r.app, reportId);
     const failed = events.filter((e) => e.type === 'NotificationFailed' && e.data.final === true);
     t.equal(failed.length, 2, 'both step-1 messages finally failed');
     t.ok(failed.some((e) => e.data.code === code && e.data.attempt === 1), 'the refused template after one attempt, its code kept');
-    t.ok(failed.some((e) => e.data.attempt === 5), 'the 5xx after five');
+    t.ok(failed.some((e) => e.data.attempt === MAX_NOTIFICATION_ATTEMPTS), `the 5xx after ${MAX_NOTIFICATION_ATTEMPTS}`);
     t.same(r.scheduler.pending('notify'), [], 'nothing more is tried');
     const view = (await r.app.call('GET', `/reports/${reportId}`, { token: r.app.token('head', KANG) })).json() as { notifications: Array<{ step: number; status: string; lastError: unknown }> };
     t.same(view.notifications.filter((n) => n.step === 1).map((n) => n.status), ['failed', 'failed'], 'the report says the SMS failed');
@@ -431,7 +439,7 @@ t.test('no provider configured: WebSocket only, and /ready says so', async (t) =
   const app = await startTestApp(t);
   const ready = (await app.call('GET', '/ready')).json() as { notifications: { channels: string[]; warning?: string } };
   t.same(ready.notifications.channels, ['websocket']);
-  t.match(ready.notifications.warning, /websocket only/);
+  t.match(ready.notifications.warning, /仅 WebSocket.*websocket only/);
   t.equal(app.notifier, undefined);
   t.equal((await app.call('POST', `/callbacks/aliyun/${CALLBACK_SECRET}/inbound`, { body: [] })).statusCode, 404, 'no callbacks without a provider');
 });

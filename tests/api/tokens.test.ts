@@ -219,3 +219,18 @@ t.test('a live WebSocket session ends when its token is revoked', async (t) => {
   t.equal(await client.closed, 1008);
   await t.rejects(AlertClient.connect(url, issued[0]!.token), /401/, 'and it cannot come back');
 });
+
+t.test('a grant\u2019s phone must take SMS: a mobile number, named in Chinese when it is not', async (t) => {
+  const app = await startTestApp(t);
+  const admin = app.token('admin', '620000000000', 'admin');
+  const grant = (phone: string) => app.call('POST', '/tokens', { token: admin, body: { tokens: [{ sub: 'officer-p', role: 'officer', scope: '621299103000', phone }] } });
+  for (const bad of ['12345', '０１３９００００００００', '0939-1234567']) {
+    const res = await grant(bad);
+    t.equal(res.statusCode, 400, `${bad}: refused`);
+    t.match(res.json(), { error: 'validation', details: [{ path: 'body.tokens.0.phone' }] });
+  }
+  const ok = await grant('+86 139-0000-0001');
+  t.equal(ok.statusCode, 201);
+  const listed = (await app.call('GET', '/tokens?sub=officer-p', { token: admin })).json() as { items: Array<{ phone: string }> };
+  t.equal(listed.items[0]!.phone, '13900000001', 'normalized');
+});

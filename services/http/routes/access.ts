@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { accessDecider, MAX_GRANTS_PER_COMMAND, MAX_TTL_SECONDS } from '../../../domain/access.js';
 import { streams } from '../../../domain/events.js';
 import { scopeUnit, withinScope } from '../../../domain/units.js';
-import { PersonName, PhoneInput, Role, Scope, UserId } from '../../../domain/vocabulary.js';
+import { MobilePhoneInput, PersonName, Role, Scope, UserId } from '../../../domain/vocabulary.js';
 import type { TokenService } from '../../../infra/tokens.js';
 import { grantStatus, grantsWithin, type Grant } from '../../../projections/access.js';
 import { commandContext, readPrefix } from '../context.js';
@@ -23,7 +23,7 @@ const TokensBody = z.strictObject({
         ttlSeconds: z.int().min(1).max(MAX_TTL_SECONDS).optional(),
         /** How an SMS or a call reaches the holder, and how an SMS from them is known (SPEC §5). */
         name: PersonName.optional(),
-        phone: PhoneInput.optional(),
+        phone: MobilePhoneInput.optional(),
       }),
     )
     .min(1)
