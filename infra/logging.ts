@@ -6,7 +6,8 @@ const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}/g;
 const BEARER = /(Bearer\s+)[^\s"\\,]+/gi;
 const CREDENTIAL_PARAM = /([?&](?:token|access_token|auth|key|secret)=)[^&\s"\\#]*/gi;
 // Resident ID numbers (居民身份证号码): 18 characters, the last a digit or X; the older 15-digit form.
-const ID_NUMBER = /(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])/g;
+// Not the digits after a decimal point (pino's responseTime: 5.289583000000001).
+const ID_NUMBER = /(?<![0-9A-Za-z]|\d\.)(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])/g;
 
 /**
  * Takes credentials and ID numbers out of a log line, whatever field they are in (SPEC §2, §11):

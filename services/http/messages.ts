@@ -151,7 +151,15 @@ export function issueZh(issue: Record<string, unknown> | undefined, english: str
   if (!issue) return english;
   const code = s(issue.code);
   // Our own custom messages (the well-formed-text rule, a unit code) are written in both languages there.
-  if (code === 'custom') return CUSTOM_ZH[english] ?? english;
+  if (code === 'custom') {
+    // A choice among names (a hazard by its name or its Chinese label): the names are as they are.
+    const oneOf = /^must be one of (.+)$/.exec(english);
+    return CUSTOM_ZH[english] ?? (oneOf ? `须为以下之一：${oneOf[1]}` : english);
+  }
+  // zod does not keep the input: "received undefined" in its message is how a missing field shows.
+  // A pattern with its own message (a phone, a mobile number) says what is expected.
+  if (code === 'invalid_format' && CUSTOM_ZH[english]) return CUSTOM_ZH[english];
+  if (code === 'invalid_type' && issue.input === undefined && !/received undefined/.test(english)) return `类型不对（应为 ${s(issue.expected)}）`;
   return ISSUE_ZH[code]?.(issue) ?? english;
 }
 
@@ -160,6 +168,7 @@ const CUSTOM_ZH: Record<string, string> = {
   'must be a 12-digit administrative division code': '须为 12 位行政区划代码',
   'must be a 12-digit division code or its significant prefix': '须为 12 位行政区划代码或其有效前缀',
   'must be a phone number': '须为电话号码',
+  'must be a mobile number (11 digits starting 13–19) that takes SMS': '须为能收短信的手机号（以 13–19 开头的 11 位数字）',
   'a user id has no @ and no spaces': '用户编号不能含 @ 或空格',
   'contains a lone surrogate (not well-formed Unicode)': '含有不成对的代理字符（不是有效的 Unicode 文本）',
   'contains a control character (only newline and tab are allowed)': '含有控制字符（只允许换行和制表符）',

@@ -54,6 +54,8 @@ t.test('scrub: what it takes out and what it leaves', async (t) => {
   t.equal(scrub('authorization: Bearer abcdef'), 'authorization: Bearer [redacted]');
   t.equal(scrub(`id ${ID_NUMBER} and 110105194912310021`), 'id [id-number] and [id-number]');
   t.equal(scrub('old form 110105491231002'), 'old form [id-number]');
+  t.equal(scrub('{"responseTime":5.289583000000001}'), '{"responseTime":5.289583000000001}', 'a duration\u2019s decimals are not an ID number');
+  t.equal(scrub('身份证号：110105194912310021。'), '身份证号：[id-number]。', 'one at the end of a sentence still is');
   t.equal(scrub('the secret is s3cr3t-value-long', ['s3cr3t-value-long']), 'the secret is [secret]');
   const kept = '{"position":"0000000000000189","village":"621299103201","phone":"13800000000","at":1796035818823}';
   t.equal(scrub(kept), kept, 'positions, unit codes, phones and times are not ID numbers');

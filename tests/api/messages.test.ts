@@ -48,3 +48,19 @@ t.test('answers: Chinese by default, English on request, the same code either wa
   t.match(zh[0]!.json().message, /是乡镇（王坝镇（示例））/);
   t.match(zh[1]!.json(), { details: [{ path: 'body.village', message: /区划代码/ }] }, 'a field\u2019s problem in Chinese too');
 });
+
+t.test('field problems in Chinese: a choice, a wrong type, a missing field, a pattern with its own message', async (t) => {
+  const app = await startTestApp(t);
+  const contact = app.token('contact', LIJIA);
+  const file = async (body: unknown) => (await app.call('POST', '/reports', { token: contact, body })).json() as { details: Array<{ path: string; message: string }> };
+  const field = (answer: { details: Array<{ path: string; message: string }> }, path: string) => answer.details.find((d) => d.path === path)?.message ?? '';
+  const hazard = field(await file(reportBody({ hazard: 'flood' })), 'body.hazard');
+  t.match(hazard, /^须为以下之一：/, 'a hazard outside the list');
+  t.notMatch(hazard, /must be/);
+  t.match(field(await file(reportBody({ reporter: { name: '王建国', phone: 13800000000 } })), 'body.reporter.phone'), /类型不对/, 'a phone sent as a number is the wrong type, not missing');
+  const { village: _v, ...withoutVillage } = reportBody();
+  t.equal(field(await file(withoutVillage), 'body.village'), '必须填写', 'a missing field');
+  const admin = app.token('admin', '620000000000', 'admin');
+  const grant = (await app.call('POST', '/tokens', { token: admin, body: { tokens: [{ sub: 'p', role: 'officer', scope: WANGBA, phone: '12345' }] } })).json() as { details: Array<{ path: string; message: string }> };
+  t.match(field(grant, 'body.tokens.0.phone'), /手机号/, 'a pattern\u2019s own message, in Chinese');
+});
