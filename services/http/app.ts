@@ -21,6 +21,8 @@ import { NotCaughtUpError, type ProjectionRunner } from '../projection-runner.js
 import { isRevoked } from '../../projections/access.js';
 import type { UnitsDirectory } from '../units-directory.js';
 import { accessRoutes } from './routes/access.js';
+import { pages } from './pages.js';
+import { sessionRoutes } from './routes/session.js';
 import { smsRoutes, type SmsLine } from './routes/sms.js';
 import type { AuditDeps } from './routes/audit.js';
 import { authPlugin, memoryAuthFailures, redisAuthFailures } from './auth.js';
@@ -307,6 +309,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await scoped.register(unitRoutes, api);
     await scoped.register(accessRoutes, api);
     await scoped.register(smsRoutes, { ...api, sms: deps.sms });
+    await scoped.register(sessionRoutes, api);
   });
+  await pages(app);
   return app;
 }

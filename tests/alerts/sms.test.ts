@@ -181,9 +181,8 @@ for (const provider of PROVIDERS) {
     t.equal(params.phone, '13800000000', 'the reporter to call');
     t.equal(params.link, `${PUBLIC_URL}/r/${reportId.slice(0, 8)}`, 'the short link to the alert');
     const page = await r.app.call('GET', `/r/${reportId.slice(0, 8)}`);
-    t.equal(page.statusCode, 200, 'the link opens a page');
-    t.match(page.headers['content-type'], /text\/html/);
-    t.match(page.body, reportId, 'for this report');
+    t.equal(page.statusCode, 302, 'the link opens the duty console');
+    t.equal(page.headers.location, `/#/duty/${reportId}`, 'at this report, named in the fragment only');
     t.notMatch(page.body, '13800000000', 'holding nothing of it: the officer\u2019s token fetches the report');
     t.equal((await r.app.call('GET', '/r/ffffffff')).statusCode, 404);
     t.equal((await r.app.call('GET', '/r/zz')).statusCode, 400);

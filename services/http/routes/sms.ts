@@ -116,8 +116,8 @@ export async function smsRoutes(app: FastifyInstance, deps: ApiDeps & { sms: Sms
     },
   );
 
-  // The short link in an alert SMS. Public, like any link in a text message: the page names a
-  // report and holds nothing of it; the officer's own token (kept on the phone) fetches the report.
+  // The short link in an alert SMS. Public, like any link in a text message: it names a report and
+  // holds nothing of it; the duty console, with the officer's token kept on the phone, opens it.
   r.get(
     '/r/:short',
     { schema: { hide: true, params: z.strictObject({ short: z.string().regex(/^[0-9a-f]{8}$/, 'eight hexadecimal digits') }) } },
@@ -126,48 +126,8 @@ export async function smsRoutes(app: FastifyInstance, deps: ApiDeps & { sms: Sms
       const matches: string[] = [];
       for (const id of deps.runner.state('reports').rows.keys()) if (id.startsWith(short) && matches.push(id) > 1) break;
       if (matches.length !== 1) throw notFound('report');
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('content-security-policy', "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'")
-        .send(reportPage(matches[0]!));
+      // The duty console opens the report; the fragment never reaches a server or a log.
+      return reply.header('cache-control', 'no-store').redirect(`/#/duty/${matches[0]!}`, 302);
     },
   );
-}
-
-/**
- * The page an alert SMS links to: one report for the officer woken by it — what, where, whom to
- * call, the way there — and the button that acknowledges it. Until the duty console exists (issue
- * 15) this is the whole of it. The token is asked for once and kept on the phone.
- */
-function reportPage(reportId: string): string {
-  return `<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>直通 · 灾情报告</title>
-<style>body{font:17px/1.5 system-ui,sans-serif;margin:0;padding:12px;max-width:40em}h1{font-size:1.3em}dt{color:#555;margin-top:.6em}dd{margin:0;font-size:1.1em}
-button,input{font-size:1.1em;padding:.5em;margin-top:.6em;width:100%}a.call{display:block;text-align:center;background:#0a6;color:#fff;padding:.6em;border-radius:6px;text-decoration:none;margin-top:.6em}#msg{color:#b00}</style></head>
-<body><h1 id="title">灾情报告</h1><p id="msg"></p>
-<form id="login" hidden><label>请输入您的值班令牌（只需一次，保存在本机）<input id="token" autocomplete="off"></label><button>打开报告</button></form>
-<dl id="report" hidden></dl><a id="call" class="call" hidden>拨打报告人</a><a id="map" class="call" hidden>打开地图导航</a>
-<button id="ack" hidden>确认收到，我去处理</button>
-<script>
-const id=${JSON.stringify(reportId)};const KEY='zhitong.token';
-const $=(x)=>document.getElementById(x);const msg=(t)=>{$('msg').textContent=t};
-const row=(k,v)=>{if(v===null||v===undefined||v==='')return;const dt=document.createElement('dt');dt.textContent=k;const dd=document.createElement('dd');dd.textContent=v;$('report').append(dt,dd)};
-async function load(){const token=localStorage.getItem(KEY);if(!token){$('login').hidden=false;return}
-const res=await fetch('/reports/'+id,{headers:{authorization:'Bearer '+token}}).catch(()=>null);
-if(!res){msg('网络不通，请稍后再试');return}const body=await res.json();
-if(res.status===401){localStorage.removeItem(KEY);$('login').hidden=false;msg(body.message||'令牌无效');return}
-if(!res.ok){msg(body.message||'打不开这份报告');return}
-$('title').textContent=(body.hazardLabel||'灾情')+'：'+(body.unit&&body.unit.path?body.unit.path.join(' '):body.village);
-row('状态',body.status);row('组',body.group);row('报告人',body.reporter.name+' '+body.reporter.phone);row('路线',body.directions);row('情况',body.notes);
-row('估计',Object.entries(body.estimate||{}).map(([k,v])=>k+' '+v).join('，'));row('发现时间',body.observedAtLocal||body.observedAt);row('已确认',body.acknowledgements.join('、'));
-$('report').hidden=false;$('call').href='tel:'+body.reporter.phone;$('call').hidden=false;
-if(body.location){$('map').href='geo:'+body.location.lat+','+body.location.lon;$('map').hidden=false}
-$('ack').hidden=body.status==='closed'||body.status==='dismissed'}
-$('login').onsubmit=(e)=>{e.preventDefault();localStorage.setItem(KEY,$('token').value.trim());$('login').hidden=true;msg('');load()};
-$('ack').onclick=async()=>{const res=await fetch('/reports/'+id+'/acknowledgements',{method:'POST',headers:{authorization:'Bearer '+localStorage.getItem(KEY),'content-type':'application/json'},body:'{}'}).catch(()=>null);
-msg(res&&res.ok?'已确认，升级提醒已停止':'未能确认，请再点一次');if(res&&res.ok)load()};
-load();
-</script></body></html>`;
 }

@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's chromium (apt-get install chromium); CHROMIUM_PATH names another. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const haveChromium = () => existsSync(CHROMIUM);
+
+/**
+ * Headless chromium as this machine runs it: as root it needs --no-sandbox, and without the
+ * background-networking flags it keeps trying Google's hosts, which a closed network refuses.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** A phone-sized page (360×740, the cheap Android this is built for), Chinese locale. */
+export async function phone(browser: Browser, options: { bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return { context, page, errors };
+}
+
+/** Signs in the way an admin's link does: the token in the fragment. */
+export async function signIn(page: Page, base: string, token: string, hash = ''): Promise<void> {
+  await page.goto(`${base}/#t=${encodeURIComponent(token)}`);
+  await page.waitForSelector('.bar .who:not(:empty)');
+  if (hash) await page.goto(`${base}/${hash}`);
+}

@@ -1,0 +1,194 @@
+// A village contact's report form and the list of what they sent (issue 15). Built for a 360 px
+// screen, a thumb and bad signal: the report is kept on the phone first and sent when it can be.
+import { useEffect, useState } from 'preact/hooks';
+import { uuid } from './api.js';
+import { hazardName, localTime, t } from './i18n.js';
+import * as outbox from './outbox.js';
+import { html, Notice, Tel } from './ui.js';
+
+const ESTIMATE = ['affectedPeople', 'dead', 'missing', 'injured', 'roomsCollapsed', 'roomsSeverelyDamaged'];
+/** After this long unsent, the contact is told whom to ring instead. */
+const CALL_AFTER_MS = 3 * 60_000;
+const REPORTER = 'zhitong.reporter';
+
+/** Beijing time with its offset, as the server reads it (SPEC §4: observedAt). */
+function nowWithOffset() {
+  const d = new Date(Date.now() + 8 * 3600_000);
+  return `${d.toISOString().slice(0, 19)}+08:00`;
+}
+
+function useOutbox() {
+  const [items, setItems] = useState(outbox.items());
+  useEffect(() => {
+    const off = outbox.subscribe(setItems);
+    outbox.flush();
+    return off;
+  }, []);
+  return items;
+}
+
+function useTick(ms) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
+export function CallInstead({ session }) {
+  const people = (session.callInstead ?? []).flatMap((x) => x.people);
+  return html`<div class="callinstead" role="alert">
+    <p><strong>${t('callInstead')}</strong></p>
+    ${people.length === 0 ? html`<p>${t('noPhones')}</p>` : html`<ul class="phones">${people.map((p) => html`<li><${Tel} phone=${p.phone} label=${p.name} /></li>`)}</ul>`}
+  </div>`;
+}
+
+export function ContactPage({ session }) {
+  const saved = (() => {
+    try {
+      return JSON.parse(localStorage.getItem(REPORTER) ?? '{}');
+    } catch {
+      return {};
+    }
+  })();
+  const blank = () => ({
+    village: session.villages.length === 1 ? session.villages[0].code : '',
+    group: '',
+    hazard: '',
+    notes: '',
+    directions: '',
+    name: saved.name ?? session.name ?? '',
+    phone: saved.phone ?? session.phone ?? '',
+    estimate: {},
+    location: null,
+  });
+  const [form, setForm] = useState(blank);
+  const [errors, setErrors] = useState([]);
+  const [locating, setLocating] = useState(null);
+  const [justQueued, setJustQueued] = useState(null);
+  const items = useOutbox();
+  const now = useTick(15_000);
+  const set = (field) => (e) => setForm({ ...form, [field]: e.target.value });
+  const setEstimate = (field) => (e) => setForm({ ...form, estimate: { ...form.estimate, [field]: e.target.value } });
+
+  const locate = () => {
+    if (!navigator.geolocation) return setLocating('failed');
+    setLocating('busy');
+    navigator.geolocation.getCurrentPosition(
+      (p) => {
+        setForm((f) => ({ ...f, location: { lat: Math.round(p.coords.latitude * 1e6) / 1e6, lon: Math.round(p.coords.longitude * 1e6) / 1e6 } }));
+        setLocating('done');
+      },
+      () => setLocating('failed'),
+      { enableHighAccuracy: true, timeout: 20_000, maximumAge: 60_000 },
+    );
+  };
+
+  const submit = (e) => {
+    e.preventDefault();
+    const problems = [];
+    if (!form.village) problems.push(t('village'));
+    if (!form.hazard) problems.push(t('hazard'));
+    if (!form.name.trim()) problems.push(t('reporterName'));
+    if (!/[0-9]{3,}/.test(form.phone)) problems.push(t('reporterPhone'));
+    const estimate = {};
+    for (const k of ESTIMATE) {
+      const v = String(form.estimate[k] ?? '').trim();
+      if (v === '') continue;
+      if (!/^\d{1,7}$/.test(v)) problems.push(t(k));
+      else estimate[k] = Number(v);
+    }
+    setErrors(problems);
+    if (problems.length) return;
+    localStorage.setItem(REPORTER, JSON.stringify({ name: form.name.trim(), phone: form.phone.trim() }));
+    const body = {
+      reportId: uuid(),
+      village: form.village,
+      hazard: form.hazard,
+      observedAt: nowWithOffset(),
+      reporter: { name: form.name.trim(), phone: form.phone.trim() },
+      ...(form.group.trim() ? { group: form.group.trim() } : {}),
+      ...(form.notes.trim() ? { notes: form.notes.trim() } : {}),
+      ...(form.directions.trim() ? { directions: form.directions.trim() } : {}),
+      ...(form.location ? { location: form.location } : {}),
+      ...(Object.keys(estimate).length ? { estimate } : {}),
+    };
+    const village = session.villages.find((v) => v.code === form.village);
+    const hazard = session.hazards.find((h) => h.code === form.hazard);
+    outbox.enqueue(body, { village: village?.path.join(' ') ?? form.village, hazard: hazard?.label ?? form.hazard, hazardCode: form.hazard });
+    setJustQueued(body.reportId);
+    setForm(blank());
+    setLocating(null);
+  };
+
+  const latest = justQueued && items.find((x) => x.reportId === justQueued);
+  const stuck = items.some((x) => x.status === 'pending' && now - Date.parse(x.queuedAt) > CALL_AFTER_MS);
+
+  return html`<section class="card">
+    <h1>${t('tabReport')}</h1>
+    ${stuck && html`<${CallInstead} session=${session} />`}
+    ${latest && html`<${Outcome} item=${latest} />`}
+    ${errors.length > 0 && html`<${Notice} kind="error">${t('formError')}${errors.join('、')}<//>`}
+    <form class="report" onSubmit=${submit} novalidate>
+      <label for="village">${t('village')} <em>${t('required')}</em></label>
+      <select id="village" value=${form.village} onChange=${set('village')} required>
+        ${session.villages.length !== 1 && html`<option value="">—</option>`}
+        ${session.villages.map((v) => html`<option value=${v.code}>${v.path.slice(1).join(' ') || v.name}</option>`)}
+      </select>
+      <label for="group">${t('group')}</label>
+      <input id="group" value=${form.group} onInput=${set('group')} maxlength="100" />
+      <fieldset class="hazards">
+        <legend>${t('hazard')} <em>${t('required')}</em></legend>
+        ${session.hazards.map(
+          (h) => html`<label class=${`chip ${form.hazard === h.code ? 'on' : ''}`}><input type="radio" name="hazard" value=${h.code} checked=${form.hazard === h.code} onChange=${set('hazard')} />${hazardName(h.code, h.label)}</label>`,
+        )}
+      </fieldset>
+      <label for="notes">${t('whatHappened')}</label>
+      <textarea id="notes" rows="3" placeholder=${t('whatHappenedHint')} value=${form.notes} onInput=${set('notes')} maxlength="2000"></textarea>
+      <label for="directions">${t('directions')}</label>
+      <textarea id="directions" rows="2" value=${form.directions} onInput=${set('directions')} maxlength="2000"></textarea>
+      <fieldset class="estimate">
+        <legend>${t('estimate')}</legend>
+        ${ESTIMATE.map((k) => html`<label class="num"><span>${t(k)}</span><input inputmode="numeric" pattern="[0-9]*" name=${k} value=${form.estimate[k] ?? ''} onInput=${setEstimate(k)} /></label>`)}
+      </fieldset>
+      ${isSecureContext && navigator.geolocation
+        ? html`<button type="button" class="big" onClick=${locate} disabled=${locating === 'busy'}>${locating === 'busy' ? t('locating') : locating === 'done' ? `${t('locationAdded')} ${form.location.lat}, ${form.location.lon}` : t('useLocation')}</button>
+            ${locating === 'failed' && html`<${Notice} kind="warn">${t('locationFailed')}<//>`}`
+        : null}
+      <label for="rname">${t('reporterName')} <em>${t('required')}</em></label>
+      <input id="rname" value=${form.name} onInput=${set('name')} autocomplete="name" maxlength="100" />
+      <label for="rphone">${t('reporterPhone')} <em>${t('required')}</em></label>
+      <input id="rphone" type="tel" value=${form.phone} onInput=${set('phone')} autocomplete="tel" maxlength="40" />
+      <button class="primary big" type="submit">${t('submit')}</button>
+    </form>
+  </section>
+  <${SentList} session=${session} embedded=${true} />`;
+}
+
+function Outcome({ item }) {
+  if (item.status === 'delivered') return html`<${Notice} kind="ok"><strong>${t('delivered')}</strong> · ${item.label?.hazard} · ${item.label?.village}<//>`;
+  if (item.status === 'refused') return html`<${Notice} kind="error">${t('refused')}：${item.error}<//>`;
+  return html`<${Notice} kind="warn">${t('queuedOffline')}<//>`;
+}
+
+export function SentList({ session, embedded }) {
+  const items = useOutbox();
+  const now = useTick(15_000);
+  const stuck = items.some((x) => x.status === 'pending' && now - Date.parse(x.queuedAt) > CALL_AFTER_MS);
+  return html`<section class="card sent" aria-labelledby="sent-h">
+    <h2 id="sent-h">${t('sentList')}</h2>
+    ${!embedded && stuck && html`<${CallInstead} session=${session} />`}
+    ${items.length === 0 ? html`<p>${t('nothingSent')}</p>` : null}
+    <ul class="outbox">
+      ${items.map(
+        (x) => html`<li class=${`item ${x.status}`} data-report=${x.reportId}>
+          <div><strong>${hazardName(x.label?.hazardCode, x.label?.hazard)}</strong> · ${x.label?.village}</div>
+          <div class="meta">${t('reportedAt')} ${localTime(x.queuedAt)}</div>
+          <div class="state">${x.status === 'delivered' ? html`✓ ${t('delivered')}` : x.status === 'refused' ? html`${t('refused')}：${x.error}` : html`${t('pending')}${now - Date.parse(x.queuedAt) > 60_000 ? `（${t('unsentFor')} ${Math.round((now - Date.parse(x.queuedAt)) / 60_000)} ${t('minutes')}）` : ''}`}</div>
+          ${x.status === 'pending' && html`<button type="button" onClick=${() => outbox.retryNow()}>${t('retryNow')}</button>`}
+        </li>`,
+      )}
+    </ul>
+  </section>`;
+}

@@ -1,0 +1,231 @@
+// The duty officer's page (issue 15, SPEC §5): live alerts newest first, each opening where to go,
+// how, and whom to call, with the buttons that record acknowledgement, departure and arrival; the
+// township's open-alert board beneath.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from './api.js';
+import { ago, hazardName, localTime, t } from './i18n.js';
+import { LiveAlerts } from './live.js';
+import { html, Notice, Tel } from './ui.js';
+
+let live = null;
+function liveFor(sub) {
+  if (!live || live.sub !== sub) {
+    live?.close();
+    live = new LiveAlerts(sub);
+    live.sub = sub;
+  }
+  return live;
+}
+
+let audio = null;
+/** A short two-tone alarm; browsers allow sound only after the page has been touched once. */
+function beep() {
+  try {
+    audio ??= new AudioContext();
+    const now = audio.currentTime;
+    for (const [i, f] of [880, 660, 880].entries()) {
+      const o = audio.createOscillator();
+      const g = audio.createGain();
+      o.frequency.value = f;
+      g.gain.setValueAtTime(0.3, now + i * 0.25);
+      g.gain.exponentialRampToValueAtTime(0.001, now + i * 0.25 + 0.22);
+      o.connect(g).connect(audio.destination);
+      o.start(now + i * 0.25);
+      o.stop(now + i * 0.25 + 0.23);
+    }
+  } catch {
+    /* no sound on this browser */
+  }
+}
+addEventListener('pointerdown', () => audio?.resume?.(), { once: true });
+
+async function notify(frame) {
+  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  const title = `${frame.hazardLabel} · ${frame.unit.path.join(' ')}`;
+  const body = [frame.reporter?.name, frame.reporter?.phone, frame.notes].filter(Boolean).join(' · ');
+  try {
+    const reg = await navigator.serviceWorker?.getRegistration();
+    // Android's Chrome shows notifications only through a service worker.
+    if (reg) await reg.showNotification(title, { body, tag: frame.reportId, data: { url: `/#/duty/${frame.reportId}` } });
+    else new Notification(title, { body, tag: frame.reportId });
+  } catch {
+    /* the browser refused; the page and the SMS still carry the alert */
+  }
+}
+
+function useLive(session) {
+  const line = liveFor(session.sub);
+  const [, setVersion] = useState(0);
+  useEffect(() => {
+    line.onAlert = (frame, seen) => {
+      if (!seen && document.hidden) {
+        beep();
+        notify(frame);
+      }
+    };
+    return line.subscribe(() => setVersion((v) => v + 1));
+  }, [line]);
+  return line;
+}
+
+const geoUri = (loc) => loc.geoUri ?? `geo:${loc.lat},${loc.lon}`;
+
+function AlertCard({ alert, now }) {
+  const acked = alert.acknowledgedBy?.length > 0;
+  return html`<li class=${`alert ${acked ? 'acked' : 'open'} ${alert.state ?? ''}`} data-report=${alert.reportId}>
+    <a href=${`#/duty/${alert.reportId}`} class="alert-link">
+      <span class="hazard">${hazardName(alert.hazard, alert.hazardLabel)}</span>
+      <span class="path">${alert.unit?.path?.join(' ')}</span>
+      <span class="meta">${ago(now - Date.parse(alert.reportedAt))} · ${t('stepN')(alert.step)}${alert.group ? ` · ${alert.group}` : ''}</span>
+      <span class="ack">${acked ? `${t('acknowledged')}：${alert.acknowledgedBy.join('、')}` : t('statusLabel').filed}${alert.state ? ` · ${t('changed')[alert.state]}` : ''}</span>
+    </a>
+  </li>`;
+}
+
+function Estimate({ estimate }) {
+  const entries = Object.entries(estimate ?? {});
+  if (entries.length === 0) return null;
+  return html`<dl class="figures">${entries.map(([k, v]) => html`<div><dt>${t(k)}</dt><dd>${v}</dd></div>`)}</dl>`;
+}
+
+function Detail({ id, session, frame, line }) {
+  const [report, setReport] = useState(null);
+  const [unit, setUnit] = useState(null);
+  const [updates, setUpdates] = useState([]);
+  const [problem, setProblem] = useState(null);
+  const [done, setDone] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const load = async () => {
+    try {
+      const { body } = await api(`/reports/${id}`);
+      setReport(body);
+      if (!frame) api(`/units/${body.village}`).then((r) => setUnit(r.body), () => {});
+      // Follow-ups (续报) as recorded, each with what it changed.
+      if (body.amendments > 0) api(`/reports/${id}/history`).then((r) => setUpdates(r.body.events.filter((e) => e.type === 'ReportAmended')), () => {});
+    } catch (error) {
+      setProblem(error.status ? error.message : t('offline'));
+    }
+  };
+  useEffect(() => {
+    load();
+  }, [id, frame?.position, frame?.acknowledgedBy?.length, frame?.updates?.length]);
+
+  const act = async (path, body, label) => {
+    setBusy(true);
+    setDone(null);
+    try {
+      await api(`/reports/${id}/${path}`, { method: 'POST', body });
+      setDone(label);
+      setProblem(null);
+      await load();
+    } catch (error) {
+      setProblem(`${t('actionFailed')}${error.message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const arrive = () => {
+    const send = (location) => act('arrivals', location ? { location } : {}, t('arrived'));
+    if (!isSecureContext || !navigator.geolocation) return send(null);
+    navigator.geolocation.getCurrentPosition((p) => send({ lat: Math.round(p.coords.latitude * 1e6) / 1e6, lon: Math.round(p.coords.longitude * 1e6) / 1e6 }), () => send(null), { timeout: 10_000, maximumAge: 60_000 });
+  };
+
+  const r = report;
+  const f = frame ?? {};
+  const location = f.location ?? (r?.location ? { ...r.location, source: 'report' } : unit?.centre ? { ...unit.centre, source: 'unit' } : null);
+  const accessNotes = f.accessNotes ?? unit?.accessNotes ?? null;
+  const unitPhones = f.unitPhones ?? unit?.phones ?? [];
+  const mine = r?.acknowledgements?.includes(session.sub);
+  const status = r?.status;
+  const closed = status === 'closed' || status === 'dismissed';
+  return html`<section class="card detail" aria-labelledby="detail-h">
+    <p><a href="#/duty">← ${t('back')}</a></p>
+    ${problem && html`<${Notice} kind="error">${problem}<//>`}
+    ${done && html`<${Notice} kind="ok">${t('actionDone')}：${done}<//>`}
+    ${!r && !problem && html`<p>${t('loading')}</p>`}
+    ${r &&
+    html`<h1 id="detail-h">${hazardName(r.hazard, r.hazardLabel)} · ${r.unit.path.join(' ')}</h1>
+      <p class="status">${t('statusLabel')[status] ?? status}${r.escalationStep !== null ? ` · ${t('stepN')(r.escalationStep)}` : ''}${r.acknowledgements.length ? ` · ${t('ackBy')}：${r.acknowledgements.join('、')}` : ''}</p>
+      <div class="actions">
+        ${!mine && !closed && html`<button class="primary big" disabled=${busy} onClick=${() => act('acknowledgements', {}, t('acknowledged'))}>${t('acknowledge')}</button>`}
+        ${!closed && html`<button class="big" disabled=${busy} onClick=${() => act('dispatches', {}, t('departed'))}>${t('depart')}${r.dispatched?.length ? ` ✓` : ''}</button>`}
+        ${!closed && html`<button class="big" disabled=${busy} onClick=${arrive}>${t('arrive')}${r.arrived?.length ? ' ✓' : ''}</button>`}
+      </div>
+      <h2>${t('location')}</h2>
+      ${location
+        ? html`<p><a class="big map" href=${geoUri(location)}>${t('openMap')}</a></p>
+            <p>${t('coordinates')}：<span class="num">${location.lat}, ${location.lon}</span>（${location.source === 'unit' ? t('locationFromUnit') : t('locationFromReport')}）</p>`
+        : html`<p>${t('noLocation')}</p>`}
+      ${r.directions && html`<h2>${t('directions')}</h2><p class="text">${r.directions}</p>`}
+      ${accessNotes && html`<h2>${t('accessNotes')}</h2><p class="text">${accessNotes}</p>`}
+      <h2>${t('reporter')}</h2>
+      <p><${Tel} phone=${r.reporter.phone} label=${`${t('call')} ${r.reporter.name}`} /></p>
+      ${unitPhones.length > 0 && html`<h2>${t('unitPhones')}</h2><ul class="phones">${unitPhones.map((p) => html`<li><${Tel} phone=${p} /></li>`)}</ul>`}
+      ${r.notes && html`<h2>${t('notes')}</h2><p class="text">${r.notes}</p>`}
+      <h2>${t('estimate')}</h2>
+      <${Estimate} estimate=${r.estimate} />
+      <p class="meta">${t('observed')} ${localTime(r.observedAt)} · ${t('reportedAt')} ${localTime(r.reportedAt)}</p>
+      ${r.related?.length > 0 && html`<h2>${t('related')}</h2><ul>${r.related.map((x) => html`<li><a href=${`#/duty/${x}`}>${x.slice(0, 8)}</a></li>`)}</ul>`}
+      ${updates.length > 0 &&
+      html`<h2>${t('updates')}</h2><ol class="updates">${updates.map((e) => html`<li><span class="meta">${localTime(e.metadata.at)}</span> ${e.data.notes ?? ''} ${e.data.directions ?? ''} <${Estimate} estimate=${e.data.estimate} /></li>`)}</ol>`}`}
+  </section>`;
+}
+
+function OpenBoard({ session, version }) {
+  const [board, setBoard] = useState(null);
+  const [problem, setProblem] = useState(null);
+  useEffect(() => {
+    let stop = false;
+    const load = () =>
+      api(`/alerts/open?unit=${session.scope}&limit=50`).then(
+        (r) => !stop && (setBoard(r.body.items), setProblem(null)),
+        (e) => !stop && setProblem(e.message),
+      );
+    load();
+    const id = setInterval(load, 60_000);
+    return () => {
+      stop = true;
+      clearInterval(id);
+    };
+  }, [session.scope, version]);
+  return html`<section class="card" aria-labelledby="board-h">
+    <h2 id="board-h">${t('openBoard')}</h2>
+    ${problem && html`<${Notice} kind="warn">${t('loadFailed')}${problem}<//>`}
+    ${board && board.length === 0 && html`<p>${t('noAlerts')}</p>`}
+    ${board &&
+    html`<ul class="board">${board.map(
+      (a) => html`<li><a href=${`#/duty/${a.reportId}`}>${hazardName(a.hazard, a.hazardLabel)} · ${a.village.path.join(' ')}</a>
+        <span class="meta"> · ${ago(a.ageSeconds * 1000)} · ${t('stepN')(a.step)}</span></li>`,
+    )}</ul>`}
+  </section>`;
+}
+
+export function DutyPage({ session, openId }) {
+  const line = useLive(session);
+  const [now, setNow] = useState(Date.now());
+  const [perm, setPerm] = useState(() => ('Notification' in window ? Notification.permission : 'unsupported'));
+  const ready = useRef(false);
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(id);
+  }, []);
+  useEffect(() => {
+    // The moment the page can be used: the benchmark in the browser test reads this mark.
+    if (!ready.current) {
+      ready.current = true;
+      performance.mark('zhitong-interactive');
+      document.body.dataset.ready = 'duty';
+    }
+  }, []);
+  const alerts = line.list();
+  if (openId) return html`<${Detail} id=${openId} session=${session} frame=${line.alerts.get(openId)} line=${line} />`;
+  const acks = alerts.reduce((n, a) => n + (a.acknowledgedBy?.length ?? 0), 0);
+  return html`<section class="card" aria-labelledby="live-h">
+      <h1 id="live-h">${t('liveAlerts')}</h1>
+      <p class=${`conn ${line.status}`} role="status">${line.status === 'live' ? `● ${t('connected')}` : t('reconnecting')}</p>
+      ${perm === 'default' && isSecureContext &&
+      html`<button class="big" onClick=${() => Notification.requestPermission().then(setPerm)}>${t('enableNotifications')}</button>`}
+      ${alerts.length === 0 ? html`<p>${t('noAlerts')}</p>` : html`<ul class="alerts">${alerts.map((a) => html`<${AlertCard} key=${a.reportId} alert=${a} now=${now} />`)}</ul>`}
+    </section>
+    <${OpenBoard} session=${session} version=${`${alerts.length}/${acks}`} />`;
+}

@@ -1,0 +1,91 @@
+// Every word a person reads, in Chinese first (SPEC §9) and English as an option. The language is
+// kept on the device; the server's own error messages follow it through Accept-Language.
+const zh = {
+  appName: '直通', signInTitle: '登录', signInHelp: '请粘贴管理员发给您的令牌，或打开他给您的链接、扫他给您的二维码。令牌只保存在这部手机上。',
+  tokenLabel: '令牌', signIn: '登录', signOut: '退出登录', signOutConfirm: '退出后这部手机将忘记令牌，未发出的报告仍保留。确定退出？',
+  badToken: '令牌无效或已过期，请向管理员要一个新的。', revoked: '这个令牌已被收回，请向管理员要一个新的。',
+  offlineNoSession: '没有网络，无法验证令牌。请有信号时再登录。', language: 'English',
+  tabReport: '上报灾情', tabDuty: '值班告警', tabCounty: '统计与时限', tabSent: '我的报告',
+  insecure: '此页面不是通过 HTTPS 打开的：无法使用手机定位和系统通知，其他功能照常。', 
+  // report form
+  village: '村（社区）', group: '村民小组（可不填）', hazard: '灾害种类', whatHappened: '发生了什么', whatHappenedHint: '例如：后山滑坡，冲毁两户房屋，道路中断',
+  directions: '怎么走（路线、地标）', estimate: '估计（不清楚可不填）', affectedPeople: '受灾人数', dead: '死亡', missing: '失踪', injured: '受伤', evacuated: '需转移人数',
+  roomsCollapsed: '倒塌房屋（间）', roomsSeverelyDamaged: '严重损坏房屋（间）', roomsModeratelyDamaged: '一般损坏房屋（间）',
+  reporterName: '报告人姓名', reporterPhone: '报告人电话', useLocation: '添加我现在的位置', locating: '正在定位…', locationAdded: '已添加位置', locationFailed: '无法定位，可以不填位置',
+  submit: '发送报告', required: '必填', queuedOffline: '已保存在手机上，有网络时自动发送', sending: '正在发送…',
+  delivered: '已送达', pending: '未送达，等待网络', refused: '被拒收', retryNow: '立即重试', callInstead: '报告还没送达。请直接打电话：',
+  noPhones: '请直接联系乡镇值班电话。', sentList: '我发出的报告', nothingSent: '还没有发出报告', reportedAt: '上报时间', status: '状态', unsentFor: '未送达已',
+  minutes: '分钟', newReport: '再报一条', formError: '请检查：', online: '在线', offline: '离线',
+  // duty
+  liveAlerts: '实时告警', connected: '已连接', reconnecting: '连接中断，正在重连…', noAlerts: '暂无告警', openBoard: '未确认的告警',
+  step: '提醒级别', stepN: (n) => (n === 0 ? '首次告警' : `第 ${n} 次升级`), ago: '前', justNow: '刚刚', acknowledge: '确认收到，我去处理', acknowledged: '已确认',
+  ackBy: '确认人', depart: '我已出发', arrive: '我已到达', departed: '已出发', arrived: '已到达', location: '位置', openMap: '打开地图导航',
+  coordinates: '坐标', accessNotes: '进村路况', unitPhones: '村、乡电话', reporter: '报告人', call: '拨打', observed: '发现时间', related: '相关报告',
+  updates: '续报', notes: '情况', back: '返回', details: '详情', enableNotifications: '开启系统通知', notificationsOn: '系统通知已开启', alertSound: '告警声音',
+  locationFromReport: '报告人的位置', locationFromUnit: '村中心位置（报告未带位置）', noLocation: '没有坐标，请按路线和电话联系', changed: { amended: '已续报', dismissed: '已撤销', closed: '已结案', verified: '已核实' },
+  actionFailed: '没有成功，请再试一次：', actionDone: '已记录', statusLabel: { filed: '待确认', acknowledged: '已确认', on_site: '已到场', verified: '已核实', dismissed: '已撤销', closed: '已结案' },
+  // county
+  tallies: '灾情统计', reported: '上报（估计）', verified: '核实', unit: '单位', reports: '报告数', byHazard: '按灾种', allHazards: '全部灾种',
+  incidents: '灾害过程与报送时限', due: '截止', overdue: '已超时', submitted: '已报送', remaining: '剩余', clockInitial: '初报', clockDaily: '续报', clockFinal: '核报',
+  noIncidents: '没有进行中的灾害过程', missed: '遗漏救助（已核实受损、尚无救助）', noMissed: '没有遗漏', household: '户', damage: '受损', notices: '村务公示（打印张贴）',
+  printNotice: '打开公示', damageLabel: { collapsed: '倒塌', severe: '严重损坏', moderate: '一般损坏', none: '未受损' }, loading: '正在加载…', loadFailed: '加载失败：',
+  admin: '管理员请用命令行签发令牌（npm run cli -- token …）。', scope: '范围',
+};
+const en = {
+  appName: 'zhitong', signInTitle: 'Sign in', signInHelp: 'Paste the token your administrator gave you, or open the link or QR code they gave you. The token stays on this phone.',
+  tokenLabel: 'Token', signIn: 'Sign in', signOut: 'Sign out', signOutConfirm: 'This phone will forget the token; unsent reports are kept. Sign out?',
+  badToken: 'The token is invalid or expired; ask your administrator for a new one.', revoked: 'This token was revoked; ask your administrator for a new one.',
+  offlineNoSession: 'No network: the token cannot be checked. Sign in when there is signal.', language: '中文',
+  tabReport: 'Report', tabDuty: 'Duty alerts', tabCounty: 'Figures & deadlines', tabSent: 'My reports',
+  insecure: 'This page was not opened over HTTPS: the phone’s location and notifications are unavailable; everything else works.',
+  village: 'Village', group: 'Villager group (optional)', hazard: 'Hazard', whatHappened: 'What happened', whatHappenedHint: 'e.g. landslide behind the village, two houses hit, road cut',
+  directions: 'How to get there (route, landmarks)', estimate: 'Estimate (leave blank if unknown)', affectedPeople: 'People affected', dead: 'Dead', missing: 'Missing', injured: 'Injured', evacuated: 'To evacuate',
+  roomsCollapsed: 'Rooms collapsed', roomsSeverelyDamaged: 'Rooms severely damaged', roomsModeratelyDamaged: 'Rooms moderately damaged',
+  reporterName: 'Your name', reporterPhone: 'Your phone', useLocation: 'Add my current location', locating: 'Locating…', locationAdded: 'Location added', locationFailed: 'Could not locate; the report can go without it',
+  submit: 'Send report', required: 'required', queuedOffline: 'Kept on this phone; it is sent when the network returns', sending: 'Sending…',
+  delivered: 'Delivered', pending: 'Not delivered yet, waiting for the network', refused: 'Refused', retryNow: 'Retry now', callInstead: 'The report has not got through. Call instead:',
+  noPhones: 'Call the township duty phone.', sentList: 'Reports I sent', nothingSent: 'No reports sent yet', reportedAt: 'Reported', status: 'Status', unsentFor: 'unsent for',
+  minutes: 'min', newReport: 'Report another', formError: 'Please check: ', online: 'online', offline: 'offline',
+  liveAlerts: 'Live alerts', connected: 'Connected', reconnecting: 'Connection lost, reconnecting…', noAlerts: 'No alerts', openBoard: 'Unacknowledged alerts',
+  step: 'Step', stepN: (n) => (n === 0 ? 'first alert' : `escalation ${n}`), ago: 'ago', justNow: 'just now', acknowledge: 'Acknowledge — I’m on it', acknowledged: 'Acknowledged',
+  ackBy: 'Acknowledged by', depart: 'I have set off', arrive: 'I have arrived', departed: 'Set off', arrived: 'Arrived', location: 'Location', openMap: 'Open in maps',
+  coordinates: 'Coordinates', accessNotes: 'Access notes', unitPhones: 'Village & township phones', reporter: 'Reporter', call: 'Call', observed: 'Observed', related: 'Related reports',
+  updates: 'Updates', notes: 'Notes', back: 'Back', details: 'Details', enableNotifications: 'Turn on notifications', notificationsOn: 'Notifications on', alertSound: 'Alert sound',
+  locationFromReport: 'Reporter’s location', locationFromUnit: 'Village centre (the report had no location)', noLocation: 'No coordinates: use the directions and call', changed: { amended: 'updated', dismissed: 'dismissed', closed: 'closed', verified: 'verified' },
+  actionFailed: 'That did not work, try again: ', actionDone: 'Recorded', statusLabel: { filed: 'filed', acknowledged: 'acknowledged', on_site: 'on site', verified: 'verified', dismissed: 'dismissed', closed: 'closed' },
+  tallies: 'Damage tallies', reported: 'Reported (estimate)', verified: 'Verified', unit: 'Unit', reports: 'Reports', byHazard: 'Hazard', allHazards: 'All hazards',
+  incidents: 'Incidents and statutory deadlines', due: 'due', overdue: 'OVERDUE', submitted: 'submitted', remaining: 'left', clockInitial: 'Initial (初报)', clockDaily: 'Daily (续报)', clockFinal: 'Final (核报)',
+  noIncidents: 'No open incidents', missed: 'Missed relief (verified damage, no relief yet)', noMissed: 'None missed', household: 'Household', damage: 'Damage', notices: 'Public notices (print and post)',
+  printNotice: 'Open notice', damageLabel: { collapsed: 'collapsed', severe: 'severe', moderate: 'moderate', none: 'none' }, loading: 'Loading…', loadFailed: 'Could not load: ',
+  admin: 'Administrators issue tokens with the CLI (npm run cli -- token …).', scope: 'Scope',
+};
+const HAZARD_EN = { flash_flood: 'Flash flood', landslide: 'Landslide', debris_flow: 'Debris flow', hail: 'Hail', drought: 'Drought', earthquake: 'Earthquake', snowstorm: 'Snowstorm', windstorm: 'Windstorm', fire: 'Fire', other: 'Other' };
+
+const KEY = 'zhitong.lang';
+export let lang = localStorage.getItem(KEY) === 'en' ? 'en' : 'zh';
+export const t = (key) => (lang === 'en' ? en : zh)[key] ?? key;
+export function setLang(next) {
+  lang = next;
+  localStorage.setItem(KEY, next);
+  document.documentElement.lang = next === 'en' ? 'en' : 'zh-CN';
+}
+document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+/** A hazard's name: the server's Chinese label, or its English name. */
+export const hazardName = (code, label) => (lang === 'en' ? HAZARD_EN[code] ?? code : label ?? code);
+
+/** "5 分钟前" / "5 min ago" from milliseconds. */
+export function ago(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 45) return t('justNow');
+  const m = Math.round(s / 60);
+  if (m < 60) return lang === 'en' ? `${m} min ago` : `${m} 分钟前`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return lang === 'en' ? `${h} h ${m % 60} min ago` : `${h} 小时 ${m % 60} 分钟前`;
+  return lang === 'en' ? `${Math.floor(h / 24)} days ago` : `${Math.floor(h / 24)} 天前`;
+}
+
+/** A time as a person in Gansu reads it: Beijing time, to the minute. */
+export function localTime(iso) {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}

@@ -1,0 +1,147 @@
+// The duty officer's live line (SPEC §5): one WebSocket, resumed from the last position it saw
+// after a reconnect or a reload, reconnecting on its own with backoff. Alerts seen are kept on the
+// device with that position, so a reload shows them again and asks the server only for what came after.
+import { token } from './api.js';
+
+const MAX_KEPT = 200;
+
+export class LiveAlerts {
+  constructor(sub) {
+    this.key = `zhitong.live.${sub}`;
+    const kept = (() => {
+      try {
+        return JSON.parse(localStorage.getItem(this.key) ?? 'null');
+      } catch {
+        return null;
+      }
+    })();
+    this.position = kept?.position ?? null;
+    this.epoch = kept?.epoch ?? null;
+    /** reportId → the alert as the officer sees it: the latest frame, acknowledgements, updates. */
+    this.alerts = new Map((kept?.alerts ?? []).map((a) => [a.reportId, a]));
+    this.status = 'connecting';
+    this.listeners = new Set();
+    this.onAlert = null;
+    this.delay = 1000;
+    this.closed = false;
+    this.connectedAt = null;
+    this.reconnects = 0;
+    addEventListener('online', () => this.#retrySoon());
+    this.#connect();
+  }
+
+  subscribe(f) {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+  list() {
+    return [...this.alerts.values()].sort((a, b) => (a.position < b.position ? 1 : a.position > b.position ? -1 : 0));
+  }
+  close() {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.socket?.close();
+  }
+  /** Sends `ack` over the socket when it is open; the caller falls back to HTTP otherwise. */
+  send(message) {
+    if (this.socket?.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  #emit() {
+    localStorage.setItem(this.key, JSON.stringify({ position: this.position, epoch: this.epoch, alerts: this.list().slice(0, MAX_KEPT) }));
+    for (const f of this.listeners) f();
+  }
+  #retrySoon() {
+    if (this.closed || this.status === 'live') return;
+    clearTimeout(this.timer);
+    this.delay = 1000;
+    this.#connect();
+  }
+  #connect() {
+    if (this.closed) return;
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    let socket;
+    try {
+      socket = new WebSocket(`${scheme}://${location.host}/alerts/ws?token=${encodeURIComponent(token() ?? '')}`);
+    } catch {
+      return this.#schedule();
+    }
+    this.socket = socket;
+    socket.onmessage = (e) => this.#onFrame(e.data);
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.status = 'down';
+      this.#emit();
+      this.#schedule();
+    };
+  }
+  #schedule() {
+    if (this.closed) return;
+    // Backoff with jitter, so a township's phones do not all knock at once when the server returns.
+    const wait = this.delay * (0.5 + Math.random() / 2);
+    this.delay = Math.min(this.delay * 2, 30_000);
+    this.timer = setTimeout(() => this.#connect(), wait);
+  }
+  #advance(position) {
+    if (typeof position === 'string' && (this.position === null || position > this.position)) this.position = position;
+  }
+  #onFrame(text) {
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return;
+    }
+    switch (frame.type) {
+      case 'hello': {
+        // A restored store has another epoch: positions from before mean nothing there, so read
+        // everything this officer may see again rather than skip alerts (SPEC §5).
+        if (frame.epoch && this.epoch && frame.epoch !== this.epoch) this.position = '';
+        if (frame.epoch) this.epoch = frame.epoch;
+        this.socket.send(JSON.stringify({ type: 'resume', after: this.position ?? frame.position }));
+        if (this.position === null) this.position = frame.position;
+        this.status = 'live';
+        if (this.connectedAt !== null) this.reconnects++;
+        this.connectedAt = Date.now();
+        this.delay = 1000;
+        break;
+      }
+      case 'alert': {
+        this.#advance(frame.position);
+        const before = this.alerts.get(frame.reportId);
+        this.alerts.set(frame.reportId, { acknowledgedBy: [], updates: [], ...before, ...frame, receivedAt: before?.receivedAt ?? Date.now() });
+        // Tell the server this device shows it: no SMS is needed for this step (SPEC §5).
+        this.send({ type: 'received', reportId: frame.reportId, step: frame.step });
+        this.onAlert?.(frame, Boolean(before));
+        break;
+      }
+      case 'acknowledged': {
+        this.#advance(frame.position);
+        const a = this.alerts.get(frame.reportId);
+        if (a && !a.acknowledgedBy.includes(frame.by)) a.acknowledgedBy = [...a.acknowledgedBy, frame.by];
+        break;
+      }
+      case 'updated': {
+        this.#advance(frame.position);
+        const a = this.alerts.get(frame.reportId);
+        if (a) {
+          a.updates = [...(a.updates ?? []).filter((u) => u.position !== frame.position), frame];
+          if (frame.estimate) a.estimate = frame.estimate;
+          if (frame.directions) a.directions = frame.directions;
+          if (frame.change === 'dismissed' || frame.change === 'closed' || frame.change === 'verified') a.state = frame.change;
+        }
+        break;
+      }
+      case 'error':
+        if (frame.code === 'bad_position') this.position = null;
+        if (frame.code === 'revoked' || frame.code === 'token_expired') this.closed = true;
+        this.lastError = frame;
+        break;
+      default:
+        return;
+    }
+    this.#emit();
+  }
+}

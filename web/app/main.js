@@ -1,0 +1,159 @@
+// The pages of zhitong, served by the server itself at `/` (issue 15): sign in with a token, then
+// the page for the role — a village contact's report form, a duty officer's live alerts, the
+// county's figures and deadlines. Routing is by the URL fragment, which never leaves the phone.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { api, cachedSession, forget, keepSession, saveToken, token } from './api.js';
+import { lang, setLang, t } from './i18n.js';
+import { html, Notice } from './ui.js';
+import { ContactPage, SentList } from './contact.js';
+import { DutyPage } from './duty.js';
+import { CountyPage } from './county.js';
+
+// A sign-in link carries the token in the fragment (`#t=…`): browsers never send a fragment to a
+// server or put it in a log. It is moved to the device at once and wiped from the address bar and
+// the history, so a screenshot or a shared tab does not carry it.
+{
+  const m = /^#t=([^&]+)/.exec(location.hash);
+  if (m) {
+    saveToken(decodeURIComponent(m[1]));
+    localStorage.removeItem('zhitong.session');
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+}
+
+if ('serviceWorker' in navigator && isSecureContext) {
+  // The page opens without a network (the queue of unsent reports lives on the phone).
+  navigator.serviceWorker.register('/sw.js').catch(() => {});
+}
+
+const TABS = {
+  contact: ['report', 'sent'],
+  officer: ['duty', 'report', 'county'],
+  head: ['duty', 'county', 'report'],
+  auditor: ['county'],
+  admin: [],
+};
+const TAB_LABEL = { report: 'tabReport', sent: 'tabSent', duty: 'tabDuty', county: 'tabCounty' };
+
+function route() {
+  const [tab, id] = location.hash.replace(/^#\/?/, '').split('/');
+  return { tab: tab || null, id: id || null };
+}
+
+function SignIn({ problem, onDone }) {
+  const [value, setValue] = useState('');
+  const submit = (e) => {
+    e.preventDefault();
+    const v = value.trim().replace(/^Bearer\s+/i, '');
+    if (!v) return;
+    saveToken(v);
+    onDone();
+  };
+  return html`<section class="card signin">
+    <h1>${t('appName')} · ${t('signInTitle')}</h1>
+    <p>${t('signInHelp')}</p>
+    ${problem && html`<${Notice} kind="error">${problem}<//>`}
+    <form onSubmit=${submit}>
+      <label for="token">${t('tokenLabel')}</label>
+      <textarea id="token" rows="4" autocomplete="off" autocapitalize="off" spellcheck="false" value=${value} onInput=${(e) => setValue(e.target.value)}></textarea>
+      <button class="primary big" type="submit">${t('signIn')}</button>
+    </form>
+  </section>`;
+}
+
+function App() {
+  const [session, setSession] = useState(() => (token() ? cachedSession() : null));
+  const [problem, setProblem] = useState(null);
+  const [where, setWhere] = useState(route());
+  const [, setLangState] = useState(lang);
+  const [online, setOnline] = useState(navigator.onLine);
+
+  useEffect(() => {
+    const onHash = () => setWhere(route());
+    const on = () => setOnline(true);
+    const off = () => setOnline(false);
+    addEventListener('hashchange', onHash);
+    addEventListener('online', on);
+    addEventListener('offline', off);
+    return () => {
+      removeEventListener('hashchange', onHash);
+      removeEventListener('online', on);
+      removeEventListener('offline', off);
+    };
+  }, []);
+
+  const loadSession = async () => {
+    if (!token()) return setSession(null);
+    try {
+      const { body } = await api('/me');
+      keepSession(body);
+      setSession(body);
+      setProblem(null);
+    } catch (error) {
+      if (error.status === 401) {
+        forget();
+        setSession(null);
+        setProblem(error.code === 'revoked' ? t('revoked') : t('badToken'));
+      } else if (!cachedSession()) {
+        // No network and never signed in here: nothing to show but why.
+        setProblem(error.status ? error.message : t('offlineNoSession'));
+      }
+    }
+  };
+  useEffect(() => {
+    loadSession();
+  }, []);
+
+  const signOut = () => {
+    if (!confirm(t('signOutConfirm'))) return;
+    forget();
+    setSession(null);
+    location.hash = '';
+  };
+  const toggleLang = () => {
+    setLang(lang === 'en' ? 'zh' : 'en');
+    setLangState(lang);
+    if (token()) loadSession();
+  };
+
+  const header = html`<header class="bar">
+    <strong class="brand">${t('appName')}</strong>
+    <span class=${`net ${online ? 'on' : 'off'}`}>${online ? t('online') : t('offline')}</span>
+    <span class="who">${session ? `${session.name ?? session.sub} · ${session.unit?.name ?? session.scope}` : ''}</span>
+    <button class="link" onClick=${toggleLang} lang=${lang === 'en' ? 'zh-CN' : 'en'}>${t('language')}</button>
+    ${session && html`<button class="link" onClick=${signOut}>${t('signOut')}</button>`}
+  </header>`;
+
+  if (!session) {
+    return html`${header}<div class="page"><${SignIn} problem=${problem} onDone=${loadSession} /></div>`;
+  }
+  const tabs = TABS[session.role] ?? [];
+  const tab = tabs.includes(where.tab) ? where.tab : tabs[0];
+  const secure = isSecureContext ? null : html`<${Notice} kind="warn">${t('insecure')}<//>`;
+  let page;
+  switch (tab) {
+    case 'report':
+      page = html`<${ContactPage} session=${session} />`;
+      break;
+    case 'sent':
+      page = html`<${SentList} session=${session} />`;
+      break;
+    case 'duty':
+      page = html`<${DutyPage} session=${session} openId=${where.id} />`;
+      break;
+    case 'county':
+      page = html`<${CountyPage} session=${session} />`;
+      break;
+    default:
+      page = html`<${Notice}>${t('admin')}<//>`;
+  }
+  return html`${header}
+    ${tabs.length > 1 && html`<nav class="tabs" aria-label=${t('appName')}>${tabs.map((x) => html`<a href=${`#/${x}`} class=${x === tab ? 'current' : ''} aria-current=${x === tab ? 'page' : undefined}>${t(TAB_LABEL[x])}</a>`)}</nav>`}
+    ${secure}
+    <div class="page">${page}</div>`;
+}
+
+const root = document.getElementById('app');
+root.textContent = '';
+render(html`<${App} />`, root);
