@@ -32,8 +32,9 @@ const USAGE = `zhitong — command line (works on the event store directly, with
 
   units import FILE                      load units from a JSON array of {code, name, centre?, accessNotes?, phones?,
                                          complaintPhone?}, or CSV with those columns (lat, lon for the centre)
-  token --sub ID --role ROLE --scope CODE [--ttl SECONDS] [--phone DIGITS] [--name NAME]
-                                         record the grant (AccessGranted) and print the token alone on stdout;
+  token --sub ID --role ROLE --scope CODE [--ttl SECONDS] [--phone DIGITS] [--name NAME] [--link]
+                                         record the grant (AccessGranted) and print the token alone on stdout
+                                         (with --link: the sign-in link PUBLIC_URL/#t=TOKEN to hand out instead);
                                          lifetime by role unless --ttl: contact 180 days, officer and head 30,
                                          auditor 7, admin 1; --phone is where alert SMS and calls go (and
                                          whose SMS files reports, for a contact)
@@ -213,6 +214,14 @@ function auditKey(out: string | undefined): number {
   return 0;
 }
 
+/**
+ * The link an admin hands out (or shows as a QR code): the pages at PUBLIC_URL (this machine's
+ * port when unset) with the token in the fragment, which a browser never sends to a server or a log.
+ */
+function signInLink(config: { publicUrl: string | undefined; port: number }, token: string): string {
+  return `${config.publicUrl ?? `http://localhost:${config.port}`}/#t=${token}`;
+}
+
 const parseOptions = (argv: string[]) =>
   parseArgs({
     args: argv,
@@ -225,6 +234,7 @@ const parseOptions = (argv: string[]) =>
       phone: { type: 'string' },
       name: { type: 'string' },
       voice: { type: 'boolean' },
+      link: { type: 'boolean' },
       file: { type: 'string' },
       after: { type: 'string' },
       'no-snapshot': { type: 'boolean' },
@@ -282,7 +292,7 @@ export async function main(argv: string[]): Promise<number> {
         const [token] = await grantTokens(store, tokens, [
           { sub: values.sub, role: role.data, scope: values.scope, ttlSeconds: ttl, ...(phone ? { phone } : {}), ...(values.name ? { name: values.name.trim() } : {}) },
         ]);
-        process.stdout.write(`${token}\n`);
+        process.stdout.write(`${values.link ? signInLink(config, token!) : token}\n`);
         return 0;
       }
       case 'notify': {
@@ -412,10 +422,10 @@ export async function main(argv: string[]): Promise<number> {
         // Printed as a shell file: `npm run -s cli -- seed-demo > demo.env && . ./demo.env`.
         console.log(`# 示例数据 (DEMO DATA): 康县（示例）with 2 townships and 3 villages; ${written} unit events written; rosters set.`);
         console.log('# Tokens (valid 7 days):');
-        const issued = await grantTokens(store, tokens, DEMO_USERS.map((u) => ({ sub: u.sub, role: u.role, scope: u.scope, ttlSeconds: 7 * 86_400 })));
+        const issued = await grantTokens(store, tokens, DEMO_USERS.map((u) => ({ sub: u.sub, role: u.role, scope: u.scope, ttlSeconds: 7 * 86_400, name: u.who })));
         for (const [i, user] of DEMO_USERS.entries()) {
           const token = issued[i]!;
-          console.log(`\n# ${user.who} — ${user.role}, scope ${user.scope}\nexport TOKEN_${user.sub.toUpperCase().replaceAll('-', '_')}=${token}`);
+          console.log(`\n# ${user.who} — ${user.role}, scope ${user.scope}\n#   sign in: ${signInLink(config, token)}\nexport TOKEN_${user.sub.toUpperCase().replaceAll('-', '_')}=${token}`);
         }
         return 0;
       }

@@ -72,7 +72,7 @@ const geoUri = (loc) => loc.geoUri ?? `geo:${loc.lat},${loc.lon}`;
 
 function AlertCard({ alert, now }) {
   const acked = alert.acknowledgedBy?.length > 0;
-  return html`<li class=${`alert ${acked ? 'acked' : 'open'} ${alert.state ?? ''}`} data-report=${alert.reportId}>
+  return html`<li class=${`alert ${acked ? 'acked' : 'open'} ${alert.state ?? ''}`} data-report=${alert.reportId} data-frames=${alert.frames}>
     <a href=${`#/duty/${alert.reportId}`} class="alert-link">
       <span class="hazard">${hazardName(alert.hazard, alert.hazardLabel)}</span>
       <span class="path">${alert.unit?.path?.join(' ')}</span>

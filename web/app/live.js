@@ -111,7 +111,7 @@ export class LiveAlerts {
       case 'alert': {
         this.#advance(frame.position);
         const before = this.alerts.get(frame.reportId);
-        this.alerts.set(frame.reportId, { acknowledgedBy: [], updates: [], ...before, ...frame, receivedAt: before?.receivedAt ?? Date.now() });
+        this.alerts.set(frame.reportId, { acknowledgedBy: [], updates: [], ...before, ...frame, frames: (before?.frames ?? 0) + 1, receivedAt: before?.receivedAt ?? Date.now() });
         // Tell the server this device shows it: no SMS is needed for this step (SPEC §5).
         this.send({ type: 'received', reportId: frame.reportId, step: frame.step });
         this.onAlert?.(frame, Boolean(before));

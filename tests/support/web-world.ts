@@ -1,0 +1,81 @@
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { streams } from '../../domain/events.js';
+import { rosterDecider } from '../../domain/roster.js';
+import { unitRegisterDecider } from '../../domain/unit-register.js';
+import { loadConfig } from '../../infra/config.js';
+import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
+import { tokenService } from '../../infra/tokens.js';
+import { execute } from '../../services/commands/execute.js';
+import { DEMO_UNITS } from '../../services/demo.js';
+import { startServerProcess, type ServerProcess } from './process.js';
+
+export const KANG = '621299';
+export const WANGBA = '621299103';
+export const LIJIA = '621299103201';
+
+/** A port nobody holds now, so a restarted server comes back where the page left it. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A township as the pages meet it: the demo county's register, two primary officers on call in
+ * 王坝镇 (so one report alerts both), and tokens for a contact, the officers, the county head and
+ * an auditor — signed with the DATA_DIR's own secret, as `cli token` signs them.
+ */
+export async function seedWorld(dataDir: string) {
+  const store = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
+  const ctx = { actor: { id: 'seed', role: 'admin' as const }, correlationId: 'seed', now: new Date().toISOString() };
+  await execute(store, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: ctx.now }, ctx);
+  await execute(
+    store,
+    streams.roster(`${WANGBA}000`),
+    rosterDecider,
+    { type: 'SetRoster', data: { township: `${WANGBA}000`, entries: [{ officer: 'officer-a', tier: 'primary' }, { officer: 'officer-b', tier: 'primary' }] }, now: ctx.now },
+    ctx,
+  );
+  await store.close();
+  const tokens = tokenService(loadConfig({ DATA_DIR: dataDir }).authSecret);
+  const issue = (sub: string, role: 'contact' | 'officer' | 'head' | 'auditor', scope: string) => tokens.issue({ sub, role, scope }, 86_400);
+  return {
+    contact: issue('contact-lijia', 'contact', LIJIA),
+    officerA: issue('officer-a', 'officer', WANGBA),
+    officerB: issue('officer-b', 'officer', WANGBA),
+    countyHead: issue('head-kang', 'head', KANG),
+    auditor: issue('auditor-kang', 'auditor', KANG),
+  };
+}
+
+export async function startServer(dataDir: string, port: number): Promise<ServerProcess> {
+  return startServerProcess({ DATA_DIR: dataDir, PORT: String(port) });
+}
+
+/** A request to the server as a client sends it; resolves with the status and the parsed body. */
+export async function call(base: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+export const reportBody = (over: Record<string, unknown> = {}) => ({
+  village: LIJIA,
+  hazard: 'landslide',
+  observedAt: new Date().toISOString(),
+  reporter: { name: '李四', phone: '13800000000' },
+  directions: '沿村道上山 2 公里，过石桥左转',
+  estimate: { affectedPeople: 12, roomsCollapsed: 2 },
+  notes: '后山滑坡，冲毁两户房屋',
+  ...over,
+});
