@@ -43,7 +43,7 @@ function Tallies({ session }) {
     </select>
     ${problem && html`<${Notice} kind="error">${t('loadFailed')}${problem}<//>`}
     ${body &&
-    html`<div class="scroll"><table class="tally" data-unit=${body.unit.code}>
+    html`<div class="scroll" tabindex="0" role="region" aria-labelledby="tallies-h"><table class="tally" data-unit=${body.unit.code}>
       <caption>${body.unit.name}</caption>
       <thead>
         <tr><th scope="col" rowspan="2">${t('unit')}</th><th scope="col" rowspan="2">${t('reports')}</th>${FIGURES.map((f) => html`<th scope="colgroup" colspan="2">${t(f)}</th>`)}</tr>

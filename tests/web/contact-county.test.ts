@@ -1,0 +1,161 @@
+// The village contact's form and the county page in a real browser (issue 15): a report made
+// offline survives a reload and is filed once when the network returns; the county's tally equals
+// the API's and an overdue 初报 shows in red; no serious accessibility violation on any page; the
+// pages' JavaScript and CSS stay under 150 KB gzipped.
+import t from 'tap';
+import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
+import { haveChromium, CHROMIUM, launchBrowser, phone, signIn } from '../support/browser.js';
+import { call, freePort, KANG, LIJIA, reportBody, seedWorld, startServer } from '../support/web-world.js';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const BUDGET_BYTES = 150 * 1024;
+
+/** axe-core's serious and critical violations on the page as it stands. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.where.join(', ')}`);
+}
+
+t.test('the contact form, the county page, accessibility and weight', { skip: haveChromium() ? false : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)` }, async (t) => {
+  const dataDir = t.testdir();
+  const tokens = await seedWorld(dataDir);
+  const port = await freePort();
+  const server = await startServer(dataDir, port);
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const base = `http://localhost:${port}`;
+  const browser = await launchBrowser();
+  t.teardown(() => browser.close());
+
+  await t.test('offline: kept on the phone across a reload, sent once when the network returns', async (t) => {
+    const { context, page, errors } = await phone(browser);
+    await signIn(page, base, tokens.contact);
+    await page.waitForSelector('form.report');
+    // The page's shell must open without a network: wait until the service worker controls it.
+    await page.evaluate(async () => {
+      const sw = (globalThis as unknown as { navigator: { serviceWorker: { ready: Promise<unknown>; controller: unknown; addEventListener: (e: string, f: () => void) => void } } }).navigator.serviceWorker;
+      await sw.ready;
+      if (!sw.controller) await new Promise<void>((resolve) => sw.addEventListener('controllerchange', () => resolve()));
+    });
+
+    await context.setOffline(true);
+    await page.click('label.chip:has-text("滑坡")');
+    await page.fill('#notes', '后山滑坡，冲毁两户房屋');
+    await page.fill('input[name="affectedPeople"]', '9');
+    await page.fill('#rname', '李四');
+    await page.fill('#rphone', '138 0000 0000');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('.outbox li.pending');
+    t.match(await page.textContent('.page'), /已保存在手机上/, 'the contact is told it is kept on the phone');
+    t.notMatch(await page.textContent('.page'), /已送达/, 'and not that it was delivered');
+    const reportId = await page.getAttribute('.outbox li.pending', 'data-report');
+    t.match(reportId, /^[0-9a-f-]{36}$/, 'with the reportId the phone chose');
+
+    await page.reload();
+    await page.waitForSelector('.outbox li.pending');
+    t.equal(await page.getAttribute('.outbox li.pending', 'data-report'), reportId, 'the report survives a reload while offline');
+    const before = await call(base, tokens.officerA, 'GET', `/reports?unit=${LIJIA}`);
+    t.equal(before.body.items.length, 0, 'nothing reached the server while offline');
+
+    await context.setOffline(false);
+    await page.waitForSelector(`.outbox li.delivered[data-report="${reportId}"]`, { timeout: 30_000 });
+    t.match(await page.textContent(`.outbox li[data-report="${reportId}"]`), /已送达/, 'the page says 已送达 once the server said 201');
+    const events = await call(base, tokens.auditor, 'GET', '/audit/events?limit=1000');
+    const filed = events.body.events.filter((e: { type: string }) => e.type === 'ReportFiled');
+    t.equal(filed.length, 1, 'the log holds exactly one ReportFiled');
+    t.equal(filed[0].stream, `report-${reportId}`, 'for the report the phone kept');
+    t.equal(filed[0].data.reporter.phone, '13800000000', 'the phone number as the server normalizes it');
+    // Sent again (a second tab, a retry after a lost answer): still one.
+    await page.evaluate(() => (new Function('return import("/app/outbox.js")')() as Promise<{ retryNow: () => Promise<void> }>).then((o) => o.retryNow()));
+    const again = await call(base, tokens.auditor, 'GET', '/audit/events?limit=1000');
+    t.equal(again.body.events.filter((e: { type: string }) => e.type === 'ReportFiled').length, 1, 'a retry files nothing more');
+    t.same(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(e)), [], 'no script errors');
+    await context.close();
+  });
+
+  await t.test('the county page: tallies equal to the API, an overdue 初报 in red', async (t) => {
+    await call(base, tokens.contact, 'POST', '/reports', reportBody({ estimate: { affectedPeople: 30, injured: 2, roomsCollapsed: 4 } }));
+    await call(base, tokens.contact, 'POST', '/reports', reportBody({ hazard: 'flash_flood', estimate: { affectedPeople: 5, roomsSeverelyDamaged: 1 } }));
+    const opened = await call(base, tokens.countyHead, 'POST', '/incidents', { county: `${KANG}000000`, hazard: 'landslide', startedAt: new Date(Date.now() - 3 * 3600_000).toISOString(), title: '王坝镇滑坡' });
+    t.equal(opened.status, 201, 'an incident that started 3 hours ago: its 初报 (due at 2 hours) is overdue');
+    const api = await call(base, tokens.countyHead, 'GET', `/tallies?unit=${KANG}&position=${opened.body.position}`);
+    const { page, errors } = await phone(browser);
+    await signIn(page, base, tokens.countyHead, '#/county');
+    await page.waitForSelector('table.tally tr.total');
+    await page.waitForSelector('li.clock[data-clock="initial"]');
+    const cell = async (unit: string, figure: string) => Number(await page.textContent(`table.tally tr[data-unit="${unit}"] td[data-figure="${figure}"]`));
+    const figures = ['affectedPeople', 'dead', 'missing', 'injured', 'roomsCollapsed', 'roomsSeverelyDamaged'];
+    for (const row of [{ unit: api.body.unit, reported: api.body.reported, verified: api.body.verified, reports: api.body.reports }, ...api.body.children]) {
+      const shown: Record<string, number> = { reports: await cell(row.unit.code, 'reports') };
+      const expected: Record<string, number> = { reports: row.reports.total };
+      for (const f of figures) {
+        shown[`reported.${f}`] = await cell(row.unit.code, `reported.${f}`);
+        shown[`verified.${f}`] = await cell(row.unit.code, `verified.${f}`);
+        expected[`reported.${f}`] = row.reported[f] ?? 0;
+        expected[`verified.${f}`] = row.verified[f] ?? 0;
+      }
+      t.same(shown, expected, `${row.unit.name}: the page's tally is the API's`);
+    }
+    t.equal(await cell(api.body.unit.code, 'reported.affectedPeople'), 44, 'the county total of people affected (9 offline + 30 + 5)');
+    const clock = page.locator('li.clock[data-clock="initial"]');
+    t.match(await clock.getAttribute('class'), /overdue/, 'the 初报 clock is overdue');
+    t.match(await clock.textContent(), /初报.*已超时/, 'and says so');
+    const colour = await clock.evaluate((el) => (globalThis as unknown as { getComputedStyle: (e: unknown) => { color: string } }).getComputedStyle(el).color);
+    const [r, g, b] = colour.match(/\d+/g)!.map(Number);
+    t.ok(r! > 150 && g! < 60 && b! < 60, `in red (${colour})`);
+    t.same(errors, [], 'no script errors');
+    await page.close();
+  });
+
+  await t.test('accessibility: no serious or critical axe-core violation on any page', async (t) => {
+    // The pages forbid inline scripts (CSP); axe is injected as one, so this context bypasses CSP.
+    const pages: Array<[string, string, string, string]> = [
+      ['sign-in', '', '', '.signin'],
+      ['contact form', tokens.contact, '#/report', 'form.report'],
+      ['contact: my reports', tokens.contact, '#/sent', '.sent'],
+      ['duty console', tokens.officerA, '#/duty', '.conn.live'],
+      ['county', tokens.countyHead, '#/county', 'table.tally'],
+    ];
+    for (const [name, token, hash, ready] of pages) {
+      const { page, context } = await phone(browser, { bypassCSP: true });
+      if (token) await signIn(page, base, token, hash);
+      else await page.goto(`${base}/`);
+      await page.waitForSelector(ready);
+      t.same(await seriousViolations(page), [], `${name}: none`);
+      if (name === 'duty console') {
+        const open = await call(base, tokens.officerA, 'GET', `/alerts/open?unit=${LIJIA}`);
+        const id = open.body.items[0]?.reportId;
+        if (id) {
+          await page.goto(`${base}/#/duty/${id}`);
+          await page.waitForSelector('.detail h1');
+          t.same(await seriousViolations(page), [], 'an alert’s details: none');
+        }
+      }
+      await context.close();
+    }
+  });
+
+  await t.test('weight: JavaScript and CSS together under 150 KB gzipped, as served', async (t) => {
+    const sw = await (await fetch(`${base}/sw.js`)).text();
+    const shell: string[] = JSON.parse(/const SHELL = (\[.*?\]);/.exec(sw)![1]!);
+    let served = 0;
+    let raw = 0;
+    for (const path of shell.filter((p) => /\.(m?js|css)$/.test(p))) {
+      const res = await fetch(`${base}${path}`, { headers: { 'accept-encoding': 'gzip' } });
+      t.equal(res.status, 200, path);
+      const body = Buffer.from(await res.arrayBuffer());
+      raw += body.length;
+      // fetch decodes gzip; the size on the wire is that of the gzipped body.
+      served += res.headers.get('content-encoding') === 'gzip' ? gzipSync(body, { level: 6 }).length : body.length;
+    }
+    t.comment(`pages' JavaScript and CSS: ${(raw / 1024).toFixed(1)} KB, ${(served / 1024).toFixed(1)} KB gzipped (budget 150 KB)`);
+    t.ok(served < BUDGET_BYTES, `under 150 KB gzipped (${served} bytes)`);
+  });
+});
