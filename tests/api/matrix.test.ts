@@ -89,6 +89,7 @@ t.test('role × scope × route, the routes taken from the server', async (t) => 
     { method: 'GET', route: '/units', path: `/units?parent=${WANGBA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     { method: 'PATCH', route: '/units/:code', path: `/units/${LIJIA}`, body: { accessNotes: '便道已修通' }, roles: ['head'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     { method: 'POST', route: '/tokens', path: '/tokens', body: { tokens: [{ sub: 'contact-m', role: 'contact', scope: LIJIA }] }, roles: ['admin'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
+    { method: 'GET', route: '/me', path: '/me', roles: ['contact', 'officer', 'head', 'auditor', 'admin'], scopes: TOWNSHIP_SCOPES, outOfScope: 'allowed' },
     { method: 'GET', route: '/tokens', path: `/tokens?scope=${WANGBA}`, roles: ['head', 'auditor', 'admin'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     { method: 'GET', route: '/inbox', path: `/inbox?unit=${WANGBA}`, roles: ['officer', 'head', 'auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     { method: 'POST', route: '/tokens/revocations', path: '/tokens/revocations', body: { sub: 'contact-matrix', reason: '测试' }, roles: ['head', 'admin'], scopes: TOWNSHIP_SCOPES, outOfScope: 404 },
