@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { streams } from '../../domain/events.js';
+import { randomUUID } from 'node:crypto';
+import { accessDecider } from '../../domain/access.js';
+import { streams, type EventData } from '../../domain/events.js';
 import { rosterDecider } from '../../domain/roster.js';
 import { unitRegisterDecider } from '../../domain/unit-register.js';
 import { loadConfig } from '../../infra/config.js';
@@ -29,7 +31,7 @@ export async function freePort(): Promise<number> {
 /**
  * A township as the pages meet it: the demo county's register, two primary officers on call in
  * 王坝镇 (so one report alerts both), and tokens for a contact, the officers, the county head and
- * an auditor — signed with the DATA_DIR's own secret, as `cli token` signs them.
+ * an auditor — granted and signed with the DATA_DIR's own secret, as `cli token` does.
  */
 export async function seedWorld(dataDir: string) {
   const store = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
@@ -42,16 +44,31 @@ export async function seedWorld(dataDir: string) {
     { type: 'SetRoster', data: { township: `${WANGBA}000`, entries: [{ officer: 'officer-a', tier: 'primary' }, { officer: 'officer-b', tier: 'primary' }] }, now: ctx.now },
     ctx,
   );
+  // Recorded as AccessGranted, as `cli token` and POST /tokens do: names and phones live on the
+  // grants, and a head can revoke them.
+  const users = [
+    { key: 'contact', sub: 'contact-lijia', role: 'contact', scope: LIJIA, name: '李联络' },
+    { key: 'officerA', sub: 'officer-a', role: 'officer', scope: WANGBA, name: '王主班', phone: '13900000001' },
+    { key: 'officerB', sub: 'officer-b', role: 'officer', scope: WANGBA, name: '赵主班', phone: '13900000002' },
+    { key: 'countyHead', sub: 'head-kang', role: 'head', scope: KANG, name: '康县民政局' },
+    { key: 'auditor', sub: 'auditor-kang', role: 'auditor', scope: KANG, name: '康县审计' },
+  ] as const;
+  const result = await execute(
+    store,
+    streams.access,
+    accessDecider,
+    { type: 'GrantAccess', data: { grants: users.map(({ key: _key, ...u }) => ({ ...u, jti: randomUUID(), ttlSeconds: 86_400 })), issuedBy: 'seed' }, now: ctx.now },
+    ctx,
+  );
   await store.close();
   const tokens = tokenService(loadConfig({ DATA_DIR: dataDir }).authSecret);
-  const issue = (sub: string, role: 'contact' | 'officer' | 'head' | 'auditor', scope: string) => tokens.issue({ sub, role, scope }, 86_400);
-  return {
-    contact: issue('contact-lijia', 'contact', LIJIA),
-    officerA: issue('officer-a', 'officer', WANGBA),
-    officerB: issue('officer-b', 'officer', WANGBA),
-    countyHead: issue('head-kang', 'head', KANG),
-    auditor: issue('auditor-kang', 'auditor', KANG),
-  };
+  const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+  const minted = result.events.map((e) => {
+    const d = e.data as EventData<'AccessGranted'>;
+    return tokens.mint({ sub: d.sub, role: d.role, scope: d.scope, jti: d.jti, iat: seconds(d.issuedAt), exp: seconds(d.exp) });
+  });
+  const [contact, officerA, officerB, countyHead, auditor] = minted as [string, string, string, string, string];
+  return { contact, officerA, officerB, countyHead, auditor };
 }
 
 export async function startServer(dataDir: string, port: number): Promise<ServerProcess> {

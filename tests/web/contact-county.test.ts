@@ -62,7 +62,7 @@ t.test('the contact form, the county page, accessibility and weight', { skip: ha
     await page.waitForSelector('.outbox li.pending');
     t.equal(await page.getAttribute('.outbox li.pending', 'data-report'), reportId, 'the report survives a reload while offline');
     const before = await call(base, tokens.officerA, 'GET', `/reports?unit=${LIJIA}`);
-    t.equal(before.body.items.length, 0, 'nothing reached the server while offline');
+    t.same(before.body.items.map((r: { reportId: string; reportedAt: string }) => `${r.reportId} ${r.reportedAt}`), [], `nothing reached the server while offline (page kept ${reportId}; now ${new Date().toISOString()})`);
 
     await context.setOffline(false);
     await page.waitForSelector(`.outbox li.delivered[data-report="${reportId}"]`, { timeout: 30_000 });

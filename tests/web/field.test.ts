@@ -1,0 +1,106 @@
+// The pages as the field meets them (issue 15): opened over plain HTTP from another machine (no
+// secure context: no location, no notifications, everything else works), in English, with a
+// report stuck for minutes (the township's phone to call instead), and signing out.
+import t from 'tap';
+import { haveChromium, CHROMIUM, launchBrowser, phone, signIn } from '../support/browser.js';
+import { call, freePort, seedWorld, startServer } from '../support/web-world.js';
+
+t.test('the pages in the field', { skip: haveChromium() ? false : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)` }, async (t) => {
+  const dataDir = t.testdir();
+  const tokens = await seedWorld(dataDir);
+  const port = await freePort();
+  const server = await startServer(dataDir, port);
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  // A name other than localhost is not a secure context over plain HTTP, as an office's LAN address is not.
+  const browser = await launchBrowser(['--host-resolver-rules=MAP zhitong.test 127.0.0.1']);
+  t.teardown(() => browser.close());
+
+  await t.test('plain HTTP on the office network: says what is missing, and the report still goes', async (t) => {
+    const { page, context, errors } = await phone(browser);
+    await signIn(page, `http://zhitong.test:${port}`, tokens.contact);
+    await page.waitForSelector('form.report');
+    t.equal(await page.evaluate(() => (globalThis as unknown as { isSecureContext: boolean }).isSecureContext), false, 'not a secure context');
+    t.match(await page.textContent('.notice.warn'), /不是通过 HTTPS 打开的.*无法使用手机定位和系统通知/, 'the page says so, in Chinese');
+    t.equal(await page.locator('button:has-text("添加我现在的位置")').count(), 0, 'no location button it could not honour');
+    await page.click('label.chip:has-text("冰雹")');
+    await page.fill('#rname', '李四');
+    await page.fill('#rphone', '13800000000');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('.outbox li.delivered');
+    t.match(await page.textContent('.notice.ok'), /已送达/, 'delivered without HTTPS');
+    t.same(errors, [], 'no script errors');
+    await context.close();
+  });
+
+  await t.test('English on request, kept on the device', async (t) => {
+    const { page, context } = await phone(browser);
+    await signIn(page, `http://localhost:${port}`, tokens.contact);
+    await page.waitForSelector('form.report');
+    await page.click('button:has-text("English")');
+    await page.waitForSelector('button:has-text("Send report")');
+    t.equal(await page.getAttribute('html', 'lang'), 'en', 'the document says its language');
+    t.ok(await page.locator('label.chip:has-text("Landslide")').count(), 'hazards in English');
+    await page.reload();
+    await page.waitForSelector('button:has-text("Send report")');
+    t.pass('the choice is kept on the device');
+    await page.click('button:has-text("中文")');
+    await page.waitForSelector('button:has-text("发送报告")');
+    await context.close();
+  });
+
+  await t.test('a report unsent for minutes: the township’s phone to call instead', async (t) => {
+    const { page, context } = await phone(browser);
+    await page.clock.install();
+    await signIn(page, `http://localhost:${port}`, tokens.contact);
+    await page.waitForSelector('form.report');
+    await context.setOffline(true);
+    await page.click('label.chip:has-text("山洪")');
+    await page.fill('#rname', '李四');
+    await page.fill('#rphone', '13800000000');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('.outbox li.pending');
+    t.equal(await page.locator('.callinstead').count(), 0, 'not at once: the network may come back');
+    await page.clock.fastForward('04:00');
+    await page.waitForSelector('.callinstead');
+    t.same(
+      await page.locator('.callinstead a.tel').evaluateAll((links) => links.map((a) => (a as unknown as { getAttribute: (n: string) => string }).getAttribute('href'))),
+      ['tel:13900000001', 'tel:13900000002', 'tel:09390000103'],
+      'the officers on call, then the township office, tap to call — known on the phone without a network',
+    );
+    t.match(await page.textContent('.outbox li.pending'), /未送达/, 'the report says it is not delivered');
+    await context.setOffline(false);
+    await page.clock.fastForward('02:00');
+    await page.waitForSelector('.outbox li.delivered');
+    t.equal(await page.locator('.callinstead').count(), 0, 'the call-instead line goes once it is delivered');
+    await context.close();
+  });
+
+  await t.test('signing out forgets the token, keeps the queue; a revoked token is told so', async (t) => {
+    const { page, context } = await phone(browser);
+    await signIn(page, `http://localhost:${port}`, tokens.contact);
+    await page.click('label.chip:has-text("大风"), label.chip:has-text("风灾")');
+    await page.fill('#rname', '李四');
+    await page.fill('#rphone', '13800000000');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('.outbox li.delivered');
+    page.on('dialog', (d) => void d.accept());
+    await page.click('button:has-text("退出登录")');
+    await page.waitForSelector('.signin');
+    t.equal(await page.evaluate(() => (globalThis as unknown as { localStorage: Storage }).localStorage.getItem('zhitong.token')), null, 'the token is gone from the device');
+    t.ok(await page.evaluate(() => (globalThis as unknown as { localStorage: Storage }).localStorage.getItem('zhitong.outbox')), 'the reports it sent are still listed');
+    // A token pasted by hand works as the link does.
+    await page.fill('#token', tokens.officerA);
+    await page.click('.signin button[type="submit"]');
+    await page.waitForSelector('.conn.live');
+    const head = await call(`http://localhost:${port}`, tokens.countyHead, 'POST', '/tokens/revocations', { sub: 'officer-a', reason: '手机丢失' });
+    t.equal(head.status, 201, 'the county head revokes the officer’s access');
+    await page.reload();
+    await page.waitForSelector('.signin .notice.error');
+    t.match(await page.textContent('.signin'), /已被收回/, 'the page says the token was revoked');
+    await context.close();
+  });
+});
+
+interface Storage {
+  getItem(key: string): string | null;
+}
