@@ -1,0 +1,82 @@
+/**
+ * Issue 15: the officer page's time to interactive in Debian's chromium with the CPU slowed 4× (a
+ * cheap phone), beside a bare page (an HTML file with one button and one inline script, served
+ * by node:http) under the same throttling in the same browser. Interactive = the page's own
+ * `zhitong-interactive` mark (the duty page drawn, its buttons live); for the bare page its
+ * DOMContentLoaded. Cold = a first visit (new browser context, nothing cached); warm = a reload
+ * served by the service worker. Target: cold < 2,000 ms. Ratio = zhitong ÷ bare (lower is better).
+ */
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { NODE_FLAGS, freePort, report, scratchDir, startProcess } from './support.js';
+
+const RUNS = Number(process.env.PAGES_RUNS ?? 7);
+const root = join(import.meta.dirname, '..');
+const BARE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>bare</title></head>
+<body><button id="b">ok</button><script>addEventListener('DOMContentLoaded',()=>performance.mark('zhitong-interactive'))</script></body></html>`;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function run(): Promise<void> {
+  const scratch = scratchDir('pages');
+  const port = await freePort();
+  const env = { DATA_DIR: scratch.dir, EVENTSTORE_URL: '', AUTH_SECRET: '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+  const seeded = execFileSync(process.execPath, [...NODE_FLAGS, '--import=tsx', join(root, 'services/cli.ts'), 'seed-demo'], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const token = /TOKEN_OFFICER_WANGBA_1=(\S+)/.exec(seeded)![1]!;
+  const server = await startProcess('services/main.ts', env, null, `http://127.0.0.1:${port}`);
+  const bare = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(BARE));
+  const barePort = await freePort();
+  await new Promise<void>((resolve) => bare.listen(barePort, '127.0.0.1', resolve));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic'],
+  });
+  try {
+    const load = async (url: string, ready: string, reload: boolean) => {
+      const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'zh-CN' });
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      await page.goto(url);
+      await page.waitForSelector(ready);
+      const mark = () => page.evaluate(() => performance.getEntriesByName('zhitong-interactive')[0]!.startTime);
+      const cold = await mark();
+      let warm = NaN;
+      if (reload) {
+        await page.evaluate(() => (globalThis as unknown as { navigator: { serviceWorker: { ready: Promise<unknown> } } }).navigator.serviceWorker.ready.then(() => true));
+        await page.reload();
+        await page.waitForSelector(ready);
+        warm = await mark();
+      }
+      await context.close();
+      return { cold, warm };
+    };
+    const z = { cold: [] as number[], warm: [] as number[] };
+    const b: number[] = [];
+    // Interleaved, so a slow moment of the machine falls on both.
+    for (let i = 0; i < RUNS; i++) {
+      const r = await load(`http://localhost:${port}/#t=${token}`, 'body[data-ready="duty"]', true);
+      z.cold.push(r.cold);
+      z.warm.push(r.warm);
+      b.push((await load(`http://localhost:${barePort}/`, '#b', false)).cold);
+    }
+    const cold = median(z.cold);
+    const warm = median(z.warm);
+    const baseline = median(b);
+    console.log(`officer page, 4× CPU throttling, ${RUNS} runs: first visit median ${cold.toFixed(0)} ms (${z.cold.map((x) => x.toFixed(0)).join(', ')}); from the service worker ${warm.toFixed(0)} ms; bare page ${baseline.toFixed(0)} ms`);
+    report({
+      bench: 'pages',
+      value: Math.round(cold),
+      unit: 'ms to interactive, officer page, first visit, chromium at 4× CPU throttling (target < 2000 ms)',
+      baseline: Math.round(baseline),
+      warmMs: Math.round(warm),
+    });
+  } finally {
+    await browser.close();
+    bare.close();
+    server.child.kill('SIGTERM');
+    scratch.remove();
+  }
+}
