@@ -42,7 +42,16 @@ function serviceWorker(files: string[], version: string): string {
   return `// zhitong service worker ${version}
 const CACHE = 'zhitong-shell-${version}';
 const SHELL = ${JSON.stringify(files)};
-self.addEventListener('install', (e) => e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting())));
+self.addEventListener('install', (e) => {
+  // Writes never pass through this worker (the static routing API, where the browser has it): the
+  // worker need not start for a report to be sent, and the request is the page's own.
+  if (e.addRoutes) {
+    try {
+      e.waitUntil(e.addRoutes(['POST', 'PUT', 'PATCH', 'DELETE'].map((m) => ({ condition: { requestMethod: m }, source: 'network' }))).catch(() => {}));
+    } catch (err) {}
+  }
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+});
 self.addEventListener('activate', (e) => e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k.startsWith('zhitong-shell-') && k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim())));
 self.addEventListener('fetch', (e) => {
   const url = new URL(e.request.url);

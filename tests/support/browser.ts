@@ -35,3 +35,47 @@ export async function signIn(page: Page, base: string, token: string, hash = '')
   await page.waitForSelector('.bar .who:not(:empty)');
   if (hash) await page.goto(`${base}/${hash}`);
 }
+
+/**
+ * A TCP relay in front of the server that can be cut, as a village's link is cut: while cut,
+ * every open connection is dropped and every new one refused. Used beside the browser's own
+ * offline switch, which lets a request through now and then just after a reload of a page a
+ * service worker controls (seen here, chromium 156 with playwright-core 1.65).
+ */
+export async function cuttableLink(targetPort: number): Promise<{ port: number; cut: () => void; restore: () => void; close: () => Promise<void> }> {
+  const { createServer, connect } = await import('node:net');
+  let isCut = false;
+  const open = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    if (isCut) return void client.destroy();
+    const upstream = connect(targetPort, '127.0.0.1');
+    open.add(client);
+    open.add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    cut: () => {
+      isCut = true;
+      for (const s of open) s.destroy();
+      open.clear();
+    },
+    restore: () => {
+      isCut = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

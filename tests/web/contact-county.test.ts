@@ -6,7 +6,7 @@ import t from 'tap';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { haveChromium, CHROMIUM, launchBrowser, phone, signIn } from '../support/browser.js';
+import { cuttableLink, haveChromium, CHROMIUM, launchBrowser, phone, signIn } from '../support/browser.js';
 import { call, freePort, KANG, LIJIA, reportBody, seedWorld, startServer } from '../support/web-world.js';
 
 const require = createRequire(import.meta.url);
@@ -35,8 +35,12 @@ t.test('the contact form, the county page, accessibility and weight', { skip: ha
   t.teardown(() => browser.close());
 
   await t.test('offline: kept on the phone across a reload, sent once when the network returns', async (t) => {
+    // The phone reaches the server through a link the test can cut (see cuttableLink).
+    const link = await cuttableLink(port);
+    t.teardown(() => link.close());
+    const via = `http://localhost:${link.port}`;
     const { context, page, errors } = await phone(browser);
-    await signIn(page, base, tokens.contact);
+    await signIn(page, via, tokens.contact);
     await page.waitForSelector('form.report');
     // The page's shell must open without a network: wait until the service worker controls it.
     await page.evaluate(async () => {
@@ -45,7 +49,11 @@ t.test('the contact form, the county page, accessibility and weight', { skip: ha
       if (!sw.controller) await new Promise<void>((resolve) => sw.addEventListener('controllerchange', () => resolve()));
     });
 
+    // The browser set offline, and the link cut too: Chromium's emulation lets a request through
+    // now and then just after a reload of a page a service worker controls (seen here: a POST of
+    // the reloaded page reached the server), which a dead network would not.
     await context.setOffline(true);
+    link.cut();
     await page.click('label.chip:has-text("滑坡")');
     await page.fill('#notes', '后山滑坡，冲毁两户房屋');
     await page.fill('input[name="affectedPeople"]', '9');
@@ -64,6 +72,7 @@ t.test('the contact form, the county page, accessibility and weight', { skip: ha
     const before = await call(base, tokens.officerA, 'GET', `/reports?unit=${LIJIA}`);
     t.same(before.body.items.map((r: { reportId: string; reportedAt: string }) => `${r.reportId} ${r.reportedAt}`), [], `nothing reached the server while offline (page kept ${reportId}; now ${new Date().toISOString()})`);
 
+    link.restore();
     await context.setOffline(false);
     await page.waitForSelector(`.outbox li.delivered[data-report="${reportId}"]`, { timeout: 30_000 });
     t.match(await page.textContent(`.outbox li[data-report="${reportId}"]`), /已送达/, 'the page says 已送达 once the server said 201');
@@ -76,6 +85,11 @@ t.test('the contact form, the county page, accessibility and weight', { skip: ha
     await page.evaluate(() => (new Function('return import("/app/outbox.js")')() as Promise<{ retryNow: () => Promise<void> }>).then((o) => o.retryNow()));
     const again = await call(base, tokens.auditor, 'GET', '/audit/events?limit=1000');
     t.equal(again.body.events.filter((e: { type: string }) => e.type === 'ReportFiled').length, 1, 'a retry files nothing more');
+    // The contact hears back: once the township acknowledges, their list says so.
+    t.equal((await call(base, tokens.officerA, 'POST', `/reports/${reportId}/acknowledgements`, {})).status, 200);
+    await page.goto(`${via}/#/sent`);
+    await page.waitForSelector(`.outbox li[data-report="${reportId}"][data-server-status="acknowledged"]`);
+    t.match(await page.textContent(`.outbox li[data-report="${reportId}"]`), /已送达.*镇里已确认/, 'delivered, and the township has it in hand');
     t.same(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::/.test(e)), [], 'no script errors');
     await context.close();
   });

@@ -101,6 +101,11 @@ t.test('the duty console', { skip: haveChromium() ? false : `no chromium at ${CH
   t.equal(await a.page.getAttribute(`li.alert[data-report="${whileDown}"]`, 'data-frames'), '1', 'its frame arrived once');
   t.equal(await a.page.getAttribute(`li.alert[data-report="${reportId}"]`, 'data-frames'), '1', 'the earlier alert was not sent again');
   t.equal(await a.page.locator('li.alert').count(), 2, 'two alerts, no duplicates');
+  await a.page.click(`li.alert[data-report="${whileDown}"] a`);
+  await a.page.waitForSelector('.detail h1:has-text("山洪")');
+  t.equal(await a.page.locator('.notice.ok').count(), 0, 'what was recorded on the last report is not shown on this one');
+  t.match(await a.page.textContent('.detail .actions'), /确认收到/, 'this one still waits for an acknowledgement');
+  await a.page.click('a:has-text("返回")');
 
   // A reload resumes from the position kept on the phone: the same two, once each.
   await a.page.reload();

@@ -28,6 +28,7 @@ t.test('the pages in the field', { skip: haveChromium() ? false : `no chromium a
     await page.click('button[type="submit"]');
     await page.waitForSelector('.outbox li.delivered');
     t.match(await page.textContent('.notice.ok'), /已送达/, 'delivered without HTTPS');
+    t.same([await page.inputValue('#rname'), await page.inputValue('#rphone')], ['李四', '13800000000'], 'the reporter is remembered for the next report, not reset to the account');
     t.same(errors, [], 'no script errors');
     await context.close();
   });
@@ -89,7 +90,8 @@ t.test('the pages in the field', { skip: haveChromium() ? false : `no chromium a
     t.equal(await page.evaluate(() => (globalThis as unknown as { localStorage: Storage }).localStorage.getItem('zhitong.token')), null, 'the token is gone from the device');
     t.ok(await page.evaluate(() => (globalThis as unknown as { localStorage: Storage }).localStorage.getItem('zhitong.outbox')), 'the reports it sent are still listed');
     // A token pasted by hand works as the link does.
-    await page.fill('#token', tokens.officerA);
+    // The whole link, pasted as it came in a message, works as the token does.
+    await page.fill('#token', `  http://localhost:${port}/#t=${tokens.officerA}\n`);
     await page.click('.signin button[type="submit"]');
     await page.waitForSelector('.conn.live');
     const head = await call(`http://localhost:${port}`, tokens.countyHead, 'POST', '/tokens/revocations', { sub: 'officer-a', reason: '手机丢失' });

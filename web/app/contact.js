@@ -1,7 +1,7 @@
 // A village contact's report form and the list of what they sent (issue 15). Built for a 360 px
 // screen, a thumb and bad signal: the report is kept on the phone first and sent when it can be.
 import { useEffect, useState } from 'preact/hooks';
-import { uuid } from './api.js';
+import { api, uuid } from './api.js';
 import { hazardName, localTime, t } from './i18n.js';
 import * as outbox from './outbox.js';
 import { html, Notice, Tel } from './ui.js';
@@ -11,9 +11,9 @@ const ESTIMATE = ['affectedPeople', 'dead', 'missing', 'injured', 'roomsCollapse
 const CALL_AFTER_MS = 3 * 60_000;
 const REPORTER = 'zhitong.reporter';
 
-/** Beijing time with its offset, as the server reads it (SPEC §4: observedAt). */
-function nowWithOffset() {
-  const d = new Date(Date.now() + 8 * 3600_000);
+/** Beijing time with its offset, as the server reads it (SPEC §4: observedAt), `minutesAgo` before now. */
+function observedAt(minutesAgo) {
+  const d = new Date(Date.now() - minutesAgo * 60_000 + 8 * 3600_000);
   return `${d.toISOString().slice(0, 19)}+08:00`;
 }
 
@@ -44,15 +44,22 @@ export function CallInstead({ session }) {
   </div>`;
 }
 
+/** The reporter's name and phone as last typed on this phone: a contact types them once. */
+function rememberedReporter() {
+  try {
+    return JSON.parse(localStorage.getItem(REPORTER) ?? '{}');
+  } catch {
+    return {};
+  }
+}
+
+/** When it happened, as a person can say it without a clock: minutes before sending. */
+const WHEN = [0, 30, 60, 120, 360];
+
 export function ContactPage({ session }) {
-  const saved = (() => {
-    try {
-      return JSON.parse(localStorage.getItem(REPORTER) ?? '{}');
-    } catch {
-      return {};
-    }
-  })();
-  const blank = () => ({
+  const blank = () => {
+    const saved = rememberedReporter();
+    return {
     village: session.villages.length === 1 ? session.villages[0].code : '',
     group: '',
     hazard: '',
@@ -62,7 +69,9 @@ export function ContactPage({ session }) {
     phone: saved.phone ?? session.phone ?? '',
     estimate: {},
     location: null,
-  });
+    minutesAgo: 0,
+    };
+  };
   const [form, setForm] = useState(blank);
   const [errors, setErrors] = useState([]);
   const [locating, setLocating] = useState(null);
@@ -106,7 +115,7 @@ export function ContactPage({ session }) {
       reportId: uuid(),
       village: form.village,
       hazard: form.hazard,
-      observedAt: nowWithOffset(),
+      observedAt: observedAt(Number(form.minutesAgo) || 0),
       reporter: { name: form.name.trim(), phone: form.phone.trim() },
       ...(form.group.trim() ? { group: form.group.trim() } : {}),
       ...(form.notes.trim() ? { notes: form.notes.trim() } : {}),
@@ -120,6 +129,8 @@ export function ContactPage({ session }) {
     setJustQueued(body.reportId);
     setForm(blank());
     setLocating(null);
+    // The outcome is drawn at the top of the form: bring it into view, as the thumb was at the button.
+    requestAnimationFrame(() => document.getElementById('outcome')?.scrollIntoView({ block: 'center' }));
   };
 
   const latest = justQueued && items.find((x) => x.reportId === justQueued);
@@ -128,8 +139,8 @@ export function ContactPage({ session }) {
   return html`<section class="card">
     <h1>${t('tabReport')}</h1>
     ${stuck && html`<${CallInstead} session=${session} />`}
-    ${latest && html`<${Outcome} item=${latest} />`}
-    ${errors.length > 0 && html`<${Notice} kind="error">${t('formError')}${errors.join('、')}<//>`}
+    <div id="outcome" tabindex="-1">${latest && html`<${Outcome} item=${latest} />`}</div>
+    ${errors.length > 0 && html`<${Notice} kind="error">${t('formError')}${errors.join(t('sep'))}<//>`}
     <form class="report" onSubmit=${submit} novalidate>
       <label for="village">${t('village')} <em>${t('required')}</em></label>
       <select id="village" value=${form.village} onChange=${set('village')} required>
@@ -144,6 +155,10 @@ export function ContactPage({ session }) {
           (h) => html`<label class=${`chip ${form.hazard === h.code ? 'on' : ''}`}><input type="radio" name="hazard" value=${h.code} checked=${form.hazard === h.code} onChange=${set('hazard')} />${hazardName(h.code, h.label)}</label>`,
         )}
       </fieldset>
+      <label for="when">${t('when')}</label>
+      <select id="when" value=${form.minutesAgo} onChange=${set('minutesAgo')}>
+        ${WHEN.map((m) => html`<option value=${m}>${t('whenAgo')(m)}</option>`)}
+      </select>
       <label for="notes">${t('whatHappened')}</label>
       <textarea id="notes" rows="3" placeholder=${t('whatHappenedHint')} value=${form.notes} onInput=${set('notes')} maxlength="2000"></textarea>
       <label for="directions">${t('directions')}</label>
@@ -168,27 +183,64 @@ export function ContactPage({ session }) {
 
 function Outcome({ item }) {
   if (item.status === 'delivered') return html`<${Notice} kind="ok"><strong>${t('delivered')}</strong> · ${item.label?.hazard} · ${item.label?.village}<//>`;
-  if (item.status === 'refused') return html`<${Notice} kind="error">${t('refused')}：${item.error}<//>`;
+  if (item.status === 'refused') return html`<${Notice} kind="error">${t('refused')}${t(':')}${item.error}<//>`;
   return html`<${Notice} kind="warn">${t('queuedOffline')}<//>`;
+}
+
+/** What the server says of the reports filed in this scope (status, who answered), every minute. */
+function useServerReports(session) {
+  const [rows, setRows] = useState(null);
+  useEffect(() => {
+    let stop = false;
+    const load = () =>
+      api(`/reports?unit=${session.scope}&limit=50`).then(
+        (r) => !stop && setRows(r.body.items),
+        () => {},
+      );
+    load();
+    const id = setInterval(load, 60_000);
+    const off = outbox.subscribe(load);
+    return () => {
+      stop = true;
+      clearInterval(id);
+      off();
+    };
+  }, [session.scope]);
+  return rows;
 }
 
 export function SentList({ session, embedded }) {
   const items = useOutbox();
+  const server = useServerReports(session);
   const now = useTick(15_000);
   const stuck = items.some((x) => x.status === 'pending' && now - Date.parse(x.queuedAt) > CALL_AFTER_MS);
+  const byId = new Map((server ?? []).map((r) => [r.reportId, r]));
+  // Reports this contact filed from another phone (or before this one was reset) are theirs too.
+  const local = new Set(items.map((x) => x.reportId));
+  const elsewhere = (server ?? [])
+    .filter((r) => r.reporter?.id === session.sub && !local.has(r.reportId))
+    .map((r) => ({ reportId: r.reportId, status: 'delivered', queuedAt: r.reportedAt, label: { hazardCode: r.hazard, hazard: r.hazardLabel, village: r.village.path.join(' ') } }));
+  const all = [...items, ...elsewhere].sort((a, b) => Date.parse(b.queuedAt) - Date.parse(a.queuedAt));
   return html`<section class="card sent" aria-labelledby="sent-h">
     <h2 id="sent-h">${t('sentList')}</h2>
     ${!embedded && stuck && html`<${CallInstead} session=${session} />`}
-    ${items.length === 0 ? html`<p>${t('nothingSent')}</p>` : null}
+    ${all.length === 0 ? html`<p>${t('nothingSent')}</p>` : null}
     <ul class="outbox">
-      ${items.map(
-        (x) => html`<li class=${`item ${x.status}`} data-report=${x.reportId}>
+      ${all.map((x) => {
+        const known = byId.get(x.reportId);
+        return html`<li class=${`item ${x.status}`} data-report=${x.reportId} data-server-status=${known?.status}>
           <div><strong>${hazardName(x.label?.hazardCode, x.label?.hazard)}</strong> · ${x.label?.village}</div>
           <div class="meta">${t('reportedAt')} ${localTime(x.queuedAt)}</div>
-          <div class="state">${x.status === 'delivered' ? html`✓ ${t('delivered')}` : x.status === 'refused' ? html`${t('refused')}：${x.error}` : html`${t('pending')}${now - Date.parse(x.queuedAt) > 60_000 ? `（${t('unsentFor')} ${Math.round((now - Date.parse(x.queuedAt)) / 60_000)} ${t('minutes')}）` : ''}`}</div>
+          <div class="state">${
+            x.status === 'delivered'
+              ? html`✓ ${t('delivered')}${known ? html`<span class="answer"> · ${t('contactStatus')[known.status] ?? known.status}</span>` : ''}`
+              : x.status === 'refused'
+                ? html`${t('refused')}${t(':')}${x.error}`
+                : html`${t('pending')}${now - Date.parse(x.queuedAt) > 60_000 ? ` (${t('unsentFor')} ${Math.round((now - Date.parse(x.queuedAt)) / 60_000)} ${t('minutes')})` : ''}`
+          }</div>
           ${x.status === 'pending' && html`<button type="button" onClick=${() => outbox.retryNow()}>${t('retryNow')}</button>`}
-        </li>`,
-      )}
+        </li>`;
+      })}
     </ul>
   </section>`;
 }

@@ -6,7 +6,8 @@ import { api } from './api.js';
 import { hazardName, localTime, t } from './i18n.js';
 import { html, Notice } from './ui.js';
 
-const FIGURES = ['affectedPeople', 'dead', 'missing', 'injured', 'roomsCollapsed', 'roomsSeverelyDamaged'];
+// The gravest first: on a 360 px screen the first columns are the ones seen without scrolling.
+const FIGURES = ['dead', 'missing', 'injured', 'affectedPeople', 'roomsCollapsed', 'roomsSeverelyDamaged'];
 const CLOCK_LABEL = { initial: 'clockInitial', daily: 'clockDaily', final: 'clockFinal' };
 
 function useApi(path, deps = []) {
@@ -26,8 +27,7 @@ function useApi(path, deps = []) {
 
 function remaining(ms) {
   const m = Math.round(Math.abs(ms) / 60_000);
-  const h = Math.floor(m / 60);
-  return h > 0 ? `${h} h ${m % 60} min` : `${m} min`;
+  return t('duration')(Math.floor(m / 60), m % 60);
 }
 
 function Tallies({ session }) {
@@ -72,6 +72,7 @@ function Incidents({ session, now }) {
       ${items.map(
         (i) => html`<li data-incident=${i.incidentId}>
           <strong>${i.title}</strong> · ${hazardName(i.hazard, i.hazardLabel)} · ${i.county.name}
+          <div class="meta">${t('started')} ${localTime(i.startedAt)}</div>
           <ul class="clocks">
             ${i.clocks.map((c) => {
               const left = Date.parse(c.dueAt) - now;
@@ -81,8 +82,8 @@ function Incidents({ session, now }) {
                 ${state === 'done'
                   ? html` ${t('submitted')} ${localTime(c.satisfiedAt)}`
                   : state === 'overdue'
-                    ? html` <strong>${t('overdue')}</strong> ${remaining(left)}（${t('due')} ${localTime(c.dueAt)}）`
-                    : html` ${t('remaining')} ${remaining(left)}（${t('due')} ${localTime(c.dueAt)}）`}
+                    ? html` <strong>${t('overdue')}</strong> ${remaining(left)} · ${t('due')} ${localTime(c.dueAt)}`
+                    : html` ${t('remaining')} ${remaining(left)} · ${t('due')} ${localTime(c.dueAt)}`}
               </li>`;
             })}
           </ul>

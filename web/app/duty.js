@@ -77,7 +77,7 @@ function AlertCard({ alert, now }) {
       <span class="hazard">${hazardName(alert.hazard, alert.hazardLabel)}</span>
       <span class="path">${alert.unit?.path?.join(' ')}</span>
       <span class="meta">${ago(now - Date.parse(alert.reportedAt))} · ${t('stepN')(alert.step)}${alert.group ? ` · ${alert.group}` : ''}</span>
-      <span class="ack">${acked ? `${t('acknowledged')}：${alert.acknowledgedBy.join('、')}` : t('statusLabel').filed}${alert.state ? ` · ${t('changed')[alert.state]}` : ''}</span>
+      <span class="ack">${acked ? `${t('acknowledged')}${t(':')}${alert.acknowledgedBy.join(t('sep'))}` : t('statusLabel').filed}${alert.state ? ` · ${t('changed')[alert.state]}` : ''}</span>
     </a>
   </li>`;
 }
@@ -109,6 +109,13 @@ function Detail({ id, session, frame, line }) {
   useEffect(() => {
     load();
   }, [id, frame?.position, frame?.acknowledgedBy?.length, frame?.updates?.length]);
+  // Another report: what was said of the last one does not belong here.
+  useEffect(() => {
+    setDone(null);
+    setProblem(null);
+    setReport(null);
+    setUpdates([]);
+  }, [id]);
 
   const act = async (path, body, label) => {
     setBusy(true);
@@ -136,25 +143,32 @@ function Detail({ id, session, frame, line }) {
   const accessNotes = f.accessNotes ?? unit?.accessNotes ?? null;
   const unitPhones = f.unitPhones ?? unit?.phones ?? [];
   const mine = r?.acknowledgements?.includes(session.sub);
+  const others = (r?.acknowledgements ?? []).filter((x) => x !== session.sub);
+  const iSetOff = r?.dispatched?.some((d) => d.officer === session.sub);
+  const iArrived = r?.arrived?.some((a) => a.officer === session.sub);
+  const who = (list) => [...new Set(list.map((x) => x.officer))].filter((x) => x !== session.sub);
   const status = r?.status;
   const closed = status === 'closed' || status === 'dismissed';
   return html`<section class="card detail" aria-labelledby="detail-h">
     <p><a href="#/duty">← ${t('back')}</a></p>
     ${problem && html`<${Notice} kind="error">${problem}<//>`}
-    ${done && html`<${Notice} kind="ok">${t('actionDone')}：${done}<//>`}
+    ${done && html`<${Notice} kind="ok">${t('actionDone')}${t(':')}${done}<//>`}
     ${!r && !problem && html`<p>${t('loading')}</p>`}
     ${r &&
     html`<h1 id="detail-h">${hazardName(r.hazard, r.hazardLabel)} · ${r.unit.path.join(' ')}</h1>
-      <p class="status">${t('statusLabel')[status] ?? status}${r.escalationStep !== null ? ` · ${t('stepN')(r.escalationStep)}` : ''}${r.acknowledgements.length ? ` · ${t('ackBy')}：${r.acknowledgements.join('、')}` : ''}</p>
+      <p class="status">${t('statusLabel')[status] ?? status}${r.escalationStep !== null ? ` · ${t('stepN')(r.escalationStep)}` : ''}${r.acknowledgements.length ? ` · ${t('ackBy')}${t(':')}${r.acknowledgements.join(t('sep'))}` : ''}</p>
+      ${who(r.dispatched ?? []).length > 0 && html`<p class="meta">${t('departed')}${t(':')}${who(r.dispatched).join(t('sep'))}</p>`}
+      ${who(r.arrived ?? []).length > 0 && html`<p class="meta">${t('arrived')}${t(':')}${who(r.arrived).join(t('sep'))}</p>`}
       <div class="actions">
-        ${!mine && !closed && html`<button class="primary big" disabled=${busy} onClick=${() => act('acknowledgements', {}, t('acknowledged'))}>${t('acknowledge')}</button>`}
-        ${!closed && html`<button class="big" disabled=${busy} onClick=${() => act('dispatches', {}, t('departed'))}>${t('depart')}${r.dispatched?.length ? ` ✓` : ''}</button>`}
-        ${!closed && html`<button class="big" disabled=${busy} onClick=${arrive}>${t('arrive')}${r.arrived?.length ? ' ✓' : ''}</button>`}
+        ${!mine && !closed && html`<button class=${others.length ? 'big' : 'primary big'} disabled=${busy} onClick=${() => act('acknowledgements', {}, t('acknowledged'))}>${others.length ? t('mineToo') : t('acknowledge')}</button>`}
+        ${!closed && html`<button class="big" disabled=${busy} onClick=${() => act('dispatches', {}, t('departed'))}>${t('depart')}${iSetOff ? ' ✓' : ''}</button>`}
+        ${!closed && html`<button class="big" disabled=${busy} onClick=${arrive}>${t('arrive')}${iArrived ? ' ✓' : ''}</button>`}
       </div>
       <h2>${t('location')}</h2>
       ${location
         ? html`<p><a class="big map" href=${geoUri(location)}>${t('openMap')}</a></p>
-            <p>${t('coordinates')}：<span class="num">${location.lat}, ${location.lon}</span>（${location.source === 'unit' ? t('locationFromUnit') : t('locationFromReport')}）</p>`
+            <p>${t('coordinates')}${t(':')}<span class="num">${location.lat}, ${location.lon}</span></p>
+            <p class="meta">${location.source === 'unit' ? t('locationFromUnit') : t('locationFromReport')}</p>`
         : html`<p>${t('noLocation')}</p>`}
       ${r.directions && html`<h2>${t('directions')}</h2><p class="text">${r.directions}</p>`}
       ${accessNotes && html`<h2>${t('accessNotes')}</h2><p class="text">${accessNotes}</p>`}
@@ -162,10 +176,9 @@ function Detail({ id, session, frame, line }) {
       <p><${Tel} phone=${r.reporter.phone} label=${`${t('call')} ${r.reporter.name}`} /></p>
       ${unitPhones.length > 0 && html`<h2>${t('unitPhones')}</h2><ul class="phones">${unitPhones.map((p) => html`<li><${Tel} phone=${p} /></li>`)}</ul>`}
       ${r.notes && html`<h2>${t('notes')}</h2><p class="text">${r.notes}</p>`}
-      <h2>${t('estimate')}</h2>
-      <${Estimate} estimate=${r.estimate} />
+      ${Object.keys(r.estimate ?? {}).length > 0 && html`<h2>${t('estimateShort')}</h2><${Estimate} estimate=${r.estimate} />`}
       <p class="meta">${t('observed')} ${localTime(r.observedAt)} · ${t('reportedAt')} ${localTime(r.reportedAt)}</p>
-      ${r.related?.length > 0 && html`<h2>${t('related')}</h2><ul>${r.related.map((x) => html`<li><a href=${`#/duty/${x}`}>${x.slice(0, 8)}</a></li>`)}</ul>`}
+      ${r.related?.length > 0 && html`<h2>${t('related')}</h2><ul>${r.related.map((x) => html`<li><a href=${`#/duty/${x}`}>${t('relatedReport')} ${x.slice(0, 8)}</a></li>`)}</ul>`}
       ${updates.length > 0 &&
       html`<h2>${t('updates')}</h2><ol class="updates">${updates.map((e) => html`<li><span class="meta">${localTime(e.metadata.at)}</span> ${e.data.notes ?? ''} ${e.data.directions ?? ''} <${Estimate} estimate=${e.data.estimate} /></li>`)}</ol>`}`}
   </section>`;
@@ -182,7 +195,8 @@ function OpenBoard({ session, version }) {
         (e) => !stop && setProblem(e.message),
       );
     load();
-    const id = setInterval(load, 60_000);
+    // Someone else's acknowledgement reaches this officer only if they were alerted too: look again often.
+    const id = setInterval(load, 20_000);
     return () => {
       stop = true;
       clearInterval(id);
@@ -195,7 +209,7 @@ function OpenBoard({ session, version }) {
     ${board &&
     html`<ul class="board">${board.map(
       (a) => html`<li><a href=${`#/duty/${a.reportId}`}>${hazardName(a.hazard, a.hazardLabel)} · ${a.village.path.join(' ')}</a>
-        <span class="meta"> · ${ago(a.ageSeconds * 1000)} · ${t('stepN')(a.step)}</span></li>`,
+        <span class="meta">${ago(a.ageSeconds * 1000)} · ${t('stepN')(a.step)}</span></li>`,
     )}</ul>`}
   </section>`;
 }
@@ -225,7 +239,7 @@ export function DutyPage({ session, openId }) {
       <p class=${`conn ${line.status}`} role="status">${line.status === 'live' ? `● ${t('connected')}` : t('reconnecting')}</p>
       ${perm === 'default' && isSecureContext &&
       html`<button class="big" onClick=${() => Notification.requestPermission().then(setPerm)}>${t('enableNotifications')}</button>`}
-      ${alerts.length === 0 ? html`<p>${t('noAlerts')}</p>` : html`<ul class="alerts">${alerts.map((a) => html`<${AlertCard} key=${a.reportId} alert=${a} now=${now} />`)}</ul>`}
+      ${alerts.length === 0 ? html`<p>${t('liveEmpty')}</p>` : html`<ul class="alerts">${alerts.map((a) => html`<${AlertCard} key=${a.reportId} alert=${a} now=${now} />`)}</ul>`}
     </section>
     <${OpenBoard} session=${session} version=${`${alerts.length}/${acks}`} />`;
 }

@@ -22,7 +22,7 @@ const zh = {
   ackBy: '确认人', depart: '我已出发', arrive: '我已到达', departed: '已出发', arrived: '已到达', location: '位置', openMap: '打开地图导航',
   coordinates: '坐标', accessNotes: '进村路况', unitPhones: '村、乡电话', reporter: '报告人', call: '拨打', observed: '发现时间', related: '相关报告',
   updates: '续报', notes: '情况', back: '返回', details: '详情', enableNotifications: '开启系统通知', notificationsOn: '系统通知已开启', alertSound: '告警声音',
-  locationFromReport: '报告人的位置', locationFromUnit: '村中心位置（报告未带位置）', noLocation: '没有坐标，请按路线和电话联系', changed: { amended: '已续报', dismissed: '已撤销', closed: '已结案', verified: '已核实' },
+  locationFromReport: '报告人的位置', locationFromUnit: '村中心位置（报告没有带位置）', noLocation: '没有坐标，请按路线和电话联系', changed: { amended: '已续报', dismissed: '已撤销', closed: '已结案', verified: '已核实' },
   actionFailed: '没有成功，请再试一次：', actionDone: '已记录', statusLabel: { filed: '待确认', acknowledged: '已确认', on_site: '已到场', verified: '已核实', dismissed: '已撤销', closed: '已结案' },
   // county
   tallies: '灾情统计', reported: '上报（估计）', verified: '核实', unit: '单位', reports: '报告数', byHazard: '按灾种', allHazards: '全部灾种',
@@ -30,13 +30,18 @@ const zh = {
   noIncidents: '没有进行中的灾害过程', missed: '遗漏救助（已核实受损、尚无救助）', noMissed: '没有遗漏', household: '户', damage: '受损', notices: '村务公示（打印张贴）',
   printNotice: '打开公示', damageLabel: { collapsed: '倒塌', severe: '严重损坏', moderate: '一般损坏', none: '未受损' }, loading: '正在加载…', loadFailed: '加载失败：',
   admin: '管理员请用命令行签发令牌（npm run cli -- token …）。', scope: '范围',
+  estimateShort: '估计', ':': '：', sep: '、', when: '什么时候发生的', whenAgo: (m) => (m === 0 ? '刚才' : m < 60 ? `约 ${m} 分钟前` : `约 ${m / 60} 小时前`),
+  contactStatus: { filed: '等待镇里确认', acknowledged: '镇里已确认，有人处理', on_site: '干部已到现场', verified: '灾情已核实', dismissed: '已撤销', closed: '已结案' },
+  duration: (h, m) => (h > 0 ? `${h} 小时 ${m} 分钟` : `${m} 分钟`), started: '开始于', mineToo: '我也去处理', byOthers: '其他人',
+  liveEmpty: '还没有推送给您的新告警', paste: '请粘贴令牌或登录链接', villagePhone: '村里电话', relatedReport: '报告',
+  adminHelp: '管理员签发令牌：在服务器上运行 npm run -s cli -- token --sub 用户名 --role contact --scope 村代码 --name 姓名 --phone 手机号 --link，把打印出的登录链接发给对方（或做成二维码）。',
 };
 const en = {
   appName: 'zhitong', signInTitle: 'Sign in', signInHelp: 'Paste the token your administrator gave you, or open the link or QR code they gave you. The token stays on this phone.',
   tokenLabel: 'Token', signIn: 'Sign in', signOut: 'Sign out', signOutConfirm: 'This phone will forget the token; unsent reports are kept. Sign out?',
   badToken: 'The token is invalid or expired; ask your administrator for a new one.', revoked: 'This token was revoked; ask your administrator for a new one.',
   offlineNoSession: 'No network: the token cannot be checked. Sign in when there is signal.', language: '中文',
-  tabReport: 'Report', tabDuty: 'Duty alerts', tabCounty: 'Figures & deadlines', tabSent: 'My reports',
+  tabReport: 'Report', tabDuty: 'Duty alerts', tabCounty: 'Figures', tabSent: 'My reports',
   insecure: 'This page was not opened over HTTPS: the phone’s location and notifications are unavailable; everything else works.',
   village: 'Village', group: 'Villager group (optional)', hazard: 'Hazard', whatHappened: 'What happened', whatHappenedHint: 'e.g. landslide behind the village, two houses hit, road cut',
   directions: 'How to get there (route, landmarks)', estimate: 'Estimate (leave blank if unknown)', affectedPeople: 'People affected', dead: 'Dead', missing: 'Missing', injured: 'Injured', evacuated: 'To evacuate',
@@ -52,12 +57,17 @@ const en = {
   coordinates: 'Coordinates', accessNotes: 'Access notes', unitPhones: 'Village & township phones', reporter: 'Reporter', call: 'Call', observed: 'Observed', related: 'Related reports',
   updates: 'Updates', notes: 'Notes', back: 'Back', details: 'Details', enableNotifications: 'Turn on notifications', notificationsOn: 'Notifications on', alertSound: 'Alert sound',
   locationFromReport: 'Reporter’s location', locationFromUnit: 'Village centre (the report had no location)', noLocation: 'No coordinates: use the directions and call', changed: { amended: 'updated', dismissed: 'dismissed', closed: 'closed', verified: 'verified' },
-  actionFailed: 'That did not work, try again: ', actionDone: 'Recorded', statusLabel: { filed: 'filed', acknowledged: 'acknowledged', on_site: 'on site', verified: 'verified', dismissed: 'dismissed', closed: 'closed' },
+  actionFailed: 'That did not work, try again: ', actionDone: 'Recorded', statusLabel: { filed: 'not yet acknowledged', acknowledged: 'acknowledged', on_site: 'on site', verified: 'verified', dismissed: 'dismissed', closed: 'closed' },
   tallies: 'Damage tallies', reported: 'Reported (estimate)', verified: 'Verified', unit: 'Unit', reports: 'Reports', byHazard: 'Hazard', allHazards: 'All hazards',
   incidents: 'Incidents and statutory deadlines', due: 'due', overdue: 'OVERDUE', submitted: 'submitted', remaining: 'left', clockInitial: 'Initial (初报)', clockDaily: 'Daily (续报)', clockFinal: 'Final (核报)',
   noIncidents: 'No open incidents', missed: 'Missed relief (verified damage, no relief yet)', noMissed: 'None missed', household: 'Household', damage: 'Damage', notices: 'Public notices (print and post)',
   printNotice: 'Open notice', damageLabel: { collapsed: 'collapsed', severe: 'severe', moderate: 'moderate', none: 'none' }, loading: 'Loading…', loadFailed: 'Could not load: ',
   admin: 'Administrators issue tokens with the CLI (npm run cli -- token …).', scope: 'Scope',
+  estimateShort: 'Estimate', ':': ': ', sep: ', ', when: 'When did it happen', whenAgo: (m) => (m === 0 ? 'just now' : m < 60 ? `about ${m} min ago` : `about ${m / 60} h ago`),
+  contactStatus: { filed: 'waiting for the township', acknowledged: 'the township has it in hand', on_site: 'an officer is on site', verified: 'damage verified', dismissed: 'dismissed', closed: 'closed' },
+  duration: (h, m) => (h > 0 ? `${h} h ${m} min` : `${m} min`), started: 'started', mineToo: 'I’m going too', byOthers: 'others',
+  liveEmpty: 'No new alerts sent to you yet', paste: 'Paste a token or a sign-in link', villagePhone: 'Village phone', relatedReport: 'report',
+  adminHelp: 'To issue a token, run on the server: npm run -s cli -- token --sub ID --role contact --scope VILLAGE --name NAME --phone MOBILE --link, and send the printed sign-in link (or a QR code of it).',
 };
 const HAZARD_EN = { flash_flood: 'Flash flood', landslide: 'Landslide', debris_flow: 'Debris flow', hail: 'Hail', drought: 'Drought', earthquake: 'Earthquake', snowstorm: 'Snowstorm', windstorm: 'Windstorm', fire: 'Fire', other: 'Other' };
 
@@ -87,5 +97,6 @@ export function ago(ms) {
 /** A time as a person in Gansu reads it: Beijing time, to the minute. */
 export function localTime(iso) {
   if (!iso) return '';
-  return new Date(iso).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  // English with the month's name: "01/12" reads as January in half the world.
+  return new Date(iso).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', month: lang === 'en' ? 'short' : 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }

@@ -43,10 +43,15 @@ function route() {
 
 function SignIn({ problem, onDone }) {
   const [value, setValue] = useState('');
+  const [empty, setEmpty] = useState(false);
   const submit = (e) => {
     e.preventDefault();
-    const v = value.trim().replace(/^Bearer\s+/i, '');
-    if (!v) return;
+    // What people paste: the token, "Bearer …", or the whole sign-in link they were sent.
+    const text = value.trim();
+    const fromLink = /#t=([^&\s]+)/.exec(text);
+    const v = fromLink ? decodeURIComponent(fromLink[1]) : text.replace(/^Bearer\s+/i, '').replace(/\s+/g, '');
+    if (!v) return setEmpty(true);
+    setEmpty(false);
     saveToken(v);
     onDone();
   };
@@ -54,6 +59,7 @@ function SignIn({ problem, onDone }) {
     <h1>${t('appName')} · ${t('signInTitle')}</h1>
     <p>${t('signInHelp')}</p>
     ${problem && html`<${Notice} kind="error">${problem}<//>`}
+    ${empty && html`<${Notice} kind="error">${t('paste')}<//>`}
     <form onSubmit=${submit}>
       <label for="token">${t('tokenLabel')}</label>
       <textarea id="token" rows="4" autocomplete="off" autocapitalize="off" spellcheck="false" value=${value} onInput=${(e) => setValue(e.target.value)}></textarea>
@@ -146,7 +152,7 @@ function App() {
       page = html`<${CountyPage} session=${session} />`;
       break;
     default:
-      page = html`<${Notice}>${t('admin')}<//>`;
+      page = html`<section class="card"><h1>${t('appName')}</h1><p>${t('adminHelp')}</p></section>`;
   }
   return html`${header}
     ${tabs.length > 1 && html`<nav class="tabs" aria-label=${t('appName')}>${tabs.map((x) => html`<a href=${`#/${x}`} class=${x === tab ? 'current' : ''} aria-current=${x === tab ? 'page' : undefined}>${t(TAB_LABEL[x])}</a>`)}</nav>`}

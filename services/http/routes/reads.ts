@@ -42,7 +42,7 @@ const reportItem = (units: UnitsState, row: ReportRow) => ({
   hazardLabel: HAZARD_LABELS[row.hazard],
   observedAt: row.observedAt,
   reportedAt: row.reportedAt,
-  reporter: { name: row.reporter.name, phone: row.reporter.phone },
+  reporter: { id: row.reporter.id, name: row.reporter.name, phone: row.reporter.phone },
   estimate: row.estimate,
   verified: row.verified ? { figures: row.verified.figures, at: row.verified.at, households: row.verified.households } : null,
   escalationStep: row.alert?.step ?? null,
@@ -455,17 +455,17 @@ export function noticeHtml(notice: Notice): string {
     )
     .join('\n');
   return `<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(notice.title)}</title>
-<style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em}table{border-collapse:collapse;width:100%}th,td{border:1px solid #333;padding:4px 8px}td.num{text-align:right}@media print{body{margin:1cm}}</style>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(notice.title)}</title>
+<style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1em}table{border-collapse:collapse;width:100%}th,td{border:1px solid #333;padding:4px 8px}td.num{text-align:right}.wide{overflow-x:auto}@media print{body{margin:1cm}}</style>
 </head><body>
 <h1>${escapeHtml(notice.title)}</h1>
 <p>根据救灾资金物资管理规定，现将本村救助资金物资审批和发放情况公示如下。公示期内如有异议，请拨打监督电话：<strong>${escapeHtml(notice.complaintPhone ?? '（请向乡镇民政办询问）')}</strong>。</p>
-<table><thead><tr><th>序号</th><th>户主</th><th>救助类别</th><th>金额（元）</th><th>物资</th><th>资金来源</th><th>状态</th><th>审批日期</th><th>发放日期</th></tr></thead>
+<div class="wide"><table><thead><tr><th>序号</th><th>户主</th><th>救助类别</th><th>金额（元）</th><th>物资</th><th>资金来源</th><th>状态</th><th>审批日期</th><th>发放日期</th></tr></thead>
 <tbody>
-${rows}
+${rows || '<tr><td colspan="9">暂无已审批或已发放的救助</td></tr>'}
 </tbody>
-<tfoot><tr><td colspan="3">合计</td><td class="num">${notice.totalYuan}</td><td colspan="5"></td></tr></tfoot></table>
-<p>数据截至日志位置 ${escapeHtml(notice.asOf ?? '—')}，生成于 ${beijingDate(notice.generatedAt)}。${notice.sealAnchor ? `审计封存根（可用于核验）：${escapeHtml(notice.sealAnchor)}` : ''}</p>
+<tfoot><tr><td colspan="3">合计</td><td class="num">${notice.totalYuan}</td><td colspan="5"></td></tr></tfoot></table></div>
+<p>生成于 ${beijingDate(notice.generatedAt)}（数据截至记录第 ${escapeHtml(notice.asOf ? notice.asOf.replace(/^0+(?=\d)/, '') : '—')} 条）。${notice.sealAnchor ? `审计封存根（可用于核验）：${escapeHtml(notice.sealAnchor)}` : ''}</p>
 </body></html>
 `;
 }
