@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { generate } from 'lean-qr';
 import { z } from 'zod';
 import { streams } from '../domain/events.js';
 import { rosterDecider } from '../domain/roster.js';
@@ -32,9 +33,10 @@ const USAGE = `zhitong — command line (works on the event store directly, with
 
   units import FILE                      load units from a JSON array of {code, name, centre?, accessNotes?, phones?,
                                          complaintPhone?}, or CSV with those columns (lat, lon for the centre)
-  token --sub ID --role ROLE --scope CODE [--ttl SECONDS] [--phone DIGITS] [--name NAME] [--link]
+  token --sub ID --role ROLE --scope CODE [--ttl SECONDS] [--phone DIGITS] [--name NAME] [--link] [--qr]
                                          record the grant (AccessGranted) and print the token alone on stdout
-                                         (with --link: the sign-in link PUBLIC_URL/#t=TOKEN to hand out instead);
+                                         (with --link: the sign-in link PUBLIC_URL/#t=TOKEN to hand out instead;
+                                         with --qr: a QR code of that link on stderr, for a phone to scan);
                                          lifetime by role unless --ttl: contact 180 days, officer and head 30,
                                          auditor 7, admin 1; --phone is where alert SMS and calls go (and
                                          whose SMS files reports, for a contact)
@@ -235,6 +237,7 @@ const parseOptions = (argv: string[]) =>
       name: { type: 'string' },
       voice: { type: 'boolean' },
       link: { type: 'boolean' },
+      qr: { type: 'boolean' },
       file: { type: 'string' },
       after: { type: 'string' },
       'no-snapshot': { type: 'boolean' },
@@ -292,6 +295,9 @@ export async function main(argv: string[]): Promise<number> {
         const [token] = await grantTokens(store, tokens, [
           { sub: values.sub, role: role.data, scope: values.scope, ttlSeconds: ttl, ...(phone ? { phone } : {}), ...(values.name ? { name: values.name.trim() } : {}) },
         ]);
+        // A QR code of the link goes to stderr, for the phone to scan off the screen; stdout stays
+        // the token (or link) alone, for scripts.
+        if (values.qr) process.stderr.write(`${generate(signInLink(config, token!)).toString({ on: '\u001b[40m  \u001b[0m', off: '\u001b[47m  \u001b[0m', padX: 2, padY: 2 })}\n`);
         process.stdout.write(`${values.link ? signInLink(config, token!) : token}\n`);
         return 0;
       }

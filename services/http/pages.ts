@@ -18,6 +18,7 @@ const VENDOR = {
   'preact/preact.mjs': join(dirname(require.resolve('preact')), 'preact.mjs'),
   'preact/hooks.mjs': join(dirname(require.resolve('preact/hooks')), 'hooks.mjs'),
   'htm/htm.module.js': join(dirname(require.resolve('htm')), 'htm.module.js'),
+  'lean-qr/index.mjs': join(dirname(require.resolve('lean-qr')), 'index.mjs'),
 } as const;
 
 /** Every URL of the page's shell, which the service worker keeps for opening the page offline. */

@@ -52,6 +52,7 @@ export async function seedWorld(dataDir: string) {
     { key: 'officerB', sub: 'officer-b', role: 'officer', scope: WANGBA, name: '赵主班', phone: '13900000002' },
     { key: 'countyHead', sub: 'head-kang', role: 'head', scope: KANG, name: '康县民政局' },
     { key: 'auditor', sub: 'auditor-kang', role: 'auditor', scope: KANG, name: '康县审计' },
+    { key: 'admin', sub: 'admin-kang', role: 'admin', scope: KANG, name: '运维' },
   ] as const;
   const result = await execute(
     store,
@@ -67,8 +68,8 @@ export async function seedWorld(dataDir: string) {
     const d = e.data as EventData<'AccessGranted'>;
     return tokens.mint({ sub: d.sub, role: d.role, scope: d.scope, jti: d.jti, iat: seconds(d.issuedAt), exp: seconds(d.exp) });
   });
-  const [contact, officerA, officerB, countyHead, auditor] = minted as [string, string, string, string, string];
-  return { contact, officerA, officerB, countyHead, auditor };
+  const [contact, officerA, officerB, countyHead, auditor, admin] = minted as [string, string, string, string, string, string];
+  return { contact, officerA, officerB, countyHead, auditor, admin };
 }
 
 export async function startServer(dataDir: string, port: number): Promise<ServerProcess> {

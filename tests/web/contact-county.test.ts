@@ -104,7 +104,7 @@ t.test('the contact form, the county page, accessibility and weight', { skip: ha
     await signIn(page, base, tokens.countyHead, '#/county');
     await page.waitForSelector('table.tally tr.total');
     await page.waitForSelector('li.clock[data-clock="initial"]');
-    const cell = async (unit: string, figure: string) => Number(await page.textContent(`table.tally tr[data-unit="${unit}"] td[data-figure="${figure}"]`));
+    const cell = async (unit: string, figure: string) => Number(await page.textContent(`table.tally tr[data-unit="${unit}"] [data-figure="${figure}"]`));
     const figures = ['affectedPeople', 'dead', 'missing', 'injured', 'roomsCollapsed', 'roomsSeverelyDamaged'];
     for (const row of [{ unit: api.body.unit, reported: api.body.reported, verified: api.body.verified, reports: api.body.reports }, ...api.body.children]) {
       const shown: Record<string, number> = { reports: await cell(row.unit.code, 'reports') };

@@ -103,6 +103,36 @@ t.test('the pages in the field', { skip: haveChromium() ? false : `no chromium a
   });
 });
 
+t.test('an admin hands out a sign-in link and its QR code', { skip: haveChromium() ? false : 'no chromium' }, async (t) => {
+  const dataDir = t.testdir();
+  const tokens = await seedWorld(dataDir);
+  const port = await freePort();
+  const server = await startServer(dataDir, port);
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const base = `http://localhost:${port}`;
+  const browser = await launchBrowser();
+  t.teardown(() => browser.close());
+  const admin = await phone(browser);
+  await signIn(admin.page, base, tokens.admin);
+  await admin.page.waitForSelector('form.issue');
+  await admin.page.fill('#sub', 'contact-hejiagou');
+  await admin.page.fill('#scope', '621299103202');
+  await admin.page.fill('#pname', '何联络');
+  await admin.page.fill('#pphone', '139-0000-0003');
+  await admin.page.click('form.issue button[type="submit"]');
+  await admin.page.waitForSelector('img.qr');
+  t.match(await admin.page.getAttribute('img.qr', 'src'), /^data:image\/png;base64,/, 'a QR code of the link, drawn on the page');
+  const link = await admin.page.inputValue('#link');
+  t.match(link, new RegExp(`^${base}/#t=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`), 'the sign-in link, the token in the fragment');
+  t.same(admin.errors, [], 'no script errors');
+  // The person opens it on their own phone.
+  const contact = await phone(browser);
+  await contact.page.goto(link);
+  await contact.page.waitForSelector('form.report');
+  t.match(await contact.page.textContent('.bar .who'), /何联络 · 何家沟村/, 'signed in as the person named, for their village');
+  t.equal(await contact.page.inputValue('#rphone'), '13900000003', 'their phone already on the form');
+});
+
 interface Storage {
   getItem(key: string): string | null;
 }

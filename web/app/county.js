@@ -46,14 +46,13 @@ function Tallies({ session }) {
     html`<div class="scroll" tabindex="0" role="region" aria-labelledby="tallies-h"><table class="tally" data-unit=${body.unit.code}>
       <caption>${body.unit.name}</caption>
       <thead>
-        <tr><th scope="col" rowspan="2">${t('unit')}</th><th scope="col" rowspan="2">${t('reports')}</th>${FIGURES.map((f) => html`<th scope="colgroup" colspan="2">${t(f)}</th>`)}</tr>
-        <tr>${FIGURES.map(() => html`<th scope="col">${t('reported')}</th><th scope="col">${t('verified')}</th>`)}</tr>
+        <tr><th scope="col">${t('unit')}</th><th scope="col">${t('reports')}</th>${FIGURES.map((f) => html`<th scope="col">${t(f)}<br /><span class="meta">${t('reportedShort')} / ${t('verifiedShort')}</span></th>`)}</tr>
       </thead>
       <tbody>
         ${rows.map(
           (row) => html`<tr class=${row.total ? 'total' : ''} data-unit=${row.unit.code}>
             <th scope="row">${row.unit.name}</th><td class="num" data-figure="reports">${row.reports.total}</td>
-            ${FIGURES.map((f) => html`<td class="num" data-figure=${`reported.${f}`}>${row.reported[f] ?? 0}</td><td class="num" data-figure=${`verified.${f}`}>${row.verified[f] ?? 0}</td>`)}
+            ${FIGURES.map((f) => html`<td class="num"><span data-figure=${`reported.${f}`}>${row.reported[f] ?? 0}</span> / <span data-figure=${`verified.${f}`} class="verified">${row.verified[f] ?? 0}</span></td>`)}
           </tr>`,
         )}
       </tbody>

@@ -30,11 +30,15 @@ const zh = {
   noIncidents: '没有进行中的灾害过程', missed: '遗漏救助（已核实受损、尚无救助）', noMissed: '没有遗漏', household: '户', damage: '受损', notices: '村务公示（打印张贴）',
   printNotice: '打开公示', damageLabel: { collapsed: '倒塌', severe: '严重损坏', moderate: '一般损坏', none: '未受损' }, loading: '正在加载…', loadFailed: '加载失败：',
   admin: '管理员请用命令行签发令牌（npm run cli -- token …）。', scope: '范围',
+  reportedShort: '上报', verifiedShort: '核实', personName: '姓名',
+  issueTitle: '签发令牌', subLabel: '用户名（字母、数字，如 contact-lijia）', roleLabel: '角色', scopeLabel: '范围（单位代码，如村代码 621299103201）', mobileLabel: '手机号（接收告警短信，可不填）',
+  issue: '签发', issuedFor: '已签发给', handOver: '请对方用手机扫描二维码，或把下面的链接发给他。链接只能给本人。', qrAlt: '登录二维码', linkLabel: '登录链接', copy: '复制链接',
+  roleName: { contact: '村组联络员', officer: '值班干部', head: '负责人', auditor: '审计' },
   estimateShort: '估计', ':': '：', sep: '、', when: '什么时候发生的', whenAgo: (m) => (m === 0 ? '刚才' : m < 60 ? `约 ${m} 分钟前` : `约 ${m / 60} 小时前`),
   contactStatus: { filed: '等待镇里确认', acknowledged: '镇里已确认，有人处理', on_site: '干部已到现场', verified: '灾情已核实', dismissed: '已撤销', closed: '已结案' },
   duration: (h, m) => (h > 0 ? `${h} 小时 ${m} 分钟` : `${m} 分钟`), started: '开始于', mineToo: '我也去处理', byOthers: '其他人',
   liveEmpty: '还没有推送给您的新告警', paste: '请粘贴令牌或登录链接', villagePhone: '村里电话', relatedReport: '报告',
-  adminHelp: '管理员签发令牌：在服务器上运行 npm run -s cli -- token --sub 用户名 --role contact --scope 村代码 --name 姓名 --phone 手机号 --link，把打印出的登录链接发给对方（或做成二维码）。',
+  adminHelp: '也可在服务器上运行 npm run -s cli -- token --sub 用户名 --role contact --scope 村代码 --name 姓名 --phone 手机号 --link，把打印出的登录链接发给对方（或做成二维码）。',
 };
 const en = {
   appName: 'zhitong', signInTitle: 'Sign in', signInHelp: 'Paste the token your administrator gave you, or open the link or QR code they gave you. The token stays on this phone.',
@@ -63,11 +67,15 @@ const en = {
   noIncidents: 'No open incidents', missed: 'Missed relief (verified damage, no relief yet)', noMissed: 'None missed', household: 'Household', damage: 'Damage', notices: 'Public notices (print and post)',
   printNotice: 'Open notice', damageLabel: { collapsed: 'collapsed', severe: 'severe', moderate: 'moderate', none: 'none' }, loading: 'Loading…', loadFailed: 'Could not load: ',
   admin: 'Administrators issue tokens with the CLI (npm run cli -- token …).', scope: 'Scope',
+  reportedShort: 'reported', verifiedShort: 'verified', personName: 'Name',
+  issueTitle: 'Issue a token', subLabel: 'User id (letters, digits, e.g. contact-lijia)', roleLabel: 'Role', scopeLabel: 'Scope (unit code, e.g. village 621299103201)', mobileLabel: 'Mobile (for alert SMS, optional)',
+  issue: 'Issue', issuedFor: 'Issued to', handOver: 'Let them scan the QR code with their phone, or send them the link below — to that person only.', qrAlt: 'Sign-in QR code', linkLabel: 'Sign-in link', copy: 'Copy link',
+  roleName: { contact: 'village contact', officer: 'duty officer', head: 'head', auditor: 'auditor' },
   estimateShort: 'Estimate', ':': ': ', sep: ', ', when: 'When did it happen', whenAgo: (m) => (m === 0 ? 'just now' : m < 60 ? `about ${m} min ago` : `about ${m / 60} h ago`),
   contactStatus: { filed: 'waiting for the township', acknowledged: 'the township has it in hand', on_site: 'an officer is on site', verified: 'damage verified', dismissed: 'dismissed', closed: 'closed' },
   duration: (h, m) => (h > 0 ? `${h} h ${m} min` : `${m} min`), started: 'started', mineToo: 'I’m going too', byOthers: 'others',
   liveEmpty: 'No new alerts sent to you yet', paste: 'Paste a token or a sign-in link', villagePhone: 'Village phone', relatedReport: 'report',
-  adminHelp: 'To issue a token, run on the server: npm run -s cli -- token --sub ID --role contact --scope VILLAGE --name NAME --phone MOBILE --link, and send the printed sign-in link (or a QR code of it).',
+  adminHelp: 'Or run on the server: npm run -s cli -- token --sub ID --role contact --scope VILLAGE --name NAME --phone MOBILE --link, and send the printed sign-in link (or a QR code of it).',
 };
 const HAZARD_EN = { flash_flood: 'Flash flood', landslide: 'Landslide', debris_flow: 'Debris flow', hail: 'Hail', drought: 'Drought', earthquake: 'Earthquake', snowstorm: 'Snowstorm', windstorm: 'Windstorm', fire: 'Fire', other: 'Other' };
 

@@ -9,6 +9,7 @@ import { html, Notice } from './ui.js';
 import { ContactPage, SentList } from './contact.js';
 import { DutyPage } from './duty.js';
 import { CountyPage } from './county.js';
+import { AdminPage } from './admin.js';
 
 // A sign-in link carries the token in the fragment (`#t=…`): browsers never send a fragment to a
 // server or put it in a log. It is moved to the device at once and wiped from the address bar and
@@ -32,9 +33,9 @@ const TABS = {
   officer: ['duty', 'report', 'county'],
   head: ['duty', 'county', 'report'],
   auditor: ['county'],
-  admin: [],
+  admin: ['admin'],
 };
-const TAB_LABEL = { report: 'tabReport', sent: 'tabSent', duty: 'tabDuty', county: 'tabCounty' };
+const TAB_LABEL = { report: 'tabReport', sent: 'tabSent', duty: 'tabDuty', county: 'tabCounty', admin: 'issueTitle' };
 
 function route() {
   const [tab, id] = location.hash.replace(/^#\/?/, '').split('/');
@@ -151,6 +152,9 @@ function App() {
     case 'county':
       page = html`<${CountyPage} session=${session} />`;
       break;
+    case 'admin':
+      page = html`<${AdminPage} />`;
+      break;
     default:
       page = html`<section class="card"><h1>${t('appName')}</h1><p>${t('adminHelp')}</p></section>`;
   }
@@ -163,3 +167,4 @@ function App() {
 const root = document.getElementById('app');
 root.textContent = '';
 render(html`<${App} />`, root);
+dispatchEvent(new Event('zhitong:started'));
