@@ -112,8 +112,9 @@ export class LiveAlerts {
         this.#advance(frame.position);
         const before = this.alerts.get(frame.reportId);
         this.alerts.set(frame.reportId, { acknowledgedBy: [], updates: [], ...before, ...frame, frames: (before?.frames ?? 0) + 1, receivedAt: before?.receivedAt ?? Date.now() });
-        // Tell the server this device shows it: no SMS is needed for this step (SPEC §5).
-        this.send({ type: 'received', reportId: frame.reportId, step: frame.step });
+        // Tell the server this device shows it: no SMS is needed for this step (SPEC §5). Once per
+        // step on this device; the server ignores a repeat anyway.
+        if (before?.step !== frame.step || !before) this.send({ type: 'received', reportId: frame.reportId, step: frame.step });
         this.onAlert?.(frame, Boolean(before));
         break;
       }
