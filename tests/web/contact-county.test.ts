@@ -136,6 +136,7 @@ t.test('the contact form, the county page, accessibility and weight', { skip: ha
       ['contact: my reports', tokens.contact, '#/sent', '.sent'],
       ['duty console', tokens.officerA, '#/duty', '.conn.live'],
       ['county', tokens.countyHead, '#/county', 'table.tally'],
+      ['admin', tokens.admin, '#/admin', 'form.issue'],
     ];
     for (const [name, token, hash, ready] of pages) {
       const { page, context } = await phone(browser, { bypassCSP: true });

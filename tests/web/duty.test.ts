@@ -69,6 +69,11 @@ t.test('the duty console', { skip: haveChromium() ? false : `no chromium at ${CH
   await b.page.waitForSelector(`li.alert.acked[data-report="${reportId}"]`);
   t.match(await b.page.textContent(`li.alert[data-report="${reportId}"]`), /已确认：officer-a/, 'the second officer sees who acknowledged');
   const history = await call(base, tokens.auditor, 'GET', `/reports/${reportId}/history`);
+  t.same(
+    history.body.events.filter((e: { type: string }) => e.type === 'AlertReceived').map((e: { data: { by: string; step: number } }) => `${e.data.by}@${e.data.step}`).sort(),
+    ['officer-a@0', 'officer-b@0'],
+    'each page told the server it shows the alert (no SMS needed for them, SPEC §5), once',
+  );
   t.same(history.body.events.filter((e: { type: string }) => e.type === 'AlertAcknowledged').map((e: { data: { by: string } }) => e.data.by), ['officer-a'], 'one acknowledgement, by the officer who pressed it');
   await a.page.click('a:has-text("返回")');
   await a.page.waitForSelector(`li.alert[data-report="${reportId}"]`);

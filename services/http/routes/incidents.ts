@@ -10,7 +10,9 @@ import { ConcurrencyError } from '../../../infra/eventstore/types.js';
 import { step, type CommandContext, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
+import { draftFor } from '../../../projections/drafts.js';
 import { sealAnchor } from '../../../projections/seals.js';
+import { unitRef } from '../../../projections/units.js';
 import type { ApiDeps } from '../deps.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
 import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody, WriteAnswer } from '../schemas.js';
@@ -73,6 +75,35 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     const { incident, revision } = await loadIncidentInScope(deps, request, request.params.id);
     return reply.header('etag', `"${revision}"`).send(incidentView(incident, revision, deps.now().toISOString()));
   });
+
+  r.get(
+    '/incidents/:id/draft',
+    {
+      config: { roles: ['officer', 'head', 'auditor'] },
+      schema: {
+        tags: ['incidents'],
+        summary: 'The figures the county would submit now (初报/续报/核报), per township and in total, each with where it came from',
+        params: IdParams,
+        querystring: z.strictObject({ stage: z.enum(['initial', 'daily', 'final']).optional(), position: z.string().max(64).optional() }),
+      },
+    },
+    async (request) => {
+      const { incident } = await loadIncidentInScope(deps, request, request.params.id);
+      // The stage owed next, unless asked: the initial report until one is sent, the final one
+      // once the disaster has stabilized, a daily follow-up in between.
+      const stage = request.query.stage ?? (!incident.submissions.some((x) => x.stage === 'initial') ? 'initial' : incident.stabilizedAt ? 'final' : 'daily');
+      const units = deps.runner.state('units');
+      const draft = draftFor(incident, stage, deps.runner.state('reports'), deps.runner.state('households'), deps.runner.state('ledger'));
+      const named = <T extends { unit: string }>(x: T) => ({ ...x, unit: unitRef(units, x.unit) });
+      return {
+        ...draft,
+        asOf: deps.runner.checkpoint ?? null,
+        total: named(draft.total),
+        townships: draft.townships.map(named),
+        ...(draft.roster ? { roster: draft.roster.map((e) => ({ ...e, village: unitRef(units, e.village) })) } : {}),
+      };
+    },
+  );
 
   const incidents = {
     base: '/incidents/:id',

@@ -1,0 +1,160 @@
+import { jumpedIndicators } from '../domain/clocks.js';
+import type { ClockName } from '../domain/clocks.js';
+import type { OpenedIncident } from '../domain/incident.js';
+import { ancestorAt } from '../domain/units.js';
+import { INDICATORS, type Indicator, type IndicatorSet } from '../domain/vocabulary.js';
+import { goodsView, isLiveRow, type LedgerState } from './ledger.js';
+import { householdKey, type HouseholdsState } from './households.js';
+import type { ReportsState } from './reports.js';
+import { fromSums, toSums, type Sums } from './tallies.js';
+
+/** Where a unit's figure came from: how many reports gave it verified, how many as an estimate. */
+export type Sources = Partial<Record<Indicator, { verified: number; estimated: number }>>;
+
+export interface DraftUnit {
+  unit: string;
+  figures: IndicatorSet;
+  sources: Sources;
+  reports: { verified: number; estimated: number };
+}
+
+export interface DraftRosterEntry {
+  village: string;
+  householdId: string;
+  /** As recorded by the verifier: the roster goes upward, not on a public board. */
+  name: string;
+  damage: 'collapsed' | 'severe' | 'moderate';
+  people: number;
+  reportId: string;
+  verifiedAt: string;
+}
+
+export interface ReliefWork {
+  /** Live allocations (not rejected or cancelled) made from the incident's reports. */
+  allocations: number;
+  /** Distinct households with a live allocation. */
+  households: number;
+  /** Distinct households with anything delivered. */
+  householdsReached: number;
+  /** Integer fen. */
+  cashAllocatedFen: number;
+  cashApprovedFen: number;
+  cashDeliveredFen: number;
+  goodsDelivered: Array<{ item: string; quantity: number; unit: string }>;
+}
+
+export interface Draft {
+  incidentId: string;
+  county: string;
+  stage: ClockName;
+  total: DraftUnit;
+  /** One per township with a linked report, in code order. */
+  townships: DraftUnit[];
+  relief: ReliefWork;
+  /** At `final` only: every household verified as collapsed / severe / moderate, once. */
+  roster?: DraftRosterEntry[];
+  previous: { stage: ClockName; at: string; figures: IndicatorSet } | null;
+  /** Indicators of the total that moved > 50 % against the previous submission (from 0: any rise). */
+  moved: Array<{ indicator: Indicator; previous: number; now: number }>;
+}
+
+const DAMAGED = new Set(['collapsed', 'severe', 'moderate']);
+
+/**
+ * The figures a county would send upward now for `incident` (issue 16; 自然灾害情况统计调查制度):
+ * each linked report not dismissed counts once — its latest verification where it was verified
+ * (核报 figures, SPEC §3), its latest estimate otherwise — summed per township and in total, each
+ * figure with how many verified and how many estimated reports it rests on. The relief-work
+ * figures come from the ledger (fen, goods in their units); at `final` the roster of damaged
+ * households comes from the latest verification of each, across the incident's reports, once per
+ * household (village + household number, SPEC §3). Pure: the caller passes the read models.
+ */
+export function draftFor(
+  incident: OpenedIncident,
+  stage: ClockName,
+  reports: ReportsState,
+  households: HouseholdsState,
+  ledger: LedgerState,
+): Draft {
+  const byTownship = new Map<string, { sums: Sums; sources: Sources; reports: { verified: number; estimated: number } }>();
+  const total = { sums: toSums(undefined), sources: {} as Sources, reports: { verified: 0, estimated: 0 } };
+  const counted: string[] = [];
+  for (const reportId of incident.reports) {
+    const row = reports.rows.get(reportId);
+    if (!row || row.status === 'dismissed') continue;
+    counted.push(reportId);
+    const verified = row.verified !== undefined && (row.status === 'verified' || row.status === 'closed');
+    const set = verified ? row.verified!.figures : row.estimate;
+    const township = ancestorAt(row.village, 'township') ?? row.village;
+    let t = byTownship.get(township);
+    if (!t) byTownship.set(township, (t = { sums: toSums(undefined), sources: {}, reports: { verified: 0, estimated: 0 } }));
+    const sums = toSums(set);
+    for (const target of [t, total]) {
+      sums.forEach((v, i) => (target.sums[i]! += v));
+      target.reports[verified ? 'verified' : 'estimated']++;
+      for (const k of INDICATORS) {
+        if (set[k] === undefined) continue;
+        const s = (target.sources[k] ??= { verified: 0, estimated: 0 });
+        s[verified ? 'verified' : 'estimated']++;
+      }
+    }
+  }
+  const unitOf = (unit: string, x: { sums: Sums; sources: Sources; reports: { verified: number; estimated: number } }): DraftUnit => ({
+    unit,
+    figures: fromSums(x.sums),
+    sources: x.sources,
+    reports: x.reports,
+  });
+
+  const live = [...ledger.rows.values()].filter((r) => counted.includes(r.reportId) && isLiveRow(r));
+  const goods: Record<string, number> = {};
+  for (const r of live) for (const [key, thousandths] of Object.entries(r.deliveredGoods)) goods[key] = (goods[key] ?? 0) + thousandths;
+  const relief: ReliefWork = {
+    allocations: live.length,
+    households: new Set(live.map((r) => `${r.village}|${r.household.id}`)).size,
+    householdsReached: new Set(live.filter((r) => r.deliveredCashFen > 0 || Object.keys(r.deliveredGoods).length > 0).map((r) => `${r.village}|${r.household.id}`)).size,
+    cashAllocatedFen: live.reduce((n, r) => n + r.cashFen, 0),
+    cashApprovedFen: live.filter((r) => r.status === 'approved' || r.status === 'delivered').reduce((n, r) => n + r.cashFen, 0),
+    cashDeliveredFen: live.reduce((n, r) => n + r.deliveredCashFen, 0),
+    goodsDelivered: goodsView(goods).map((g) => ({ item: g.item, quantity: g.quantity, unit: g.unit as string })),
+  };
+
+  const previousSubmission = incident.submissions.at(-1);
+  const previous = previousSubmission ? { stage: previousSubmission.stage, at: previousSubmission.at, figures: previousSubmission.figures } : null;
+  const totalFigures = fromSums(total.sums);
+  const moved = previous ? jumpedIndicators(previous.figures, totalFigures).map((indicator) => ({ indicator, previous: previous.figures[indicator] ?? 0, now: totalFigures[indicator] ?? 0 })) : [];
+
+  const draft: Draft = {
+    incidentId: incident.incidentId,
+    county: incident.county,
+    stage,
+    total: unitOf(incident.county, total),
+    townships: [...byTownship.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([unit, x]) => unitOf(unit, x)),
+    relief,
+    previous,
+    moved,
+  };
+  if (stage === 'final') draft.roster = rosterFor(counted, households);
+  return draft;
+}
+
+/**
+ * Households verified as damaged across `reportIds`, once each: where two reports verified the same
+ * household, the later verification stands (核报 supersedes), as SPEC §3 says of one report.
+ */
+function rosterFor(reportIds: readonly string[], households: HouseholdsState): DraftRosterEntry[] {
+  const chosen = new Map<string, DraftRosterEntry>();
+  for (const reportId of reportIds) {
+    const report = households.reports.get(reportId);
+    for (const householdId of report?.households ?? []) {
+      const key = householdKey(report!.village, householdId);
+      const h = households.households.get(key);
+      const v = h?.verifications.get(reportId);
+      if (!h || !v) continue;
+      const current = chosen.get(key);
+      if (current && current.verifiedAt >= v.at) continue;
+      chosen.set(key, { village: h.village, householdId: h.householdId, name: v.name, damage: v.damage as DraftRosterEntry['damage'], people: v.people, reportId, verifiedAt: v.at });
+    }
+  }
+  return [...chosen.values()].filter((e) => DAMAGED.has(e.damage)).sort((a, b) => a.village.localeCompare(b.village) || a.householdId.localeCompare(b.householdId, 'en', { numeric: true }));
+}

@@ -1,0 +1,155 @@
+// Issue 16: the draft of an upward submission, computed from the incident's reports — verified
+// figures where verified, the latest estimate where not, per township and in total, with where
+// each figure came from; the relief-work figures from the ledger; at `final` the roster of damaged
+// households, once each. Every figure is checked against sums computed here, independently.
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { HEJIAGOU, KANG, LIJIA, NIANBA, startTestApp, WANGBA, ZHUJIAGOU, allocationBody } from '../support/app.js';
+
+const INDICATORS = ['affectedPeople', 'dead', 'missing', 'injured', 'roomsCollapsed', 'roomsSeverelyDamaged', 'cropAffectedHa'] as const;
+type Figures = Partial<Record<(typeof INDICATORS)[number], number>>;
+
+/** A small deterministic generator: the same scenario on every run. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return (n: number) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s % n;
+  };
+}
+
+t.test('a draft over several townships equals sums computed independently, with its sources', async (t) => {
+  const app = await startTestApp(t);
+  const head = app.token('head', KANG, 'head-kang');
+  const officer = (village: string) => app.token('officer', village.slice(0, 9) + '000', `officer-${village.slice(6, 9)}`);
+  const opened = await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'flash_flood', startedAt: '2026-07-01T00:00:00Z', title: '7·1 山洪' } });
+  t.equal(opened.statusCode, 201);
+  const incidentId = opened.json().incidentId as string;
+
+  const next = rng(20260701);
+  const villages = [LIJIA, HEJIAGOU, ZHUJIAGOU];
+  const figures = (): Figures => {
+    const f: Figures = {};
+    for (const k of INDICATORS) if (next(3) > 0) f[k] = k === 'cropAffectedHa' ? (next(2000) + 1) / 100 : next(20);
+    return f;
+  };
+  interface Made {
+    reportId: string;
+    village: string;
+    linked: boolean;
+    dismissed: boolean;
+    counted: Figures;
+    verified: boolean;
+    households: Array<{ householdId: string; name: string; damage: string; people: number }>;
+  }
+  const made: Made[] = [];
+  for (let i = 0; i < 14; i++) {
+    const village = villages[next(villages.length)]!;
+    const estimate = figures();
+    const filed = await app.call('POST', '/reports', { token: app.token('contact', village), body: { village, hazard: 'flash_flood', observedAt: '2026-07-01T01:00:00Z', reporter: { name: '报告人', phone: '13800000000' }, estimate } });
+    t.equal(filed.statusCode, 201);
+    const reportId = filed.json().reportId as string;
+    let counted = estimate;
+    // A follow-up estimate (续报) changes the figures it names; the others stand.
+    if (next(3) === 0) {
+      const changed = figures();
+      counted = { ...estimate, ...changed };
+      t.equal((await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', village), body: { estimate: changed } })).statusCode, 200);
+    }
+    const m: Made = { reportId, village, linked: i !== 5, dismissed: false, counted, verified: false, households: [] };
+    if (next(2) === 0) {
+      // Verified, sometimes twice (the later supersedes); households shared across reports of a village.
+      for (let round = 0; round <= next(2); round++) {
+        const v = figures();
+        const households = [0, 1, 2].slice(0, next(3) + 1).map((h) => ({ householdId: `${next(4) + 1}`, name: `户主${h}`, damage: ['collapsed', 'severe', 'moderate', 'none'][next(4)]!, people: next(6) + 1 }));
+        const unique = [...new Map(households.map((h) => [h.householdId, h])).values()];
+        const res = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(village), body: { figures: v, households: unique, method: '入户核查' } });
+        t.equal(res.statusCode, 200, res.body);
+        m.counted = v;
+        m.verified = true;
+        m.households = unique;
+      }
+    } else if (i === 3 || i === 9) {
+      t.equal((await app.call('POST', `/reports/${reportId}/dismissal`, { token: officer(village), body: { reason: 'false_alarm' } })).statusCode, 200);
+      m.dismissed = true;
+    }
+    if (m.linked) t.equal((await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId } })).statusCode, 200);
+    made.push(m);
+  }
+  // Relief on one verified, linked report with a damaged household.
+  const helped = made.find((m) => m.linked && m.verified && m.households.some((h) => h.damage !== 'none'));
+  t.ok(helped, 'the scenario has a verified, damaged household to help');
+  const household = helped!.households.find((h) => h.damage !== 'none')!;
+  const alloc = await app.call('POST', '/allocations', {
+    token: officer(helped!.village),
+    body: allocationBody(helped!.reportId, { household: { id: household.householdId, name: household.name }, category: 'emergency_living', cashFen: 150_000, goods: [{ item: '大米', quantity: 2, unit: '袋' }] }),
+  });
+  t.equal(alloc.statusCode, 201, alloc.body);
+
+  // Independently: what each township and the county should say.
+  const expected = new Map<string, { figures: Record<string, number>; sources: Record<string, { verified: number; estimated: number }>; reports: { verified: number; estimated: number } }>();
+  const add = (unit: string, m: Made) => {
+    let e = expected.get(unit);
+    if (!e) expected.set(unit, (e = { figures: {}, sources: {}, reports: { verified: 0, estimated: 0 } }));
+    e.reports[m.verified ? 'verified' : 'estimated']++;
+    for (const [k, v] of Object.entries(m.counted)) {
+      e.figures[k] = Math.round(((e.figures[k] ?? 0) + v) * 100) / 100;
+      const s = (e.sources[k] ??= { verified: 0, estimated: 0 });
+      s[m.verified ? 'verified' : 'estimated']++;
+    }
+  };
+  for (const m of made) {
+    if (!m.linked || m.dismissed) continue;
+    add(m.village.slice(0, 9) + '000', m);
+    add(KANG, m);
+  }
+  const drop0 = (f: Record<string, number>) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== 0));
+
+  const draft = await app.call('GET', `/incidents/${incidentId}/draft?stage=daily`, { token: head });
+  t.equal(draft.statusCode, 200, draft.body);
+  const d = draft.json();
+  t.equal(d.stage, 'daily');
+  t.same(d.total.figures, drop0(expected.get(KANG)!.figures), 'the county total: every linked report not dismissed, once');
+  t.same(d.total.sources, expected.get(KANG)!.sources, 'each total figure with how many verified and estimated reports it rests on');
+  t.same(d.total.reports, expected.get(KANG)!.reports);
+  t.same(
+    d.townships.map((x: { unit: { code: string } }) => x.unit.code),
+    [WANGBA, NIANBA].filter((u) => expected.has(u)),
+    'one entry per township with a counted report, in code order',
+  );
+  for (const x of d.townships) {
+    const e = expected.get(x.unit.code)!;
+    t.same([x.figures, x.sources, x.reports], [drop0(e.figures), e.sources, e.reports], `${x.unit.name}: figures and sources`);
+  }
+  t.equal(d.relief.cashAllocatedFen, 150_000, 'relief work: cash allocated, in fen');
+  t.equal(d.relief.cashDeliveredFen, 0, 'nothing delivered yet');
+  t.equal(d.relief.households, 1);
+  t.notOk(d.roster, 'no household roster before the final stage');
+
+  // Final: exactly the households verified damaged, once each, by their latest verification.
+  const final = (await app.call('GET', `/incidents/${incidentId}/draft?stage=final`, { token: head })).json();
+  const latest = new Map<string, { name: string; damage: string; people: number }>();
+  for (const m of made) {
+    if (!m.linked || m.dismissed || !m.verified) continue;
+    for (const h of m.households) latest.set(`${m.village}/${h.householdId}`, h);
+  }
+  const damaged = [...latest.entries()].filter(([, h]) => h.damage !== 'none').map(([k, h]) => `${k} ${h.damage} ${h.people}`).sort();
+  t.same(
+    final.roster.map((e: { village: { code: string }; householdId: string; damage: string; people: number }) => `${e.village.code}/${e.householdId} ${e.damage} ${e.people}`).sort(),
+    damaged,
+    `the roster: ${damaged.length} damaged households, once each, as last verified`,
+  );
+  t.ok(final.roster.every((e: { name: string }) => e.name.startsWith('户主')), 'names as recorded (the form goes upward, not on a board)');
+
+  // A submission; then a figure moving > 50 % is named for explanation.
+  const submitted = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', figures: { ...d.total.figures, dead: 0 }, asOf: '2026-07-01T02:00:00Z' } });
+  t.equal(submitted.statusCode, 200, submitted.body);
+  const after = (await app.call('GET', `/incidents/${incidentId}/draft`, { token: head, headers: {} })).json();
+  t.equal(after.stage, 'daily', 'after the initial report, a daily follow-up is owed');
+  const deadNow = d.total.figures.dead ?? 0;
+  t.same(after.moved.map((m: { indicator: string }) => m.indicator), deadNow > 0 ? ['dead'] : [], 'a figure that moved from 0 needs an explanation');
+
+  t.equal((await app.call('GET', `/incidents/${randomUUID()}/draft`, { token: head })).statusCode, 404);
+  t.equal((await app.call('GET', `/incidents/${incidentId}/draft?stage=weekly`, { token: head })).statusCode, 400);
+  t.equal((await app.call('GET', `/incidents/${incidentId}/draft`, { token: app.token('head', '621225', 'other-county') })).statusCode, 404, 'another county: no such incident');
+});
