@@ -203,6 +203,36 @@ export const EVENT_SCHEMAS = {
     explanation: LongText.optional(),
     /** The latest seal as sent (`root@upTo`): the receiving office holds a copy of the history's fingerprint (SPEC §8). */
     sealAnchor: z.string().regex(/^[0-9a-f]{64}@\d{1,20}$/).optional(),
+    /** v3 (issue 16): the whole submission, not only its total — each township's figures, */
+    townships: z.array(z.strictObject({ unit: UnitCode, figures: IndicatorSet })).max(1000).optional(),
+    /** the relief-work form's figures (cash in integer fen, goods in their units), */
+    relief: z
+      .strictObject({
+        allocations: z.int().nonnegative(),
+        households: z.int().nonnegative(),
+        householdsReached: z.int().nonnegative(),
+        cashAllocatedFen: z.int().nonnegative(),
+        cashApprovedFen: z.int().nonnegative(),
+        cashDeliveredFen: z.int().nonnegative(),
+        goodsDelivered: z.array(z.strictObject({ item: z.string().max(100), quantity: z.number().nonnegative(), unit: z.string().max(20) })).max(1000),
+      })
+      .optional(),
+    /** at `final`, the households of the roster (因灾倒塌损坏住房户台账) by village and number, */
+    roster: z.array(z.strictObject({ village: UnitCode, householdId: z.string().trim().min(1).max(64) })).max(100_000).optional(),
+    /**
+     * and where the figures came from: the draft as computed at `position`, or typed by hand —
+     * then what differs from the draft of that moment, so an auditor sees what was changed by hand.
+     */
+    source: z
+      .discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('draft'), position: z.string().max(64) }),
+        z.strictObject({
+          kind: z.literal('hand'),
+          draftPosition: z.string().max(64).nullable(),
+          differences: z.array(z.strictObject({ indicator: z.string().max(40), draft: z.number(), submitted: z.number() })).max(100),
+        }),
+      ])
+      .optional(),
   }),
   IncidentStabilized: z.strictObject({ at: Instant }),
   IncidentClosed: z.strictObject({ summary: LongText }),
@@ -349,7 +379,8 @@ export const SCHEMA_VERSION: Record<EventType, number> = {
   // 3: goods units from the vocabulary, canonical (issue 10).
   GoodsDelivered: 3,
   // 2: sealAnchor (issue 14), optional: version 1 reads as it is.
-  FiguresSubmitted: 2,
+  // 3: townships, relief, roster, source (issue 16), all optional: a v2 event reads as it is.
+  FiguresSubmitted: 3,
   // 2: previousSeal, heads, signature (issue 14); no version 1 seal was ever written.
   AuditSealed: 2,
 };

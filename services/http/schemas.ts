@@ -85,7 +85,27 @@ export const OpenIncidentBody = z.strictObject({
 });
 export const LinkBody = z.strictObject({ reportId: z.uuid() });
 // The seal anchor is the server's to add (SPEC §8), never the client's.
-export const SubmissionBody = EVENT_SCHEMAS.FiguresSubmitted.omit({ sealAnchor: true }).extend({ asOf: LocalInstant });
+/**
+ * A submission upward (issue 16): the draft as it stood at `position` (`fromDraft: true`), or
+ * figures typed by hand (`figures`, `asOf`). What the server computes — townships, relief, roster,
+ * source, the seal anchor — is never taken from the client.
+ */
+export const SubmissionBody = EVENT_SCHEMAS.FiguresSubmitted.pick({ stage: true, notes: true, explanation: true })
+  .extend({
+    figures: IndicatorSet.optional(),
+    asOf: LocalInstant.optional(),
+    fromDraft: z.literal(true).optional(),
+    position: z.string().min(1).max(64).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.fromDraft) {
+      if (b.figures !== undefined) ctx.addIssue({ code: 'custom', path: ['figures'], message: 'not taken with fromDraft: the draft\u2019s own figures are sent' });
+      if (b.position === undefined) ctx.addIssue({ code: 'custom', path: ['position'], message: 'required with fromDraft: the position the draft was computed at' });
+    } else {
+      if (b.figures === undefined) ctx.addIssue({ code: 'custom', path: ['figures'], message: 'required unless fromDraft is true' });
+      if (b.asOf === undefined) ctx.addIssue({ code: 'custom', path: ['asOf'], message: 'required unless fromDraft is true' });
+    }
+  });
 export const StabilizeBody = z.strictObject({ at: LocalInstant.optional() }).nullish();
 
 export const RosterBody = z.strictObject({

@@ -106,7 +106,7 @@ t.test('a draft over several townships equals sums computed independently, with 
   const drop0 = (f: Record<string, number>) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== 0));
 
   const draft = await app.call('GET', `/incidents/${incidentId}/draft?stage=daily`, { token: head });
-  t.equal(draft.statusCode, 200, draft.body);
+  t.equal(draft.statusCode, 200, 'the draft');
   const d = draft.json();
   t.equal(d.stage, 'daily');
   t.same(d.total.figures, drop0(expected.get(KANG)!.figures), 'the county total: every linked report not dismissed, once');
@@ -148,6 +148,40 @@ t.test('a draft over several townships equals sums computed independently, with 
   t.equal(after.stage, 'daily', 'after the initial report, a daily follow-up is owed');
   const deadNow = d.total.figures.dead ?? 0;
   t.same(after.moved.map((m: { indicator: string }) => m.indicator), deadNow > 0 ? ['dead'] : [], 'a figure that moved from 0 needs an explanation');
+
+  // A submission from the draft records the whole of it; one typed by hand records its difference.
+  const draftNow = (await app.call('GET', `/incidents/${incidentId}/draft?stage=daily`, { token: head })).json();
+  const fromDraft = await app.call('POST', `/incidents/${incidentId}/submissions`, {
+    token: head,
+    body: { stage: 'daily', fromDraft: true, position: draftNow.asOf, ...(draftNow.moved.length ? { explanation: '核实后死亡人数确认' } : {}) },
+  });
+  t.equal(fromDraft.statusCode, 200, fromDraft.body);
+  const byHand = await app.call('POST', `/incidents/${incidentId}/submissions`, {
+    token: head,
+    body: { stage: 'daily', figures: { ...draftNow.total.figures, injured: (draftNow.total.figures.injured ?? 0) + 1 }, asOf: '2026-07-02T01:00:00Z', explanation: '乡镇电话补报一名伤员' },
+  });
+  t.equal(byHand.statusCode, 200, byHand.body);
+  const history = (await app.call('GET', `/audit/events?limit=1000`, { token: app.token('auditor', KANG, 'aud') })).json().events.filter((e: { type: string; stream: string }) => e.type === 'FiguresSubmitted' && e.stream === `incident-${incidentId}`);
+  t.equal(history.length, 3, 'three submissions in the log');
+  const [, drafted, typed] = history.map((e: { data: Record<string, unknown> }) => e.data);
+  t.same(drafted.source, { kind: 'draft', position: draftNow.asOf }, 'from the draft, at the position it was computed at');
+  t.same(drafted.figures, draftNow.total.figures, 'the draft’s total');
+  t.same(drafted.townships, draftNow.townships.map((x: { unit: { code: string }; figures: unknown }) => ({ unit: x.unit.code, figures: x.figures })), 'and each township’s figures');
+  t.same(drafted.relief, draftNow.relief, 'and the relief-work figures');
+  t.same(typed.source.kind, 'hand', 'typed by hand');
+  t.same(typed.source.differences, [{ indicator: 'injured', draft: draftNow.total.figures.injured ?? 0, submitted: (draftNow.total.figures.injured ?? 0) + 1 }], 'with what differs from the draft');
+
+  // The figures change after the draft was looked at: sending it is refused, not silently updated.
+  const stale = (await app.call('GET', `/incidents/${incidentId}/draft?stage=daily`, { token: head })).json();
+  const more = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: { village: LIJIA, hazard: 'flash_flood', observedAt: '2026-07-02T03:00:00Z', reporter: { name: '报告人', phone: '13800000000' }, estimate: { affectedPeople: 7 } } });
+  await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId: more.json().reportId } });
+  const changed = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'daily', fromDraft: true, position: stale.asOf, explanation: 'x' } });
+  t.equal(changed.statusCode, 409, 'the draft changed since');
+  t.equal(changed.json().error, 'draft_changed');
+  const bad = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'daily', fromDraft: true, figures: {}, asOf: '2026-07-02T01:00:00Z' } });
+  t.equal(bad.statusCode, 400);
+  t.same(bad.json().details.map((d: { path: string }) => d.path).sort(), ['body.figures', 'body.position'], 'figures are not taken with fromDraft; its position is required');
+  t.match(bad.json().message, /草稿/, 'said in Chinese');
 
   t.equal((await app.call('GET', `/incidents/${randomUUID()}/draft`, { token: head })).statusCode, 404);
   t.equal((await app.call('GET', `/incidents/${incidentId}/draft?stage=weekly`, { token: head })).statusCode, 400);

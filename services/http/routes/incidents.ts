@@ -10,7 +10,13 @@ import { ConcurrencyError } from '../../../infra/eventstore/types.js';
 import { step, type CommandContext, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
-import { draftFor } from '../../../projections/drafts.js';
+import { draftFor, type Draft } from '../../../projections/drafts.js';
+import { householdsProjection, type HouseholdsState } from '../../../projections/households.js';
+import { incidentsProjection, type IncidentsState } from '../../../projections/incidents.js';
+import { ledgerProjection, type LedgerState } from '../../../projections/ledger.js';
+import { reportsProjection, type ReportsState } from '../../../projections/reports.js';
+import { INDICATORS } from '../../../domain/vocabulary.js';
+import { rebuildUpTo } from '../../projection-runner.js';
 import { sealAnchor } from '../../../projections/seals.js';
 import { unitRef } from '../../../projections/units.js';
 import type { ApiDeps } from '../deps.js';
@@ -163,11 +169,69 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     );
   linkRoute('links', 'Link a report to the incident');
   linkRoute('unlinks', 'Unlink a report from the incident');
-  command('submissions', 'Send figures upward: initial (初报), daily (续报) or final (核报)', SubmissionBody, (b, _r, now) => ({
-    type: 'SubmitFigures',
-    data: { ...b, asOf: new Date(b.asOf).toISOString(), ...latestAnchor(deps) },
-    now,
-  }));
+  /**
+   * A submission upward (issue 16). `fromDraft`: the draft as computed at `position` is what is sent
+   * — with each township's figures, the relief-work figures and, at `final`, the roster's households
+   * — and if the figures have changed since that position, 409 `draft_changed`: an officer never
+   * sends numbers other than the ones they looked at. Typed by hand: the figures as typed, and the
+   * difference from the draft of this moment, so an auditor sees what was changed by hand.
+   */
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/incidents/:id/submissions',
+    {
+      config: { roles: ['officer', 'head'] },
+      schema: { tags: ['incidents'], summary: 'Send figures upward: initial (初报), daily (续报) or final (核报), from the draft or typed by hand', params: IdParams, body: SubmissionBody, response: { 200: WriteAnswer } },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const { incident } = await loadIncidentInScope(deps, request, id);
+      const b = request.body;
+      const context = commandContext(request, deps.now);
+      const current = () => draftFor(incident, b.stage, deps.runner.state('reports'), deps.runner.state('households'), deps.runner.state('ledger'));
+      const text = { ...(b.notes !== undefined ? { notes: b.notes } : {}), ...(b.explanation !== undefined ? { explanation: b.explanation } : {}) };
+      let data: EventData<'FiguresSubmitted'>;
+      if (b.fromDraft) {
+        const position = deps.store.parsePosition(b.position!);
+        if (position === undefined) throw new HttpError(400, 'validation', 'body.position: not a position of this log', [{ path: 'body.position', message: 'not a position of this log' }]);
+        await deps.runner.require(position);
+        const draft = current();
+        if (deps.runner.checkpoint !== position) {
+          const { states } = await rebuildUpTo(deps.store, [incidentsProjection, reportsProjection, householdsProjection, ledgerProjection] as never, { position });
+          const then = (states.get('incidents') as IncidentsState).rows.get(id);
+          const before = then && draftFor(then, b.stage, states.get('reports') as ReportsState, states.get('households') as HouseholdsState, states.get('ledger') as LedgerState);
+          const content = (d: Draft | undefined) => d && { total: d.total, townships: d.townships, relief: d.relief, roster: d.roster };
+          if (!isDeepStrictEqual(content(before), content(draft))) {
+            throw new HttpError(409, 'draft_changed', `the figures changed after position ${b.position}: load the draft again and check it before sending`, [{ path: 'body.position', message: 'the draft changed since' }]);
+          }
+        }
+        data = {
+          stage: b.stage,
+          figures: draft.total.figures,
+          asOf: context.now,
+          ...text,
+          townships: draft.townships.map((x) => ({ unit: x.unit, figures: x.figures })),
+          relief: draft.relief,
+          ...(draft.roster ? { roster: draft.roster.map((e) => ({ village: e.village, householdId: e.householdId })) } : {}),
+          source: { kind: 'draft', position },
+          ...latestAnchor(deps),
+        };
+      } else {
+        const draft = current();
+        const figures = b.figures!;
+        const differences = INDICATORS.filter((k) => (figures[k] ?? 0) !== (draft.total.figures[k] ?? 0)).map((k) => ({ indicator: k, draft: draft.total.figures[k] ?? 0, submitted: figures[k] ?? 0 }));
+        data = {
+          stage: b.stage,
+          figures,
+          asOf: new Date(b.asOf!).toISOString(),
+          ...text,
+          source: { kind: 'hand', draftPosition: deps.runner.checkpoint ?? null, differences },
+          ...latestAnchor(deps),
+        };
+      }
+      const result = await deps.commands.execute(streams.incident(id), incidentDecider, { type: 'SubmitFigures', data, now: context.now }, context, { ifMatch: ifMatch(request) });
+      return { position: result.position, revision: result.revision };
+    },
+  );
   command('stabilization', 'The disaster has stabilized: starts the final-report clock', StabilizeBody, (b, _r, now) => ({
     type: 'StabilizeIncident',
     data: { at: b?.at ? new Date(b.at).toISOString() : now },
