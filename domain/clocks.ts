@@ -13,6 +13,18 @@ export interface ClockRules {
   finalWorkingDays: number;
   /** Asia/Shanghai has been UTC+8 without daylight saving since 1991. */
   utcOffsetMinutes: number;
+  /** The official calendar: without it, Monday to Friday are the working days. */
+  calendar?: WorkingCalendar | undefined;
+}
+
+/**
+ * The State Council's holiday schedule as the office keeps it (issue 16): local dates
+ * (`YYYY-MM-DD`, Beijing time) that are public holidays although weekdays, and weekend dates that
+ * are working days (调休). Any other date is a working day iff it is Monday to Friday.
+ */
+export interface WorkingCalendar {
+  holidays: ReadonlySet<string>;
+  workdays: ReadonlySet<string>;
 }
 
 export const DEFAULT_CLOCK_RULES: ClockRules = {
@@ -60,15 +72,21 @@ function firstDailyDue(startedAt: number, rules: ClockRules): number {
   return localMidnight + DAY_MS + rules.dailyLocalHour * 60 * 60 * 1000 - offset;
 }
 
-/** `days` working days (Mon–Fri) after `from`, at the same local time of day. */
-export function addWorkingDays(from: number, days: number, utcOffsetMinutes: number): number {
+/**
+ * `days` working days after `from` (ms since the epoch), at the same local time of day: Monday to
+ * Friday, except the calendar's holidays, plus its 调休 working weekend days.
+ */
+export function addWorkingDays(from: number, days: number, utcOffsetMinutes: number, calendar?: WorkingCalendar): number {
   const offset = utcOffsetMinutes * 60 * 1000;
   let local = from + offset;
   let added = 0;
   while (added < days) {
     local += DAY_MS;
-    const weekday = new Date(local).getUTCDay();
-    if (weekday !== 0 && weekday !== 6) added++;
+    const date = new Date(local);
+    const day = date.toISOString().slice(0, 10);
+    const weekday = date.getUTCDay();
+    const working = calendar?.workdays.has(day) || (weekday !== 0 && weekday !== 6 && !calendar?.holidays.has(day));
+    if (working) added++;
   }
   return local - offset;
 }
@@ -132,7 +150,7 @@ export function statutoryClocks(incident: ClockInput, now: string, rules: ClockR
   }
 
   if (incident.stabilizedAt !== undefined) {
-    const finalDue = addWorkingDays(Date.parse(incident.stabilizedAt), rules.finalWorkingDays, rules.utcOffsetMinutes);
+    const finalDue = addWorkingDays(Date.parse(incident.stabilizedAt), rules.finalWorkingDays, rules.utcOffsetMinutes, rules.calendar);
     clocks.push(status('final', finalDue, finalAt));
   }
   return clocks;

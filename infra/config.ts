@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_CLOCK_RULES, type ClockRules, type WorkingCalendar } from '../domain/clocks.js';
+import { loadWorkingCalendar } from './calendar.js';
 
 const port = z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535);
 const url = (schemes: string[]) =>
@@ -38,6 +40,7 @@ const EnvSchema = z.object({
   RELIEF_REPEAT_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** The Ed25519 private key (PKCS#8 PEM) that signs seals; outside DATA_DIR (SPEC §8). `cli audit-key` makes one. */
   AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  WORKING_CALENDAR_FILE: z.string().min(1).optional(),
   /** How often the log is sealed while anything changed (SPEC §8: at least hourly). */
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(1000).max(3600 * 1000).default(3600 * 1000),
   /** Where the console is reached from phones: the base of the short link in every alert SMS. */
@@ -111,6 +114,8 @@ export interface Config {
   trustProxy: string[];
   requestTimeoutMs: number;
   reliefWindowDays: number;
+  /** The statutory clocks (SPEC §3) with the office's working calendar, where WORKING_CALENDAR_FILE names one. */
+  clockRules: ClockRules;
   publicUrl: string | undefined;
   /** Undefined: alerts go by WebSocket only, and /ready says so. */
   notify: NotifyConfig | undefined;
@@ -141,6 +146,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const notify = notifyConfig(e);
+  let calendar: WorkingCalendar | undefined;
+  try {
+    calendar = e.WORKING_CALENDAR_FILE === undefined ? undefined : loadWorkingCalendar(resolve(e.WORKING_CALENDAR_FILE));
+  } catch (error) {
+    throw new ConfigError([`WORKING_CALENDAR_FILE: ${(error as Error).message}`]);
+  }
   const dataDir = resolve(e.DATA_DIR);
   const keyFile = e.AUDIT_SIGNING_KEY_FILE === undefined ? undefined : resolve(e.AUDIT_SIGNING_KEY_FILE);
   // A key beside the log it signs proves nothing against whoever can write the log (SPEC §8).
@@ -169,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY ?? [],
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     reliefWindowDays: e.RELIEF_REPEAT_WINDOW_DAYS,
+    clockRules: { ...DEFAULT_CLOCK_RULES, calendar },
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     notify,
     auditSigningKeyFile: keyFile,

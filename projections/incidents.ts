@@ -1,4 +1,4 @@
-import { statutoryClocks, type ClockStatus } from '../domain/clocks.js';
+import { statutoryClocks, type ClockRules, type ClockStatus } from '../domain/clocks.js';
 import { incidentDecider, type IncidentEvent, type OpenedIncident } from '../domain/incident.js';
 import { projection } from './projection.js';
 
@@ -34,7 +34,7 @@ export const incidentsProjection = projection({
 });
 
 /** An incident's clocks as of `now` (SPEC §3 statutory clocks). */
-export const incidentClocks = (row: IncidentRow, now: string): ClockStatus[] => statutoryClocks({ ...row, closed: row.closed !== undefined }, now);
+export const incidentClocks = (row: IncidentRow, now: string, rules?: ClockRules): ClockStatus[] => statutoryClocks({ ...row, closed: row.closed !== undefined }, now, rules);
 
 export interface IncidentFilter {
   prefix: string;
@@ -43,6 +43,8 @@ export interface IncidentFilter {
   after?: string | undefined;
   limit: number;
   now: string;
+  /** The statutory clock rules in force (the office's working calendar). */
+  rules?: ClockRules | undefined;
 }
 
 /** Incidents of counties under `prefix`, the most recently opened first. */
@@ -52,7 +54,7 @@ export function listIncidents(state: IncidentsState, filter: IncidentFilter): { 
     const row = state.rows.get(state.order[i]!)!;
     if (filter.after !== undefined && row.openedPosition >= filter.after) continue;
     if (!row.county.startsWith(filter.prefix)) continue;
-    if (filter.overdue !== undefined && incidentClocks(row, filter.now).some((c) => c.overdue) !== filter.overdue) continue;
+    if (filter.overdue !== undefined && incidentClocks(row, filter.now, filter.rules).some((c) => c.overdue) !== filter.overdue) continue;
     items.push(row);
     if (items.length === filter.limit) return { items, next: i > 0 ? row.openedPosition : null };
   }

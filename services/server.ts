@@ -79,7 +79,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   const snapshots = options.snapshots === undefined ? new SqliteSnapshotStore(join(config.dataDir, 'projections.sqlite')) : (options.snapshots ?? undefined);
   const runner = new ProjectionRunner(store, logger, { ...(snapshots ? { snapshots } : {}), ...(options.snapshotEveryMs !== undefined ? { snapshotEveryMs: options.snapshotEveryMs } : {}) });
   const gateway = new AlertGateway(store, runner, logger, tasks, { ...options.gateway, now });
-  const escalator = new Escalator(store, runner, logger, tasks, { escalationDelayMs: config.escalationDelayMs, now });
+  const escalator = new Escalator(store, runner, logger, tasks, { escalationDelayMs: config.escalationDelayMs, clockRules: config.clockRules, now });
   const provider: NotifyProvider | undefined = config.notify ? notifyProvider(config.notify) : undefined;
   const notifier = provider
     ? new Notifier(store, runner, logger, tasks, { provider, publicUrl: config.publicUrl!, signName: config.notify!.signName, now, ...(options.smsAfterMs !== undefined ? { smsAfterMs: options.smsAfterMs } : {}) })
@@ -130,6 +130,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     trustProxy: config.trustProxy,
     requestTimeoutMs: config.requestTimeoutMs,
     reliefWindowDays: config.reliefWindowDays,
+    clockRules: config.clockRules,
     ...(redis ? { redis } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(scheduler.ping ? { readinessChecks: [{ name: 'redis', check: () => scheduler.ping!() }] } : {}),

@@ -1,6 +1,7 @@
 import { escalationPolicy, nextEscalation, recipientsAt, relatedReports, roleAudience, MAX_RELATED_REPORTS, type AlertTrack } from '../../domain/alerting.js';
 import { DomainError } from '../../domain/errors.js';
 import { parseStream, streams } from '../../domain/events.js';
+import type { ClockRules } from '../../domain/clocks.js';
 import { incidentDecider, overdueClocksToAlert } from '../../domain/incident.js';
 import { alertTrack, reportDecider, reportsWorse, type ReportCommand } from '../../domain/report.js';
 import { ancestorAt } from '../../domain/units.js';
@@ -17,6 +18,8 @@ import type { AlertJob, NotifyJob, Scheduler } from './scheduler.js';
 
 export interface EscalatorOptions {
   escalationDelayMs: number;
+  /** The statutory clocks' rules, with the office's working calendar (issue 16). */
+  clockRules?: ClockRules | undefined;
   now?: () => Date;
 }
 
@@ -117,7 +120,7 @@ export class Escalator {
     const row = this.runner.state('incidents').rows.get(id);
     if (!row || row.closed || !this.#scheduler) return;
     const alerted = new Set(row.clockAlerts.map((a) => `${a.clock}@${a.dueAt}`));
-    for (const clock of incidentClocks(row, this.#now().toISOString())) {
+    for (const clock of incidentClocks(row, this.#now().toISOString(), this.options.clockRules)) {
       if (clock.satisfiedAt || alerted.has(`${clock.clock}@${clock.dueAt}`)) continue;
       await this.#scheduler.schedule({ kind: 'clock', incidentId: id, dueAt: clock.dueAt }, Date.parse(clock.dueAt) + 1);
     }
@@ -200,7 +203,7 @@ export class Escalator {
     const loaded = await this.#commands.load(stream, incidentDecider);
     if (!loaded.state.exists || loaded.state.closed) return;
     const context = this.#context();
-    const due = overdueClocksToAlert(loaded.state, context.now);
+    const due = overdueClocksToAlert(loaded.state, context.now, this.options.clockRules);
     const recipients = [roleAudience('head', loaded.state.county)];
     // One command per clock; each decided again should a head's submission land first.
     for (const clock of due) {

@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
+import { DEFAULT_CLOCK_RULES, type ClockRules } from '../../domain/clocks.js';
 import { findIllFormedText, normalizeNewlines } from '../../domain/text.js';
 import { withLocalTimes } from '../../domain/time.js';
 import type { Logger } from '../../infra/logging.js';
@@ -56,6 +57,8 @@ export interface AppDeps {
   trustProxy?: string[];
   requestTimeoutMs?: number;
   reliefWindowDays?: number;
+  /** The statutory clocks' rules (SPEC §3), with the office's working calendar. */
+  clockRules?: ClockRules;
   /** Shared limiter counts across nodes, where Redis is configured. */
   redis?: Redis;
   gateway?: AlertGateway;
@@ -271,6 +274,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     tokens: deps.tokens,
     now: deps.now ?? (() => new Date()),
     reliefWindowDays: deps.reliefWindowDays ?? 30,
+    clockRules: deps.clockRules ?? DEFAULT_CLOCK_RULES,
   };
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(async (scoped) => {

@@ -1,3 +1,4 @@
+import type { ClockRules } from '../../domain/clocks.js';
 import type { EventStore } from '../../infra/eventstore/types.js';
 import type { TokenService } from '../../infra/tokens.js';
 import type { CommandHandler } from '../commands/execute.js';
@@ -15,4 +16,6 @@ export interface ApiDeps {
   tokens: TokenService;
   /** Days within which a second live relief of one category is refused across incidents (SPEC §3). */
   reliefWindowDays: number;
+  /** The statutory clocks' rules, with the office's working calendar where one is configured. */
+  clockRules: ClockRules;
 }

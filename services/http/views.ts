@@ -2,7 +2,7 @@ import { HAZARD_LABELS } from '../../domain/vocabulary.js';
 import type { FiledReport } from '../../domain/report.js';
 import type { ExistingAllocation } from '../../domain/allocation.js';
 import { goodsView } from '../../projections/ledger.js';
-import { statutoryClocks } from '../../domain/clocks.js';
+import { statutoryClocks, type ClockRules } from '../../domain/clocks.js';
 import type { OpenedIncident } from '../../domain/incident.js';
 import type { UnitsDirectory } from '../units-directory.js';
 
@@ -65,7 +65,7 @@ export function allocationView(a: ExistingAllocation, revision: number) {
   };
 }
 
-export function incidentView(i: OpenedIncident, revision: number, now: string) {
+export function incidentView(i: OpenedIncident, revision: number, now: string, rules?: ClockRules) {
   return {
     incidentId: i.incidentId,
     county: i.county,
@@ -78,7 +78,7 @@ export function incidentView(i: OpenedIncident, revision: number, now: string) {
     submissions: i.submissions,
     stabilizedAt: i.stabilizedAt ?? null,
     closure: i.closed ?? null,
-    clocks: statutoryClocks({ ...i, closed: i.closed !== undefined }, now),
+    clocks: statutoryClocks({ ...i, closed: i.closed !== undefined }, now, rules),
     revision,
   };
 }

@@ -207,6 +207,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
         after: cursor(deps, q.after),
         limit: q.limit,
         now,
+        rules: deps.clockRules,
       });
       return {
         next,
@@ -220,8 +221,8 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
           status: i.closed ? 'closed' : i.stabilizedAt ? 'stabilized' : 'open',
           reports: i.reports,
           submissions: i.submissions,
-          clocks: incidentClocks(i, now).map((c) => ({ ...c })),
-          overdue: incidentClocks(i, now).some((c) => c.overdue),
+          clocks: incidentClocks(i, now, deps.clockRules).map((c) => ({ ...c })),
+          overdue: incidentClocks(i, now, deps.clockRules).some((c) => c.overdue),
           position: i.position,
         })),
       };
