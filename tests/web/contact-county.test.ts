@@ -95,10 +95,11 @@ t.test('the contact form, the county page, accessibility and weight', { skip: ha
   });
 
   await t.test('the county page: tallies equal to the API, an overdue 初报 in red', async (t) => {
-    await call(base, tokens.contact, 'POST', '/reports', reportBody({ estimate: { affectedPeople: 30, injured: 2, roomsCollapsed: 4 } }));
-    await call(base, tokens.contact, 'POST', '/reports', reportBody({ hazard: 'flash_flood', estimate: { affectedPeople: 5, roomsSeverelyDamaged: 1 } }));
+    const r1 = await call(base, tokens.contact, 'POST', '/reports', reportBody({ estimate: { affectedPeople: 30, injured: 2, roomsCollapsed: 4 } }));
+    const r2 = await call(base, tokens.contact, 'POST', '/reports', reportBody({ hazard: 'flash_flood', estimate: { affectedPeople: 5, roomsSeverelyDamaged: 1 } }));
     const opened = await call(base, tokens.countyHead, 'POST', '/incidents', { county: `${KANG}000000`, hazard: 'landslide', startedAt: new Date(Date.now() - 3 * 3600_000).toISOString(), title: '王坝镇滑坡' });
     t.equal(opened.status, 201, 'an incident that started 3 hours ago: its 初报 (due at 2 hours) is overdue');
+    for (const r of [r1, r2]) t.equal((await call(base, tokens.countyHead, 'POST', `/incidents/${opened.body.incidentId}/links`, { reportId: r.body.reportId })).status, 200);
     const api = await call(base, tokens.countyHead, 'GET', `/tallies?unit=${KANG}&position=${opened.body.position}`);
     const { page, errors } = await phone(browser);
     await signIn(page, base, tokens.countyHead, '#/county');
@@ -124,6 +125,19 @@ t.test('the contact form, the county page, accessibility and weight', { skip: ha
     const colour = await clock.evaluate((el) => (globalThis as unknown as { getComputedStyle: (e: unknown) => { color: string } }).getComputedStyle(el).color);
     const [r, g, b] = colour.match(/\d+/g)!.map(Number);
     t.ok(r! > 150 && g! < 60 && b! < 60, `in red (${colour})`);
+
+    // The draft of the 初报 from the two linked reports, sent from the page as shown.
+    await page.click('button:has-text("查看下一次报送的草稿")');
+    await page.waitForSelector('.draft[data-stage="initial"] tr.total');
+    t.equal(Number(await page.textContent('.draft tr.total [data-figure="affectedPeople"] .value')), 35, 'the draft: 30 + 5 people affected');
+    t.match(await page.textContent('.draft tr.total [data-figure="affectedPeople"]'), /2 估计/, 'resting on two estimates');
+    await page.click('.draft button.primary');
+    await page.waitForSelector('.draft .notice.ok');
+    await page.waitForSelector('li.clock.done[data-clock="initial"]');
+    t.match(await page.textContent('li.clock[data-clock="initial"]'), /已报送/, 'the 初报 clock is met');
+    const submitted = (await call(base, tokens.auditor, 'GET', '/audit/events?limit=1000')).body.events.filter((e: { type: string }) => e.type === 'FiguresSubmitted');
+    t.equal(submitted.length, 1, 'one submission in the log');
+    t.match(submitted[0].data, { stage: 'initial', figures: { affectedPeople: 35 }, source: { kind: 'draft' } }, 'the draft, as shown, with where it came from');
     t.same(errors, [], 'no script errors');
     await page.close();
   });

@@ -11,6 +11,7 @@ const FIGURES = ['dead', 'missing', 'injured', 'affectedPeople', 'roomsCollapsed
 const CLOCK_LABEL = { initial: 'clockInitial', daily: 'clockDaily', final: 'clockFinal' };
 
 function useApi(path, deps = []) {
+  // `deps`: anything else whose change means asking again (a submission sent, a draft refused).
   const [state, setState] = useState({ body: null, problem: null });
   useEffect(() => {
     let stop = false;
@@ -60,8 +61,72 @@ function Tallies({ session }) {
   </section>`;
 }
 
+const STAGE_LABEL = { initial: 'clockInitial', daily: 'clockDaily', final: 'clockFinal' };
+
+/** A source as a person reads it: "3 核实 + 2 估计". */
+const sourceText = (s) => (s ? [s.verified ? `${s.verified} ${t('verifiedShort')}` : '', s.estimated ? `${s.estimated} ${t('estimatedShort')}` : ''].filter(Boolean).join(' + ') : '');
+
+/**
+ * The submission owed next, as zhitong would compute it (issue 16): the figures by township with
+ * where each came from, the figures that moved and need a word of explanation, and the button that
+ * sends exactly what is shown (the position it was computed at goes with it).
+ */
+function Draft({ incident, session, onSent }) {
+  const [version, setVersion] = useState(0);
+  const { body: draft, problem } = useApi(`/incidents/${incident.incidentId}/draft`, [version]);
+  const [explanation, setExplanation] = useState('');
+  const [notes, setNotes] = useState('');
+  const [outcome, setOutcome] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const send = async () => {
+    setBusy(true);
+    setOutcome(null);
+    try {
+      await api(`/incidents/${incident.incidentId}/submissions`, {
+        method: 'POST',
+        body: { stage: draft.stage, fromDraft: true, position: draft.asOf, ...(explanation.trim() ? { explanation: explanation.trim() } : {}), ...(notes.trim() ? { notes: notes.trim() } : {}) },
+      });
+      setOutcome({ kind: 'ok', text: t('submittedOk') });
+      onSent();
+    } catch (error) {
+      setOutcome({ kind: 'error', text: error.message });
+      if (error.code === 'draft_changed') setVersion((v) => v + 1);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (problem) return html`<${Notice} kind="error">${t('loadFailed')}${problem}<//>`;
+  if (!draft) return html`<p>${t('loading')}</p>`;
+  const canSend = session.role === 'officer' || session.role === 'head';
+  const figures = FIGURES.filter((f) => draft.total.figures[f] !== undefined || draft.total.sources[f]);
+  return html`<div class="draft" data-stage=${draft.stage}>
+    <h3>${t('draftOf')} ${t(STAGE_LABEL[draft.stage])}</h3>
+    <div class="scroll" tabindex="0" role="region" aria-label=${t('draftOf')}><table class="tally draft-table">
+      <thead><tr><th scope="col">${t('unit')}</th>${figures.map((f) => html`<th scope="col">${t(f)}</th>`)}</tr></thead>
+      <tbody>
+        ${[...draft.townships, { ...draft.total, total: true }].map(
+          (row) => html`<tr class=${row.total ? 'total' : ''} data-unit=${row.unit.code}><th scope="row">${row.unit.name}</th>
+            ${figures.map((f) => html`<td class="num" data-figure=${f}><span class="value">${row.figures[f] ?? 0}</span><br /><span class="meta">${sourceText(row.sources[f])}</span></td>`)}</tr>`,
+        )}
+      </tbody>
+    </table></div>
+    <p class="meta">${t('reportsCounted')}${t(':')}${draft.total.reports.verified} ${t('verifiedShort')}, ${draft.total.reports.estimated} ${t('estimatedShort')}</p>
+    ${draft.moved.length > 0 &&
+    html`<${Notice} kind="warn">${t('movedNeedExplanation')}${draft.moved.map((m) => `${t(m.indicator)} ${m.previous} → ${m.now}`).join(t('sep'))}<//>`}
+    ${canSend &&
+    html`<label for=${`exp-${incident.incidentId}`}>${t('explanation')}${draft.moved.length > 0 ? html` <em>${t('required')}</em>` : ''}</label>
+      <textarea id=${`exp-${incident.incidentId}`} rows="2" value=${explanation} onInput=${(e) => setExplanation(e.target.value)}></textarea>
+      <label for=${`notes-${incident.incidentId}`}>${t('accountNotes')}</label>
+      <textarea id=${`notes-${incident.incidentId}`} rows="3" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea>
+      <button class="primary big" disabled=${busy} onClick=${send}>${t('sendUpward')} ${t(STAGE_LABEL[draft.stage])}</button>`}
+    ${outcome && html`<${Notice} kind=${outcome.kind}>${outcome.text}<//>`}
+  </div>`;
+}
+
 function Incidents({ session, now }) {
-  const { body, problem } = useApi(`/incidents?unit=${session.scope}&limit=50`);
+  const [version, setVersion] = useState(0);
+  const [open, setOpen] = useState(null);
+  const { body, problem } = useApi(`/incidents?unit=${session.scope}&limit=50`, [version]);
   const items = body?.items.filter((i) => i.status !== 'closed') ?? [];
   return html`<section class="card" aria-labelledby="incidents-h">
     <h2 id="incidents-h">${t('incidents')}</h2>
@@ -86,6 +151,10 @@ function Incidents({ session, now }) {
               </li>`;
             })}
           </ul>
+          ${session.role !== 'contact' &&
+          (open === i.incidentId
+            ? html`<${Draft} incident=${i} session=${session} onSent=${() => setVersion((v) => v + 1)} />`
+            : html`<button class="big" onClick=${() => setOpen(i.incidentId)}>${t('showDraft')}</button>`)}
         </li>`,
       )}
     </ul>
