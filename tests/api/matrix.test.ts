@@ -73,6 +73,7 @@ t.test('role × scope × route, the routes taken from the server', async (t) => 
     incident('POST', '/unlinks', FIELD, { reportId }),
     incident('GET', '', READERS),
     incident('GET', '/draft', ['officer', 'head', 'auditor']),
+    { method: 'GET', route: '/incidents/:id/forms', path: `/incidents/${incidentId}/forms?format=csv`, roles: ['officer', 'head', 'auditor'], scopes: COUNTY_SCOPES, outOfScope: 404 },
     { method: 'PUT', route: '/roster/:townshipCode', path: `/roster/${WANGBA}`, body: { entries: [{ officer: 'u', tier: 'primary' }] }, roles: ['head'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },
     { method: 'GET', route: '/roster/:townshipCode', path: `/roster/${WANGBA}`, roles: READERS, scopes: TOWNSHIP_SCOPES, outOfScope: 404 },
     { method: 'GET', route: '/alerts/open', path: `/alerts/open?unit=${WANGBA}`, roles: ['officer', 'head', 'auditor'], scopes: TOWNSHIP_SCOPES, outOfScope: 403 },

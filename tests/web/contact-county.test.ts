@@ -131,6 +131,10 @@ t.test('the contact form, the county page, accessibility and weight', { skip: ha
     await page.waitForSelector('.draft[data-stage="initial"] tr.total');
     t.equal(Number(await page.textContent('.draft tr.total [data-figure="affectedPeople"] .value')), 35, 'the draft: 30 + 5 people affected');
     t.match(await page.textContent('.draft tr.total [data-figure="affectedPeople"]'), /2 估计/, 'resting on two estimates');
+    const download = page.waitForEvent('download');
+    await page.click('.exports button:has-text("下载 CSV")');
+    const csv = await (await download).path();
+    t.match((await import('node:fs')).readFileSync(csv!, 'utf8'), /自然灾害损失情况统计快报表/, 'the forms download as a file on the phone');
     await page.click('.draft button.primary');
     await page.waitForSelector('.draft .notice.ok');
     await page.waitForSelector('li.clock.done[data-clock="initial"]');

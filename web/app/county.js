@@ -2,7 +2,7 @@
 // unit, by hazard), incidents with their statutory clocks counting down — overdue ones in red —
 // the households verified as damaged and not yet helped, and each village's public notice to print.
 import { useEffect, useState } from 'preact/hooks';
-import { api } from './api.js';
+import { api, token } from './api.js';
 import { hazardName, localTime, t } from './i18n.js';
 import { html, Notice } from './ui.js';
 
@@ -120,7 +120,32 @@ function Draft({ incident, session, onSent }) {
       <textarea id=${`notes-${incident.incidentId}`} rows="3" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea>
       <button class="primary big" disabled=${busy} onClick=${send}>${t('sendUpward')} ${t(STAGE_LABEL[draft.stage])}</button>`}
     ${outcome && html`<${Notice} kind=${outcome.kind}>${outcome.text}<//>`}
+    <div class="exports">
+      ${['xlsx', 'csv', 'html'].map((format) => html`<button type="button" onClick=${() => downloadForms(incident, draft.stage, format)}>${t(`export_${format}`)}</button>`)}
+    </div>
   </div>`;
+}
+
+/** The forms fetched with the token and handed to the phone as a file (or opened to print). */
+async function downloadForms(incident, stage, format) {
+  const win = format === 'html' ? window.open('', '_blank') : null;
+  try {
+    const res = await fetch(`/incidents/${incident.incidentId}/forms?stage=${stage}&format=${format}`, { headers: { authorization: `Bearer ${token()}` } });
+    if (!res.ok) throw new Error((await res.json().catch(() => ({}))).message ?? `HTTP ${res.status}`);
+    const url = URL.createObjectURL(await res.blob());
+    if (win) {
+      win.location = url;
+      return;
+    }
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${incident.title}-${stage}.${format}`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (error) {
+    win?.close();
+    alert(`${t('loadFailed')}${error.message}`);
+  }
 }
 
 function Incidents({ session, now }) {

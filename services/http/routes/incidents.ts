@@ -15,7 +15,9 @@ import { householdsProjection, type HouseholdsState } from '../../../projections
 import { incidentsProjection, type IncidentsState } from '../../../projections/incidents.js';
 import { ledgerProjection, type LedgerState } from '../../../projections/ledger.js';
 import { reportsProjection, type ReportsState } from '../../../projections/reports.js';
-import { INDICATORS } from '../../../domain/vocabulary.js';
+import { HAZARD_LABELS, INDICATORS } from '../../../domain/vocabulary.js';
+import type { ClockName } from '../../../domain/clocks.js';
+import { formsCsv, formsHtml, formsXlsx, type NamedDraft } from '../forms.js';
 import { rebuildUpTo } from '../../projection-runner.js';
 import { sealAnchor } from '../../../projections/seals.js';
 import { unitRef } from '../../../projections/units.js';
@@ -95,19 +97,42 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     },
     async (request) => {
       const { incident } = await loadIncidentInScope(deps, request, request.params.id);
-      // The stage owed next, unless asked: the initial report until one is sent, the final one
-      // once the disaster has stabilized, a daily follow-up in between.
-      const stage = request.query.stage ?? (!incident.submissions.some((x) => x.stage === 'initial') ? 'initial' : incident.stabilizedAt ? 'final' : 'daily');
-      const units = deps.runner.state('units');
-      const draft = draftFor(incident, stage, deps.runner.state('reports'), deps.runner.state('households'), deps.runner.state('ledger'));
-      const named = <T extends { unit: string }>(x: T) => ({ ...x, unit: unitRef(units, x.unit) });
-      return {
-        ...draft,
-        asOf: deps.runner.checkpoint ?? null,
-        total: named(draft.total),
-        townships: draft.townships.map(named),
-        ...(draft.roster ? { roster: draft.roster.map((e) => ({ ...e, village: unitRef(units, e.village) })) } : {}),
-      };
+      const { generatedAt: _g, title: _t, hazardLabel: _h, ...draft } = namedDraft(deps, incident, request.query.stage);
+      return draft;
+    },
+  );
+
+  r.get(
+    '/incidents/:id/forms',
+    {
+      config: { roles: ['officer', 'head', 'auditor'] },
+      schema: {
+        tags: ['incidents'],
+        summary: 'The statutory forms of the draft: CSV (UTF-8 with BOM), an Excel workbook, or a page to print',
+        params: IdParams,
+        querystring: z.strictObject({ stage: z.enum(['initial', 'daily', 'final']).optional(), format: z.enum(['csv', 'xlsx', 'html']), position: z.string().max(64).optional() }),
+      },
+    },
+    async (request, reply) => {
+      const { incident } = await loadIncidentInScope(deps, request, request.params.id);
+      const draft = namedDraft(deps, incident, request.query.stage);
+      const name = encodeURIComponent(`${incident.title}-${{ initial: '初报', daily: '续报', final: '核报' }[draft.stage]}`);
+      void reply.header('cache-control', 'no-store');
+      switch (request.query.format) {
+        case 'csv':
+          return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename*=UTF-8''${name}.csv`).send(formsCsv(draft));
+        case 'xlsx':
+          return reply
+            .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+            .header('content-disposition', `attachment; filename*=UTF-8''${name}.xlsx`)
+            .send(await formsXlsx(draft));
+        case 'html':
+          return reply.type('text/html; charset=utf-8').send(formsHtml(draft));
+        default: {
+          const never: never = request.query.format;
+          return never;
+        }
+      }
     },
   );
 
@@ -238,6 +263,29 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     now,
   }));
   command('closure', 'Close after the final report', CloseBody, (b, _r, now) => ({ type: 'CloseIncident', data: b, now }));
+}
+
+/**
+ * The draft of `stage` (the one owed next when not given: the initial report until one is sent,
+ * the final one once the disaster has stabilized, a daily follow-up in between), with the names a
+ * form prints. Read from the read side as of its checkpoint (`asOf`).
+ */
+function namedDraft(deps: ApiDeps, incident: OpenedIncident, stage?: ClockName): NamedDraft {
+  const owed = stage ?? (!incident.submissions.some((x) => x.stage === 'initial') ? 'initial' : incident.stabilizedAt ? 'final' : 'daily');
+  const units = deps.runner.state('units');
+  const draft = draftFor(incident, owed, deps.runner.state('reports'), deps.runner.state('households'), deps.runner.state('ledger'));
+  const named = <T extends { unit: string }>(x: T) => ({ ...x, unit: unitRef(units, x.unit) });
+  const { roster, ...rest } = draft;
+  return {
+    ...rest,
+    asOf: deps.runner.checkpoint ?? null,
+    generatedAt: deps.now().toISOString(),
+    title: incident.title,
+    hazardLabel: HAZARD_LABELS[incident.hazard],
+    total: named(draft.total),
+    townships: draft.townships.map(named),
+    ...(roster ? { roster: roster.map((e) => ({ ...e, village: unitRef(units, e.village) })) } : {}),
+  };
 }
 
 /** The latest seal, carried on every submission upward (SPEC §8). */
