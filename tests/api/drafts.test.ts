@@ -20,6 +20,8 @@ function rng(seed: number) {
 
 t.test('a draft over several townships equals sums computed independently, with its sources', async (t) => {
   const app = await startTestApp(t);
+  // Read-your-writes: a read waits until the read side has applied everything written so far.
+  const fresh = async () => `position=${await app.logSize()}`;
   const head = app.token('head', KANG, 'head-kang');
   const officer = (village: string) => app.token('officer', village.slice(0, 9) + '000', `officer-${village.slice(6, 9)}`);
   const opened = await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'flash_flood', startedAt: '2026-07-01T00:00:00Z', title: '7·1 山洪' } });
@@ -105,7 +107,7 @@ t.test('a draft over several townships equals sums computed independently, with 
   }
   const drop0 = (f: Record<string, number>) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== 0));
 
-  const draft = await app.call('GET', `/incidents/${incidentId}/draft?stage=daily`, { token: head });
+  const draft = await app.call('GET', `/incidents/${incidentId}/draft?stage=daily&${await fresh()}`, { token: head });
   t.equal(draft.statusCode, 200, 'the draft');
   const d = draft.json();
   t.equal(d.stage, 'daily');
@@ -127,7 +129,7 @@ t.test('a draft over several townships equals sums computed independently, with 
   t.notOk(d.roster, 'no household roster before the final stage');
 
   // Final: exactly the households verified damaged, once each, by their latest verification.
-  const final = (await app.call('GET', `/incidents/${incidentId}/draft?stage=final`, { token: head })).json();
+  const final = (await app.call('GET', `/incidents/${incidentId}/draft?stage=final&${await fresh()}`, { token: head })).json();
   const latest = new Map<string, { name: string; damage: string; people: number }>();
   for (const m of made) {
     if (!m.linked || m.dismissed || !m.verified) continue;
@@ -144,13 +146,13 @@ t.test('a draft over several townships equals sums computed independently, with 
   // A submission; then a figure moving > 50 % is named for explanation.
   const submitted = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', figures: { ...d.total.figures, dead: 0 }, asOf: '2026-07-01T02:00:00Z' } });
   t.equal(submitted.statusCode, 200, submitted.body);
-  const after = (await app.call('GET', `/incidents/${incidentId}/draft`, { token: head, headers: {} })).json();
+  const after = (await app.call('GET', `/incidents/${incidentId}/draft?${await fresh()}`, { token: head })).json();
   t.equal(after.stage, 'daily', 'after the initial report, a daily follow-up is owed');
   const deadNow = d.total.figures.dead ?? 0;
   t.same(after.moved.map((m: { indicator: string }) => m.indicator), deadNow > 0 ? ['dead'] : [], 'a figure that moved from 0 needs an explanation');
 
   // A submission from the draft records the whole of it; one typed by hand records its difference.
-  const draftNow = (await app.call('GET', `/incidents/${incidentId}/draft?stage=daily`, { token: head })).json();
+  const draftNow = (await app.call('GET', `/incidents/${incidentId}/draft?stage=daily&${await fresh()}`, { token: head })).json();
   const fromDraft = await app.call('POST', `/incidents/${incidentId}/submissions`, {
     token: head,
     body: { stage: 'daily', fromDraft: true, position: draftNow.asOf, ...(draftNow.moved.length ? { explanation: '核实后死亡人数确认' } : {}) },
@@ -172,7 +174,7 @@ t.test('a draft over several townships equals sums computed independently, with 
   t.same(typed.source.differences, [{ indicator: 'injured', draft: draftNow.total.figures.injured ?? 0, submitted: (draftNow.total.figures.injured ?? 0) + 1 }], 'with what differs from the draft');
 
   // The figures change after the draft was looked at: sending it is refused, not silently updated.
-  const stale = (await app.call('GET', `/incidents/${incidentId}/draft?stage=daily`, { token: head })).json();
+  const stale = (await app.call('GET', `/incidents/${incidentId}/draft?stage=daily&${await fresh()}`, { token: head })).json();
   const more = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: { village: LIJIA, hazard: 'flash_flood', observedAt: '2026-07-02T03:00:00Z', reporter: { name: '报告人', phone: '13800000000' }, estimate: { affectedPeople: 7 } } });
   await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId: more.json().reportId } });
   const changed = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'daily', fromDraft: true, position: stale.asOf, explanation: 'x' } });

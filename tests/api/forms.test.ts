@@ -65,12 +65,15 @@ t.test('the forms of one small incident', async (t) => {
   t.equal(approved.statusCode, 200, approved.body);
   const delivered = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer(WANGBA), body: { deliveryId: '7a1e0c5e-0000-4000-8000-0000000000d1', cashFen: 150_000, goods: [{ item: '大米', quantity: 2, unit: '袋' }], confirmation: { method: 'signature', reference: 'S-1' } } });
   t.equal(delivered.statusCode, 200, delivered.body);
-  t.equal((await app.call('POST', `/incidents/${incidentId}/stabilization`, { token: head, body: { at: '2026-07-02T08:00:00+08:00' } })).statusCode, 200);
+  const stabilized = await app.call('POST', `/incidents/${incidentId}/stabilization`, { token: head, body: { at: '2026-07-02T08:00:00+08:00' } });
+  t.equal(stabilized.statusCode, 200);
+  // Read-your-writes: every read below waits until the read side has applied the last write.
+  const at = `position=${stabilized.json().position}`;
 
-  const json = (await app.call('GET', `/incidents/${incidentId}/draft?stage=final`, { token: head })).json();
+  const json = (await app.call('GET', `/incidents/${incidentId}/draft?stage=final&${at}`, { token: head })).json();
   t.same(json.total.figures, { affectedPeople: 68, dead: 1, roomsCollapsed: 4, roomsSeverelyDamaged: 2, roomsModeratelyDamaged: 1, cropAffectedHa: 12.5, cropFailedHa: 3.25, directLossYuan: 973456 }, 'the total: two verified, one estimated');
 
-  const csv = await app.call('GET', `/incidents/${incidentId}/forms?stage=final&format=csv`, { token: head });
+  const csv = await app.call('GET', `/incidents/${incidentId}/forms?stage=final&format=csv&${at}`, { token: head });
   t.equal(csv.statusCode, 200);
   t.match(csv.headers['content-type'], /text\/csv; charset=utf-8/);
   t.match(String(csv.headers['content-disposition']), /filename\*=UTF-8''/);
@@ -80,7 +83,7 @@ t.test('the forms of one small incident', async (t) => {
   t.match(csv.body, /已发放救助资金,0\.150000,万元/, 'cash delivered in 万元 from fen, exact');
 
   // Excel, read back with a reader library: the same numbers as the JSON.
-  const xlsx = await app.call('GET', `/incidents/${incidentId}/forms?stage=final&format=xlsx`, { token: head });
+  const xlsx = await app.call('GET', `/incidents/${incidentId}/forms?stage=final&format=xlsx&${at}`, { token: head });
   t.equal(xlsx.statusCode, 200);
   const book = new ExcelJS.Workbook();
   await book.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
@@ -103,7 +106,7 @@ t.test('the forms of one small incident', async (t) => {
   t.same(names, ['张三明', '李四', '欧阳德明'], 'the damaged households, not the undamaged one');
 
   // The page to print: its text byte for byte, and a screenshot.
-  const html = await app.call('GET', `/incidents/${incidentId}/forms?stage=final&format=html`, { token: head });
+  const html = await app.call('GET', `/incidents/${incidentId}/forms?stage=final&format=html&${at}`, { token: head });
   t.equal(html.statusCode, 200);
   if (!haveChromium()) return t.fail('chromium is needed for the printed page (apt-get install chromium)');
   const browser = await launchBrowser();

@@ -212,6 +212,10 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       const { incident } = await loadIncidentInScope(deps, request, id);
       const b = request.body;
       const context = commandContext(request, deps.now);
+      // "Now" is the whole log as it stands: the read side is brought to its head first, so a
+      // change written a moment ago is not missed (503 not_caught_up if it cannot get there).
+      const head = await deps.store.headPosition();
+      if (head !== undefined) await deps.runner.require(head);
       const current = () => draftFor(incident, b.stage, deps.runner.state('reports'), deps.runner.state('households'), deps.runner.state('ledger'));
       const text = { ...(b.notes !== undefined ? { notes: b.notes } : {}), ...(b.explanation !== undefined ? { explanation: b.explanation } : {}) };
       let data: EventData<'FiguresSubmitted'>;
