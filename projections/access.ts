@@ -118,6 +118,16 @@ export function grantsWithin(state: AccessState, scope: string, nowMs: number, s
 
 const active = (grant: Grant, nowMs: number) => !grant.revoked && Date.parse(grant.exp) > nowMs;
 
+/** The name on the latest grant of `sub` that carries one (how the pages name a colleague). */
+export function grantName(state: AccessState, sub: string): string | undefined {
+  const jtis = state.bySub.get(sub) ?? [];
+  for (let i = jtis.length - 1; i >= 0; i--) {
+    const name = state.grants.get(jtis[i]!)?.name;
+    if (name) return name;
+  }
+  return undefined;
+}
+
 /** The phone of `sub`: that of their latest active grant that has one (SPEC §5: how an SMS reaches them). */
 export function phoneOf(state: AccessState, sub: string, nowMs: number): string | undefined {
   const jtis = state.bySub.get(sub) ?? [];

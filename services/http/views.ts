@@ -6,8 +6,11 @@ import { statutoryClocks, type ClockRules } from '../../domain/clocks.js';
 import type { OpenedIncident } from '../../domain/incident.js';
 import type { UnitsDirectory } from '../units-directory.js';
 
-/** GET /reports/{id}: SPEC §4 names plus what an officer needs on one screen. */
-export function reportView(report: FiledReport, revision: number, units: UnitsDirectory) {
+/**
+ * GET /reports/{id}: SPEC §4 names plus what an officer needs on one screen. `nameOf` gives the
+ * name on a user's access grant, so the page can say 王主班 rather than officer-wangba-1.
+ */
+export function reportView(report: FiledReport, revision: number, units: UnitsDirectory, nameOf: (sub: string) => string | undefined = () => undefined) {
   const village = units.get(report.village);
   return {
     reportId: report.reportId,
@@ -40,6 +43,13 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
       .sort((a, b) => a.step - b.step || a.id.localeCompare(b.id))
       .map((n) => ({ id: n.id, step: n.step, to: n.to, channel: n.channel, status: n.status, attempts: n.attempts, lastError: n.lastError ?? null, delivery: n.delivery ?? null })),
     receivedBy: report.notify.received,
+    // The people named above (who answered, set off, arrived), by user id: what their grants call them.
+    people: Object.fromEntries(
+      [...new Set([...report.acknowledgedBy, ...report.dispatched.map((d) => d.officer), ...report.arrived.map((a) => a.officer)])].flatMap((sub) => {
+        const name = nameOf(sub);
+        return name ? [[sub, name]] : [];
+      }),
+    ),
     revision,
   };
 }

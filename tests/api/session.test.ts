@@ -52,6 +52,15 @@ t.test('GET /me: the villages in scope and the township on-call line, phones fro
   t.same([adminMe.role, adminMe.villages], ['admin', []], 'an admin files nothing');
   t.equal((await app.call('GET', '/me')).statusCode, 401, 'no token, no session');
   t.equal((await app.call('GET', '/me', { token: contactToken, headers: { 'accept-language': 'en' } })).statusCode, 200);
+
+  // A report names the people who answered it by the names on their grants.
+  const filed = await app.call('POST', '/reports', { token: contactToken, body: { village: LIJIA, hazard: 'hail', observedAt: '2026-07-01T00:00:00Z', reporter: { name: '李联络', phone: '13800000009' } } });
+  const reportId = filed.json().reportId;
+  const officerToken = issued.json().tokens[0].token;
+  t.equal((await app.call('POST', `/reports/${reportId}/acknowledgements`, { token: officerToken, body: {} })).statusCode, 200);
+  t.equal((await app.call('POST', `/reports/${reportId}/dispatches`, { token: app.token('officer', WANGBA, 'officer-unnamed'), body: {} })).statusCode, 200);
+  const report = (await app.call('GET', `/reports/${reportId}`, { token: officerToken })).json();
+  t.same(report.people, { 'officer-wangba-1': '王主班' }, 'who has a name on their grant, by it; who has none is left to their id');
 });
 
 t.test('the pages are served at / with a strict CSP; the SMS link opens the console', async (t) => {

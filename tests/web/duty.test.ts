@@ -68,6 +68,11 @@ t.test('the duty console', { skip: haveChromium() ? false : `no chromium at ${CH
   await a.page.waitForSelector('.notice.ok');
   await b.page.waitForSelector(`li.alert.acked[data-report="${reportId}"]`);
   t.match(await b.page.textContent(`li.alert[data-report="${reportId}"]`), /已确认：officer-a/, 'the second officer sees who acknowledged');
+  await b.page.click(`li.alert[data-report="${reportId}"] a`);
+  await b.page.waitForSelector('.detail .status');
+  t.match(await b.page.textContent('.detail .status'), /确认人：王主班/, 'by the name on their grant, in the details');
+  t.match(await b.page.textContent('.detail .actions'), /我也去处理/, 'and is offered to go too, not to acknowledge first');
+  await b.page.click('a:has-text("返回")');
   const history = await call(base, tokens.auditor, 'GET', `/reports/${reportId}/history`);
   t.same(
     history.body.events.filter((e: { type: string }) => e.type === 'AlertReceived').map((e: { data: { by: string; step: number } }) => `${e.data.by}@${e.data.step}`).sort(),

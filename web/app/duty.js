@@ -146,7 +146,9 @@ function Detail({ id, session, frame, line }) {
   const others = (r?.acknowledgements ?? []).filter((x) => x !== session.sub);
   const iSetOff = r?.dispatched?.some((d) => d.officer === session.sub);
   const iArrived = r?.arrived?.some((a) => a.officer === session.sub);
-  const who = (list) => [...new Set(list.map((x) => x.officer))].filter((x) => x !== session.sub);
+  const who = (list) => [...new Set(list.map((x) => x.officer))].filter((x) => x !== session.sub).map((x) => name(x));
+  // Colleagues by the names on their grants, where they have one.
+  const name = (sub) => r?.people?.[sub] ?? sub;
   const status = r?.status;
   const closed = status === 'closed' || status === 'dismissed';
   return html`<section class="card detail" aria-labelledby="detail-h">
@@ -156,7 +158,7 @@ function Detail({ id, session, frame, line }) {
     ${!r && !problem && html`<p>${t('loading')}</p>`}
     ${r &&
     html`<h1 id="detail-h">${hazardName(r.hazard, r.hazardLabel)} · ${r.unit.path.join(' ')}</h1>
-      <p class="status">${t('statusLabel')[status] ?? status}${r.escalationStep !== null ? ` · ${t('stepN')(r.escalationStep)}` : ''}${r.acknowledgements.length ? ` · ${t('ackBy')}${t(':')}${r.acknowledgements.join(t('sep'))}` : ''}</p>
+      <p class="status">${t('statusLabel')[status] ?? status}${r.escalationStep !== null ? ` · ${t('stepN')(r.escalationStep)}` : ''}${r.acknowledgements.length ? ` · ${t('ackBy')}${t(':')}${r.acknowledgements.map(name).join(t('sep'))}` : ''}</p>
       ${who(r.dispatched ?? []).length > 0 && html`<p class="meta">${t('departed')}${t(':')}${who(r.dispatched).join(t('sep'))}</p>`}
       ${who(r.arrived ?? []).length > 0 && html`<p class="meta">${t('arrived')}${t(':')}${who(r.arrived).join(t('sep'))}</p>`}
       <div class="actions">

@@ -11,6 +11,7 @@ import { PreconditionFailedError, type Loaded } from '../../commands/execute.js'
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
 import { commandRoute } from '../command-route.js';
+import { grantName } from '../../../projections/access.js';
 import type { ApiDeps } from '../deps.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
 import { DomainError } from '../../../domain/errors.js';
@@ -136,7 +137,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     async (request, reply) => {
       const { report, revision } = await loadReportInScope(deps, request, request.params.id);
       await deps.units.refresh();
-      return reply.header('etag', `"${revision}"`).send(reportView(report, revision, deps.units));
+      return reply.header('etag', `"${revision}"`).send(reportView(report, revision, deps.units, (sub) => grantName(deps.runner.state('access'), sub)));
     },
   );
 

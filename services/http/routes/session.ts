@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isOnCall } from '../../../domain/alerting.js';
 import { ancestorAt, scopeUnit, unitLevel, withinScope } from '../../../domain/units.js';
 import { HAZARD_LABELS, HAZARDS } from '../../../domain/vocabulary.js';
-import { phoneOf, type AccessState } from '../../../projections/access.js';
+import { grantName, phoneOf } from '../../../projections/access.js';
 import { rosterOf } from '../../../projections/roster.js';
 import { childrenOf, unitRef, type UnitsState } from '../../../projections/units.js';
 import type { ApiDeps } from '../deps.js';
@@ -42,16 +42,6 @@ function villagesWithin(units: UnitsState, code: string, limit: number): { villa
   };
   const complete = units.units.has(code) ? walk(code) : true;
   return { villages: villages.slice(0, limit), truncated: !complete };
-}
-
-/** The name on the latest grant of `sub` that carries one. */
-function nameOf(access: AccessState, sub: string): string | undefined {
-  const jtis = access.bySub.get(sub) ?? [];
-  for (let i = jtis.length - 1; i >= 0; i--) {
-    const name = access.grants.get(jtis[i]!)?.name;
-    if (name) return name;
-  }
-  return undefined;
 }
 
 /**
@@ -92,7 +82,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: ApiDeps): Promis
           if (!isOnCall(entry, now)) continue;
           const phone = phoneOf(access, entry.officer, nowMs);
           if (!phone || people.some((p) => p.phone === phone)) continue;
-          people.push({ name: nameOf(access, entry.officer) ?? entry.officer, phone, kind: entry.tier });
+          people.push({ name: grantName(access, entry.officer) ?? entry.officer, phone, kind: entry.tier });
         }
         people.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'primary' ? -1 : 1));
         for (const phone of units.units.get(township)?.phones ?? []) if (!people.some((p) => p.phone === phone)) people.push({ name: units.units.get(township)!.name, phone, kind: 'office' });
@@ -100,7 +90,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       });
       return {
         sub: user.sub,
-        name: nameOf(access, user.sub) ?? null,
+        name: grantName(access, user.sub) ?? null,
         phone: phoneOf(access, user.sub, nowMs) ?? null,
         role: user.role,
         scope: user.scope,
