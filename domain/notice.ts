@@ -45,9 +45,16 @@ export const CATEGORY_LABELS: Record<ReliefCategory, string> = {
   other: '其他救助',
 };
 
-/** Fen as yuan with two decimals: 1234567 → "12345.67". Integer arithmetic, never a float. */
-export function yuan(fen: number): string {
-  const sign = fen < 0 ? '-' : '';
-  const abs = Math.abs(fen);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+/**
+ * Integer `amount` divided by 10^`places`, written exactly by integer arithmetic (never a float):
+ * 123456 yuan, 4 → "12.3456" (万元); 150000 fen, 6 → "0.150000" (万元).
+ */
+export function exactDecimal(amount: number, places: number): string {
+  const negative = amount < 0;
+  const digits = String(Math.abs(Math.round(amount))).padStart(places + 1, '0');
+  const whole = digits.slice(0, digits.length - places);
+  return `${negative ? '-' : ''}${whole}${places > 0 ? `.${digits.slice(-places)}` : ''}`;
 }
+
+/** Fen as yuan with two decimals: 1234567 → "12345.67". */
+export const yuan = (fen: number): string => exactDecimal(fen, 2);

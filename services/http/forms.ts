@@ -1,5 +1,8 @@
 import ExcelJS from 'exceljs';
+import { exactDecimal } from '../../domain/notice.js';
+import { beijingTime } from '../../domain/time.js';
 import type { Indicator } from '../../domain/vocabulary.js';
+import { escapeHtml } from './html.js';
 import type { Draft, DraftRosterEntry, DraftUnit } from '../../projections/drafts.js';
 
 /** A draft with the names a form prints: units by name and path, the incident's title and hazard. */
@@ -38,14 +41,6 @@ export const LOSS_COLUMNS: ReadonlyArray<{ indicator: Indicator; heading: string
   { indicator: 'livestockLost', heading: '死亡牲畜', unit: '头', kind: 'count' },
   { indicator: 'directLossYuan', heading: '直接经济损失', unit: '万元', kind: 'wanYuan' },
 ];
-
-/** Integer `amount` divided by 10^`places`, written exactly (no float): 12345 yuan, 4 → "1.2345". */
-export function exactDecimal(amount: number, places: number): string {
-  const negative = amount < 0;
-  const digits = String(Math.abs(Math.round(amount))).padStart(places + 1, '0');
-  const whole = digits.slice(0, digits.length - places);
-  return `${negative ? '-' : ''}${whole}${places > 0 ? `.${digits.slice(-places)}` : ''}`;
-}
 
 function cell(kind: Kind, value: number | undefined): string {
   const v = value ?? 0;
@@ -114,7 +109,7 @@ export function formTables(d: NamedDraft): { header: Array<[string, string]>; ta
   return { header, tables };
 }
 
-const beijing = (iso: string) => `${new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ')}`;
+const beijing = (iso: string) => beijingTime(iso).slice(0, 16).replace('T', ' ');
 
 /** RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
 const csvField = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
@@ -153,7 +148,6 @@ export async function formsXlsx(d: NamedDraft): Promise<Buffer> {
   return Buffer.from(await book.xlsx.writeBuffer());
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The forms as a page to print and sign: A4 landscape, the tables as in the CSV. */
 export function formsHtml(d: NamedDraft): string {

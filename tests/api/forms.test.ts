@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { HEJIAGOU, KANG, LIJIA, startTestApp, WANGBA, NIANBA, ZHUJIAGOU, allocationBody } from '../support/app.js';
 import { haveChromium, launchBrowser } from '../support/browser.js';
-import { exactDecimal } from '../../services/http/forms.js';
+import { exactDecimal } from '../../domain/notice.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'artifacts', 'screenshots');

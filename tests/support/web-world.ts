@@ -10,6 +10,8 @@ import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import { tokenService } from '../../infra/tokens.js';
 import { execute } from '../../services/commands/execute.js';
 import { DEMO_UNITS } from '../../services/demo.js';
+import type { Test } from 'tap';
+import { CHROMIUM, haveChromium, launchBrowser } from './browser.js';
 import { startServerProcess, type ServerProcess } from './process.js';
 
 export const KANG = '621299';
@@ -97,3 +99,36 @@ export const reportBody = (over: Record<string, unknown> = {}) => ({
   notes: '后山滑坡，冲毁两户房屋',
   ...over,
 });
+
+/** Why a browser test is skipped, or false when Debian's chromium is there to drive. */
+export const noBrowser = (): string | false => (haveChromium() ? false : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`);
+
+/**
+ * A seeded township served by a real server process on its own DATA_DIR and port, and a headless
+ * chromium (`launchArgs` added to its command line), both stopped when the test ends. `restart`
+ * stops the server cleanly and starts it again on the same port, as a page would meet it.
+ */
+export async function webWorld(t: Test, launchArgs: string[] = []) {
+  const dataDir = t.testdir();
+  const tokens = await seedWorld(dataDir);
+  const port = await freePort();
+  let server = await startServer(dataDir, port);
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const browser = await launchBrowser(launchArgs);
+  t.teardown(() => browser.close());
+  return {
+    dataDir,
+    tokens,
+    port,
+    base: `http://localhost:${port}`,
+    browser,
+    /** Stops the server (SIGTERM), runs `whileDown`, and starts it again on the same port; resolves with the exit code. */
+    async restart(whileDown: () => Promise<void> = async () => {}): Promise<number | null> {
+      server.child.kill('SIGTERM');
+      const code = await server.exited;
+      await whileDown();
+      server = await startServer(dataDir, port);
+      return code;
+    },
+  };
+}

@@ -6,8 +6,8 @@ import t from 'tap';
 import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { cuttableLink, haveChromium, CHROMIUM, launchBrowser, phone, signIn } from '../support/browser.js';
-import { call, freePort, KANG, LIJIA, reportBody, seedWorld, startServer } from '../support/web-world.js';
+import { cuttableLink, phone, signIn } from '../support/browser.js';
+import { call, KANG, LIJIA, noBrowser, reportBody, webWorld } from '../support/web-world.js';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -24,15 +24,8 @@ async function seriousViolations(page: Page): Promise<string[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.where.join(', ')}`);
 }
 
-t.test('the contact form, the county page, accessibility and weight', { skip: haveChromium() ? false : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)` }, async (t) => {
-  const dataDir = t.testdir();
-  const tokens = await seedWorld(dataDir);
-  const port = await freePort();
-  const server = await startServer(dataDir, port);
-  t.teardown(() => void server.child.kill('SIGKILL'));
-  const base = `http://localhost:${port}`;
-  const browser = await launchBrowser();
-  t.teardown(() => browser.close());
+t.test('the contact form, the county page, accessibility and weight', { skip: noBrowser() }, async (t) => {
+  const { tokens, port, base, browser } = await webWorld(t);
 
   await t.test('offline: kept on the phone across a reload, sent once when the network returns', async (t) => {
     // The phone reaches the server through a link the test can cut (see cuttableLink).

@@ -11,20 +11,14 @@ import { reportDecider } from '../../domain/report.js';
 import { streams } from '../../domain/events.js';
 import { execute } from '../../services/commands/execute.js';
 import { filedData } from '../support/fixtures.js';
-import { haveChromium, CHROMIUM, launchBrowser, phone, signIn } from '../support/browser.js';
-import { call, freePort, LIJIA, reportBody, seedWorld, startServer } from '../support/web-world.js';
+import { phone, signIn } from '../support/browser.js';
+import { call, LIJIA, noBrowser, reportBody, webWorld } from '../support/web-world.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'artifacts', 'screenshots');
 
-t.test('the duty console', { skip: haveChromium() ? false : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)` }, async (t) => {
-  const dataDir = t.testdir();
-  const tokens = await seedWorld(dataDir);
-  const port = await freePort();
-  let server = await startServer(dataDir, port);
-  t.teardown(() => void server.child.kill('SIGKILL'));
-  const base = `http://localhost:${port}`;
-  const browser = await launchBrowser();
-  t.teardown(() => browser.close());
+t.test('the duty console', { skip: noBrowser() }, async (t) => {
+  const world = await webWorld(t);
+  const { dataDir, tokens, base, browser } = world;
 
   const a = await phone(browser);
   const b = await phone(browser);
@@ -85,26 +79,26 @@ t.test('the duty console', { skip: haveChromium() ? false : `no chromium at ${CH
 
   // The server stops; a report is filed while it is down (on the store, as another node or the
   // CLI would); it comes back on the same port. The page reconnects by itself and shows that alert once.
-  server.child.kill('SIGTERM');
-  t.equal(await server.exited, 0, 'the server stopped cleanly');
-  await a.page.waitForSelector('.conn.down');
   const whileDown = randomUUID();
-  const store = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
-  const now = new Date().toISOString();
-  await execute(
-    store,
-    streams.report(whileDown),
-    reportDecider,
-    {
-      type: 'FileReport',
-      data: filedData({ reportId: whileDown, village: LIJIA, hazard: 'flash_flood', observedAt: now, notes: '山洪冲断村道', reporter: { id: 'contact-lijia', name: '李四', phone: '13800000000' } }),
-      unit: { level: 'village', name: '李家村（示例）' },
-      now,
-    },
-    { actor: { id: 'contact-lijia', role: 'contact' }, correlationId: 'while-down', now },
-  );
-  await store.close();
-  server = await startServer(dataDir, port);
+  const exitCode = await world.restart(async () => {
+    await a.page.waitForSelector('.conn.down');
+    const store = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
+    const now = new Date().toISOString();
+    await execute(
+      store,
+      streams.report(whileDown),
+      reportDecider,
+      {
+        type: 'FileReport',
+        data: filedData({ reportId: whileDown, village: LIJIA, hazard: 'flash_flood', observedAt: now, notes: '山洪冲断村道', reporter: { id: 'contact-lijia', name: '李四', phone: '13800000000' } }),
+        unit: { level: 'village', name: '李家村（示例）' },
+        now,
+      },
+      { actor: { id: 'contact-lijia', role: 'contact' }, correlationId: 'while-down', now },
+    );
+    await store.close();
+  });
+  t.equal(exitCode, 0, 'the server stopped cleanly');
   await a.page.waitForSelector(`li.alert[data-report="${whileDown}"]`, { timeout: 60_000 });
   await a.page.waitForSelector('.conn.live');
   t.equal(await a.page.locator(`li.alert[data-report="${whileDown}"]`).count(), 1, 'the alert filed while the server was down, shown once');

@@ -2,18 +2,12 @@
 // secure context: no location, no notifications, everything else works), in English, with a
 // report stuck for minutes (the township's phone to call instead), and signing out.
 import t from 'tap';
-import { haveChromium, CHROMIUM, launchBrowser, phone, signIn } from '../support/browser.js';
-import { call, freePort, seedWorld, startServer } from '../support/web-world.js';
+import { phone, signIn } from '../support/browser.js';
+import { call, noBrowser, webWorld } from '../support/web-world.js';
 
-t.test('the pages in the field', { skip: haveChromium() ? false : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)` }, async (t) => {
-  const dataDir = t.testdir();
-  const tokens = await seedWorld(dataDir);
-  const port = await freePort();
-  const server = await startServer(dataDir, port);
-  t.teardown(() => void server.child.kill('SIGKILL'));
+t.test('the pages in the field', { skip: noBrowser() }, async (t) => {
   // A name other than localhost is not a secure context over plain HTTP, as an office's LAN address is not.
-  const browser = await launchBrowser(['--host-resolver-rules=MAP zhitong.test 127.0.0.1']);
-  t.teardown(() => browser.close());
+  const { tokens, port, browser } = await webWorld(t, ['--host-resolver-rules=MAP zhitong.test 127.0.0.1']);
 
   await t.test('plain HTTP on the office network: says what is missing, and the report still goes', async (t) => {
     const { page, context, errors } = await phone(browser);
@@ -103,15 +97,8 @@ t.test('the pages in the field', { skip: haveChromium() ? false : `no chromium a
   });
 });
 
-t.test('an admin hands out a sign-in link and its QR code', { skip: haveChromium() ? false : 'no chromium' }, async (t) => {
-  const dataDir = t.testdir();
-  const tokens = await seedWorld(dataDir);
-  const port = await freePort();
-  const server = await startServer(dataDir, port);
-  t.teardown(() => void server.child.kill('SIGKILL'));
-  const base = `http://localhost:${port}`;
-  const browser = await launchBrowser();
-  t.teardown(() => browser.close());
+t.test('an admin hands out a sign-in link and its QR code', { skip: noBrowser() }, async (t) => {
+  const { tokens, base, browser } = await webWorld(t);
   const admin = await phone(browser);
   await signIn(admin.page, base, tokens.admin);
   await admin.page.waitForSelector('form.issue');

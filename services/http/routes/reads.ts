@@ -1,3 +1,5 @@
+import { escapeHtml } from '../html.js';
+import { beijingTime } from '../../../domain/time.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -442,8 +444,7 @@ export function publicNotice(units: UnitsState, rows: Iterable<LedgerRow>, villa
   };
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const beijingDate = (iso: string | null) => (iso ? new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 10) : '—');
+const beijingDate = (iso: string | null) => (iso ? beijingTime(iso).slice(0, 10) : '—');
 
 /** The notice as a page to print and post on the village board. */
 export function noticeHtml(notice: Notice): string {
