@@ -37,7 +37,7 @@ t.test('the pages in the field', { skip: noBrowser() }, async (t) => {
     t.ok(await page.locator('label.chip:has-text("Landslide")').count(), 'hazards in English');
     await page.reload();
     await page.waitForSelector('button:has-text("Send report")');
-    t.pass('the choice is kept on the device');
+    t.equal(await page.getAttribute('html', 'lang'), 'en', 'the choice is kept on the device across a reload');
     await page.click('button:has-text("中文")');
     await page.waitForSelector('button:has-text("发送报告")');
     await context.close();
