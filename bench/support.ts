@@ -68,7 +68,7 @@ export function freePort(): Promise<number> {
 }
 
 /** The V8 flags `npm start` and `npm run cli` give Node (package.json; docs/decisions.md). */
-export const NODE_FLAGS = ['--max-semi-space-size=32', '--min-semi-space-size=32'];
+export const NODE_FLAGS = ['--max-semi-space-size=32', '--min-semi-space-size=32', '--heap-growing-percent=50'];
 
 export async function startProcess(script: string, env: Record<string, string>, ready: RegExp | null, url?: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [...NODE_FLAGS, '--import=tsx', join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });

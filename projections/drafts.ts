@@ -149,7 +149,7 @@ function rosterFor(reportIds: readonly string[], households: HouseholdsState): D
     for (const householdId of report?.households ?? []) {
       const key = householdKey(report!.village, householdId);
       const h = households.households.get(key);
-      const v = h?.verifications.get(reportId);
+      const v = h?.verifications.find((x) => x.reportId === reportId);
       if (!h || !v) continue;
       const current = chosen.get(key);
       if (current && current.verifiedAt >= v.at) continue;

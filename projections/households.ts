@@ -1,5 +1,6 @@
 import { assertNever } from '../domain/errors.js';
 import type { EventData } from '../domain/events.js';
+import { intern } from './intern.js';
 import { projection } from './projection.js';
 import { isLiveRow, type LedgerState } from './ledger.js';
 
@@ -9,10 +10,22 @@ type Damage = EventData<'DamageVerified'>['households'][number]['damage'];
 export interface HouseholdRow {
   village: string;
   householdId: string;
-  /** What each report's latest verification found, by report id. */
-  verifications: Map<string, { name: string; damage: Damage; people: number; at: string }>;
+  /**
+   * What each report's latest verification found, one entry per report, in the order they were
+   * last verified. A list, not a Map: a household is named by one or two reports, and a Map per
+   * household is most of a province's household memory.
+   */
+  verifications: HouseholdVerification[];
   /** Allocations made to it, by id, in order. */
   allocations: string[];
+}
+
+export interface HouseholdVerification {
+  reportId: string;
+  name: string;
+  damage: Damage;
+  people: number;
+  at: string;
 }
 
 export interface HouseholdsState {
@@ -27,19 +40,19 @@ export const householdKey = (village: string, householdId: string) => `${village
 function household(state: HouseholdsState, village: string, householdId: string): HouseholdRow {
   const key = householdKey(village, householdId);
   let h = state.households.get(key);
-  if (!h) state.households.set(key, (h = { village, householdId, verifications: new Map(), allocations: [] }));
+  if (!h) state.households.set(key, (h = { village: intern(village), householdId, verifications: [], allocations: [] }));
   return h;
 }
 
 export const householdsProjection = projection({
   name: 'households',
-  version: 1,
+  version: 2,
   eventTypes: ['ReportFiled', 'DamageVerified', 'ReportDismissed', 'ReliefAllocated'],
   initialState: (): HouseholdsState => ({ households: new Map(), reports: new Map() }),
   evolve(state, event) {
     switch (event.type) {
       case 'ReportFiled':
-        state.reports.set(event.id, { village: event.data.village, dismissed: false, households: [] });
+        state.reports.set(event.id, { village: intern(event.data.village), dismissed: false, households: [] });
         return state;
       case 'DamageVerified': {
         const reportId = event.id;
@@ -47,9 +60,15 @@ export const householdsProjection = projection({
         if (!report) return state;
         // The latest verification supersedes the earlier one: a household it no longer names
         // was not found damaged by this report.
-        for (const id of report.households) state.households.get(householdKey(report.village, id))?.verifications.delete(reportId);
+        for (const id of report.households) {
+          const h = state.households.get(householdKey(report.village, id));
+          if (h) h.verifications = h.verifications.filter((v) => v.reportId !== reportId);
+        }
         report.households = event.data.households.map((h) => h.householdId);
-        for (const h of event.data.households) household(state, report.village, h.householdId).verifications.set(reportId, { name: h.name, damage: h.damage, people: h.people, at: event.at });
+        for (const h of event.data.households) {
+          const row = household(state, report.village, h.householdId);
+          row.verifications = row.verifications.concat({ reportId, name: intern(h.name), damage: intern(h.damage), people: h.people, at: event.at });
+        }
         return state;
       }
       case 'ReportDismissed': {
@@ -58,9 +77,12 @@ export const householdsProjection = projection({
         if (report) report.dismissed = true;
         return state;
       }
-      case 'ReliefAllocated':
-        household(state, event.data.village, event.data.household.id).allocations.push(event.data.allocationId);
+      case 'ReliefAllocated': {
+        // concat keeps the list exactly as long as it is (a pushed-to empty array reserves 17 slots).
+        const h = household(state, event.data.village, event.data.household.id);
+        h.allocations = h.allocations.concat(event.data.allocationId);
         return state;
+      }
       default:
         return assertNever(event);
     }
@@ -82,14 +104,14 @@ export function missedRelief(
   const out = [];
   for (const h of state.households.values()) {
     if (!h.village.startsWith(prefix)) continue;
-    const damaged = [...h.verifications.entries()].filter(([reportId, v]) => DAMAGED.has(v.damage) && !state.reports.get(reportId)?.dismissed);
+    const damaged = h.verifications.filter((v) => DAMAGED.has(v.damage) && !state.reports.get(v.reportId)?.dismissed);
     if (damaged.length === 0) continue;
     if (h.allocations.some((id) => {
       const row = ledger.rows.get(id);
       return row !== undefined && isLiveRow(row);
     })) continue;
-    const [, latest] = damaged.reduce((a, b) => (a[1].at >= b[1].at ? a : b));
-    out.push({ village: h.village, householdId: h.householdId, name: latest.name, damage: latest.damage, people: latest.people, reports: damaged.map(([id]) => id) });
+    const latest = damaged.reduce((a, b) => (a.at >= b.at ? a : b));
+    out.push({ village: h.village, householdId: h.householdId, name: latest.name, damage: latest.damage, people: latest.people, reports: damaged.map((v) => v.reportId) });
   }
   return out.sort((a, b) => (a.village === b.village ? a.householdId.localeCompare(b.householdId) : a.village.localeCompare(b.village)));
 }

@@ -1,6 +1,7 @@
 import { fullyDelivered, goodsTotals } from '../domain/allocation.js';
 import { assertNever } from '../domain/errors.js';
 import type { GoodsLine, GoodsUnit, ReliefCategory } from '../domain/vocabulary.js';
+import { intern } from './intern.js';
 import { projection } from './projection.js';
 
 export type LedgerStatus = 'allocated' | 'approved' | 'delivered' | 'rejected' | 'cancelled';
@@ -48,13 +49,13 @@ export const ledgerProjection = projection({
       state.rows.set(id, {
         allocationId: d.allocationId,
         reportId: d.reportId,
-        village: d.village,
-        household: d.household,
-        category: d.category,
-        fund: d.fund,
+        village: intern(d.village),
+        household: { id: intern(d.household.id), name: intern(d.household.name) },
+        category: intern(d.category),
+        fund: intern(d.fund),
         cashFen: d.cashFen,
-        goods: d.goods,
-        allocatedBy: d.allocatedBy,
+        goods: d.goods.map((g) => ({ ...g, item: intern(g.item), unit: intern(g.unit) })),
+        allocatedBy: intern(d.allocatedBy),
         allocatedAt: event.at,
         repeatReason: d.repeatReason,
         approvedBy: undefined,
@@ -76,7 +77,7 @@ export const ledgerProjection = projection({
     switch (event.type) {
       case 'AllocationApproved':
         row.status = 'approved';
-        row.approvedBy = event.data.approvedBy;
+        row.approvedBy = intern(event.data.approvedBy);
         row.approvedAt = event.at;
         // An allocation of nothing to deliver is delivered when approved.
         if (fullyDelivered(row)) row.status = 'delivered';

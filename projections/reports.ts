@@ -3,6 +3,7 @@ import { assertNever } from '../domain/errors.js';
 import type { EventData } from '../domain/events.js';
 import { statusAfter, type ReportStatus } from '../domain/report.js';
 import type { Hazard, IndicatorSet, Location } from '../domain/vocabulary.js';
+import { intern, internAll } from './intern.js';
 import { projection } from './projection.js';
 
 /** One report as the read side keeps it: what a list, a board, an alert frame and a tally need. */
@@ -84,13 +85,13 @@ export const reportsProjection = projection({
       const d = event.data;
       state.rows.set(reportId, {
         reportId,
-        village: d.village,
-        group: d.group,
-        hazard: d.hazard,
+        village: intern(d.village),
+        group: intern(d.group),
+        hazard: intern(d.hazard),
         observedAt: d.observedAt,
         reportedAt: event.at,
         filedPosition: event.position,
-        reporter: d.reporter,
+        reporter: { id: intern(d.reporter.id), name: intern(d.reporter.name), phone: intern(d.reporter.phone) },
         location: d.location,
         directions: d.directions,
         notes: d.notes,
@@ -127,24 +128,25 @@ export const reportsProjection = projection({
       }
       case 'AlertRaised': {
         const { step, recipients, policy, related } = event.data;
-        const alerted = row.alert ? row.alert.alerted : [];
-        for (const r of recipients) if (!alerted.includes(r)) alerted.push(r);
-        const named = row.alert ? row.alert.related : [];
-        if (related) for (const r of related) if (!named.includes(r)) named.push(r);
-        row.alert = { step, firstAt: row.alert?.firstAt ?? event.at, lastAt: event.at, recipients, alerted, delayMs: policy.delayMs, policySteps: policy.steps.length, related: named };
+        // Lists grow by concat, not push: a pushed-to empty array reserves 17 slots, and a
+        // province keeps several per report (docs/decisions.md, "Replay memory").
+        const sent = internAll(recipients);
+        const alerted = joined(row.alert?.alerted, sent);
+        const named = joined(row.alert?.related, related ?? []);
+        row.alert = { step, firstAt: row.alert?.firstAt ?? event.at, lastAt: event.at, recipients: sent, alerted, delayMs: policy.delayMs, policySteps: policy.steps.length, related: named };
         return state;
       }
       case 'AlertAcknowledged':
-        if (!row.acknowledgedBy.includes(event.data.by)) row.acknowledgedBy.push(event.data.by);
+        row.acknowledgedBy = joined(row.acknowledgedBy, [intern(event.data.by)]);
         return state;
       case 'OfficerDispatched':
       case 'OfficerArrived':
         // Dispatching or arriving oneself answers the alert (docs/decisions.md).
-        if (row.acknowledgedBy.length === 0) row.acknowledgedBy.push(event.data.officer);
+        if (row.acknowledgedBy.length === 0) row.acknowledgedBy = [intern(event.data.officer)];
         return state;
       case 'DamageVerified':
         row.verifications += 1;
-        row.verified = { figures: event.data.figures, households: event.data.households.length, verifier: event.data.verifier, method: event.data.method, at: event.at };
+        row.verified = { figures: event.data.figures, households: event.data.households.length, verifier: intern(event.data.verifier), method: intern(event.data.method), at: event.at };
         return state;
       case 'ReportDismissed':
         row.dismissal = event.data;
@@ -163,6 +165,13 @@ export const reportsProjection = projection({
     }
   },
 });
+
+/** `list` with the values of `more` it lacks appended, in order, as a new array of exactly that length. */
+function joined(list: readonly string[] | undefined, more: readonly string[]): string[] {
+  const base = list ?? [];
+  const fresh = more.filter((v, i) => !base.includes(v) && more.indexOf(v) === i);
+  return fresh.length === 0 && list ? (list as string[]) : base.concat(fresh);
+}
 
 /** Keeps the filings of the last two hours per key, pruned from the front as time moves on. */
 function rememberSighting(state: ReportsState, key: string, reportId: string, t: number): void {

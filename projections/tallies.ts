@@ -2,6 +2,7 @@ import { assertNever } from '../domain/errors.js';
 import { statusAfter, type ReportStatus } from '../domain/report.js';
 import { ancestry } from '../domain/units.js';
 import { INDICATORS, type Hazard, type IndicatorSet } from '../domain/vocabulary.js';
+import { intern } from './intern.js';
 import { projection } from './projection.js';
 
 /**
@@ -42,12 +43,30 @@ export interface Tally {
   byStatus: Record<ReportStatus, number>;
 }
 
+/**
+ * A report's sums, sparse: `[index, value, index, value, …]` for its non-zero indicators only. A
+ * province keeps one or two per report, and a report names a few of the indicators.
+ */
+type Sparse = number[];
+
+function sparse(sums: Sums): Sparse {
+  const out: Sparse = [];
+  for (let i = 0; i < sums.length; i++) if (sums[i] !== 0) out.push(i, sums[i]!);
+  return out;
+}
+
+function dense(s: Sparse): Sums {
+  const out = zero();
+  for (let j = 0; j < s.length; j += 2) out[s[j]!] = s[j + 1]!;
+  return out;
+}
+
 interface Contribution {
   village: string;
   hazard: Hazard;
   status: ReportStatus;
-  estimate: Sums;
-  verified: Sums | undefined;
+  estimate: Sparse;
+  verified: Sparse | undefined;
 }
 
 export interface TalliesState {
@@ -83,15 +102,15 @@ function targets(state: TalliesState, c: Contribution): Tally[] {
 const reportedOf = (c: Contribution) => (c.status === 'dismissed' ? undefined : c.estimate);
 const verifiedOf = (c: Contribution) => (c.status === 'verified' || c.status === 'closed' ? c.verified : undefined);
 
-function add(into: Sums, sums: Sums | undefined, sign: number): void {
-  if (sums) for (let i = 0; i < sums.length; i++) into[i]! += sign * sums[i]!;
+function add(into: Sums, s: Sparse | undefined, sign: number): void {
+  if (s) for (let j = 0; j < s.length; j += 2) into[s[j]!]! += sign * s[j + 1]!;
 }
 
 /**
  * Moves a report's contribution from what it was (`before`: its status and sums) to what it is:
  * a status change alone touches only the counts; the sums move only when they changed.
  */
-function move(state: TalliesState, c: Contribution, before: { status: ReportStatus; reported: Sums | undefined; verified: Sums | undefined } | undefined): void {
+function move(state: TalliesState, c: Contribution, before: { status: ReportStatus; reported: Sparse | undefined; verified: Sparse | undefined } | undefined): void {
   const reported = reportedOf(c);
   const verified = verifiedOf(c);
   for (const tally of targets(state, c)) {
@@ -118,13 +137,13 @@ function move(state: TalliesState, c: Contribution, before: { status: ReportStat
 
 export const talliesProjection = projection({
   name: 'tallies',
-  version: 2,
+  version: 3,
   eventTypes: ['ReportFiled', 'ReportAmended', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
   initialState: (): TalliesState => ({ tallies: new Map(), reports: new Map(), targets: new Map() }),
   evolve(state, event) {
     const reportId = event.id;
     if (event.type === 'ReportFiled') {
-      const c: Contribution = { village: event.data.village, hazard: event.data.hazard, status: 'filed', estimate: toSums(event.data.estimate), verified: undefined };
+      const c: Contribution = { village: intern(event.data.village), hazard: intern(event.data.hazard), status: 'filed', estimate: sparse(toSums(event.data.estimate)), verified: undefined };
       state.reports.set(reportId, c);
       move(state, c, undefined);
       return state;
@@ -139,12 +158,12 @@ export const talliesProjection = projection({
         // the move sees them changed.
         if (event.data.estimate) {
           const amended = toSums(event.data.estimate);
-          c.estimate = c.estimate.map((v, i) => (event.data.estimate![INDICATORS[i]!] !== undefined ? amended[i]! : v));
+          c.estimate = sparse(dense(c.estimate).map((v, i) => (event.data.estimate![INDICATORS[i]!] !== undefined ? amended[i]! : v)));
         }
         break;
       case 'DamageVerified':
         // A later verification supersedes an earlier one (核报).
-        c.verified = toSums(event.data.figures);
+        c.verified = sparse(toSums(event.data.figures));
         break;
       case 'AlertAcknowledged':
       case 'OfficerDispatched':

@@ -143,6 +143,7 @@ export class SqlitePageReader {
       workerData: { file: this.file },
       // Plain CommonJS: without the parent's TypeScript loader it starts in a third of the time.
       execArgv: [],
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     worker.on('message', (reply: Reply) => {
       const pending = this.#pending.get(reply.id);

@@ -299,15 +299,15 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       return {
         village: unitRef(units, villageCode),
         householdId,
-        names: [...new Set([...household.verifications.values()].map((v) => v.name))],
-        verifications: [...household.verifications].map(([reportId, v]) => ({
-          reportId,
-          incident: incidentOf(reportId),
+        names: [...new Set(household.verifications.map((v) => v.name))],
+        verifications: household.verifications.map((v) => ({
+          reportId: v.reportId,
+          incident: incidentOf(v.reportId),
           damage: v.damage,
           people: v.people,
           name: v.name,
           at: v.at,
-          reportStatus: reports.rows.get(reportId)?.status ?? null,
+          reportStatus: reports.rows.get(v.reportId)?.status ?? null,
         })),
         allocations: (() => {
           const flags = flagsFor(deps, allocations);
