@@ -92,10 +92,15 @@ export interface SealProofs {
   proofs: Array<{ stream: string; revision: number; hash: string; index: number; path: string[] }>;
 }
 
+/**
+ * One stream as the pass has seen it so far. Its head is `next - 1` and `prevHash`, not an object
+ * of its own: a fresh head per event outlived the young generation for every one of a province's
+ * streams and was most of the pass's garbage collection.
+ */
 interface StreamState {
+  stream: string;
   next: number;
   prevHash: string;
-  head: Head;
   unit: string | null | undefined;
   /** Revisions skipped so far: deleted, unless they turn up later (reordered). */
   missing: Set<number> | undefined;
@@ -108,6 +113,8 @@ interface Seal {
   event: RecordedEvent;
   data: { upTo: string; streams: number; root: string; previousSeal: string | null; heads: Array<{ stream: string; unit: string | null; revision: number; hash: string }>; keyId?: string; signature?: string };
 }
+
+const headOf = (st: StreamState | undefined): Head | undefined => st && { stream: st.stream, revision: st.next - 1, hash: st.prevHash };
 
 const pad = (position: string) => (/^\d+$/.test(position) ? position.padStart(16, '0') : position);
 
@@ -186,7 +193,7 @@ export class LogVerifier {
     const hashOk = checked === true || (event.metadata.actor !== undefined && recordedHashMatches(event));
     if (!st) {
       const unit = this.#sealedUnit.has(stream) ? this.#sealedUnit.get(stream)! : event.revision === 0 && hashOk ? unitOfStream(stream, event.data) : undefined;
-      st = { next: 0, prevHash: GENESIS_HASH, head: { stream, revision: -1, hash: GENESIS_HASH }, unit, missing: undefined, events: 0, seen: false };
+      st = { stream, next: 0, prevHash: GENESIS_HASH, unit, missing: undefined, events: 0, seen: false };
       this.#streams.set(stream, st);
       if (unit === undefined && !(event.revision === 0 && hashOk) && this.#needsUnit(stream)) {
         this.#report(
@@ -238,7 +245,6 @@ export class LogVerifier {
     if (event.revision >= st.next) {
       st.next = event.revision + 1;
       st.prevHash = hash;
-      st.head = { stream, revision: event.revision, hash };
     }
     if (!isSeal) {
       this.#changed.add(stream);
@@ -276,7 +282,7 @@ export class LogVerifier {
     const seal: Seal = { event, data: event.data as Seal['data'] };
     this.#checkSignature(seal);
     for (const p of proofs) {
-      const actual = this.#streams.get(p.stream)?.head;
+      const actual = headOf(this.#streams.get(p.stream));
       const unit = this.#sealedUnit.get(p.stream) ?? this.#streams.get(p.stream)?.unit ?? null;
       this.#compareHead({ stream: p.stream, unit, revision: p.revision, hash: p.hash }, actual, event.position);
       if (rootFromProof({ stream: p.stream, revision: p.revision, hash: p.hash }, p.index, size, p.path) !== seal.data.root) {
@@ -298,16 +304,16 @@ export class LogVerifier {
     }
     this.#previousRoot = data.root;
     for (const h of data.heads ?? []) {
-      this.#compareHead(h, this.#streams.get(h.stream)?.head, event.position);
+      this.#compareHead(h, headOf(this.#streams.get(h.stream)), event.position);
       this.#changed.delete(h.stream);
       this.#sealedHeads.set(h.stream, { unit: h.unit, revision: h.revision, hash: h.hash });
     }
     for (const stream of this.#changed) {
       const st = this.#streams.get(stream)!;
       this.#report(
-        { kind: 'not_sealed', stream, unit: st.unit ?? null, revision: st.head.revision, seal: event.position },
-        `${stream} 第 ${st.head.revision} 条事件排在位置 ${event.position} 的封存之前，却不在封存之内：绕过系统写入`,
-        `${stream} revision ${st.head.revision} lies before the seal at position ${event.position} but is not in it: written behind zhitong's back`,
+        { kind: 'not_sealed', stream, unit: st.unit ?? null, revision: st.next - 1, seal: event.position },
+        `${stream} 第 ${st.next - 1} 条事件排在位置 ${event.position} 的封存之前，却不在封存之内：绕过系统写入`,
+        `${stream} revision ${st.next - 1} lies before the seal at position ${event.position} but is not in it: written behind zhitong's back`,
       );
     }
     this.#changed.clear();
@@ -352,7 +358,7 @@ export class LogVerifier {
 
   #checkAnchor(): void {
     const anchor = this.options.anchor!;
-    const heads = [...this.#streams.values()].filter((s) => s.head.stream !== streamNames.audit && s.head.revision >= 0).map((s) => s.head);
+    const heads = [...this.#streams.values()].filter((s) => s.stream !== streamNames.audit && s.next > 0).map((s) => headOf(s)!);
     const root = merkleRoot(heads);
     this.#anchorResult = { position: pad(anchor.position), root: anchor.root, matches: root === anchor.root };
     if (root !== anchor.root) {
