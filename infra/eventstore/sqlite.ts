@@ -128,6 +128,8 @@ ALTER TABLE events_with_records RENAME TO events;
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
+  /** One writer assigns positions in commit order, and the id column is UNIQUE over the whole log. */
+  readonly guarantees = { gapFreePositions: true, globalEventIds: true, maxAppendBytes: Number.POSITIVE_INFINITY };
   readonly #db: Database.Database;
   readonly #pollIntervalMs: number;
   #queue: PendingAppend[] = [];

@@ -42,6 +42,12 @@ export interface RecordedEvent {
 
 export interface AppendOptions {
   /**
+   * The stream's head as the caller just read it (revision and hash): a store that would
+   * otherwise read it again before appending may use it instead (EventStoreDB: one round trip
+   * fewer per command). Ignored unless its revision is the expected revision.
+   */
+  head?: { revision: number; hash: string } | undefined;
+  /**
    * Epoch ms after which the append must not be written (DeadlineError instead): checked inside
    * the write transaction by SQLite, just before sending by EventStoreDB. For a write that is the
    * second half of a rule spanning two streams (docs/decisions.md, "Rules across two streams").
@@ -96,8 +102,22 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/**
+ * What a store guarantees beyond the contract every store keeps (docs/decisions.md, "What each
+ * store guarantees"); the contract suite checks these clauses only where a store claims them.
+ */
+export interface StoreGuarantees {
+  /** Positions are consecutive integers: a missing one is a deleted event (the audit's gap check). */
+  gapFreePositions: boolean;
+  /** An event id is stored once in the whole log: reusing one in another stream is refused. */
+  globalEventIds: boolean;
+  /** The most event data one append may carry (bytes); larger is EventTooLargeError. */
+  maxAppendBytes: number;
+}
+
 export interface EventStore {
   readonly kind: 'sqlite' | 'eventstoredb';
+  readonly guarantees: StoreGuarantees;
   append(stream: string, events: NewEvent[], expected?: ExpectedRevision, options?: AppendOptions): Promise<AppendResult>;
   /** Events of one stream; an absent stream reads as []. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
@@ -152,6 +172,37 @@ export class IdempotencyError extends Error {
   constructor(readonly stream: string, readonly eventId: string) {
     super(`event ${eventId} is already stored with different content or in another place`);
     this.name = 'IdempotencyError';
+  }
+}
+
+/**
+ * The store could not be reached or could not serve the request in time, after retrying what
+ * can be retried (a cluster electing a leader, a node not ready, a read past its deadline). HTTP
+ * 503: nothing was written unless a retry of the same request says otherwise later.
+ */
+export class StoreUnavailableError extends Error {
+  readonly code = 'store_unavailable';
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super(`the event store is unavailable: ${reason}`, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** An append larger than the store takes in one write (EventStoreDB's MaxAppendSize). HTTP 413; nothing written. */
+export class EventTooLargeError extends Error {
+  readonly code = 'event_too_large';
+  constructor(readonly stream: string, readonly bytes: number, readonly limit: number) {
+    super(`an append of ${bytes} bytes to ${stream} is larger than the store takes in one write (${limit})`);
+    this.name = 'EventTooLargeError';
+  }
+}
+
+/** The stream was deleted in the store itself (never by zhitong): what it held is gone. */
+export class StreamDeletedError extends Error {
+  readonly code = 'stream_deleted';
+  constructor(readonly stream: string) {
+    super(`stream ${stream} was deleted in the event store`);
+    this.name = 'StreamDeletedError';
   }
 }
 

@@ -44,6 +44,8 @@ export interface Loaded<S> {
   revision: number;
   /** Global position of the stream's last event; undefined when the stream does not exist. */
   position: string | undefined;
+  /** Hash of the stream's last event (SPEC §8): the store chains the next append to it without reading it again. */
+  hash: string | undefined;
   /** Events written under each Idempotency-Key, by key: where the last one landed. */
   keys: ReadonlyMap<string, { revision: number; position: string }>;
 }
@@ -125,23 +127,24 @@ export class CommandHandler {
     const base: Loaded<S> =
       cached && cached.decider === decider
         ? (cached.loaded as Loaded<S>)
-        : { state: decider.initialState(), revision: -1, position: undefined, keys: new Map() };
+        : { state: decider.initialState(), revision: -1, position: undefined, hash: undefined, keys: new Map() };
     const events = await this.store.readStream(stream, { from: base.revision + 1 });
     if (events.length === 0 && cached) return base;
-    let { state, revision, position } = base;
+    let { state, revision, position, hash } = base;
     let keys = base.keys as Map<string, { revision: number; position: string }>;
     for (const event of events) {
       if (event.type === UNREADABLE) throw new DamagedStreamError(stream, event.position);
       state = decider.evolve(state, toTimed<E>(event));
       revision = event.revision;
       position = event.position;
+      hash = event.metadata.hash;
       const key = event.metadata.idempotencyKey;
       if (typeof key === 'string') {
         if (keys === base.keys) keys = new Map(keys);
         keys.set(key, { revision, position });
       }
     }
-    const loaded: Loaded<S> = { state, revision, position, keys };
+    const loaded: Loaded<S> = { state, revision, position, hash, keys };
     // A decider whose evolve changes the state it is given (the unit register's map) is not cached.
     if (decider.cacheable !== false) {
       this.#cache.delete(stream);
@@ -188,7 +191,7 @@ export class CommandHandler {
         const events = decider.decide(cmd, loaded.state);
         if (events.length === 0) return { before: loaded.state, events, revision: loaded.revision, position: loaded.position, written: false };
         try {
-          const result = await this.#append(stream, events, loaded.revision, context, options.eventIds);
+          const result = await this.#append(stream, events, loaded, context, options.eventIds);
           return { before: loaded.state, events, revision: result.revision, position: result.position, written: result.written };
         } catch (error) {
           if (!(error instanceof ConcurrencyError) || error.stream !== stream) throw error;
@@ -239,7 +242,7 @@ export class CommandHandler {
             results.push({ stream: step.stream, revision: loaded[i]!.revision, position: loaded[i]!.position, written: false });
             continue;
           }
-          const result = await this.#serial(step.stream, () => this.#append(step.stream, events, loaded[i]!.revision, context, undefined, deadlines[i]));
+          const result = await this.#serial(step.stream, () => this.#append(step.stream, events, loaded[i]!, context, undefined, deadlines[i]));
           written.add(step.stream);
           results.push({ stream: step.stream, revision: result.revision, position: result.position, written: result.written });
         }
@@ -251,7 +254,8 @@ export class CommandHandler {
     }
   }
 
-  async #append(stream: string, events: DomainEvent[], revision: number, context: CommandContext, eventIds?: string[], notAfter?: number) {
+  async #append(stream: string, events: DomainEvent[], at: { revision: number; hash: string | undefined }, context: CommandContext, eventIds?: string[], notAfter?: number) {
+    const { revision } = at;
     return this.store.append(
       stream,
       events.map((event, i) => ({
@@ -267,7 +271,7 @@ export class CommandHandler {
         },
       })),
       revision === -1 ? 'no_stream' : revision,
-      notAfter === undefined ? {} : { notAfter },
+      { ...(notAfter === undefined ? {} : { notAfter }), ...(revision >= 0 && at.hash !== undefined ? { head: { revision, hash: at.hash } } : {}) },
     );
   }
 }

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import type { RecordedEvent } from '../../infra/eventstore/types.js';
-import { KANG, LIJIA, WANGBA, allocationBody, reportBody, startTestApp, verificationBody, verifiedReport, type TestApp } from '../support/app.js';
+import { KANG, LIJIA, WANGBA, allocationBody, baseStore, reportBody, startTestApp, verificationBody, verifiedReport, type TestApp } from '../support/app.js';
 import { RacingStore, foreignMeta } from '../support/racing-store.js';
 
 /**
@@ -25,7 +23,7 @@ const clockAlerted = () => ({
 
 async function racing(t: Test) {
   let store: RacingStore | undefined;
-  const app = await startTestApp(t, { store: (dir) => (store = new RacingStore(new SqliteEventStore({ file: join(dir, 'events.sqlite') }))) });
+  const app = await startTestApp(t, { store: async (dir) => (store = new RacingStore(await baseStore(t, dir))) });
   return { app, store: store! };
 }
 
@@ -186,7 +184,7 @@ t.test('a dismissal and an allocation for one report sent together: never an all
 t.test('an allocation held up after claiming the report is not written once a dismissal waited it out', async (t) => {
   const dataDir = t.testdir();
   let racing: RacingStore | undefined;
-  const a = await startTestApp(t, { dataDir, store: (dir) => (racing = new RacingStore(new SqliteEventStore({ file: join(dir, 'events.sqlite') }))) });
+  const a = await startTestApp(t, { dataDir, store: async (dir) => (racing = new RacingStore(await baseStore(t, dir))) });
   const b = await startTestApp(t, { dataDir });
   const officer = a.token('officer', WANGBA, 'officer-wangba-1');
   const reportId = await verifiedReport(a);

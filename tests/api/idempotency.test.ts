@@ -191,11 +191,12 @@ t.test('ten requests with one key at once: applied once, every answer the first 
   const app = await startTestApp(t);
   const contact = app.token('contact', LIJIA);
   const before = await app.logSize();
+  const head = await app.store.headPosition();
   const answers = await Promise.all(Array.from({ length: 10 }, () => app.call('POST', '/reports', { token: contact, body: reportBody(), headers: { 'idempotency-key': 'burst' } })));
   t.same(new Set(answers.map((a) => a.statusCode)), new Set([201]), 'one status, the first one\u2019s');
   t.equal(new Set(answers.map((a) => a.json().reportId)).size, 1, 'one report');
   t.equal((await app.logSize()) - before, 3, 'three events: the key claimed, the report filed, the key completed');
-  const filed = (await app.store.readAll({ max: 10_000 })).filter((e) => e.type === 'ReportFiled' && e.position > String(before).padStart(16, '0'));
+  const filed = (await app.store.readAll({ ...(head ? { after: head } : {}), max: 10_000 })).filter((e) => e.type === 'ReportFiled');
   t.equal(filed.length, 1, 'one ReportFiled');
 });
 

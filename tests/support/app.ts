@@ -10,7 +10,12 @@ import { execute } from '../../services/commands/execute.js';
 import { DEMO_ROSTERS, DEMO_UNITS } from '../../services/demo.js';
 import { createZhitong, type Zhitong, type ZhitongOptions } from '../../services/server.js';
 import type { GatewayOptions } from '../../services/alerts/gateway.js';
+import { join } from 'node:path';
 import type { EventStore } from '../../infra/eventstore/types.js';
+import { EsdbEventStore } from '../../infra/eventstore/esdb.js';
+import { logPages } from '../../infra/eventstore/pages.js';
+import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
+import { EsdbTestNode } from './esdb-server.js';
 import { allocatedData, verifiedData } from './fixtures.js';
 
 export const WANGBA = '621299103000';
@@ -32,6 +37,31 @@ export interface TestApp extends Zhitong {
 }
 
 /** A zhitong on its own DATA_DIR with the demo county and rosters, closed when the test ends. */
+/** Test servers by data directory, so that a restart on the same directory finds the same log. */
+const esdbNodes = new Map<string, EsdbTestNode>();
+
+/**
+ * The store a test app runs on: the embedded SQLite file in `dataDir`, or, with TEST_STORE=esdb
+ * (tests/api/esdb-sweeps.test.ts), EventStoreDB through the protocol-level test server, one per
+ * data directory, with the server's own events interleaved in $all.
+ */
+export async function baseStore(t: Test, dataDir: string): Promise<EventStore> {
+  if (process.env.TEST_STORE !== 'esdb') return new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
+  let node = esdbNodes.get(dataDir);
+  if (!node) {
+    const started = new EsdbTestNode();
+    node = started;
+    await started.start();
+    started.log.appendSystem(25);
+    esdbNodes.set(dataDir, started);
+    t.teardown(() => {
+      esdbNodes.delete(dataDir);
+      return started.stop();
+    });
+  }
+  return new EsdbEventStore(node.url, { retryBaseMs: 5 });
+}
+
 /**
  * `alerting: false` (the default here) leaves out the alert timers, so API tests see only the
  * events their requests write; the alerting tests turn them on.
@@ -50,7 +80,7 @@ export async function startTestApp(
     /** The logger the node writes to (silent unless a test reads what is logged). */
     logger?: Logger;
     /** The event store to run on, given the data directory (a wrapper around the real one, say). */
-    store?: (dataDir: string) => EventStore;
+    store?: (dataDir: string) => EventStore | Promise<EventStore>;
     env?: Record<string, string>;
     /** Runs the alert jobs (a test's own scheduler, which it drives); overrides `alerting`. */
     scheduler?: ZhitongOptions['scheduler'];
@@ -71,7 +101,7 @@ export async function startTestApp(
   const zhitong = await createZhitong(config, options.logger ?? createLogger('silent'), {
     ...(options.now ? { now: options.now } : {}),
     ...(options.gateway ? { gateway: options.gateway } : {}),
-    ...(options.store ? { store: options.store(dataDir) } : {}),
+    ...(options.store ? { store: await options.store(dataDir) } : process.env.TEST_STORE === 'esdb' ? { store: await baseStore(t, dataDir) } : {}),
     ...(options.smsAfterMs !== undefined ? { smsAfterMs: options.smsAfterMs } : {}),
     ...(options.scheduler ? { scheduler: options.scheduler } : options.alerting ? {} : { scheduler: () => ({ kind: 'in-process' as const, schedule: async () => undefined, close: async () => undefined }) }),
   });
@@ -85,14 +115,28 @@ export async function startTestApp(
     ...zhitong,
     dataDir,
     token: (role, scope, sub = `${role}-${scope}`) => zhitong.tokens.issue({ sub, role, scope }, 3600),
-    call: (method, url, { token, body, headers = {} } = {}) =>
-      zhitong.app.inject({
+    call: async (method, url, { token, body, headers = {} } = {}) => {
+      const response = await zhitong.app.inject({
         method,
         url,
         headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-      }),
-    logSize: async () => Number((await zhitong.store.headPosition()) ?? 0),
+      });
+      // Reads without ?position= are eventually current (SPEC §6). SQLite's in-process
+      // notification makes the next read current in practice; over EventStoreDB's network
+      // subscription a test reads its own writes as a client passing ?position= would.
+      if (zhitong.store.kind === 'eventstoredb' && method !== 'GET') {
+        const head = await zhitong.store.headPosition();
+        if (head) await zhitong.runner.waitFor(head, 5000);
+      }
+      return response;
+    },
+    logSize: async () => {
+      if (zhitong.store.kind === 'sqlite') return Number((await zhitong.store.headPosition()) ?? 0);
+      let events = 0;
+      for await (const page of logPages(zhitong.store)) events += page.length;
+      return events;
+    },
   };
 }
 

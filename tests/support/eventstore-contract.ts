@@ -3,6 +3,7 @@ import type { Test } from 'tap';
 import { verifyStreamChain, GENESIS_HASH } from '../../infra/eventstore/chain.js';
 import {
   ConcurrencyError,
+  EventTooLargeError,
   IdempotencyError,
   type EventStore,
   type NewEvent,
@@ -105,6 +106,17 @@ export function eventStoreContract(t: Test, open: (t: Test) => Promise<EventStor
     t.equal(again.revision, first.revision);
     t.equal(again.position, first.position);
     t.equal((await store.readStream(stream)).length, 2);
+    await store.append(stream, [event('C', { x: 3 })]);
+    const late = await store.append(stream, batch, 'any');
+    t.equal(late.written, false, 'a retry after later events is still a retry: nothing written');
+    t.equal(late.position, first.position, 'and it answers as the original did');
+    t.equal((await store.readStream(stream)).length, 3);
+    const upper = randomUUID().toUpperCase();
+    const once = await store.append(`${ns}-upper`, [event('A', { x: 1 }, 0, upper)], 'no_stream');
+    const twice = await store.append(`${ns}-upper`, [event('A', { x: 1 }, 0, upper)], 'no_stream');
+    t.equal(twice.written, false, 'an id is the same id whatever its case (EventStoreDB prints Guids lower-case)');
+    t.equal(twice.position, once.position);
+    if (!store.guarantees.globalEventIds) return;
     await t.rejects(
       store.append(`${ns}-other`, [event('A', { x: 1 }, 0, ids[0])]),
       IdempotencyError,
@@ -182,13 +194,20 @@ export function eventStoreContract(t: Test, open: (t: Test) => Promise<EventStor
     t.equal(subscription.checkpoint, head);
   });
 
-  t.test('1 MB events round-trip', async (t) => {
+  t.test('events up to the store\'s append limit round-trip; a larger append is refused whole', async (t) => {
     const store = await open(t);
-    const big = 'x'.repeat(1024 * 1024);
+    const limit = store.guarantees.maxAppendBytes;
+    const size = Math.min(1024 * 1024, limit - 64);
+    const big = 'x'.repeat(size);
     await store.append(`${ns}-big`, [event('Big', { big })]);
     const [read] = await store.readStream(`${ns}-big`);
     t.equal((read!.data as { big: string }).big.length, big.length);
     t.equal(verifyStreamChain(`${ns}-big`, [read!]), undefined);
+    if (!Number.isFinite(limit)) return;
+    const over = [event('Half', { half: 'y'.repeat(limit / 2) }), event('Half', { half: 'y'.repeat(limit / 2) })];
+    const refused = await store.append(`${ns}-big`, over).catch((e: unknown) => e);
+    t.ok(refused instanceof EventTooLargeError, 'typed, so the caller answers 413, not 500');
+    t.equal((await store.readStream(`${ns}-big`)).length, 1, 'nothing of it written');
   });
 
   t.test('Chinese text round-trips byte-exact', async (t) => {

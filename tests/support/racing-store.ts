@@ -16,6 +16,10 @@ export class RacingStore implements EventStore {
     return this.inner.kind;
   }
 
+  get guarantees() {
+    return this.inner.guarantees;
+  }
+
   raceBefore(stream: string, ...events: NewEvent[]): void {
     this.#armed.set(stream, events);
   }
