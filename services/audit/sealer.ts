@@ -56,14 +56,38 @@ export class Sealer {
    * unnecessary. Never throws for a seal another node wrote first; throws when the store fails.
    */
   async seal(options: { periodic?: boolean } = {}): Promise<SealOutcome> {
-    await this.#foldSeals();
     const head = await this.store.headPosition();
     if (head === undefined) return { written: false, reason: 'empty_log' };
+    // A seal names the heads that changed since the last one, and a store takes so much in one
+    // append (EventStoreDB: 1 MiB by default): more changes than fit are sealed in consecutive
+    // seals, each vouching for the log up to its own `upTo`.
+    let outcome = await this.#sealOnce(head, options.periodic === true);
+    for (let more = outcome; more.written && more.partial; ) {
+      more = await this.#sealOnce(head, false);
+      if (more.written) outcome = more;
+    }
+    return outcome;
+  }
+
+  async #sealOnce(head: string, periodic: boolean): Promise<SealOutcome & { partial?: boolean }> {
+    await this.#foldSeals();
+    const budget = this.store.guarantees.maxAppendBytes * 0.8;
+    let bytes = 0;
+    let partial = false;
     const changed = new Map<string, SealedHead>();
     let upTo: string | undefined;
     pages: for await (const page of logPages(this.store, this.#last?.upTo)) {
       for (const event of page) {
         if (event.position > head) break pages;
+        if (event.stream !== streams.audit && !changed.has(event.stream)) {
+          // A head in the seal's JSON: the stream's name, its unit, revision and hash.
+          const size = event.stream.length + 140;
+          if (bytes + size > budget && changed.size > 0) {
+            partial = true;
+            break pages;
+          }
+          bytes += size;
+        }
         upTo = event.position;
         if (event.stream === streams.audit) continue;
         const known = changed.get(event.stream) ?? this.#folded.get(event.stream);
@@ -94,11 +118,11 @@ export class Sealer {
         this.store,
         streams.audit,
         auditDecider,
-        { type: 'SealLog', data: seal, ...(options.periodic && this.options.everyMs !== undefined ? { everyMs: this.options.everyMs } : {}), now },
+        { type: 'SealLog', data: seal, ...(periodic && this.options.everyMs !== undefined ? { everyMs: this.options.everyMs } : {}), now },
         context,
       );
       this.logger.info({ upTo, streams: seal.streams, changed: changed.size, root: seal.root }, 'log sealed');
-      return { written: true, seal, ...(result.position ? { position: result.position } : {}) };
+      return { written: true, seal, partial, ...(result.position ? { position: result.position } : {}) };
     } catch (error) {
       if (error instanceof ConcurrencyError || error instanceof DomainError) return { written: false, reason: 'sealed_elsewhere' };
       throw error;

@@ -304,7 +304,9 @@ export class EsdbTestNode {
       }
       const send = async (resp: unknown) => {
         // Flow control: the server waits for the client to read (HTTP/2 windows), it does not buffer without end.
-        if (!call.write(resp)) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+        if (call.write(resp)) return;
+        const done = new AbortController();
+        await Promise.race([once(call, 'drain', { signal: done.signal }), once(call, 'cancelled', { signal: done.signal })]).finally(() => done.abort());
       };
       const count = options.hasCount() ? BigInt(options.getCount()) : undefined;
       if (options.hasStream()) {
