@@ -29,6 +29,8 @@ const featuresGrpc = require('@eventstore/db-client/generated/serverfeatures_grp
 const featuresPb = require('@eventstore/db-client/generated/serverfeatures_pb.js') as any;
 const statusPb = require('@eventstore/db-client/generated/status_pb.js') as any;
 const anyPb = require('google-protobuf/google/protobuf/any_pb.js') as any;
+const gossipGrpc = require('@eventstore/db-client/generated/gossip_grpc_pb.js') as any;
+const gossipPb = require('@eventstore/db-client/generated/gossip_pb.js') as any;
 const emptyPb = require('google-protobuf/google/protobuf/empty_pb.js') as any;
 
 /** One event as the test server stores it. */
@@ -77,6 +79,9 @@ export class EsdbTestLog {
   streamEvents(stream: string, visible = this.events.length): StoredEvent[] {
     return (this.#streams.get(stream) ?? []).filter((i) => i < visible).map((i) => this.events[i]!);
   }
+
+  /** Hard-deleted streams (Streams.Tombstone): reads and appends are StreamDeleted from then on. */
+  readonly tombstoned = new Set<string>();
 
   currentRevision(stream: string): number {
     const list = this.#streams.get(stream);
@@ -165,6 +170,8 @@ export interface EsdbTestNodeOptions {
 export class EsdbTestNode {
   readonly log: EsdbTestLog;
   role: 'leader' | 'follower';
+  /** The members gossip reports, when this node is one of a test cluster. */
+  cluster: EsdbTestNode[] | undefined;
   /** Where NotLeader points the client (RpcExceptions.LeaderInfo). */
   leader: { host: string; port: number } | undefined;
   /** How many of the log's newest events a follower has not replicated yet. */
@@ -194,6 +201,29 @@ export class EsdbTestNode {
       read: (call: grpc.ServerWritableStream<any, any>) => void this.#read(call),
       append: (call: grpc.ServerReadableStream<any, any>, callback: grpc.sendUnaryData<any>) => void this.#append(call, callback),
       batchAppend: (call: grpc.ServerDuplexStream<any, any>) => this.#batchAppend(call),
+    });
+    // Gossip.Read (GossipService, cluster discovery): every member with its state, as the cluster sees it.
+    this.#server.addService(gossipGrpc.GossipService, {
+      read: (_call: unknown, callback: grpc.sendUnaryData<any>) => {
+        const info = new gossipPb.ClusterInfo();
+        info.setMembersList(
+          (this.cluster ?? [this]).map((member, i) => {
+            const m = new gossipPb.MemberInfo();
+            const id = new shared.UUID();
+            id.setString(`00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
+            m.setInstanceId(id);
+            m.setTimeStamp(String(Date.now()));
+            m.setState(member.role === 'leader' ? 8 : 6);
+            m.setIsAlive(true);
+            const endpoint = new gossipPb.EndPoint();
+            endpoint.setAddress('127.0.0.1');
+            endpoint.setPort(member.port);
+            m.setHttpEndPoint(endpoint);
+            return m;
+          }),
+        );
+        callback(null, info);
+      },
     });
     this.#server.addService(featuresGrpc.ServerFeaturesService, {
       getSupportedMethods: (_call: unknown, callback: grpc.sendUnaryData<any>) => {
@@ -312,6 +342,10 @@ export class EsdbTestNode {
       if (options.hasStream()) {
         const s = options.getStream();
         const stream = Buffer.from(s.getStreamIdentifier().getStreamName_asU8()).toString('utf8');
+        if (this.log.tombstoned.has(stream)) {
+          call.emit('error', streamDeleted(stream));
+          return;
+        }
         const events = this.log.streamEvents(stream, this.#visible(requiresLeader));
         if (events.length === 0) {
           // ReadResponse.StreamNotFound → ReadResp.StreamNotFound (Streams.Read.cs).
@@ -429,6 +463,7 @@ export class EsdbTestNode {
       // Event's constructor: ArgumentException("Empty eventId provided.") → an unhandled exception in the handler.
       return callback(Object.assign(new Error('Exception was thrown by handler.'), { code: grpc.status.UNKNOWN, details: 'Exception was thrown by handler.', metadata: new grpc.Metadata() }));
     }
+    if (this.log.tombstoned.has(stream)) return callback(streamDeleted(stream));
     const fault = this.#appendFaults.shift();
     if (fault === 'not_ready' || fault === 'busy' || fault === 'timeout_lost') return callback(this.#faultError(fault));
     const outcome = this.log.write(stream, expected, events);
@@ -474,6 +509,13 @@ export class EsdbTestNode {
       }
       const stream = Buffer.from(write.stream.getStreamName_asU8()).toString('utf8');
       const events = write.events.map(toIncoming);
+      if (this.log.tombstoned.has(stream)) {
+        const detail = new shared.StreamDeleted();
+        detail.setStreamIdentifier(write.stream);
+        resp.setError(rpcStatus(5, 'StreamDeleted', detail, 'event_store.client.StreamDeleted'));
+        call.write(resp);
+        return;
+      }
       const fault = this.#appendFaults.shift();
       if (fault === 'not_ready' || fault === 'busy') {
         // NotHandled: Details = Any.Pack(new Empty()), no code, the reason only in the message.
@@ -512,6 +554,14 @@ export class EsdbTestNode {
     call.on('end', () => call.end());
     call.on('error', () => undefined);
   }
+}
+
+/** RpcExceptions.StreamDeleted: FailedPrecondition with the stream in the trailers. */
+function streamDeleted(stream: string): grpc.ServiceError {
+  const metadata = new grpc.Metadata();
+  metadata.set('exception', 'stream-deleted');
+  metadata.set('stream-name', stream);
+  return Object.assign(new Error(`Event stream '${stream}' is deleted.`), { code: grpc.status.FAILED_PRECONDITION, details: `Event stream '${stream}' is deleted.`, metadata });
 }
 
 function toIncoming(m: any): Omit<StoredEvent, 'stream' | 'revision' | 'commit' | 'prepare'> {
@@ -594,4 +644,47 @@ function eventFilter(options: any): (e: StoredEvent) => boolean {
     if (prefixes.length > 0) return prefixes.some((p) => subject.startsWith(p));
     return regex ? regex.test(subject) : true;
   };
+}
+
+/** Three nodes on one log: one leader, two followers; `failover()` elects another leader. */
+export class EsdbTestCluster {
+  readonly log = new EsdbTestLog();
+  readonly nodes = [0, 1, 2].map((i) => new EsdbTestNode({ log: this.log, role: i === 0 ? 'leader' : 'follower' }));
+
+  async start(): Promise<void> {
+    for (const node of this.nodes) {
+      await node.start();
+      node.cluster = this.nodes;
+    }
+    this.#point();
+  }
+
+  get leader(): EsdbTestNode {
+    return this.nodes.find((n) => n.role === 'leader')!;
+  }
+
+  /** Every node listed, leader preferred: the connection string README gives a city. */
+  get url(): string {
+    return `esdb://${this.nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}?tls=false&nodePreference=leader`;
+  }
+
+  /** The leader steps down and the next node leads; the old leader is a follower `lag` events behind. */
+  failover(lag = 0): EsdbTestNode {
+    const old = this.leader;
+    const next = this.nodes[(this.nodes.indexOf(old) + 1) % this.nodes.length]!;
+    old.role = 'follower';
+    old.lag = lag;
+    next.role = 'leader';
+    next.lag = 0;
+    this.#point();
+    return next;
+  }
+
+  #point(): void {
+    for (const node of this.nodes) node.leader = { host: '127.0.0.1', port: this.leader.port };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
+  }
 }

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { EsdbEventStore } from '../../../infra/eventstore/esdb.js';
-import { ConcurrencyError, EventTooLargeError, StoreUnavailableError, type NewEvent, type RecordedEvent } from '../../../infra/eventstore/types.js';
-import { EsdbTestLog, EsdbTestNode } from '../../support/esdb-server.js';
+import { ConcurrencyError, EventTooLargeError, StoreUnavailableError, StreamDeletedError, type NewEvent, type RecordedEvent } from '../../../infra/eventstore/types.js';
+import { EsdbTestCluster, EsdbTestLog, EsdbTestNode } from '../../support/esdb-server.js';
 
 const ev = (type: string, data: Record<string, unknown> = {}, id?: string): NewEvent => ({
   ...(id ? { id } : {}),
@@ -270,4 +270,27 @@ t.test('smaller findings: throwOnAppendFailure=false, a nil id, a deleted stream
   t.ok(lost instanceof ConcurrencyError, 'a lost race is a conflict whatever the connection string says');
   const nil = await store.append('nil', [ev('A', {}, '00000000-0000-0000-0000-000000000000')]).catch((e: unknown) => e);
   t.ok(nil instanceof RangeError, `an id the server cannot store is refused before it is sent (${String(nil)})`);
+  await store.append('gone', [ev('A')]);
+  node.log.tombstoned.add('gone');
+  t.ok((await store.readStream('gone').catch((e: unknown) => e)) instanceof StreamDeletedError, 'reading a stream deleted in the store is typed (503 stream_damaged), not a 500');
+  t.ok((await store.append('gone', [ev('B')]).catch((e: unknown) => e)) instanceof StreamDeletedError, 'so is appending to it');
+});
+
+t.test('9b. a 3-node cluster by gossip: after a failover, with the old leader behind, commands go on without false conflicts', async (t) => {
+  const cluster = new EsdbTestCluster();
+  await cluster.start();
+  t.teardown(() => cluster.stop());
+  const store = storeOn(t, cluster.url);
+  for (let i = 0; i < 5; i++) await store.append('failover', [ev('E', { i })]);
+  cluster.failover(3);
+  const read = await store.readStream('failover');
+  t.equal(read.length, 5, 'the latest state after the election');
+  const appended = await store.append('failover', [ev('After')], 4);
+  t.equal(appended.revision, 5, 'the append at the revision read lands');
+  cluster.failover(2);
+  const any = await Promise.all(Array.from({ length: 10 }, (_, i) => store.append('failover', [ev('Any', { i })], 'any')));
+  t.equal(any.length, 10);
+  const all = await store.readStream('failover');
+  t.equal(all.length, 16);
+  t.ok(all.every((e, i) => i === 0 || e.metadata.prevHash === all[i - 1]!.metadata.hash), 'one chain across two elections');
 });
