@@ -18,6 +18,7 @@ import type { BackgroundTasks } from '../background.js';
 import { commandHandler, type CommandHandler } from '../commands/execute.js';
 import { projectedEvent, type ProjectionRunner } from '../projection-runner.js';
 import { message, requestLanguage, type Lang } from '../http/messages.js';
+import { Id } from '../http/schemas.js';
 
 export interface GatewayOptions {
   heartbeatMs?: number;
@@ -32,9 +33,9 @@ export interface GatewayOptions {
 
 const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('resume'), after: z.string().max(64) }),
-  z.strictObject({ type: z.literal('ack'), reportId: z.uuid() }),
+  z.strictObject({ type: z.literal('ack'), reportId: Id }),
   /** The device shows the alert frame of this step: its holder needs no SMS for it (SPEC §5). */
-  z.strictObject({ type: z.literal('received'), reportId: z.uuid(), step: z.int().nonnegative().max(10_000) }),
+  z.strictObject({ type: z.literal('received'), reportId: Id, step: z.int().nonnegative().max(10_000) }),
   z.strictObject({ type: z.literal('ping') }),
 ]);
 

@@ -23,6 +23,17 @@ import { scopePrefix, scopeUnit } from '../../domain/units.js';
  * A unit as a request names it: the 12-digit code or its significant prefix (SPEC §4: every
  * `?unit=` and `{code}` takes either), as the 12-digit code.
  */
+/**
+ * An id a client sends (a report, allocation, delivery, incident, token): a UUID, compared by
+ * value, so `0E9B…` and `0e9b…` are the same report — kept lower-case, as EventStoreDB prints them
+ * and every stream name is built (docs/decisions.md, "What each store guarantees"). The nil and max
+ * UUIDs name nothing and EventStoreDB cannot store them.
+ */
+export const Id = z
+  .uuid()
+  .refine((id) => !/^(0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12})$/i.test(id), 'must not be the nil or max UUID')
+  .overwrite((id) => id.toLowerCase());
+
 export const UnitRef = z
   .string()
   .refine((s) => scopePrefix(s) !== undefined, 'must be a 12-digit division code or its significant prefix')
@@ -34,7 +45,7 @@ export const UnitRef = z
  * by its significant prefix.
  */
 export const FileReportBody = z.strictObject({
-  reportId: z.uuid().optional(),
+  reportId: Id.optional(),
   village: UnitRef,
   group: z.string().trim().min(1).max(100).optional(),
   hazard: HazardInput,
@@ -64,7 +75,7 @@ export const DismissBody = EVENT_SCHEMAS.ReportDismissed;
 export const CloseBody = z.strictObject({ summary: LongText.min(1) });
 
 export const AllocateBody = z.strictObject({
-  reportId: z.uuid(),
+  reportId: Id,
   household: z.strictObject({ id: z.string().trim().min(1).max(64), name: PersonName }),
   category: ReliefCategory,
   cashFen: Fen,
@@ -74,16 +85,16 @@ export const AllocateBody = z.strictObject({
   repeatReason: ShortText.trim().min(1).optional(),
 });
 export const ReasonBody = z.strictObject({ reason: ShortText.min(1) });
-export const DeliveryBody = z.strictObject({ deliveryId: z.uuid(), cashFen: Fen, goods: z.array(GoodsLineInput).max(50), confirmation: RecipientConfirmation });
+export const DeliveryBody = z.strictObject({ deliveryId: Id, cashFen: Fen, goods: z.array(GoodsLineInput).max(50), confirmation: RecipientConfirmation });
 
 export const OpenIncidentBody = z.strictObject({
-  incidentId: z.uuid().optional(),
+  incidentId: Id.optional(),
   county: UnitRef,
   hazard: HazardInput,
   startedAt: LocalInstant,
   title: z.string().trim().min(1).max(200),
 });
-export const LinkBody = z.strictObject({ reportId: z.uuid() });
+export const LinkBody = z.strictObject({ reportId: Id });
 // The seal anchor is the server's to add (SPEC §8), never the client's.
 /**
  * A submission upward (issue 16): the draft as it stood at `position` (`fromDraft: true`), or
@@ -114,7 +125,7 @@ export const RosterBody = z.strictObject({
     .max(100),
 });
 
-export const IdParams = z.strictObject({ id: z.uuid() });
+export const IdParams = z.strictObject({ id: Id });
 export const TownshipParams = z.strictObject({ townshipCode: UnitRef });
 
 /** `?position=`: answer only once the read side has reached this write (SPEC §6 read-your-writes). */

@@ -11,7 +11,7 @@ import { grantStatus, grantsWithin, type Grant } from '../../../projections/acce
 import { commandContext, readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
-import { listQuery, page } from '../schemas.js';
+import { Id, listQuery, page } from '../schemas.js';
 
 const TokensBody = z.strictObject({
   tokens: z
@@ -31,7 +31,7 @@ const TokensBody = z.strictObject({
 });
 
 const RevocationBody = z
-  .strictObject({ sub: UserId.optional(), jti: z.uuid().optional(), reason: z.string().trim().min(1).max(500) })
+  .strictObject({ sub: UserId.optional(), jti: Id.optional(), reason: z.string().trim().min(1).max(500) })
   .refine((b) => (b.sub === undefined) !== (b.jti === undefined), { message: 'name either sub or jti, not both', path: ['sub'] });
 
 const IssuedToken = z.object({ sub: z.string(), role: z.string(), scope: z.string(), jti: z.string(), issuedAt: z.string(), exp: z.string(), token: z.string() });

@@ -17,7 +17,7 @@ import { readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
 import { LocalInstant } from '../../../domain/vocabulary.js';
-import { listQuery, page, readQuery, UnitRef, UnitView } from '../schemas.js';
+import { Id, listQuery, page, readQuery, UnitRef, UnitView } from '../schemas.js';
 import { sealAnchor } from '../../../projections/seals.js';
 
 const READERS = ['contact', 'officer', 'head', 'auditor'] as const;
@@ -240,7 +240,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
         summary: 'The relief ledger: allocated / approved / delivered / outstanding per allocation, with totals per household, report, fund and village',
         querystring: listQuery({
           unit: UnitRef.optional(),
-          report: z.uuid().optional(),
+          report: Id.optional(),
           household: z.string().min(1).max(80).optional(),
           fund: z.string().min(1).max(64).optional(),
           status: z.enum(LEDGER_STATUSES).optional(),
