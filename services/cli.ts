@@ -383,7 +383,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'verify': {
         const options = verifyOptions(values, config.auditSigningKeyFile);
         if (typeof options === 'number') return options;
-        const verifier = new LogVerifier({ ...options, seals: await store.readStream(streams.audit), contiguous: store.kind === 'sqlite' });
+        const verifier = new LogVerifier({ ...options, seals: await store.readStream(streams.audit), contiguous: store.guarantees.gapFreePositions });
         if (store.kind === 'sqlite') {
           // Read and hash-checked on two threads (infra/audit/verify-reader.ts).
           for await (const page of readForVerification(join(config.dataDir, 'events.sqlite'))) for (const { event, hashOk } of page) verifier.add(event, hashOk);

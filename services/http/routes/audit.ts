@@ -166,7 +166,7 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit:
       // its first event; problems in streams of other scopes are not reported to this auditor.
       const verifier = new LogVerifier({
         seals: await deps.store.readStream(streams.audit),
-        contiguous: deps.store.kind === 'sqlite',
+        contiguous: deps.store.guarantees.gapFreePositions,
         ...(deps.audit?.signer ? { publicKey: readPublicKey(deps.audit.signer.publicKeyPem) } : {}),
         inScope: (unit) => unit.startsWith(prefix),
       });
