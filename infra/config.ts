@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
   EVENTSTORE_URL: url(['esdb', 'esdb+discover']).optional(),
+  /** The EventStoreDB cluster's MaxAppendSize, when it is not the server's default 1 MiB. */
+  EVENTSTORE_MAX_APPEND_SIZE: z.coerce.number().int().min(64 * 1024).max(16 * 1024 * 1024).default(1024 * 1024),
   REDIS_URL: url(['redis', 'rediss', 'unix']).optional(),
   AUTH_SECRET: z.string().min(SECRET_MIN, `must be at least ${SECRET_MIN} characters`).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -104,6 +106,8 @@ export interface Config {
   host: string;
   dataDir: string;
   eventStoreUrl: string | undefined;
+  /** Bytes of event data one append may carry on EventStoreDB (its MaxAppendSize). */
+  eventStoreMaxAppendSize: number;
   redisUrl: string | undefined;
   authSecret: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -170,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir,
     eventStoreUrl: e.EVENTSTORE_URL,
+    eventStoreMaxAppendSize: e.EVENTSTORE_MAX_APPEND_SIZE,
     redisUrl: e.REDIS_URL,
     authSecret,
     logLevel: e.LOG_LEVEL,

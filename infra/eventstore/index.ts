@@ -9,8 +9,8 @@ export { verifyStreamChain, GENESIS_HASH, type ChainBreak } from './chain.js';
 export { logPages } from './pages.js';
 
 /** EventStoreDB when a URL is configured, else the embedded SQLite file in `dataDir`. */
-export function openEventStore(config: { dataDir: string; eventStoreUrl?: string | undefined }): EventStore {
-  if (config.eventStoreUrl) return new EsdbEventStore(config.eventStoreUrl);
+export function openEventStore(config: { dataDir: string; eventStoreUrl?: string | undefined; eventStoreMaxAppendSize?: number }): EventStore {
+  if (config.eventStoreUrl) return new EsdbEventStore(config.eventStoreUrl, config.eventStoreMaxAppendSize ? { maxAppendBytes: config.eventStoreMaxAppendSize } : {});
   ensureDataDir(config.dataDir);
   return new SqliteEventStore({ file: join(config.dataDir, 'events.sqlite') });
 }
