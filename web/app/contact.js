@@ -21,6 +21,8 @@ function useOutbox() {
   const [items, setItems] = useState(outbox.items());
   useEffect(() => {
     const off = outbox.subscribe(setItems);
+    // What changed between the first render and this subscription (another tab) is read now.
+    setItems(outbox.items());
     outbox.flush();
     return off;
   }, []);

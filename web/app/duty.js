@@ -63,7 +63,11 @@ function useLive(session) {
         notify(frame);
       }
     };
-    return line.subscribe(() => setVersion((v) => v + 1));
+    const off = line.subscribe(() => setVersion((v) => v + 1));
+    // A frame may have come between the first render and this subscription (the hello, on a fast
+    // link): render once more so the page shows the line as it is, not as it was.
+    setVersion((v) => v + 1);
+    return off;
   }, [line]);
   return line;
 }
