@@ -21,6 +21,20 @@ t.test('contract: EventStoreDB protocol, test server', async (t) => {
   });
 });
 
+// A server that does not list BatchAppend in its features (before 21.10): the client appends with Streams.Append.
+t.test('contract: EventStoreDB protocol, test server without BatchAppend', async (t) => {
+  const node = new EsdbTestNode({ batchAppend: false });
+  await node.start();
+  t.teardown(() => node.stop());
+  // System events interleave with ours in $all, as on a server running its own subsystems.
+  node.log.appendSystem(120);
+  eventStoreContract(t, async (t) => {
+    const store = new EsdbEventStore(node.url);
+    t.teardown(() => store.close());
+    return store;
+  });
+});
+
 t.test('contract: EventStoreDB, real server', { skip: url ? false : 'EVENTSTORE_URL is not set' }, async (t) =>
   eventStoreContract(t, async (t) => {
     const store = new EsdbEventStore(url!);

@@ -191,6 +191,8 @@ export class EsdbTestNode {
   maxOpenReads = 0;
   reads = 0;
   appends = 0;
+  /** BatchAppend calls opened (the client keeps one open per connection). */
+  batchAppendCalls = 0;
 
   constructor(options: EsdbTestNodeOptions = {}) {
     this.log = options.log ?? new EsdbTestLog();
@@ -473,6 +475,7 @@ export class EsdbTestNode {
 
   /** Streams.BatchAppend.cs: one bidirectional call carries many appends, each answered by correlation id. */
   #batchAppend(call: grpc.ServerDuplexStream<any, any>): void {
+    this.batchAppendCalls += 1;
     const pending = new Map<string, { stream: any; expected: Expected; events: any[]; size: number }>();
     call.on('data', (req: any) => {
       const correlation = req.getCorrelationId();

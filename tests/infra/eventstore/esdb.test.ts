@@ -294,3 +294,14 @@ t.test('9b. a 3-node cluster by gossip: after a failover, with the old leader be
   t.equal(all.length, 16);
   t.ok(all.every((e, i) => i === 0 || e.metadata.prevHash === all[i - 1]!.metadata.hash), 'one chain across two elections');
 });
+
+t.test('both append paths of the client are exercised: BatchAppend where the server lists it, Append where not', async (t) => {
+  for (const batchAppend of [true, false]) {
+    const node = await server(t, { batchAppend });
+    const store = storeOn(t, node.url);
+    await store.append(`path-${batchAppend}`, [ev('A')]);
+    await store.append(`path-${batchAppend}`, [ev('B')], 0);
+    t.equal(node.batchAppendCalls > 0, batchAppend, `BatchAppend ${batchAppend ? 'used' : 'not used'}`);
+    t.equal(node.appends, 2);
+  }
+});
