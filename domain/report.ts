@@ -391,6 +391,29 @@ function amendmentChanges(report: FiledReport, amendment: EventData<'ReportAmend
 
 export const reportDecider: Decider<ReportState, ReportCommand, ReportEvent> = { initialState, evolve, decide };
 
+/**
+ * A filing and its first alert decided together, for one append (SPEC §5): `firstAlert` is given
+ * the report as the filing makes it and answers the RaiseAlert of step 0, or nothing. The alert is
+ * then as durable as the report the moment the phone hears 201, and the officers' phones ring
+ * without waiting for a second write (docs/decisions.md, "Intake"). `now` is the filing's time,
+ * which is the time its events are recorded with. Any other command is the report decider's.
+ */
+export function filingDecider(now: string, firstAlert: (filed: FiledReport) => ReportCommand | undefined): Decider<ReportState, ReportCommand, ReportEvent> {
+  return {
+    initialState,
+    evolve,
+    cacheable: false,
+    decide(command, state) {
+      const filed = decide(command, state);
+      if (command.type !== 'FileReport' || filed.length === 0) return filed;
+      const after = filed.reduce((s, e) => evolve(s, { ...e, at: now }), state);
+      if (!after.exists) return filed;
+      const alert = firstAlert(after);
+      return alert ? [...filed, ...decide(alert, after)] : filed;
+    },
+  };
+}
+
 /** What the alerting policy needs to know about a report. */
 export function alertTrack(report: FiledReport): AlertTrack {
   return {

@@ -184,8 +184,13 @@ function rememberSighting(state: ReportsState, key: string, reportId: string, t:
 }
 
 /** Earlier filings of the same hazard in the same village within the window, most recent first. */
-export function recentSightings(state: ReportsState, village: string, hazard: string): Array<{ reportId: string; t: number }> {
-  return [...(state.recent.get(`${village}|${hazard}`) ?? [])].reverse();
+export function recentSightings(state: ReportsState, village: string, hazard: string, limit = Number.POSITIVE_INFINITY): Array<{ reportId: string; t: number }> {
+  // The newest `limit` only: in a burst from one village the window holds thousands, and copying
+  // them all for every new report made filing quadratic (docs/decisions.md, "Intake").
+  const recent = state.recent.get(`${village}|${hazard}`) ?? [];
+  const out: Array<{ reportId: string; t: number }> = [];
+  for (let i = recent.length - 1; i >= 0 && out.length < limit; i--) out.push(recent[i]!);
+  return out;
 }
 
 export interface ReportFilter {

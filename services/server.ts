@@ -54,6 +54,8 @@ export interface ZhitongOptions {
   scheduler?: (run: (job: AlertJob) => Promise<void>, tasks: BackgroundTasks) => Scheduler | Promise<Scheduler>;
   /** How long a device has to confirm a frame before its holder gets an SMS (ms; SPEC §5: 30 s). */
   smsAfterMs?: number;
+  /** Decide step 0 with the filing, in its append (default); off for nodes that raise no alerts. */
+  firstAlertInFiling?: boolean;
 }
 
 /** The composition root: wires the configured infrastructure into the services. */
@@ -79,7 +81,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   const snapshots = options.snapshots === undefined ? new SqliteSnapshotStore(join(config.dataDir, 'projections.sqlite')) : (options.snapshots ?? undefined);
   const runner = new ProjectionRunner(store, logger, { ...(snapshots ? { snapshots } : {}), ...(options.snapshotEveryMs !== undefined ? { snapshotEveryMs: options.snapshotEveryMs } : {}) });
   const gateway = new AlertGateway(store, runner, logger, tasks, { ...options.gateway, now });
-  const escalator = new Escalator(store, runner, logger, tasks, { escalationDelayMs: config.escalationDelayMs, clockRules: config.clockRules, now });
+  const escalator = new Escalator(store, runner, logger, tasks, { escalationDelayMs: config.escalationDelayMs, clockRules: config.clockRules, now, firstAlertInFiling: options.firstAlertInFiling ?? true });
   const provider: NotifyProvider | undefined = config.notify ? notifyProvider(config.notify) : undefined;
   const notifier = provider
     ? new Notifier(store, runner, logger, tasks, { provider, publicUrl: config.publicUrl!, signName: config.notify!.signName, now, ...(options.smsAfterMs !== undefined ? { smsAfterMs: options.smsAfterMs } : {}) })
@@ -130,6 +132,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     trustProxy: config.trustProxy,
     requestTimeoutMs: config.requestTimeoutMs,
     reliefWindowDays: config.reliefWindowDays,
+    firstAlert: (reportId, report, at) => escalator.firstAlert(reportId, report, at),
     clockRules: config.clockRules,
     ...(redis ? { redis } : {}),
     ...(options.now ? { now: options.now } : {}),

@@ -3,7 +3,7 @@ import { DomainError } from '../../domain/errors.js';
 import { parseStream, streams } from '../../domain/events.js';
 import type { ClockRules } from '../../domain/clocks.js';
 import { incidentDecider, overdueClocksToAlert } from '../../domain/incident.js';
-import { alertTrack, reportDecider, reportsWorse, type ReportCommand } from '../../domain/report.js';
+import { alertTrack, reportDecider, reportsWorse, type FiledReport, type ReportCommand, type ReportState } from '../../domain/report.js';
 import { ancestorAt } from '../../domain/units.js';
 import { ConcurrencyError, type EventStore } from '../../infra/eventstore/types.js';
 import type { Logger } from '../../infra/logging.js';
@@ -21,6 +21,11 @@ export interface EscalatorOptions {
   /** The statutory clocks' rules, with the office's working calendar (issue 16). */
   clockRules?: ClockRules | undefined;
   now?: () => Date;
+  /**
+   * Step 0 is decided with the filing, in its append (SPEC §5; docs/decisions.md, "Intake"). Off
+   * where this node raises no alerts at all (the API tests' nodes, with no scheduler).
+   */
+  firstAlertInFiling?: boolean;
 }
 
 /** What the alerting policy needs to know about a report, from its read-model row. */
@@ -156,46 +161,54 @@ export class Escalator {
       return;
     }
     const filedIn = loaded.state.village;
-    const township = ancestorAt(filedIn, 'township');
-    const roster = township ? rosterOf(this.runner.state('roster'), township) : [];
     // Decided on the report as it is when appended: an acknowledgement that lands first makes
     // the decider refuse the step, which is the outcome wanted.
-    await this.#commands.execute(
-      stream,
-      reportDecider,
-      (report): ReportCommand => {
-        const village = report.exists ? report.village : filedIn;
-        const policy = escalationPolicy(village, roster, context.now, this.options.escalationDelayMs);
-        const related =
-          step === 0 && report.exists
-            ? relatedReports(
-                { reportId, village, hazard: report.hazard, at: report.reportedAt },
-                // The most recent filings are the candidates; the rule names at most a handful.
-                recentSightings(this.runner.state('reports'), village, report.hazard)
-                  .slice(0, 4 * MAX_RELATED_REPORTS)
-                  .map((s) => ({ reportId: s.reportId, village, hazard: report.hazard, at: new Date(s.t).toISOString() })),
-              )
-            : [];
-        // SPEC §5: a related report after the earlier one was acknowledged goes to whoever
-        // acknowledged that one and counts as acknowledged by them — nobody else is woken —
-        // unless it says something the earlier one did not (people dead, missing, injured, or
-        // more affected): then it is alerted as new. An earlier report already dismissed or closed
-        // has nobody on the way, so the later one is alerted as new too.
-        const reports = this.runner.state('reports');
-        const earlier =
-          step === 0 && report.exists
-            ? related.map((id) => reports.rows.get(id)).find((r) => r !== undefined && r.acknowledgedBy.length > 0 && r.status !== 'dismissed' && r.status !== 'closed' && !reportsWorse(report.estimate, r.estimate))
-            : undefined;
-        const answeredBy = earlier ? { by: earlier.acknowledgedBy[0]!, via: earlier.reportId } : undefined;
-        return {
-          type: 'RaiseAlert',
-          data: { step, recipients: answeredBy ? [answeredBy.by] : recipientsAt(policy, step), reason: next.reason, policy, ...(related.length ? { related } : {}) },
-          ...(answeredBy ? { answeredBy } : {}),
-          now: context.now,
-        };
-      },
-      context,
-    );
+    await this.#commands.execute(stream, reportDecider, (report): ReportCommand => this.#raise(reportId, step, next.reason, report, filedIn, context.now), context);
+  }
+
+  /**
+   * The first alert of a report being filed, decided with the filing for its one append (POST
+   * /reports through `filingDecider`): the same step 0 this escalator would raise a moment later.
+   * Undefined when this node does not alert (`firstAlertInFiling: false`): the escalator raises it
+   * from the log as before. Either way it is raised once: the decider refuses a step already raised.
+   */
+  firstAlert(reportId: string, report: FiledReport, now: string): ReportCommand | undefined {
+    if (!this.options.firstAlertInFiling) return undefined;
+    return this.#raise(reportId, 0, 'filed', report, report.village, now);
+  }
+
+  #raise(reportId: string, step: number, reason: 'filed' | 'unacknowledged', report: ReportState, filedIn: string, now: string): ReportCommand {
+    const village = report.exists ? report.village : filedIn;
+    const township = ancestorAt(filedIn, 'township');
+    const roster = township ? rosterOf(this.runner.state('roster'), township) : [];
+    const policy = escalationPolicy(village, roster, now, this.options.escalationDelayMs);
+    const related =
+      step === 0 && report.exists
+        ? relatedReports(
+            { reportId, village, hazard: report.hazard, at: report.reportedAt },
+            // The most recent filings are the candidates; the rule names at most a handful.
+            recentSightings(this.runner.state('reports'), village, report.hazard, 4 * MAX_RELATED_REPORTS)
+              .filter((s) => s.reportId !== reportId)
+              .map((s) => ({ reportId: s.reportId, village, hazard: report.hazard, at: new Date(s.t).toISOString() })),
+          )
+        : [];
+    // SPEC §5: a related report after the earlier one was acknowledged goes to whoever
+    // acknowledged that one and counts as acknowledged by them — nobody else is woken —
+    // unless it says something the earlier one did not (people dead, missing, injured, or
+    // more affected): then it is alerted as new. An earlier report already dismissed or closed
+    // has nobody on the way, so the later one is alerted as new too.
+    const reports = this.runner.state('reports');
+    const earlier =
+      step === 0 && report.exists
+        ? related.map((id) => reports.rows.get(id)).find((r) => r !== undefined && r.acknowledgedBy.length > 0 && r.status !== 'dismissed' && r.status !== 'closed' && !reportsWorse(report.estimate, r.estimate))
+        : undefined;
+    const answeredBy = earlier ? { by: earlier.acknowledgedBy[0]!, via: earlier.reportId } : undefined;
+    return {
+      type: 'RaiseAlert',
+      data: { step, recipients: answeredBy ? [answeredBy.by] : recipientsAt(policy, step), reason, policy, ...(related.length ? { related } : {}) },
+      ...(answeredBy ? { answeredBy } : {}),
+      now,
+    };
   }
 
   async #alertClocks(incidentId: string): Promise<void> {

@@ -59,6 +59,8 @@ export interface AppDeps {
   reliefWindowDays?: number;
   /** The statutory clocks' rules (SPEC §3), with the office's working calendar. */
   clockRules?: ClockRules;
+  /** Step 0 decided with a filing (the escalator's `firstAlert`). */
+  firstAlert?: ApiDeps['firstAlert'];
   /** Shared limiter counts across nodes, where Redis is configured. */
   redis?: Redis;
   gateway?: AlertGateway;
@@ -275,6 +277,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     now: deps.now ?? (() => new Date()),
     reliefWindowDays: deps.reliefWindowDays ?? 30,
     clockRules: deps.clockRules ?? DEFAULT_CLOCK_RULES,
+    firstAlert: deps.firstAlert,
   };
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(async (scoped) => {

@@ -1,4 +1,5 @@
 import type { ClockRules } from '../../domain/clocks.js';
+import type { FiledReport, ReportCommand } from '../../domain/report.js';
 import type { EventStore } from '../../infra/eventstore/types.js';
 import type { TokenService } from '../../infra/tokens.js';
 import type { CommandHandler } from '../commands/execute.js';
@@ -18,4 +19,6 @@ export interface ApiDeps {
   reliefWindowDays: number;
   /** The statutory clocks' rules, with the office's working calendar where one is configured. */
   clockRules: ClockRules;
+  /** Step 0 of a report being filed, decided with the filing (the escalator's); undefined: raised later from the log. */
+  firstAlert?: ((reportId: string, report: FiledReport, now: string) => ReportCommand | undefined) | undefined;
 }

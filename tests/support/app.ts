@@ -104,6 +104,8 @@ export async function startTestApp(
     ...(options.store ? { store: await options.store(dataDir) } : process.env.TEST_STORE === 'esdb' ? { store: await baseStore(t, dataDir) } : {}),
     ...(options.smsAfterMs !== undefined ? { smsAfterMs: options.smsAfterMs } : {}),
     ...(options.scheduler ? { scheduler: options.scheduler } : options.alerting ? {} : { scheduler: () => ({ kind: 'in-process' as const, schedule: async () => undefined, close: async () => undefined }) }),
+    // A node with alerting off raises no alert at all, not even with a filing.
+    ...(options.scheduler || options.alerting ? {} : { firstAlertInFiling: false }),
   });
   t.teardown(() => zhitong.close());
   await execute(zhitong.store, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: seedContext.now }, seedContext);

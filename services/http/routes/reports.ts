@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isDeepStrictEqual } from 'node:util';
 import { v5 as uuidv5 } from 'uuid';
 import { streams, type EventData } from '../../../domain/events.js';
-import { RELIEF_CLAIM_TTL_MS, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
+import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { PreconditionFailedError, type Loaded } from '../../commands/execute.js';
@@ -119,7 +119,9 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       const [existing] = await deps.store.readStream(stream, { max: 1 });
       if (existing) return reply.code(200).send(sameAsFiled(existing));
       try {
-        const result = await deps.commands.execute(stream, reportDecider, command, context, { eventIds: [reportId] });
+        // Filed with its first alert, in one append, where this node alerts (SPEC §5).
+        const decider = deps.firstAlert ? filingDecider(context.now, (filed) => deps.firstAlert!(reportId, filed, context.now)) : reportDecider;
+        const result = await deps.commands.execute(stream, decider, command, context, { eventIds: [reportId] });
         return reply.code(result.written ? 201 : 200).send({ reportId, position: result.position!, revision: result.revision });
       } catch (error) {
         if (error instanceof ConcurrencyError || (error instanceof DomainError && error.code === 'already_exists')) {

@@ -1,0 +1,45 @@
+import t from 'tap';
+import { LIJIA, WANGBA, reportBody, startTestApp } from '../support/app.js';
+
+/**
+ * Issue 18: a report's first alert is decided with the filing and written in the same append, so
+ * it is as durable as the report the moment the phone hears 201, and no second write (nor a
+ * scheduler, nor Redis) stands between the filing and the officers' phones.
+ */
+t.test('the filing and its step-0 alert are one append, with no alert job run at all', async (t) => {
+  const jobs: unknown[] = [];
+  // A scheduler that records jobs and never runs them: whatever is alerted here, the filing did.
+  const app = await startTestApp(t, { scheduler: () => ({ kind: 'in-process' as const, schedule: async (job: unknown) => void jobs.push(job), close: async () => undefined }) });
+  const contact = app.token('contact', LIJIA);
+  const filed = await app.call('POST', '/reports', { token: contact, body: reportBody() });
+  t.equal(filed.statusCode, 201);
+  const { reportId, position, revision } = filed.json();
+  const events = await app.store.readStream(`report-${reportId}`);
+  t.same(events.map((e) => e.type), ['ReportFiled', 'AlertRaised'], 'filed and alerted');
+  t.equal(events[1]!.metadata.correlationId, events[0]!.metadata.correlationId, 'by the same request');
+  t.equal(revision, 1);
+  t.equal(position, events[1]!.position, 'the answer names the append\u2019s last position: reading from it sees both');
+  t.match(events[1]!.data, { step: 0, reason: 'filed', recipients: ['officer-wangba-1'] }, 'to the township\u2019s primary officer on call');
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const board = (await app.call('GET', `/alerts/open?position=${encodeURIComponent(position)}`, { token: officer })).json();
+  t.ok(board.items.some((i: { reportId: string; step: number }) => i.reportId === reportId && i.step === 0), 'on the open-alert board at once');
+  t.ok(jobs.every((j) => (j as { step?: number }).step !== 0), 'no job for step 0: the next job is step 1');
+
+  const again = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId }) });
+  t.equal(again.statusCode, 200, 'a retry files nothing');
+  t.equal((await app.store.readStream(`report-${reportId}`)).length, 2, 'and alerts nobody twice');
+});
+
+t.test('a related report filed after the first was acknowledged goes to its acknowledger, in the filing\u2019s append', async (t) => {
+  const app = await startTestApp(t, { scheduler: () => ({ kind: 'in-process' as const, schedule: async () => undefined, close: async () => undefined }) });
+  const contact = app.token('contact', LIJIA);
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const first = (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json();
+  const ack = await app.call('POST', `/reports/${first.reportId}/acknowledgements`, { token: officer, body: {} });
+  t.ok(ack.statusCode < 300, ack.body);
+  const second = (await app.call('POST', '/reports', { token: contact, body: reportBody({ estimate: { affectedPeople: 3 } }) })).json();
+  const events = await app.store.readStream(`report-${second.reportId}`);
+  t.same(events.map((e) => e.type), ['ReportFiled', 'AlertRaised', 'AlertAcknowledged']);
+  t.match(events[1]!.data, { recipients: ['officer-wangba-1'], related: [first.reportId] });
+  t.match(events[2]!.data, { by: 'officer-wangba-1', via: first.reportId });
+});
