@@ -1,0 +1,22 @@
+import fc from 'fast-check';
+import t from 'tap';
+import { GENESIS_HASH, eventHash, sealEvents } from '../../../infra/eventstore/chain.js';
+
+/**
+ * SPEC §8: an event's hash is SHA-256 of the RFC 8785 (JCS) text of {stream, revision, type, data,
+ * metadata}. Appends compute it with one native stringify of key-sorted values (issue 18); this
+ * holds it to the canonicalize library's JCS for any JSON an event can carry.
+ */
+t.test('the append path\u2019s hash is the JCS hash, for any well-formed JSON data', async (t) => {
+  const json = fc.jsonValue({ maxDepth: 4 }).filter((v) => !JSON.stringify(v).match(/\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])/i));
+  fc.assert(
+    fc.property(json, fc.string({ minLength: 1, maxLength: 20 }), (data, type) => {
+      const metadata = { actor: { id: 'u-1', role: 'officer' }, at: '2026-07-01T00:00:00.000Z', correlationId: 'c', schemaVersion: 1, 名: '张*明' };
+      const [sealed] = sealEvents('report-x', undefined, [{ id: 'e1', type, data, metadata }]);
+      const { hash, ...withoutHash } = sealed!.metadata;
+      return hash === eventHash('report-x', 0, type, data, { ...withoutHash, prevHash: GENESIS_HASH });
+    }),
+    { numRuns: 2000 },
+  );
+  t.pass('2,000 generated events hash the same both ways');
+});
