@@ -20,3 +20,16 @@ t.test('the append path\u2019s hash is the JCS hash, for any well-formed JSON da
   );
   t.pass('2,000 generated events hash the same both ways');
 });
+
+t.test('an object with integer-like keys: its stringify is not JCS, and verification does not take it for the hash', async (t) => {
+  const { hashMatches, jcsByStringify } = await import('../../../infra/eventstore/chain.js');
+  const { createHash } = await import('node:crypto');
+  const data = { '': 'a', '0': 1, '10': 2, '9': 3 };
+  const metadata = { actor: { id: 'u-1', role: 'officer' }, at: '2026-07-01T00:00:00.000Z', correlationId: 'c', schemaVersion: 1, prevHash: GENESIS_HASH };
+  const stringified = JSON.stringify({ data, metadata, revision: 0, stream: 's', type: 'T' });
+  t.equal(jcsByStringify(stringified), false);
+  const notJcs = createHash('sha256').update(stringified).digest('hex');
+  t.not(notJcs, eventHash('s', 0, 'T', data, metadata), 'JavaScript puts "0", "9", "10" first; JCS puts "" first and "10" before "9"');
+  t.equal(hashMatches('s', 0, 'T', data, metadata, notJcs), false, 'a hash over the stringify is not the event\u2019s hash');
+  t.equal(hashMatches('s', 0, 'T', data, metadata, eventHash('s', 0, 'T', data, metadata)), true);
+});
