@@ -17,7 +17,7 @@ import { loadConfig } from '../infra/config.js';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { tokenService } from '../infra/tokens.js';
 import { execute } from '../services/commands/execute.js';
-import { fmt, freePort, report, scratchDir, startProcess } from './support.js';
+import { figure, fmt, freePort, ratioOf, report, scratchDir, startProcess } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const TOWNSHIPS = 100;
@@ -225,6 +225,8 @@ export async function run(): Promise<void> {
     );
     for (const s of sockets.splice(0)) s.terminate();
 
+    figure({ figure: `report → alert on all on-call sockets, ${fmt(TOWNSHIPS * PER_TOWNSHIP)} connected, ${RATE}/s`, ours: `p99 ${o.p99.toFixed(1)} ms`, baseline: `bare ws broadcast p99 ${b.p99.toFixed(1)} ms`, ratio: ratioOf(o.p99, b.p99), target: '≤ 2× bare, never saturated', met: o.p99 <= 2 * b.p99 && oursDriven.failed === 0 });
+    figure({ figure: `${fmt(IDLE)} idle sockets`, ours: `${oursIdle.toFixed(0)} MB RSS`, baseline: `bare ws ${bareIdle.toFixed(0)} MB`, ratio: ratioOf(oursIdle, bareIdle), target: '≤ 300 MB', met: oursIdle <= 300 });
     report({
       bench: 'alerts',
       value: Math.round(o.p99 * 10) / 10,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { getSQLiteEventStore } from '@event-driven-io/emmett-sqlite';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import type { NewEvent } from '../infra/eventstore/types.js';
-import { NODE_FLAGS, fmt, forDuration, report, scratchDir } from './support.js';
+import { NODE_FLAGS, figure, fmt, forDuration, ratioOf, report, scratchDir } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WRITERS = 100;
@@ -86,6 +86,8 @@ export async function run(): Promise<void> {
     // concurrency do not flatter us.
     const baseline = Math.max(eSingleRate, eSerialRate);
     console.log(`ratio (single-event appends, ours ÷ emmett's best): ${(singleRate / baseline).toFixed(1)}×; batch: ${(batchRate / eBatchRate).toFixed(1)}×`);
+    figure({ figure: 'durable single-event appends, 100 writers', ours: `${fmt(singleRate)} events/s`, baseline: `emmett-sqlite ${fmt(baseline)}/s`, ratio: ratioOf(singleRate, baseline), target: '≥ 25 % of a bare better-sqlite3 loop (that loop is not measured yet)', met: null });
+    figure({ figure: 'global read, fresh process', ours: `${fmt(read.rate)} events/s`, baseline: `emmett-sqlite ${fmt(eRead.rate)}/s`, ratio: ratioOf(read.rate, eRead.rate), target: '≥ 400,000 events/s', met: read.rate >= 400_000 });
     report({
       bench: 'eventstore',
       value: Math.round(singleRate),

@@ -15,7 +15,7 @@ import { unitRegisterDecider } from '../domain/unit-register.js';
 import { execute } from '../services/commands/execute.js';
 import { rosterDecider } from '../domain/roster.js';
 import { DEMO_ROSTERS, DEMO_UNITS } from '../services/demo.js';
-import { fmt, freePort, report, scratchDir, startProcess } from './support.js';
+import { figure, fmt, freePort, ratioOf, report, scratchDir, startProcess } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** One village of the demo county (its township has officers on call): a burst from one village about one hazard, as a disaster looks. */
@@ -67,6 +67,8 @@ export async function run(): Promise<void> {
     await load(bare.url, token, { connections: CONNECTIONS, seconds: 2 });
     const bareMax = await load(bare.url, token, { connections: CONNECTIONS, seconds: SECONDS });
     console.log(`bare fastify + zod, max:         ${summary(bareMax)}`);
+    const bareFixed = await load(bare.url, token, { connections: 50, seconds: SECONDS, overallRate: 1000 });
+    console.log(`bare fastify + zod, 1,000/s:     ${summary(bareFixed)}`);
     bare.child.kill();
 
     const port = await freePort();
@@ -86,6 +88,8 @@ export async function run(): Promise<void> {
     // code the demo no longer has) must fail rather than report them as reports/s.
     if (max['2xx'] === 0 || max.non2xx > 0 || fixed.non2xx > 0) throw new Error(`intake bench: ${max.non2xx + fixed.non2xx} requests were not accepted (${max['2xx']} 2xx); the figure would be meaningless`);
     console.log(`(server log level ${process.env.BENCH_LOG_LEVEL ?? 'warn'}; every 201 was a durable append)`);
+    figure({ figure: 'durable intake, max (one village, one hazard, roster on call)', ours: `${fmt(max.requests.average)} reports/s`, baseline: `bare fastify + zod ${fmt(bareMax.requests.average)}/s`, ratio: ratioOf(max.requests.average, bareMax.requests.average), target: '≥ 0.25 of bare', met: max.requests.average >= 0.25 * bareMax.requests.average });
+    figure({ figure: 'intake p99 at a fixed 1,000 reports/s', ours: `${fixed.latency.p99} ms`, baseline: `bare ${bareFixed.latency.p99} ms`, ratio: ratioOf(fixed.latency.p99, bareFixed.latency.p99), target: '≤ 2× bare', met: fixed.latency.p99 <= 2 * Math.max(bareFixed.latency.p99, 1) });
     report({
       bench: 'intake',
       value: Math.round(max.requests.average),

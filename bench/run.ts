@@ -23,3 +23,16 @@ for (const name of names) {
   const mod = (await import(join(here, `${name}.bench.ts`))) as { run: () => Promise<void> };
   await mod.run();
 }
+
+// Every benchmark ran: one table of SPEC §10's figures, each beside its baseline from this run.
+// (One benchmark alone keeps its JSON line last.)
+if (names.length > 1) {
+  const { recordedFigures } = await import(join(here, 'support.ts'));
+  const rows = recordedFigures() as ReadonlyArray<{ figure: string; ours: string; baseline: string; ratio?: number | null; target: string; met: boolean | null }>;
+  const cell = (v: string) => v.replaceAll('|', '\\|');
+  console.log('');
+  console.log('| figure | ours | baseline, same run | ratio | target | met |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${cell(r.figure)} | ${cell(r.ours)} | ${cell(r.baseline)} | ${r.ratio ?? '—'} | ${cell(r.target)} | ${r.met === null ? 'not measured' : r.met ? 'yes' : 'no'} |`);
+  console.log(`${rows.filter((r) => r.met === true).length} of ${rows.length} targets met`);
+}

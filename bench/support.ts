@@ -16,6 +16,31 @@ export interface BenchResult {
   [extra: string]: unknown;
 }
 
+/** One line of `npm run bench`'s closing table: a SPEC §10 figure, ours beside the baseline measured in the same run. */
+export interface Figure {
+  figure: string;
+  ours: string;
+  baseline: string;
+  /** ours ÷ baseline where that means something. */
+  ratio?: number | null;
+  target: string;
+  /** null: not measured by this run. */
+  met: boolean | null;
+}
+
+const figures: Figure[] = [];
+
+/** Records a figure for the closing table (bench/run.ts prints it after every benchmark ran). */
+export function figure(f: Figure): void {
+  figures.push(f);
+}
+
+/** The figures recorded so far, in the order the benchmarks ran. */
+export const recordedFigures = (): readonly Figure[] => figures;
+
+const ratioOf = (ours: number, baseline: number) => (baseline === 0 ? null : Math.round((ours / baseline) * 100) / 100);
+export { ratioOf };
+
 export function report(result: { bench: string; value: number; unit: string; baseline: number; [extra: string]: unknown }): void {
   const ratio = result.baseline === 0 ? null : Math.round((result.value / result.baseline) * 100) / 100;
   console.log(JSON.stringify({ ...result, ratio }));

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeLog } from './replay.bench.js';
-import { NODE_FLAGS, fmt, report, scratchDir } from './support.js';
+import { NODE_FLAGS, figure, fmt, ratioOf, report, scratchDir } from './support.js';
 
 const EVENTS = Number(process.env.VERIFY_EVENTS ?? 1_000_000);
 const root = join(import.meta.dirname, '..');
@@ -32,6 +32,7 @@ export async function run(): Promise<void> {
     const verify = timed([join(root, 'services/cli.ts'), 'verify'], env);
     const events = verify.last.events as number;
     console.log(`cli verify, fresh process: ${fmt(events)} events in ${verify.seconds.toFixed(2)} s; ok ${String(verify.last.ok)}, ${JSON.stringify(verify.last.seals)}`);
+    figure({ figure: `cli verify of a sealed ${fmt(events)}-event log`, ours: `${verify.seconds.toFixed(2)} s`, baseline: `bare read ${read.seconds.toFixed(2)} s`, ratio: ratioOf(read.seconds, verify.seconds), target: '≤ 10 s', met: verify.seconds <= 10 && verify.last.ok === true });
     report({
       bench: 'verify',
       value: Math.round(events / verify.seconds),

@@ -8,7 +8,6 @@ import { streams } from '../domain/events.js';
 import { rosterDecider } from '../domain/roster.js';
 import { unitRegisterDecider } from '../domain/unit-register.js';
 import { MobilePhoneInput, PersonName, Role, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
-import { notifyProvider } from '../infra/notify/index.js';
 import { accessDecider, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, type GrantRequest } from '../domain/access.js';
 import { randomUUID } from 'node:crypto';
 import { readUnitsFile, type UnitEntry } from '../infra/units-file.js';
@@ -269,7 +268,7 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const tokens = tokenService(config.authSecret);
 
-  const store = openEventStore(config);
+  const store = await openEventStore(config);
   try {
     switch (command) {
       case 'token': {
@@ -311,6 +310,8 @@ export async function main(argv: string[]): Promise<number> {
           console.error('no provider is configured: set NOTIFY_PROVIDER and its settings (README, "SMS and voice")');
           return 78;
         }
+        // The providers' SDKs load only for the command that uses them.
+        const { notifyProvider } = await import('../infra/notify/index.js');
         const provider = notifyProvider(config.notify);
         const params = { hazard: '测试', place: '直通测试短信', phone: phone.data, link: `${config.publicUrl}/r/00000000` };
         try {

@@ -16,7 +16,7 @@ import { loadSigner, type SealSigner } from '../infra/audit/signing.js';
 import { ConfigError } from '../infra/config.js';
 import { SmsDesk } from './alerts/sms-desk.js';
 import { InProcessScheduler, type AlertJob, type Scheduler } from './alerts/scheduler.js';
-import { notifyProvider, type NotifyProvider } from '../infra/notify/index.js';
+import type { NotifyProvider } from '../infra/notify/index.js';
 import { BackgroundTasks } from './background.js';
 import { commandHandler, type CommandHandler } from './commands/execute.js';
 import { buildApp } from './http/app.js';
@@ -60,7 +60,7 @@ export interface ZhitongOptions {
 
 /** The composition root: wires the configured infrastructure into the services. */
 export async function createZhitong(config: Config, logger: Logger, options: ZhitongOptions = {}): Promise<Zhitong> {
-  const store = options.store ?? openEventStore(config);
+  const store = options.store ?? (await openEventStore(config));
   const now = options.now ?? (() => new Date());
   const tasks = new BackgroundTasks(logger);
   const commands = commandHandler(store);
@@ -82,7 +82,8 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   const runner = new ProjectionRunner(store, logger, { ...(snapshots ? { snapshots } : {}), ...(options.snapshotEveryMs !== undefined ? { snapshotEveryMs: options.snapshotEveryMs } : {}) });
   const gateway = new AlertGateway(store, runner, logger, tasks, { ...options.gateway, now });
   const escalator = new Escalator(store, runner, logger, tasks, { escalationDelayMs: config.escalationDelayMs, clockRules: config.clockRules, now, firstAlertInFiling: options.firstAlertInFiling ?? true });
-  const provider: NotifyProvider | undefined = config.notify ? notifyProvider(config.notify) : undefined;
+  // The SMS providers' SDKs load only where one is configured.
+  const provider: NotifyProvider | undefined = config.notify ? (await import('../infra/notify/index.js')).notifyProvider(config.notify) : undefined;
   const notifier = provider
     ? new Notifier(store, runner, logger, tasks, { provider, publicUrl: config.publicUrl!, signName: config.notify!.signName, now, ...(options.smsAfterMs !== undefined ? { smsAfterMs: options.smsAfterMs } : {}) })
     : undefined;
