@@ -32,7 +32,7 @@ export class InjectedFault extends Error {
  * must happen (an escalation step) is retried with backoff until it does. `/ready` and
  * `/metrics` read the counts; tests walk `names()` and make each task fail once.
  */
-export class BackgroundTasks extends EventEmitter<{ failure: [task: string, error: unknown] }> {
+export class BackgroundTasks extends EventEmitter<{ failure: [task: string, error: unknown]; recovered: [task: string] }> {
   readonly #health = new Map<string, TaskHealth>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #faults = new Set<string>();
@@ -69,7 +69,9 @@ export class BackgroundTasks extends EventEmitter<{ failure: [task: string, erro
     try {
       if (this.#faults.delete(name)) throw new InjectedFault(name);
       await fn();
+      const recovered = health.failingFor > 0;
       health.failingFor = 0;
+      if (recovered) this.emit('recovered', name);
       return true;
     } catch (error) {
       health.failures += 1;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
+import { reportDecider, type ReportCommand } from '../domain/report.js';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { KANG, LIJIA, WANGBA, reportBody, startTestApp, type TestApp } from './support/app.js';
 import { AlertClient } from './support/ws-client.js';
@@ -58,15 +59,22 @@ t.test('sweep: every background task, made to fail once, is counted, logged and 
     'schedule-notifications': texted,
     notification: texted,
     // Scheduling a filed report's alert, and the alert step itself: the alert still arrives.
+    // (A report filed over HTTP carries its first alert; scheduling its next step is what fails.)
     'schedule-alert-jobs': async () => {
       const client = await officerOnline(app, url);
+      const recovered = new Promise<void>((resolve) => app.tasks.on('recovered', (task) => task === 'schedule-alert-jobs' && resolve()));
       const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
       await client.next((f) => f.type === 'alert' && f.reportId === reportId);
+      await recovered;
       client.close();
     },
+    // A report filed without its first alert (as the SMS desk files one): the escalator's step.
     'escalation-step': async () => {
       const client = await officerOnline(app, url);
-      const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+      const reportId = randomUUID();
+      const now = new Date().toISOString();
+      const data = { ...reportBody(), reportId, observedAt: now, reporter: { id: 'contact-sms', name: '王建国', phone: '13800000000' } };
+      await app.commands.execute(`report-${reportId}`, reportDecider, { type: 'FileReport', data, unit: { level: 'village', name: '李家村' }, now } as ReportCommand, { actor: { id: 'contact-sms', role: 'contact' }, correlationId: 'sms', now });
       await client.next((f) => f.type === 'alert' && f.reportId === reportId);
       client.close();
     },

@@ -160,7 +160,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preValidation', async (request) => {
     // A malformed If-Match is refused on every write, including those that do not use it, so a
     // client never believes a precondition was checked when it was not understood.
-    if (request.method !== 'GET' && request.method !== 'HEAD') ifMatch(request);
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      const given = ifMatch(request);
+      if (given && request.routeOptions.config.creates) {
+        throw new HttpError(400, 'validation', 'If-Match is not taken here: this request creates what it writes', [{ path: 'headers.if-match', message: 'not taken here: this request creates' }]);
+      }
+    }
     // Well-formed text everywhere (SPEC §9), whatever the route's schema: a lone surrogate or a
     // control character is a 400 naming the field; CR LF and CR become LF before validation.
     const parts = { body: request.body, querystring: request.query, params: request.params };

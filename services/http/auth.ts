@@ -14,6 +14,11 @@ declare module 'fastify' {
     tokenInQuery?: boolean;
     /** The answer is sent exactly as built: no `…Local` twins added (the audit log, whose hashes are recomputed from it). */
     verbatim?: boolean;
+    /**
+     * The route creates what it writes to (a report, an allocation, an incident): there is no
+     * revision to match, so an If-Match is refused rather than silently ignored.
+     */
+    creates?: boolean;
   }
   interface FastifyRequest {
     user: TokenClaims;

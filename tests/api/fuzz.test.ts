@@ -93,3 +93,23 @@ t.test('a path id that is not a UUID is 400; an unknown one 404', async (t) => {
   t.equal((await app.call('POST', '/reports/%00/closure', { token, body: { summary: 's' } })).statusCode, 400);
   t.equal((await app.call('POST', '/allocations/00000000-0000-4000-8000-000000000000/approval', { token, body: {} })).statusCode, 404);
 });
+
+t.test('an If-Match on a request that creates is refused, naming the header, not ignored (found by the fuzz above)', async (t) => {
+  const app = await startTestApp(t);
+  const { reportId } = await seedObjects(app);
+  const head = app.token('head', KANG, 'fuzzer');
+  const before = await app.store.headPosition();
+  const creations: Array<[string, Record<string, unknown>]> = [
+    ['/reports', reportBody()],
+    ['/allocations', allocationBody(reportId, { category: 'winter' })],
+    ['/incidents', { county: KANG, hazard: 'hail', startedAt: '2026-01-01T00:00:00Z', title: 't' }],
+  ];
+  for (const [url, body] of creations) {
+    for (const value of ['*', '0', '"3"']) {
+      const res = await app.call('POST', url, { token: head, body, headers: { 'if-match': value } });
+      t.equal(res.statusCode, 400, `${url} with If-Match ${value}`);
+      t.match(JSON.stringify(res.json().details), /headers\.if-match/);
+    }
+  }
+  t.equal(await app.store.headPosition(), before, 'nothing written');
+});

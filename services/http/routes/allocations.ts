@@ -58,7 +58,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   r.post(
     '/allocations',
     {
-      config: { roles: ['officer', 'head'] },
+      config: { roles: ['officer', 'head'], creates: true },
       schema: { tags: ['relief'], summary: 'Allocate relief to a verified household', body: AllocateBody, response: { 201: z.object({ allocationId: z.uuid(), position: z.string(), revision: z.number() }) } },
     },
     async (request, reply) => {

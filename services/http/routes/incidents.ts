@@ -40,7 +40,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
   r.post(
     '/incidents',
     {
-      config: { roles: ['officer', 'head'] },
+      config: { roles: ['officer', 'head'], creates: true },
       schema: { tags: ['incidents'], summary: 'Open a disaster process (灾害过程) for a county', body: OpenIncidentBody, response: { 201: z.object({ incidentId: z.uuid(), position: z.string(), revision: z.number() }), 200: z.object({ incidentId: z.uuid(), position: z.string(), revision: z.number() }) } },
     },
     async (request, reply) => {

@@ -79,7 +79,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   r.post(
     '/reports',
     {
-      config: { roles: ['contact', 'officer', 'head'] },
+      config: { roles: ['contact', 'officer', 'head'], creates: true },
       schema: {
         tags: ['reports'],
         summary: 'File a hazard report (idempotent on reportId)',
