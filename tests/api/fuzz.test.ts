@@ -104,6 +104,11 @@ t.test('an If-Match on a request that creates is refused, naming the header, not
     ['/allocations', allocationBody(reportId, { category: 'winter' })],
     ['/incidents', { county: KANG, hazard: 'hail', startedAt: '2026-01-01T00:00:00Z', title: 't' }],
   ];
+  const admin = app.token('admin', KANG, 'admin-fuzz');
+  for (const [url, body] of [['/tokens', { tokens: [{ sub: 'contact-x', role: 'contact', scope: '621299103201' }] }], ['/tokens/revocations', { sub: 'contact-x', reason: '手机丢失' }]] as const) {
+    const res = await app.call('POST', url, { token: admin, body, headers: { 'if-match': '*' } });
+    t.equal(res.statusCode, 400, `${url} with If-Match *`);
+  }
   for (const [url, body] of creations) {
     for (const value of ['*', '0', '"3"']) {
       const res = await app.call('POST', url, { token: head, body, headers: { 'if-match': value } });

@@ -73,6 +73,7 @@ export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     {
       config: {
         roles: ['admin'],
+        creates: true,
         // A retry with the same Idempotency-Key gets the same tokens again, re-signed from what
         // was recorded: the key stream never holds a token.
         idempotentAnswer: {
@@ -130,7 +131,7 @@ export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   r.post(
     '/tokens/revocations',
     {
-      config: { roles: ['admin', 'head'] },
+      config: { roles: ['admin', 'head'], creates: true },
       schema: {
         tags: ['access'],
         summary: 'Revoke a token (jti) or everything granted to a user (sub) within your scope; every node refuses them once it has applied this',
