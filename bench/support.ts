@@ -38,11 +38,11 @@ export function figure(f: Figure): void {
 /** The figures recorded so far, in the order the benchmarks ran. */
 export const recordedFigures = (): readonly Figure[] => figures;
 
-const ratioOf = (ours: number, baseline: number) => (baseline === 0 ? null : Math.round((ours / baseline) * 100) / 100);
-export { ratioOf };
+/** ours ÷ baseline to two places; null when there is no baseline. */
+export const ratioOf = (ours: number, baseline: number): number | null => (baseline === 0 ? null : Math.round((ours / baseline) * 100) / 100);
 
 export function report(result: { bench: string; value: number; unit: string; baseline: number; [extra: string]: unknown }): void {
-  const ratio = result.baseline === 0 ? null : Math.round((result.value / result.baseline) * 100) / 100;
+  const ratio = ratioOf(result.value, result.baseline);
   console.log(JSON.stringify({ ...result, ratio }));
 }
 

@@ -205,7 +205,7 @@ export class EsdbEventStore implements EventStore {
       const bytes = sealed.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e.data), 'utf8'), 0);
       if (bytes > this.#options.maxAppendBytes) throw new EventTooLargeError(stream, bytes, this.#options.maxAppendBytes);
       try {
-        return await this.#send(stream, wire, head ? BigInt(head.revision) : NO_STREAM, options);
+        return await this.#send(stream, wire, bytes, head ? BigInt(head.revision) : NO_STREAM, options);
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
         if (expected !== 'any' || attempt >= this.#options.raceRetries) throw error;
@@ -221,7 +221,7 @@ export class EsdbEventStore implements EventStore {
    * repeat behind the stream's head as idempotent), so a commit that timed out but happened is not
    * written twice.
    */
-  async #send(stream: string, wire: ReturnType<typeof jsonEvent>[], expectedRevision: bigint | typeof NO_STREAM, options: AppendOptions): Promise<AppendResult> {
+  async #send(stream: string, wire: ReturnType<typeof jsonEvent>[], bytes: number, expectedRevision: bigint | typeof NO_STREAM, options: AppendOptions): Promise<AppendResult> {
     for (let attempt = 0; ; attempt++) {
       if (options.notAfter !== undefined && Date.now() > options.notAfter) throw new DeadlineError(stream);
       try {
@@ -237,7 +237,7 @@ export class EsdbEventStore implements EventStore {
           throw new ConcurrencyError(stream, expectedRevision === NO_STREAM ? 'no_stream' : Number(expectedRevision), actual);
         }
         if (error instanceof MaxAppendSizeExceededError) {
-          throw new EventTooLargeError(stream, wire.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e.data)), 0), error.maxAppendSize);
+          throw new EventTooLargeError(stream, bytes, error.maxAppendSize);
         }
         if (error instanceof EsdbStreamDeletedError) throw new StreamDeletedError(stream);
         if (!isTransient(error)) throw error;

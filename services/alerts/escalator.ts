@@ -188,7 +188,6 @@ export class Escalator {
             { reportId, village, hazard: report.hazard, at: report.reportedAt },
             // The most recent filings are the candidates; the rule names at most a handful.
             recentSightings(this.runner.state('reports'), village, report.hazard, 4 * MAX_RELATED_REPORTS)
-              .filter((s) => s.reportId !== reportId)
               .map((s) => ({ reportId: s.reportId, village, hazard: report.hazard, at: new Date(s.t).toISOString() })),
           )
         : [];
