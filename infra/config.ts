@@ -20,6 +20,17 @@ const TrustProxy = z
   .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
   .refine((list) => list.every((p) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p) || ['loopback', 'linklocal', 'uniquelocal'].includes(p)), 'must be IP addresses or CIDR ranges, comma-separated');
 
+/** A period: whole milliseconds, or a whole number of minutes, hours or days (`30m`, `6h`, `1d`); at least a minute. */
+const duration = z
+  .string()
+  .trim()
+  .regex(/^\d+(ms|m|h|d)?$/, 'must be milliseconds or a number with m, h or d (e.g. 6h)')
+  .transform((v) => {
+    const m = /^(\d+)(ms|m|h|d)?$/.exec(v)!;
+    return Number(m[1]) * ({ ms: 1, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1);
+  })
+  .refine((ms) => ms >= 60_000 && ms <= 30 * 86_400_000, 'must be between a minute and 30 days');
+
 const EnvSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -45,6 +56,12 @@ const EnvSchema = z.object({
   WORKING_CALENDAR_FILE: z.string().min(1).optional(),
   /** How often the log is sealed while anything changed (SPEC §8: at least hourly). */
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(1000).max(3600 * 1000).default(3600 * 1000),
+  /** Where scheduled backups go (a directory outside DATA_DIR, ideally another disk); unset: none. */
+  BACKUP_DIR: z.string().min(1).optional(),
+  /** How often a scheduled backup is made: milliseconds, or a number with m, h or d (6h). */
+  BACKUP_EVERY: duration.default(24 * 3600 * 1000),
+  /** How many scheduled backups are kept; older ones are removed after a new one verified. */
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(14),
   /** Where the console is reached from phones: the base of the short link in every alert SMS. */
   PUBLIC_URL: url(['https', 'http']).optional(),
   // SMS and voice (SPEC §5): the provider the office contracts, its keys, sign name and templates.
@@ -126,6 +143,10 @@ export interface Config {
   /** Absolute path of the seal-signing key, outside DATA_DIR; undefined: seals are not signed. */
   auditSigningKeyFile: string | undefined;
   sealIntervalMs: number;
+  /** Scheduled backups (absolute directory, outside DATA_DIR), or undefined for none. */
+  backup: { dir: string; everyMs: number; keep: number } | undefined;
+  /** True when AUTH_SECRET came from the environment (then it is not in DATA_DIR, nor in a backup). */
+  authSecretFromEnvironment: boolean;
 }
 
 export class ConfigError extends Error {
@@ -140,6 +161,19 @@ export class ConfigError extends Error {
  * (`PORT: expected number, received "abc"`) and the process refuses to start rather than run with
  * a half-understood configuration.
  */
+/**
+ * What `restore` needs and nothing more: it runs before a DATA_DIR exists, and loadConfig would
+ * create the token secret there (the restore brings the backup's own). Throws ConfigError.
+ */
+export function restoreConfig(env: NodeJS.ProcessEnv = process.env): { dataDir: string; auditSigningKeyFile: string | undefined } {
+  const parsed = EnvSchema.pick({ DATA_DIR: true, AUDIT_SIGNING_KEY_FILE: true }).safeParse({
+    DATA_DIR: env.DATA_DIR || undefined,
+    AUDIT_SIGNING_KEY_FILE: env.AUDIT_SIGNING_KEY_FILE || undefined,
+  });
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return { dataDir: resolve(parsed.data.DATA_DIR), auditSigningKeyFile: parsed.data.AUDIT_SIGNING_KEY_FILE === undefined ? undefined : resolve(parsed.data.AUDIT_SIGNING_KEY_FILE) };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const blankToUndefined = Object.fromEntries(
     Object.keys(EnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
@@ -168,6 +202,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   };
   if (keyFile && (real(keyFile) + sep).startsWith(real(dataDir) + sep)) throw new ConfigError([`AUDIT_SIGNING_KEY_FILE: must be outside DATA_DIR (${dataDir}): whoever can rewrite the log must not hold the key`]);
+  // A backup inside the directory it backs up dies with it, and makes DATA_DIR never empty to restore into.
+  if (e.BACKUP_DIR !== undefined && (real(resolve(e.BACKUP_DIR)) + sep).startsWith(real(dataDir) + sep)) throw new ConfigError([`BACKUP_DIR: must be outside DATA_DIR (${dataDir}), best on another disk: a backup beside the store is lost with it`]);
   const authSecret = e.AUTH_SECRET ?? loadOrCreateSecret(dataDir);
   return {
     port: e.PORT,
@@ -190,6 +226,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notify,
     auditSigningKeyFile: keyFile,
     sealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
+    backup: e.BACKUP_DIR === undefined ? undefined : { dir: resolve(e.BACKUP_DIR), everyMs: e.BACKUP_EVERY, keep: e.BACKUP_KEEP },
+    authSecretFromEnvironment: e.AUTH_SECRET !== undefined,
   };
 }
 

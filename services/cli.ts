@@ -12,13 +12,15 @@ import { accessDecider, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, type GrantRequest 
 import { randomUUID } from 'node:crypto';
 import { readUnitsFile, type UnitEntry } from '../infra/units-file.js';
 import { DomainError } from '../domain/errors.js';
-import { loadConfig, ConfigError } from '../infra/config.js';
+import { loadConfig, restoreConfig, ConfigError } from '../infra/config.js';
+import { BackupError, createBackup, restoreBackup } from '../infra/backup.js';
+import type { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { logPages, openEventStore } from '../infra/eventstore/index.js';
 import { generateSigningKey, loadSigner, readPublicKey } from '../infra/audit/signing.js';
 import { LogVerifier, type SealProofs, type VerifyOptions, type VerifyReport } from '../infra/audit/verify.js';
 import { Sealer } from './audit/sealer.js';
 import { readForVerification } from '../infra/audit/verify-reader.js';
-import type { EventStore, RecordedEvent } from '../infra/eventstore/types.js';
+import type { EventStore, RecordedEvent, StoreEpoch } from '../infra/eventstore/types.js';
 import { tokenService, type TokenService } from '../infra/tokens.js';
 import { createLogger } from '../infra/logging.js';
 import { SqliteSnapshotStore } from '../infra/snapshots.js';
@@ -52,6 +54,14 @@ const USAGE = `zhitong — command line (works on the event store directly, with
   audit-key --out FILE                   make an Ed25519 seal-signing key (keep it outside DATA_DIR) and print
                                          its public key for the auditors
   export [--after POSITION]              the global log as NDJSON
+  backup DEST                            a consistent copy of the live store (it may be serving) and its token
+                                         secret in the new directory DEST, verified (chains, seals); never the
+                                         seal-signing key; exit 1 when the copy does not verify
+  restore BACKUP                         restore a backup into DATA_DIR, which must be empty or absent: checksums
+                                         and verification first, then a new epoch (clients resume without
+                                         skipping alerts)
+  epoch [--new]                          print the store's epoch; --new (EventStoreDB, after restoring the cluster
+                                         from its own backup) begins a new one
   seed-demo                              a labelled sample county, its rosters, and a token for each role
 
 Environment: DATA_DIR, EVENTSTORE_URL, AUTH_SECRET, AUDIT_SIGNING_KEY_FILE (see README).`;
@@ -127,6 +137,39 @@ function verifyOptions(values: CliValues, keyFile: string | undefined): Pick<Ver
     anchor = { root: m[1]!, position: m[2]! };
   }
   return { ...(publicKey ? { publicKey } : {}), ...(anchor ? { anchor } : {}) };
+}
+
+/**
+ * `restore BACKUP` (SPEC §7): runs before any configuration is loaded, because loading it would
+ * create a token secret in DATA_DIR, which must be empty.
+ */
+async function restore(source: string | undefined, values: CliValues): Promise<number> {
+  if (!source) {
+    console.error('usage: restore BACKUP (a directory made by `backup`), with DATA_DIR naming an empty or absent directory');
+    return 2;
+  }
+  const config = restoreConfig();
+  const options = verifyOptions(values, config.auditSigningKeyFile);
+  if (typeof options === 'number') return options;
+  try {
+    const { manifest, report, epoch } = await restoreBackup({ source, dataDir: config.dataDir, ...(options.publicKey ? { publicKey: options.publicKey } : {}) });
+    console.log(JSON.stringify({ dataDir: config.dataDir, head: manifest.head, events: report.events, seals: report.seals.count, backupCreatedAt: manifest.createdAt, epoch }));
+    console.error(
+      [
+        `restored into ${config.dataDir}: ${report.events} events up to position ${manifest.head || '(none)'}, taken ${manifest.createdAt}; verified; new epoch ${epoch.id}.`,
+        manifest.secret === 'included' ? 'Tokens issued before the backup work again.' : 'The token secret was not in the backup: set AUTH_SECRET to the one the office used.',
+        'Anything written after the backup was taken is not in it: tokens revoked since must be revoked again, and reports filed since must be filed again.',
+        '已恢复并校验。备份之后的记录不在其中：之后吊销的令牌需重新吊销，之后上报的灾情需重新上报。',
+      ].join('\n'),
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof BackupError) {
+      console.error(`restore refused: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
 }
 
 function printReport(report: VerifyReport): number {
@@ -243,6 +286,7 @@ const parseOptions = (argv: string[]) =>
       anchor: { type: 'string' },
       'public-key': { type: 'string' },
       out: { type: 'string' },
+      new: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -265,6 +309,7 @@ export async function main(argv: string[]): Promise<number> {
   // Work with no store and no configuration: an auditor's own machine, a new key.
   if (command === 'verify' && values.file) return verifyFile(values.file, values);
   if (command === 'audit-key') return auditKey(values.out);
+  if (command === 'restore') return restore(sub, values);
   const config = loadConfig();
   const tokens = tokenService(config.authSecret);
 
@@ -411,6 +456,52 @@ export async function main(argv: string[]): Promise<number> {
         }
         return 0;
       }
+      case 'backup': {
+        if (!sub) {
+          console.error('usage: backup DEST (a new directory, outside DATA_DIR)');
+          return 2;
+        }
+        if (store.kind !== 'sqlite') {
+          console.error('backup copies the embedded store; an EventStoreDB cluster is backed up with its own tools (deploy/README.md)');
+          return 2;
+        }
+        if ((resolve(sub) + sep).startsWith(resolve(config.dataDir) + sep)) {
+          console.error(`backup DEST must be outside DATA_DIR (${config.dataDir}), best on another disk: a backup beside the store is lost with it`);
+          return 2;
+        }
+        const options = verifyOptions(values, config.auditSigningKeyFile);
+        if (typeof options === 'number') return options;
+        const sqlite = store as SqliteEventStore;
+        const manifest = await createBackup({
+          dataDir: config.dataDir,
+          destination: sub,
+          secretFromEnvironment: config.authSecretFromEnvironment,
+          epoch: await store.epoch(),
+          copy: (file) => sqlite.backupTo(file),
+          ...(options.publicKey ? { publicKey: options.publicKey } : {}),
+        });
+        console.log(JSON.stringify({ destination: resolve(sub), ...manifest }));
+        const what = `${manifest.events} events up to position ${manifest.head || '(none)'}, ${manifest.verification.seals} seals`;
+        if (!manifest.verification.ok) {
+          console.error(`backup written to ${resolve(sub)}, but the copy does NOT verify: ${manifest.verification.firstProblem}\n备份已写入，但校验未通过。`);
+          return 1;
+        }
+        console.error(`backup written to ${resolve(sub)} and verified: ${what}${manifest.secret === 'environment' ? '; the token secret comes from AUTH_SECRET and is not in the backup: keep it with it' : '; token secret included'}.\n备份完成并已校验。`);
+        return 0;
+      }
+      case 'epoch': {
+        if (values.new) {
+          if (store.kind !== 'eventstoredb') {
+            console.error('a new epoch is begun by `restore` on the embedded store; --new is for an EventStoreDB cluster restored with its own tools');
+            return 2;
+          }
+          const esdb = store as unknown as { beginEpoch(startsAfter: string): Promise<StoreEpoch> };
+          console.log(JSON.stringify(await esdb.beginEpoch((await store.headPosition()) ?? '')));
+          return 0;
+        }
+        console.log(JSON.stringify(await store.epoch()));
+        return 0;
+      }
       case 'seed-demo': {
         // Invented villages, directions and phones must never land on real units: the demo lives
         // on a county code no real unit has, and only in a register that holds nothing else.
@@ -459,6 +550,7 @@ if (isEntry) {
       if (error instanceof ConfigError) console.error(error.message);
       else if (error instanceof z.ZodError) console.error(`invalid input:\n${error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
       else if (error instanceof DomainError) console.error(`refused (${error.code}): ${error.message}`);
+      else if (error instanceof BackupError) console.error(`refused: ${error.message}`);
       else if (error instanceof SyntaxError) console.error(`not JSON: ${error.message}`);
       else console.error(error);
       process.exitCode = 1;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ANY,
   AccessDeniedError,
   BACKWARDS,
   CancelledError,
@@ -42,6 +43,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StoreEpoch,
   type StoreGuarantees,
   type SubscribeOptions,
   type Subscription,
@@ -52,6 +54,9 @@ import {
  * log order. A position a client wrote (`parsePosition`) is padded the same way before it is
  * compared with anything; values past 2^64−1, or a commit before its prepare, are not positions.
  */
+/** The stream whose metadata holds the store's epoch (SPEC §5). */
+const EPOCH_STREAM = 'zhitong-store';
+
 const pad = (n: bigint) => n.toString().padStart(20, '0');
 export const esdbPosition = (p: Position): string => `${pad(p.commit)}/${pad(p.prepare)}`;
 const U64 = 2n ** 64n;
@@ -383,6 +388,41 @@ export class EsdbEventStore implements EventStore {
     } catch {
       return undefined;
     }
+  }
+
+  #epoch: StoreEpoch | undefined;
+
+  /**
+   * The epoch lives in the custom metadata of stream `zhitong-store` (its `$$` metadata stream is
+   * outside our log, so it is neither hashed nor exported). The first node to ask writes it at
+   * `no_stream`; a node that lost that race reads the winner's. After restoring a cluster from a
+   * backup an operator writes a new one (`zhitong epoch --new`, docs/operations.md).
+   */
+  async epoch(): Promise<StoreEpoch> {
+    if (this.#epoch) return this.#epoch;
+    const read = async (): Promise<StoreEpoch | undefined> => {
+      const { metadata } = await this.#retrying('reading the store epoch', () => this.#client.getStreamMetadata<{ zhitongEpoch?: StoreEpoch }>(EPOCH_STREAM, { requiresLeader: true }));
+      const found = metadata?.zhitongEpoch;
+      return found && typeof found.id === 'string' && typeof found.startsAfter === 'string' ? { id: found.id, startsAfter: found.startsAfter } : undefined;
+    };
+    const found = await read();
+    if (found) return (this.#epoch = found);
+    try {
+      return (this.#epoch = await this.beginEpoch('', NO_STREAM));
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      const winner = await read();
+      if (!winner) throw error;
+      return (this.#epoch = winner);
+    }
+  }
+
+  /** Writes a new epoch that starts after `startsAfter` (the restored cluster's head). */
+  async beginEpoch(startsAfter: string, expectedRevision: typeof NO_STREAM | typeof ANY = ANY): Promise<StoreEpoch> {
+    const epoch: StoreEpoch = { id: randomUUID(), startsAfter };
+    await this.#client.setStreamMetadata(EPOCH_STREAM, { zhitongEpoch: epoch }, { expectedRevision, requiresLeader: true });
+    this.#epoch = epoch;
+    return epoch;
   }
 
   async ping(): Promise<void> {

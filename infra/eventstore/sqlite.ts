@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { sealEvents, type StreamHead } from './chain.js';
 import { SqlitePageReader } from './sqlite-page-reader.js';
+import { sqliteOnlineBackup } from './sqlite-backup.js';
 import { PullSubscription } from './subscription.js';
 import {
   ConcurrencyError,
@@ -18,6 +19,7 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
+  type StoreEpoch,
   type Subscription,
   unreadableEvent,
   StoreBusyError,
@@ -104,6 +106,23 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 `;
 
 /**
+ * What the store says about itself, outside the log (so not hashed, not sealed, not exported): its
+ * epoch (SPEC §5), which a restore replaces.
+ */
+const META_SCHEMA = `CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`;
+
+/**
+ * Gives the store file open in `db` a new epoch: a restore does this to the copy it made, before any
+ * node opens it. `startsAfter` is the copy's head position ('' for an empty log).
+ */
+export function beginEpoch(db: Database.Database, startsAfter: string, restoredFrom?: Record<string, unknown>): StoreEpoch {
+  const epoch: StoreEpoch = { id: randomUUID(), startsAfter };
+  db.exec(META_SCHEMA);
+  db.prepare("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('epoch', ?)").run(JSON.stringify({ ...epoch, ...(restoredFrom ? { restoredFrom } : {}) }));
+  return epoch;
+}
+
+/**
  * Files written before `record` existed kept data, metadata and prev_hash in columns of their
  * own. They are carried over in one transaction, value for value: the records parse to exactly
  * the events the old columns held, so every hash chain verifies as before.
@@ -143,6 +162,7 @@ export class SqliteEventStore implements EventStore {
   #subscriptions = new Set<PullSubscription>();
   #closed = false;
   readonly #pages: SqlitePageReader;
+  readonly #file: string;
   readonly #stmt;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -166,9 +186,13 @@ export class SqliteEventStore implements EventStore {
     this.#db.pragma('busy_timeout = 0');
     this.#migrate();
     this.#db.exec(SCHEMA);
+    this.#db.exec(META_SCHEMA);
+    // A new store's first epoch; a second node opening the same file keeps the one it finds.
+    this.#db.prepare("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('epoch', ?)").run(JSON.stringify({ id: randomUUID(), startsAfter: '' }));
     this.#pollIntervalMs = options.pollIntervalMs ?? 100;
     this.#busyDeadlineMs = options.busyDeadlineMs ?? 5000;
     this.#pages = new SqlitePageReader(options.file);
+    this.#file = options.file;
     const db = this.#db;
     this.#stmt = {
       head: db.prepare<[string], { revision: number; hash: string }>(
@@ -396,6 +420,24 @@ export class SqliteEventStore implements EventStore {
 
   parsePosition(text: string): string | undefined {
     return /^\d{1,16}$/.test(text) && Number.isSafeInteger(Number(text)) ? sqlitePosition(Number(text)) : undefined;
+  }
+
+  async epoch(): Promise<StoreEpoch> {
+    if (this.#closed) throw new Error('event store is closed');
+    const row = this.#db.prepare<[], { value: string }>("SELECT value FROM store_meta WHERE key = 'epoch'").get()!;
+    const { id, startsAfter } = JSON.parse(row.value) as StoreEpoch;
+    return { id, startsAfter };
+  }
+
+  /**
+   * A consistent copy of the live log into `file` with SQLite's online backup API, while appends
+   * go on (issue "Ready for a real office"; never a file copy, which can tear a page or miss the
+   * WAL). Runs on a worker thread with its own connection, so the node's event loop keeps
+   * serving; the copy is left in rollback-journal mode, one self-contained file.
+   */
+  backupTo(file: string): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('event store is closed'));
+    return sqliteOnlineBackup(this.#file, file);
   }
 
   async ping(): Promise<void> {

@@ -115,6 +115,18 @@ export interface StoreGuarantees {
   maxAppendBytes: number;
 }
 
+/**
+ * Which life of the store this is (SPEC §5). A store restored from a backup begins a new epoch:
+ * its positions after `startsAfter` are not the positions a client saw before the restore, so a
+ * client holding an old epoch's position resumes from `startsAfter` at the latest.
+ */
+export interface StoreEpoch {
+  /** Random, lower-case UUID; never reused. */
+  id: string;
+  /** The last position the restored log shares with the store it was copied from; '' from the start. */
+  startsAfter: string;
+}
+
 export interface EventStore {
   readonly kind: 'sqlite' | 'eventstoredb';
   readonly guarantees: StoreGuarantees;
@@ -130,6 +142,8 @@ export interface EventStore {
    * `1/1` → padded commit/prepare (EventStoreDB). Undefined when it is not a position of this store.
    */
   parsePosition(text: string): string | undefined;
+  /** This store's epoch (created with the store; new after a restore). */
+  epoch(): Promise<StoreEpoch>;
   /** Throws when the store cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

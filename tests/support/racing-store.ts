@@ -46,6 +46,7 @@ export class RacingStore implements EventStore {
   headPosition: EventStore['headPosition'] = () => this.inner.headPosition();
   parsePosition: EventStore['parsePosition'] = (text) => this.inner.parsePosition(text);
   ping: EventStore['ping'] = () => this.inner.ping();
+  epoch: EventStore['epoch'] = () => this.inner.epoch();
   close: EventStore['close'] = () => this.inner.close();
 }
 

@@ -96,11 +96,14 @@ export class LiveAlerts {
     }
     switch (frame.type) {
       case 'hello': {
-        // A restored store has another epoch: positions from before mean nothing there, so read
-        // everything this officer may see again rather than skip alerts (SPEC §5).
-        if (frame.epoch && this.epoch && frame.epoch !== this.epoch) this.position = '';
+        // A restored store has another epoch: our position may name events it does not have.
+        // Saying which epoch it came from lets the server resume from where the two logs were
+        // still the same, so no alert is skipped (SPEC §5).
+        const previous = this.epoch;
         if (frame.epoch) this.epoch = frame.epoch;
-        this.socket.send(JSON.stringify({ type: 'resume', after: this.position ?? frame.position }));
+        const resume = { type: 'resume', after: this.position ?? frame.position };
+        if (previous && this.position !== null) resume.epoch = previous;
+        this.socket.send(JSON.stringify(resume));
         if (this.position === null) this.position = frame.position;
         this.status = 'live';
         if (this.connectedAt !== null) this.reconnects++;
