@@ -186,9 +186,7 @@ export class SqliteEventStore implements EventStore {
     this.#db.pragma('busy_timeout = 0');
     this.#migrate();
     this.#db.exec(SCHEMA);
-    this.#db.exec(META_SCHEMA);
-    // A new store's first epoch; a second node opening the same file keeps the one it finds.
-    this.#db.prepare("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('epoch', ?)").run(JSON.stringify({ id: randomUUID(), startsAfter: '' }));
+    this.#ensureEpoch();
     this.#pollIntervalMs = options.pollIntervalMs ?? 100;
     this.#busyDeadlineMs = options.busyDeadlineMs ?? 5000;
     this.#pages = new SqlitePageReader(options.file);
@@ -420,6 +418,23 @@ export class SqliteEventStore implements EventStore {
 
   parsePosition(text: string): string | undefined {
     return /^\d{1,16}$/.test(text) && Number.isSafeInteger(Number(text)) ? sqlitePosition(Number(text)) : undefined;
+  }
+
+  /**
+   * A new store's first epoch; a second node (or the CLI) opening the same file keeps the one it
+   * finds. Writing it takes the write lock, which a serving node may hold: only then, and only at
+   * open, is SQLite's busy handler allowed to wait (a few seconds, before the node serves).
+   */
+  #ensureEpoch(): void {
+    const has = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_meta'").get() !== undefined && this.#db.prepare("SELECT 1 FROM store_meta WHERE key = 'epoch'").get() !== undefined;
+    if (has) return;
+    this.#db.pragma('busy_timeout = 10000');
+    try {
+      this.#db.exec(META_SCHEMA);
+      this.#db.prepare("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('epoch', ?)").run(JSON.stringify({ id: randomUUID(), startsAfter: '' }));
+    } finally {
+      this.#db.pragma('busy_timeout = 0');
+    }
   }
 
   async epoch(): Promise<StoreEpoch> {
