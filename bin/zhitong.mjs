@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The installed `zhitong` command: loads the TypeScript CLI through tsx.
-import { register } from 'tsx/esm/api';
+// The installed `zhitong` command (the CLI): compiled JavaScript when current, else TypeScript (bin/launch.mjs).
+import { launch } from './launch.mjs';
 
-register();
-await import('../services/cli.ts');
+await launch('services/cli');

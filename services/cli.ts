@@ -536,7 +536,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isEntry = process.argv[1] !== undefined && /(cli\.ts|zhitong(\.mjs)?)$/.test(process.argv[1]);
+const isEntry = process.argv[1] !== undefined && /(cli\.[tj]s|zhitong(\.mjs)?)$/.test(process.argv[1]);
 if (isEntry) {
   // exitCode, not exit(): output still queued for a pipe (an export) must be written first.
   main(process.argv.slice(2)).then(

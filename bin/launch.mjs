@@ -1,0 +1,37 @@
+// Loads one of zhitong's entry points (`services/main`, `services/cli`): the compiled JavaScript in
+// dist/ when it is newer than every source file, else the TypeScript itself through tsx. A build
+// older than the code is never what runs: after a `git pull` without `npm run build` the node is
+// slower to start, not wrong.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = join(import.meta.dirname, '..');
+const LAYERS = ['domain', 'projections', 'infra', 'services'];
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (/\.(ts|cjs)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** True when dist/ holds a complete build made after the last change to any source file. */
+export function compiledIsCurrent() {
+  const stamp = join(root, 'dist', 'BUILT');
+  if (!existsSync(stamp)) return false;
+  const built = statSync(stamp).mtimeMs;
+  return LAYERS.every((layer) => newestSource(join(root, layer)) <= built);
+}
+
+/** Imports `entry` (e.g. 'services/cli') from dist/ or, failing that, as TypeScript. */
+export async function launch(entry) {
+  if (process.env.ZHITONG_TYPESCRIPT !== '1' && compiledIsCurrent()) return import(pathToFileURL(join(root, 'dist', `${entry}.js`)).href);
+  if (existsSync(join(root, 'dist', 'BUILT'))) process.stderr.write('zhitong: the sources changed since the last build; running the TypeScript (npm run build for a faster start)\n');
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import(pathToFileURL(join(root, `${entry}.ts`)).href);
+}
