@@ -45,6 +45,7 @@ export interface RunnerStatus {
 
 const UNREADY_AFTER_FAILED_READS = 3;
 const QUARANTINE_KEPT = 100;
+const LAG_COUNTED = 1000;
 type AnyProjection = Projection<unknown, EventType>;
 
 /**
@@ -327,6 +328,25 @@ export class ProjectionRunner {
     if (!this.#subscription) throw new Error('the projection runner is not running');
     if (!this.#caughtUpOnce) throw new Error(`the read side is catching up with the log (at ${this.#checkpoint ?? 'its start'})`);
     if (this.#failingReads >= UNREADY_AFTER_FAILED_READS) throw new Error(`the projection runner cannot read the log: ${this.#lastReadError}`);
+  }
+
+  /**
+   * How far the read side (and with it every live alert) is behind the log: the events written and
+   * not yet applied, and how long ago the oldest of them was written (both 0 when current). Where
+   * positions are not consecutive (EventStoreDB) the events are counted, at most LAG_COUNTED: a
+   * scrape must stay cheap on a node that is already behind.
+   */
+  async lag(nowMs = Date.now()): Promise<{ events: number; seconds: number }> {
+    const head = await this.store.headPosition();
+    const at = this.#checkpoint;
+    if (head === undefined || (at !== undefined && at >= head)) return { events: 0, seconds: 0 };
+    const countable = this.store.guarantees.gapFreePositions;
+    const unapplied = await this.store.readAll({ ...(at === undefined ? {} : { after: at }), max: countable ? 1 : LAG_COUNTED });
+    const oldest = unapplied[0] ? Date.parse(unapplied[0].metadata.at) : nowMs;
+    return {
+      events: countable ? Number(head) - Number(at ?? 0) : unapplied.length,
+      seconds: Math.max(0, nowMs - oldest) / 1000,
+    };
   }
 
   async waitFor(position: string, timeoutMs = 2000): Promise<boolean> {

@@ -20,6 +20,7 @@ import type { NotifyProvider } from '../infra/notify/index.js';
 import { BackgroundTasks } from './background.js';
 import { commandHandler, type CommandHandler } from './commands/execute.js';
 import { buildApp } from './http/app.js';
+import { NodeMetrics, meterAppends } from './metrics.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { UnitsDirectory } from './units-directory.js';
 
@@ -38,6 +39,8 @@ export interface Zhitong {
   tasks: BackgroundTasks;
   /** Seals the log (SPEC §8): hourly while anything changed, at shutdown, on demand. */
   sealer: Sealer;
+  /** What `/metrics` serves: the node's own registry, for whatever else wants to be counted. */
+  metrics: NodeMetrics;
   /** Stops taking requests, finishes those in flight, seals the log, then closes the store. */
   close(): Promise<void>;
 }
@@ -60,7 +63,8 @@ export interface ZhitongOptions {
 
 /** The composition root: wires the configured infrastructure into the services. */
 export async function createZhitong(config: Config, logger: Logger, options: ZhitongOptions = {}): Promise<Zhitong> {
-  const store = options.store ?? (await openEventStore(config));
+  const metrics = new NodeMetrics();
+  const store = meterAppends(options.store ?? (await openEventStore(config)), metrics);
   const now = options.now ?? (() => new Date());
   const tasks = new BackgroundTasks(logger);
   const commands = commandHandler(store);
@@ -80,12 +84,12 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   // One runner per node applies every projection and then feeds the alerting process.
   const snapshots = options.snapshots === undefined ? new SqliteSnapshotStore(join(config.dataDir, 'projections.sqlite')) : (options.snapshots ?? undefined);
   const runner = new ProjectionRunner(store, logger, { ...(snapshots ? { snapshots } : {}), ...(options.snapshotEveryMs !== undefined ? { snapshotEveryMs: options.snapshotEveryMs } : {}) });
-  const gateway = new AlertGateway(store, runner, logger, tasks, { ...options.gateway, now });
+  const gateway = new AlertGateway(store, runner, logger, tasks, { ...options.gateway, now, metrics });
   const escalator = new Escalator(store, runner, logger, tasks, { escalationDelayMs: config.escalationDelayMs, clockRules: config.clockRules, now, firstAlertInFiling: options.firstAlertInFiling ?? true });
   // The SMS providers' SDKs load only where one is configured.
   const provider: NotifyProvider | undefined = config.notify ? (await import('../infra/notify/index.js')).notifyProvider(config.notify) : undefined;
   const notifier = provider
-    ? new Notifier(store, runner, logger, tasks, { provider, publicUrl: config.publicUrl!, signName: config.notify!.signName, now, ...(options.smsAfterMs !== undefined ? { smsAfterMs: options.smsAfterMs } : {}) })
+    ? new Notifier(store, runner, logger, tasks, { provider, publicUrl: config.publicUrl!, signName: config.notify!.signName, now, metrics, ...(options.smsAfterMs !== undefined ? { smsAfterMs: options.smsAfterMs } : {}) })
     : undefined;
   // One scheduler for every timed job of the alerting process; SMS and calls are jobs like steps.
   const runJob = async (job: AlertJob): Promise<void> => {
@@ -118,6 +122,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
 
   const app = await buildApp({
     store,
+    metrics,
     commands,
     logger,
     tokens,
@@ -153,6 +158,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     scheduler,
     tasks,
     sealer,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;

@@ -19,6 +19,7 @@ import { commandHandler, type CommandHandler } from '../commands/execute.js';
 import { projectedEvent, type ProjectionRunner } from '../projection-runner.js';
 import { message, requestLanguage, type Lang } from '../http/messages.js';
 import { Id } from '../http/schemas.js';
+import type { NodeMetrics } from '../metrics.js';
 
 export interface GatewayOptions {
   heartbeatMs?: number;
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   /** Frames kept in memory for clients resuming; older ones are read back from the log. */
   framesKept?: number;
   now?: () => Date;
+  /** Where frames sent and report→alert latency are counted (server.ts gives the node's). */
+  metrics?: NodeMetrics;
 }
 
 const ClientMessage = z.discriminatedUnion('type', [
@@ -45,6 +48,21 @@ interface StoredFrame {
   unitCode: string;
   /** Serialized once, sent as is to every recipient. */
   text: string;
+  type: string;
+  /** A report's first alert: when the report was filed (epoch ms), for the report→alert latency. */
+  filedAt?: number;
+}
+
+function storedFrame(delivery: Delivery): StoredFrame {
+  const frame = delivery.frame;
+  return {
+    position: frame.position,
+    recipients: delivery.recipients,
+    unitCode: delivery.unitCode,
+    text: JSON.stringify(frame),
+    type: frame.type,
+    ...(frame.type === 'alert' && frame.step === 0 ? { filedAt: Date.parse(frame.reportedAt) } : {}),
+  };
 }
 
 class Connection {
@@ -100,7 +118,8 @@ export class AlertGateway {
   #connections = new Set<Connection>();
   #heartbeat: NodeJS.Timeout | undefined;
   #position = '';
-  readonly #options: Required<Omit<GatewayOptions, 'now'>> & { now: () => Date };
+  readonly #options: Required<Omit<GatewayOptions, 'now' | 'metrics'>> & { now: () => Date };
+  readonly #metrics: NodeMetrics | undefined;
   readonly #commands: CommandHandler;
 
   constructor(
@@ -119,6 +138,7 @@ export class AlertGateway {
       framesKept: options.framesKept ?? 20_000,
       now: options.now ?? (() => new Date()),
     };
+    this.#metrics = options.metrics;
   }
 
   /** Called once the runner has loaded its state: frames up to here are in the log, not in memory. */
@@ -153,12 +173,7 @@ export class AlertGateway {
   }
 
   #publish(delivery: Delivery): void {
-    const frame: StoredFrame = {
-      position: delivery.frame.position,
-      recipients: delivery.recipients,
-      unitCode: delivery.unitCode,
-      text: JSON.stringify(delivery.frame),
-    };
+    const frame = storedFrame(delivery);
     this.#frames.push(frame);
     if (this.#frames.length > this.#options.framesKept) {
       // Bounded memory: the oldest frames go, and are read back from the log when asked for.
@@ -167,23 +182,35 @@ export class AlertGateway {
     }
     const targets = new Set<Connection>();
     for (const recipient of delivery.recipients) for (const c of this.#byAudience.get(recipient) ?? []) targets.add(c);
-    for (const connection of targets) if (connection.live && connection.wants(frame)) this.#send(connection, frame);
+    // The node's clock, the one the filing's `reportedAt` was taken by.
+    const sentAt = this.#options.now().getTime();
+    for (const connection of targets) {
+      if (connection.live && connection.wants(frame) && this.#send(connection, frame) && frame.filedAt !== undefined) {
+        this.#metrics?.reportToAlertSeconds.observe(Math.max(0, sentAt - frame.filedAt) / 1000);
+      }
+    }
   }
 
-  #send(connection: Connection, frame: StoredFrame): void {
-    if (connection.socket.readyState !== connection.socket.OPEN) return;
-    if (connection.expired(this.#options.now().getTime())) return this.#endExpired(connection);
+  /** True when the frame was handed to the socket. */
+  #send(connection: Connection, frame: StoredFrame): boolean {
+    if (connection.socket.readyState !== connection.socket.OPEN) return false;
+    if (connection.expired(this.#options.now().getTime())) {
+      this.#endExpired(connection);
+      return false;
+    }
     const bytes = Buffer.byteLength(frame.text);
     if (connection.unflushed + bytes > this.#options.maxBufferedBytes) {
       // Past the bound the client is closed rather than buffered without end; it resumes from
       // its last position and loses nothing, because frames are read back from the log.
       connection.live = false;
       connection.socket.close(1013, 'too slow: resume from your last position');
-      return;
+      return false;
     }
     connection.unflushed += bytes;
     connection.socket.send(frame.text, () => (connection.unflushed -= bytes));
     connection.lastSent = frame.position;
+    this.#metrics?.framesSent.inc({ type: frame.type });
+    return true;
   }
 
   /**
@@ -202,7 +229,7 @@ export class AlertGateway {
         const event = projectedEvent(recorded);
         if (typeof event !== 'string') {
           for (const delivery of framesFor(event, sources)) {
-            const frame = { position: delivery.frame.position, recipients: delivery.recipients, unitCode: delivery.unitCode, text: JSON.stringify(delivery.frame) };
+            const frame = storedFrame(delivery);
             if (connection.wants(frame)) this.#send(connection, frame);
           }
         }

@@ -19,6 +19,7 @@ import { unitPathNames } from '../../projections/units.js';
 import type { BackgroundTasks } from '../background.js';
 import { commandHandler, type CommandContext, type CommandHandler } from '../commands/execute.js';
 import type { ProjectionRunner } from '../projection-runner.js';
+import type { NodeMetrics } from '../metrics.js';
 import type { NotifyJob, Scheduler } from './scheduler.js';
 
 export interface NotifierOptions {
@@ -30,6 +31,8 @@ export interface NotifierOptions {
   /** How long a device has to confirm receipt of a frame before that person gets an SMS (ms; SPEC §5: 30 s). */
   smsAfterMs?: number;
   now?: () => Date;
+  /** Where messages handed to the provider are counted. */
+  metrics?: NodeMetrics;
 }
 
 /** The short link of a report on the console (services/http/routes/inbound.ts resolves it). */
@@ -203,6 +206,7 @@ export class Notifier {
       messageId = job.channel === 'sms' ? await provider.sendAlert(phone, params, reference) : await provider.call(phone, params, reference);
     } catch (error) {
       const failure = error instanceof ProviderError ? error : new ProviderError('network', error instanceof Error ? error.message : String(error), true);
+      this.options.metrics?.notifications.inc({ channel: job.channel, outcome: 'failed' });
       const failed = await this.#record(
         stream,
         { type: 'RecordNotificationFailed', data: { id, attempt, code: failure.code, message: failure.message, retryable: failure.retryable }, now: this.#now().toISOString() },
@@ -212,6 +216,7 @@ export class Notifier {
       if (failed && !failed.final) throw new Error(`${id}: attempt ${attempt} failed (${failure.code}); retried`);
       return;
     }
+    this.options.metrics?.notifications.inc({ channel: job.channel, outcome: 'sent' });
     await this.#record(stream, { type: 'RecordNotificationSent', data: { id, attempt, messageId }, now: this.#now().toISOString() }, context);
   };
 

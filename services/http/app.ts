@@ -8,7 +8,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
-import { Registry, collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
 import { DEFAULT_CLOCK_RULES, type ClockRules } from '../../domain/clocks.js';
 import { findIllFormedText, normalizeNewlines } from '../../domain/text.js';
 import { withLocalTimes } from '../../domain/time.js';
@@ -18,6 +18,7 @@ import type { TokenService } from '../../infra/tokens.js';
 import type { AlertGateway } from '../alerts/gateway.js';
 import type { BackgroundTasks } from '../background.js';
 import type { CommandHandler } from '../commands/execute.js';
+import { NodeMetrics } from '../metrics.js';
 import { NotCaughtUpError, type ProjectionRunner } from '../projection-runner.js';
 import { isRevoked } from '../../projections/access.js';
 import type { UnitsDirectory } from '../units-directory.js';
@@ -32,6 +33,7 @@ import type { ApiDeps } from './deps.js';
 import { HttpError, registerErrorHandling } from './errors.js';
 import { idempotencyPlugin } from './idempotency.js';
 import { requestLanguage } from './messages.js';
+import { documented } from './openapi.js';
 import { alertRoutes } from './routes/alerts.js';
 import { allocationRoutes } from './routes/allocations.js';
 import { auditRoutes } from './routes/audit.js';
@@ -70,6 +72,8 @@ export interface AppDeps {
   sms?: SmsLine;
   /** Extra readiness checks (Redis, where configured). */
   readinessChecks?: Array<{ name: string; check: () => Promise<void> }>;
+  /** The node's instruments; `/metrics` serves their registry (a fresh one when not given). */
+  metrics?: NodeMetrics;
 }
 
 /** A route as the server registered it: what the role × scope matrix test walks. */
@@ -184,10 +188,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'zhitong 直通', version: '0.1.0', description: 'Disaster-relief coordination for township civil-affairs offices' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      // Relative: the document is served by the node it describes, whatever name it is reached by.
+      servers: [{ url: '/', description: 'The node serving this document' }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from POST /tokens (or `zhitong token`), sent as Authorization: Bearer' },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (document) => ('openapiObject' in document ? documented(document.openapiObject, routeList) : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -211,14 +222,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   });
 
-  const metrics = new Registry();
+  const metrics = (deps.metrics ?? new NodeMetrics()).registry;
   collectDefaultMetrics({ register: metrics });
-  const requests = new Counter({ name: 'zhitong_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [metrics] });
+  // prom-client names these gauges `_total`, a counter's suffix (promtool lints it); the same
+  // counts are in nodejs_active_{handles,requests,resources}, by type, and sum to these.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) metrics.removeSingleMetric(name);
+  // `route` is the route's pattern (/reports/:id), never the URL, so a report id is not a label.
+  const requests = new Counter({ name: 'zhitong_http_requests_total', help: 'HTTP requests answered, by method, route pattern and status code', labelNames: ['method', 'route', 'status'], registers: [metrics] });
   const latency = new Histogram({
-    name: 'zhitong_http_request_seconds',
-    help: 'HTTP request latency',
+    name: 'zhitong_http_request_duration_seconds',
+    help: 'Time from receiving an HTTP request to answering it, by method and route pattern',
     labelNames: ['method', 'route'],
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [metrics],
   });
   new Gauge({
@@ -236,6 +251,51 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registers: [metrics],
     collect() {
       this.set(deps.runner.status().quarantined);
+    },
+  });
+  const now = deps.now ?? (() => new Date());
+  new Gauge({
+    name: 'zhitong_alerts_open',
+    help: 'Reports alerted and not yet acknowledged, dispatched to, verified, dismissed or closed',
+    registers: [metrics],
+    collect() {
+      this.set(deps.runner.state('open-alerts').open.size);
+    },
+  });
+  new Gauge({
+    name: 'zhitong_alerts_open_oldest_seconds',
+    help: 'How long the longest-waiting open alert has gone unanswered since its first step (0 when none is open)',
+    registers: [metrics],
+    collect() {
+      let first: string | undefined;
+      for (const alert of deps.runner.state('open-alerts').open.values()) if (first === undefined || alert.firstAlertAt < first) first = alert.firstAlertAt;
+      this.set(first === undefined ? 0 : Math.max(0, now().getTime() - Date.parse(first)) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'zhitong_websocket_clients',
+    help: 'WebSocket clients connected to the alert channel of this node',
+    registers: [metrics],
+    collect() {
+      this.set(deps.gateway?.connectionCount ?? 0);
+    },
+  });
+  // NaN while the log cannot be read: /metrics still answers, and the lag is not claimed to be 0.
+  const lag = async () => deps.runner.lag(now().getTime()).catch(() => ({ events: Number.NaN, seconds: Number.NaN }));
+  new Gauge({
+    name: 'zhitong_projection_lag_events',
+    help: 'Events in the log that the read side of this node has not applied yet',
+    registers: [metrics],
+    async collect() {
+      this.set((await lag()).events);
+    },
+  });
+  new Gauge({
+    name: 'zhitong_projection_lag_seconds',
+    help: 'Age of the oldest event in the log that the read side of this node has not applied yet (0 when current)',
+    registers: [metrics],
+    async collect() {
+      this.set((await lag()).seconds);
     },
   });
   app.addHook('onResponse', async (request, reply) => {

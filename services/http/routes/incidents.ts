@@ -79,7 +79,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     },
   );
 
-  r.get('/incidents/:id', { config: { roles: ['contact', 'officer', 'head', 'auditor'] }, schema: { tags: ['incidents'], params: IdParams } }, async (request, reply) => {
+  r.get('/incidents/:id', { config: { roles: ['contact', 'officer', 'head', 'auditor'] }, schema: { tags: ['incidents'], summary: 'An incident as it stands, each statutory clock with its due time', params: IdParams } }, async (request, reply) => {
     const { incident, revision } = await loadIncidentInScope(deps, request, request.params.id);
     return reply.header('etag', `"${revision}"`).send(incidentView(incident, revision, deps.now().toISOString(), deps.clockRules));
   });

@@ -39,7 +39,7 @@ export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise
 
   r.get(
     '/roster/:townshipCode',
-    { config: { roles: ['contact', 'officer', 'head', 'auditor'] }, schema: { tags: ['roster'], params: TownshipParams } },
+    { config: { roles: ['contact', 'officer', 'head', 'auditor'] }, schema: { tags: ['roster'], summary: 'The on-call roster of a township', params: TownshipParams } },
     async (request) => {
       const { townshipCode } = request.params;
       if (!inScope(request, townshipCode) || unitLevel(townshipCode) !== 'township') throw notFound('roster');
