@@ -12,6 +12,7 @@ import { Escalator } from './alerts/escalator.js';
 import { AlertGateway, type GatewayOptions } from './alerts/gateway.js';
 import { Notifier } from './alerts/notifier.js';
 import { Sealer } from './audit/sealer.js';
+import { BackupSchedule } from './backups.js';
 import { loadSigner, type SealSigner } from '../infra/audit/signing.js';
 import { ConfigError } from '../infra/config.js';
 import { SmsDesk } from './alerts/sms-desk.js';
@@ -39,6 +40,8 @@ export interface Zhitong {
   tasks: BackgroundTasks;
   /** Seals the log (SPEC §8): hourly while anything changed, at shutdown, on demand. */
   sealer: Sealer;
+  /** Scheduled backups, where BACKUP_DIR is set on the embedded store. */
+  backups: BackupSchedule | undefined;
   /** What `/metrics` serves: the node's own registry, for whatever else wants to be counted. */
   metrics: NodeMetrics;
   /** Stops taking requests, finishes those in flight, seals the log, then closes the store. */
@@ -80,6 +83,13 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   }
   const sealer = new Sealer(store, logger, { signer, everyMs: config.sealIntervalMs, now });
   tasks.every('audit-seal', config.sealIntervalMs, () => sealer.seal({ periodic: true }));
+  let backups: BackupSchedule | undefined;
+  if (config.backup && store.kind === 'sqlite') {
+    backups = new BackupSchedule(store, { dataDir: config.dataDir, ...config.backup, secretFromEnvironment: config.authSecretFromEnvironment, now }, logger);
+    backups.start(tasks);
+  } else if (config.backup) {
+    logger.warn('BACKUP_DIR is set, but the store is EventStoreDB: back the cluster up with its own tools (deploy/README.md)');
+  }
 
   // One runner per node applies every projection and then feeds the alerting process.
   const snapshots = options.snapshots === undefined ? new SqliteSnapshotStore(join(config.dataDir, 'projections.sqlite')) : (options.snapshots ?? undefined);
@@ -111,7 +121,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   runner.on('escalator', escalator.handler);
   if (notifier) runner.on('notifier', notifier.handler);
   await runner.start();
-  gateway.started();
+  gateway.started(await store.epoch());
   // Once the read side is current, everything still owed is scheduled from it (jobs are idempotent).
   runner.whenCurrent(() => tasks.spawn('schedule-alert-jobs', rescheduleAll));
 
@@ -158,6 +168,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     scheduler,
     tasks,
     sealer,
+    backups,
     metrics,
     async close() {
       if (closed) return;

@@ -8,7 +8,7 @@ import { streams } from '../../domain/events.js';
 import { reportDecider } from '../../domain/report.js';
 import { findIllFormedText } from '../../domain/text.js';
 import { scopePrefix, scopeUnit, withinScope } from '../../domain/units.js';
-import { ConcurrencyError, type EventStore } from '../../infra/eventstore/types.js';
+import { ConcurrencyError, type EventStore, type StoreEpoch } from '../../infra/eventstore/types.js';
 import type { Logger } from '../../infra/logging.js';
 import type { TokenClaims } from '../../infra/tokens.js';
 import { isRevoked } from '../../projections/access.js';
@@ -35,7 +35,7 @@ export interface GatewayOptions {
 }
 
 const ClientMessage = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('resume'), after: z.string().max(64) }),
+  z.strictObject({ type: z.literal('resume'), after: z.string().max(64), epoch: z.string().max(64).optional() }),
   z.strictObject({ type: z.literal('ack'), reportId: Id }),
   /** The device shows the alert frame of this step: its holder needs no SMS for it (SPEC §5). */
   z.strictObject({ type: z.literal('received'), reportId: Id, step: z.int().nonnegative().max(10_000) }),
@@ -142,7 +142,11 @@ export class AlertGateway {
   }
 
   /** Called once the runner has loaded its state: frames up to here are in the log, not in memory. */
-  started(): void {
+  /** The store's epoch, told in every `hello` (SPEC §5); set once the node has started. */
+  #epoch: StoreEpoch = { id: '', startsAfter: '' };
+
+  started(epoch: StoreEpoch): void {
+    this.#epoch = epoch;
     this.#position = this.runner.checkpoint ?? '';
     this.#memoryFrom = this.#position;
   }
@@ -302,7 +306,7 @@ export class AlertGateway {
       if (!set) this.#byAudience.set(audience, (set = new Set()));
       set.add(connection);
     }
-    socket.send(JSON.stringify({ type: 'hello', position: hello }));
+    socket.send(JSON.stringify({ type: 'hello', position: hello, epoch: this.#epoch.id }));
     connection.graceTimer = this.tasks.later('websocket-resume-grace', this.#options.resumeGraceMs, () => {
       if (connection.resumed) return;
       connection.resumed = true;
@@ -368,7 +372,10 @@ export class AlertGateway {
         // one past the head of the log, is answered and the socket goes live from `hello`, so
         // it never sits open and silent.
         // An empty position is a client that has seen nothing yet: everything it may see, from the start.
-        const after = parsed.after === '' ? '' : this.store.parsePosition(parsed.after);
+        let after = parsed.after === '' ? '' : this.store.parsePosition(parsed.after);
+        // A position from another epoch (before a restore) is only good up to where this store's
+        // log and that one's are the same: from there on, what the client saw was another log.
+        if (after !== undefined && parsed.epoch !== undefined && parsed.epoch !== this.#epoch.id && after > this.#epoch.startsAfter) after = this.#epoch.startsAfter;
         let head: string | undefined;
         try {
           head = after === undefined ? undefined : await this.store.headPosition();
