@@ -22,7 +22,9 @@ import {
   type StoreEpoch,
   type Subscription,
   unreadableEvent,
+  DiskFullError,
   StoreBusyError,
+  StoreUnavailableError,
 } from './types.js';
 
 /** Positions are the gap-free SQLite rowid, zero-padded so that string order is log order. */
@@ -68,6 +70,18 @@ interface PendingAppend {
 const isBusy = (error: unknown) => {
   const code = (error as { code?: unknown }).code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
+};
+
+/**
+ * The disk refused a write: full (SQLITE_FULL), or failing (SQLITE_IOERR_*). SQLite may already
+ * have rolled the whole transaction back (https://www.sqlite.org/lang_transaction.html), so such
+ * an error ends the group commit rather than being one append's refusal.
+ */
+const storageFailure = (error: unknown): StoreUnavailableError | undefined => {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_FULL') return new DiskFullError({ cause: error });
+  if (typeof code === 'string' && (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_'))) return new StoreUnavailableError(`the disk failed a write (${code})`, { cause: error });
+  return undefined;
 };
 
 export interface SqliteEventStoreOptions {
@@ -261,6 +275,9 @@ export class SqliteEventStore implements EventStore {
         try {
           outcomes.push({ ok: appendOne(pending) });
         } catch (error) {
+          // After a failed write the transaction may be gone: carrying on would commit the rest
+          // of the group one by one while the group as a whole is answered as failed.
+          if (storageFailure(error) || !this.#db.inTransaction) throw error;
           outcomes.push({ error });
         }
       }
@@ -269,7 +286,10 @@ export class SqliteEventStore implements EventStore {
       group.immediate();
     } catch (error) {
       if (isBusy(error) && !this.#closed) return this.#retryBusy(batch);
-      for (const pending of batch) pending.reject(isBusy(error) ? new StoreBusyError() : error);
+      // Nothing of the group was written: every append in it is refused alike, as unavailable
+      // (503, retry), never as the driver's error (500).
+      const refusal = isBusy(error) ? new StoreBusyError() : (storageFailure(error) ?? error);
+      for (const pending of batch) pending.reject(refusal);
       return;
     }
     this.#busyAttempts = 0;

@@ -195,10 +195,22 @@ export class IdempotencyError extends Error {
  * 503: nothing was written unless a retry of the same request says otherwise later.
  */
 export class StoreUnavailableError extends Error {
-  readonly code = 'store_unavailable';
+  readonly code: 'store_unavailable' | 'disk_full' = 'store_unavailable';
   constructor(readonly reason: string, options?: { cause?: unknown }) {
     super(`the event store is unavailable: ${reason}`, options);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * The disk under the embedded store is full: the append was rolled back whole, and reads go on.
+ * HTTP 503 `disk_full`: retrying helps once an operator has made room, without a restart.
+ */
+export class DiskFullError extends StoreUnavailableError {
+  override readonly code = 'disk_full' as const;
+  constructor(options?: { cause?: unknown }) {
+    super('the disk is full', options);
+    this.name = 'DiskFullError';
   }
 }
 

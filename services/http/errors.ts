@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 import { DomainError, type DomainErrorCode } from '../../domain/errors.js';
-import { ConcurrencyError, DeadlineError, EventTooLargeError, IdempotencyError, StoreBusyError, StoreUnavailableError, StreamDeletedError } from '../../infra/eventstore/types.js';
+import { ConcurrencyError, DeadlineError, DiskFullError, EventTooLargeError, IdempotencyError, StoreBusyError, StoreUnavailableError, StreamDeletedError } from '../../infra/eventstore/types.js';
 import { InvalidTokenError } from '../../infra/tokens.js';
 import { DamagedStreamError, PreconditionFailedError } from '../commands/execute.js';
 import { NotCaughtUpError } from '../projection-runner.js';
@@ -83,6 +83,7 @@ export function classify(error: unknown, lang: Lang = 'zh'): { status: number; b
   if (error instanceof StoreBusyError || error instanceof DeadlineError) return answer(503, 'busy', undefined);
   if (error instanceof NotCaughtUpError) return answer(503, 'not_caught_up', undefined);
   if (error instanceof DamagedStreamError || error instanceof StreamDeletedError) return answer(503, 'stream_damaged', undefined);
+  if (error instanceof DiskFullError) return answer(503, 'disk_full', undefined);
   if (error instanceof StoreUnavailableError) return answer(503, 'store_unavailable', undefined);
   if (error instanceof EventTooLargeError) return answer(413, 'event_too_large', undefined, { bytes: error.bytes, limit: error.limit });
   const fastifyError = error as FastifyError;
