@@ -5,6 +5,7 @@ import { createBackup, pruneBackups, scheduledBackupName, type BackupManifest } 
 import type { EventStore } from '../infra/eventstore/types.js';
 import type { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import type { BackgroundTasks } from './background.js';
+import type { NodeMetrics } from './metrics.js';
 
 export interface BackupStats {
   /** Backups made and verified / made but not verifying / failed to be made. */
@@ -30,6 +31,7 @@ export class BackupSchedule {
     private readonly store: EventStore,
     private readonly options: { dataDir: string; dir: string; everyMs: number; keep: number; secretFromEnvironment: boolean; now: () => Date },
     private readonly logger: Logger,
+    private readonly metrics?: NodeMetrics,
   ) {}
 
   /** Arms the schedule on `tasks`; the task is named `backup` in /ready and /metrics. */
@@ -65,12 +67,14 @@ export class BackupSchedule {
       });
     } catch (error) {
       this.stats.failed += 1;
+      this.metrics?.backups.inc({ outcome: 'failed' });
       throw error;
     }
     const seconds = (performance.now() - started) / 1000;
     if (!manifest.verification.ok) {
       // Kept as evidence and never pruned by this run: the older, good backups stay.
       this.stats.unverified += 1;
+      this.metrics?.backups.inc({ outcome: 'unverified' });
       this.logger.error({ backup: destination, problem: manifest.verification.firstProblem }, 'backup made, but the copy does not verify');
       return manifest;
     }
@@ -78,6 +82,9 @@ export class BackupSchedule {
     this.stats.lastSuccessAt = Date.parse(manifest.createdAt) / 1000;
     this.stats.lastDurationSeconds = seconds;
     this.stats.lastEvents = manifest.events;
+    this.metrics?.backups.inc({ outcome: 'verified' });
+    this.metrics?.backupLastSuccess.set(this.stats.lastSuccessAt);
+    this.metrics?.backupDuration.set(seconds);
     const removed = pruneBackups(this.options.dir, this.options.keep);
     this.logger.info({ backup: destination, events: manifest.events, head: manifest.head, seconds: Math.round(seconds * 1000) / 1000, removed }, 'backup made and verified');
     return manifest;

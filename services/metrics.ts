@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ConcurrencyError, type EventStore } from '../infra/eventstore/types.js';
 
 /**
@@ -71,6 +71,25 @@ export class NodeMetrics {
     name: 'zhitong_alert_notifications_total',
     help: "Alert SMS and voice calls handed to the provider, by channel and outcome (sent, failed)",
     labelNames: ['channel', 'outcome'],
+    registers: [this.registry],
+  });
+
+  readonly backups = new Counter({
+    name: 'zhitong_backups_total',
+    help: 'Scheduled backups by outcome: verified, unverified (made, but the copy does not verify: kept as evidence), failed (not made)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  readonly backupLastSuccess = new Gauge({
+    name: 'zhitong_backup_last_success_timestamp_seconds',
+    help: 'When the last backup that verified was taken (Unix time); alert on its age',
+    registers: [this.registry],
+  });
+
+  readonly backupDuration = new Gauge({
+    name: 'zhitong_backup_last_duration_seconds',
+    help: 'How long the last backup that verified took, copy and verification',
     registers: [this.registry],
   });
 }

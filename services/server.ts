@@ -85,7 +85,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   tasks.every('audit-seal', config.sealIntervalMs, () => sealer.seal({ periodic: true }));
   let backups: BackupSchedule | undefined;
   if (config.backup && store.kind === 'sqlite') {
-    backups = new BackupSchedule(store, { dataDir: config.dataDir, ...config.backup, secretFromEnvironment: config.authSecretFromEnvironment, now }, logger);
+    backups = new BackupSchedule(store, { dataDir: config.dataDir, ...config.backup, secretFromEnvironment: config.authSecretFromEnvironment, now }, logger, metrics);
     backups.start(tasks);
   } else if (config.backup) {
     logger.warn('BACKUP_DIR is set, but the store is EventStoreDB: back the cluster up with its own tools (deploy/README.md)');

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from '../../infra/config.js';
 import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import { createLogger } from '../../infra/logging.js';
 import { BackupSchedule } from '../../services/backups.js';
+import { NodeMetrics } from '../../services/metrics.js';
 
 const meta = { actor: { id: 'test', role: 'admin' as const }, correlationId: 'c', at: '2026-01-01T00:00:00.000Z', schemaVersion: 1 };
 
@@ -26,7 +27,8 @@ t.test('scheduled backups: named by time, verified, older ones pruned to BACKUP_
   const { base, dataDir, store } = await storeWith(t, 30);
   const dir = join(base, 'backups');
   let clock = Date.parse('2026-11-30T01:00:00Z');
-  const schedule = new BackupSchedule(store, { dataDir, dir, everyMs: 3_600_000, keep: 2, secretFromEnvironment: true, now: () => new Date(clock) }, createLogger('silent'));
+  const metrics = new NodeMetrics();
+  const schedule = new BackupSchedule(store, { dataDir, dir, everyMs: 3_600_000, keep: 2, secretFromEnvironment: true, now: () => new Date(clock) }, createLogger('silent'), metrics);
   for (let i = 0; i < 3; i++) {
     const manifest = await schedule.run();
     t.equal(manifest.verification.ok, true);
@@ -36,6 +38,9 @@ t.test('scheduled backups: named by time, verified, older ones pruned to BACKUP_
   t.same(readdirSync(dir), ['zhitong-20261130T020000Z', 'zhitong-20261130T030000Z'], 'the two newest kept');
   t.equal(schedule.stats.ok, 3);
   t.equal(schedule.stats.lastEvents, 30);
+  const scraped = await metrics.registry.metrics();
+  t.match(scraped, /zhitong_backups_total\{outcome="verified"\} 3/);
+  t.match(scraped, new RegExp(`zhitong_backup_last_success_timestamp_seconds ${Date.parse('2026-11-30T03:00:00Z') / 1000}`));
   t.equal(scheduledBackupName(new Date('2026-01-02T03:04:05.678Z')), 'zhitong-20260102T030405Z');
   t.same(pruneBackups(join(base, 'absent'), 1), []);
 });
