@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
+import { join } from 'node:path';
 import { streams } from '../../domain/events.js';
 import { idempotencyDecider } from '../../domain/idempotency.js';
 import { reportDecider } from '../../domain/report.js';
+import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
+import type { AppendOptions, ExpectedRevision, NewEvent } from '../../infra/eventstore/types.js';
 import { keyStream, requestHash } from '../../services/http/idempotency.js';
 import { KANG, LIJIA, WANGBA, allocationBody, reportBody, startTestApp, verificationBody, verifiedReport, type TestApp } from '../support/app.js';
 
@@ -225,6 +228,43 @@ t.test('a request that died after writing, before recording its answer: the retr
   t.equal((await restarted.logSize()) - size, 2, 'only the key stream moved: taken over, then completed');
   const replay = await restarted.call('POST', `/reports/${reportId}/amendments`, { token: contact, body, headers: { 'idempotency-key': 'lost-answer' } });
   t.equal(replay.headers['idempotent-replayed'], 'true', 'from now on, a plain replay');
+});
+
+t.test('a filing that died after writing, before recording its answer: the retry is answered 201 with what the first wrote', async (t) => {
+  // The node dies between the report's append and the key's answer (tests/faults/kill9-intake):
+  // here the answer's append fails instead, and the clock moves past the claim's lease.
+  let clock = Date.now();
+  let dropAnswer = true;
+  const app = await startTestApp(t, {
+    now: () => new Date(clock),
+    // The first alert is written with the filing, so the answer names the append's last event.
+    alerting: true,
+    escalationDelayMs: 3_600_000,
+    store: (dataDir) => {
+      const store = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
+      const append = store.append.bind(store);
+      store.append = (stream: string, events: NewEvent[], ...rest: [ExpectedRevision?, AppendOptions?]) => {
+        if (dropAnswer && events.some((e) => e.type === 'IdempotencyKeyCompleted')) {
+          dropAnswer = false;
+          return Promise.reject(new Error('the node died here'));
+        }
+        return append(stream, events, ...rest);
+      };
+      return store;
+    },
+  });
+  const contact = app.token('contact', LIJIA);
+  const first = await app.call('POST', '/reports', { token: contact, body: reportBody(), headers: { 'idempotency-key': 'answer-lost' } });
+  t.equal(first.statusCode, 201, first.body);
+  t.notOk(dropAnswer, 'the answer was not recorded');
+  clock += 5 * 60_000;
+  const retry = await app.call('POST', '/reports', { token: contact, body: reportBody(), headers: { 'idempotency-key': 'answer-lost' } });
+  t.equal(retry.statusCode, 201, 'answered as the first was: created');
+  t.same(retry.json(), first.json(), 'with the same body');
+  const filed = (await app.store.readStream(streams.report(first.json().reportId))).filter((e) => e.type === 'ReportFiled');
+  t.equal(filed.length, 1, 'filed once');
+  const plain = await app.call('POST', '/reports', { token: contact, body: { ...reportBody(), reportId: first.json().reportId } });
+  t.equal(plain.statusCode, 200, 'the same reportId without the key is a resend, not a creation');
 });
 
 t.test('keys survive a restart; another user\u2019s same key is another key; bad keys are 400', async (t) => {

@@ -117,7 +117,15 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         return { reportId, position: first.position, revision: 0 };
       };
       const [existing] = await deps.store.readStream(stream, { max: 1 });
-      if (existing) return reply.code(200).send(sameAsFiled(existing));
+      if (existing) {
+        const answer = sameAsFiled(existing);
+        // A retry of this very request whose first attempt died after writing, before its answer
+        // was recorded: the answer that attempt gave (created, its append's last position), as
+        // allocations do. Its events carry the key; a resend without it is answered 200.
+        const mine = request.idempotencyKey ? (await deps.commands.load(stream, reportDecider)).keys.get(request.idempotencyKey) : undefined;
+        if (mine) return reply.code(201).send({ reportId, position: mine.position, revision: mine.revision });
+        return reply.code(200).send(answer);
+      }
       try {
         // Filed with its first alert, in one append, where this node alerts (SPEC §5).
         const decider = deps.firstAlert ? filingDecider(context.now, (filed) => deps.firstAlert!(reportId, filed, context.now)) : reportDecider;
