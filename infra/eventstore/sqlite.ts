@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { sealEvents, type StreamHead } from './chain.js';
@@ -35,6 +35,12 @@ const positionNumber = (p: string | undefined): number => {
   if (!/^\d{1,16}$/.test(p)) throw new RangeError(`not a position: ${p}`);
   return Number(p);
 };
+
+/**
+ * Free space on the store's file system at which a node whose appends were refused for a full
+ * disk reports ready again: room for many appends, far less than any real disk.
+ */
+const FREE_BYTES_FOR_READY = 1 << 20;
 
 /** Reads of at least this many events, with that many already in the log, go to the page reader. */
 const PAGE_READER_MIN = 256;
@@ -172,6 +178,8 @@ export class SqliteEventStore implements EventStore {
   #busyAttempts = 0;
   /** An append was answered StoreBusyError and none has been written since: not ready. */
   #refusedBusy = false;
+  /** An append was refused for a full disk and none has been written since. */
+  #refusedFull = false;
   readonly #busyDeadlineMs: number;
   #subscriptions = new Set<PullSubscription>();
   #closed = false;
@@ -289,11 +297,13 @@ export class SqliteEventStore implements EventStore {
       // Nothing of the group was written: every append in it is refused alike, as unavailable
       // (503, retry), never as the driver's error (500).
       const refusal = isBusy(error) ? new StoreBusyError() : (storageFailure(error) ?? error);
+      if (refusal instanceof DiskFullError) this.#refusedFull = true;
       for (const pending of batch) pending.reject(refusal);
       return;
     }
     this.#busyAttempts = 0;
     this.#refusedBusy = false;
+    this.#refusedFull = false;
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if ('ok' in outcome) pending.resolve(outcome.ok);
@@ -489,6 +499,13 @@ export class SqliteEventStore implements EventStore {
         if (isBusy(error)) throw new StoreBusyError();
         throw error;
       }
+    }
+    // Reads go on, writes do not: not ready (deploy/README.md: "200, the store takes writes")
+    // until there is room again, which the file system says without anything being written.
+    if (this.#refusedFull) {
+      const { bavail, bsize } = statfsSync(dirname(this.#file));
+      if (bavail * bsize < FREE_BYTES_FOR_READY) throw new DiskFullError();
+      this.#refusedFull = false;
     }
   }
 

@@ -96,6 +96,8 @@ t.test('the disk fills during intake: writes answer 503, the node stays up and s
     }
   }
   t.same([...new Set(refused.map((r) => r.answer.status))], [503], 'small filings too are refused with 503 once they no longer fit');
+  const notReady = await call(server.url, 'GET', '/ready');
+  t.same([notReady.status, notReady.body?.details?.eventStore], [503, 'the event store is unavailable: the disk is full'], 'readiness says the store takes no writes, and why');
 
   // Other writes meet the same disk: a command on an existing report, a keyed filing. Either
   // still fits in the last free pages or is refused as the filings were, never a 500.
@@ -129,6 +131,8 @@ t.test('the disk fills during intake: writes answer 503, the node stays up and s
 
   // Space comes back: the same node files again, without a restart.
   execFileSync('mount', ['-o', `remount,size=${BIGGER}`, mount]);
+  // Ready again before anything is written: a load balancer that took the node out sends it work again.
+  await waitUntil('readiness with room on the disk', async () => ((await call(server.url, 'GET', '/ready')).status === 200 ? true : undefined), 30_000);
   const again = await waitUntil('a filing to be accepted again', async () => {
     const res = await call(server.url, 'POST', '/reports', { token: contact, body: filing(-1) });
     if (res.status === 201) return res;
@@ -157,7 +161,6 @@ t.test('the disk fills during intake: writes answer 503, the node stays up and s
   );
   t.same([keyedAgain.status, keyedAgain.body?.reportId], [201, keyed.reportId], 'the keyed filing, retried with its key, is filed once');
   t.equal((await call(server.url, 'POST', `/reports/${created[0]}/acknowledgements`, { token: officer, body: {} })).status, 200, 'the acknowledgement goes through');
-  t.equal((await call(server.url, 'GET', '/ready')).status, 200, 'the node is ready again');
   const after = await cli({ DATA_DIR: dataDir }, 'verify');
   t.equal(after.code, 0, `cli verify after space came back: ${after.stderr}`);
   t.notMatch(log.join(''), /unhandled rejection|"level":60/, 'nothing escaped the node\u2019s error handling');
