@@ -34,7 +34,7 @@ t.test('Redis dies mid-intake with escalations pending and comes back empty: int
   const refused: Array<{ phase: Phase; status: number | string; body: unknown }> = [];
   const filedIn = (p: Phase) => filed.filter((f) => f.phase === p).length;
 
-  // Two village contacts file for the whole test. They are paced so the log (and the escalations
+  // Three village contacts file for the whole test. They are paced so the log (and the escalations
   // every open report keeps raising) stays small; nothing waits on the pace.
   const contact = async (village: string, sub: string) => {
     const tokenOf = token('contact', village, sub);
