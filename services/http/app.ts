@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+
+/** How long an idle keep-alive connection is kept (ms); a proxy in front must close its own sooner. */
+export const KEEP_ALIVE_MS = 75_000;
 import secureJson from 'secure-json-parse';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -110,8 +113,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A client holding a request open (a body that never ends) is cut off once the request has
     // taken requestTimeout; Node looks every connectionsCheckingInterval (30 s by default, so a
     // 60 s limit could hold a connection 90 s), here every second.
-    serverFactory: (handler) =>
-      createServer({ requestTimeout: deps.requestTimeoutMs ?? 60_000, headersTimeout: Math.min(deps.requestTimeoutMs ?? 60_000, 30_000), connectionsCheckingInterval: 1000 }, handler),
+    // Idle keep-alive connections are kept 75 s (Node's default is 5 s; fastify's own 72 s does not
+    // apply to a server built here): a phone on a slow network or a proxy in front (nginx's
+    // upstream keepalive_timeout, 60 s in deploy/nginx/zhitong.conf, must stay below it) reuses
+    // the connection instead of meeting one the node is closing (a 502 for a POST).
+    serverFactory: (handler) => {
+      const server = createServer({ requestTimeout: deps.requestTimeoutMs ?? 60_000, headersTimeout: Math.min(deps.requestTimeoutMs ?? 60_000, 30_000), connectionsCheckingInterval: 1000 }, handler);
+      server.keepAliveTimeout = KEEP_ALIVE_MS;
+      return server;
+    },
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false } },
   });
