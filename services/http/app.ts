@@ -30,7 +30,7 @@ import { pages } from './pages.js';
 import { sessionRoutes } from './routes/session.js';
 import { smsRoutes, type SmsLine } from './routes/sms.js';
 import type { AuditDeps } from './routes/audit.js';
-import { authPlugin, memoryAuthFailures, redisAuthFailures } from './auth.js';
+import { WEBSOCKET_PROTOCOL, authPlugin, memoryAuthFailures, redisAuthFailures } from './auth.js';
 import { ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { HttpError, registerErrorHandling } from './errors.js';
@@ -354,7 +354,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clockRules: deps.clockRules ?? DEFAULT_CLOCK_RULES,
     firstAlert: deps.firstAlert,
   };
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // A client that offered subprotocols must be answered with one of them or the browser drops the
+  // connection: `zhitong` when offered (beside the token, auth.ts), none otherwise.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, handleProtocols: (protocols: Set<string>) => (protocols.has(WEBSOCKET_PROTOCOL) ? WEBSOCKET_PROTOCOL : false) } });
   await app.register(async (scoped) => {
     await scoped.register(authPlugin, {
       tokens: deps.tokens,

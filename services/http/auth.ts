@@ -25,7 +25,10 @@ declare module 'fastify' {
   }
 }
 
-/** The bearer token: from `Authorization`, or from `?token=` on the one route that allows it. */
+/**
+ * The bearer token: from `Authorization`; on the one route that allows it (the WebSocket upgrade),
+ * also from a `bearer.<token>` subprotocol or `?token=` (SPEC §5).
+ */
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header) {
@@ -33,9 +36,20 @@ export function bearerToken(request: FastifyRequest): string | undefined {
     return m?.[1] ?? '';
   }
   if (!request.routeOptions.config.tokenInQuery) return undefined;
+  // A browser cannot set headers on a WebSocket, but it can offer subprotocols: the pages offer
+  // `zhitong, bearer.<token>`, which keeps the token out of the URL, and so out of every proxy's
+  // request log (nginx writes the request line to error.log when a node is down).
+  const offered = request.headers['sec-websocket-protocol'];
+  const fromProtocol = typeof offered === 'string' ? offered.split(',').map((p) => p.trim()).find((p) => p.startsWith(BEARER_PROTOCOL)) : undefined;
+  if (fromProtocol !== undefined) return fromProtocol.slice(BEARER_PROTOCOL.length);
   const query = request.query as Record<string, unknown> | undefined;
   return typeof query?.token === 'string' ? query.token : undefined;
 }
+
+/** The subprotocol prefix that carries a token on the WebSocket upgrade: `bearer.<token>`. */
+export const BEARER_PROTOCOL = 'bearer.';
+/** The subprotocol the server agrees to; never the bearer one, which would echo the token back. */
+export const WEBSOCKET_PROTOCOL = 'zhitong';
 
 /** Failed authentications counted per client address over a minute (in Redis when several nodes share it). */
 export interface AuthFailureCounter {

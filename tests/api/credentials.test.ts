@@ -38,6 +38,13 @@ t.test('a token in the URL works only on the WebSocket upgrade, and no log line 
   t.equal((await ws.next((f) => f.type === 'hello')).type, 'hello', '?token= is taken on the WebSocket upgrade');
   ws.close();
   await ws.closed;
+  // The pages' way: the token as a subprotocol, never in a URL; the server agrees to `zhitong` only.
+  const viaProtocol = await AlertClient.connect(url, officer, 'protocol');
+  t.equal((await viaProtocol.next((f) => f.type === 'hello')).type, 'hello', 'a bearer.<token> subprotocol is taken on the upgrade');
+  t.equal(viaProtocol.socket.protocol, 'zhitong', 'the server answers with zhitong, never echoing the token');
+  viaProtocol.close();
+  await viaProtocol.closed;
+  await t.rejects(AlertClient.connect(url, `${officer}x`, 'protocol'), /401/, 'a bad token as a subprotocol is refused like any other');
   await app.close();
 
   const log = lines.join('');

@@ -35,9 +35,12 @@ export class AlertClient {
     });
   }
 
-  static async connect(baseUrl: string, token: string, via: 'header' | 'query' = 'header'): Promise<AlertClient> {
+  /** `via`: how the token travels — the Authorization header, `?token=`, or the subprotocol the pages use. */
+  static async connect(baseUrl: string, token: string, via: 'header' | 'query' | 'protocol' = 'header'): Promise<AlertClient> {
     const url = `${baseUrl.replace(/^http/, 'ws')}/alerts/ws${via === 'query' ? `?token=${encodeURIComponent(token)}` : ''}`;
-    const client = new AlertClient(new WebSocket(url, via === 'header' ? { headers: { authorization: `Bearer ${token}` } } : {}));
+    const socket =
+      via === 'protocol' ? new WebSocket(url, ['zhitong', `bearer.${token}`]) : new WebSocket(url, via === 'header' ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const client = new AlertClient(socket);
     await client.opened;
     return client;
   }

@@ -64,7 +64,8 @@ export class LiveAlerts {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     let socket;
     try {
-      socket = new WebSocket(`${scheme}://${location.host}/alerts/ws?token=${encodeURIComponent(token() ?? '')}`);
+      // The token goes as a subprotocol, not in the URL: URLs end up in proxies' logs.
+      socket = new WebSocket(`${scheme}://${location.host}/alerts/ws`, ['zhitong', `bearer.${token() ?? ''}`]);
     } catch {
       return this.#schedule();
     }
