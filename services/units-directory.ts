@@ -1,32 +1,33 @@
-import { streams } from '../domain/events.js';
-import { unitRegisterDecider, unitPath, type Unit, type UnitEvent } from '../domain/unit-register.js';
-import type { EventStore } from '../infra/eventstore/types.js';
-import { toTimed } from './commands/execute.js';
+import { unitPathNames, type UnitRow, type UnitsState } from '../projections/units.js';
+
+/** What the directory reads: the read side's `units` projection (services/projection-runner.ts). */
+export interface UnitsSource {
+  state(name: 'units'): UnitsState;
+  /** Resolves once everything appended so far is applied; false when that took longer than allowed. */
+  caughtUp(timeoutMs?: number): Promise<boolean>;
+}
 
 /**
- * The units register folded in memory. `refresh()` reads only what was appended to the `units`
- * stream since the last call (by this process or another), so callers refresh before they rely
- * on a unit existing.
+ * The units register as the command path needs it (a village's name and path), read from the
+ * `units` projection rather than folded a second time: a province's register is 19,224 events,
+ * and reading them again at every start cost a third of it (the province bench). A unit another
+ * node registered a moment ago is there once the runner has applied it, so callers `refresh()`
+ * before they rely on a unit existing.
  */
 export class UnitsDirectory {
-  #state = unitRegisterDecider.initialState();
-  #revision = -1;
+  constructor(private readonly source: UnitsSource) {}
 
-  constructor(private readonly store: EventStore) {}
-
+  /** Waits (at most 2 s) until the read side has applied every unit appended so far. */
   async refresh(): Promise<void> {
-    const events = await this.store.readStream(streams.units, { from: this.#revision + 1 });
-    for (const event of events) {
-      this.#state = unitRegisterDecider.evolve(this.#state, toTimed<UnitEvent>(event));
-      this.#revision = event.revision;
-    }
+    await this.source.caughtUp(2000);
   }
 
-  get(code: string): Unit | undefined {
-    return this.#state.units.get(code);
+  get(code: string): UnitRow | undefined {
+    return this.source.state('units').units.get(code);
   }
 
+  /** Names from the county down (SPEC §5's village path). */
   path(code: string): string[] {
-    return unitPath(this.#state.units, code);
+    return unitPathNames(this.source.state('units'), code);
   }
 }

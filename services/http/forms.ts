@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import { exactDecimal } from '../../domain/notice.js';
 import { beijingTime } from '../../domain/time.js';
 import type { Indicator } from '../../domain/vocabulary.js';
@@ -131,6 +130,9 @@ export function formsCsv(d: NamedDraft): string {
 /** The forms as an Excel workbook: one sheet per form, figures as numbers, headings in Chinese. */
 export async function formsXlsx(d: NamedDraft): Promise<Buffer> {
   const { header, tables } = formTables(d);
+  // Loaded on first use: exceljs is 170 files (and jszip, pako, bluebird…), a fifth of the
+  // modules a node would otherwise load at every start (the province bench's profile).
+  const { default: ExcelJS } = await import('exceljs');
   const book = new ExcelJS.Workbook();
   book.creator = 'zhitong';
   // Fixed, so the same draft gives the same file.
