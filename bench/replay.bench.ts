@@ -20,7 +20,7 @@ import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import type { NewEvent } from '../infra/eventstore/types.js';
 import { DEMO_UNITS } from '../services/demo.js';
 import { unitRegisterDecider } from '../domain/unit-register.js';
-import { NODE_FLAGS, figure, fmt, freePort, ratioOf, report, scratchDir } from './support.js';
+import { cliArgs, NODE_FLAGS, figure, fmt, freePort, ratioOf, report, scratchDir } from './support.js';
 
 const EVENTS = Number(process.env.REPLAY_EVENTS ?? 1_000_000);
 const VILLAGES = Array.from({ length: 40 }, (_, i) => `6212241${String(3 + (i % 8)).padStart(2, '0')}2${String(i).padStart(2, '0')}`);
@@ -71,13 +71,13 @@ function reportWrites(n: number): Array<{ stream: string; events: NewEvent[] }> 
 }
 
 const child = (args: string[], env: Record<string, string> = {}) =>
-  JSON.parse(execFileSync(process.execPath, [...NODE_FLAGS, '--import=tsx', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 }).trim().split('\n').pop()!) as Record<string, unknown>;
+  JSON.parse(execFileSync(process.execPath, [...NODE_FLAGS, ...cliArgs(args)], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 24 }).trim().split('\n').pop()!) as Record<string, unknown>;
 
 /** Starts the node on `dataDir` and measures the time from spawn until GET /ready answers 200. */
 async function timeToReady(dataDir: string): Promise<{ seconds: number; rssMb: number; startedFrom: string | null }> {
   const port = await freePort();
   const started = performance.now();
-  const node = spawn(process.execPath, [...NODE_FLAGS, '--import=tsx', join(root, 'services/main.ts')], {
+  const node = spawn(process.execPath, [...NODE_FLAGS, join(root, 'bin/server.mjs')], {
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -92,11 +92,19 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A CLI command line as the installed `zhitong` bin runs it (compiled JavaScript): `services/cli.ts`
+ * first becomes bin/zhitong.mjs; any other script runs through tsx.
+ */
+export const cliArgs = (args: string[]): string[] => (args[0]?.endsWith('services/cli.ts') ? [join(root, 'bin/zhitong.mjs'), ...args.slice(1)] : ['--import=tsx', ...args]);
+
 /** The V8 flags `npm start` and `npm run cli` give Node (package.json; docs/decisions.md). */
 export const NODE_FLAGS = ['--max-semi-space-size=32', '--min-semi-space-size=32', '--heap-growing-percent=50'];
 
 export async function startProcess(script: string, env: Record<string, string>, ready: RegExp | null, url?: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--import=tsx', join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The server runs as `npm start` runs it: the compiled JavaScript (bench/run.ts builds it first).
+  const args = script === 'services/main.ts' ? [...NODE_FLAGS, join(root, 'bin/server.mjs')] : [...NODE_FLAGS, '--import=tsx', join(root, script)];
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`${script} exited ${code}`))));
   if (ready) {
     const found = new Promise<string>((resolve) =>

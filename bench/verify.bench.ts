@@ -7,14 +7,14 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeLog } from './replay.bench.js';
-import { NODE_FLAGS, figure, fmt, ratioOf, report, scratchDir } from './support.js';
+import { cliArgs, NODE_FLAGS, figure, fmt, ratioOf, report, scratchDir } from './support.js';
 
 const EVENTS = Number(process.env.VERIFY_EVENTS ?? 1_000_000);
 const root = join(import.meta.dirname, '..');
 
 const timed = (args: string[], env: Record<string, string>) => {
   const started = performance.now();
-  const out = execFileSync(process.execPath, [...NODE_FLAGS, '--import=tsx', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  const out = execFileSync(process.execPath, [...NODE_FLAGS, ...cliArgs(args)], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
   return { seconds: (performance.now() - started) / 1000, last: JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown> };
 };
 

@@ -22,6 +22,25 @@ t.test('POST /reports: 201, then the same body again is 200 with the same answer
   t.match(generated.json().reportId, /^[0-9a-f-]{36}$/, 'the server chooses an id when the client did not');
 });
 
+t.test('POST /reports with its first alert in the same append: a retry gets the very first answer, the append\u2019s last position', async (t) => {
+  const app = await startTestApp(t, { alerting: true });
+  const contact = app.token('contact', LIJIA);
+  for (const key of [undefined, randomUUID()]) {
+    const reportId = randomUUID();
+    const headers = key ? { 'idempotency-key': key } : undefined;
+    const first = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId }), ...(headers ? { headers } : {}) });
+    t.equal(first.statusCode, 201);
+    const events = await app.store.readStream(`report-${reportId}`);
+    t.same(events.map((e) => e.type), ['ReportFiled', 'AlertRaised'], 'filed with its first alert');
+    t.same(first.json(), { reportId, position: events[1]!.position, revision: 1 }, 'the answer names the append\u2019s last event');
+    const again = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId }), ...(headers ? { headers } : {}) });
+    t.same(again.json(), first.json(), `the same answer again (${key ? 'with' : 'without'} an Idempotency-Key)`);
+    const bare = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId }) });
+    t.equal(bare.statusCode, 200);
+    t.same(bare.json(), first.json(), 'and for a resend without the key');
+  }
+});
+
 t.test('POST /reports: 50 identical retries at once make one event', async (t) => {
   const app = await startTestApp(t);
   const contact = app.token('contact', LIJIA);

@@ -116,9 +116,11 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         }
         return { reportId, position: first.position, revision: 0 };
       };
-      const [existing] = await deps.store.readStream(stream, { max: 1 });
+      const [existing, next] = await deps.store.readStream(stream, { max: 2 });
       if (existing) {
-        const answer = sameAsFiled(existing);
+        // The first answer named its append's last event: the filing, or the first alert written
+        // with it (one request, one correlation id). A retry gets that answer again, not a new one.
+        const answer = { ...sameAsFiled(existing), ...(next && next.metadata.correlationId === existing.metadata.correlationId ? { position: next.position, revision: next.revision } : {}) };
         // A retry of this very request whose first attempt died after writing, before its answer
         // was recorded: the answer that attempt gave (created, its append's last position), as
         // allocations do. Its events carry the key; a resend without it is answered 200.
