@@ -12,6 +12,7 @@ import { accessDecider, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, type GrantRequest 
 import { randomUUID } from 'node:crypto';
 import { readUnitsFile, type UnitEntry } from '../infra/units-file.js';
 import { DomainError } from '../domain/errors.js';
+import { scopeUnit } from '../domain/units.js';
 import { loadConfig, restoreConfig, ConfigError } from '../infra/config.js';
 import { BackupError, createBackup, restoreBackup } from '../infra/backup.js';
 import type { SqliteEventStore } from '../infra/eventstore/sqlite.js';
@@ -377,6 +378,14 @@ export async function main(argv: string[]): Promise<number> {
           return 2;
         }
         const units = readUnitsFile(arg);
+        // Real units never go into the demo's store (seed-demo refuses the other order): the demo's
+        // invented villages and phones must not sit beside real ones in one register.
+        const demoCodes = new Set(DEMO_UNITS.map((u) => u.code));
+        const { state: register } = await load(store, streams.units, unitRegisterDecider);
+        if ([...register.units.keys()].some((code) => demoCodes.has(code)) && units.some((u) => !demoCodes.has(u.code))) {
+          console.error(`units import refused: this store (${config.dataDir}) holds the demo county (seed-demo); import your county into a DATA_DIR of its own`);
+          return 1;
+        }
         console.log(`${await importUnits(store, units)} unit events written (${units.length} units in the file)`);
         return 0;
       }
@@ -385,8 +394,14 @@ export async function main(argv: string[]): Promise<number> {
           console.error('usage: roster set TOWNSHIP --file FILE');
           return 2;
         }
+        // The township as everywhere else: 12 digits or its significant prefix (621224100).
+        const township = scopeUnit(arg);
+        if (township === undefined || !UnitCode.safeParse(township).success) {
+          console.error(`roster set ${JSON.stringify(arg)}: not a township's code (12 digits, e.g. 621224100000, or its significant prefix 621224100)`);
+          return 2;
+        }
         const { entries } = RosterFile.parse(JSON.parse(readFileSync(values.file, 'utf8')));
-        console.log(`${await setRoster(store, UnitCode.parse(arg), entries)} roster events written`);
+        console.log(`${await setRoster(store, township, entries)} roster events written`);
         return 0;
       }
       case 'replay': {

@@ -134,6 +134,24 @@ t.test('cli: seed-demo refuses a store holding real units; units import takes CS
   const log = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l));
   t.equal(log.length, 3, 'the demo wrote nothing onto real villages');
   t.match(log[2], { data: { code: '621224103201', name: '下先生沟村', phones: ['09395123488'] } });
+
+  // A township's roster by its significant prefix, as a scope is written; a code that is no
+  // township's is named in words, not as a validation path with no field.
+  const roster = join(dataDir, 'roster.json');
+  writeFileSync(roster, JSON.stringify({ entries: [{ officer: 'officer-wangba-1', tier: 'primary' }] }));
+  const set = cli(dataDir, 'roster', 'set', '621224103', '--file', roster);
+  t.equal(set.status, 0, set.stderr);
+  t.match(set.stdout, /roster events written/);
+  const bad = cli(dataDir, 'roster', 'set', '62122410', '--file', roster);
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /roster set "62122410": not a township's code/);
+
+  // The other order: a real county is not imported into the demo's store.
+  const demoDir = join(dataDir, 'demo');
+  t.equal(cli(demoDir, 'seed-demo').status, 0);
+  const mixed = cli(demoDir, 'units', 'import', file);
+  t.equal(mixed.status, 1);
+  t.match(mixed.stderr, /holds the demo county/);
 });
 
 t.test('cli: replay, verify and export over a log of thousands of events, read through the page reader', async (t) => {
