@@ -40,7 +40,7 @@ const zh = {
   estimateShort: '估计', ':': '：', sep: '、', when: '什么时候发生的', whenAgo: (m) => (m === 0 ? '刚才' : m < 60 ? `约 ${m} 分钟前` : `约 ${m / 60} 小时前`),
   contactStatus: { filed: '等待镇里确认', acknowledged: '镇里已确认，有人处理', on_site: '干部已到现场', verified: '灾情已核实', dismissed: '已撤销', closed: '已结案' },
   duration: (h, m) => (h > 0 ? `${h} 小时 ${m} 分钟` : `${m} 分钟`), started: '开始于', mineToo: '我也去处理', byOthers: '其他人',
-  liveEmpty: '还没有推送给您的新告警', paste: '请粘贴令牌或登录链接', villagePhone: '村里电话', relatedReport: '报告',
+  liveEmpty: '还没有推送给您的新告警（连接之前的未确认告警在下方「未确认的告警」中）', paste: '请粘贴令牌或登录链接', villagePhone: '村里电话', relatedReport: '报告',
   adminHelp: '也可在服务器上运行 npm run -s cli -- token --sub 用户名 --role contact --scope 村代码 --name 姓名 --phone 手机号 --link，把打印出的登录链接发给对方（或做成二维码）。',
 };
 const en = {
@@ -80,7 +80,7 @@ const en = {
   estimateShort: 'Estimate', ':': ': ', sep: ', ', when: 'When did it happen', whenAgo: (m) => (m === 0 ? 'just now' : m < 60 ? `about ${m} min ago` : `about ${m / 60} h ago`),
   contactStatus: { filed: 'waiting for the township', acknowledged: 'the township has it in hand', on_site: 'an officer is on site', verified: 'damage verified', dismissed: 'dismissed', closed: 'closed' },
   duration: (h, m) => (h > 0 ? `${h} h ${m} min` : `${m} min`), started: 'started', mineToo: 'I’m going too', byOthers: 'others',
-  liveEmpty: 'No new alerts sent to you yet', paste: 'Paste a token or a sign-in link', villagePhone: 'Village phone', relatedReport: 'report',
+  liveEmpty: 'No new alerts sent to you yet (alerts from before you connected that nobody has acknowledged are under "Unacknowledged alerts" below)', paste: 'Paste a token or a sign-in link', villagePhone: 'Village phone', relatedReport: 'report',
   adminHelp: 'Or run on the server: npm run -s cli -- token --sub ID --role contact --scope VILLAGE --name NAME --phone MOBILE --link, and send the printed sign-in link (or a QR code of it).',
 };
 const HAZARD_EN = { flash_flood: 'Flash flood', landslide: 'Landslide', debris_flow: 'Debris flow', hail: 'Hail', drought: 'Drought', earthquake: 'Earthquake', snowstorm: 'Snowstorm', windstorm: 'Windstorm', fire: 'Fire', other: 'Other' };
@@ -112,5 +112,9 @@ export function ago(ms) {
 export function localTime(iso) {
   if (!iso) return '';
   // English with the month's name: "01/12" reads as January in half the world.
-  return new Date(iso).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', month: lang === 'en' ? 'short' : 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  // The year only when it is not this one: an observation months old must not read as today's.
+  const yearOf = (d) => new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(d);
+  const date = new Date(iso);
+  const year = yearOf(date) !== yearOf(new Date()) ? { year: 'numeric' } : {};
+  return date.toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', ...year, month: lang === 'en' ? 'short' : 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
