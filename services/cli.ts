@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { generate } from 'lean-qr';
 import { z } from 'zod';
 import { streams } from '../domain/events.js';
 import { rosterDecider } from '../domain/roster.js';
@@ -24,9 +23,6 @@ import { readForVerification } from '../infra/audit/verify-reader.js';
 import type { EventStore, RecordedEvent, StoreEpoch } from '../infra/eventstore/types.js';
 import { tokenService, type TokenService } from '../infra/tokens.js';
 import { createLogger } from '../infra/logging.js';
-import { SqliteSnapshotStore } from '../infra/snapshots.js';
-import { PROJECTIONS } from '../projections/index.js';
-import { ProjectionRunner } from './projection-runner.js';
 import { dirname, join, resolve, sep } from 'node:path';
 import { execute, load, type CommandContext } from './commands/execute.js';
 import { DEMO_ROSTERS, DEMO_UNITS, DEMO_USERS } from './demo.js';
@@ -342,7 +338,7 @@ export async function main(argv: string[]): Promise<number> {
         ]);
         // A QR code of the link goes to stderr, for the phone to scan off the screen; stdout stays
         // the token (or link) alone, for scripts.
-        if (values.qr) process.stderr.write(`${generate(signInLink(config, token!)).toString({ on: '\u001b[40m  \u001b[0m', off: '\u001b[47m  \u001b[0m', padX: 2, padY: 2 })}\n`);
+        if (values.qr) process.stderr.write(`${(await import('lean-qr')).generate(signInLink(config, token!)).toString({ on: '\u001b[40m  \u001b[0m', off: '\u001b[47m  \u001b[0m', padX: 2, padY: 2 })}\n`);
         process.stdout.write(`${values.link ? signInLink(config, token!) : token}\n`);
         return 0;
       }
@@ -409,6 +405,9 @@ export async function main(argv: string[]): Promise<number> {
         // knows what a rebuild costs; the result is written as the node's snapshot, which the
         // next start reads instead of replaying.
         const started = performance.now();
+        // The read side loads only for the command that rebuilds it: the catalog's validators and
+        // every projection are most of what a CLI command would otherwise load (the province bench).
+        const [{ ProjectionRunner }, { PROJECTIONS }, { SqliteSnapshotStore }] = await Promise.all([import('./projection-runner.js'), import('../projections/index.js'), import('../infra/snapshots.js')]);
         const snapshots = store.kind === 'sqlite' && values['no-snapshot'] !== true ? new SqliteSnapshotStore(join(config.dataDir, 'projections.sqlite')) : undefined;
         const runner = new ProjectionRunner(store, createLogger('silent'), snapshots ? { snapshots } : {});
         let events = 0;

@@ -65,6 +65,12 @@ t.test('cli: token prints the token alone; units import; verify; export', async 
   t.equal(claims.exp - claims.iat!, 30 * 86400, 'an officer\u2019s token lasts 30 days');
   const contact = tokenService(secret).verify(cli(dataDir, 'token', '--sub', 'c-li', '--role', 'contact', '--scope', '621299103201').stdout.trim());
   t.equal(contact.exp - contact.iat!, 180 * 86400, 'a contact\u2019s 180 days');
+  // --link --qr: the sign-in link alone on stdout, its QR code (terminal blocks) on stderr.
+  // (in a store of its own: the counts below are of this test's grants)
+  const qr = cli(join(dataDir, 'qr'), 'token', '--sub', 'u-qr', '--role', 'officer', '--scope', '621299103', '--link', '--qr');
+  t.equal(qr.status, 0, qr.stderr);
+  t.match(qr.stdout, /^http:\/\/localhost:3000\/#t=[\w-]+\.[\w-]+\.[\w-]+\n$/, 'the link alone on stdout');
+  t.ok(qr.stderr.split('\n').length > 20 && qr.stderr.includes('\u001b[40m'), 'a QR code drawn on stderr');
   const short = tokenService(secret).verify(cli(dataDir, 'token', '--sub', 'a-li', '--role', 'admin', '--scope', '62', '--ttl', '600').stdout.trim());
   t.equal(short.exp - short.iat!, 600, '--ttl overrides');
   t.equal(cli(dataDir, 'token', '--sub', 'x', '--role', 'mayor', '--scope', '62').status, 2);
