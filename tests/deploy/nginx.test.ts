@@ -7,15 +7,10 @@ import https from 'node:https';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { streams } from '../../domain/events.js';
-import { rosterDecider } from '../../domain/roster.js';
-import { unitRegisterDecider } from '../../domain/unit-register.js';
 import { loadConfig } from '../../infra/config.js';
-import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import { tokenService } from '../../infra/tokens.js';
-import { execute } from '../../services/commands/execute.js';
-import { DEMO_ROSTERS, DEMO_UNITS } from '../../services/demo.js';
 import { LIJIA, reportBody, WANGBA } from '../support/app.js';
+import { seedDataDir } from '../support/operator.js';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { TestRedis } from '../support/redis.js';
 import { AlertClient, type Frame } from '../support/ws-client.js';
@@ -141,13 +136,7 @@ t.test('nginx (deploy/nginx/zhitong.conf) in front of two nodes: TLS, redirect, 
 
   // Two nodes on one SQLite file and one Redis, believing X-Forwarded-For from nginx only.
   const dataDir = join(dir, 'data');
-  const seed = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
-  const ctx = { actor: { id: 'seed', role: 'admin' as const }, correlationId: 'seed', now: new Date().toISOString() };
-  await execute(seed, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: ctx.now }, ctx);
-  for (const [township, entries] of Object.entries(DEMO_ROSTERS)) {
-    await execute(seed, streams.roster(township), rosterDecider, { type: 'SetRoster', data: { township, entries }, now: ctx.now }, ctx);
-  }
-  await seed.close();
+  await seedDataDir(dataDir);
   const redis = await TestRedis.start(t);
   const env = { DATA_DIR: dataDir, REDIS_URL: redis.url, TRUST_PROXY: '127.0.0.1', LOG_LEVEL: 'info' };
   const nodes: ServerProcess[] = [await startServerProcess(env), await startServerProcess(env)];

@@ -1,33 +1,12 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { streams } from '../../domain/events.js';
-import { rosterDecider } from '../../domain/roster.js';
-import { unitRegisterDecider } from '../../domain/unit-register.js';
 import { loadConfig } from '../../infra/config.js';
-import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import { tokenService } from '../../infra/tokens.js';
-import { execute } from '../../services/commands/execute.js';
-import { DEMO_ROSTERS, DEMO_UNITS } from '../../services/demo.js';
 import { LIJIA, WANGBA, reportBody } from '../support/app.js';
-import { childEnv, childExecArgv } from '../support/child-env.js';
+import { cli, seedDataDir } from '../support/operator.js';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { AlertClient } from '../support/ws-client.js';
-
-const root = join(import.meta.dirname, '../..');
-
-/** Runs the CLI as its own process (as an operator does, beside the running server). */
-function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...childExecArgv(), join(root, 'services/cli.ts'), ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function stop(server: ServerProcess): Promise<void> {
   server.child.kill('SIGTERM');
@@ -37,11 +16,7 @@ async function stop(server: ServerProcess): Promise<void> {
 t.test('backup while serving and filing, restore into a fresh DATA_DIR: everything up to the backup is there, verified, tokens work, clients skip nothing', async (t) => {
   const base = t.testdir();
   const dataDir = join(base, 'data');
-  const seed = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
-  const ctx = { actor: { id: 'seed', role: 'admin' as const }, correlationId: 'seed', now: new Date().toISOString() };
-  await execute(seed, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: ctx.now }, ctx);
-  for (const [township, entries] of Object.entries(DEMO_ROSTERS)) await execute(seed, streams.roster(township), rosterDecider, { type: 'SetRoster', data: { township, entries }, now: ctx.now }, ctx);
-  await seed.close();
+  await seedDataDir(dataDir);
 
   const server = await startServerProcess({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '100000' });
   t.teardown(() => void server.child.kill('SIGKILL'));
