@@ -20,10 +20,10 @@ try {
 }
 rmSync(join(dist, 'BUILT'), { force: true });
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-// What tsc does not emit: the worker threads' CommonJS files beside the modules that start them.
+// What tsc does not emit: the plain JavaScript (worker threads and what they share) beside the modules that start them.
 const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
 for (const layer of ['domain', 'projections', 'infra', 'services']) {
-  for (const file of walk(join(root, layer)).filter((f) => f.endsWith('.cjs'))) {
+  for (const file of walk(join(root, layer)).filter((f) => /\.(cjs|mjs)$/.test(f))) {
     const target = join(dist, relative(root, file));
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(file, target);

@@ -310,7 +310,8 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const tokens = tokenService(config.authSecret);
 
-  const store = await openEventStore(config);
+  // A command appends a few events at most: written on this thread, not on a writer thread started for them.
+  const store = await openEventStore(config, { writer: 'inline' });
   try {
     switch (command) {
       case 'token': {

@@ -13,6 +13,66 @@ const openStore = async (t: Test) => {
 
 t.test('contract: SQLite', async (t) => eventStoreContract(t, openStore));
 
+// The CLI writes on its own thread; a node on the writer thread. Both are held to the contract.
+t.test('contract: SQLite, group commits written inline', async (t) =>
+  eventStoreContract(t, async (t) => {
+    const store = new SqliteEventStore({ file: join(t.testdir(), 'events.sqlite'), pollIntervalMs: 20, writer: 'inline' });
+    t.teardown(() => store.close());
+    return store;
+  }),
+);
+
+t.test('appends made while a group is on the writer thread go as the next group, each answered after its own COMMIT', async (t) => {
+  const file = join(t.testdir(), 'events.sqlite');
+  const store = new SqliteEventStore({ file });
+  t.teardown(() => store.close());
+  const m = { actor: { id: 'a', role: 'officer' }, at: 'x', correlationId: 'c', schemaVersion: 1 };
+  const reader = new Database(file, { readonly: true });
+  t.teardown(() => reader.close());
+  const count = reader.prepare('SELECT count(*) FROM events').pluck();
+  // First group: 50 appends in one turn. The second 50 arrive while the first is being written.
+  const first = Array.from({ length: 50 }, (_, i) => store.append(`s-${i}`, [{ type: 'A', data: { i }, metadata: m }], 'no_stream'));
+  await new Promise((resolve) => setImmediate(resolve));
+  const second = Array.from({ length: 50 }, (_, i) => store.append(`s-${i}`, [{ type: 'B', data: { i }, metadata: m }], 0));
+  const seen: number[] = [];
+  // What another connection sees at the moment each append is answered: its own event at least.
+  for (const append of [...first, ...second]) seen.push(await append.then((r) => (count.get() as number) >= Number(r.position) ? 1 : 0));
+  t.same(seen, Array(100).fill(1), 'each append was committed when it was answered');
+  const all = store.readAllSync({ max: 1000 });
+  t.same(all.map((e) => Number(e.position)), Array.from({ length: 100 }, (_, i) => i + 1), 'gap-free positions');
+  for (let i = 0; i < 50; i++) t.equal(verifyStreamChain(`s-${i}`, await store.readStream(`s-${i}`)), undefined);
+});
+
+t.test('a writer thread that cannot open the file refuses appends as unavailable, and the store goes on', async (t) => {
+  const { rmSync } = await import('node:fs');
+  const { StoreUnavailableError } = await import('../infra/eventstore/types.js');
+  const file = join(t.testdir(), 'events.sqlite');
+  const store = new SqliteEventStore({ file });
+  t.teardown(() => store.close());
+  // The thread opens the file on the first append, and only an existing one: gone, it cannot.
+  rmSync(file);
+  const m = { actor: { id: 'a', role: 'officer' }, at: 'x', correlationId: 'c', schemaVersion: 1 };
+  const error = await store.append('s', [{ type: 'A', data: {}, metadata: m }]).catch((e: unknown) => e);
+  t.type(error, StoreUnavailableError);
+  t.match((error as Error).message, /writer thread/);
+  t.same(store.readAllSync(), [], 'nothing was written');
+});
+
+t.test('a process that appended on the writer thread and never closed the store still exits', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const file = join(t.testdir(), 'events.sqlite');
+  const script = `
+    import { SqliteEventStore } from ${JSON.stringify(new URL('../infra/eventstore/sqlite.ts', import.meta.url).href)};
+    const store = new SqliteEventStore({ file: ${JSON.stringify(file)} });
+    const r = await store.append('s', [{ type: 'A', data: {}, metadata: { actor: { id: 'a', role: 'x' }, at: 'x', correlationId: 'c', schemaVersion: 1 } }]);
+    console.log(r.position);`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(out.trim(), sqlitePosition(1), 'the append was answered and the process ended by itself');
+  const db = new Database(file, { readonly: true });
+  t.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 1);
+  db.close();
+});
+
 t.test('the log refuses UPDATE and DELETE, and an edit made anyway breaks the chain', async (t) => {
   const store = await openStore(t);
   await store.append('report-1', [

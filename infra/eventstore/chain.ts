@@ -1,13 +1,15 @@
-import { createHash, hash as cryptoHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
-import type { EventMetadata, EventMetadataInput, NewEvent, RecordedEvent } from './types.js';
+import { hash as cryptoHash } from 'node:crypto';
+import { GENESIS_HASH, eventHash, sealEvents, sortedKeys } from './chain-core.mjs';
+import type { EventMetadata, EventMetadataInput, RecordedEvent } from './types.js';
 
-/**
- * SPEC §8 hash chain. Computed here, once, for every store, so that verification never depends
- * on which store wrote an event. Canonical JSON is RFC 8785 (JCS): an auditor can recompute a
- * hash years later in any language without our code.
+/*
+ * SPEC §8 hash chain. Computed once, for every store, so that verification never depends on which
+ * store wrote an event. Canonical JSON is RFC 8785 (JCS): an auditor can recompute a hash years
+ * later in any language without our code. Sealing and hashing live in chain-core.mjs, plain
+ * JavaScript, because the SQLite writer thread runs them too; this module adds the types and the
+ * verifier's checks.
  */
-export const GENESIS_HASH = '0'.repeat(64);
+export { GENESIS_HASH, eventHash, sealEvents, sortedKeys };
 
 export interface StreamHead {
   revision: number;
@@ -20,21 +22,6 @@ export interface SealedEvent {
   revision: number;
   data: unknown;
   metadata: EventMetadata;
-}
-
-const canonical = canonicalize as unknown as (value: unknown) => string | undefined;
-
-export function eventHash(
-  stream: string,
-  revision: number,
-  type: string,
-  data: unknown,
-  metadataWithoutHash: EventMetadataInput & { prevHash: string },
-): string {
-  const text = canonical({ stream, revision, type, data, metadata: metadataWithoutHash });
-  /* c8 ignore next */
-  if (text === undefined) throw new TypeError('event is not JSON-serialisable');
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /**
@@ -77,41 +64,6 @@ const oneShotSha256 = (text: string): string => cryptoHash('sha256', text, 'hex'
  */
 export const jcsByStringify = (text: string): boolean => !INTEGER_KEY.test(text);
 const INTEGER_KEY = /[{,]"(?:0|[1-9]\d*)":/;
-
-/** A copy of a JSON value with the keys of every object in canonical (UTF-16 code unit) order. */
-export function sortedKeys<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(sortedKeys) as T;
-  // Defined, not assigned: `out["__proto__"] = …` would set the prototype and lose the key.
-  const entries: Array<[string, unknown]> = [];
-  for (const key of Object.keys(value).sort()) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) entries.push([key, sortedKeys(v)]);
-  }
-  return Object.fromEntries(entries) as T;
-}
-
-/** Gives each event its revision, prevHash and hash, continuing from the stream's head. */
-export function sealEvents(
-  stream: string,
-  head: StreamHead | undefined,
-  events: ReadonlyArray<NewEvent & { id: string }>,
-): SealedEvent[] {
-  let revision = head ? head.revision : -1;
-  let prevHash = head ? head.hash : GENESIS_HASH;
-  return events.map((event) => {
-    revision += 1;
-    const { prevHash: _p, hash: _h, ...supplied } = event.metadata as EventMetadataInput & Partial<EventMetadata>;
-    // Stored with keys in canonical order, so a verifier's one native stringify is canonical (hashMatches).
-    const withPrev = sortedKeys({ ...supplied, prevHash });
-    const data = sortedKeys(event.data);
-    // Not one native stringify of the sorted values: an object's integer-like keys ("0") are
-    // always enumerated first, which is not JCS order (tests/infra/eventstore/chain.test.ts).
-    const hash = eventHash(stream, revision, event.type, data, withPrev);
-    prevHash = hash;
-    return { id: event.id, type: event.type, revision, data, metadata: sortedKeys({ ...withPrev, hash }) };
-  });
-}
 
 export interface ChainBreak {
   stream: string;

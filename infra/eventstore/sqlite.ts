@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { sealEvents, type StreamHead } from './chain.js';
+import { v7 as uuidv7 } from 'uuid';
+import { asciiJson, configureWriter, isBusyCode, isStorageFailureCode, sqlitePosition, SqliteAppender, type AppendOutcome, type AppendRequest, type ErrorDescription, type GroupOutcome } from './sqlite-appender.mjs';
 import { SqlitePageReader } from './sqlite-page-reader.js';
+import { ThreadWriter, WRITER_STOPPED, type GroupWriter } from './sqlite-writer.js';
 import { sqliteOnlineBackup } from './sqlite-backup.js';
 import { PullSubscription } from './subscription.js';
 import {
@@ -27,9 +29,8 @@ import {
   StoreUnavailableError,
 } from './types.js';
 
-/** Positions are the gap-free SQLite rowid, zero-padded so that string order is log order. */
-const POSITION_WIDTH = 16;
-export const sqlitePosition = (n: number | bigint): string => String(n).padStart(POSITION_WIDTH, '0');
+export { asciiJson, sqlitePosition };
+
 const positionNumber = (p: string | undefined): number => {
   if (p === undefined || p === '') return 0;
   if (!/^\d{1,16}$/.test(p)) throw new RangeError(`not a position: ${p}`);
@@ -45,22 +46,6 @@ const FREE_BYTES_FOR_READY = 1 << 20;
 /** Reads of at least this many events, with that many already in the log, go to the page reader. */
 const PAGE_READER_MIN = 256;
 
-const NON_ASCII = /[^\x00-\x7f]/;
-const NON_ASCII_ALL = /[^\x00-\x7f]/g;
-const escapeCodeUnit = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
-/**
- * JSON with every non-ASCII code unit written as a \u escape. It parses to the same value and the
- * hash chain is over canonical JSON of values, so nothing an auditor verifies changes; what
- * changes is that the log is one-byte text, which V8 parses fastest (docs/decisions.md, "SQLite
- * stores each event as the JSON its readers receive"). `record ->> '$.data.…'` in SQLite gives
- * the characters back.
- */
-export function asciiJson(value: unknown): string {
-  const json = JSON.stringify(value);
-  return NON_ASCII.test(json) ? json.replace(NON_ASCII_ALL, escapeCodeUnit) : json;
-}
-
 interface PendingAppend {
   stream: string;
   events: Array<NewEvent & { id: string }>;
@@ -73,22 +58,37 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-const isBusy = (error: unknown) => {
-  const code = (error as { code?: unknown }).code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
-};
+/** A group commit refused as a whole, as the error every append of it is rejected with. */
+function groupRefusal(failed: ErrorDescription): Error {
+  const cause = driverError(failed);
+  if (isBusyCode(failed.code)) return new StoreBusyError();
+  if (failed.code === 'SQLITE_FULL') return new DiskFullError({ cause });
+  // SQLite may already have rolled the whole transaction back (https://www.sqlite.org/lang_transaction.html).
+  if (isStorageFailureCode(failed.code)) return new StoreUnavailableError(`the disk failed a write (${failed.code})`, { cause });
+  if (failed.code === WRITER_STOPPED) return new StoreUnavailableError(failed.message, { cause });
+  return cause;
+}
 
-/**
- * The disk refused a write: full (SQLITE_FULL), or failing (SQLITE_IOERR_*). SQLite may already
- * have rolled the whole transaction back (https://www.sqlite.org/lang_transaction.html), so such
- * an error ends the group commit rather than being one append's refusal.
- */
-const storageFailure = (error: unknown): StoreUnavailableError | undefined => {
-  const code = (error as { code?: unknown }).code;
-  if (code === 'SQLITE_FULL') return new DiskFullError({ cause: error });
-  if (typeof code === 'string' && (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_'))) return new StoreUnavailableError(`the disk failed a write (${code})`, { cause: error });
-  return undefined;
-};
+/** The driver's error as it was thrown, message and code, wherever the write ran. */
+const driverError = ({ message, code }: ErrorDescription): Error => Object.assign(new Error(message), code === undefined ? {} : { code });
+
+/** One append's refusal (its savepoint rolled back, the rest of the group written) as the contract's error. */
+function appendRefusal(stream: string, outcome: Exclude<AppendOutcome, { ok: unknown }>): Error {
+  switch (outcome.refused) {
+    case 'concurrency':
+      return new ConcurrencyError(stream, outcome.expected, outcome.actual);
+    case 'idempotency':
+      return new IdempotencyError(stream, outcome.eventId);
+    case 'deadline':
+      return new DeadlineError(stream);
+    case 'error':
+      return driverError(outcome);
+    default: {
+      const unknown: never = outcome;
+      throw new Error(`unknown append outcome ${JSON.stringify(unknown)}`);
+    }
+  }
+}
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; the directory is created when missing. */
@@ -97,6 +97,14 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** How long an append waits for another process's write lock before StoreBusyError. */
   busyDeadlineMs?: number;
+  /**
+   * Where group commits run. 'thread' (the default, what a node runs): a writer thread with its
+   * own connection seals, inserts and waits for the COMMIT's fsync while the event loop serves
+   * (issue 18: the fsync on the event loop held every socket's frames and every request). 'inline':
+   * on the calling thread, for a short-lived process with a few appends (the CLI), where starting
+   * a thread (~65 ms) costs more than it saves.
+   */
+  writer?: 'thread' | 'inline';
 }
 
 /**
@@ -161,9 +169,11 @@ ALTER TABLE events_with_records RENAME TO events;
 `;
 
 /**
- * Embedded event store. One connection writes; appends that arrive in the same turn of the event
- * loop are group-committed in one IMMEDIATE transaction, and every promise resolves only after
- * that COMMIT returned with synchronous=FULL, i.e. after the WAL was fsynced.
+ * Embedded event store. One connection writes (on the writer thread, or inline); appends that
+ * arrive while the previous group is being written, or in the same turn of the event loop, are
+ * group-committed in one IMMEDIATE transaction, and every promise resolves only after that COMMIT
+ * returned with synchronous=FULL, i.e. after the WAL was fsynced. Reads run on this thread's own
+ * connection (and the page reader's).
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite' as const;
@@ -173,6 +183,9 @@ export class SqliteEventStore implements EventStore {
   readonly #pollIntervalMs: number;
   #queue: PendingAppend[] = [];
   #flushScheduled = false;
+  readonly #writer: GroupWriter;
+  /** The group commit on the writer thread, until its outcome is settled: one at a time. */
+  #writing: Promise<void> | undefined;
   /** Set while the write lock is held elsewhere: the next attempt is on a timer, not setImmediate. */
   #busyRetry: NodeJS.Timeout | undefined;
   #busyAttempts = 0;
@@ -200,12 +213,10 @@ export class SqliteEventStore implements EventStore {
       }
     }
     this.#db = new Database(options.file);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
     // Never wait in SQLite's busy handler: it would block the event loop (and /health, and every
     // socket) for as long as another process holds the write lock. A busy store is retried on a
     // timer instead, and an append that waited too long is answered StoreBusyError (503).
-    this.#db.pragma('busy_timeout = 0');
+    configureWriter(this.#db);
     this.#migrate();
     this.#db.exec(SCHEMA);
     this.#ensureEpoch();
@@ -213,17 +224,9 @@ export class SqliteEventStore implements EventStore {
     this.#busyDeadlineMs = options.busyDeadlineMs ?? 5000;
     this.#pages = new SqlitePageReader(options.file);
     this.#file = options.file;
+    this.#writer = options.writer === 'inline' ? inlineWriter(this.#db) : new ThreadWriter(options.file);
     const db = this.#db;
     this.#stmt = {
-      head: db.prepare<[string], { revision: number; hash: string }>(
-        'SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
-      ),
-      byId: db.prepare<[string], { stream: string; revision: number; position: number; type: string }>(
-        'SELECT stream, revision, position, type FROM events WHERE id = ?',
-      ),
-      insert: db.prepare<[number, string, string, number, string, string, string]>(
-        'INSERT INTO events (position, id, stream, revision, type, hash, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
       readForwards: db
         .prepare<[string, number, number], string>(
           'SELECT record FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
@@ -250,7 +253,9 @@ export class SqliteEventStore implements EventStore {
   append(stream: string, events: NewEvent[], expected: ExpectedRevision = 'any', options: AppendOptions = {}): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new Error('event store is closed'));
     if (events.length === 0) return Promise.reject(new RangeError('append needs at least one event'));
-    const withIds = events.map((e) => ({ ...e, id: e.id ?? randomUUID() }));
+    // Ids we choose are time-ordered (UUIDv7, RFC 9562): each lands at the right edge of the id
+    // index instead of on a random page, so a group commit writes that many fewer pages to the WAL.
+    const withIds = events.map((e) => ({ ...e, id: e.id ?? uuidv7() }));
     return new Promise((resolve, reject) => {
       this.#queue.push({ stream, events: withIds, expected, deadline: Date.now() + this.#busyDeadlineMs, notAfter: options.notAfter, resolve, reject });
       if (!this.#flushScheduled && this.#busyRetry === undefined) {
@@ -260,43 +265,35 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /**
+   * Sends what is queued as one group commit. Inline it is written before this returns; on the
+   * writer thread one group is in flight at a time, and what queues meanwhile goes as the next
+   * group the moment its outcome is in (the group grows with the load, the fsyncs do not).
+   */
   #flush(): void {
     this.#flushScheduled = false;
     this.#busyRetry = undefined;
+    if (this.#writing) return;
     const batch = this.#queue;
     this.#queue = [];
     if (batch.length === 0) return;
-    let outcomes: Array<{ ok: AppendResult } | { error: unknown }> = [];
-    // Inside the write transaction nobody else appends (another process waits for the lock), so
-    // the positions are ours to name from the head read once here. A refused append rolls its
-    // savepoint back without advancing it, so the next names the same positions again.
-    let head = 0;
-    const appendOne = this.#db.transaction((p: PendingAppend) => {
-      const { result, lastPosition } = this.#appendInTransaction(p, head);
-      head = lastPosition;
-      return result;
+    const requests: AppendRequest[] = batch.map(({ stream, events, expected, notAfter }) => ({ stream, events, expected, notAfter }));
+    const outcome = this.#writer.write(requests);
+    if (!(outcome instanceof Promise)) return this.#settle(batch, outcome);
+    this.#writing = outcome.then((o) => {
+      this.#writing = undefined;
+      this.#settle(batch, o);
+      if (this.#busyRetry === undefined && this.#queue.length > 0) this.#flush();
     });
-    const group = this.#db.transaction(() => {
-      outcomes = [];
-      head = this.#stmt.headPosition.get()!.p ?? 0;
-      for (const pending of batch) {
-        try {
-          outcomes.push({ ok: appendOne(pending) });
-        } catch (error) {
-          // After a failed write the transaction may be gone: carrying on would commit the rest
-          // of the group one by one while the group as a whole is answered as failed.
-          if (storageFailure(error) || !this.#db.inTransaction) throw error;
-          outcomes.push({ error });
-        }
-      }
-    });
-    try {
-      group.immediate();
-    } catch (error) {
-      if (isBusy(error) && !this.#closed) return this.#retryBusy(batch);
+  }
+
+  /** Answers every append of a group once its COMMIT returned (or the group was refused as a whole). */
+  #settle(batch: PendingAppend[], outcome: GroupOutcome): void {
+    if ('failed' in outcome) {
+      if (isBusyCode(outcome.failed.code) && !this.#closed) return this.#retryBusy(batch);
       // Nothing of the group was written: every append in it is refused alike, as unavailable
       // (503, retry), never as the driver's error (500).
-      const refusal = isBusy(error) ? new StoreBusyError() : (storageFailure(error) ?? error);
+      const refusal = groupRefusal(outcome.failed);
       if (refusal instanceof DiskFullError) this.#refusedFull = true;
       for (const pending of batch) pending.reject(refusal);
       return;
@@ -305,9 +302,9 @@ export class SqliteEventStore implements EventStore {
     this.#refusedBusy = false;
     this.#refusedFull = false;
     batch.forEach((pending, i) => {
-      const outcome = outcomes[i]!;
-      if ('ok' in outcome) pending.resolve(outcome.ok);
-      else pending.reject(outcome.error);
+      const o = outcome.outcomes[i]!;
+      if ('ok' in o) pending.resolve(o.ok);
+      else pending.reject(appendRefusal(pending.stream, o));
     });
     for (const s of this.#subscriptions) s.notify();
   }
@@ -326,51 +323,6 @@ export class SqliteEventStore implements EventStore {
     if (this.#queue.length === 0) return;
     const delay = Math.min(200, 5 * 2 ** this.#busyAttempts++);
     this.#busyRetry = setTimeout(() => this.#flush(), delay);
-  }
-
-  /** Runs inside a savepoint: a thrown error leaves nothing of this append behind. */
-  #appendInTransaction({ stream, events, expected, notAfter }: PendingAppend, logHead: number): { result: AppendResult; lastPosition: number } {
-    const replay = this.#idempotentReplay(stream, events);
-    if (replay) return { result: replay, lastPosition: logHead };
-    // Inside the write transaction: nothing can be written after this check but this append.
-    if (notAfter !== undefined && Date.now() > notAfter) throw new DeadlineError(stream);
-    const head: StreamHead | undefined = this.#stmt.head.get(stream);
-    const actual = head ? head.revision : -1;
-    if (
-      (expected === 'no_stream' && head) ||
-      (expected === 'stream_exists' && !head) ||
-      (typeof expected === 'number' && expected !== actual)
-    ) {
-      throw new ConcurrencyError(stream, expected, actual);
-    }
-    let position = logHead;
-    for (const { id, revision, type, data, metadata } of sealEvents(stream, head, events)) {
-      position += 1;
-      const recorded: RecordedEvent = { id, stream, revision, position: sqlitePosition(position), type, data, metadata };
-      this.#stmt.insert.run(position, id, stream, revision, type, metadata.hash, asciiJson(recorded));
-    }
-    return { result: { revision: actual + events.length, position: sqlitePosition(position), written: true }, lastPosition: position };
-  }
-
-  /**
-   * A retry of an append that already succeeded (same ids, same stream, same order) answers as the
-   * original did; any other reuse of an id is refused rather than silently dropped.
-   */
-  #idempotentReplay(stream: string, events: PendingAppend['events']): AppendResult | undefined {
-    const found = events.map((e) => this.#stmt.byId.get(e.id));
-    if (found.every((f) => f === undefined)) return undefined;
-    const first = found[0];
-    const consistent =
-      first !== undefined &&
-      found.every(
-        (f, i) => f !== undefined && f.stream === stream && f.revision === first.revision + i && f.type === events[i]!.type,
-      );
-    if (!consistent) {
-      const clash = events[found.findIndex((f) => f !== undefined)]!;
-      throw new IdempotencyError(stream, clash.id);
-    }
-    const last = found[found.length - 1]!;
-    return { revision: last.revision, position: sqlitePosition(last.position), written: false };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -496,7 +448,7 @@ export class SqliteEventStore implements EventStore {
         this.#db.exec('BEGIN IMMEDIATE; ROLLBACK');
         this.#refusedBusy = false;
       } catch (error) {
-        if (isBusy(error)) throw new StoreBusyError();
+        if (isBusyCode((error as { code?: unknown }).code)) throw new StoreBusyError();
         throw error;
       }
     }
@@ -533,11 +485,24 @@ export class SqliteEventStore implements EventStore {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#busyRetry);
-    if (this.#queue.length > 0) this.#flush();
+    this.#busyRetry = undefined;
+    // Everything already accepted is written (or refused) before the store closes.
+    await this.#writing;
+    while (this.#queue.length > 0) {
+      this.#flush();
+      await this.#writing;
+    }
     await Promise.all([...this.#subscriptions].map((s) => s.close()));
     await this.#pages.close();
+    await this.#writer.close();
     this.#db.close();
   }
+}
+
+/** Group commits on the calling thread (SqliteEventStoreOptions.writer 'inline'). */
+function inlineWriter(db: Database.Database): GroupWriter {
+  const appender = new SqliteAppender(db);
+  return { write: (batch) => appender.write(batch), close: async () => undefined };
 }
 
 const parseRecord = (record: string): RecordedEvent => JSON.parse(record) as RecordedEvent;

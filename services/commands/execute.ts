@@ -57,6 +57,13 @@ export interface ExecuteOptions {
   ifMatch?: IfMatch | number | undefined;
   /** Ids for the decided events, in order (a client-chosen report id makes filing idempotent). */
   eventIds?: string[] | undefined;
+  /**
+   * The stream as this request already loaded it (`load`, with a decider whose state and evolve
+   * are this decider's): the first decision is made on it without reading the stream again. It is
+   * appended at that revision, so a write made since is caught by the store and decided again on
+   * a fresh read, as any lost race is (SPEC §3).
+   */
+  loaded?: Loaded<unknown> | undefined;
 }
 
 export interface Executed<S, E> {
@@ -182,7 +189,7 @@ export class CommandHandler {
     return this.#serial(stream, async () => {
       const ifMatch = normalizeIfMatch(options.ifMatch);
       for (let attempt = 0; ; attempt++) {
-        const loaded = await this.load(stream, decider);
+        const loaded = attempt === 0 && options.loaded ? (options.loaded as Loaded<S>) : await this.load(stream, decider);
         if (ifMatch) checkIfMatch(stream, ifMatch, loaded.revision);
         // A retry whose first attempt was written: answer as that attempt did, write nothing.
         const done = context.idempotencyKey ? loaded.keys.get(context.idempotencyKey) : undefined;

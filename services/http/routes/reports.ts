@@ -116,7 +116,10 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         }
         return { reportId, position: first.position, revision: 0 };
       };
-      const [existing, next] = await deps.store.readStream(stream, { max: 2 });
+      // One read of the stream serves both the retry check and the decision (a new report's
+      // stream is empty, and this read is most of what filing costs the store's reader).
+      const loaded = await deps.commands.load(stream, reportDecider);
+      const [existing, next] = loaded.revision >= 0 ? await deps.store.readStream(stream, { max: 2 }) : [];
       if (existing) {
         // The first answer named its append's last event: the filing, or the first alert written
         // with it (one request, one correlation id). A retry gets that answer again, not a new one.
@@ -124,14 +127,14 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         // A retry of this very request whose first attempt died after writing, before its answer
         // was recorded: the answer that attempt gave (created, its append's last position), as
         // allocations do. Its events carry the key; a resend without it is answered 200.
-        const mine = request.idempotencyKey ? (await deps.commands.load(stream, reportDecider)).keys.get(request.idempotencyKey) : undefined;
+        const mine = request.idempotencyKey ? loaded.keys.get(request.idempotencyKey) : undefined;
         if (mine) return reply.code(201).send({ reportId, position: mine.position, revision: mine.revision });
         return reply.code(200).send(answer);
       }
       try {
         // Filed with its first alert, in one append, where this node alerts (SPEC §5).
         const decider = deps.firstAlert ? filingDecider(context.now, (filed) => deps.firstAlert!(reportId, filed, context.now)) : reportDecider;
-        const result = await deps.commands.execute(stream, decider, command, context, { eventIds: [reportId] });
+        const result = await deps.commands.execute(stream, decider, command, context, { eventIds: [reportId], loaded });
         return reply.code(result.written ? 201 : 200).send({ reportId, position: result.position!, revision: result.revision });
       } catch (error) {
         if (error instanceof ConcurrencyError || (error instanceof DomainError && error.code === 'already_exists')) {

@@ -1,0 +1,78 @@
+import { Worker } from 'node:worker_threads';
+import type { AppendRequest, GroupOutcome } from './sqlite-appender.mjs';
+
+/** Where group commits are written: inline on the calling thread, or on the writer thread. */
+export interface GroupWriter {
+  write(batch: readonly AppendRequest[]): GroupOutcome | Promise<GroupOutcome>;
+  close(): Promise<void>;
+}
+
+/** The code of a group refused because the writer thread stopped under it. */
+export const WRITER_STOPPED = 'ZHITONG_WRITER_STOPPED';
+
+/**
+ * The embedded store's group commits on a thread of their own (issue 18). The thread has its own
+ * connection to the file (WAL, synchronous=FULL) and runs the same SqliteAppender the inline path
+ * runs: it seals each event onto its chain, inserts, and COMMITs; its answer is posted only after
+ * the COMMIT returned, i.e. after the WAL was fsynced, so an append still resolves only when it
+ * would survive a power cut (SPEC §7). Meanwhile the event loop goes on serving requests, sockets
+ * and the read side, and the next group gathers.
+ *
+ * Started on the first write. Referenced only while a group is in flight, so an idle store never
+ * holds a process open, and a process never exits under a group being written.
+ */
+export class ThreadWriter implements GroupWriter {
+  #worker: Worker | undefined;
+  #inFlight: ((outcome: GroupOutcome) => void) | undefined;
+
+  constructor(private readonly file: string) {}
+
+  write(batch: readonly AppendRequest[]): Promise<GroupOutcome> {
+    if (this.#inFlight) return Promise.reject(new Error('ThreadWriter: one group at a time'));
+    const worker = (this.#worker ??= this.#start());
+    worker.ref();
+    return new Promise((resolve) => {
+      this.#inFlight = resolve;
+      worker.postMessage(batch);
+    });
+  }
+
+  #start(): Worker {
+    const worker = new Worker(new URL('./sqlite-writer.worker.mjs', import.meta.url), {
+      workerData: { file: this.file },
+      // Plain JavaScript: it needs no TypeScript loader, and starts faster without one.
+      execArgv: [],
+    });
+    worker.unref();
+    worker.on('message', (outcome: GroupOutcome) => this.#answer(outcome));
+    // A thread that dies (it could not open the file; it ran out of memory) refuses the group in
+    // flight as unavailable: whether it was committed is not known, so the caller retries, which
+    // event ids make safe. The next write starts a new thread.
+    worker.on('error', (error) => {
+      if (this.#worker === worker) this.#worker = undefined;
+      this.#answer({ failed: { message: `the event store's writer thread failed: ${error.message}`, code: WRITER_STOPPED } });
+    });
+    worker.on('exit', (code) => {
+      if (this.#worker === worker) this.#worker = undefined;
+      this.#answer({ failed: { message: `the event store's writer thread stopped (exit code ${code})`, code: WRITER_STOPPED } });
+    });
+    return worker;
+  }
+
+  #answer(outcome: GroupOutcome): void {
+    const resolve = this.#inFlight;
+    this.#inFlight = undefined;
+    this.#worker?.unref();
+    resolve?.(outcome);
+  }
+
+  /** After the last group's outcome (the store waits for it): ends the thread and its connection. */
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    if (!worker) return;
+    // Held open until the thread has gone, so the process does not exit between the two.
+    worker.ref();
+    await worker.terminate();
+  }
+}
