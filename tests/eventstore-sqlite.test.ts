@@ -23,6 +23,7 @@ t.test('contract: SQLite, group commits written inline', async (t) =>
 );
 
 t.test('appends made while a group is on the writer thread go as the next group, each answered after its own COMMIT', async (t) => {
+  // 50 single-event appends in one turn: a group larger than the event loop writes itself.
   const file = join(t.testdir(), 'events.sqlite');
   const store = new SqliteEventStore({ file });
   t.teardown(() => store.close());
@@ -30,7 +31,7 @@ t.test('appends made while a group is on the writer thread go as the next group,
   const reader = new Database(file, { readonly: true });
   t.teardown(() => reader.close());
   const count = reader.prepare('SELECT count(*) FROM events').pluck();
-  // First group: 50 appends in one turn. The second 50 arrive while the first is being written.
+  // The second 50 arrive while the first group is being written.
   const first = Array.from({ length: 50 }, (_, i) => store.append(`s-${i}`, [{ type: 'A', data: { i }, metadata: m }], 'no_stream'));
   await new Promise((resolve) => setImmediate(resolve));
   const second = Array.from({ length: 50 }, (_, i) => store.append(`s-${i}`, [{ type: 'B', data: { i }, metadata: m }], 0));
@@ -43,6 +44,29 @@ t.test('appends made while a group is on the writer thread go as the next group,
   for (let i = 0; i < 50; i++) t.equal(verifyStreamChain(`s-${i}`, await store.readStream(`s-${i}`)), undefined);
 });
 
+t.test('small groups are committed on the event loop and the WAL is still checkpointed, by the writer thread', async (t) => {
+  const { statSync } = await import('node:fs');
+  const file = join(t.testdir(), 'events.sqlite');
+  const store = new SqliteEventStore({ file });
+  t.teardown(() => store.close());
+  const m = { actor: { id: 'a', role: 'officer' }, at: 'x', correlationId: 'c', schemaVersion: 1 };
+  const text = '过桥后左转'.repeat(200);
+  const wal = () => statSync(`${file}-wal`).size;
+  const checkpoint = store.nextCheckpoint()!;
+  const before = statSync(file).size;
+  for (let i = 0; i < 300; i++) await store.append(`s-${i}`, [{ type: 'A', data: { text }, metadata: m }], 'no_stream');
+  const grown = wal();
+  t.ok(grown > 1000 * 4096, `the event loop's connection does not checkpoint: the WAL holds ${grown} bytes`);
+  // The thread checkpoints a moment after the last commit (PASSIVE); the next commit then starts the WAL over.
+  const { log, checkpointed } = await checkpoint;
+  t.ok(log > 0 && checkpointed === log, `the writer thread copied ${checkpointed} of ${log} frames into the database`);
+  const size = statSync(file).size;
+  t.ok(size > before + 300 * 2000, `the database file holds them: ${before} → ${size} bytes`);
+  await store.append('after', [{ type: 'A', data: {}, metadata: m }]);
+  t.ok(wal() <= grown, 'the WAL grows no further once checkpointed');
+  t.equal(store.readAllSync({ max: 1000 }).length, 301);
+});
+
 t.test('a writer thread that cannot open the file refuses appends as unavailable, and the store goes on', async (t) => {
   const { rmSync } = await import('node:fs');
   const { StoreUnavailableError } = await import('../infra/eventstore/types.js');
@@ -52,7 +76,8 @@ t.test('a writer thread that cannot open the file refuses appends as unavailable
   // The thread opens the file on the first append, and only an existing one: gone, it cannot.
   rmSync(file);
   const m = { actor: { id: 'a', role: 'officer' }, at: 'x', correlationId: 'c', schemaVersion: 1 };
-  const error = await store.append('s', [{ type: 'A', data: {}, metadata: m }]).catch((e: unknown) => e);
+  // A group larger than the event loop writes itself goes to the thread.
+  const error = await store.append('s', Array.from({ length: 20 }, () => ({ type: 'A', data: {}, metadata: m }))).catch((e: unknown) => e);
   t.type(error, StoreUnavailableError);
   t.match((error as Error).message, /writer thread/);
   t.same(store.readAllSync(), [], 'nothing was written');
@@ -64,12 +89,15 @@ t.test('a process that appended on the writer thread and never closed the store 
   const script = `
     import { SqliteEventStore } from ${JSON.stringify(new URL('../infra/eventstore/sqlite.ts', import.meta.url).href)};
     const store = new SqliteEventStore({ file: ${JSON.stringify(file)} });
-    const r = await store.append('s', [{ type: 'A', data: {}, metadata: { actor: { id: 'a', role: 'x' }, at: 'x', correlationId: 'c', schemaVersion: 1 } }]);
-    console.log(r.position);`;
+    const m = { actor: { id: 'a', role: 'x' }, at: 'x', correlationId: 'c', schemaVersion: 1 };
+    const r = await store.append('s', Array.from({ length: 20 }, () => ({ type: 'A', data: {}, metadata: m })));
+    // And one small enough to be written on the event loop, after which the thread checkpoints.
+    const small = await store.append('s', [{ type: 'A', data: {}, metadata: m }]);
+    console.log(r.position, small.position);`;
   const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
-  t.equal(out.trim(), sqlitePosition(1), 'the append was answered and the process ended by itself');
+  t.equal(out.trim(), `${sqlitePosition(20)} ${sqlitePosition(21)}`, 'both appends were answered and the process ended by itself');
   const db = new Database(file, { readonly: true });
-  t.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 1);
+  t.equal(db.prepare('SELECT count(*) FROM events').pluck().get(), 21);
   db.close();
 });
 

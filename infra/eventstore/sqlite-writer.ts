@@ -1,12 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { AppendRequest, GroupOutcome } from './sqlite-appender.mjs';
 
-/** Where group commits are written: inline on the calling thread, or on the writer thread. */
-export interface GroupWriter {
-  write(batch: readonly AppendRequest[]): GroupOutcome | Promise<GroupOutcome>;
-  close(): Promise<void>;
-}
-
 /** The code of a group refused because the writer thread stopped under it. */
 export const WRITER_STOPPED = 'ZHITONG_WRITER_STOPPED';
 
@@ -21,9 +15,22 @@ export const WRITER_STOPPED = 'ZHITONG_WRITER_STOPPED';
  * Started on the first write. Referenced only while a group is in flight, so an idle store never
  * holds a process open, and a process never exits under a group being written.
  */
-export class ThreadWriter implements GroupWriter {
+/** What a checkpoint found: frames in the WAL, and how many of them are now in the database file. */
+export interface WalCheckpoint {
+  /** -1 when the checkpoint failed (and `code` says why). */
+  log: number;
+  checkpointed: number;
+  code?: string;
+}
+
+/** How long after a commit made elsewhere the thread checkpoints the WAL (PASSIVE: it never waits for or blocks a writer). */
+const CHECKPOINT_AFTER_MS = 1000;
+
+export class ThreadWriter {
   #worker: Worker | undefined;
   #inFlight: ((outcome: GroupOutcome) => void) | undefined;
+  #checkpoint: NodeJS.Timeout | undefined;
+  #checkpointWaiters: Array<(result: WalCheckpoint) => void> = [];
 
   constructor(private readonly file: string) {}
 
@@ -33,8 +40,25 @@ export class ThreadWriter implements GroupWriter {
     worker.ref();
     return new Promise((resolve) => {
       this.#inFlight = resolve;
-      worker.postMessage(batch);
+      worker.postMessage({ batch });
     });
+  }
+
+  /**
+   * The WAL is checkpointed on this thread a moment after a commit made on the event loop's
+   * connection (which does not checkpoint: wal_autocheckpoint = 0 there), so it stays bounded
+   * without a checkpoint ever running inside a COMMIT on the event loop.
+   */
+  checkpointSoon(): void {
+    if (this.#checkpoint) return;
+    this.#checkpoint = setTimeout(() => {
+      this.#checkpoint = undefined;
+      const worker = (this.#worker ??= this.#start());
+      // Someone waits for it (nextCheckpoint): the process stays up until it is done.
+      if (this.#checkpointWaiters.length > 0) worker.ref();
+      worker.postMessage({ checkpoint: true });
+    }, CHECKPOINT_AFTER_MS);
+    if (this.#checkpointWaiters.length === 0) this.#checkpoint.unref();
   }
 
   #start(): Worker {
@@ -44,19 +68,30 @@ export class ThreadWriter implements GroupWriter {
       execArgv: [],
     });
     worker.unref();
-    worker.on('message', (outcome: GroupOutcome) => this.#answer(outcome));
+    worker.on('message', (message: GroupOutcome | { checkpoint: WalCheckpoint }) => {
+      if ('checkpoint' in message) {
+        if (!this.#inFlight) worker.unref();
+        for (const waiter of this.#checkpointWaiters.splice(0)) waiter(message.checkpoint);
+      } else this.#answer(message);
+    });
     // A thread that dies (it could not open the file; it ran out of memory) refuses the group in
     // flight as unavailable: whether it was committed is not known, so the caller retries, which
     // event ids make safe. The next write starts a new thread.
     worker.on('error', (error) => {
       if (this.#worker === worker) this.#worker = undefined;
-      this.#answer({ failed: { message: `the event store's writer thread failed: ${error.message}`, code: WRITER_STOPPED } });
+      this.#answer({ failed: { message: `the event store's writer thread failed: ${String((error as { message?: unknown } | undefined)?.message ?? error)}`, code: WRITER_STOPPED } });
     });
     worker.on('exit', (code) => {
       if (this.#worker === worker) this.#worker = undefined;
       this.#answer({ failed: { message: `the event store's writer thread stopped (exit code ${code})`, code: WRITER_STOPPED } });
     });
     return worker;
+  }
+
+  /** The next checkpoint's result (for tests and tooling). */
+  nextCheckpoint(): Promise<WalCheckpoint> {
+    this.#checkpoint?.ref();
+    return new Promise((resolve) => this.#checkpointWaiters.push(resolve));
   }
 
   #answer(outcome: GroupOutcome): void {
@@ -68,6 +103,8 @@ export class ThreadWriter implements GroupWriter {
 
   /** After the last group's outcome (the store waits for it): ends the thread and its connection. */
   async close(): Promise<void> {
+    clearTimeout(this.#checkpoint);
+    this.#checkpoint = undefined;
     const worker = this.#worker;
     this.#worker = undefined;
     if (!worker) return;

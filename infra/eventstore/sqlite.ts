@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import { asciiJson, configureWriter, isBusyCode, isStorageFailureCode, sqlitePosition, SqliteAppender, type AppendOutcome, type AppendRequest, type ErrorDescription, type GroupOutcome } from './sqlite-appender.mjs';
 import { SqlitePageReader } from './sqlite-page-reader.js';
-import { ThreadWriter, WRITER_STOPPED, type GroupWriter } from './sqlite-writer.js';
+import { ThreadWriter, WRITER_STOPPED, type WalCheckpoint } from './sqlite-writer.js';
 import { sqliteOnlineBackup } from './sqlite-backup.js';
 import { PullSubscription } from './subscription.js';
 import {
@@ -42,6 +42,21 @@ const positionNumber = (p: string | undefined): number => {
  * disk reports ready again: room for many appends, far less than any real disk.
  */
 const FREE_BYTES_FOR_READY = 1 << 20;
+
+/**
+ * Groups of at most this many events are committed on the event loop even where there is a writer
+ * thread, while such commits stay within INLINE_COMMIT_BUDGET_MS: at 200 reports a second (one or
+ * two events per group) the thread's hop and a third busy thread on two cores cost more latency
+ * than the COMMIT they would take off the loop (docs/decisions.md, "The writer thread").
+ */
+const INLINE_GROUP_EVENTS = 8;
+/**
+ * A disk whose fsync is slow (a network volume, a spinning disk) makes even a one-event COMMIT
+ * hold the event loop for milliseconds: past this smoothed duration every group goes to the thread.
+ */
+const INLINE_COMMIT_BUDGET_MS = 1;
+/** While small groups go to the thread, one in this many is still committed here, to notice a disk that got faster. */
+const INLINE_PROBE_EVERY = 256;
 
 /** Reads of at least this many events, with that many already in the log, go to the page reader. */
 const PAGE_READER_MIN = 256;
@@ -183,7 +198,13 @@ export class SqliteEventStore implements EventStore {
   readonly #pollIntervalMs: number;
   #queue: PendingAppend[] = [];
   #flushScheduled = false;
-  readonly #writer: GroupWriter;
+  /** Group commits on this thread's connection: small groups, and every group when there is no thread. */
+  readonly #appender: SqliteAppender;
+  /** Large groups (SqliteEventStoreOptions.writer 'thread'). */
+  readonly #thread: ThreadWriter | undefined;
+  /** How long a small group's COMMIT held the event loop, smoothed (ms). */
+  #inlineCommitMs = 0;
+  #smallOnThread = 0;
   /** The group commit on the writer thread, until its outcome is settled: one at a time. */
   #writing: Promise<void> | undefined;
   /** Set while the write lock is held elsewhere: the next attempt is on a timer, not setImmediate. */
@@ -224,7 +245,14 @@ export class SqliteEventStore implements EventStore {
     this.#busyDeadlineMs = options.busyDeadlineMs ?? 5000;
     this.#pages = new SqlitePageReader(options.file);
     this.#file = options.file;
-    this.#writer = options.writer === 'inline' ? inlineWriter(this.#db) : new ThreadWriter(options.file);
+    this.#appender = new SqliteAppender(this.#db);
+    if (options.writer !== 'inline') {
+      this.#thread = new ThreadWriter(options.file);
+      // Checkpoints run on the writer thread (its own commits, and ThreadWriter.checkpointSoon after
+      // ours), never inside a COMMIT on the event loop: copying a thousand pages back into the
+      // database file with its fsync was one of the pauses every socket shared (issue 18).
+      this.#db.pragma('wal_autocheckpoint = 0');
+    }
     const db = this.#db;
     this.#stmt = {
       readForwards: db
@@ -266,9 +294,12 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Sends what is queued as one group commit. Inline it is written before this returns; on the
-   * writer thread one group is in flight at a time, and what queues meanwhile goes as the next
-   * group the moment its outcome is in (the group grows with the load, the fsyncs do not).
+   * Sends what is queued as one group commit. A small group is written here, at once: its COMMIT
+   * costs less than handing it to another thread and back (measured: docs/decisions.md, "The
+   * writer thread"). A large one — a burst — goes to the writer thread, so the event loop goes on
+   * serving while it is sealed, inserted and fsynced. One group is written at a time; what queues
+   * meanwhile is the next group, taken the moment the outcome is in (the group grows with the
+   * load, the fsyncs do not).
    */
   #flush(): void {
     this.#flushScheduled = false;
@@ -278,9 +309,18 @@ export class SqliteEventStore implements EventStore {
     this.#queue = [];
     if (batch.length === 0) return;
     const requests: AppendRequest[] = batch.map(({ stream, events, expected, notAfter }) => ({ stream, events, expected, notAfter }));
-    const outcome = this.#writer.write(requests);
-    if (!(outcome instanceof Promise)) return this.#settle(batch, outcome);
-    this.#writing = outcome.then((o) => {
+    let events = 0;
+    for (const r of requests) events += r.events.length;
+    if (!this.#thread) return this.#settle(batch, this.#appender.write(requests));
+    if (events <= INLINE_GROUP_EVENTS && (this.#inlineCommitMs <= INLINE_COMMIT_BUDGET_MS || ++this.#smallOnThread % INLINE_PROBE_EVERY === 0)) {
+      const started = performance.now();
+      const outcome = this.#appender.write(requests);
+      this.#inlineCommitMs = 0.8 * this.#inlineCommitMs + 0.2 * (performance.now() - started);
+      this.#settle(batch, outcome);
+      this.#thread.checkpointSoon();
+      return;
+    }
+    this.#writing = this.#thread.write(requests).then((o) => {
       this.#writing = undefined;
       this.#settle(batch, o);
       if (this.#busyRetry === undefined && this.#queue.length > 0) this.#flush();
@@ -476,6 +516,11 @@ export class SqliteEventStore implements EventStore {
     return this.#pages.served;
   }
 
+  /** The writer thread's next WAL checkpoint (undefined without a thread): for tests and tooling. */
+  nextCheckpoint(): Promise<WalCheckpoint> | undefined {
+    return this.#thread?.nextCheckpoint();
+  }
+
   /** Direct access for tests and tooling that must tamper with or inspect the file. */
   get database(): Database.Database {
     return this.#db;
@@ -494,15 +539,9 @@ export class SqliteEventStore implements EventStore {
     }
     await Promise.all([...this.#subscriptions].map((s) => s.close()));
     await this.#pages.close();
-    await this.#writer.close();
+    await this.#thread?.close();
     this.#db.close();
   }
-}
-
-/** Group commits on the calling thread (SqliteEventStoreOptions.writer 'inline'). */
-function inlineWriter(db: Database.Database): GroupWriter {
-  const appender = new SqliteAppender(db);
-  return { write: (batch) => appender.write(batch), close: async () => undefined };
 }
 
 const parseRecord = (record: string): RecordedEvent => JSON.parse(record) as RecordedEvent;

@@ -46,8 +46,8 @@ interface StoredFrame {
   position: string;
   recipients: string[];
   unitCode: string;
-  /** Serialized once, sent as is to every recipient. */
-  text: string;
+  /** Serialized and UTF-8 encoded once, sent as is to every recipient (a text frame). */
+  bytes: Buffer;
   type: string;
   /** A report's first alert: when the report was filed (epoch ms), for the report→alert latency. */
   filedAt?: number;
@@ -59,7 +59,7 @@ function storedFrame(delivery: Delivery): StoredFrame {
     position: frame.position,
     recipients: delivery.recipients,
     unitCode: delivery.unitCode,
-    text: JSON.stringify(frame),
+    bytes: Buffer.from(JSON.stringify(frame)),
     type: frame.type,
     ...(frame.type === 'alert' && frame.step === 0 ? { filedAt: Date.parse(frame.reportedAt) } : {}),
   };
@@ -188,21 +188,25 @@ export class AlertGateway {
     for (const recipient of delivery.recipients) for (const c of this.#byAudience.get(recipient) ?? []) targets.add(c);
     // The node's clock, the one the filing's `reportedAt` was taken by.
     const sentAt = this.#options.now().getTime();
+    let sent = 0;
     for (const connection of targets) {
-      if (connection.live && connection.wants(frame) && this.#send(connection, frame) && frame.filedAt !== undefined) {
-        this.#metrics?.reportToAlertSeconds.observe(Math.max(0, sentAt - frame.filedAt) / 1000);
+      if (connection.live && connection.wants(frame) && this.#send(connection, frame, sentAt)) {
+        sent += 1;
+        if (frame.filedAt !== undefined) this.#metrics?.reportToAlertSeconds.observe(Math.max(0, sentAt - frame.filedAt) / 1000);
       }
     }
+    // Counted once per frame, not once per socket: a label lookup per send was measurable at 10,000 sends/s.
+    if (sent > 0) this.#metrics?.framesSent.inc({ type: frame.type }, sent);
   }
 
   /** True when the frame was handed to the socket. */
-  #send(connection: Connection, frame: StoredFrame): boolean {
+  #send(connection: Connection, frame: StoredFrame, now = this.#options.now().getTime()): boolean {
     if (connection.socket.readyState !== connection.socket.OPEN) return false;
-    if (connection.expired(this.#options.now().getTime())) {
+    if (connection.expired(now)) {
       this.#endExpired(connection);
       return false;
     }
-    const bytes = Buffer.byteLength(frame.text);
+    const bytes = frame.bytes.length;
     if (connection.unflushed + bytes > this.#options.maxBufferedBytes) {
       // Past the bound the client is closed rather than buffered without end; it resumes from
       // its last position and loses nothing, because frames are read back from the log.
@@ -211,9 +215,8 @@ export class AlertGateway {
       return false;
     }
     connection.unflushed += bytes;
-    connection.socket.send(frame.text, () => (connection.unflushed -= bytes));
+    connection.socket.send(frame.bytes, { binary: false }, () => (connection.unflushed -= bytes));
     connection.lastSent = frame.position;
-    this.#metrics?.framesSent.inc({ type: frame.type });
     return true;
   }
 
@@ -234,7 +237,7 @@ export class AlertGateway {
         if (typeof event !== 'string') {
           for (const delivery of framesFor(event, sources)) {
             const frame = storedFrame(delivery);
-            if (connection.wants(frame)) this.#send(connection, frame);
+            if (connection.wants(frame) && this.#send(connection, frame)) this.#metrics?.framesSent.inc({ type: frame.type });
           }
         }
         if (connection.socket.readyState !== connection.socket.OPEN) return;
@@ -251,7 +254,7 @@ export class AlertGateway {
     }
     for (let i = lo; i < this.#frames.length; i++) {
       const frame = this.#frames[i]!;
-      if (connection.wants(frame)) this.#send(connection, frame);
+      if (connection.wants(frame) && this.#send(connection, frame)) this.#metrics?.framesSent.inc({ type: frame.type });
       if (connection.socket.readyState !== connection.socket.OPEN) return;
     }
     connection.live = true;
