@@ -12,8 +12,9 @@ export const WRITER_STOPPED = 'ZHITONG_WRITER_STOPPED';
  * would survive a power cut (SPEC §7). Meanwhile the event loop goes on serving requests, sockets
  * and the read side, and the next group gathers.
  *
- * Started on the first write. Referenced only while a group is in flight, so an idle store never
- * holds a process open, and a process never exits under a group being written.
+ * Started on the first large group, or for the first checkpoint. Referenced only while a group is
+ * in flight (or a checkpoint is waited for), so an idle store never holds a process open, and a
+ * process never exits under a group being written.
  */
 /** What a checkpoint found: frames in the WAL, and how many of them are now in the database file. */
 export interface WalCheckpoint {

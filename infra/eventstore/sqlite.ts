@@ -47,7 +47,7 @@ const FREE_BYTES_FOR_READY = 1 << 20;
  * Groups of at most this many events are committed on the event loop even where there is a writer
  * thread, while such commits stay within INLINE_COMMIT_BUDGET_MS: at 200 reports a second (one or
  * two events per group) the thread's hop and a third busy thread on two cores cost more latency
- * than the COMMIT they would take off the loop (docs/decisions.md, "The writer thread").
+ * than the COMMIT they would take off the loop (docs/decisions.md, "Session 24 … the writer thread").
  */
 const INLINE_GROUP_EVENTS = 8;
 /**
@@ -113,11 +113,12 @@ export interface SqliteEventStoreOptions {
   /** How long an append waits for another process's write lock before StoreBusyError. */
   busyDeadlineMs?: number;
   /**
-   * Where group commits run. 'thread' (the default, what a node runs): a writer thread with its
-   * own connection seals, inserts and waits for the COMMIT's fsync while the event loop serves
-   * (issue 18: the fsync on the event loop held every socket's frames and every request). 'inline':
-   * on the calling thread, for a short-lived process with a few appends (the CLI), where starting
-   * a thread (~65 ms) costs more than it saves.
+   * Where group commits run. 'thread' (the default, what a node runs): a burst goes to a writer
+   * thread with its own connection, which seals, inserts and waits for the COMMIT's fsync while the
+   * event loop serves, and checkpoints the WAL; a small group is committed on the event loop while
+   * that stays cheap (INLINE_GROUP_EVENTS, INLINE_COMMIT_BUDGET_MS). 'inline': every group on the
+   * calling thread, for a short-lived process with a few appends (the CLI), where starting a thread
+   * (~65 ms) costs more than it saves.
    */
   writer?: 'thread' | 'inline';
 }
@@ -295,11 +296,11 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Sends what is queued as one group commit. A small group is written here, at once: its COMMIT
-   * costs less than handing it to another thread and back (measured: docs/decisions.md, "The
-   * writer thread"). A large one — a burst — goes to the writer thread, so the event loop goes on
-   * serving while it is sealed, inserted and fsynced. One group is written at a time; what queues
-   * meanwhile is the next group, taken the moment the outcome is in (the group grows with the
-   * load, the fsyncs do not).
+   * costs less than handing it to another thread and back (measured: docs/decisions.md, "Session
+   * 24 … the writer thread"). A large one — a burst — goes to the writer thread, so the event loop
+   * goes on serving while it is sealed, inserted and fsynced. One group is written at a time; what
+   * queues meanwhile is the next group, taken the moment the outcome is in (the group grows with
+   * the load, the fsyncs do not).
    */
   #flush(): void {
     this.#flushScheduled = false;
