@@ -127,14 +127,3 @@ export function withChanges<U extends object>(unit: U, changes: Record<string, u
 }
 
 export const unitRegisterDecider: Decider<UnitRegisterState, UnitCommand, UnitEvent> = { initialState, evolve, decide, cacheable: false };
-
-/** The unit and its ancestors' names, county first, as an alert shows them. */
-export function unitPath(units: ReadonlyMap<string, Unit>, code: string): string[] {
-  const names: string[] = [];
-  for (let c: string | undefined = code; c !== undefined; c = parentCode(c)) {
-    const unit = units.get(c);
-    if (unit) names.unshift(unit.name);
-    if (unitLevel(c) === 'county') break;
-  }
-  return names;
-}
