@@ -4,6 +4,17 @@ import type { AppendRequest, GroupOutcome } from './sqlite-appender.mjs';
 /** The code of a group refused because the writer thread stopped under it. */
 export const WRITER_STOPPED = 'ZHITONG_WRITER_STOPPED';
 
+/** What a checkpoint found: frames in the WAL, and how many of them are now in the database file. */
+export interface WalCheckpoint {
+  /** -1 when the checkpoint failed (and `code` says why). */
+  log: number;
+  checkpointed: number;
+  code?: string;
+}
+
+/** How long after a commit made elsewhere the thread checkpoints the WAL (PASSIVE: it never waits for or blocks a writer). */
+const CHECKPOINT_AFTER_MS = 1000;
+
 /**
  * The embedded store's group commits on a thread of their own (issue 18). The thread has its own
  * connection to the file (WAL, synchronous=FULL) and runs the same SqliteAppender the inline path
@@ -16,17 +27,6 @@ export const WRITER_STOPPED = 'ZHITONG_WRITER_STOPPED';
  * in flight (or a checkpoint is waited for), so an idle store never holds a process open, and a
  * process never exits under a group being written.
  */
-/** What a checkpoint found: frames in the WAL, and how many of them are now in the database file. */
-export interface WalCheckpoint {
-  /** -1 when the checkpoint failed (and `code` says why). */
-  log: number;
-  checkpointed: number;
-  code?: string;
-}
-
-/** How long after a commit made elsewhere the thread checkpoints the WAL (PASSIVE: it never waits for or blocks a writer). */
-const CHECKPOINT_AFTER_MS = 1000;
-
 export class ThreadWriter {
   #worker: Worker | undefined;
   #inFlight: ((outcome: GroupOutcome) => void) | undefined;
@@ -35,6 +35,12 @@ export class ThreadWriter {
 
   constructor(private readonly file: string) {}
 
+  /**
+   * Writes one group commit on the thread: every request's outcome, in order, once the COMMIT
+   * returned; or the group's failure as a whole (SQLite's code; WRITER_STOPPED if the thread died
+   * under it). Never rejects for a write that failed. One group at a time: the store waits for
+   * the outcome before sending the next.
+   */
   write(batch: readonly AppendRequest[]): Promise<GroupOutcome> {
     if (this.#inFlight) return Promise.reject(new Error('ThreadWriter: one group at a time'));
     const worker = (this.#worker ??= this.#start());
