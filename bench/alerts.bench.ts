@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { streams } from '../domain/events.js';
@@ -91,7 +91,13 @@ async function settle(tracker: Tracker, expected: number): Promise<void> {
   while (tracker.doneAt.size < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
-function latencies(tracker: Tracker) {
+function latencies(tracker: Tracker, label: string) {
+  // BENCH_LATENCIES=DIR: each report's send time and latency (ms), to tell stalls from queueing.
+  if (process.env.BENCH_LATENCIES) {
+    const first = Math.min(...tracker.sentAt.values());
+    const rows = [...tracker.doneAt.entries()].map(([id, at]) => `${(tracker.sentAt.get(id)! - first).toFixed(1)} ${(at - tracker.sentAt.get(id)!).toFixed(1)}`);
+    writeFileSync(join(process.env.BENCH_LATENCIES, `${label}.txt`), `${rows.join('\n')}\n`);
+  }
   const all = [...tracker.doneAt.entries()].map(([id, at]) => at - tracker.sentAt.get(id)!).sort((a, b) => a - b);
   const q = (p: number) => all[Math.min(all.length - 1, Math.floor(p * all.length))] ?? NaN;
   return { n: all.length, p50: q(0.5), p99: q(0.99), max: all[all.length - 1] ?? NaN };
@@ -171,7 +177,7 @@ export async function run(): Promise<void> {
       ours,
     );
     await settle(ours, oursDriven.sent);
-    const o = latencies(ours);
+    const o = latencies(ours, 'zhitong');
     console.log(
       `zhitong: ${fmt(oursDriven.sent)} reports at ${RATE}/s (${oursDriven.failed} failed); alert at all ${PER_TOWNSHIP} on-call clients for ${fmt(o.n)}: p50 ${o.p50.toFixed(1)} ms, p99 ${o.p99.toFixed(1)} ms, max ${o.max.toFixed(1)} ms`,
     );
@@ -198,7 +204,7 @@ export async function run(): Promise<void> {
       theirs,
     );
     await settle(theirs, theirsDriven.sent);
-    const b = latencies(theirs);
+    const b = latencies(theirs, 'bare');
     console.log(`bare ws: ${fmt(theirsDriven.sent)} broadcasts at ${RATE}/s; at all ${PER_TOWNSHIP} clients for ${fmt(b.n)}: p50 ${b.p50.toFixed(1)} ms, p99 ${b.p99.toFixed(1)} ms, max ${b.max.toFixed(1)} ms`);
     for (const s of sockets.splice(0)) s.terminate();
 

@@ -105,10 +105,13 @@ export const NODE_FLAGS = ['--max-semi-space-size=32', '--min-semi-space-size=32
 export async function startProcess(script: string, env: Record<string, string>, ready: RegExp | null, url?: string): Promise<{ child: ChildProcess; url: string }> {
   // The server runs as `npm start` runs it: the compiled JavaScript (bench/run.ts builds it first).
   // BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops (profile before optimising).
+  // BENCH_SERVER_FLAGS='--trace-gc …': more V8 flags for the server, its stdout copied to stderr (diagnosis only).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const args = script === 'services/main.ts' ? [...NODE_FLAGS, ...profile, join(root, 'bin/server.mjs')] : [...NODE_FLAGS, '--import=tsx', join(root, script)];
+  const extra = process.env.BENCH_SERVER_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
+  const args = script === 'services/main.ts' ? [...NODE_FLAGS, ...profile, ...extra, join(root, 'bin/server.mjs')] : [...NODE_FLAGS, '--import=tsx', join(root, script)];
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`${script} exited ${code}`))));
+  if (extra.length > 0) child.stdout!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   if (ready) {
     const found = new Promise<string>((resolve) =>
       createInterface({ input: child.stdout! }).on('line', (line) => {

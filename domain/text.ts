@@ -14,38 +14,54 @@ export interface TextProblem {
 // Any C0 control but TAB (09) and LF (0A); CR is handled by normalization; DEL and C1 too.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// Every string that has a problem has one of these; nearly all text has none, and is then passed
+// by one scan without allocating (this runs on every request body and every event appended).
+const SUSPECT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff]/;
 
 function textProblem(text: string): TextProblem['problem'] | undefined {
+  if (!SUSPECT.test(text)) return undefined;
   // Normalization turns CR into LF before storage; a CR is not a problem in what was sent.
   if (LONE_SURROGATE.test(text)) return 'lone_surrogate';
   if (CONTROL.test(text.replaceAll('\r', ''))) return 'control_character';
   return undefined;
 }
 
-const join = (path: string, key: string | number) => (path === '' ? String(key) : `${path}.${key}`);
+/** Path segments, innermost first, gathered on the way back up: only a problem pays for its path. */
+interface Found {
+  reversed: Array<string | number>;
+  problem: TextProblem['problem'];
+}
 
-/** The first ill-formed string in `value` (object keys included), depth first, or undefined. */
-export function findIllFormedText(value: unknown, path = ''): TextProblem | undefined {
+function walk(value: unknown): Found | undefined {
   if (typeof value === 'string') {
     const problem = textProblem(value);
-    return problem ? { path, problem } : undefined;
+    return problem ? { reversed: [], problem } : undefined;
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = findIllFormedText(value[i], join(path, i));
-      if (found) return found;
+      const found = walk(value[i]);
+      if (found) return (found.reversed.push(i), found);
     }
     return undefined;
   }
   if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
+    for (const key of Object.keys(value)) {
       const keyProblem = textProblem(key);
-      if (keyProblem) return { path: join(path, '(key)'), problem: keyProblem };
-      const found = findIllFormedText(item, join(path, key));
-      if (found) return found;
+      if (keyProblem) return { reversed: ['(key)'], problem: keyProblem };
+      const found = walk((value as Record<string, unknown>)[key]);
+      if (found) return (found.reversed.push(key), found);
     }
   }
   return undefined;
+}
+
+/** The first ill-formed string in `value` (object keys included), depth first, or undefined. */
+export function findIllFormedText(value: unknown, path = ''): TextProblem | undefined {
+  const found = walk(value);
+  if (!found) return undefined;
+  let at = path;
+  for (let i = found.reversed.length - 1; i >= 0; i--) at = at === '' ? String(found.reversed[i]) : `${at}.${found.reversed[i]}`;
+  return { path: at, problem: found.problem };
 }
 
 /** `value` with CR LF and lone CR turned into LF in every string; returns the same object when nothing changed. */

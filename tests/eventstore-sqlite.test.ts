@@ -67,6 +67,43 @@ t.test('small groups are committed on the event loop and the WAL is still checkp
   t.equal(store.readAllSync({ max: 1000 }).length, 301);
 });
 
+t.test('when small COMMITs get slow they go to the writer thread, and come back once they are fast again', async (t) => {
+  // A slow disk made for real: a small group of one 8 MB event holds the event loop for its
+  // write and fsync, as a one-event COMMIT does on a network volume.
+  const file = join(t.testdir(), 'events.sqlite');
+  const store = new SqliteEventStore({ file });
+  t.teardown(() => store.close());
+  const m = { actor: { id: 'a', role: 'officer' }, at: 'x', correlationId: 'c', schemaVersion: 1 };
+  for (let i = 0; i < 20; i++) await store.append(`warm-${i}`, [{ type: 'A', data: { i }, metadata: m }], 'no_stream');
+  t.ok(store.groupCommits().inline > 0, `on a fast disk small groups are committed on the event loop: ${JSON.stringify(store.groupCommits())}`);
+  const heavy = 'x'.repeat(8 << 20);
+  let slow = 0;
+  // Each heavy commit takes milliseconds; the smoothed figure passes the budget within a few.
+  for (let i = 0; i < 20 && slow < 3; i++) {
+    const before = store.groupCommits();
+    await store.append(`heavy-${i}`, [{ type: 'Heavy', data: { heavy }, metadata: m }], 'no_stream');
+    const after = store.groupCommits();
+    if (after.thread > before.thread) slow++;
+  }
+  t.ok(slow >= 3, 'small groups went to the writer thread once inline COMMITs took too long');
+  const moved = store.groupCommits();
+  for (let i = 0; i < 10; i++) await store.append(`small-${i}`, [{ type: 'A', data: { i }, metadata: m }], 'no_stream');
+  const later = store.groupCommits();
+  t.ok(later.thread - moved.thread >= 9, `and so did the next small ones (at most one probe inline): ${JSON.stringify(moved)} → ${JSON.stringify(later)}`);
+  // One small group in INLINE_PROBE_EVERY (256) is tried on the loop again; fast probes bring the rest back.
+  let back = false;
+  let inlineInARow = 0;
+  for (let i = 0; i < 256 * 40 && !back; i++) {
+    const before = store.groupCommits().inline;
+    await store.append(`fast-${i}`, [{ type: 'A', data: { i }, metadata: m }], 'no_stream');
+    inlineInARow = store.groupCommits().inline > before ? inlineInARow + 1 : 0;
+    back = inlineInARow >= 3;
+  }
+  t.ok(back, `small groups are committed on the event loop again once probes found COMMITs fast: ${JSON.stringify(store.groupCommits())}`);
+  const all = store.readAllSync({ max: 100_000 });
+  t.same(all.map((e) => Number(e.position)), Array.from({ length: all.length }, (_, i) => i + 1), 'every append landed, gap-free, wherever it was committed');
+});
+
 t.test('a writer thread that cannot open the file refuses appends as unavailable, and the store goes on', async (t) => {
   const { rmSync } = await import('node:fs');
   const { StoreUnavailableError } = await import('../infra/eventstore/types.js');

@@ -206,6 +206,7 @@ export class SqliteEventStore implements EventStore {
   /** How long a small group's COMMIT held the event loop, smoothed (ms). */
   #inlineCommitMs = 0;
   #smallOnThread = 0;
+  readonly #groupCommits = { inline: 0, thread: 0 };
   /** The group commit on the writer thread, until its outcome is settled: one at a time. */
   #writing: Promise<void> | undefined;
   /** Set while the write lock is held elsewhere: the next attempt is on a timer, not setImmediate. */
@@ -295,6 +296,14 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
+   * Group commits so far, by where they ran: `inline` on the event loop, `thread` on the writer
+   * thread. A disk whose fsync turned slow shows as small groups moving to the thread.
+   */
+  groupCommits(): { inline: number; thread: number } {
+    return { ...this.#groupCommits };
+  }
+
+  /**
    * Sends what is queued as one group commit. A small group is written here, at once: its COMMIT
    * costs less than handing it to another thread and back (measured: docs/decisions.md, "Session
    * 24 … the writer thread"). A large one — a burst — goes to the writer thread, so the event loop
@@ -312,8 +321,12 @@ export class SqliteEventStore implements EventStore {
     const requests: AppendRequest[] = batch.map(({ stream, events, expected, notAfter }) => ({ stream, events, expected, notAfter }));
     let events = 0;
     for (const r of requests) events += r.events.length;
-    if (!this.#thread) return this.#settle(batch, this.#appender.write(requests));
+    if (!this.#thread) {
+      this.#groupCommits.inline++;
+      return this.#settle(batch, this.#appender.write(requests));
+    }
     if (events <= INLINE_GROUP_EVENTS && (this.#inlineCommitMs <= INLINE_COMMIT_BUDGET_MS || ++this.#smallOnThread % INLINE_PROBE_EVERY === 0)) {
+      this.#groupCommits.inline++;
       const started = performance.now();
       const outcome = this.#appender.write(requests);
       this.#inlineCommitMs = 0.8 * this.#inlineCommitMs + 0.2 * (performance.now() - started);
@@ -321,6 +334,7 @@ export class SqliteEventStore implements EventStore {
       this.#thread.checkpointSoon();
       return;
     }
+    this.#groupCommits.thread++;
     this.#writing = this.#thread.write(requests).then((o) => {
       this.#writing = undefined;
       this.#settle(batch, o);

@@ -1,0 +1,75 @@
+import t from 'tap';
+import fc from 'fast-check';
+import { findIllFormedText } from '../../domain/text.js';
+
+/**
+ * The rule of SPEC §9 written the plain way, character by character, as the oracle for the
+ * scanner in domain/text.ts (which skips well-formed text in one regex pass and builds a path only
+ * for a problem): a lone surrogate, or a control character other than TAB, LF and CR.
+ */
+function oracle(value: unknown, path = ''): { path: string; problem: string } | undefined {
+  const at = (key: string | number) => (path === '' ? String(key) : `${path}.${key}`);
+  const problemOf = (text: string) => {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff) {
+        const next = text.charCodeAt(i + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) i++;
+        else return 'lone_surrogate';
+      } else if (c >= 0xdc00 && c <= 0xdfff) return 'lone_surrogate';
+    }
+    for (const ch of text) {
+      const c = ch.codePointAt(0)!;
+      if ((c <= 0x1f && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0x7f && c <= 0x9f)) return 'control_character';
+    }
+    return undefined;
+  };
+  if (typeof value === 'string') {
+    const problem = problemOf(value);
+    return problem ? { path, problem } : undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = oracle(value[i], at(i));
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      const keyProblem = problemOf(key);
+      if (keyProblem) return { path: at('(key)'), problem: keyProblem };
+      const found = oracle((value as Record<string, unknown>)[key], at(key));
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+// Mostly well-formed text, with now and then a control character, a CR, a lone or paired surrogate.
+const text = fc.array(
+  fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom('a', '中', '文', ' ', '\t', '\n', '𠀀', '😀', '１') },
+    { weight: 1, arbitrary: fc.constantFrom('\r', '\u0000', '\u0007', '\u000b', '\u001f', '\u007f', '\u0085', '\u009f', '\ud800', '\udbff', '\udc00', '\udfff') },
+  ),
+  { maxLength: 12 },
+).map((parts) => parts.join(''));
+const json = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.constant(null), fc.boolean(), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(text, tie('value'), { maxKeys: 4 })),
+})).value;
+
+t.test('findIllFormedText agrees with the plain rule on any JSON value: same problem, same path', async (t) => {
+  fc.assert(
+    fc.property(json, fc.constantFrom('', 'body'), (value, path) => {
+      const want = oracle(value, path);
+      const got = findIllFormedText(value, path);
+      if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${JSON.stringify(value)}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+    }),
+    { numRuns: 3000 },
+  );
+  t.same(findIllFormedText({ reporter: { name: 'a\u0007' } }), { path: 'reporter.name', problem: 'control_character' });
+  t.same(findIllFormedText({ households: [{ name: 'ok' }, { name: '\ud800x' }] }), { path: 'households.1.name', problem: 'lone_surrogate' });
+  t.same(findIllFormedText({ a: { 'k\u0001': 1 } }), { path: 'a.(key)', problem: 'control_character' });
+  t.same(findIllFormedText('\u0085', 'directions'), { path: 'directions', problem: 'control_character' });
+  t.equal(findIllFormedText({ ok: '过桥\r\n左转\r上山\t2公里 😀' }), undefined, 'CR, tab, newline and a surrogate pair are text');
+});
