@@ -50,6 +50,20 @@ export interface Loaded<S> {
   keys: ReadonlyMap<string, { revision: number; position: string }>;
 }
 
+/**
+ * A stream that does not exist yet, as `load` would find it: for a command that creates its
+ * stream (`ExecuteOptions.loaded`), decided without a read and appended with 'no_stream', so the
+ * store refusing it (ConcurrencyError, or IdempotencyError for the same event ids) is how an
+ * existing stream is found out (SPEC §3).
+ */
+export const emptyStream = <S>(decider: { initialState: () => S }): Loaded<S> => ({
+  state: decider.initialState(),
+  revision: -1,
+  position: undefined,
+  hash: undefined,
+  keys: new Map(),
+});
+
 /** If-Match as the client sent it: one or more revisions, or `*` (the resource exists). */
 export type IfMatch = { revisions: number[] } | { any: true };
 

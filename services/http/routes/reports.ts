@@ -6,8 +6,8 @@ import { v5 as uuidv5 } from 'uuid';
 import { streams, type EventData } from '../../../domain/events.js';
 import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
-import { ConcurrencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
-import { PreconditionFailedError, type Loaded } from '../../commands/execute.js';
+import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
+import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
 import { commandRoute } from '../command-route.js';
@@ -116,32 +116,45 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         }
         return { reportId, position: first.position, revision: 0 };
       };
-      // One read of the stream serves both the retry check and the decision (a new report's
-      // stream is empty, and this read is most of what filing costs the store's reader).
-      const loaded = await deps.commands.load(stream, reportDecider);
-      const [existing, next] = loaded.revision >= 0 ? await deps.store.readStream(stream, { max: 2 }) : [];
-      if (existing) {
+      // A filing creates its stream: it is decided on the empty stream and appended only while the
+      // stream is still empty (expected 'no_stream'), with no read first. The store refusing it is
+      // how a retry — or the same id from elsewhere — is noticed, and only then is the stream read
+      // (SPEC §3). A read per filing, on a connection whose page cache the writer thread's commits
+      // keep emptying, was a tenth of the event loop's time in a burst (docs/decisions.md, session 25).
+      try {
+        // Filed with its first alert, in one append, where this node alerts (SPEC §5).
+        const decider = deps.firstAlert ? filingDecider(context.now, (filed) => deps.firstAlert!(reportId, filed, context.now)) : reportDecider;
+        const result = await deps.commands.execute(stream, decider, command, context, { eventIds: [reportId], loaded: emptyStream(reportDecider) });
+        if (result.written) return reply.code(201).send({ reportId, position: result.position!, revision: result.revision });
+      } catch (error) {
+        const taken = error instanceof ConcurrencyError || error instanceof IdempotencyError || (error instanceof DomainError && error.code === 'already_exists');
+        if (!taken) throw error;
+        const answer = await answerExisting();
+        if (answer) return reply.code(answer.code).send(answer.body);
+        throw error;
+      }
+      const answer = await answerExisting();
+      if (!answer) throw new HttpError(503, 'unavailable', `report ${reportId} could not be filed now; send it again`);
+      return reply.code(answer.code).send(answer.body);
+
+      /**
+       * The same reportId again: same body → the first answer; another body → 409; a report
+       * outside the caller's scope → 409 that says nothing about it. Undefined when the stream is
+       * empty after all.
+       */
+      async function answerExisting(): Promise<{ code: 200 | 201; body: { reportId: string; position: string; revision: number } } | undefined> {
+        const loaded = await deps.commands.load(stream, reportDecider);
+        const [existing, next] = loaded.revision >= 0 ? await deps.store.readStream(stream, { max: 2 }) : [];
+        if (!existing) return undefined;
         // The first answer named its append's last event: the filing, or the first alert written
         // with it (one request, one correlation id). A retry gets that answer again, not a new one.
-        const answer = { ...sameAsFiled(existing), ...(next && next.metadata.correlationId === existing.metadata.correlationId ? { position: next.position, revision: next.revision } : {}) };
+        const first = sameAsFiled(existing);
         // A retry of this very request whose first attempt died after writing, before its answer
         // was recorded: the answer that attempt gave (created, its append's last position), as
         // allocations do. Its events carry the key; a resend without it is answered 200.
         const mine = request.idempotencyKey ? loaded.keys.get(request.idempotencyKey) : undefined;
-        if (mine) return reply.code(201).send({ reportId, position: mine.position, revision: mine.revision });
-        return reply.code(200).send(answer);
-      }
-      try {
-        // Filed with its first alert, in one append, where this node alerts (SPEC §5).
-        const decider = deps.firstAlert ? filingDecider(context.now, (filed) => deps.firstAlert!(reportId, filed, context.now)) : reportDecider;
-        const result = await deps.commands.execute(stream, decider, command, context, { eventIds: [reportId], loaded });
-        return reply.code(result.written ? 201 : 200).send({ reportId, position: result.position!, revision: result.revision });
-      } catch (error) {
-        if (error instanceof ConcurrencyError || (error instanceof DomainError && error.code === 'already_exists')) {
-          const [first] = await deps.store.readStream(stream, { max: 1 });
-          if (first) return reply.code(200).send(sameAsFiled(first));
-        }
-        throw error;
+        if (mine) return { code: 201, body: { reportId, position: mine.position, revision: mine.revision } };
+        return { code: 200, body: { ...first, ...(next && next.metadata.correlationId === existing.metadata.correlationId ? { position: next.position, revision: next.revision } : {}) } };
       }
     },
   );
