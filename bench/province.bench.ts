@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { NODE_FLAGS, figure, freePort, gansuUnits, ratioOf, report, scratchDir } from './support.js';
+import { NODE_FLAGS, SERVER_NODE_FLAGS, figure, freePort, gansuUnits, ratioOf, report, scratchDir } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const RUNS = 5;
@@ -96,7 +96,7 @@ export async function run(): Promise<void> {
     let ourRss = 0;
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
-      const node = await startUntil([...NODE_FLAGS, join(root, 'bin/server.mjs')], { ...env, PORT: String(port) }, `http://127.0.0.1:${port}/ready`);
+      const node = await startUntil([...SERVER_NODE_FLAGS, join(root, 'bin/server.mjs')], { ...env, PORT: String(port) }, `http://127.0.0.1:${port}/ready`);
       readyMs.push(node.ms);
       if (i === 2) ourRss = await idleRss(node.child);
       await stop(node.child);

@@ -20,7 +20,7 @@ import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import type { NewEvent } from '../infra/eventstore/types.js';
 import { DEMO_UNITS } from '../services/demo.js';
 import { unitRegisterDecider } from '../domain/unit-register.js';
-import { cliArgs, NODE_FLAGS, figure, fmt, freePort, ratioOf, report, scratchDir } from './support.js';
+import { cliArgs, NODE_FLAGS, SERVER_NODE_FLAGS, figure, fmt, freePort, ratioOf, report, scratchDir } from './support.js';
 
 const EVENTS = Number(process.env.REPLAY_EVENTS ?? 1_000_000);
 const VILLAGES = Array.from({ length: 40 }, (_, i) => `6212241${String(3 + (i % 8)).padStart(2, '0')}2${String(i).padStart(2, '0')}`);
@@ -77,7 +77,7 @@ const child = (args: string[], env: Record<string, string> = {}) =>
 async function timeToReady(dataDir: string): Promise<{ seconds: number; rssMb: number; startedFrom: string | null }> {
   const port = await freePort();
   const started = performance.now();
-  const node = spawn(process.execPath, [...NODE_FLAGS, join(root, 'bin/server.mjs')], {
+  const node = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(root, 'bin/server.mjs')], {
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -99,8 +99,15 @@ export function freePort(): Promise<number> {
  */
 export const cliArgs = (args: string[]): string[] => (args[0]?.endsWith('services/cli.ts') ? [join(root, 'bin/zhitong.mjs'), ...args.slice(1)] : ['--import=tsx', ...args]);
 
-/** The V8 flags `npm start` and `npm run cli` give Node (package.json; docs/decisions.md). */
+/** The V8 flags `npm run cli` gives Node (package.json; docs/decisions.md). */
 export const NODE_FLAGS = ['--max-semi-space-size=32', '--min-semi-space-size=32', '--heap-growing-percent=50'];
+
+/**
+ * The V8 flags `npm start` gives the server (package.json): a 16 MB young generation, which holds
+ * a node's memory down where the CLI's 32 MB would not (docs/decisions.md). The bare baselines a
+ * server is compared with run with the same flags.
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16', '--min-semi-space-size=16', '--heap-growing-percent=50'];
 
 export async function startProcess(script: string, env: Record<string, string>, ready: RegExp | null, url?: string): Promise<{ child: ChildProcess; url: string }> {
   // The server runs as `npm start` runs it: the compiled JavaScript (bench/run.ts builds it first).
@@ -108,7 +115,7 @@ export async function startProcess(script: string, env: Record<string, string>, 
   // BENCH_SERVER_FLAGS='--trace-gc …': more V8 flags for the server, its stdout copied to stderr (diagnosis only).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const extra = process.env.BENCH_SERVER_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
-  const args = script === 'services/main.ts' ? [...NODE_FLAGS, ...profile, ...extra, join(root, 'bin/server.mjs')] : [...NODE_FLAGS, '--import=tsx', join(root, script)];
+  const args = script === 'services/main.ts' ? [...SERVER_NODE_FLAGS, ...profile, ...extra, join(root, 'bin/server.mjs')] : [...SERVER_NODE_FLAGS, '--import=tsx', join(root, script)];
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`${script} exited ${code}`))));
   if (extra.length > 0) child.stdout!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
