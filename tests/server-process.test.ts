@@ -2,27 +2,19 @@ import t from 'tap';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
-import { tokenService } from '../infra/tokens.js';
-import { loadConfig } from '../infra/config.js';
 import { startServerProcess } from './support/process.js';
-import { streams } from '../domain/events.js';
-import { unitRegisterDecider } from '../domain/unit-register.js';
-import { execute } from '../services/commands/execute.js';
-import { DEMO_UNITS } from '../services/demo.js';
+import { seedDataDir, tokensFor } from './support/operator.js';
 
 t.test('npm start serves; SIGTERM finishes in-flight requests and closes the store cleanly', async (t) => {
   const dataDir = t.testdir();
   // A roster belongs to a registered township: the register first.
-  const seed = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
-  const ctx = { actor: { id: 'seed', role: 'admin' as const }, correlationId: 'seed', now: new Date().toISOString() };
-  await execute(seed, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: ctx.now }, ctx);
-  await seed.close();
+  await seedDataDir(dataDir, { rosters: false });
   const server = await startServerProcess({ DATA_DIR: dataDir });
   t.teardown(() => void server.child.kill('SIGKILL'));
   const health = await fetch(`${server.url}/health`);
   t.same(await health.json(), { status: 'ok' });
 
-  const token = tokenService(loadConfig({ DATA_DIR: dataDir }).authSecret).issue({ sub: 'h', role: 'head', scope: '621299103' }, 60);
+  const token = tokensFor(dataDir)('head', '621299103', 'h');
   const body = JSON.stringify({ entries: [{ officer: 'u-li', tier: 'primary' }] });
   // Send the headers and half the body; once the server has logged the request, SIGTERM it and
   // only then send the rest: the request is in flight when the server is told to stop.

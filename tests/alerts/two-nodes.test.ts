@@ -1,14 +1,9 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { streams } from '../../domain/events.js';
-import { rosterDecider } from '../../domain/roster.js';
-import { unitRegisterDecider } from '../../domain/unit-register.js';
-import { loadConfig } from '../../infra/config.js';
 import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
-import { tokenService } from '../../infra/tokens.js';
-import { execute } from '../../services/commands/execute.js';
-import { DEMO_ROSTERS, DEMO_UNITS } from '../../services/demo.js';
 import { reportBody, WANGBA } from '../support/app.js';
+import { seedDataDir, tokensFor } from '../support/operator.js';
 import { startServerProcess } from '../support/process.js';
 import { TestRedis } from '../support/redis.js';
 import { AlertClient } from '../support/ws-client.js';
@@ -16,12 +11,7 @@ import { AlertClient } from '../support/ws-client.js';
 t.test('two API processes on one SQLite file and one Redis: each officer gets each alert once; escalation fires once', async (t) => {
   const dataDir = t.testdir();
   const redis = await TestRedis.start(t);
-  const seed = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
-  const ctx = { actor: { id: 'seed', role: 'admin' as const }, correlationId: 'seed', now: new Date().toISOString() };
-  await execute(seed, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: ctx.now }, ctx);
-  for (const [township, entries] of Object.entries(DEMO_ROSTERS)) {
-    await execute(seed, streams.roster(township), rosterDecider, { type: 'SetRoster', data: { township, entries }, now: ctx.now }, ctx);
-  }
+  await seedDataDir(dataDir);
   const env = { DATA_DIR: dataDir, REDIS_URL: redis.url, ESCALATION_DELAY_MS: '1000', LOG_LEVEL: 'info' };
   const nodeA = await startServerProcess(env);
   const nodeB = await startServerProcess(env);
@@ -29,8 +19,7 @@ t.test('two API processes on one SQLite file and one Redis: each officer gets ea
     nodeA.child.kill('SIGKILL');
     nodeB.child.kill('SIGKILL');
   });
-  const tokens = tokenService(loadConfig({ DATA_DIR: dataDir }).authSecret);
-  const token = (role: 'officer' | 'contact', scope: string, sub: string) => tokens.issue({ sub, role, scope }, 600);
+  const token = tokensFor(dataDir);
 
   const clients = {
     primaryOnA: await AlertClient.connect(nodeA.url, token('officer', WANGBA, 'officer-wangba-1')),
@@ -54,12 +43,13 @@ t.test('two API processes on one SQLite file and one Redis: each officer gets ea
   clients.backupOnB.send({ type: 'ack', reportId });
   for (const c of Object.values(clients)) await c.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
 
-  const raised = (await seed.readStream(`report-${reportId}`)).filter((e) => e.type === 'AlertRaised').map((e) => (e.data as { step: number }).step);
+  const log = new SqliteEventStore({ file: join(dataDir, 'events.sqlite'), writer: 'inline' });
+  t.teardown(() => log.close());
+  const raised = (await log.readStream(streams.report(reportId))).filter((e) => e.type === 'AlertRaised').map((e) => (e.data as { step: number }).step);
   t.same(raised, raised.map((_, i) => i), `each step raised once by the two nodes together (${raised.join(',')})`);
   for (const [name, c] of Object.entries(clients)) {
     const steps = c.alerts().filter((f) => f.reportId === reportId).map((f) => f.step);
     t.same(steps, [...new Set(steps)], `${name}: each alert once`);
   }
   t.same(clients.primaryOnA.alerts().map((f) => f.step), clients.primaryOnB.alerts().map((f) => f.step), 'both of the primary\u2019s devices got the same alerts');
-  await seed.close();
 });

@@ -15,12 +15,12 @@ import { childEnv, childExecArgv } from './child-env.js';
 
 const root = join(import.meta.dirname, '../..');
 
-/** The demo county and its rosters, written straight into the store before any server runs on it. */
-export async function seedDataDir(dataDir: string): Promise<void> {
+/** The demo county and (unless `rosters: false`) its rosters, written straight into the store before any server runs on it. */
+export async function seedDataDir(dataDir: string, options: { rosters?: boolean } = {}): Promise<void> {
   const seed = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
   const ctx = { actor: { id: 'seed', role: 'admin' as const }, correlationId: 'seed', now: new Date().toISOString() };
   await execute(seed, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: ctx.now }, ctx);
-  for (const [township, entries] of Object.entries(DEMO_ROSTERS)) {
+  for (const [township, entries] of options.rosters === false ? [] : Object.entries(DEMO_ROSTERS)) {
     await execute(seed, streams.roster(township), rosterDecider, { type: 'SetRoster', data: { township, entries }, now: ctx.now }, ctx);
   }
   await seed.close();
