@@ -92,27 +92,24 @@ export interface ReportSighting {
   reportId: string;
   village: string;
   hazard: string;
-  /** When it was filed (server time). */
-  at: string;
+  /** When it was filed (server time), epoch ms: the read side keeps sightings as numbers. */
+  t: number;
 }
 
 /** An alert names at most this many related reports, the most recent first. */
 export const MAX_RELATED_REPORTS = 5;
 
-/** Earlier reports of the same hazard in the same village within the window before `report`, most recent first. */
+/** Earlier reports of the same hazard in the same village within the window before `report` (ms), most recent first (SPEC §5). */
 export function relatedReports(
   report: ReportSighting,
   earlier: readonly ReportSighting[],
   windowMs: number = RELATED_REPORT_WINDOW_MS,
 ): string[] {
-  const t = Date.parse(report.at);
   return earlier
-    .filter((r) => r.reportId !== report.reportId && r.village === report.village && r.hazard === report.hazard)
-    .map((r) => ({ id: r.reportId, at: Date.parse(r.at) }))
-    .filter((r) => r.at <= t && t - r.at <= windowMs)
-    .sort((a, b) => b.at - a.at)
+    .filter((r) => r.reportId !== report.reportId && r.village === report.village && r.hazard === report.hazard && r.t <= report.t && report.t - r.t <= windowMs)
+    .sort((a, b) => b.t - a.t)
     .slice(0, MAX_RELATED_REPORTS)
-    .map((r) => r.id);
+    .map((r) => r.reportId);
 }
 
 function union(...lists: string[][]): string[] {

@@ -20,7 +20,8 @@ export function withLocalTimes<T>(value: T): T {
   if (Array.isArray(value)) return value.map(withLocalTimes) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
     out[key] = withLocalTimes(item);
     if (typeof item === 'string' && isTimeKey(key) && ISO_UTC.test(item) && !(`${key}Local` in value)) out[`${key}Local`] = beijingTime(item);
   }

@@ -185,10 +185,9 @@ export class Escalator {
     const related =
       step === 0 && report.exists
         ? relatedReports(
-            { reportId, village, hazard: report.hazard, at: report.reportedAt },
+            { reportId, village, hazard: report.hazard, t: Date.parse(report.reportedAt) },
             // The most recent filings are the candidates; the rule names at most a handful.
-            recentSightings(this.runner.state('reports'), village, report.hazard, 4 * MAX_RELATED_REPORTS)
-              .map((s) => ({ reportId: s.reportId, village, hazard: report.hazard, at: new Date(s.t).toISOString() })),
+            recentSightings(this.runner.state('reports'), village, report.hazard, 4 * MAX_RELATED_REPORTS).map((s) => ({ reportId: s.reportId, village, hazard: report.hazard, t: s.t })),
           )
         : [];
     // SPEC §5: a related report after the earlier one was acknowledged goes to whoever

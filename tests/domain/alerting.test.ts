@@ -51,10 +51,11 @@ t.test('who a recipient addresses', async (t) => {
 });
 
 t.test('related reports: same hazard, same village, within 2 hours', async (t) => {
-  const earlier = { reportId: OTHER_REPORT_ID, village: VILLAGE, hazard: 'landslide', at: '2026-07-01T02:30:00.000Z' };
-  const report = { reportId: REPORT_ID, village: VILLAGE, hazard: 'landslide', at: NOW };
+  const earlier = { reportId: OTHER_REPORT_ID, village: VILLAGE, hazard: 'landslide', t: Date.parse('2026-07-01T02:30:00.000Z') };
+  const report = { reportId: REPORT_ID, village: VILLAGE, hazard: 'landslide', t: Date.parse(NOW) };
   t.same(relatedReports(report, [earlier]), [OTHER_REPORT_ID]);
-  t.same(relatedReports(report, [{ ...earlier, at: '2026-07-01T01:59:59.000Z' }]), [], 'older than 2 hours');
+  t.same(relatedReports(report, [{ ...earlier, t: Date.parse('2026-07-01T01:59:59.000Z') }]), [], 'older than 2 hours');
+  t.same(relatedReports(report, [{ ...earlier, t: report.t + 1 }]), [], 'not one filed after it');
   t.same(relatedReports(report, [{ ...earlier, hazard: 'hail' }]), []);
   t.same(relatedReports(report, [{ ...earlier, village: '621299103202' }]), []);
   t.same(relatedReports(report, [report]), [], 'not itself');
