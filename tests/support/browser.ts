@@ -17,16 +17,33 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
   });
 }
 
-/** A phone-sized page (360×740, the cheap Android this is built for), Chinese locale. */
-export async function phone(browser: Browser, options: { bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+/**
+ * The browser's own notices that a load or a socket failed ("Failed to load resource: net::…",
+ * "WebSocket connection to … failed"): what a dropped link or a restarting server causes, not a
+ * fault in the page's scripts. Which of them happen depends on timing (a request in flight when
+ * the server stops is reset, one sent after is refused), so a test that stages an outage cannot
+ * name them in advance.
+ */
+const NETWORK_NOTICE = /^Failed to load resource: net::|^WebSocket connection to .* failed/;
+
+/**
+ * A phone-sized page (360×740, the cheap Android this is built for), Chinese locale.
+ * `errors` holds the script errors (uncaught exceptions, console.error from the page's code);
+ * `network` the browser's own load and socket failures, kept apart so that a test staging an
+ * outage asserts the first empty and one without an outage asserts both.
+ */
+export async function phone(browser: Browser, options: { bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; errors: string[]; network: string[] }> {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options });
   const page = await context.newPage();
   const errors: string[] = [];
+  const network: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    if (m.type() !== 'error') return;
+    if (NETWORK_NOTICE.test(m.text())) network.push(m.text());
+    else errors.push(`console: ${m.text()}`);
   });
-  return { context, page, errors };
+  return { context, page, errors, network };
 }
 
 /** Signs in the way an admin's link does: the token in the fragment. */

@@ -10,7 +10,7 @@ t.test('the pages in the field', { skip: noBrowser() }, async (t) => {
   const { tokens, port, browser } = await webWorld(t, ['--host-resolver-rules=MAP zhitong.test 127.0.0.1']);
 
   await t.test('plain HTTP on the office network: says what is missing, and the report still goes', async (t) => {
-    const { page, context, errors } = await phone(browser);
+    const { page, context, errors, network } = await phone(browser);
     await signIn(page, `http://zhitong.test:${port}`, tokens.contact);
     await page.waitForSelector('form.report');
     t.equal(await page.evaluate(() => (globalThis as unknown as { isSecureContext: boolean }).isSecureContext), false, 'not a secure context');
@@ -23,7 +23,7 @@ t.test('the pages in the field', { skip: noBrowser() }, async (t) => {
     await page.waitForSelector('.outbox li.delivered');
     t.match(await page.textContent('.notice.ok'), /已送达/, 'delivered without HTTPS');
     t.same([await page.inputValue('#rname'), await page.inputValue('#rphone')], ['李四', '13800000000'], 'the reporter is remembered for the next report, not reset to the account');
-    t.same(errors, [], 'no script errors');
+    t.same([...errors, ...network], [], 'no script errors, no failed load');
     await context.close();
   });
 
@@ -114,7 +114,7 @@ t.test('an admin hands out a sign-in link and its QR code', { skip: noBrowser() 
   t.match(await admin.page.getAttribute('img.qr', 'src'), /^data:image\/png;base64,/, 'a QR code of the link, drawn on the page');
   const link = await admin.page.inputValue('#link');
   t.match(link, new RegExp(`^${base}/#t=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`), 'the sign-in link, the token in the fragment');
-  t.same(admin.errors, [], 'no script errors');
+  t.same([...admin.errors, ...admin.network], [], 'no script errors, no failed load');
   // The person opens it on their own phone.
   const contact = await phone(browser);
   await contact.page.goto(link);
