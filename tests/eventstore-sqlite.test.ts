@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteEventStore, sqlitePosition } from '../infra/eventstore/sqlite.js';
+import { UNREADABLE } from '../infra/eventstore/types.js';
 import { sealEvents, verifyStreamChain } from '../infra/eventstore/chain.js';
 import { eventStoreContract } from './support/eventstore-contract.js';
 
@@ -255,4 +256,55 @@ t.test('a file written with data, metadata and prev_hash columns is carried over
   t.equal(next.position, sqlitePosition(601));
   t.equal(verifyStreamChain('report-0', await store.readStream('report-0')), undefined, 'the chain continues across the migration');
   t.throws(() => store.database.prepare("UPDATE events SET record = '{}'").run(), /immutable/, 'still append-only');
+});
+
+// A row's columns say where it is; its record is only believed when it agrees (`rowEvent`). Found
+// from outside: a row written by hand whose record said `"position": "ignored"` became a
+// subscription's checkpoint, every later read failed with "not a position", and the node raised
+// no alert again (tests/background.test.ts). Every way a record can disagree with its row, on
+// every read path: in place, the page reader, a stream, a subscription.
+t.test('sweep: a record that does not agree with its row is read as unreadable at the row, on every read path', async (t) => {
+  const good = (position: number) => ({ id: 'damaged-1', stream: 'damaged', revision: 0, position: sqlitePosition(position), type: 'ReportFiled', data: {}, metadata: meta });
+  const damages: Record<string, (position: number) => string> = {
+    'not JSON': () => '{"id": "broken',
+    'JSON null': () => 'null',
+    'a number': () => '42',
+    'a position that is not one': (p) => JSON.stringify({ ...good(p), position: 'ignored' }),
+    'no position': (p) => JSON.stringify({ ...good(p), position: undefined }),
+    'the position as a number': (p) => JSON.stringify({ ...good(p), position: p }),
+    'an earlier row’s position': (p) => JSON.stringify({ ...good(p), position: sqlitePosition(1) }),
+    'a position ahead of its row': (p) => JSON.stringify({ ...good(p), position: sqlitePosition(p + 5) }),
+    'another stream': (p) => JSON.stringify({ ...good(p), stream: 'report-other' }),
+    'another revision': (p) => JSON.stringify({ ...good(p), revision: 7 }),
+  };
+  for (const [name, damage] of Object.entries(damages)) {
+    await t.test(name, async (t) => {
+      const store = await openStore(t);
+      await fill(store, 1, 300, 'before');
+      const at = 301;
+      store.database
+        .prepare('INSERT INTO events (position, id, stream, revision, type, hash, record) VALUES (?, ?, ?, 0, ?, ?, ?)')
+        .run(at, 'damaged-1', 'damaged', 'ReportFiled', '0'.repeat(64), damage(at));
+      await fill(store, 1, 300, 'after');
+      const expected = { type: UNREADABLE, position: sqlitePosition(at), stream: 'damaged', revision: 0 };
+
+      const inPlace = store.readAllSync({ after: sqlitePosition(at - 1), max: 2 });
+      t.match(inPlace, [expected, { position: sqlitePosition(at + 1), stream: 'after-0"\\' }], 'in place');
+      const before = store.bulkReads;
+      const bulk = await readThrough(store, 256);
+      t.ok(store.bulkReads > before, 'the page reader was asked');
+      t.same(bulk.map((e) => e.position), Array.from({ length: 601 }, (_, i) => sqlitePosition(i + 1)), 'through the page reader: every position once, in order');
+      t.match(bulk[at - 1], expected);
+      t.same(bulk, store.readAllSync({ max: 10_000 }), 'the same as in place');
+      t.match(await store.readStream('damaged'), [expected], 'its stream');
+
+      // Batches of two, so that one batch ends with the damaged row, as the node's did.
+      const seen: string[] = [];
+      const subscription = store.subscribe({ after: sqlitePosition(at - 2), batchSize: 2, onEvents: (events) => void seen.push(...events.map((e) => e.position)) });
+      t.teardown(() => subscription.close());
+      t.ok(await subscription.waitFor(sqlitePosition(601), 10_000), 'a subscription goes past it to the head');
+      t.same(seen, Array.from({ length: 601 - at + 2 }, (_, i) => sqlitePosition(at - 1 + i)), 'and hands on every event after it');
+      t.equal(subscription.checkpoint, sqlitePosition(601));
+    });
+  }
 });

@@ -5,6 +5,8 @@ interface Reply {
   id: number;
   count: number;
   text?: string;
+  /** Rows whose record does not agree with the row (the worker's check). */
+  disagree?: number;
   error?: string;
 }
 
@@ -72,8 +74,8 @@ export class SqlitePageReader {
     for (const { chunk, reply } of wanted) {
       const answer = await reply;
       const chunkEvents = Array.isArray(answer) ? answer : decode(answer);
-      // A record that is not JSON spoils its chunk's text: the caller reads that page in place,
-      // record by record, and gets it as an unreadable event rather than an exception.
+      // A record that is not JSON, or is not where its row is, spoils its chunk: the caller reads
+      // that page in place, row by row, and gets it as an unreadable event rather than an exception.
       if (chunkEvents === undefined) return undefined;
       const lo = chunk * CHUNK;
       const upTo = Math.min(lo + CHUNK, head);
@@ -170,17 +172,20 @@ export class SqlitePageReader {
   }
 }
 
+/**
+ * A chunk's events, or undefined when the caller must read it in place, row by row (`rowEvent` in
+ * sqlite.ts): a record that is not JSON, or one that does not agree with its row (the worker
+ * counts those), or records out of position order.
+ */
 function decode(reply: Reply): RecordedEvent[] | undefined {
   if (reply.count === 0 || reply.text === undefined) return [];
+  if (reply.disagree !== 0) return undefined;
   let events: RecordedEvent[];
   try {
     events = JSON.parse(reply.text) as RecordedEvent[];
   } catch {
     return undefined;
   }
-  for (let i = 1; i < events.length; i++) {
-    /* c8 ignore next */
-    if (events[i - 1]!.position >= events[i]!.position) return events.sort((a, b) => (a.position < b.position ? -1 : 1));
-  }
+  for (let i = 1; i < events.length; i++) if (events[i - 1]!.position >= events[i]!.position) return undefined;
   return events;
 }
