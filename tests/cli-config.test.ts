@@ -9,6 +9,7 @@ import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { tokenService } from '../infra/tokens.js';
 import { childEnv, childExecArgv, plainNodeCommand } from './support/child-env.js';
 import { filedData } from './support/fixtures.js';
+import { testDir } from './support/dirs.js';
 
 
 const root = join(import.meta.dirname, '..');
@@ -26,7 +27,7 @@ const run = (command: string, args: string[], dataDir: string) =>
 t.test('configuration: one clear line per bad value', async (t) => {
   const error = (() => {
     try {
-      loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud', EVENTSTORE_URL: 'http://x', AUTH_SECRET: 'short', DATA_DIR: t.testdir() });
+      loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud', EVENTSTORE_URL: 'http://x', AUTH_SECRET: 'short', DATA_DIR: testDir(t) });
     } catch (e) {
       return e;
     }
@@ -38,7 +39,7 @@ t.test('configuration: one clear line per bad value', async (t) => {
   t.ok(problems.some((p) => p.startsWith('LOG_LEVEL: ')));
   t.ok(problems.includes('EVENTSTORE_URL: must start with esdb:// or esdb+discover://'));
   t.ok(problems.includes('AUTH_SECRET: must be at least 32 characters'));
-  const dir = t.testdir();
+  const dir = testDir(t);
   const first = loadConfig({ DATA_DIR: dir });
   t.equal(first.port, 3000);
   t.equal(first.escalationDelayMs, 600_000);
@@ -47,7 +48,7 @@ t.test('configuration: one clear line per bad value', async (t) => {
 
 t.test('server refuses to start on bad configuration, exit 78', async (t) => {
   const res = spawnSync(process.execPath, [...childExecArgv(), join(root, 'services/main.ts')], {
-    env: childEnv({ PORT: 'nope', DATA_DIR: t.testdir() }),
+    env: childEnv({ PORT: 'nope', DATA_DIR: testDir(t) }),
     encoding: 'utf8',
   });
   t.equal(res.status, 78);
@@ -55,7 +56,7 @@ t.test('server refuses to start on bad configuration, exit 78', async (t) => {
 });
 
 t.test('cli: token prints the token alone; units import; verify; export', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const token = cli(dataDir, 'token', '--sub', 'u-li', '--role', 'officer', '--scope', '621299103');
   t.equal(token.status, 0, token.stderr);
   t.match(token.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'the token alone on stdout');
@@ -117,7 +118,7 @@ t.test('cli: token prints the token alone; units import; verify; export', async 
 });
 
 t.test('cli: seed-demo prints a token for each role, and is safe to run twice', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const seeded = cli(dataDir, 'seed-demo');
   t.equal(seeded.status, 0, seeded.stderr);
   t.match(seeded.stdout, /示例数据 \(DEMO DATA\)/);
@@ -127,7 +128,7 @@ t.test('cli: seed-demo prints a token for each role, and is safe to run twice', 
 });
 
 t.test('cli: seed-demo refuses a store holding real units; units import takes CSV, starting at a county', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const file = join(dataDir, 'kang.csv');
   // Kang County's real codes (621224…), as a county office keeps them: no province or city rows.
   writeFileSync(file, 'code,name,lat,lon,accessNotes,phones\n621224000000,康县,,,,\n621224103000,王坝镇,,,,\n621224103201,下先生沟村,33.3,105.6,沿县道,0939-5123488\n');
@@ -161,7 +162,7 @@ t.test('cli: seed-demo refuses a store holding real units; units import takes CS
 });
 
 t.test('cli: replay, verify and export over a log of thousands of events, read through the page reader', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const store = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
   const metadata = { actor: { id: 'u-1', role: 'officer' }, at: '2026-07-01T03:00:00.000Z', correlationId: 'c', schemaVersion: 1 };
   // 2,979 events, every one of them as the catalog has it: a filing and 98 follow-ups per report.

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { childEnv, childExecArgv } from './support/child-env.js';
 import { FakeProviders } from './support/fake-providers.js';
+import { testDir } from './support/dirs.js';
 
 /** Issue 13: the CLI records where alerts reach a person, and checks a provider's settings with one message. */
 
@@ -13,7 +14,7 @@ const cli = (dataDir: string, ...args: string[]) =>
   spawnSync(process.execPath, [...childExecArgv(), join(root, 'services/cli.ts'), ...args], { env: childEnv({ DATA_DIR: dataDir, EVENTSTORE_URL: '', AUTH_SECRET: '' }), encoding: 'utf8' });
 
 t.test('cli: token --phone --name records where alerts reach the holder; notify test sends one message through the provider', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const token = cli(dataDir, 'token', '--sub', 'officer-p', '--role', 'officer', '--scope', '621299103', '--phone', '+86 139-0000-0001', '--name', '张伟');
   t.equal(token.status, 0, token.stderr);
   const [grant] = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l));

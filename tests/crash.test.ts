@@ -6,9 +6,10 @@ import Database from 'better-sqlite3';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { verifyStreamChain } from '../infra/eventstore/chain.js';
 import { childEnv, childExecArgv } from './support/child-env.js';
+import { testDir } from './support/dirs.js';
 
 t.test('SIGKILL mid-stream loses no acknowledged append and leaves clean chains', async (t) => {
-  const file = join(t.testdir(), 'events.sqlite');
+  const file = join(testDir(t), 'events.sqlite');
   const child = spawn(process.execPath, [...childExecArgv(), join(import.meta.dirname, 'fixtures/crash-writer.ts'), file], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: childEnv(),

@@ -5,9 +5,10 @@ import { SqliteEventStore, sqlitePosition } from '../infra/eventstore/sqlite.js'
 import { UNREADABLE } from '../infra/eventstore/types.js';
 import { sealEvents, verifyStreamChain } from '../infra/eventstore/chain.js';
 import { eventStoreContract } from './support/eventstore-contract.js';
+import { testDir } from './support/dirs.js';
 
 const openStore = async (t: Test) => {
-  const store = new SqliteEventStore({ file: join(t.testdir(), 'events.sqlite'), pollIntervalMs: 20 });
+  const store = new SqliteEventStore({ file: join(testDir(t), 'events.sqlite'), pollIntervalMs: 20 });
   t.teardown(() => store.close());
   return store;
 };
@@ -17,7 +18,7 @@ t.test('contract: SQLite', async (t) => eventStoreContract(t, openStore));
 // The CLI writes on its own thread; a node on the writer thread. Both are held to the contract.
 t.test('contract: SQLite, group commits written inline', async (t) =>
   eventStoreContract(t, async (t) => {
-    const store = new SqliteEventStore({ file: join(t.testdir(), 'events.sqlite'), pollIntervalMs: 20, writer: 'inline' });
+    const store = new SqliteEventStore({ file: join(testDir(t), 'events.sqlite'), pollIntervalMs: 20, writer: 'inline' });
     t.teardown(() => store.close());
     return store;
   }),
@@ -25,7 +26,7 @@ t.test('contract: SQLite, group commits written inline', async (t) =>
 
 t.test('appends made while a group is on the writer thread go as the next group, each answered after its own COMMIT', async (t) => {
   // 50 single-event appends in one turn: a group larger than the event loop writes itself.
-  const file = join(t.testdir(), 'events.sqlite');
+  const file = join(testDir(t), 'events.sqlite');
   const store = new SqliteEventStore({ file });
   t.teardown(() => store.close());
   const m = { actor: { id: 'a', role: 'officer' }, at: 'x', correlationId: 'c', schemaVersion: 1 };
@@ -47,7 +48,7 @@ t.test('appends made while a group is on the writer thread go as the next group,
 
 t.test('small groups are committed on the event loop and the WAL is still checkpointed, by the writer thread', async (t) => {
   const { statSync } = await import('node:fs');
-  const file = join(t.testdir(), 'events.sqlite');
+  const file = join(testDir(t), 'events.sqlite');
   const store = new SqliteEventStore({ file });
   t.teardown(() => store.close());
   const m = { actor: { id: 'a', role: 'officer' }, at: 'x', correlationId: 'c', schemaVersion: 1 };
@@ -71,7 +72,7 @@ t.test('small groups are committed on the event loop and the WAL is still checkp
 t.test('when small COMMITs get slow they go to the writer thread, and come back once they are fast again', async (t) => {
   // A slow disk made for real: a small group of one 8 MB event holds the event loop for its
   // write and fsync, as a one-event COMMIT does on a network volume.
-  const file = join(t.testdir(), 'events.sqlite');
+  const file = join(testDir(t), 'events.sqlite');
   const store = new SqliteEventStore({ file });
   t.teardown(() => store.close());
   const m = { actor: { id: 'a', role: 'officer' }, at: 'x', correlationId: 'c', schemaVersion: 1 };
@@ -108,7 +109,7 @@ t.test('when small COMMITs get slow they go to the writer thread, and come back 
 t.test('a writer thread that cannot open the file refuses appends as unavailable, and the store goes on', async (t) => {
   const { rmSync } = await import('node:fs');
   const { StoreUnavailableError } = await import('../infra/eventstore/types.js');
-  const file = join(t.testdir(), 'events.sqlite');
+  const file = join(testDir(t), 'events.sqlite');
   const store = new SqliteEventStore({ file });
   t.teardown(() => store.close());
   // The thread opens the file on the first append, and only an existing one: gone, it cannot.
@@ -123,7 +124,7 @@ t.test('a writer thread that cannot open the file refuses appends as unavailable
 
 t.test('a process that appended on the writer thread and never closed the store still exits', async (t) => {
   const { execFileSync } = await import('node:child_process');
-  const file = join(t.testdir(), 'events.sqlite');
+  const file = join(testDir(t), 'events.sqlite');
   const script = `
     import { SqliteEventStore } from ${JSON.stringify(new URL('../infra/eventstore/sqlite.ts', import.meta.url).href)};
     const store = new SqliteEventStore({ file: ${JSON.stringify(file)} });
@@ -209,7 +210,7 @@ t.test('a log with a hole in its positions is read in place rather than guessed 
 });
 
 t.test('closing the store while a bulk read is in flight rejects that read and nothing else', async (t) => {
-  const store = new SqliteEventStore({ file: join(t.testdir(), 'events.sqlite') });
+  const store = new SqliteEventStore({ file: join(testDir(t), 'events.sqlite') });
   await fill(store, 4, 500);
   // Either the page arrives before the worker stops or the read says why it did not.
   const reading = store.readAll({ max: 1500 }).then((page) => page.length, (error: Error) => error.message);
@@ -220,7 +221,7 @@ t.test('closing the store while a bulk read is in flight rejects that read and n
 });
 
 t.test('a file written with data, metadata and prev_hash columns is carried over value for value', async (t) => {
-  const file = join(t.testdir(), 'old.sqlite');
+  const file = join(testDir(t), 'old.sqlite');
   const old = new Database(file);
   old.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL,
     revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,

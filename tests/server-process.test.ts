@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { startServerProcess } from './support/process.js';
 import { seedDataDir, tokensFor } from './support/operator.js';
+import { testDir } from './support/dirs.js';
 
 t.test('npm start serves; SIGTERM finishes in-flight requests and closes the store cleanly', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   // A roster belongs to a registered township: the register first.
   await seedDataDir(dataDir, { rosters: false });
   const server = await startServerProcess({ DATA_DIR: dataDir });

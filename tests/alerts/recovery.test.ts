@@ -2,6 +2,7 @@ import t from 'tap';
 import { LIJIA, HEJIAGOU, KANG, WANGBA, reportBody, startTestApp, type TestApp } from '../support/app.js';
 import { AlertClient } from '../support/ws-client.js';
 import { TestRedis } from '../support/redis.js';
+import { testDir } from '../support/dirs.js';
 
 const fileReport = async (app: TestApp, village = LIJIA) => {
   const res = await app.call('POST', '/reports', { token: app.token('contact', village), body: reportBody({ village }) });
@@ -52,7 +53,7 @@ t.test('Redis dies mid-escalation and comes back empty: intake goes on, every du
 });
 
 t.test('the server restarts mid-escalation: the next step fires once, from the log', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const first = await startTestApp(t, { alerting: true, escalationDelayMs: 300, dataDir });
   const firstUrl = await first.app.listen({ port: 0, host: '127.0.0.1' });
   const client = await live(firstUrl, first.token('officer', WANGBA, 'officer-wangba-1'));

@@ -8,6 +8,7 @@ import { jobKey } from '../../services/alerts/scheduler.js';
 import { KANG, LIJIA, WANGBA, reportBody, startTestApp, type TestApp } from '../support/app.js';
 import { FakeProviders, type SentMessage } from '../support/fake-providers.js';
 import { AlertClient } from '../support/ws-client.js';
+import { testDir } from '../support/dirs.js';
 
 /**
  * Issue 13: every alert step also reaches a sleeping phone by SMS, the repeated last step by a
@@ -317,7 +318,7 @@ for (const provider of PROVIDERS) {
   });
 
   t.test(`${provider}: a restart mid-escalation neither loses nor doubles a message`, async (t) => {
-    const dataDir = t.testdir();
+    const dataDir = testDir(t);
     const fake = await FakeProviders.start();
     t.teardown(() => fake.close());
     const clock = { ms: Math.floor(Date.now() / 1000) * 1000 };

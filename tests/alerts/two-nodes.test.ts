@@ -7,9 +7,10 @@ import { seedDataDir, tokensFor } from '../support/operator.js';
 import { startServerProcess } from '../support/process.js';
 import { TestRedis } from '../support/redis.js';
 import { AlertClient } from '../support/ws-client.js';
+import { testDir } from '../support/dirs.js';
 
 t.test('two API processes on one SQLite file and one Redis: each officer gets each alert once; escalation fires once', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const redis = await TestRedis.start(t);
   await seedDataDir(dataDir);
   const env = { DATA_DIR: dataDir, REDIS_URL: redis.url, ESCALATION_DELAY_MS: '1000', LOG_LEVEL: 'info' };

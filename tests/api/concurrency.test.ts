@@ -3,6 +3,7 @@ import t, { type Test } from 'tap';
 import type { RecordedEvent } from '../../infra/eventstore/types.js';
 import { KANG, LIJIA, WANGBA, allocationBody, baseStore, reportBody, startTestApp, verificationBody, verifiedReport, type TestApp } from '../support/app.js';
 import { RacingStore, foreignMeta } from '../support/racing-store.js';
+import { testDir } from '../support/dirs.js';
 
 /**
  * Issue 9 C and D. A command is not refused because another writer — a colleague, or zhitong's
@@ -106,7 +107,7 @@ t.test('If-Match still makes a write conditional: a race then is 412', async (t)
 
 /** Two nodes on one SQLite file: two connections, two command handlers, real races between them. */
 async function twoNodes(t: Test) {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const a = await startTestApp(t, { dataDir });
   const b = await startTestApp(t, { dataDir });
   return [a, b] as const;
@@ -182,7 +183,7 @@ t.test('a dismissal and an allocation for one report sent together: never an all
 });
 
 t.test('an allocation held up after claiming the report is not written once a dismissal waited it out', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   let racing: RacingStore | undefined;
   const a = await startTestApp(t, { dataDir, store: async (dir) => (racing = new RacingStore(await baseStore(t, dir))) });
   const b = await startTestApp(t, { dataDir });

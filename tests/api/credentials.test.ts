@@ -7,6 +7,7 @@ import { createLogger, scrub } from '../../infra/logging.js';
 import { LIJIA, WANGBA, allocationBody, reportBody, startTestApp, verificationBody } from '../support/app.js';
 import { childEnv, childExecArgv } from '../support/child-env.js';
 import { AlertClient } from '../support/ws-client.js';
+import { testDir } from '../support/dirs.js';
 
 /** Issue 9 H: credentials stay out of URLs and logs; the secret and the data are kept tight. */
 
@@ -15,7 +16,7 @@ const JWT_SHAPE = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
 
 t.test('a token in the URL works only on the WebSocket upgrade, and no log line holds a token, a secret or an ID number', async (t) => {
   const lines: string[] = [];
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const secret = loadConfig({ DATA_DIR: dataDir }).authSecret;
   const logger = createLogger('debug', { secrets: [secret], destination: { write: (line: string) => lines.push(line) } });
   const app = await startTestApp(t, { dataDir, logger, alerting: true });
@@ -70,7 +71,7 @@ t.test('scrub: what it takes out and what it leaves', async (t) => {
 
 t.test('the secret file is checked like AUTH_SECRET; the data directory and the database are private', async (t) => {
   for (const [label, content] of [['a 3-byte secret', 'abc\n'], ['an empty file', '']] as const) {
-    const dir = t.testdir();
+    const dir = testDir(t);
     writeFileSync(join(dir, 'auth-secret'), content);
     t.throws(() => loadConfig({ DATA_DIR: dir }), ConfigError, label);
     const res = spawnSync(process.execPath, [...childExecArgv(), join(import.meta.dirname, '../../services/main.ts')], {
@@ -81,7 +82,7 @@ t.test('the secret file is checked like AUTH_SECRET; the data directory and the 
     t.match(res.stderr, /auth-secret: the token secret must be at least 32 characters/);
     t.notMatch(res.stderr, /\n\s+at /, 'one clear line, no stack trace');
   }
-  const dataDir = join(t.testdir(), 'fresh');
+  const dataDir = join(testDir(t), 'fresh');
   const app = await startTestApp(t, { dataDir });
   await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() });
   t.equal(statSync(dataDir).mode & 0o777, 0o700, 'DATA_DIR is 0700');

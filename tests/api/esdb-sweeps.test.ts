@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import t from 'tap';
 import { childEnv, childExecArgv } from '../support/child-env.js';
+import { testDir } from '../support/dirs.js';
 
 /**
  * Issue 17: the idempotency, two-stream and relief sweeps of the earlier issues, run again with
@@ -15,7 +16,7 @@ const SWEEPS = ['idempotency.test.ts', 'relief-integrity.test.ts', 'concurrency.
 for (const file of SWEEPS) {
   t.test(`${file} on EventStoreDB`, async (t) => {
     const child = spawn(process.execPath, [...childExecArgv(), join(import.meta.dirname, file)], {
-      cwd: t.testdir(),
+      cwd: testDir(t),
       env: childEnv({ TEST_STORE: 'esdb' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

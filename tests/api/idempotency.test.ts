@@ -8,6 +8,7 @@ import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import type { AppendOptions, ExpectedRevision, NewEvent } from '../../infra/eventstore/types.js';
 import { keyStream, requestHash } from '../../services/http/idempotency.js';
 import { KANG, LIJIA, WANGBA, allocationBody, reportBody, startTestApp, verificationBody, verifiedReport, type TestApp } from '../support/app.js';
+import { testDir } from '../support/dirs.js';
 
 /**
  * Issue 9 B: a retried write is never applied twice (SPEC §3). Every POST takes an
@@ -204,7 +205,7 @@ t.test('ten requests with one key at once: applied once, every answer the first 
 });
 
 t.test('a request that died after writing, before recording its answer: the retry finds what it did and does not do it again', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const app = await startTestApp(t, { dataDir });
   const contact = app.token('contact', LIJIA);
   const sub = `contact-${LIJIA}`;
@@ -268,7 +269,7 @@ t.test('a filing that died after writing, before recording its answer: the retry
 });
 
 t.test('keys survive a restart; another user\u2019s same key is another key; bad keys are 400', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const app = await startTestApp(t, { dataDir });
   const first = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody(), headers: { 'idempotency-key': '"abc"' } });
   await app.close();

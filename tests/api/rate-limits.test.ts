@@ -1,6 +1,7 @@
 import t from 'tap';
 import { LIJIA, WANGBA, startTestApp, type TestApp } from '../support/app.js';
 import { TestRedis } from '../support/redis.js';
+import { testDir } from '../support/dirs.js';
 
 /** Issue 9 J: rate limits count the right thing. */
 
@@ -9,7 +10,7 @@ const get = (app: TestApp, token: string | undefined, headers: Record<string, st
 
 t.test('per verified user, shared by two nodes on one Redis', async (t) => {
   const redis = await TestRedis.start(t);
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const a = await startTestApp(t, { dataDir, redisUrl: redis.url, rateLimitPerMinute: 10 });
   const b = await startTestApp(t, { dataDir, redisUrl: redis.url, rateLimitPerMinute: 10 });
   const token = a.token('officer', WANGBA, 'officer-wangba-1');

@@ -10,13 +10,14 @@ import { DEMO_UNITS } from '../../services/demo.js';
 import { KANG, WANGBA } from '../support/app.js';
 import { startServerProcess } from '../support/process.js';
 import { AlertClient } from '../support/ws-client.js';
+import { testDir } from '../support/dirs.js';
 
 /**
  * Issue 12: a token revoked on one node is refused on another once that node has applied the
  * revocation — waited for by its position, never by sleeping. The time it took is printed.
  */
 t.test('revoked on node A, refused on node B (HTTP and a live WebSocket)', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const seed = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
   const ctx = { actor: { id: 'seed', role: 'admin' as const }, correlationId: 'seed', now: new Date().toISOString() };
   await execute(seed, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: ctx.now }, ctx);

@@ -8,6 +8,7 @@ import { eventHash, sealEvents } from '../../infra/eventstore/chain.js';
 import type { RecordedEvent } from '../../infra/eventstore/types.js';
 import { KANG, LIJIA, reportBody, startTestApp } from '../support/app.js';
 import { cli, expectNamed, rows, world } from '../support/audit-world.js';
+import { testDir } from '../support/dirs.js';
 
 /**
  * Issue 14: seals as an auditor relies on them — signed, anchored, unsealed events told apart
@@ -92,7 +93,7 @@ t.test('the full recompute: an event edited, every hash and seal after it recomp
 t.test('an export verifies on a machine with no DATA_DIR; one byte changed fails naming the event', async (t) => {
   const w = await world(t);
   const text = (await cli(w.env, 'export')).stdout;
-  const dir = t.testdir({});
+  const dir = testDir(t, {});
   writeFileSync(join(dir, 'good.ndjson'), text);
   const good = await cli({}, 'verify', '--file', join(dir, 'good.ndjson'));
   t.equal(good.status, 0, good.stderr);
@@ -112,7 +113,7 @@ t.test('an export verifies on a machine with no DATA_DIR; one byte changed fails
 });
 
 t.test('two nodes sealing for longer than the interval write one seal per interval', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   let clock = Date.now();
   const now = () => new Date(clock);
   const env = { AUDIT_SEAL_INTERVAL_MS: '60000' };
@@ -136,7 +137,7 @@ t.test('two nodes sealing for longer than the interval write one seal per interv
 });
 
 t.test('cli: export --after garbage is a one-line error; --help exits 0; seal and audit-key', async (t) => {
-  const base = t.testdir({ keys: {} });
+  const base = testDir(t, { keys: {} });
   const dataDir = join(base, 'data');
   const env = { DATA_DIR: dataDir, EVENTSTORE_URL: '', AUTH_SECRET: '' };
   const garbage = await cli(env, 'export', '--after', 'garbage');

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseConnectionString, type ConnectionOptions } from '@eventstore/db-client/dist/Client/parseConnectionString.js';
 import { loadConfig } from '../../infra/config.js';
+import { testDir } from '../support/dirs.js';
 
 // The city's EventStoreDB cluster as deploy/ describes it. No EventStoreDB server runs on these
 // machines, so the files are checked against each other, and every connection string against the
@@ -114,7 +115,7 @@ t.test('every EventStoreDB connection string in deploy/ is a TLS connection to t
   t.ok(found.some((f) => f.url === setting('EVENTSTORE_URL')), 'the live setting is among them');
 
   const endpoints = confs.map(endpoint).sort();
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   for (const { file, url } of found) {
     t.test(`${file}: ${url}`, async (t) => {
       const { options, warnings } = parse(url);

@@ -14,6 +14,7 @@ import { seedDataDir } from '../support/operator.js';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { TestRedis } from '../support/redis.js';
 import { AlertClient, type Frame } from '../support/ws-client.js';
+import { testDir } from '../support/dirs.js';
 
 const root = join(import.meta.dirname, '../..');
 const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find((p) => existsSync(p));
@@ -125,7 +126,7 @@ function call(url: string, options: { method?: string; headers?: Record<string, 
 const json = (a: Answer) => JSON.parse(a.body.toString('utf8')) as Record<string, unknown>;
 
 t.test('nginx (deploy/nginx/zhitong.conf) in front of two nodes: TLS, redirect, WebSocket, failover with nothing lost or doubled', { skip: NGINX ? false : 'nginx is not installed (apt-get install nginx): deploy/nginx/zhitong.conf cannot be run here' }, async (t) => {
-  const dir = t.testdir({ certs: {}, logs: {}, temp: {} });
+  const dir = testDir(t, { certs: {}, logs: {}, temp: {} });
   const certs = join(dir, 'certs');
 
   // The office certificate exactly as deploy/README.md makes it, for 127.0.0.1 and localhost.

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { HEJIAGOU, KANG, LIJIA, WANGBA, ZHUJIAGOU, allocationBody, reportBody, verificationBody } from '../support/app.js';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { allPages, call, cli, kill9, seedDataDir, tokensFor, waitUntil, type Answer } from './support.js';
+import { testDir } from '../support/dirs.js';
 
 /** Filings acknowledged (201) before the kill that trigger it; enough for the kill to land mid-stream. */
 const KILL_AFTER = 300;
@@ -21,7 +22,7 @@ interface Filing {
 }
 
 t.test('kill -9 during sustained intake: every 201 is there, the log verifies, rebuilt projections equal the live ones', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const file = join(dataDir, 'events.sqlite');
   await seedDataDir(dataDir);
   // No escalation may fire while the test compares two nodes' read models of one log.

@@ -5,6 +5,7 @@ import { HEJIAGOU, KANG, LIJIA, ZHUJIAGOU, reportBody } from '../support/app.js'
 import { startServerProcess } from '../support/process.js';
 import { TestRedis } from '../support/redis.js';
 import { call, kill9, seedDataDir, tokensFor, waitUntil } from './support.js';
+import { testDir } from '../support/dirs.js';
 
 const DELAY_MS = 1500;
 /** Every report must have escalated at least this far (steps 0…STEPS-1) before the log is judged. */
@@ -17,7 +18,7 @@ interface Raised {
 }
 
 t.test('Redis dies mid-intake with escalations pending and comes back empty: intake goes on, every due step fires once', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   await seedDataDir(dataDir);
   const redis = await TestRedis.start(t);
   const server = await startServerProcess({ DATA_DIR: dataDir, REDIS_URL: redis.url, ESCALATION_DELAY_MS: String(DELAY_MS), RATE_LIMIT_PER_MINUTE: '1000000' });

@@ -7,6 +7,7 @@ import { HEJIAGOU, LIJIA, WANGBA, ZHUJIAGOU, reportBody } from '../support/app.j
 import { startServerProcess } from '../support/process.js';
 import { AlertClient, type Frame } from '../support/ws-client.js';
 import { call, seedDataDir, tokensFor } from './support.js';
+import { testDir } from '../support/dirs.js';
 
 const BURST = 200;
 /** The socket is cut once this many alerts arrived: well inside the burst. */
@@ -15,7 +16,7 @@ const CUT_AFTER = 40;
 const AFTER_CUT = 100;
 
 t.test('an officer\u2019s socket cut mid-burst resumes from its last position: every alert exactly once, in position order, no gaps', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   await seedDataDir(dataDir);
   // Only the first alert of each report: an escalation would add frames the burst did not cause.
   const server = await startServerProcess({ DATA_DIR: dataDir, RATE_LIMIT_PER_MINUTE: '1000000', ESCALATION_DELAY_MS: '3600000' });

@@ -10,12 +10,13 @@ import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import { createLogger } from '../../infra/logging.js';
 import { BackupSchedule } from '../../services/backups.js';
 import { NodeMetrics } from '../../services/metrics.js';
+import { testDir } from '../support/dirs.js';
 
 const meta = { actor: { id: 'test', role: 'admin' as const }, correlationId: 'c', at: '2026-01-01T00:00:00.000Z', schemaVersion: 1 };
 
 /** The test's directory: tap's testdir() empties it on every call, so it is asked once. */
 async function storeWith(t: Test, events: number): Promise<{ base: string; dataDir: string; store: SqliteEventStore }> {
-  const base = t.testdir();
+  const base = testDir(t);
   const dataDir = join(base, 'data');
   const store = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
   t.teardown(() => store.close());
@@ -85,7 +86,7 @@ t.test('a destination that is not empty is refused; a full disk leaves no partia
 });
 
 t.test('BACKUP_* settings are checked at start', async (t) => {
-  const dataDir = join(t.testdir(), 'data');
+  const dataDir = join(testDir(t), 'data');
   t.same(loadConfig({ DATA_DIR: dataDir, AUTH_SECRET: 'x'.repeat(32), BACKUP_DIR: join(dataDir, '../b'), BACKUP_EVERY: '6h', BACKUP_KEEP: '3' }).backup, { dir: join(dataDir, '../b'), everyMs: 6 * 3_600_000, keep: 3 });
   t.equal(loadConfig({ DATA_DIR: dataDir, AUTH_SECRET: 'x'.repeat(32), BACKUP_DIR: join(dataDir, '../b') }).backup?.everyMs, 86_400_000, 'daily unless told');
   t.throws(() => loadConfig({ DATA_DIR: dataDir, AUTH_SECRET: 'x'.repeat(32), BACKUP_DIR: join(dataDir, 'inside') }), ConfigError);

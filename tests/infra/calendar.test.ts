@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { loadConfig, ConfigError } from '../../infra/config.js';
 import { loadWorkingCalendar } from '../../infra/calendar.js';
 import { startTestApp, KANG } from '../support/app.js';
+import { testDir } from '../support/dirs.js';
 
 t.test('the calendar file: checked whole at start, the example loads', async (t) => {
-  const dir = t.testdir();
+  const dir = testDir(t);
   const example = loadWorkingCalendar(join(import.meta.dirname, '../../docs/examples/working-calendar.example.json'));
   t.ok(example.holidays.size > 0 && example.workdays.size > 0, 'the labelled example file loads');
   const bad = (name: string, body: string) => {
@@ -29,7 +30,7 @@ t.test('the calendar file: checked whole at start, the example loads', async (t)
 });
 
 t.test('the API’s incident clocks use the configured calendar', async (t) => {
-  const dir = t.testdir();
+  const dir = testDir(t);
   writeFileSync(join(dir, 'calendar.json'), JSON.stringify({ holidays: ['2026-12-03', '2026-12-04'], workdays: ['2026-12-05'] }));
   mkdirSync(join(dir, 'data'));
   const app = await startTestApp(t, { dataDir: join(dir, 'data'), env: { WORKING_CALENDAR_FILE: join(dir, 'calendar.json') }, now: () => new Date('2026-12-06T00:00:00Z') });

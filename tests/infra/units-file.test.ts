@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZodError } from 'zod';
 import { readUnitsFile } from '../../infra/units-file.js';
+import { testDir } from '../support/dirs.js';
 
 /** Issue 12: units files as an office keeps them — a spreadsheet saved as CSV, in either encoding Chinese Windows writes. */
 
@@ -16,7 +17,7 @@ const GB18030 =
   '636f64652c6e616d652c6c61742c6c6f6e2c6163636573734e6f7465732c70686f6e65732c636f6d706c61696e7450686f6e650a3632313239393030303030302cbfb5cfd8a3a8cabec0fda3a92c2c2c2c2c0a3632313239393130333030302ccdf5b0d3d5f22c33332e332c3130352e362cd1d8cfd8b5c0d7df2c303933392d35313233343838a3bb313339203339303020303030312c30393339353132303030300a';
 
 t.test('CSV in UTF-8, UTF-8 with a BOM, and GB18030 read the same as the JSON file', async (t) => {
-  const dir = t.testdir();
+  const dir = testDir(t);
   const files = {
     json: Buffer.from(JSON.stringify([EXPECTED[0], { ...EXPECTED[1], phones: ['0939-5123488', '139 3900 0001'] }])),
     utf8: Buffer.from(CSV),
@@ -31,7 +32,7 @@ t.test('CSV in UTF-8, UTF-8 with a BOM, and GB18030 read the same as the JSON fi
 });
 
 t.test('a bad row is named by its row and column', async (t) => {
-  const path = join(t.testdir(), 'bad.csv');
+  const path = join(testDir(t), 'bad.csv');
   writeFileSync(path, 'code,name,lat,lon\n621299000000,康县,,\n62129910300,王坝镇,91,105\n');
   const error = t.throws(() => readUnitsFile(path)) as unknown as ZodError;
   t.ok(error instanceof ZodError);

@@ -7,6 +7,7 @@ import { LIJIA, WANGBA, reportBody } from '../support/app.js';
 import { cli, seedDataDir } from '../support/operator.js';
 import { startServerProcess, type ServerProcess } from '../support/process.js';
 import { AlertClient } from '../support/ws-client.js';
+import { testDir } from '../support/dirs.js';
 
 async function stop(server: ServerProcess): Promise<void> {
   server.child.kill('SIGTERM');
@@ -14,7 +15,7 @@ async function stop(server: ServerProcess): Promise<void> {
 }
 
 t.test('backup while serving and filing, restore into a fresh DATA_DIR: everything up to the backup is there, verified, tokens work, clients skip nothing', async (t) => {
-  const base = t.testdir();
+  const base = testDir(t);
   const dataDir = join(base, 'data');
   await seedDataDir(dataDir);
 

@@ -2,6 +2,7 @@ import t from 'tap';
 import { loadConfig } from '../../infra/config.js';
 import { createLogger } from '../../infra/logging.js';
 import { LIJIA, WANGBA, reportBody, startTestApp } from '../support/app.js';
+import { testDir } from '../support/dirs.js';
 
 /**
  * Observability (issue; SPEC §11): logs are pino JSON lines, each request's lines carry its
@@ -14,7 +15,7 @@ const ID_NUMBER = '110105194912310021';
 
 t.test('pino JSON lines with reqId; no token, Authorization header, secret or ID number in any line', async (t) => {
   const lines: string[] = [];
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const secret = loadConfig({ DATA_DIR: dataDir }).authSecret;
   const logger = createLogger('debug', { secrets: [secret], destination: { write: (line: string) => lines.push(line) } });
   const app = await startTestApp(t, { dataDir, logger });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { operationIdOf } from '../../services/http/openapi.js';
 import { startTestApp } from '../support/app.js';
+import { testDir } from '../support/dirs.js';
 
 /**
  * Observability (issue): `/docs/json` passes `redocly lint` with the recommended rules (the
@@ -18,7 +19,7 @@ t.test('/docs/json passes redocly lint', async (t) => {
   const response = await app.call('GET', '/docs/json');
   t.equal(response.statusCode, 200);
   const doc = response.json();
-  const file = join(t.testdir(), 'openapi.json');
+  const file = join(testDir(t), 'openapi.json');
   writeFileSync(file, JSON.stringify(doc, null, 2));
 
   // JSON out, so the verdict is redocly's own count: on Node 20 it also prints a banner about

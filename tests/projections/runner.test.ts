@@ -8,6 +8,7 @@ import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import { PROJECTIONS } from '../../projections/index.js';
 import { ProjectionRunner } from '../../services/projection-runner.js';
 import { HEJIAGOU, KANG, LIJIA, WANGBA, ZHUJIAGOU, allocationBody, reportBody, startTestApp, verificationBody, type TestApp } from '../support/app.js';
+import { testDir } from '../support/dirs.js';
 
 /** Some of everything, through the API: what the read side is built from. */
 async function activity(app: TestApp, rounds = 3) {
@@ -44,7 +45,7 @@ t.test('determinism: every projection rebuilt from the log into a fresh runner e
 });
 
 t.test('a restart reads the snapshot and applies only what came after; a snapshot of another log is not used', async (t) => {
-  const root = t.testdir();
+  const root = testDir(t);
   const dataDir = join(root, 'one');
   const first = await startTestApp(t, { dataDir });
   await activity(first, 1);
@@ -83,7 +84,7 @@ t.test('a restart reads the snapshot and applies only what came after; a snapsho
 });
 
 t.test('a restart on a log the snapshot does not know the end of: the extra events are applied, nothing replayed twice', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const app = await startTestApp(t, { dataDir });
   await activity(app, 1);
   await app.runner.caughtUp();
@@ -128,7 +129,7 @@ t.test('asOf: exactly what the live tally said at each of several moments, by po
 });
 
 t.test('?position= after a write on the other node sees that write, on every list and tally; past the head it is 503', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const a = await startTestApp(t, { dataDir });
   const b = await startTestApp(t, { dataDir });
   const officer = a.token('officer', WANGBA, 'officer-wangba-1');
@@ -161,7 +162,7 @@ t.test('?position= after a write on the other node sees that write, on every lis
 });
 
 t.test('a damaged snapshot file is not fatal: the node rebuilds from the log', async (t) => {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const app = await startTestApp(t, { dataDir });
   await activity(app, 1);
   await app.close();

@@ -17,6 +17,7 @@ import { logPages } from '../../infra/eventstore/pages.js';
 import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import { EsdbTestNode } from './esdb-server.js';
 import { allocatedData, verifiedData } from './fixtures.js';
+import { testDir } from './dirs.js';
 
 export const WANGBA = '621299103000';
 export const LIJIA = '621299103201';
@@ -87,7 +88,7 @@ export async function startTestApp(
     smsAfterMs?: number;
   } = {},
 ): Promise<TestApp> {
-  const dataDir = options.dataDir ?? t.testdir();
+  const dataDir = options.dataDir ?? testDir(t);
   const config = loadConfig({
     DATA_DIR: dataDir,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),

@@ -9,6 +9,7 @@ import type { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import type { VerifyReport } from '../../infra/audit/verify.js';
 import { LIJIA, WANGBA, allocationBody, reportBody, startTestApp, verificationBody, type TestApp } from './app.js';
 import { childEnv, childExecArgv } from './child-env.js';
+import { testDir } from './dirs.js';
 
 /** Issue 14's tamper tests: a county's sealed log, and the three ways of verifying it. */
 
@@ -38,7 +39,7 @@ export interface World {
 
 /** A county's week: a report acknowledged and verified, one dismissed, relief delivered; then sealed. */
 export async function world(t: Test): Promise<World> {
-  const keyDir = t.testdir({});
+  const keyDir = testDir(t, {});
   const key = generateSigningKey();
   const keyFile = join(keyDir, 'seal.key');
   writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 });

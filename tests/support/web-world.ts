@@ -13,6 +13,7 @@ import { DEMO_UNITS } from '../../services/demo.js';
 import type { Test } from 'tap';
 import { CHROMIUM, haveChromium, launchBrowser } from './browser.js';
 import { startServerProcess, type ServerProcess } from './process.js';
+import { testDir } from './dirs.js';
 
 export const KANG = '621299';
 export const WANGBA = '621299103';
@@ -109,7 +110,7 @@ export const noBrowser = (): string | false => (haveChromium() ? false : `no chr
  * stops the server cleanly and starts it again on the same port, as a page would meet it.
  */
 export async function webWorld(t: Test, launchArgs: string[] = []) {
-  const dataDir = t.testdir();
+  const dataDir = testDir(t);
   const tokens = await seedWorld(dataDir);
   const port = await freePort();
   let server = await startServer(dataDir, port);
