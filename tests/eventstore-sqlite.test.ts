@@ -49,7 +49,8 @@ t.test('appends made while a group is on the writer thread go as the next group,
 t.test('small groups are committed on the event loop and the WAL is still checkpointed, by the writer thread', async (t) => {
   const { statSync } = await import('node:fs');
   const file = join(testDir(t), 'events.sqlite');
-  const store = new SqliteEventStore({ file });
+  // A fast disk, whatever the machine running this is doing: every COMMIT takes no time by this clock.
+  const store = new SqliteEventStore({ file, commitClock: () => 0 });
   t.teardown(() => store.close());
   const m = { actor: { id: 'a', role: 'officer' }, at: 'x', correlationId: 'c', schemaVersion: 1 };
   const text = '过桥后左转'.repeat(200);
@@ -67,41 +68,43 @@ t.test('small groups are committed on the event loop and the WAL is still checkp
   await store.append('after', [{ type: 'A', data: {}, metadata: m }]);
   t.ok(wal() <= grown, 'the WAL grows no further once checkpointed');
   t.equal(store.readAllSync({ max: 1000 }).length, 301);
+  t.same(store.groupCommits(), { inline: 301, thread: 0 }, 'every group on the event loop');
 });
 
 t.test('when small COMMITs get slow they go to the writer thread, and come back once they are fast again', async (t) => {
-  // A slow disk made for real: a small group of one 8 MB event holds the event loop for its
-  // write and fsync, as a one-event COMMIT does on a network volume.
+  // How long a COMMIT takes is read off a clock this test drives: a disk made slow for real (an
+  // 8 MB event) was slow or fast by how busy the CI machine was, and failed there. Each reading
+  // moves the clock on by `commitMs`, so each COMMIT made on the loop, timed by two, takes that.
+  let now = 0;
+  let commitMs = 0.05;
   const file = join(testDir(t), 'events.sqlite');
-  const store = new SqliteEventStore({ file });
+  const store = new SqliteEventStore({ file, commitClock: () => (now += commitMs) });
   t.teardown(() => store.close());
   const m = { actor: { id: 'a', role: 'officer' }, at: 'x', correlationId: 'c', schemaVersion: 1 };
-  for (let i = 0; i < 20; i++) await store.append(`warm-${i}`, [{ type: 'A', data: { i }, metadata: m }], 'no_stream');
-  t.ok(store.groupCommits().inline > 0, `on a fast disk small groups are committed on the event loop: ${JSON.stringify(store.groupCommits())}`);
-  const heavy = 'x'.repeat(8 << 20);
-  let slow = 0;
-  // Each heavy commit takes milliseconds; the smoothed figure passes the budget within a few.
-  for (let i = 0; i < 20 && slow < 3; i++) {
-    const before = store.groupCommits();
-    await store.append(`heavy-${i}`, [{ type: 'Heavy', data: { heavy }, metadata: m }], 'no_stream');
-    const after = store.groupCommits();
-    if (after.thread > before.thread) slow++;
-  }
-  t.ok(slow >= 3, 'small groups went to the writer thread once inline COMMITs took too long');
+  const small = (name: string) => store.append(name, [{ type: 'A', data: {}, metadata: m }], 'no_stream');
+  for (let i = 0; i < 20; i++) await small(`warm-${i}`);
+  t.same(store.groupCommits(), { inline: 20, thread: 0 }, 'on a fast disk small groups are committed on the event loop');
+
+  commitMs = 5;
+  // Smoothed 0.8/0.2, one 5 ms COMMIT passes the 1 ms budget.
+  await small('slow-0');
+  await small('slow-1');
+  t.same(store.groupCommits(), { inline: 21, thread: 1 }, 'once an inline COMMIT took too long, the next small group went to the writer thread');
   const moved = store.groupCommits();
-  for (let i = 0; i < 10; i++) await store.append(`small-${i}`, [{ type: 'A', data: { i }, metadata: m }], 'no_stream');
-  const later = store.groupCommits();
-  t.ok(later.thread - moved.thread >= 9, `and so did the next small ones (at most one probe inline): ${JSON.stringify(moved)} → ${JSON.stringify(later)}`);
+  for (let i = 0; i < 10; i++) await small(`small-${i}`);
+  t.same(store.groupCommits(), { inline: moved.inline, thread: moved.thread + 10 }, 'and so did the next small ones');
+
   // One small group in INLINE_PROBE_EVERY (256) is tried on the loop again; fast probes bring the rest back.
-  let back = false;
+  commitMs = 0.05;
+  let appended = 0;
   let inlineInARow = 0;
-  for (let i = 0; i < 256 * 40 && !back; i++) {
+  while (inlineInARow < 3 && appended < 256 * 20) {
     const before = store.groupCommits().inline;
-    await store.append(`fast-${i}`, [{ type: 'A', data: { i }, metadata: m }], 'no_stream');
+    await small(`fast-${appended++}`);
     inlineInARow = store.groupCommits().inline > before ? inlineInARow + 1 : 0;
-    back = inlineInARow >= 3;
   }
-  t.ok(back, `small groups are committed on the event loop again once probes found COMMITs fast: ${JSON.stringify(store.groupCommits())}`);
+  t.equal(inlineInARow, 3, `small groups are committed on the event loop again once probes found COMMITs fast (after ${appended})`);
+  t.ok(appended <= 256 + 3, `found by the first probe: the 256th small group on the thread (${JSON.stringify(store.groupCommits())})`);
   const all = store.readAllSync({ max: 100_000 });
   t.same(all.map((e) => Number(e.position)), Array.from({ length: all.length }, (_, i) => i + 1), 'every append landed, gap-free, wherever it was committed');
 });
