@@ -21,6 +21,16 @@ t.test('a testDir is still there for every teardown, and gone after them', async
   t.notOk(existsSync(dir), 'and the directory went after it');
 });
 
+t.test('each testDir of a test is its own, and a later one leaves an earlier one alone', async (t) => {
+  const first = testDir(t);
+  writeFileSync(join(first, 'events.sqlite'), 'a server\'s log');
+  const second = testDir(t, { certs: {}, 'a.txt': '甲' });
+  t.not(second, first);
+  t.equal(readFileSync(join(first, 'events.sqlite'), 'utf8'), 'a server\'s log', 'the first directory is untouched');
+  t.ok(statSync(join(second, 'certs')).isDirectory(), 'with its content');
+  t.equal(readFileSync(join(second, 'a.txt'), 'utf8'), '甲');
+});
+
 t.test('sweep: no test makes a directory with t.testdir() itself', async (t) => {
   const root = join(import.meta.dirname, '..');
   const files: string[] = [];

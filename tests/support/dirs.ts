@@ -1,19 +1,50 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Test } from 'tap';
 
-type Fixture = Parameters<Test['testdir']>[0];
+/** What a directory starts with: a file's text, or a directory's entries. */
+export interface DirContent {
+  [name: string]: string | DirContent;
+}
+
+const roots = new WeakMap<Test, { root: string; made: number }>();
 
 /**
- * `t.testdir(content)`, removed only after every teardown of `t` has run.
+ * A new directory for test `t`, holding `content`, removed only after every teardown of `t` has
+ * run. Each call gives another directory.
  *
- * tap 21 removes a testdir in the end-of-test hook that @tapjs/fixture installs, and runs
- * teardowns in the hook that @tapjs/after installs; whichever is installed second wraps the
- * first. When testdir() comes before the first t.teardown() — as in "make a data directory, start
- * a server in it, close it at the end" — the directory is removed first and the teardowns run
- * after: a server still writing its WAL or its snapshot makes the removal fail now and then
- * ("error thrown in teardown", seen in CI). A teardown registered first puts the removal last.
+ * Two things about tap 21's `t.testdir()` that this exists for:
+ * - it removes the directory in the end-of-test hook that @tapjs/fixture installs, and teardowns run
+ *   in the hook that @tapjs/after installs; whichever is installed second wraps the first. When
+ *   testdir() comes before the first t.teardown() — "make a data directory, start a server in it,
+ *   close it at the end" — the directory went first and the teardowns after: a server still
+ *   writing its WAL or snapshot made the removal fail now and then ("error thrown in teardown",
+ *   seen in CI). A teardown registered first puts the removal last.
+ * - a second testdir() in the same test empties the first (one directory per test): a test that
+ *   started a server and then asked for a directory for a file deleted the server's DATA_DIR
+ *   under it. Here the test's directory is made once and each call gets a directory inside it.
  * Every test takes its directories from here (tests/support/dirs.test.ts checks).
  */
-export function testDir(t: Test, content?: Fixture): string {
-  t.teardown(() => undefined);
-  return t.testdir(content);
+export function testDir(t: Test, content: DirContent = {}): string {
+  let entry = roots.get(t);
+  if (!entry) {
+    t.teardown(() => undefined);
+    entry = { root: t.testdir(), made: 0 };
+    roots.set(t, entry);
+  }
+  const dir = join(entry.root, String(++entry.made));
+  mkdirSync(dir);
+  fill(dir, content);
+  return dir;
+}
+
+function fill(dir: string, content: DirContent): void {
+  for (const [name, value] of Object.entries(content)) {
+    const path = join(dir, name);
+    if (typeof value === 'string') writeFileSync(path, value);
+    else {
+      mkdirSync(path);
+      fill(path, value);
+    }
+  }
 }
