@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import type { EventMetadata, RecordedEvent } from '../eventstore/types.js';
+import { terminateWorker } from '../workers.js';
 
 /** An event as the verifier's pass needs it, with its hash already checked (`hashOk`). */
 export interface CheckedEvent {
@@ -56,7 +57,7 @@ export async function* readForVerification(file: string, workers = 2): AsyncGene
       yield rows.map(toChecked);
     }
   } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+    await Promise.all(pool.map((w) => terminateWorker(w)));
   }
 }
 

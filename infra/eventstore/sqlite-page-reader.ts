@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { RecordedEvent } from './types.js';
+import { terminateWorker } from '../workers.js';
 
 interface Reply {
   id: number;
@@ -96,17 +97,7 @@ export class SqlitePageReader {
     const worker = this.#worker;
     this.#worker = undefined;
     this.#failAll(new Error('event store is closed'));
-    if (worker) {
-      // An idle reader is unref'd, and after that ref() alone does not keep the process up until
-      // the thread's exit arrives (Node 20: seen to end the process with an unsettled await), so
-      // a timer holds the event loop open meanwhile.
-      const holdOpen = setInterval(() => undefined, 1000);
-      try {
-        await worker.terminate();
-      } finally {
-        clearInterval(holdOpen);
-      }
-    }
+    if (worker) await terminateWorker(worker);
   }
 
   /**

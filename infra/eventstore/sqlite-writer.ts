@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { AppendRequest, GroupOutcome } from './sqlite-appender.mjs';
+import { terminateWorker } from '../workers.js';
 
 /** The code of a group refused because the writer thread stopped under it. */
 export const WRITER_STOPPED = 'ZHITONG_WRITER_STOPPED';
@@ -115,8 +116,6 @@ export class ThreadWriter {
     const worker = this.#worker;
     this.#worker = undefined;
     if (!worker) return;
-    // Held open until the thread has gone, so the process does not exit between the two.
-    worker.ref();
-    await worker.terminate();
+    await terminateWorker(worker);
   }
 }

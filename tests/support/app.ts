@@ -108,7 +108,13 @@ export async function startTestApp(
     // A node with alerting off raises no alert at all, not even with a filing.
     ...(options.scheduler || options.alerting ? {} : { firstAlertInFiling: false }),
   });
-  t.teardown(() => zhitong.close());
+  // tap reports a teardown that rejects as "error thrown in teardown" without the error: said here.
+  t.teardown(() =>
+    zhitong.close().catch((error: unknown) => {
+      console.error('zhitong.close() failed in a test teardown:', error);
+      throw error;
+    }),
+  );
   await execute(zhitong.store, streams.units, unitRegisterDecider, { type: 'ImportUnits', data: { units: DEMO_UNITS }, now: seedContext.now }, seedContext);
   for (const [township, entries] of Object.entries(DEMO_ROSTERS)) {
     await execute(zhitong.store, streams.roster(township), rosterDecider, { type: 'SetRoster', data: { township, entries }, now: seedContext.now }, seedContext);

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 
@@ -28,8 +28,27 @@ const roots = new WeakMap<Test, { root: string; made: number }>();
 export function testDir(t: Test, content: DirContent = {}): string {
   let entry = roots.get(t);
   if (!entry) {
-    t.teardown(() => undefined);
-    entry = { root: t.testdir(), made: 0 };
+    // tap's own removal is switched off for it: it runs in a hook that may come before the
+    // teardowns, and it fails the test when a file is still going. Ours is registered before any
+    // other teardown of `t`, so it runs after all of them (they run last first); it is retried (a
+    // file still being closed), and a directory that will not go is said, with what is left in
+    // it, rather than failing the test it served.
+    t.saveFixture = true;
+    const root = t.testdir();
+    t.teardown(() => {
+      try {
+        rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+      } catch (error) {
+        let left = '';
+        try {
+          left = readdirSync(root, { recursive: true }).join(', ');
+        } catch {
+          // gone after all
+        }
+        console.error(`could not remove test directory ${root}: ${String(error)}; left: ${left}`);
+      }
+    });
+    entry = { root, made: 0 };
     roots.set(t, entry);
   }
   const dir = join(entry.root, String(++entry.made));

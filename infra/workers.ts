@@ -1,0 +1,19 @@
+import type { Worker } from 'node:worker_threads';
+
+/**
+ * Stops a worker thread and resolves once it has gone, keeping the process alive meanwhile.
+ *
+ * A thread that was unref'd while idle does not hold the event loop, and on Node 20 `ref()` alone
+ * does not either until the thread's exit arrives: a process whose last work is awaiting
+ * `terminate()` can end with that await unsettled — a shutdown that never finished closing its
+ * store (seen in tests: the SQLite writer thread, 1 run in 3). A timer holds the loop open until then.
+ */
+export async function terminateWorker(worker: Worker): Promise<void> {
+  const holdOpen = setInterval(() => undefined, 1000);
+  try {
+    worker.ref();
+    await worker.terminate();
+  } finally {
+    clearInterval(holdOpen);
+  }
+}
