@@ -552,12 +552,12 @@ export class SqliteEventStore implements EventStore {
  */
 function rowEvent(position: number, stream: string, revision: number, record: string): RecordedEvent {
   const at = sqlitePosition(position);
-  let event: RecordedEvent;
+  let event: RecordedEvent | null | undefined;
   try {
-    event = JSON.parse(record) as RecordedEvent;
+    event = JSON.parse(record) as RecordedEvent | null;
   } catch {
-    return { ...unreadableEvent(stream, at), revision };
+    // not JSON: unreadable, below
   }
-  if (event === null || typeof event !== 'object' || event.position !== at || event.stream !== stream || event.revision !== revision) return { ...unreadableEvent(stream, at), revision };
-  return event;
+  if (event?.position === at && event.stream === stream && event.revision === revision) return event;
+  return { ...unreadableEvent(stream, at), revision };
 }

@@ -17,9 +17,9 @@ const roots = new WeakMap<Test, { root: string; made: number }>();
  * - it removes the directory in the end-of-test hook that @tapjs/fixture installs, and teardowns run
  *   in the hook that @tapjs/after installs; whichever is installed second wraps the first. When
  *   testdir() comes before the first t.teardown() — "make a data directory, start a server in it,
- *   close it at the end" — the directory went first and the teardowns after: a server still
- *   writing its WAL or snapshot made the removal fail now and then ("error thrown in teardown",
- *   seen in CI). A teardown registered first puts the removal last.
+ *   close it at the end" — the directory went first and the server was closed into a deleted
+ *   directory (shown by tests/support/dirs.test.ts). Here tap's removal is switched off and ours
+ *   is the first teardown registered, so it runs last.
  * - a second testdir() in the same test empties the first (one directory per test): a test that
  *   started a server and then asked for a directory for a file deleted the server's DATA_DIR
  *   under it. Here the test's directory is made once and each call gets a directory inside it.
