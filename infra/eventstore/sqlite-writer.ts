@@ -72,8 +72,9 @@ export class ThreadWriter {
   #start(): Worker {
     const worker = new Worker(new URL('./sqlite-writer.worker.mjs', import.meta.url), {
       workerData: { file: this.file },
-      // Plain JavaScript: it needs no TypeScript loader, and starts faster without one.
-      execArgv: [],
+      // Plain JavaScript: no TypeScript loader (it starts faster without one); a CPU profile of the
+      // node (--cpu-prof, as BENCH_CPU_PROF asks) covers this thread too.
+      execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
     });
     worker.unref();
     worker.on('message', (message: GroupOutcome | { checkpoint: WalCheckpoint }) => {
