@@ -6,7 +6,7 @@
  * POST (bench/bare-ws-server.ts). Then the RSS of each server holding 10,000 idle sockets.
  *
  * Each server first takes BENCH_WARMUP_SECONDS (3) of the same load, measured and printed apart
- * as its cold start: the first second of a fresh node ran its send path in V8's interpreter and
+ * as its cold start: the first second of reports to a fresh node (JIT warm-up, first sends) and
  * was half of the p99 of a 30 s run (docs/decisions.md, session 27). The target is the node's
  * steady state; the cold figure stays in the output, and in the JSON line, so it is not hidden.
  */
@@ -187,7 +187,7 @@ export async function run(): Promise<void> {
     const oursColdDriven = await drive(postOurs, oursCold, WARMUP_SECONDS);
     await settle(oursCold, oursColdDriven.sent);
     const oc = latencies(oursCold, 'zhitong-cold');
-    console.log(`zhitong, cold (the first ${WARMUP_SECONDS} s after start, not counted below): ${fmt(oursColdDriven.sent)} reports; p50 ${oc.p50.toFixed(1)} ms, p99 ${oc.p99.toFixed(1)} ms, max ${oc.max.toFixed(1)} ms`);
+    console.log(`zhitong, cold (the first ${WARMUP_SECONDS} s of reports after start, not counted below): ${fmt(oursColdDriven.sent)} reports; p50 ${oc.p50.toFixed(1)} ms, p99 ${oc.p99.toFixed(1)} ms, max ${oc.max.toFixed(1)} ms`);
     const oursDriven = await drive(postOurs, ours);
     await settle(ours, oursDriven.sent);
     const o = latencies(ours, 'zhitong');
@@ -218,7 +218,7 @@ export async function run(): Promise<void> {
     const theirsColdDriven = await drive(postTheirs, theirsCold, WARMUP_SECONDS);
     await settle(theirsCold, theirsColdDriven.sent);
     const bc = latencies(theirsCold, 'bare-cold');
-    console.log(`bare ws, cold (the first ${WARMUP_SECONDS} s after start, not counted below): p50 ${bc.p50.toFixed(1)} ms, p99 ${bc.p99.toFixed(1)} ms, max ${bc.max.toFixed(1)} ms`);
+    console.log(`bare ws, cold (the first ${WARMUP_SECONDS} s of reports after start, not counted below): p50 ${bc.p50.toFixed(1)} ms, p99 ${bc.p99.toFixed(1)} ms, max ${bc.max.toFixed(1)} ms`);
     const theirsDriven = await drive(postTheirs, theirs);
     await settle(theirs, theirsDriven.sent);
     const b = latencies(theirs, 'bare');
