@@ -6,7 +6,7 @@
  * POST (bench/bare-ws-server.ts). Then the RSS of each server holding 10,000 idle sockets.
  *
  * Each server first takes BENCH_WARMUP_SECONDS (3) of the same load, measured and printed apart
- * as its cold start: the first second of reports to a fresh node (JIT warm-up, first sends) and
+ * as its cold start: the first second of reports to a fresh node (JIT warm-up, first sends)
  * was half of the p99 of a 30 s run (docs/decisions.md, session 27). The target is the node's
  * steady state; the cold figure stays in the output, and in the JSON line, so it is not hidden.
  */
