@@ -3,7 +3,8 @@
  * a second for BENCH_SECONDS (30 by default). For each report, the time from sending its POST to
  * the alert frame having arrived at every on-call client of its township. Baseline in the same
  * run: a bare ws server broadcasting a frame of the same size and shape (related sightings
- * included) to the same clients on the same POST (bench/bare-ws-server.ts). Then the RSS of each server holding 10,000 idle sockets.
+ * included) to the same clients on the same POST (bench/bare-ws-server.ts). Then the RSS of each
+ * server holding 10,000 idle sockets.
  *
  * Each server first takes BENCH_WARMUP_SECONDS (3) of the same load, measured and printed apart
  * as its cold start: the first second of reports to a fresh node (JIT warm-up, first sends)
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { MAX_RELATED_REPORTS } from '../domain/alerting.js';
 import { streams } from '../domain/events.js';
+import { beijingTime } from '../domain/time.js';
 import { rosterDecider } from '../domain/roster.js';
 import { unitRegisterDecider, type UnitInput } from '../domain/unit-register.js';
 import { loadConfig } from '../infra/config.js';
@@ -66,7 +68,7 @@ async function connectAll(urls: string[], onFrame: (frame: { type: string; repor
   return sockets;
 }
 
-async function drive(post: (i: number, reportId: string) => Promise<Response>, tracker: Tracker, seconds = SECONDS): Promise<{ sent: number; failed: number }> {
+async function drive(post: (i: number, reportId: string) => Promise<Response>, tracker: Tracker, seconds: number): Promise<{ sent: number; failed: number }> {
   let sent = 0;
   let failed = 0;
   const inFlight: Promise<void>[] = [];
@@ -108,6 +110,15 @@ function latencies(tracker: Tracker, label: string) {
   const all = [...tracker.doneAt.entries()].map(([id, at]) => at - tracker.sentAt.get(id)!).sort((a, b) => a - b);
   const q = (p: number) => all[Math.min(all.length - 1, Math.floor(p * all.length))] ?? NaN;
   return { n: all.length, p50: q(0.5), p99: q(0.99), max: all[all.length - 1] ?? NaN };
+}
+
+const newTracker = (): Tracker => ({ sentAt: new Map(), received: new Map(), doneAt: new Map() });
+
+/** One phase of load at RATE for `seconds`: driven, settled, its latencies (BENCH_LATENCIES: `label`.txt). */
+async function phase(post: (i: number, reportId: string) => Promise<Response>, tracker: Tracker, seconds: number, label: string) {
+  const driven = await drive(post, tracker, seconds);
+  await settle(tracker, driven.sent);
+  return { ...driven, ...latencies(tracker, label) };
 }
 
 /** Counts a frame for whichever tracker sent its report (the cold phase's or the measured one's). */
@@ -171,8 +182,8 @@ export async function run(): Promise<void> {
 
     // --- zhitong
     const server = await startZhitong();
-    const ours: Tracker = { sentAt: new Map(), received: new Map(), doneAt: new Map() };
-    const oursCold: Tracker = { sentAt: new Map(), received: new Map(), doneAt: new Map() };
+    const ours = newTracker();
+    const oursCold = newTracker();
     const wsBase = server.url.replace('http', 'ws');
     const urls: string[] = [];
     for (let i = 0; i < TOWNSHIPS; i++) {
@@ -185,15 +196,11 @@ export async function run(): Promise<void> {
     console.log(`zhitong: ${fmt(sockets.length)} officers connected in ${fmt(performance.now() - connectStart)} ms; RSS ${rssMb(server.child.pid!).toFixed(0)} MB`);
     const postOurs = (i: number, reportId: string) =>
       fetch(`${server.url}/reports`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${contact}` }, body: body(i, reportId) });
-    const oursColdDriven = await drive(postOurs, oursCold, WARMUP_SECONDS);
-    await settle(oursCold, oursColdDriven.sent);
-    const oc = latencies(oursCold, 'zhitong-cold');
-    console.log(`zhitong, cold (the first ${WARMUP_SECONDS} s of reports after start, not counted below): ${fmt(oursColdDriven.sent)} reports; p50 ${oc.p50.toFixed(1)} ms, p99 ${oc.p99.toFixed(1)} ms, max ${oc.max.toFixed(1)} ms`);
-    const oursDriven = await drive(postOurs, ours);
-    await settle(ours, oursDriven.sent);
-    const o = latencies(ours, 'zhitong');
+    const oc = await phase(postOurs, oursCold, WARMUP_SECONDS, 'zhitong-cold');
+    console.log(`zhitong, cold (the first ${WARMUP_SECONDS} s of reports after start, not counted below): ${fmt(oc.sent)} reports; p50 ${oc.p50.toFixed(1)} ms, p99 ${oc.p99.toFixed(1)} ms, max ${oc.max.toFixed(1)} ms`);
+    const o = await phase(postOurs, ours, SECONDS, 'zhitong');
     console.log(
-      `zhitong: ${fmt(oursDriven.sent)} reports at ${RATE}/s (${oursDriven.failed} failed); alert at all ${PER_TOWNSHIP} on-call clients for ${fmt(o.n)}: p50 ${o.p50.toFixed(1)} ms, p99 ${o.p99.toFixed(1)} ms, max ${o.max.toFixed(1)} ms`,
+      `zhitong: ${fmt(o.sent)} reports at ${RATE}/s (${o.failed} failed); alert at all ${PER_TOWNSHIP} on-call clients for ${fmt(o.n)}: p50 ${o.p50.toFixed(1)} ms, p99 ${o.p99.toFixed(1)} ms, max ${o.max.toFixed(1)} ms`,
     );
     for (const s of sockets.splice(0)) s.terminate();
     server.child.kill();
@@ -201,8 +208,8 @@ export async function run(): Promise<void> {
     // --- bare ws broadcast of a frame of the same size
     const bare = await startProcess('bench/bare-ws-server.ts', {}, /listening (http:\/\/\S+)/);
     children.push(bare.child);
-    const theirs: Tracker = { sentAt: new Map(), received: new Map(), doneAt: new Map() };
-    const theirsCold: Tracker = { sentAt: new Map(), received: new Map(), doneAt: new Map() };
+    const theirs = newTracker();
+    const theirsCold = newTracker();
     const bareUrls: string[] = [];
     for (let i = 0; i < TOWNSHIPS; i++) for (let k = 0; k < PER_TOWNSHIP; k++) bareUrls.push(`${bare.url.replace('http', 'ws')}/alerts/ws?township=${township(i)}`);
     sockets.push(...(await connectAll(bareUrls, onFrameFor(theirsCold, theirs), false)));
@@ -210,32 +217,28 @@ export async function run(): Promise<void> {
     // with their local twins, and the same related sightings — one village gets two reports a
     // second here, so from its sixth report on every alert names the five newest (SPEC §5,
     // MAX_RELATED_REPORTS). Ours averaged 1,671 bytes a frame; the bare one had 680, without them.
-    const relatedBy = new Map<number, Array<{ reportId: string; observedAt: string; observedAtLocal: string; reporter: { name: string; phone: string } }>>();
-    const local = (iso: string) => `${new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`;
+    const reporter = { name: '王建国', phone: '13800000000' };
+    const relatedBy = new Map<number, Array<{ reportId: string; observedAt: string; observedAtLocal: string; reporter: typeof reporter }>>();
     const sampleFrame = (reportId: string, i: number) => {
       const observedAt = new Date(Date.now() - 60_000).toISOString();
       const reportedAt = new Date().toISOString();
       const related = relatedBy.get(i) ?? [];
-      const frame = JSON.stringify({
+      const sighting = { reportId, observedAt, observedAtLocal: beijingTime(observedAt), reporter };
+      relatedBy.set(i, [sighting, ...related].slice(0, MAX_RELATED_REPORTS));
+      return JSON.stringify({
         type: 'alert', position: '0000000000000001', reportId, step: 0, reason: 'filed', hazard: 'landslide', hazardLabel: '滑坡',
         unit: { code: village(i), name: `村${i}`, path: ['康县（基准）', `镇${i}`, `村${i}`] },
         location: { lat: 33, lon: 105, geoUri: 'geo:33,105?q=33,105(%E6%9D%91)', source: 'unit' }, directions: '村委会后山，沿水泥路上行1公里',
-        accessNotes: '县道北行过桥左转，上山 6 公里，雨后易塌方', unitPhones: [], reporter: { name: '王建国', phone: '13800000000' }, group: null, notes: null,
-        estimate: { affectedPeople: 12 }, observedAt, observedAtLocal: local(observedAt), reportedAt, reportedAtLocal: local(reportedAt), related,
+        accessNotes: '县道北行过桥左转，上山 6 公里，雨后易塌方', unitPhones: [], reporter, group: null, notes: null,
+        estimate: { affectedPeople: 12 }, observedAt, observedAtLocal: sighting.observedAtLocal, reportedAt, reportedAtLocal: beijingTime(reportedAt), related,
       });
-      relatedBy.set(i, [{ reportId, observedAt, observedAtLocal: local(observedAt), reporter: { name: '王建国', phone: '13800000000' } }, ...related].slice(0, MAX_RELATED_REPORTS));
-      return frame;
     };
     const postTheirs = (i: number, reportId: string) =>
       fetch(`${bare.url}/reports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ township: township(i), frame: sampleFrame(reportId, i) }) });
-    const theirsColdDriven = await drive(postTheirs, theirsCold, WARMUP_SECONDS);
-    await settle(theirsCold, theirsColdDriven.sent);
-    const bc = latencies(theirsCold, 'bare-cold');
+    const bc = await phase(postTheirs, theirsCold, WARMUP_SECONDS, 'bare-cold');
     console.log(`bare ws, cold (the first ${WARMUP_SECONDS} s of reports after start, not counted below): p50 ${bc.p50.toFixed(1)} ms, p99 ${bc.p99.toFixed(1)} ms, max ${bc.max.toFixed(1)} ms`);
-    const theirsDriven = await drive(postTheirs, theirs);
-    await settle(theirs, theirsDriven.sent);
-    const b = latencies(theirs, 'bare');
-    console.log(`bare ws: ${fmt(theirsDriven.sent)} broadcasts at ${RATE}/s; at all ${PER_TOWNSHIP} clients for ${fmt(b.n)}: p50 ${b.p50.toFixed(1)} ms, p99 ${b.p99.toFixed(1)} ms, max ${b.max.toFixed(1)} ms`);
+    const b = await phase(postTheirs, theirs, SECONDS, 'bare');
+    console.log(`bare ws: ${fmt(b.sent)} broadcasts at ${RATE}/s; at all ${PER_TOWNSHIP} clients for ${fmt(b.n)}: p50 ${b.p50.toFixed(1)} ms, p99 ${b.p99.toFixed(1)} ms, max ${b.max.toFixed(1)} ms`);
     for (const s of sockets.splice(0)) s.terminate();
 
     // --- idle sockets: RSS of each server
@@ -257,12 +260,12 @@ export async function run(): Promise<void> {
     sockets.push(...(await connectAll(idleUrls(again.url.replace('http', 'ws'), true), () => undefined, true)));
     const oursIdle = rssMb(again.child.pid!);
     console.log(
-      `idle: ${fmt(IDLE)} sockets — zhitong RSS ${oursIdle.toFixed(0)} MB (${oursBefore.toFixed(0)} MB before, with ${fmt(oursDriven.sent)} reports in the log); bare ws RSS ${bareIdle.toFixed(0)} MB (${bareBefore.toFixed(0)} MB before)`,
+      `idle: ${fmt(IDLE)} sockets — zhitong RSS ${oursIdle.toFixed(0)} MB (${oursBefore.toFixed(0)} MB before, with ${fmt(oc.sent + o.sent)} reports in the log); bare ws RSS ${bareIdle.toFixed(0)} MB (${bareBefore.toFixed(0)} MB before)`,
     );
     for (const s of sockets.splice(0)) s.terminate();
 
     // "Never saturated" (SPEC §10): every report's frame reached all its clients within 1 s.
-    const saturated = oursDriven.failed > 0 || o.n < oursDriven.sent || o.max > 1000;
+    const saturated = o.failed > 0 || o.n < o.sent || o.max > 1000;
     figure({
       figure: `report → alert on all on-call sockets, ${fmt(TOWNSHIPS * PER_TOWNSHIP)} connected, ${RATE}/s (after ${WARMUP_SECONDS} s warm-up)`,
       ours: `p99 ${o.p99.toFixed(1)} ms, max ${o.max.toFixed(0)} ms (cold p99 ${oc.p99.toFixed(1)})`,
@@ -288,7 +291,7 @@ export async function run(): Promise<void> {
       idleSockets: IDLE,
       idleRssMb: Math.round(oursIdle),
       baselineIdleRssMb: Math.round(bareIdle),
-      failedPosts: oursDriven.failed,
+      failedPosts: o.failed,
     });
   } finally {
     for (const s of sockets) s.terminate();

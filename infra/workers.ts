@@ -17,3 +17,13 @@ export async function terminateWorker(worker: Worker): Promise<void> {
     clearInterval(holdOpen);
   }
 }
+
+/**
+ * The Node flags a plain-JavaScript worker thread starts with: only the CPU profiler's, so that a
+ * node run with `--cpu-prof` (BENCH_CPU_PROF) profiles every thread. Not the parent's TypeScript
+ * loader: these workers need none, and with tsx's loader they took three times as long to start.
+ * V8's own flags (the young generation's size) apply to the whole process and need no passing on.
+ */
+export function plainWorkerExecArgv(): string[] {
+  return process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'));
+}

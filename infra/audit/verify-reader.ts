@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import type { EventMetadata, RecordedEvent } from '../eventstore/types.js';
-import { terminateWorker } from '../workers.js';
+import { plainWorkerExecArgv, terminateWorker } from '../workers.js';
 
 /** An event as the verifier's pass needs it, with its hash already checked (`hashOk`). */
 export interface CheckedEvent {
@@ -26,7 +26,7 @@ export async function* readForVerification(file: string, workers = 2): AsyncGene
   const db = new Database(file, { readonly: true, fileMustExist: true });
   const head = (db.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0;
   db.close();
-  const pool = Array.from({ length: workers }, () => new Worker(new URL('./verify-reader.worker.cjs', import.meta.url), { workerData: { file } }));
+  const pool = Array.from({ length: workers }, () => new Worker(new URL('./verify-reader.worker.cjs', import.meta.url), { workerData: { file }, execArgv: plainWorkerExecArgv() }));
   const pending = new Map<number, { resolve: (rows: Row[]) => void; reject: (error: Error) => void }>();
   for (const worker of pool) {
     worker.on('message', (m: { id: number; out?: Row[]; error?: string }) => {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { RecordedEvent } from './types.js';
-import { terminateWorker } from '../workers.js';
+import { plainWorkerExecArgv, terminateWorker } from '../workers.js';
 
 interface Reply {
   id: number;
@@ -134,8 +134,7 @@ export class SqlitePageReader {
     if (this.#worker) return this.#worker;
     const worker = new Worker(new URL('./sqlite-page-reader.worker.cjs', import.meta.url), {
       workerData: { file: this.file },
-      // Plain CommonJS: without the parent's TypeScript loader it starts in a third of the time.
-      execArgv: [],
+      execArgv: plainWorkerExecArgv(),
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     worker.on('message', (reply: Reply) => {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { AppendRequest, GroupOutcome } from './sqlite-appender.mjs';
-import { terminateWorker } from '../workers.js';
+import { plainWorkerExecArgv, terminateWorker } from '../workers.js';
 
 /** The code of a group refused because the writer thread stopped under it. */
 export const WRITER_STOPPED = 'ZHITONG_WRITER_STOPPED';
@@ -72,9 +72,7 @@ export class ThreadWriter {
   #start(): Worker {
     const worker = new Worker(new URL('./sqlite-writer.worker.mjs', import.meta.url), {
       workerData: { file: this.file },
-      // Plain JavaScript: no TypeScript loader (it starts faster without one); a CPU profile of the
-      // node (--cpu-prof, as BENCH_CPU_PROF asks) covers this thread too.
-      execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
+      execArgv: plainWorkerExecArgv(),
     });
     worker.unref();
     worker.on('message', (message: GroupOutcome | { checkpoint: WalCheckpoint }) => {
