@@ -1,9 +1,9 @@
-// Loads one of zhitong's entry points (`services/main`, `services/cli`): the compiled JavaScript in
-// dist/ when it is newer than every source file, else the TypeScript itself through tsx. A build
+// Loads one of zhitong's entry points (`services/main`, `services/cli`): the compiled, bundled
+// JavaScript in dist/ when it is newer than every source file, else the TypeScript itself through tsx. A build
 // older than the code is never what runs: after a `git pull` without `npm run build` the node is
 // slower to start, not wrong.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const root = join(import.meta.dirname, '..');
@@ -27,9 +27,15 @@ export function compiledIsCurrent() {
   return LAYERS.every((layer) => newestSource(join(root, layer)) <= built);
 }
 
-/** Imports `entry` (e.g. 'services/cli') from dist/ or, failing that, as TypeScript. */
+/**
+ * Imports `entry` (e.g. 'services/cli'): its bundle in dist/bundle/ (scripts/build.mjs), or the
+ * compiled modules of a build that made none, or failing both the TypeScript.
+ */
 export async function launch(entry) {
-  if (process.env.ZHITONG_TYPESCRIPT !== '1' && compiledIsCurrent()) return import(pathToFileURL(join(root, 'dist', `${entry}.js`)).href);
+  if (process.env.ZHITONG_TYPESCRIPT !== '1' && compiledIsCurrent()) {
+    const bundled = join(root, 'dist', 'bundle', `${basename(entry)}.js`);
+    return import(pathToFileURL(existsSync(bundled) ? bundled : join(root, 'dist', `${entry}.js`)).href);
+  }
   if (existsSync(join(root, 'dist', 'BUILT'))) process.stderr.write('zhitong: the sources changed since the last build; running the TypeScript (npm run build for a faster start)\n');
   const { register } = await import('tsx/esm/api');
   register();

@@ -23,7 +23,10 @@ const zhitong = await createZhitong(config, logger).catch((error: unknown) => {
   process.exit(78);
 });
 await zhitong.app.listen({ port: config.port, host: config.host });
-logger.info({ dataDir: config.dataDir, store: zhitong.store.kind }, 'zhitong is listening');
+// Which build runs (bin/launch.mjs), for an operator whose start is slower than it should be: the
+// bundle in dist/bundle/, the modules in dist/, or the TypeScript through tsx (sources newer than the build).
+const code = import.meta.url.includes('/dist/bundle/') ? 'bundle' : import.meta.url.includes('/dist/') ? 'compiled' : 'typescript';
+logger.info({ dataDir: config.dataDir, store: zhitong.store.kind, code }, 'zhitong is listening');
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

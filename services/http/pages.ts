@@ -7,6 +7,8 @@ import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
+// Two levels up from this module as it runs: services/http/ of the checkout, dist/services/http/
+// (dist/web links to web/), or a chunk of dist/bundle/ (scripts/build.mjs).
 const WEB = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
 const require = createRequire(import.meta.url);
 

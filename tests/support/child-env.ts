@@ -14,9 +14,10 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
  * The command line for a child started the way a user starts it (`node --import=tsx …`) rather
  * than as tap's loader would. tap's process-info hook adds its loader and coverage to every
  * spawned child's environment; `env -u` takes them off again, since tsx's transpilation of our
- * files would not merge with ts-node's coverage.
+ * files would not merge with ts-node's coverage. `loader: false`: plain node, for the bin/ scripts,
+ * which load the build or tsx themselves (bin/launch.mjs).
  */
-export function plainNodeCommand(args: string[]): [string, string[]] {
+export function plainNodeCommand(args: string[], options: { loader?: boolean } = {}): [string, string[]] {
   const strip = ['NODE_OPTIONS', 'NODE_V8_COVERAGE', '_TAPJS_PROCESSINFO_COVERAGE_'].flatMap((name) => ['-u', name]);
-  return ['/usr/bin/env', [...strip, process.execPath, '--import=tsx', ...args]];
+  return ['/usr/bin/env', [...strip, process.execPath, ...(options.loader === false ? [] : ['--import=tsx']), ...args]];
 }

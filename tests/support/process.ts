@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { childEnv, childExecArgv } from './child-env.js';
+import { childEnv, childExecArgv, plainNodeCommand } from './child-env.js';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -13,9 +13,14 @@ export interface ServerProcess {
   waitForLog(pattern: RegExp): Promise<string>;
 }
 
-/** Starts `services/main.ts` on a free port and resolves once it is listening. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...childExecArgv(), join(root, 'services/main.ts')], {
+/**
+ * Starts `services/main.ts` on a free port and resolves once it is listening. `asInstalled`: as
+ * `npm start` does instead, `node bin/server.mjs` (the build in dist/ when current), without tap's
+ * loader and coverage hooks (plainNodeCommand).
+ */
+export async function startServerProcess(env: Record<string, string>, options: { asInstalled?: boolean } = {}): Promise<ServerProcess> {
+  const [command, args] = options.asInstalled ? plainNodeCommand([join(root, 'bin/server.mjs')], { loader: false }) : [process.execPath, [...childExecArgv(), join(root, 'services/main.ts')]];
+  const child = spawn(command, args, {
     env: childEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
