@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { EventMetadata, RecordedEvent } from '../eventstore/types.js';
 import { plainWorkerExecArgv, terminateWorker } from '../workers.js';
@@ -12,20 +13,42 @@ export interface CheckedEvent {
 
 type Row = [position: string, stream: string | null, revision?: number, type?: string, hash?: string, prevHash?: string, ok?: boolean, id?: string, data?: unknown, metadata?: EventMetadata | null];
 
-// Small enough that a small log (a province's register, 19,224 events) is shared by both workers
-// (the province bench: `verify` 0.64 → 0.50 s), large enough that a page's round trip is noise.
+// Small enough that a small log is shared by both workers, large enough that a page's round trip is noise.
 const PAGE = 2_500;
 
 /**
- * The embedded store's log for verification (`cli verify`), read and hash-checked by two worker
- * threads on ranges of positions in turn, and handed over in position order: parsing and hashing
- * a million events is most of verification's cost, and a machine has two cores (docs/decisions.md,
- * "Verification speed"). The main thread does only the pass's bookkeeping.
+ * Up to this many positions a log is read on the calling thread: starting two threads, loading
+ * better-sqlite3 in each, cloning their answers back and stopping them costs more than they save
+ * (measured on the province bench, a register of 19,224 events: see docs/decisions.md "Session 28").
+ */
+export const INLINE_UP_TO = 50_000;
+
+const { checkRecords, RANGE_SQL } = createRequire(import.meta.url)('./verify-check.cjs') as {
+  checkRecords(rows: Iterable<[number, string]>): Row[];
+  RANGE_SQL: string;
+};
+
+/**
+ * The embedded store's log for verification (`cli verify`), read and hash-checked (verify-check.cjs)
+ * by two worker threads on ranges of positions in turn, and handed over in position order: parsing
+ * and hashing a million events is most of verification's cost, and a machine has two cores
+ * (docs/decisions.md, "Verification speed"). The main thread does only the pass's bookkeeping. A
+ * log of at most INLINE_UP_TO positions is read on the calling thread instead.
  */
 export async function* readForVerification(file: string, workers = 2): AsyncGenerator<CheckedEvent[]> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
-  const head = (db.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0;
-  db.close();
+  let head: number;
+  try {
+    head = (db.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0;
+    if (head <= INLINE_UP_TO) {
+      db.pragma('busy_timeout = 10000');
+      const rows = db.prepare(RANGE_SQL).raw();
+      for (let after = 0; after < head; after += PAGE) yield checkRecords(rows.all(after, Math.min(head, after + PAGE)) as Array<[number, string]>).map(toChecked);
+      return;
+    }
+  } finally {
+    db.close();
+  }
   const pool = Array.from({ length: workers }, () => new Worker(new URL('./verify-reader.worker.cjs', import.meta.url), { workerData: { file }, execArgv: plainWorkerExecArgv() }));
   const pending = new Map<number, { resolve: (rows: Row[]) => void; reject: (error: Error) => void }>();
   for (const worker of pool) {
