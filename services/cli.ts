@@ -9,7 +9,7 @@ import { unitRegisterDecider } from '../domain/unit-register.js';
 import { MobilePhoneInput, PersonName, Role, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
 import { accessDecider, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, type GrantRequest } from '../domain/access.js';
 import { randomUUID } from 'node:crypto';
-import { readUnitsFile, type UnitEntry } from '../infra/units-file.js';
+import type { UnitEntry } from '../infra/units-file.js';
 import { DomainError } from '../domain/errors.js';
 import { scopeUnit } from '../domain/units.js';
 import { loadConfig, restoreConfig, ConfigError } from '../infra/config.js';
@@ -21,8 +21,6 @@ import { LogVerifier, type SealProofs, type VerifyOptions, type VerifyReport } f
 import { Sealer } from './audit/sealer.js';
 import { readForVerification } from '../infra/audit/verify-reader.js';
 import type { EventStore, RecordedEvent, StoreEpoch } from '../infra/eventstore/types.js';
-import { tokenService, type TokenService } from '../infra/tokens.js';
-import { createLogger } from '../infra/logging.js';
 import { dirname, join, resolve, sep } from 'node:path';
 import { execute, load, type CommandContext } from './commands/execute.js';
 import { DEMO_ROSTERS, DEMO_UNITS, DEMO_USERS } from './demo.js';
@@ -84,8 +82,10 @@ async function importUnits(store: EventStore, units: UnitEntry[]): Promise<numbe
  * then signed with the recorded claims. Throws DomainError `invalid_grant`, ZodError for a bad sub
  * or scope.
  */
-async function grantTokens(store: EventStore, tokens: TokenService, requests: Array<Omit<GrantRequest, 'jti'>>): Promise<string[]> {
+async function grantTokens(store: EventStore, authSecret: string, requests: Array<Omit<GrantRequest, 'jti'>>): Promise<string[]> {
   const context = cliContext();
+  // Signing (fast-jwt, with its ASN.1 and big-number code) loads only for the commands that sign.
+  const tokens = (await import('../infra/tokens.js')).tokenService(authSecret);
   const grants = requests.map((r) => ({ ...r, sub: UserId.parse(r.sub), scope: Scope.parse(r.scope), jti: randomUUID() }));
   const result = await execute(store, streams.access, accessDecider, { type: 'GrantAccess', data: { grants, issuedBy: context.actor.id }, now: context.now }, context);
   return result.events.map((e) => {
@@ -308,7 +308,6 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'audit-key') return auditKey(values.out);
   if (command === 'restore') return restore(sub, values);
   const config = loadConfig();
-  const tokens = tokenService(config.authSecret);
 
   // A command appends a few events at most: written on this thread, not on a writer thread started for them.
   const store = await openEventStore(config, { writer: 'inline' });
@@ -334,7 +333,7 @@ export async function main(argv: string[]): Promise<number> {
           console.error(`--ttl must be a whole number of seconds, 1 to ${MAX_TTL_SECONDS}`);
           return 2;
         }
-        const [token] = await grantTokens(store, tokens, [
+        const [token] = await grantTokens(store, config.authSecret, [
           { sub: values.sub, role: role.data, scope: values.scope, ttlSeconds: ttl, ...(phone ? { phone } : {}), ...(values.name ? { name: values.name.trim() } : {}) },
         ]);
         // A QR code of the link goes to stderr, for the phone to scan off the screen; stdout stays
@@ -374,7 +373,7 @@ export async function main(argv: string[]): Promise<number> {
           console.error('usage: units import FILE');
           return 2;
         }
-        const units = readUnitsFile(arg);
+        const units = (await import('../infra/units-file.js')).readUnitsFile(arg);
         // Real units never go into the demo's store (seed-demo refuses the other order): the demo's
         // invented villages and phones must not sit beside real ones in one register.
         const demoCodes = new Set(DEMO_UNITS.map((u) => u.code));
@@ -410,7 +409,7 @@ export async function main(argv: string[]): Promise<number> {
         // every projection are most of what a CLI command would otherwise load (the province bench).
         const [{ ProjectionRunner }, { PROJECTIONS }, { SqliteSnapshotStore }] = await Promise.all([import('./projection-runner.js'), import('../projections/index.js'), import('../infra/snapshots.js')]);
         const snapshots = store.kind === 'sqlite' && values['no-snapshot'] !== true ? new SqliteSnapshotStore(join(config.dataDir, 'projections.sqlite')) : undefined;
-        const runner = new ProjectionRunner(store, createLogger('silent'), snapshots ? { snapshots } : {});
+        const runner = new ProjectionRunner(store, (await import('../infra/logging.js')).createLogger('silent'), snapshots ? { snapshots } : {});
         let events = 0;
         let lastProgress = started;
         for await (const page of logPages(store)) {
@@ -455,7 +454,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'seal': {
         const signer = config.auditSigningKeyFile ? loadSigner(config.auditSigningKeyFile) : undefined;
-        const outcome = await new Sealer(store, createLogger('silent'), { signer }).seal();
+        const outcome = await new Sealer(store, (await import('../infra/logging.js')).createLogger('silent'), { signer }).seal();
         console.log(JSON.stringify(outcome.written ? { written: true, position: outcome.position, upTo: outcome.seal!.upTo, root: outcome.seal!.root, streams: outcome.seal!.streams, signed: signer !== undefined } : { written: false, reason: outcome.reason }));
         return 0;
       }
@@ -535,7 +534,7 @@ export async function main(argv: string[]): Promise<number> {
         // Printed as a shell file: `npm run -s cli -- seed-demo > demo.env && . ./demo.env`.
         console.log(`# 示例数据 (DEMO DATA): 康县（示例）with 2 townships and 3 villages; ${written} unit events written; rosters set.`);
         console.log('# Tokens (valid 7 days):');
-        const issued = await grantTokens(store, tokens, DEMO_USERS.map((u) => ({ sub: u.sub, role: u.role, scope: u.scope, ttlSeconds: 7 * 86_400, name: u.who })));
+        const issued = await grantTokens(store, config.authSecret, DEMO_USERS.map((u) => ({ sub: u.sub, role: u.role, scope: u.scope, ttlSeconds: 7 * 86_400, name: u.who })));
         for (const [i, user] of DEMO_USERS.entries()) {
           const token = issued[i]!;
           console.log(`\n# ${user.who} — ${user.role}, scope ${user.scope}\n#   sign in: ${signInLink(config, token)}\nexport TOKEN_${user.sub.toUpperCase().replaceAll('-', '_')}=${token}`);
