@@ -35,12 +35,12 @@ const { checkRecords, RANGE_SQL } = createRequire(import.meta.url)('./verify-che
  * (docs/decisions.md, "Verification speed"). The main thread does only the pass's bookkeeping. A
  * log of at most INLINE_UP_TO positions is read on the calling thread instead.
  */
-export async function* readForVerification(file: string, workers = 2): AsyncGenerator<CheckedEvent[]> {
+export async function* readForVerification(file: string, { workers = 2, inlineUpTo = INLINE_UP_TO }: { workers?: number; inlineUpTo?: number } = {}): AsyncGenerator<CheckedEvent[]> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   let head: number;
   try {
     head = (db.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0;
-    if (head <= INLINE_UP_TO) {
+    if (head <= inlineUpTo) {
       db.pragma('busy_timeout = 10000');
       const rows = db.prepare(RANGE_SQL).raw();
       for (let after = 0; after < head; after += PAGE) yield checkRecords(rows.all(after, Math.min(head, after + PAGE)) as Array<[number, string]>).map(toChecked);

@@ -67,8 +67,8 @@ t.test('npm start and the zhitong bin run the bundles: a report is filed, alerte
   t.equal((await fetch(`${server.url}/vendor/preact/preact.mjs`)).status, 200);
   t.equal((await fetch(`${server.url}/docs/`)).status, 200);
 
-  // The CLI's bundle: verify reads on its worker threads (verify-reader.worker.cjs), replay loads
-  // the read side as a chunk of its own.
+  // The CLI's bundle: verify reads with verify-check.cjs (beside the bundle, loaded by require),
+  // replay loads the read side as a chunk of its own.
   const verified = await bin(env, 'verify');
   t.equal(verified.code, 0, verified.stderr);
   t.match(JSON.parse(verified.stdout), { ok: true, problems: [] });
