@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { hash } from 'node:crypto';
 
 /**
  * The Merkle tree of a seal (SPEC §8): RFC 6962 §2.1's Merkle Tree Hash over the heads of every
@@ -16,26 +15,41 @@ export interface Head {
   hash: string;
 }
 
-const canonical = canonicalize as unknown as (value: unknown) => string;
-const sha = (...parts: Buffer[]) => {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
-const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
+const EMPTY = hash('sha256', Buffer.alloc(0), 'buffer');
 
-export const leafData = (head: Head): Buffer => Buffer.from(canonical([head.stream, head.revision, head.hash]), 'utf8');
-export const leafHash = (head: Head): Buffer => sha(LEAF, leafData(head));
+// One-shot hashing (crypto.hash) into one reused input buffer: a seal over a log of a million
+// events hashes ~430,000 nodes, and createHash().update().update().update().digest() cost ~40 %
+// more per node (docs/decisions.md, "Session 28"). The buffer is filled and hashed synchronously.
+const nodeInput = Buffer.alloc(65);
+function nodeHash(left: Buffer, right: Buffer): Buffer {
+  // A proof's node from outside may be any length; the tree's own are digests.
+  if (left.length !== 32 || right.length !== 32) return hash('sha256', Buffer.concat([NODE, left, right]), 'buffer');
+  nodeInput[0] = 1;
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 33);
+  return hash('sha256', nodeInput, 'buffer');
+}
+
+/**
+ * A leaf's JCS text. For an array of two strings and a non-negative integer JCS is what
+ * JSON.stringify writes: RFC 8785 serialises strings (§3.2.2.2) and numbers (§3.2.2.3) as
+ * ECMAScript does, and an array keeps its order — the canonicaliser's walk over the value costs a
+ * third of the leaves' time for nothing (tests/infra/merkle.test.ts holds the two equal).
+ */
+export const leafText = (head: Head): string => JSON.stringify([head.stream, head.revision, head.hash]);
+export const leafData = (head: Head): Buffer => Buffer.from(leafText(head), 'utf8');
+/** SHA-256(0x00 ‖ leaf): the string is hashed as UTF-8, and U+0000 is the one byte 0x00. */
+export const leafHash = (head: Head): Buffer => hash('sha256', `\u0000${leafText(head)}`, 'buffer');
 
 const split = (n: number) => 2 ** Math.floor(Math.log2(n - 1));
 
 function mth(leaves: readonly Buffer[], from: number, to: number): Buffer {
   const n = to - from;
-  if (n === 0) return sha();
+  if (n === 0) return EMPTY;
   if (n === 1) return leaves[from]!;
   const k = split(n);
-  return sha(NODE, mth(leaves, from, from + k), mth(leaves, from + k, to));
+  return nodeHash(mth(leaves, from, from + k), mth(leaves, from + k, to));
 }
 
 /** Heads in the tree's order: by stream name. */
@@ -61,13 +75,13 @@ export class MerkleTree {
 
   #hash(from: number, to: number): Buffer {
     const n = to - from;
-    if (n === 0) return sha();
+    if (n === 0) return EMPTY;
     if (n === 1) return this.leaves[from]!;
     const key = `${from}:${to}`;
     let h = this.#cache.get(key);
     if (!h) {
       const k = split(n);
-      h = sha(NODE, this.#hash(from, from + k), this.#hash(from + k, to));
+      h = nodeHash(this.#hash(from, from + k), this.#hash(from + k, to));
       this.#cache.set(key, h);
     }
     return h;
@@ -107,13 +121,13 @@ export function rootFromProof(head: Head, index: number, size: number, path: rea
     const node = Buffer.from(p, 'hex');
     if (sn === 0) return undefined;
     if (fn % 2 === 1 || fn === sn) {
-      r = sha(NODE, node, r);
+      r = nodeHash(node, r);
       while (fn % 2 === 0 && fn !== 0) {
         fn >>= 1;
         sn >>= 1;
       }
     } else {
-      r = sha(NODE, r, node);
+      r = nodeHash(r, node);
     }
     fn >>= 1;
     sn >>= 1;

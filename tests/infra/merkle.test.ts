@@ -1,5 +1,6 @@
 import t from 'tap';
-import { leafHash, merkleRoot, MerkleTree, rootFromProof, sortedHeads } from '../../infra/audit/merkle.js';
+import fc from 'fast-check';
+import { leafHash, leafText, merkleRoot, MerkleTree, rootFromProof, sortedHeads } from '../../infra/audit/merkle.js';
 
 /** RFC 6962 trees: the root of the docs' worked example, and every inclusion proof of trees of 1 to 33 leaves. */
 
@@ -25,4 +26,20 @@ t.test('every inclusion proof leads to the root; a wrong leaf, index or path doe
     }
   }
   t.equal(rootFromProof({ stream: 'x', revision: 0, hash: '0'.repeat(64) }, 3, 2, []), undefined, 'an index past the tree');
+});
+
+t.test('a leaf is hashed over its JCS text, for any stream name and revision', async (t) => {
+  // leafText writes JSON.stringify's text; it must be RFC 8785's for every head, lone surrogates,
+  // control characters and Chinese included, or a seal made here would not verify elsewhere.
+  const { createHash } = await import('node:crypto');
+  const jcs = (await import('canonicalize')).default as unknown as (value: unknown) => string;
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary' }), fc.nat(), fc.stringMatching(/^[0-9a-f]{64}$/), (stream, revision, hash) => {
+      const head = { stream, revision, hash };
+      const text = jcs([stream, revision, hash]);
+      return leafText(head) === text && leafHash(head).equals(createHash('sha256').update(Buffer.from([0])).update(text, 'utf8').digest());
+    }),
+    { numRuns: 2000 },
+  );
+  t.equal(leafText({ stream: '\ud800村\u0001', revision: 2 ** 40, hash: 'a' }), '["\\ud800村\\u0001",1099511627776,"a"]');
 });
