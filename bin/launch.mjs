@@ -19,12 +19,18 @@ function newestSource(dir) {
   return newest;
 }
 
-/** True when dist/ holds a complete build made after the last change to any source file. */
-export function compiledIsCurrent() {
-  const stamp = join(root, 'dist', 'BUILT');
+/**
+ * True when dist/ holds a complete build made after the last change to any source file and to the
+ * dependencies: the bundles carry the packages' code too, so a changed package-lock.json (a pull
+ * that upgrades one) makes the build stale as a changed source file does.
+ */
+export function compiledIsCurrent(checkout = root) {
+  const stamp = join(checkout, 'dist', 'BUILT');
   if (!existsSync(stamp)) return false;
   const built = statSync(stamp).mtimeMs;
-  return LAYERS.every((layer) => newestSource(join(root, layer)) <= built);
+  const lock = join(checkout, 'package-lock.json');
+  if (existsSync(lock) && statSync(lock).mtimeMs > built) return false;
+  return LAYERS.every((layer) => newestSource(join(checkout, layer)) <= built);
 }
 
 /**
@@ -36,7 +42,7 @@ export async function launch(entry) {
     const bundled = join(root, 'dist', 'bundle', `${basename(entry)}.js`);
     return import(pathToFileURL(existsSync(bundled) ? bundled : join(root, 'dist', `${entry}.js`)).href);
   }
-  if (existsSync(join(root, 'dist', 'BUILT'))) process.stderr.write('zhitong: the sources changed since the last build; running the TypeScript (npm run build for a faster start)\n');
+  if (existsSync(join(root, 'dist', 'BUILT'))) process.stderr.write('zhitong: the sources or dependencies changed since the last build; running the TypeScript (npm run build for a faster start)\n');
   const { register } = await import('tsx/esm/api');
   register();
   return import(pathToFileURL(join(root, `${entry}.ts`)).href);

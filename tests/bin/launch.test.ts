@@ -1,8 +1,9 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { compiledIsCurrent } from '../../bin/launch.mjs';
 import { plainNodeCommand } from '../support/child-env.js';
 import { testDir } from '../support/dirs.js';
 import { startServerProcess } from '../support/process.js';
@@ -99,4 +100,20 @@ t.test('ZHITONG_TYPESCRIPT=1 runs the TypeScript through tsx, as a checkout newe
   t.match(JSON.parse(await server.waitForLog(/zhitong is listening/)), { code: 'typescript' });
   server.child.kill('SIGTERM');
   t.equal(await server.exited, 0);
+});
+
+t.test('a build is current only while it is newer than every source file and the lock file', async (t) => {
+  const checkout = testDir(t, { domain: { 'a.ts': '' }, projections: { 'b.ts': '' }, infra: { 'c.cjs': '' }, services: { 'd.ts': '' }, 'package-lock.json': '{}', dist: { BUILT: 'x' } });
+  const at = (path: string, seconds: number) => utimesSync(join(checkout, path), seconds, seconds);
+  for (const f of ['domain/a.ts', 'projections/b.ts', 'infra/c.cjs', 'services/d.ts', 'package-lock.json']) at(f, 1_000);
+  at('dist/BUILT', 2_000);
+  t.equal(compiledIsCurrent(checkout), true, 'built after everything');
+  at('infra/c.cjs', 3_000);
+  t.equal(compiledIsCurrent(checkout), false, 'a worker file changed since');
+  at('infra/c.cjs', 1_000);
+  at('package-lock.json', 3_000);
+  t.equal(compiledIsCurrent(checkout), false, 'the dependencies changed since: the bundles hold their code');
+  at('package-lock.json', 1_000);
+  rmSync(join(checkout, 'dist/BUILT'));
+  t.equal(compiledIsCurrent(checkout), false, 'no complete build');
 });
