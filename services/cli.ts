@@ -204,15 +204,20 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
     // First pass: the seals, and the proofs a scoped export ends with.
     const seals: RecordedEvent[] = [];
     let proofs: SealProofs | undefined;
+    let scoped = false;
     for await (const { n, line } of lines()) {
-      if (line.startsWith('{"sealProofs"')) proofs = (JSON.parse(line) as { sealProofs: SealProofs }).sealProofs;
+      if (line.startsWith('{"sealProofs"')) {
+        // The trailer of an auditor's export: the file is one scope's, proven by the seal when there is one.
+        proofs = (JSON.parse(line) as { sealProofs: SealProofs | null }).sealProofs ?? undefined;
+        scoped = true;
+      }
       else if (line.includes('"AuditSealed"')) {
         const event = parse(n, line);
         if (event.type === 'AuditSealed') seals.push(event);
       }
     }
     // A scoped export skips other scopes' positions and carries no seal events: its proofs stand for them.
-    const verifier = new LogVerifier({ ...options, seals, contiguous: proofs === undefined, startAnywhere: true, ...(proofs ? { proofs } : {}) });
+    const verifier = new LogVerifier({ ...options, seals, contiguous: !scoped, scoped, startAnywhere: true, ...(proofs ? { proofs } : {}) });
     let events = 0;
     for await (const { n, line } of lines()) {
       if (line.startsWith('{"sealProofs"')) continue;

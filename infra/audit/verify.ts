@@ -77,6 +77,12 @@ export interface VerifyOptions {
   /** An auditor's scope: only streams and events of units for which this is true are counted and reported. */
   inScope?: (unit: string) => boolean;
   /**
+   * An auditor's scoped export (`GET /audit/events`): its positions skip other scopes' events, and
+   * the streams placed per event (the unit register, access) hold only this scope's revisions.
+   * Implied by `proofs`; without them (nothing sealed yet) it is all that is known of the file.
+   */
+  scoped?: boolean;
+  /**
    * A scoped export's proofs (SPEC §8): the latest seal and, for each stream of the scope it
    * records, the Merkle inclusion proof of its head — checked instead of the seal's heads, which
    * name streams of other scopes that are not in the file.
@@ -391,7 +397,7 @@ export class LogVerifier {
       if (st.seen) streams += 1;
       // A scoped export holds only its scope's events of the streams placed per event (the unit
       // register, access): their other revisions are other scopes', not deleted ones.
-      if (this.options.proofs && !this.#needsUnit(stream)) continue;
+      if ((this.options.scoped || this.options.proofs) && !this.#needsUnit(stream)) continue;
       for (const r of st.missing ?? []) {
         this.#report(
           { kind: 'deleted', stream, unit: st.unit ?? null, revision: r },

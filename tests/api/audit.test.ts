@@ -1,5 +1,9 @@
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
+import { cli } from '../support/audit-world.js';
+import { testDir } from '../support/dirs.js';
 import { KANG, NIANBA, WANGBA, ZHUJIAGOU, startTestApp, verifiedReport } from '../support/app.js';
 
 t.test('GET /audit/verify recomputes the chains in scope and names the first break', async (t) => {
@@ -61,7 +65,9 @@ t.test('GET /audit/events: the log in order and in scope, paged by position or s
   const streamed = await app.call('GET', '/audit/events', { token: county, headers: { accept: 'application/x-ndjson' } });
   t.equal(streamed.statusCode, 200);
   t.match(streamed.headers['content-type'], /application\/x-ndjson/);
-  t.same(streamed.body.trim().split('\n').map((l) => JSON.parse(l)), events);
+  const streamedLines = streamed.body.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+  t.same(streamedLines.slice(0, -1), events);
+  t.same(streamedLines.at(-1), { sealProofs: null, scope: '621299' }, 'a trailer names the scope, before any seal too');
 
   const notAPosition = await app.call('GET', '/audit/events?after=abc', { token: county });
   t.equal(notAPosition.statusCode, 400);
@@ -97,4 +103,30 @@ t.test('GET /audit/events includes the unit register and access events within sc
     'Nianba\u2019s units from the register',
   );
   t.notOk(JSON.stringify(seen).includes(issued.tokens[1].token.split('.')[2]), 'never a token');
+});
+
+t.test('a county auditor\u2019s export taken before the first seal verifies offline as one scope\u2019s log, deletions still named', async (t) => {
+  // Found trying the README as a newcomer: the export of a store not yet sealed had no trailer, so
+  // `verify --file` read it as a whole log and called the other counties' positions and the
+  // province's units "deleted" — tampering that never happened, reported to an auditor.
+  const app = await startTestApp(t);
+  const reportId = await verifiedReport(app);
+  await verifiedReport(app, ZHUJIAGOU);
+  const res = await app.call('GET', '/audit/events', { token: app.token('auditor', WANGBA), headers: { accept: 'application/x-ndjson' } });
+  const lines = res.body.trim().split('\n');
+  t.match(JSON.parse(lines.at(-1)!), { sealProofs: null, scope: '621299103' });
+  const dir = testDir(t);
+  writeFileSync(join(dir, 'township.ndjson'), res.body);
+  const whole = await cli({}, 'verify', '--file', join(dir, 'township.ndjson'));
+  t.equal(whole.status, 0, whole.stdout + whole.stderr);
+  t.match(JSON.parse(whole.stdout), { ok: true, seals: { count: 0 }, problems: [] }, 'unsealed, and nothing wrong');
+  // The same file with the report's filing taken out from under its verification.
+  const cut = lines.filter((l) => !(l.includes(`"stream":"report-${reportId}"`) && l.includes('"revision":0,')));
+  t.equal(cut.length, lines.length - 1);
+  writeFileSync(join(dir, 'cut.ndjson'), cut.join('\n') + '\n');
+  const broken = await cli({}, 'verify', '--file', join(dir, 'cut.ndjson'));
+  t.equal(broken.status, 1);
+  const problems = JSON.parse(broken.stdout).problems as Array<{ kind: string; stream: string; revision?: number }>;
+  t.ok(problems.some((p) => p.kind === 'deleted' && p.stream === `report-${reportId}` && p.revision === 0), 'the deletion is named');
+  t.same(problems.filter((p) => p.stream !== `report-${reportId}`), [], 'and nothing of other scopes');
 });

@@ -120,9 +120,11 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit:
             if (raw.destroyed) return; // the client went away
           }
           // The latest seal and the inclusion proof of every sealed stream head in scope: the export
-          // verifies against the global seal without other counties' events (SPEC §8).
+          // verifies against the global seal without other counties' events (SPEC §8). Written
+          // before the first seal too (null proofs), naming the scope: a file without it is read as
+          // a whole log, whose skipped positions and partial unit register would read as deletions.
           const proofs = await sealProofs(deps.store, prefix);
-          if (proofs) raw.write(JSON.stringify({ sealProofs: proofs }) + '\n');
+          raw.write(JSON.stringify({ sealProofs: proofs ?? null, scope: prefix }) + '\n');
           raw.end();
         } catch (error) {
           if (raw.headersSent) raw.destroy(error instanceof Error ? error : undefined);
