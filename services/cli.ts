@@ -210,8 +210,7 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
         // The trailer of an auditor's export: the file is one scope's, proven by the seal when there is one.
         proofs = (JSON.parse(line) as { sealProofs: SealProofs | null }).sealProofs ?? undefined;
         scoped = true;
-      }
-      else if (line.includes('"AuditSealed"')) {
+      } else if (line.includes('"AuditSealed"')) {
         const event = parse(n, line);
         if (event.type === 'AuditSealed') seals.push(event);
       }

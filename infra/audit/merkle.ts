@@ -38,7 +38,6 @@ function nodeHash(left: Buffer, right: Buffer): Buffer {
  * third of the leaves' time for nothing (tests/infra/merkle.test.ts holds the two equal).
  */
 export const leafText = (head: Head): string => JSON.stringify([head.stream, head.revision, head.hash]);
-export const leafData = (head: Head): Buffer => Buffer.from(leafText(head), 'utf8');
 /** SHA-256(0x00 ‖ leaf): the string is hashed as UTF-8, and U+0000 is the one byte 0x00. */
 export const leafHash = (head: Head): Buffer => hash('sha256', `\u0000${leafText(head)}`, 'buffer');
 

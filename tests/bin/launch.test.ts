@@ -46,7 +46,7 @@ t.test('npm start and the zhitong bin run the bundles: a report is filed, alerte
   t.equal(listening.code, 'bundle', 'the server runs dist/bundle/main.js');
   t.equal(listening.store, 'sqlite');
 
-  // The writer thread (sqlite-writer.worker.mjs, beside the bundle) makes the report durable.
+  // A report filed through the bundled routes and zod schemas, onto the store.
   const reportId = '2b8f3a6e-3c1d-4b7a-9a51-0c6f2d3e4a11';
   const filed = await fetch(`${server.url}/reports`, {
     method: 'POST',
