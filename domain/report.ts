@@ -3,7 +3,7 @@ import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf, EscalationPolicy, Household } from './events.js';
 import type { IndicatorSet, Location } from './vocabulary.js';
-import type { UnitLevel } from './units.js';
+import { unitLevel, type UnitLevel } from './units.js';
 import { decideNotification, evolveNotification, type NotificationCommand, type NotificationEvent, type NotificationState } from './notification.js';
 
 export type ReportStatus = 'filed' | 'acknowledged' | 'on_site' | 'verified' | 'dismissed' | 'closed';
@@ -74,7 +74,8 @@ export type ReportState = { exists: false } | FiledReport;
 type Cmd<T extends string, D> = { type: T; data: D; now: string };
 export type ReportCommand =
   /** `unit` is the units register's answer about the code given as the village; the decider does no lookups. */
-  | (Cmd<'FileReport', EventData<'ReportFiled'>> & { unit: { level: UnitLevel; name: string } | undefined })
+  /** `unit`: the register's entry for `data.village` (its name), undefined where none is registered; its level is the code's (SPEC §2). */
+  | (Cmd<'FileReport', EventData<'ReportFiled'>> & { unit: { name: string } | undefined })
   | Cmd<'AmendReport', EventData<'ReportAmended'>>
   /**
    * `answeredBy`: the report is a related one whose earlier report was acknowledged, so the alert
@@ -131,10 +132,14 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
     case 'FileReport': {
       if (state.exists) refuse('already_exists', 'a report with this id exists', { reportId: state.reportId });
       const { unit } = command;
-      if (!unit) refuse('unit_not_found', `village ${command.data.village} is not registered`, { field: 'village', code: command.data.village });
-      if (unit!.level !== 'village') {
-        refuse('not_a_village', `${command.data.village} is ${LEVEL_NAMES[unit!.level]} (${unit!.name}), not a village`, { field: 'village', code: command.data.village, level: unit!.level, name: unit!.name });
+      // The level is in the code itself (SPEC §2), so a code above a village is refused as that,
+      // registered or not: "not a village" tells a contact what to send instead.
+      const level = unitLevel(command.data.village);
+      if (level !== 'village') {
+        const named = unit ? ` (${unit.name})` : '';
+        refuse('not_a_village', `${command.data.village} is ${LEVEL_NAMES[level]}${named}, not a village`, { field: 'village', code: command.data.village, level, name: unit?.name ?? null });
       }
+      if (!unit) refuse('unit_not_found', `village ${command.data.village} is not registered`, { field: 'village', code: command.data.village });
       // A report is never refused for the phone's clock (SPEC §3): one ahead of ours is stored as
       // sent and flagged; alerts and clocks run on the server's time of filing.
       const { clockSuspect: _given, ...data } = command.data;

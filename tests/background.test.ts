@@ -75,7 +75,7 @@ t.test('sweep: every background task, made to fail once, is counted, logged and 
       const reportId = randomUUID();
       const now = new Date().toISOString();
       const data = { ...reportBody(), reportId, observedAt: now, reporter: { id: 'contact-sms', name: '王建国', phone: '13800000000' } };
-      await app.commands.execute(`report-${reportId}`, reportDecider, { type: 'FileReport', data, unit: { level: 'village', name: '李家村' }, now } as ReportCommand, { actor: { id: 'contact-sms', role: 'contact' }, correlationId: 'sms', now });
+      await app.commands.execute(`report-${reportId}`, reportDecider, { type: 'FileReport', data, unit: { name: '李家村' }, now } as ReportCommand, { actor: { id: 'contact-sms', role: 'contact' }, correlationId: 'sms', now });
       await client.next((f) => f.type === 'alert' && f.reportId === reportId);
       client.close();
     },

@@ -4,7 +4,6 @@ import { streams, type EventData } from '../../domain/events.js';
 import { inboundDecider, parseSmsReport, SMS_ANSWERS } from '../../domain/inbound.js';
 import { parseProviderReference } from '../../domain/notification.js';
 import { reportDecider, type ReportCommand } from '../../domain/report.js';
-import { unitLevel } from '../../domain/units.js';
 import { normalizePhone } from '../../domain/vocabulary.js';
 import type { Logger } from '../../infra/logging.js';
 import type { DeliveryReceipt, InboundSms, NotifyProvider } from '../../infra/notify/types.js';
@@ -117,7 +116,7 @@ export class SmsDesk {
       estimate: parsed.estimate,
       ...(parsed.notes ? { notes: parsed.notes } : {}),
     };
-    const command: ReportCommand = { type: 'FileReport', data, unit: village ? { level: unitLevel(sender.village), name: village.name } : undefined, now: context.now };
+    const command: ReportCommand = { type: 'FileReport', data, unit: village ? { name: village.name } : undefined, now: context.now };
     try {
       await this.commands.execute(streams.report(reportId), reportDecider, command, context, { eventIds: [reportId] });
     } catch (error) {

@@ -52,8 +52,8 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   parent_not_found: { zh: (d) => `上级区划 ${s(d.parent)} 未登记，也未在文件中排在前面`, en: (d) => `parent ${s(d.parent)} is neither registered nor listed before it` },
   invalid_unit: { zh: '行政区划不对：级别或所属不符合要求', en: 'the unit is not of the right level or place' },
   not_a_village: {
-    zh: (d) => `${s(d.code)} 是${LEVEL_ZH[s(d.level)] ?? s(d.level)}（${s(d.name)}），不是村；请填写村的区划代码`,
-    en: (d) => `${s(d.code)} is a ${s(d.level)} (${s(d.name)}), not a village`,
+    zh: (d) => `${s(d.code)} 是${LEVEL_ZH[s(d.level)] ?? s(d.level)}${d.name ? `（${s(d.name)}）` : ''}的代码，不是村；请填写村的 12 位区划代码（末三位不是 000）`,
+    en: (d) => `${s(d.code)} is a ${s(d.level)}${d.name ? ` (${s(d.name)})` : ''}, not a village: send the village's 12-digit code (its last three digits are not 000)`,
   },
   report_closed: { zh: '该报告已结案，不能再修改', en: 'the report is closed' },
   report_dismissed: { zh: '该报告已被撤销（重复、误报或不属本辖区）', en: 'the report was dismissed' },
@@ -173,6 +173,7 @@ export function issueZh(issue: Record<string, unknown> | undefined, english: str
 const CUSTOM_ZH: Record<string, string> = {
   'must be a 12-digit administrative division code': '须为 12 位行政区划代码',
   'must be a 12-digit division code or its significant prefix': '须为 12 位行政区划代码或其有效前缀',
+  'must be a village: a 12-digit code whose last three digits are not 000': '须为村（社区）：12 位代码，且末三位不是 000（乡镇、县的代码不行）',
   'must be a phone number': '须为电话号码',
   'must be a mobile number (11 digits starting 13–19) that takes SMS': '须为能收短信的手机号（以 13–19 开头的 11 位数字）',
   'a user id has no @ and no spaces': '用户编号不能含 @ 或空格',

@@ -40,6 +40,19 @@ export const UnitRef = z
   .transform((s) => scopeUnit(s)!);
 
 /**
+ * A village named in a path (a household's, a notice's — SPEC §2): its 12-digit code, or that
+ * code's significant prefix, whose village part is not 000. A township's code is a bad field,
+ * refused before scope is considered: a contact who sends their township's code is told what a
+ * village code looks like, not that it is outside their scope. (A filing's `village` is the
+ * report decider's to refuse, as 422 `not_a_village` naming the unit's level and name.)
+ */
+export const VillageRef = z
+  .string()
+  .refine((s) => scopePrefix(s) !== undefined, { message: 'must be a 12-digit division code or its significant prefix', abort: true })
+  .refine((s) => scopePrefix(s)?.length === 12, { message: 'must be a village: a 12-digit code whose last three digits are not 000', abort: true })
+  .transform((s) => scopeUnit(s)!);
+
+/**
  * What a village phone sends is taken as meant (SPEC §4): a hazard's Chinese label, a phone with
  * spaces, brackets, +86 or full-width digits, a time without an offset (Beijing time), a village
  * by its significant prefix.

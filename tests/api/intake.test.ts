@@ -3,7 +3,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { normalizePhone } from '../../domain/vocabulary.js';
 import { HAZARD_LABELS } from '../../domain/vocabulary.js';
-import { LIJIA, WANGBA, reportBody, startTestApp } from '../support/app.js';
+import { KANG, LIJIA, NIANBA, WANGBA, ZHUJIAGOU, reportBody, startTestApp } from '../support/app.js';
 
 /** Issue 12: a village phone is never turned away. Each input is what a real phone sends. */
 
@@ -86,6 +86,26 @@ t.test('every hazard\u2019s Chinese label is accepted', async (t) => {
     t.equal((filed!.data as { hazard: string }).hazard, hazard, `${label} is ${hazard}`);
   }
   t.equal((await app.call('POST', '/reports', { token: contact, body: reportBody({ hazard: '海啸' }) })).statusCode, 400);
+});
+
+t.test('a contact who sends a code above their village gets 422 not_a_village, never 403 (sweep over roles and levels)', async (t) => {
+  const app = await startTestApp(t, { now: () => NOW });
+  const positionBefore = (await app.store.readAll({ max: 100_000 })).length;
+  // Every filing role, each with a scope that does not hold the code sent; each level above a village,
+  // registered or not (the city and province are not), as its 12 digits and as its significant prefix.
+  const filers = [app.token('contact', LIJIA), app.token('officer', NIANBA), app.token('head', NIANBA)];
+  const codes = [WANGBA, WANGBA.slice(0, 9), KANG, KANG.slice(0, 6), KANG.slice(0, 4).padEnd(12, '0'), KANG.slice(0, 2)];
+  for (const token of filers) {
+    for (const village of codes) {
+      const res = await app.call('POST', '/reports', { token, body: reportBody({ village }) });
+      t.equal(res.statusCode, 422, `${village}: ${res.body}`);
+      t.equal(res.json().error, 'not_a_village', village);
+      t.match(res.json().message, /不是村/, 'the message says it is not a village');
+    }
+  }
+  t.equal((await app.store.readAll({ max: 100_000 })).length, positionBefore, 'nothing written');
+  // A village outside the caller's scope is still 403.
+  t.equal((await app.call('POST', '/reports', { token: filers[0], body: reportBody({ village: ZHUJIAGOU }) })).statusCode, 403);
 });
 
 t.test('a township code given as the village: 422 not_a_village, saying it is a township', async (t) => {

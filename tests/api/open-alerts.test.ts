@@ -37,6 +37,9 @@ t.test('GET /alerts/open: alerted reports nobody has answered, longest-waiting f
   await raise(app, second, 0, '2026-07-01T03:50:00.000Z');
   await raise(app, first, 1, '2026-07-01T03:40:00.000Z');
   await raise(app, elsewhere, 0, '2026-07-01T03:45:00.000Z');
+  // An admin gave officer-wangba-1 a token with a name; officer-wangba-2's carries none.
+  const granted = await app.call('POST', '/tokens', { token: app.token('admin', KANG), body: { tokens: [{ sub: 'officer-wangba-1', role: 'officer', scope: WANGBA, name: '王坝值班员' }] } });
+  t.equal(granted.statusCode, 201, granted.body);
 
   const officer = app.token('officer', WANGBA, 'officer-wangba-1');
   const board = await app.call('GET', '/alerts/open', { token: officer });
@@ -53,7 +56,7 @@ t.test('GET /alerts/open: alerted reports nobody has answered, longest-waiting f
     lastAlertAt: '2026-07-01T03:40:00.000Z',
     ageSeconds: 30 * 60,
     recipients: [
-      { kind: 'user', id: 'officer-wangba-1', label: 'officer-wangba-1' },
+      { kind: 'user', id: 'officer-wangba-1', label: '王坝值班员' },
       { kind: 'user', id: 'officer-wangba-2', label: 'officer-wangba-2' },
       { kind: 'audience', id: 'head@621299103000', role: 'head', unit: { code: WANGBA, name: '王坝镇（示例）' }, label: '王坝镇（示例） 负责人' },
     ],

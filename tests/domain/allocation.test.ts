@@ -157,7 +157,7 @@ t.test('property: over random command sequences, deliveries never exceed the all
 
 t.test('property: a dismissed report never gains an allocation', async (t) => {
   const reportCommand: fc.Arbitrary<ReportCommand> = fc.oneof(
-    fc.constant({ type: 'FileReport' as const, data: filedData(), unit: { level: 'village' as const, name: '李家村' }, now: NOW }),
+    fc.constant({ type: 'FileReport' as const, data: filedData(), unit: { name: '李家村' }, now: NOW }),
     fc.constant({ type: 'VerifyDamage' as const, data: verifiedData(), now: NOW }),
     fc.constant({ type: 'DismissReport' as const, data: { reason: 'false_alarm' as const }, now: NOW }),
     fc.constant({ type: 'CloseReport' as const, data: { summary: 'x' }, now: NOW }),

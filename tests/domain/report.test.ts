@@ -13,11 +13,12 @@ const raised0: ReportEvent = { type: 'AlertRaised', data: { step: 0, recipients:
 
 t.test('FileReport', async (t) => {
   const s = spec(t, reportDecider);
-  const village = { level: 'village' as const, name: '李家村' };
+  const village = { name: '李家村' };
   s.given().when({ type: 'FileReport', data: filedData(), unit: village, now: NOW }).then([filed]);
   s.given(filed).when({ type: 'FileReport', data: filedData(), unit: village, now: NOW }).thenThrows('already_exists');
   s.given().when({ type: 'FileReport', data: filedData(), unit: undefined, now: NOW }).thenThrows('unit_not_found');
-  s.given().when({ type: 'FileReport', data: filedData(), unit: { level: 'township', name: '王坝镇' }, now: NOW }).thenThrows('not_a_village', 'a township code is not a village');
+  s.given().when({ type: 'FileReport', data: filedData({ village: '621224103000' }), unit: { name: '王坝镇' }, now: NOW }).thenThrows('not_a_village', 'a township code is not a village');
+  s.given().when({ type: 'FileReport', data: filedData({ village: '621224000000' }), unit: undefined, now: NOW }).thenThrows('not_a_village', 'a county code, registered or not, is not a village');
   s.given()
     .when({ type: 'FileReport', data: filedData({ observedAt: '2026-07-01T04:30:00.000Z' }), unit: village, now: NOW })
     .then([{ type: 'ReportFiled', data: filedData({ observedAt: '2026-07-01T04:30:00.000Z', clockSuspect: true }) }], 'a phone clock 30 minutes fast: filed as sent, flagged');

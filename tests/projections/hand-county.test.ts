@@ -177,5 +177,5 @@ t.test('the relief ledger, a household across reports, missed relief, and the pu
   t.match(html.body, /09390000103/);
   t.notMatch(html.body, /张三明/);
   t.equal((await app.call('GET', `/notices/${ZHUJIAGOU}`, { token: app.token('contact', LIJIA) })).statusCode, 403, 'another village');
-  t.equal((await app.call('GET', `/notices/${WANGBA}`, { token: head })).statusCode, 404, 'a township has no notice board');
+  t.equal((await app.call('GET', `/notices/${WANGBA}`, { token: head })).statusCode, 400, 'a township has no notice board: its code is a bad villageCode');
 });

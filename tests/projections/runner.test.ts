@@ -125,7 +125,10 @@ t.test('asOf: exactly what the live tally said at each of several moments, by po
     t.equal(at.position, m.position, 'the last event at or before that time');
   }
   t.equal((await app.call('GET', `/tallies?asOf=yesterday`, { token: head })).statusCode, 400);
-  t.same((await app.call('GET', `/tallies?unit=${KANG}&asOf=2020-01-01T00:00:00Z`, { token: head })).json().reports.total, 0, 'before anything happened');
+  const before = (await app.call('GET', `/tallies?unit=${KANG}&asOf=2020-01-01T00:00:00Z`, { token: head })).json();
+  t.same(before.reports.total, 0, 'before anything happened');
+  t.same(before.asOf, { position: null, at: null }, 'no event is in it');
+  t.equal(before.unit.name, '康县（示例）', 'a unit registered later is still named, not shown as its code');
 });
 
 t.test('?position= after a write on the other node sees that write, on every list and tally; past the head it is 503', async (t) => {

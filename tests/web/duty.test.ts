@@ -91,7 +91,7 @@ t.test('the duty console', { skip: noBrowser() }, async (t) => {
       {
         type: 'FileReport',
         data: filedData({ reportId: whileDown, village: LIJIA, hazard: 'flash_flood', observedAt: now, notes: '山洪冲断村道', reporter: { id: 'contact-lijia', name: '李四', phone: '13800000000' } }),
-        unit: { level: 'village', name: '李家村（示例）' },
+        unit: { name: '李家村（示例）' },
         now,
       },
       { actor: { id: 'contact-lijia', role: 'contact' }, correlationId: 'while-down', now },

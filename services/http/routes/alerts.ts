@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { HAZARD_LABELS } from '../../../domain/vocabulary.js';
 import { openAlertsWithin } from '../../../projections/open-alerts.js';
 import { unitRef, type UnitsState } from '../../../projections/units.js';
+import { grantName, type AccessState } from '../../../projections/access.js';
 import type { ApiDeps } from '../deps.js';
 import { readPrefix } from '../context.js';
 import { listQuery, page, UnitRef, UnitView } from '../schemas.js';
@@ -11,12 +12,13 @@ import { listQuery, page, UnitRef, UnitView } from '../schemas.js';
 const ROLE_LABEL = { head: '负责人', officer: '值班干部' } as const;
 
 /**
- * A recipient as a person reads it: a user id stays as it is; an audience `head@621224103`
- * becomes who that is (王坝镇（示例） 负责人), with the unit's code and path.
+ * A recipient as a person reads it: a user by the name on their latest grant (the id where no grant
+ * names them); an audience `head@621224103` as who that is (王坝镇（示例） 负责人), with the unit's
+ * code and path. Shape: `{kind: 'user', id, label}` or `{kind: 'audience', id, role, unit, label}`.
  */
-export function recipientView(units: UnitsState, recipient: string) {
+export function recipientView(units: UnitsState, access: AccessState, recipient: string) {
   const at = recipient.indexOf('@');
-  if (at < 0) return { kind: 'user' as const, id: recipient, label: recipient };
+  if (at < 0) return { kind: 'user' as const, id: recipient, label: grantName(access, recipient) ?? recipient };
   const role = recipient.slice(0, at);
   const code = recipient.slice(at + 1).padEnd(12, '0');
   const unit = /^\d{12}$/.test(code) ? unitRef(units, code) : { code, name: code, path: [] };
@@ -57,6 +59,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     async (request) => {
       const prefix = readPrefix(request, request.query.unit);
       const units = deps.runner.state('units');
+      const access = deps.runner.state('access');
       const all = openAlertsWithin(deps.runner.state('open-alerts'), prefix);
       const start = request.query.after ? all.findIndex((a) => a.reportId === request.query.after) + 1 : 0;
       const slice = all.slice(start, start + request.query.limit);
@@ -74,7 +77,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
           reportedAt: a.reportedAt,
           reporter: a.reporter,
           step: a.step,
-          recipients: a.recipients.map((x) => recipientView(units, x)),
+          recipients: a.recipients.map((x) => recipientView(units, access, x)),
           firstAlertAt: a.firstAlertAt,
           lastAlertAt: a.lastAlertAt,
           ageSeconds: Math.max(0, Math.round((now - Date.parse(a.firstAlertAt)) / 1000)),

@@ -17,7 +17,7 @@ import { readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
 import { LocalInstant } from '../../../domain/vocabulary.js';
-import { Id, listQuery, page, readQuery, UnitRef, UnitView } from '../schemas.js';
+import { Id, listQuery, page, readQuery, UnitRef, UnitView, VillageRef } from '../schemas.js';
 import { sealAnchor } from '../../../projections/seals.js';
 
 const READERS = ['contact', 'officer', 'head', 'auditor'] as const;
@@ -106,9 +106,13 @@ function groupTotals<K extends string>(rows: LedgerRow[], key: (row: LedgerRow) 
   return [...groups].map(([k, list]) => ({ key: k, rows: list, totals: totalsView(ledgerTotals(list)) }));
 }
 
-/** The tally of `unit` and each registered child, as SPEC §4 shapes it. */
-function talliesAnswer(tallies: TalliesState, units: UnitsState, unit: string, hazard: HazardName | undefined, asOf: { position: string | null; at: string | null }) {
-  const one = (code: string) => ({ unit: { code, name: units.units.get(code)?.name ?? code }, ...tallyView(tallyOf(tallies, code, hazard)) });
+/**
+ * The tally of `unit` and each registered child, as SPEC §4 shapes it. Children are the units
+ * registered as of the answer (`units`); a name comes from that register, else from today's
+ * (`current`: an asOf before a unit was imported still names it), else is the code.
+ */
+function talliesAnswer(tallies: TalliesState, units: UnitsState, unit: string, hazard: HazardName | undefined, asOf: { position: string | null; at: string | null }, current: UnitsState = units) {
+  const one = (code: string) => ({ unit: { code, name: units.units.get(code)?.name ?? current.units.get(code)?.name ?? code }, ...tallyView(tallyOf(tallies, code, hazard)) });
   return {
     ...one(unit),
     asOf,
@@ -184,7 +188,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
         throw new HttpError(400, 'validation', 'querystring.asOf: a time (ISO-8601) or a position', [{ path: 'querystring.asOf', message: 'a time (ISO-8601) or a position' }]);
       }
       const { states, last } = await rebuildUpTo(deps.store, [unitsProjection, talliesProjection] as never, position !== undefined ? { position } : { time: time! });
-      return talliesAnswer(states.get('tallies') as TalliesState, states.get('units') as UnitsState, unit, q.hazard, { position: last?.position ?? null, at: last?.at ?? null });
+      return talliesAnswer(states.get('tallies') as TalliesState, states.get('units') as UnitsState, unit, q.hazard, { position: last?.position ?? null, at: last?.at ?? null }, state('units'));
     },
   );
 
@@ -282,7 +286,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       schema: {
         tags: ['relief'],
         summary: 'One household across every report: damage verified, relief allocated and delivered, by category and incident',
-        params: z.strictObject({ villageCode: UnitRef, householdId: z.string().min(1).max(64) }),
+        params: z.strictObject({ villageCode: VillageRef, householdId: z.string().min(1).max(64) }),
         querystring: readQuery({}),
       },
     },
@@ -353,7 +357,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       schema: {
         tags: ['relief'],
         summary: 'Public notice (公示) of approved and delivered relief in a village, names masked; Accept: text/html for a page to print',
-        params: z.strictObject({ villageCode: UnitRef }),
+        params: z.strictObject({ villageCode: VillageRef }),
         querystring: readQuery({}),
       },
     },

@@ -89,7 +89,10 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     },
     async (request, reply) => {
       const body = request.body;
-      if (!inScope(request, body.village)) throw forbidden(`village ${body.village} is outside your scope`);
+      // A code that is not a village's (a contact's own township, most often) is the decider's to
+      // refuse as `not_a_village`, which says what the code is; refused before anything is written,
+      // so scope need not be asked first — 403 would invite the contact to try yet another code.
+      if (unitLevel(body.village) === 'village' && !inScope(request, body.village)) throw forbidden(`village ${body.village} is outside your scope`);
       const reportId = idFor(request, body.reportId);
       const { reportId: _omit, ...rest } = body;
       const data: EventData<'ReportFiled'> = {
@@ -103,7 +106,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       if (!deps.units.get(body.village)) await deps.units.refresh();
       const village = deps.units.get(body.village);
       const context = commandContext(request, deps.now);
-      const command: ReportCommand = { type: 'FileReport', data, unit: village ? { level: unitLevel(body.village), name: village.name } : undefined, now: context.now };
+      const command: ReportCommand = { type: 'FileReport', data, unit: village ? { name: village.name } : undefined, now: context.now };
       const stream = streams.report(reportId);
 
       // The same reportId again: same body → the first answer; another body → 409; a report

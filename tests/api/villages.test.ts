@@ -1,0 +1,47 @@
+import t from 'tap';
+import { KANG, LIJIA, NIANBA, WANGBA, ZHUJIAGOU, reportBody, startTestApp } from '../support/app.js';
+
+type Operation = { parameters?: Array<{ in: string; name: string }>; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } };
+
+/**
+ * Every place a route takes a village — a path parameter or a body field named `village…`, found
+ * in the server's own OpenAPI description so that a new route cannot be missed — given a code
+ * above a village (a township's, as a contact whose village it holds would send it) answers a 4xx
+ * that names the field: never 403, which would send the caller looking for another code, and never
+ * 404 for a place that cannot exist.
+ */
+t.test('a code above a village, wherever a village is asked for: a 4xx naming the field, not 403 or 404 (sweep over the routes)', async (t) => {
+  const app = await startTestApp(t);
+  const doc = (await app.call('GET', '/docs/json')).json() as { paths: Record<string, Record<string, Operation>> };
+  // Each role with a village it may act on, to tell a role the route refuses from a refused code.
+  const tokens = { contact: app.token('contact', LIJIA), officer: app.token('officer', NIANBA), head: app.token('head', KANG) };
+  const ownVillage = { contact: LIJIA, officer: ZHUJIAGOU, head: LIJIA };
+  const found: string[] = [];
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(operations)) {
+      const pathParams = (op.parameters ?? []).filter((p) => p.in === 'path' && /^village/i.test(p.name)).map((p) => p.name);
+      const bodyFields = Object.keys(op.requestBody?.content?.['application/json']?.schema?.properties ?? {}).filter((k) => /^village/i.test(k));
+      if (pathParams.length === 0 && bodyFields.length === 0) continue;
+      for (const code of [WANGBA, WANGBA.slice(0, 9), KANG]) {
+        const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => (pathParams.includes(name) ? code : 'hh-1'));
+        const body = bodyFields.length ? { ...(path === '/reports' ? reportBody() : {}), ...Object.fromEntries(bodyFields.map((f) => [f, code])) } : undefined;
+        for (const [role, token] of Object.entries(tokens)) {
+          const res = await app.call(method.toUpperCase() as 'GET' | 'POST', url, { token, ...(body ? { body } : {}) });
+          const label = `${method.toUpperCase()} ${url} as ${role}`;
+          if (res.statusCode === 403) {
+            const own = path.replace(/\{(\w+)\}/g, (_m, name: string) => (pathParams.includes(name) ? ownVillage[role as keyof typeof ownVillage] : 'hh-1'));
+            const ownBody = bodyFields.length ? { ...(path === '/reports' ? reportBody() : {}), ...Object.fromEntries(bodyFields.map((f) => [f, ownVillage[role as keyof typeof ownVillage]])) } : undefined;
+            const allowed = await app.call(method.toUpperCase() as 'GET' | 'POST', own, { token, ...(ownBody ? { body: ownBody } : {}) });
+            if (allowed.statusCode === 403) continue; // the role may not call the route at all
+          }
+          t.ok(res.statusCode === 400 || res.statusCode === 422, `${label}: ${res.statusCode} ${res.body}`);
+          t.match(res.body, /village/, `${label}: names the field`);
+        }
+        found.push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+  }
+  t.ok(found.some((f) => f === 'POST /reports'), 'the filing is swept');
+  t.ok(found.some((f) => f.startsWith('GET /notices/')), 'the notice is swept');
+  t.ok(found.some((f) => f.startsWith('GET /households/')), 'a household is swept');
+});
