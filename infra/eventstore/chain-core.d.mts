@@ -13,5 +13,9 @@ export declare function eventHash(stream: string, revision: number, type: string
 /** A copy of a JSON value with the keys of every object in canonical (UTF-16 code unit) order. */
 export declare function sortedKeys<T>(value: T): T;
 
-/** Gives each event its revision, prevHash and hash, continuing from the stream's head. */
-export declare function sealEvents(stream: string, head: StreamHead | undefined, events: ReadonlyArray<NewEvent & { id: string }>): SealedEvent[];
+/**
+ * Gives each event its revision, prevHash and hash, continuing from the stream's head; data and
+ * metadata come back key-sorted (`sortedKeys`). `dataTexts`, if given, receives each sealed
+ * event's `JSON.stringify(data)`, in order (the SQLite store writes it into the record).
+ */
+export declare function sealEvents(stream: string, head: StreamHead | undefined, events: ReadonlyArray<NewEvent & { id: string }>, dataTexts?: Array<string | undefined>): SealedEvent[];

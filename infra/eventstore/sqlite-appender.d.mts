@@ -12,6 +12,13 @@ export declare const sqlitePosition: (n: number | bigint) => string;
  */
 export declare function asciiJson(value: unknown): string;
 
+/**
+ * A sealed event's stored record: exactly `asciiJson({id, stream, revision, position, type, data,
+ * metadata})`, with `dataJson` (JSON.stringify(data), made while sealing) put in place; without it,
+ * the data is stringified here.
+ */
+export declare function recordText(id: string, stream: string, revision: number, position: string, type: string, data: unknown, dataJson: string | undefined, metadata: unknown): string;
+
 /** SQLite's codes for "another connection holds the lock". */
 export declare const isBusyCode: (code: unknown) => boolean;
 /** SQLite's codes for a disk that refused a write (full: SQLITE_FULL; failing: SQLITE_IOERR_*). */

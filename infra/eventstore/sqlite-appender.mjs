@@ -12,8 +12,19 @@ const NON_ASCII_ALL = /[^\x00-\x7f]/g;
 const escapeCodeUnit = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 export function asciiJson(value) {
-  const json = JSON.stringify(value);
-  return NON_ASCII.test(json) ? json.replace(NON_ASCII_ALL, escapeCodeUnit) : json;
+  return asciiText(JSON.stringify(value));
+}
+
+const asciiText = (json) => (NON_ASCII.test(json) ? json.replace(NON_ASCII_ALL, escapeCodeUnit) : json);
+
+/**
+ * The stored record of a sealed event: exactly `asciiJson({id, stream, revision, position, type,
+ * data, metadata})`, with the data's JSON text (`dataJson`, made once while sealing) put in place
+ * rather than stringified a second time — the data is most of a record.
+ */
+export function recordText(id, stream, revision, position, type, data, dataJson, metadata) {
+  if (dataJson === undefined) return asciiJson({ id, stream, revision, position, type, data, metadata });
+  return asciiText(`{"id":${JSON.stringify(id)},"stream":${JSON.stringify(stream)},"revision":${revision},"position":${JSON.stringify(position)},"type":${JSON.stringify(type)},"data":${dataJson},"metadata":${JSON.stringify(metadata)}}`);
 }
 
 export const isBusyCode = (code) => code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (typeof code === 'string' && code.startsWith('SQLITE_BUSY_'));
@@ -106,10 +117,12 @@ export class SqliteAppender {
       throw new Refusal({ refused: 'concurrency', expected, actual });
     }
     let position = logHead;
-    for (const { id, revision, type, data, metadata } of sealEvents(stream, head, events)) {
+    const dataTexts = [];
+    const sealed = sealEvents(stream, head, events, dataTexts);
+    for (let i = 0; i < sealed.length; i++) {
+      const { id, revision, type, data, metadata } = sealed[i];
       position += 1;
-      const recorded = { id, stream, revision, position: sqlitePosition(position), type, data, metadata };
-      this.#stmt.insert.run(position, id, stream, revision, type, metadata.hash, asciiJson(recorded));
+      this.#stmt.insert.run(position, id, stream, revision, type, metadata.hash, recordText(id, stream, revision, sqlitePosition(position), type, data, dataTexts[i], metadata));
     }
     return { result: { revision: actual + events.length, position: sqlitePosition(position), written: true }, lastPosition: position };
   }
