@@ -56,7 +56,10 @@ function reportWrites(n: number): Array<{ stream: string; events: NewEvent[] }> 
     report.push(event('ReportDismissed', { reason: 'false_alarm' }, 'officer'));
   } else if (n % 5 < 3) {
     const households = Array.from({ length: 1 + (n % 5) }, (_, i) => ({ householdId: `${village}-${String(n % 400).padStart(3, '0')}-${i}`, name: `张${i}明`, damage: (['collapsed', 'severe', 'moderate', 'none'] as const)[i % 4], people: 3 + i }));
-    report.push(event('DamageVerified', { verifier: 'u-officer-1', figures: { affectedPeople: n % 40, roomsCollapsed: n % 2 }, households, method: '入户核查' }, 'officer'));
+    // Figures no lower than the household list makes them (the report decider refuses less).
+    const damaged = households.filter((h) => h.damage !== 'none');
+    const figures = { affectedPeople: damaged.reduce((p, h) => p + h.people, 0) + (n % 40), roomsCollapsed: households.filter((h) => h.damage === 'collapsed').length + (n % 2) };
+    report.push(event('DamageVerified', { verifier: 'u-officer-1', figures, households, method: '入户核查' }, 'officer'));
     const allocationId = randomUUID();
     report.push(event('ReliefClaimed', { allocationId, householdId: households[0]!.householdId, category: 'emergency_living' }, 'officer'));
     const allocation = [

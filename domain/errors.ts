@@ -15,6 +15,7 @@ export const DOMAIN_ERROR_CODES = [
   'household_mismatch',
   'duplicate_relief',
   'duplicate_household',
+  'figures_below_households',
   'duplicate_of_self',
   'duplicate_of_required',
   'empty_allocation',

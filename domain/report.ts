@@ -2,7 +2,7 @@ import type { AlertTrack } from './alerting.js';
 import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf, EscalationPolicy, Household } from './events.js';
-import type { IndicatorSet, Location } from './vocabulary.js';
+import type { Indicator, IndicatorSet, Location } from './vocabulary.js';
 import { unitLevel, type UnitLevel } from './units.js';
 import { decideNotification, evolveNotification, type NotificationCommand, type NotificationEvent, type NotificationState } from './notification.js';
 
@@ -110,6 +110,40 @@ export function liveReliefClaim(report: FiledReport, allocationId: string, now: 
 /** Phones' clocks drift; an observation further ahead of server time than this is flagged `clockSuspect`. */
 export const OBSERVED_AT_SKEW_MS = 5 * 60 * 1000;
 
+/**
+ * The first verified figure that is less than the household list makes it (核查), or undefined:
+ * the people of every damaged household are affected people, and a house graded collapsed,
+ * severely or moderately damaged has at least one room so graded. A figure left out is not
+ * checked (figures may be partial); a list may be partial too, so only "less than" is refused.
+ * Shape: `{indicator, given, implied}` (people; rooms).
+ */
+export function figuresBelowHouseholds(figures: IndicatorSet, households: readonly Household[]): { indicator: Indicator; given: number; implied: number } | undefined {
+  const implied: Partial<Record<Indicator, number>> = { affectedPeople: 0, roomsCollapsed: 0, roomsSeverelyDamaged: 0, roomsModeratelyDamaged: 0 };
+  for (const h of households) {
+    switch (h.damage) {
+      case 'collapsed':
+        implied.roomsCollapsed! += 1;
+        break;
+      case 'severe':
+        implied.roomsSeverelyDamaged! += 1;
+        break;
+      case 'moderate':
+        implied.roomsModeratelyDamaged! += 1;
+        break;
+      case 'none':
+        continue;
+      default:
+        assertNever(h.damage);
+    }
+    implied.affectedPeople! += h.people;
+  }
+  for (const [indicator, least] of Object.entries(implied) as Array<[Indicator, number]>) {
+    const given = figures[indicator];
+    if (given !== undefined && given < least) return { indicator, given, implied: least };
+  }
+  return undefined;
+}
+
 const LEVEL_NAMES: Record<UnitLevel, string> = { province: 'a province', city: 'a city', county: 'a county', township: 'a township', village: 'a village' };
 
 const initialState = (): ReportState => ({ exists: false });
@@ -193,6 +227,10 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
           refuse('duplicate_household', `household ${h.householdId} is listed twice`, { householdId: h.householdId });
         }
         seen.add(h.householdId);
+      }
+      const short = figuresBelowHouseholds(command.data.figures, command.data.households);
+      if (short) {
+        refuse('figures_below_households', `${short.indicator} is ${short.given}, but the households listed make it at least ${short.implied}`, { field: `figures.${short.indicator}`, ...short });
       }
       return [{ type: 'DamageVerified', data: command.data }];
     }

@@ -26,7 +26,22 @@ await zhitong.app.listen({ port: config.port, host: config.host });
 // Which build runs (bin/launch.mjs), for an operator whose start is slower than it should be: the
 // bundle in dist/bundle/, the modules in dist/, or the TypeScript through tsx (sources newer than the build).
 const code = import.meta.url.includes('/dist/bundle/') ? 'bundle' : import.meta.url.includes('/dist/') ? 'compiled' : 'typescript';
-logger.info({ dataDir: config.dataDir, store: zhitong.store.kind, code }, 'zhitong is listening');
+// One line that tells an operator what this node is (fastify's lines before it give the addresses):
+// the register and the log it serves, and where alerts, SMS, seals and backups go — or that they don't.
+logger.info(
+  {
+    dataDir: config.dataDir,
+    store: zhitong.store.kind,
+    code,
+    units: zhitong.runner.state('units').units.size,
+    logHead: zhitong.runner.checkpoint ?? null,
+    alertJobs: config.redisUrl ? 'redis (bullmq)' : 'in-process',
+    sms: config.notify?.provider ?? 'off',
+    sealsSigned: config.auditSigningKeyFile !== undefined,
+    backups: config.backup?.dir ?? 'off',
+  },
+  'zhitong is listening',
+);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -51,6 +51,8 @@ function validationBody(details: Detail[], lang: Lang): ErrorBody {
   return { error: 'validation', message: lang === 'en' ? `${lead}: ${fields}` : `${lead}：${fields}`, details };
 }
 
+const isDetail = (d: unknown): d is Detail => typeof d === 'object' && d !== null && typeof (d as Detail).path === 'string' && typeof (d as Detail).message === 'string';
+
 /** An error as the HTTP answer it is (SPEC §9): status, code, a message in the client's language, details. */
 export function classify(error: unknown, lang: Lang = 'zh'): { status: number; body: ErrorBody } {
   const answer = (status: number, code: string, english: string | undefined, details?: unknown) => ({
@@ -62,7 +64,9 @@ export function classify(error: unknown, lang: Lang = 'zh'): { status: number; b
       const details = (error.details as Detail[]).map((d) => ({ path: d.path, message: lang === 'en' ? d.message : issueZh({ code: 'custom' }, d.message) }));
       return { status: error.statusCode, body: validationBody(details, lang) };
     }
-    return answer(error.statusCode, error.code, error.message, error.details);
+    // Any other answer's field list speaks the client's language too (a body that is not JSON).
+    const details = Array.isArray(error.details) && lang === 'zh' ? (error.details as unknown[]).map((d) => (isDetail(d) ? { ...d, message: issueZh({ code: 'custom' }, d.message) } : d)) : error.details;
+    return answer(error.statusCode, error.code, error.message, details);
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const details = error.validation.map((v) => ({

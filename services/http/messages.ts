@@ -69,6 +69,10 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
         : `该户在本次灾害过程中已有同类救助（${s(d.allocationId)}）；如确需再次救助，请填写 repeatReason 说明原因`,
     en: (d) => `this household already has live relief of this category (${s(d.allocationId)}); give a repeatReason to give it again`,
   },
+  figures_below_households: {
+    zh: (d) => `核查数字与户表不符：${FIGURE_ZH[s(d.indicator)] ?? s(d.indicator)}填了 ${s(d.given)}，但所列受损户至少是 ${s(d.implied)}${FIGURE_UNIT_ZH[s(d.indicator)] ?? ''}`,
+    en: (d) => `${s(d.indicator)} is ${s(d.given)}, but the households listed make it at least ${s(d.implied)}`,
+  },
   duplicate_household: { zh: (d) => `户 ${s(d.householdId)} 重复填写`, en: (d) => `household ${s(d.householdId)} is listed twice` },
   duplicate_of_self: { zh: '报告不能是它自己的重复', en: 'a report cannot duplicate itself' },
   duplicate_of_required: { zh: '以重复为由撤销时，须填写 duplicateOf（重复的是哪份报告）', en: 'a duplicate must name the report it duplicates (duplicateOf)' },
@@ -139,9 +143,17 @@ export function message(code: string, lang: Lang, details: unknown, english?: st
   return typeof template === 'function' ? template((details ?? {}) as Details) : template;
 }
 
+/** The figures a household list implies, as the loss form names them (services/http/forms.ts). */
+const FIGURE_ZH: Record<string, string> = { affectedPeople: '受灾人口', roomsCollapsed: '倒塌房屋', roomsSeverelyDamaged: '严重损坏房屋', roomsModeratelyDamaged: '一般损坏房屋' };
+const FIGURE_UNIT_ZH: Record<string, string> = { affectedPeople: '人', roomsCollapsed: '间', roomsSeverelyDamaged: '间', roomsModeratelyDamaged: '间' };
+
+/** JSON's types as a person names them (zod's `expected`). */
+const TYPE_ZH: Record<string, string> = { string: '文本', number: '数字', int: '整数', integer: '整数', boolean: 'true 或 false', object: '对象 {…}', array: '列表 […]', null: 'null', date: '时间' };
+const typeZh = (expected: unknown) => TYPE_ZH[s(expected)] ?? s(expected);
+
 /** zod's issue codes as a field's problem, in Chinese. */
 const ISSUE_ZH: Record<string, (issue: Record<string, unknown>) => string> = {
-  invalid_type: (i) => (i.input === undefined ? '必须填写' : `类型不对（应为 ${s(i.expected)}）`),
+  invalid_type: (i) => (i.input === undefined ? '必须填写' : `类型不对（应为${typeZh(i.expected)}）`),
   too_small: (i) => (i.origin === 'string' ? `太短（至少 ${s(i.minimum)} 个字）` : i.origin === 'array' ? `太少（至少 ${s(i.minimum)} 项）` : `太小（不能小于 ${s(i.minimum)}）`),
   too_big: (i) => (i.origin === 'string' ? `太长（最多 ${s(i.maximum)} 个字）` : i.origin === 'array' ? `太多（最多 ${s(i.maximum)} 项）` : `太大（不能大于 ${s(i.maximum)}）`),
   invalid_format: (i) => (i.format === 'uuid' ? '须为 UUID' : i.format === 'datetime' ? '须为时间（如 2026-07-01T11:40:00+08:00）' : '格式不对'),
@@ -165,7 +177,7 @@ export function issueZh(issue: Record<string, unknown> | undefined, english: str
   // zod does not keep the input: "received undefined" in its message is how a missing field shows.
   // A pattern with its own message (a phone, a mobile number) says what is expected.
   if (code === 'invalid_format' && CUSTOM_ZH[english]) return CUSTOM_ZH[english];
-  if (code === 'invalid_type' && issue.input === undefined && !/received undefined/.test(english)) return `类型不对（应为 ${s(issue.expected)}）`;
+  if (code === 'invalid_type' && issue.input === undefined && !/received undefined/.test(english)) return `类型不对（应为${typeZh(issue.expected)}）`;
   return ISSUE_ZH[code]?.(issue) ?? english;
 }
 
@@ -182,6 +194,7 @@ const CUSTOM_ZH: Record<string, string> = {
   'not valid UTF-8': '不是有效的 UTF-8 文本',
   'not a position of this log': '不是有效的日志位置',
   'not a page cursor': '不是有效的翻页标记',
+  'not JSON': '不是有效的 JSON',
   'a time (ISO-8601) or a position': '须为时间（ISO-8601）或日志位置',
   'must be * or revision numbers': '须为 * 或版本号',
   'required unless fromDraft is true': '未使用草稿（fromDraft）时必填',

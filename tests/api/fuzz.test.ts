@@ -65,6 +65,7 @@ t.test('generated malformed requests: only 4xx, log unchanged', async (t) => {
 
   const before = await app.store.headPosition();
   const seen = new Set<number>();
+  const englishSeen = new Set<string>();
   await fc.assert(
     fc.asyncProperty(request, badId, fc.boolean(), async ({ i, body, headers }, id, useBadId) => {
       const route = writeRoutes[i]!;
@@ -78,7 +79,9 @@ t.test('generated malformed requests: only 4xx, log unchanged', async (t) => {
         payload: body ?? JSON.stringify(route.valid),
       });
       seen.add(res.statusCode);
-      const json = res.json() as { error?: unknown; message?: unknown };
+      const json = res.json() as { error?: unknown; message?: unknown; details?: unknown };
+      const prose = englishProse(json);
+      if (prose) englishSeen.add(`${res.statusCode} ${String(json.error)}: ${prose}`);
       return res.statusCode >= 400 && res.statusCode < 500 && typeof json.error === 'string' && typeof json.message === 'string';
     }),
     { numRuns: 1500 },
@@ -86,6 +89,41 @@ t.test('generated malformed requests: only 4xx, log unchanged', async (t) => {
   t.equal(await app.store.headPosition(), before, 'the log is unchanged');
   t.ok([400, 401, 404, 415].every((c) => seen.has(c)), `answers seen: ${[...seen].sort().join(', ')}`);
   t.notOk([...seen].some((c) => c >= 500), 'never a 5xx');
+  t.same([...englishSeen], [], 'a Chinese answer (no Accept-Language) holds no English prose, in its message or its details (SPEC §9)');
+});
+
+/**
+ * English prose in a Chinese error answer: two English words in a row in `message` or a detail's
+ * `message`, once field paths (`body.reporter.name`), codes and quoted values are taken out.
+ * Returns the first such text, or undefined.
+ */
+function englishProse(json: { message?: unknown; details?: unknown }): string | undefined {
+  const texts = [json.message, ...(Array.isArray(json.details) ? json.details.map((d: { message?: unknown }) => d?.message) : [])];
+  for (const text of texts) {
+    if (typeof text !== 'string') continue;
+    // What the client sent is quoted back as sent: unknown field names, the header it must send.
+    const stripped = text
+      .replace(/有不认识的字段：.*$/s, ' ')
+      .replace(/Content-Type: application\/json/g, ' ')
+      .replace(/(?:body|querystring|params|headers)(?:\.[\w-]+)*/g, ' ')
+      .replace(/"[^"]*"|`[^`]*`/g, ' ');
+    if (/[A-Za-z]{2,}[ ,:;.]+[A-Za-z]{2,}/.test(stripped)) return text;
+  }
+  return undefined;
+}
+
+t.test('a Chinese answer names types in Chinese, and a body that is not JSON says so in Chinese', async (t) => {
+  const app = await startTestApp(t);
+  const token = app.token('contact', '621299103201');
+  const typed = await app.call('POST', '/reports', { token, body: { ...reportBody(), village: 621299103201, estimate: { affectedPeople: 'many' } } });
+  t.equal(typed.statusCode, 400);
+  t.match(typed.json().message, /body\.village: 类型不对（应为文本）/);
+  t.match(typed.json().message, /affectedPeople: 类型不对（应为数字）/);
+  const broken = await app.app.inject({ method: 'POST', url: '/reports', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '{"village":' });
+  t.equal(broken.statusCode, 400);
+  t.same(broken.json().details, [{ path: 'body', message: '不是有效的 JSON' }]);
+  const english = await app.app.inject({ method: 'POST', url: '/reports', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'accept-language': 'en' }, payload: '{"village":' });
+  t.same(english.json().details, [{ path: 'body', message: 'not JSON' }], 'English on request');
 });
 
 t.test('a path id that is not a UUID is 400; an unknown one 404', async (t) => {

@@ -183,3 +183,18 @@ t.test('50 concurrent writers on one report: exactly one wins', async (t) => {
   t.equal(conflict.json().details.currentRevision, 1, 'a loser learns the current revision');
   t.equal((await app.call('GET', `/reports/${reportId}`, { token: officer })).json().revision, 1);
 });
+
+t.test('a verification whose figures are below its own household list: 422 naming the figure, in Chinese, nothing written', async (t) => {
+  const app = await startTestApp(t);
+  const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() });
+  const reportId = (filed.json() as { reportId: string }).reportId;
+  const before = await app.store.headPosition();
+  const res = await app.call('POST', `/reports/${reportId}/verifications`, {
+    token: app.token('officer', WANGBA),
+    body: verificationBody({ figures: { affectedPeople: 2, roomsCollapsed: 3 }, households: [{ householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 }] }),
+  });
+  t.equal(res.statusCode, 422, res.body);
+  t.match(res.json(), { error: 'figures_below_households', details: { field: 'figures.affectedPeople', given: 2, implied: 4 } });
+  t.match(res.json().message, /受灾人口填了 2，但所列受损户至少是 4人/);
+  t.equal(await app.store.headPosition(), before, 'nothing written');
+});

@@ -45,6 +45,9 @@ t.test('npm start and the zhitong bin run the bundles: a report is filed, alerte
   const listening = JSON.parse(await server.waitForLog(/zhitong is listening/)) as { code: string; store: string };
   t.equal(listening.code, 'bundle', 'the server runs dist/bundle/main.js');
   t.equal(listening.store, 'sqlite');
+  // What the operator is told the node serves, and where its work goes.
+  t.match(listening, { units: Number, logHead: String, alertJobs: 'in-process', sms: 'off', sealsSigned: false, backups: 'off' });
+  t.ok((listening as unknown as { units: number }).units > 0, 'the demo register is loaded');
 
   // A report filed through the bundled routes and zod schemas, onto the store.
   const reportId = '2b8f3a6e-3c1d-4b7a-9a51-0c6f2d3e4a11';

@@ -1,5 +1,7 @@
 import t from 'tap';
-import { reportDecider, alertTrack, type FiledReport, type ReportEvent } from '../../domain/report.js';
+import fc from 'fast-check';
+import { reportDecider, alertTrack, figuresBelowHouseholds, type FiledReport, type ReportEvent } from '../../domain/report.js';
+import { DAMAGE_LEVELS } from '../../domain/vocabulary.js';
 import { fold } from '../../domain/decider.js';
 import { spec } from '../support/decider-spec.js';
 import { filedData, verifiedData, NOW, REPORT_ID, OTHER_REPORT_ID } from '../support/fixtures.js';
@@ -82,6 +84,32 @@ t.test('dispatch and arrival', async (t) => {
     .state as FiledReport;
   t.equal(onSite.status, 'on_site');
   t.same(onSite.acknowledgedBy, ['u-officer'], 'a dispatch answers the alert');
+});
+
+t.test('VerifyDamage: figures below what the household list shows are refused, naming the figure', async (t) => {
+  const s = spec(t, reportDecider);
+  const households = verifiedData().households; // collapsed 4 people, moderate 5
+  s.given(filed).when({ type: 'VerifyDamage', data: verifiedData({ figures: { affectedPeople: 8 } }), now: NOW }).thenThrows('figures_below_households', '8 affected against 9 in damaged households');
+  s.given(filed).when({ type: 'VerifyDamage', data: verifiedData({ figures: { affectedPeople: 9, roomsCollapsed: 0 } }), now: NOW }).thenThrows('figures_below_households', 'a collapsed house and no collapsed room');
+  s.given(filed).when({ type: 'VerifyDamage', data: verifiedData({ figures: { roomsModeratelyDamaged: 1 } }), now: NOW }).then([{ type: 'DamageVerified', data: verifiedData({ figures: { roomsModeratelyDamaged: 1 } }) }], 'figures left out are not checked');
+  t.same(figuresBelowHouseholds({ affectedPeople: 3 }, households), { indicator: 'affectedPeople', given: 3, implied: 9 });
+  t.same(figuresBelowHouseholds({ affectedPeople: 3 }, [{ householdId: 'h', name: '王', damage: 'none', people: 7 }]), undefined, 'a household found undamaged adds nothing');
+});
+
+t.test('figuresBelowHouseholds: refused exactly when a given figure is below the list’s count (generated)', async (t) => {
+  const household = fc.record({ householdId: fc.string({ minLength: 1 }), name: fc.constant('王'), damage: fc.constantFrom(...DAMAGE_LEVELS), people: fc.nat(20) });
+  const figure = fc.option(fc.nat(60), { nil: undefined });
+  fc.assert(
+    fc.property(fc.array(household, { maxLength: 8 }), figure, figure, figure, figure, (list, affectedPeople, roomsCollapsed, roomsSeverelyDamaged, roomsModeratelyDamaged) => {
+      const figures = Object.fromEntries(Object.entries({ affectedPeople, roomsCollapsed, roomsSeverelyDamaged, roomsModeratelyDamaged }).filter(([, v]) => v !== undefined));
+      const count = (d: string) => list.filter((h) => h.damage === d).length;
+      const people = list.filter((h) => h.damage !== 'none').reduce((n, h) => n + h.people, 0);
+      const below = (affectedPeople ?? Infinity) < people || (roomsCollapsed ?? Infinity) < count('collapsed') || (roomsSeverelyDamaged ?? Infinity) < count('severe') || (roomsModeratelyDamaged ?? Infinity) < count('moderate');
+      return (figuresBelowHouseholds(figures, list) !== undefined) === below;
+    }),
+    { numRuns: 1000 },
+  );
+  t.pass('1,000 generated lists');
 });
 
 t.test('VerifyDamage: household by household; a later verification supersedes', async (t) => {

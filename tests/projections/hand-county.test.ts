@@ -31,9 +31,15 @@ async function handCounty(app: TestApp) {
   // R3: 何家沟村 hail — 20 people, 3.5 ha, acknowledged only.
   const r3 = await file(HEJIAGOU, { hazard: 'hail', estimate: { affectedPeople: 20, cropAffectedHa: 3.5 } });
   await post(officerW, `/reports/${r3}/acknowledgements`, {});
-  // R4: 朱家沟村 (the other township) debris flow — 7 people, one dead; verified 8 / one dead / 0.75 ha.
+  // R4: 朱家沟村 (the other township) debris flow — 7 people, one dead; verified 8 / one dead / 0.75 ha,
+  // two households.
   const r4 = await file(ZHUJIAGOU, { hazard: 'debris_flow', estimate: { affectedPeople: 7, dead: 1 } });
-  await post(officerN, `/reports/${r4}/verifications`, verificationBody({ figures: { affectedPeople: 8, dead: 1, cropAffectedHa: 0.75 } }));
+  // Its households hold 4 + 4 people: the 8 affected are no fewer than the list shows.
+  const r4Households = [
+    { householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 },
+    { householdId: 'hh-2', name: '李四', damage: 'moderate', people: 4 },
+  ];
+  await post(officerN, `/reports/${r4}/verifications`, verificationBody({ figures: { affectedPeople: 8, dead: 1, cropAffectedHa: 0.75 }, households: r4Households }));
   return { r1, r2, r3, r4 };
 }
 
