@@ -73,8 +73,10 @@ export type ReportState = { exists: false } | FiledReport;
 
 type Cmd<T extends string, D> = { type: T; data: D; now: string };
 export type ReportCommand =
-  /** `unit` is the units register's answer about the code given as the village; the decider does no lookups. */
-  /** `unit`: the register's entry for `data.village` (its name), undefined where none is registered; its level is the code's (SPEC §2). */
+  /**
+   * `unit`: the units register's answer about the code given as the village (its name), undefined
+   * where none is registered — the decider does no lookups; the level is the code's own (SPEC §2).
+   */
   | (Cmd<'FileReport', EventData<'ReportFiled'>> & { unit: { name: string } | undefined })
   | Cmd<'AmendReport', EventData<'ReportAmended'>>
   /**
