@@ -116,6 +116,17 @@ export const PhoneInput = z
   .transform(normalizePhone)
   .pipe(Phone);
 /**
+ * A number to call someone back on (a report's reporter, SPEC §4): once normalized, a mobile (11
+ * digits starting 13–19), a landline with its area code (0, then 9–11 digits), or a local landline
+ * (7–8 digits, not starting 0 or 1) — the numbering plan's shapes (YD/T 2694). "138" or a hotline
+ * would leave the officer on the road with nobody to call.
+ */
+export const CallbackPhoneInput = z
+  .string()
+  .max(40)
+  .transform(normalizePhone)
+  .pipe(z.string().regex(/^(?:1[3-9][0-9]{9}|0[0-9]{9,11}|[2-9][0-9]{6,7})$/, 'must be a number to call back: a mobile (11 digits) or a landline (7–8 digits, or 10–12 with its area code)'));
+/**
  * A mobile number, where an SMS or a call must reach someone (an access grant's phone, SPEC §5):
  * 11 digits starting 13–19 once normalized. A landline or a short number takes no SMS, and a grant
  * that held one would leave its holder silently unalerted.

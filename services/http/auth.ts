@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Role } from '../../domain/vocabulary.js';
 import { withinScope } from '../../domain/units.js';
 import { InvalidTokenError, type TokenClaims, type TokenService } from '../../infra/tokens.js';
-import { forbidden, HttpError } from './errors.js';
+import { forbiddenRole, HttpError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -130,7 +130,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
       throw error;
     }
     if (await options.revoked(request.user)) throw await refuse('this token was revoked', 'revoked');
-    if (!roles.includes(request.user.role)) throw forbidden(`role ${request.user.role} may not do this`);
+    if (!roles.includes(request.user.role)) throw forbiddenRole(request.user.role);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { CommandContext, IfMatch } from '../commands/execute.js';
 import { scopePrefix, withinScope } from '../../domain/units.js';
-import { forbidden, HttpError } from './errors.js';
+import { outOfScope, HttpError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,6 +44,6 @@ export function ifMatch(request: FastifyRequest): IfMatch | undefined {
  * scope (403 otherwise: the request itself asks for what it may not see), else the whole scope.
  */
 export function readPrefix(request: FastifyRequest, unit: string | undefined): string {
-  if (unit && !withinScope(unit, request.user.scope)) throw forbidden(`unit ${unit} is outside your scope`);
+  if (unit && !withinScope(unit, request.user.scope)) throw outOfScope(unit, request.user.scope);
   return scopePrefix(unit ?? request.user.scope)!;
 }

@@ -25,6 +25,17 @@ export const notFound = (what = 'resource') => new HttpError(404, 'not_found', `
 export const forbidden = (message = 'your role or scope does not allow this', field?: string) =>
   new HttpError(403, 'forbidden', message, field !== undefined ? { field } : undefined);
 
+/**
+ * 403 for a unit the request names outside the caller's scope (SPEC §2), saying which unit and
+ * what the caller's scope is, in either language: "not yours" alone sent a contact guessing.
+ * `what`: the unit's kind in the English message (village, township, …); `field`: the request field.
+ */
+export const outOfScope = (unit: string, scope: string, what = 'unit', field?: string) =>
+  new HttpError(403, 'forbidden', `${what} ${unit} is outside your scope (${scope})`, { unit, scope, ...(field !== undefined ? { field } : {}) });
+
+/** 403 for a role the route is not for (SPEC §2), naming the role. */
+export const forbiddenRole = (role: string) => new HttpError(403, 'forbidden', `role ${role} may not do this`, { role });
+
 /** Domain refusals are 422 unless they are about existence or a clash with what exists. */
 const DOMAIN_STATUS: Partial<Record<DomainErrorCode, number>> = {
   not_found: 404,

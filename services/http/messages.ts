@@ -44,6 +44,7 @@ export type ErrorCode = DomainErrorCode | (typeof TRANSPORT_ERROR_CODES)[number]
 export const ERROR_CODES: readonly ErrorCode[] = [...DOMAIN_ERROR_CODES, ...TRANSPORT_ERROR_CODES];
 
 const s = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+const ROLE_ZH: Record<string, string> = { contact: '村联络员', officer: '乡镇值班干部', head: '负责人', auditor: '审计员', admin: '管理员' };
 const LEVEL_ZH: Record<string, string> = { province: '省', city: '市', county: '县', township: '乡镇', village: '村' };
 export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   not_found: { zh: '未找到，或不在您的管辖范围内', en: 'not found, or outside your scope' },
@@ -104,7 +105,15 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   bad_request: { zh: '请求无法解析', en: 'the request cannot be read' },
   unauthorized: { zh: '需要有效的登录凭证（令牌），或令牌已过期', en: 'a valid, current token is required' },
   revoked: { zh: '该令牌已被收回，请联系管理员重新发放', en: 'this token was revoked' },
-  forbidden: { zh: (d) => `您的角色或管辖范围不允许此操作${d.field ? `（${s(d.field)}）` : ''}`, en: (d) => `your role or scope does not allow this${d.field ? ` (${s(d.field)})` : ''}` },
+  forbidden: {
+    zh: (d) =>
+      d.unit
+        ? `${s(d.unit)} 不在您的管辖范围内（您的范围是 ${s(d.scope)}）${d.field ? `：${s(d.field)}` : ''}`
+        : d.role
+          ? `您的角色（${ROLE_ZH[s(d.role)] ?? s(d.role)}）不能做此操作`
+          : `您的角色或管辖范围不允许此操作${d.field ? `（${s(d.field)}）` : ''}`,
+    en: (d) => `your role or scope does not allow this${d.field ? ` (${s(d.field)})` : ''}`,
+  },
   rate_limited: { zh: '请求过于频繁，请稍后再试', en: 'too many requests; retry later' },
   busy: { zh: '系统繁忙，请稍后重试', en: 'the store is busy; retry shortly' },
   not_caught_up: { zh: '数据正在同步，请稍后重试', en: 'the read side has not caught up yet; retry' },
@@ -172,7 +181,8 @@ export function issueZh(issue: Record<string, unknown> | undefined, english: str
   if (code === 'custom') {
     // A choice among names (a hazard by its name or its Chinese label): the names are as they are.
     const oneOf = /^must be one of (.+)$/.exec(english);
-    return CUSTOM_ZH[english] ?? (oneOf ? `须为以下之一：${oneOf[1]}` : english);
+    // "a, b, c or 甲、乙": the names, then their Chinese labels, each list in Chinese punctuation.
+    return CUSTOM_ZH[english] ?? (oneOf ? `须为以下之一：${oneOf[1]!.replace(/, /g, '、').replace(/ or /, '；或中文名称：')}` : english);
   }
   // zod does not keep the input: "received undefined" in its message is how a missing field shows.
   // A pattern with its own message (a phone, a mobile number) says what is expected.
@@ -187,6 +197,7 @@ const CUSTOM_ZH: Record<string, string> = {
   'must be a 12-digit division code or its significant prefix': '须为 12 位行政区划代码或其有效前缀',
   'must be a village: a 12-digit code whose last three digits are not 000': '须为村（社区）：12 位代码，且末三位不是 000（乡镇、县的代码不行）',
   'must be a phone number': '须为电话号码',
+  'must be a number to call back: a mobile (11 digits) or a landline (7–8 digits, or 10–12 with its area code)': '须为能回拨的号码：手机（11 位）或固定电话（7–8 位，或带区号 10–12 位）',
   'must be a mobile number (11 digits starting 13–19) that takes SMS': '须为能收短信的手机号（以 13–19 开头的 11 位数字）',
   'a user id has no @ and no spaces': '用户编号不能含 @ 或空格',
   'contains a lone surrogate (not well-formed Unicode)': '含有不成对的代理字符（不是有效的 Unicode 文本）',
@@ -195,6 +206,7 @@ const CUSTOM_ZH: Record<string, string> = {
   'not a position of this log': '不是有效的日志位置',
   'not a page cursor': '不是有效的翻页标记',
   'not JSON': '不是有效的 JSON',
+  empty: '请求内容为空：请发送 {}，或不带 Content-Type',
   'a time (ISO-8601) or a position': '须为时间（ISO-8601）或日志位置',
   'must be * or revision numbers': '须为 * 或版本号',
   'required unless fromDraft is true': '未使用草稿（fromDraft）时必填',

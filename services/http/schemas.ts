@@ -6,7 +6,7 @@ import {
   HazardInput,
   IndicatorSet,
   LocalInstant,
-  PhoneInput,
+  CallbackPhoneInput,
   Location,
   LongText,
   PersonName,
@@ -65,7 +65,7 @@ export const FileReportBody = z.strictObject({
   observedAt: LocalInstant,
   location: Location.optional(),
   directions: LongText.optional(),
-  reporter: z.strictObject({ name: PersonName, phone: PhoneInput }),
+  reporter: z.strictObject({ name: PersonName, phone: CallbackPhoneInput }),
   estimate: IndicatorSet.optional(),
   notes: LongText.optional(),
 });

@@ -107,7 +107,8 @@ function englishProse(json: { message?: unknown; details?: unknown }): string | 
       .replace(/Content-Type: application\/json/g, ' ')
       .replace(/(?:body|querystring|params|headers)(?:\.[\w-]+)*/g, ' ')
       .replace(/"[^"]*"|`[^`]*`/g, ' ');
-    if (/[A-Za-z]{2,}[ ,:;.]+[A-Za-z]{2,}/.test(stripped)) return text;
+    // Codes a client sends (flash_flood, repeatReason) are named as they are; words between them are not.
+    if (/[A-Za-z]{2,}[ ,:;.]+[A-Za-z]{2,}/.test(stripped.replace(/[a-z]+(?:_[a-z]+)+|[a-z]+[A-Z]\w*/g, ' '))) return text;
   }
   return undefined;
 }
@@ -122,6 +123,14 @@ t.test('a Chinese answer names types in Chinese, and a body that is not JSON say
   const broken = await app.app.inject({ method: 'POST', url: '/reports', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '{"village":' });
   t.equal(broken.statusCode, 400);
   t.same(broken.json().details, [{ path: 'body', message: '不是有效的 JSON' }]);
+  // Found by a newcomer: a hazard's choices said "… other or 山洪、…", an empty body said "empty".
+  const hazard = await app.call('POST', '/reports', { token, body: { ...reportBody(), hazard: 'flood' } });
+  t.equal(hazard.statusCode, 400);
+  t.notOk(englishProse(hazard.json()), `the hazard's choices in Chinese: ${hazard.json().message}`);
+  t.match(hazard.json().message, /或中文名称：.*山洪/);
+  const empty = await app.app.inject({ method: 'POST', url: '/reports', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: '' });
+  t.equal(empty.statusCode, 400);
+  t.notOk(englishProse(empty.json()), `an empty body in Chinese: ${empty.body}`);
   const english = await app.app.inject({ method: 'POST', url: '/reports', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'accept-language': 'en' }, payload: '{"village":' });
   t.same(english.json().details, [{ path: 'body', message: 'not JSON' }], 'English on request');
 });

@@ -143,3 +143,18 @@ t.test('property: any report a contact can send that is well formed is filed', a
   );
   t.pass('150 well-formed reports, each filed');
 });
+
+t.test('a reporter’s phone must be one to call back: a mobile or a landline, as written in China (sweep)', async (t) => {
+  const app = await startTestApp(t);
+  const contact = app.token('contact', LIJIA);
+  const file = (phone: unknown) => app.call('POST', '/reports', { token: contact, body: reportBody({ reporter: { name: '王建国', phone } }) });
+  for (const good of ['13800000000', '+86 138 0000 0000', '(0939) 123 4567', '0939-12345678', '010 8888 6666', '8888666', '１３８００００００００']) {
+    t.equal((await file(good)).statusCode, 201, `${good} is a number to call back`);
+  }
+  for (const bad of ['138', '110', '12345', '1380000000', '138000000001', '00000', '0939', '1234567']) {
+    const res = await file(bad);
+    t.equal(res.statusCode, 400, `${bad} is refused`);
+    t.match(res.json(), { error: 'validation', details: [{ path: 'body.reporter.phone', message: /能回拨的号码/ }] });
+  }
+});
+

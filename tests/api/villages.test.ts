@@ -45,3 +45,20 @@ t.test('a code above a village, wherever a village is asked for: a 4xx naming th
   t.ok(found.some((f) => f.startsWith('GET /notices/')), 'the notice is swept');
   t.ok(found.some((f) => f.startsWith('GET /households/')), 'a household is swept');
 });
+
+t.test('403 says which unit is outside the caller\u2019s scope and what their scope is, or which role may not; in Chinese by default', async (t) => {
+  const app = await startTestApp(t);
+  const contact = app.token('contact', LIJIA);
+  const neighbour = await app.call('POST', '/reports', { token: contact, body: reportBody({ village: ZHUJIAGOU }) });
+  t.equal(neighbour.statusCode, 403);
+  t.match(neighbour.json(), { error: 'forbidden', details: { unit: ZHUJIAGOU, scope: LIJIA, field: 'body.village' } });
+  t.match(neighbour.json().message, new RegExp(`${ZHUJIAGOU} 不在您的管辖范围内（您的范围是 ${LIJIA}）`));
+  const en = await app.app.inject({ method: 'POST', url: '/reports', headers: { authorization: `Bearer ${contact}`, 'content-type': 'application/json', 'accept-language': 'en' }, payload: JSON.stringify(reportBody({ village: ZHUJIAGOU })) });
+  t.match(en.json().message, `village ${ZHUJIAGOU} is outside your scope (${LIJIA})`);
+  const role = await app.call('GET', '/alerts/open', { token: contact });
+  t.equal(role.statusCode, 403);
+  t.match(role.json(), { error: 'forbidden', details: { role: 'contact' } });
+  t.match(role.json().message, /您的角色（村联络员）不能做此操作/);
+  const unit = await app.call('GET', `/alerts/open?unit=${NIANBA}`, { token: app.token('officer', WANGBA) });
+  t.match(unit.json().message, /不在您的管辖范围内/);
+});

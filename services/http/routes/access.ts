@@ -10,7 +10,7 @@ import type { TokenService } from '../../../infra/tokens.js';
 import { grantStatus, grantsWithin, type Grant } from '../../../projections/access.js';
 import { commandContext, readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
-import { forbidden, HttpError, notFound } from '../errors.js';
+import { outOfScope, HttpError, notFound } from '../errors.js';
 import { Id, listQuery, page } from '../schemas.js';
 
 const TokensBody = z.strictObject({
@@ -91,7 +91,7 @@ export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     async (request, reply) => {
       const { tokens } = request.body;
       tokens.forEach((t, i) => {
-        if (!withinScope(scopeUnit(t.scope)!, request.user.scope)) throw forbidden(`tokens.${i}.scope: ${t.scope} is outside your scope`, `tokens.${i}.scope`);
+        if (!withinScope(scopeUnit(t.scope)!, request.user.scope)) throw outOfScope(t.scope, request.user.scope, 'unit', `tokens.${i}.scope`);
       });
       const context = commandContext(request, deps.now);
       const grants = tokens.map((t) => ({ ...t, jti: randomUUID() }));

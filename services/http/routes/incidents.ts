@@ -22,7 +22,7 @@ import { rebuildUpTo } from '../../projection-runner.js';
 import { sealAnchor } from '../../../projections/seals.js';
 import { unitRef } from '../../../projections/units.js';
 import type { ApiDeps } from '../deps.js';
-import { forbidden, HttpError, notFound } from '../errors.js';
+import { outOfScope, HttpError, notFound } from '../errors.js';
 import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody, WriteAnswer } from '../schemas.js';
 import { commandRoute } from '../command-route.js';
 import { incidentView } from '../views.js';
@@ -45,7 +45,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     },
     async (request, reply) => {
       const body = request.body;
-      if (!inScope(request, body.county)) throw forbidden(`county ${body.county} is outside your scope`);
+      if (!inScope(request, body.county)) throw outOfScope(body.county, request.user.scope, 'county', 'body.county');
       const incidentId = idFor(request, body.incidentId);
       await deps.units.refresh();
       const context = commandContext(request, deps.now);

@@ -15,7 +15,7 @@ import { childrenOf, townshipOf, unitRef, unitsProjection, type UnitsState } fro
 import { rebuildUpTo } from '../../projection-runner.js';
 import { readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
-import { forbidden, HttpError, notFound } from '../errors.js';
+import { outOfScope, HttpError, notFound } from '../errors.js';
 import { LocalInstant } from '../../../domain/vocabulary.js';
 import { Id, listQuery, page, readQuery, UnitRef, UnitView, VillageRef } from '../schemas.js';
 import { sealAnchor } from '../../../projections/seals.js';
@@ -363,7 +363,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     },
     async (request, reply) => {
       const { villageCode } = request.params;
-      if (!withinScope(villageCode, request.user.scope)) throw forbidden(`village ${villageCode} is outside your scope`);
+      if (!withinScope(villageCode, request.user.scope)) throw outOfScope(villageCode, request.user.scope, 'village', 'params.villageCode');
       const units = state('units');
       const village = units.units.get(villageCode);
       if (!village || unitLevel(villageCode) !== 'village') throw notFound('village');

@@ -13,7 +13,7 @@ import { commandContext, ifMatch } from '../context.js';
 import { commandRoute } from '../command-route.js';
 import { grantName } from '../../../projections/access.js';
 import type { ApiDeps } from '../deps.js';
-import { forbidden, HttpError, notFound } from '../errors.js';
+import { outOfScope, HttpError, notFound } from '../errors.js';
 import { DomainError } from '../../../domain/errors.js';
 import {
   AmendReportBody,
@@ -92,7 +92,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       // A code that is not a village's (a contact's own township, most often) is the decider's to
       // refuse as `not_a_village`, which says what the code is; refused before anything is written,
       // so scope need not be asked first — 403 would invite the contact to try yet another code.
-      if (unitLevel(body.village) === 'village' && !inScope(request, body.village)) throw forbidden(`village ${body.village} is outside your scope`);
+      if (unitLevel(body.village) === 'village' && !inScope(request, body.village)) throw outOfScope(body.village, request.user.scope, 'village', 'body.village');
       const reportId = idFor(request, body.reportId);
       const { reportId: _omit, ...rest } = body;
       const data: EventData<'ReportFiled'> = {

@@ -8,7 +8,7 @@ import { execute, load } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
 import type { ApiDeps } from '../deps.js';
-import { forbidden, notFound } from '../errors.js';
+import { outOfScope, notFound } from '../errors.js';
 import { RosterBody, TownshipParams, WriteAnswer } from '../schemas.js';
 
 export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -19,7 +19,7 @@ export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     { config: { roles: ['head'] }, schema: { tags: ['roster'], summary: 'Replace the on-call roster of a township', params: TownshipParams, body: RosterBody, response: { 200: WriteAnswer } } },
     async (request) => {
       const { townshipCode } = request.params;
-      if (!inScope(request, townshipCode)) throw forbidden(`township ${townshipCode} is outside your scope`);
+      if (!inScope(request, townshipCode)) throw outOfScope(townshipCode, request.user.scope, 'township');
       // A roster belongs to a registered township (SPEC §4).
       if (!deps.units.get(townshipCode)) await deps.units.refresh();
       if (unitLevel(townshipCode) !== 'township' || !deps.units.get(townshipCode)) throw notFound('township');

@@ -9,7 +9,7 @@ import { childrenOf, unitRef, type UnitRow, type UnitsState } from '../../../pro
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch, readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
-import { forbidden, notFound } from '../errors.js';
+import { outOfScope, notFound } from '../errors.js';
 import { listQuery, page, readQuery, UnitRef, WriteAnswer } from '../schemas.js';
 
 const READERS = ['contact', 'officer', 'head', 'auditor'] as const;
@@ -54,7 +54,7 @@ export async function unitRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     },
     async (request) => {
       const { code } = request.params;
-      if (!inScope(request, code)) throw forbidden(`unit ${code} is outside your scope`);
+      if (!inScope(request, code)) throw outOfScope(code, request.user.scope);
       await deps.units.refresh();
       if (!deps.units.get(code)) throw notFound('unit');
       const context = commandContext(request, deps.now);
