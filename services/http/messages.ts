@@ -97,7 +97,17 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   report_not_linked: { zh: '该报告未归入此灾害过程', en: 'the report is not linked to this incident' },
   invalid_period: { zh: '时间不对：开始须早于结束，且不能晚于现在', en: 'the period is not right' },
   duplicate_roster_entry: { zh: '同一人在值班表中重复出现', en: 'an officer is listed twice' },
-  idempotency_mismatch: { zh: '该标识已用于另一份不同内容的请求', en: 'this key or id was used with another request' },
+  idempotency_mismatch: {
+    zh: (d) =>
+      d.reportId
+        ? `报告编号 ${s(d.reportId)} 已用于一份内容不同的报告：如是新报告，请换一个 reportId；如是重发，请发送与第一次相同的内容`
+        : d.incidentId
+          ? `灾害过程编号 ${s(d.incidentId)} 已用于一份内容不同的请求：如是新的灾害过程，请换一个 incidentId`
+          : d.field === 'headers.idempotency-key'
+            ? '这个 Idempotency-Key 已用于另一个请求：新的请求请换一个 Idempotency-Key'
+            : '该标识已用于另一份不同内容的请求',
+    en: 'this key or id was used with another request',
+  },
   in_progress: { zh: '使用同一标识的请求正在处理中，请稍后重试', en: 'a request with this key is being processed; retry later' },
   invalid_grant: { zh: '令牌发放或收回的内容不对（一次 1 至 1000 个，有效期 1 秒至 366 天；收回时 sub 与 jti 只填一个）', en: 'the grant or revocation is not right' },
 

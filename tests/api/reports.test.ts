@@ -17,6 +17,8 @@ t.test('POST /reports: 201, then the same body again is 200 with the same answer
   const different = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId, hazard: 'hail' }) });
   t.equal(different.statusCode, 409);
   t.equal(different.json().error, 'idempotency_mismatch');
+  t.match(different.json(), { details: { field: 'body.reportId', reportId } });
+  t.match(different.json().message, /请换一个 reportId/, 'it says what to do: a new report, a new reportId');
   const generated = await app.call('POST', '/reports', { token: contact, body: reportBody() });
   t.equal(generated.statusCode, 201);
   t.match(generated.json().reportId, /^[0-9a-f-]{36}$/, 'the server chooses an id when the client did not');

@@ -58,7 +58,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         const opened = first?.data as EventData<'IncidentOpened'> | undefined;
         if (!first || !opened || !inScope(request, opened.county)) throw idUnavailable();
         if (!isDeepStrictEqual(opened, JSON.parse(JSON.stringify(data)))) {
-          throw new HttpError(409, 'idempotency_mismatch', `incident ${incidentId} was opened with a different body`);
+          throw new HttpError(409, 'idempotency_mismatch', `incident ${incidentId} was opened with a different body: a new incident needs a new incidentId`, { field: 'body.incidentId', incidentId });
         }
         return reply.code(200).send({ incidentId, position: first.position, revision: 0 });
       };

@@ -115,7 +115,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         const filed = first.data as EventData<'ReportFiled'>;
         if (!inScope(request, filed.village)) throw idUnavailable();
         if (first.type !== 'ReportFiled' || !isDeepStrictEqual(filed, JSON.parse(JSON.stringify(data)))) {
-          throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with a different body`);
+          throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with a different body: a new report needs a new reportId`, { field: 'body.reportId', reportId });
         }
         return { reportId, position: first.position, revision: 0 };
       };
