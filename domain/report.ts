@@ -120,26 +120,26 @@ export const OBSERVED_AT_SKEW_MS = 5 * 60 * 1000;
  * Shape: `{indicator, given, implied}` (people; rooms).
  */
 export function figuresBelowHouseholds(figures: IndicatorSet, households: readonly Household[]): { indicator: Indicator; given: number; implied: number } | undefined {
-  const implied: Partial<Record<Indicator, number>> = { affectedPeople: 0, roomsCollapsed: 0, roomsSeverelyDamaged: 0, roomsModeratelyDamaged: 0 };
+  const implied = { affectedPeople: 0, roomsCollapsed: 0, roomsSeverelyDamaged: 0, roomsModeratelyDamaged: 0 };
   for (const h of households) {
     switch (h.damage) {
       case 'collapsed':
-        implied.roomsCollapsed! += 1;
+        implied.roomsCollapsed += 1;
         break;
       case 'severe':
-        implied.roomsSeverelyDamaged! += 1;
+        implied.roomsSeverelyDamaged += 1;
         break;
       case 'moderate':
-        implied.roomsModeratelyDamaged! += 1;
+        implied.roomsModeratelyDamaged += 1;
         break;
       case 'none':
         continue;
       default:
         assertNever(h.damage);
     }
-    implied.affectedPeople! += h.people;
+    implied.affectedPeople += h.people;
   }
-  for (const [indicator, least] of Object.entries(implied) as Array<[Indicator, number]>) {
+  for (const [indicator, least] of Object.entries(implied) as Array<[keyof typeof implied, number]>) {
     const given = figures[indicator];
     if (given !== undefined && given < least) return { indicator, given, implied: least };
   }

@@ -22,9 +22,6 @@ export class HttpError extends Error {
 }
 
 export const notFound = (what = 'resource') => new HttpError(404, 'not_found', `no such ${what}`);
-export const forbidden = (message = 'your role or scope does not allow this', field?: string) =>
-  new HttpError(403, 'forbidden', message, field !== undefined ? { field } : undefined);
-
 /**
  * 403 for a unit the request names outside the caller's scope (SPEC §2), saying which unit and
  * what the caller's scope is, in either language: "not yours" alone sent a contact guessing.

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../../domain/errors.js';
+import { LOSS_COLUMNS } from './forms.js';
 
 /**
  * Every error code's message in Chinese and English (SPEC §9): Chinese by default — village
@@ -71,7 +72,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     en: (d) => `this household already has live relief of this category (${s(d.allocationId)}); give a repeatReason to give it again`,
   },
   figures_below_households: {
-    zh: (d) => `核查数字与户表不符：${FIGURE_ZH[s(d.indicator)] ?? s(d.indicator)}填了 ${s(d.given)}，但所列受损户至少是 ${s(d.implied)}${FIGURE_UNIT_ZH[s(d.indicator)] ?? ''}`,
+    zh: (d) => `核查数字与户表不符：${lossColumn(s(d.indicator))?.heading ?? s(d.indicator)}填了 ${s(d.given)}，但所列受损户至少是 ${s(d.implied)}${lossColumn(s(d.indicator))?.unit ?? ''}`,
     en: (d) => `${s(d.indicator)} is ${s(d.given)}, but the households listed make it at least ${s(d.implied)}`,
   },
   duplicate_household: { zh: (d) => `户 ${s(d.householdId)} 重复填写`, en: (d) => `household ${s(d.householdId)} is listed twice` },
@@ -162,9 +163,8 @@ export function message(code: string, lang: Lang, details: unknown, english?: st
   return typeof template === 'function' ? template((details ?? {}) as Details) : template;
 }
 
-/** The figures a household list implies, as the loss form names them (services/http/forms.ts). */
-const FIGURE_ZH: Record<string, string> = { affectedPeople: '受灾人口', roomsCollapsed: '倒塌房屋', roomsSeverelyDamaged: '严重损坏房屋', roomsModeratelyDamaged: '一般损坏房屋' };
-const FIGURE_UNIT_ZH: Record<string, string> = { affectedPeople: '人', roomsCollapsed: '间', roomsSeverelyDamaged: '间', roomsModeratelyDamaged: '间' };
+/** An indicator as the loss form names it, with its unit (人, 间): the form's own columns. */
+const lossColumn = (indicator: string) => LOSS_COLUMNS.find((c) => c.indicator === indicator);
 
 /** JSON's types as a person names them (zod's `expected`). */
 const TYPE_ZH: Record<string, string> = { string: '文本', number: '数字', int: '整数', integer: '整数', boolean: 'true 或 false', object: '对象 {…}', array: '列表 […]', null: 'null', date: '时间' };

@@ -15,7 +15,7 @@ import {
   ShortText,
   UserId,
 } from '../../domain/vocabulary.js';
-import { scopePrefix, scopeUnit } from '../../domain/units.js';
+import { scopePrefix, scopeUnit, unitLevel } from '../../domain/units.js';
 
 /** Request shapes of SPEC §4. Field names are the contract; unknown fields are rejected. */
 
@@ -46,11 +46,7 @@ export const UnitRef = z
  * village code looks like, not that it is outside their scope. (A filing's `village` is the
  * report decider's to refuse, as 422 `not_a_village` naming the unit's level and name.)
  */
-export const VillageRef = z
-  .string()
-  .refine((s) => scopePrefix(s) !== undefined, { message: 'must be a 12-digit division code or its significant prefix', abort: true })
-  .refine((s) => scopePrefix(s)?.length === 12, { message: 'must be a village: a 12-digit code whose last three digits are not 000', abort: true })
-  .transform((s) => scopeUnit(s)!);
+export const VillageRef = UnitRef.refine((code) => unitLevel(code) === 'village', 'must be a village: a 12-digit code whose last three digits are not 000');
 
 /**
  * What a village phone sends is taken as meant (SPEC §4): a hazard's Chinese label, a phone with

@@ -41,6 +41,12 @@ t.test('a code above a village, wherever a village is asked for: a 4xx naming th
       }
     }
   }
+  // Not a code at all: still 400 naming the field, never a 500 from asking a non-code its level.
+  for (const bad of ['abc', '1', '6212991032']) {
+    const res = await app.call('GET', `/notices/${bad}`, { token: tokens.head });
+    t.equal(res.statusCode, 400, `/notices/${bad}`);
+    t.match(res.body, /villageCode/);
+  }
   t.ok(found.some((f) => f === 'POST /reports'), 'the filing is swept');
   t.ok(found.some((f) => f.startsWith('GET /notices/')), 'the notice is swept');
   t.ok(found.some((f) => f.startsWith('GET /households/')), 'a household is swept');

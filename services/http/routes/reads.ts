@@ -366,7 +366,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       if (!withinScope(villageCode, request.user.scope)) throw outOfScope(villageCode, request.user.scope, 'village', 'params.villageCode');
       const units = state('units');
       const village = units.units.get(villageCode);
-      if (!village || unitLevel(villageCode) !== 'village') throw notFound('village');
+      if (!village) throw notFound('village');
       const notice = publicNotice(units, state('ledger').rows.values(), villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest);
       return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice)) : notice;
     },
