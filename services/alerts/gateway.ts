@@ -65,6 +65,14 @@ function storedFrame(delivery: Delivery): StoredFrame {
   };
 }
 
+/**
+ * How many ticks a heartbeat round of `heartbeatMs` is spread over: one a second, at most 30, so a
+ * tick pings a thirtieth of the sockets; a round shorter than two seconds (tests) is one tick.
+ */
+export function heartbeatSlots(heartbeatMs: number): number {
+  return Math.max(1, Math.min(30, Math.floor(heartbeatMs / 1000)));
+}
+
 class Connection {
   /** Position of the last frame sent: nothing at or before it is sent again. */
   lastSent: string;
@@ -72,6 +80,8 @@ class Connection {
   /** A `resume` was taken (or the grace period ended): a second one is refused. */
   resumed = false;
   alive = true;
+  /** Which tick of the heartbeat's round pings this connection (AlertGateway #heartbeatTick). */
+  heartbeatSlot = 0;
   graceTimer: NodeJS.Timeout | undefined;
   /** Bytes handed to the socket whose write has not completed: this client's buffer. */
   unflushed = 0;
@@ -117,6 +127,10 @@ export class AlertGateway {
   #byAudience = new Map<string, Set<Connection>>();
   #connections = new Set<Connection>();
   #heartbeat: NodeJS.Timeout | undefined;
+  /** Connections are spread over this many ticks of a heartbeat round (heartbeatSlots). */
+  #heartbeatSlots = 1;
+  #heartbeatTick = 0;
+  #attached = 0;
   #position = '';
   readonly #options: Required<Omit<GatewayOptions, 'now' | 'metrics'>> & { now: () => Date };
   readonly #metrics: NodeMetrics | undefined;
@@ -264,9 +278,15 @@ export class AlertGateway {
     app.get('/alerts/ws', { websocket: true, config: { roles: ['officer', 'head'], tokenInQuery: true }, schema: { hide: true } }, (socket: WebSocket, request: FastifyRequest) =>
       this.#attach(socket, request),
     );
-    this.#heartbeat = this.tasks.every('websocket-heartbeat', this.#options.heartbeatMs, () => {
+    // One round pings every connection once per heartbeatMs, a slot of them per tick: pinging
+    // 5,000 sockets in one turn of the event loop held it ~100 ms every round, and every alert
+    // due in that moment waited (the alert bench's latency by second showed the spike).
+    this.#heartbeatSlots = heartbeatSlots(this.#options.heartbeatMs);
+    this.#heartbeat = this.tasks.every('websocket-heartbeat', this.#options.heartbeatMs / this.#heartbeatSlots, () => {
+      const slot = this.#heartbeatTick++ % this.#heartbeatSlots;
       const now = this.#options.now().getTime();
       for (const c of this.#connections) {
+        if (c.heartbeatSlot !== slot) continue;
         if (!c.alive) {
           c.socket.terminate();
           continue;
@@ -303,6 +323,7 @@ export class AlertGateway {
   #attach(socket: WebSocket, request: FastifyRequest): void {
     const hello = this.#position;
     const connection = new Connection(socket, request.user, hello, requestLanguage(request));
+    connection.heartbeatSlot = this.#attached++ % this.#heartbeatSlots;
     this.#connections.add(connection);
     for (const audience of connection.audiences) {
       let set = this.#byAudience.get(audience);
