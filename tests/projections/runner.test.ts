@@ -5,8 +5,9 @@ import { createLogger } from '../../infra/logging.js';
 import { logPages } from '../../infra/eventstore/pages.js';
 import { SqliteSnapshotStore } from '../../infra/snapshots.js';
 import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
+import type { RecordedEvent } from '../../infra/eventstore/types.js';
 import { PROJECTIONS } from '../../projections/index.js';
-import { ProjectionRunner } from '../../services/projection-runner.js';
+import { ProjectionRunner, SNAPSHOT_LONGEST_WAIT_INTERVALS, SNAPSHOT_QUIET_MS } from '../../services/projection-runner.js';
 import { HEJIAGOU, KANG, LIJIA, WANGBA, ZHUJIAGOU, allocationBody, reportBody, startTestApp, verificationBody, type TestApp } from '../support/app.js';
 import { testDir } from '../support/dirs.js';
 
@@ -176,4 +177,45 @@ t.test('a damaged snapshot file is not fatal: the node rebuilds from the log', a
   t.equal(again.runner.status().startedFrom, null);
   await again.runner.caughtUp();
   t.equal(again.runner.state('reports').rows.size, 3);
+});
+
+t.test('a periodic snapshot waits for a quiet moment, and a node that is never quiet still writes one', async (t) => {
+  const app = await startTestApp(t, {});
+  await activity(app, 1);
+  const events: RecordedEvent[] = [];
+  for await (const page of logPages(app.store)) events.push(...page);
+  t.ok(events.length >= 2 + SNAPSHOT_LONGEST_WAIT_INTERVALS, 'enough events to apply one at a time');
+  const snapshots = new SqliteSnapshotStore(join(testDir(t), 'projections.sqlite'));
+  t.teardown(() => snapshots.close());
+  let clock = 0;
+  const every = 60_000;
+  const runner = new ProjectionRunner(app.store, createLogger('silent'), { snapshots, snapshotEveryMs: every, clock: () => clock });
+  const applyAt = (ms: number) => {
+    clock = ms;
+    runner.apply([events.shift()!]);
+  };
+  const dueAt = (ms: number) => {
+    clock = ms;
+    return runner.snapshotIfDue();
+  };
+
+  applyAt(10);
+  t.equal(dueAt(100), false, 'not yet an interval since the start');
+  applyAt(every - 500);
+  t.equal(dueAt(every), false, 'due, but an event was applied 500 ms ago: it waits');
+  t.equal(dueAt(every - 500 + SNAPSHOT_QUIET_MS - 1), false, 'still not quiet for a whole second');
+  t.equal(snapshots.load(), undefined, 'nothing written while busy');
+  const written = every - 500 + SNAPSHOT_QUIET_MS;
+  t.equal(dueAt(written), true, 'a quiet second: written');
+  t.equal(snapshots.load()?.checkpoint, runner.checkpoint, 'with the checkpoint of the last event applied');
+  t.equal(dueAt(written + every * 2), false, 'nothing applied since: nothing to write');
+
+  // A burst that never pauses for a second: at every check, an event was applied 500 ms before.
+  for (let k = 1; k < SNAPSHOT_LONGEST_WAIT_INTERVALS; k++) {
+    applyAt(written + k * every - 500);
+    t.equal(dueAt(written + k * every), false, `busy, ${k} interval(s) since the last: waits`);
+  }
+  applyAt(written + SNAPSHOT_LONGEST_WAIT_INTERVALS * every - 500);
+  t.equal(dueAt(written + SNAPSHOT_LONGEST_WAIT_INTERVALS * every), true, `busy, but ${SNAPSHOT_LONGEST_WAIT_INTERVALS} intervals since the last: written anyway`);
+  t.equal(snapshots.load()?.checkpoint, runner.checkpoint);
 });
