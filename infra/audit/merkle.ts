@@ -43,16 +43,32 @@ export const leafHash = (head: Head): Buffer => hash('sha256', `\u0000${leafText
 
 const split = (n: number) => 2 ** Math.floor(Math.log2(n - 1));
 
-function mth(leaves: readonly Buffer[], from: number, to: number): Buffer {
-  const n = to - from;
-  if (n === 0) return EMPTY;
-  if (n === 1) return leaves[from]!;
-  const k = split(n);
-  return nodeHash(mth(leaves, from, from + k), mth(leaves, from + k, to));
+/**
+ * MTH computed level by level: pairs hashed left to right, an unpaired last node carried up as it
+ * is — the same tree as the split at the largest power of two (RFC 6962 §2.1; the property test in
+ * tests/infra/merkle.test.ts holds the two equal). Yields after every `slice` hashes, so a caller
+ * on the event loop can let other work run between slices (SealTree); `rootOfLeaves` never stops.
+ */
+function* rootSteps(leaves: readonly Buffer[], slice: number): Generator<void, Buffer, void> {
+  if (leaves.length === 0) return EMPTY;
+  let level: readonly Buffer[] = leaves;
+  let hashed = 0;
+  while (level.length > 1) {
+    const next = new Array<Buffer>(Math.ceil(level.length / 2));
+    for (let i = 0; i + 1 < level.length; i += 2) {
+      next[i >> 1] = nodeHash(level[i]!, level[i + 1]!);
+      if (++hashed % slice === 0) yield;
+    }
+    if (level.length % 2 === 1) next[next.length - 1] = level[level.length - 1]!;
+    level = next;
+  }
+  return level[0]!;
 }
 
+const byStream = (a: Head, b: Head) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0);
+
 /** Heads in the tree's order: by stream name. */
-export const sortedHeads = (heads: Iterable<Head>): Head[] => [...heads].sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+export const sortedHeads = (heads: Iterable<Head>): Head[] => [...heads].sort(byStream);
 
 /** The root (hex) over these heads, whatever order they come in. */
 export function merkleRoot(heads: Iterable<Head>): string {
@@ -60,7 +76,119 @@ export function merkleRoot(heads: Iterable<Head>): string {
 }
 
 /** The root over leaf hashes already in tree order. */
-export const rootOfLeaves = (leaves: readonly Buffer[]): string => mth(leaves, 0, leaves.length).toString('hex');
+export function rootOfLeaves(leaves: readonly Buffer[]): string {
+  const steps = rootSteps(leaves, Number.MAX_SAFE_INTEGER);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value.toString('hex');
+  }
+}
+
+/** Lets the event loop run other work; what SealTree awaits between slices. */
+export type Pause = () => Promise<void>;
+export const nextTurn: Pause = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Hashes or comparisons between pauses: a few milliseconds of work. */
+const SLICE = 2_048;
+
+/**
+ * Every stream's head in tree order with its leaf hash, kept between seals by a node's sealer, so
+ * a seal hashes only the leaves of streams that changed, merges them in without sorting the rest,
+ * and works in slices with the event loop free between them. A province's log has ~220,000
+ * streams: sorting, hashing and building the tree at once held the loop ~2 s per seal on the
+ * development machine, and every alert due then waited (docs/decisions.md, "Session 30").
+ */
+export class SealTree {
+  private constructor(
+    readonly heads: readonly Head[],
+    readonly leaves: readonly Buffer[],
+  ) {}
+
+  static readonly empty = new SealTree([], []);
+
+  get size(): number {
+    return this.heads.length;
+  }
+
+  /** A tree of these heads, any order: sorted in slices (runs of SLICE sorted, then merged), leaves hashed in slices. */
+  static async of(heads: Iterable<Head>, pause: Pause = nextTurn): Promise<SealTree> {
+    let runs: Head[][] = [];
+    let run: Head[] = [];
+    for (const head of heads) {
+      run.push(head);
+      if (run.length === SLICE) {
+        runs.push(run.sort(byStream));
+        run = [];
+        await pause();
+      }
+    }
+    if (run.length > 0) runs.push(run.sort(byStream));
+    while (runs.length > 1) {
+      const merged: Head[][] = [];
+      for (let i = 0; i < runs.length; i += 2) merged.push(i + 1 < runs.length ? await mergeSorted(runs[i]!, runs[i + 1]!, pause) : runs[i]!);
+      runs = merged;
+    }
+    const sorted = runs[0] ?? [];
+    return new SealTree(sorted, await hashLeaves(sorted, pause));
+  }
+
+  /**
+   * This tree with `changed` heads put in: replacing a stream's head or adding a stream, by
+   * merging, with only the changed leaves hashed. This tree is left as it was.
+   */
+  async with(changed: Iterable<Head>, pause: Pause = nextTurn): Promise<SealTree> {
+    const incoming = await SealTree.of(changed, pause);
+    const heads: Head[] = [];
+    const leaves: Buffer[] = [];
+    let i = 0;
+    let j = 0;
+    let steps = 0;
+    while (i < this.heads.length || j < incoming.heads.length) {
+      const a = this.heads[i];
+      const b = incoming.heads[j];
+      if (b === undefined || (a !== undefined && a.stream < b.stream)) {
+        heads.push(a!);
+        leaves.push(this.leaves[i++]!);
+      } else {
+        if (a !== undefined && a.stream === b.stream) i++;
+        heads.push(b);
+        leaves.push(incoming.leaves[j++]!);
+      }
+      if (++steps % (SLICE * 4) === 0) await pause();
+    }
+    return new SealTree(heads, leaves);
+  }
+
+  /** The root (hex): MTH over the leaves, in slices. */
+  async root(pause: Pause = nextTurn): Promise<string> {
+    const steps = rootSteps(this.leaves, SLICE);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value.toString('hex');
+      await pause();
+    }
+  }
+}
+
+async function mergeSorted(a: Head[], b: Head[], pause: Pause): Promise<Head[]> {
+  const out = new Array<Head>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < out.length; k++) {
+    out[k] = j >= b.length || (i < a.length && byStream(a[i]!, b[j]!) <= 0) ? a[i++]! : b[j++]!;
+    if (k % (SLICE * 4) === SLICE * 4 - 1) await pause();
+  }
+  return out;
+}
+
+async function hashLeaves(heads: readonly Head[], pause: Pause): Promise<Buffer[]> {
+  const leaves = new Array<Buffer>(heads.length);
+  for (let i = 0; i < heads.length; i++) {
+    leaves[i] = leafHash(heads[i]!);
+    if (i % SLICE === SLICE - 1) await pause();
+  }
+  return leaves;
+}
 
 /**
  * A tree over leaves in order, its subtree hashes kept as computed: the root and any number of

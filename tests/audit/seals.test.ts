@@ -214,3 +214,32 @@ t.test('figures sent upward carry the latest seal; a client cannot supply one', 
   const events = await w.app.store.readStream(`incident-${incidentId}`);
   t.match(events.find((e) => e.type === 'FiguresSubmitted')?.data, { sealAnchor: latest }, 'the anchor an auditor checks against');
 });
+
+t.test('seals written in turn by two nodes and again by one: each root is the root of every stream head up to its upTo', async (t) => {
+  // A node keeps its heads between seals and merges in what changed (SealTree); when the other
+  // node sealed in between, it must start again from the seals as read, never from its own tree.
+  const dataDir = testDir(t);
+  const a = await startTestApp(t, { dataDir });
+  const b = await startTestApp(t, { dataDir });
+  const file = () => a.call('POST', '/reports', { token: a.token('contact', LIJIA), body: reportBody() });
+  for (const node of [a, a, b, a, a, b, b]) {
+    await file();
+    await file();
+    t.equal((await node.sealer.seal()).written, true);
+  }
+  const log = await a.store.readAll();
+  const heads = new Map<string, { stream: string; revision: number; hash: string }>();
+  let checked = 0;
+  for (const event of log) {
+    if (event.type === 'AuditSealed') {
+      const data = event.data as { upTo: string; root: string; streams: number };
+      t.equal(data.root, merkleRoot(heads.values()), `the seal at ${event.position}: its root is the root of the ${heads.size} heads up to ${data.upTo}`);
+      t.equal(data.streams, heads.size);
+      checked += 1;
+    }
+    if (event.stream !== 'audit') heads.set(event.stream, { stream: event.stream, revision: event.revision, hash: event.metadata.hash });
+  }
+  t.equal(checked, 7, 'every seal checked');
+  const report = (await a.call('GET', '/audit/verify', { token: a.token('auditor', '620000000000') })).json() as VerifyReport;
+  t.match(report, { ok: true, seals: { count: 7 } });
+});

@@ -1,6 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { leafHash, leafText, merkleRoot, MerkleTree, rootFromProof, sortedHeads } from '../../infra/audit/merkle.js';
+import { createHash } from 'node:crypto';
+import { leafHash, leafText, merkleRoot, MerkleTree, rootFromProof, rootOfLeaves, SealTree, sortedHeads, type Head } from '../../infra/audit/merkle.js';
 
 /** RFC 6962 trees: the root of the docs' worked example, and every inclusion proof of trees of 1 to 33 leaves. */
 
@@ -42,4 +43,55 @@ t.test('a leaf is hashed over its JCS text, for any stream name and revision', a
     { numRuns: 2000 },
   );
   t.equal(leafText({ stream: '\ud800村\u0001', revision: 2 ** 40, hash: 'a' }), '["\\ud800村\\u0001",1099511627776,"a"]');
+});
+
+/** RFC 6962 §2.1 as written: split at the largest power of two below n. */
+function mthAsWritten(leaves: Buffer[]): Buffer {
+  if (leaves.length === 0) return createHash('sha256').digest();
+  if (leaves.length === 1) return leaves[0]!;
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return createHash('sha256').update(Buffer.from([1])).update(mthAsWritten(leaves.slice(0, k))).update(mthAsWritten(leaves.slice(k))).digest();
+}
+
+t.test('the root computed level by level is RFC 6962\u2019s split at the largest power of two, for 0 to 300 leaves', async (t) => {
+  for (let n = 0; n <= 300; n++) {
+    const leaves = Array.from({ length: n }, (_, i) => createHash('sha256').update(`leaf ${i}`).digest());
+    if (rootOfLeaves(leaves) !== mthAsWritten(leaves).toString('hex')) t.fail(`n=${n}: the roots differ`);
+  }
+  t.pass('all equal');
+});
+
+t.test('a SealTree built, then changed seal after seal, has the root of all its heads; large work is done in slices', async (t) => {
+  const head = fc.record({ stream: fc.oneof(fc.constantFrom('units', 'access', 'audit'), fc.string({ unit: 'binary', maxLength: 6 }).map((s) => `report-${s}`)), revision: fc.nat({ max: 50 }), hash: fc.stringMatching(/^[0-9a-f]{64}$/) });
+  const unique = (heads: Head[]) => [...new Map(heads.map((h) => [h.stream, h])).values()];
+  const noPause = async () => undefined;
+  await fc.assert(
+    fc.asyncProperty(fc.array(head, { maxLength: 40 }), fc.array(fc.array(head, { maxLength: 10 }), { maxLength: 5 }), async (initial, seals) => {
+      const all = new Map(unique(initial).map((h) => [h.stream, h]));
+      let tree = await SealTree.of(all.values(), noPause);
+      if ((await tree.root(noPause)) !== merkleRoot(all.values())) return false;
+      for (const changed of seals) {
+        const before = await tree.root(noPause);
+        const next = await tree.with(unique(changed), noPause);
+        if ((await tree.root(noPause)) !== before) return false; // the tree it came from is unchanged
+        for (const h of unique(changed)) all.set(h.stream, h);
+        tree = next;
+        if (tree.size !== all.size || (await tree.root(noPause)) !== merkleRoot(all.values())) return false;
+      }
+      return true;
+    }),
+    { numRuns: 300 },
+  );
+  // A province-sized set: the event loop gets turns while it is sorted, hashed and rooted.
+  const many = Array.from({ length: 20_000 }, (_, i) => ({ stream: `report-${(i * 7919) % 20_000}`, revision: i % 7, hash: String(i % 10).repeat(64) }));
+  let pauses = 0;
+  const counting = async () => void (pauses += 1);
+  const big = await SealTree.of(many, counting);
+  const built = pauses;
+  t.ok(built >= 10, `building 20,000 heads paused ${built} times`);
+  const root = await big.root(counting);
+  t.ok(pauses - built >= 5, `its root paused ${pauses - built} times`);
+  t.equal(root, merkleRoot(many), 'and is the root of those heads');
+  t.equal(await (await big.with([{ stream: 'report-5', revision: 99, hash: 'f'.repeat(64) }], counting)).root(noPause), merkleRoot(many.map((h) => (h.stream === 'report-5' ? { ...h, revision: 99, hash: 'f'.repeat(64) } : h))), 'one stream changed');
 });
