@@ -41,19 +41,19 @@ export const leafText = (head: Head): string => JSON.stringify([head.stream, hea
 /** SHA-256(0x00 ‖ leaf): the string is hashed as UTF-8, and U+0000 is the one byte 0x00. */
 export const leafHash = (head: Head): Buffer => hash('sha256', `\u0000${leafText(head)}`, 'buffer');
 
-const split = (n: number) => 2 ** Math.floor(Math.log2(n - 1));
-
 /**
  * MTH computed level by level: pairs hashed left to right, an unpaired last node carried up as it
  * is — the same tree as the split at the largest power of two (RFC 6962 §2.1; the property test in
- * tests/infra/merkle.test.ts holds the two equal). Yields after every `slice` hashes, so a caller
+ * tests/infra/merkle.test.ts holds the two equal). Each level below the root is pushed to `levels`
+ * when given (for audit paths). Yields after every `slice` hashes, so a caller
  * on the event loop can let other work run between slices (SealTree); `rootOfLeaves` never stops.
  */
-function* rootSteps(leaves: readonly Buffer[], slice: number): Generator<void, Buffer, void> {
+function* rootSteps(leaves: readonly Buffer[], slice: number, levels?: Array<readonly Buffer[]>): Generator<void, Buffer, void> {
   if (leaves.length === 0) return EMPTY;
   let level: readonly Buffer[] = leaves;
   let hashed = 0;
   while (level.length > 1) {
+    levels?.push(level);
     const next = new Array<Buffer>(Math.ceil(level.length / 2));
     for (let i = 0; i + 1 < level.length; i += 2) {
       next[i >> 1] = nodeHash(level[i]!, level[i + 1]!);
@@ -168,6 +168,30 @@ export class SealTree {
       await pause();
     }
   }
+
+  /**
+   * RFC 6962 §2.1.1 audit paths of the leaves at `indexes` (hex hashes, nearest the leaf first),
+   * from the tree's levels built in slices. In the level-by-level tree a leaf's path is its
+   * sibling at each level where it has one (an unpaired last node is carried up and adds nothing),
+   * so once the levels are built (n hashes) every path costs O(log n): a county's scoped export
+   * proves thousands of streams for the price of one root.
+   */
+  async proofs(indexes: readonly number[], pause: Pause = nextTurn): Promise<string[][]> {
+    const levels: Array<readonly Buffer[]> = [];
+    const steps = rootSteps(this.leaves, SLICE, levels);
+    while (!steps.next().done) await pause();
+    return indexes.map((index) => {
+      if (!Number.isInteger(index) || index < 0 || index >= this.leaves.length) throw new RangeError(`no leaf ${index} in a tree of ${this.leaves.length}`);
+      const path: string[] = [];
+      let i = index;
+      for (const level of levels) {
+        const sibling = i ^ 1;
+        if (sibling < level.length) path.push(level[sibling]!.toString('hex'));
+        i >>= 1;
+      }
+      return path;
+    });
+  }
 }
 
 async function mergeSorted(a: Head[], b: Head[], pause: Pause): Promise<Head[]> {
@@ -188,54 +212,6 @@ async function hashLeaves(heads: readonly Head[], pause: Pause): Promise<Buffer[
     if (i % SLICE === SLICE - 1) await pause();
   }
   return leaves;
-}
-
-/**
- * A tree over leaves in order, its subtree hashes kept as computed: the root and any number of
- * inclusion proofs cost O(n) hashes in all, not O(n) each (a county's scoped export proves
- * thousands of streams against one seal).
- */
-export class MerkleTree {
-  readonly #cache = new Map<string, Buffer>();
-
-  constructor(readonly leaves: readonly Buffer[]) {}
-
-  #hash(from: number, to: number): Buffer {
-    const n = to - from;
-    if (n === 0) return EMPTY;
-    if (n === 1) return this.leaves[from]!;
-    const key = `${from}:${to}`;
-    let h = this.#cache.get(key);
-    if (!h) {
-      const k = split(n);
-      h = nodeHash(this.#hash(from, from + k), this.#hash(from + k, to));
-      this.#cache.set(key, h);
-    }
-    return h;
-  }
-
-  root(): string {
-    return this.#hash(0, this.leaves.length).toString('hex');
-  }
-
-  /** RFC 6962 §2.1.1 audit path of leaf `index` (hex hashes, nearest the leaf first). */
-  proof(index: number): string[] {
-    const path: Buffer[] = [];
-    const walk = (from: number, to: number, m: number) => {
-      const n = to - from;
-      if (n <= 1) return;
-      const k = split(n);
-      if (m < k) {
-        walk(from, from + k, m);
-        path.push(this.#hash(from + k, to));
-      } else {
-        walk(from + k, to, m - k);
-        path.push(this.#hash(from, from + k));
-      }
-    };
-    walk(0, this.leaves.length, index);
-    return path.map((b) => b.toString('hex'));
-  }
 }
 
 /** Recomputes the root from a leaf, its index, the tree's size and its audit path (RFC 9162 §2.1.3.2). */

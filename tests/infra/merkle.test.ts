@@ -1,7 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { leafHash, leafText, merkleRoot, MerkleTree, rootFromProof, rootOfLeaves, SealTree, sortedHeads, type Head } from '../../infra/audit/merkle.js';
+import { leafHash, leafText, merkleRoot, rootFromProof, rootOfLeaves, SealTree, sortedHeads, type Head } from '../../infra/audit/merkle.js';
 
 /** RFC 6962 trees: the root of the docs' worked example, and every inclusion proof of trees of 1 to 33 leaves. */
 
@@ -13,20 +13,25 @@ t.test('the worked example of docs/audit.md', async (t) => {
   t.equal(merkleRoot([]), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 'the empty tree: SHA-256 of nothing');
 });
 
-t.test('every inclusion proof leads to the root; a wrong leaf, index or path does not', async (t) => {
-  for (let n = 1; n <= 33; n++) {
+t.test('every inclusion proof is RFC 6962\u2019s PATH and leads to the root; a wrong leaf, index or path does not', async (t) => {
+  const noPause = async () => undefined;
+  for (let n = 1; n <= 70; n++) {
     const heads = sortedHeads(Array.from({ length: n }, (_, i) => ({ stream: `s-${String(i).padStart(3, '0')}`, revision: i, hash: String(i % 10).repeat(64) })));
-    const tree = new MerkleTree(heads.map(leafHash));
-    const root = tree.root();
+    const tree = await SealTree.of(heads, noPause);
+    const root = await tree.root(noPause);
     t.equal(root, merkleRoot(heads), `n=${n}: the tree's root is the root`);
+    const leaves = heads.map(leafHash);
+    const paths = await tree.proofs(heads.map((_, i) => i), noPause);
     for (let i = 0; i < n; i++) {
-      const path = tree.proof(i);
+      const path = paths[i]!;
+      if (path.join() !== pathAsWritten(i, leaves).map((b) => b.toString('hex')).join()) t.fail(`n=${n} i=${i}: not the path RFC 6962 writes`);
       if (rootFromProof(heads[i]!, i, n, path) !== root) t.fail(`n=${n} i=${i}: proof does not verify`);
       if (n > 1 && rootFromProof({ ...heads[i]!, revision: heads[i]!.revision + 1 }, i, n, path) === root) t.fail(`n=${n} i=${i}: a wrong head verifies`);
       if (n > 1 && rootFromProof(heads[i]!, (i + 1) % n, n, path) === root) t.fail(`n=${n} i=${i}: a wrong index verifies`);
     }
   }
   t.equal(rootFromProof({ stream: 'x', revision: 0, hash: '0'.repeat(64) }, 3, 2, []), undefined, 'an index past the tree');
+  await t.rejects((await SealTree.of([], noPause)).proofs([0], noPause), RangeError, 'no proof of a leaf the tree does not have');
 });
 
 t.test('a leaf is hashed over its JCS text, for any stream name and revision', async (t) => {
@@ -52,6 +57,15 @@ function mthAsWritten(leaves: Buffer[]): Buffer {
   let k = 1;
   while (k * 2 < leaves.length) k *= 2;
   return createHash('sha256').update(Buffer.from([1])).update(mthAsWritten(leaves.slice(0, k))).update(mthAsWritten(leaves.slice(k))).digest();
+}
+
+/** RFC 6962 §2.1.1 PATH(m, D[n]) as written: recursive, split at the largest power of two below n. */
+function pathAsWritten(m: number, leaves: Buffer[]): Buffer[] {
+  const n = leaves.length;
+  if (n <= 1) return [];
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return m < k ? [...pathAsWritten(m, leaves.slice(0, k)), mthAsWritten(leaves.slice(k))] : [...pathAsWritten(m - k, leaves.slice(k)), mthAsWritten(leaves.slice(0, k))];
 }
 
 t.test('the root computed level by level is RFC 6962\u2019s split at the largest power of two, for 0 to 300 leaves', async (t) => {

@@ -120,15 +120,19 @@ t.test('asOf: exactly what the live tally said at each of several moments, by po
     const { asOf: _b, ...expected } = m.answer as Record<string, unknown>;
     t.same(rest, expected, `moment ${i}: by position`);
     t.equal(byPosition.asOf.position, m.position);
+    t.equal(byPosition.asOf.requested, m.position, 'the answer says what was asked');
     const byTime = (await app.call('GET', `/tallies?unit=${KANG}&asOf=${encodeURIComponent(m.at)}`, { token: head })).json();
     const { asOf: at, ...restByTime } = byTime;
     t.same(restByTime, expected, `moment ${i}: by time`);
     t.equal(at.position, m.position, 'the last event at or before that time');
+    t.equal(at.requested, m.at, 'the time asked for, as a UTC instant');
   }
   t.equal((await app.call('GET', `/tallies?asOf=yesterday`, { token: head })).statusCode, 400);
   const before = (await app.call('GET', `/tallies?unit=${KANG}&asOf=2020-01-01T00:00:00Z`, { token: head })).json();
   t.same(before.reports.total, 0, 'before anything happened');
-  t.same(before.asOf, { position: null, at: null }, 'no event is in it');
+  t.same(before.asOf, { requested: '2020-01-01T00:00:00.000Z', position: null, at: null }, 'no event is in it');
+  const live = (await app.call('GET', `/tallies?unit=${KANG}`, { token: head })).json();
+  t.equal(live.asOf.requested, null, 'the live tally asked for no point');
   t.equal(before.unit.name, '康县（示例）', 'a unit registered later is still named, not shown as its code');
 });
 

@@ -107,11 +107,23 @@ function groupTotals<K extends string>(rows: LedgerRow[], key: (row: LedgerRow) 
 }
 
 /**
+ * The point a tally answers for: `requested`, the `asOf` asked for (a position as the store
+ * writes it, a time as a UTC instant; null for the live tally), so an answer read later still says
+ * what was asked; `position` and `at`, the last event applied (null when the point is before the
+ * first event).
+ */
+interface TalliesAsOf {
+  requested: string | null;
+  position: string | null;
+  at: string | null;
+}
+
+/**
  * The tally of `unit` and each registered child, as SPEC §4 shapes it. Children are the units
  * registered as of the answer (`units`); a name comes from that register, else from today's
  * (`current`: an asOf before a unit was imported still names it), else is the code.
  */
-function talliesAnswer(tallies: TalliesState, units: UnitsState, unit: string, hazard: HazardName | undefined, asOf: { position: string | null; at: string | null }, current: UnitsState = units) {
+function talliesAnswer(tallies: TalliesState, units: UnitsState, unit: string, hazard: HazardName | undefined, asOf: TalliesAsOf, current: UnitsState = units) {
   const one = (code: string) => ({ unit: { code, name: units.units.get(code)?.name ?? current.units.get(code)?.name ?? code }, ...tallyView(tallyOf(tallies, code, hazard)) });
   return {
     ...one(unit),
@@ -162,7 +174,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
         response: {
           200: z.object({
             unit: z.object({ code: z.string(), name: z.string() }),
-            asOf: z.object({ position: z.string().nullable(), at: z.string().nullable() }),
+            asOf: z.object({ requested: z.string().nullable(), position: z.string().nullable(), at: z.string().nullable() }),
             hazard: z.string().nullable(),
             reported: Indicators,
             verified: Indicators,
@@ -178,7 +190,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const unit = prefix.padEnd(12, '0');
       if (q.asOf === undefined) {
         const checkpoint = deps.runner.checkpoint ?? null;
-        return talliesAnswer(state('tallies'), state('units'), unit, q.hazard, { position: checkpoint, at: null });
+        return talliesAnswer(state('tallies'), state('units'), unit, q.hazard, { requested: null, position: checkpoint, at: null });
       }
       // asOf: exactly what the live tally said then — replayed up to that point (SPEC §6).
       const position = deps.store.parsePosition(q.asOf);
@@ -188,7 +200,8 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
         throw new HttpError(400, 'validation', 'querystring.asOf: a time (ISO-8601) or a position', [{ path: 'querystring.asOf', message: 'a time (ISO-8601) or a position' }]);
       }
       const { states, last } = await rebuildUpTo(deps.store, [unitsProjection, talliesProjection] as never, position !== undefined ? { position } : { time: time! });
-      return talliesAnswer(states.get('tallies') as TalliesState, states.get('units') as UnitsState, unit, q.hazard, { position: last?.position ?? null, at: last?.at ?? null }, state('units'));
+      const requested = position ?? time!;
+      return talliesAnswer(states.get('tallies') as TalliesState, states.get('units') as UnitsState, unit, q.hazard, { requested, position: last?.position ?? null, at: last?.at ?? null }, state('units'));
     },
   );
 
