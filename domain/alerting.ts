@@ -113,5 +113,8 @@ export function relatedReports(
 }
 
 function union(...lists: string[][]): string[] {
-  return [...new Set(lists.flat())];
+  // Not `new Set(lists.flat())`: flat() was most of the policy's cost, decided with every filing.
+  const seen = new Set<string>();
+  for (const list of lists) for (const item of list) seen.add(item);
+  return [...seen];
 }

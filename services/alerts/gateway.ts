@@ -175,10 +175,14 @@ export class AlertGateway {
       this.#position = event.position;
       // A revoked token's session ends the moment this node applies the revocation (SPEC §2).
       if (event.type === 'AccessRevoked') this.#endRevoked();
-      // Catching up after a start, with nobody live yet: no frame is built for old events; a
-      // client that asks for them gets them read back from the log.
-      if (!this.runner.current && !this.#anyLive()) {
+      // Nobody live (catching up after a start, or no officer connected): no frame is built, the
+      // ones held are dropped, and a client that asks for them gets them read back from the log,
+      // as for any frame older than memory. Building, stamping with Beijing times and serializing
+      // frames for nobody was a tenth of the event loop in a burst of filings (docs/decisions.md,
+      // "Session 31").
+      if (!this.#anyLive()) {
         this.#memoryFrom = event.position;
+        if (this.#frames.length > 0) this.#frames = [];
         return;
       }
       for (const delivery of framesFor(event, this.#sources())) this.#publish(delivery);

@@ -1,0 +1,40 @@
+import t from 'tap';
+import fc from 'fast-check';
+import { beijingTime, withLocalTimes } from '../../domain/time.js';
+
+/** The conversion as first written: parse, shift eight hours, print. */
+function plain(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return `${new Date(t + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`;
+}
+
+t.test('Beijing time is UTC plus eight hours, across midnight, month and year ends and leap days', async (t) => {
+  t.equal(beijingTime('2026-07-01T03:40:00.000Z'), '2026-07-01T11:40:00+08:00');
+  t.equal(beijingTime('2026-12-31T16:00:00Z'), '2027-01-01T00:00:00+08:00', 'New Year in Beijing while it is still 31 December in UTC');
+  t.equal(beijingTime('2028-02-28T20:59:59.999Z'), '2028-02-29T04:59:59+08:00', 'a leap day');
+  t.equal(beijingTime('2026-02-28T16:30:00Z'), '2026-03-01T00:30:00+08:00', 'no leap day');
+  t.equal(beijingTime('2026-07-01T03:99:00Z'), '2026-07-01T03:99:00Z', 'minutes out of range: returned as it is');
+  t.equal(beijingTime('2026-07-01T24:00:05Z'), '2026-07-01T24:00:05Z', 'hour 24 past midnight: returned as it is');;
+  t.equal(beijingTime('2026-13-01T03:00:00Z'), '2026-13-01T03:00:00Z', 'a month out of range: returned as it is');
+  t.equal(beijingTime('2026-07-01T24:00:05Z'), '2026-07-01T24:00:05Z', 'hour 24 past midnight: returned as it is');;
+  t.equal(beijingTime('not a time'), 'not a time');
+});
+
+t.test('the hour-by-hour conversion equals the plain one for any instant and any text', async () => {
+  const instants = fc.date({ min: new Date(Date.UTC(0, 0, 1)), max: new Date(Date.UTC(9999, 11, 31, 23, 59, 59)), noInvalidDate: true }).map((d) => d.toISOString());
+  fc.assert(fc.property(instants, (iso) => beijingTime(iso) === plain(iso)), { numRuns: 20_000 });
+  fc.assert(fc.property(instants.map((iso) => iso.replace('.000Z', 'Z')), (iso) => beijingTime(iso) === plain(iso)), { numRuns: 2_000 });
+  const digits = (n: number) => fc.stringMatching(new RegExp(`^\\d{${n}}$`));
+  const lookalike = fc.tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2)).map(([y, mo, d, h, mi, s]) => `${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
+  fc.assert(fc.property(fc.oneof(lookalike, fc.string()), (text) => beijingTime(text) === plain(text)), { numRuns: 20_000 });
+});
+
+t.test('every instant under a time key gets its twin, at any depth', async (t) => {
+  t.same(withLocalTimes({ reportedAt: '2026-07-01T03:40:00.000Z', list: [{ dueAt: '2026-07-01T16:00:00Z' }], note: '2026-07-01T03:40:00Z' }), {
+    reportedAt: '2026-07-01T03:40:00.000Z',
+    reportedAtLocal: '2026-07-01T11:40:00+08:00',
+    list: [{ dueAt: '2026-07-01T16:00:00Z', dueAtLocal: '2026-07-02T00:00:00+08:00' }],
+    note: '2026-07-01T03:40:00Z',
+  });
+});
