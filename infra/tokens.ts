@@ -70,7 +70,7 @@ export function tokenService(secret: string, clock: () => number = Date.now): To
     verify(token) {
       const known = verified.get(token);
       if (known) {
-        if (Date.now() < known.exp * 1000) return known; // the clock fast-jwt checks expiry by
+        if (Date.now() <= known.exp * 1000) return known; // the clock and the bound fast-jwt checks expiry by
         verified.delete(token);
       }
       let payload: unknown;
