@@ -144,6 +144,7 @@ export async function run(): Promise<void> {
     bare.child.kill();
 
     const port = await freePort();
+    const starting = performance.now();
     const server = await startProcess(
       'services/main.ts',
       { DATA_DIR: scratch.dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', RATE_LIMIT_PER_MINUTE: '100000000' },
@@ -151,6 +152,7 @@ export async function run(): Promise<void> {
       `http://127.0.0.1:${port}`,
     );
     children.push(server.child);
+    console.log(`zhitong ready (its read side caught up with the log) ${((performance.now() - starting) / 1000).toFixed(2)} s after start`);
     await load(server.url, token, { connections: CONNECTIONS, seconds: 2 });
     const max = await load(server.url, token, { connections: CONNECTIONS, seconds: SECONDS });
     console.log(`zhitong POST /reports, max:      ${summary(max)}`);

@@ -129,8 +129,11 @@ export async function startProcess(script: string, env: Record<string, string>, 
     return { child, url: await Promise.race([found, exited]) };
   }
   child.stdout!.resume();
+  // Ready, not merely alive: a node answers 503 to filings until its read side has caught up with
+  // the log (200,000 events take seconds), and a maximum measured while it catches up is not the
+  // node's maximum (docs/decisions.md, "Session 31").
   for (;;) {
-    const up = await Promise.race([fetch(`${url}/health`).then((r) => r.ok, () => false), exited]);
+    const up = await Promise.race([fetch(`${url}/ready`).then((r) => r.ok, () => false), exited]);
     if (up) return { child, url: url! };
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
+import { beijingTime } from '../../domain/time.js';
 import { createLogger } from '../../infra/logging.js';
 import { logPages } from '../../infra/eventstore/pages.js';
 import { SqliteSnapshotStore } from '../../infra/snapshots.js';
@@ -126,11 +127,14 @@ t.test('asOf: exactly what the live tally said at each of several moments, by po
     t.same(restByTime, expected, `moment ${i}: by time`);
     t.equal(at.position, m.position, 'the last event at or before that time');
     t.equal(at.requested, m.at, 'the time asked for, as a UTC instant');
+    t.equal(at.requestedLocal, beijingTime(m.at), 'and in Beijing time');
+    t.equal(at.atLocal, beijingTime(at.at), 'the last event\u2019s time in Beijing time');
+    t.equal(byPosition.asOf.requestedLocal, null, 'a position has no Beijing time');
   }
   t.equal((await app.call('GET', `/tallies?asOf=yesterday`, { token: head })).statusCode, 400);
   const before = (await app.call('GET', `/tallies?unit=${KANG}&asOf=2020-01-01T00:00:00Z`, { token: head })).json();
   t.same(before.reports.total, 0, 'before anything happened');
-  t.same(before.asOf, { requested: '2020-01-01T00:00:00.000Z', position: null, at: null }, 'no event is in it');
+  t.same(before.asOf, { requested: '2020-01-01T00:00:00.000Z', requestedLocal: '2020-01-01T08:00:00+08:00', position: null, at: null, atLocal: null }, 'no event is in it');
   const live = (await app.call('GET', `/tallies?unit=${KANG}`, { token: head })).json();
   t.equal(live.asOf.requested, null, 'the live tally asked for no point');
   t.equal(before.unit.name, '康县（示例）', 'a unit registered later is still named, not shown as its code');

@@ -118,6 +118,12 @@ interface TalliesAsOf {
   at: string | null;
 }
 
+/** `asOf` with the Beijing-time twins a person reads (SPEC §4): of `at`, and of `requested` when it is a time. */
+function asOfView(asOf: TalliesAsOf) {
+  const local = (text: string | null) => (text !== null && /^\d{4}-\d\d-\d\dT/.test(text) ? beijingTime(text) : null);
+  return { requested: asOf.requested, requestedLocal: local(asOf.requested), position: asOf.position, at: asOf.at, atLocal: local(asOf.at) };
+}
+
 /**
  * The tally of `unit` and each registered child, as SPEC §4 shapes it. Children are the units
  * registered as of the answer (`units`); a name comes from that register, else from today's
@@ -127,7 +133,7 @@ function talliesAnswer(tallies: TalliesState, units: UnitsState, unit: string, h
   const one = (code: string) => ({ unit: { code, name: units.units.get(code)?.name ?? current.units.get(code)?.name ?? code }, ...tallyView(tallyOf(tallies, code, hazard)) });
   return {
     ...one(unit),
-    asOf,
+    asOf: asOfView(asOf),
     hazard: hazard ?? null,
     children: unitLevel(unit) === 'village' ? [] : childrenOf(units, unit).map(one),
   };
@@ -174,7 +180,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
         response: {
           200: z.object({
             unit: z.object({ code: z.string(), name: z.string() }),
-            asOf: z.object({ requested: z.string().nullable(), position: z.string().nullable(), at: z.string().nullable() }),
+            asOf: z.object({ requested: z.string().nullable(), requestedLocal: z.string().nullable(), position: z.string().nullable(), at: z.string().nullable(), atLocal: z.string().nullable() }),
             hazard: z.string().nullable(),
             reported: Indicators,
             verified: Indicators,
