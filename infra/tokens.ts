@@ -44,8 +44,11 @@ export interface TokenService {
   verify(token: string): TokenClaims;
 }
 
-/** Verified tokens remembered (the oldest forgotten first): ~1,000 phones at a time. */
-const VERIFIED_KEPT = 1_000;
+/**
+ * Verified tokens remembered, the least recently used forgotten first: a province's phones (each
+ * entry ~0.5 KB, so ~5 MB at most).
+ */
+const VERIFIED_KEPT = 10_000;
 
 /** HS256 JWTs over AUTH_SECRET. */
 export function tokenService(secret: string, clock: () => number = Date.now): TokenService {
@@ -70,8 +73,12 @@ export function tokenService(secret: string, clock: () => number = Date.now): To
     verify(token) {
       const known = verified.get(token);
       if (known) {
-        if (Date.now() <= known.exp * 1000) return known; // the clock and the bound fast-jwt checks expiry by
         verified.delete(token);
+        // The clock and the bound fast-jwt checks expiry by; put back last, as the most recently used.
+        if (Date.now() <= known.exp * 1000) {
+          verified.set(token, known);
+          return known;
+        }
       }
       let payload: unknown;
       try {
