@@ -116,6 +116,10 @@ export class ProjectionRunner {
   #subscription: Subscription | undefined;
   #checkpoint: string | undefined;
   #checkpointHash = '';
+  /** When the checkpoint's event was recorded (its `metadata.at`), when known. */
+  #checkpointAt: string | undefined;
+  /** The recorded time of the snapshot's checkpoint event, read when the snapshot was checked. */
+  #snapshotEventAt: string | undefined;
   #events = 0;
   #sinceSnapshot = 0;
   /** The clock's reading (ms) at the last snapshot (or start) and at the last batch applied. */
@@ -165,6 +169,15 @@ export class ProjectionRunner {
     return this.#checkpoint;
   }
 
+  /**
+   * When the event at the checkpoint was recorded (UTC ISO-8601): what a live answer reflects, for
+   * a person reading "as of". Undefined before the first event, or after a start from a snapshot
+   * on a store that did not give the checkpoint's event back, until the next event.
+   */
+  get checkpointAt(): string | undefined {
+    return this.#checkpointAt;
+  }
+
   /** True once the log has been applied to its end since start. */
   get current(): boolean {
     return this.#caughtUpOnce;
@@ -191,6 +204,7 @@ export class ProjectionRunner {
       this.#states = this.#projections.map((p) => snapshot.states[p.name]!.state);
       this.#checkpoint = snapshot.checkpoint;
       this.#checkpointHash = snapshot.checkpointHash;
+      this.#checkpointAt = this.#snapshotEventAt;
       this.#events = snapshot.events;
       this.#startedFrom = snapshot.checkpoint;
       this.logger.info({ checkpoint: snapshot.checkpoint, events: snapshot.events, takenAt: snapshot.takenAt }, 'projections loaded from their snapshot');
@@ -249,6 +263,7 @@ export class ProjectionRunner {
       this.logger.warn({ checkpoint: snapshot.checkpoint }, 'the snapshot was not taken of this log; rebuilding from the log');
       return undefined;
     }
+    this.#snapshotEventAt = event?.metadata.at;
     return snapshot;
   }
 
@@ -291,6 +306,7 @@ export class ProjectionRunner {
       }
       this.#checkpoint = recorded.position;
       this.#checkpointHash = recorded.metadata.hash;
+      this.#checkpointAt = recorded.metadata.at;
       this.#events += 1;
       this.#sinceSnapshot += 1;
     }

@@ -99,6 +99,24 @@ t.test('a restart on a log the snapshot does not know the end of: the extra even
   await restarted.runner.caughtUp();
   t.not(restarted.runner.status().startedFrom, null, 'from the snapshot');
   for (const p of PROJECTIONS) t.same(restarted.runner.state(p.name), live[p.name], `${p.name}: snapshot plus the rest equals live`);
+  t.equal(restarted.runner.checkpointAt, app.runner.checkpointAt, 'and knows when its checkpoint\u2019s event was recorded');
+  t.type(restarted.runner.checkpointAt, 'string');
+});
+
+t.test('a node started from a snapshot with nothing after it says when its checkpoint\u2019s event was recorded', async (t) => {
+  const dataDir = testDir(t);
+  const app = await startTestApp(t, { dataDir });
+  await activity(app, 1);
+  await app.runner.caughtUp();
+  app.runner.snapshot();
+  const restarted = await startTestApp(t, { dataDir });
+  await restarted.runner.caughtUp();
+  t.equal(restarted.runner.status().startedFrom, app.runner.checkpoint, 'from the snapshot, at the head');
+  t.equal(restarted.runner.checkpoint, app.runner.checkpoint, 'nothing after it');
+  t.type(restarted.runner.checkpointAt, 'string');
+  t.equal(restarted.runner.checkpointAt, app.runner.checkpointAt, 'the time its checkpoint\u2019s event was recorded, read from the log');
+  const head = restarted.token('head', KANG);
+  t.equal((await restarted.call('GET', `/tallies?unit=${KANG}`, { token: head })).json().asOf.at, app.runner.checkpointAt, 'and the live tally says so');
 });
 
 t.test('asOf: exactly what the live tally said at each of several moments, by position and by time', async (t) => {
@@ -122,6 +140,8 @@ t.test('asOf: exactly what the live tally said at each of several moments, by po
     t.same(rest, expected, `moment ${i}: by position`);
     t.equal(byPosition.asOf.position, m.position);
     t.equal(byPosition.asOf.requested, m.position, 'the answer says what was asked');
+    t.equal((m.answer as { asOf: { at: string | null } }).asOf.at, byPosition.asOf.at, 'the live tally said when its last event was recorded, as the replay to its position does');
+    t.type(byPosition.asOf.at, 'string');
     const byTime = (await app.call('GET', `/tallies?unit=${KANG}&asOf=${encodeURIComponent(m.at)}`, { token: head })).json();
     const { asOf: at, ...restByTime } = byTime;
     t.same(restByTime, expected, `moment ${i}: by time`);

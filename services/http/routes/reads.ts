@@ -196,7 +196,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const unit = prefix.padEnd(12, '0');
       if (q.asOf === undefined) {
         const checkpoint = deps.runner.checkpoint ?? null;
-        return talliesAnswer(state('tallies'), state('units'), unit, q.hazard, { requested: null, position: checkpoint, at: null });
+        return talliesAnswer(state('tallies'), state('units'), unit, q.hazard, { requested: null, position: checkpoint, at: deps.runner.checkpointAt ?? null });
       }
       // asOf: exactly what the live tally said then — replayed up to that point (SPEC §6).
       const position = deps.store.parsePosition(q.asOf);
