@@ -56,8 +56,9 @@ export const EVENT_SCHEMAS = {
     estimate: IndicatorSet,
     notes: LongText.optional(),
     /**
-     * The phone's observedAt was ahead of the server's clock: stored as sent, and flagged (SPEC
-     * §3). Alerts and statutory clocks run on the server's time of filing.
+     * The phone's observedAt was ahead of the server's clock, or a year or more behind it (a reset
+     * clock): stored as sent, and flagged (SPEC §3). Alerts and statutory clocks run on the
+     * server's time of filing.
      */
     clockSuspect: z.literal(true).optional(),
   }),

@@ -44,6 +44,8 @@ export interface FiledReport {
   group?: string | undefined;
   hazard: EventData<'ReportFiled'>['hazard'];
   observedAt: string;
+  /** The phone's clock looked wrong at filing (observedClockSuspect): its observedAt is not to be trusted. */
+  clockSuspect?: true | undefined;
   reportedAt: string;
   location?: Location | undefined;
   directions?: string | undefined;
@@ -113,6 +115,22 @@ export function liveReliefClaim(report: FiledReport, allocationId: string, now: 
 export const OBSERVED_AT_SKEW_MS = 5 * 60 * 1000;
 
 /**
+ * A cheap phone whose battery ran flat starts again at 1970, 2000 or its build date: an
+ * observation further behind server time than this (ms; a year) is a reset clock, not a late
+ * report, and is flagged `clockSuspect` too (docs/decisions.md, "A report's clock is flagged").
+ */
+export const OBSERVED_AT_PAST_LIMIT_MS = 365 * 24 * 60 * 60 * 1000;
+
+/**
+ * Whether a phone's `observedAt` (ISO-8601) cannot be what its clock should say at server time
+ * `now`: more than OBSERVED_AT_SKEW_MS ahead, or more than OBSERVED_AT_PAST_LIMIT_MS behind (SPEC §3).
+ */
+export function observedClockSuspect(observedAt: string, now: string): boolean {
+  const gap = Date.parse(observedAt) - Date.parse(now);
+  return gap > OBSERVED_AT_SKEW_MS || gap < -OBSERVED_AT_PAST_LIMIT_MS;
+}
+
+/**
  * The first verified figure that is less than the household list makes it (核查), or undefined:
  * the people of every damaged household are affected people, and a house graded collapsed,
  * severely or moderately damaged has at least one room so graded. A figure left out is not
@@ -176,11 +194,10 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
         refuse('not_a_village', `${command.data.village} is ${LEVEL_NAMES[level]}${named}, not a village`, { field: 'village', code: command.data.village, level, name: unit?.name ?? null });
       }
       if (!unit) refuse('unit_not_found', `village ${command.data.village} is not registered`, { field: 'village', code: command.data.village });
-      // A report is never refused for the phone's clock (SPEC §3): one ahead of ours is stored as
-      // sent and flagged; alerts and clocks run on the server's time of filing.
+      // A report is never refused for the phone's clock (SPEC §3): one ahead of ours, or reset
+      // years back, is stored as sent and flagged; alerts and clocks run on the server's time of filing.
       const { clockSuspect: _given, ...data } = command.data;
-      const ahead = Date.parse(data.observedAt) > Date.parse(command.now) + OBSERVED_AT_SKEW_MS;
-      return [{ type: 'ReportFiled', data: ahead ? { ...data, clockSuspect: true } : data }];
+      return [{ type: 'ReportFiled', data: observedClockSuspect(data.observedAt, command.now) ? { ...data, clockSuspect: true } : data }];
     }
     case 'AmendReport': {
       const report = open(state);

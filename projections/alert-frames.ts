@@ -32,8 +32,10 @@ export interface AlertFrame {
   notes: string | null;
   estimate: Record<string, number>;
   observedAt: string;
+  /** The reporting phone's clock looked wrong (SPEC §3): observedAt is not to be trusted. */
+  clockSuspect: boolean;
   reportedAt: string;
-  related: Array<{ reportId: string; observedAt: string; reporter: { name: string; phone: string } }>;
+  related: Array<{ reportId: string; observedAt: string; clockSuspect: boolean; reporter: { name: string; phone: string } }>;
 }
 
 export interface AcknowledgedFrame {
@@ -164,10 +166,11 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
         notes: report.notes ?? null,
         estimate: report.estimate as Record<string, number>,
         observedAt: report.observedAt,
+        clockSuspect: report.clockSuspect,
         reportedAt: report.reportedAt,
         related: (event.data.related ?? []).flatMap((id) => {
           const other = sources.reports.rows.get(id);
-          return other ? [{ reportId: id, observedAt: other.observedAt, reporter: { name: other.reporter.name, phone: other.reporter.phone } }] : [];
+          return other ? [{ reportId: id, observedAt: other.observedAt, clockSuspect: other.clockSuspect, reporter: { name: other.reporter.name, phone: other.reporter.phone } }] : [];
         }),
       };
       return [{ frame, recipients: event.data.recipients, unitCode: report.village }];

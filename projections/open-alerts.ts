@@ -12,6 +12,8 @@ export interface OpenAlert {
   village: string;
   hazard: Hazard;
   observedAt: string;
+  /** The phone's clock looked wrong at filing (SPEC §3). */
+  clockSuspect: boolean;
   reportedAt: string;
   reporter: { name: string; phone: string };
   step: number;
@@ -21,7 +23,7 @@ export interface OpenAlert {
   recipients: string[];
 }
 
-type Filed = Pick<OpenAlert, 'village' | 'hazard' | 'observedAt' | 'reportedAt' | 'reporter'>;
+type Filed = Pick<OpenAlert, 'village' | 'hazard' | 'observedAt' | 'clockSuspect' | 'reportedAt' | 'reporter'>;
 
 export interface OpenAlertsState {
   /** Reports filed and not yet answered: what an alert for them needs to say. */
@@ -31,7 +33,7 @@ export interface OpenAlertsState {
 
 export const openAlertsProjection = projection({
   name: 'open-alerts',
-  version: 1,
+  version: 2,
   eventTypes: ['ReportFiled', 'AlertRaised', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
   initialState: (): OpenAlertsState => ({ unanswered: new Map(), open: new Map() }),
   evolve(state, event) {
@@ -39,7 +41,7 @@ export const openAlertsProjection = projection({
     switch (event.type) {
       case 'ReportFiled': {
         const d = event.data;
-        state.unanswered.set(reportId, { village: d.village, hazard: d.hazard, observedAt: d.observedAt, reportedAt: event.at, reporter: { name: d.reporter.name, phone: d.reporter.phone } });
+        state.unanswered.set(reportId, { village: d.village, hazard: d.hazard, observedAt: d.observedAt, clockSuspect: d.clockSuspect === true, reportedAt: event.at, reporter: { name: d.reporter.name, phone: d.reporter.phone } });
         return state;
       }
       case 'AlertRaised': {

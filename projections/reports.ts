@@ -13,6 +13,8 @@ export interface ReportRow {
   group: string | undefined;
   hazard: Hazard;
   observedAt: string;
+  /** The phone's clock looked wrong at filing (SPEC §3): every view of observedAt says so. */
+  clockSuspect: boolean;
   reportedAt: string;
   /** Position of its ReportFiled: the list's order and cursor. */
   filedPosition: string;
@@ -76,7 +78,7 @@ const REPORT_EVENTS = [
 /** Reports as read models list them (SPEC §4 GET /reports), and what alerting reads of them. */
 export const reportsProjection = projection({
   name: 'reports',
-  version: 3,
+  version: 4,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
@@ -89,6 +91,7 @@ export const reportsProjection = projection({
         group: intern(d.group),
         hazard: intern(d.hazard),
         observedAt: d.observedAt,
+        clockSuspect: d.clockSuspect === true,
         reportedAt: event.at,
         filedPosition: event.position,
         reporter: { id: intern(d.reporter.id), name: intern(d.reporter.name), phone: intern(d.reporter.phone) },

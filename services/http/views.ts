@@ -21,6 +21,7 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     hazard: report.hazard,
     hazardLabel: HAZARD_LABELS[report.hazard],
     observedAt: report.observedAt,
+    clockSuspect: report.clockSuspect === true,
     reportedAt: report.reportedAt,
     location: report.location ?? null,
     directions: report.directions ?? null,

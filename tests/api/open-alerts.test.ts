@@ -100,6 +100,7 @@ t.test('the open-alert projection: worked out by hand; answers and dismissals cl
         village: LIJIA,
         hazard: 'landslide',
         observedAt: at(0),
+        clockSuspect: false,
         reportedAt: at(0),
         reporter: { name: '王建国', phone: '13800000000' },
         step: 0,

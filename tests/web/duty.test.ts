@@ -116,6 +116,16 @@ t.test('the duty console', { skip: noBrowser() }, async (t) => {
   await a.page.waitForSelector('.conn.live');
   t.equal(await a.page.locator('li.alert').count(), 2, 'after a reload: the same two alerts');
   t.equal(await a.page.getAttribute(`li.alert[data-report="${whileDown}"]`, 'data-frames'), '1', 'nothing sent twice after the reload');
+
+  // A phone whose clock runs seven months fast (SPEC §3): the details say the time is not to be trusted.
+  const fastClock = randomUUID();
+  t.equal((await call(base, tokens.contact, 'POST', '/reports', reportBody({ reportId: fastClock, hazard: 'hail', observedAt: '2099-07-01T11:40:00+08:00' }))).status, 201);
+  await a.page.click(`li.alert[data-report="${fastClock}"] a`);
+  await a.page.waitForSelector('.detail h1:has-text("冰雹")');
+  t.match(await a.page.textContent('.detail .notice.warn'), /时钟可能不准.*以上报时间为准/, 'a fast phone clock: the officer is told to go by the time reported');
+  t.match(await a.page.textContent('.detail'), /2099.*⚠/, 'beside the time the phone sent');
+  await a.page.click('a:has-text("返回")');
+  await a.page.waitForSelector(`li.alert[data-report="${fastClock}"]`);
   // The restart left the browser's notices of refused or reset loads; those are the outage, not a fault.
   t.same([...a.errors, ...b.errors], [], 'no script errors on either page');
 

@@ -183,7 +183,8 @@ function Detail({ id, session, frame, line }) {
       ${unitPhones.length > 0 && html`<h2>${t('unitPhones')}</h2><ul class="phones">${unitPhones.map((p) => html`<li><${Tel} phone=${p} /></li>`)}</ul>`}
       ${r.notes && html`<h2>${t('notes')}</h2><p class="text">${r.notes}</p>`}
       ${Object.keys(r.estimate ?? {}).length > 0 && html`<h2>${t('estimateShort')}</h2><${Estimate} estimate=${r.estimate} />`}
-      <p class="meta">${t('observed')} ${localTime(r.observedAt)} · ${t('reportedAt')} ${localTime(r.reportedAt)}</p>
+      <p class="meta">${t('observed')} ${localTime(r.observedAt)}${r.clockSuspect ? ' ⚠' : ''} · ${t('reportedAt')} ${localTime(r.reportedAt)}</p>
+      ${r.clockSuspect && html`<${Notice} kind="warn">${t('clockSuspect')}<//>`}
       ${r.related?.length > 0 && html`<h2>${t('related')}</h2><ul>${r.related.map((x) => html`<li><a href=${`#/duty/${x}`}>${t('relatedReport')} ${x.slice(0, 8)}</a></li>`)}</ul>`}
       ${updates.length > 0 &&
       html`<h2>${t('updates')}</h2><ol class="updates">${updates.map((e) => html`<li><span class="meta">${localTime(e.metadata.at)}</span> ${e.data.notes ?? ''} ${e.data.directions ?? ''} <${Estimate} estimate=${e.data.estimate} /></li>`)}</ol>`}`}

@@ -43,6 +43,7 @@ const reportItem = (units: UnitsState, row: ReportRow) => ({
   hazard: row.hazard,
   hazardLabel: HAZARD_LABELS[row.hazard],
   observedAt: row.observedAt,
+  clockSuspect: row.clockSuspect,
   reportedAt: row.reportedAt,
   reporter: { id: row.reporter.id, name: row.reporter.name, phone: row.reporter.phone },
   estimate: row.estimate,
@@ -151,7 +152,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
         tags: ['reports'],
         summary: 'Reports in scope, newest first by filing, with the village\u2019s full path',
         querystring: listQuery({ unit: UnitRef.optional(), status: z.enum(STATUSES).optional(), hazard: Hazard.optional(), since: LocalInstant.optional() }),
-        response: { 200: page(z.looseObject({ reportId: z.uuid(), status: z.enum(STATUSES), village: UnitView, hazard: z.string(), reportedAt: z.string(), estimate: Indicators })) },
+        response: { 200: page(z.looseObject({ reportId: z.uuid(), status: z.enum(STATUSES), village: UnitView, hazard: z.string(), observedAt: z.string(), clockSuspect: z.boolean(), reportedAt: z.string(), estimate: Indicators })) },
       },
     },
     async (request) => {

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import type { Role } from '../../domain/vocabulary.js';
+import { KANG, LIJIA, WANGBA, reportBody, startTestApp, verificationBody, type TestApp } from '../support/app.js';
+import { AlertClient, type Frame } from '../support/ws-client.js';
+
+/**
+ * SPEC §3: a report is never refused for the phone's clock; an observedAt that cannot be right is
+ * stored as sent and flagged `clockSuspect`. A flag only the history shows is no flag: the duty
+ * officer reads the report, the list, the open-alert board and the alert on the phone, and each
+ * must say the time is not to be trusted, or the officer goes by a date in 2027 (found by a
+ * newcomer trying the README, session 31).
+ */
+
+const NOW = new Date('2026-12-03T03:00:00.000Z');
+/** Sent by a phone whose clock runs seven months fast. */
+const AHEAD = '2027-07-01T11:40:00+08:00';
+const AHEAD_UTC = '2027-07-01T03:40:00.000Z';
+/** Sent by a phone whose battery ran flat: its clock started again at 1970. */
+const RESET = '1970-01-01T08:05:00+08:00';
+const RESET_UTC = '1970-01-01T00:05:00.000Z';
+/** A phone with the right time. */
+const RIGHT_UTC = '2026-12-03T02:30:00.000Z';
+
+const scheduler = () => ({ kind: 'in-process' as const, schedule: async () => undefined, close: async () => undefined });
+
+async function file(app: TestApp, observedAt: string, hazard = 'landslide'): Promise<{ reportId: string; position: string }> {
+  const res = await app.call('POST', '/reports', { token: app.token('contact', LIJIA, 'contact-lijia'), body: reportBody({ reportId: randomUUID(), observedAt, hazard }) });
+  if (res.statusCode !== 201) throw new Error(`filing failed: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+t.test('the issue: a report observed in 2027, filed in 2026, says so on every screen an officer reads', async (t) => {
+  const app = await startTestApp(t, { now: () => NOW, scheduler });
+  const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const phone = await AlertClient.connect(url, officer);
+  t.teardown(() => phone.close());
+  phone.send({ type: 'resume', after: (await phone.next((f) => f.type === 'hello')).position });
+
+  const { reportId, position } = await file(app, AHEAD);
+  const view = (await app.call('GET', `/reports/${reportId}?position=${position}`, { token: officer })).json();
+  t.match(view, { observedAt: AHEAD_UTC, observedAtLocal: '2027-07-01T11:40:00+08:00', clockSuspect: true, reportedAt: NOW.toISOString() }, 'the report: stored as sent, flagged, filed at server time');
+  const list = (await app.call('GET', `/reports?unit=${WANGBA}`, { token: officer })).json();
+  t.match(list.items.find((r: { reportId: string }) => r.reportId === reportId), { clockSuspect: true }, 'the list');
+  const board = (await app.call('GET', `/alerts/open?unit=${WANGBA}`, { token: officer })).json();
+  t.match(board.items.find((r: { reportId: string }) => r.reportId === reportId), { clockSuspect: true, ageSeconds: 0 }, 'the open-alert board, its age counted from the server’s time');
+  const alert = await phone.next((f) => f.type === 'alert' && f.reportId === reportId);
+  t.match(alert, { observedAt: AHEAD_UTC, clockSuspect: true, reportedAt: NOW.toISOString() }, 'the alert on the officer’s phone');
+
+  const right = await file(app, RIGHT_UTC, 'hail');
+  const plain = (await app.call('GET', `/reports/${right.reportId}?position=${right.position}`, { token: officer })).json();
+  t.equal(plain.clockSuspect, false, 'a phone with the right time: false, not absent');
+});
+
+t.test('where the line falls: five minutes ahead, a year behind', async (t) => {
+  const app = await startTestApp(t, { now: () => NOW });
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+  const YEAR = 365 * 24 * 3600_000;
+  for (const [observedAt, flagged, why] of [
+    [at(5 * 60_000), false, 'five minutes fast: clocks drift'],
+    [at(5 * 60_000 + 1), true, 'more than five minutes fast'],
+    [at(-3 * 24 * 3600_000), false, 'three days ago: a late report, not a wrong clock'],
+    [at(-YEAR), false, 'a year ago to the millisecond'],
+    [at(-YEAR - 1), true, 'more than a year ago: a reset clock'],
+    [RESET, true, '1970, a clock that started again at zero'],
+    ['2000-01-01T00:00:00', true, '2000, Beijing time, a clock reset to its default'],
+  ] as const) {
+    const { reportId, position } = await file(app, observedAt);
+    const view = (await app.call('GET', `/reports/${reportId}?position=${position}`, { token: officer })).json();
+    t.equal(view.clockSuspect, flagged, `${observedAt}: ${why}`);
+    const [filed] = await app.store.readStream(`report-${reportId}`);
+    t.equal((filed!.data as { clockSuspect?: true }).clockSuspect === true, flagged, `${observedAt}: the event says the same`);
+  }
+});
+
+/** Every object under `value` that holds an `observedAt`, with where it was found. */
+function observations(value: unknown, surface: string, out: Array<{ surface: string; observedAt: string; flag: unknown; stored: boolean }>, stored = false): typeof out {
+  if (Array.isArray(value)) {
+    for (const v of value) observations(v, surface, out, stored);
+  } else if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (typeof o.observedAt === 'string') out.push({ surface, observedAt: o.observedAt, flag: o.clockSuspect, stored });
+    // An event's data is the record as stored, where the flag is present only when true (ReportFiled).
+    const isEvent = typeof o.type === 'string' && o.metadata !== undefined;
+    for (const [k, v] of Object.entries(o)) observations(v, surface, out, stored || (isEvent && k === 'data'));
+  }
+  return out;
+}
+
+t.test('sweep: wherever a read or a frame shows observedAt, clockSuspect stands beside it and is right', async (t) => {
+  const app = await startTestApp(t, { now: () => NOW, scheduler });
+  const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const live = await AlertClient.connect(url, officer);
+  t.teardown(() => live.close());
+  live.send({ type: 'resume', after: (await live.next((f) => f.type === 'hello')).position });
+
+  // A fast clock, and then a right one about the same landslide: its alert names the first (related).
+  const ahead = await file(app, AHEAD);
+  const right = await file(app, RIGHT_UTC);
+  const reset = await file(app, RESET, 'hail');
+  const verified = await app.call('POST', `/reports/${ahead.reportId}/verifications`, { token: officer, body: verificationBody() });
+  t.equal(verified.statusCode, 200, verified.body);
+  const allocated = await app.call('POST', '/allocations', { token: app.token('officer', WANGBA, 'allocator'), body: { reportId: ahead.reportId, household: { id: 'hh-1', name: '张三明' }, category: 'emergency_living', cashFen: 50_000, goods: [], fund: 'GS-2026-01' } });
+  t.equal(allocated.statusCode, 201, allocated.body);
+  const opened = await app.call('POST', '/incidents', { token: app.token('head', KANG), body: { county: KANG, hazard: 'landslide', startedAt: '2026-12-03T02:00:00Z', title: '王坝镇滑坡' } });
+  const incidentId = opened.json().incidentId as string;
+  await app.call('POST', `/incidents/${incidentId}/links`, { token: app.token('head', KANG), body: { reportId: ahead.reportId } });
+  await live.next((f) => f.type === 'alert' && f.reportId === reset.reportId);
+
+  // Every GET route that asks for a role, from the server's own list: a new one must be added here.
+  const paths: Record<string, string> = {
+    '/reports/:id': `/reports/${ahead.reportId}`,
+    '/reports/:id/history': `/reports/${ahead.reportId}/history`,
+    '/allocations/:id': `/allocations/${allocated.json().allocationId}`,
+    '/incidents/:id': `/incidents/${incidentId}`,
+    '/incidents/:id/draft': `/incidents/${incidentId}/draft`,
+    '/incidents/:id/forms': `/incidents/${incidentId}/forms?format=csv`,
+    '/roster/:townshipCode': `/roster/${WANGBA}`,
+    '/alerts/open': `/alerts/open?unit=${WANGBA}`,
+    '/audit/events': '/audit/events?limit=1000',
+    '/audit/seals/latest': '/audit/seals/latest',
+    '/audit/verify': `/audit/verify?unit=${KANG}`,
+    '/reports': `/reports?unit=${WANGBA}`,
+    '/tallies': `/tallies?unit=${KANG}`,
+    '/incidents': `/incidents?unit=${KANG}`,
+    '/allocations': `/allocations?unit=${WANGBA}`,
+    '/households/:villageCode/:householdId': `/households/${LIJIA}/hh-1`,
+    '/relief/missed': `/relief/missed?unit=${WANGBA}`,
+    '/notices/:villageCode': `/notices/${LIJIA}`,
+    '/units/:code': `/units/${LIJIA}`,
+    '/units': `/units?parent=${WANGBA}`,
+    '/me': '/me',
+    '/tokens': `/tokens?scope=${WANGBA}`,
+    '/inbox': `/inbox?unit=${WANGBA}`,
+  };
+  const reads = app.app.routeList.filter((r) => r.roles && r.method === 'GET' && !r.websocket);
+  t.same(reads.map((r) => r.url).filter((u) => !(u in paths)), [], 'every GET route with roles has a path here');
+  const scopeFor: Record<Role, string> = { contact: LIJIA, officer: WANGBA, head: KANG, auditor: KANG, admin: KANG };
+  const found: ReturnType<typeof observations> = [];
+  for (const route of reads) {
+    const role = (['auditor', 'head', 'officer', 'contact', 'admin'] as const).find((r) => route.roles!.includes(r))!;
+    const res = await app.call('GET', paths[route.url]!, { token: app.token(role, scopeFor[role], role === 'officer' ? 'officer-wangba-1' : `${role}-sweep`) });
+    t.equal(res.statusCode, 200, `GET ${route.url} as ${role}`);
+    if ((res.headers['content-type'] ?? '').toString().includes('json')) observations(res.json(), `GET ${route.url}`, found);
+  }
+  // The live frames, and the same frames read back from the log by a phone resuming from the start.
+  observations(live.frames, 'ws live', found);
+  const resumed = await AlertClient.connect(url, officer);
+  t.teardown(() => resumed.close());
+  await resumed.next((f) => f.type === 'hello');
+  resumed.send({ type: 'resume', after: '0' });
+  await resumed.next((f: Frame) => f.type === 'alert' && f.reportId === reset.reportId);
+  observations(resumed.frames, 'ws resumed', found);
+
+  const suspect = new Set([AHEAD_UTC, RESET_UTC]);
+  const wrong = found.filter((o) => (suspect.has(o.observedAt) ? o.flag !== true : o.flag === true) || (!o.stored && typeof o.flag !== 'boolean'));
+  t.same(wrong, [], `${found.length} observedAt shown: each with its clockSuspect, true for the fast and the reset clock only`);
+  // The fast clock's report was verified, so it left the open-alert board; the reset one is on it.
+  const where = new Set(found.filter((o) => suspect.has(o.observedAt) && o.flag === true).map((o) => o.surface));
+  for (const surface of ['GET /reports/:id', 'GET /reports', 'GET /alerts/open', 'GET /reports/:id/history', 'GET /audit/events', 'ws live', 'ws resumed']) {
+    t.ok(where.has(surface), `a suspect clock is flagged in ${surface}`);
+  }
+  const related = live.frames.find((f) => f.type === 'alert' && f.reportId === right.reportId) as { related?: Array<{ reportId: string; clockSuspect: boolean }> } | undefined;
+  t.match(related?.related, [{ reportId: ahead.reportId, clockSuspect: true }], 'the alert naming an earlier report says that report’s clock is suspect');
+});
