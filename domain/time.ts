@@ -37,6 +37,23 @@ export function beijingTime(iso: string): string {
   return `${new Date(t + BEIJING_MS).toISOString().slice(0, 19)}+08:00`;
 }
 
+/** A calendar date alone, `YYYY-MM-DD`: what a person types for "since the 3rd" or "as of the 3rd". */
+export const DATE_ONLY = /^\d{4}-\d\d-\d\d$/;
+
+/**
+ * The first (`start`) or last (`end`) millisecond of the Beijing calendar day `date`
+ * (`YYYY-MM-DD`), as ISO-8601 UTC: `2026-12-03`, end → `2026-12-03T15:59:59.999Z`. Undefined for
+ * text that is not such a date or a day that does not exist (`2026-02-30`).
+ */
+export function beijingDay(date: string, edge: 'start' | 'end'): string | undefined {
+  if (!DATE_ONLY.test(date)) return undefined;
+  const midnight = Date.parse(`${date}T00:00:00Z`);
+  // Date.parse rolls 2026-02-30 over to March: a day that does not exist comes back as another.
+  if (Number.isNaN(midnight) || new Date(midnight).toISOString().slice(0, 10) !== date) return undefined;
+  const start = midnight - BEIJING_MS;
+  return new Date(edge === 'start' ? start : start + 24 * 60 * 60 * 1000 - 1).toISOString();
+}
+
 /** Whether a key names an instant people read: `…At`, `asOf`, `exp`, `since`, `eta`, `from`, `until`. */
 const isTimeKey = (key: string) => key.endsWith('At') || key === 'asOf' || key === 'exp' || key === 'eta' || key === 'from' || key === 'until' || key === 'since';
 

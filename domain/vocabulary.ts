@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { beijingDay, DATE_ONLY } from './time.js';
 import { isUnitCode, scopePrefix } from './units.js';
 
 /** Hazards with the labels a township officer reads on the alert. */
@@ -87,6 +88,18 @@ export const LocalInstant = z
   .transform((text) => (/(Z|[+-]\d\d:?\d\d)$/i.test(text) || !/T\d\d:\d\d/.test(text) ? text : `${text}+08:00`))
   .pipe(z.iso.datetime({ offset: true }))
   .transform((text) => new Date(text).toISOString());
+
+/**
+ * A time asked for in a query (a list's `since`, a tally's `asOf`): a LocalInstant, or a date
+ * alone, read as that Beijing day's first (`start`) or last (`end`) millisecond — "since the 3rd"
+ * starts at its midnight, "as of the 3rd" (截至 3 日) includes all of it.
+ */
+export const dayOrInstant = (edge: 'start' | 'end') =>
+  z
+    .string()
+    .trim()
+    .transform((text) => (DATE_ONLY.test(text) ? (beijingDay(text, edge) ?? text) : text))
+    .pipe(LocalInstant);
 
 /**
  * A user id (a token's `sub`, a roster entry). Never an `@`: `role@unit` names a role audience

@@ -218,6 +218,8 @@ const CUSTOM_ZH: Record<string, string> = {
   'not JSON': '不是有效的 JSON',
   empty: '请求内容为空：请发送 {}，或不带 Content-Type',
   'a time (ISO-8601) or a position': '须为时间（ISO-8601）或日志位置',
+  'a time still to come': '这个时间还没到：只能查询已经过去的时间',
+  'past the end of the log': '超出日志末尾：还没有这个位置的记录',
   'must be * or revision numbers': '须为 * 或版本号',
   'required unless fromDraft is true': '未使用草稿（fromDraft）时必填',
   'not taken with fromDraft: the draft\u2019s own figures are sent': '使用草稿（fromDraft）时不填：提交的是草稿本身的数字',

@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { beijingTime, withLocalTimes } from '../../domain/time.js';
+import { beijingDay, beijingTime, withLocalTimes } from '../../domain/time.js';
 
 /** The conversion as first written: parse, shift eight hours, print. */
 function plain(iso: string): string {
@@ -15,10 +15,24 @@ t.test('Beijing time is UTC plus eight hours, across midnight, month and year en
   t.equal(beijingTime('2028-02-28T20:59:59.999Z'), '2028-02-29T04:59:59+08:00', 'a leap day');
   t.equal(beijingTime('2026-02-28T16:30:00Z'), '2026-03-01T00:30:00+08:00', 'no leap day');
   t.equal(beijingTime('2026-07-01T03:99:00Z'), '2026-07-01T03:99:00Z', 'minutes out of range: returned as it is');
-  t.equal(beijingTime('2026-07-01T24:00:05Z'), '2026-07-01T24:00:05Z', 'hour 24 past midnight: returned as it is');;
+  t.equal(beijingTime('2026-07-01T24:00:05Z'), '2026-07-01T24:00:05Z', 'hour 24 past midnight: returned as it is');
   t.equal(beijingTime('2026-13-01T03:00:00Z'), '2026-13-01T03:00:00Z', 'a month out of range: returned as it is');
-  t.equal(beijingTime('2026-07-01T24:00:05Z'), '2026-07-01T24:00:05Z', 'hour 24 past midnight: returned as it is');;
   t.equal(beijingTime('not a time'), 'not a time');
+});
+
+t.test('a Beijing calendar day: its first and last millisecond, for any date; none for a day that does not exist', async (t) => {
+  t.equal(beijingDay('2026-12-03', 'start'), '2026-12-02T16:00:00.000Z');
+  t.equal(beijingDay('2026-12-03', 'end'), '2026-12-03T15:59:59.999Z');
+  for (const text of ['2026-02-29', '2026-02-30', '2026-13-01', '2026-00-10', '2026-12-3', '2026-12-03T00:00', '昨天']) t.equal(beijingDay(text, 'end'), undefined, text);
+  t.equal(beijingDay('2028-02-29', 'start'), '2028-02-28T16:00:00.000Z', 'a leap day exists');
+  fc.assert(
+    fc.property(fc.date({ min: new Date('1971-01-01'), max: new Date('9998-12-31'), noInvalidDate: true }), (d) => {
+      const date = d.toISOString().slice(0, 10);
+      const start = beijingDay(date, 'start')!;
+      const end = beijingDay(date, 'end')!;
+      return beijingTime(start) === `${date}T00:00:00+08:00` && beijingTime(end) === `${date}T23:59:59+08:00` && Date.parse(end) - Date.parse(start) === 86_400_000 - 1;
+    }),
+  );
 });
 
 t.test('the hour-by-hour conversion equals the plain one for any instant and any text', async () => {

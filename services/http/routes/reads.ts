@@ -16,7 +16,7 @@ import { rebuildUpTo } from '../../projection-runner.js';
 import { readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
-import { LocalInstant } from '../../../domain/vocabulary.js';
+import { dayOrInstant } from '../../../domain/vocabulary.js';
 import { Id, listQuery, page, readQuery, UnitRef, UnitView, VillageRef } from '../schemas.js';
 import { sealAnchor } from '../../../projections/seals.js';
 
@@ -151,7 +151,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       schema: {
         tags: ['reports'],
         summary: 'Reports in scope, newest first by filing, with the village\u2019s full path',
-        querystring: listQuery({ unit: UnitRef.optional(), status: z.enum(STATUSES).optional(), hazard: Hazard.optional(), since: LocalInstant.optional() }),
+        querystring: listQuery({ unit: UnitRef.optional(), status: z.enum(STATUSES).optional(), hazard: Hazard.optional(), since: dayOrInstant('start').optional() }),
         response: { 200: page(z.looseObject({ reportId: z.uuid(), status: z.enum(STATUSES), village: UnitView, hazard: z.string(), observedAt: z.string(), clockSuspect: z.boolean(), reportedAt: z.string(), estimate: Indicators })) },
       },
     },
@@ -201,11 +201,14 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       }
       // asOf: exactly what the live tally said then — replayed up to that point (SPEC §6).
       const position = deps.store.parsePosition(q.asOf);
-      const asTime = position === undefined ? LocalInstant.safeParse(q.asOf) : undefined;
+      const asTime = position === undefined ? dayOrInstant('end').safeParse(q.asOf) : undefined;
       const time = asTime?.success ? asTime.data : undefined;
-      if (position === undefined && time === undefined) {
-        throw new HttpError(400, 'validation', 'querystring.asOf: a time (ISO-8601) or a position', [{ path: 'querystring.asOf', message: 'a time (ISO-8601) or a position' }]);
-      }
+      const refuse = (message: string) => new HttpError(400, 'validation', `querystring.asOf: ${message}`, [{ path: 'querystring.asOf', message }]);
+      if (position === undefined && time === undefined) throw refuse('a time (ISO-8601) or a position');
+      // What the tally will say at a point not yet reached is unknown: an answer for it would be
+      // the current tally under a later label, and would change when asked again.
+      if (time !== undefined && Date.parse(time) > deps.now().getTime()) throw refuse('a time still to come');
+      if (position !== undefined && position > ((await deps.store.headPosition()) ?? '')) throw refuse('past the end of the log');
       const { states, last } = await rebuildUpTo(deps.store, [unitsProjection, talliesProjection] as never, position !== undefined ? { position } : { time: time! });
       const requested = position ?? time!;
       return talliesAnswer(states.get('tallies') as TalliesState, states.get('units') as UnitsState, unit, q.hazard, { requested, position: last?.position ?? null, at: last?.at ?? null }, state('units'));
