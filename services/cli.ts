@@ -537,6 +537,8 @@ export async function main(argv: string[]): Promise<number> {
         }
         // Printed as a shell file: `npm run -s cli -- seed-demo > demo.env && . ./demo.env`.
         console.log(`# 示例数据 (DEMO DATA): 康县（示例）with 2 townships and 3 villages; ${written} unit events written; rosters set.`);
+        // The CLI cannot see where the server listens: it says which address its links assume.
+        console.log(`# Sign-in links point at ${config.publicUrl ?? `http://localhost:${config.port}`}: run this with the server's PORT or PUBLIC_URL if it listens elsewhere.`);
         console.log('# Tokens (valid 7 days):');
         const issued = await grantTokens(store, config.authSecret, DEMO_USERS.map((u) => ({ sub: u.sub, role: u.role, scope: u.scope, ttlSeconds: 7 * 86_400, name: u.who })));
         for (const [i, user] of DEMO_USERS.entries()) {

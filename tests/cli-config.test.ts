@@ -123,6 +123,9 @@ t.test('cli: seed-demo prints a token for each role, and is safe to run twice', 
   t.equal(seeded.status, 0, seeded.stderr);
   t.match(seeded.stdout, /示例数据 \(DEMO DATA\)/);
   for (const role of ['contact', 'officer', 'head', 'auditor', 'admin']) t.match(seeded.stdout, new RegExp(`— ${role}, scope`));
+  const base = /# Sign-in links point at (\S+):/.exec(seeded.stdout)?.[1];
+  t.ok(base, 'says which server address its links assume');
+  t.ok([...seeded.stdout.matchAll(/sign in: (\S+)\/#t=/g)].every((m) => m[1] === base), 'and every link uses it');
   const again = cli(dataDir, 'seed-demo');
   t.match(again.stdout, /0 unit events written/);
 });
