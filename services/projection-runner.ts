@@ -118,8 +118,6 @@ export class ProjectionRunner {
   #checkpointHash = '';
   /** When the checkpoint's event was recorded (its `metadata.at`), when known. */
   #checkpointAt: string | undefined;
-  /** The recorded time of the snapshot's checkpoint event, read when the snapshot was checked. */
-  #snapshotEventAt: string | undefined;
   #events = 0;
   #sinceSnapshot = 0;
   /** The clock's reading (ms) at the last snapshot (or start) and at the last batch applied. */
@@ -199,12 +197,13 @@ export class ProjectionRunner {
    * the log from its checkpoint. Resolves once the snapshot is loaded (not once caught up).
    */
   async start(): Promise<void> {
-    const snapshot = await this.#usableSnapshot(await this.#loadSnapshot());
-    if (snapshot) {
+    const usable = await this.#usableSnapshot(await this.#loadSnapshot());
+    if (usable) {
+      const { snapshot } = usable;
       this.#states = this.#projections.map((p) => snapshot.states[p.name]!.state);
       this.#checkpoint = snapshot.checkpoint;
       this.#checkpointHash = snapshot.checkpointHash;
-      this.#checkpointAt = this.#snapshotEventAt;
+      this.#checkpointAt = usable.checkpointAt;
       this.#events = snapshot.events;
       this.#startedFrom = snapshot.checkpoint;
       this.logger.info({ checkpoint: snapshot.checkpoint, events: snapshot.events, takenAt: snapshot.takenAt }, 'projections loaded from their snapshot');
@@ -247,9 +246,10 @@ export class ProjectionRunner {
   /**
    * A snapshot is used only when every projection's version matches and its checkpoint is an
    * event of this log with the same hash (a store restored from an older backup, or another
-   * store, is not the log the snapshot was taken of).
+   * store, is not the log the snapshot was taken of). Returns it with its checkpoint event's
+   * recorded time (read from the log, where EventStoreDB's positions leave it unread: undefined).
    */
-  async #usableSnapshot(snapshot: Snapshot | undefined): Promise<Snapshot | undefined> {
+  async #usableSnapshot(snapshot: Snapshot | undefined): Promise<{ snapshot: Snapshot; checkpointAt: string | undefined } | undefined> {
     if (!snapshot) return undefined;
     for (const p of this.#projections) {
       if (snapshot.states[p.name]?.version !== p.version) {
@@ -263,8 +263,7 @@ export class ProjectionRunner {
       this.logger.warn({ checkpoint: snapshot.checkpoint }, 'the snapshot was not taken of this log; rebuilding from the log');
       return undefined;
     }
-    this.#snapshotEventAt = event?.metadata.at;
-    return snapshot;
+    return { snapshot, checkpointAt: event?.metadata.at };
   }
 
   /**

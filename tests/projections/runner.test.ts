@@ -85,18 +85,33 @@ t.test('a restart reads the snapshot and applies only what came after; a snapsho
   t.equal(fourth.runner.state('reports').rows.size, 0, 'nothing of the other log');
 });
 
-t.test('a restart on a log the snapshot does not know the end of: the extra events are applied, nothing replayed twice', async (t) => {
+/**
+ * A node that took a snapshot after some activity and had `roundsAfter` more rounds after it, and
+ * `restart`, which starts a second node on the same data directory (as a node restarted after a
+ * crash would) and waits until it caught up.
+ */
+async function snapshotted(t: Parameters<typeof startTestApp>[0], roundsAfter: number) {
   const dataDir = testDir(t);
   const app = await startTestApp(t, { dataDir });
   await activity(app, 1);
   await app.runner.caughtUp();
   app.runner.snapshot();
-  await activity(app, 1); // after the snapshot
-  await app.runner.caughtUp();
+  if (roundsAfter > 0) {
+    await activity(app, roundsAfter);
+    await app.runner.caughtUp();
+  }
+  const restart = async () => {
+    const restarted = await startTestApp(t, { dataDir });
+    await restarted.runner.caughtUp();
+    return restarted;
+  };
+  return { app, restart };
+}
+
+t.test('a restart on a log the snapshot does not know the end of: the extra events are applied, nothing replayed twice', async (t) => {
+  const { app, restart } = await snapshotted(t, 1);
   const live = Object.fromEntries(PROJECTIONS.map((p) => [p.name, structuredClone(app.runner.state(p.name))]));
-  // A second node starts from that snapshot, as a node restarted after a crash would.
-  const restarted = await startTestApp(t, { dataDir });
-  await restarted.runner.caughtUp();
+  const restarted = await restart();
   t.not(restarted.runner.status().startedFrom, null, 'from the snapshot');
   for (const p of PROJECTIONS) t.same(restarted.runner.state(p.name), live[p.name], `${p.name}: snapshot plus the rest equals live`);
   t.equal(restarted.runner.checkpointAt, app.runner.checkpointAt, 'and knows when its checkpoint\u2019s event was recorded');
@@ -104,13 +119,8 @@ t.test('a restart on a log the snapshot does not know the end of: the extra even
 });
 
 t.test('a node started from a snapshot with nothing after it says when its checkpoint\u2019s event was recorded', async (t) => {
-  const dataDir = testDir(t);
-  const app = await startTestApp(t, { dataDir });
-  await activity(app, 1);
-  await app.runner.caughtUp();
-  app.runner.snapshot();
-  const restarted = await startTestApp(t, { dataDir });
-  await restarted.runner.caughtUp();
+  const { app, restart } = await snapshotted(t, 0);
+  const restarted = await restart();
   t.equal(restarted.runner.status().startedFrom, app.runner.checkpoint, 'from the snapshot, at the head');
   t.equal(restarted.runner.checkpoint, app.runner.checkpoint, 'nothing after it');
   t.type(restarted.runner.checkpointAt, 'string');
