@@ -54,8 +54,8 @@ export function beijingDay(date: string, edge: 'start' | 'end'): string | undefi
   return new Date(edge === 'start' ? start : start + 24 * 60 * 60 * 1000 - 1).toISOString();
 }
 
-/** Whether a key names an instant people read: `…At`, `asOf`, `exp`, `since`, `eta`, `from`, `until`. */
-const isTimeKey = (key: string) => key.endsWith('At') || key === 'asOf' || key === 'exp' || key === 'eta' || key === 'from' || key === 'until' || key === 'since';
+/** Whether a key names an instant people read: `…At`, `at` (an event's metadata), `asOf`, `exp`, `since`, `eta`, `from`, `until`. */
+const isTimeKey = (key: string) => key.endsWith('At') || key === 'at' || key === 'asOf' || key === 'exp' || key === 'eta' || key === 'from' || key === 'until' || key === 'since';
 
 /** `value` with a `…Local` twin beside every UTC instant under a time key, at any depth. */
 export function withLocalTimes<T>(value: T): T {

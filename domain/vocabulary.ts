@@ -80,11 +80,20 @@ export const Instant = z.iso.datetime({ offset: true });
 
 /**
  * An instant as a person's phone writes it: with an offset or `Z`, or without one, which in a
- * Chinese township is Beijing time (SPEC §4). Normalized to UTC.
+ * Chinese township is Beijing time (SPEC §4); a space may stand for the `T`, the seconds may be
+ * left out and an offset may lack its colon. Normalized to UTC.
  */
 export const LocalInstant = z
   .string()
   .trim()
+  // As spreadsheets and phones write it: a space for the T (2026-07-01 11:40), no seconds, an
+  // offset without its colon (+0800).
+  .transform((text) =>
+    text
+      .replace(/^(\d{4}-\d\d-\d\d) (\d\d:\d\d)/, '$1T$2')
+      .replace(/(T\d\d:\d\d(?::\d\d(?:\.\d+)?)?[+-]\d\d)(\d\d)$/, '$1:$2')
+      .replace(/(T\d\d:\d\d)(?=$|Z|z|[+-])/, '$1:00'),
+  )
   .transform((text) => (/(Z|[+-]\d\d:?\d\d)$/i.test(text) || !/T\d\d:\d\d/.test(text) ? text : `${text}+08:00`))
   .pipe(z.iso.datetime({ offset: true }))
   .transform((text) => new Date(text).toISOString());

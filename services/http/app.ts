@@ -161,7 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-request-id', request.id);
     // Every instant a person reads gets its Beijing-time twin (SPEC §4), whatever the route.
-    if (!request.routeOptions.config.verbatim && typeof payload === 'string' && payload.length > 0 && /^application\/json/.test(String(reply.getHeader('content-type') ?? '')) && /At"|"asOf"|"exp"|"eta"|"from"|"until"|"since"/.test(payload)) {
+    if (!request.routeOptions.config.verbatim && typeof payload === 'string' && payload.length > 0 && /^application\/json/.test(String(reply.getHeader('content-type') ?? '')) && /At"|"at"|"asOf"|"exp"|"eta"|"from"|"until"|"since"/.test(payload)) {
       try {
         return JSON.stringify(withLocalTimes(JSON.parse(payload)));
       } catch {

@@ -6,7 +6,7 @@ import { ConcurrencyError, DeadlineError, DiskFullError, EventTooLargeError, Ide
 import { InvalidTokenError } from '../../infra/tokens.js';
 import { DamagedStreamError, PreconditionFailedError } from '../commands/execute.js';
 import { NotCaughtUpError } from '../projection-runner.js';
-import { issueZh, message, requestLanguage, type Lang } from './messages.js';
+import { issueEn, issueZh, message, requestLanguage, type Lang } from './messages.js';
 
 /** An HTTP answer a handler decided on: `{error, message, details?}` with its status (SPEC §9). */
 export class HttpError extends Error {
@@ -79,12 +79,12 @@ export function classify(error: unknown, lang: Lang = 'zh'): { status: number; b
   if (hasZodFastifySchemaValidationErrors(error)) {
     const details = error.validation.map((v) => ({
       path: `${error.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`.replace(/\.$/, ''),
-      message: lang === 'en' ? (v.message ?? 'invalid') : issueZh({ code: v.keyword, ...(v.params as Record<string, unknown>) }, v.message ?? 'invalid'),
+      message: lang === 'en' ? issueEn({ code: v.keyword, ...(v.params as Record<string, unknown>) }, v.message ?? 'invalid') : issueZh({ code: v.keyword, ...(v.params as Record<string, unknown>) }, v.message ?? 'invalid'),
     }));
     return { status: 400, body: validationBody(details, lang) };
   }
   if (error instanceof ZodError) {
-    const details = error.issues.map((i) => ({ path: i.path.join('.'), message: lang === 'en' ? i.message : issueZh(i as unknown as Record<string, unknown>, i.message) }));
+    const details = error.issues.map((i) => ({ path: i.path.join('.'), message: lang === 'en' ? issueEn(i as unknown as Record<string, unknown>, i.message) : issueZh(i as unknown as Record<string, unknown>, i.message) }));
     return { status: 400, body: validationBody(details, lang) };
   }
   if (error instanceof DomainError) return answer(DOMAIN_STATUS[error.code] ?? 422, error.code, error.message, error.details);

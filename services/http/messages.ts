@@ -183,6 +183,18 @@ const ISSUE_ZH: Record<string, (issue: Record<string, unknown>) => string> = {
   custom: (i) => s(i.message) || '不对',
 };
 
+/**
+ * One field's problem in English, from a zod issue: zod's own words where they read well, and
+ * what to send instead where they do not ("Invalid ISO datetime" names no format a person knows).
+ */
+export function issueEn(issue: Record<string, unknown> | undefined, english: string): string {
+  if (!issue) return english;
+  const code = s(issue.code);
+  if (code === 'invalid_format' && issue.format === 'datetime') return 'must be a time, e.g. 2026-07-01T11:40:00+08:00';
+  if (code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1) return 'empty';
+  return english;
+}
+
 /** One field's problem in Chinese, from a zod issue (or its English message when it is not one). */
 export function issueZh(issue: Record<string, unknown> | undefined, english: string): string {
   if (!issue) return english;
@@ -218,7 +230,9 @@ const CUSTOM_ZH: Record<string, string> = {
   'not JSON': '不是有效的 JSON',
   empty: '请求内容为空：请发送 {}，或不带 Content-Type',
   'a time (ISO-8601) or a position': '须为时间（ISO-8601）或日志位置',
+  'a time (e.g. 2026-07-01T11:40:00+08:00, or a date 2026-07-01) or a position of the log': '须为时间（如 2026-07-01T11:40:00+08:00，或日期 2026-07-01）或日志位置',
   'a time still to come': '这个时间还没到：只能查询已经过去的时间',
+  'a day not yet over (Beijing time): leave out asOf for the figures now, or give a time': '这一天（北京时间）还没过完：要看现在的数字请去掉 asOf，或给出具体时间',
   'past the end of the log': '超出日志末尾：还没有这个位置的记录',
   'must be * or revision numbers': '须为 * 或版本号',
   'required unless fromDraft is true': '未使用草稿（fromDraft）时必填',

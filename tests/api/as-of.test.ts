@@ -52,7 +52,7 @@ t.test('sweep: every asOf the log has not reached yet is refused, naming the fie
   const last = positions.at(-1)!;
   const refused = [
     ['2026-07-03', 'a date still to come'],
-    ['2026-07-02', 'today: its end is still to come'],
+    ['2026-07-02', 'today (截至今天): its end is still to come'],
     ['2026-07-02T12:00:01+08:00', 'a second from now, Beijing time'],
     ['2026-07-02T04:00:01Z', 'a second from now, UTC'],
     ['2030-01-01T00:00:00', 'years ahead'],
@@ -66,18 +66,47 @@ t.test('sweep: every asOf the log has not reached yet is refused, naming the fie
     const body = res.json();
     t.equal(body.error, 'validation');
     t.same(body.details.map((d: { path: string }) => d.path), ['querystring.asOf'], `${asOf}: names the field`);
-    t.match(body.details[0].message, /还没到|超出日志末尾/, `${asOf}: says why, in Chinese`);
+    t.match(body.details[0].message, /还没到|还没过完|超出日志末尾/, `${asOf}: says why, in Chinese`);
   }
+  const today = (await app.call('GET', `/tallies?unit=${KANG}&asOf=2026-07-02`, { token: head })).json();
+  t.match(today.details[0].message, /这一天（北京时间）还没过完.*去掉 asOf/, 'today’s date: the day is not over yet, and what to ask instead');
   const english = (await app.call('GET', `/tallies?unit=${KANG}&asOf=2030-01-01`, { token: head, headers: { 'accept-language': 'en' } })).json();
   t.match(english.details[0].message, /still to come/, 'in English on request');
+  const garbage = (await app.call('GET', `/tallies?unit=${KANG}&asOf=yesterday`, { token: head })).json();
+  t.match(garbage.details[0].message, /须为时间（如 .*或日期 .*）或日志位置/, 'a form it cannot read: what to write instead, with examples');
   for (const [asOf, position] of [
     [last, last],
     [String(Number(last)), last],
     ['2026-07-02T12:00:00+08:00', last],
     ['2026-07-01', last],
+    ['2026-07-02 12:00', last],
+    ['2026-07-02T12:00:00+0800', last],
   ] as const) {
     const res = await app.call('GET', `/tallies?unit=${KANG}&asOf=${encodeURIComponent(asOf)}`, { token: head });
     t.equal(res.statusCode, 200, `${asOf}: reached, answered`);
     t.equal(res.json().asOf.position, position, `${asOf}: up to the head`);
   }
+});
+
+t.test('a time as a spreadsheet or a phone writes it is read as meant; a refusal in English says what to write', async (t) => {
+  const app = await startTestApp(t, { now: () => new Date(NOW) });
+  const contact = app.token('contact', LIJIA);
+  for (const [written, stored] of [
+    ['2026-07-02 11:40', '2026-07-02T03:40:00.000Z'],
+    ['2026-07-02 11:40:30', '2026-07-02T03:40:30.000Z'],
+    ['2026-07-02T11:40', '2026-07-02T03:40:00.000Z'],
+    ['2026-07-02T11:40:00+0800', '2026-07-02T03:40:00.000Z'],
+    ['2026-07-02T03:40Z', '2026-07-02T03:40:00.000Z'],
+  ] as const) {
+    const res = await app.call('POST', '/reports', { token: contact, body: reportBody({ observedAt: written }) });
+    t.equal(res.statusCode, 201, `${written}: ${res.body}`);
+    const [filed] = await app.store.readStream(`report-${res.json().reportId}`);
+    t.equal((filed!.data as { observedAt: string }).observedAt, stored, `${written} → ${stored}`);
+  }
+  const en = await app.call('POST', '/reports', { token: contact, body: reportBody({ observedAt: 'garbage' }), headers: { 'accept-language': 'en' } });
+  t.equal(en.statusCode, 400);
+  t.same(en.json().details, [{ path: 'body.observedAt', message: 'must be a time, e.g. 2026-07-01T11:40:00+08:00' }], 'not zod’s "Invalid ISO datetime"');
+  const empty = await app.call('GET', `/tallies?unit=${KANG}&asOf=`, { token: app.token('head', KANG), headers: { 'accept-language': 'en' } });
+  t.equal(empty.statusCode, 400);
+  t.same(empty.json().details.map((d: { message: string }) => d.message), ['empty']);
 });

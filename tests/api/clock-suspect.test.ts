@@ -38,7 +38,12 @@ t.test('the issue: a report observed in 2027, filed in 2026, says so on every sc
   t.teardown(() => phone.close());
   phone.send({ type: 'resume', after: (await phone.next((f) => f.type === 'hello')).position });
 
-  const { reportId, position } = await file(app, AHEAD);
+  const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA, 'contact-lijia'), body: reportBody({ reportId: randomUUID(), observedAt: AHEAD }) });
+  t.match(filed.json(), { clockSuspect: true }, 'the phone that filed is told its clock is wrong: its owner is the one who can set it');
+  const { reportId, position } = filed.json();
+  const resent = await app.call('POST', '/reports', { token: app.token('contact', LIJIA, 'contact-lijia'), body: reportBody({ reportId, observedAt: AHEAD }) });
+  t.equal(resent.statusCode, 200);
+  t.same(resent.json(), filed.json(), 'a resend is answered as the first time, flag included');
   const view = (await app.call('GET', `/reports/${reportId}?position=${position}`, { token: officer })).json();
   t.match(view, { observedAt: AHEAD_UTC, observedAtLocal: '2027-07-01T11:40:00+08:00', clockSuspect: true, reportedAt: NOW.toISOString() }, 'the report: stored as sent, flagged, filed at server time');
   const list = (await app.call('GET', `/reports?unit=${WANGBA}`, { token: officer })).json();
@@ -51,6 +56,7 @@ t.test('the issue: a report observed in 2027, filed in 2026, says so on every sc
   const right = await file(app, RIGHT_UTC, 'hail');
   const plain = (await app.call('GET', `/reports/${right.reportId}?position=${right.position}`, { token: officer })).json();
   t.equal(plain.clockSuspect, false, 'a phone with the right time: false, not absent');
+  t.equal((await app.call('POST', '/reports', { token: app.token('contact', LIJIA, 'contact-lijia'), body: reportBody({ observedAt: RIGHT_UTC }) })).json().clockSuspect, false, 'and its filing is answered false');
 });
 
 t.test('where the line falls: five minutes ahead, a year behind', async (t) => {
@@ -67,9 +73,14 @@ t.test('where the line falls: five minutes ahead, a year behind', async (t) => {
     [RESET, true, '1970, a clock that started again at zero'],
     ['2000-01-01T00:00:00', true, '2000, Beijing time, a clock reset to its default'],
   ] as const) {
-    const { reportId, position } = await file(app, observedAt);
+    const body = reportBody({ reportId: randomUUID(), observedAt });
+    const first = await app.call('POST', '/reports', { token: app.token('contact', LIJIA, 'contact-lijia'), body });
+    const { reportId, position } = first.json();
     const view = (await app.call('GET', `/reports/${reportId}?position=${position}`, { token: officer })).json();
     t.equal(view.clockSuspect, flagged, `${observedAt}: ${why}`);
+    // A phone retries what it did not hear answered; the flag the server added is not a change of body.
+    const again = await app.call('POST', '/reports', { token: app.token('contact', LIJIA, 'contact-lijia'), body });
+    t.same([again.statusCode, again.json()], [200, first.json()], `${observedAt}: sent again, answered as the first time`);
     const [filed] = await app.store.readStream(`report-${reportId}`);
     t.equal((filed!.data as { clockSuspect?: true }).clockSuspect === true, flagged, `${observedAt}: the event says the same`);
   }

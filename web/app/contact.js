@@ -240,6 +240,7 @@ export function SentList({ session, embedded }) {
                 ? html`${t('refused')}${t(':')}${x.error}`
                 : html`${t('pending')}${now - Date.parse(x.queuedAt) > 60_000 ? ` (${t('unsentFor')} ${Math.round((now - Date.parse(x.queuedAt)) / 60_000)} ${t('minutes')})` : ''}`
           }</div>
+          ${(x.clockSuspect || known?.clockSuspect) && html`<${Notice} kind="warn">${t('phoneClockWrong')}<//>`}
           ${x.status === 'pending' && html`<button type="button" onClick=${() => outbox.retryNow()}>${t('retryNow')}</button>`}
         </li>`;
       })}

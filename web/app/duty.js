@@ -80,7 +80,7 @@ function AlertCard({ alert, now }) {
     <a href=${`#/duty/${alert.reportId}`} class="alert-link">
       <span class="hazard">${hazardName(alert.hazard, alert.hazardLabel)}</span>
       <span class="path">${alert.unit?.path?.join(' ')}</span>
-      <span class="meta">${ago(now - Date.parse(alert.reportedAt))} · ${t('stepN')(alert.step)}${alert.group ? ` · ${alert.group}` : ''}</span>
+      <span class="meta">${ago(now - Date.parse(alert.reportedAt))} · ${t('stepN')(alert.step)}${alert.group ? ` · ${alert.group}` : ''}${alert.reporter?.name ? ` · ${alert.reporter.name}` : ''}</span>
       <span class="ack">${acked ? `${t('acknowledged')}${t(':')}${alert.acknowledgedBy.join(t('sep'))}` : t('statusLabel').filed}${alert.state ? ` · ${t('changed')[alert.state]}` : ''}</span>
     </a>
   </li>`;
@@ -216,7 +216,7 @@ function OpenBoard({ session, version }) {
     ${board &&
     html`<ul class="board">${board.map(
       (a) => html`<li><a href=${`#/duty/${a.reportId}`}>${hazardName(a.hazard, a.hazardLabel)} · ${a.village.path.join(' ')}</a>
-        <span class="meta">${ago(a.ageSeconds * 1000)} · ${t('stepN')(a.step)}</span></li>`,
+        <span class="meta">${ago(a.ageSeconds * 1000)} · ${t('stepN')(a.step)} · ${a.reporter.name}</span></li>`,
     )}</ul>`}
   </section>`;
 }

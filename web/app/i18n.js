@@ -14,6 +14,7 @@ const zh = {
   reporterName: '报告人姓名', reporterPhone: '报告人电话', useLocation: '添加我现在的位置', locating: '正在定位…', locationAdded: '已添加位置', locationFailed: '无法定位，可以不填位置',
   submit: '发送报告', required: '必填', queuedOffline: '已保存在手机上，有网络时自动发送', sending: '正在发送…',
   delivered: '已送达', pending: '未送达，等待网络', refused: '被拒收', retryNow: '立即重试', callInstead: '报告还没送达。请直接打电话：',
+  phoneClockWrong: '这部手机的时间不准：报告已收到，值班人员以收到的时间为准。请到手机“设置”里校准日期和时间。',
   noPhones: '请直接联系乡镇值班电话。', sentList: '我发出的报告', nothingSent: '还没有发出报告', reportedAt: '上报时间', status: '状态', unsentFor: '未送达已',
   minutes: '分钟', newReport: '再报一条', formError: '请检查：', online: '在线', offline: '离线',
   // duty
@@ -57,6 +58,7 @@ const en = {
   reporterName: 'Your name', reporterPhone: 'Your phone', useLocation: 'Add my current location', locating: 'Locating…', locationAdded: 'Location added', locationFailed: 'Could not locate; the report can go without it',
   submit: 'Send report', required: 'required', queuedOffline: 'Kept on this phone; it is sent when the network returns', sending: 'Sending…',
   delivered: 'Delivered', pending: 'Not delivered yet, waiting for the network', refused: 'Refused', retryNow: 'Retry now', callInstead: 'The report has not got through. Call instead:',
+  phoneClockWrong: 'This phone’s clock is wrong: the report got through, and staff go by the time it arrived. Please set the date and time in the phone’s settings.',
   noPhones: 'Call the township duty phone.', sentList: 'Reports I sent', nothingSent: 'No reports sent yet', reportedAt: 'Reported', status: 'Status', unsentFor: 'unsent for',
   minutes: 'min', newReport: 'Report another', formError: 'Please check: ', online: 'online', offline: 'offline',
   liveAlerts: 'Live alerts', connected: 'Connected', reconnecting: 'Connection lost, reconnecting…', noAlerts: 'No alerts', openBoard: 'Unacknowledged alerts',

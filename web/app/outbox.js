@@ -58,7 +58,7 @@ export function flush() {
     for (const item of read().filter((x) => x.status === 'pending').reverse()) {
       try {
         const { status, body } = await api('/reports', { method: 'POST', body: item.body });
-        update(item.reportId, { status: 'delivered', deliveredAt: new Date().toISOString(), position: body.position, httpStatus: status });
+        update(item.reportId, { status: 'delivered', deliveredAt: new Date().toISOString(), position: body.position, httpStatus: status, clockSuspect: body.clockSuspect === true });
       } catch (error) {
         const status = error.status;
         if (status && [400, 403, 404, 409, 413, 415, 422].includes(status)) {

@@ -1,5 +1,5 @@
 import { escapeHtml } from '../html.js';
-import { beijingTime } from '../../../domain/time.js';
+import { beijingDay, beijingTime, DATE_ONLY } from '../../../domain/time.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -204,10 +204,14 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const asTime = position === undefined ? dayOrInstant('end').safeParse(q.asOf) : undefined;
       const time = asTime?.success ? asTime.data : undefined;
       const refuse = (message: string) => new HttpError(400, 'validation', `querystring.asOf: ${message}`, [{ path: 'querystring.asOf', message }]);
-      if (position === undefined && time === undefined) throw refuse('a time (ISO-8601) or a position');
+      if (position === undefined && time === undefined) throw refuse('a time (e.g. 2026-07-01T11:40:00+08:00, or a date 2026-07-01) or a position of the log');
       // What the tally will say at a point not yet reached is unknown: an answer for it would be
-      // the current tally under a later label, and would change when asked again.
-      if (time !== undefined && Date.parse(time) > deps.now().getTime()) throw refuse('a time still to come');
+      // the current tally under a later label, and would change when asked again. Today's date
+      // (截至今天) is the common case, and is told apart.
+      if (time !== undefined && Date.parse(time) > deps.now().getTime()) {
+        const today = DATE_ONLY.test(q.asOf.trim()) && Date.parse(beijingDay(q.asOf.trim(), 'start')!) <= deps.now().getTime();
+        throw refuse(today ? 'a day not yet over (Beijing time): leave out asOf for the figures now, or give a time' : 'a time still to come');
+      }
       if (position !== undefined && position > ((await deps.store.headPosition()) ?? '')) throw refuse('past the end of the log');
       const { states, last } = await rebuildUpTo(deps.store, [unitsProjection, talliesProjection] as never, position !== undefined ? { position } : { time: time! });
       const requested = position ?? time!;

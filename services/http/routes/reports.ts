@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isDeepStrictEqual } from 'node:util';
 import { v5 as uuidv5 } from 'uuid';
 import { streams, type EventData } from '../../../domain/events.js';
-import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
+import { RELIEF_CLAIM_TTL_MS, filingDecider, observedClockSuspect, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
@@ -32,6 +32,9 @@ import { z } from 'zod';
 import type { ReportState } from '../../../domain/report.js';
 
 const FIELD_STAFF = ['officer', 'head'] as const;
+
+/** POST /reports' answer (SPEC §4), with whether the phone's clock looked wrong (§3). */
+const FiledAnswer = z.object({ reportId: z.uuid(), position: z.string(), revision: z.number(), clockSuspect: z.boolean() });
 const ANY_READER = ['contact', 'officer', 'head', 'auditor'] as const;
 
 /** Ids the server derives from an Idempotency-Key, so a retry of a request that died creates the same object. */
@@ -84,7 +87,8 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         tags: ['reports'],
         summary: 'File a hazard report (idempotent on reportId)',
         body: FileReportBody,
-        response: { 201: z.object({ reportId: z.uuid(), position: z.string(), revision: z.number() }), 200: z.object({ reportId: z.uuid(), position: z.string(), revision: z.number() }) },
+        // clockSuspect: the phone's clock looked wrong (SPEC §3), told to the one person who can set it right.
+        response: { 201: FiledAnswer, 200: FiledAnswer },
       },
     },
     async (request, reply) => {
@@ -114,10 +118,13 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       const sameAsFiled = (first: RecordedEvent) => {
         const filed = first.data as EventData<'ReportFiled'>;
         if (!inScope(request, filed.village)) throw idUnavailable();
-        if (first.type !== 'ReportFiled' || !isDeepStrictEqual(filed, JSON.parse(JSON.stringify(data)))) {
+        // The flag is the server's, not the phone's: a resend of a report flagged for its clock is
+        // the same body, and was answered 409 until the comparison left the flag out.
+        const { clockSuspect: _flag, ...sent } = filed;
+        if (first.type !== 'ReportFiled' || !isDeepStrictEqual(sent, JSON.parse(JSON.stringify(data)))) {
           throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with a different body: a new report needs a new reportId`, { field: 'body.reportId', reportId });
         }
-        return { reportId, position: first.position, revision: 0 };
+        return { reportId, position: first.position, revision: 0, clockSuspect: filed.clockSuspect === true };
       };
       // A filing creates its stream: it is decided on the empty stream and appended only while the
       // stream is still empty (expected 'no_stream'), with no read first. The store refusing it is
@@ -128,7 +135,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         // Filed with its first alert, in one append, where this node alerts (SPEC §5).
         const decider = deps.firstAlert ? filingDecider(context.now, (filed) => deps.firstAlert!(reportId, filed, context.now)) : reportDecider;
         const result = await deps.commands.execute(stream, decider, command, context, { eventIds: [reportId], loaded: emptyStream(reportDecider) });
-        if (result.written) return reply.code(201).send({ reportId, position: result.position!, revision: result.revision });
+        if (result.written) return reply.code(201).send({ reportId, position: result.position!, revision: result.revision, clockSuspect: observedClockSuspect(data.observedAt, context.now) });
       } catch (error) {
         const taken = error instanceof ConcurrencyError || error instanceof IdempotencyError || (error instanceof DomainError && error.code === 'already_exists');
         if (!taken) throw error;
@@ -145,7 +152,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
        * outside the caller's scope → 409 that says nothing about it. Undefined when the stream is
        * empty after all.
        */
-      async function answerExisting(): Promise<{ code: 200 | 201; body: { reportId: string; position: string; revision: number } } | undefined> {
+      async function answerExisting(): Promise<{ code: 200 | 201; body: z.infer<typeof FiledAnswer> } | undefined> {
         const loaded = await deps.commands.load(stream, reportDecider);
         const [existing, next] = loaded.revision >= 0 ? await deps.store.readStream(stream, { max: 2 }) : [];
         if (!existing) return undefined;
@@ -156,7 +163,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         // was recorded: the answer that attempt gave (created, its append's last position), as
         // allocations do. Its events carry the key; a resend without it is answered 200.
         const mine = request.idempotencyKey ? loaded.keys.get(request.idempotencyKey) : undefined;
-        if (mine) return { code: 201, body: { reportId, position: mine.position, revision: mine.revision } };
+        if (mine) return { code: 201, body: { reportId, position: mine.position, revision: mine.revision, clockSuspect: first.clockSuspect } };
         return { code: 200, body: { ...first, ...(next && next.metadata.correlationId === existing.metadata.correlationId ? { position: next.position, revision: next.revision } : {}) } };
       }
     },
