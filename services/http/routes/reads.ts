@@ -151,7 +151,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       schema: {
         tags: ['reports'],
         summary: 'Reports in scope, newest first by filing, with the village\u2019s full path',
-        querystring: listQuery({ unit: UnitRef.optional(), status: z.enum(STATUSES).optional(), hazard: Hazard.optional(), since: dayOrInstant('start').optional() }),
+        querystring: listQuery({ unit: UnitRef.optional(), status: z.enum(STATUSES).optional(), hazard: Hazard.optional(), since: dayOrInstant('start').optional().describe('Filed at or after this time (ISO-8601; without an offset, Beijing time), or a date (from its Beijing midnight)') }),
         response: { 200: page(z.looseObject({ reportId: z.uuid(), status: z.enum(STATUSES), village: UnitView, hazard: z.string(), observedAt: z.string(), clockSuspect: z.boolean(), reportedAt: z.string(), estimate: Indicators })) },
       },
     },
@@ -177,7 +177,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       schema: {
         tags: ['tallies'],
         summary: 'Damage tallies for a unit and each child unit: reported and verified side by side, report counts by status; asOf a time or a position',
-        querystring: readQuery({ unit: UnitRef.optional(), hazard: Hazard.optional(), asOf: z.string().min(1).max(64).optional() }),
+        querystring: readQuery({ unit: UnitRef.optional(), hazard: Hazard.optional(), asOf: z.string().min(1).max(64).optional().describe('A position of the log (as a write answered it), a time (ISO-8601; without an offset, Beijing time), or a date (that whole Beijing day). A point the log has not reached is 400.') }),
         response: {
           200: z.object({
             unit: z.object({ code: z.string(), name: z.string() }),
