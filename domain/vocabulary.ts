@@ -111,6 +111,19 @@ export const dayOrInstant = (edge: 'start' | 'end') =>
     .pipe(LocalInstant);
 
 /**
+ * A time asked for, read as {@link dayOrInstant} reads it, saying which form it was written in:
+ * `instant` is the ISO-8601 UTC millisecond meant; `dayStart` is the Beijing midnight that began
+ * the day when a date alone was given (so "as of today", a day not yet over, can be told apart
+ * from a time still to come), undefined for a time. Undefined when the text is neither.
+ */
+export function askedTime(text: string, edge: 'start' | 'end'): { instant: string; dayStart: string | undefined } | undefined {
+  const parsed = dayOrInstant(edge).safeParse(text);
+  if (!parsed.success) return undefined;
+  const trimmed = text.trim();
+  return { instant: parsed.data, dayStart: DATE_ONLY.test(trimmed) ? beijingDay(trimmed, 'start') : undefined };
+}
+
+/**
  * A user id (a token's `sub`, a roster entry). Never an `@`: `role@unit` names a role audience
  * (SPEC §5), and a user called `head@621224103` would receive the township heads' alerts.
  */

@@ -85,6 +85,8 @@ export interface RouteInfo {
   url: string;
   roles: readonly string[] | undefined;
   websocket: boolean;
+  /** Served as stored, without Beijing-time twins (the audit log, whose hashes cover its bytes). */
+  verbatim: boolean;
 }
 
 declare module 'fastify' {
@@ -129,7 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('routeList', routeList);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      routeList.push({ method, url: route.url, roles: route.config?.roles, websocket: Boolean((route as { websocket?: boolean }).websocket) });
+      routeList.push({ method, url: route.url, roles: route.config?.roles, websocket: Boolean((route as { websocket?: boolean }).websocket), verbatim: route.config?.verbatim === true });
     }
   });
   app.setValidatorCompiler(validatorCompiler);

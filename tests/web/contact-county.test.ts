@@ -87,6 +87,27 @@ t.test('the contact form, the county page, accessibility and weight', { skip: no
     await context.close();
   });
 
+  await t.test('a phone whose clock runs seven months fast: the report gets through, and its owner is told to set the clock', async (t) => {
+    const { context, page, errors } = await phone(browser);
+    // The phone's own clock, as the page reads it (Date, timers): 2027, while the server says now.
+    await page.clock.install({ time: new Date('2027-07-01T03:40:00Z') });
+    await signIn(page, base, tokens.contact);
+    await page.waitForSelector('form.report');
+    await page.click('label.chip:has-text("冰雹")');
+    await page.fill('#rname', '李四');
+    await page.fill('#rphone', '13800000000');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('.outbox li.delivered');
+    const reportId = await page.getAttribute('.outbox li.delivered', 'data-report');
+    const item = await page.textContent(`.outbox li[data-report="${reportId}"]`);
+    t.match(item, /已送达/, 'delivered: a report is never refused for the phone’s clock (SPEC §3)');
+    t.match(item, /这部手机的时间不准.*校准日期和时间/, 'and the contact is told to set the date and time');
+    const stored = await call(base, tokens.officerA, 'GET', `/reports/${reportId}`);
+    t.match(stored.body, { clockSuspect: true, observedAt: /^2027-07-01T03:/ }, 'stored as sent, flagged for the officer');
+    t.same(errors, [], 'no script errors');
+    await context.close();
+  });
+
   await t.test('the county page: tallies equal to the API, an overdue 初报 in red', async (t) => {
     const r1 = await call(base, tokens.contact, 'POST', '/reports', reportBody({ estimate: { affectedPeople: 30, injured: 2, roomsCollapsed: 4 } }));
     const r2 = await call(base, tokens.contact, 'POST', '/reports', reportBody({ hazard: 'flash_flood', estimate: { affectedPeople: 5, roomsSeverelyDamaged: 1 } }));

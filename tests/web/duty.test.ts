@@ -41,6 +41,9 @@ t.test('the duty console', { skip: noBrowser() }, async (t) => {
   t.match(card, /滑坡/, 'hazard by its Chinese label');
   t.match(card, /王坝镇（示例）.*李家村（示例）/, 'the village path');
   t.match(card, /首次告警/, 'the escalation step');
+  t.match(card, /李四/, 'who reported it: seven cards of one landslide looked alike without it');
+  await a.page.waitForSelector(`ul.board li:has(a[href="#/duty/${reportId}"])`);
+  t.match(await a.page.textContent(`ul.board li:has(a[href="#/duty/${reportId}"])`), /滑坡.*李家村（示例）.*李四/, 'the open board names the reporter too');
 
   mkdirSync(ARTIFACTS, { recursive: true });
   const shot = join(ARTIFACTS, 'duty-alert-360x740.png');

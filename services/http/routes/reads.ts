@@ -1,5 +1,5 @@
 import { escapeHtml } from '../html.js';
-import { beijingDay, beijingTime, DATE_ONLY } from '../../../domain/time.js';
+import { beijingTime } from '../../../domain/time.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -16,7 +16,7 @@ import { rebuildUpTo } from '../../projection-runner.js';
 import { readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
-import { dayOrInstant } from '../../../domain/vocabulary.js';
+import { askedTime, dayOrInstant } from '../../../domain/vocabulary.js';
 import { Id, listQuery, page, readQuery, UnitRef, UnitView, VillageRef } from '../schemas.js';
 import { sealAnchor } from '../../../projections/seals.js';
 
@@ -201,15 +201,15 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       }
       // asOf: exactly what the live tally said then — replayed up to that point (SPEC §6).
       const position = deps.store.parsePosition(q.asOf);
-      const asTime = position === undefined ? dayOrInstant('end').safeParse(q.asOf) : undefined;
-      const time = asTime?.success ? asTime.data : undefined;
+      const asked = position === undefined ? askedTime(q.asOf, 'end') : undefined;
+      const time = asked?.instant;
       const refuse = (message: string) => new HttpError(400, 'validation', `querystring.asOf: ${message}`, [{ path: 'querystring.asOf', message }]);
       if (position === undefined && time === undefined) throw refuse('a time (e.g. 2026-07-01T11:40:00+08:00, or a date 2026-07-01) or a position of the log');
       // What the tally will say at a point not yet reached is unknown: an answer for it would be
       // the current tally under a later label, and would change when asked again. Today's date
       // (截至今天) is the common case, and is told apart.
       if (time !== undefined && Date.parse(time) > deps.now().getTime()) {
-        const today = DATE_ONLY.test(q.asOf.trim()) && Date.parse(beijingDay(q.asOf.trim(), 'start')!) <= deps.now().getTime();
+        const today = asked?.dayStart !== undefined && Date.parse(asked.dayStart) <= deps.now().getTime();
         throw refuse(today ? 'a day not yet over (Beijing time): leave out asOf for the figures now, or give a time' : 'a time still to come');
       }
       if (position !== undefined && position > ((await deps.store.headPosition()) ?? '')) throw refuse('past the end of the log');

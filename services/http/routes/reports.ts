@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isDeepStrictEqual } from 'node:util';
 import { v5 as uuidv5 } from 'uuid';
 import { streams, type EventData } from '../../../domain/events.js';
-import { RELIEF_CLAIM_TTL_MS, filingDecider, observedClockSuspect, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
+import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
@@ -135,7 +135,11 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         // Filed with its first alert, in one append, where this node alerts (SPEC §5).
         const decider = deps.firstAlert ? filingDecider(context.now, (filed) => deps.firstAlert!(reportId, filed, context.now)) : reportDecider;
         const result = await deps.commands.execute(stream, decider, command, context, { eventIds: [reportId], loaded: emptyStream(reportDecider) });
-        if (result.written) return reply.code(201).send({ reportId, position: result.position!, revision: result.revision, clockSuspect: observedClockSuspect(data.observedAt, context.now) });
+        if (result.written) {
+          // The flag as the decider wrote it into the filing, so the answer cannot say other than the log.
+          const filed = result.events.find((event) => event.type === 'ReportFiled') as { data: EventData<'ReportFiled'> } | undefined;
+          return reply.code(201).send({ reportId, position: result.position!, revision: result.revision, clockSuspect: filed?.data.clockSuspect === true });
+        }
       } catch (error) {
         const taken = error instanceof ConcurrencyError || error instanceof IdempotencyError || (error instanceof DomainError && error.code === 'already_exists');
         if (!taken) throw error;

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import t from 'tap';
+import t, { type Test } from 'tap';
+import { beijingTime } from '../../domain/time.js';
 import type { Role } from '../../domain/vocabulary.js';
 import { KANG, LIJIA, WANGBA, reportBody, startTestApp, verificationBody, type TestApp } from '../support/app.js';
 import { AlertClient, type Frame } from '../support/ws-client.js';
 
 /**
+ * The times a person reads, on every GET route and every frame: each instant with its Beijing-time
+ * twin (SPEC §4), and each observedAt with its clockSuspect flag.
+ *
  * SPEC §3: a report is never refused for the phone's clock; an observedAt that cannot be right is
  * stored as sent and flagged `clockSuspect`. A flag only the history shows is no flag: the duty
  * officer reads the report, the list, the open-alert board and the alert on the phone, and each
@@ -30,13 +34,19 @@ async function file(app: TestApp, observedAt: string, hazard = 'landslide'): Pro
   return res.json();
 }
 
+/** An officer's phone on the alert socket, gone live from its hello. */
+async function livePhone(t: Test, url: string, token: string): Promise<AlertClient> {
+  const phone = await AlertClient.connect(url, token);
+  t.teardown(() => phone.close());
+  phone.send({ type: 'resume', after: (await phone.next((f) => f.type === 'hello')).position });
+  return phone;
+}
+
 t.test('the issue: a report observed in 2027, filed in 2026, says so on every screen an officer reads', async (t) => {
   const app = await startTestApp(t, { now: () => NOW, scheduler });
   const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
   const officer = app.token('officer', WANGBA, 'officer-wangba-1');
-  const phone = await AlertClient.connect(url, officer);
-  t.teardown(() => phone.close());
-  phone.send({ type: 'resume', after: (await phone.next((f) => f.type === 'hello')).position });
+  const phone = await livePhone(t, url, officer);
 
   const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA, 'contact-lijia'), body: reportBody({ reportId: randomUUID(), observedAt: AHEAD }) });
   t.match(filed.json(), { clockSuspect: true }, 'the phone that filed is told its clock is wrong: its owner is the one who can set it');
@@ -100,15 +110,26 @@ function observations(value: unknown, surface: string, out: Array<{ surface: str
   return out;
 }
 
-t.test('sweep: wherever a read or a frame shows observedAt, clockSuspect stands beside it and is right', async (t) => {
+/** What a person can read, gathered from every GET route and every frame, over one populated log. */
+interface Readings {
+  /** Each JSON answer and frame list, by where it was read. */
+  surfaces: Array<{ surface: string; body: unknown; verbatim: boolean }>;
+  live: Frame[];
+  reports: { ahead: string; right: string; reset: string };
+}
+
+/**
+ * A fast clock's report (verified, relief allocated, linked to an incident), a right one about the
+ * same landslide (its alert names the first), a reset clock's hail; then every GET route that asks
+ * for a role — from the server's own list, so a new route fails here until it gets a path — and
+ * the frames, live and read back by a phone resuming from the start.
+ */
+async function readEverything(t: Test): Promise<Readings> {
   const app = await startTestApp(t, { now: () => NOW, scheduler });
   const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
   const officer = app.token('officer', WANGBA, 'officer-wangba-1');
-  const live = await AlertClient.connect(url, officer);
-  t.teardown(() => live.close());
-  live.send({ type: 'resume', after: (await live.next((f) => f.type === 'hello')).position });
+  const live = await livePhone(t, url, officer);
 
-  // A fast clock, and then a right one about the same landslide: its alert names the first (related).
   const ahead = await file(app, AHEAD);
   const right = await file(app, RIGHT_UTC);
   const reset = await file(app, RESET, 'hail');
@@ -119,9 +140,11 @@ t.test('sweep: wherever a read or a frame shows observedAt, clockSuspect stands 
   const opened = await app.call('POST', '/incidents', { token: app.token('head', KANG), body: { county: KANG, hazard: 'landslide', startedAt: '2026-12-03T02:00:00Z', title: '王坝镇滑坡' } });
   const incidentId = opened.json().incidentId as string;
   await app.call('POST', `/incidents/${incidentId}/links`, { token: app.token('head', KANG), body: { reportId: ahead.reportId } });
+  await app.call('PUT', `/roster/${WANGBA}`, { token: app.token('head', KANG), body: { entries: [{ officer: 'officer-wangba-1', tier: 'primary', from: '2026-12-01T00:00:00Z', until: '2026-12-31T00:00:00Z' }] } });
+  const granted = await app.call('POST', '/tokens', { token: app.token('admin', KANG), body: { tokens: [{ sub: 'contact-lijia-2', role: 'contact', scope: LIJIA }] } });
+  t.equal(granted.statusCode, 201, granted.body);
   await live.next((f) => f.type === 'alert' && f.reportId === reset.reportId);
 
-  // Every GET route that asks for a role, from the server's own list: a new one must be added here.
   const paths: Record<string, string> = {
     '/reports/:id': `/reports/${ahead.reportId}`,
     '/reports/:id/history': `/reports/${ahead.reportId}/history`,
@@ -150,22 +173,27 @@ t.test('sweep: wherever a read or a frame shows observedAt, clockSuspect stands 
   const reads = app.app.routeList.filter((r) => r.roles && r.method === 'GET' && !r.websocket);
   t.same(reads.map((r) => r.url).filter((u) => !(u in paths)), [], 'every GET route with roles has a path here');
   const scopeFor: Record<Role, string> = { contact: LIJIA, officer: WANGBA, head: KANG, auditor: KANG, admin: KANG };
-  const found: ReturnType<typeof observations> = [];
+  const surfaces: Readings['surfaces'] = [];
   for (const route of reads) {
     const role = (['auditor', 'head', 'officer', 'contact', 'admin'] as const).find((r) => route.roles!.includes(r))!;
     const res = await app.call('GET', paths[route.url]!, { token: app.token(role, scopeFor[role], role === 'officer' ? 'officer-wangba-1' : `${role}-sweep`) });
     t.equal(res.statusCode, 200, `GET ${route.url} as ${role}`);
-    if ((res.headers['content-type'] ?? '').toString().includes('json')) observations(res.json(), `GET ${route.url}`, found);
+    if ((res.headers['content-type'] ?? '').toString().includes('json')) surfaces.push({ surface: `GET ${route.url}`, body: res.json(), verbatim: route.verbatim === true });
   }
-  // The live frames, and the same frames read back from the log by a phone resuming from the start.
-  observations(live.frames, 'ws live', found);
+  surfaces.push({ surface: 'ws live', body: live.frames, verbatim: false });
   const resumed = await AlertClient.connect(url, officer);
   t.teardown(() => resumed.close());
   await resumed.next((f) => f.type === 'hello');
   resumed.send({ type: 'resume', after: '0' });
   await resumed.next((f: Frame) => f.type === 'alert' && f.reportId === reset.reportId);
-  observations(resumed.frames, 'ws resumed', found);
+  surfaces.push({ surface: 'ws resumed', body: resumed.frames, verbatim: false });
+  return { surfaces, live: live.frames, reports: { ahead: ahead.reportId, right: right.reportId, reset: reset.reportId } };
+}
 
+t.test('sweep: wherever a read or a frame shows observedAt, clockSuspect stands beside it and is right', async (t) => {
+  const { surfaces, live, reports } = await readEverything(t);
+  const found: ReturnType<typeof observations> = [];
+  for (const { surface, body } of surfaces) observations(body, surface, found);
   const suspect = new Set([AHEAD_UTC, RESET_UTC]);
   const wrong = found.filter((o) => (suspect.has(o.observedAt) ? o.flag !== true : o.flag === true) || (!o.stored && typeof o.flag !== 'boolean'));
   t.same(wrong, [], `${found.length} observedAt shown: each with its clockSuspect, true for the fast and the reset clock only`);
@@ -174,6 +202,39 @@ t.test('sweep: wherever a read or a frame shows observedAt, clockSuspect stands 
   for (const surface of ['GET /reports/:id', 'GET /reports', 'GET /alerts/open', 'GET /reports/:id/history', 'GET /audit/events', 'ws live', 'ws resumed']) {
     t.ok(where.has(surface), `a suspect clock is flagged in ${surface}`);
   }
-  const related = live.frames.find((f) => f.type === 'alert' && f.reportId === right.reportId) as { related?: Array<{ reportId: string; clockSuspect: boolean }> } | undefined;
-  t.match(related?.related, [{ reportId: ahead.reportId, clockSuspect: true }], 'the alert naming an earlier report says that report’s clock is suspect');
+  const related = live.find((f) => f.type === 'alert' && f.reportId === reports.right) as { related?: Array<{ reportId: string; clockSuspect: boolean }> } | undefined;
+  t.match(related?.related, [{ reportId: reports.ahead, clockSuspect: true }], 'the alert naming an earlier report says that report’s clock is suspect');
+});
+
+/** Every UTC instant under `value` (a string such as 2026-12-03T03:00:00.000Z), with its key and the object holding it. */
+function instants(value: unknown, path: string, out: Array<{ path: string; key: string; value: string; holder: Record<string, unknown> }>): typeof out {
+  if (Array.isArray(value)) value.forEach((v, i) => instants(v, `${path}[${i}]`, out));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z$/.test(v)) out.push({ path: `${path}.${k}`, key: k, value: v, holder: value as Record<string, unknown> });
+      else instants(v, `${path}.${k}`, out);
+    }
+  }
+  return out;
+}
+
+t.test('sweep: every instant a read or a frame shows has its Beijing-time twin beside it (SPEC §4)', async (t) => {
+  const { surfaces } = await readEverything(t);
+  const seen = new Set<string>();
+  const missing: string[] = [];
+  let count = 0;
+  for (const { surface, body, verbatim } of surfaces) {
+    // The audit log is served as it was hashed: a twin added there would not verify.
+    if (verbatim) continue;
+    for (const { path, key, value, holder } of instants(body, surface, [])) {
+      count += 1;
+      seen.add(surface);
+      const twin = holder[`${key}Local`];
+      if (twin !== beijingTime(value)) missing.push(`${path} = ${value}: ${key}Local is ${JSON.stringify(twin)}`);
+    }
+  }
+  t.same(missing, [], `${count} instants read, each with its twin in Asia/Shanghai`);
+  for (const surface of ['GET /reports/:id', 'GET /reports/:id/history', 'GET /incidents/:id', 'GET /roster/:townshipCode', 'GET /alerts/open', 'GET /tokens', 'ws live', 'ws resumed']) {
+    t.ok(seen.has(surface), `${surface} shows instants, so the sweep reads some`);
+  }
 });
