@@ -21,6 +21,8 @@ export interface ExistingAllocation {
   goods: GoodsLine[];
   allocatedBy: string;
   allocatedAt: string;
+  /** Why a repeat was given despite the no-double-relief rules (SPEC §3), when it was. */
+  repeatReason?: string | undefined;
   status: AllocationStatus;
   approvedBy?: string | undefined;
   deliveredCashFen: number;
@@ -171,6 +173,7 @@ function evolve(state: AllocationState, event: Timed<AllocationEvent>): Allocati
       goods: d.goods,
       allocatedBy: d.allocatedBy,
       allocatedAt: event.at,
+      ...(d.repeatReason ? { repeatReason: d.repeatReason } : {}),
       status: 'allocated',
       deliveredCashFen: 0,
       deliveredGoods: {},

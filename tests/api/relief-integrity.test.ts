@@ -37,6 +37,25 @@ t.test('a household relieved from report A asks again from report B (another haz
   t.equal((await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(c, { household: { id: OUYANG.householdId, name: '欧阳德明' }, category: 'housing' }) })).statusCode, 201, 'another category is another relief');
 });
 
+t.test('a repeat from the same report, with its reason, is given (SPEC §3: repeatReason lifts both rules); sent again, it is not given twice', async (t) => {
+  const app = await startTestApp(t);
+  const reportId = await verified(app, [OUYANG]);
+  const body = (over: Record<string, unknown> = {}) => allocationBody(reportId, { household: { id: OUYANG.householdId, name: '欧阳德明' }, category: 'winter', ...over });
+  const first = await app.call('POST', '/allocations', { token: officer(app), body: body() });
+  t.equal(first.statusCode, 201);
+  const plain = await app.call('POST', '/allocations', { token: officer(app), body: body() });
+  t.match([plain.statusCode, plain.json()], [409, { error: 'duplicate_relief', details: { allocationId: first.json().allocationId, rule: 'one_per_incident' } }], 'without a reason: the one per incident rule holds');
+  const repeat = await app.call('POST', '/allocations', { token: officer(app), body: body({ repeatReason: '第二批冬衣' }) });
+  t.equal(repeat.statusCode, 201, `with a reason: given (found by a newcomer: 409 telling them to give the reason they gave) ${repeat.body}`);
+  t.not(repeat.json().allocationId, first.json().allocationId, 'a second allocation');
+  const resent = await app.call('POST', '/allocations', { token: officer(app), body: body({ repeatReason: '第二批冬衣' }) });
+  t.same([resent.statusCode, resent.json().allocationId], [200, repeat.json().allocationId], 'the same repeat sent again: answered with the allocation it made');
+  const third = await app.call('POST', '/allocations', { token: officer(app), body: body({ repeatReason: '第三批：大雪后再次受损' }) });
+  t.equal(third.statusCode, 201, 'another repeat, with its own reason');
+  const ledger = (await app.call('GET', `/allocations?report=${reportId}`, { token: head(app) })).json();
+  t.same(ledger.items.map((i: { repeatReason: string | null }) => i.repeatReason).sort(), ['第三批：大雪后再次受损', '第二批冬衣', null].sort(), 'three allocations, each repeat with its reason');
+});
+
 t.test('a household verified as 欧阳德明 cannot receive relief as 王五: 422 household_mismatch', async (t) => {
   const app = await startTestApp(t);
   const a = await verified(app, [OUYANG]);

@@ -59,7 +59,13 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     '/allocations',
     {
       config: { roles: ['officer', 'head'], creates: true },
-      schema: { tags: ['relief'], summary: 'Allocate relief to a verified household', body: AllocateBody, response: { 201: z.object({ allocationId: z.uuid(), position: z.string(), revision: z.number() }) } },
+      schema: {
+        tags: ['relief'],
+        summary: 'Allocate relief to a verified household',
+        description: 'A repeat (repeatReason) sent again with the same contents is answered 200 with the allocation it made, not given twice.',
+        body: AllocateBody,
+        response: { 201: AllocatedAnswer, 200: AllocatedAnswer },
+      },
     },
     async (request, reply) => {
       const body = request.body;
@@ -75,7 +81,13 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
           // A retry of this very request whose first attempt died after writing: its answer.
           const mine = context.idempotencyKey ? existing.keys.get(context.idempotencyKey) : undefined;
           if (mine) return reply.code(201).send({ allocationId, position: mine.position, revision: mine.revision });
-          if (isLive(existing.state)) throw duplicate(allocationId);
+          if (isLive(existing.state)) {
+            // A repeat with its reason lifts both no-double-relief rules (SPEC §3), so it takes the
+            // next generation — unless this very repeat is already there: a phone resending what
+            // it sent is answered as the first time, never given relief twice.
+            if (body.repeatReason === undefined) throw duplicate(allocationId);
+            if (sameAllocation(existing.state as ExistingAllocation, body, request.user.sub)) return reply.code(200).send({ allocationId, position: existing.position!, revision: existing.revision });
+          }
           continue;
         }
         // What became of the household's earlier allocations of this category, read from their own
@@ -182,6 +194,19 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     now,
   }));
 }
+
+const AllocatedAnswer = z.object({ allocationId: z.uuid(), position: z.string(), revision: z.number() });
+
+/** The allocation `body` asks for, by this user, is the one `a` already holds (a resend of a repeat). */
+const sameAllocation = (a: ExistingAllocation, body: z.infer<typeof AllocateBody>, by: string): boolean =>
+  a.allocatedBy === by &&
+  a.household.id === body.household.id &&
+  a.household.name === body.household.name &&
+  a.category === body.category &&
+  a.fund === body.fund &&
+  a.cashFen === body.cashFen &&
+  a.repeatReason === body.repeatReason &&
+  JSON.stringify(a.goods) === JSON.stringify(body.goods);
 
 const duplicate = (allocationId: string) =>
   new HttpError(409, 'duplicate_relief', 'this household already has live relief of this category from this report', { allocationId, rule: 'one_per_incident' });
