@@ -45,12 +45,21 @@ export interface ReportForRelief {
   verifiedHouseholds: ReadonlyArray<{ householdId: string; name: string }>;
 }
 
+/**
+ * Whether the allocation's report still stands, read by the command handler: a report dismissed
+ * after relief was allocated (a false alarm found out) stops its approval and delivery (SPEC §3,
+ * "no allocation may follow"); rejection and cancellation stay open, as the way to undo it.
+ */
+export interface ReportStanding {
+  dismissed: boolean;
+}
+
 type Cmd<T extends string, D> = { type: T; data: D; now: string };
 export type AllocationCommand =
   | (Cmd<'AllocateRelief', EventData<'ReliefAllocated'>> & { report: ReportForRelief })
-  | (Cmd<'ApproveAllocation', EventData<'AllocationApproved'>>)
+  | (Cmd<'ApproveAllocation', EventData<'AllocationApproved'>> & { report: ReportStanding })
   | Cmd<'RejectAllocation', EventData<'AllocationRejected'>>
-  | Cmd<'RecordDelivery', EventData<'GoodsDelivered'>>
+  | (Cmd<'RecordDelivery', EventData<'GoodsDelivered'>> & { report: ReportStanding })
   | Cmd<'CancelAllocation', EventData<'AllocationCancelled'>>;
 
 export const goodsKey = (g: Pick<GoodsLine, 'item' | 'unit'>) => `${g.item}|${g.unit}`;
@@ -112,6 +121,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
     case 'ApproveAllocation': {
       const a = pending(state);
       if (a.allocatedBy === command.data.approvedBy) refuse('self_approval', 'a second person approves relief, never its allocator');
+      if (command.report.dismissed) refuse('report_dismissed', 'the report was dismissed after this relief was allocated: reject it, do not approve it');
       return [{ type: 'AllocationApproved', data: command.data }];
     }
     case 'RejectAllocation': {
@@ -130,6 +140,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
       if (a.status === 'delivered') refuse('over_delivery', 'everything allocated was delivered', { field: 'cashFen' });
       if (a.status !== 'approved') refuse('not_approved', 'relief is delivered only after approval');
+      if (command.report.dismissed) refuse('report_dismissed', 'the report was dismissed: relief from it is not delivered');
       const { cashFen, goods } = command.data;
       if (cashFen === 0 && goods.length === 0) refuse('empty_delivery', 'a delivery hands over cash, goods or both');
       if (a.deliveredCashFen + cashFen > a.cashFen) {

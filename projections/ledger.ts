@@ -189,17 +189,21 @@ export function ledgerRows(state: LedgerState, filter: LedgerFilter): LedgerRow[
 /** Why a ledger row wants a person to look at it (SPEC §3: flagged, not refused). */
 export type ReviewFlag =
   | { flag: 'duplicate_in_incident'; with: string[] }
-  | { flag: 'household_not_in_latest_verification' };
+  | { flag: 'household_not_in_latest_verification' }
+  | { flag: 'report_dismissed'; reason: string };
 
 /**
  * Rows to review: two live allocations of one category to one household in one incident (a later
- * link of their reports into one incident puts them there; it is recorded, not refused), and
- * relief to a household that its report's latest verification no longer names.
+ * link of their reports into one incident puts them there; it is recorded, not refused), relief to
+ * a household that its report's latest verification no longer names, and live relief whose report
+ * was dismissed after it was allocated (SPEC §3 "no allocation may follow": it can no longer be
+ * approved or delivered, and what was paid before is for a person to look at).
  */
 export function reviewFlags(
   rows: readonly LedgerRow[],
   incidentOf: (reportId: string) => string,
   verifiedHouseholds: (reportId: string) => readonly string[] | undefined,
+  dismissedFor: (reportId: string) => string | undefined = () => undefined,
 ): Map<string, ReviewFlag[]> {
   const flags = new Map<string, ReviewFlag[]>();
   const add = (id: string, flag: ReviewFlag) => flags.set(id, [...(flags.get(id) ?? []), flag]);
@@ -210,6 +214,8 @@ export function reviewFlags(
     groups.set(key, [...(groups.get(key) ?? []), row]);
     const latest = verifiedHouseholds(row.reportId);
     if (latest && !latest.includes(row.household.id)) add(row.allocationId, { flag: 'household_not_in_latest_verification' });
+    const dismissed = dismissedFor(row.reportId);
+    if (dismissed !== undefined) add(row.allocationId, { flag: 'report_dismissed', reason: dismissed });
   }
   for (const group of groups.values()) {
     // A repeat given with its reason is not a duplicate to review.

@@ -9,7 +9,7 @@ import { commandContext, ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { IdParams, WriteAnswer } from './schemas.js';
 
-export interface AggregateRoutes<S, C, E extends DomainEvent> {
+export interface AggregateRoutes<S, C, E extends DomainEvent, P = undefined> {
   /** e.g. `/reports/:id` */
   base: string;
   tag: string;
@@ -17,6 +17,11 @@ export interface AggregateRoutes<S, C, E extends DomainEvent> {
   stream: (id: string) => string;
   /** Loads the aggregate, answering 404 when it is absent or outside the caller's scope. */
   loadInScope: (request: FastifyRequest, id: string) => Promise<Loaded<S>>;
+  /**
+   * What a command needs besides the aggregate's own state (another stream's, read once before
+   * deciding): handed to every route's toCommand. Undefined when the aggregate needs none.
+   */
+  prepare?: (request: FastifyRequest, loaded: Loaded<S>) => Promise<P>;
 }
 
 /**
@@ -24,16 +29,16 @@ export interface AggregateRoutes<S, C, E extends DomainEvent> {
  * (by the auth hook), scope check (404), If-Match, one `execute` (decided again on the new state
  * when another writer came first), answer `{position, revision}`.
  */
-export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType>(
+export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P = undefined>(
   app: FastifyInstance,
   deps: ApiDeps,
-  aggregate: AggregateRoutes<S, C, E>,
+  aggregate: AggregateRoutes<S, C, E, P>,
   route: {
     path: string;
     summary: string;
     body: B;
     roles: readonly Role[];
-    toCommand: (body: z.infer<B>, request: FastifyRequest, now: string, state: S) => C;
+    toCommand: (body: z.infer<B>, request: FastifyRequest, now: string, state: S, prepared: P) => C;
   },
 ): void {
   app.withTypeProvider<ZodTypeProvider>().post(
@@ -44,12 +49,13 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType>(
     },
     async (request) => {
       const id = (request.params as { id: string }).id;
-      await aggregate.loadInScope(request, id);
+      const loaded = await aggregate.loadInScope(request, id);
+      const prepared = (aggregate.prepare ? await aggregate.prepare(request, loaded) : undefined) as P;
       const context = commandContext(request, deps.now);
       const result = await deps.commands.execute(
         aggregate.stream(id),
         aggregate.decider,
-        (state: S) => route.toCommand(request.body as z.infer<B>, request, context.now, state),
+        (state: S) => route.toCommand(request.body as z.infer<B>, request, context.now, state, prepared),
         context,
         { ifMatch: ifMatch(request) },
       );

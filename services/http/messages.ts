@@ -58,7 +58,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     en: (d) => `${s(d.code)} is a ${s(d.level)}${d.name ? ` (${s(d.name)})` : ''}, not a village: send the village's 12-digit code (its last three digits are not 000)`,
   },
   report_closed: { zh: '该报告已结案，不能再修改', en: 'the report is closed' },
-  report_dismissed: { zh: '该报告已被撤销（重复、误报或不属本辖区）', en: 'the report was dismissed' },
+  report_dismissed: { zh: '该报告已被撤销（重复、误报或不属本辖区），不能再分配、审批或发放救助；已分配的请驳回或取消', en: 'the report was dismissed: relief from it is not allocated, approved or delivered; reject or cancel what was allocated' },
   already_acknowledged: { zh: '已有人接警，升级已停止', en: 'the alert was acknowledged; escalation has stopped' },
   stale_escalation: { zh: '升级步骤已过时', en: 'that escalation step is not the next one' },
   not_verified: { zh: '须先入户核查，才能进行此操作', en: 'this follows household-by-household verification' },

@@ -59,6 +59,31 @@ t.test('allocation refusals', async (t) => {
   t.equal((await app.call('POST', '/allocations', { token: officer, body: allocationBody(dismissedId) })).json().error, 'report_dismissed');
 });
 
+t.test('relief allocated, then its report dismissed as a false alarm: not approved, not paid, flagged in the ledger (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const officer = app.token('officer', WANGBA, 'officer-1');
+  const head = app.token('head', WANGBA, 'head-1');
+  const reportId = await verifiedReport(app);
+  const pending = (await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId) })).json().allocationId;
+  const paid = (await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { category: 'housing' }) })).json().allocationId;
+  t.equal((await app.call('POST', `/allocations/${paid}/approval`, { token: head, body: {} })).statusCode, 200);
+  const before = { deliveryId: randomUUID(), cashFen: 100, goods: [], confirmation: { method: 'thumbprint', reference: 'p-1' } };
+  t.equal((await app.call('POST', `/allocations/${paid}/deliveries`, { token: officer, body: before })).statusCode, 200, 'part paid before the dismissal');
+  t.equal((await app.call('POST', `/reports/${reportId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } })).statusCode, 200);
+
+  const approve = await app.call('POST', `/allocations/${pending}/approval`, { token: head, body: {} });
+  t.match([approve.statusCode, approve.json()], [422, { error: 'report_dismissed', message: /撤销|误报|不予/ }], 'the pending one cannot be approved');
+  const more = await app.call('POST', `/allocations/${paid}/deliveries`, { token: officer, body: { ...before, deliveryId: randomUUID() } });
+  t.match([more.statusCode, more.json().error], [422, 'report_dismissed'], 'nothing more is paid');
+  t.equal((await app.call('POST', `/allocations/${paid}/deliveries`, { token: officer, body: before })).statusCode, 200, 'the delivery made before, sent again by a phone: answered as made');
+  t.equal((await app.call('POST', `/allocations/${pending}/rejection`, { token: head, body: { reason: '误报' } })).statusCode, 200, 'rejection stays open, as the way to undo it');
+
+  const ledger = (await app.call('GET', `/allocations?report=${reportId}`, { token: head })).json();
+  const row = ledger.items.find((i: { allocationId: string }) => i.allocationId === paid);
+  t.match(row.review, [{ flag: 'report_dismissed', reason: 'false_alarm' }], 'the relief paid on it is flagged for a person to look at');
+  t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === pending).review, [], 'the rejected one is not live, so not flagged');
+});
+
 t.test('one live allocation per (report, household, category); a rejected or cancelled one frees the slot', async (t) => {
   const app = await startTestApp(t);
   const reportId = await verifiedReport(app);

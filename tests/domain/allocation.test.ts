@@ -48,10 +48,10 @@ t.test('AllocateRelief', async (t) => {
 
 t.test('approval by a second person only', async (t) => {
   const s = spec(t, allocationDecider);
-  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, now: NOW }).then([approved]);
-  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-officer' }, now: NOW }).thenThrows('self_approval');
-  s.given(allocated, approved).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head2' }, now: NOW }).thenThrows('not_pending');
-  s.given().when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, now: NOW }).thenThrows('not_found');
+  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW }).then([approved]);
+  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-officer' }, report: { dismissed: false }, now: NOW }).thenThrows('self_approval');
+  s.given(allocated, approved).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head2' }, report: { dismissed: false }, now: NOW }).thenThrows('not_pending');
+  s.given().when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW }).thenThrows('not_found');
   s.given(allocated)
     .when({ type: 'RejectAllocation', data: { by: 'u-head', reason: '重复救助' }, now: NOW })
     .then([{ type: 'AllocationRejected', data: { by: 'u-head', reason: '重复救助' } }]);
@@ -64,6 +64,7 @@ t.test('deliveries: only after approval, never beyond the allocation', async (t)
   const deliver = (cashFen: number, goods?: Array<{ item: string; quantity: number; unit: '公斤' | '床' }>) => ({
     type: 'RecordDelivery' as const,
     data: delivery(cashFen, goods),
+    report: { dismissed: false },
     now: NOW,
   });
   s.given(allocated).when(deliver(100)).thenThrows('not_approved');
@@ -79,15 +80,26 @@ t.test('deliveries: only after approval, never beyond the allocation', async (t)
   s.given(allocated, { type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } }).when(deliver(1)).thenThrows('allocation_closed');
 });
 
+t.test('a report dismissed after its relief was allocated: no approval, no delivery; rejection and cancellation stay open (SPEC §3)', async (t) => {
+  const s = spec(t, allocationDecider);
+  const dismissed = { dismissed: true };
+  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: dismissed, now: NOW }).thenThrows('report_dismissed');
+  s.given(allocated, approved).when({ type: 'RecordDelivery', data: delivery(100), report: dismissed, now: NOW }).thenThrows('report_dismissed');
+  const first: AllocationEvent = { type: 'GoodsDelivered', data: delivery(20_000) };
+  s.given(allocated, approved, first).when({ type: 'RecordDelivery', data: delivery(20_000), report: dismissed, now: NOW }).then([], 'a delivery made before the dismissal, sent again: still answered as made');
+  s.given(allocated).when({ type: 'RejectAllocation', data: { by: 'u-head', reason: '误报' }, now: NOW }).then([{ type: 'AllocationRejected', data: { by: 'u-head', reason: '误报' } }]);
+  s.given(allocated, approved).when({ type: 'CancelAllocation', data: { by: 'u-officer', reason: '误报' }, now: NOW }).then([{ type: 'AllocationCancelled', data: { by: 'u-officer', reason: '误报' } }]);
+});
+
 t.test('a delivery sent again is one delivery; its id with other contents is refused', async (t) => {
   const s = spec(t, allocationDecider);
   const first: AllocationEvent = { type: 'GoodsDelivered', data: delivery(20_000) };
-  s.given(allocated, approved, first).when({ type: 'RecordDelivery', data: delivery(20_000), now: NOW }).then([], 'the same deliveryId and contents: nothing new');
+  s.given(allocated, approved, first).when({ type: 'RecordDelivery', data: delivery(20_000), report: { dismissed: false }, now: NOW }).then([], 'the same deliveryId and contents: nothing new');
   s.given(allocated, approved, first)
-    .when({ type: 'RecordDelivery', data: { ...delivery(20_000), deliveredBy: 'u-head' }, now: NOW })
+    .when({ type: 'RecordDelivery', data: { ...delivery(20_000), deliveredBy: 'u-head' }, report: { dismissed: false }, now: NOW })
     .then([], 'recorded by a colleague: still the same delivery');
   s.given(allocated, approved, first)
-    .when({ type: 'RecordDelivery', data: { ...delivery(30_000), deliveryId: delivery(20_000).deliveryId }, now: NOW })
+    .when({ type: 'RecordDelivery', data: { ...delivery(30_000), deliveryId: delivery(20_000).deliveryId }, report: { dismissed: false }, now: NOW })
     .thenThrows('idempotency_mismatch');
   t.equal((s.given(allocated, approved, first).state as { deliveredCashFen: number }).deliveredCashFen, 20_000);
 });
@@ -114,13 +126,13 @@ const allocationCommand: fc.Arbitrary<AllocationCommand> = fc.oneof(
   fc.record({ cashFen: fc.integer({ min: 0, max: 500_000 }), goods: fc.array(goodsLine, { maxLength: 3 }) }).map(
     ({ cashFen, goods }) => allocate(verifiedReport, allocatedData({ cashFen, goods })),
   ),
-  { arbitrary: fc.constantFrom('u-head', 'u-officer').map((by) => ({ type: 'ApproveAllocation' as const, data: { approvedBy: by }, now: NOW })), weight: 3 },
+  { arbitrary: fc.constantFrom('u-head', 'u-officer').map((by) => ({ type: 'ApproveAllocation' as const, data: { approvedBy: by }, report: { dismissed: false }, now: NOW })), weight: 3 },
   fc.constant({ type: 'RejectAllocation' as const, data: { by: 'u-head', reason: 'x' }, now: NOW }),
   fc.constant({ type: 'CancelAllocation' as const, data: { by: 'u-officer', reason: 'x' }, now: NOW }),
   {
     arbitrary: fc
       .record({ cashFen: fc.integer({ min: 0, max: 150_000 }), goods: fc.array(goodsLine, { maxLength: 2 }) })
-      .map(({ cashFen, goods }) => ({ type: 'RecordDelivery' as const, data: delivery(cashFen, goods), now: NOW })),
+      .map(({ cashFen, goods }) => ({ type: 'RecordDelivery' as const, data: delivery(cashFen, goods), report: { dismissed: false }, now: NOW })),
     weight: 8,
   },
 );

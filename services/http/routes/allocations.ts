@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { v5 as uuidv5 } from 'uuid';
 import { z } from 'zod';
-import { allocationDecider, isLive, type AllocationCommand, type AllocationState, type ExistingAllocation, type ReportForRelief } from '../../../domain/allocation.js';
+import { allocationDecider, isLive, type AllocationCommand, type AllocationState, type ExistingAllocation, type ReportForRelief, type ReportStanding } from '../../../domain/allocation.js';
 import { DomainError } from '../../../domain/errors.js';
 import { streams, type EventData } from '../../../domain/events.js';
 import { liveReliefClaim, RELIEF_CLAIM_TTL_MS, reportDecider, type ReportCommand, type ReportState } from '../../../domain/report.js';
@@ -172,20 +172,27 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     decider: allocationDecider,
     stream: streams.allocation,
     loadInScope: (request: FastifyRequest, id: string) => loadAllocationInScope(deps, request, id),
+    // Read once, before deciding: a dismissal racing an approval by milliseconds is a fact beside
+    // a fact, and the ledger flags any relief left live on a dismissed report for review.
+    prepare: async (_request: FastifyRequest, loaded: Loaded<AllocationState>): Promise<ReportStanding> => {
+      const report = loaded.state.exists ? (await deps.commands.load(streams.report(loaded.state.reportId), reportDecider)).state : undefined;
+      return { dismissed: report?.exists === true && report.status === 'dismissed' };
+    },
   };
   const command = <B extends z.ZodType>(
     path: string,
     summary: string,
     body: B,
     roles: ReadonlyArray<'officer' | 'head'>,
-    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => AllocationCommand,
+    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string, state: AllocationState, report: ReportStanding) => AllocationCommand,
   ) => commandRoute(app, deps, allocations, { path, summary, body, roles, toCommand });
 
-  command('approval', 'Approve (a head, never the allocator)', EmptyBody, ['head'], (_b, req, now) => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, now }));
+  command('approval', 'Approve (a head, never the allocator)', EmptyBody, ['head'], (_b, req, now, _state, report) => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, report, now }));
   command('rejection', 'Reject (a head, never the allocator)', ReasonBody, ['head'], (b, req, now) => ({ type: 'RejectAllocation', data: { by: req.user.sub, reason: b.reason }, now }));
-  command('deliveries', 'Record a (partial) delivery with the recipient\u2019s confirmation; the same deliveryId again is the same delivery', DeliveryBody, ['officer', 'head'], (b, req, now) => ({
+  command('deliveries', 'Record a (partial) delivery with the recipient\u2019s confirmation; the same deliveryId again is the same delivery', DeliveryBody, ['officer', 'head'], (b, req, now, _state, report) => ({
     type: 'RecordDelivery',
     data: { deliveredBy: req.user.sub, ...b },
+    report,
     now,
   }));
   command('cancellation', 'Cancel while nothing was delivered', ReasonBody, ['officer', 'head'], (b, req, now) => ({

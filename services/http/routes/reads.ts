@@ -408,6 +408,7 @@ function flagsFor(deps: ApiDeps, rows: readonly LedgerRow[]) {
     rows,
     (reportId) => reports.rows.get(reportId)?.incident ?? `report:${reportId}`,
     (reportId) => households.reports.get(reportId)?.households,
+    (reportId) => reports.rows.get(reportId)?.dismissal?.reason,
   );
 }
 
