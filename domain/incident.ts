@@ -110,6 +110,12 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       if (stage === 'daily' && incident.stabilizedAt) refuse('already_stabilized', 'daily reports stop at stabilization');
       if (stage === 'final' && !incident.stabilizedAt) refuse('not_stabilized', 'the final report (核报) follows stabilization');
       const previous = incident.submissions.at(-1);
+      // The figures "as they stood" at asOf: a time still to come, before the disaster began, or
+      // before what was already sent upward would let a made-up date stop a statutory clock.
+      const asOf = Date.parse(command.data.asOf);
+      if (asOf > Date.parse(command.now)) refuse('invalid_period', 'asOf is in the future', { field: 'asOf', why: 'future' });
+      if (asOf < Date.parse(incident.startedAt)) refuse('invalid_period', 'asOf is before the incident started', { field: 'asOf', why: 'before_start', startedAt: incident.startedAt });
+      if (previous && asOf < Date.parse(previous.asOf)) refuse('invalid_period', 'asOf is before the previous submission\u2019s', { field: 'asOf', why: 'before_previous', previousAsOf: previous.asOf });
       if (previous && !command.data.explanation?.trim()) {
         const jumped = jumpedIndicators(previous.figures, command.data.figures);
         if (jumped.length > 0) {

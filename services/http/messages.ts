@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../../domain/errors.js';
+import { beijingTime } from '../../domain/time.js';
 import { LOSS_COLUMNS } from './forms.js';
 
 /**
@@ -45,6 +46,8 @@ export type ErrorCode = DomainErrorCode | (typeof TRANSPORT_ERROR_CODES)[number]
 export const ERROR_CODES: readonly ErrorCode[] = [...DOMAIN_ERROR_CODES, ...TRANSPORT_ERROR_CODES];
 
 const s = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+/** An instant as a person in Gansu reads it (北京时间), for a message. */
+const beijingText = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? `${beijingTime(new Date(v).toISOString()).slice(0, 16).replace('T', ' ')} 北京时间` : s(v));
 const ROLE_ZH: Record<string, string> = { contact: '村联络员', officer: '乡镇值班干部', head: '负责人', auditor: '审计员', admin: '管理员' };
 const LEVEL_ZH: Record<string, string> = { province: '省', city: '市', county: '县', township: '乡镇', village: '村' };
 export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
@@ -96,7 +99,17 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   final_not_submitted: { zh: '报送核报后才能结束灾害过程', en: 'an incident closes after its final report (核报)' },
   report_already_linked: { zh: (d) => `该报告已归入另一灾害过程（${s(d.incidentId)}）`, en: (d) => `the report belongs to another incident (${s(d.incidentId)})` },
   report_not_linked: { zh: '该报告未归入此灾害过程', en: 'the report is not linked to this incident' },
-  invalid_period: { zh: '时间不对：开始须早于结束，且不能晚于现在', en: 'the period is not right' },
+  invalid_period: {
+    zh: (d) =>
+      d.why === 'future'
+        ? `${s(d.field)}：这个时间还没到，不能作为数据截至时间`
+        : d.why === 'before_start'
+          ? `${s(d.field)}：早于灾害开始时间（${beijingText(d.startedAt)}），数据不可能截至那时`
+          : d.why === 'before_previous'
+            ? `${s(d.field)}：早于上一次报送的截至时间（${beijingText(d.previousAsOf)}），报送只能向后`
+            : '时间不对：开始须早于结束，且不能晚于现在',
+    en: 'the period is not right',
+  },
   duplicate_roster_entry: { zh: '同一人在值班表中重复出现', en: 'an officer is listed twice' },
   idempotency_mismatch: {
     zh: (d) =>

@@ -32,6 +32,10 @@ t.test('incident lifecycle with statutory clocks', async (t) => {
   t.equal((await post('links', { reportId: randomUUID() })).statusCode, 404);
 
   t.equal((await post('submissions', { stage: 'daily', figures: {}, asOf: now.toISOString() })).json().error, 'initial_not_submitted');
+  const future = await post('submissions', { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2027-12-03T22:40:00+08:00' });
+  t.match([future.statusCode, future.json()], [422, { error: 'invalid_period', message: /^asOf：这个时间还没到/, details: { field: 'asOf' } }], 'a 初报 as of a time to come: refused, naming asOf');
+  const early = await post('submissions', { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2020-01-01T00:00:00+08:00' });
+  t.match([early.statusCode, early.json().message], [422, /早于灾害开始时间（2026-07-01 10:00 北京时间）/], 'as of before the disaster began: refused, saying when it began');
   t.equal((await post('submissions', { stage: 'initial', figures: { affectedPeople: 100 }, asOf: now.toISOString() })).statusCode, 200);
   const jump = await post('submissions', { stage: 'daily', figures: { affectedPeople: 400 }, asOf: now.toISOString() });
   t.equal(jump.statusCode, 422);

@@ -29,6 +29,20 @@ t.test('OpenIncident', async (t) => {
   s.given().when({ type: 'OpenIncident', data: { ...(opened.data as never as object), startedAt: '2026-07-02T00:00:00.000Z' } as never, countyKnown: true, now: NOW }).thenThrows('invalid_period');
 });
 
+t.test('submissions: figures as they stood at a time between the start and now, never before what was sent (found by a newcomer)', async (t) => {
+  const s = spec(t, incidentDecider);
+  const at = (asOf: string, stage: 'initial' | 'daily' = 'initial') => ({ ...submit(stage, { affectedPeople: 9 }), data: { stage, figures: { affectedPeople: 9 }, asOf } });
+  s.given(opened).when(at(NOW)).then([{ type: 'FiguresSubmitted', data: { stage: 'initial', figures: { affectedPeople: 9 }, asOf: NOW } }], 'now');
+  s.given(opened).when(at('2026-07-01T02:00:00.000Z')).then([{ type: 'FiguresSubmitted', data: { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2026-07-01T02:00:00.000Z' } }], 'the very start');
+  s.given(opened).when(at(new Date(Date.parse(NOW) + 1).toISOString())).thenThrows('invalid_period', 'a millisecond to come');
+  s.given(opened).when(at('2027-12-03T14:40:00.000Z')).thenThrows('invalid_period', 'a year to come: it would stop the 初报 clock');
+  s.given(opened).when(at('2026-07-01T01:59:59.999Z')).thenThrows('invalid_period', 'before the disaster began');
+  s.given(opened).when(at('2020-01-01T00:00:00.000Z')).thenThrows('invalid_period', '2020 for a 2026 disaster');
+  const sent: IncidentEvent = { type: 'FiguresSubmitted', data: { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2026-07-01T04:00:00.000Z' } };
+  s.given(opened, sent).when(at('2026-07-01T03:59:59.999Z', 'daily')).thenThrows('invalid_period', 'a 续报 as of before the 初报 it follows');
+  s.given(opened, sent).when(at('2026-07-01T04:00:00.000Z', 'daily')).then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T04:00:00.000Z' } }], 'as of the same time as the last: allowed');
+});
+
 t.test('linking reports: at most one incident per report', async (t) => {
   const s = spec(t, incidentDecider);
   const link = (r = report, reportId = REPORT_ID) => ({ type: 'LinkReport' as const, data: { reportId }, report: r, now: NOW });
