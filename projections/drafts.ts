@@ -138,9 +138,15 @@ export function draftFor(
   return draft;
 }
 
+/** Worse damage ranks higher: a house collapsed in one report is not "moderate" for a later one. */
+const SEVERITY: Record<string, number> = { none: 0, moderate: 1, severe: 2, collapsed: 3 };
+
 /**
- * Households verified as damaged across `reportIds`, once each: where two reports verified the same
- * household, the later verification stands (核报 supersedes), as SPEC §3 says of one report.
+ * Households verified as damaged across `reportIds`, once each, at the worst damage any report's
+ * latest verification found (within one report the later verification supersedes, SPEC §3; across
+ * two reports of one incident — a landslide, then a flood — they are two harms to one house, and a
+ * house the landslide brought down stays 倒塌 whatever the flood report says; found by a newcomer:
+ * the roster showed it 一般损坏 beside room counts that included its collapse). Ties go to the later.
  */
 function rosterFor(reportIds: readonly string[], households: HouseholdsState): DraftRosterEntry[] {
   const chosen = new Map<string, DraftRosterEntry>();
@@ -152,7 +158,10 @@ function rosterFor(reportIds: readonly string[], households: HouseholdsState): D
       const v = h?.verifications.find((x) => x.reportId === reportId);
       if (!h || !v) continue;
       const current = chosen.get(key);
-      if (current && current.verifiedAt >= v.at) continue;
+      if (current) {
+        const worse = (SEVERITY[v.damage] ?? 0) - (SEVERITY[current.damage] ?? 0);
+        if (worse < 0 || (worse === 0 && current.verifiedAt >= v.at)) continue;
+      }
       chosen.set(key, { village: h.village, householdId: h.householdId, name: v.name, damage: v.damage as DraftRosterEntry['damage'], people: v.people, reportId, verifiedAt: v.at });
     }
   }

@@ -128,18 +128,24 @@ t.test('a draft over several townships equals sums computed independently, with 
   t.equal(d.relief.households, 1);
   t.notOk(d.roster, 'no household roster before the final stage');
 
-  // Final: exactly the households verified damaged, once each, by their latest verification.
+  // Final: exactly the households verified damaged, once each, at the worst damage a report found
+  // (the later verification where two found the same).
   const final = (await app.call('GET', `/incidents/${incidentId}/draft?stage=final&${await fresh()}`, { token: head })).json();
+  const severity = ['none', 'moderate', 'severe', 'collapsed'];
   const latest = new Map<string, { name: string; damage: string; people: number }>();
   for (const m of made) {
     if (!m.linked || m.dismissed || !m.verified) continue;
-    for (const h of m.households) latest.set(`${m.village}/${h.householdId}`, h);
+    for (const h of m.households) {
+      const key = `${m.village}/${h.householdId}`;
+      const before = latest.get(key);
+      if (!before || severity.indexOf(h.damage) >= severity.indexOf(before.damage)) latest.set(key, h);
+    }
   }
   const damaged = [...latest.entries()].filter(([, h]) => h.damage !== 'none').map(([k, h]) => `${k} ${h.damage} ${h.people}`).sort();
   t.same(
     final.roster.map((e: { village: { code: string }; householdId: string; damage: string; people: number }) => `${e.village.code}/${e.householdId} ${e.damage} ${e.people}`).sort(),
     damaged,
-    `the roster: ${damaged.length} damaged households, once each, as last verified`,
+    `the roster: ${damaged.length} damaged households, once each, at their worst verified damage`,
   );
   t.ok(final.roster.every((e: { name: string }) => e.name.startsWith('户主')), 'names as recorded (the form goes upward, not on a board)');
 
@@ -160,7 +166,7 @@ t.test('a draft over several townships equals sums computed independently, with 
   t.equal(fromDraft.statusCode, 200, fromDraft.body);
   const byHand = await app.call('POST', `/incidents/${incidentId}/submissions`, {
     token: head,
-    body: { stage: 'daily', figures: { ...draftNow.total.figures, injured: (draftNow.total.figures.injured ?? 0) + 1 }, asOf: '2026-07-02T01:00:00Z', explanation: '乡镇电话补报一名伤员' },
+    body: { stage: 'daily', figures: { ...draftNow.total.figures, injured: (draftNow.total.figures.injured ?? 0) + 1 }, asOf: new Date().toISOString(), explanation: '乡镇电话补报一名伤员' },
   });
   t.equal(byHand.statusCode, 200, byHand.body);
   const history = (await app.call('GET', `/audit/events?limit=1000`, { token: app.token('auditor', KANG, 'aud') })).json().events.filter((e: { type: string; stream: string }) => e.type === 'FiguresSubmitted' && e.stream === `incident-${incidentId}`);
@@ -188,4 +194,26 @@ t.test('a draft over several townships equals sums computed independently, with 
   t.equal((await app.call('GET', `/incidents/${randomUUID()}/draft`, { token: head })).statusCode, 404);
   t.equal((await app.call('GET', `/incidents/${incidentId}/draft?stage=weekly`, { token: head })).statusCode, 400);
   t.equal((await app.call('GET', `/incidents/${incidentId}/draft`, { token: app.token('head', '621225', 'other-county') })).statusCode, 404, 'another county: no such incident');
+});
+
+t.test('the 核报 roster: a house a landslide brought down stays 倒塌 when a later flood report finds it moderately damaged (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const fresh = async () => `position=${await app.logSize()}`;
+  const head = app.token('head', KANG, 'head-kang');
+  const officer = app.token('officer', WANGBA, 'officer-wangba');
+  const incidentId = (await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt: '2026-07-01T00:00:00Z', title: '7·1 滑坡山洪' } })).json().incidentId as string;
+  const verified = async (hazard: string, households: Array<{ householdId: string; name: string; damage: string; people: number }>, figures: Record<string, number>) => {
+    const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: { village: LIJIA, hazard, observedAt: '2026-07-01T02:00:00Z', reporter: { name: '李四', phone: '13800000000' } } })).json();
+    const v = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: { figures, households, method: '入户核查' } });
+    t.equal(v.statusCode, 200, v.body);
+    t.equal((await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId } })).statusCode, 200);
+  };
+  await verified('landslide', [{ householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 }, { householdId: 'hh-2', name: '李小红', damage: 'moderate', people: 2 }], { affectedPeople: 6, roomsCollapsed: 2, roomsModeratelyDamaged: 1 });
+  await verified('flash_flood', [{ householdId: 'hh-1', name: '张三明', damage: 'moderate', people: 4 }, { householdId: 'hh-2', name: '李小红', damage: 'severe', people: 2 }], { affectedPeople: 6, roomsModeratelyDamaged: 1, roomsSeverelyDamaged: 1 });
+  const final = (await app.call('GET', `/incidents/${incidentId}/draft?stage=final&${await fresh()}`, { token: head })).json();
+  t.same(
+    final.roster.map((e: { householdId: string; damage: string; reportId: string }) => `${e.householdId} ${e.damage}`),
+    ['hh-1 collapsed', 'hh-2 severe'],
+    'each household once, at the worst damage a report found: the later report does not undo the earlier one',
+  );
 });
