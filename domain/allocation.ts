@@ -108,7 +108,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       if (report.status === 'dismissed') refuse('report_dismissed', 'relief cannot follow a dismissed report');
       if (!report.verified) refuse('not_verified', 'relief follows household-by-household verification');
       const verified = report.verifiedHouseholds.find((h) => h.householdId === data.household.id);
-      if (!verified) refuse('household_not_verified', `household ${data.household.id} is not in the verification`, { field: 'household.id' });
+      if (!verified) refuse('household_not_verified', `household ${data.household.id} is not in the verification`, { field: 'household.id', householdId: data.household.id });
       // The household is who the verification found there, by name too: relief under another name
       // is relief to someone nobody verified.
       if (!sameName(verified!.name, data.household.name)) {
@@ -153,7 +153,14 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       const allocated = goodsTotals(a.goods);
       for (const [key, quantity] of Object.entries(goodsTotals(goods))) {
         if ((a.deliveredGoods[key] ?? 0) + quantity > (allocated[key] ?? 0)) {
-          refuse('over_delivery', `goods delivered would exceed the allocation: ${key.replace('|', ' ')}`, { field: 'goods', item: key });
+          const [item, unit] = key.split('|') as [string, string];
+          refuse('over_delivery', allocated[key] === undefined ? `${item} (${unit}) was not allocated` : `goods delivered would exceed the allocation: ${item} ${unit}`, {
+            field: 'goods',
+            item,
+            unit,
+            allocated: (allocated[key] ?? 0) / 1000,
+            delivered: (a.deliveredGoods[key] ?? 0) / 1000,
+          });
         }
       }
       return [{ type: 'GoodsDelivered', data: command.data }];

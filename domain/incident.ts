@@ -72,7 +72,7 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
     case 'OpenIncident': {
       if (state.exists) refuse('already_exists', 'this incident exists', { incidentId: state.incidentId });
       if (unitLevel(command.data.county) !== 'county') refuse('invalid_unit', 'an incident belongs to a county', { field: 'county' });
-      if (!command.countyKnown) refuse('unit_not_found', `county ${command.data.county} is not registered`, { field: 'county' });
+      if (!command.countyKnown) refuse('unit_not_found', `county ${command.data.county} is not registered`, { field: 'county', code: command.data.county });
       if (Date.parse(command.data.startedAt) > Date.parse(command.now)) {
         refuse('invalid_period', 'startedAt is in the future', { field: 'startedAt' });
       }
@@ -119,7 +119,10 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       if (previous && !command.data.explanation?.trim()) {
         const jumped = jumpedIndicators(previous.figures, command.data.figures);
         if (jumped.length > 0) {
-          refuse('explanation_required', `figures moved by more than 50 %: ${jumped.join(', ')}`, { field: 'explanation', indicators: jumped });
+          // Each move with its two values: a figure left out of a hand-typed submission counts as 0,
+          // and the officer must be able to see that is why it "moved".
+          const moves = jumped.map((indicator) => ({ indicator, from: previous.figures[indicator] ?? 0, to: command.data.figures[indicator] ?? null }));
+          refuse('explanation_required', `figures moved by more than 50 %: ${jumped.join(', ')}`, { field: 'explanation', indicators: jumped, moves });
         }
       }
       return [{ type: 'FiguresSubmitted', data: command.data }];

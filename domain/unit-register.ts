@@ -83,7 +83,7 @@ function decide(command: UnitCommand, state: UnitRegisterState): UnitEvent[] {
     case 'UpdateUnit': {
       const { code, changes } = command.data;
       const unit = state.units.get(code);
-      if (!unit) return refuse('unit_not_found', `unit ${code} is not registered`, { field: 'code' });
+      if (!unit) return refuse('unit_not_found', `unit ${code} is not registered`, { field: 'code', code });
       // Only what differs is recorded; clearing what is not there is no change.
       const changed = (Object.keys(changes) as Array<keyof UnitChanges>).filter((f) => changes[f] !== undefined && !equal(changes[f] ?? undefined, unit[f]));
       if (changed.length === 0) return [];

@@ -202,6 +202,8 @@ export const GOODS_UNITS = {
 } as const;
 export type GoodsUnit = keyof typeof GOODS_UNITS;
 export const GOODS_UNIT_NAMES = Object.keys(GOODS_UNITS) as [GoodsUnit, ...GoodsUnit[]];
+/** A goods unit outside the vocabulary (SPEC §3), in English; the HTTP layer says it in Chinese. */
+export const GOODS_UNIT_MESSAGE = `not a unit of relief goods; use one of ${GOODS_UNIT_NAMES.join(' ')}`;
 const GOODS_SYNONYMS = new Map<string, GoodsUnit>(
   Object.entries(GOODS_UNITS).flatMap(([unit, names]) => names.map((name) => [name, unit as GoodsUnit] as const)),
 );
@@ -229,7 +231,7 @@ export const GoodsLineInput = z.strictObject({
     .transform((unit, ctx) => {
       const canonical = canonicalGoodsUnit(unit);
       if (canonical === undefined) {
-        ctx.addIssue({ code: 'custom', message: `not a unit of relief goods; use one of ${GOODS_UNIT_NAMES.join(' ')}` });
+        ctx.addIssue({ code: 'custom', message: GOODS_UNIT_MESSAGE });
         return z.NEVER;
       }
       return canonical;

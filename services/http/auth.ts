@@ -1,3 +1,4 @@
+import type { ErrorCode } from './messages.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
@@ -108,7 +109,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
   app.addHook('onRequest', async (request, reply) => {
     const roles = request.routeOptions.config.roles;
     if (!roles) return;
-    const refuse = async (message: string, code = 'unauthorized') => {
+    const refuse = async (message: string, code: ErrorCode = 'unauthorized') => {
       let count = 0;
       try {
         count = await options.failures.hit(request.ip);

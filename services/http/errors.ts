@@ -6,13 +6,14 @@ import { ConcurrencyError, DeadlineError, DiskFullError, EventTooLargeError, Ide
 import { InvalidTokenError } from '../../infra/tokens.js';
 import { DamagedStreamError, PreconditionFailedError } from '../commands/execute.js';
 import { NotCaughtUpError } from '../projection-runner.js';
-import { issueEn, issueZh, message, requestLanguage, type Lang } from './messages.js';
+import { issueEn, issueZh, message, requestLanguage, type ErrorCode, type Lang } from './messages.js';
 
 /** An HTTP answer a handler decided on: `{error, message, details?}` with its status (SPEC §9). */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
-    readonly code: string,
+    /** From the catalog (messages.ts), so every code a client can meet has its Chinese message. */
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
@@ -53,8 +54,17 @@ interface Detail {
   message: string;
 }
 
-function validationBody(details: Detail[], lang: Lang): ErrorBody {
+function validationBody(all: Detail[], lang: Lang): ErrorBody {
   const lead = message('validation', lang, undefined);
+  // Two rules broken the same way (a number past both its maximum and the safe integers) say one
+  // thing twice once translated: each field's problem is told once.
+  const seen = new Set<string>();
+  const details = all.filter((d) => {
+    const key = `${d.path}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const fields = details.map((d) => `${d.path}: ${d.message}`).join('; ');
   return { error: 'validation', message: lang === 'en' ? `${lead}: ${fields}` : `${lead}：${fields}`, details };
 }

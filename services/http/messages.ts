@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../../domain/errors.js';
 import { beijingTime } from '../../domain/time.js';
+import { GOODS_UNIT_MESSAGE, GOODS_UNIT_NAMES } from '../../domain/vocabulary.js';
 import { LOSS_COLUMNS } from './forms.js';
 
 /**
@@ -41,14 +42,24 @@ export const TRANSPORT_ERROR_CODES = [
   'already_live',
   'token_expired',
   'unavailable',
+  'draft_changed',
 ] as const;
 export type ErrorCode = DomainErrorCode | (typeof TRANSPORT_ERROR_CODES)[number];
 export const ERROR_CODES: readonly ErrorCode[] = [...DOMAIN_ERROR_CODES, ...TRANSPORT_ERROR_CODES];
 
 const s = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+/** Integer fen as yuan with two decimals, exactly (never through a float). */
+const yuan = (fen: unknown) => {
+  const n = Number(fen);
+  if (!Number.isSafeInteger(n)) return s(fen);
+  const abs = Math.abs(n);
+  return `${n < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+};
 /** An instant as a person in Gansu reads it (北京时间), for a message. */
 const beijingText = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? `${beijingTime(new Date(v).toISOString()).slice(0, 16).replace('T', ' ')} 北京时间` : s(v));
 const ROLE_ZH: Record<string, string> = { contact: '村联络员', officer: '乡镇值班干部', head: '负责人', auditor: '审计员', admin: '管理员' };
+/** An allocation's status as the ledger names it (SPEC §3). */
+const ALLOCATION_STATUS_ZH: Record<string, string> = { allocated: '待审批', approved: '已审批', delivered: '已发放完毕', rejected: '已驳回', cancelled: '已取消' };
 const LEVEL_ZH: Record<string, string> = { province: '省', city: '市', county: '县', township: '乡镇', village: '村' };
 export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   not_found: { zh: '未找到，或不在您的管辖范围内', en: 'not found, or outside your scope' },
@@ -83,13 +94,32 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   duplicate_of_required: { zh: '以重复为由撤销时，须填写 duplicateOf（重复的是哪份报告）', en: 'a duplicate must name the report it duplicates (duplicateOf)' },
   empty_allocation: { zh: '救助须有现金、物资或两者', en: 'an allocation gives cash, goods or both' },
   empty_delivery: { zh: '发放须有现金、物资或两者', en: 'a delivery hands over cash, goods or both' },
-  not_pending: { zh: (d) => `该救助当前状态为“${s(d.status)}”，不在待审批状态`, en: (d) => `the allocation is ${s(d.status)}, not awaiting approval` },
+  not_pending: { zh: (d) => `该救助${ALLOCATION_STATUS_ZH[s(d.status)] ?? `当前状态为“${s(d.status)}”`}，不在待审批状态`, en: (d) => `the allocation is ${s(d.status)}, not awaiting approval` },
   not_approved: { zh: '救助须经审批后才能发放', en: 'relief is delivered only after approval' },
   self_approval: { zh: '审批须由另一人进行，不能审批自己录入的救助', en: 'a second person approves relief, never its allocator' },
-  over_delivery: { zh: '发放数额将超过核定数额', en: 'the delivery would exceed what was allocated' },
+  over_delivery: {
+    zh: (d) =>
+      d.item !== undefined && d.allocated === 0
+        ? `这次发放的${s(d.item)}（${s(d.unit)}）不在核定的救助物资里，不能发放`
+        : d.item !== undefined
+          ? `${s(d.item)}发放将超过核定数量：核定 ${s(d.allocated)} ${s(d.unit)}，已发 ${s(d.delivered)} ${s(d.unit)}`
+          : d.allocatedFen !== undefined
+            ? `现金发放将超过核定数额：核定 ${yuan(d.allocatedFen)} 元，已发 ${yuan(d.deliveredFen)} 元`
+            : '核定的救助已全部发放，不能再发放',
+    en: 'the delivery would exceed what was allocated',
+  },
   already_delivered: { zh: '已经发放，不能取消', en: 'relief was delivered; it cannot be cancelled' },
   allocation_closed: { zh: '该救助已被驳回或取消', en: 'the allocation was rejected or cancelled' },
-  explanation_required: { zh: (d) => `数据较上次报送变化超过 50%，须填写说明（${[d.indicators].flat().filter(Boolean).join('、')}）`, en: 'figures moved by more than 50 %: an explanation is needed' },
+  explanation_required: {
+    zh: (d) => {
+      const moves = Array.isArray(d.moves) ? (d.moves as Array<{ indicator: string; from: number; to: number | null }>) : [];
+      const named = moves.length > 0
+        ? moves.map((m) => `${lossColumn(m.indicator)?.heading ?? m.indicator} ${m.from} → ${m.to === null ? '未填（按 0 计）' : m.to}${lossColumn(m.indicator)?.unit ?? ''}`)
+        : [d.indicators].flat().filter(Boolean).map((i) => lossColumn(s(i))?.heading ?? s(i));
+      return `数据较上次报送变化超过 50%，须填写说明（explanation）：${named.join('；')}`;
+    },
+    en: 'figures moved by more than 50 %: an explanation is needed',
+  },
   incident_closed: { zh: '该灾害过程已结束', en: 'the incident is closed' },
   initial_already_submitted: { zh: '初报已报送', en: 'the initial report (初报) was sent' },
   final_already_submitted: { zh: '核报已报送', en: 'the final report (核报) was sent' },
@@ -158,6 +188,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   already_live: { zh: 'resume 只在连接后发送一次', en: 'resume is sent once, right after connecting' },
   token_expired: { zh: '令牌已过期，请用新令牌重新连接', en: 'your token expired; connect again with a new one' },
   unavailable: { zh: '暂时无法处理，请再发送一次', en: 'could not be handled now; send it again' },
+  draft_changed: { zh: '草稿生成之后数字又有变化：请重新打开草稿，核对后再报送', en: 'the figures changed after the draft was computed: load the draft again and check it before sending' },
 };
 
 /** Chinese unless the client's first language is English (`Accept-Language: en`, `en-US`, …). */
@@ -248,6 +279,16 @@ const CUSTOM_ZH: Record<string, string> = {
   'a day not yet over (Beijing time): leave out asOf for the figures now, or give a time': '这一天（北京时间）还没过完：要看现在的数字请去掉 asOf，或给出具体时间',
   'past the end of the log': '超出日志末尾：还没有这个位置的记录',
   'must be * or revision numbers': '须为 * 或版本号',
+  'the draft changed since': '草稿生成之后数字有变化',
+  'a SHA-256 in hex': '须为 64 位十六进制的 SHA-256 值',
+  'must be a unit code or its significant prefix': '须为行政区划代码或其有效前缀',
+  'not taken here: this request creates': '这里不用 If-Match：这个请求是新建',
+  'not taken here': '这里不用 If-Match',
+  'name either sub or jti, not both': 'sub 和 jti 只填一个',
+  'not a position': '不是有效的日志位置',
+  'eight hexadecimal digits': '须为 8 位十六进制数字',
+  'must not be the nil or max UUID': '不能是全 0 或全 f 的 UUID',
+  [GOODS_UNIT_MESSAGE]: `不是救灾物资的计量单位：请用 ${GOODS_UNIT_NAMES.join('、')}（kg、千克 等写法也认）`,
   'required unless fromDraft is true': '未使用草稿（fromDraft）时必填',
   'not taken with fromDraft: the draft\u2019s own figures are sent': '使用草稿（fromDraft）时不填：提交的是草稿本身的数字',
   'required with fromDraft: the position the draft was computed at': '使用草稿（fromDraft）时必填：草稿计算时的日志位置',
