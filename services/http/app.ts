@@ -8,7 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
@@ -33,7 +33,7 @@ import type { AuditDeps } from './routes/audit.js';
 import { WEBSOCKET_PROTOCOL, authPlugin, memoryAuthFailures, redisAuthFailures } from './auth.js';
 import { ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
-import { HttpError, registerErrorHandling } from './errors.js';
+import { HttpError, classify, registerErrorHandling } from './errors.js';
 import { idempotencyPlugin } from './idempotency.js';
 import { requestLanguage } from './messages.js';
 import { documented } from './openapi.js';
@@ -97,6 +97,12 @@ declare module 'fastify' {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/**
+ * The longest path parameter the router takes, as sent (percent-encoded): a household id is up to
+ * 64 characters, and 64 Chinese ones are 576 once encoded (fastify's default, 100, cut off a
+ * household id of a dozen Chinese characters before its route could answer).
+ */
+const MAX_PARAM_LENGTH = 600;
 const TEXT_PARTS = ['body', 'querystring', 'params'] as const;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -126,6 +132,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false } },
+    // What the router refuses before any route runs (an id hundreds of characters long, a broken
+    // %-escape) is answered like any bad field (SPEC §9): fastify's own body was English, echoed the
+    // whole address and had no `details` (found by a newcomer).
+    maxParamLength: MAX_PARAM_LENGTH,
+    frameworkErrors: (error, request, reply) => {
+      const problem = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `too long (at most ${MAX_PARAM_LENGTH} characters)` : 'not a well-formed address';
+      const { status, body } = classify(new HttpError(400, 'validation', `url: ${problem}`, [{ path: 'url', message: problem }]), requestLanguage(request));
+      void (reply as unknown as FastifyReply).code(status).send(body);
+    },
+    // What Node's HTTP parser refuses before fastify sees a request (a raw full-width digit or a
+    // Chinese character in the address, a header too large): the same JSON shape, in Chinese, as
+    // there is no Accept-Language to read yet.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, text, problem] =
+        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', '请求超时：网络太慢或中断，请再发送一次']
+          : error.code === 'HPE_HEADER_OVERFLOW'
+            ? [431, 'Request Header Fields Too Large', '请求头太大']
+            : [400, 'Bad Request', '请求无法解析：网址里有未编码的字符（如全角数字、汉字、空格），须先做 URL 编码（encodeURIComponent）'];
+      const body = JSON.stringify({ error: 'bad_request', message: problem, details: [{ path: status === 400 ? 'url' : 'headers', message: problem }] });
+      if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+      socket.destroy(error);
+    },
   });
   const routeList: RouteInfo[] = [];
   app.decorate('routeList', routeList);

@@ -170,3 +170,33 @@ t.test('what the newcomer met on the relief and incident routes, in Chinese (ses
   const stale = await zh('POST', `/incidents/${incidentId}/submissions`, countyHead, { stage: 'daily', fromDraft: true, position: '0000000000000001', explanation: '续报' });
   t.match(stale, { error: 'draft_changed', message: /^草稿生成之后数字又有变化/ }, 'a draft that changed since, in Chinese');
 });
+
+t.test('what is refused before any route runs answers in the same JSON shape, in Chinese (found by a newcomer)', async (t) => {
+  const { connect } = await import('node:net');
+  const app = await startTestApp(t);
+  const url = new URL(await app.app.listen({ port: 0, host: '127.0.0.1' }));
+  const token = app.token('officer', WANGBA);
+  /** Bytes as a phone's browser or a script might send them, over a real socket: status and JSON body. */
+  const raw = (target: Buffer | string) =>
+    new Promise<{ status: number; body: { error: string; message: string; details?: Array<{ path: string }> } }>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname);
+      let text = '';
+      socket.on('data', (d) => (text += d.toString('utf8')));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const [head, ...rest] = text.split('\r\n\r\n');
+        resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(head ?? '')?.[1]), body: JSON.parse(rest.join('\r\n\r\n')) });
+      });
+      socket.write(Buffer.concat([Buffer.from('GET '), Buffer.from(target), Buffer.from(` HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`)]));
+    });
+  const long = await raw(`/allocations/${'x'.repeat(700)}`);
+  t.match(long, { status: 400, body: { error: 'validation', message: /^请求内容有误：url: / , details: [{ path: 'url' }] } }, 'an id 700 characters long');
+  t.notMatch(long.body.message, /xxxxxxxxxx/, 'without echoing the address');
+  const fullWidth = await raw(Buffer.from('/tallies?unit=\uff16\uff12\uff11\uff12\uff19\uff19', 'utf8'));
+  t.match(fullWidth, { status: 400, body: { error: 'bad_request', message: /URL 编码/, details: [{ path: 'url' }] } }, 'full-width digits typed raw into the address');
+  const escape = await raw('/units/%E0%A4%A');
+  t.match(escape, { status: 400, body: { error: 'validation', details: [{ path: 'url' }] } }, 'a broken %-escape');
+  const chinese = await raw(`/households/${LIJIA}/${encodeURIComponent('李家村三组王家老屋东头第二户'.repeat(2))}`);
+  t.not(chinese.body.details?.[0]?.path, 'url', 'a household id of 28 Chinese characters reaches its route');
+  t.equal(chinese.status, 404, 'and is answered by it: no such household');
+});
