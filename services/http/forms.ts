@@ -5,14 +5,21 @@ import { escapeHtml } from './html.js';
 import type { Draft, DraftRosterEntry, DraftUnit } from '../../projections/drafts.js';
 
 /** A draft with the names a form prints: units by name and path, the incident's title and hazard. */
-export interface NamedDraft extends Omit<Draft, 'total' | 'townships' | 'roster'> {
+export interface NamedDraft extends Omit<Draft, 'total' | 'townships' | 'roster' | 'relief'> {
   total: Omit<DraftUnit, 'unit'> & { unit: { code: string; name: string } };
   townships: Array<Omit<DraftUnit, 'unit'> & { unit: { code: string; name: string } }>;
+  /** Absent only for a submission typed by hand, which sent its loss figures alone. */
+  relief?: Draft['relief'];
   roster?: Array<Omit<DraftRosterEntry, 'village'> & { village: { code: string; name: string; path: string[] } }>;
   title: string;
   hazardLabel: string;
   asOf: string | null;
   generatedAt: string;
+  /**
+   * A submission already sent, as it was sent (its 1-based number among the incident's
+   * submissions, when it was recorded, and where its figures came from); absent for a draft.
+   */
+  submitted?: { index: number; at: string; position: string; source: 'draft' | 'hand'; asOf: string };
 }
 
 const STAGE = { initial: '初报', daily: '续报', final: '核报' } as const;
@@ -75,7 +82,10 @@ export function formTables(d: NamedDraft): { header: Array<[string, string]>; ta
     ['灾害过程', d.title],
     ['灾种', d.hazardLabel],
     ['报送阶段', STAGE[d.stage]],
+    // A draft printed and a submission printed must not be mistaken for each other at a signing.
+    ['状态', d.submitted ? `已报送（第 ${d.submitted.index} 次报送，${beijing(d.submitted.at)} 北京时间${d.submitted.source === 'hand' ? '，手工填报' : ''}）` : '草稿（尚未报送）'],
     ['数据截至（日志位置）', d.asOf ? d.asOf.replace(/^0+(?=\d)/, '') : '—'],
+    ...(d.submitted ? [['数据截至（北京时间）', beijing(d.submitted.asOf)] as [string, string]] : []),
     ['生成时间（北京时间）', beijing(d.generatedAt)],
   ];
   const lossRow = (u: NamedDraft['total'], label: string) => [label, ...LOSS_COLUMNS.map((c) => cell(c.kind, u.figures[c.indicator])), `${u.reports.verified}/${u.reports.estimated}`];
@@ -85,7 +95,9 @@ export function formTables(d: NamedDraft): { header: Array<[string, string]>; ta
       headings: ['单位', ...LOSS_COLUMNS.map((c) => `${c.heading}（${c.unit}）`), '报告数（核实/估计）'],
       rows: [...d.townships.map((t) => lossRow(t, t.unit.name)), lossRow(d.total, `${d.total.unit.name}合计`)],
     },
-    {
+  ];
+  if (d.relief) {
+    tables.push({
       title: '救灾工作情况统计快报表',
       headings: ['项目', '数量', '单位'],
       rows: [
@@ -96,8 +108,8 @@ export function formTables(d: NamedDraft): { header: Array<[string, string]>; ta
         ['已发放到户', String(d.relief.householdsReached), '户'],
         ...d.relief.goodsDelivered.map((g) => [`已发放物资：${g.item}`, String(g.quantity), g.unit]),
       ],
-    },
-  ];
+    });
+  }
   if (d.roster) {
     tables.push({
       title: '因灾倒塌损坏住房户台账',

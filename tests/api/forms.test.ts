@@ -118,3 +118,43 @@ t.test('the forms of one small incident', async (t) => {
   await page.screenshot({ path: join(ARTIFACTS, 'forms-final.png'), fullPage: true });
   t.ok(existsSync(join(ARTIFACTS, 'forms-final.png')), 'a screenshot of the printed page');
 });
+
+t.test('a submission already sent prints as it was sent, not as the figures stand now (found by a newcomer)', async (t) => {
+  let now = new Date('2026-07-02T01:00:00.000Z');
+  const app = await startTestApp(t, { now: () => now });
+  const head = app.token('head', KANG, 'head-kang');
+  const officer = app.token('officer', WANGBA, 'officer-wangba');
+  const incidentId = (await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'flash_flood', startedAt: '2026-07-01T20:00:00+08:00', title: '7·1 山洪' } })).json().incidentId as string;
+  const reportId = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: { village: LIJIA, hazard: 'flash_flood', observedAt: '2026-07-01T21:00:00+08:00', reporter: { name: '报告人', phone: '13800000000' }, estimate: { affectedPeople: 40 } } })).json().reportId;
+  await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId } });
+  await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: { figures: { affectedPeople: 38 }, households: [{ householdId: '007', name: '张三明', damage: 'collapsed', people: 4 }, { householdId: '012', name: '李四', damage: 'severe', people: 3 }], method: '入户核查' } });
+  const allocate = (id: string, name: string) => app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { household: { id, name }, cashFen: 100_000, goods: [] }) });
+  t.equal((await allocate('007', '张三明')).statusCode, 201);
+
+  const draft = (await app.call('GET', `/incidents/${incidentId}/draft?stage=initial&position=${await app.logSize()}`, { token: head })).json();
+  t.notOk(draft.submitted, 'before it is sent: a draft');
+  const sent = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', fromDraft: true, position: draft.asOf } });
+  t.equal(sent.statusCode, 200, sent.body);
+  now = new Date('2026-07-02T05:00:00.000Z');
+  t.equal((await allocate('012', '李四')).statusCode, 201, 'more relief after the 初报 went upward');
+  const at = `position=${await app.logSize()}`;
+
+  const asSent = (await app.call('GET', `/incidents/${incidentId}/draft?stage=initial&${at}`, { token: head })).json();
+  t.match(asSent, { stage: 'initial', submitted: { index: 1, source: 'draft', at: '2026-07-02T01:00:00.000Z' }, relief: { cashAllocatedFen: 100_000, households: 1 } }, 'the 初报 once sent: as it was sent');
+  t.same((await app.call('GET', `/incidents/${incidentId}/draft?submission=1&${at}`, { token: head })).json().relief, asSent.relief, 'the same by its number');
+  const html = (await app.call('GET', `/incidents/${incidentId}/forms?stage=initial&format=html&${at}`, { token: head })).body;
+  t.match(html, /已报送（第 1 次报送，2026-07-02 09:00 北京时间）/, 'the printed form says it was sent, and when');
+  t.match(html, /已分配救助资金<\/td><td class="num">0\.100000</, 'with the money sent: 0.1 万元 (1,000 元), not the 0.2 of now');
+  const daily = (await app.call('GET', `/incidents/${incidentId}/draft?stage=daily&${at}`, { token: head })).json();
+  t.match(daily, { relief: { cashAllocatedFen: 200_000, households: 2 } }, 'the next 续报 is a draft of now');
+  t.notOk(daily.submitted);
+
+  const byHand = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'daily', figures: { affectedPeople: 39 }, asOf: '2026-07-02T12:00:00+08:00' } });
+  t.equal(byHand.statusCode, 200, byHand.body);
+  const typed = (await app.call('GET', `/incidents/${incidentId}/draft?submission=2&position=${await app.logSize()}`, { token: head })).json();
+  t.match(typed, { stage: 'daily', submitted: { index: 2, source: 'hand', asOf: '2026-07-02T04:00:00.000Z' }, total: { figures: { affectedPeople: 39 } } }, 'a 续报 typed by hand: its figures as typed');
+  t.notOk(typed.relief, 'and no relief figures, which it did not send');
+  const missing = await app.call('GET', `/incidents/${incidentId}/draft?submission=3`, { token: head });
+  t.equal(missing.statusCode, 404, 'a submission not sent');
+  t.equal((await app.call('GET', `/incidents/${incidentId}/draft?stage=initial&submission=2`, { token: head })).statusCode, 404, 'a number that is not of that stage');
+});

@@ -34,6 +34,9 @@ async function loadIncidentInScope(deps: ApiDeps, request: FastifyRequest, id: s
   return { ...loaded, incident: loaded.state };
 }
 
+/** A submission's number among the incident's submissions, 1 for the first sent (a 初报). */
+const Submission = z.coerce.number().int().min(1).max(100_000).describe('a submission as it was sent: 1 for the first (初报), in the order sent');
+
 export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -90,14 +93,14 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       config: { roles: ['officer', 'head', 'auditor'] },
       schema: {
         tags: ['incidents'],
-        summary: 'The figures the county would submit now (初报/续报/核报), per township and in total, each with where it came from',
+        summary: 'The figures the county would submit now (初报/续报/核报), per township and in total, each with where it came from; a submission already sent (submission=N, or stage=initial/final once sent) as it was sent',
         params: IdParams,
-        querystring: z.strictObject({ stage: z.enum(['initial', 'daily', 'final']).optional(), position: z.string().max(64).optional() }),
+        querystring: z.strictObject({ stage: z.enum(['initial', 'daily', 'final']).optional(), submission: Submission.optional(), position: z.string().max(64).optional() }),
       },
     },
     async (request) => {
       const { incident } = await loadIncidentInScope(deps, request, request.params.id);
-      const { generatedAt: _g, title: _t, hazardLabel: _h, ...draft } = namedDraft(deps, incident, request.query.stage);
+      const { generatedAt: _g, title: _t, hazardLabel: _h, ...draft } = await askedDraft(deps, incident, request.query);
       return draft;
     },
   );
@@ -108,14 +111,14 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       config: { roles: ['officer', 'head', 'auditor'] },
       schema: {
         tags: ['incidents'],
-        summary: 'The statutory forms of the draft: CSV (UTF-8 with BOM), an Excel workbook, or a page to print',
+        summary: 'The statutory forms of the draft, or of a submission as it was sent (submission=N; the 初报 and 核报 once sent): CSV (UTF-8 with BOM), an Excel workbook, or a page to print',
         params: IdParams,
-        querystring: z.strictObject({ stage: z.enum(['initial', 'daily', 'final']).optional(), format: z.enum(['csv', 'xlsx', 'html']), position: z.string().max(64).optional() }),
+        querystring: z.strictObject({ stage: z.enum(['initial', 'daily', 'final']).optional(), submission: Submission.optional(), format: z.enum(['csv', 'xlsx', 'html']), position: z.string().max(64).optional() }),
       },
     },
     async (request, reply) => {
       const { incident } = await loadIncidentInScope(deps, request, request.params.id);
-      const draft = namedDraft(deps, incident, request.query.stage);
+      const draft = await askedDraft(deps, incident, request.query);
       const name = encodeURIComponent(`${incident.title}-${{ initial: '初报', daily: '续报', final: '核报' }[draft.stage]}`);
       void reply.header('cache-control', 'no-store');
       switch (request.query.format) {
@@ -276,13 +279,18 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
  */
 function namedDraft(deps: ApiDeps, incident: OpenedIncident, stage?: ClockName): NamedDraft {
   const owed = stage ?? (!incident.submissions.some((x) => x.stage === 'initial') ? 'initial' : incident.stabilizedAt ? 'final' : 'daily');
-  const units = deps.runner.state('units');
   const draft = draftFor(incident, owed, deps.runner.state('reports'), deps.runner.state('households'), deps.runner.state('ledger'));
+  return withNames(deps, incident, draft, deps.runner.checkpoint ?? null);
+}
+
+/** `draft` with the names a form prints (units as they are named now). */
+function withNames(deps: ApiDeps, incident: OpenedIncident, draft: Draft, asOf: string | null): NamedDraft {
+  const units = deps.runner.state('units');
   const named = <T extends { unit: string }>(x: T) => ({ ...x, unit: unitRef(units, x.unit) });
   const { roster, ...rest } = draft;
   return {
     ...rest,
-    asOf: deps.runner.checkpoint ?? null,
+    asOf,
     generatedAt: deps.now().toISOString(),
     title: incident.title,
     hazardLabel: HAZARD_LABELS[incident.hazard],
@@ -290,6 +298,59 @@ function namedDraft(deps: ApiDeps, incident: OpenedIncident, stage?: ClockName):
     townships: draft.townships.map(named),
     ...(roster ? { roster: roster.map((e) => ({ ...e, village: unitRef(units, e.village) })) } : {}),
   };
+}
+
+/**
+ * What a draft or forms request asks for: the submission numbered `submission` (1 = the first
+ * sent) as it was sent; a stage sent once and for all (初报, 核报) as it was sent, since what the
+ * figures say now is not what went upward (found by a newcomer: a closed incident's 初报 form
+ * printed today's money and households); otherwise the draft of `stage` or of the stage owed.
+ * Throws 404 for a submission number the incident does not have.
+ */
+async function askedDraft(deps: ApiDeps, incident: OpenedIncident, query: { stage?: ClockName | undefined; submission?: number | undefined }): Promise<NamedDraft> {
+  const once = query.stage === 'initial' || query.stage === 'final' ? incident.submissions.findIndex((x) => x.stage === query.stage) : -1;
+  const index = query.submission ?? (once >= 0 ? once + 1 : undefined);
+  if (index === undefined) return namedDraft(deps, incident, query.stage);
+  if (query.stage !== undefined && incident.submissions[index - 1]?.stage !== query.stage) throw notFound('submission');
+  return submittedDraft(deps, incident, index);
+}
+
+/**
+ * Submission number `index` (1-based) as it was sent. From the draft: that draft again, rebuilt as
+ * of the position it was computed at (the submission was refused had it changed since, so this is
+ * exactly what was looked at and sent). Typed by hand: the loss figures as typed, which is all such
+ * a submission sends.
+ */
+async function submittedDraft(deps: ApiDeps, incident: OpenedIncident, index: number): Promise<NamedDraft> {
+  const sent = (await deps.store.readStream(streams.incident(incident.incidentId))).filter((e) => e.type === 'FiguresSubmitted')[index - 1];
+  if (!sent) throw notFound('submission');
+  const data = sent.data as EventData<'FiguresSubmitted'>;
+  const submitted = { index, at: sent.metadata.at, position: sent.position, source: data.source?.kind === 'draft' ? ('draft' as const) : ('hand' as const), asOf: data.asOf };
+  if (data.source?.kind === 'draft') {
+    const { states } = await rebuildUpTo(deps.store, [incidentsProjection, reportsProjection, householdsProjection, ledgerProjection] as never, { position: data.source.position });
+    const then = (states.get('incidents') as IncidentsState).rows.get(incident.incidentId);
+    if (then) {
+      const draft = draftFor(then, data.stage, states.get('reports') as ReportsState, states.get('households') as HouseholdsState, states.get('ledger') as LedgerState);
+      return { ...withNames(deps, incident, draft, data.source.position), submitted };
+    }
+  }
+  const previous = incident.submissions[index - 2];
+  const { relief: _relief, ...named } = withNames(
+    deps,
+    incident,
+    {
+      incidentId: incident.incidentId,
+      county: incident.county,
+      stage: data.stage,
+      total: { unit: incident.county, figures: data.figures, sources: {}, reports: { verified: 0, estimated: 0 } },
+      townships: (data.townships ?? []).map((x) => ({ ...x, sources: {}, reports: { verified: 0, estimated: 0 } })),
+      relief: { allocations: 0, households: 0, householdsReached: 0, cashAllocatedFen: 0, cashApprovedFen: 0, cashDeliveredFen: 0, goodsDelivered: [] },
+      previous: previous ? { stage: previous.stage, at: previous.at, figures: previous.figures } : null,
+      moved: [],
+    },
+    null,
+  );
+  return { ...named, ...(data.relief ? { relief: data.relief } : {}), submitted };
 }
 
 /** The latest seal, carried on every submission upward (SPEC §8). */
