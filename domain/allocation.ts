@@ -25,6 +25,8 @@ export interface ExistingAllocation {
   repeatReason?: string | undefined;
   status: AllocationStatus;
   approvedBy?: string | undefined;
+  /** Who rejected or cancelled it: the same person sending it again gets the same answer. */
+  closedBy?: string | undefined;
   deliveredCashFen: number;
   /** Delivered goods in thousandths, keyed by `item|unit`. */
   deliveredGoods: Record<string, number>;
@@ -119,12 +121,16 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       return [{ type: 'ReliefAllocated', data }];
     }
     case 'ApproveAllocation': {
+      // The head's phone sending the approval again (an answer lost on the road) is answered as
+      // the first time, as a repeated acknowledgement is (SPEC §3); another head is told it is done.
+      if (state.exists && state.approvedBy === command.data.approvedBy) return [];
       const a = pending(state);
       if (a.allocatedBy === command.data.approvedBy) refuse('self_approval', 'a second person approves relief, never its allocator');
       if (command.report.dismissed) refuse('report_dismissed', 'the report was dismissed after this relief was allocated: reject it, do not approve it');
       return [{ type: 'AllocationApproved', data: command.data }];
     }
     case 'RejectAllocation': {
+      if (state.exists && state.status === 'rejected' && state.closedBy === command.data.by) return [];
       const a = pending(state);
       if (a.allocatedBy === command.data.by) refuse('self_approval', 'a second person decides on relief, never its allocator');
       return [{ type: 'AllocationRejected', data: command.data }];
@@ -166,6 +172,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       return [{ type: 'GoodsDelivered', data: command.data }];
     }
     case 'CancelAllocation': {
+      if (state.exists && state.status === 'cancelled' && state.closedBy === command.data.by) return [];
       const a = existing(state);
       if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
       if (a.deliveries > 0) refuse('already_delivered', 'relief was already delivered; it cannot be cancelled');
@@ -204,9 +211,9 @@ function evolve(state: AllocationState, event: Timed<AllocationEvent>): Allocati
     case 'AllocationApproved':
       return { ...state, status: fullyDelivered(state) ? 'delivered' : 'approved', approvedBy: event.data.approvedBy };
     case 'AllocationRejected':
-      return { ...state, status: 'rejected' };
+      return { ...state, status: 'rejected', closedBy: event.data.by };
     case 'AllocationCancelled':
-      return { ...state, status: 'cancelled' };
+      return { ...state, status: 'cancelled', closedBy: event.data.by };
     case 'GoodsDelivered': {
       const deliveredGoods = { ...state.deliveredGoods };
       for (const [key, q] of Object.entries(goodsTotals(event.data.goods))) deliveredGoods[key] = (deliveredGoods[key] ?? 0) + q;

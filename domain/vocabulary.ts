@@ -91,6 +91,9 @@ export const LocalInstant = z
   .transform((text) =>
     text
       .replace(/^(\d{4}-\d\d-\d\d) (\d\d:\d\d)/, '$1T$2')
+      // A `+08:00` typed into an address unencoded arrives as a space: a space before an offset
+      // at the end can only have been that plus.
+      .replace(/(T\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$/, '$1+$2')
       .replace(/(T\d\d:\d\d(?::\d\d(?:\.\d+)?)?[+-]\d\d)(\d\d)$/, '$1:$2')
       .replace(/(T\d\d:\d\d)(?=$|Z|z|[+-])/, '$1:00'),
   )

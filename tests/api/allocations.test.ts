@@ -25,7 +25,10 @@ t.test('relief lifecycle: allocate, approve by a second person, deliver in parts
   const selfApproving = app.token('head', WANGBA, 'officer-1');
   t.equal((await post('approval', {}, selfApproving)).json().error, 'self_approval');
   t.equal((await post('approval', {}, head)).statusCode, 200);
-  t.equal((await post('approval', {}, head)).json().error, 'not_pending');
+  const size = await app.logSize();
+  t.equal((await post('approval', {}, head)).statusCode, 200, 'the same head approving again (a lost answer): answered as the first time …');
+  t.equal(await app.logSize(), size, '… and nothing written');
+  t.equal((await post('approval', {}, app.token('head', WANGBA, 'head-2'))).json().error, 'not_pending', 'another head: already approved');
   t.equal((await post('deliveries', delivery(150_000, 12.5))).statusCode, 200);
   const over = await post('deliveries', delivery(50_001));
   t.equal(over.statusCode, 422);
@@ -53,6 +56,12 @@ t.test('allocation refusals', async (t) => {
   t.same(float.json().details.map((d: { path: string }) => d.path), ['body.cashFen']);
   t.equal((await app.call('POST', '/allocations', { token: app.token('contact', LIJIA), body: allocationBody(reportId) })).statusCode, 403);
   t.equal((await app.call('POST', '/allocations', { token: app.token('officer', NIANBA), body: allocationBody(reportId) })).statusCode, 404, 'a report outside scope');
+
+  // A report that cannot give relief says so first, before any rule about the household's other relief.
+  t.equal((await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId) })).statusCode, 201);
+  const { reportId: laterUnverified } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ hazard: 'hail' }) })).json();
+  const order = await app.call('POST', '/allocations', { token: officer, body: allocationBody(laterUnverified, { household: { id: allocationBody(reportId).household.id, name: '别人' } }) });
+  t.equal(order.json().error, 'not_verified', 'not verified, not "a duplicate: give a repeatReason" (found by a newcomer)');
 
   const dismissedId = await verifiedReport(app);
   await app.call('POST', `/reports/${dismissedId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } });

@@ -110,3 +110,18 @@ t.test('a time as a spreadsheet or a phone writes it is read as meant; a refusal
   t.equal(empty.statusCode, 400);
   t.same(empty.json().details.map((d: { message: string }) => d.message), ['empty']);
 });
+
+t.test('what a clerk types into an address bar: a hazard by its Chinese name, a + that arrived as a space (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t, { now: () => new Date(NOW) });
+  const head = app.token('head', KANG);
+  const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ hazard: '滑坡', observedAt: '2026-07-02T09:00:00+08:00' }) });
+  t.equal(filed.statusCode, 201);
+  const at = `position=${filed.json().position}`;
+  const byLabel = await app.call('GET', `/tallies?unit=${KANG}&hazard=${encodeURIComponent('滑坡')}&${at}`, { token: head });
+  t.equal(byLabel.statusCode, 200, byLabel.body);
+  t.same(byLabel.json().reports.byStatus, (await app.call('GET', `/tallies?unit=${KANG}&hazard=landslide&${at}`, { token: head })).json().reports.byStatus, 'the same tally as by its name');
+  t.equal((await app.call('GET', `/reports?unit=${KANG}&hazard=${encodeURIComponent('山洪')}&${at}`, { token: head })).json().items.length, 0, 'the list too: no flash flood here');
+  const plus = await app.call('GET', `/tallies?unit=${KANG}&asOf=2026-07-02T12:00:00+08:00&${at}`, { token: head });
+  t.equal(plus.statusCode, 200, `${plus.body}`);
+  t.equal(plus.json().asOf.requested, '2026-07-02T04:00:00.000Z', 'an unencoded + (a space once decoded) read as the offset it was');
+});

@@ -57,6 +57,11 @@ t.test('approval by a second person only', async (t) => {
     .then([{ type: 'AllocationRejected', data: { by: 'u-head', reason: '重复救助' } }]);
   s.given(allocated).when({ type: 'RejectAllocation', data: { by: 'u-officer', reason: 'x' }, now: NOW }).thenThrows('self_approval');
   s.given(allocated, approved).when({ type: 'RejectAllocation', data: { by: 'u-head', reason: 'x' }, now: NOW }).thenThrows('not_pending');
+  s.given(allocated, approved).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW }).then([], 'the same head again: nothing new, no refusal');
+  const rejected: AllocationEvent = { type: 'AllocationRejected', data: { by: 'u-head', reason: '重复救助' } };
+  s.given(allocated, rejected).when({ type: 'RejectAllocation', data: { by: 'u-head', reason: '重复救助' }, now: NOW }).then([], 'a rejection sent again by its head');
+  s.given(allocated, rejected).when({ type: 'RejectAllocation', data: { by: 'u-head2', reason: 'x' }, now: NOW }).thenThrows('not_pending');
+  s.given(allocated, rejected).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW }).thenThrows('not_pending', 'a rejected one is not approved after all');
 });
 
 t.test('deliveries: only after approval, never beyond the allocation', async (t) => {

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CATEGORY_LABELS, maskDigitRuns, maskName, yuan } from '../../../domain/notice.js';
 import { unitLevel, withinScope } from '../../../domain/units.js';
-import { Hazard, HAZARD_LABELS, RELIEF_CATEGORIES, type GoodsUnit, type Hazard as HazardName } from '../../../domain/vocabulary.js';
+import { HazardInput, HAZARD_LABELS, RELIEF_CATEGORIES, type GoodsUnit, type Hazard as HazardName } from '../../../domain/vocabulary.js';
 import { householdKey, missedRelief } from '../../../projections/households.js';
 import { incidentClocks, listIncidents } from '../../../projections/incidents.js';
 import { goodsView, ledgerRows, ledgerTotals, reviewFlags, type LedgerRow, type LedgerStatus, type LedgerTotals, type ReviewFlag } from '../../../projections/ledger.js';
@@ -151,7 +151,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       schema: {
         tags: ['reports'],
         summary: 'Reports in scope, newest first by filing, with the village\u2019s full path',
-        querystring: listQuery({ unit: UnitRef.optional(), status: z.enum(STATUSES).optional(), hazard: Hazard.optional(), since: dayOrInstant('start').optional().describe('Filed at or after this time (ISO-8601; without an offset, Beijing time), or a date (from its Beijing midnight)') }),
+        querystring: listQuery({ unit: UnitRef.optional(), status: z.enum(STATUSES).optional(), hazard: HazardInput.optional(), since: dayOrInstant('start').optional().describe('Filed at or after this time (ISO-8601; without an offset, Beijing time), or a date (from its Beijing midnight)') }),
         response: { 200: page(z.looseObject({ reportId: z.uuid(), status: z.enum(STATUSES), village: UnitView, hazard: z.string(), observedAt: z.string(), clockSuspect: z.boolean(), reportedAt: z.string(), estimate: Indicators })) },
       },
     },
@@ -177,7 +177,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       schema: {
         tags: ['tallies'],
         summary: 'Damage tallies for a unit and each child unit: reported and verified side by side, report counts by status; asOf a time or a position',
-        querystring: readQuery({ unit: UnitRef.optional(), hazard: Hazard.optional(), asOf: z.string().min(1).max(64).optional().describe('A position of the log (as a write answered it), a time (ISO-8601; without an offset, Beijing time), or a date (that whole Beijing day). A point the log has not reached is 400.') }),
+        querystring: readQuery({ unit: UnitRef.optional(), hazard: HazardInput.optional(), asOf: z.string().min(1).max(64).optional().describe('A position of the log (as a write answered it), a time (ISO-8601; without an offset, Beijing time), or a date (that whole Beijing day). A point the log has not reached is 400.') }),
         response: {
           200: z.object({
             unit: z.object({ code: z.string(), name: z.string() }),
