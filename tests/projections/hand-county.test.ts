@@ -139,6 +139,11 @@ t.test('the relief ledger, a household across reports, missed relief, and the pu
   const single = (await app.call('GET', `/allocations/${allocation}`, { token: head })).json();
   t.same(single.delivered.goods, [{ item: '大米', quantity: 30, unit: '公斤' }], 'one allocation shows goods in their unit, not thousandths under a key');
 
+  // Part paid: the village board says so, with what was handed over (found by a newcomer: 已审批, 发放日期 —).
+  const partly = (await app.call('GET', `/notices/${LIJIA}`, { token: app.token('contact', LIJIA) })).json();
+  t.match(partly.items, [{ status: 'approved', cashYuan: '2000.00', deliveredCashYuan: '1500.00', deliveredAt: /^\d{4}-/ }], 'part paid: what and when');
+  const partlyHtml = (await app.call('GET', `/notices/${LIJIA}`, { token: app.token('contact', LIJIA), headers: { accept: 'text/html' } })).body;
+  t.match(partlyHtml, /部分发放（已发 1500\.00 元）<\/td><td>\d{4}-\d\d-\d\d<\/td><td>\d{4}-\d\d-\d\d<\/td>/, 'on the printed board too, with its date');
   t.equal((await deliver(50_000, 15)).statusCode, 200);
   const delivered = (await app.call('GET', `/allocations?status=delivered`, { token: head })).json();
   t.same(delivered.items.map((i: { allocationId: string }) => i.allocationId), [allocation], 'cash and every goods line in full: delivered');

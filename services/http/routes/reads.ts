@@ -425,8 +425,11 @@ export interface Notice {
     goods: Array<{ item: string; quantity: number; unit: GoodsUnit | string }>;
     fund: string;
     status: 'approved' | 'delivered';
+    /** Cash handed over so far, in yuan: a part paid shows as paid, not as merely approved. */
+    deliveredCashYuan: string;
     allocatedAt: string;
     approvedAt: string | null;
+    /** The last delivery's time, as soon as anything was delivered. */
     deliveredAt: string | null;
   }>;
   totalYuan: string;
@@ -456,9 +459,10 @@ export function publicNotice(units: UnitsState, rows: Iterable<LedgerRow>, villa
       goods: row.goods.map((g) => ({ item: maskDigitRuns(g.item), quantity: g.quantity, unit: g.unit })),
       fund: maskDigitRuns(row.fund),
       status: row.status,
+      deliveredCashYuan: yuan(row.deliveredCashFen),
       allocatedAt: row.allocatedAt,
       approvedAt: row.approvedAt ?? null,
-      deliveredAt: row.status === 'delivered' ? (row.lastDeliveredAt ?? null) : null,
+      deliveredAt: row.lastDeliveredAt ?? null,
     });
   }
   const township = townshipOf(units, villageCode);
@@ -485,7 +489,7 @@ export function noticeHtml(notice: Notice): string {
       (i, n) =>
         `<tr><td>${n + 1}</td><td>${escapeHtml(i.household)}</td><td>${escapeHtml(i.categoryLabel)}</td><td class="num">${i.cashYuan}</td><td>${escapeHtml(
           i.goods.map((g) => `${g.item} ${g.quantity}${g.unit}`).join('，') || '—',
-        )}</td><td>${escapeHtml(i.fund)}</td><td>${i.status === 'delivered' ? '已发放' : '已审批'}</td><td>${beijingDate(i.approvedAt)}</td><td>${beijingDate(i.deliveredAt)}</td></tr>`,
+        )}</td><td>${escapeHtml(i.fund)}</td><td>${i.status === 'delivered' ? '已发放' : i.deliveredAt ? `部分发放（已发 ${i.deliveredCashYuan} 元）` : '已审批'}</td><td>${beijingDate(i.approvedAt)}</td><td>${beijingDate(i.deliveredAt)}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
