@@ -63,3 +63,21 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
     },
   );
 }
+
+/**
+ * `GET {base}/history`: every event of the aggregate's stream in order, with actors and hashes
+ * (SPEC §8: an auditor reads any stream's history), 404 outside the caller's scope as the object is.
+ * `key` names the id in the answer (`allocationId`, `incidentId`).
+ */
+export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstance, deps: ApiDeps, aggregate: AggregateRoutes<S, C, E, P>, key: string, roles: readonly Role[]): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    `${aggregate.base}/history`,
+    { config: { roles }, schema: { tags: [aggregate.tag, 'audit'], summary: `Every event of the ${aggregate.tag.replace(/s$/, '')}'s stream, with actors and hashes`, params: IdParams } },
+    async (request) => {
+      const id = (request.params as { id: string }).id;
+      await aggregate.loadInScope(request, id);
+      const events = await deps.store.readStream(aggregate.stream(id));
+      return { [key]: id, events: events.map((e) => ({ revision: e.revision, position: e.position, type: e.type, data: e.data, metadata: e.metadata })) };
+    },
+  );
+}

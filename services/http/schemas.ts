@@ -94,7 +94,7 @@ export const AllocateBody = z.strictObject({
   repeatReason: ShortText.trim().min(1).optional(),
 });
 export const ReasonBody = z.strictObject({ reason: ShortText.min(1) });
-export const DeliveryBody = z.strictObject({ deliveryId: Id, cashFen: Fen, goods: z.array(GoodsLineInput).max(50), confirmation: RecipientConfirmation });
+export const DeliveryBody = z.strictObject({ deliveryId: Id.describe('A UUID the phone chooses before sending: the same delivery sent again is one delivery (SPEC §3)'), cashFen: Fen, goods: z.array(GoodsLineInput).max(50), confirmation: RecipientConfirmation });
 
 export const OpenIncidentBody = z.strictObject({
   incidentId: Id.optional(),

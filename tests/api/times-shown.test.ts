@@ -150,6 +150,8 @@ async function readEverything(t: Test): Promise<Readings> {
     '/reports/:id/history': `/reports/${ahead.reportId}/history`,
     '/allocations/:id': `/allocations/${allocated.json().allocationId}`,
     '/incidents/:id': `/incidents/${incidentId}`,
+    '/incidents/:id/history': `/incidents/${incidentId}/history`,
+    '/allocations/:id/history': `/allocations/${allocated.json().allocationId}/history`,
     '/incidents/:id/draft': `/incidents/${incidentId}/draft`,
     '/incidents/:id/forms': `/incidents/${incidentId}/forms?format=csv`,
     '/roster/:townshipCode': `/roster/${WANGBA}`,

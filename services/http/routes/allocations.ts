@@ -10,7 +10,7 @@ import { householdDecider, type HouseholdCommand, type ReservedAllocation } from
 import { step, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext } from '../context.js';
-import { commandRoute } from '../command-route.js';
+import { commandRoute, historyRoute } from '../command-route.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError, notFound } from '../errors.js';
 import { AllocateBody, DeliveryBody, EmptyBody, IdParams, ReasonBody } from '../schemas.js';
@@ -187,6 +187,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       return { dismissed: report?.exists === true && report.status === 'dismissed' };
     },
   };
+  historyRoute(app, deps, allocations, 'allocationId', ['contact', 'officer', 'head', 'auditor']);
   const command = <B extends z.ZodType>(
     path: string,
     summary: string,

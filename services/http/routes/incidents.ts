@@ -24,7 +24,7 @@ import { unitRef } from '../../../projections/units.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
 import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody, WriteAnswer } from '../schemas.js';
-import { commandRoute } from '../command-route.js';
+import { commandRoute, historyRoute } from '../command-route.js';
 import { incidentView } from '../views.js';
 import { idFor, idUnavailable } from './reports.js';
 
@@ -146,6 +146,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     stream: streams.incident,
     loadInScope: (request: FastifyRequest, id: string) => loadIncidentInScope(deps, request, id),
   };
+  historyRoute(app, deps, incidents, 'incidentId', ['contact', 'officer', 'head', 'auditor']);
   const command = <B extends z.ZodType>(
     path: string,
     summary: string,

@@ -10,7 +10,7 @@ import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../..
 import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
-import { commandRoute } from '../command-route.js';
+import { commandRoute, historyRoute } from '../command-route.js';
 import { grantName } from '../../../projections/access.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
@@ -183,19 +183,6 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     },
   );
 
-  r.get(
-    '/reports/:id/history',
-    { config: { roles: ANY_READER }, schema: { tags: ['reports', 'audit'], summary: 'Every event of a report, with actors and hashes', params: IdParams } },
-    async (request) => {
-      await loadReportInScope(deps, request, request.params.id);
-      const events = await deps.store.readStream(streams.report(request.params.id));
-      return {
-        reportId: request.params.id,
-        events: events.map((e) => ({ revision: e.revision, position: e.position, type: e.type, data: e.data, metadata: e.metadata })),
-      };
-    },
-  );
-
   /** A report command route: role-checked, scope-checked (404), If-Match honoured. */
   const reports = {
     base: '/reports/:id',
@@ -204,6 +191,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     stream: streams.report,
     loadInScope: (request: FastifyRequest, id: string) => loadReportInScope(deps, request, id),
   };
+  historyRoute(app, deps, reports, 'reportId', ANY_READER);
   const command = <B extends z.ZodType>(
     path: string,
     summary: string,
