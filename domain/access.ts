@@ -44,7 +44,7 @@ export interface GrantRequest {
 
 export type AccessCommand =
   | { type: 'GrantAccess'; data: { grants: GrantRequest[]; issuedBy: string }; now: string }
-  | { type: 'RevokeAccess'; data: { sub?: string | undefined; jti?: string | undefined; reason: string; within: string; revokedBy: string }; now: string };
+  | { type: 'RevokeAccess'; data: { sub?: string | undefined; jti?: string | undefined; reason: string; within: string; revokedBy: string; scopes?: string[] | undefined }; now: string };
 
 const initialState = (): AccessState => ({ grants: 0, revocations: 0 });
 
@@ -92,9 +92,10 @@ function decide(command: AccessCommand, _state: AccessState): AccessEvent[] {
       });
     }
     case 'RevokeAccess': {
-      const { sub, jti, reason, within, revokedBy } = command.data;
+      const { sub, jti, reason, within, revokedBy, scopes } = command.data;
       if ((sub === undefined) === (jti === undefined)) refuse('invalid_grant', 'name either sub or jti', { field: sub === undefined ? 'sub' : 'jti' });
-      return [{ type: 'AccessRevoked', data: { ...(sub !== undefined ? { sub } : {}), ...(jti !== undefined ? { jti } : {}), reason, within, revokedBy } }];
+      const reached = [...new Set(scopes ?? [])].sort();
+      return [{ type: 'AccessRevoked', data: { ...(sub !== undefined ? { sub } : {}), ...(jti !== undefined ? { jti } : {}), reason, within, revokedBy, ...(reached.length > 0 ? { scopes: reached } : {}) } }];
     }
     default:
       return assertNever(command);

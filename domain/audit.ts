@@ -10,12 +10,18 @@ import { scopeUnit } from './units.js';
  * register and access belong per event (a unit's own code, a grant's scope, a revocation's reach);
  * Idempotency-Key records and seals to no unit.
  */
-export type EventPlace = { unit: string | undefined } | 'of-its-stream';
+export type EventPlace = { unit: string | undefined; also?: readonly string[] } | 'of-its-stream';
+
+/** Whether an event placed at `place` (with its stream's unit) is within what `inScope` admits. */
+export function placedWithin(place: EventPlace, streamUnit: string | null | undefined, inScope: (unit: string | null | undefined) => boolean): boolean {
+  if (place === 'of-its-stream') return inScope(streamUnit);
+  return inScope(place.unit) || (place.also ?? []).some(inScope);
+}
 
 export function placeOfEvent(stream: string, type: string, data: unknown): EventPlace {
   const parsed = parseStream(stream);
   if (!parsed) return { unit: undefined };
-  const d = data as { code?: string; scope?: string; within?: string };
+  const d = data as { code?: string; scope?: string; within?: string; scopes?: string[] };
   switch (parsed.kind) {
     case 'report':
     case 'allocation':
@@ -29,7 +35,9 @@ export function placeOfEvent(stream: string, type: string, data: unknown): Event
     case 'units':
       return { unit: d.code };
     case 'access':
-      return { unit: scopeUnit(type === 'AccessRevoked' ? (d.within ?? '') : (d.scope ?? '')) };
+      // A revocation belongs to the revoker's scope and to every scope whose tokens it took back.
+      if (type === 'AccessRevoked') return { unit: scopeUnit(d.within ?? ''), also: (d.scopes ?? []).map((s) => scopeUnit(s)).filter((u): u is string => u !== undefined) };
+      return { unit: scopeUnit(d.scope ?? '') };
     case 'idempotency':
     case 'audit':
       return { unit: undefined };

@@ -313,6 +313,12 @@ export const EVENT_SCHEMAS = {
     reason: z.string().trim().min(1).max(500),
     within: Scope,
     revokedBy: z.string().min(1).max(160),
+    /**
+     * v2 (session 33): the scopes of the grants it took back, so the auditors of the holder's
+     * units read it — an admin's revocation is `within` the province, and a county auditor's
+     * export left it out, showing a grant never revoked (found by a newcomer).
+     */
+    scopes: z.array(Scope).max(1000).optional(),
   }),
 
   // inbound-{id}: an SMS a contact sent to the office's number (SPEC §5), kept whatever it says
@@ -384,6 +390,8 @@ export const SCHEMA_VERSION: Record<EventType, number> = {
   FiguresSubmitted: 3,
   // 2: previousSeal, heads, signature (issue 14); no version 1 seal was ever written.
   AuditSealed: 2,
+  // 2: scopes (session 33), optional: a v1 revocation reads as it is, placed by `within` alone.
+  AccessRevoked: 2,
 };
 
 /**

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { placeOfEvent, unitOfStream } from '../../domain/audit.js';
+import { placedWithin, placeOfEvent, unitOfStream } from '../../domain/audit.js';
 import { streams as streamNames } from '../../domain/events.js';
 import { GENESIS_HASH, recordedHashMatches } from '../eventstore/chain.js';
 import type { RecordedEvent } from '../eventstore/types.js';
@@ -214,7 +214,7 @@ export class LogVerifier {
     const unit = st.unit;
     const place = placeOfEvent(stream, event.type, event.data);
     const eventUnit = place === 'of-its-stream' ? unit : place.unit;
-    const inScope = !this.options.inScope || this.#inScope(eventUnit);
+    const inScope = !this.options.inScope || placedWithin(place, unit, (u) => this.#inScope(u));
     if (inScope) {
       this.#events += 1;
       st.seen = true;

@@ -285,6 +285,7 @@ const CUSTOM_ZH: Record<string, string> = {
   'not taken here: this request creates': '这里不用 If-Match：这个请求是新建',
   'not taken here': '这里不用 If-Match',
   'name either sub or jti, not both': 'sub 和 jti 只填一个',
+  'name sub (a user) or jti (one token)': '须填 sub（收回此人的全部令牌）或 jti（收回一个令牌）',
   'not a position': '不是有效的日志位置',
   'eight hexadecimal digits': '须为 8 位十六进制数字',
   'must not be the nil or max UUID': '不能是全 0 或全 f 的 UUID',

@@ -103,6 +103,26 @@ t.test('GET /audit/events includes the unit register and access events within sc
     'Nianba\u2019s units from the register',
   );
   t.notOk(JSON.stringify(seen).includes(issued.tokens[1].token.split('.')[2]), 'never a token');
+
+  // An admin of the whole province takes back a Wangba officer's tokens: Wangba's auditor reads it
+  // (found by a newcomer: the county auditor's export showed the grant and never its revocation).
+  const provinceAdmin = app.token('admin', '620000000000', 'admin-province');
+  const revoked = await app.call('POST', '/tokens/revocations', { token: provinceAdmin, body: { sub: 'officer-w', reason: '手机丢失' } });
+  t.equal(revoked.statusCode, 201, revoked.body);
+  for (const [auditor, expected] of [
+    [app.token('auditor', WANGBA), ['AccessGranted officer-w', 'AccessRevoked officer-w']],
+    [app.token('auditor', KANG), ['AccessGranted officer-w', 'AccessGranted officer-n', 'AccessRevoked officer-n', 'AccessRevoked officer-w']],
+    [app.token('auditor', NIANBA), ['AccessGranted officer-n', 'AccessRevoked officer-n']],
+  ] as const) {
+    const res = await app.call("GET", `/audit/events?position=${revoked.json().position}`, { token: auditor });
+    t.equal(res.statusCode, 200, res.body);
+    const listed = res.json() as Listed;
+    t.same(listed.events.filter((e) => e.stream === 'access').map((e) => `${e.type} ${e.data.sub}`), expected, `each auditor reads the revocations of the tokens of their units: ${expected.join(', ')}`);
+  }
+  const again = await app.call('POST', '/tokens/revocations', { token: provinceAdmin, body: { sub: 'officer-w', reason: '手机丢失' } });
+  t.match([again.statusCode, again.json()], [200, { revoked: [], alreadyRevoked: [{ sub: 'officer-w', status: 'revoked' }] }], 'revoked again: said so, nothing written');
+  const neither = await app.call('POST', '/tokens/revocations', { token: provinceAdmin, body: { reason: 'x' } });
+  t.match(neither.json().details, [{ path: 'body.sub', message: /须填 sub/ }], 'naming neither: told to name one');
 });
 
 t.test('a county auditor\u2019s export taken before the first seal verifies offline as one scope\u2019s log, deletions still named', async (t) => {

@@ -114,6 +114,9 @@ function observations(value: unknown, surface: string, out: Array<{ surface: str
 interface Readings {
   /** Each JSON answer and frame list, by where it was read. */
   surfaces: Array<{ surface: string; body: unknown; verbatim: boolean }>;
+  /** Every GET route's path as read, with the role and token that read it. */
+  reads: Array<{ route: string; path: string; token: string }>;
+  app: TestApp;
   live: Frame[];
   reports: { ahead: string; right: string; reset: string };
 }
@@ -176,9 +179,12 @@ async function readEverything(t: Test): Promise<Readings> {
   t.same(reads.map((r) => r.url).filter((u) => !(u in paths)), [], 'every GET route with roles has a path here');
   const scopeFor: Record<Role, string> = { contact: LIJIA, officer: WANGBA, head: KANG, auditor: KANG, admin: KANG };
   const surfaces: Readings['surfaces'] = [];
+  const done: Readings['reads'] = [];
   for (const route of reads) {
     const role = (['auditor', 'head', 'officer', 'contact', 'admin'] as const).find((r) => route.roles!.includes(r))!;
-    const res = await app.call('GET', paths[route.url]!, { token: app.token(role, scopeFor[role], role === 'officer' ? 'officer-wangba-1' : `${role}-sweep`) });
+    const token = app.token(role, scopeFor[role], role === 'officer' ? 'officer-wangba-1' : `${role}-sweep`);
+    done.push({ route: route.url, path: paths[route.url]!, token });
+    const res = await app.call('GET', paths[route.url]!, { token });
     t.equal(res.statusCode, 200, `GET ${route.url} as ${role}`);
     if ((res.headers['content-type'] ?? '').toString().includes('json')) surfaces.push({ surface: `GET ${route.url}`, body: res.json(), verbatim: route.verbatim === true });
   }
@@ -189,7 +195,7 @@ async function readEverything(t: Test): Promise<Readings> {
   resumed.send({ type: 'resume', after: '0' });
   await resumed.next((f: Frame) => f.type === 'alert' && f.reportId === reset.reportId);
   surfaces.push({ surface: 'ws resumed', body: resumed.frames, verbatim: false });
-  return { surfaces, live: live.frames, reports: { ahead: ahead.reportId, right: right.reportId, reset: reset.reportId } };
+  return { surfaces, reads: done, app, live: live.frames, reports: { ahead: ahead.reportId, right: right.reportId, reset: reset.reportId } };
 }
 
 t.test('sweep: wherever a read or a frame shows observedAt, clockSuspect stands beside it and is right', async (t) => {
@@ -239,4 +245,15 @@ t.test('sweep: every instant a read or a frame shows has its Beijing-time twin b
   for (const surface of ['GET /reports/:id', 'GET /reports/:id/history', 'GET /incidents/:id', 'GET /roster/:townshipCode', 'GET /alerts/open', 'GET /tokens', 'ws live', 'ws resumed']) {
     t.ok(seen.has(surface), `${surface} shows instants, so the sweep reads some`);
   }
+});
+
+t.test('sweep: every GET route takes ?position= (SPEC §6: read-your-writes on every read)', async (t) => {
+  const { reads, app } = await readEverything(t);
+  const head = String(await app.logSize());
+  const refused: string[] = [];
+  for (const { route, path, token } of reads) {
+    const res = await app.call('GET', `${path}${path.includes('?') ? '&' : '?'}position=${head}`, { token });
+    if (res.statusCode !== 200) refused.push(`${route}: ${res.statusCode} ${res.body.slice(0, 120)}`);
+  }
+  t.same(refused, [], `${reads.length} routes read at the log's head (found by a newcomer: /audit/events refused it)`);
 });

@@ -32,7 +32,8 @@ const TokensBody = z.strictObject({
 
 const RevocationBody = z
   .strictObject({ sub: UserId.optional(), jti: Id.optional(), reason: z.string().trim().min(1).max(500) })
-  .refine((b) => (b.sub === undefined) !== (b.jti === undefined), { message: 'name either sub or jti, not both', path: ['sub'] });
+  .refine((b) => b.sub !== undefined || b.jti !== undefined, { message: 'name sub (a user) or jti (one token)', path: ['sub'] })
+  .refine((b) => b.sub === undefined || b.jti === undefined, { message: 'name either sub or jti, not both', path: ['jti'] });
 
 const IssuedToken = z.object({ sub: z.string(), role: z.string(), scope: z.string(), jti: z.string(), issuedAt: z.string(), exp: z.string(), token: z.string() });
 
@@ -136,7 +137,8 @@ export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         tags: ['access'],
         summary: 'Revoke a token (jti) or everything granted to a user (sub) within your scope; every node refuses them once it has applied this',
         body: RevocationBody,
-        response: { 201: z.object({ revoked: z.array(GrantView), position: z.string().optional(), revokedAt: z.string() }) },
+        description: 'Everything named was revoked already: 200 with `alreadyRevoked`, and nothing written.',
+        response: { 201: z.object({ revoked: z.array(GrantView), position: z.string().optional(), revokedAt: z.string() }), 200: z.object({ revoked: z.array(GrantView), alreadyRevoked: z.array(GrantView), revokedAt: z.string() }) },
       },
     },
     async (request, reply) => {
@@ -154,18 +156,26 @@ export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       // from now on all the same.
       const legacy = request.user.role === 'admin' && known.length === 0;
       if (!legacy && !known.some(inScope)) throw notFound(jti !== undefined ? 'token' : 'user with access in your scope');
+      const nowMs = deps.now().getTime();
+      // Everything named was taken back already: said so, and nothing written (an empty revocation
+      // in the log would say someone revoked something when nothing changed).
+      const stillActive = known.filter((g) => inScope(g) && !g.revoked);
+      if (!legacy && stillActive.length === 0) {
+        const already = known.filter(inScope);
+        return reply.code(200).send({ revoked: [], alreadyRevoked: already.map((g) => grantView(g, nowMs)), revokedAt: already.map((g) => g.revoked!.at).sort().at(-1)! });
+      }
       const context = commandContext(request, deps.now);
       const result = await deps.commands.execute(
         streams.access,
         accessDecider,
-        { type: 'RevokeAccess', data: { sub, jti, reason, within, revokedBy: request.user.sub }, now: context.now },
+        // The holders' scopes go with it, so each holder's auditors read it (SPEC §4: access events within scope).
+        { type: 'RevokeAccess', data: { sub, jti, reason, within, revokedBy: request.user.sub, scopes: known.filter((g) => inScope(g) && !g.revoked).map((g) => g.scope) }, now: context.now },
         context,
       );
       const position = result.position;
       if (position === undefined) throw new HttpError(503, 'busy', 'the revocation was recorded without a position');
       // Answer with what it revoked, as this node's projection has it once it applied it.
       await deps.runner.require(position);
-      const nowMs = deps.now().getTime();
       const revoked = named().filter((g) => g.revoked?.position === position);
       return reply.code(201).send({ revoked: revoked.map((g) => grantView(g, nowMs)), position, revokedAt: context.now });
     },

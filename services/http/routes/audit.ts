@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { placeOfEvent, unitOfFirstEvent } from '../../../domain/audit.js';
+import { placedWithin, placeOfEvent, unitOfFirstEvent } from '../../../domain/audit.js';
 import { streams, type EventData } from '../../../domain/events.js';
 import { SealTree } from '../../../infra/audit/merkle.js';
 import { UnitCode } from '../../../domain/vocabulary.js';
@@ -13,6 +13,7 @@ import type { EventStore, RecordedEvent } from '../../../infra/eventstore/types.
 import type { ApiDeps } from '../deps.js';
 import { readPrefix } from '../context.js';
 import { HttpError } from '../errors.js';
+import { readQuery } from '../schemas.js';
 
 /** Either store's position: SQLite's zero-padded rowid or EventStoreDB's commit/prepare. */
 const Position = z.string().regex(/^\d{1,20}(\/\d{1,20})?$/, 'not a position');
@@ -51,15 +52,11 @@ async function* eventsInScope(store: EventStore, prefix: string, after: string |
     const visible: RecordedEvent[] = [];
     for (const event of next.value) {
       const place = placeOfEvent(event.stream, event.type, event.data);
-      let unit: string | undefined;
-      if (place === 'of-its-stream') {
-        if (!owner.has(event.stream)) {
-          const first = event.revision === 0 ? event : (await store.readStream(event.stream, { max: 1 }))[0];
-          owner.set(event.stream, first && unitOfFirstEvent(first.data));
-        }
-        unit = owner.get(event.stream);
-      } else unit = place.unit;
-      if (typeof unit === 'string' && unit.startsWith(prefix)) visible.push(event);
+      if (place === 'of-its-stream' && !owner.has(event.stream)) {
+        const first = event.revision === 0 ? event : (await store.readStream(event.stream, { max: 1 }))[0];
+        owner.set(event.stream, first && unitOfFirstEvent(first.data));
+      }
+      if (placedWithin(place, owner.get(event.stream), (unit) => typeof unit === 'string' && unit.startsWith(prefix))) visible.push(event);
     }
     yield visible;
   }
@@ -101,7 +98,7 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit:
         description:
           'Only events of streams within your scope (reports and relief by village, incidents by county, rosters by township). ' +
           'Page with `next`: it is the position to pass as `after`, and null once the log is read to its end.',
-        querystring: z.strictObject({ after: Position.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
+        querystring: readQuery({ after: Position.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
       },
     },
     async (request, reply) => {
@@ -160,7 +157,7 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit:
       schema: {
         tags: ['audit'],
         summary: 'Verify the log in scope (SPEC §8): chains, positions, seals, signatures; names the first thing wrong',
-        querystring: z.strictObject({ unit: UnitCode.optional() }),
+        querystring: readQuery({ unit: UnitCode.optional() }),
       },
     },
     async (request) => {
