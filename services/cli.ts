@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -311,6 +311,18 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'verify' && values.file) return verifyFile(values.file, values);
   if (command === 'audit-key') return auditKey(values.out);
   if (command === 'restore') return restore(sub, values);
+  // Only the commands that start a store may find none: any other, run with a mistyped or
+  // unmounted DATA_DIR, made an empty store and a new token secret there and reported success —
+  // "verified: 0 events" from a nightly backup of nothing (found by a newcomer).
+  // (A token or a roster may be the first thing written to a new store; these only read one.)
+  const readsALog = ['verify', 'seal', 'export', 'backup', 'replay', 'epoch'].includes(command);
+  const dataDir = resolve(process.env.DATA_DIR || './data');
+  if (readsALog && !process.env.EVENTSTORE_URL && !existsSync(join(dataDir, 'events.sqlite'))) {
+    console.error(
+      `DATA_DIR 里没有事件库（${join(dataDir, 'events.sqlite')} 不存在）：请检查 DATA_DIR 是否写错、磁盘是否挂载 / no event store in DATA_DIR (${join(dataDir, 'events.sqlite')} does not exist): check DATA_DIR for a typo or an unmounted disk`,
+    );
+    return 2;
+  }
   const config = loadConfig();
 
   // A command appends a few events at most: written on this thread, not on a writer thread started for them.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { merkleRoot } from '../../infra/audit/merkle.js';
@@ -140,6 +140,15 @@ t.test('cli: export --after garbage is a one-line error; --help exits 0; seal an
   const base = testDir(t, { keys: {} });
   const dataDir = join(base, 'data');
   const env = { DATA_DIR: dataDir, EVENTSTORE_URL: '', AUTH_SECRET: '' };
+  // A mistyped or unmounted DATA_DIR: the commands that read a log refuse it, and create nothing there.
+  for (const args of [['verify'], ['seal'], ['export'], ['backup', join(base, 'backup')], ['replay'], ['epoch']]) {
+    const none = await cli(env, ...args);
+    t.equal(none.status, 2, `${args[0]} with no store in DATA_DIR: refused`);
+    t.match(none.stderr, /DATA_DIR 里没有事件库.*no event store in DATA_DIR/, `${args[0]}: says so, in one line`);
+  }
+  t.notOk(existsSync(dataDir), 'and nothing was created there (no empty store, no new token secret)');
+  writeFileSync(join(base, 'none.json'), '[]');
+  t.equal((await cli(env, 'units', 'import', join(base, 'none.json'))).status, 0, 'units import starts a store');
   const garbage = await cli(env, 'export', '--after', 'garbage');
   t.equal(garbage.status, 2);
   t.equal(garbage.stderr.trim().split('\n').length, 1, 'one line');
