@@ -227,7 +227,7 @@ export class LogVerifier {
       if (hashOk && event.metadata.prevHash !== st.prevHash && st.next > 0) {
         this.#report(
           { ...what, kind: isSeal ? 'seal_edited' : 'edited', revision: event.revision - 1 },
-          `${stream} 第 ${event.revision - 1} 条事件被改动且重算了哈希：下一条事件记录的前一哈希与之不符`,
+          `${stream} 第 ${event.revision} 条事件（修订号 ${event.revision - 1}）被改动且重算了哈希：下一条事件记录的前一哈希与之不符`,
           `${stream} revision ${event.revision - 1} was changed and its hash recomputed: the next event's prevHash disagrees`,
         );
       }
@@ -237,16 +237,16 @@ export class LogVerifier {
     } else if (st.missing?.delete(event.revision)) {
       this.#report(
         { ...what, kind: 'reordered' },
-        `${stream} 第 ${event.revision} 条事件（位置 ${position}）出现在后面的事件之后：顺序被调换`,
+        `${stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}，位置 ${position}）出现在后面的事件之后：顺序被调换`,
         `${stream} revision ${event.revision} (position ${position}) comes after later events: reordered`,
       );
     } else {
-      this.#report({ ...what, kind: 'edited' }, `${stream} 第 ${event.revision} 条事件出现了两次（位置 ${position}）：被改动`, `${stream} revision ${event.revision} appears twice (position ${position}): altered`);
+      this.#report({ ...what, kind: 'edited' }, `${stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}）出现了两次（位置 ${position}）：被改动`, `${stream} revision ${event.revision} appears twice (position ${position}): altered`);
     }
     if (!hashOk) {
       this.#report(
         { ...what, kind: isSeal ? 'seal_edited' : 'edited' },
-        isSeal ? `位置 ${position} 的封存被改动：哈希不符` : `${stream} 第 ${event.revision} 条事件（位置 ${position}）被改动：内容与其哈希不符`,
+        isSeal ? `位置 ${position} 的封存被改动：哈希不符` : `${stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}，位置 ${position}）被改动：内容与其哈希不符`,
         isSeal ? `the seal at position ${position} was edited: its hash does not match` : `${stream} revision ${event.revision} (position ${position}) was edited: its content does not match its hash`,
       );
     }
@@ -320,7 +320,7 @@ export class LogVerifier {
       const st = this.#streams.get(stream)!;
       this.#report(
         { kind: 'not_sealed', stream, unit: st.unit ?? null, revision: st.next - 1, seal: event.position },
-        `${stream} 第 ${st.next - 1} 条事件排在位置 ${event.position} 的封存之前，却不在封存之内：绕过系统写入`,
+        `${stream} 第 ${st.next} 条事件（修订号 ${st.next - 1}）排在位置 ${event.position} 的封存之前，却不在封存之内：绕过系统写入`,
         `${stream} revision ${st.next - 1} lies before the seal at position ${event.position} but is not in it: written behind zhitong's back`,
       );
     }
@@ -346,19 +346,19 @@ export class LogVerifier {
     } else if (actual.revision < h.revision) {
       this.#report(
         { kind: 'tail_removed', ...ref, revision: actual.revision + 1 },
-        `${h.stream} 末尾被删除：位置 ${sealPosition} 的封存记录到第 ${h.revision} 条，现只到第 ${actual.revision} 条`,
+        `${h.stream} 末尾被删除：位置 ${sealPosition} 的封存记录到第 ${h.revision + 1} 条（修订号 ${h.revision}），现只到第 ${actual.revision + 1} 条`,
         `${h.stream}: its tail was removed: the seal at position ${sealPosition} records revision ${h.revision}, the stream now ends at ${actual.revision}`,
       );
     } else if (actual.revision === h.revision && actual.hash !== h.hash) {
       this.#report(
         { kind: 'edited', ...ref, revision: h.revision },
-        `${h.stream} 第 ${h.revision} 条事件与位置 ${sealPosition} 的封存不符：被改动`,
+        `${h.stream} 第 ${h.revision + 1} 条事件（修订号 ${h.revision}）与位置 ${sealPosition} 的封存不符：被改动`,
         `${h.stream} revision ${h.revision} differs from the seal at position ${sealPosition}: edited`,
       );
     } else if (actual.revision > h.revision) {
       this.#report(
         { kind: 'not_sealed', ...ref, revision: h.revision + 1 },
-        `${h.stream} 第 ${h.revision + 1} 条起的事件排在位置 ${sealPosition} 的封存之前，却不在封存之内：绕过系统写入`,
+        `${h.stream} 第 ${h.revision + 2} 条（修订号 ${h.revision + 1}）起的事件排在位置 ${sealPosition} 的封存之前，却不在封存之内：绕过系统写入`,
         `${h.stream} revision ${h.revision + 1} on lies before the seal at position ${sealPosition} but is not in it: written behind zhitong's back`,
       );
     }
@@ -401,7 +401,7 @@ export class LogVerifier {
       for (const r of st.missing ?? []) {
         this.#report(
           { kind: 'deleted', stream, unit: st.unit ?? null, revision: r },
-          `${stream} 缺少第 ${r} 条事件：被删除`,
+          `${stream} 缺少第 ${r + 1} 条事件（修订号 ${r}）：被删除`,
           `${stream} revision ${r} is missing: deleted`,
         );
       }

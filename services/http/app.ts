@@ -35,7 +35,7 @@ import { ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { HttpError, classify, registerErrorHandling } from './errors.js';
 import { idempotencyPlugin } from './idempotency.js';
-import { requestLanguage } from './messages.js';
+import { requestLanguage, URL_MALFORMED, URL_TOO_LONG } from './messages.js';
 import { documented } from './openapi.js';
 import { alertRoutes } from './routes/alerts.js';
 import { allocationRoutes } from './routes/allocations.js';
@@ -137,7 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // whole address and had no `details` (found by a newcomer).
     maxParamLength: MAX_PARAM_LENGTH,
     frameworkErrors: (error, request, reply) => {
-      const problem = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `too long (at most ${MAX_PARAM_LENGTH} characters)` : 'not a well-formed address';
+      const problem = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? URL_TOO_LONG : URL_MALFORMED;
       const { status, body } = classify(new HttpError(400, 'validation', `url: ${problem}`, [{ path: 'url', message: problem }]), requestLanguage(request));
       void (reply as unknown as FastifyReply).code(status).send(body);
     },

@@ -257,8 +257,14 @@ export function issueZh(issue: Record<string, unknown> | undefined, english: str
   return ISSUE_ZH[code]?.(issue) ?? english;
 }
 
+/** What the router refuses before a route runs (app.ts frameworkErrors), as a field's problem. */
+export const URL_TOO_LONG = 'too long: a path parameter is at most 600 characters as sent';
+export const URL_MALFORMED = 'not a well-formed address (a broken %-escape)';
+
 /** Custom rules' English messages in Chinese. */
 const CUSTOM_ZH: Record<string, string> = {
+  [URL_TOO_LONG]: '网址太长：路径中的编号最多 600 个字符（编码后）',
+  [URL_MALFORMED]: '网址格式不对：有残缺的 % 编码',
   'must be a 12-digit administrative division code': '须为 12 位行政区划代码',
   'must be a 12-digit division code or its significant prefix': '须为 12 位行政区划代码或其有效前缀',
   'must be a village: a 12-digit code whose last three digits are not 000': '须为村（社区）：12 位代码，且末三位不是 000（乡镇、县的代码不行）',

@@ -106,7 +106,7 @@ t.test('an export verifies on a machine with no DATA_DIR; one byte changed fails
   t.equal(bad.status, 1);
   const event = JSON.parse(lines[target]!) as RecordedEvent;
   t.match(JSON.parse(bad.stdout).firstProblem, { kind: 'edited', stream: event.stream, revision: event.revision, position: event.position });
-  t.match(bad.stderr, new RegExp(`${event.stream} 第 ${event.revision} 条事件`), 'named in words');
+  t.match(bad.stderr, new RegExp(`${event.stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}，`), 'named in words, counted from 1 as a Chinese reader counts (修订号 from 0, as the log)');
   const missing = await cli({}, 'verify', '--file', join(dir, 'nope.ndjson'));
   t.equal(missing.status, 1);
   t.match(missing.stderr, /no such file/);
