@@ -58,6 +58,12 @@ export interface VerifyReport {
   /** Events after the latest seal (or behind zhitong's back): not broken, just not yet sealed. */
   unsealed: { events: number; streams: number };
   anchor?: { position: string; root: string; matches: boolean };
+  /**
+   * An export of the log after a position (`export --after`): its events' hashes, each stream's
+   * chain from its first event in the file, and the positions from the next one on were checked;
+   * what came before, and so the seals, were not.
+   */
+  partial?: { after: string };
   firstProblem?: AuditProblem;
   /** At most MAX_PROBLEMS, in the order found. */
   problems: AuditProblem[];
@@ -72,6 +78,12 @@ export interface VerifyOptions {
   contiguous: boolean;
   /** The events may begin anywhere (an export `--after` a position); without it the first must be position 1. */
   startAnywhere?: boolean;
+  /**
+   * The file holds the log after this position only (`export --after`, which says so in its first
+   * line): positions run on from the next one, a stream may begin mid-chain (its first event's
+   * prevHash is taken as the chain so far), and seals, which vouch for the whole log, are not checked.
+   */
+  after?: string;
   publicKey?: { key: KeyObject; keyId: string };
   anchor?: { root: string; position: string };
   /** An auditor's scope: only streams and events of units for which this is true are counted and reported. */
@@ -175,7 +187,7 @@ export class LogVerifier {
     // Only integer positions run without gaps (the embedded store's); EventStoreDB's are byte
     // offsets, and an export of such a log is checked by its chains and seals alone.
     if (this.options.contiguous && /^\d+$/.test(event.position)) {
-      const expected = this.#lastPosition === undefined ? (this.options.startAnywhere ? Number(position) : 1) : Number(this.#lastPosition) + 1;
+      const expected = this.#lastPosition === undefined ? (this.options.after !== undefined && /^\d+$/.test(this.options.after) ? Number(this.options.after) + 1 : this.options.startAnywhere ? Number(position) : 1) : Number(this.#lastPosition) + 1;
       const at = Number(position);
       if (at > expected) {
         // Missing, unless they turn up further on (two events swapped): settled at the end.
@@ -201,9 +213,11 @@ export class LogVerifier {
     const hashOk = checked === true || (event.metadata.actor !== undefined && recordedHashMatches(event));
     if (!st) {
       const unit = this.#sealedUnit.has(stream) ? this.#sealedUnit.get(stream)! : event.revision === 0 && hashOk ? unitOfStream(stream, event.data) : undefined;
-      st = { stream, next: 0, prevHash: GENESIS_HASH, unit, missing: undefined, events: 0, seen: false };
+      // In an export after a position, a stream met mid-chain began before the file did.
+      const midChain = this.options.after !== undefined && event.revision > 0;
+      st = { stream, next: midChain ? event.revision : 0, prevHash: midChain ? event.metadata.prevHash : GENESIS_HASH, unit, missing: undefined, events: 0, seen: false };
       this.#streams.set(stream, st);
-      if (unit === undefined && !(event.revision === 0 && hashOk) && this.#needsUnit(stream)) {
+      if (unit === undefined && !midChain && !(event.revision === 0 && hashOk) && this.#needsUnit(stream)) {
         this.#report(
           { kind: 'unplaceable', stream, unit: null, position },
           `${stream} 的首条事件缺失或被改动，无法确定它属于哪个单位，请所有审计员核查`,
@@ -432,6 +446,7 @@ export class LogVerifier {
       },
       unsealed: { events: this.#unsealedEvents, streams: this.#unsealedStreams.size },
       ...(this.#anchorResult ? { anchor: this.#anchorResult } : {}),
+      ...(this.options.after !== undefined ? { partial: { after: pad(this.options.after) } } : {}),
       ...(this.#problems[0] ? { firstProblem: this.#problems[0] } : {}),
       problems: this.#problems,
     };

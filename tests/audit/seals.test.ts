@@ -136,6 +136,34 @@ t.test('two nodes sealing for longer than the interval write one seal per interv
   t.equal(seals.length, 5);
 });
 
+t.test('an export after a position verifies as a part, not as a log with its start deleted; an edit inside it is still named (found by a newcomer)', async (t) => {
+  const w = await world(t);
+  const whole = (await cli(w.env, 'export')).stdout.trim().split('\n').map((l) => JSON.parse(l) as RecordedEvent);
+  // Part-way through a stream's life, and past the first seal: what a weekly export looks like.
+  const from = whole[Math.floor(whole.length / 2)]!.position;
+  const part = (await cli(w.env, 'export', '--after', from)).stdout;
+  const dir = testDir(t, {});
+  writeFileSync(join(dir, 'part.ndjson'), part);
+  const checked = await cli({}, 'verify', '--file', join(dir, 'part.ndjson'));
+  t.equal(checked.status, 0, `${checked.stdout.slice(0, 400)} ${checked.stderr}`);
+  t.match(JSON.parse(checked.stdout), { ok: true, partial: { after: from }, problems: [] }, 'ok, and says it was a part');
+  t.match(checked.stderr, /只核验了位置 \d+ 之后的部分/, 'and says so in words');
+  t.ok(part.split('\n').slice(1).some((l) => l.includes('"revision":') && !l.includes('"revision":0,')), 'the part holds streams met mid-chain');
+
+  const lines = part.trim().split('\n');
+  const target = lines.findIndex((l, i) => i > 0 && l.includes('"cashFen":'));
+  t.ok(target > 0, 'an event with money in the part');
+  const edited = lines.map((l, i) => (i === target ? l.replace(/"cashFen":(\d+)/, (_m, n) => `"cashFen":${Number(n) + 1}`) : l));
+  writeFileSync(join(dir, 'edited.ndjson'), edited.join('\n') + '\n');
+  const bad = await cli({}, 'verify', '--file', join(dir, 'edited.ndjson'));
+  t.equal(bad.status, 1, 'an edit inside the part');
+  const editedAt = (JSON.parse(lines[target]!) as RecordedEvent).position;
+  t.ok((JSON.parse(bad.stdout).problems as Array<{ kind: string; position: string }>).some((p) => p.kind === 'edited' && p.position === editedAt), 'named: edited, at its position');
+  const dropped = lines.filter((_l, i) => i !== 1);
+  writeFileSync(join(dir, 'dropped.ndjson'), dropped.join('\n') + '\n');
+  t.match(JSON.parse((await cli({}, 'verify', '--file', join(dir, 'dropped.ndjson'))).stdout).firstProblem, { kind: 'position_gap' }, 'its first event deleted: a gap right after the position it names');
+});
+
 t.test('cli: export --after garbage is a one-line error; --help exits 0; seal and audit-key', async (t) => {
   const base = testDir(t, { keys: {} });
   const dataDir = join(base, 'data');
