@@ -9,9 +9,9 @@ import { unitRegisterDecider } from '../domain/unit-register.js';
 import { MobilePhoneInput, PersonName, Role, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
 import { accessDecider, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, type GrantRequest } from '../domain/access.js';
 import { randomUUID } from 'node:crypto';
-import type { UnitEntry } from '../infra/units-file.js';
+import type { UnitEntry, UnitsFileError, UnitsFileRow } from '../infra/units-file.js';
 import { DomainError } from '../domain/errors.js';
-import { scopeUnit } from '../domain/units.js';
+import { parentCode, scopeUnit } from '../domain/units.js';
 import { loadConfig, restoreConfig, ConfigError } from '../infra/config.js';
 import { BackupError, createBackup, restoreBackup } from '../infra/backup.js';
 import type { SqliteEventStore } from '../infra/eventstore/sqlite.js';
@@ -70,6 +70,37 @@ const cliContext = (): CommandContext => ({
   correlationId: `cli-${Date.now()}`,
   now: new Date().toISOString(),
 });
+
+/** What the register's own order rules say, in Chinese (units-file.ts says them in English). */
+const ORDER_ZH: Record<string, string> = {
+  'listed twice': '在文件中出现了两次',
+  'its parent is neither registered nor listed before it': '的上级既未登记，也没有排在它前面（上级要写在下级之前）',
+};
+
+/**
+ * A units file's problems, every one, each at its place as the office sees the file (CSV line
+ * numbers count the header as line 1, JSON entries count from 1), in Chinese and in English.
+ */
+async function printUnitsFileProblems(file: string, problems: UnitsFileError['problems']): Promise<void> {
+  // The field messages' Chinese, loaded only when a file is refused.
+  const { issueEn, issueZh } = await import('./http/messages.js');
+  console.error(`${file}：单位文件有 ${problems.length} 处问题，什么也没有导入 / ${problems.length} problem(s) in the units file; nothing was imported`);
+  for (const p of problems) {
+    const where = p.row ? (p.row.kind === 'line' ? `第 ${p.row.n} 行` : `第 ${p.row.n} 项`) : '文件';
+    const whereEn = p.row ? `${p.row.kind} ${p.row.n}` : 'file';
+    const order = /^(\d{2,12}): (listed twice|its parent is neither registered nor listed before it)(?: \((\d+)\))?$/.exec(p.message);
+    const zh = p.issue
+      ? issueZh(p.issue, p.message)
+      : order
+        ? `${order[1]} ${ORDER_ZH[order[2]!]}${order[3] ? `（${order[3]}）` : ''}`
+        : /^no such file/.test(p.message)
+          ? '找不到这个文件'
+          : /different number of cells/.test(p.message)
+            ? '这一行的格数和表头不一样（多了或少了逗号？）'
+            : p.message;
+    console.error(`  ${where}${p.field ? ` ${p.field}` : ''}：${zh} / ${whereEn}${p.field ? ` ${p.field}` : ''}: ${p.issue ? issueEn(p.issue, p.message) : p.message}`);
+  }
+}
 
 async function importUnits(store: EventStore, units: UnitEntry[]): Promise<number> {
   const context = cliContext();
@@ -402,7 +433,27 @@ export async function main(argv: string[]): Promise<number> {
           console.error('usage: units import FILE');
           return 2;
         }
-        const units = (await import('../infra/units-file.js')).readUnitsFile(arg);
+        const unitsFile = await import('../infra/units-file.js');
+        let units: UnitEntry[];
+        let rows: UnitsFileRow[];
+        try {
+          ({ units, rows } = unitsFile.readUnitsFileRows(arg));
+        } catch (error) {
+          if (!(error instanceof unitsFile.UnitsFileError)) throw error;
+          await printUnitsFileProblems(arg, error.problems);
+          return 1;
+        }
+        {
+          const { state: known } = await load(store, streams.units, unitRegisterDecider);
+          const order = unitsFile.unitsFileOrderProblems(units, (code) => known.units.has(code), parentCode);
+          if (order.length > 0) {
+            await printUnitsFileProblems(
+              arg,
+              order.map((p) => ({ row: rows[p.index], field: 'code', message: p.parent ? `${p.code}: ${p.message} (${p.parent})` : `${p.code}: ${p.message}` })),
+            );
+            return 1;
+          }
+        }
         // Real units never go into the demo's store (seed-demo refuses the other order): the demo's
         // invented villages and phones must not sit beside real ones in one register.
         const demoCodes = new Set(DEMO_UNITS.map((u) => u.code));
@@ -594,10 +645,12 @@ if (isEntry) {
       // wait for them to time out. Its few lines are written once stdout and stderr drain.
       if (process.argv[2] === 'notify') process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
     },
-    (error: unknown) => {
+    async (error: unknown) => {
+      // The Chinese for a refusal, as the HTTP answers give it, loaded only on this path.
+      const { issueZh, message } = await import('./http/messages.js');
       if (error instanceof ConfigError) console.error(error.message);
-      else if (error instanceof z.ZodError) console.error(`invalid input:\n${error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
-      else if (error instanceof DomainError) console.error(`refused (${error.code}): ${error.message}`);
+      else if (error instanceof z.ZodError) console.error(`输入有误 / invalid input:\n${error.issues.map((i) => `  ${i.path.join('.')}: ${issueZh(i as unknown as Record<string, unknown>, i.message)} / ${i.message}`).join('\n')}`);
+      else if (error instanceof DomainError) console.error(`拒绝（${error.code}）：${message(error.code, 'zh', error.details ?? {})} / refused (${error.code}): ${error.message}`);
       else if (error instanceof BackupError) console.error(`refused: ${error.message}`);
       else if (error instanceof SyntaxError) console.error(`not JSON: ${error.message}`);
       else console.error(error);

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ZodError } from 'zod';
-import { readUnitsFile } from '../../infra/units-file.js';
+import { readUnitsFile, unitsFileOrderProblems, UnitsFileError } from '../../infra/units-file.js';
+import { parentCode } from '../../domain/units.js';
 import { testDir } from '../support/dirs.js';
 
 /** Issue 12: units files as an office keeps them — a spreadsheet saved as CSV, in either encoding Chinese Windows writes. */
@@ -31,10 +31,29 @@ t.test('CSV in UTF-8, UTF-8 with a BOM, and GB18030 read the same as the JSON fi
   }
 });
 
-t.test('a bad row is named by its row and column', async (t) => {
+t.test('a bad row is named by its line as the spreadsheet shows it, and its column; every problem at once', async (t) => {
   const path = join(testDir(t), 'bad.csv');
   writeFileSync(path, 'code,name,lat,lon\n621299000000,康县,,\n62129910300,王坝镇,91,105\n');
-  const error = t.throws(() => readUnitsFile(path)) as unknown as ZodError;
-  t.ok(error instanceof ZodError);
-  t.same(error.issues.map((i) => i.path.join('.')).sort(), ['1.centre.lat', '1.code']);
+  const error = t.throws(() => readUnitsFile(path)) as unknown as UnitsFileError;
+  t.ok(error instanceof UnitsFileError);
+  t.same(error.problems.map((p) => `${p.row?.kind} ${p.row?.n} ${p.field}`).sort(), ['line 3 centre.lat', 'line 3 code'], 'line 3: the header is line 1 (found by a newcomer: "1.code" was line 3 in Excel)');
+  const json = join(testDir(t), 'bad.json');
+  writeFileSync(json, '[{"code":"621299000000","name":"康县"},{"code":"621299103000","name":""}]');
+  t.same((t.throws(() => readUnitsFile(json)) as unknown as UnitsFileError).problems.map((p) => `${p.row?.kind} ${p.row?.n} ${p.field}`), ['entry 2 name'], 'a JSON entry counted from 1');
+});
+
+t.test('what an office types: full-width digits in a code are digits; a row with a cell too many is refused by its line; a missing file is said so', async (t) => {
+  const dir = testDir(t);
+  writeFileSync(join(dir, 'wide.csv'), 'code,name\n６２１２９９００００００,康县\n');
+  t.same(readUnitsFile(join(dir, 'wide.csv')).map((u) => u.code), ['621299000000']);
+  writeFileSync(join(dir, 'shifted.csv'), 'code,name,phones\n621299000000,康县,\n621299103000,王坝镇,0939-5123488,多的一格\n');
+  const shifted = t.throws(() => readUnitsFile(join(dir, 'shifted.csv'))) as unknown as UnitsFileError;
+  t.same(shifted.problems.map((p) => [p.row, /different number of cells/.test(p.message)]), [[{ kind: 'line', n: 3 }, true]], 'a shifted column is not taken silently');
+  t.match((t.throws(() => readUnitsFile(join(dir, 'none.csv'))) as unknown as UnitsFileError).problems, [{ message: /^no such file/ }]);
+  const order = unitsFileOrderProblems(
+    [{ code: '621299000000', name: '康县' }, { code: '621299103201', name: '李家村' }, { code: '621299000000', name: '康县' }],
+    (code) => code === '621200000000',
+    parentCode,
+  );
+  t.same(order.map((p) => `${p.index} ${p.message}`), ['1 its parent is neither registered nor listed before it', '2 listed twice'], 'the order rules, all at once');
 });
