@@ -39,6 +39,7 @@ t.test('npm start serves; SIGTERM finishes in-flight requests and closes the sto
   const { status } = await answer;
   t.equal(status, 200, 'the in-flight request got its answer');
   t.equal(await server.exited, 0, 'clean exit');
+  t.notMatch(server.stderr(), /Warning|\[[A-Z]+DEP\d+\]/, `no warning on stderr (a deprecated fastify option printed one, session 33): ${server.stderr().slice(0, 300)}`);
 
   const store = new SqliteEventStore({ file: join(dataDir, 'events.sqlite') });
   t.teardown(() => store.close());

@@ -135,7 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // What the router refuses before any route runs (an id hundreds of characters long, a broken
     // %-escape) is answered like any bad field (SPEC §9): fastify's own body was English, echoed the
     // whole address and had no `details` (found by a newcomer).
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (error, request, reply) => {
       const problem = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? URL_TOO_LONG : URL_MALFORMED;
       const { status, body } = classify(new HttpError(400, 'validation', `url: ${problem}`, [{ path: 'url', message: problem }]), requestLanguage(request));

@@ -11,6 +11,8 @@ export interface ServerProcess {
   exited: Promise<number | null>;
   /** Resolves with the first log line (past or future) that matches. */
   waitForLog(pattern: RegExp): Promise<string>;
+  /** What the process wrote to stderr so far (Node's own warnings go there, not to the log). */
+  stderr(): string;
 }
 
 /**
@@ -47,5 +49,5 @@ export async function startServerProcess(env: Record<string, string>, options: {
     });
   const listening = await waitForLog(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
   const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(listening)![1]!;
-  return { child, url, exited, waitForLog };
+  return { child, url, exited, waitForLog, stderr: () => stderr };
 }
