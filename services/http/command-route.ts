@@ -8,6 +8,7 @@ import type { Loaded } from '../commands/execute.js';
 import { commandContext, ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { IdParams, WriteAnswer } from './schemas.js';
+import { GENESIS_HASH, recordedHashMatches } from '../../infra/eventstore/chain.js';
 
 export interface AggregateRoutes<S, C, E extends DomainEvent, P = undefined> {
   /** e.g. `/reports/:id` */
@@ -77,7 +78,19 @@ export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstanc
       const id = (request.params as { id: string }).id;
       await aggregate.loadInScope(request, id);
       const events = await deps.store.readStream(aggregate.stream(id));
-      return { [key]: id, events: events.map((e) => ({ revision: e.revision, position: e.position, type: e.type, data: e.data, metadata: e.metadata })) };
+      // Each event says whether it still matches its hash and chains to the one before: an auditor
+      // reading an edited history sees where, without running a verification (found by a newcomer).
+      return {
+        [key]: id,
+        events: events.map((e, i) => ({
+          revision: e.revision,
+          position: e.position,
+          type: e.type,
+          data: e.data,
+          metadata: e.metadata,
+          intact: recordedHashMatches(e) && (i === 0 ? e.revision === 0 && e.metadata.prevHash === GENESIS_HASH : e.revision === events[i - 1]!.revision + 1 && e.metadata.prevHash === events[i - 1]!.metadata.hash),
+        })),
+      };
     },
   );
 }
