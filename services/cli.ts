@@ -541,7 +541,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'export': {
         const after = values.after === undefined ? undefined : store.parsePosition(values.after);
         if (values.after !== undefined && after === undefined) {
-          console.error(`--after ${JSON.stringify(values.after)}: not a position of this log (a number, like 189)`);
+          console.error(`--after ${JSON.stringify(values.after)}：不是日志位置（应为数字，如 189） / not a position of this log (a number, like 189)`);
+          return 2;
+        }
+        // Past the end, as the HTTP API answers it: an empty export would read as "nothing happened".
+        if (after !== undefined && store.kind === 'sqlite' && after > ((await store.headPosition()) ?? '')) {
+          console.error(`--after ${values.after}：超出日志末尾（最后的位置是 ${((await store.headPosition()) ?? '0').replace(/^0+(?=\d)/, '')}） / past the end of the log`);
           return 2;
         }
         // An export of part of the log says so first, so that `verify --file` checks it as a part

@@ -115,6 +115,8 @@ t.test('cli: token prints the token alone; units import; verify; export', async 
   t.same(exported.map((e: { type: string }) => e.type), ['AccessGranted', 'AccessGranted', 'AccessGranted', 'UnitRegistered', 'UnitRegistered', 'UnitRegistered']);
   const after = cli(dataDir, 'export', '--after', exported[4].position).stdout.trim().split('\n');
   t.same(after.map((l) => Object.keys(JSON.parse(l))[0]), ['exportedAfter', 'id'], 'a line saying where the part begins, then the one event after it');
+  const beyond = cli(dataDir, 'export', '--after', '99999999');
+  t.match([beyond.status, beyond.stdout, beyond.stderr], [2, '', /超出日志末尾（最后的位置是 6）/], 'past the end: said so, not an empty export');
 });
 
 t.test('cli: seed-demo prints a token for each role, and is safe to run twice', async (t) => {

@@ -428,12 +428,14 @@ export class LogVerifier {
       const [from, to] = [gaps[i]!, gaps[j]!];
       this.#report(
         { kind: 'position_gap', position: String(from).padStart(16, '0') },
-        from === to ? `位置 ${from} 的事件不见了：被删除` : `位置 ${from} 至 ${to} 的 ${to - from + 1} 条事件不见了：被删除`,
-        from === to ? `the event at position ${from} is missing: deleted` : `${to - from + 1} events at positions ${from}–${to} are missing: deleted`,
+        // A gap's events cannot be placed: an auditor of one scope is told they may be another's.
+        `${from === to ? `位置 ${from} 的事件不见了：被删除` : `位置 ${from} 至 ${to} 的 ${to - from + 1} 条事件不见了：被删除`}${this.options.inScope ? '（无法判断属于哪个单位，可能在您的辖区以外：请与上级审计员核对）' : ''}`,
+        `${from === to ? `the event at position ${from} is missing: deleted` : `${to - from + 1} events at positions ${from}–${to} are missing: deleted`}${this.options.inScope ? ' (whose unit cannot be known: it may be outside your scope; check with an auditor above you)' : ''}`,
       );
       i = j + 1;
     }
-    const latest = this.#seals.at(-1);
+    // A scoped export carries no seal events, only the latest seal with its proofs: that one is the latest.
+    const latest = this.#seals.at(-1) ?? (this.options.proofs ? { event: this.options.proofs.seal, data: this.options.proofs.seal.data as Seal['data'] } : undefined);
     const signed = this.#seals.some((s) => s.data.signature !== undefined);
     return {
       ok: this.#problemCount === 0,

@@ -221,7 +221,7 @@ t.test('a county auditor\u2019s scoped export verifies against the global seal b
   writeFileSync(join(dir, 'county.ndjson'), res.body);
   const good = await cli({}, 'verify', '--file', join(dir, 'county.ndjson'), '--public-key', w.publicKey);
   t.equal(good.status, 0, good.stdout + good.stderr);
-  t.match(JSON.parse(good.stdout), { ok: true, seals: { signatures: 'checked' } });
+  t.match(JSON.parse(good.stdout), { ok: true, seals: { signatures: 'checked', latest: { root: /^[0-9a-f]{64}$/ } } }, 'and names the seal it was proven against (it said latest: null)');
   // The county's copy with its delivery removed: the proof of that stream's head says so.
   const withoutDelivery = lines.filter((l) => !l.includes('"GoodsDelivered"'));
   writeFileSync(join(dir, 'cut.ndjson'), withoutDelivery.join('\n') + '\n');

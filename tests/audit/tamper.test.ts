@@ -29,7 +29,9 @@ t.test('an event deleted from the middle of a stream', async (t) => {
   const w = await world(t);
   w.db.prepare('DELETE FROM events WHERE stream = ? AND revision = 1').run(`report-${w.reportId}`);
   await expectNamed(t, w, 'deleted', { stream: `report-${w.reportId}`, revision: 1, message: /被删除/ });
-  await expectNamed(t, w, 'position_gap');
+  const [http, onStore] = await expectNamed(t, w, 'position_gap');
+  t.match(http!.problems.find((p) => p.kind === 'position_gap')!.message, /可能在您的辖区以外/, 'an auditor of a scope is told a gap may be outside it');
+  t.notMatch(onStore!.problems.find((p) => p.kind === 'position_gap')!.message, /辖区/, 'the whole log, verified on the store, has no scope to speak of');
 });
 
 t.test('a stream\u2019s tail deleted: the delivery, so the money could be paid again', async (t) => {
