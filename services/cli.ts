@@ -260,7 +260,7 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
     }
     // A scoped export skips other scopes' positions and carries no seal events: its proofs stand for them.
     // A part of the log carries seals that vouch for the whole of it: they are not checked here.
-    const verifier = new LogVerifier({ ...options, seals: after !== undefined ? [] : seals, contiguous: !scoped, scoped, startAnywhere: true, ...(after !== undefined ? { after } : {}), ...(proofs ? { proofs } : {}) });
+    const verifier = new LogVerifier({ ...options, seals: after !== undefined ? [] : seals, contiguous: !scoped, scoped, startAnywhere: true, ...(after !== undefined ? { after } : proofs ? { proofs } : {}) });
     let events = 0;
     for await (const { n, line } of lines()) {
       if (line.startsWith('{"sealProofs"') || line.startsWith('{"exportedAfter"')) continue;

@@ -149,4 +149,13 @@ t.test('a county auditor\u2019s export taken before the first seal verifies offl
   const problems = JSON.parse(broken.stdout).problems as Array<{ kind: string; stream: string; revision?: number }>;
   t.ok(problems.some((p) => p.kind === 'deleted' && p.stream === `report-${reportId}` && p.revision === 0), 'the deletion is named');
   t.same(problems.filter((p) => p.stream !== `report-${reportId}`), [], 'and nothing of other scopes');
+
+  // Last week's part only (?after=): it says where it begins and verifies as a part.
+  const mid = (JSON.parse(lines[Math.floor(lines.length / 2)]!) as { position: string }).position;
+  const part = await app.call('GET', `/audit/events?after=${mid}`, { token: app.token('auditor', WANGBA), headers: { accept: 'application/x-ndjson' } });
+  t.same(JSON.parse(part.body.split('\n')[0]!), { exportedAfter: mid }, 'a part names where it begins');
+  writeFileSync(join(dir, 'part.ndjson'), part.body);
+  const partly = await cli({}, 'verify', '--file', join(dir, 'part.ndjson'));
+  t.equal(partly.status, 0, partly.stdout + partly.stderr);
+  t.match(JSON.parse(partly.stdout), { ok: true, partial: { after: mid }, problems: [] }, 'checked as a part: nothing called deleted');
 });

@@ -112,6 +112,8 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit:
           const pages = eventsInScope(deps.store, prefix, after);
           const first = await pages.next();
           raw.writeHead(200, { 'content-type': NDJSON, 'x-request-id': String(request.id) });
+          // A part of the log says where it begins, as `cli export --after` does (docs/audit.md §1).
+          if (after !== undefined) raw.write(`${JSON.stringify({ exportedAfter: after })}\n`);
           for (let result = first; !result.done; result = await pages.next()) {
             if (result.value.length === 0) continue;
             if (!raw.write(result.value.map((e) => JSON.stringify(e)).join('\n') + '\n')) await drainedOrClosed(raw);
