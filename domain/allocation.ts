@@ -123,7 +123,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
     case 'ApproveAllocation': {
       // The head's phone sending the approval again (an answer lost on the road) is answered as
       // the first time, as a repeated acknowledgement is (SPEC §3); another head is told it is done.
-      if (state.exists && state.approvedBy === command.data.approvedBy) return [];
+      if (state.exists && state.approvedBy === command.data.approvedBy && state.status !== 'cancelled') return [];
       const a = pending(state);
       if (a.allocatedBy === command.data.approvedBy) refuse('self_approval', 'a second person approves relief, never its allocator');
       if (command.report.dismissed) refuse('report_dismissed', 'the report was dismissed after this relief was allocated: reject it, do not approve it');

@@ -58,6 +58,9 @@ t.test('approval by a second person only', async (t) => {
   s.given(allocated).when({ type: 'RejectAllocation', data: { by: 'u-officer', reason: 'x' }, now: NOW }).thenThrows('self_approval');
   s.given(allocated, approved).when({ type: 'RejectAllocation', data: { by: 'u-head', reason: 'x' }, now: NOW }).thenThrows('not_pending');
   s.given(allocated, approved).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW }).then([], 'the same head again: nothing new, no refusal');
+  s.given(allocated, approved, { type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } })
+    .when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW })
+    .thenThrows('not_pending', 'the same head again after it was cancelled: told it is no longer awaiting approval');
   const rejected: AllocationEvent = { type: 'AllocationRejected', data: { by: 'u-head', reason: '重复救助' } };
   s.given(allocated, rejected).when({ type: 'RejectAllocation', data: { by: 'u-head', reason: '重复救助' }, now: NOW }).then([], 'a rejection sent again by its head');
   s.given(allocated, rejected).when({ type: 'RejectAllocation', data: { by: 'u-head2', reason: 'x' }, now: NOW }).thenThrows('not_pending');

@@ -70,14 +70,6 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     async (request, reply) => {
       const body = request.body;
       const { report, state: reportState } = await loadReportInScope(deps, request, body.reportId);
-      // The report's own rules first (dismissed, not verified, a household it does not name or
-      // names otherwise): a household refused as a duplicate on a report that cannot give relief
-      // at all was told to add a repeatReason that would not have helped (found by a newcomer).
-      // The decider is pure, so asking it here costs nothing; it is asked again in the append.
-      allocationDecider.decide(
-        { type: 'AllocateRelief', data: { allocationId: allocationIdFor(body.reportId, body.household.id, body.category, 0), village: report.village, allocatedBy: request.user.sub, ...body }, report: reportForRelief(reportState), now: deps.now().toISOString() },
-        allocationDecider.initialState(),
-      );
       const context = commandContext(request, deps.now);
       const reportStream = streams.report(body.reportId);
       const householdStream = streams.household(report.village, body.household.id);
@@ -98,6 +90,15 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
           }
           continue;
         }
+        // About to write: the report's own rules first (dismissed, not verified, a household it does
+        // not name or names otherwise) — a household refused as a duplicate on a report that cannot
+        // give relief at all was told to add a repeatReason that would not have helped (found by a
+        // newcomer). Asked here, after a retry has found its own allocation above, so a retry is
+        // answered as its first attempt was. The decider is pure; it is asked again in the append.
+        allocationDecider.decide(
+          { type: 'AllocateRelief', data: { allocationId, village: report.village, allocatedBy: request.user.sub, ...body }, report: reportForRelief(reportState), now: context.now },
+          allocationDecider.initialState(),
+        );
         // What became of the household's earlier allocations of this category, read from their own
         // streams: a rejected or cancelled one frees its slot, a delivered one does not (SPEC §3).
         const household = await deps.commands.load(householdStream, householdDecider);
