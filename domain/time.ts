@@ -37,6 +37,17 @@ export function beijingTime(iso: string): string {
   return `${new Date(t + BEIJING_MS).toISOString().slice(0, 19)}+08:00`;
 }
 
+/**
+ * An instant as a person reads it on a form or in a message: `2026-07-01T03:40:00.000Z` →
+ * `2026-07-01 11:40` (Beijing time, to the minute; the caller says 北京时间 where it is not a
+ * column's heading). Text Date.parse cannot read is returned as it is.
+ */
+export function beijingMinutes(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return beijingTime(new Date(t).toISOString()).slice(0, 16).replace('T', ' ');
+}
+
 /** A calendar date alone, `YYYY-MM-DD`: what a person types for "since the 3rd" or "as of the 3rd". */
 export const DATE_ONLY = /^\d{4}-\d\d-\d\d$/;
 

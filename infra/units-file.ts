@@ -43,7 +43,8 @@ export type UnitsFileRow = { kind: 'line' | 'entry'; n: number };
 /** A units file that cannot be read as units: every problem, each with its row and field (zod's issue, when it is one). */
 export class UnitsFileError extends Error {
   constructor(
-    readonly problems: Array<{ row: UnitsFileRow | undefined; field: string; issue?: Record<string, unknown>; message: string }>,
+    /** `message` in English; `zh` its Chinese where the file reader wrote one (a field's `issue` is put in Chinese by the HTTP catalog). */
+    readonly problems: Array<{ row: UnitsFileRow | undefined; field: string; issue?: Record<string, unknown>; message: string; zh?: string }>,
   ) {
     super(problems.map((p) => `${p.row ? `${p.row.kind} ${p.row.n}` : 'file'}${p.field ? ` ${p.field}` : ''}: ${p.message}`).join('; '));
     this.name = 'UnitsFileError';
@@ -62,7 +63,7 @@ export function unitsFromCsv(text: string): Array<{ entry: unknown; line: number
   } catch (error) {
     const e = error as Error & { code?: string; lines?: number };
     if (e.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' || e.code === 'CSV_RECORD_DONT_MATCH_COLUMNS_LENGTH') {
-      throw new UnitsFileError([{ row: e.lines !== undefined ? { kind: 'line', n: e.lines } : undefined, field: '', message: 'has a different number of cells than the header (a comma too many or too few?)' }]);
+      throw new UnitsFileError([{ row: e.lines !== undefined ? { kind: 'line', n: e.lines } : undefined, field: '', message: 'has a different number of cells than the header (a comma too many or too few?)', zh: '这一行的格数和表头不一样（多了或少了逗号？）' }]);
     }
     throw new UnitsFileError([{ row: e.lines !== undefined ? { kind: 'line', n: e.lines } : undefined, field: '', message: `not CSV: ${e.message}` }]);
   }
@@ -94,7 +95,7 @@ export function readUnitsFileRows(path: string): { units: UnitEntry[]; rows: Uni
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new UnitsFileError([{ row: undefined, field: '', message: (error as NodeJS.ErrnoException).code === 'ENOENT' ? `no such file: ${path}` : (error as Error).message }]);
+    throw new UnitsFileError([{ row: undefined, field: '', ...((error as NodeJS.ErrnoException).code === 'ENOENT' ? { message: `no such file: ${path}`, zh: `找不到这个文件：${path}` } : { message: (error as Error).message }) }]);
   }
   const text = decodeText(bytes);
   const trimmed = text.trimStart();
@@ -126,13 +127,14 @@ export function readUnitsFileRows(path: string): { units: UnitEntry[]; rows: Uni
  * than one per attempt (the decider checks them again as it records): a code listed twice, and a
  * unit whose parent is neither registered nor listed before it (a root is allowed only first, SPEC §7).
  */
-export function unitsFileOrderProblems(units: readonly UnitEntry[], registered: (code: string) => boolean, parentOf: (code: string) => string | undefined): Array<{ index: number; message: string; code: string; parent?: string }> {
+export function unitsFileOrderProblems(units: readonly UnitEntry[], registered: (code: string) => boolean, parentOf: (code: string) => string | undefined): Array<{ index: number; message: string; zh: string; code: string; parent?: string }> {
   const seen = new Set<string>();
-  const problems: Array<{ index: number; message: string; code: string; parent?: string }> = [];
+  const problems: Array<{ index: number; message: string; zh: string; code: string; parent?: string }> = [];
   units.forEach((u, index) => {
-    if (seen.has(u.code)) problems.push({ index, code: u.code, message: 'listed twice' });
+    // A second copy of an entry is one problem, not also its parent's: removing it mends both.
+    if (seen.has(u.code)) return void problems.push({ index, code: u.code, message: 'listed twice', zh: `${u.code} 在文件中出现了两次` });
     const parent = parentOf(u.code);
-    if (parent !== undefined && !seen.has(parent) && !registered(parent) && index > 0) problems.push({ index, code: u.code, parent, message: 'its parent is neither registered nor listed before it' });
+    if (parent !== undefined && !seen.has(parent) && !registered(parent) && index > 0) problems.push({ index, code: u.code, parent, message: 'its parent is neither registered nor listed before it', zh: `${u.code} 的上级 ${parent} 既未登记，也没有排在它前面（上级要写在下级之前）` });
     seen.add(u.code);
   });
   return problems;

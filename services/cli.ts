@@ -72,11 +72,6 @@ const cliContext = (): CommandContext => ({
 });
 
 /** What the register's own order rules say, in Chinese (units-file.ts says them in English). */
-const ORDER_ZH: Record<string, string> = {
-  'listed twice': '在文件中出现了两次',
-  'its parent is neither registered nor listed before it': '的上级既未登记，也没有排在它前面（上级要写在下级之前）',
-};
-
 /**
  * A units file's problems, every one, each at its place as the office sees the file (CSV line
  * numbers count the header as line 1, JSON entries count from 1), in Chinese and in English.
@@ -88,16 +83,7 @@ async function printUnitsFileProblems(file: string, problems: UnitsFileError['pr
   for (const p of problems) {
     const where = p.row ? (p.row.kind === 'line' ? `第 ${p.row.n} 行` : `第 ${p.row.n} 项`) : '文件';
     const whereEn = p.row ? `${p.row.kind} ${p.row.n}` : 'file';
-    const order = /^(\d{2,12}): (listed twice|its parent is neither registered nor listed before it)(?: \((\d+)\))?$/.exec(p.message);
-    const zh = p.issue
-      ? issueZh(p.issue, p.message)
-      : order
-        ? `${order[1]} ${ORDER_ZH[order[2]!]}${order[3] ? `（${order[3]}）` : ''}`
-        : /^no such file/.test(p.message)
-          ? '找不到这个文件'
-          : /different number of cells/.test(p.message)
-            ? '这一行的格数和表头不一样（多了或少了逗号？）'
-            : p.message;
+    const zh = p.issue ? issueZh(p.issue, p.message) : (p.zh ?? p.message);
     console.error(`  ${where}${p.field ? ` ${p.field}` : ''}：${zh} / ${whereEn}${p.field ? ` ${p.field}` : ''}: ${p.issue ? issueEn(p.issue, p.message) : p.message}`);
   }
 }
@@ -449,7 +435,7 @@ export async function main(argv: string[]): Promise<number> {
           if (order.length > 0) {
             await printUnitsFileProblems(
               arg,
-              order.map((p) => ({ row: rows[p.index], field: 'code', message: p.parent ? `${p.code}: ${p.message} (${p.parent})` : `${p.code}: ${p.message}` })),
+              order.map((p) => ({ row: rows[p.index], field: 'code', message: p.parent ? `${p.code}: ${p.message} (${p.parent})` : `${p.code}: ${p.message}`, zh: p.zh })),
             );
             return 1;
           }

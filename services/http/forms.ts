@@ -1,5 +1,5 @@
 import { exactDecimal } from '../../domain/notice.js';
-import { beijingTime } from '../../domain/time.js';
+import { beijingMinutes } from '../../domain/time.js';
 import type { Indicator } from '../../domain/vocabulary.js';
 import { escapeHtml } from './html.js';
 import type { Draft, DraftRosterEntry, DraftUnit } from '../../projections/drafts.js';
@@ -120,7 +120,7 @@ export function formTables(d: NamedDraft): { header: Array<[string, string]>; ta
   return { header, tables };
 }
 
-const beijing = (iso: string) => beijingTime(iso).slice(0, 16).replace('T', ' ');
+const beijing = beijingMinutes;
 
 /** RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
 const csvField = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../../domain/errors.js';
-import { beijingTime } from '../../domain/time.js';
+import { yuan } from '../../domain/notice.js';
+import { beijingMinutes } from '../../domain/time.js';
 import { GOODS_UNIT_MESSAGE, GOODS_UNIT_NAMES } from '../../domain/vocabulary.js';
 import { LOSS_COLUMNS } from './forms.js';
 
@@ -48,15 +49,10 @@ export type ErrorCode = DomainErrorCode | (typeof TRANSPORT_ERROR_CODES)[number]
 export const ERROR_CODES: readonly ErrorCode[] = [...DOMAIN_ERROR_CODES, ...TRANSPORT_ERROR_CODES];
 
 const s = (v: unknown) => (v === undefined || v === null ? '' : String(v));
-/** Integer fen as yuan with two decimals, exactly (never through a float). */
-const yuan = (fen: unknown) => {
-  const n = Number(fen);
-  if (!Number.isSafeInteger(n)) return s(fen);
-  const abs = Math.abs(n);
-  return `${n < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-};
+/** Integer fen as yuan with two decimals, exactly (domain/notice.ts `yuan`); anything else as given. */
+const yuanText = (fen: unknown) => (typeof fen === 'number' && Number.isSafeInteger(fen) ? yuan(fen) : s(fen));
 /** An instant as a person in Gansu reads it (北京时间), for a message. */
-const beijingText = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? `${beijingTime(new Date(v).toISOString()).slice(0, 16).replace('T', ' ')} 北京时间` : s(v));
+const beijingText = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? `${beijingMinutes(v)} 北京时间` : s(v));
 const ROLE_ZH: Record<string, string> = { contact: '村联络员', officer: '乡镇值班干部', head: '负责人', auditor: '审计员', admin: '管理员' };
 /** An allocation's status as the ledger names it (SPEC §3). */
 const ALLOCATION_STATUS_ZH: Record<string, string> = { allocated: '待审批', approved: '已审批', delivered: '已发放完毕', rejected: '已驳回', cancelled: '已取消' };
@@ -104,7 +100,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
         : d.item !== undefined
           ? `${s(d.item)}发放将超过核定数量：核定 ${s(d.allocated)} ${s(d.unit)}，已发 ${s(d.delivered)} ${s(d.unit)}`
           : d.allocatedFen !== undefined
-            ? `现金发放将超过核定数额：核定 ${yuan(d.allocatedFen)} 元，已发 ${yuan(d.deliveredFen)} 元`
+            ? `现金发放将超过核定数额：核定 ${yuanText(d.allocatedFen)} 元，已发 ${yuanText(d.deliveredFen)} 元`
             : '核定的救助已全部发放，不能再发放',
     en: 'the delivery would exceed what was allocated',
   },

@@ -56,4 +56,16 @@ t.test('what an office types: full-width digits in a code are digits; a row with
     parentCode,
   );
   t.same(order.map((p) => `${p.index} ${p.message}`), ['1 its parent is neither registered nor listed before it', '2 listed twice'], 'the order rules, all at once');
+  t.same(
+    order.map((p) => p.zh),
+    ['621299103201 的上级 621299103000 既未登记，也没有排在它前面（上级要写在下级之前）', '621299000000 在文件中出现了两次'],
+    'each in Chinese, naming the unit and its missing parent',
+  );
+  t.same(
+    unitsFileOrderProblems([{ code: '621299000000', name: '康县' }, { code: '621299000000', name: '康县' }], () => false, parentCode).map((p) => p.message),
+    ['listed twice'],
+    'a root listed twice is one problem (its parent is absent by design for the first entry only)',
+  );
+  t.match(shifted.problems, [{ zh: '这一行的格数和表头不一样（多了或少了逗号？）' }]);
+  t.match((t.throws(() => readUnitsFile(join(dir, 'none.csv'))) as unknown as UnitsFileError).problems, [{ zh: /^找不到这个文件：.*none\.csv$/ }]);
 });
