@@ -58,6 +58,8 @@ interface Steady {
   p50: number;
   p99: number;
   max: number;
+  /** The longest a request was sent after it was due: the load generator's own stalls, which the latencies include. */
+  sendLagMax: number;
 }
 
 /**
@@ -75,13 +77,16 @@ async function steady(label: string, url: string, token: string, rate: number, s
   const timeline: string[] = [];
   let ok = 0;
   let failed = 0;
+  let sendLagMax = 0;
   const send = (due: number) =>
     new Promise<void>((resolve) => {
+      const sent = performance.now();
+      sendLagMax = Math.max(sendLagMax, sent - due);
       const req = request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers }, (res) => {
         res.resume();
         res.on('end', () => {
           latencies.push(performance.now() - due);
-          timeline.push(`${(due - start).toFixed(1)} ${(performance.now() - due).toFixed(1)}`);
+          timeline.push(`${(due - start).toFixed(1)} ${(performance.now() - due).toFixed(1)} ${(sent - due).toFixed(1)}`);
           if (res.statusCode === 201) ok++;
           else failed++;
           resolve();
@@ -109,10 +114,10 @@ async function steady(label: string, url: string, token: string, rate: number, s
   if (process.env.BENCH_LATENCIES) writeFileSync(join(process.env.BENCH_LATENCIES, `intake-${label}.txt`), `# due 0 at epoch ms ${(Date.now() - (performance.now() - start)).toFixed(0)}\n${timeline.join('\n')}\n`);
   latencies.sort((a, b) => a - b);
   const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! * 10) / 10;
-  return { rate, sent: total, ok, failed, p50: q(0.5), p99: q(0.99), max: q(1) };
+  return { rate, sent: total, ok, failed, p50: q(0.5), p99: q(0.99), max: q(1), sendLagMax: Math.round(sendLagMax * 10) / 10 };
 }
 
-const steadySummary = (r: Steady) => `${fmt(r.rate)} req/s open loop, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (from when each was due), ${r.ok} 2xx, ${r.failed} other`;
+const steadySummary = (r: Steady) => `${fmt(r.rate)} req/s open loop, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (from when each was due), ${r.ok} 2xx, ${r.failed} other; each sent within ${r.sendLagMax} ms of when it was due`;
 
 const summary = (r: autocannon.Result) =>
   `${fmt(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, ${r['2xx']} 2xx, ${r.non2xx} non-2xx, ${r.errors} errors`;
@@ -172,6 +177,7 @@ export async function run(): Promise<void> {
       p99AtFixed1000PerSecMs: fixed.p99,
       p50AtFixed1000PerSecMs: fixed.p50,
       bareP99AtFixed1000PerSecMs: bareFixed.p99,
+      generatorLagMaxMs: Math.max(fixed.sendLagMax, bareFixed.sendLagMax),
       non2xx: max.non2xx + fixed.failed,
     });
   } finally {
