@@ -177,7 +177,7 @@ function existing(state: ReportState): FiledReport {
 function open(state: ReportState): FiledReport {
   const report = existing(state);
   if (report.status === 'closed') refuse('report_closed', 'the report is closed');
-  if (report.status === 'dismissed') refuse('report_dismissed', 'the report was dismissed', { reason: report.dismissal?.reason });
+  if (report.status === 'dismissed') refuse('report_dismissed', 'the report was dismissed', { reason: report.dismissal?.reason, action: 'field_work' });
   return report;
 }
 
@@ -269,6 +269,9 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
     case 'ClaimIncidentLink': {
       const report = existing(state);
       if (report.incident === command.data.incidentId) return [];
+      // A dismissed report counts in no figure (SPEC §6), so linking it would only put a false
+      // alarm or a duplicate on the incident's list; one linked before its dismissal stays linked.
+      if (report.status === 'dismissed') refuse('report_dismissed', 'a dismissed report is not linked to an incident', { reason: report.dismissal?.reason, action: 'link' });
       if (report.incident !== undefined) {
         refuse('report_already_linked', 'a report belongs to at most one incident', { incidentId: report.incident });
       }

@@ -53,6 +53,8 @@ const s = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 const yuanText = (fen: unknown) => (typeof fen === 'number' && Number.isSafeInteger(fen) ? yuan(fen) : s(fen));
 /** An instant as a person in Gansu reads it (北京时间), for a message. */
 const beijingText = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? `${beijingMinutes(v)} 北京时间` : s(v));
+/** Dismissal reasons (ReportDismissed.reason) as a township officer names them. */
+const DISMISSAL_ZH: Record<string, string> = { duplicate: '重复上报', false_alarm: '误报', out_of_scope: '不属本辖区' };
 const ROLE_ZH: Record<string, string> = { contact: '村联络员', officer: '乡镇值班干部', head: '负责人', auditor: '审计员', admin: '管理员' };
 /** An allocation's status as the ledger names it (SPEC §3). */
 const ALLOCATION_STATUS_ZH: Record<string, string> = { allocated: '待审批', approved: '已审批', delivered: '已发放完毕', rejected: '已驳回', cancelled: '已取消' };
@@ -68,7 +70,20 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     en: (d) => `${s(d.code)} is a ${s(d.level)}${d.name ? ` (${s(d.name)})` : ''}, not a village: send the village's 12-digit code (its last three digits are not 000)`,
   },
   report_closed: { zh: '该报告已结案，不能再修改', en: 'the report is closed' },
-  report_dismissed: { zh: '该报告已被撤销（重复、误报或不属本辖区），不能再分配、审批或发放救助；已分配的请驳回或取消', en: 'the report was dismissed: relief from it is not allocated, approved or delivered; reject or cancel what was allocated' },
+  report_dismissed: {
+    zh: (d) =>
+      d.action === 'field_work'
+        ? `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不能再续报、接警、派员、核查或结案`
+        : d.action === 'link'
+          ? `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不计入任何统计，不能关联到灾害事件`
+          : '该报告已被撤销（重复、误报或不属本辖区），不能再分配、审批或发放救助；已分配的请驳回或取消',
+    en: (d) =>
+      d.action === 'field_work'
+        ? `the report was dismissed${d.reason ? ` (${s(d.reason)})` : ''}: it takes no further amendment, acknowledgement, dispatch, verification or closure`
+        : d.action === 'link'
+          ? `the report was dismissed${d.reason ? ` (${s(d.reason)})` : ''}: it counts in no figure and is not linked to an incident`
+          : 'the report was dismissed: relief from it is not allocated, approved or delivered; reject or cancel what was allocated',
+  },
   already_acknowledged: { zh: '已有人接警，升级已停止', en: 'the alert was acknowledged; escalation has stopped' },
   stale_escalation: { zh: '升级步骤已过时', en: 'that escalation step is not the next one' },
   not_verified: { zh: '须先入户核查，才能进行此操作', en: 'this follows household-by-household verification' },

@@ -30,6 +30,21 @@ t.test('incident lifecycle with statutory clocks', async (t) => {
   t.equal(elsewhere.statusCode, 409, 'a report belongs to at most one incident');
   t.equal(elsewhere.json().details.incidentId, incidentId);
   t.equal((await post('links', { reportId: randomUUID() })).statusCode, 404);
+  const falseAlarm = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ observedAt: '2026-07-01T02:00:00.000Z' }) })).json().reportId;
+  t.equal((await app.call('POST', `/reports/${falseAlarm}/dismissal`, { token: countyHead, body: { reason: 'false_alarm' } })).statusCode, 200);
+  const sizeBefore = await app.logSize();
+  const dismissedLink = await post('links', { reportId: falseAlarm });
+  t.match(
+    [dismissedLink.statusCode, dismissedLink.json()],
+    [422, { error: 'report_dismissed', message: '该报告已被撤销（误报），不计入任何统计，不能关联到灾害事件', details: { reason: 'false_alarm' } }],
+    'a dismissed report (it counts in no figure) is not put on the incident, and the officer is told why in Chinese',
+  );
+  t.equal(await app.logSize(), sizeBefore, 'nothing written: not the report\'s claim, not the incident\'s link');
+  const verifyDismissed = await app.call('POST', `/reports/${falseAlarm}/verifications`, {
+    token: countyHead,
+    body: { figures: {}, households: [], method: '入户核查' },
+  });
+  t.match([verifyDismissed.statusCode, verifyDismissed.json().message], [422, '该报告已被撤销（误报），不能再续报、接警、派员、核查或结案'], 'field work on it is refused in words about field work, not about relief');
 
   t.equal((await post('submissions', { stage: 'daily', figures: {}, asOf: now.toISOString() })).json().error, 'initial_not_submitted');
   const future = await post('submissions', { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2027-12-03T22:40:00+08:00' });

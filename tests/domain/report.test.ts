@@ -150,6 +150,16 @@ t.test('CloseReport: only after verification, and then nothing more', async (t) 
   s.given(filed, dismissed).when({ type: 'CloseReport', data: { summary: 'x' }, now: NOW }).thenThrows('report_dismissed');
 });
 
+t.test('ClaimIncidentLink: a dismissed report is not linked; one linked before its dismissal stays linked', async (t) => {
+  const s = spec(t, reportDecider);
+  const incidentId = '0196f0e4-1c2a-7000-8000-000000000001';
+  const claimed: ReportEvent = { type: 'IncidentLinkClaimed', data: { incidentId } };
+  s.given(filed).when({ type: 'ClaimIncidentLink', data: { incidentId }, now: NOW }).then([claimed]);
+  s.given(filed, dismissed).when({ type: 'ClaimIncidentLink', data: { incidentId }, now: NOW }).thenThrows('report_dismissed', 'a false alarm counts in no figure');
+  s.given(filed, claimed, dismissed).when({ type: 'ClaimIncidentLink', data: { incidentId }, now: NOW }).then([], 'the same link sent again is answered as made');
+  s.given(filed, claimed, dismissed).when({ type: 'ReleaseIncidentLink', data: { incidentId }, now: NOW }).then([{ type: 'IncidentLinkReleased', data: { incidentId } }], 'and can still be let go');
+});
+
 t.test('state carries what the alert and the API need', async (t) => {
   const state = fold(reportDecider, [
     { ...filed, at: '2026-07-01T03:45:00.000Z' },
