@@ -1,7 +1,7 @@
 import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf } from './events.js';
-import type { GoodsLine, ReliefCategory } from './vocabulary.js';
+import type { DAMAGE_LEVELS, GoodsLine, ReliefCategory } from './vocabulary.js';
 
 export type AllocationEvent = EventOf<
   'ReliefAllocated' | 'AllocationApproved' | 'AllocationRejected' | 'GoodsDelivered' | 'AllocationCancelled'
@@ -43,8 +43,8 @@ export interface ReportForRelief {
   village: string;
   status: 'filed' | 'acknowledged' | 'on_site' | 'verified' | 'dismissed' | 'closed';
   verified: boolean;
-  /** The latest verification's households (核报 supersedes): who may receive relief from this report, and under which name. */
-  verifiedHouseholds: ReadonlyArray<{ householdId: string; name: string }>;
+  /** The latest verification's households (核报 supersedes): who may receive relief from this report, under which name, and what it found of the house. */
+  verifiedHouseholds: ReadonlyArray<{ householdId: string; name: string; damage: (typeof DAMAGE_LEVELS)[number] }>;
 }
 
 /**
@@ -115,6 +115,11 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       // is relief to someone nobody verified.
       if (!sameName(verified!.name, data.household.name)) {
         refuse('household_mismatch', `household ${data.household.id} was verified as ${verified!.name}`, { field: 'household.name', verifiedName: verified!.name });
+      }
+      // 倒损住房恢复重建救助 is for a house the verification found collapsed or damaged (民政部
+      // 《自然灾害救助资金管理暂行办法》); a house found undamaged in this report gets none from it.
+      if (data.category === 'housing' && verified!.damage === 'none') {
+        refuse('no_housing_damage', `household ${data.household.id} was verified with no damage to the house`, { field: 'category', householdId: data.household.id });
       }
       if (data.cashFen === 0 && data.goods.length === 0) refuse('empty_allocation', 'an allocation gives cash, goods or both');
       if (data.village !== report.village) refuse('invalid_unit', 'the village must be the report\u2019s village', { field: 'village' });

@@ -13,6 +13,7 @@ export const DOMAIN_ERROR_CODES = [
   'not_verified',
   'household_not_verified',
   'household_mismatch',
+  'no_housing_damage',
   'duplicate_relief',
   'duplicate_household',
   'figures_below_households',

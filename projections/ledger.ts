@@ -190,20 +190,24 @@ export function ledgerRows(state: LedgerState, filter: LedgerFilter): LedgerRow[
 export type ReviewFlag =
   | { flag: 'duplicate_in_incident'; with: string[] }
   | { flag: 'household_not_in_latest_verification' }
-  | { flag: 'report_dismissed'; reason: string };
+  | { flag: 'report_dismissed'; reason: string }
+  | { flag: 'no_housing_damage' };
 
 /**
  * Rows to review: two live allocations of one category to one household in one incident (a later
  * link of their reports into one incident puts them there; it is recorded, not refused), relief to
  * a household that its report's latest verification no longer names, and live relief whose report
  * was dismissed after it was allocated (SPEC §3 "no allocation may follow": it can no longer be
- * approved or delivered, and what was paid before is for a person to look at).
+ * approved or delivered, and what was paid before is for a person to look at), and housing relief
+ * (倒损住房恢复重建救助) to a household whose house its report's latest verification found undamaged
+ * (allocated before that verification, or before the rule refused it).
  */
 export function reviewFlags(
   rows: readonly LedgerRow[],
   incidentOf: (reportId: string) => string,
   verifiedHouseholds: (reportId: string) => readonly string[] | undefined,
   dismissedFor: (reportId: string) => string | undefined = () => undefined,
+  houseUndamaged: (row: LedgerRow) => boolean = () => false,
 ): Map<string, ReviewFlag[]> {
   const flags = new Map<string, ReviewFlag[]>();
   const add = (id: string, flag: ReviewFlag) => flags.set(id, [...(flags.get(id) ?? []), flag]);
@@ -216,6 +220,7 @@ export function reviewFlags(
     if (latest && !latest.includes(row.household.id)) add(row.allocationId, { flag: 'household_not_in_latest_verification' });
     const dismissed = dismissedFor(row.reportId);
     if (dismissed !== undefined) add(row.allocationId, { flag: 'report_dismissed', reason: dismissed });
+    if (row.category === 'housing' && houseUndamaged(row)) add(row.allocationId, { flag: 'no_housing_damage' });
   }
   for (const group of groups.values()) {
     // A repeat given with its reason is not a duplicate to review.

@@ -88,6 +88,10 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   stale_escalation: { zh: '升级步骤已过时', en: 'that escalation step is not the next one' },
   not_verified: { zh: '须先入户核查，才能进行此操作', en: 'this follows household-by-household verification' },
   household_not_verified: { zh: (d) => `户 ${s(d.householdId)} 不在该报告的核查名单中`, en: (d) => `household ${s(d.householdId)} is not in the verification` },
+  no_housing_damage: {
+    zh: (d) => `户 ${s(d.householdId)} 在本报告的入户核查中住房未受损，不能从本报告分配倒损住房恢复重建救助（如另一份报告核查到该户住房倒损，请从那份报告分配）`,
+    en: (d) => `household ${s(d.householdId)} was verified in this report with no damage to the house: housing relief is not given from it`,
+  },
   household_mismatch: { zh: (d) => `该户核查登记的户主是“${s(d.verifiedName)}”，与填写的姓名不符`, en: (d) => `the household was verified as ${s(d.verifiedName)}` },
   duplicate_relief: {
     zh: (d) =>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { LIJIA, NIANBA, WANGBA, ZHUJIAGOU, allocationBody, reportBody, startTestApp, verifiedReport } from '../support/app.js';
+import { LIJIA, NIANBA, WANGBA, ZHUJIAGOU, allocationBody, reportBody, startTestApp, verificationBody, verifiedReport } from '../support/app.js';
 
 t.test('relief lifecycle: allocate, approve by a second person, deliver in parts, never over', async (t) => {
   const app = await startTestApp(t);
@@ -66,6 +66,27 @@ t.test('allocation refusals', async (t) => {
   const { reportId: laterUnverified } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ hazard: 'hail' }) })).json();
   const order = await app.call('POST', '/allocations', { token: officer, body: allocationBody(laterUnverified, { household: { id: allocationBody(reportId).household.id, name: '别人' } }) });
   t.equal(order.json().error, 'not_verified', 'not verified, not "a duplicate: give a repeatReason" (found by a newcomer)');
+
+  // Housing relief (倒损住房恢复重建救助) for a house the verification found undamaged: refused, naming the category.
+  const { reportId: partly } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ hazard: 'flash_flood' }) })).json();
+  const households = [
+    { householdId: 'hh-7', name: '王五', damage: 'none', people: 3 },
+    { householdId: 'hh-8', name: '赵六', damage: 'severe', people: 2 },
+  ];
+  t.equal((await app.call('POST', `/reports/${partly}/verifications`, { token: officer, body: verificationBody({ figures: { affectedPeople: 5 }, households }) })).statusCode, 200);
+  const undamaged = await app.call('POST', '/allocations', { token: officer, body: allocationBody(partly, { household: { id: 'hh-7', name: '王五' }, category: 'housing' }) });
+  t.match(
+    [undamaged.statusCode, undamaged.json()],
+    [422, { error: 'no_housing_damage', message: /^户 hh-7 在本报告的入户核查中住房未受损，不能从本报告分配倒损住房恢复重建救助/, details: { field: 'category', householdId: 'hh-7' } }],
+  );
+  t.equal((await app.call('POST', '/allocations', { token: officer, body: allocationBody(partly, { household: { id: 'hh-7', name: '王五' }, category: 'emergency_living' }) })).statusCode, 201, '应急期生活救助 does not depend on the house');
+  const housing = await app.call('POST', '/allocations', { token: officer, body: allocationBody(partly, { household: { id: 'hh-8', name: '赵六' }, category: 'housing' }) });
+  t.equal(housing.statusCode, 201, 'a severely damaged house gets housing relief');
+  const reverified = households.map((h) => (h.householdId === 'hh-8' ? { ...h, damage: 'none' } : h));
+  t.equal((await app.call('POST', `/reports/${partly}/verifications`, { token: officer, body: verificationBody({ figures: { affectedPeople: 5 }, households: reverified }) })).statusCode, 200, '核报 finds the house was not damaged after all');
+  const rows = (await app.call('GET', `/allocations?report=${partly}`, { token: officer })).json().items;
+  t.match(rows.find((r: { allocationId: string }) => r.allocationId === housing.json().allocationId).review, [{ flag: 'no_housing_damage' }], 'housing relief already allocated is flagged for a person to look at');
+  t.same(rows.find((r: { category: string }) => r.category === 'emergency_living').review, [], 'the living allowance is not');
 
   const dismissedId = await verifiedReport(app);
   await app.call('POST', `/reports/${dismissedId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } });

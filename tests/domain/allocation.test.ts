@@ -12,7 +12,7 @@ const verifiedReport: ReportForRelief = {
   village: VILLAGE,
   status: 'verified',
   verified: true,
-  verifiedHouseholds: [{ householdId: 'hh-1', name: '张三明' }, { householdId: 'hh-2', name: '李四' }],
+  verifiedHouseholds: [{ householdId: 'hh-1', name: '张三明', damage: 'collapsed' }, { householdId: 'hh-2', name: '李四', damage: 'moderate' }, { householdId: 'hh-3', name: '王五', damage: 'none' }],
 };
 const allocate = (report: ReportForRelief = verifiedReport, data = allocatedData()): AllocationCommand => ({
   type: 'AllocateRelief',
@@ -40,6 +40,17 @@ t.test('AllocateRelief', async (t) => {
   s.given().when(allocate({ ...verifiedReport, status: 'on_site', verified: false, verifiedHouseholds: [] })).thenThrows('not_verified');
   s.given().when(allocate(verifiedReport, allocatedData({ household: { id: 'hh-9', name: '赵六' } }))).thenThrows('household_not_verified');
   s.given().when(allocate(verifiedReport, allocatedData({ cashFen: 0, goods: [] }))).thenThrows('empty_allocation');
+  s.given()
+    .when(allocate(verifiedReport, allocatedData({ household: { id: 'hh-3', name: '王五' }, category: 'housing' })))
+    .thenThrows('no_housing_damage', 'housing relief for a house the verification found undamaged');
+  for (const category of ['emergency_living', 'medical', 'winter', 'other'] as const) {
+    s.given()
+      .when(allocate(verifiedReport, allocatedData({ household: { id: 'hh-3', name: '王五' }, category })))
+      .then([{ type: 'ReliefAllocated', data: allocatedData({ household: { id: 'hh-3', name: '王五' }, category }) }], `${category} does not depend on the house`);
+  }
+  s.given()
+    .when(allocate(verifiedReport, allocatedData({ household: { id: 'hh-2', name: '李四' }, category: 'housing' })))
+    .then([{ type: 'ReliefAllocated', data: allocatedData({ household: { id: 'hh-2', name: '李四' }, category: 'housing' }) }], 'a moderately damaged house is repaired with it');
   s.given().when(allocate(verifiedReport, allocatedData({ village: '621299103202' }))).thenThrows('invalid_unit');
   s.given()
     .when(allocate({ ...verifiedReport, status: 'closed' }))

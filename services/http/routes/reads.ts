@@ -409,6 +409,7 @@ function flagsFor(deps: ApiDeps, rows: readonly LedgerRow[]) {
     (reportId) => reports.rows.get(reportId)?.incident ?? `report:${reportId}`,
     (reportId) => households.reports.get(reportId)?.households,
     (reportId) => reports.rows.get(reportId)?.dismissal?.reason,
+    (row) => households.households.get(householdKey(row.village, row.household.id))?.verifications.find((v) => v.reportId === row.reportId)?.damage === 'none',
   );
 }
 
