@@ -109,6 +109,29 @@ t.test('the contact form, the county page, accessibility and weight', { skip: no
     await context.close();
   });
 
+  await t.test('a phone typing full-width digits files; directions longer than the server takes are named, not cut', async (t) => {
+    const { context, page, errors } = await phone(browser);
+    await signIn(page, base, tokens.contact);
+    await page.waitForSelector('form.report');
+    await page.click('label.chip:has-text("风灾")');
+    await page.fill('#rname', '李四');
+    await page.fill('#rphone', '１３９ ００００ ３３３３');
+    const long = '沿县道往北'.repeat(801);
+    await page.fill('#directions', long);
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('p.notice.error');
+    t.equal(await page.textContent('p.notice.error'), '请检查：怎么走（路线、地标）（4005 字，最多 4000 字）', 'the field is named with its length, and full-width digits are digits (the phone is not named)');
+    t.equal(await page.inputValue('#directions'), long, 'and nothing typed was cut');
+    await page.fill('#directions', '沿县道往北，过桥后左转');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('.outbox li.delivered:has-text("风灾")');
+    const reportId = await page.getAttribute('.outbox li.delivered:has-text("风灾")', 'data-report');
+    const stored = await call(base, tokens.officerA, 'GET', `/reports/${reportId}`);
+    t.match(stored.body, { reporter: { phone: '13900003333' }, directions: '沿县道往北，过桥后左转' }, 'filed with the phone as digits');
+    t.same(errors, [], 'no script errors');
+    await context.close();
+  });
+
   await t.test('the county page: tallies equal to the API, an overdue 初报 in red', async (t) => {
     const r1 = await call(base, tokens.contact, 'POST', '/reports', reportBody({ estimate: { affectedPeople: 30, injured: 2, roomsCollapsed: 4 } }));
     const r2 = await call(base, tokens.contact, 'POST', '/reports', reportBody({ hazard: 'flash_flood', estimate: { affectedPeople: 5, roomsSeverelyDamaged: 1 } }));

@@ -10,6 +10,8 @@ const ESTIMATE = ['affectedPeople', 'dead', 'missing', 'injured', 'roomsCollapse
 /** After this long unsent, the contact is told whom to ring instead. */
 const CALL_AFTER_MS = 3 * 60_000;
 const REPORTER = 'zhitong.reporter';
+/** The longest notes or directions the server takes (LongText, domain/vocabulary.ts). */
+const LONG_TEXT_MAX = 4000;
 
 /** Beijing time with its offset, as the server reads it (SPEC §4: observedAt), `minutesAgo` before now. */
 function observedAt(minutesAgo) {
@@ -102,7 +104,14 @@ export function ContactPage({ session }) {
     if (!form.village) problems.push(t('village'));
     if (!form.hazard) problems.push(t('hazard'));
     if (!form.name.trim()) problems.push(t('reporterName'));
-    if (!/[0-9]{3,}/.test(form.phone)) problems.push(t('reporterPhone'));
+    // A phone's keyboard in full-width mode types ０-９: digits all the same (the server reads them so, SPEC §4).
+    const phone = form.phone.normalize('NFKC').trim();
+    if (!/[0-9]{3,}/.test(phone)) problems.push(t('reporterPhone'));
+    // Said, not cut: a pasted text longer than the server takes is named with its length.
+    for (const k of ['notes', 'directions']) {
+      const n = form[k].trim().length;
+      if (n > LONG_TEXT_MAX) problems.push(`${t(k === 'notes' ? 'whatHappened' : 'directions')}${t('tooLong')(n, LONG_TEXT_MAX)}`);
+    }
     const estimate = {};
     for (const k of ESTIMATE) {
       const v = String(form.estimate[k] ?? '').trim();
@@ -112,13 +121,13 @@ export function ContactPage({ session }) {
     }
     setErrors(problems);
     if (problems.length) return;
-    localStorage.setItem(REPORTER, JSON.stringify({ name: form.name.trim(), phone: form.phone.trim() }));
+    localStorage.setItem(REPORTER, JSON.stringify({ name: form.name.trim(), phone }));
     const body = {
       reportId: uuid(),
       village: form.village,
       hazard: form.hazard,
       observedAt: observedAt(Number(form.minutesAgo) || 0),
-      reporter: { name: form.name.trim(), phone: form.phone.trim() },
+      reporter: { name: form.name.trim(), phone },
       ...(form.group.trim() ? { group: form.group.trim() } : {}),
       ...(form.notes.trim() ? { notes: form.notes.trim() } : {}),
       ...(form.directions.trim() ? { directions: form.directions.trim() } : {}),
@@ -162,9 +171,9 @@ export function ContactPage({ session }) {
         ${WHEN.map((m) => html`<option value=${m}>${t('whenAgo')(m)}</option>`)}
       </select>
       <label for="notes">${t('whatHappened')}</label>
-      <textarea id="notes" rows="3" placeholder=${t('whatHappenedHint')} value=${form.notes} onInput=${set('notes')} maxlength="2000"></textarea>
+      <textarea id="notes" rows="3" placeholder=${t('whatHappenedHint')} value=${form.notes} onInput=${set('notes')}></textarea>
       <label for="directions">${t('directions')}</label>
-      <textarea id="directions" rows="2" value=${form.directions} onInput=${set('directions')} maxlength="2000"></textarea>
+      <textarea id="directions" rows="2" value=${form.directions} onInput=${set('directions')}></textarea>
       <fieldset class="estimate">
         <legend>${t('estimate')}</legend>
         ${ESTIMATE.map((k) => html`<label class="num"><span>${t(k)}</span><input inputmode="numeric" pattern="[0-9]*" name=${k} value=${form.estimate[k] ?? ''} onInput=${setEstimate(k)} /></label>`)}

@@ -16,7 +16,7 @@ const zh = {
   delivered: '已送达', pending: '未送达，等待网络', refused: '被拒收', retryNow: '立即重试', callInstead: '报告还没送达。请直接打电话：',
   phoneClockWrong: '这部手机的时间不准：报告已收到，值班人员以收到的时间为准。请到手机“设置”里校准日期和时间。',
   noPhones: '请直接联系乡镇值班电话。', sentList: '我发出的报告', nothingSent: '还没有发出报告', reportedAt: '上报时间', status: '状态', unsentFor: '未送达已',
-  minutes: '分钟', newReport: '再报一条', formError: '请检查：', online: '在线', offline: '离线',
+  minutes: '分钟', newReport: '再报一条', formError: '请检查：', tooLong: (n, max) => `（${n} 字，最多 ${max} 字）`, online: '在线', offline: '离线',
   // duty
   liveAlerts: '实时告警', connected: '已连接', reconnecting: '连接中断，正在重连…', noAlerts: '暂无告警', openBoard: '未确认的告警',
   step: '提醒级别', stepN: (n) => (n === 0 ? '首次告警' : `第 ${n} 次升级`), ago: '前', justNow: '刚刚', acknowledge: '确认收到，我去处理', acknowledged: '已确认',
@@ -60,7 +60,7 @@ const en = {
   delivered: 'Delivered', pending: 'Not delivered yet, waiting for the network', refused: 'Refused', retryNow: 'Retry now', callInstead: 'The report has not got through. Call instead:',
   phoneClockWrong: 'This phone’s clock is wrong: the report got through, and staff go by the time it arrived. Please set the date and time in the phone’s settings.',
   noPhones: 'Call the township duty phone.', sentList: 'Reports I sent', nothingSent: 'No reports sent yet', reportedAt: 'Reported', status: 'Status', unsentFor: 'unsent for',
-  minutes: 'min', newReport: 'Report another', formError: 'Please check: ', online: 'online', offline: 'offline',
+  minutes: 'min', newReport: 'Report another', formError: 'Please check: ', tooLong: (n, max) => ` (${n} characters, at most ${max})`, online: 'online', offline: 'offline',
   liveAlerts: 'Live alerts', connected: 'Connected', reconnecting: 'Connection lost, reconnecting…', noAlerts: 'No alerts', openBoard: 'Unacknowledged alerts',
   step: 'Step', stepN: (n) => (n === 0 ? 'first alert' : `escalation ${n}`), ago: 'ago', justNow: 'just now', acknowledge: 'Acknowledge — I’m on it', acknowledged: 'Acknowledged',
   ackBy: 'Acknowledged by', depart: 'I have set off', arrive: 'I have arrived', departed: 'Set off', arrived: 'Arrived', location: 'Location', openMap: 'Open in maps',
