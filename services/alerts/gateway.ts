@@ -6,7 +6,7 @@ import { roleAudience } from '../../domain/alerting.js';
 import { DomainError } from '../../domain/errors.js';
 import { streams } from '../../domain/events.js';
 import { reportDecider } from '../../domain/report.js';
-import { findIllFormedText } from '../../domain/text.js';
+import { findIllFormedText, TEXT_PROBLEM_MESSAGES } from '../../domain/text.js';
 import { scopePrefix, scopeUnit, withinScope } from '../../domain/units.js';
 import { ConcurrencyError, type EventStore, type StoreEpoch } from '../../infra/eventstore/types.js';
 import type { Logger } from '../../infra/logging.js';
@@ -17,7 +17,7 @@ import type { ProjectedEvent } from '../../projections/projection.js';
 import type { BackgroundTasks } from '../background.js';
 import { commandHandler, type CommandHandler } from '../commands/execute.js';
 import { projectedEvent, type ProjectionRunner } from '../projection-runner.js';
-import { message, requestLanguage, type Lang } from '../http/messages.js';
+import { issueEn, issueZh, message, requestLanguage, type Lang } from '../http/messages.js';
 import { Id } from '../http/schemas.js';
 import type { NodeMetrics } from '../metrics.js';
 
@@ -35,7 +35,8 @@ export interface GatewayOptions {
 }
 
 const ClientMessage = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('resume'), after: z.string().max(64), epoch: z.string().max(64).optional() }),
+  // A position as a JSON number (150) is the same position as its text ("150"): read, not refused (SPEC §5).
+  z.strictObject({ type: z.literal('resume'), after: z.union([z.string().max(64), z.int().nonnegative().transform(String)]), epoch: z.string().max(64).optional() }),
   z.strictObject({ type: z.literal('ack'), reportId: Id }),
   /** The device shows the alert frame of this step: its holder needs no SMS for it (SPEC §5). */
   z.strictObject({ type: z.literal('received'), reportId: Id, step: z.int().nonnegative().max(10_000) }),
@@ -369,23 +370,32 @@ export class AlertGateway {
   async #onMessage(connection: Connection, text: string | null): Promise<void> {
     connection.alive = true;
     // The detail in the client's language (SPEC §9); the English one said here is the specific one.
-    const error = (code: string, detail: string, extra: Record<string, unknown> = {}) => {
+    const error = (code: string, detail: string | { zh: string; en: string }, extra: Record<string, unknown> = {}) => {
       if (connection.socket.readyState !== connection.socket.OPEN) return;
-      const text = connection.lang === 'en' ? detail : code === 'bad_message' ? `${message(code, 'zh', extra)}：${detail}` : message(code, 'zh', extra, detail);
+      const en = typeof detail === 'string' ? detail : detail.en;
+      const zh = typeof detail === 'string' ? detail : detail.zh;
+      const text = connection.lang === 'en' ? en : code === 'bad_message' ? `${message(code, 'zh', extra)}：${zh}` : message(code, 'zh', extra, en);
       connection.socket.send(JSON.stringify({ type: 'error', code, detail: text, ...extra }));
     };
     if (connection.expired(this.#options.now().getTime())) return this.#endExpired(connection);
     let parsed: z.infer<typeof ClientMessage>;
     try {
-      if (text === null) return error('bad_message', 'messages are JSON text');
+      if (text === null) return error('bad_message', { zh: '消息须为 JSON 文本帧，不是二进制帧', en: 'messages are JSON text' });
       const json: unknown = JSON.parse(text);
       const bad = findIllFormedText(json);
-      if (bad) return error('bad_message', `${bad.path || 'message'}: ${bad.problem.replace('_', ' ')}`);
+      if (bad) return error('bad_message', { zh: `${bad.path || '消息'}：${TEXT_PROBLEM_MESSAGES[bad.problem].zh}`, en: `${bad.path || 'message'}: ${TEXT_PROBLEM_MESSAGES[bad.problem].en}` });
       const result = ClientMessage.safeParse(json);
-      if (!result.success) return error('bad_message', result.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; '));
+      if (!result.success) {
+        // Each field's problem as the HTTP API says it (SPEC §9): Chinese by default.
+        const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), issue: i as unknown as Record<string, unknown>, english: i.message }));
+        return error('bad_message', {
+          zh: issues.map((i) => `${i.path || '消息'}：${issueZh(i.issue, i.english)}`).join('；'),
+          en: issues.map((i) => `${i.path || 'message'}: ${issueEn(i.issue, i.english)}`).join('; '),
+        });
+      }
       parsed = result.data;
     } catch {
-      return error('bad_message', 'not JSON');
+      return error('bad_message', { zh: '不是 JSON', en: 'not JSON' });
     }
     switch (parsed.type) {
       case 'ping':
@@ -446,12 +456,18 @@ export class AlertGateway {
           const loaded = await this.#commands.load(streams.report(parsed.reportId), reportDecider);
           if (!loaded.state.exists || !withinScope(loaded.state.village, connection.user.scope)) return error('not_found', 'no such report', { reportId: parsed.reportId });
           const now = this.#options.now().toISOString();
-          await this.#commands.execute(
+          const result = await this.#commands.execute(
             streams.report(parsed.reportId),
             reportDecider,
             { type: 'AcknowledgeAlert', data: { by: connection.user.sub }, now },
             { actor: { id: connection.user.sub, role: connection.user.role }, correlationId: `ws-${parsed.reportId}-${Date.now()}`, now },
           );
+          // The same officer's ack again (a tap repeated, an answer lost on the road) writes nothing,
+          // so no frame comes from the log: it is answered here, as HTTP answers it 200, so a phone
+          // waiting for its confirmation is not left waiting.
+          if (result.events.length === 0 && connection.socket.readyState === connection.socket.OPEN) {
+            connection.socket.send(JSON.stringify({ type: 'acknowledged', reportId: parsed.reportId, by: connection.user.sub, already: true }));
+          }
         } catch (e) {
           if (e instanceof DomainError) return error(e.code, e.message, { reportId: parsed.reportId });
           if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send ack again', { reportId: parsed.reportId });

@@ -251,6 +251,7 @@ export function issueEn(issue: Record<string, unknown> | undefined, english: str
   const code = s(issue.code);
   if (code === 'invalid_format' && issue.format === 'datetime') return 'must be a time, e.g. 2026-07-01T11:40:00+08:00';
   if (code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1) return 'empty';
+  if (code === 'invalid_union' && Array.isArray(issue.options) && issue.options.length > 0) return `must be one of ${issue.options.map(String).join(', ')}`;
   return english;
 }
 
@@ -258,6 +259,8 @@ export function issueEn(issue: Record<string, unknown> | undefined, english: str
 export function issueZh(issue: Record<string, unknown> | undefined, english: string): string {
   if (!issue) return english;
   const code = s(issue.code);
+  // A choice by a discriminator (a WebSocket message's `type`): the names it may be.
+  if (code === 'invalid_union' && Array.isArray(issue.options) && issue.options.length > 0) return `须为以下之一：${issue.options.map(String).join('、')}`;
   // Our own custom messages (the well-formed-text rule, a unit code) are written in both languages there.
   if (code === 'custom') {
     // A choice among names (a hazard by its name or its Chinese label): the names are as they are.

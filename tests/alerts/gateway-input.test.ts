@@ -83,7 +83,8 @@ t.test('sweep: every message type given bad values is answered, and the socket s
     ['an unknown type', '{"type":"subscribe"}', 'bad_message'],
     ['binary', Buffer.from([0xde, 0xad]), 'bad_message'],
     ['resume without after', '{"type":"resume"}', 'bad_message'],
-    ['resume with a number', '{"type":"resume","after":189}', 'bad_message'],
+    ['resume with a negative number', '{"type":"resume","after":-5}', 'bad_message'],
+    ['resume with a fraction', '{"type":"resume","after":1.5}', 'bad_message'],
     ['resume with null', '{"type":"resume","after":null}', 'bad_message'],
     ['resume with a lone surrogate', '{"type":"resume","after":"\\ud800"}', 'bad_message'],
     ['resume with an overlong position', JSON.stringify({ type: 'resume', after: '9'.repeat(100) }), 'bad_message'],
@@ -99,6 +100,8 @@ t.test('sweep: every message type given bad values is answered, and the socket s
     client.socket.send(message, { binary: Buffer.isBuffer(message) });
     const answer: Frame = await client.next((f) => f.type === 'error' && client.frames.indexOf(f) >= before);
     t.equal(answer.code, code, label);
+    // Read by a Chinese officer (SPEC §9): the field's name may be English, what is wrong with it is not.
+    t.notMatch(answer.detail, /Invalid|expected |received [a-z]|Unrecognized|JSON text|not JSON|lone|control|no such/, `${label}: said in Chinese (${answer.detail})`);
   }
   // Resume once, then again: the second is answered too.
   client.send({ type: 'resume', after: '' });
@@ -110,6 +113,39 @@ t.test('sweep: every message type given bad values is answered, and the socket s
   t.equal((await client.next((f) => f.type === 'alert' && f.reportId === reportId)).reportId, reportId, 'after all that, alerts still arrive');
   t.equal(client.socket.readyState, client.socket.OPEN);
   t.notOk(client.alerts().some((f) => f.reportId === elsewhere.reportId), 'and never one from outside scope');
+});
+
+t.test('resume with the position as a JSON number is the same position (SPEC §5: a readable position is honoured)', async (t) => {
+  const { app, url } = await listening(t);
+  const first = await fileReport(app);
+  const second = await fileReport(app);
+  await app.runner.caughtUp();
+  const client = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => client.close());
+  await client.next((f) => f.type === 'hello');
+  client.send({ type: 'resume', after: Number(first.position) });
+  await client.next((f) => f.type === 'alert' && f.reportId === second.reportId);
+  await client.roundTrip();
+  t.same(client.alerts().map((f) => f.reportId), [second.reportId], 'what came after it, and only that');
+  t.notOk(client.frames.some((f) => f.type === 'error'), 'no error');
+});
+
+t.test('an officer acknowledging again over the socket is answered, and nothing more is written', async (t) => {
+  const { app, url } = await listening(t);
+  const client = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => client.close());
+  await client.next((f) => f.type === 'hello');
+  client.send({ type: 'resume', after: '' });
+  const { reportId } = await fileReport(app);
+  await client.next((f) => f.type === 'alert' && f.reportId === reportId);
+  client.send({ type: 'ack', reportId });
+  await client.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
+  const size = (await app.store.readStream(`report-${reportId}`)).length;
+  const before = client.frames.length;
+  client.send({ type: 'ack', reportId });
+  const again = await client.next((f) => f.type === 'acknowledged' && f.reportId === reportId && client.frames.indexOf(f) >= before);
+  t.match(again, { type: 'acknowledged', reportId, by: 'officer-wangba-1', already: true }, 'the repeat is answered: the phone is not left waiting');
+  t.equal((await app.store.readStream(`report-${reportId}`)).length, size, 'and nothing was written');
 });
 
 t.test('the session ends at the token\u2019s exp: no alert after it, messages refused, the socket closed', async (t) => {

@@ -156,7 +156,7 @@ t.test('bad frames get an error and the connection stays', async (t) => {
     t.equal(error.code, 'bad_message', bad);
   }
   client.socket.send(Buffer.from([1, 2, 3]), { binary: true });
-  t.match(await client.next((f) => f.type === 'error' && /messages are JSON text/.test(String(f.detail))), { code: 'bad_message', detail: /消息格式不对/ });
+  t.match(await client.next((f) => f.type === 'error' && /二进制帧/.test(String(f.detail))), { code: 'bad_message', detail: '消息格式不对：消息须为 JSON 文本帧，不是二进制帧' });
   await client.roundTrip();
   t.equal(client.socket.readyState, client.socket.OPEN);
 });
