@@ -12,6 +12,14 @@ import { ancestorAt, scopePrefix, significantPrefix } from './units.js';
  * When nobody is on call as primary, step 0 goes to the township's heads at once: an alert that
  * reaches nobody is the failure this system exists to prevent.
  */
+/**
+ * Who writes what the alerting policy decides (SPEC §3: alerts are "written by the alerting policy,
+ * not by users"): every AlertRaised, and an acknowledgement counted via a related report, even when
+ * it is decided with a filing and appended with it. The user whose request it was is in the
+ * correlation, never in the actor, so an auditor never reads a contact acknowledging an alert.
+ */
+export const ALERTING_ACTOR = { id: 'zhitong-alerting', role: 'system' } as const;
+
 export const DEFAULT_ESCALATION_DELAY_MS = 10 * 60 * 1000;
 /** Two reports of one hazard from one village within this window are one event on the ground. */
 export const RELATED_REPORT_WINDOW_MS = 2 * 60 * 60 * 1000;

@@ -1,4 +1,4 @@
-import { escalationPolicy, nextEscalation, recipientsAt, relatedReports, roleAudience, MAX_RELATED_REPORTS, type AlertTrack } from '../../domain/alerting.js';
+import { ALERTING_ACTOR, escalationPolicy, nextEscalation, recipientsAt, relatedReports, roleAudience, MAX_RELATED_REPORTS, type AlertTrack } from '../../domain/alerting.js';
 import { DomainError } from '../../domain/errors.js';
 import { parseStream, streams } from '../../domain/events.js';
 import type { ClockRules } from '../../domain/clocks.js';
@@ -146,7 +146,7 @@ export class Escalator {
   };
 
   #context(): CommandContext {
-    return { actor: { id: 'zhitong-alerting', role: 'system' }, correlationId: `alerting-${this.#now().getTime()}`, now: this.#now().toISOString() };
+    return { actor: ALERTING_ACTOR, correlationId: `alerting-${this.#now().getTime()}`, now: this.#now().toISOString() };
   }
 
   async #escalate(reportId: string, step: number): Promise<void> {

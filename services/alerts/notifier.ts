@@ -1,3 +1,4 @@
+import { ALERTING_ACTOR } from '../../domain/alerting.js';
 import { DomainError } from '../../domain/errors.js';
 import { streams } from '../../domain/events.js';
 import {
@@ -138,7 +139,7 @@ export class Notifier {
   }
 
   #context(job: NotifyJob): CommandContext {
-    return { actor: { id: 'zhitong-alerting', role: 'system' }, correlationId: `notify-${job.reportId}-${this.#now().getTime()}`, now: this.#now().toISOString() };
+    return { actor: ALERTING_ACTOR, correlationId: `notify-${job.reportId}-${this.#now().getTime()}`, now: this.#now().toISOString() };
   }
 
   /**

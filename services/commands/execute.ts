@@ -16,6 +16,11 @@ export interface CommandContext {
    * that it did (SPEC §3).
    */
   idempotencyKey?: string | undefined;
+  /**
+   * The actor of each event written, where one command writes events of more than one author (a
+   * filing with the alert the policy decides with it, ALERTING_ACTOR); `actor` when absent.
+   */
+  actorOf?: (event: DomainEvent) => Actor;
 }
 
 /** The client's If-Match named a revision the stream has moved past. */
@@ -284,7 +289,7 @@ export class CommandHandler {
         type: event.type,
         data: checkedData(event),
         metadata: {
-          actor: context.actor,
+          actor: context.actorOf?.(event) ?? context.actor,
           at: context.now,
           correlationId: context.correlationId,
           schemaVersion: SCHEMA_VERSION[event.type],

@@ -42,4 +42,13 @@ t.test('a related report filed after the first was acknowledged goes to its ackn
   t.same(events.map((e) => e.type), ['ReportFiled', 'AlertRaised', 'AlertAcknowledged']);
   t.match(events[1]!.data, { recipients: ['officer-wangba-1'], related: [first.reportId] });
   t.match(events[2]!.data, { by: 'officer-wangba-1', via: first.reportId });
+  // An auditor reads who did what (found by a newcomer: the contact was named as acknowledging).
+  t.same(
+    events.map((e) => `${e.metadata.actor.id}/${e.metadata.actor.role}`),
+    [`contact-${LIJIA}/contact`, 'zhitong-alerting/system', 'zhitong-alerting/system'],
+    'the filing is the contact\'s; the alert and the acknowledgement via the related report are the policy\'s',
+  );
+  const again = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId: second.reportId, estimate: { affectedPeople: 3 } }) });
+  t.match([again.statusCode, again.json()], [200, { reportId: second.reportId, position: second.position, revision: second.revision }], 'a resend is answered as the first time: the append\'s last event, all three');
+  t.equal(second.revision, 2);
 });

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isDeepStrictEqual } from 'node:util';
 import { v5 as uuidv5 } from 'uuid';
-import { streams, type EventData } from '../../../domain/events.js';
+import { ALERTING_ACTOR } from '../../../domain/alerting.js';
+import { streams, type DomainEvent, type EventData } from '../../../domain/events.js';
 import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
@@ -36,6 +37,8 @@ const FIELD_STAFF = ['officer', 'head'] as const;
 /** POST /reports' answer (SPEC §4), with whether the phone's clock looked wrong (§3). */
 const FiledAnswer = z.object({ reportId: z.uuid(), position: z.string(), revision: z.number(), clockSuspect: z.boolean() });
 const ANY_READER = ['contact', 'officer', 'head', 'auditor'] as const;
+/** A filing appends at most this many events: the report, its first alert, an acknowledgement via a related report (domain/report.ts filingDecider). */
+const FILING_EVENTS_MAX = 3;
 
 /** Ids the server derives from an Idempotency-Key, so a retry of a request that died creates the same object. */
 const DERIVED_ID_NAMESPACE = '0d7cf3a1-2f59-4a4b-8b1b-7b4f6f0f9e21';
@@ -134,7 +137,9 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       try {
         // Filed with its first alert, in one append, where this node alerts (SPEC §5).
         const decider = deps.firstAlert ? filingDecider(context.now, (filed) => deps.firstAlert!(reportId, filed, context.now)) : reportDecider;
-        const result = await deps.commands.execute(stream, decider, command, context, { eventIds: [reportId], loaded: emptyStream(reportDecider) });
+        // The filing is the contact's; what the policy decided with it is the policy's (SPEC §3).
+        const filing = { ...context, actorOf: (event: DomainEvent) => (event.type === 'ReportFiled' ? context.actor : ALERTING_ACTOR) };
+        const result = await deps.commands.execute(stream, decider, command, filing, { eventIds: [reportId], loaded: emptyStream(reportDecider) });
         if (result.written) {
           // The flag as the decider wrote it into the filing, so the answer cannot say other than the log.
           const filed = result.events.find((event) => event.type === 'ReportFiled') as { data: EventData<'ReportFiled'> } | undefined;
@@ -158,17 +163,24 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
        */
       async function answerExisting(): Promise<{ code: 200 | 201; body: z.infer<typeof FiledAnswer> } | undefined> {
         const loaded = await deps.commands.load(stream, reportDecider);
-        const [existing, next] = loaded.revision >= 0 ? await deps.store.readStream(stream, { max: 2 }) : [];
+        const opening = loaded.revision >= 0 ? await deps.store.readStream(stream, { max: FILING_EVENTS_MAX }) : [];
+        const existing = opening[0];
         if (!existing) return undefined;
-        // The first answer named its append's last event: the filing, or the first alert written
-        // with it (one request, one correlation id). A retry gets that answer again, not a new one.
+        // The first answer named its append's last event: the filing, or what the policy decided
+        // with it — the first alert, an acknowledgement via a related report (one request, one
+        // correlation id). A retry gets that answer again, not a new one.
         const first = sameAsFiled(existing);
         // A retry of this very request whose first attempt died after writing, before its answer
         // was recorded: the answer that attempt gave (created, its append's last position), as
         // allocations do. Its events carry the key; a resend without it is answered 200.
         const mine = request.idempotencyKey ? loaded.keys.get(request.idempotencyKey) : undefined;
         if (mine) return { code: 201, body: { reportId, position: mine.position, revision: mine.revision, clockSuspect: first.clockSuspect } };
-        return { code: 200, body: { ...first, ...(next && next.metadata.correlationId === existing.metadata.correlationId ? { position: next.position, revision: next.revision } : {}) } };
+        let last = existing;
+        for (const e of opening.slice(1)) {
+          if (e.metadata.correlationId !== existing.metadata.correlationId) break;
+          last = e;
+        }
+        return { code: 200, body: { ...first, position: last.position, revision: last.revision } };
       }
     },
   );
