@@ -224,6 +224,9 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       const report = open(state);
       // SPEC §3: a repeat by the same person writes nothing; other people's are recorded.
       if (report.acknowledgedBy.includes(command.data.by)) return [];
+      // Counted via a related report only while nobody has answered this one: someone who did is
+      // on it already, and a second node deciding the same is answered with nothing (SPEC §5).
+      if (command.data.via !== undefined && report.acknowledgedBy.length > 0) return [];
       return [{ type: 'AlertAcknowledged', data: command.data }];
     }
     case 'DispatchOfficer': {

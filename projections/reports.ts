@@ -50,6 +50,8 @@ export interface ReportRow {
   incident: string | undefined;
   /** Position of its latest event. */
   position: string;
+  /** Reports filed later whose alert named this one (SPEC §5): the other half of `alert.related`. */
+  relatedLater?: string[];
 }
 
 export interface ReportsState {
@@ -137,6 +139,11 @@ export const reportsProjection = projection({
         const alerted = joined(row.alert?.alerted, sent);
         const named = joined(row.alert?.related, related ?? []);
         row.alert = { step, firstAt: row.alert?.firstAt ?? event.at, lastAt: event.at, recipients: sent, alerted, delayMs: policy.delayMs, policySteps: policy.steps.length, related: named };
+        // The earlier report learns of the later one too: an officer opening either sees both.
+        for (const id of related ?? []) {
+          const earlier = state.rows.get(id);
+          if (earlier) earlier.relatedLater = joined(earlier.relatedLater, [row.reportId]);
+        }
         return state;
       }
       case 'AlertAcknowledged':
@@ -187,6 +194,11 @@ function rememberSighting(state: ReportsState, key: string, reportId: string, t:
 }
 
 /** Earlier filings of the same hazard in the same village within the window, most recent first. */
+/** Every report related to `row` (SPEC §5, same village and hazard within 2 h): those its alert named, then those filed later that named it. */
+export function relatedReportsOf(row: ReportRow): string[] {
+  return joined(row.alert?.related, row.relatedLater ?? []);
+}
+
 export function recentSightings(state: ReportsState, village: string, hazard: string, limit = Number.POSITIVE_INFINITY): Array<{ reportId: string; t: number }> {
   // The newest `limit` only: in a burst from one village the window holds thousands, and copying
   // them all for every new report made filing quadratic (docs/decisions.md, "Intake").

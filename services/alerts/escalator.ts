@@ -9,7 +9,7 @@ import { ConcurrencyError, type EventStore } from '../../infra/eventstore/types.
 import type { Logger } from '../../infra/logging.js';
 import { incidentClocks } from '../../projections/incidents.js';
 import type { ProjectedEvent } from '../../projections/projection.js';
-import { recentSightings, type ReportRow } from '../../projections/reports.js';
+import { recentSightings, relatedReportsOf, type ReportRow, type ReportsState } from '../../projections/reports.js';
 import { rosterOf } from '../../projections/roster.js';
 import type { BackgroundTasks } from '../background.js';
 import { commandHandler, type CommandContext, type CommandHandler } from '../commands/execute.js';
@@ -81,8 +81,14 @@ export class Escalator {
     event: (event: ProjectedEvent): void => {
       if (!this.runner.current) return;
       const stream = parseStream(event.stream);
-      if (stream?.kind === 'report') this.#touchedReports.add(stream.id);
-      else if (stream?.kind === 'incident') this.#touchedIncidents.add(stream.id);
+      if (stream?.kind === 'report') {
+        this.#touchedReports.add(stream.id);
+        // An answer to one report may answer its related ones (#scheduleReport looks).
+        if (event.type === 'AlertAcknowledged') {
+          const row = this.runner.state('reports').rows.get(stream.id);
+          if (row) for (const id of relatedReportsOf(row)) this.#touchedReports.add(id);
+        }
+      } else if (stream?.kind === 'incident') this.#touchedIncidents.add(stream.id);
     },
     batchEnd: (): void => this.#scheduleTouched(),
   };
@@ -118,7 +124,24 @@ export class Escalator {
     const row = this.runner.state('reports').rows.get(id);
     if (!row || !this.#scheduler) return;
     const next = nextEscalation(alertTrackOf(row));
-    if (next) await this.#scheduler.schedule({ kind: 'escalate', reportId: id, step: next.step }, Date.parse(next.dueAt));
+    if (!next) return;
+    // SPEC §5: related reports are one alert that names both, and escalation stops at the first
+    // acknowledgement — of either. A report whose related one was answered (before or after it was
+    // filed) counts as answered by the same person, unless it says something graver (people dead,
+    // missing, injured, or more affected): then it goes on being alerted as new. Derived from the
+    // read side, so a restart between the answer and this write still makes it.
+    const answered = row.alert ? answeredVia(this.runner.state('reports'), row) : undefined;
+    if (answered) {
+      const context = this.#context();
+      try {
+        await this.#commands.execute(streams.report(id), reportDecider, { type: 'AcknowledgeAlert', data: answered, now: context.now }, context);
+        return;
+      } catch (error) {
+        // Dismissed or closed meanwhile, or another writer first: the escalation below decides again.
+        if (!(error instanceof DomainError || error instanceof ConcurrencyError)) throw error;
+      }
+    }
+    await this.#scheduler.schedule({ kind: 'escalate', reportId: id, step: next.step }, Date.parse(next.dueAt));
   }
 
   async #scheduleIncident(id: string): Promise<void> {
@@ -225,4 +248,20 @@ export class Escalator {
       }
     }
   }
+}
+
+/**
+ * The acknowledgement `row` gets through a related report (SPEC §5), if any: the first related
+ * report, earlier or later, that a person has answered and that is still open, when `row` says
+ * nothing graver than it (domain/report.ts reportsWorse).
+ */
+function answeredVia(reports: ReportsState, row: ReportRow): { by: string; via: string } | undefined {
+  if (row.acknowledgedBy.length > 0 || row.status === 'dismissed' || row.status === 'closed') return undefined;
+  for (const id of relatedReportsOf(row)) {
+    const other = reports.rows.get(id);
+    if (!other || other.acknowledgedBy.length === 0 || other.status === 'dismissed' || other.status === 'closed') continue;
+    if (reportsWorse(row.estimate, other.estimate)) continue;
+    return { by: other.acknowledgedBy[0]!, via: other.reportId };
+  }
+  return undefined;
 }

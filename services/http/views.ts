@@ -10,7 +10,12 @@ import type { UnitsDirectory } from '../units-directory.js';
  * GET /reports/{id}: SPEC §4 names plus what an officer needs on one screen. `nameOf` gives the
  * name on a user's access grant, so the page can say 王主班 rather than officer-wangba-1.
  */
-export function reportView(report: FiledReport, revision: number, units: UnitsDirectory, nameOf: (sub: string) => string | undefined = () => undefined) {
+/**
+ * A report as GET /reports/{id} answers it (SPEC §4). `relatedLater`: reports filed after it whose
+ * alert named it (the reports projection; its own stream cannot know them), listed in `related`
+ * after the ones its own alert named.
+ */
+export function reportView(report: FiledReport, revision: number, units: UnitsDirectory, nameOf: (sub: string) => string | undefined = () => undefined, relatedLater: readonly string[] = []) {
   const village = units.get(report.village);
   return {
     reportId: report.reportId,
@@ -33,7 +38,7 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     acknowledgements: report.acknowledgedBy,
     escalationStep: report.alert?.step ?? null,
     alerted: report.alert?.alerted ?? [],
-    related: report.alert?.related ?? [],
+    related: [...new Set([...(report.alert?.related ?? []), ...relatedLater])],
     dispatched: report.dispatched,
     arrived: report.arrived,
     dismissal: report.dismissal ?? null,

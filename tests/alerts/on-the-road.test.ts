@@ -91,3 +91,35 @@ t.test('a related report after R1 was acknowledged goes to whoever acknowledged 
   await primary.next((f) => f.type === 'alert' && f.reportId === r4);
   t.pass('more people affected: alerted as new too');
 });
+
+t.test('two reports of one event filed before anyone answered: answering either answers both, unless the other is graver (SPEC §5)', async (t) => {
+  const { app, url } = await listening(t);
+  const primary = await live(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => primary.close());
+  const a = await file(app, { estimate: { affectedPeople: 12 } });
+  const b = await file(app, { estimate: { affectedPeople: 8 } });
+  const graver = await file(app, { estimate: { affectedPeople: 3, dead: 1 } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === graver);
+  const bView = (await app.call('GET', `/reports/${b}`, { token: app.token('officer', WANGBA) })).json();
+  t.same(bView.related, [a, graver], 'a report names the earlier one its alert named, then the later one that named it');
+  const aView = (await app.call('GET', `/reports/${a}`, { token: app.token('officer', WANGBA) })).json();
+  t.same(aView.related, [b, graver], 'and the earlier one names the later ones (found by a newcomer: it showed none)');
+
+  // The officer answers the first; the second (found by a newcomer) went on escalating to the county head.
+  await app.call('POST', `/reports/${a}/acknowledgements`, { token: app.token('officer', WANGBA, 'officer-wangba-1') });
+  t.match(await primary.next((f) => f.type === 'acknowledged' && f.reportId === b), { by: 'officer-wangba-1', via: a }, 'the related report counts as answered by the same officer');
+  await app.runner.caughtUp();
+  await primary.roundTrip();
+  const events = await app.store.readStream(`report-${b}`);
+  t.match(events.at(-1), { type: 'AlertAcknowledged', data: { by: 'officer-wangba-1', via: a }, metadata: { actor: { id: 'zhitong-alerting', role: 'system' } } }, 'written by the alerting policy');
+  t.notOk(primary.frames.some((f) => f.type === 'acknowledged' && f.reportId === graver), 'a report of a death the first did not report is not answered for anyone');
+  const open = (await app.call('GET', `/alerts/open?unit=${WANGBA}`, { token: app.token('head', WANGBA) })).json();
+  t.same(open.items.filter((i: { acknowledged?: boolean }) => !i.acknowledged).map((i: { reportId: string }) => i.reportId), [graver], 'only the graver one is still waiting for an answer');
+
+  // The other way round: the later of two answered first answers the earlier.
+  const h1 = await file(app, { hazard: 'hail', estimate: { affectedPeople: 4 } });
+  const h2 = await file(app, { hazard: 'hail', estimate: { affectedPeople: 4 } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === h2);
+  await app.call('POST', `/reports/${h2}/acknowledgements`, { token: app.token('officer', WANGBA, 'officer-wangba-1') });
+  t.match(await primary.next((f) => f.type === 'acknowledged' && f.reportId === h1), { by: 'officer-wangba-1', via: h2 });
+});

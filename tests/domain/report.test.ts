@@ -68,6 +68,9 @@ t.test('AcknowledgeAlert: the first stops escalation; later ones are recorded', 
   t.equal(alertTrack(state).acknowledged, true);
   s.given().when(ack('x')).thenThrows('not_found');
   s.given(filed, verified, closed).when(ack('x')).thenThrows('report_closed');
+  const via = { type: 'AcknowledgeAlert' as const, data: { by: 'u-backup', via: OTHER_REPORT_ID }, now: NOW };
+  s.given(filed, raised0).when(via).then([{ type: 'AlertAcknowledged', data: { by: 'u-backup', via: OTHER_REPORT_ID } }], 'counted via a related report while nobody answered this one');
+  s.given(filed, raised0, acked).when(via).then([], 'not once someone has: they are on it');
 });
 
 t.test('dispatch and arrival', async (t) => {

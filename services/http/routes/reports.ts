@@ -191,7 +191,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     async (request, reply) => {
       const { report, revision } = await loadReportInScope(deps, request, request.params.id);
       await deps.units.refresh();
-      return reply.header('etag', `"${revision}"`).send(reportView(report, revision, deps.units, (sub) => grantName(deps.runner.state('access'), sub)));
+      return reply.header('etag', `"${revision}"`).send(reportView(report, revision, deps.units, (sub) => grantName(deps.runner.state('access'), sub), deps.runner.state('reports').rows.get(report.reportId)?.relatedLater));
     },
   );
 
