@@ -2,10 +2,12 @@ import type { Hazard } from '../domain/vocabulary.js';
 import { projection } from './projection.js';
 
 /**
- * The open-alert board (SPEC §6): every report that has been alerted and that nobody has answered
- * yet, with the step its escalation has reached. Acknowledging, dispatching or arriving answers it,
- * as it stops escalation (docs/decisions.md); a dismissed, verified or closed report is off the
- * board too.
+ * The open-alert board (SPEC §4, §6: "unacknowledged and unattended reports"): every report that has
+ * been alerted and that nobody has answered yet, with the step its escalation has reached, and every
+ * report acknowledged that nobody has yet gone to (`acknowledged`, escalation stopped): a head must
+ * see the report of a death someone tapped 确认 on and nobody left for. Dispatching or arriving takes
+ * a report off — and with it the reports acknowledged through it (the same trip, SPEC §5) — as do a
+ * verification, a dismissal or a closure.
  */
 export interface OpenAlert {
   reportId: string;
@@ -21,6 +23,8 @@ export interface OpenAlert {
   lastAlertAt: string;
   /** Who the latest step went to. */
   recipients: string[];
+  /** Acknowledged and nobody on the way yet: who answered first, when, and through which related report. */
+  acknowledged?: { by: string; at: string; via?: string };
 }
 
 type Filed = Pick<OpenAlert, 'village' | 'hazard' | 'observedAt' | 'clockSuspect' | 'reportedAt' | 'reporter'>;
@@ -29,13 +33,15 @@ export interface OpenAlertsState {
   /** Reports filed and not yet answered: what an alert for them needs to say. */
   unanswered: Map<string, Filed>;
   open: Map<string, OpenAlert>;
+  /** Report → the reports acknowledged through it (SPEC §5): attended when it is. */
+  answeredVia: Map<string, string[]>;
 }
 
 export const openAlertsProjection = projection({
   name: 'open-alerts',
-  version: 2,
+  version: 3,
   eventTypes: ['ReportFiled', 'AlertRaised', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
-  initialState: (): OpenAlertsState => ({ unanswered: new Map(), open: new Map() }),
+  initialState: (): OpenAlertsState => ({ unanswered: new Map(), open: new Map(), answeredVia: new Map() }),
   evolve(state, event) {
     const reportId = event.id;
     switch (event.type) {
@@ -51,12 +57,33 @@ export const openAlertsProjection = projection({
         state.open.set(reportId, { reportId, ...filed, step: event.data.step, firstAlertAt, lastAlertAt: event.at, recipients: event.data.recipients });
         return state;
       }
-      case 'AlertAcknowledged':
+      case 'AlertAcknowledged': {
+        state.unanswered.delete(reportId);
+        const alert = state.open.get(reportId);
+        if (!alert || alert.acknowledged) return state;
+        const { by, via } = event.data;
+        // Answered through a report someone has already gone to (it is off the board): the same trip.
+        if (via && !state.open.has(via)) {
+          state.open.delete(reportId);
+          return state;
+        }
+        alert.acknowledged = { by, at: event.at, ...(via ? { via } : {}) };
+        if (via) state.answeredVia.set(via, [...(state.answeredVia.get(via) ?? []), reportId]);
+        return state;
+      }
       case 'OfficerDispatched':
       case 'OfficerArrived':
       case 'DamageVerified':
-      case 'ReportDismissed':
       case 'ReportClosed':
+        // Someone is on it: this report, and those answered through it.
+        for (const other of state.answeredVia.get(reportId) ?? []) state.open.delete(other);
+        state.answeredVia.delete(reportId);
+        state.unanswered.delete(reportId);
+        state.open.delete(reportId);
+        return state;
+      case 'ReportDismissed':
+        // A false alarm attends nothing: reports answered through it stay until someone goes.
+        state.answeredVia.delete(reportId);
         state.unanswered.delete(reportId);
         state.open.delete(reportId);
         return state;
@@ -68,7 +95,14 @@ export const openAlertsProjection = projection({
   },
 });
 
-/** Open alerts in villages under `prefix`, the longest-waiting first. */
+/** The board in villages under `prefix`: unacknowledged first, then acknowledged with nobody on the way; each the longest-waiting first. */
 export function openAlertsWithin(state: OpenAlertsState, prefix: string): OpenAlert[] {
-  return [...state.open.values()].filter((a) => a.village.startsWith(prefix)).sort((a, b) => a.firstAlertAt.localeCompare(b.firstAlertAt));
+  return [...state.open.values()]
+    .filter((a) => a.village.startsWith(prefix))
+    .sort((a, b) => Number(a.acknowledged !== undefined) - Number(b.acknowledged !== undefined) || a.firstAlertAt.localeCompare(b.firstAlertAt));
+}
+
+/** Alerts nobody has acknowledged yet (what escalates). */
+export function* unacknowledgedAlerts(state: OpenAlertsState): Iterable<OpenAlert> {
+  for (const a of state.open.values()) if (a.acknowledged === undefined) yield a;
 }

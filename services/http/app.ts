@@ -24,6 +24,7 @@ import type { CommandHandler } from '../commands/execute.js';
 import { NodeMetrics } from '../metrics.js';
 import { NotCaughtUpError, type ProjectionRunner } from '../projection-runner.js';
 import { isRevoked } from '../../projections/access.js';
+import { unacknowledgedAlerts } from '../../projections/open-alerts.js';
 import type { UnitsDirectory } from '../units-directory.js';
 import { accessRoutes } from './routes/access.js';
 import { pages } from './pages.js';
@@ -301,7 +302,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     help: 'Reports alerted and not yet acknowledged, dispatched to, verified, dismissed or closed',
     registers: [metrics],
     collect() {
-      this.set(deps.runner.state('open-alerts').open.size);
+      let n = 0;
+      for (const _ of unacknowledgedAlerts(deps.runner.state('open-alerts'))) n++;
+      this.set(n);
     },
   });
   new Gauge({
@@ -310,7 +313,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registers: [metrics],
     collect() {
       let first: string | undefined;
-      for (const alert of deps.runner.state('open-alerts').open.values()) if (first === undefined || alert.firstAlertAt < first) first = alert.firstAlertAt;
+      for (const alert of unacknowledgedAlerts(deps.runner.state('open-alerts'))) if (first === undefined || alert.firstAlertAt < first) first = alert.firstAlertAt;
       this.set(first === undefined ? 0 : Math.max(0, now().getTime() - Date.parse(first)) / 1000);
     },
   });

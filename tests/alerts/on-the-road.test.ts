@@ -115,6 +115,10 @@ t.test('two reports of one event filed before anyone answered: answering either 
   t.notOk(primary.frames.some((f) => f.type === 'acknowledged' && f.reportId === graver), 'a report of a death the first did not report is not answered for anyone');
   const open = (await app.call('GET', `/alerts/open?unit=${WANGBA}`, { token: app.token('head', WANGBA) })).json();
   t.same(open.items.filter((i: { acknowledged?: boolean }) => !i.acknowledged).map((i: { reportId: string }) => i.reportId), [graver], 'only the graver one is still waiting for an answer');
+  t.same(open.items.filter((i: { acknowledged?: boolean }) => i.acknowledged).map((i: { reportId: string }) => i.reportId), [a, b], 'the two answered are on the board until someone goes');
+  await app.call('POST', `/reports/${a}/dispatches`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: {} });
+  const afterTrip = (await app.call('GET', `/alerts/open?unit=${WANGBA}`, { token: app.token('head', WANGBA) })).json();
+  t.same(afterTrip.items.map((i: { reportId: string }) => i.reportId), [graver], 'one trip to the first attends the one answered through it');
 
   // The other way round: the later of two answered first answers the earlier.
   const h1 = await file(app, { hazard: 'hail', estimate: { affectedPeople: 4 } });

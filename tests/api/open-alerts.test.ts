@@ -64,13 +64,19 @@ t.test('GET /alerts/open: alerted reports nobody has answered, longest-waiting f
   });
   t.type(asOf, 'string');
 
-  // Answering takes a report off the board, and the board never lags the answer.
+  // An acknowledged report stays on the board, after the unanswered ones, until someone goes
+  // (SPEC §4: "unacknowledged and unattended"; found by a newcomer: a death report tapped 确认 on
+  // and nobody sent vanished from the head's board). The board never lags the answer.
   const acked = await app.call('POST', `/reports/${first}/acknowledgements`, { token: officer, body: {} });
   t.equal(acked.statusCode, 200, acked.body);
-  t.same(((await app.call('GET', '/alerts/open', { token: officer })).json() as { items: Array<{ reportId: string }> }).items.map((a) => a.reportId), [second]);
+  const afterAck = (await app.call('GET', '/alerts/open', { token: officer })).json().items as Array<Record<string, unknown>>;
+  t.same(afterAck.map((a) => a.reportId), [second, first], 'the unanswered first, then the answered one nobody has gone to');
+  t.match(afterAck, [{ acknowledged: null }, { acknowledged: { by: 'officer-wangba-1', name: '王坝值班员', at: NOW.toISOString(), via: null } }], 'who answered, by name, and when');
   const dispatched = await app.call('POST', `/reports/${second}/dispatches`, { token: app.token('officer', WANGBA, 'officer-wangba-2'), body: {} });
   t.equal(dispatched.statusCode, 200, dispatched.body);
-  t.same((await app.call('GET', '/alerts/open', { token: officer })).json().items, [], 'dispatching answers too');
+  t.same((await app.call('GET', '/alerts/open', { token: officer })).json().items.map((a: { reportId: string }) => a.reportId), [first], 'dispatching answers too');
+  t.equal((await app.call('POST', `/reports/${first}/dispatches`, { token: officer, body: {} })).statusCode, 200);
+  t.same((await app.call('GET', '/alerts/open', { token: officer })).json().items, [], 'and going to the acknowledged one takes it off');
 
   const county = await app.call('GET', `/alerts/open?unit=${NIANBA}`, { token: app.token('head', KANG) });
   t.same((county.json() as { items: Array<{ reportId: string }> }).items.map((a) => a.reportId), [elsewhere], 'a county head narrows to a township');

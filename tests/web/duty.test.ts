@@ -79,6 +79,9 @@ t.test('the duty console', { skip: noBrowser() }, async (t) => {
   t.same(history.body.events.filter((e: { type: string }) => e.type === 'AlertAcknowledged').map((e: { data: { by: string } }) => e.data.by), ['officer-a'], 'one acknowledgement, by the officer who pressed it');
   await a.page.click('a:has-text("返回")');
   await a.page.waitForSelector(`li.alert[data-report="${reportId}"]`);
+  // Acknowledged, and nobody on the way yet: still on the board, saying so (SPEC §4 "unattended").
+  await a.page.waitForSelector(`ul.board li[data-report="${reportId}"][data-acknowledged="yes"]`);
+  t.match(await a.page.textContent(`ul.board li[data-report="${reportId}"]`), /王主班 已确认，尚无人出发/, 'the board says who answered and that nobody has gone yet');
 
   // The server stops; a report is filed while it is down (on the store, as another node or the
   // CLI would); it comes back on the same port. The page reconnects by itself and shows that alert once.

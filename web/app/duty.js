@@ -215,8 +215,8 @@ function OpenBoard({ session, version }) {
     ${board && board.length === 0 && html`<p>${t('noAlerts')}</p>`}
     ${board &&
     html`<ul class="board">${board.map(
-      (a) => html`<li><a href=${`#/duty/${a.reportId}`}>${hazardName(a.hazard, a.hazardLabel)} · ${a.village.path.join(' ')}</a>
-        <span class="meta">${ago(a.ageSeconds * 1000)} · ${t('stepN')(a.step)} · ${a.reporter.name}</span></li>`,
+      (a) => html`<li data-report=${a.reportId} data-acknowledged=${a.acknowledged ? 'yes' : 'no'}><a href=${`#/duty/${a.reportId}`}>${hazardName(a.hazard, a.hazardLabel)} · ${a.village.path.join(' ')}</a>
+        <span class="meta">${ago(a.ageSeconds * 1000)} · ${a.acknowledged ? t('nobodyGoing')(a.acknowledged.name ?? a.acknowledged.by) : t('stepN')(a.step)} · ${a.reporter.name}</span></li>`,
     )}</ul>`}
   </section>`;
 }

@@ -39,7 +39,8 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       config: { roles: ['officer', 'head', 'auditor'] },
       schema: {
         tags: ['alerts'],
-        summary: 'Alerted reports nobody has answered yet, longest-waiting first, with their age, escalation step and who was called',
+        summary:
+          'Alerted reports nobody has acknowledged, then those acknowledged that nobody has gone to yet (`acknowledged`), each longest-waiting first, with their age, escalation step and who was called',
         querystring: listQuery({ unit: UnitRef.optional() }),
         response: {
           200: page(
@@ -53,6 +54,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
               step: z.number(),
               ageSeconds: z.number(),
               recipients: z.array(z.looseObject({ kind: z.enum(['user', 'audience']), id: z.string(), label: z.string() })),
+              acknowledged: z.looseObject({ by: z.string(), name: z.string().nullable(), at: z.string(), via: z.string().nullable() }).nullable(),
             }),
           ).extend({ asOf: z.string().nullable() }),
         },
@@ -84,6 +86,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
           firstAlertAt: a.firstAlertAt,
           lastAlertAt: a.lastAlertAt,
           ageSeconds: Math.max(0, Math.round((now - Date.parse(a.firstAlertAt)) / 1000)),
+          acknowledged: a.acknowledged ? { by: a.acknowledged.by, name: grantName(access, a.acknowledged.by) ?? null, at: a.acknowledged.at, via: a.acknowledged.via ?? null } : null,
         })),
       };
     },
