@@ -128,6 +128,12 @@ t.test('the contact form, the county page, accessibility and weight', { skip: no
     const reportId = await page.getAttribute('.outbox li.delivered:has-text("风灾")', 'data-report');
     const stored = await call(base, tokens.officerA, 'GET', `/reports/${reportId}`);
     t.match(stored.body, { reporter: { phone: '13900003333' }, directions: '沿县道往北，过桥后左转' }, 'filed with the phone as digits');
+    // Dismissed as a duplicate: the contact reads that it was reported already, not "withdrawn" (found by a newcomer).
+    const earlier = await call(base, tokens.contact, 'POST', '/reports', reportBody({ hazard: 'windstorm', estimate: undefined }));
+    t.equal((await call(base, tokens.officerA, 'POST', `/reports/${reportId}/dismissal`, { reason: 'duplicate', duplicateOf: earlier.body.reportId })).status, 200);
+    await page.goto(`${base}/#/sent`);
+    await page.waitForSelector(`.outbox li[data-report="${reportId}"][data-server-status="dismissed"]`);
+    t.match(await page.textContent(`.outbox li[data-report="${reportId}"]`), /已有人报过同一灾情，已合并处理/, 'the reason, in words a villager reads');
     t.same(errors, [], 'no script errors');
     await context.close();
   });

@@ -244,7 +244,7 @@ export function SentList({ session, embedded }) {
           <div class="meta">${t('reportedAt')} ${localTime(x.queuedAt)}</div>
           <div class="state">${
             x.status === 'delivered'
-              ? html`✓ ${t('delivered')}${known ? html`<span class="answer"> · ${t('contactStatus')[known.status] ?? known.status}</span>` : ''}`
+              ? html`✓ ${t('delivered')}${known ? html`<span class="answer"> · ${(known.status === 'dismissed' && t('contactDismissed')[known.dismissal?.reason]) || (t('contactStatus')[known.status] ?? known.status)}</span>` : ''}`
               : x.status === 'refused'
                 ? html`${t('refused')}${t(':')}${x.error}`
                 : html`${t('pending')}${now - Date.parse(x.queuedAt) > 60_000 ? ` (${t('unsentFor')} ${Math.round((now - Date.parse(x.queuedAt)) / 60_000)} ${t('minutes')})` : ''}`

@@ -51,6 +51,8 @@ const reportItem = (units: UnitsState, row: ReportRow) => ({
   escalationStep: row.alert?.step ?? null,
   acknowledgedBy: row.acknowledgedBy[0] ?? null,
   incident: row.incident ?? null,
+  // Why it was dismissed: a contact reads "merged, it was reported already", not "withdrawn".
+  dismissal: row.dismissal ? { reason: row.dismissal.reason, duplicateOf: row.dismissal.duplicateOf ?? null } : null,
   position: row.position,
 });
 
