@@ -56,6 +56,21 @@ const EnvSchema = z.object({
   WORKING_CALENDAR_FILE: z.string().min(1).optional(),
   /** How often the log is sealed while anything changed (SPEC §8: at least hourly). */
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(1000).max(3600 * 1000).default(3600 * 1000),
+  /**
+   * How often the node verifies the whole log in the background (SPEC §8: chains, positions, seals,
+   * signatures): milliseconds or a number with m, h or d; 0 turns it off. The first check runs this
+   * long, at most a minute, after the read side is current.
+   */
+  VERIFY_EVERY: z
+    .string()
+    .trim()
+    .regex(/^\d+(ms|m|h|d)?$/, 'must be milliseconds or a number with m, h or d (e.g. 1d), or 0 for never')
+    .transform((v) => {
+      const m = /^(\d+)(ms|m|h|d)?$/.exec(v)!;
+      return Number(m[1]) * ({ ms: 1, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1);
+    })
+    .refine((ms) => ms === 0 || (ms >= 100 && ms <= 30 * 86_400_000), 'must be 0 (never) or between 100 ms and 30 days')
+    .default(86_400_000),
   /** Where scheduled backups go (a directory outside DATA_DIR, ideally another disk); unset: none. */
   BACKUP_DIR: z.string().min(1).optional(),
   /** How often a scheduled backup is made: milliseconds, or a number with m, h or d (6h). */
@@ -143,6 +158,8 @@ export interface Config {
   /** Absolute path of the seal-signing key, outside DATA_DIR; undefined: seals are not signed. */
   auditSigningKeyFile: string | undefined;
   sealIntervalMs: number;
+  /** How often the node verifies the whole log (ms); 0: never (services/audit/integrity.ts). */
+  verifyEveryMs: number;
   /** Scheduled backups (absolute directory, outside DATA_DIR), or undefined for none. */
   backup: { dir: string; everyMs: number; keep: number } | undefined;
   /** True when AUTH_SECRET came from the environment (then it is not in DATA_DIR, nor in a backup). */
@@ -226,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notify,
     auditSigningKeyFile: keyFile,
     sealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
+    verifyEveryMs: e.VERIFY_EVERY,
     backup: e.BACKUP_DIR === undefined ? undefined : { dir: resolve(e.BACKUP_DIR), everyMs: e.BACKUP_EVERY, keep: e.BACKUP_KEEP },
     authSecretFromEnvironment: e.AUTH_SECRET !== undefined,
   };

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Escalator } from './alerts/escalator.js';
 import { AlertGateway, type GatewayOptions } from './alerts/gateway.js';
 import { Notifier } from './alerts/notifier.js';
+import { IntegrityCheck } from './audit/integrity.js';
 import { Sealer } from './audit/sealer.js';
 import { BackupSchedule } from './backups.js';
 import { loadSigner, type SealSigner } from '../infra/audit/signing.js';
@@ -43,6 +44,8 @@ export interface Zhitong {
   backups: BackupSchedule | undefined;
   /** What `/metrics` serves: the node's own registry, for whatever else wants to be counted. */
   metrics: NodeMetrics;
+  /** The node's own verification of the log (SPEC §8): its last result. */
+  integrity: IntegrityCheck;
   /** Stops taking requests, finishes those in flight, seals the log, then closes the store. */
   close(): Promise<void>;
 }
@@ -79,6 +82,12 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     throw new ConfigError([(error as Error).message]);
   }
   const sealer = new Sealer(store, logger, { signer, everyMs: config.sealIntervalMs, now });
+  // The node verifies the whole log it serves, off the event loop (services/audit/integrity.ts).
+  const integrity = new IntegrityCheck(store, logger, {
+    ...(options.store === undefined && store.kind === 'sqlite' ? { file: join(config.dataDir, 'events.sqlite') } : {}),
+    ...(signer ? { publicKeyPem: signer.publicKeyPem } : {}),
+    now,
+  });
   tasks.every('audit-seal', config.sealIntervalMs, () => sealer.seal({ periodic: true }));
   let backups: BackupSchedule | undefined;
   if (config.backup && store.kind === 'sqlite') {
@@ -122,6 +131,11 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   gateway.started(await store.epoch());
   // Once the read side is current, everything still owed is scheduled from it (jobs are idempotent).
   runner.whenCurrent(() => tasks.spawn('schedule-alert-jobs', rescheduleAll));
+  if (config.verifyEveryMs > 0) {
+    // First a while after start (at most a minute: not in the start's own rush), then periodically.
+    runner.whenCurrent(() => tasks.later('integrity-check', Math.min(60_000, config.verifyEveryMs), () => integrity.run(), { attempts: 3 }));
+    tasks.every('integrity-check', config.verifyEveryMs, () => integrity.run());
+  }
 
   // Limiter counts shared between nodes; commands fail fast while Redis is away, and the
   // limiter then lets requests through (skipOnError) rather than refuse relief work.
@@ -152,6 +166,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     ...(redis ? { redis } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(scheduler.ping ? { readinessChecks: [{ name: 'redis', check: () => scheduler.ping!() }] } : {}),
+    integrity: () => integrity.status(),
   });
   let closed = false;
   return {
@@ -169,6 +184,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     sealer,
     backups,
     metrics,
+    integrity,
     async close() {
       if (closed) return;
       closed = true;
@@ -176,6 +192,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
       await app.close();
       await scheduler.close();
       tasks.close();
+      await integrity.close();
       // The shutdown seal: what this node wrote is sealed before it goes (SPEC §8), and the
       // snapshot written on stopping includes it.
       const sealed = await sealer.seal().catch((error: unknown) => void logger.error({ err: error }, 'the shutdown seal failed'));

@@ -25,6 +25,7 @@ import { NodeMetrics } from '../metrics.js';
 import { NotCaughtUpError, type ProjectionRunner } from '../projection-runner.js';
 import { isRevoked } from '../../projections/access.js';
 import { unacknowledgedAlerts } from '../../projections/open-alerts.js';
+import type { IntegrityStatus } from '../audit/integrity.js';
 import type { UnitsDirectory } from '../units-directory.js';
 import { accessRoutes } from './routes/access.js';
 import { pages } from './pages.js';
@@ -76,6 +77,8 @@ export interface AppDeps {
   sms?: SmsLine;
   /** Extra readiness checks (Redis, where configured). */
   readinessChecks?: Array<{ name: string; check: () => Promise<void> }>;
+  /** The node's last verification of the whole log (services/audit/integrity.ts), for /ready and /metrics. */
+  integrity?: () => IntegrityStatus;
   /** The node's instruments; `/metrics` serves their registry (a fresh one when not given). */
   metrics?: NodeMetrics;
 }
@@ -318,6 +321,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   new Gauge({
+    name: 'zhitong_log_verified',
+    help: 'The node\'s last verification of the whole log: 1 every chain, position and seal held, 0 something was changed behind its back (see its log and GET /audit/verify); absent until the first check',
+    registers: [metrics],
+    collect() {
+      const status = deps.integrity?.();
+      if (status && status.state !== 'pending') this.set(status.state === 'ok' ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'zhitong_websocket_clients',
     help: 'WebSocket clients connected to the alert channel of this node',
     registers: [metrics],
@@ -374,7 +386,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (Object.keys(failures).length > 0) return reply.code(503).send({ error: 'not_ready', message: 'a dependency is unreachable', details: { ...failures, ...details } });
     // Whether a sleeping phone can be reached: an office must see it has no SMS line (SPEC §5).
     const notifications = deps.sms ? { channels: deps.sms.provider.voice ? ['websocket', 'sms', 'voice'] : ['websocket', 'sms'], provider: deps.sms.provider.name } : { channels: ['websocket'], provider: null, warning: '仅 WebSocket：未配置短信服务商（NOTIFY_PROVIDER），手机息屏时收不到告警。websocket only: no SMS provider is configured' };
-    return { status: 'ready', eventStore: deps.store.kind, notifications, ...details };
+    // Said, never refused for: reports must still be taken when history was tampered with. No
+    // stream or position here (an unauthenticated probe): the node's log and /audit/verify say which.
+    const integrity = deps.integrity?.();
+    const integrityView = integrity === undefined ? undefined : integrity.state === 'pending' ? { state: 'pending' } : { state: integrity.state, checkedAt: integrity.checkedAt, events: integrity.events, problems: integrity.problems };
+    return { status: 'ready', eventStore: deps.store.kind, notifications, ...details, ...(integrityView ? { integrity: integrityView } : {}) };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
