@@ -59,7 +59,7 @@ const EnvSchema = z.object({
   /**
    * How often the node verifies the whole log in the background (SPEC §8: chains, positions, seals,
    * signatures): milliseconds or a number with m, h or d; 0 turns it off. The first check runs this
-   * long, at most a minute, after the read side is current.
+   * long, at most ten minutes, after the read side is current.
    */
   VERIFY_EVERY: z
     .string()

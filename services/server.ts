@@ -66,6 +66,9 @@ export interface ZhitongOptions {
   firstAlertInFiling?: boolean;
 }
 
+/** When a node first verifies its log after start (services/audit/integrity.ts), unless VERIFY_EVERY is shorter. */
+const FIRST_CHECK_AFTER_MS = 10 * 60_000;
+
 /** The composition root: wires the configured infrastructure into the services. */
 export async function createZhitong(config: Config, logger: Logger, options: ZhitongOptions = {}): Promise<Zhitong> {
   const metrics = new NodeMetrics();
@@ -132,8 +135,8 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   // Once the read side is current, everything still owed is scheduled from it (jobs are idempotent).
   runner.whenCurrent(() => tasks.spawn('schedule-alert-jobs', rescheduleAll));
   if (config.verifyEveryMs > 0) {
-    // First a while after start (at most a minute: not in the start's own rush), then periodically.
-    runner.whenCurrent(() => tasks.later('integrity-check', Math.min(60_000, config.verifyEveryMs), () => integrity.run(), { attempts: 3 }));
+    // First ten minutes after start (not in the start's own rush, nor a burst that brought the node up), then periodically.
+    runner.whenCurrent(() => tasks.later('integrity-check', Math.min(FIRST_CHECK_AFTER_MS, config.verifyEveryMs), () => integrity.run(), { attempts: 3 }));
     tasks.every('integrity-check', config.verifyEveryMs, () => integrity.run());
   }
 
