@@ -80,7 +80,7 @@ const REPORT_EVENTS = [
 /** Reports as read models list them (SPEC §4 GET /reports), and what alerting reads of them. */
 export const reportsProjection = projection({
   name: 'reports',
-  version: 4,
+  version: 5,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
