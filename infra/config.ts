@@ -20,16 +20,17 @@ const TrustProxy = z
   .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
   .refine((list) => list.every((p) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p) || ['loopback', 'linklocal', 'uniquelocal'].includes(p)), 'must be IP addresses or CIDR ranges, comma-separated');
 
-/** A period: whole milliseconds, or a whole number of minutes, hours or days (`30m`, `6h`, `1d`); at least a minute. */
-const duration = z
+/** A period in ms: whole milliseconds, or a whole number of minutes, hours or days (`30m`, `6h`, `1d`). */
+const period = z
   .string()
   .trim()
   .regex(/^\d+(ms|m|h|d)?$/, 'must be milliseconds or a number with m, h or d (e.g. 6h)')
   .transform((v) => {
     const m = /^(\d+)(ms|m|h|d)?$/.exec(v)!;
     return Number(m[1]) * ({ ms: 1, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1);
-  })
-  .refine((ms) => ms >= 60_000 && ms <= 30 * 86_400_000, 'must be between a minute and 30 days');
+  });
+/** A period of at least a minute. */
+const duration = period.refine((ms) => ms >= 60_000 && ms <= 30 * 86_400_000, 'must be between a minute and 30 days');
 
 const EnvSchema = z.object({
   PORT: port.default(3000),
@@ -61,16 +62,7 @@ const EnvSchema = z.object({
    * signatures): milliseconds or a number with m, h or d; 0 turns it off. The first check runs this
    * long, at most ten minutes, after the read side is current.
    */
-  VERIFY_EVERY: z
-    .string()
-    .trim()
-    .regex(/^\d+(ms|m|h|d)?$/, 'must be milliseconds or a number with m, h or d (e.g. 1d), or 0 for never')
-    .transform((v) => {
-      const m = /^(\d+)(ms|m|h|d)?$/.exec(v)!;
-      return Number(m[1]) * ({ ms: 1, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1);
-    })
-    .refine((ms) => ms === 0 || (ms >= 100 && ms <= 30 * 86_400_000), 'must be 0 (never) or between 100 ms and 30 days')
-    .default(86_400_000),
+  VERIFY_EVERY: period.refine((ms) => ms === 0 || (ms >= 100 && ms <= 30 * 86_400_000), 'must be 0 (never) or between 100 ms and 30 days').default(86_400_000),
   /** Where scheduled backups go (a directory outside DATA_DIR, ideally another disk); unset: none. */
   BACKUP_DIR: z.string().min(1).optional(),
   /** How often a scheduled backup is made: milliseconds, or a number with m, h or d (6h). */

@@ -5,6 +5,7 @@ import type { ClockRules } from '../../domain/clocks.js';
 import { incidentDecider, overdueClocksToAlert } from '../../domain/incident.js';
 import { alertTrack, reportDecider, reportsWorse, type FiledReport, type ReportCommand, type ReportState } from '../../domain/report.js';
 import { ancestorAt } from '../../domain/units.js';
+import type { IndicatorSet } from '../../domain/vocabulary.js';
 import { ConcurrencyError, type EventStore } from '../../infra/eventstore/types.js';
 import type { Logger } from '../../infra/logging.js';
 import { incidentClocks } from '../../projections/incidents.js';
@@ -218,12 +219,7 @@ export class Escalator {
     // unless it says something the earlier one did not (people dead, missing, injured, or
     // more affected): then it is alerted as new. An earlier report already dismissed or closed
     // has nobody on the way, so the later one is alerted as new too.
-    const reports = this.runner.state('reports');
-    const earlier =
-      step === 0 && report.exists
-        ? related.map((id) => reports.rows.get(id)).find((r) => r !== undefined && r.acknowledgedBy.length > 0 && r.status !== 'dismissed' && r.status !== 'closed' && !reportsWorse(report.estimate, r.estimate))
-        : undefined;
-    const answeredBy = earlier ? { by: earlier.acknowledgedBy[0]!, via: earlier.reportId } : undefined;
+    const answeredBy = step === 0 && report.exists ? answeringReport(this.runner.state('reports'), related, report.estimate) : undefined;
     return {
       type: 'RaiseAlert',
       data: { step, recipients: answeredBy ? [answeredBy.by] : recipientsAt(policy, step), reason, policy, ...(related.length ? { related } : {}) },
@@ -257,10 +253,18 @@ export class Escalator {
  */
 function answeredVia(reports: ReportsState, row: ReportRow): { by: string; via: string } | undefined {
   if (row.acknowledgedBy.length > 0 || row.status === 'dismissed' || row.status === 'closed') return undefined;
-  for (const id of relatedReportsOf(row)) {
+  return answeringReport(reports, relatedReportsOf(row), row.estimate);
+}
+
+/**
+ * The first of `related` that a person has answered and that is still open, when a report with
+ * `estimate` says nothing graver than it: whoever answered it is on the way to this one too (SPEC §5).
+ */
+function answeringReport(reports: ReportsState, related: readonly string[], estimate: IndicatorSet): { by: string; via: string } | undefined {
+  for (const id of related) {
     const other = reports.rows.get(id);
     if (!other || other.acknowledgedBy.length === 0 || other.status === 'dismissed' || other.status === 'closed') continue;
-    if (reportsWorse(row.estimate, other.estimate)) continue;
+    if (reportsWorse(estimate, other.estimate)) continue;
     return { by: other.acknowledgedBy[0]!, via: other.reportId };
   }
   return undefined;
