@@ -81,6 +81,15 @@ export const sameName = (a: string, b: string): boolean => a.replace(/[\s\u3000]
 export const isLive = (state: AllocationState): boolean =>
   state.exists && (state.status === 'allocated' || state.status === 'approved' || state.status === 'delivered');
 
+/**
+ * Whether a live allocation still holds relief — for the no-double-relief rules, the missed-relief
+ * list and the public notice (SPEC §3): not when its report was dismissed before anything was
+ * handed over, since its approval and deliveries are refused from then on. Without this, relief
+ * that could never be given stayed on the village board and barred the household's real relief
+ * (found by a newcomer). What was handed over stays relief given.
+ */
+export const holdsRelief = (live: boolean, reportDismissed: boolean, deliveries: number): boolean => live && !(reportDismissed && deliveries === 0);
+
 /** Cash and every goods line delivered in full (goods compared in their canonical units). */
 export function fullyDelivered(a: Pick<ExistingAllocation, 'cashFen' | 'goods' | 'deliveredCashFen' | 'deliveredGoods'>): boolean {
   if (a.deliveredCashFen < a.cashFen) return false;

@@ -40,6 +40,11 @@ export interface ReservedAllocation {
   live: boolean;
   /** Its allocation time, when it exists (the window counts from the earlier allocation's time). */
   allocatedAt?: string | undefined;
+  /**
+   * The incident its report counts in now, when the handler read it: a report linked since the
+   * reservation moved its relief into that incident (SPEC §3: one live allocation per incident).
+   */
+  incident?: string | undefined;
 }
 
 type Cmd<T extends string, D> = { type: T; data: D; now: string };
@@ -58,7 +63,7 @@ export function liveReservations(state: HouseholdState, allocations: ReadonlyMap
   for (const r of state.reservations) {
     const a = allocations.get(r.allocationId);
     if (a?.exists) {
-      if (a.live) out.push({ ...r, allocatedAt: a.allocatedAt ?? r.at });
+      if (a.live) out.push({ ...r, incident: a.incident ?? r.incident, allocatedAt: a.allocatedAt ?? r.at });
     } else if (t - Date.parse(r.at) < claimTtlMs) {
       out.push({ ...r, allocatedAt: r.at });
     }

@@ -8,21 +8,27 @@
 export interface TextProblem {
   /** Dotted path of the offending string (`reporter.name`, `households.0.name`); '' for the value itself. */
   path: string;
-  problem: 'lone_surrogate' | 'control_character';
+  problem: 'lone_surrogate' | 'control_character' | 'invisible_only';
 }
 
 // Any C0 control but TAB (09) and LF (0A); CR is handled by normalization; DEL and C1 too.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// Text with characters to read in it: whitespace and format characters (zero-width spaces and
+// joiners, BOM, bidi marks, soft hyphen) alone are not — a reason of one U+200B lifted the
+// no-double-relief rules as a `repeatReason` nobody can read (found by a newcomer).
+const INVISIBLE_ONLY = /^[\s\p{Cf}]+$/u;
 // Every string that has a problem has one of these; nearly all text has none, and is then passed
 // by one scan without allocating (this runs on every request body and every event appended).
-const SUSPECT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff]/;
+// The format characters of the BMP are listed; those beyond it are surrogate pairs, suspect anyway.
+const SUSPECT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/;
 
 function textProblem(text: string): TextProblem['problem'] | undefined {
   if (!SUSPECT.test(text)) return undefined;
   // Normalization turns CR into LF before storage; a CR is not a problem in what was sent.
   if (LONE_SURROGATE.test(text)) return 'lone_surrogate';
   if (CONTROL.test(text.replaceAll('\r', ''))) return 'control_character';
+  if (INVISIBLE_ONLY.test(text)) return 'invisible_only';
   return undefined;
 }
 
@@ -92,4 +98,5 @@ export function normalizeNewlines<T>(value: T): T {
 export const TEXT_PROBLEM_MESSAGES: Record<TextProblem['problem'], { zh: string; en: string }> = {
   lone_surrogate: { zh: '含有不成对的代理字符（不是有效的 Unicode 文本）', en: 'contains a lone surrogate (not well-formed Unicode)' },
   control_character: { zh: '含有控制字符（只允许换行和制表符）', en: 'contains a control character (only newline and tab are allowed)' },
+  invisible_only: { zh: '只有看不见的字符（如零宽空格），没有内容', en: 'only invisible characters (such as zero-width spaces), nothing to read' },
 };

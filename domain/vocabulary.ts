@@ -174,6 +174,26 @@ export const MobilePhoneInput = z
   .max(40)
   .transform(normalizePhone)
   .pipe(z.string().regex(/^1[3-9][0-9]{9}$/, 'must be a mobile number (11 digits starting 13–19) that takes SMS'));
+/**
+ * A village's household number as one key however it was typed (SPEC §3: a household is its
+ * village code plus its householdId; 避免重复救助): full-width letters and digits as ASCII (NFKC),
+ * no spaces or invisible characters, every dash as `-`, letters in lower case — `ｄ－１`, `D‐1`,
+ * ` d - 1 ` are all `d-1`. Without it one household typed two ways was two households, each given
+ * relief (found by a newcomer).
+ */
+export function canonicalHouseholdId(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/[\s\p{Cf}]+/gu, '')
+    .replace(/[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]/g, '-')
+    .toLowerCase();
+}
+
+/** A household number (`canonicalHouseholdId`), 1 to 64 characters as kept. */
+export const HouseholdId = z.string().max(200).transform(canonicalHouseholdId).pipe(z.string().min(1).max(64));
+// The events keep their own schemas (domain/events.ts, versioned): the HTTP input canonicalizes,
+// so every household number written from now on is canonical, and one written before stays as it was.
+
 export const ShortText = z.string().max(500);
 export const LongText = z.string().max(4000);
 
@@ -186,6 +206,16 @@ export type ReliefCategory = z.infer<typeof ReliefCategory>;
 
 /** Money is integer fen (分), never a float. */
 export const Fen = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * The most one allocation or delivery may carry: 10,000,000 yuan (一千万元), far above any
+ * household's relief, so that totals of millions of allocations stay exact integers of fen (below
+ * 2^53). Without a bound, 9,007,199,254,740,991 fen were taken and the ledger's sums lost fen
+ * (found by a newcomer; SPEC §3 "never money as a float").
+ */
+export const MAX_CASH_FEN = 1_000_000_000;
+// The bound first, aborting: 1e20 is one problem (too large), not also "not a safe integer".
+export const CashFen = z.number().nonnegative().max(MAX_CASH_FEN, { abort: true }).pipe(z.int());
 
 /**
  * Units of relief goods (SPEC §3), with the synonyms people write for them. Goods are stored in

@@ -44,9 +44,12 @@ export interface BackupManifest {
   verification: Pick<VerifyReport, 'ok' | 'streams' | 'events' | 'unsealed'> & { seals: number; firstProblem?: string };
 }
 
-/** A backup or restore refused before anything was changed: the message says why, in words. */
+/** A backup or restore refused before anything was changed: `zh` and the message say why, in words. */
 export class BackupError extends Error {
-  constructor(message: string) {
+  constructor(
+    readonly zh: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'BackupError';
   }
@@ -120,7 +123,7 @@ export interface BackupOptions {
  */
 export async function createBackup(options: BackupOptions): Promise<BackupManifest> {
   const destination = resolve(options.destination);
-  if (!emptyDirectory(destination)) throw new BackupError(`${destination} is not empty: a backup goes into a new directory (备份目录必须为空)`);
+  if (!emptyDirectory(destination)) throw new BackupError(`${destination} 不是空目录：备份须写进一个新目录`, `${destination} is not empty: a backup goes into a new directory`);
   const partial = join(dirname(destination), `.${basename(destination)}.partial-${randomUUID().slice(0, 8)}`);
   mkdirSync(partial, { recursive: true, mode: 0o700 });
   try {
@@ -174,15 +177,15 @@ export async function readBackup(source: string): Promise<BackupManifest> {
   try {
     manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as BackupManifest;
   } catch {
-    throw new BackupError(`${dir} is not a zhitong backup: no readable ${MANIFEST_FILE} (不是直通备份目录)`);
+    throw new BackupError(`${dir} 不是直通的备份目录：没有可读的 ${MANIFEST_FILE}`, `${dir} is not a zhitong backup: no readable ${MANIFEST_FILE}`);
   }
-  if (manifest.format !== BACKUP_FORMAT) throw new BackupError(`${dir}: backup format ${JSON.stringify(manifest.format)} is not ${BACKUP_FORMAT}`);
+  if (manifest.format !== BACKUP_FORMAT) throw new BackupError(`${dir}：备份格式 ${JSON.stringify(manifest.format)} 不是本版本能读的 ${BACKUP_FORMAT}`, `${dir}: backup format ${JSON.stringify(manifest.format)} is not ${BACKUP_FORMAT}`);
   for (const [name, expected] of Object.entries(manifest.files ?? {})) {
     const file = join(dir, name);
-    if (!existsSync(file)) throw new BackupError(`${dir}: ${name} is missing from the backup (备份不完整)`);
-    if ((await sha256(file)) !== expected.sha256) throw new BackupError(`${dir}: ${name} does not match its checksum in ${MANIFEST_FILE}: the backup was damaged or changed (备份文件已损坏或被改动)`);
+    if (!existsSync(file)) throw new BackupError(`${dir}：备份不完整，缺少 ${name}`, `${dir}: ${name} is missing from the backup`);
+    if ((await sha256(file)) !== expected.sha256) throw new BackupError(`${dir}：${name} 与 ${MANIFEST_FILE} 里的校验和不符，备份文件已损坏或被改动`, `${dir}: ${name} does not match its checksum in ${MANIFEST_FILE}: the backup was damaged or changed`);
   }
-  if (!manifest.files?.[LOG_FILE]) throw new BackupError(`${dir}: the manifest names no ${LOG_FILE}`);
+  if (!manifest.files?.[LOG_FILE]) throw new BackupError(`${dir}：清单里没有 ${LOG_FILE}`, `${dir}: the manifest names no ${LOG_FILE}`);
   return manifest;
 }
 
@@ -200,12 +203,12 @@ export interface RestoreResult {
  */
 export async function restoreBackup(options: { source: string; dataDir: string; publicKey?: VerifyOptions['publicKey']; now?: () => Date }): Promise<RestoreResult> {
   const dataDir = resolve(options.dataDir);
-  if (!emptyDirectory(dataDir)) throw new BackupError(`DATA_DIR ${dataDir} is not empty: a backup is restored only into an empty one, never over a store (数据目录必须为空)`);
+  if (!emptyDirectory(dataDir)) throw new BackupError(`DATA_DIR ${dataDir} 不是空目录：备份只能恢复到空目录，绝不覆盖已有的库`, `DATA_DIR ${dataDir} is not empty: a backup is restored only into an empty one, never over a store`);
   const manifest = await readBackup(options.source);
   const backupLog = join(resolve(options.source), LOG_FILE);
   const { report, head } = await verifySqliteFile(backupLog, options.publicKey ? { publicKey: options.publicKey } : {});
-  if (!report.ok) throw new BackupError(`the backup's log does not verify: ${report.firstProblem?.message ?? 'see cli verify'} / ${report.firstProblem?.messageEn ?? ''}`);
-  if (head !== manifest.head) throw new BackupError(`the backup's log ends at ${head || 'nothing'}, its manifest says ${manifest.head || 'nothing'}`);
+  if (!report.ok) throw new BackupError(`备份里的日志校验未通过：${report.firstProblem?.message ?? '详见 cli verify'}`, `the backup's log does not verify: ${report.firstProblem?.messageEn ?? 'see cli verify'}`);
+  if (head !== manifest.head) throw new BackupError(`备份里的日志止于 ${head || '（空）'}，清单上写的是 ${manifest.head || '（空）'}`, `the backup's log ends at ${head || 'nothing'}, its manifest says ${manifest.head || 'nothing'}`);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const partial = join(dataDir, `.${LOG_FILE}.restoring`);
   try {

@@ -158,12 +158,10 @@ export interface Config {
   authSecretFromEnvironment: boolean;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError, type ConfigProblem } from './config-error.js';
+import { ConfigError, type ConfigProblem } from './config-error.js';
+
+const zodProblems = (issues: z.core.$ZodIssue[]): ConfigProblem[] => issues.map((i) => ({ field: i.path.join('.'), en: i.message, issue: i as unknown as Record<string, unknown> }));
 
 /**
  * Reads and checks the environment once, at start. Every bad value is reported on its own line
@@ -179,7 +177,7 @@ export function restoreConfig(env: NodeJS.ProcessEnv = process.env): { dataDir: 
     DATA_DIR: env.DATA_DIR || undefined,
     AUDIT_SIGNING_KEY_FILE: env.AUDIT_SIGNING_KEY_FILE || undefined,
   });
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error.issues));
   return { dataDir: resolve(parsed.data.DATA_DIR), auditSigningKeyFile: parsed.data.AUDIT_SIGNING_KEY_FILE === undefined ? undefined : resolve(parsed.data.AUDIT_SIGNING_KEY_FILE) };
 }
 
@@ -189,7 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   );
   const parsed = EnvSchema.safeParse(blankToUndefined);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    throw new ConfigError(zodProblems(parsed.error.issues));
   }
   const e = parsed.data;
   const notify = notifyConfig(e);
@@ -197,7 +195,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   try {
     calendar = e.WORKING_CALENDAR_FILE === undefined ? undefined : loadWorkingCalendar(resolve(e.WORKING_CALENDAR_FILE));
   } catch (error) {
-    throw new ConfigError([`WORKING_CALENDAR_FILE: ${(error as Error).message}`]);
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError([{ field: 'WORKING_CALENDAR_FILE', en: (error as Error).message, zh: `读不了工作日历文件：${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
   }
   const dataDir = resolve(e.DATA_DIR);
   const keyFile = e.AUDIT_SIGNING_KEY_FILE === undefined ? undefined : resolve(e.AUDIT_SIGNING_KEY_FILE);
@@ -210,9 +209,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       return path;
     }
   };
-  if (keyFile && (real(keyFile) + sep).startsWith(real(dataDir) + sep)) throw new ConfigError([`AUDIT_SIGNING_KEY_FILE: must be outside DATA_DIR (${dataDir}): whoever can rewrite the log must not hold the key`]);
+  if (keyFile && (real(keyFile) + sep).startsWith(real(dataDir) + sep)) {
+    throw new ConfigError([
+      { field: 'AUDIT_SIGNING_KEY_FILE', en: `must be outside DATA_DIR (${dataDir}): whoever can rewrite the log must not hold the key`, zh: `必须在 DATA_DIR（${dataDir}）之外：能改日志的人不能同时拿着签名密钥` },
+    ]);
+  }
   // A backup inside the directory it backs up dies with it, and makes DATA_DIR never empty to restore into.
-  if (e.BACKUP_DIR !== undefined && (real(resolve(e.BACKUP_DIR)) + sep).startsWith(real(dataDir) + sep)) throw new ConfigError([`BACKUP_DIR: must be outside DATA_DIR (${dataDir}), best on another disk: a backup beside the store is lost with it`]);
+  if (e.BACKUP_DIR !== undefined && (real(resolve(e.BACKUP_DIR)) + sep).startsWith(real(dataDir) + sep)) {
+    throw new ConfigError([
+      { field: 'BACKUP_DIR', en: `must be outside DATA_DIR (${dataDir}), best on another disk: a backup beside the store is lost with it`, zh: `必须在 DATA_DIR（${dataDir}）之外，最好在另一块磁盘上：和库放在一起的备份会和库一起丢失` },
+    ]);
+  }
   const authSecret = e.AUTH_SECRET ?? loadOrCreateSecret(dataDir);
   return {
     port: e.PORT,
@@ -244,14 +251,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function notifyConfig(e: z.infer<typeof EnvSchema>): NotifyConfig | undefined {
   if (!e.NOTIFY_PROVIDER) {
     const stray = Object.keys(e).filter((k) => k.startsWith('NOTIFY_') && k !== 'NOTIFY_REGION' && k !== 'NOTIFY_TIMEOUT_MS' && e[k as keyof typeof e] !== undefined);
-    if (stray.length > 0) throw new ConfigError(stray.map((k) => `${k}: set, but NOTIFY_PROVIDER is not (aliyun or tencent)`));
+    if (stray.length > 0) throw new ConfigError(stray.map((k) => ({ field: k, en: 'set, but NOTIFY_PROVIDER is not (aliyun or tencent)', zh: '已设置，但没有设置 NOTIFY_PROVIDER（aliyun 或 tencent）' })));
     return undefined;
   }
   const required = ['NOTIFY_KEY_ID', 'NOTIFY_KEY_SECRET', 'NOTIFY_SIGN_NAME', 'NOTIFY_ALERT_TEMPLATE', 'NOTIFY_REPLY_TEMPLATE', 'NOTIFY_CALLBACK_SECRET', 'PUBLIC_URL'] as const;
   const forProvider = e.NOTIFY_PROVIDER === 'tencent' ? (['NOTIFY_SMS_APP_ID'] as const) : ([] as const);
   const missing = [...required, ...forProvider].filter((k) => e[k] === undefined);
   if (e.NOTIFY_PROVIDER === 'tencent' && e.NOTIFY_VOICE_TEMPLATE && !e.NOTIFY_VOICE_APP_ID) missing.push('NOTIFY_VOICE_APP_ID' as never);
-  if (missing.length > 0) throw new ConfigError(missing.map((k) => `${k}: required with NOTIFY_PROVIDER=${e.NOTIFY_PROVIDER}`));
+  if (missing.length > 0) throw new ConfigError(missing.map((k) => ({ field: k, en: `required with NOTIFY_PROVIDER=${e.NOTIFY_PROVIDER}`, zh: `设置了 NOTIFY_PROVIDER=${e.NOTIFY_PROVIDER} 时必填` })));
   const common = {
     keyId: e.NOTIFY_KEY_ID!,
     keySecret: e.NOTIFY_KEY_SECRET!,
@@ -286,7 +293,13 @@ function loadOrCreateSecret(dataDir: string): string {
   const read = () => {
     const secret = readFileSync(file, 'utf8').trim();
     if (secret.length < SECRET_MIN) {
-      throw new ConfigError([`${file}: the token secret must be at least ${SECRET_MIN} characters (it has ${secret.length}); delete the file to have a new one generated, which ends every issued token`]);
+      throw new ConfigError([
+        {
+          field: file,
+          en: `the token secret must be at least ${SECRET_MIN} characters (it has ${secret.length}); delete the file to have a new one generated, which ends every issued token`,
+          zh: `令牌密钥至少要 ${SECRET_MIN} 个字符（现在 ${secret.length} 个）；删掉这个文件会生成新密钥，但已发出的令牌全部失效`,
+        },
+      ]);
     }
     return secret;
   };

@@ -2,6 +2,7 @@ import { assertNever } from '../domain/errors.js';
 import type { EventData } from '../domain/events.js';
 import { intern } from './intern.js';
 import { projection } from './projection.js';
+import { holdsRelief } from '../domain/allocation.js';
 import { isLiveRow, type LedgerState } from './ledger.js';
 
 type Damage = EventData<'DamageVerified'>['households'][number]['damage'];
@@ -108,7 +109,7 @@ export function missedRelief(
     if (damaged.length === 0) continue;
     if (h.allocations.some((id) => {
       const row = ledger.rows.get(id);
-      return row !== undefined && isLiveRow(row);
+      return row !== undefined && holdsRelief(isLiveRow(row), state.reports.get(row.reportId)?.dismissed === true, row.deliveries);
     })) continue;
     const latest = damaged.reduce((a, b) => (a.at >= b.at ? a : b));
     out.push({ village: h.village, householdId: h.householdId, name: latest.name, damage: latest.damage, people: latest.people, reports: damaged.map((v) => v.reportId) });

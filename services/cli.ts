@@ -61,9 +61,40 @@ const USAGE = `zhitong — command line (works on the event store directly, with
 
 Environment: DATA_DIR, EVENTSTORE_URL, AUTH_SECRET, AUDIT_SIGNING_KEY_FILE (see README).`;
 
-const RosterFile = z.strictObject({
-  entries: z.array(z.strictObject({ officer: z.string().min(1), tier: z.enum(['primary', 'backup']), from: z.iso.datetime({ offset: true }).optional(), until: z.iso.datetime({ offset: true }).optional() })),
-});
+/**
+ * One line for the person at the console, Chinese first and then English, as every HTTP answer
+ * is (SPEC §9: the people who read it are Chinese; an operator pasting it into a search may want
+ * the English). Refusals and what a command did go to stderr; stdout stays what scripts capture.
+ */
+export const say = (zh: string, en: string): void => console.error(`${zh} / ${en}`);
+
+/** A refusal the CLI words itself, Chinese and English: printed with `say`, exit 1 (`run`). */
+class CliRefusal extends Error {
+  constructor(
+    readonly zh: string,
+    en: string,
+  ) {
+    super(en);
+    this.name = 'CliRefusal';
+  }
+}
+
+/** A JSON file an operator names on the command line. Throws CliRefusal when it is missing, unreadable or not JSON. */
+function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliRefusal(`${file}：找不到文件`, `${file}: no such file`);
+    throw new CliRefusal(`${file}：无法读取（${code ?? (error as Error).message}）`, `${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliRefusal(`${file}：不是有效的 JSON（${(error as Error).message}）`, `${file}: not JSON (${(error as Error).message})`);
+  }
+}
 
 const cliContext = (): CommandContext => ({
   actor: { id: process.env.USER ? `cli:${process.env.USER}` : 'cli', role: 'admin' },
@@ -113,7 +144,7 @@ async function grantTokens(store: EventStore, authSecret: string, requests: Arra
   });
 }
 
-async function setRoster(store: EventStore, township: string, entries: z.infer<typeof RosterFile>['entries']): Promise<number> {
+async function setRoster(store: EventStore, township: string, entries: Array<{ officer: string; tier: 'primary' | 'backup'; from?: string | undefined; until?: string | undefined }>): Promise<number> {
   const context = cliContext();
   const result = await execute(store, streams.roster(township), rosterDecider, { type: 'SetRoster', data: { township, entries }, now: context.now }, context);
   return result.events.length;
@@ -133,19 +164,23 @@ type CliValues = { anchor?: string | undefined; 'public-key'?: string | undefine
 /** The verifier's key and anchor from the command line; an exit code when one is unusable. */
 function verifyOptions(values: CliValues, keyFile: string | undefined): Pick<VerifyOptions, 'publicKey' | 'anchor'> | number {
   let publicKey: VerifyOptions['publicKey'];
-  try {
-    if (values['public-key']) publicKey = readPublicKey(readFileSync(values['public-key'], 'utf8'));
-    else if (keyFile) publicKey = readPublicKey(loadSigner(keyFile).publicKeyPem);
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    console.error(`--public-key: ${e.code === 'ENOENT' ? 'no such file' : 'not an Ed25519 public key in PEM (the text audit-key printed, BEGIN PUBLIC KEY …)'}`);
-    return 2;
+  // A signing key that cannot be read is the configuration's (ConfigError, printed as such), not --public-key's.
+  if (!values['public-key'] && keyFile) publicKey = readPublicKey(loadSigner(keyFile).publicKeyPem);
+  if (values['public-key']) {
+    try {
+      publicKey = readPublicKey(readFileSync(values['public-key'], 'utf8'));
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      if (e.code === 'ENOENT') say(`--public-key：找不到文件 ${values['public-key']}`, '--public-key: no such file');
+      else say('--public-key：不是 PEM 格式的 Ed25519 公钥（应为 audit-key 打印的那段 BEGIN PUBLIC KEY 文字）', '--public-key: not an Ed25519 public key in PEM (the text audit-key printed, BEGIN PUBLIC KEY …)');
+      return 2;
+    }
   }
   let anchor: VerifyOptions['anchor'];
   if (values.anchor !== undefined) {
     const m = /^([0-9a-f]{64})@(\d{1,20})$/.exec(values.anchor);
     if (!m) {
-      console.error('--anchor must be ROOT@POSITION: the 64-hex root of a seal and its upTo position, as printed on a notice or a report');
+      say('--anchor 应为 根哈希@位置：封存的 64 位十六进制根哈希和它的截止位置，照公示或报表上印的抄', '--anchor must be ROOT@POSITION: the 64-hex root of a seal and its upTo position, as printed on a notice or a report');
       return 2;
     }
     anchor = { root: m[1]!, position: m[2]! };
@@ -159,7 +194,7 @@ function verifyOptions(values: CliValues, keyFile: string | undefined): Pick<Ver
  */
 async function restore(source: string | undefined, values: CliValues): Promise<number> {
   if (!source) {
-    console.error('usage: restore BACKUP (a directory made by `backup`), with DATA_DIR naming an empty or absent directory');
+    say('用法：restore 备份目录（backup 生成的目录），DATA_DIR 须为空目录或不存在', 'usage: restore BACKUP (a directory made by `backup`), with DATA_DIR naming an empty or absent directory');
     return 2;
   }
   const config = restoreConfig();
@@ -168,18 +203,19 @@ async function restore(source: string | undefined, values: CliValues): Promise<n
   try {
     const { manifest, report, epoch } = await restoreBackup({ source, dataDir: config.dataDir, ...(options.publicKey ? { publicKey: options.publicKey } : {}) });
     console.log(JSON.stringify({ dataDir: config.dataDir, head: manifest.head, events: report.events, seals: report.seals.count, backupCreatedAt: manifest.createdAt, epoch }));
-    console.error(
-      [
-        `restored into ${config.dataDir}: ${report.events} events up to position ${manifest.head || '(none)'}, taken ${manifest.createdAt}; verified; new epoch ${epoch.id}.`,
-        manifest.secret === 'included' ? 'Tokens issued before the backup work again.' : 'The token secret was not in the backup: set AUTH_SECRET to the one the office used.',
+    const head = manifest.head ? manifest.head.replace(/^0+(?=\d)/, '') : '';
+    say(
+      `已恢复到 ${config.dataDir} 并校验：${report.events} 条事件（到位置 ${head || '无'}），备份时间 ${manifest.createdAt}，新纪元 ${epoch.id}。` +
+        (manifest.secret === 'included' ? '备份前发出的令牌可以继续使用。' : '备份里没有令牌密钥：请把 AUTH_SECRET 设为本单位原来用的那个。') +
+        '备份之后的记录不在其中：之后吊销的令牌需重新吊销，之后上报的灾情需重新上报。',
+      `restored into ${config.dataDir}: ${report.events} events up to position ${head || '(none)'}, taken ${manifest.createdAt}; verified; new epoch ${epoch.id}. ` +
+        (manifest.secret === 'included' ? 'Tokens issued before the backup work again. ' : 'The token secret was not in the backup: set AUTH_SECRET to the one the office used. ') +
         'Anything written after the backup was taken is not in it: tokens revoked since must be revoked again, and reports filed since must be filed again.',
-        '已恢复并校验。备份之后的记录不在其中：之后吊销的令牌需重新吊销，之后上报的灾情需重新上报。',
-      ].join('\n'),
     );
     return 0;
   } catch (error) {
     if (error instanceof BackupError) {
-      console.error(`restore refused: ${error.message}`);
+      say(`拒绝恢复：${error.zh}`, `restore refused: ${error.message}`);
       return 1;
     }
     throw error;
@@ -219,9 +255,9 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
     try {
       e = JSON.parse(line) as RecordedEvent;
     } catch {
-      throw new SyntaxError(`line ${n} is not JSON: the file was damaged or is not an export (第 ${n} 行不是 JSON)`);
+      throw new CliRefusal(`第 ${n} 行不是 JSON：文件已损坏，或不是导出文件`, `line ${n} is not JSON: the file was damaged or is not an export`);
     }
-    if (typeof e?.stream !== 'string' || typeof e.position !== 'string' || typeof e.revision !== 'number' || typeof e.metadata?.hash !== 'string') throw new SyntaxError(`line ${n} is not an event of the log`);
+    if (typeof e?.stream !== 'string' || typeof e.position !== 'string' || typeof e.revision !== 'number' || typeof e.metadata?.hash !== 'string') throw new CliRefusal(`第 ${n} 行不是日志里的事件`, `line ${n} is not an event of the log`);
     return e;
   };
   try {
@@ -233,7 +269,7 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
     for await (const { n, line } of lines()) {
       if (line.startsWith('{"exportedAfter"')) {
         const given = (JSON.parse(line) as { exportedAfter?: unknown }).exportedAfter;
-        if (typeof given !== 'string' || given.length === 0 || given.length > 64) throw new SyntaxError(`line ${n}: exportedAfter is not a position`);
+        if (typeof given !== 'string' || given.length === 0 || given.length > 64) throw new CliRefusal(`第 ${n} 行：exportedAfter 不是日志位置`, `line ${n}: exportedAfter is not a position`);
         after = given;
       } else if (line.startsWith('{"sealProofs"')) {
         // The trailer of an auditor's export: the file is one scope's, proven by the seal when there is one.
@@ -254,26 +290,29 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
       events += 1;
     }
     if (events === 0) {
-      console.error(`${file}: holds no events: nothing was verified (文件中没有事件)`);
+      say(`${file}：文件中没有事件，什么也没有核验`, `${file}: holds no events: nothing was verified`);
       return 1;
     }
     return printReport(verifier.finish());
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    console.error(e.code === 'ENOENT' ? `${file}: no such file` : `${file}: ${e.message}`);
+    if (e instanceof CliRefusal) say(`${file}：${e.zh}`, `${file}: ${e.message}`);
+    else if (e.code === 'ENOENT') say(`${file}：找不到文件`, `${file}: no such file`);
+    else if (e instanceof SyntaxError) say(`${file}：不是 JSON（${e.message}）`, `${file}: not JSON (${e.message})`);
+    else say(`${file}：无法读取（${e.code ?? e.message}）`, `${file}: ${e.message}`);
     return 1;
   }
 }
 
 function auditKey(out: string | undefined): number {
   if (!out) {
-    console.error('audit-key needs --out FILE (outside DATA_DIR)');
+    say('audit-key 需要 --out 文件（放在 DATA_DIR 之外）', 'audit-key needs --out FILE (outside DATA_DIR)');
     return 2;
   }
   const target = resolve(out);
   const dataDir = resolve(process.env.DATA_DIR || './data');
   if ((target + sep).startsWith(dataDir + sep)) {
-    console.error(`${out}: inside DATA_DIR (${dataDir}); the key must live elsewhere, or whoever can rewrite the log can re-sign it`);
+    say(`${out}：在 DATA_DIR（${dataDir}）里面；密钥必须放在别处，否则能改日志的人也能重新签名`, `${out}: inside DATA_DIR (${dataDir}); the key must live elsewhere, or whoever can rewrite the log can re-sign it`);
     return 2;
   }
   const key = generateSigningKey();
@@ -281,10 +320,14 @@ function auditKey(out: string | undefined): number {
     mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
     writeFileSync(target, key.privateKeyPem, { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    console.error(`${out}: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'exists already; not overwritten' : (error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') say(`${out}：文件已存在，没有覆盖`, `${out}: exists already; not overwritten`);
+    else say(`${out}：无法写入（${(error as NodeJS.ErrnoException).code ?? (error as Error).message}）`, `${out}: ${(error as Error).message}`);
     return 1;
   }
-  console.error(`private key written to ${out} (0600). Set AUDIT_SIGNING_KEY_FILE=${out}. Key id ${key.keyId}. Give the auditors this public key:`);
+  say(
+    `私钥已写入 ${out}（权限 0600）。请设置 AUDIT_SIGNING_KEY_FILE=${out}。密钥编号 ${key.keyId}。把下面的公钥交给审计员：`,
+    `private key written to ${out} (0600). Set AUDIT_SIGNING_KEY_FILE=${out}. Key id ${key.keyId}. Give the auditors this public key:`,
+  );
   console.log(key.publicKeyPem.trim());
   return 0;
 }
@@ -328,7 +371,17 @@ export async function main(argv: string[]): Promise<number> {
     parsed = parseOptions(argv);
   } catch (error) {
     // A mistyped option is the user's, not a crash: one line, and where to look.
-    console.error(`${(error as Error).message.split('\n')[0]} (npm run cli -- --help)`);
+    const first = (error as Error).message.split('\n')[0];
+    // Node's parser words it in English: the option it names is said in Chinese too.
+    const option = /'(-[^']*)'/.exec(first ?? '')?.[1];
+    const code = (error as NodeJS.ErrnoException).code;
+    const zh =
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option
+        ? `没有 ${option} 这个选项`
+        : code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option
+          ? `选项 ${option.split(/[ ,]/)[0]} ${/argument missing/.test(first ?? '') ? '后面要跟一个值' : '不带值'}`
+          : `命令行参数不对：${first}`;
+    say(`${zh}（用法见 npm run cli -- --help）`, `${first} (npm run cli -- --help)`);
     return 2;
   }
   const { positionals, values } = parsed;
@@ -348,8 +401,9 @@ export async function main(argv: string[]): Promise<number> {
   const readsALog = ['verify', 'seal', 'export', 'backup', 'replay', 'epoch'].includes(command);
   const dataDir = resolve(process.env.DATA_DIR || './data');
   if (readsALog && !process.env.EVENTSTORE_URL && !existsSync(join(dataDir, 'events.sqlite'))) {
-    console.error(
-      `DATA_DIR 里没有事件库（${join(dataDir, 'events.sqlite')} 不存在）：请检查 DATA_DIR 是否写错、磁盘是否挂载 / no event store in DATA_DIR (${join(dataDir, 'events.sqlite')} does not exist): check DATA_DIR for a typo or an unmounted disk`,
+    say(
+      `DATA_DIR 里没有事件库（${join(dataDir, 'events.sqlite')} 不存在）：请检查 DATA_DIR 是否写错、磁盘是否挂载`,
+      `no event store in DATA_DIR (${join(dataDir, 'events.sqlite')} does not exist): check DATA_DIR for a typo or an unmounted disk`,
     );
     return 2;
   }
@@ -362,21 +416,23 @@ export async function main(argv: string[]): Promise<number> {
       case 'token': {
         const role = Role.safeParse(values.role);
         if (!values.sub || !role.success || !values.scope) {
-          console.error('token needs --sub ID --role contact|officer|head|auditor|admin --scope CODE');
+          say('token 需要 --sub 用户编号 --role contact|officer|head|auditor|admin --scope 单位代码', 'token needs --sub ID --role contact|officer|head|auditor|admin --scope CODE');
           return 2;
         }
         const checks = [['--sub', UserId, values.sub], ['--scope', Scope, values.scope], ['--phone', MobilePhoneInput.optional(), values.phone], ['--name', PersonName.optional(), values.name]] as const;
         for (const [flag, schema, value] of checks) {
           const parsed = (schema as z.ZodType).safeParse(value);
           if (!parsed.success) {
-            console.error(`${flag} ${JSON.stringify(value)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+            const issue = parsed.error.issues[0];
+            const { issueZh } = await import('./http/messages.js');
+            say(`${flag} ${JSON.stringify(value)}：${issueZh(issue as unknown as Record<string, unknown>, issue?.message ?? '不对')}`, `${flag} ${JSON.stringify(value)}: ${issue?.message ?? 'invalid'}`);
             return 2;
           }
         }
         const phone = values.phone === undefined ? undefined : MobilePhoneInput.parse(values.phone);
         const ttl = values.ttl ? Number(values.ttl) : DEFAULT_TTL_SECONDS[role.data];
         if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS) {
-          console.error(`--ttl must be a whole number of seconds, 1 to ${MAX_TTL_SECONDS}`);
+          say(`--ttl 须为整数秒数，1 到 ${MAX_TTL_SECONDS}`, `--ttl must be a whole number of seconds, 1 to ${MAX_TTL_SECONDS}`);
           return 2;
         }
         const [token] = await grantTokens(store, config.authSecret, [
@@ -391,11 +447,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'notify': {
         const phone = MobilePhoneInput.safeParse(values.phone ?? '');
         if (sub !== 'test' || !phone.success) {
-          console.error('notify test needs --phone DIGITS');
+          say('notify test 需要 --phone 手机号（能收短信的 11 位号码）', 'notify test needs --phone DIGITS');
           return 2;
         }
         if (!config.notify) {
-          console.error('no provider is configured: set NOTIFY_PROVIDER and its settings (README, "SMS and voice")');
+          say('没有配置短信服务商：请设置 NOTIFY_PROVIDER 及其各项设置（见 README「SMS and voice」）', 'no provider is configured: set NOTIFY_PROVIDER and its settings (README, "SMS and voice")');
           return 78;
         }
         // The providers' SDKs load only for the command that uses them.
@@ -404,19 +460,23 @@ export async function main(argv: string[]): Promise<number> {
         const params = { hazard: '测试', place: '直通测试短信', phone: phone.data, link: `${config.publicUrl}/r/00000000` };
         try {
           const id = values.voice ? await provider.call(phone.data, params, 'test') : await provider.sendAlert(phone.data, params, 'test');
-          console.log(`${provider.name} took it: ${values.voice ? 'call' : 'message'} id ${id}. Check that the phone ${values.voice ? 'rings' : 'got it'}.`);
+          say(
+            `${provider.name} 已受理：${values.voice ? '电话' : '短信'}编号 ${id}。请确认手机${values.voice ? '响铃' : '收到了短信'}。`,
+            `${provider.name} took it: ${values.voice ? 'call' : 'message'} id ${id}. Check that the phone ${values.voice ? 'rings' : 'got it'}.`,
+          );
           return 0;
         } catch (error) {
           const e = error as { code?: string; message?: string; retryable?: boolean };
           const unreachable = e.code === 'unreachable' || e.code === 'timeout' || e.code?.startsWith('http_');
           const what = e.code === 'voice_not_configured' ? 'not set up here: NOTIFY_VOICE_TEMPLATE is not configured' : unreachable ? `could not be reached (${e.code}): check NOTIFY_SMS_ENDPOINT / the network` : `refused it: ${e.code ?? 'error'} — ${e.message ?? ''}`;
-          console.error(`${provider.name} ${what}`.replace(/\s+/g, ' ').trim());
+          const whatZh = e.code === 'voice_not_configured' ? '语音通知没有配置：缺 NOTIFY_VOICE_TEMPLATE' : unreachable ? `连不上（${e.code}）：请检查 NOTIFY_SMS_ENDPOINT 和网络` : `拒绝了：${e.code ?? 'error'}（服务商原话：${e.message ?? ''}）`;
+          say(`${provider.name} ${whatZh}`.replace(/\s+/g, ' ').trim(), `${provider.name} ${what}`.replace(/\s+/g, ' ').trim());
           return 1;
         }
       }
       case 'units': {
         if (sub !== 'import' || !arg) {
-          console.error('usage: units import FILE');
+          say('用法：units import 文件（JSON 或 CSV）', 'usage: units import FILE');
           return 2;
         }
         const unitsFile = await import('../infra/units-file.js');
@@ -445,25 +505,38 @@ export async function main(argv: string[]): Promise<number> {
         const demoCodes = new Set(DEMO_UNITS.map((u) => u.code));
         const { state: register } = await load(store, streams.units, unitRegisterDecider);
         if ([...register.units.keys()].some((code) => demoCodes.has(code)) && units.some((u) => !demoCodes.has(u.code))) {
-          console.error(`units import refused: this store (${config.dataDir}) holds the demo county (seed-demo); import your county into a DATA_DIR of its own`);
+          say(`拒绝导入：这个库（${config.dataDir}）里是示例县（seed-demo）；请把本县导入另一个 DATA_DIR`, `units import refused: this store (${config.dataDir}) holds the demo county (seed-demo); import your county into a DATA_DIR of its own`);
           return 1;
         }
-        console.log(`${await importUnits(store, units)} unit events written (${units.length} units in the file)`);
+        const written = await importUnits(store, units);
+        console.log(`写入 ${written} 条单位事件（文件中有 ${units.length} 个单位） / ${written} unit events written (${units.length} units in the file)`);
         return 0;
       }
       case 'roster': {
         if (sub !== 'set' || !arg || !values.file) {
-          console.error('usage: roster set TOWNSHIP --file FILE');
+          say('用法：roster set 乡镇代码 --file 文件', 'usage: roster set TOWNSHIP --file FILE');
           return 2;
         }
         // The township as everywhere else: 12 digits or its significant prefix (621224100).
         const township = scopeUnit(arg);
         if (township === undefined || !UnitCode.safeParse(township).success) {
-          console.error(`roster set ${JSON.stringify(arg)}: not a township's code (12 digits, e.g. 621224100000, or its significant prefix 621224100)`);
+          say(
+            `roster set ${JSON.stringify(arg)}：不是乡镇代码（12 位，如 621224100000，或有效前缀 621224100）`,
+            `roster set ${JSON.stringify(arg)}: not a township's code (12 digits, e.g. 621224100000, or its significant prefix 621224100)`,
+          );
           return 2;
         }
-        const { entries } = RosterFile.parse(JSON.parse(readFileSync(values.file, 'utf8')));
-        console.log(`${await setRoster(store, township, entries)} roster events written`);
+        // The same roster as PUT /roster takes (user ids, times as offices write them, at most 100),
+        // for a township of the register (SPEC §4 "the township must exist").
+        const { RosterBody } = await import('./http/schemas.js');
+        const { entries } = RosterBody.parse(readJsonFile(values.file));
+        const { state: register } = await load(store, streams.units, unitRegisterDecider);
+        if (!register.units.has(township)) {
+          say(`roster set ${township}：登记的单位里没有这个乡镇（请先用 units import 导入）`, `roster set ${township}: no such township in the register (units import it first)`);
+          return 1;
+        }
+        const written = await setRoster(store, township, entries);
+        console.log(`写入 ${written} 条值班表事件 / ${written} roster events written`);
         return 0;
       }
       case 'replay': {
@@ -483,7 +556,7 @@ export async function main(argv: string[]): Promise<number> {
           events += page.length;
           if (performance.now() - lastProgress >= 1000) {
             lastProgress = performance.now();
-            console.error(`replay: ${events.toLocaleString('en-US')} events, ${rate(events, started).toLocaleString('en-US')} events/s`);
+            say(`重建：已处理 ${events.toLocaleString('en-US')} 条事件，每秒 ${rate(events, started).toLocaleString('en-US')} 条`, `replay: ${events.toLocaleString('en-US')} events, ${rate(events, started).toLocaleString('en-US')} events/s`);
           }
         }
         const seconds = (performance.now() - started) / 1000;
@@ -527,12 +600,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'export': {
         const after = values.after === undefined ? undefined : store.parsePosition(values.after);
         if (values.after !== undefined && after === undefined) {
-          console.error(`--after ${JSON.stringify(values.after)}：不是日志位置（应为数字，如 189） / not a position of this log (a number, like 189)`);
+          say(`--after ${JSON.stringify(values.after)}：不是日志位置（应为数字，如 189）`, 'not a position of this log (a number, like 189)');
           return 2;
         }
         // Past the end, as the HTTP API answers it: an empty export would read as "nothing happened".
         if (after !== undefined && store.kind === 'sqlite' && after > ((await store.headPosition()) ?? '')) {
-          console.error(`--after ${values.after}：超出日志末尾（最后的位置是 ${((await store.headPosition()) ?? '0').replace(/^0+(?=\d)/, '')}） / past the end of the log`);
+          say(`--after ${values.after}：超出日志末尾（最后的位置是 ${((await store.headPosition()) ?? '0').replace(/^0+(?=\d)/, '')}）`, 'past the end of the log');
           return 2;
         }
         // An export of part of the log says so first, so that `verify --file` checks it as a part
@@ -546,15 +619,15 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'backup': {
         if (!sub) {
-          console.error('usage: backup DEST (a new directory, outside DATA_DIR)');
+          say('用法：backup 目标目录（一个新目录，在 DATA_DIR 之外）', 'usage: backup DEST (a new directory, outside DATA_DIR)');
           return 2;
         }
         if (store.kind !== 'sqlite') {
-          console.error('backup copies the embedded store; an EventStoreDB cluster is backed up with its own tools (deploy/README.md)');
+          say('backup 只备份内置库；EventStoreDB 集群用它自己的工具备份（见 deploy/README.md）', 'backup copies the embedded store; an EventStoreDB cluster is backed up with its own tools (deploy/README.md)');
           return 2;
         }
         if ((resolve(sub) + sep).startsWith(resolve(config.dataDir) + sep)) {
-          console.error(`backup DEST must be outside DATA_DIR (${config.dataDir}), best on another disk: a backup beside the store is lost with it`);
+          say(`备份目录必须在 DATA_DIR（${config.dataDir}）之外，最好在另一块磁盘上：和库放在一起的备份会和库一起丢失`, `backup DEST must be outside DATA_DIR (${config.dataDir}), best on another disk: a backup beside the store is lost with it`);
           return 2;
         }
         const options = verifyOptions(values, config.auditSigningKeyFile);
@@ -569,18 +642,23 @@ export async function main(argv: string[]): Promise<number> {
           ...(options.publicKey ? { publicKey: options.publicKey } : {}),
         });
         console.log(JSON.stringify({ destination: resolve(sub), ...manifest }));
-        const what = `${manifest.events} events up to position ${manifest.head || '(none)'}, ${manifest.verification.seals} seals`;
+        const head = manifest.head ? manifest.head.replace(/^0+(?=\d)/, '') : '';
+        const what = `${manifest.events} events up to position ${head || '(none)'}, ${manifest.verification.seals} seals`;
+        const whatZh = `${manifest.events} 条事件（到位置 ${head || '无'}），${manifest.verification.seals} 个封存`;
         if (!manifest.verification.ok) {
-          console.error(`backup written to ${resolve(sub)}, but the copy does NOT verify: ${manifest.verification.firstProblem}\n备份已写入，但校验未通过。`);
+          say(`备份已写入 ${resolve(sub)}，但副本校验未通过：${manifest.verification.firstProblem}`, `backup written to ${resolve(sub)}, but the copy does NOT verify: ${manifest.verification.firstProblem}`);
           return 1;
         }
-        console.error(`backup written to ${resolve(sub)} and verified: ${what}${manifest.secret === 'environment' ? '; the token secret comes from AUTH_SECRET and is not in the backup: keep it with it' : '; token secret included'}.\n备份完成并已校验。`);
+        say(
+          `备份已写入 ${resolve(sub)} 并已校验：${whatZh}${manifest.secret === 'environment' ? '；令牌密钥来自 AUTH_SECRET，不在备份里，请和备份一起保管' : '；含令牌密钥'}。`,
+          `backup written to ${resolve(sub)} and verified: ${what}${manifest.secret === 'environment' ? '; the token secret comes from AUTH_SECRET and is not in the backup: keep it with it' : '; token secret included'}.`,
+        );
         return 0;
       }
       case 'epoch': {
         if (values.new) {
           if (store.kind !== 'eventstoredb') {
-            console.error('a new epoch is begun by `restore` on the embedded store; --new is for an EventStoreDB cluster restored with its own tools');
+            say('内置库的新纪元由 restore 开始；--new 用于用自带工具恢复的 EventStoreDB 集群', 'a new epoch is begun by `restore` on the embedded store; --new is for an EventStoreDB cluster restored with its own tools');
             return 2;
           }
           const esdb = store as unknown as { beginEpoch(startsAfter: string): Promise<StoreEpoch> };
@@ -597,7 +675,10 @@ export async function main(argv: string[]): Promise<number> {
         const demoCodes = new Set(DEMO_UNITS.map((u) => u.code));
         const others = [...register.units.keys()].filter((code) => !demoCodes.has(code));
         if (others.length > 0) {
-          console.error(`seed-demo refused: this store holds ${others.length} other units (e.g. ${others[0]}); the demo goes only into a store of its own (another DATA_DIR)`);
+          say(
+            `拒绝写入示例：这个库里已有 ${others.length} 个其他单位（如 ${others[0]}）；示例只能放进单独的库（另一个 DATA_DIR）`,
+            `seed-demo refused: this store holds ${others.length} other units (e.g. ${others[0]}); the demo goes only into a store of its own (another DATA_DIR)`,
+          );
           return 1;
         }
         const written = await importUnits(store, DEMO_UNITS);
@@ -618,7 +699,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       default:
-        console.error(`unknown command "${command}"\n\n${USAGE}`);
+        say(`没有 "${command}" 这个命令`, `unknown command "${command}"`);
+        console.error(`\n${USAGE}`);
         return 2;
     }
   } finally {
@@ -626,26 +708,34 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * `main` as a person runs it: every refusal it throws is printed for them, Chinese and then
+ * English, never as a stack trace (a stack is printed only for a fault of zhitong's own). Resolves
+ * to the exit code.
+ */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    // The Chinese for a refusal, as the HTTP answers give it, loaded only on this path.
+    const { issueZh, message } = await import('./http/messages.js');
+    if (error instanceof ConfigError) console.error((await import('./operator-text.js')).configErrorText(error));
+    else if (error instanceof CliRefusal) say(error.zh, error.message);
+    else if (error instanceof z.ZodError) console.error(`输入有误 / invalid input:\n${error.issues.map((i) => `  ${i.path.join('.')}：${issueZh(i as unknown as Record<string, unknown>, i.message)} / ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    else if (error instanceof DomainError) say(`拒绝（${error.code}）：${message(error.code, 'zh', error.details ?? {})}`, `refused (${error.code}): ${error.message}`);
+    else if (error instanceof BackupError) say(`拒绝：${error.zh}`, `refused: ${error.message}`);
+    else console.error(error);
+    return 1;
+  }
+}
+
 const isEntry = process.argv[1] !== undefined && /(cli\.[tj]s|zhitong(\.mjs)?)$/.test(process.argv[1]);
 if (isEntry) {
   // exitCode, not exit(): output still queued for a pipe (an export) must be written first.
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-      // The providers' HTTP clients keep connections alive for reuse; a one-off check must not
-      // wait for them to time out. Its few lines are written once stdout and stderr drain.
-      if (process.argv[2] === 'notify') process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
-    },
-    async (error: unknown) => {
-      // The Chinese for a refusal, as the HTTP answers give it, loaded only on this path.
-      const { issueZh, message } = await import('./http/messages.js');
-      if (error instanceof ConfigError) console.error(error.message);
-      else if (error instanceof z.ZodError) console.error(`输入有误 / invalid input:\n${error.issues.map((i) => `  ${i.path.join('.')}: ${issueZh(i as unknown as Record<string, unknown>, i.message)} / ${i.message}`).join('\n')}`);
-      else if (error instanceof DomainError) console.error(`拒绝（${error.code}）：${message(error.code, 'zh', error.details ?? {})} / refused (${error.code}): ${error.message}`);
-      else if (error instanceof BackupError) console.error(`refused: ${error.message}`);
-      else if (error instanceof SyntaxError) console.error(`not JSON: ${error.message}`);
-      else console.error(error);
-      process.exitCode = 1;
-    },
-  );
+  void run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    // The providers' HTTP clients keep connections alive for reuse; a one-off check must not
+    // wait for them to time out. Its few lines are written once stdout and stderr drain.
+    if (process.argv[2] === 'notify') process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  });
 }

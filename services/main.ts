@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from '../infra/config.js';
 import { createLogger } from '../infra/logging.js';
+import { configErrorText } from './operator-text.js';
 import { createZhitong } from './server.js';
 
 let config: Config;
@@ -7,7 +8,7 @@ try {
   config = loadConfig();
 } catch (error) {
   if (error instanceof ConfigError) {
-    console.error(error.message);
+    console.error(configErrorText(error));
     process.exit(78);
   }
   throw error;
@@ -19,7 +20,7 @@ const logger = createLogger(config.logLevel, { secrets: [config.authSecret, ...(
 process.on('unhandledRejection', (reason) => logger.fatal({ err: reason }, 'unhandled rejection (a bug): logged, the node keeps running'));
 const zhitong = await createZhitong(config, logger).catch((error: unknown) => {
   if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
+  console.error(configErrorText(error));
   process.exit(78);
 });
 await zhitong.app.listen({ port: config.port, host: config.host });

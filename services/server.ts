@@ -14,7 +14,6 @@ import { IntegrityCheck } from './audit/integrity.js';
 import { Sealer } from './audit/sealer.js';
 import { BackupSchedule } from './backups.js';
 import { loadSigner, type SealSigner } from '../infra/audit/signing.js';
-import { ConfigError } from '../infra/config.js';
 import { SmsDesk } from './alerts/sms-desk.js';
 import { InProcessScheduler, type AlertJob, type Scheduler } from './alerts/scheduler.js';
 import type { NotifyProvider } from '../infra/notify/index.js';
@@ -81,8 +80,9 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   try {
     signer = config.auditSigningKeyFile ? loadSigner(config.auditSigningKeyFile) : undefined;
   } catch (error) {
+    // A key that cannot be read is the configuration's fault (loadSigner throws ConfigError): the node does not start.
     await store.close();
-    throw new ConfigError([(error as Error).message]);
+    throw error;
   }
   const sealer = new Sealer(store, logger, { signer, everyMs: config.sealIntervalMs, now });
   // The node verifies the whole log it serves, off the event loop (services/audit/integrity.ts).

@@ -52,7 +52,7 @@ t.test('server refuses to start on bad configuration, exit 78', async (t) => {
     encoding: 'utf8',
   });
   t.equal(res.status, 78);
-  t.match(res.stderr, /invalid configuration:\n\s+PORT: /);
+  t.match(res.stderr, /invalid configuration:\n\s+PORT：.* \/ PORT: must be a port number/);
 });
 
 t.test('cli: token prints the token alone; units import; verify; export', async (t) => {

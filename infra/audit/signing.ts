@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import canonicalize from 'canonicalize';
+import { ConfigError } from '../config-error.js';
 
 /**
  * Seal signatures (SPEC §8): Ed25519 over the JCS (RFC 8785) JSON of the seal's data without its
@@ -26,15 +27,18 @@ export interface SealSigner {
   sign(seal: Record<string, unknown>): string;
 }
 
-/** Reads the private key; throws with a sentence when the file is missing or not an Ed25519 key. */
+/** Reads the private key; throws ConfigError (AUDIT_SIGNING_KEY_FILE) when the file is missing or not an Ed25519 key. */
 export function loadSigner(file: string): SealSigner {
   let key: KeyObject;
   try {
     key = createPrivateKey(readFileSync(file));
   } catch (error) {
-    throw new Error(`AUDIT_SIGNING_KEY_FILE ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not a private key in PEM'}`);
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new ConfigError([{ field: 'AUDIT_SIGNING_KEY_FILE', en: `${file}: ${missing ? 'no such file' : 'not a private key in PEM'}`, zh: `${file}：${missing ? '找不到文件' : '不是 PEM 格式的私钥'}` }]);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`AUDIT_SIGNING_KEY_FILE ${file}: an Ed25519 key is needed, not ${key.asymmetricKeyType}`);
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new ConfigError([{ field: 'AUDIT_SIGNING_KEY_FILE', en: `${file}: an Ed25519 key is needed, not ${key.asymmetricKeyType}`, zh: `${file}：须为 Ed25519 密钥，不是 ${key.asymmetricKeyType}` }]);
+  }
   const publicKey = createPublicKey(key);
   return {
     keyId: keyIdOf(publicKey),

@@ -13,7 +13,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
 import { DEFAULT_CLOCK_RULES, type ClockRules } from '../../domain/clocks.js';
-import { findIllFormedText, normalizeNewlines } from '../../domain/text.js';
+import { findIllFormedText, normalizeNewlines, TEXT_PROBLEM_MESSAGES } from '../../domain/text.js';
 import { withLocalTimes } from '../../domain/time.js';
 import type { Logger } from '../../infra/logging.js';
 import type { EventStore } from '../../infra/eventstore/types.js';
@@ -223,7 +223,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const bad = findIllFormedText(parts[part]);
       if (bad) {
         const path = bad.path ? `${part}.${bad.path}` : part;
-        const message = bad.problem === 'lone_surrogate' ? 'contains a lone surrogate (not well-formed Unicode)' : 'contains a control character (only newline and tab are allowed)';
+        const message = TEXT_PROBLEM_MESSAGES[bad.problem].en;
         throw new HttpError(400, 'validation', `${path}: ${message}`, [{ path, message }]);
       }
     }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../../domain/errors.js';
 import { yuan } from '../../domain/notice.js';
 import { beijingMinutes } from '../../domain/time.js';
+import { TEXT_PROBLEM_MESSAGES } from '../../domain/text.js';
 import { GOODS_UNIT_MESSAGE, GOODS_UNIT_NAMES } from '../../domain/vocabulary.js';
 import { LOSS_COLUMNS } from './forms.js';
 
@@ -232,8 +233,11 @@ const typeZh = (expected: unknown) => TYPE_ZH[s(expected)] ?? s(expected);
 /** zod's issue codes as a field's problem, in Chinese. */
 const ISSUE_ZH: Record<string, (issue: Record<string, unknown>) => string> = {
   invalid_type: (i) => (i.input === undefined ? '必须填写' : `类型不对（应为${typeZh(i.expected)}）`),
-  too_small: (i) => (i.origin === 'string' ? `太短（至少 ${s(i.minimum)} 个字）` : i.origin === 'array' ? `太少（至少 ${s(i.minimum)} 项）` : `太小（不能小于 ${s(i.minimum)}）`),
-  too_big: (i) => (i.origin === 'string' ? `太长（最多 ${s(i.maximum)} 个字）` : i.origin === 'array' ? `太多（最多 ${s(i.maximum)} 项）` : `太大（不能大于 ${s(i.maximum)}）`),
+  // A bound that excludes itself (`positive()`: > 0) is said as such: "不能小于 0" for a 0 refused read as a contradiction.
+  too_small: (i) =>
+    i.origin === 'string' ? `太短（至少 ${s(i.minimum)} 个字）` : i.origin === 'array' ? `太少（至少 ${s(i.minimum)} 项）` : i.inclusive === false ? `太小（须大于 ${s(i.minimum)}）` : `太小（不能小于 ${s(i.minimum)}）`,
+  too_big: (i) =>
+    i.origin === 'string' ? `太长（最多 ${s(i.maximum)} 个字）` : i.origin === 'array' ? `太多（最多 ${s(i.maximum)} 项）` : i.inclusive === false ? `太大（须小于 ${s(i.maximum)}）` : `太大（不能大于 ${s(i.maximum)}）`,
   invalid_format: (i) => (i.format === 'uuid' ? '须为 UUID' : i.format === 'datetime' ? '须为时间（如 2026-07-01T11:40:00+08:00）' : '格式不对'),
   invalid_value: (i) => `须为以下之一：${[i.values].flat().map(String).join('、')}`,
   unrecognized_keys: (i) => `有不认识的字段：${[i.keys].flat().map(String).join('、')}`,
@@ -292,6 +296,7 @@ const CUSTOM_ZH: Record<string, string> = {
   'a user id has no @ and no spaces': '用户编号不能含 @ 或空格',
   'contains a lone surrogate (not well-formed Unicode)': '含有不成对的代理字符（不是有效的 Unicode 文本）',
   'contains a control character (only newline and tab are allowed)': '含有控制字符（只允许换行和制表符）',
+  [TEXT_PROBLEM_MESSAGES.invisible_only.en]: TEXT_PROBLEM_MESSAGES.invisible_only.zh,
   'not valid UTF-8': '不是有效的 UTF-8 文本',
   'not a position of this log': '不是有效的日志位置',
   'not a page cursor': '不是有效的翻页标记',

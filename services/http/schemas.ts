@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { EVENT_SCHEMAS, Household } from '../../domain/events.js';
 import {
-  Fen,
+  CashFen,
+  HouseholdId,
   GoodsLineInput,
   HazardInput,
   IndicatorSet,
@@ -76,7 +77,7 @@ export const DispatchBody = z.strictObject({ eta: LocalInstant.optional() }).nul
 export const ArrivalBody = z.strictObject({ location: Location.optional() }).nullish();
 export const VerifyBody = z.strictObject({
   figures: IndicatorSet,
-  households: z.array(Household).max(5000),
+  households: z.array(Household.extend({ householdId: HouseholdId })).max(5000),
   method: z.string().trim().min(1).max(200),
   notes: LongText.optional(),
 });
@@ -85,16 +86,16 @@ export const CloseBody = z.strictObject({ summary: LongText.min(1) });
 
 export const AllocateBody = z.strictObject({
   reportId: Id,
-  household: z.strictObject({ id: z.string().trim().min(1).max(64), name: PersonName }),
+  household: z.strictObject({ id: HouseholdId, name: PersonName }),
   category: ReliefCategory,
-  cashFen: Fen,
+  cashFen: CashFen,
   goods: z.array(GoodsLineInput).max(50),
   fund: z.string().trim().min(1).max(64),
   /** Why a second relief of this category is given anyway (SPEC §3): lifts the no-double-relief rules. */
   repeatReason: ShortText.trim().min(1).optional(),
 });
 export const ReasonBody = z.strictObject({ reason: ShortText.min(1) });
-export const DeliveryBody = z.strictObject({ deliveryId: Id.describe('A UUID the phone chooses before sending: the same delivery sent again is one delivery (SPEC §3)'), cashFen: Fen, goods: z.array(GoodsLineInput).max(50), confirmation: RecipientConfirmation });
+export const DeliveryBody = z.strictObject({ deliveryId: Id.describe('A UUID the phone chooses before sending: the same delivery sent again is one delivery (SPEC §3)'), cashFen: CashFen, goods: z.array(GoodsLineInput).max(50), confirmation: RecipientConfirmation });
 
 export const OpenIncidentBody = z.strictObject({
   incidentId: Id.optional(),

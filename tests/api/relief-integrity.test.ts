@@ -166,3 +166,85 @@ t.test('the same household reached through two reports that are then linked into
   const household = (await app.call('GET', `/households/${LIJIA}/${encodeURIComponent(OUYANG.householdId)}`, { token: head(app) })).json();
   t.same(household.byIncident.map((g: { incident: string; allocations: number }) => [g.incident, g.allocations]), [[incident, 2]]);
 });
+
+t.test('one household however its number is typed: one verification entry, one relief (found by a newcomer: d-1, D-1, ｄ－１ and d‐1 were four households, each paid)', async (t) => {
+  const app = await startTestApp(t);
+  const { reportId: twice } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+  const listed = await app.call('POST', `/reports/${twice}/verifications`, {
+    token: officer(app),
+    body: verificationBody({ households: [{ householdId: 'd-1', name: '甲', damage: 'severe', people: 2 }, { householdId: 'D-1', name: '甲', damage: 'severe', people: 2 }] }),
+  });
+  t.match([listed.statusCode, listed.json()], [422, { error: 'duplicate_household', details: { householdId: 'd-1' } }], 'the same household listed twice in one verification');
+
+  const a = await verified(app, [{ householdId: 'd-1', name: '甲', damage: 'severe', people: 2 }]);
+  const first = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: 'ｄ－１', name: '甲' } }) });
+  t.equal(first.statusCode, 201, `full-width: the verified household ${first.body}`);
+  for (const spelling of ['D-1', 'd\u20101', ' d 1'.replace(' 1', '-1'), 'd-\u200b1']) {
+    const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: spelling, name: '甲' } }) });
+    t.match([again.statusCode, again.json()], [409, { error: 'duplicate_relief', details: { allocationId: first.json().allocationId } }], `${JSON.stringify(spelling)}: the same household`);
+  }
+  const b = await verified(app, [{ householdId: 'Ｄ－1', name: '甲', damage: 'severe', people: 2 }], { hazard: 'hail' });
+  const fromB = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(b, { household: { id: 'd-1', name: '甲' } }) });
+  t.match([fromB.statusCode, fromB.json()], [409, { details: { rule: 'window' } }], 'from another report: within the window');
+  const household = await app.call('GET', `/households/${LIJIA}/${encodeURIComponent('D－1')}`, { token: head(app) });
+  t.equal(household.statusCode, 200, 'looked up however it is typed');
+  t.same(household.json().householdId, 'd-1');
+  const ledger = (await app.call('GET', `/allocations?household=${encodeURIComponent(`${LIJIA}/D-1`)}`, { token: head(app) })).json();
+  t.same(ledger.items.map((i: { household: { id: string } }) => i.household.id), ['d-1'], 'one row, filtered however it is typed');
+});
+
+t.test('a report linked after its relief: a second allocation in that incident is refused (found by a newcomer: 201, flagged afterwards)', async (t) => {
+  const app = await startTestApp(t);
+  const county = app.token('head', KANG, 'head-kang');
+  const a = await verified(app, [OUYANG]);
+  const b = await verified(app, [OUYANG]);
+  const x = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: OUYANG.householdId, name: '欧阳德明' } }) });
+  t.equal(x.statusCode, 201, 'given while its report stood alone');
+  const incident = (await app.call('POST', '/incidents', { token: county, body: { county: KANG, hazard: 'landslide', startedAt: '2026-01-01T00:00:00Z', title: '滑坡过程' } })).json().incidentId;
+  for (const reportId of [a, b]) t.equal((await app.call('POST', `/incidents/${incident}/links`, { token: county, body: { reportId } })).statusCode, 200);
+  const y = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(b, { household: { id: OUYANG.householdId, name: '欧阳德明' } }) });
+  t.match([y.statusCode, y.json()], [409, { error: 'duplicate_relief', details: { allocationId: x.json().allocationId, rule: 'one_per_incident' } }]);
+});
+
+t.test('relief on a report dismissed before anything was handed over: off the notice, the household back among the missed, free for its relief from another report (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const QIAN = { householdId: 'hh-11', name: '钱七', damage: 'collapsed', people: 3 };
+  const dismissed = await verified(app, [QIAN]);
+  const allocated = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(dismissed, { household: { id: 'hh-11', name: '钱七' }, cashFen: 20_000 }) })).json().allocationId;
+  t.equal((await app.call('POST', `/allocations/${allocated}/approval`, { token: head(app) })).statusCode, 200);
+  t.equal((await app.call('POST', `/reports/${dismissed}/dismissal`, { token: officer(app), body: { reason: 'false_alarm' } })).statusCode, 200);
+  const notice = (await app.call('GET', `/notices/${LIJIA}`, { token: head(app) })).json();
+  t.same([notice.items, notice.totalYuan], [[], '0.00'], 'relief that will never be given is not posted on the village board');
+  const real = await verified(app, [QIAN], { hazard: 'hail' });
+  const missed = (await app.call('GET', `/relief/missed?unit=${LIJIA}`, { token: head(app) })).json();
+  t.same(missed.items.map((h: { householdId: string }) => h.householdId), ['hh-11'], 'verified on a standing report, no relief that will be given: missed');
+  const given = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(real, { household: { id: 'hh-11', name: '钱七' } }) });
+  t.equal(given.statusCode, 201, `not barred by relief that cannot be delivered: ${given.body}`);
+
+  // Handed over before the dismissal: relief given stays given.
+  const WU = { householdId: 'hh-12', name: '吴八', damage: 'severe', people: 2 };
+  const r2 = await verified(app, [WU]);
+  const a2 = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r2, { household: { id: 'hh-12', name: '吴八' }, cashFen: 30_000, goods: [] }) })).json().allocationId;
+  await app.call('POST', `/allocations/${a2}/approval`, { token: head(app) });
+  t.equal((await app.call('POST', `/allocations/${a2}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 10_000, goods: [], confirmation: { method: 'signature', reference: '签字-1' } } })).statusCode, 200);
+  await app.call('POST', `/reports/${r2}/dismissal`, { token: officer(app), body: { reason: 'false_alarm' } });
+  const board = (await app.call('GET', `/notices/${LIJIA}`, { token: head(app) })).json();
+  t.same(board.items.map((i: { household: string }) => i.household), ['吴*'], 'part of it was handed over: on the board');
+  const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(await verified(app, [WU], { hazard: 'hail' }), { household: { id: 'hh-12', name: '吴八' } }) });
+  t.equal(again.statusCode, 409, 'and it still holds its slot');
+});
+
+t.test('an amount beyond any household\u2019s relief is refused, naming the field: totals stay exact (found by a newcomer: 9,007,199,254,740,991 fen taken)', async (t) => {
+  const app = await startTestApp(t);
+  const reportId = await verified(app, [OUYANG]);
+  const huge = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(reportId, { household: { id: OUYANG.householdId, name: '欧阳德明' }, cashFen: 1_000_000_001 }) });
+  t.match([huge.statusCode, huge.json()], [400, { error: 'validation', message: /body\.cashFen: 太大（不能大于 1000000000）/, details: [{ path: 'body.cashFen' }] }]);
+  const most = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(reportId, { household: { id: OUYANG.householdId, name: '欧阳德明' }, cashFen: 1_000_000_000 }) });
+  t.equal(most.statusCode, 201, 'ten million yuan is taken');
+  const allocationId = most.json().allocationId;
+  await app.call('POST', `/allocations/${allocationId}/approval`, { token: head(app) });
+  const delivery = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 2 ** 53, goods: [], confirmation: { method: 'signature', reference: 'x' } } });
+  t.match([delivery.statusCode, delivery.json().details], [400, [{ path: 'body.cashFen' }]]);
+  const zero = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 0, goods: [{ item: '棉被', quantity: 0, unit: '床' }], confirmation: { method: 'signature', reference: 'x' } } });
+  t.match(zero.json().message, /太小（须大于 0）/, 'a bound that excludes itself is said so');
+});

@@ -1,10 +1,11 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { allocationDecider, isLive, type AllocationState, type ExistingAllocation } from '../../domain/allocation.js';
+import { allocationDecider, holdsRelief, isLive, type AllocationState, type ExistingAllocation } from '../../domain/allocation.js';
 import { DomainError } from '../../domain/errors.js';
 import { householdDecider, type HouseholdCommand, type HouseholdEvent, type ReservedAllocation } from '../../domain/household.js';
 import { spec } from '../support/decider-spec.js';
 import { VILLAGE } from '../support/fixtures.js';
+import { canonicalHouseholdId } from '../../domain/vocabulary.js';
 
 /** Issue 11: the rules of SPEC §3 "No double relief", given / when / then. */
 const DAY = 86_400_000;
@@ -60,6 +61,50 @@ t.test('one live relief per category per incident; none within 30 days across in
     named = (error as DomainError).details;
   }
   t.same(named, { allocationId: A, rule: 'one_per_incident' }, 'the refusal names the live allocation');
+});
+
+t.test('a link made after a reservation counts: its relief is in the incident its report is linked to now (found by a newcomer)', async (t) => {
+  const s = spec(t, householdDecider);
+  // Reserved while its report stood alone (`report:…`); the report was linked to inc-2 since.
+  s.given(reserved(A, 'report:' + RA, 0)).when(reserve(B, 'inc-2', 40 * DAY, { [A]: { ...live(0), incident: 'inc-2' } })).thenThrows('duplicate_relief', 'the same incident now, whenever');
+  s.given(reserved(A, 'report:' + RA, 0)).when(reserve(B, 'inc-2', 40 * DAY, { [A]: { ...live(0), incident: 'report:' + RA } })).then([{ type: 'ReliefReserved', data: reserve(B, 'inc-2', 40 * DAY, {}).data }], 'still alone, and past the window: given');
+});
+
+t.test('relief holds its slot while live, unless its report was dismissed before anything was handed over', async (t) => {
+  t.equal(holdsRelief(true, false, 0), true, 'live');
+  t.equal(holdsRelief(true, true, 0), false, 'dismissed, nothing handed over: it will never be given');
+  t.equal(holdsRelief(true, true, 1), true, 'dismissed after a delivery: relief given stays given');
+  t.equal(holdsRelief(false, false, 3), false, 'rejected or cancelled');
+});
+
+t.test('sweep: a household number is one household however it is typed — case, full-width, dashes, spaces, invisible characters', async (t) => {
+  const variants: Record<string, string[]> = {
+    '-': ['-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212', '\uff0d', '\ufe63'],
+  };
+  const spelling = (c: string) => {
+    if (variants[c]) return fc.constantFrom(...variants[c]);
+    const upper = c.toUpperCase();
+    const full = (ch: string) => String.fromCharCode(ch.charCodeAt(0) + 0xfee0);
+    return fc.constantFrom(c, upper, full(c), full(upper));
+  };
+  const id = fc.stringMatching(/^[a-z0-9]{1,4}(-[a-z0-9]{1,4}){0,3}$/);
+  await fc.assert(
+    fc.asyncProperty(
+      id.chain((plain) =>
+        fc.tuple(
+          fc.constant(plain),
+          fc.tuple(...[...plain].map((c) => fc.tuple(spelling(c), fc.constantFrom('', '', '', ' ', '\u3000', '\u200b', '\ufeff')))),
+        ),
+      ),
+      async ([plain, parts]) => {
+        const typed = parts.map(([c, gap]) => c + gap).join('');
+        t.equal(canonicalHouseholdId(typed), plain, `${JSON.stringify(typed)} is ${plain}`);
+      },
+    ),
+    { numRuns: 300 },
+  );
+  t.equal(canonicalHouseholdId('  ０１２－３  '), '012-3');
+  t.not(canonicalHouseholdId('12-3'), canonicalHouseholdId('123'), 'a dash is kept: 12-3 is not 123');
 });
 
 t.test('a delivered allocation stays live, and is delivered only when cash and every goods line are', async (t) => {

@@ -5,7 +5,8 @@ import { findIllFormedText } from '../../domain/text.js';
 /**
  * The rule of SPEC §9 written the plain way, character by character, as the oracle for the
  * scanner in domain/text.ts (which skips well-formed text in one regex pass and builds a path only
- * for a problem): a lone surrogate, or a control character other than TAB, LF and CR.
+ * for a problem): a lone surrogate, or a control character other than TAB, LF and CR, or text
+ * made only of whitespace and format characters (Unicode category Cf) with at least one of the latter.
  */
 function oracle(value: unknown, path = ''): { path: string; problem: string } | undefined {
   const at = (key: string | number) => (path === '' ? String(key) : `${path}.${key}`);
@@ -22,6 +23,8 @@ function oracle(value: unknown, path = ''): { path: string; problem: string } | 
       const c = ch.codePointAt(0)!;
       if ((c <= 0x1f && c !== 0x09 && c !== 0x0a && c !== 0x0d) || (c >= 0x7f && c <= 0x9f)) return 'control_character';
     }
+    const chars = [...text];
+    if (chars.some((ch) => /\p{Cf}/u.test(ch)) && chars.every((ch) => /\p{Cf}/u.test(ch) || /\s/.test(ch))) return 'invisible_only';
     return undefined;
   };
   if (typeof value === 'string') {
@@ -51,6 +54,7 @@ const text = fc.array(
   fc.oneof(
     { weight: 8, arbitrary: fc.constantFrom('a', '中', '文', ' ', '\t', '\n', '𠀀', '😀', '１') },
     { weight: 1, arbitrary: fc.constantFrom('\r', '\u0000', '\u0007', '\u000b', '\u001f', '\u007f', '\u0085', '\u009f', '\ud800', '\udbff', '\udc00', '\udfff') },
+    { weight: 1, arbitrary: fc.constantFrom('\u200b', '\u200d', '\ufeff', '\u00ad', '\u2060', '\u202e', '\u061c', '\u3000', '\u{e0001}', '\u{1d173}') },
   ),
   { maxLength: 12 },
 ).map((parts) => parts.join(''));
@@ -72,4 +76,7 @@ t.test('findIllFormedText agrees with the plain rule on any JSON value: same pro
   t.same(findIllFormedText({ a: { 'k\u0001': 1 } }), { path: 'a.(key)', problem: 'control_character' });
   t.same(findIllFormedText('\u0085', 'directions'), { path: 'directions', problem: 'control_character' });
   t.equal(findIllFormedText({ ok: '过桥\r\n左转\r上山\t2公里 😀' }), undefined, 'CR, tab, newline and a surrogate pair are text');
+  t.same(findIllFormedText({ repeatReason: '\u200b' }), { path: 'repeatReason', problem: 'invisible_only' }, 'a zero-width space alone says nothing');
+  t.same(findIllFormedText({ reason: ' \ufeff\u3000\u200d ' }), { path: 'reason', problem: 'invisible_only' });
+  t.equal(findIllFormedText({ name: '张\u200b三', notes: '   ', empty: '' }), undefined, 'invisible characters inside words, blanks and empty text are for the schemas');
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { v5 as uuidv5 } from 'uuid';
 import { z } from 'zod';
-import { allocationDecider, isLive, type AllocationCommand, type AllocationState, type ExistingAllocation, type ReportForRelief, type ReportStanding } from '../../../domain/allocation.js';
+import { allocationDecider, holdsRelief, isLive, type AllocationCommand, type AllocationState, type ExistingAllocation, type ReportForRelief, type ReportStanding } from '../../../domain/allocation.js';
 import { DomainError } from '../../../domain/errors.js';
 import { streams, type EventData } from '../../../domain/events.js';
 import { liveReliefClaim, RELIEF_CLAIM_TTL_MS, reportDecider, type ReportCommand, type ReportState } from '../../../domain/report.js';
@@ -42,12 +42,29 @@ const reportForRelief = (report: ReportState): ReportForRelief =>
     ? { exists: true, village: report.village, status: report.status, verified: report.verified !== undefined, verifiedHouseholds: report.verified?.households ?? [] }
     : { exists: false, village: '', status: 'filed', verified: false, verifiedHouseholds: [] };
 
-/** Each allocation as its stream has it now: whether it exists, is live, and when it was made. */
+/**
+ * Each allocation as its stream and its report's stream have it now: whether it exists and holds
+ * relief (live, and not on a report dismissed before anything was handed over), when it was made,
+ * and the incident its report is linked to now — a link made after the reservation counts.
+ */
 async function reservedAllocations(deps: ApiDeps, ids: string[]): Promise<Map<string, ReservedAllocation>> {
   const out = new Map<string, ReservedAllocation>();
+  const reports = new Map<string, ReportState>();
   for (const id of ids) {
     const { state } = await deps.commands.load(streams.allocation(id), allocationDecider);
-    out.set(id, state.exists ? { exists: true, live: isLive(state), allocatedAt: state.allocatedAt } : { exists: false, live: false });
+    if (!state.exists) {
+      out.set(id, { exists: false, live: false });
+      continue;
+    }
+    let report = reports.get(state.reportId);
+    if (!report) reports.set(state.reportId, (report = (await deps.commands.load(streams.report(state.reportId), reportDecider)).state));
+    const dismissed = report.exists && report.status === 'dismissed';
+    out.set(id, {
+      exists: true,
+      live: holdsRelief(isLive(state), dismissed, state.deliveries),
+      allocatedAt: state.allocatedAt,
+      incident: (report.exists ? report.incident : undefined) ?? `report:${state.reportId}`,
+    });
   }
   return out;
 }
@@ -188,7 +205,9 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       return { dismissed: report?.exists === true && report.status === 'dismissed' };
     },
   };
-  historyRoute(app, deps, allocations, 'allocationId', ['contact', 'officer', 'head', 'auditor']);
+  // Not a contact's: its deliveries carry the recipient's confirmation, an ID-card number when
+  // checked by ID (found by a newcomer). The village's contact reads the public notice (SPEC §8).
+  historyRoute(app, deps, allocations, 'allocationId', ['officer', 'head', 'auditor']);
   const command = <B extends z.ZodType>(
     path: string,
     summary: string,

@@ -5,7 +5,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CATEGORY_LABELS, maskDigitRuns, maskName, yuan } from '../../../domain/notice.js';
 import { unitLevel, withinScope } from '../../../domain/units.js';
-import { HazardInput, HAZARD_LABELS, RELIEF_CATEGORIES, type GoodsUnit, type Hazard as HazardName } from '../../../domain/vocabulary.js';
+import { canonicalHouseholdId, HazardInput, HouseholdId, HAZARD_LABELS, RELIEF_CATEGORIES, type GoodsUnit, type Hazard as HazardName } from '../../../domain/vocabulary.js';
+import { holdsRelief } from '../../../domain/allocation.js';
 import { householdKey, missedRelief } from '../../../projections/households.js';
 import { incidentClocks, listIncidents } from '../../../projections/incidents.js';
 import { goodsView, ledgerRows, ledgerTotals, reviewFlags, type LedgerRow, type LedgerStatus, type LedgerTotals, type ReviewFlag } from '../../../projections/ledger.js';
@@ -274,7 +275,14 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
         querystring: listQuery({
           unit: UnitRef.optional(),
           report: Id.optional(),
-          household: z.string().min(1).max(80).optional(),
+          // `{villageCode}/{householdId}` or a household number alone, as the household is keyed however it was typed.
+          household: z
+            .string()
+            .min(1)
+            .max(200)
+            .transform((v) => (/^\d{12}\//.test(v) ? `${v.slice(0, 13)}${canonicalHouseholdId(v.slice(13))}` : canonicalHouseholdId(v)))
+            .pipe(z.string().min(1).max(80))
+            .optional(),
           fund: z.string().min(1).max(64).optional(),
           status: z.enum(LEDGER_STATUSES).optional(),
         }),
@@ -315,7 +323,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       schema: {
         tags: ['relief'],
         summary: 'One household across every report: damage verified, relief allocated and delivered, by category and incident',
-        params: z.strictObject({ villageCode: VillageRef, householdId: z.string().min(1).max(64) }),
+        params: z.strictObject({ villageCode: VillageRef, householdId: HouseholdId }),
         querystring: readQuery({}),
       },
     },
@@ -396,7 +404,10 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const units = state('units');
       const village = units.units.get(villageCode);
       if (!village) throw notFound('village');
-      const notice = publicNotice(units, state('ledger').rows.values(), villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest);
+      // Relief on a report dismissed before anything was handed over will never be given: not posted (holdsRelief).
+      const reports = state('households').reports;
+      const given = [...state('ledger').rows.values()].filter((row) => row.village === villageCode && holdsRelief(true, reports.get(row.reportId)?.dismissed === true, row.deliveries));
+      const notice = publicNotice(units, given, villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest);
       return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice)) : notice;
     },
   );
