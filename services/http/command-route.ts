@@ -80,17 +80,17 @@ export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstanc
       const events = await deps.store.readStream(aggregate.stream(id));
       // Each event says whether it still matches its hash and chains to the one before: an auditor
       // reading an edited history sees where, without running a verification (found by a newcomer).
-      return {
-        [key]: id,
-        events: events.map((e, i) => ({
+      const items = events.map((e, i) => ({
           revision: e.revision,
           position: e.position,
           type: e.type,
           data: e.data,
           metadata: e.metadata,
           intact: recordedHashMatches(e) && (i === 0 ? e.revision === 0 && e.metadata.prevHash === GENESIS_HASH : e.revision === events[i - 1]!.revision + 1 && e.metadata.prevHash === events[i - 1]!.metadata.hash),
-        })),
-      };
+        }));
+      // A list answers `{items, next}` (SPEC §4); one aggregate's stream is short and comes whole
+      // (`next: null`). `events` is the same list under the name the first clients were given.
+      return { [key]: id, items, next: null, events: items };
     },
   );
 }

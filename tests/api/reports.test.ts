@@ -138,6 +138,7 @@ t.test('report lifecycle through the API', async (t) => {
   const history = await app.call('GET', `/reports/${reportId}/history`, { token: app.token('auditor', '621299') });
   t.equal(history.statusCode, 200);
   const events = history.json().events as Array<{ type: string; metadata: { actor: { id: string }; hash: string; prevHash: string } }>;
+  t.same([history.json().items, history.json().next], [history.json().events, null], 'a list like every list (SPEC §4 {items, next}): the stream whole, and `events` as before');
   t.same(events.map((e) => e.type), [
     'ReportFiled', 'ReportAmended', 'AlertAcknowledged', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportClosed',
   ]);
