@@ -58,16 +58,23 @@ export async function signIn(page: Page, base: string, token: string, hash = '')
  * every open connection is dropped and every new one refused. Used beside the browser's own
  * offline switch, which lets a request through now and then just after a reload of a page a
  * service worker controls (seen here, chromium 156 with playwright-core 1.65).
+ *
+ * It can also stall, as a weak cell or a NAT that forgot us does: nothing is closed, bytes are
+ * taken and never passed on — on the connections open then (for good: their path is dead) and on
+ * every connection made while stalled. `restore` passes new connections again.
  */
-export async function cuttableLink(targetPort: number): Promise<{ port: number; cut: () => void; restore: () => void; close: () => Promise<void> }> {
+export async function cuttableLink(targetPort: number): Promise<{ port: number; cut: () => void; stall: () => void; restore: () => void; close: () => Promise<void> }> {
   const { createServer, connect } = await import('node:net');
   let isCut = false;
+  let stalled = false;
   const open = new Set<import('node:net').Socket>();
+  const dead = new WeakSet<import('node:net').Socket>();
   const server = createServer((client) => {
     if (isCut) return void client.destroy();
     const upstream = connect(targetPort, '127.0.0.1');
     open.add(client);
     open.add(upstream);
+    if (stalled) dead.add(client);
     const drop = () => {
       client.destroy();
       upstream.destroy();
@@ -76,7 +83,9 @@ export async function cuttableLink(targetPort: number): Promise<{ port: number; 
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
+    // Passed on byte for byte unless this connection's path died.
+    client.on('data', (chunk) => void (dead.has(client) || upstream.write(chunk)));
+    upstream.on('data', (chunk) => void (dead.has(client) || client.write(chunk)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -86,8 +95,13 @@ export async function cuttableLink(targetPort: number): Promise<{ port: number; 
       for (const s of open) s.destroy();
       open.clear();
     },
+    stall: () => {
+      stalled = true;
+      for (const s of open) dead.add(s);
+    },
     restore: () => {
       isCut = false;
+      stalled = false;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,18 +1,33 @@
 // The token and the session kept on the device (SPEC §2: a bearer token; never in a URL sent to
 // the server, except the WebSocket upgrade where browsers cannot set a header).
-import { lang } from './i18n.js';
+import { lang, t } from './i18n.js';
 
 const TOKEN = 'zhitong.token';
 const SESSION = 'zhitong.session';
+const CALL = 'zhitong.callInstead';
 
 export const token = () => localStorage.getItem(TOKEN);
 export function saveToken(value) {
   localStorage.setItem(TOKEN, value);
 }
-/** Forgets the token and what came with it; a queued report stays (it is the contact's, not the token's). */
+/**
+ * Forgets the token and what came with it; a queued report stays (it is the contact's, not the
+ * token's), and so do the numbers to ring instead: a report stuck behind an expired token is
+ * phoned in from the sign-in page (found by a newcomer).
+ */
 export function forget() {
+  const people = cachedSession()?.callInstead;
+  if (people) localStorage.setItem(CALL, JSON.stringify(people));
   localStorage.removeItem(TOKEN);
   localStorage.removeItem(SESSION);
+}
+/** The township's numbers to ring, as the last session had them (or null). */
+export function keptCallInstead() {
+  try {
+    return JSON.parse(localStorage.getItem(CALL) ?? 'null');
+  } catch {
+    return null;
+  }
 }
 export function cachedSession() {
   try {
@@ -33,16 +48,42 @@ export class ApiError extends Error {
 }
 
 /**
- * One request to the API with the device's token. Resolves with the parsed body of a 2xx answer;
- * rejects with ApiError for any other answer, or with a TypeError when the network is down.
+ * No answer: no network, a link that swallows bytes, or an answer that did not come in time. Its
+ * message is in the reader's language — the browser's own ("Failed to fetch") is not.
  */
-export async function api(path, { method = 'GET', body, accept = 'application/json', signal } = {}) {
+export class NetworkError extends Error {
+  constructor(timedOut) {
+    super(t(timedOut ? 'networkSlow' : 'networkDown'));
+    this.timedOut = timedOut;
+  }
+}
+
+/** How long a request may take before it counts as not sent (a 2G upload of a report takes seconds, not this). */
+export const REQUEST_TIMEOUT_MS = 20_000;
+
+/**
+ * One request to the API with the device's token. Resolves with the parsed body of a 2xx answer;
+ * rejects with ApiError for any other answer, or with NetworkError when no answer came — also when
+ * none came within `timeoutMs`: a stalled link (bytes accepted, nothing answered) otherwise held a
+ * report, an acknowledgement or a page load for as long as the browser kept the socket (found by a
+ * newcomer on a phone with bad signal).
+ */
+export async function api(path, { method = 'GET', body, accept = 'application/json', signal, timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
   const headers = { accept, 'accept-language': lang === 'en' ? 'en' : 'zh-CN' };
-  const t = token();
-  if (t) headers.authorization = `Bearer ${t}`;
+  const tk = token();
+  if (tk) headers.authorization = `Bearer ${tk}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, cache: 'no-store' });
-  const text = await res.text();
+  const timeout = AbortSignal.timeout(timeoutMs);
+  let res;
+  let text;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: signal ? AbortSignal.any([signal, timeout]) : timeout, cache: 'no-store' });
+    text = await res.text();
+  } catch (error) {
+    // The caller's own abort stays an abort; anything else is the network's.
+    if (signal?.aborted) throw error;
+    throw new NetworkError(timeout.aborted);
+  }
   let parsed = text;
   if ((res.headers.get('content-type') ?? '').includes('json')) {
     try {

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, uuid } from './api.js';
 import { hazardName, localTime, t } from './i18n.js';
 import * as outbox from './outbox.js';
+import { callbackPhoneOk, countOf } from './rules.js';
 import { html, Notice, Tel } from './ui.js';
 
 const ESTIMATE = ['affectedPeople', 'dead', 'missing', 'injured', 'roomsCollapsed', 'roomsSeverelyDamaged'];
@@ -105,8 +106,9 @@ export function ContactPage({ session }) {
     if (!form.hazard) problems.push(t('hazard'));
     if (!form.name.trim()) problems.push(t('reporterName'));
     // A phone's keyboard in full-width mode types ０-９: digits all the same (the server reads them so, SPEC §4).
+    // Checked as the server checks it, so a report queued offline is one the server will take.
     const phone = form.phone.normalize('NFKC').trim();
-    if (!/[0-9]{3,}/.test(phone)) problems.push(t('reporterPhone'));
+    if (!callbackPhoneOk(phone)) problems.push(`${t('reporterPhone')}${t('phoneRule')}`);
     // Said, not cut: a pasted text longer than the server takes is named with its length.
     for (const k of ['notes', 'directions']) {
       const n = form[k].trim().length;
@@ -114,10 +116,10 @@ export function ContactPage({ session }) {
     }
     const estimate = {};
     for (const k of ESTIMATE) {
-      const v = String(form.estimate[k] ?? '').trim();
-      if (v === '') continue;
-      if (!/^\d{1,7}$/.test(v)) problems.push(t(k));
-      else estimate[k] = Number(v);
+      const n = countOf(form.estimate[k]);
+      if (n === undefined) continue;
+      if (n === null) problems.push(`${t(k)}${t('countRule')}`);
+      else estimate[k] = n;
     }
     setErrors(problems);
     if (problems.length) return;
@@ -145,7 +147,27 @@ export function ContactPage({ session }) {
   };
 
   const latest = justQueued && items.find((x) => x.reportId === justQueued);
-  const stuck = items.some((x) => x.status === 'pending' && now - Date.parse(x.queuedAt) > CALL_AFTER_MS);
+  const stuck = needsCall(items, now);
+  // A refused report back into the form, to be put right and sent again (as a new report: the
+  // server never took the old one).
+  const edit = (item) => {
+    const b = item.body;
+    setForm({
+      ...blank(),
+      village: b.village,
+      hazard: b.hazard,
+      group: b.group ?? '',
+      notes: b.notes ?? '',
+      directions: b.directions ?? '',
+      name: b.reporter?.name ?? '',
+      phone: b.reporter?.phone ?? '',
+      estimate: Object.fromEntries(Object.entries(b.estimate ?? {}).map(([k, v]) => [k, String(v)])),
+      location: b.location ?? null,
+    });
+    outbox.remove(item.reportId);
+    setJustQueued(null);
+    requestAnimationFrame(() => document.querySelector('form.report')?.scrollIntoView({ block: 'start' }));
+  };
 
   return html`<section class="card">
     <h1>${t('tabReport')}</h1>
@@ -189,12 +211,26 @@ export function ContactPage({ session }) {
       <button class="primary big" type="submit">${t('submit')}</button>
     </form>
   </section>
-  <${SentList} session=${session} embedded=${true} />`;
+  <${SentList} session=${session} embedded=${true} onEdit=${edit} />`;
+}
+
+/**
+ * Whom to ring instead: a report unsent for 3 minutes, one the server refused, or one that waits on
+ * a token the server no longer takes — none of them will reach the township by waiting.
+ */
+const needsCall = (items, now) => items.some((x) => (x.status === 'pending' && (now - Date.parse(x.queuedAt) > CALL_AFTER_MS || x.httpStatus === 401)) || (x.status === 'refused' && now - Date.parse(x.queuedAt) < 6 * 3600_000));
+
+/** The server's refusal with its field paths in the form's own words (`body.reporter.phone` → 报告人电话). */
+function refusal(item) {
+  const labels = { 'body.reporter.phone': 'reporterPhone', 'body.reporter.name': 'reporterName', 'body.notes': 'whatHappened', 'body.directions': 'directions', 'body.village': 'village', 'body.hazard': 'hazard', 'body.group': 'group' };
+  let text = item.error ?? '';
+  for (const path of Object.keys(labels).sort((a, b) => b.length - a.length)) text = text.replaceAll(path, t(labels[path]));
+  return text.replace(/body\.estimate\.(\w+)/g, (_, k) => t(k)).replace(/body\.(\w+)/g, '$1');
 }
 
 function Outcome({ item }) {
   if (item.status === 'delivered') return html`<${Notice} kind="ok"><strong>${t('delivered')}</strong> · ${item.label?.hazard} · ${item.label?.village}<//>`;
-  if (item.status === 'refused') return html`<${Notice} kind="error">${t('refused')}${t(':')}${item.error}<//>`;
+  if (item.status === 'refused') return html`<${Notice} kind="error">${t('refused')}${t(':')}${refusal(item)}<//>`;
   return html`<${Notice} kind="warn">${t('queuedOffline')}<//>`;
 }
 
@@ -220,11 +256,11 @@ function useServerReports(session) {
   return rows;
 }
 
-export function SentList({ session, embedded }) {
+export function SentList({ session, embedded, onEdit }) {
   const items = useOutbox();
   const server = useServerReports(session);
   const now = useTick(15_000);
-  const stuck = items.some((x) => x.status === 'pending' && now - Date.parse(x.queuedAt) > CALL_AFTER_MS);
+  const stuck = needsCall(items, now);
   const byId = new Map((server ?? []).map((r) => [r.reportId, r]));
   // Reports this contact filed from another phone (or before this one was reset) are theirs too.
   const local = new Set(items.map((x) => x.reportId));
@@ -246,11 +282,12 @@ export function SentList({ session, embedded }) {
             x.status === 'delivered'
               ? html`✓ ${t('delivered')}${known ? html`<span class="answer"> · ${(known.status === 'dismissed' && t('contactDismissed')[known.dismissal?.reason]) || (t('contactStatus')[known.status] ?? known.status)}</span>` : ''}`
               : x.status === 'refused'
-                ? html`${t('refused')}${t(':')}${x.error}`
-                : html`${t('pending')}${now - Date.parse(x.queuedAt) > 60_000 ? ` (${t('unsentFor')} ${Math.round((now - Date.parse(x.queuedAt)) / 60_000)} ${t('minutes')})` : ''}`
+                ? html`${t('refused')}${t(':')}${refusal(x)}`
+                : html`${x.httpStatus === 401 ? t('tokenDeadQueued') : t('pending')}${now - Date.parse(x.queuedAt) > 60_000 ? ` (${t('unsentFor')} ${Math.round((now - Date.parse(x.queuedAt)) / 60_000)} ${t('minutes')})` : ''}`
           }</div>
           ${(x.clockSuspect || known?.clockSuspect) && html`<${Notice} kind="warn">${t('phoneClockWrong')}<//>`}
           ${x.status === 'pending' && html`<button type="button" onClick=${() => outbox.retryNow()}>${t('retryNow')}</button>`}
+          ${x.status === 'refused' && x.body && onEdit && html`<button type="button" class="primary" onClick=${() => onEdit(x)}>${t('fixAndResend')}</button>`}
         </li>`;
       })}
     </ul>

@@ -2,8 +2,8 @@
 // unit, by hazard), incidents with their statutory clocks counting down — overdue ones in red —
 // the households verified as damaged and not yet helped, and each village's public notice to print.
 import { useEffect, useState } from 'preact/hooks';
-import { api, token } from './api.js';
-import { hazardName, localTime, t } from './i18n.js';
+import { api, NetworkError, token } from './api.js';
+import { hazardName, lang, localTime, t } from './i18n.js';
 import { html, Notice } from './ui.js';
 
 // The gravest first: on a 360 px screen the first columns are the ones seen without scrolling.
@@ -130,7 +130,9 @@ function Draft({ incident, session, onSent }) {
 async function downloadForms(incident, stage, format) {
   const win = format === 'html' ? window.open('', '_blank') : null;
   try {
-    const res = await fetch(`/incidents/${incident.incidentId}/forms?stage=${stage}&format=${format}`, { headers: { authorization: `Bearer ${token()}` } });
+    const res = await fetch(`/incidents/${incident.incidentId}/forms?stage=${stage}&format=${format}`, { headers: { authorization: `Bearer ${token()}`, 'accept-language': lang === 'en' ? 'en' : 'zh-CN' } }).catch(() => {
+      throw new NetworkError(false);
+    });
     if (!res.ok) throw new Error((await res.json().catch(() => ({}))).message ?? `HTTP ${res.status}`);
     const url = URL.createObjectURL(await res.blob());
     if (win) {

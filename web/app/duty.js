@@ -107,7 +107,7 @@ function Detail({ id, session, frame, line }) {
       // Follow-ups (续报) as recorded, each with what it changed.
       if (body.amendments > 0) api(`/reports/${id}/history`).then((r) => setUpdates(r.body.events.filter((e) => e.type === 'ReportAmended')), () => {});
     } catch (error) {
-      setProblem(error.status ? error.message : t('offline'));
+      setProblem(error.message);
     }
   };
   useEffect(() => {
@@ -141,7 +141,9 @@ function Detail({ id, session, frame, line }) {
     navigator.geolocation.getCurrentPosition((p) => send({ lat: Math.round(p.coords.latitude * 1e6) / 1e6, lon: Math.round(p.coords.longitude * 1e6) / 1e6 }), () => send(null), { timeout: 10_000, maximumAge: 60_000 });
   };
 
-  const r = report;
+  // No signal: what the alert frame kept on the phone says — where, how to get there, whom to call
+  // (SPEC §5 "without guesswork"). An officer opening an alert in a valley saw only "离线" (found by a newcomer).
+  const r = report ?? (problem && frame ? fromFrame(frame) : null);
   const f = frame ?? {};
   const location = f.location ?? (r?.location ? { ...r.location, source: 'report' } : unit?.centre ? { ...unit.centre, source: 'unit' } : null);
   const accessNotes = f.accessNotes ?? unit?.accessNotes ?? null;
@@ -158,6 +160,7 @@ function Detail({ id, session, frame, line }) {
   return html`<section class="card detail" aria-labelledby="detail-h">
     <p><a href="#/duty">← ${t('back')}</a></p>
     ${problem && html`<${Notice} kind="error">${problem}<//>`}
+    ${problem && !report && r && html`<${Notice} kind="warn">${t('fromPhone')}<//>`}
     ${done && html`<${Notice} kind="ok">${t('actionDone')}${t(':')}${done}<//>`}
     ${!r && !problem && html`<p>${t('loading')}</p>`}
     ${r &&
@@ -189,6 +192,29 @@ function Detail({ id, session, frame, line }) {
       ${updates.length > 0 &&
       html`<h2>${t('updates')}</h2><ol class="updates">${updates.map((e) => html`<li><span class="meta">${localTime(e.metadata.at)}</span> ${e.data.notes ?? ''} ${e.data.directions ?? ''} <${Estimate} estimate=${e.data.estimate} /></li>`)}</ol>`}`}
   </section>`;
+}
+
+/** The report as its latest alert frame has it, for reading without a network. */
+function fromFrame(frame) {
+  return {
+    hazard: frame.hazard,
+    hazardLabel: frame.hazardLabel,
+    unit: frame.unit,
+    status: frame.state ?? (frame.acknowledgedBy?.length ? 'acknowledged' : 'filed'),
+    escalationStep: frame.step ?? null,
+    acknowledgements: frame.acknowledgedBy ?? [],
+    dispatched: [],
+    arrived: [],
+    location: frame.location,
+    directions: frame.directions,
+    reporter: frame.reporter ?? {},
+    notes: frame.notes,
+    estimate: frame.estimate,
+    observedAt: frame.observedAt,
+    reportedAt: frame.reportedAt,
+    clockSuspect: frame.clockSuspect === true,
+    related: (frame.related ?? []).map((x) => x.reportId),
+  };
 }
 
 function OpenBoard({ session, version }) {

@@ -25,7 +25,7 @@ const zh = {
   clockSuspect: '报告人手机的时钟可能不准，发现时间不可信；请以上报时间为准，打电话问清何时发现。',
   updates: '续报', notes: '情况', back: '返回', details: '详情', enableNotifications: '开启系统通知', notificationsOn: '系统通知已开启', alertSound: '告警声音',
   locationFromReport: '报告人的位置', locationFromUnit: '村中心位置（报告没有带位置）', noLocation: '没有坐标，请按路线和电话联系', changed: { amended: '已续报', dismissed: '已撤销', closed: '已结案', verified: '已核实' },
-  actionFailed: '没有成功，请再试一次：', actionDone: '已记录', statusLabel: { filed: '待确认', acknowledged: '已确认', on_site: '已到场', verified: '已核实', dismissed: '已撤销', closed: '已结案' },
+  unsentOnPhone: (n) => `手机上还有 ${n} 条报告没有送出，登录后会自动发送。情况紧急请直接打电话：`, phoneRule: '（手机 11 位，或固定电话带区号）', countRule: '（填整数）', fixAndResend: '修改后重新发送', tokenDeadQueued: '登录已失效，报告还在手机上，没有送出：请打电话报告，并向乡镇要新的登录链接', fromPhone: '没有网络：下面是手机上保存的告警内容，确认、出发、到达要有信号时才能发出。', networkDown: '没有网络，连不上服务器', networkSlow: '网络太慢，等了 20 秒没有回音', actionFailed: '没有成功，请再试一次：', actionDone: '已记录', statusLabel: { filed: '待确认', acknowledged: '已确认', on_site: '已到场', verified: '已核实', dismissed: '已撤销', closed: '已结案' },
   // county
   tallies: '灾情统计', reported: '上报（估计）', verified: '核实', unit: '单位', reports: '报告数', byHazard: '按灾种', allHazards: '全部灾种',
   incidents: '灾害过程与报送时限', due: '截止', overdue: '已超时', submitted: '已报送', remaining: '剩余', clockInitial: '初报', clockDaily: '续报', clockFinal: '核报',
@@ -43,7 +43,7 @@ const zh = {
   contactStatus: { filed: '等待镇里确认', acknowledged: '镇里已确认，有人处理', on_site: '干部已到现场', verified: '灾情已核实', dismissed: '已撤销', closed: '已结案' },
   contactDismissed: { duplicate: '已有人报过同一灾情，已合并处理', false_alarm: '镇里核实为误报', out_of_scope: '不属本镇管辖' },
   duration: (h, m) => (h > 0 ? `${h} 小时 ${m} 分钟` : `${m} 分钟`), started: '开始于', mineToo: '我也去处理', byOthers: '其他人',
-  liveEmpty: '还没有推送给您的新告警（连接之前的未确认告警在下方「未确认的告警」中）', paste: '请粘贴令牌或登录链接', villagePhone: '村里电话', relatedReport: '报告',
+  liveEmpty: '还没有推送给您的新告警（连接之前的未确认告警在下方「未确认、无人前往的告警」中）', paste: '请粘贴令牌或登录链接', villagePhone: '村里电话', relatedReport: '报告',
   adminHelp: '也可在服务器上运行 npm run -s cli -- token --sub 用户名 --role contact --scope 村代码 --name 姓名 --phone 手机号 --link，把打印出的登录链接发给对方（或做成二维码）。',
 };
 const en = {
@@ -69,7 +69,7 @@ const en = {
   clockSuspect: 'The reporting phone’s clock looks wrong, so the observed time cannot be trusted: go by the time reported, and ask the reporter when it happened.',
   updates: 'Updates', notes: 'Notes', back: 'Back', details: 'Details', enableNotifications: 'Turn on notifications', notificationsOn: 'Notifications on', alertSound: 'Alert sound',
   locationFromReport: 'Reporter’s location', locationFromUnit: 'Village centre (the report had no location)', noLocation: 'No coordinates: use the directions and call', changed: { amended: 'updated', dismissed: 'dismissed', closed: 'closed', verified: 'verified' },
-  actionFailed: 'That did not work, try again: ', actionDone: 'Recorded', statusLabel: { filed: 'not yet acknowledged', acknowledged: 'acknowledged', on_site: 'on site', verified: 'verified', dismissed: 'dismissed', closed: 'closed' },
+  unsentOnPhone: (n) => `${n} report(s) on this phone have not been sent; they go once you sign in. If it is urgent, phone:`, phoneRule: ' (a mobile, 11 digits, or a landline with its area code)', countRule: ' (a whole number)', fixAndResend: 'Correct it and send again', tokenDeadQueued: 'Your sign-in has expired: the report is still on this phone, not sent. Phone it in, and ask the township for a new sign-in link', fromPhone: 'No network: this is the alert as kept on the phone; acknowledging, setting off and arriving need a signal.', networkDown: 'no network: the server cannot be reached', networkSlow: 'the network is too slow: no answer in 20 seconds', actionFailed: 'That did not work, try again: ', actionDone: 'Recorded', statusLabel: { filed: 'not yet acknowledged', acknowledged: 'acknowledged', on_site: 'on site', verified: 'verified', dismissed: 'dismissed', closed: 'closed' },
   tallies: 'Damage tallies', reported: 'Reported (estimate)', verified: 'Verified', unit: 'Unit', reports: 'Reports', byHazard: 'Hazard', allHazards: 'All hazards',
   incidents: 'Incidents and statutory deadlines', due: 'due', overdue: 'OVERDUE', submitted: 'submitted', remaining: 'left', clockInitial: 'Initial (初报)', clockDaily: 'Daily (续报)', clockFinal: 'Final (核报)',
   noIncidents: 'No open incidents', missed: 'Missed relief (verified damage, no relief yet)', noMissed: 'None missed', household: 'Household', damage: 'Damage', notices: 'Public notices (print and post)',
@@ -86,7 +86,7 @@ const en = {
   contactStatus: { filed: 'waiting for the township', acknowledged: 'the township has it in hand', on_site: 'an officer is on site', verified: 'damage verified', dismissed: 'dismissed', closed: 'closed' },
   contactDismissed: { duplicate: 'someone reported the same already: handled together', false_alarm: 'the township found it a false alarm', out_of_scope: 'not this township’s' },
   duration: (h, m) => (h > 0 ? `${h} h ${m} min` : `${m} min`), started: 'started', mineToo: 'I’m going too', byOthers: 'others',
-  liveEmpty: 'No new alerts sent to you yet (alerts from before you connected that nobody has acknowledged are under "Unacknowledged alerts" below)', paste: 'Paste a token or a sign-in link', villagePhone: 'Village phone', relatedReport: 'report',
+  liveEmpty: 'No new alerts sent to you yet (alerts from before you connected that nobody has acknowledged are under "Alerts unacknowledged or with nobody on the way" below)', paste: 'Paste a token or a sign-in link', villagePhone: 'Village phone', relatedReport: 'report',
   adminHelp: 'Or run on the server: npm run -s cli -- token --sub ID --role contact --scope VILLAGE --name NAME --phone MOBILE --link, and send the printed sign-in link (or a QR code of it).',
 };
 const HAZARD_EN = { flash_flood: 'Flash flood', landslide: 'Landslide', debris_flow: 'Debris flow', hail: 'Hail', drought: 'Drought', earthquake: 'Earthquake', snowstorm: 'Snowstorm', windstorm: 'Windstorm', fire: 'Fire', other: 'Other' };

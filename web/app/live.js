@@ -4,6 +4,16 @@
 import { token } from './api.js';
 
 const MAX_KEPT = 200;
+/**
+ * A link can stall without closing (bytes swallowed on a weak cell, a NAT that forgot us): the
+ * socket stays "open" and nothing arrives. The server's own pings are answered by the browser
+ * where the page cannot see them, so the page asks too — a `ping` after this long without a
+ * frame — and takes a line that has not answered within SILENCE_MS as dead: it connects again
+ * and resumes from its last position (found by a newcomer: 已连接 shown for minutes with alerts
+ * missing).
+ */
+const QUIET_MS = 25_000;
+const SILENCE_MS = 10_000;
 
 export class LiveAlerts {
   constructor(sub) {
@@ -26,7 +36,11 @@ export class LiveAlerts {
     this.closed = false;
     this.connectedAt = null;
     this.reconnects = 0;
-    addEventListener('online', () => this.#retrySoon());
+    // Back online: a line that says it is live is asked at once whether it still is.
+    addEventListener('online', () => (this.status === 'live' ? this.#probe(this.socket, true) : this.#retrySoon()));
+    // The browser knows the network is gone: the line is down, whatever the socket says.
+    addEventListener('offline', () => this.socket && this.#drop(this.socket));
+    this.lastFrameAt = 0;
     this.#connect();
   }
 
@@ -34,12 +48,18 @@ export class LiveAlerts {
     this.listeners.add(f);
     return () => this.listeners.delete(f);
   }
+  /**
+   * Newest report first, by when it was filed: a report's later steps must not bury the reports
+   * that came in while the phone was out of signal under repeated escalations (found by a newcomer).
+   */
   list() {
-    return [...this.alerts.values()].sort((a, b) => (a.position < b.position ? 1 : a.position > b.position ? -1 : 0));
+    const filed = (a) => a.reportedAt ?? '';
+    return [...this.alerts.values()].sort((a, b) => (filed(a) < filed(b) ? 1 : filed(a) > filed(b) ? -1 : a.position < b.position ? 1 : a.position > b.position ? -1 : 0));
   }
   close() {
     this.closed = true;
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     this.socket?.close();
   }
   /** Sends `ack` over the socket when it is open; the caller falls back to HTTP otherwise. */
@@ -71,12 +91,42 @@ export class LiveAlerts {
     }
     this.socket = socket;
     socket.onmessage = (e) => this.#onFrame(e.data);
+    clearInterval(this.watchdog);
+    this.watchdog = setInterval(() => this.#probe(socket, false), SILENCE_MS);
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.status = 'down';
       this.#emit();
       this.#schedule();
     };
+  }
+  /** Asks a quiet line for a `pong` (`now`: whatever the quiet), and drops it when none comes in time. */
+  #probe(socket, now) {
+    if (this.socket !== socket || socket.readyState !== WebSocket.OPEN || this.probing) return;
+    if (!now && Date.now() - this.lastFrameAt < QUIET_MS) return;
+    const asked = Date.now();
+    this.probing = true;
+    socket.send(JSON.stringify({ type: 'ping' }));
+    setTimeout(() => {
+      this.probing = false;
+      if (this.socket === socket && this.lastFrameAt < asked) this.#drop(socket);
+    }, SILENCE_MS);
+  }
+  /** The line is dead: forget the socket (its late events are ignored) and connect again soon. */
+  #drop(socket) {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    clearInterval(this.watchdog);
+    try {
+      socket.close();
+    } catch {
+      /* closing a stalled socket may itself fail */
+    }
+    this.status = 'down';
+    this.#emit();
+    this.delay = 1000;
+    clearTimeout(this.timer);
+    if (navigator.onLine !== false) this.#schedule();
   }
   #schedule() {
     if (this.closed) return;
@@ -89,6 +139,7 @@ export class LiveAlerts {
     if (typeof position === 'string' && (this.position === null || position > this.position)) this.position = position;
   }
   #onFrame(text) {
+    this.lastFrameAt = Date.now();
     let frame;
     try {
       frame = JSON.parse(text);

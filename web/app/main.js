@@ -3,10 +3,11 @@
 // county's figures and deadlines. Routing is by the URL fragment, which never leaves the phone.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, cachedSession, forget, keepSession, saveToken, token } from './api.js';
+import { api, cachedSession, forget, keepSession, keptCallInstead, saveToken, token } from './api.js';
+import * as outbox from './outbox.js';
 import { lang, setLang, t } from './i18n.js';
 import { html, Notice } from './ui.js';
-import { ContactPage, SentList } from './contact.js';
+import { CallInstead, ContactPage, SentList } from './contact.js';
 import { DutyPage } from './duty.js';
 import { CountyPage } from './county.js';
 import { AdminPage } from './admin.js';
@@ -56,10 +57,15 @@ function SignIn({ problem, onDone }) {
     saveToken(v);
     onDone();
   };
+  // Reports still on the phone are not lost with the token: said, with whom to ring meanwhile.
+  const unsent = outbox.items().filter((x) => x.status === 'pending').length;
+  const call = keptCallInstead();
   return html`<section class="card signin">
     <h1>${t('appName')} · ${t('signInTitle')}</h1>
     <p>${t('signInHelp')}</p>
     ${problem && html`<${Notice} kind="error">${problem}<//>`}
+    ${unsent > 0 && html`<${Notice} kind="warn">${t('unsentOnPhone')(unsent)}<//>`}
+    ${unsent > 0 && call && html`<${CallInstead} session=${{ callInstead: call }} />`}
     ${empty && html`<${Notice} kind="error">${t('paste')}<//>`}
     <form onSubmit=${submit}>
       <label for="token">${t('tokenLabel')}</label>

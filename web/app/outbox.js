@@ -64,7 +64,8 @@ export function flush() {
         if (status && [400, 403, 404, 409, 413, 415, 422].includes(status)) {
           update(item.reportId, { status: 'refused', error: error.message, code: error.code });
         } else {
-          update(item.reportId, { attempts: item.attempts + 1, lastError: status ? `${status} ${error.message}` : 'network' });
+          // A 401 waits on a new token, not on the network: the page says so (httpStatus).
+          update(item.reportId, { attempts: item.attempts + 1, lastError: status ? `${status} ${error.message}` : 'network', httpStatus: status ?? null });
           failed = true;
           break;
         }
@@ -81,6 +82,11 @@ export function flush() {
       delayMs = Math.min(delayMs * 2, 120_000);
     } else delayMs = 5000;
   });
+}
+
+/** Takes a refused report off the phone's list: the contact is putting it right in the form. */
+export function remove(reportId) {
+  write(read().filter((x) => x.reportId !== reportId));
 }
 
 /** Retry now (a button, the `online` event): resets the backoff. */

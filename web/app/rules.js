@@ -1,0 +1,21 @@
+// The server's rules for what a village phone sends, where the phone must know them before it
+// queues a report offline: a report the server will refuse must not be promised as "已保存，有网络时
+// 自动发送" (found by a newcomer: a report of a buried house was kept, then refused over "138 0000").
+// Each mirrors its source in domain/vocabulary.ts; tests/web/rules.test.ts holds them to it.
+
+/** normalizePhone (domain/vocabulary.ts): full-width digits, spaces, dashes, brackets and a +86/0086 prefix dropped. */
+export function normalizePhone(text) {
+  const ascii = text.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).replace(/[＋]/g, '+');
+  const digits = ascii.replace(/[\s\u3000\-－—.。()（）]/g, '');
+  return digits.replace(/^(\+86|0086)(?=\d{7,})/, '');
+}
+
+/** CallbackPhoneInput (domain/vocabulary.ts): a mobile, a landline with its area code, or a local landline. */
+export const callbackPhoneOk = (text) => text.length <= 40 && /^(?:1[3-9][0-9]{9}|0[0-9]{9,11}|[2-9][0-9]{6,7})$/.test(normalizePhone(text));
+
+/** A count in an estimate as a person types it: full-width digits are digits (IndicatorSet: whole numbers). */
+export function countOf(text) {
+  const v = String(text ?? '').normalize('NFKC').trim();
+  if (v === '') return undefined;
+  return /^\d{1,7}$/.test(v) ? Number(v) : null;
+}
