@@ -2,6 +2,7 @@ import { roleAudience } from '../domain/alerting.js';
 import { ancestorAt } from '../domain/units.js';
 import { HAZARD_LABELS, type Hazard } from '../domain/vocabulary.js';
 import { withLocalTimes } from '../domain/time.js';
+import { grantName, type AccessState } from './access.js';
 import type { IncidentsState } from './incidents.js';
 import type { ProjectedEvent } from './projection.js';
 import type { ReportsState } from './reports.js';
@@ -43,6 +44,8 @@ export interface AcknowledgedFrame {
   position: string;
   reportId: string;
   by: string;
+  /** The name on `by`'s grant, when it has one: what a colleague's card shows. */
+  byName: string | null;
   /** Acknowledged through this related report: its acknowledger was told of this one (SPEC §5). */
   via: string | null;
 }
@@ -108,6 +111,8 @@ export interface FrameSources {
   reports: ReportsState;
   units: UnitsState;
   incidents: IncidentsState;
+  /** Grants, for the name a person's grant gives them (a card said "已确认：officer-wangba-1"). */
+  access?: AccessState | undefined;
 }
 
 /** The frames an event causes, built from the read models as they stand; every time with its Beijing twin. */
@@ -180,7 +185,11 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       const report = sources.reports.rows.get(reportId);
       if (!report) return [];
       return [
-        { frame: { type: 'acknowledged', position: event.position, reportId, by: event.data.by, via: event.data.via ?? null }, recipients: report.alert?.alerted ?? [], unitCode: report.village },
+        {
+          frame: { type: 'acknowledged', position: event.position, reportId, by: event.data.by, byName: (sources.access && grantName(sources.access, event.data.by)) ?? null, via: event.data.via ?? null },
+          recipients: report.alert?.alerted ?? [],
+          unitCode: report.village,
+        },
       ];
     }
     case 'StatutoryClockAlerted': {

@@ -167,7 +167,7 @@ export class AlertGateway {
   }
 
   #sources() {
-    return { reports: this.runner.state('reports'), units: this.runner.state('units'), incidents: this.runner.state('incidents') };
+    return { reports: this.runner.state('reports'), units: this.runner.state('units'), incidents: this.runner.state('incidents'), access: this.runner.state('access') };
   }
 
   /** LogTailer handler. */

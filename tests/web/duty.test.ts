@@ -64,7 +64,7 @@ t.test('the duty console', { skip: noBrowser() }, async (t) => {
   await a.page.click('button.primary:has-text("确认收到")');
   await a.page.waitForSelector('.notice.ok');
   await b.page.waitForSelector(`li.alert.acked[data-report="${reportId}"]`);
-  t.match(await b.page.textContent(`li.alert[data-report="${reportId}"]`), /已确认：officer-a/, 'the second officer sees who acknowledged');
+  t.match(await b.page.textContent(`li.alert[data-report="${reportId}"]`), /已确认：王主班/, 'the second officer sees who acknowledged, by the name on their grant (a login id told nobody who went)');
   await b.page.click(`li.alert[data-report="${reportId}"] a`);
   await b.page.waitForSelector('.detail .status');
   t.match(await b.page.textContent('.detail .status'), /确认人：王主班/, 'by the name on their grant, in the details');

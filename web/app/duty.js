@@ -81,7 +81,7 @@ function AlertCard({ alert, now }) {
       <span class="hazard">${hazardName(alert.hazard, alert.hazardLabel)}</span>
       <span class="path">${alert.unit?.path?.join(' ')}</span>
       <span class="meta">${ago(now - Date.parse(alert.reportedAt))} · ${t('stepN')(alert.step)}${alert.group ? ` · ${alert.group}` : ''}${alert.reporter?.name ? ` · ${alert.reporter.name}` : ''}</span>
-      <span class="ack">${acked ? `${t('acknowledged')}${t(':')}${alert.acknowledgedBy.join(t('sep'))}` : t('statusLabel').filed}${alert.state ? ` · ${t('changed')[alert.state]}` : ''}</span>
+      <span class="ack">${acked ? `${t('acknowledged')}${t(':')}${alert.acknowledgedBy.map((by) => alert.names?.[by] ?? by).join(t('sep'))}` : t('statusLabel').filed}${alert.state ? ` · ${t('changed')[alert.state]}` : ''}</span>
     </a>
   </li>`;
 }

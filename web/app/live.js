@@ -177,6 +177,8 @@ export class LiveAlerts {
         this.#advance(frame.position);
         const a = this.alerts.get(frame.reportId);
         if (a && !a.acknowledgedBy.includes(frame.by)) a.acknowledgedBy = [...a.acknowledgedBy, frame.by];
+        // Names as the grants give them, for the cards (a colleague's login id told nobody who went).
+        if (a && frame.byName) a.names = { ...a.names, [frame.by]: frame.byName };
         break;
       }
       case 'updated': {
