@@ -271,6 +271,22 @@ export const GoodsLineInput = z.strictObject({
     }),
 });
 
+/**
+ * Goods with one line per item and unit, in the order first named: `25 kg` and `20 千克` of 大米 are
+ * one line of 45 公斤 (a newcomer's allocation showed three lines of rice in the ledger). Summed
+ * in thousandths, as the ledger counts goods, so no float error creeps in.
+ */
+export function mergedGoodsLines(lines: readonly GoodsLine[]): GoodsLine[] {
+  const byKey = new Map<string, { line: GoodsLine; milli: number }>();
+  for (const line of lines) {
+    const key = `${line.item}\u0000${line.unit}`;
+    const seen = byKey.get(key);
+    if (seen) seen.milli += Math.round(line.quantity * 1000);
+    else byKey.set(key, { line, milli: Math.round(line.quantity * 1000) });
+  }
+  return [...byKey.values()].map(({ line, milli }) => ({ ...line, quantity: milli / 1000 }));
+}
+
 export const CONFIRMATION_METHODS = ['signature', 'thumbprint', 'id_check'] as const;
 export const RecipientConfirmation = z.strictObject({
   method: z.enum(CONFIRMATION_METHODS),

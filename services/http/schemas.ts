@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { EVENT_SCHEMAS, Household } from '../../domain/events.js';
 import {
   CashFen,
+  GoodsLine,
+  mergedGoodsLines,
   HouseholdId,
   GoodsLineInput,
   HazardInput,
@@ -89,7 +91,8 @@ export const AllocateBody = z.strictObject({
   household: z.strictObject({ id: HouseholdId, name: PersonName }),
   category: ReliefCategory,
   cashFen: CashFen,
-  goods: z.array(GoodsLineInput).max(50),
+  // One line per item and unit, however often the phone listed it (the merged line checked again: it may now be too large).
+  goods: z.array(GoodsLineInput).max(50).transform(mergedGoodsLines).pipe(z.array(GoodsLine)),
   fund: z.string().trim().min(1).max(64),
   /** Why a second relief of this category is given anyway (SPEC §3): lifts the no-double-relief rules. */
   repeatReason: ShortText.trim().min(1).optional(),

@@ -248,3 +248,29 @@ t.test('an amount beyond any household\u2019s relief is refused, naming the fiel
   const zero = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 0, goods: [{ item: '棉被', quantity: 0, unit: '床' }], confirmation: { method: 'signature', reference: 'x' } } });
   t.match(zero.json().message, /太小（须大于 0）/, 'a bound that excludes itself is said so');
 });
+
+t.test('goods named twice in one allocation are one line (found by a newcomer: kg, 公斤 and 千克 of rice were three lines)', async (t) => {
+  const app = await startTestApp(t);
+  const reportId = await verified(app, [OUYANG]);
+  const goods = [
+    { item: '大米', quantity: 25, unit: 'kg' },
+    { item: '棉被', quantity: 1, unit: '床' },
+    { item: '大米', quantity: 20.5, unit: '千克' },
+    { item: '大米', quantity: 4.5, unit: '公斤' },
+  ];
+  const res = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(reportId, { household: { id: OUYANG.householdId, name: '欧阳德明' }, goods }) });
+  t.equal(res.statusCode, 201, res.body);
+  const allocation = (await app.call('GET', `/allocations/${res.json().allocationId}`, { token: head(app) })).json();
+  t.same(
+    allocation.goods.map((g: { item: string; quantity: number; unit: string }) => [g.item, g.quantity, g.unit]),
+    [
+      ['大米', 50, '公斤'],
+      ['棉被', 1, '床'],
+    ],
+  );
+  const tooMuch = await app.call('POST', '/allocations', {
+    token: officer(app),
+    body: allocationBody(reportId, { household: { id: OUYANG.householdId, name: '欧阳德明' }, category: 'winter', goods: [{ item: '煤', quantity: 6e8, unit: '公斤' }, { item: '煤', quantity: 6e8, unit: 'kg' }] }),
+  });
+  t.match([tooMuch.statusCode, tooMuch.json().details?.[0]?.path], [400, 'body.goods.0.quantity'], 'a merged line past the bound is named, not a 500');
+});
