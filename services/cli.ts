@@ -460,9 +460,10 @@ export async function main(argv: string[]): Promise<number> {
         const params = { hazard: '测试', place: '直通测试短信', phone: phone.data, link: `${config.publicUrl}/r/00000000` };
         try {
           const id = values.voice ? await provider.call(phone.data, params, 'test') : await provider.sendAlert(phone.data, params, 'test');
-          say(
-            `${provider.name} 已受理：${values.voice ? '电话' : '短信'}编号 ${id}。请确认手机${values.voice ? '响铃' : '收到了短信'}。`,
-            `${provider.name} took it: ${values.voice ? 'call' : 'message'} id ${id}. Check that the phone ${values.voice ? 'rings' : 'got it'}.`,
+          // The command's outcome, on stdout as before, in both languages.
+          console.log(
+            `${provider.name} 已受理：${values.voice ? '电话' : '短信'}编号 ${id}。请确认手机${values.voice ? '响铃' : '收到了短信'}。 / ` +
+              `${provider.name} took it: ${values.voice ? 'call' : 'message'} id ${id}. Check that the phone ${values.voice ? 'rings' : 'got it'}.`,
           );
           return 0;
         } catch (error) {
