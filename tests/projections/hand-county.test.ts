@@ -176,7 +176,7 @@ t.test('the relief ledger, a household across reports, missed relief, and the pu
   const notice = (await app.call('GET', `/notices/${LIJIA}`, { token: app.token('contact', LIJIA) })).json();
   t.match(notice, {
     village: { code: LIJIA, name: '李家村（示例）' },
-    items: [{ household: '张*明', categoryLabel: '应急期生活救助', cashYuan: '2000.00', status: 'delivered', goods: [{ item: '大米', quantity: 25, unit: '公斤' }, { item: '大米', quantity: 20, unit: '公斤' }] }],
+    items: [{ household: '张*明', categoryLabel: '应急期生活救助', cashYuan: '2000.00', status: 'delivered', goods: [{ item: '大米', quantity: 45, unit: '公斤' }] }],
     totalYuan: '2000.00',
     complaintPhone: '09390000103',
   });
