@@ -1,7 +1,7 @@
 import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf } from './events.js';
-import type { DAMAGE_LEVELS, GoodsLine, ReliefCategory } from './vocabulary.js';
+import { canonicalHouseholdId, type DAMAGE_LEVELS, type GoodsLine, type ReliefCategory } from './vocabulary.js';
 
 export type AllocationEvent = EventOf<
   'ReliefAllocated' | 'AllocationApproved' | 'AllocationRejected' | 'GoodsDelivered' | 'AllocationCancelled'
@@ -118,7 +118,10 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       if (!report.exists) refuse('not_found', 'no such report', { field: 'reportId' });
       if (report.status === 'dismissed') refuse('report_dismissed', 'relief cannot follow a dismissed report');
       if (!report.verified) refuse('not_verified', 'relief follows household-by-household verification');
-      const verified = report.verifiedHouseholds.find((h) => h.householdId === data.household.id);
+      // By the canonical key on both sides: a verification written under an earlier spelling of the
+      // key still names the household (SPEC §3, one household however its number is typed).
+      const key = canonicalHouseholdId(data.household.id);
+      const verified = report.verifiedHouseholds.find((h) => canonicalHouseholdId(h.householdId) === key);
       if (!verified) refuse('household_not_verified', `household ${data.household.id} is not in the verification`, { field: 'household.id', householdId: data.household.id });
       // The household is who the verification found there, by name too: relief under another name
       // is relief to someone nobody verified.

@@ -2,7 +2,7 @@ import type { AlertTrack } from './alerting.js';
 import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf, EscalationPolicy, Household } from './events.js';
-import type { Indicator, IndicatorSet, Location } from './vocabulary.js';
+import { canonicalHouseholdId, type Indicator, type IndicatorSet, type Location } from './vocabulary.js';
 import { unitLevel, type UnitLevel } from './units.js';
 import { decideNotification, evolveNotification, type NotificationCommand, type NotificationEvent, type NotificationState } from './notification.js';
 
@@ -244,11 +244,14 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
     case 'VerifyDamage': {
       open(state);
       const seen = new Set<string>();
+      // Compared by the canonical key, so a command that did not come through HTTP's input schema
+      // (or an id written before the key changed) still cannot list one household twice.
       for (const h of command.data.households) {
-        if (seen.has(h.householdId)) {
+        const key = canonicalHouseholdId(h.householdId);
+        if (seen.has(key)) {
           refuse('duplicate_household', `household ${h.householdId} is listed twice`, { householdId: h.householdId });
         }
-        seen.add(h.householdId);
+        seen.add(key);
       }
       const short = figuresBelowHouseholds(command.data.figures, command.data.households);
       if (short) {

@@ -174,23 +174,37 @@ export const MobilePhoneInput = z
   .max(40)
   .transform(normalizePhone)
   .pipe(z.string().regex(/^1[3-9][0-9]{9}$/, 'must be a mobile number (11 digits starting 13–19) that takes SMS'));
+/** Why a household number with no letter or digit is refused, in both languages (SPEC §9). */
+export const HOUSEHOLD_ID_MESSAGE = { zh: '户号须含数字或字母', en: 'a household number needs a digit or a letter' };
+
 /**
  * A village's household number as one key however it was typed (SPEC §3: a household is its
  * village code plus its householdId; 避免重复救助): full-width letters and digits as ASCII (NFKC),
- * no spaces or invisible characters, every dash as `-`, letters in lower case — `ｄ－１`, `D‐1`,
- * ` d - 1 ` are all `d-1`. Without it one household typed two ways was two households, each given
- * relief (found by a newcomer).
+ * invisible characters dropped, every dash-like mark an input method produces (any Unicode dash,
+ * `−`, `ー`, `─`, `_`, a doubled `——`) as one `-`, a space between two letters or digits as `-`
+ * too and any other space dropped, no `-` at either end, letters in lower case — `ｄ－１`, `D‐1`,
+ * ` d - 1 `, `d——1`, `d_1`, `d 1` are all `d-1`; `1 23` is `1-23`, not `123` (on a register a
+ * space separates group from household); `3 组 12 户` is `3组12户`.
+ * Without it one household typed two ways was two households, each given relief (found by
+ * newcomers). An id with no letter or digit left (`－`, `——`) is refused by `HouseholdId`.
  */
 export function canonicalHouseholdId(text: string): string {
   return text
     .normalize('NFKC')
-    .replace(/[\s\p{Cf}]+/gu, '')
-    .replace(/[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]/g, '-')
+    .replace(/\p{Cf}+/gu, '')
+    .replace(/(?<=[A-Za-z0-9])\s+(?=[A-Za-z0-9])/g, '-')
+    .replace(/\s+/g, '')
+    .replace(/[\p{Pd}\u2212\u2043\u30fc\u2500\u2501_]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
     .toLowerCase();
 }
 
-/** A household number (`canonicalHouseholdId`), 1 to 64 characters as kept. */
-export const HouseholdId = z.string().max(200).transform(canonicalHouseholdId).pipe(z.string().min(1).max(64));
+/** A household number (`canonicalHouseholdId`), 1 to 64 characters as kept, at least one letter or digit. */
+export const HouseholdId = z
+  .string()
+  .max(200)
+  .transform(canonicalHouseholdId)
+  .pipe(z.string().min(1).max(64).regex(/[\p{L}\p{N}]/u, HOUSEHOLD_ID_MESSAGE.en));
 // The events keep their own schemas (domain/events.ts, versioned): the HTTP input canonicalizes,
 // so every household number written from now on is canonical, and one written before stays as it was.
 

@@ -3,7 +3,7 @@ import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../../domain/errors.js
 import { yuan } from '../../domain/notice.js';
 import { beijingMinutes } from '../../domain/time.js';
 import { TEXT_PROBLEM_MESSAGES } from '../../domain/text.js';
-import { GOODS_UNIT_MESSAGE, GOODS_UNIT_NAMES } from '../../domain/vocabulary.js';
+import { GOODS_UNIT_MESSAGE, GOODS_UNIT_NAMES, HOUSEHOLD_ID_MESSAGE } from '../../domain/vocabulary.js';
 import { LOSS_COLUMNS } from './forms.js';
 
 /**
@@ -297,6 +297,7 @@ const CUSTOM_ZH: Record<string, string> = {
   'contains a lone surrogate (not well-formed Unicode)': '含有不成对的代理字符（不是有效的 Unicode 文本）',
   'contains a control character (only newline and tab are allowed)': '含有控制字符（只允许换行和制表符）',
   [TEXT_PROBLEM_MESSAGES.invisible_only.en]: TEXT_PROBLEM_MESSAGES.invisible_only.zh,
+  [HOUSEHOLD_ID_MESSAGE.en]: HOUSEHOLD_ID_MESSAGE.zh,
   'not valid UTF-8': '不是有效的 UTF-8 文本',
   'not a position of this log': '不是有效的日志位置',
   'not a page cursor': '不是有效的翻页标记',

@@ -179,7 +179,8 @@ t.test('one household however its number is typed: one verification entry, one r
   const a = await verified(app, [{ householdId: 'd-1', name: '甲', damage: 'severe', people: 2 }]);
   const first = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: 'ｄ－１', name: '甲' } }) });
   t.equal(first.statusCode, 201, `full-width: the verified household ${first.body}`);
-  for (const spelling of ['D-1', 'd\u20101', ' d 1'.replace(' 1', '-1'), 'd-\u200b1']) {
+  // And as input methods type it (found by a newcomer re-checking: 7——1 was a second household).
+  for (const spelling of ['D-1', 'd\u20101', ' d 1'.replace(' 1', '-1'), 'd-\u200b1', 'd\u2014\u20141', 'd_1', 'd\u30fc1', 'd\u2e3a1', 'd 1', 'D - 1']) {
     const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: spelling, name: '甲' } }) });
     t.match([again.statusCode, again.json()], [409, { error: 'duplicate_relief', details: { allocationId: first.json().allocationId } }], `${JSON.stringify(spelling)}: the same household`);
   }
@@ -191,6 +192,9 @@ t.test('one household however its number is typed: one verification entry, one r
   t.same(household.json().householdId, 'd-1');
   const ledger = (await app.call('GET', `/allocations?household=${encodeURIComponent(`${LIJIA}/D-1`)}`, { token: head(app) })).json();
   t.same(ledger.items.map((i: { household: { id: string } }) => i.household.id), ['d-1'], 'one row, filtered however it is typed');
+  const dashOnly = await app.call('POST', `/reports/${twice}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: '\uff0d', name: '乙', damage: 'severe', people: 1 }] }) });
+  t.match([dashOnly.statusCode, dashOnly.json()], [400, { error: 'validation', details: [{ path: 'body.households.0.householdId' }] }], 'a lone dash is no household number');
+  t.match(dashOnly.json().message, /户号须含数字或字母/, 'said in Chinese');
 });
 
 t.test('a report linked after its relief: a second allocation in that incident is refused (found by a newcomer: 201, flagged afterwards)', async (t) => {

@@ -5,7 +5,7 @@ import { DomainError } from '../../domain/errors.js';
 import { householdDecider, type HouseholdCommand, type HouseholdEvent, type ReservedAllocation } from '../../domain/household.js';
 import { spec } from '../support/decider-spec.js';
 import { VILLAGE } from '../support/fixtures.js';
-import { canonicalHouseholdId } from '../../domain/vocabulary.js';
+import { canonicalHouseholdId, HouseholdId } from '../../domain/vocabulary.js';
 
 /** Issue 11: the rules of SPEC §3 "No double relief", given / when / then. */
 const DAY = 86_400_000;
@@ -79,7 +79,9 @@ t.test('relief holds its slot while live, unless its report was dismissed before
 
 t.test('sweep: a household number is one household however it is typed — case, full-width, dashes, spaces, invisible characters', async (t) => {
   const variants: Record<string, string[]> = {
-    '-': ['-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2212', '\uff0d', '\ufe63'],
+    // Every dash an input method gives, doubled (the IME's ——), the katakana ー, an underscore, and
+    // spaces around any of them.
+    '-': ['-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2014\u2014', '\u2e3a', '\u2212', '\uff0d', '\ufe63', '\u30fc', '_', '\uff3f', ' - ', '\u3000\u2014\u2014 ', '\u2500'],
   };
   const spelling = (c: string) => {
     if (variants[c]) return fc.constantFrom(...variants[c]);
@@ -93,11 +95,11 @@ t.test('sweep: a household number is one household however it is typed — case,
       id.chain((plain) =>
         fc.tuple(
           fc.constant(plain),
-          fc.tuple(...[...plain].map((c) => fc.tuple(spelling(c), fc.constantFrom('', '', '', ' ', '\u3000', '\u200b', '\ufeff')))),
+          fc.tuple(...[...plain].map((c) => fc.tuple(spelling(c), fc.constantFrom('', '', '', '\u200b', '\ufeff', '\u2060')))),
         ),
       ),
       async ([plain, parts]) => {
-        const typed = parts.map(([c, gap]) => c + gap).join('');
+        const typed = ' \u3000' + parts.map(([c, gap]) => c + gap).join('') + ' ';
         t.equal(canonicalHouseholdId(typed), plain, `${JSON.stringify(typed)} is ${plain}`);
       },
     ),
@@ -105,6 +107,15 @@ t.test('sweep: a household number is one household however it is typed — case,
   );
   t.equal(canonicalHouseholdId('  ０１２－３  '), '012-3');
   t.not(canonicalHouseholdId('12-3'), canonicalHouseholdId('123'), 'a dash is kept: 12-3 is not 123');
+  t.equal(canonicalHouseholdId('7——1'), '7-1', 'the IME dash, doubled, is one dash (found by a newcomer)');
+  t.equal(canonicalHouseholdId('1 23'), '1-23', 'a space between digits separates: 1 23 is 1-23 ...');
+  t.not(canonicalHouseholdId('1 23'), canonicalHouseholdId('123'), '... not 123');
+  t.equal(canonicalHouseholdId('3 组 12 户'), canonicalHouseholdId('3组12户'), 'a space beside a Chinese character is dropped');
+  t.equal(canonicalHouseholdId('-7-1-'), '7-1', 'no dash at either end');
+  t.equal(canonicalHouseholdId('－'), '', 'a lone dash leaves nothing, which HouseholdId refuses');
+  t.equal(HouseholdId.safeParse('——').success, false, 'nothing but dashes is no household number');
+  t.equal(HouseholdId.safeParse('。').success, false, 'nor a full stop');
+  t.equal(HouseholdId.parse('3组12户'), '3组12户', 'a number written in Chinese is kept');
 });
 
 t.test('a delivered allocation stays live, and is delivered only when cash and every goods line are', async (t) => {

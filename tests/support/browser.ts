@@ -61,7 +61,11 @@ export async function signIn(page: Page, base: string, token: string, hash = '')
  *
  * It can also stall, as a weak cell or a NAT that forgot us does: nothing is closed, bytes are
  * taken and never passed on — on the connections open then (for good: their path is dead) and on
- * every connection made while stalled. `restore` passes new connections again.
+ * every connection made while stalled. `restore` passes new connections again, and closes the dead
+ * ones nothing tried to use while stalled, as a network that comes back with a new address resets
+ * them: otherwise the browser's pool of idle keep-alive connections (up to six) were each a hung
+ * request of 20 s in turn, which no phone whose network came back sees. A dead connection that
+ * swallowed bytes (the hung request, the silent socket) stays dead: the page must find it out.
  */
 export async function cuttableLink(targetPort: number): Promise<{ port: number; cut: () => void; stall: () => void; restore: () => void; close: () => Promise<void> }> {
   const { createServer, connect } = await import('node:net');
@@ -69,10 +73,13 @@ export async function cuttableLink(targetPort: number): Promise<{ port: number; 
   let stalled = false;
   const open = new Set<import('node:net').Socket>();
   const dead = new WeakSet<import('node:net').Socket>();
+  const swallowed = new WeakSet<import('node:net').Socket>();
+  const clients = new Set<import('node:net').Socket>();
   const server = createServer((client) => {
     if (isCut) return void client.destroy();
     const upstream = connect(targetPort, '127.0.0.1');
     open.add(client);
+    clients.add(client);
     open.add(upstream);
     if (stalled) dead.add(client);
     const drop = () => {
@@ -80,12 +87,13 @@ export async function cuttableLink(targetPort: number): Promise<{ port: number; 
       upstream.destroy();
       open.delete(client);
       open.delete(upstream);
+      clients.delete(client);
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     // Passed on byte for byte unless this connection's path died.
-    client.on('data', (chunk) => void (dead.has(client) || upstream.write(chunk)));
-    upstream.on('data', (chunk) => void (dead.has(client) || client.write(chunk)));
+    client.on('data', (chunk) => void (dead.has(client) ? swallowed.add(client) : upstream.write(chunk)));
+    upstream.on('data', (chunk) => void (dead.has(client) ? swallowed.add(client) : client.write(chunk)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -102,6 +110,7 @@ export async function cuttableLink(targetPort: number): Promise<{ port: number; 
     restore: () => {
       isCut = false;
       stalled = false;
+      for (const c of clients) if (dead.has(c) && !swallowed.has(c)) c.destroy();
     },
     close: () =>
       new Promise<void>((resolve) => {
