@@ -96,8 +96,14 @@ export async function verifySqliteFile(file: string, options: Pick<VerifyOptions
   return { report: verifier.finish(), head, epoch };
 }
 
+/**
+ * True when `path` is absent or an empty directory; a path that is a file is a BackupError naming
+ * it. (A path through a file throws the system's ENOTDIR on that path, which the CLI words.)
+ */
 function emptyDirectory(path: string): boolean {
-  return !existsSync(path) || readdirSync(path).length === 0;
+  const at = statSync(path, { throwIfNoEntry: false });
+  if (at && !at.isDirectory()) throw new BackupError(`${path} 是一个文件，不是目录：请给一个新目录的路径`, `${path} is a file, not a directory: name a new directory`);
+  return !at || readdirSync(path).length === 0;
 }
 
 export interface BackupOptions {

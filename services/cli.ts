@@ -725,7 +725,10 @@ export async function run(argv: string[]): Promise<number> {
     else if (error instanceof z.ZodError) console.error(`输入有误 / invalid input:\n${error.issues.map((i) => `  ${i.path.join('.')}：${issueZh(i as unknown as Record<string, unknown>, i.message)} / ${i.path.join('.')}: ${i.message}`).join('\n')}`);
     else if (error instanceof DomainError) say(`拒绝（${error.code}）：${message(error.code, 'zh', error.details ?? {})}`, `refused (${error.code}): ${error.message}`);
     else if (error instanceof BackupError) say(`拒绝：${error.zh}`, `refused: ${error.message}`);
-    else console.error(error);
+    else {
+      const text = (await import('./operator-text.js')).systemErrorText(error, process.env.DATA_DIR);
+      console.error(text === undefined ? error : `没有完成 / not done: ${text}`);
+    }
     return 1;
   }
 }

@@ -1,29 +1,41 @@
 import { ConfigError, loadConfig, type Config } from '../infra/config.js';
 import { createLogger } from '../infra/logging.js';
-import { configErrorText } from './operator-text.js';
-import { createZhitong } from './server.js';
+import { configErrorText, systemErrorText } from './operator-text.js';
+import { createZhitong, type Zhitong } from './server.js';
+
+/**
+ * A start that cannot go on: a refused setting exits 78 (EX_CONFIG) with one line per setting; a
+ * failure of the machine (DATA_DIR a file, a port in use, a HOST not this machine's, a damaged
+ * store) exits 1 with one sentence that says what to change. A bug keeps its stack.
+ */
+function cannotStart(error: unknown, dataDir: string | undefined): never {
+  if (error instanceof ConfigError) {
+    console.error(configErrorText(error));
+    process.exit(78);
+  }
+  const text = systemErrorText(error, dataDir);
+  if (text === undefined) throw error;
+  console.error(`没有启动 / not started:\n  ${text}`);
+  process.exit(1);
+}
 
 let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(configErrorText(error));
-    process.exit(78);
-  }
-  throw error;
+  cannotStart(error, process.env.DATA_DIR);
 }
 // Every configured secret is taken out of every log line: the callback secret is in the callback URLs' path.
 const logger = createLogger(config.logLevel, { secrets: [config.authSecret, ...(config.notify ? [config.notify.keySecret, config.notify.callbackSecret] : [])] });
 // Every background task catches its own failures (services/background.ts); anything that still
 // escapes is a bug to log loudly, not a reason to stop alerting a whole county.
 process.on('unhandledRejection', (reason) => logger.fatal({ err: reason }, 'unhandled rejection (a bug): logged, the node keeps running'));
-const zhitong = await createZhitong(config, logger).catch((error: unknown) => {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(configErrorText(error));
-  process.exit(78);
+const zhitong: Zhitong = await createZhitong(config, logger).catch((error: unknown) => cannotStart(error, config.dataDir));
+await zhitong.app.listen({ port: config.port, host: config.host }).catch(async (error: unknown) => {
+  // The store is open and the tailer running: closed first, so the refusal leaves nothing half-done.
+  await zhitong.close().catch(() => undefined);
+  cannotStart(error, config.dataDir);
 });
-await zhitong.app.listen({ port: config.port, host: config.host });
 // Which build runs (bin/launch.mjs), for an operator whose start is slower than it should be: the
 // bundle in dist/bundle/, the modules in dist/, or the TypeScript through tsx (sources newer than the build).
 const code = import.meta.url.includes('/dist/bundle/') ? 'bundle' : import.meta.url.includes('/dist/') ? 'compiled' : 'typescript';

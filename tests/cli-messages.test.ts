@@ -87,6 +87,9 @@ t.test('every refusal of the CLI is worded in Chinese, then English, and exits n
   const notABackup = join(base, 'not-a-backup');
   mkdirSync(notABackup);
   const nothing = join(base, 'nothing');
+  const notADatabase = join(base, 'not-a-database');
+  mkdirSync(notADatabase);
+  writeFileSync(join(notADatabase, 'events.sqlite'), 'this is no SQLite file, it was copied over by hand');
 
   const cases: Array<[string, string[], Record<string, string>?]> = [
     ['an unknown command', ['frobnicate']],
@@ -129,6 +132,12 @@ t.test('every refusal of the CLI is worded in Chinese, then English, and exits n
     ['a signing key that is not there', ['seal'], { AUDIT_SIGNING_KEY_FILE: join(base, 'missing-key.pem') }],
     ['a working calendar with a bad date', ['epoch'], { WORKING_CALENDAR_FILE: calendar }],
     ['a provider half configured', ['epoch'], { NOTIFY_PROVIDER: 'aliyun' }],
+    // The machine's refusals, not zhitong's (found by a newcomer: each was a stack trace).
+    ['DATA_DIR that is a file', ['token', '--sub', 'li', '--role', 'officer', '--scope', '620423101'], { DATA_DIR: existing }],
+    ['DATA_DIR under a file', ['token', '--sub', 'li', '--role', 'officer', '--scope', '620423101'], { DATA_DIR: join(existing, 'store') }],
+    ['backup onto a file', ['backup', existing]],
+    ['backup under a file', ['backup', join(existing, 'copy')]],
+    ['a store file that is no database', ['verify'], { DATA_DIR: notADatabase }],
   ];
   for (const [label, args, env] of cases) {
     const said = await cli(args, { DATA_DIR: store, ...env });
@@ -174,4 +183,33 @@ t.test('the installed command says the same, with exit codes a script can read',
   });
   t.equal(config.status, 78, 'the server refuses to start');
   t.equal(config.stderr, '配置有误，没有启动 / invalid configuration:\n  PORT：须为端口号（0 到 65535 的整数） / PORT: must be a port number\n');
+});
+
+t.test('a server that cannot start on this machine says why in one sentence, exit 1, no stack trace', async (t) => {
+  const base = testDir(t);
+  const { createServer } = await import('node:net');
+  const taken = createServer();
+  await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+  t.teardown(() => new Promise<void>((done) => taken.close(() => done())));
+  const port = String((taken.address() as { port: number }).port);
+  writeFileSync(join(base, 'a-file'), 'x');
+  mkdirSync(join(base, 'damaged'));
+  writeFileSync(join(base, 'damaged', 'events.sqlite'), 'garbage');
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    ['DATA_DIR is a file', { DATA_DIR: join(base, 'a-file'), PORT: '0' }, /路径中有一段是文件，不是目录/],
+    ['the port is taken', { DATA_DIR: join(base, 'store-1'), PORT: port, HOST: '127.0.0.1' }, new RegExp(`端口 ${port} 已被占用`)],
+    ['HOST is no host', { DATA_DIR: join(base, 'store-2'), PORT: '0', HOST: 'no-such-host.invalid' }, /找不到主机 no-such-host\.invalid/],
+    ['the store file is no database', { DATA_DIR: join(base, 'damaged'), PORT: '0' }, /事件库文件已损坏，或不是 SQLite 数据库/],
+  ];
+  for (const [label, env, said] of cases) {
+    const res = spawnSync(process.execPath, [...childExecArgv(), join(root, 'services/main.ts')], {
+      env: childEnv({ EVENTSTORE_URL: '', AUTH_SECRET: '', LOG_LEVEL: 'warn', ...env }),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    t.equal(res.status, 1, `${label}: exit 1`);
+    t.match(res.stderr, /^没有启动 \/ not started:\n  /, `${label}: said it did not start`);
+    t.match(res.stderr, said, `${label}: and why — ${res.stderr}`);
+    t.notMatch(res.stderr, /^\s+at .+[(:]\d+/m, `${label}: no stack trace`);
+  }
 });
