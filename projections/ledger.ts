@@ -132,9 +132,11 @@ const add = (into: Record<string, number>, from: Record<string, number>, sign = 
 /**
  * Totals over live rows: allocated counts every live allocation; approved those a head approved
  * (delivered ones included); outstanding is approved and not yet delivered. Rejected and
- * cancelled ones count nowhere.
+ * cancelled ones count nowhere. `remainderVoid(row)` names rows whose undelivered rest will never
+ * be handed over (their report was dismissed after a delivery: deliveries are refused from then on,
+ * and so are cancellation and rejection of what was part paid): they owe nothing outstanding.
  */
-export function ledgerTotals(rows: Iterable<LedgerRow>): LedgerTotals {
+export function ledgerTotals(rows: Iterable<LedgerRow>, remainderVoid: (row: LedgerRow) => boolean = () => false): LedgerTotals {
   const t: LedgerTotals = {
     allocations: 0,
     allocatedFen: 0,
@@ -154,6 +156,7 @@ export function ledgerTotals(rows: Iterable<LedgerRow>): LedgerTotals {
     if (row.status !== 'allocated') {
       t.approvedFen += row.cashFen;
       add(t.goods.approved, goods);
+      if (remainderVoid(row)) continue;
       t.outstandingFen += row.cashFen - row.deliveredCashFen;
       add(t.goods.outstanding, goods);
       add(t.goods.outstanding, row.deliveredGoods, -1);

@@ -61,7 +61,12 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
 }
 
 /** One allocation as it stands: goods in their units; `delivered` once cash and every goods line are handed over. */
-export function allocationView(a: ExistingAllocation, revision: number) {
+/**
+ * An allocation as it stands. `reportDismissed`: its report was dismissed, so nothing more is
+ * handed over (deliveries refused from then on) and nothing is outstanding (`remainderVoided`).
+ */
+export function allocationView(a: ExistingAllocation, revision: number, reportDismissed = false) {
+  const voided = reportDismissed && a.status === 'approved';
   return {
     allocationId: a.allocationId,
     reportId: a.reportId,
@@ -76,7 +81,8 @@ export function allocationView(a: ExistingAllocation, revision: number) {
     allocatedAt: a.allocatedAt,
     approvedBy: a.approvedBy ?? null,
     delivered: { cashFen: a.deliveredCashFen, goods: goodsView(a.deliveredGoods), deliveries: a.deliveries },
-    outstandingCashFen: a.status === 'approved' || a.status === 'delivered' ? a.cashFen - a.deliveredCashFen : 0,
+    outstandingCashFen: (a.status === 'approved' || a.status === 'delivered') && !voided ? a.cashFen - a.deliveredCashFen : 0,
+    remainderVoided: voided,
     revision,
   };
 }

@@ -234,6 +234,18 @@ t.test('relief on a report dismissed before anything was handed over: off the no
   await app.call('POST', `/reports/${r2}/dismissal`, { token: officer(app), body: { reason: 'false_alarm' } });
   const board = (await app.call('GET', `/notices/${LIJIA}`, { token: head(app) })).json();
   t.same(board.items.map((i: { household: string }) => i.household), ['吴*'], 'part of it was handed over: on the board');
+  // The rest will never be given (found by a newcomer: the board posted 300.00 as approved, and
+  // the ledger owed 200.00 for ever, neither cancellable nor rejectable).
+  t.match(board.items[0], { cashYuan: '100.00', deliveredCashYuan: '100.00', status: 'delivered', remainderVoided: true }, 'the board posts what was handed over');
+  t.equal(board.totalYuan, '100.00', 'and totals it');
+  const page = (await app.call('GET', `/notices/${LIJIA}`, { token: head(app), headers: { accept: 'text/html' } })).body;
+  t.match(page, /已发放（报告已撤销，余下部分不再发放）/, 'the printed board says why the rest is not given');
+  const row = (await app.call('GET', `/allocations?report=${r2}`, { token: head(app) })).json();
+  t.match(row.items[0], { cash: { allocatedFen: 30_000, deliveredFen: 10_000, outstandingFen: 0 }, review: [{ flag: 'report_dismissed' }] }, 'the ledger owes nothing more on it, and says why');
+  t.match(row.totals.overall, { approvedFen: 30_000, deliveredFen: 10_000, outstandingFen: 0 }, 'nor in its totals');
+  t.match((await app.call('GET', `/allocations/${a2}`, { token: head(app) })).json(), { outstandingCashFen: 0, remainderVoided: true }, 'nor the allocation itself');
+  const house = (await app.call('GET', `/households/${LIJIA}/hh-12`, { token: head(app) })).json();
+  t.match(house.byCategory[0], { deliveredFen: 10_000, outstandingFen: 0 }, 'nor on the household');
   const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(await verified(app, [WU], { hazard: 'hail' }), { household: { id: 'hh-12', name: '吴八' } }) });
   t.equal(again.statusCode, 409, 'and it still holds its slot');
 });

@@ -189,7 +189,8 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
 
   r.get('/allocations/:id', { config: { roles: ['contact', 'officer', 'head', 'auditor'] }, schema: { tags: ['relief'], summary: 'An allocation as it stands: approval, deliveries and what is outstanding', params: IdParams } }, async (request, reply) => {
     const { allocation, revision } = await loadAllocationInScope(deps, request, request.params.id);
-    return reply.header('etag', `"${revision}"`).send(allocationView(allocation, revision));
+    const report = (await deps.commands.load(streams.report(allocation.reportId), reportDecider)).state;
+    return reply.header('etag', `"${revision}"`).send(allocationView(allocation, revision, report.exists && report.status === 'dismissed'));
   });
 
   const allocations = {

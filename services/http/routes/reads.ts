@@ -59,9 +59,16 @@ const reportItem = (units: UnitsState, row: ReportRow) => ({
 
 const goodsLines = (thousandths: Record<string, number>) => goodsView(thousandths).map((g) => ({ item: g.item, quantity: g.quantity, unit: g.unit as string }));
 
+/**
+ * The rest of an allocation whose report was dismissed is never handed over (deliveries are
+ * refused from the dismissal on), so the ledger owes nothing more on it: its review flag says why.
+ */
+const remainderVoid = (flags: ReadonlyMap<string, ReviewFlag[]>) => (row: LedgerRow) => flags.get(row.allocationId)?.some((f) => f.flag === 'report_dismissed') === true;
+
 /** A ledger row as people read it: cash in fen, goods in their units, and why to review it. */
 export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[] = []) {
-  const t = ledgerTotals([row]);
+  const voided = flags.some((f) => f.flag === 'report_dismissed');
+  const t = ledgerTotals([row], () => voided);
   const allocatedGoods = row.goods.reduce<Record<string, number>>((acc, g) => {
     const key = `${g.item}|${g.unit}`;
     acc[key] = (acc[key] ?? 0) + Math.round(g.quantity * 1000);
@@ -76,7 +83,7 @@ export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[
     categoryLabel: CATEGORY_LABELS[row.category],
     fund: row.fund,
     status: row.status,
-    cash: { allocatedFen: row.cashFen, deliveredFen: row.deliveredCashFen, outstandingFen: row.status === 'approved' ? row.cashFen - row.deliveredCashFen : 0 },
+    cash: { allocatedFen: row.cashFen, deliveredFen: row.deliveredCashFen, outstandingFen: row.status === 'approved' && !voided ? row.cashFen - row.deliveredCashFen : 0 },
     goods: { allocated: goodsLines(allocatedGoods), delivered: goodsLines(row.deliveredGoods), outstanding: goodsLines(row.status === 'approved' ? t.goods.outstanding : {}) },
     allocatedBy: row.allocatedBy,
     allocatedAt: row.allocatedAt,
@@ -99,7 +106,7 @@ const totalsView = (t: LedgerTotals) => ({
   goods: { allocated: goodsLines(t.goods.allocated), approved: goodsLines(t.goods.approved), delivered: goodsLines(t.goods.delivered), outstanding: goodsLines(t.goods.outstanding) },
 });
 
-function groupTotals<K extends string>(rows: LedgerRow[], key: (row: LedgerRow) => K) {
+function groupTotals<K extends string>(rows: LedgerRow[], key: (row: LedgerRow) => K, voided: (row: LedgerRow) => boolean) {
   const groups = new Map<K, LedgerRow[]>();
   for (const row of rows) {
     const k = key(row);
@@ -107,7 +114,7 @@ function groupTotals<K extends string>(rows: LedgerRow[], key: (row: LedgerRow) 
     if (list) list.push(row);
     else groups.set(k, [row]);
   }
-  return [...groups].map(([k, list]) => ({ key: k, rows: list, totals: totalsView(ledgerTotals(list)) }));
+  return [...groups].map(([k, list]) => ({ key: k, rows: list, totals: totalsView(ledgerTotals(list, voided)) }));
 }
 
 /**
@@ -299,6 +306,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const prefix = readPrefix(request, q.unit);
       const rows = ledgerRows(state('ledger'), { prefix, report: q.report, household: q.household, fund: q.fund, status: q.status as LedgerStatus | undefined });
       const flags = flagsFor(deps, ledgerRows(state('ledger'), { prefix }));
+      const voided = remainderVoid(flags);
       const after = cursor(deps, q.after);
       const from = after === undefined ? 0 : rows.findIndex((row) => row.allocatedPosition > after);
       const slice = from < 0 ? [] : rows.slice(from, from + q.limit);
@@ -306,11 +314,11 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
         items: slice.map((row) => ledgerItem(units, row, flags.get(row.allocationId))),
         next: from >= 0 && from + slice.length < rows.length ? slice.at(-1)!.allocatedPosition : null,
         totals: {
-          overall: totalsView(ledgerTotals(rows)),
-          byHousehold: groupTotals(rows, (row) => `${row.village}/${row.household.id}`).map((g) => ({ village: g.rows[0]!.village, householdId: g.rows[0]!.household.id, name: g.rows.at(-1)!.household.name, ...g.totals })),
-          byReport: groupTotals(rows, (row) => row.reportId).map((g) => ({ reportId: g.key, ...g.totals })),
-          byFund: groupTotals(rows, (row) => row.fund).map((g) => ({ fund: g.key, ...g.totals })),
-          byVillage: groupTotals(rows, (row) => row.village).map((g) => ({ village: unitRef(units, g.key), ...g.totals })),
+          overall: totalsView(ledgerTotals(rows, voided)),
+          byHousehold: groupTotals(rows, (row) => `${row.village}/${row.household.id}`, voided).map((g) => ({ village: g.rows[0]!.village, householdId: g.rows[0]!.household.id, name: g.rows.at(-1)!.household.name, ...g.totals })),
+          byReport: groupTotals(rows, (row) => row.reportId, voided).map((g) => ({ reportId: g.key, ...g.totals })),
+          byFund: groupTotals(rows, (row) => row.fund, voided).map((g) => ({ fund: g.key, ...g.totals })),
+          byVillage: groupTotals(rows, (row) => row.village, voided).map((g) => ({ village: unitRef(units, g.key), ...g.totals })),
         },
       };
     },
@@ -337,6 +345,8 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const ledger = state('ledger');
       const allocations = household.allocations.map((id) => ledger.rows.get(id)).filter((row): row is LedgerRow => row !== undefined);
       const incidentOf = (reportId: string) => reports.rows.get(reportId)?.incident ?? null;
+      const flags = flagsFor(deps, allocations);
+      const voided = remainderVoid(flags);
       return {
         village: unitRef(units, villageCode),
         householdId,
@@ -350,15 +360,12 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
           at: v.at,
           reportStatus: reports.rows.get(v.reportId)?.status ?? null,
         })),
-        allocations: (() => {
-          const flags = flagsFor(deps, allocations);
-          return allocations.map((row) => ({ ...ledgerItem(units, row, flags.get(row.allocationId)), incident: incidentOf(row.reportId) }));
-        })(),
-        byCategory: RELIEF_CATEGORIES.map((category) => ({ category, categoryLabel: CATEGORY_LABELS[category], ...totalsView(ledgerTotals(allocations.filter((a) => a.category === category))) })).filter(
+        allocations: allocations.map((row) => ({ ...ledgerItem(units, row, flags.get(row.allocationId)), incident: incidentOf(row.reportId) })),
+        byCategory: RELIEF_CATEGORIES.map((category) => ({ category, categoryLabel: CATEGORY_LABELS[category], ...totalsView(ledgerTotals(allocations.filter((a) => a.category === category), voided)) })).filter(
           (c) => c.allocations > 0,
         ),
         // A report linked to no incident counts as its own incident (SPEC §3).
-        byIncident: groupTotals(allocations, (row) => incidentOf(row.reportId) ?? `report:${row.reportId}`).map((g) => ({ incident: g.key.startsWith('report:') ? null : g.key, reportId: g.key.startsWith('report:') ? g.key.slice(7) : null, ...g.totals })),
+        byIncident: groupTotals(allocations, (row) => incidentOf(row.reportId) ?? `report:${row.reportId}`, voided).map((g) => ({ incident: g.key.startsWith('report:') ? null : g.key, reportId: g.key.startsWith('report:') ? g.key.slice(7) : null, ...g.totals })),
       };
     },
   );
@@ -407,7 +414,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       // Relief on a report dismissed before anything was handed over will never be given: not posted (holdsRelief).
       const reports = state('households').reports;
       const given = [...state('ledger').rows.values()].filter((row) => row.village === villageCode && holdsRelief(true, reports.get(row.reportId)?.dismissed === true, row.deliveries));
-      const notice = publicNotice(units, given, villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest);
+      const notice = publicNotice(units, given, villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest, (reportId) => reports.get(reportId)?.dismissed === true);
       return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice)) : notice;
     },
   );
@@ -445,6 +452,11 @@ export interface Notice {
     approvedAt: string | null;
     /** The last delivery's time, as soon as anything was delivered. */
     deliveredAt: string | null;
+    /**
+     * True when the report was dismissed after part was handed over: the rest is never given, so
+     * the row posts what was handed over (cash and goods) as the amount, not what was approved.
+     */
+    remainderVoided: boolean;
   }>;
   totalYuan: string;
   complaintPhone: string | null;
@@ -459,20 +471,32 @@ export interface Notice {
  * The notice of a village (SPEC §8): approved and delivered relief only, names masked, amounts in
  * yuan, free text with digit runs masked, no phone or ID numbers, the township's complaint line.
  */
-export function publicNotice(units: UnitsState, rows: Iterable<LedgerRow>, villageCode: string, asOf: string | null, now: Date, seal?: { root: string; upTo: string }): Notice {
+export function publicNotice(
+  units: UnitsState,
+  rows: Iterable<LedgerRow>,
+  villageCode: string,
+  asOf: string | null,
+  now: Date,
+  seal?: { root: string; upTo: string },
+  reportDismissed: (reportId: string) => boolean = () => false,
+): Notice {
   const items: Notice['items'] = [];
   let total = 0;
   for (const row of rows) {
     if (row.village !== villageCode || (row.status !== 'approved' && row.status !== 'delivered')) continue;
-    total += row.cashFen;
+    // Posted as handed over when the rest will never be: the board must not promise it.
+    const voided = row.status === 'approved' && reportDismissed(row.reportId);
+    const cashFen = voided ? row.deliveredCashFen : row.cashFen;
+    total += cashFen;
     items.push({
       household: maskName(row.household.name),
       category: row.category,
       categoryLabel: CATEGORY_LABELS[row.category],
-      cashYuan: yuan(row.cashFen),
-      goods: row.goods.map((g) => ({ item: maskDigitRuns(g.item), quantity: g.quantity, unit: g.unit })),
+      cashYuan: yuan(cashFen),
+      goods: voided ? goodsView(row.deliveredGoods).map((g) => ({ item: maskDigitRuns(g.item), quantity: g.quantity, unit: g.unit })) : row.goods.map((g) => ({ item: maskDigitRuns(g.item), quantity: g.quantity, unit: g.unit })),
       fund: maskDigitRuns(row.fund),
-      status: row.status,
+      status: voided ? 'delivered' : row.status,
+      remainderVoided: voided,
       deliveredCashYuan: yuan(row.deliveredCashFen),
       allocatedAt: row.allocatedAt,
       approvedAt: row.approvedAt ?? null,
@@ -503,7 +527,7 @@ export function noticeHtml(notice: Notice): string {
       (i, n) =>
         `<tr><td>${n + 1}</td><td>${escapeHtml(i.household)}</td><td>${escapeHtml(i.categoryLabel)}</td><td class="num">${i.cashYuan}</td><td>${escapeHtml(
           i.goods.map((g) => `${g.item} ${g.quantity}${g.unit}`).join('，') || '—',
-        )}</td><td>${escapeHtml(i.fund)}</td><td>${i.status === 'delivered' ? '已发放' : i.deliveredAt ? `部分发放（已发 ${i.deliveredCashYuan} 元）` : '已审批'}</td><td>${beijingDate(i.approvedAt)}</td><td>${beijingDate(i.deliveredAt)}</td></tr>`,
+        )}</td><td>${escapeHtml(i.fund)}</td><td>${i.remainderVoided ? '已发放（报告已撤销，余下部分不再发放）' : i.status === 'delivered' ? '已发放' : i.deliveredAt ? `部分发放（已发 ${i.deliveredCashYuan} 元）` : '已审批'}</td><td>${beijingDate(i.approvedAt)}</td><td>${beijingDate(i.deliveredAt)}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
