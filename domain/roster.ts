@@ -1,8 +1,8 @@
-import type { RosterEntry } from './alerting.js';
+import { onCall, type RosterEntry } from './alerting.js';
 import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventOf } from './events.js';
-import { unitLevel } from './units.js';
+import { unitLevel, withinScope } from './units.js';
 
 export type RosterEvent = EventOf<'OnCallAssigned' | 'OnCallReleased'>;
 
@@ -65,3 +65,55 @@ function evolve(state: RosterState, event: Timed<RosterEvent>): RosterState {
 }
 
 export const rosterDecider: Decider<RosterState, RosterCommand, RosterEvent> = { initialState, evolve, decide };
+
+/** A recorded grant as the roster check needs it (SPEC §2: tokens are the only user registry). */
+export interface StaffGrant {
+  sub: string;
+  role: string;
+  scope: string;
+  /** ISO-8601 expiry. */
+  exp: string;
+  revoked: boolean;
+}
+
+/**
+ * Why an entry of a roster may alert nobody. `no_access`: no token was ever issued to that user id
+ * (a typo in the id, or a token still to issue); `revoked` / `expired`: every token that would
+ * reach them here is; `not_staff_here`: their tokens are not an officer's or a head's for this
+ * township; `no_primary_now`: nobody is primary now, so step 0 goes to the township's heads.
+ */
+export type RosterWarning = 'no_access' | 'revoked' | 'expired' | 'not_staff_here' | 'no_primary_now';
+
+export const ROSTER_WARNING_MESSAGES: Record<RosterWarning, { zh: string; en: string }> = {
+  no_access: { zh: '没有给这个用户编号发过令牌：告警到不了他（编号写错了，还是令牌还没发？）', en: 'no token was ever issued to this user id: alerts will reach nobody (a typo, or a token still to issue?)' },
+  revoked: { zh: '这个人在本乡镇的令牌都已撤销：告警到不了他', en: 'every token this person holds for this township is revoked: alerts will not reach them' },
+  expired: { zh: '这个人在本乡镇的令牌都已过期：告警到不了他，请重新发令牌', en: 'every token this person holds for this township has expired: alerts will not reach them; issue a new one' },
+  not_staff_here: { zh: '这个人没有本乡镇值班干部或负责人的令牌：告警到不了他', en: 'this person holds no officer or head token for this township: alerts will not reach them' },
+  no_primary_now: { zh: '现在没有人当主班：新告警先发给乡镇负责人', en: 'nobody is primary now: a new alert goes to the township\u2019s heads first' },
+};
+
+/**
+ * What a roster would leave unreached (SPEC §5: an alert that reaches nobody is the failure this
+ * system exists to prevent), as warnings, not refusals: a roster may be set before its officers'
+ * tokens are issued, and a set roster is a fact. `grants` are every recorded grant; `now` ISO-8601.
+ * Returns `[{field, officer?, warning}]`, `field` as in a refusal (`entries.2.officer`).
+ */
+export function rosterWarnings(
+  township: string,
+  entries: readonly RosterEntry[],
+  grants: (sub: string) => readonly StaffGrant[],
+  now: string,
+): Array<{ field: string; officer?: string; warning: RosterWarning }> {
+  const t = Date.parse(now);
+  const out: Array<{ field: string; officer?: string; warning: RosterWarning }> = [];
+  entries.forEach((e, i) => {
+    const held = grants(e.officer);
+    if (held.length === 0) return void out.push({ field: `entries.${i}.officer`, officer: e.officer, warning: 'no_access' });
+    const here = held.filter((g) => (g.role === 'officer' || g.role === 'head') && withinScope(township, g.scope));
+    if (here.some((g) => !g.revoked && Date.parse(g.exp) > t)) return;
+    const warning: RosterWarning = here.length === 0 ? 'not_staff_here' : here.some((g) => !g.revoked) ? 'expired' : 'revoked';
+    out.push({ field: `entries.${i}.officer`, officer: e.officer, warning });
+  });
+  if (onCall(entries, 'primary', now).length === 0) out.push({ field: 'entries', warning: 'no_primary_now' });
+  return out;
+}

@@ -160,3 +160,11 @@ export function contactsByPhone(state: AccessState, phone: string, nowMs: number
   }
   return [...found.values()];
 }
+
+/** Every grant to `sub`, in grant order, as the roster check reads them (domain/roster.ts `rosterWarnings`). */
+export function grantsOf(state: AccessState, sub: string): Array<{ sub: string; role: string; scope: string; exp: string; revoked: boolean }> {
+  return (state.bySub.get(sub) ?? []).map((jti) => {
+    const g = state.grants.get(jti)!;
+    return { sub: g.sub, role: g.role, scope: g.scope, exp: g.exp, revoked: g.revoked !== null };
+  });
+}

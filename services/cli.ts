@@ -538,6 +538,19 @@ export async function main(argv: string[]): Promise<number> {
         }
         const written = await setRoster(store, township, entries);
         console.log(`写入 ${written} 条值班表事件 / ${written} roster events written`);
+        // Whom it would leave unreached, as PUT /roster answers (a warning: the roster is set).
+        const [{ accessProjection, grantsOf }, { rosterWarnings, ROSTER_WARNING_MESSAGES }, { projectedEvent }] = await Promise.all([import('../projections/access.js'), import('../domain/roster.js'), import('./projection-runner.js')]);
+        let access = accessProjection.initialState();
+        for (const recorded of await store.readStream(streams.access)) {
+          const event = projectedEvent(recorded);
+          if (typeof event !== 'string' && (event.type === 'AccessGranted' || event.type === 'AccessRevoked')) access = accessProjection.evolve(access, event);
+        }
+        const now = new Date().toISOString();
+        const set = entries.map((e) => ({ officer: e.officer, tier: e.tier, ...(e.from ? { from: new Date(e.from).toISOString() } : {}), ...(e.until ? { until: new Date(e.until).toISOString() } : {}) }));
+        for (const w of rosterWarnings(township, set, (sub) => grantsOf(access, sub), now)) {
+          const who = w.officer ? `${w.field}（${w.officer}）` : w.field;
+          say(`注意：${who}：${ROSTER_WARNING_MESSAGES[w.warning].zh}`, `note: ${w.officer ? `${w.field} (${w.officer})` : w.field}: ${ROSTER_WARNING_MESSAGES[w.warning].en}`);
+        }
         return 0;
       }
       case 'replay': {

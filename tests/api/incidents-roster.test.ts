@@ -96,6 +96,46 @@ t.test('roster: a head replaces it; anyone in scope reads it', async (t) => {
   t.equal((await app.call('GET', `/roster/${NIANBA}`, { token: head })).statusCode, 404);
 });
 
+t.test('a roster naming someone no alert would reach says so: no token issued, revoked, expired, not staff here; and nobody primary (found by a newcomer: a typo in an id took the alerts)', async (t) => {
+  let now = new Date('2026-07-01T03:00:00.000Z');
+  const app = await startTestApp(t, { now: () => now });
+  const admin = app.token('admin', KANG, 'admin-kang');
+  const issue = async (sub: string, role: string, scope: string, ttlSeconds?: number) =>
+    t.equal((await app.call('POST', '/tokens', { token: admin, body: { tokens: [{ sub, role, scope, ...(ttlSeconds ? { ttlSeconds } : {}) }] } })).statusCode, 201, `issued to ${sub}`);
+  await issue('u-ok', 'officer', WANGBA);
+  await issue('u-head', 'head', KANG);
+  await issue('u-gone', 'officer', WANGBA);
+  await issue('u-brief', 'officer', WANGBA, 60);
+  await issue('u-contact', 'contact', LIJIA);
+  await issue('u-there', 'officer', NIANBA);
+  t.equal((await app.call('POST', '/tokens/revocations', { token: admin, body: { sub: 'u-gone', reason: '手机丢了' } })).statusCode, 201);
+  now = new Date('2026-07-01T03:05:00.000Z');
+  const head = app.token('head', WANGBA);
+  const entries = ['u-ok', 'u-head', 'u-typo', 'u-gone', 'u-brief', 'u-contact', 'u-there'].map((officer) => ({ officer, tier: officer === 'u-ok' ? 'primary' : 'backup' }));
+  const put = await app.call('PUT', `/roster/${WANGBA}`, { token: head, body: { entries } });
+  t.equal(put.statusCode, 200, 'set: a roster is a fact, the warnings are for the head to act on');
+  t.same(
+    put.json().warnings.map((w: { field: string; officer: string; warning: string }) => [w.field, w.officer, w.warning]),
+    [
+      ['entries.2.officer', 'u-typo', 'no_access'],
+      ['entries.3.officer', 'u-gone', 'revoked'],
+      ['entries.4.officer', 'u-brief', 'expired'],
+      ['entries.5.officer', 'u-contact', 'not_staff_here'],
+      ['entries.6.officer', 'u-there', 'not_staff_here'],
+    ],
+    'each entry no alert would reach, and why; a county head reaches the township',
+  );
+  t.match(put.json().warnings[0].message, /没有给这个用户编号发过令牌/, 'in Chinese');
+  const read = await app.call('GET', `/roster/${WANGBA}`, { token: head, headers: { 'accept-language': 'en' } });
+  t.equal(read.json().warnings.length, 5, 'read again on the roster itself');
+  t.match(read.json().warnings[0].message, /no token was ever issued/, 'in English when asked');
+  const backupsOnly = await app.call('PUT', `/roster/${WANGBA}`, { token: head, body: { entries: [{ officer: 'u-ok', tier: 'backup' }] } });
+  t.same(backupsOnly.json().warnings.map((w: { warning: string }) => w.warning), ['no_primary_now'], 'nobody primary: step 0 goes to the heads, and the head is told');
+  t.match(backupsOnly.json().warnings[0].message, /现在没有人当主班/);
+  const fine = await app.call('PUT', `/roster/${WANGBA}`, { token: head, body: { entries: [{ officer: 'u-ok', tier: 'primary' }] } });
+  t.same(fine.json().warnings, [], 'a roster that reaches its people warns of nothing');
+});
+
 t.test('health, readiness, metrics, OpenAPI', async (t) => {
   const app = await startTestApp(t);
   t.same((await app.call('GET', '/health')).json(), { status: 'ok' });

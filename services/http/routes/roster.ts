@@ -1,22 +1,39 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { isOnCall } from '../../../domain/alerting.js';
 import { streams } from '../../../domain/events.js';
-import { rosterDecider } from '../../../domain/roster.js';
+import { ROSTER_WARNING_MESSAGES, rosterDecider, rosterWarnings } from '../../../domain/roster.js';
+import { grantsOf } from '../../../projections/access.js';
 import { unitLevel } from '../../../domain/units.js';
 import { execute, load } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, notFound } from '../errors.js';
+import { languageOf } from '../messages.js';
 import { RosterBody, TownshipParams, WriteAnswer } from '../schemas.js';
+
+/** A written roster's answer: where it landed, and whom it would leave unreached (not refused: a fact). */
+const RosterAnswer = WriteAnswer.extend({
+  warnings: z.array(z.object({ field: z.string(), officer: z.string().optional(), warning: z.string(), message: z.string() })),
+});
 
 export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.put(
     '/roster/:townshipCode',
-    { config: { roles: ['head'] }, schema: { tags: ['roster'], summary: 'Replace the on-call roster of a township', params: TownshipParams, body: RosterBody, response: { 200: WriteAnswer } } },
+    {
+      config: { roles: ['head'] },
+      schema: {
+        tags: ['roster'],
+        summary: 'Replace the on-call roster of a township; `warnings` name entries no alert would reach (no token issued to that id, revoked, expired, not staff of this township) and a roster with nobody primary now',
+        params: TownshipParams,
+        body: RosterBody,
+        response: { 200: RosterAnswer },
+      },
+    },
     async (request) => {
       const { townshipCode } = request.params;
       if (!inScope(request, townshipCode)) throw outOfScope(townshipCode, request.user.scope, 'township');
@@ -33,7 +50,10 @@ export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       const result = await execute(deps.store, streams.roster(townshipCode), rosterDecider, { type: 'SetRoster', data: { township: townshipCode, entries }, now: context.now }, context, {
         ifMatch: ifMatch(request),
       });
-      return { position: result.position, revision: result.revision };
+      const access = deps.runner.state('access');
+      const lang = languageOf(request.headers['accept-language']);
+      const warnings = rosterWarnings(townshipCode, entries, (sub) => grantsOf(access, sub), context.now).map((w) => ({ ...w, message: ROSTER_WARNING_MESSAGES[w.warning][lang] }));
+      return { position: result.position, revision: result.revision, warnings };
     },
   );
 
@@ -45,9 +65,14 @@ export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       if (!inScope(request, townshipCode) || unitLevel(townshipCode) !== 'township') throw notFound('roster');
       const { state, revision } = await load(deps.store, streams.roster(townshipCode), rosterDecider);
       const now = deps.now().toISOString();
+      const access = deps.runner.state('access');
+      const lang = languageOf(request.headers['accept-language']);
+      const warnings = rosterWarnings(townshipCode, state.entries, (sub) => grantsOf(access, sub), now).map((w) => ({ ...w, message: ROSTER_WARNING_MESSAGES[w.warning][lang] }));
       return {
         township: townshipCode,
         entries: state.entries.map((e) => ({ ...e, onCallNow: isOnCall(e, now) })),
+        // Read again at every GET: a token issued, revoked or expired since changes who is reached.
+        warnings,
         revision,
       };
     },
