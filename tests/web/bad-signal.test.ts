@@ -93,6 +93,14 @@ t.test('a phone on bad signal', { skip: noBrowser() }, async (t) => {
     t.match(await page.textContent('.notice.error'), /请检查：报告人电话（手机 11 位，或固定电话带区号）/);
     t.equal(await page.locator('.outbox li.pending').count(), 0, 'nothing kept that the server would refuse');
     t.equal(await page.inputValue('#notes'), '后山又滑了，压住一户人家', 'and nothing typed is lost');
+    // A name of nothing but an invisible character (a paste, an input method's zero-width space).
+    await page.fill('#rname', '\u200b');
+    await page.fill('#rphone', '13800000000');
+    await page.click('button[type="submit"]');
+    await page.waitForFunction(() => /报告人姓名/.test(document.querySelector('.notice.error')?.textContent ?? ''));
+    t.equal(await page.locator('.outbox li.pending').count(), 0, 'a name nobody can read is named before the report is kept');
+    await page.fill('#rname', '李四');
+    await page.fill('#rphone', '138 0000');
 
     // A report refused by the server anyway (queued by an older page, say): put right and sent.
     await page.evaluate(() => {

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import t from 'tap';
+import { findIllFormedText } from '../../domain/text.js';
 import { CallbackPhoneInput, normalizePhone as serverNormalize } from '../../domain/vocabulary.js';
 // @ts-expect-error the pages are plain JavaScript, served as written (no types)
-import { callbackPhoneOk, countOf, normalizePhone } from '../../web/app/rules.js';
+import { callbackPhoneOk, countOf, normalizePhone, textOf } from '../../web/app/rules.js';
 
 // The contact page checks a report before it queues it offline (web/app/rules.js); the server is
 // the judge (domain/vocabulary.ts). A rule that drifted apart promised "已保存，有网络时自动发送" for
@@ -35,4 +36,25 @@ t.test('counts in an estimate: full-width digits are digits', async (t) => {
   t.equal(countOf(''), undefined, 'not given');
   t.equal(countOf('1.5'), null, 'not a whole number');
   t.equal(countOf('十'), null);
+});
+
+t.test('text the page sends is text the server takes: no control character, no lone surrogate, never only invisible characters (found by a newcomer: a name of one zero-width space was kept, then refused)', async (t) => {
+  const piece = fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 4 }),
+    fc.constantFrom('\u200b', '\ufeff', '\u200d', '\u2060', '\u00ad', '\u202e', ' ', '\u3000', '\t', '\n', '\r', '\r\n', '\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\ud800', '\udc00', '李', '四', '😀'),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }).map((p) => p.join('')), (typed) => {
+      const sent = textOf(typed);
+      if (sent === '') return;
+      const problem = findIllFormedText(sent);
+      if (problem) throw new Error(`${JSON.stringify(typed)} sent as ${JSON.stringify(sent)}: the server says ${problem.problem}`);
+    }),
+    { numRuns: 5000 },
+  );
+  t.equal(textOf('\u200b'), '', 'a name of one zero-width space is no name');
+  t.equal(textOf(' \ufeff\u3000'), '');
+  t.equal(textOf('李\u0007四'), '李四', 'a control character from a paste is dropped');
+  t.equal(textOf('后山\r\n滑了'), '后山\r\n滑了', 'a newline stays (the server stores it as LF)');
+  t.equal(textOf('李\ud800'), '李\ufffd', 'a broken paste is a replacement character, not a refusal');
 });

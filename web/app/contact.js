@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, uuid } from './api.js';
 import { hazardName, localTime, t } from './i18n.js';
 import * as outbox from './outbox.js';
-import { callbackPhoneOk, countOf } from './rules.js';
+import { callbackPhoneOk, countOf, textOf } from './rules.js';
 import { html, Notice, Tel } from './ui.js';
 
 const ESTIMATE = ['affectedPeople', 'dead', 'missing', 'injured', 'roomsCollapsed', 'roomsSeverelyDamaged'];
@@ -104,14 +104,16 @@ export function ContactPage({ session }) {
     const problems = [];
     if (!form.village) problems.push(t('village'));
     if (!form.hazard) problems.push(t('hazard'));
-    if (!form.name.trim()) problems.push(t('reporterName'));
+    // As the server will read them (textOf): a name of invisible characters is no name.
+    const text = { name: textOf(form.name), group: textOf(form.group), notes: textOf(form.notes), directions: textOf(form.directions) };
+    if (!text.name) problems.push(t('reporterName'));
     // A phone's keyboard in full-width mode types ０-９: digits all the same (the server reads them so, SPEC §4).
     // Checked as the server checks it, so a report queued offline is one the server will take.
     const phone = form.phone.normalize('NFKC').trim();
     if (!callbackPhoneOk(phone)) problems.push(`${t('reporterPhone')}${t('phoneRule')}`);
     // Said, not cut: a pasted text longer than the server takes is named with its length.
     for (const k of ['notes', 'directions']) {
-      const n = form[k].trim().length;
+      const n = text[k].length;
       if (n > LONG_TEXT_MAX) problems.push(`${t(k === 'notes' ? 'whatHappened' : 'directions')}${t('tooLong')(n, LONG_TEXT_MAX)}`);
     }
     const estimate = {};
@@ -123,16 +125,16 @@ export function ContactPage({ session }) {
     }
     setErrors(problems);
     if (problems.length) return;
-    localStorage.setItem(REPORTER, JSON.stringify({ name: form.name.trim(), phone }));
+    localStorage.setItem(REPORTER, JSON.stringify({ name: text.name, phone }));
     const body = {
       reportId: uuid(),
       village: form.village,
       hazard: form.hazard,
       observedAt: observedAt(Number(form.minutesAgo) || 0),
-      reporter: { name: form.name.trim(), phone },
-      ...(form.group.trim() ? { group: form.group.trim() } : {}),
-      ...(form.notes.trim() ? { notes: form.notes.trim() } : {}),
-      ...(form.directions.trim() ? { directions: form.directions.trim() } : {}),
+      reporter: { name: text.name, phone },
+      ...(text.group ? { group: text.group } : {}),
+      ...(text.notes ? { notes: text.notes } : {}),
+      ...(text.directions ? { directions: text.directions } : {}),
       ...(form.location ? { location: form.location } : {}),
       ...(Object.keys(estimate).length ? { estimate } : {}),
     };

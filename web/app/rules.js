@@ -19,3 +19,21 @@ export function countOf(text) {
   if (v === '') return undefined;
   return /^\d{1,7}$/.test(v) ? Number(v) : null;
 }
+
+// findIllFormedText (domain/text.ts): a control character other than newline and tab is never
+// something a person typed (a paste from another app carries them), and a lone surrogate is a
+// broken paste: the server refuses both, so the page takes them out before a report is queued.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+// Whitespace and format characters (zero-width spaces and joiners, BOM, bidi marks) alone are no text.
+const INVISIBLE = /^[\s\p{Cf}]*$/u;
+
+/**
+ * Text as the page sends it: control characters (not newline, tab or CR, which the server turns
+ * into newlines) dropped, a lone surrogate as U+FFFD, trimmed; '' when nothing readable is left —
+ * a name of one zero-width space is no name, and the form says so before the report is kept.
+ */
+export function textOf(text) {
+  const clean = String(text ?? '').replace(CONTROL, '').replace(LONE_SURROGATE, '\ufffd').trim();
+  return INVISIBLE.test(clean) ? '' : clean;
+}
