@@ -58,6 +58,29 @@ t.test('a phone on bad signal', { skip: noBrowser() }, async (t) => {
     await context.setOffline(false);
   });
 
+  await t.test('duty: an alert picked off the open-alert board, not received live, opens with no signal too (found by a newcomer)', async (t) => {
+    const reportId = randomUUID();
+    // Filed before this phone signs in: it is on the board, never a live frame here.
+    t.equal((await call(base, tokens.contact, 'POST', '/reports', reportBody({ reportId, hazard: 'fire', directions: '从镇上沿河走 5 公里，过水泥桥' }))).status, 201);
+    const { context, page } = await phone(browser);
+    await signIn(page, base, tokens.officerA);
+    await page.waitForSelector(`ul.board li[data-report="${reportId}"]`);
+    t.equal(await page.$(`li.alert[data-report="${reportId}"]`), null, 'not among the live alerts');
+    // The board's reports are kept on the phone as the board is read.
+    await page.waitForFunction((id) => JSON.parse(localStorage.getItem('zhitong.kept.officer-a') ?? '{}')[id]?.unit != null, reportId);
+    await context.setOffline(true);
+    await page.click(`ul.board li[data-report="${reportId}"] a`);
+    await page.waitForSelector('.detail h1');
+    const text = await page.textContent('.detail');
+    t.match(text, /没有网络：下面是手机上保存的告警内容/, 'said where it comes from');
+    t.match(text, /从镇上沿河走 5 公里，过水泥桥/, 'the directions');
+    t.equal(await page.getAttribute('a.tel >> nth=0', 'href'), 'tel:13800000000', 'the reporter to call');
+    t.match(await page.getAttribute('a.map', 'href'), /^geo:/, 'the map, from the village centre');
+    await page.click('a:has-text("返回")');
+    await page.waitForSelector('#board-h');
+    await context.setOffline(false);
+  });
+
   await t.test('contact: a send that hangs is given up after 20 s and sent again; filed once', async (t) => {
     const link = await cuttableLink(port);
     t.teardown(() => link.close());

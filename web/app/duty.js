@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
 import { ago, hazardName, localTime, t } from './i18n.js';
+import { keepBoard, keepReport, keptBoard, keptReport } from './kept.js';
 import { LiveAlerts } from './live.js';
 import { html, Notice, Tel } from './ui.js';
 
@@ -103,7 +104,12 @@ function Detail({ id, session, frame, line }) {
     try {
       const { body } = await api(`/reports/${id}`);
       setReport(body);
-      if (!frame) api(`/units/${body.village}`).then((r) => setUnit(r.body), () => {});
+      keepReport(session.sub, body);
+      if (!frame)
+        api(`/units/${body.village}`).then(
+          (r) => (setUnit(r.body), keepReport(session.sub, body, r.body)),
+          () => {},
+        );
       // Follow-ups (续报) as recorded, each with what it changed.
       if (body.amendments > 0) api(`/reports/${id}/history`).then((r) => setUpdates(r.body.events.filter((e) => e.type === 'ReportAmended')), () => {});
     } catch (error) {
@@ -143,11 +149,14 @@ function Detail({ id, session, frame, line }) {
 
   // No signal: what the alert frame kept on the phone says — where, how to get there, whom to call
   // (SPEC §5 "without guesswork"). An officer opening an alert in a valley saw only "离线" (found by a newcomer).
-  const r = report ?? (problem && frame ? fromFrame(frame) : null);
+  // Without a frame (picked off the board, not alerted live): the report as kept when last read.
+  const kept = problem && !report && !frame ? keptReport(session.sub, id) : undefined;
+  const r = report ?? (problem ? (frame ? fromFrame(frame) : (kept?.report ?? null)) : null);
+  const u = unit ?? kept?.unit ?? null;
   const f = frame ?? {};
-  const location = f.location ?? (r?.location ? { ...r.location, source: 'report' } : unit?.centre ? { ...unit.centre, source: 'unit' } : null);
-  const accessNotes = f.accessNotes ?? unit?.accessNotes ?? null;
-  const unitPhones = f.unitPhones ?? unit?.phones ?? [];
+  const location = f.location ?? (r?.location ? { ...r.location, source: 'report' } : u?.centre ? { ...u.centre, source: 'unit' } : null);
+  const accessNotes = f.accessNotes ?? u?.accessNotes ?? null;
+  const unitPhones = f.unitPhones ?? u?.phones ?? [];
   const mine = r?.acknowledgements?.includes(session.sub);
   const others = (r?.acknowledgements ?? []).filter((x) => x !== session.sub);
   const iSetOff = r?.dispatched?.some((d) => d.officer === session.sub);
@@ -217,15 +226,56 @@ function fromFrame(frame) {
   };
 }
 
+/**
+ * Reads and keeps each board report not kept yet (and its village), one at a time, so one picked
+ * off the board opens with no signal too. At most a few per look: the board is read every 20 s.
+ */
+async function keepBoardReports(session, items) {
+  const units = new Map();
+  let fetched = 0;
+  for (const item of items) {
+    if (fetched >= 5) return;
+    if (keptReport(session.sub, item.reportId)?.unit) continue;
+    fetched += 1;
+    try {
+      const { body } = await api(`/reports/${item.reportId}`);
+      if (!units.has(body.village)) units.set(body.village, (await api(`/units/${body.village}`).catch(() => ({ body: null }))).body);
+      keepReport(session.sub, body, units.get(body.village));
+    } catch {
+      return;
+    }
+  }
+}
+
 function OpenBoard({ session, version }) {
   const [board, setBoard] = useState(null);
   const [problem, setProblem] = useState(null);
+  const [keptAt, setKeptAt] = useState(null);
+  const shown = useRef(false);
   useEffect(() => {
     let stop = false;
     const load = () =>
       api(`/alerts/open?unit=${session.scope}&limit=50`).then(
-        (r) => !stop && (setBoard(r.body.items), setProblem(null)),
-        (e) => !stop && setProblem(e.message),
+        (r) => {
+          if (stop) return;
+          shown.current = true;
+          setBoard(r.body.items);
+          setProblem(null);
+          setKeptAt(null);
+          keepBoard(session.sub, r.body.items);
+          keepBoardReports(session, r.body.items);
+        },
+        (e) => {
+          if (stop) return;
+          setProblem(e.message);
+          // No signal: the board as last read, said to be so.
+          const kept = keptBoard(session.sub);
+          if (kept && !shown.current) {
+            shown.current = true;
+            setBoard(kept.items);
+            setKeptAt(kept.at);
+          }
+        },
       );
     load();
     // Someone else's acknowledgement reaches this officer only if they were alerted too: look again often.
@@ -238,6 +288,7 @@ function OpenBoard({ session, version }) {
   return html`<section class="card" aria-labelledby="board-h">
     <h2 id="board-h">${t('openBoard')}</h2>
     ${problem && html`<${Notice} kind="warn">${t('loadFailed')}${problem}<//>`}
+    ${keptAt && html`<p class="meta kept">${t('boardKept')(localTime(new Date(keptAt).toISOString()))}</p>`}
     ${board && board.length === 0 && html`<p>${t('noAlerts')}</p>`}
     ${board &&
     html`<ul class="board">${board.map(
