@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { Location, LongText, PhoneInput, UnitCode } from '../domain/vocabulary.js';
+import { csvProblem, jsonProblem } from './parse-text.js';
 
 /**
  * A units file as an office keeps it (SPEC §2, §7): a JSON array of `{code, name, centre?,
@@ -65,7 +66,8 @@ export function unitsFromCsv(text: string): Array<{ entry: unknown; line: number
     if (e.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' || e.code === 'CSV_RECORD_DONT_MATCH_COLUMNS_LENGTH') {
       throw new UnitsFileError([{ row: e.lines !== undefined ? { kind: 'line', n: e.lines } : undefined, field: '', message: 'has a different number of cells than the header (a comma too many or too few?)', zh: '这一行的格数和表头不一样（多了或少了逗号？）' }]);
     }
-    throw new UnitsFileError([{ row: e.lines !== undefined ? { kind: 'line', n: e.lines } : undefined, field: '', message: `not CSV: ${e.message}` }]);
+    const problem = csvProblem(e);
+    throw new UnitsFileError([{ row: e.lines !== undefined ? { kind: 'line', n: e.lines } : undefined, field: '', message: problem.en, zh: problem.zh }]);
   }
   return rows.map(({ record: row, info }) => {
     const lat = cell(row.lat ?? row['centre.lat']);
@@ -95,7 +97,7 @@ export function readUnitsFileRows(path: string): { units: UnitEntry[]; rows: Uni
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new UnitsFileError([{ row: undefined, field: '', ...((error as NodeJS.ErrnoException).code === 'ENOENT' ? { message: `no such file: ${path}`, zh: `找不到这个文件：${path}` } : { message: (error as Error).message }) }]);
+    throw new UnitsFileError([{ row: undefined, field: '', ...((error as NodeJS.ErrnoException).code === 'ENOENT' ? { message: `no such file: ${path}`, zh: `找不到这个文件：${path}` } : { message: (error as Error).message, zh: `无法读取这个文件：${path}（${(error as NodeJS.ErrnoException).code ?? (error as Error).message}）` }) }]);
   }
   const text = decodeText(bytes);
   const trimmed = text.trimStart();
@@ -105,9 +107,10 @@ export function readUnitsFileRows(path: string): { units: UnitEntry[]; rows: Uni
     try {
       raw = JSON.parse(trimmed);
     } catch (error) {
-      throw new UnitsFileError([{ row: undefined, field: '', message: `not JSON: ${(error as Error).message}` }]);
+      const problem = jsonProblem(error, trimmed);
+      throw new UnitsFileError([{ row: undefined, field: '', message: problem.en, zh: problem.zh }]);
     }
-    if (!Array.isArray(raw)) throw new UnitsFileError([{ row: undefined, field: '', message: 'not a JSON array of units' }]);
+    if (!Array.isArray(raw)) throw new UnitsFileError([{ row: undefined, field: '', message: 'not a JSON array of units', zh: '不是单位的 JSON 数组（应以 [ 开头，每个单位一个 {…}）' }]);
     rows = raw.map((entry, i) => ({ entry: entry && typeof entry === 'object' && 'code' in entry ? { ...entry, code: code((entry as { code: unknown }).code) } : entry, row: { kind: 'entry', n: i + 1 } }));
   } else {
     rows = unitsFromCsv(text).map(({ entry, line }) => ({ entry, row: { kind: 'line', n: line } }));

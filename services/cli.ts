@@ -14,6 +14,7 @@ import { DomainError } from '../domain/errors.js';
 import { parentCode, scopeUnit } from '../domain/units.js';
 import { loadConfig, restoreConfig, ConfigError } from '../infra/config.js';
 import { BackupError, createBackup, restoreBackup } from '../infra/backup.js';
+import { jsonProblem } from '../infra/parse-text.js';
 import type { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { logPages, openEventStore } from '../infra/eventstore/index.js';
 import { generateSigningKey, loadSigner, readPublicKey } from '../infra/audit/signing.js';
@@ -24,6 +25,36 @@ import type { EventStore, RecordedEvent, StoreEpoch } from '../infra/eventstore/
 import { dirname, join, resolve, sep } from 'node:path';
 import { execute, load, type CommandContext } from './commands/execute.js';
 import { DEMO_ROSTERS, DEMO_UNITS, DEMO_USERS } from './demo.js';
+
+// The usage in Chinese first (the operators of a county read Chinese, SPEC §9), then in English.
+const USAGE_ZH = `zhitong — 命令行（直接读写事件库，服务器运行与否都可以用）
+
+  units import 文件                      导入行政区划：JSON 数组 [{code, name, centre?, accessNotes?, phones?,
+                                         complaintPhone?}]，或同样列名的 CSV（中心点用 lat、lon 两列）
+  token --sub 编号 --role 角色 --scope 代码 [--ttl 秒] [--phone 号码] [--name 姓名] [--link] [--qr]
+                                         登记授权（AccessGranted），在标准输出只打印令牌本身
+                                         （--link：打印登录链接 PUBLIC_URL/#t=令牌，发给本人；--qr：在标准错误
+                                         打印这个链接的二维码，手机扫码登录）；有效期按角色：村联络员 180 天，
+                                         值班干部和负责人 30 天，审计员 7 天，管理员 1 天，--ttl 可改；
+                                         --phone 是告警短信和电话打到的号码（村联络员也可用它发短信报灾）
+  notify test --phone 号码 [--voice]     通过配置的服务商发一条告警短信（或打一个电话），检查密钥、签名和模板
+  roster set 乡镇代码 --file 文件        替换一个乡镇的值班表（{entries:[{officer, tier, from?, until?}]}）
+  replay [--no-snapshot]                 从整个日志重建所有投影，在标准错误显示进度，并保存为节点的快照
+  verify [--file 导出文件] [--anchor 根@位置] [--public-key 文件]
+                                         校验日志（SPEC §8：哈希链、位置、封存、签名、别处保存的锚点），
+                                         可校验库，也可不要库只校验导出文件；打印 JSON 报告，第一个问题
+                                         用文字写在标准错误；有问题时退出码为 1
+  seal                                   现在封存日志（AuditSealed），用 AUDIT_SIGNING_KEY_FILE 签名
+  audit-key --out 文件                   生成 Ed25519 封存签名密钥（放在 DATA_DIR 之外），打印公钥交给审计员
+  export [--after 位置]                  以 NDJSON 导出全局日志
+  backup 目标目录                        把运行中的库（可以正在服务）和令牌密钥一致地复制到新目录，并校验；
+                                         不含封存签名密钥；副本校验不通过时退出码为 1
+  restore 备份目录                       把备份恢复到 DATA_DIR（须为空或不存在）：先核对校验和并校验，
+                                         再开新纪元（客户端续传不会漏告警）
+  epoch [--new]                          打印库的纪元；--new（EventStoreDB 从自己的备份恢复集群后）开新纪元
+  seed-demo                              一个标明“示例”的县、它的值班表，每个角色一个令牌
+
+环境变量：DATA_DIR、EVENTSTORE_URL、AUTH_SECRET、AUDIT_SIGNING_KEY_FILE（见 README）。`;
 
 const USAGE = `zhitong — command line (works on the event store directly, with or without the server)
 
@@ -92,7 +123,8 @@ function readJsonFile(file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CliRefusal(`${file}：不是有效的 JSON（${(error as Error).message}）`, `${file}: not JSON (${(error as Error).message})`);
+    const problem = jsonProblem(error, text);
+    throw new CliRefusal(`${file}：${problem.zh}`, `${file}: ${problem.en}`);
   }
 }
 
@@ -387,7 +419,7 @@ export async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parsed;
   const [command, sub, arg] = positionals;
   if (values.help || !command) {
-    console.log(USAGE);
+    console.log(`${USAGE_ZH}\n\n${USAGE}`);
     return values.help ? 0 : 2;
   }
   // Work with no store and no configuration: an auditor's own machine, a new key.
@@ -714,7 +746,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       default:
         say(`没有 "${command}" 这个命令`, `unknown command "${command}"`);
-        console.error(`\n${USAGE}`);
+        console.error(`\n${USAGE_ZH}\n\n${USAGE}`);
         return 2;
     }
   } finally {

@@ -145,6 +145,29 @@ t.test('every refusal of the CLI is worded in Chinese, then English, and exits n
     assertWorded(t, said, label);
   }
 
+  // What went wrong in a file, and where, in Chinese: not the parsers' English fragments
+  // (found by a newcomer: "not CSV: Invalid Opening Quote", "not JSON: Unexpected end of JSON input").
+  const unreadable: Array<[string, string, RegExp]> = [
+    ['units-cut.json', '[{"code": "620423000000", "name": "靖远县"', /不是有效的 JSON：文件在中途就结束了/],
+    ['units-comma.json', '[{"code": "620423000000",, "name": "靖远县"}]', /不是有效的 JSON：第 1 行第 \d+ 个字符附近有误/],
+    ['units-open.csv', 'code,name\n620423000000,"靖远县\n', /不是有效的 CSV：有一个引号没有配对/],
+    ['units-quote.csv', 'code,name\n620423000000,靖"远"县\n', /不是有效的 CSV：引号出现在格子中间/],
+    ['units-object.json', '[1', /不是有效的 JSON/],
+  ];
+  for (const [name, text, said] of unreadable) {
+    const res = await cli(['units', 'import', file(name, text)], { DATA_DIR: store });
+    t.equal(res.code, 1, `${name}: refused`);
+    const zh = res.err.map((l) => l.split(' / ')[0]).join('\n');
+    t.match(zh, said, `${name}: ${zh}`);
+    t.notMatch(zh, /Unexpected|Quote|position|JSON input/, `${name}: no English fragment in the Chinese`);
+  }
+  const cutRoster = await cli(['roster', 'set', '620423101', '--file', file('roster-cut.json', '{"entries": [')], { DATA_DIR: store });
+  t.match(cutRoster.err[0], /roster-cut\.json：不是有效的 JSON：文件在中途就结束了/, 'a roster file the same way');
+  const help = await cli(['--help'], { DATA_DIR: store });
+  t.equal(help.code, 0);
+  t.match(help.out[0], /^zhitong — 命令行/, 'the usage in Chinese first');
+  t.ok(help.out.some((l) => /^zhitong — command line/.test(l)), 'then in English');
+
   // A backup made, then restored over a store and into an empty directory.
   const backup = join(base, 'backup');
   const made2 = await cli(['backup', backup], { DATA_DIR: store });

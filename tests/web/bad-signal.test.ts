@@ -67,7 +67,7 @@ t.test('a phone on bad signal', { skip: noBrowser() }, async (t) => {
     await page.waitForSelector(`ul.board li[data-report="${reportId}"]`);
     t.equal(await page.$(`li.alert[data-report="${reportId}"]`), null, 'not among the live alerts');
     // The board's reports are kept on the phone as the board is read.
-    await page.waitForFunction((id) => JSON.parse(localStorage.getItem('zhitong.kept.officer-a') ?? '{}')[id]?.unit != null, reportId);
+    await page.waitForFunction((id) => JSON.parse((globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('zhitong.kept.officer-a') ?? '{}')[id]?.unit != null, reportId);
     await context.setOffline(true);
     await page.click(`ul.board li[data-report="${reportId}"] a`);
     await page.waitForSelector('.detail h1');
@@ -120,7 +120,7 @@ t.test('a phone on bad signal', { skip: noBrowser() }, async (t) => {
     await page.fill('#rname', '\u200b');
     await page.fill('#rphone', '13800000000');
     await page.click('button[type="submit"]');
-    await page.waitForFunction(() => /报告人姓名/.test(document.querySelector('.notice.error')?.textContent ?? ''));
+    await page.waitForFunction(() => /报告人姓名/.test((globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector('.notice.error')?.textContent ?? ''));
     t.equal(await page.locator('.outbox li.pending').count(), 0, 'a name nobody can read is named before the report is kept');
     await page.fill('#rname', '李四');
     await page.fill('#rphone', '138 0000');
