@@ -429,13 +429,14 @@ export async function main(argv: string[]): Promise<number> {
   // Only the commands that start a store may find none: any other, run with a mistyped or
   // unmounted DATA_DIR, made an empty store and a new token secret there and reported success —
   // "verified: 0 events" from a nightly backup of nothing (found by a newcomer).
-  // (A token or a roster may be the first thing written to a new store; these only read one.)
-  const readsALog = ['verify', 'seal', 'export', 'backup', 'replay', 'epoch'].includes(command);
+  // A token or a roster needs a register to name (SPEC §2, §4): a new store begins with units import
+  // or seed-demo, and a token written into a mistyped DATA_DIR was signed with a new secret there.
+  const readsALog = ['verify', 'seal', 'export', 'backup', 'replay', 'epoch', 'token', 'roster'].includes(command);
   const dataDir = resolve(process.env.DATA_DIR || './data');
   if (readsALog && !process.env.EVENTSTORE_URL && !existsSync(join(dataDir, 'events.sqlite'))) {
     say(
-      `DATA_DIR 里没有事件库（${join(dataDir, 'events.sqlite')} 不存在）：请检查 DATA_DIR 是否写错、磁盘是否挂载`,
-      `no event store in DATA_DIR (${join(dataDir, 'events.sqlite')} does not exist): check DATA_DIR for a typo or an unmounted disk`,
+      `DATA_DIR 里没有事件库（${join(dataDir, 'events.sqlite')} 不存在）：请检查 DATA_DIR 是否写错、磁盘是否挂载${command === 'token' || command === 'roster' ? '；新部署请先 units import 导入行政区划' : ''}`,
+      `no event store in DATA_DIR (${join(dataDir, 'events.sqlite')} does not exist): check DATA_DIR for a typo or an unmounted disk${command === 'token' || command === 'roster' ? '; a new deployment imports its units first (units import)' : ''}`,
     );
     return 2;
   }
@@ -462,6 +463,22 @@ export async function main(argv: string[]): Promise<number> {
           }
         }
         const phone = values.phone === undefined ? undefined : MobilePhoneInput.parse(values.phone);
+        // A token for no registered unit reaches nothing, and one written to a store with no register
+        // is most often a mistyped DATA_DIR: a new store and a new secret, a token the server refuses
+        // (found by a newcomer). The scope must be a registered unit, or lie above one.
+        const { state: register } = await load(store, streams.units, unitRegisterDecider);
+        const scope = Scope.parse(values.scope);
+        if (register.units.size === 0) {
+          say(
+            `DATA_DIR（${dataDir}）里没有登记任何单位：是不是 DATA_DIR 写错了？新部署请先 units import 导入行政区划，再发令牌`,
+            `no units are registered in DATA_DIR (${dataDir}): is DATA_DIR mistyped? A new deployment imports its units first (units import), then issues tokens`,
+          );
+          return 1;
+        }
+        if (!register.units.has(scopeUnit(scope)!) && ![...register.units.keys()].some((code) => code.startsWith(scope))) {
+          say(`--scope ${values.scope}：登记的单位里没有这个代码，也没有它下属的单位（代码写错了？）`, `--scope ${values.scope}: no registered unit has this code or lies within it (a typo?)`);
+          return 1;
+        }
         const ttl = values.ttl ? Number(values.ttl) : DEFAULT_TTL_SECONDS[role.data];
         if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS) {
           say(`--ttl 须为整数秒数，1 到 ${MAX_TTL_SECONDS}`, `--ttl must be a whole number of seconds, 1 to ${MAX_TTL_SECONDS}`);

@@ -55,8 +55,25 @@ t.test('server refuses to start on bad configuration, exit 78', async (t) => {
   t.match(res.stderr, /invalid configuration:\n\s+PORT：.* \/ PORT: must be a port number/);
 });
 
-t.test('cli: token prints the token alone; units import; verify; export', async (t) => {
+t.test('cli: units import; token prints the token alone; verify; export', async (t) => {
   const dataDir = testDir(t);
+  const file = join(dataDir, 'units.json');
+  writeFileSync(file, JSON.stringify([
+    { code: '620000000000', name: '甘肃省' },
+    { code: '621200000000', name: '陇南市' },
+    { code: '621299000000', name: '康县' },
+    { code: '621299103000', name: '城关镇' },
+    { code: '621299103201', name: '李家村' },
+  ]));
+  // A token before any register: refused, and no store made (found by a newcomer: a mistyped
+  // DATA_DIR got a new store and a new secret, and a token the server refused).
+  const early = cli(dataDir, 'token', '--sub', 'u-li', '--role', 'officer', '--scope', '621299103');
+  t.equal(early.status, 2);
+  t.match(early.stderr, /DATA_DIR 里没有事件库.*新部署请先 units import/);
+  t.notOk(existsSync(join(dataDir, 'events.sqlite')), 'no store was made');
+  const imported = cli(dataDir, 'units', 'import', file);
+  t.equal(imported.status, 0, imported.stderr);
+  t.match(imported.stdout, /5 unit events written/);
   const token = cli(dataDir, 'token', '--sub', 'u-li', '--role', 'officer', '--scope', '621299103');
   t.equal(token.status, 0, token.stderr);
   t.match(token.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'the token alone on stdout');
@@ -68,6 +85,7 @@ t.test('cli: token prints the token alone; units import; verify; export', async 
   t.equal(contact.exp - contact.iat!, 180 * 86400, 'a contact\u2019s 180 days');
   // --link --qr: the sign-in link alone on stdout, its QR code (terminal blocks) on stderr.
   // (in a store of its own: the counts below are of this test's grants)
+  t.equal(cli(join(dataDir, 'qr'), 'units', 'import', file).status, 0);
   const qr = cli(join(dataDir, 'qr'), 'token', '--sub', 'u-qr', '--role', 'officer', '--scope', '621299103', '--link', '--qr');
   t.equal(qr.status, 0, qr.stderr);
   t.match(qr.stdout, /^http:\/\/localhost:3000\/#t=[\w-]+\.[\w-]+\.[\w-]+\n$/, 'the link alone on stdout');
@@ -79,7 +97,10 @@ t.test('cli: token prints the token alone; units import; verify; export', async 
   t.equal(badSub.status, 2);
   t.match(badSub.stderr, /--sub "li si"/);
   t.equal(cli(dataDir, 'token', '--sub', 'x', '--role', 'contact', '--scope', '62', '--ttl', '0').status, 2);
-  const grants = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const nowhere = cli(dataDir, 'token', '--sub', 'x', '--role', 'officer', '--scope', '621299104');
+  t.equal(nowhere.status, 1, 'a scope no registered unit lies in');
+  t.match(nowhere.stderr, /--scope 621299104：登记的单位里没有这个代码/);
+  const grants = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e: { type: string }) => e.type === 'AccessGranted');
   t.same(
     grants.map((e: { type: string; data: { sub: string; jti: string } }) => [e.type, e.data.sub, e.data.jti]),
     [
@@ -91,17 +112,8 @@ t.test('cli: token prints the token alone; units import; verify; export', async 
   );
   t.notOk(JSON.stringify(grants).includes(token.stdout.trim().split('.')[2]!));
 
-  const file = join(dataDir, 'units.json');
-  writeFileSync(file, JSON.stringify([
-    { code: '620000000000', name: '甘肃省' },
-    { code: '621200000000', name: '陇南市' },
-    { code: '621299000000', name: '康县' },
-  ]));
-  const imported = cli(dataDir, 'units', 'import', file);
-  t.equal(imported.status, 0, imported.stderr);
-  t.match(imported.stdout, /3 unit events written/);
   t.match(cli(dataDir, 'units', 'import', file).stdout, /0 unit events written/, 'importing again writes nothing');
-  writeFileSync(file, JSON.stringify([{ code: '621299103201', name: '孤村' }]));
+  writeFileSync(file, JSON.stringify([{ code: '621299104201', name: '孤村' }]));
   const orphan = cli(dataDir, 'units', 'import', file);
   t.equal(orphan.status, 1);
   t.match(orphan.stderr, /parent_not_found/, orphan.stderr);
@@ -110,13 +122,13 @@ t.test('cli: token prints the token alone; units import; verify; export', async 
 
   const verify = cli(dataDir, 'verify');
   t.equal(verify.status, 0);
-  t.match(JSON.parse(verify.stdout), { ok: true, streams: 2, events: 6, seals: { count: 0 }, unsealed: { events: 6 }, problems: [] });
+  t.match(JSON.parse(verify.stdout), { ok: true, streams: 2, events: 8, seals: { count: 0 }, unsealed: { events: 8 }, problems: [] });
   const exported = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l));
-  t.same(exported.map((e: { type: string }) => e.type), ['AccessGranted', 'AccessGranted', 'AccessGranted', 'UnitRegistered', 'UnitRegistered', 'UnitRegistered']);
-  const after = cli(dataDir, 'export', '--after', exported[4].position).stdout.trim().split('\n');
+  t.same(exported.map((e: { type: string }) => e.type), [...Array(5).fill('UnitRegistered'), 'AccessGranted', 'AccessGranted', 'AccessGranted']);
+  const after = cli(dataDir, 'export', '--after', exported[6].position).stdout.trim().split('\n');
   t.same(after.map((l) => Object.keys(JSON.parse(l))[0]), ['exportedAfter', 'id'], 'a line saying where the part begins, then the one event after it');
   const beyond = cli(dataDir, 'export', '--after', '99999999');
-  t.match([beyond.status, beyond.stdout, beyond.stderr], [2, '', /超出日志末尾（最后的位置是 6）/], 'past the end: said so, not an empty export');
+  t.match([beyond.status, beyond.stdout, beyond.stderr], [2, '', /超出日志末尾（最后的位置是 8）/], 'past the end: said so, not an empty export');
 });
 
 t.test('cli: seed-demo prints a token for each role, and is safe to run twice', async (t) => {

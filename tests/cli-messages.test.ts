@@ -199,6 +199,8 @@ t.test('every refusal of the CLI is worded in Chinese, then English, and exits n
 
 t.test('the installed command says the same, with exit codes a script can read', async (t) => {
   const dataDir = testDir(t);
+  writeFileSync(join(dataDir, 'units.json'), JSON.stringify([{ code: '620423000000', name: '靖远县' }, { code: '620423101000', name: '乌兰镇' }]));
+  t.equal((await cli(['units', 'import', join(dataDir, 'units.json')], { DATA_DIR: dataDir })).code, 0);
   const bad = spawnSync(process.execPath, [...childExecArgv(), join(root, 'services/cli.ts'), 'roster', 'set', '620423101', '--file', join(dataDir, 'missing.json')], {
     env: childEnv({ DATA_DIR: dataDir, EVENTSTORE_URL: '', AUTH_SECRET: '' }),
     encoding: 'utf8',

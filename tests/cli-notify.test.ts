@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
@@ -15,9 +16,12 @@ const cli = (dataDir: string, ...args: string[]) =>
 
 t.test('cli: token --phone --name records where alerts reach the holder; notify test sends one message through the provider', async (t) => {
   const dataDir = testDir(t);
+  const units = join(dataDir, 'units.json');
+  writeFileSync(units, JSON.stringify([{ code: '621299000000', name: '康县' }, { code: '621299103000', name: '城关镇' }]));
+  t.equal(cli(dataDir, 'units', 'import', units).status, 0, 'a register first: a token names a unit of it');
   const token = cli(dataDir, 'token', '--sub', 'officer-p', '--role', 'officer', '--scope', '621299103', '--phone', '+86 139-0000-0001', '--name', '张伟');
   t.equal(token.status, 0, token.stderr);
-  const [grant] = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const [grant] = cli(dataDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'AccessGranted');
   t.match(grant.data, { sub: 'officer-p', phone: '13900000001', name: '张伟' }, 'the phone normalized, with the name, on the grant');
   const badPhone = cli(dataDir, 'token', '--sub', 'x', '--role', 'officer', '--scope', '621299103', '--phone', 'call me');
   t.equal(badPhone.status, 2);
