@@ -56,6 +56,9 @@ t.test('a phone on bad signal', { skip: noBrowser() }, async (t) => {
     await page.waitForSelector('.detail .notice.error');
     t.match(await page.textContent('.detail .notice.error'), /没有成功，请再试一次：没有网络，连不上服务器/, 'a failed acknowledgement said in Chinese, not "Failed to fetch"');
     await context.setOffline(false);
+    // The network is back: the report is read again and "no network" goes (found by a newcomer: it stayed).
+    await page.waitForFunction(() => !/下面是手机上保存的告警内容/.test((globalThis as unknown as { document: { body: { textContent: string | null } } }).document.body.textContent ?? ''));
+    t.match(await page.textContent('.detail .status'), /待确认|已确认/, 'read from the server again');
   });
 
   await t.test('duty: an alert picked off the open-alert board, not received live, opens with no signal too (found by a newcomer)', async (t) => {

@@ -97,7 +97,10 @@ function Detail({ id, session, frame, line }) {
   const [report, setReport] = useState(null);
   const [unit, setUnit] = useState(null);
   const [updates, setUpdates] = useState([]);
+  // Two things go wrong apart: reading the report (no signal: shown from the phone, read again when
+  // the network is back) and an action (said until the next action).
   const [problem, setProblem] = useState(null);
+  const [unreadable, setUnreadable] = useState(null);
   const [done, setDone] = useState(null);
   const [busy, setBusy] = useState(false);
   const load = async () => {
@@ -113,9 +116,22 @@ function Detail({ id, session, frame, line }) {
       // Follow-ups (续报) as recorded, each with what it changed.
       if (body.amendments > 0) api(`/reports/${id}/history`).then((r) => setUpdates(r.body.events.filter((e) => e.type === 'ReportAmended')), () => {});
     } catch (error) {
-      setProblem(error.message);
+      setUnreadable(error.message);
+      return;
     }
+    setUnreadable(null);
   };
+  // The network back (the browser says so, or a look every 15 s while unreadable): read it again,
+  // so "no network" does not stay on a page that has one (found by a newcomer).
+  useEffect(() => {
+    const again = () => load();
+    addEventListener('online', again);
+    const timer = unreadable ? setInterval(again, 15_000) : null;
+    return () => {
+      removeEventListener('online', again);
+      if (timer) clearInterval(timer);
+    };
+  }, [id, unreadable !== null]);
   useEffect(() => {
     load();
   }, [id, frame?.position, frame?.acknowledgedBy?.length, frame?.updates?.length]);
@@ -123,6 +139,7 @@ function Detail({ id, session, frame, line }) {
   useEffect(() => {
     setDone(null);
     setProblem(null);
+    setUnreadable(null);
     setReport(null);
     setUpdates([]);
   }, [id]);
@@ -150,8 +167,9 @@ function Detail({ id, session, frame, line }) {
   // No signal: what the alert frame kept on the phone says — where, how to get there, whom to call
   // (SPEC §5 "without guesswork"). An officer opening an alert in a valley saw only "离线" (found by a newcomer).
   // Without a frame (picked off the board, not alerted live): the report as kept when last read.
-  const kept = problem && !report && !frame ? keptReport(session.sub, id) : undefined;
-  const r = report ?? (problem ? (frame ? fromFrame(frame) : (kept?.report ?? null)) : null);
+  const offline = unreadable !== null && !report;
+  const kept = offline && !frame ? keptReport(session.sub, id) : undefined;
+  const r = report ?? (offline ? (frame ? fromFrame(frame) : (kept?.report ?? null)) : null);
   const u = unit ?? kept?.unit ?? null;
   const f = frame ?? {};
   const location = f.location ?? (r?.location ? { ...r.location, source: 'report' } : u?.centre ? { ...u.centre, source: 'unit' } : null);
@@ -169,9 +187,9 @@ function Detail({ id, session, frame, line }) {
   return html`<section class="card detail" aria-labelledby="detail-h">
     <p><a href="#/duty">← ${t('back')}</a></p>
     ${problem && html`<${Notice} kind="error">${problem}<//>`}
-    ${problem && !report && r && html`<${Notice} kind="warn">${t('fromPhone')}<//>`}
+    ${offline && html`<${Notice} kind="warn">${unreadable}${r ? html`<br />${t('fromPhone')}` : ''}<//>`}
     ${done && html`<${Notice} kind="ok">${t('actionDone')}${t(':')}${done}<//>`}
-    ${!r && !problem && html`<p>${t('loading')}</p>`}
+    ${!r && !offline && html`<p>${t('loading')}</p>`}
     ${r &&
     html`<h1 id="detail-h">${hazardName(r.hazard, r.hazardLabel)} · ${r.unit.path.join(' ')}</h1>
       <p class="status">${t('statusLabel')[status] ?? status}${r.escalationStep !== null ? ` · ${t('stepN')(r.escalationStep)}` : ''}${r.acknowledgements.length ? ` · ${t('ackBy')}${t(':')}${r.acknowledgements.map(name).join(t('sep'))}` : ''}</p>
