@@ -24,7 +24,7 @@ import { readForVerification } from '../infra/audit/verify-reader.js';
 import type { EventStore, RecordedEvent, StoreEpoch } from '../infra/eventstore/types.js';
 import { dirname, join, resolve, sep } from 'node:path';
 import { execute, load, type CommandContext } from './commands/execute.js';
-import { DEMO_ROSTERS, DEMO_UNITS, DEMO_USERS } from './demo.js';
+import { DEMO_LABEL, DEMO_ROSTERS, DEMO_UNITS, DEMO_USERS } from './demo.js';
 
 // The usage in Chinese first (the operators of a county read Chinese, SPEC §9), then in English.
 const USAGE_ZH = `zhitong — 命令行（直接读写事件库，服务器运行与否都可以用）
@@ -558,7 +558,10 @@ export async function main(argv: string[]): Promise<number> {
           say(`拒绝导入：这个库（${config.dataDir}）里是示例县（seed-demo）；请把本县导入另一个 DATA_DIR`, `units import refused: this store (${config.dataDir}) holds the demo county (seed-demo); import your county into a DATA_DIR of its own`);
           return 1;
         }
-        const written = await importUnits(store, units);
+        // A demo unit stays labelled whatever a file calls it: renamed without （示例）, the sample
+        // county read as a real one (found by a newcomer).
+        const labelled = units.map((u) => (demoCodes.has(u.code) && !u.name.endsWith(DEMO_LABEL) ? { ...u, name: `${u.name}${DEMO_LABEL}` } : u));
+        const written = await importUnits(store, labelled);
         console.log(`写入 ${written} 条单位事件（文件中有 ${units.length} 个单位） / ${written} unit events written (${units.length} units in the file)`);
         return 0;
       }

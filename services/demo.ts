@@ -5,6 +5,9 @@ import type { UnitInput } from '../domain/unit-register.js';
  * real unit has (Longnan's counties run 621202–621228), so its invented directions, phones and
  * rosters can never land on a real village; every name ends in （示例）.
  */
+/** What every demo unit's name ends with, so the sample county is never read as a real one. */
+export const DEMO_LABEL = '（示例）';
+
 export const DEMO_UNITS: UnitInput[] = [
   { code: '620000000000', name: '甘肃省' },
   { code: '621200000000', name: '陇南市' },

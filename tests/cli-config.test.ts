@@ -176,6 +176,12 @@ t.test('cli: seed-demo refuses a store holding real units; units import takes CS
   const mixed = cli(demoDir, 'units', 'import', file);
   t.equal(mixed.status, 1);
   t.match(mixed.stderr, /holds the demo county/);
+  // A demo village renamed by a file keeps its label (found by a newcomer: the label was dropped).
+  const rename = join(dataDir, 'rename.json');
+  writeFileSync(rename, JSON.stringify([{ code: '621299103201', name: '李家村' }]));
+  t.equal(cli(demoDir, 'units', 'import', rename).status, 0);
+  const names = cli(demoDir, 'export').stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e: { type: string; data: { code?: string } }) => e.data.code === '621299103201').map((e: { data: { name?: string } }) => e.data.name);
+  t.equal(names.at(-1), '李家村（示例）', 'still labelled as the sample it is');
 });
 
 t.test('cli: replay, verify and export over a log of thousands of events, read through the page reader', async (t) => {
