@@ -1,6 +1,6 @@
 import { fullyDelivered, goodsTotals } from '../domain/allocation.js';
 import { assertNever } from '../domain/errors.js';
-import type { GoodsLine, GoodsUnit, ReliefCategory } from '../domain/vocabulary.js';
+import { canonicalHouseholdId, type GoodsLine, type GoodsUnit, type ReliefCategory } from '../domain/vocabulary.js';
 import { intern } from './intern.js';
 import { projection } from './projection.js';
 
@@ -194,7 +194,11 @@ export type ReviewFlag =
   | { flag: 'duplicate_in_incident'; with: string[] }
   | { flag: 'household_not_in_latest_verification' }
   | { flag: 'report_dismissed'; reason: string }
-  | { flag: 'no_housing_damage' };
+  | { flag: 'no_housing_damage' }
+  | { flag: 'same_name_other_household'; households: string[] };
+
+/** A name as two people would type it for one person: width folded, spaces gone. */
+const nameKey = (name: string) => name.normalize('NFKC').replace(/[\s\u00b7\u30fb\u2022.]/gu, '');
 
 /**
  * Rows to review: two live allocations of one category to one household in one incident (a later
@@ -203,7 +207,11 @@ export type ReviewFlag =
  * was dismissed after it was allocated (SPEC §3 "no allocation may follow": it can no longer be
  * approved or delivered, and what was paid before is for a person to look at), and housing relief
  * (倒损住房恢复重建救助) to a household whose house its report's latest verification found undamaged
- * (allocated before that verification, or before the rule refused it).
+ * (allocated before that verification, or before the rule refused it), and relief of one category in
+one incident and village to one name under two household numbers (a household typed once as 3-12
+and once as 3组12 escapes the duplicate check; two people of one name in a village are common, so
+this is for a person to look at, never a refusal). Household numbers are compared as
+`canonicalHouseholdId` keeps them, so rows recorded before that rule group as today's would.
  */
 export function reviewFlags(
   rows: readonly LedgerRow[],
@@ -215,12 +223,19 @@ export function reviewFlags(
   const flags = new Map<string, ReviewFlag[]>();
   const add = (id: string, flag: ReviewFlag) => flags.set(id, [...(flags.get(id) ?? []), flag]);
   const groups = new Map<string, LedgerRow[]>();
+  const byName = new Map<string, Map<string, LedgerRow[]>>();
   for (const row of rows) {
     if (!isLiveRow(row)) continue;
-    const key = `${row.village}|${row.household.id}|${row.category}|${incidentOf(row.reportId)}`;
+    const household = canonicalHouseholdId(row.household.id);
+    const incident = incidentOf(row.reportId);
+    const key = `${row.village}|${household}|${row.category}|${incident}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
+    const nameGroup = `${row.village}|${nameKey(row.household.name)}|${row.category}|${incident}`;
+    const named = byName.get(nameGroup) ?? new Map<string, LedgerRow[]>();
+    named.set(household, [...(named.get(household) ?? []), row]);
+    byName.set(nameGroup, named);
     const latest = verifiedHouseholds(row.reportId);
-    if (latest && !latest.includes(row.household.id)) add(row.allocationId, { flag: 'household_not_in_latest_verification' });
+    if (latest && !latest.some((id) => canonicalHouseholdId(id) === household)) add(row.allocationId, { flag: 'household_not_in_latest_verification' });
     const dismissed = dismissedFor(row.reportId);
     if (dismissed !== undefined) add(row.allocationId, { flag: 'report_dismissed', reason: dismissed });
     if (row.category === 'housing' && houseUndamaged(row)) add(row.allocationId, { flag: 'no_housing_damage' });
@@ -230,6 +245,13 @@ export function reviewFlags(
     const unexplained = group.filter((row, i) => i === 0 || row.repeatReason === undefined);
     if (unexplained.length < 2) continue;
     for (const row of unexplained) add(row.allocationId, { flag: 'duplicate_in_incident', with: unexplained.filter((o) => o !== row).map((o) => o.allocationId) });
+  }
+  for (const named of byName.values()) {
+    if (named.size < 2) continue;
+    for (const [household, own] of named) {
+      const households = [...named.keys()].filter((other) => other !== household);
+      for (const row of own) add(row.allocationId, { flag: 'same_name_other_household', households });
+    }
   }
   return flags;
 }

@@ -10,6 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
 import { DEFAULT_CLOCK_RULES, type ClockRules } from '../../domain/clocks.js';
@@ -91,6 +92,8 @@ export interface RouteInfo {
   websocket: boolean;
   /** Served as stored, without Beijing-time twins (the audit log, whose hashes cover its bytes). */
   verbatim: boolean;
+  /** Takes `limit` in its query: a list, which answers `{items, next}` (SPEC §4). */
+  paged: boolean;
 }
 
 declare module 'fastify' {
@@ -161,11 +164,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       socket.destroy(error);
     },
   });
+  const takesLimit = (schema: unknown) => schema instanceof z.ZodObject && 'limit' in schema.shape;
   const routeList: RouteInfo[] = [];
   app.decorate('routeList', routeList);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      routeList.push({ method, url: route.url, roles: route.config?.roles, websocket: Boolean((route as { websocket?: boolean }).websocket), verbatim: route.config?.verbatim === true });
+      routeList.push({ method, url: route.url, roles: route.config?.roles, websocket: Boolean((route as { websocket?: boolean }).websocket), verbatim: route.config?.verbatim === true, paged: takesLimit(route.schema?.querystring) });
     }
   });
   app.setValidatorCompiler(validatorCompiler);

@@ -33,34 +33,42 @@ t.test('GET /audit/events: the log in order and in scope, paged by position or s
   const inNianba = await verifiedReport(app, ZHUJIAGOU);
   const county = app.token('auditor', KANG);
   const township = app.token('auditor', NIANBA);
-  type Listed = { events: Array<{ stream: string; position: string; revision: number }>; next: string | null };
+  type Listed = { items: Array<{ stream: string; position: string; revision: number }>; next: string | null };
 
   const all = await app.call('GET', '/audit/events', { token: county });
   t.equal(all.statusCode, 200);
-  const { events, next } = all.json() as Listed;
+  const { items: events, next } = all.json() as Listed;
   t.equal(next, null, 'read to the end');
   t.equal(events.length, 14, 'the same events /audit/verify counts for this scope');
   t.ok(events.every((e, i) => i === 0 || events[i - 1]!.position < e.position), 'in log order');
   t.ok(events.some((e) => e.stream === `report-${inWangba}`) && events.some((e) => e.stream === `report-${inNianba}`));
 
   const nianba = (await app.call('GET', '/audit/events', { token: township })).json() as Listed;
-  t.ok(nianba.events.some((e) => e.stream === `report-${inNianba}`));
-  t.notOk(nianba.events.some((e) => e.stream === `report-${inWangba}`), 'another township stays out of sight');
+  t.ok(nianba.items.some((e) => e.stream === `report-${inNianba}`));
+  t.notOk(nianba.items.some((e) => e.stream === `report-${inWangba}`), 'another township stays out of sight');
 
   // Starting past a stream's first event still places the stream in its unit.
   const firstOfNianba = events.find((e) => e.stream === `report-${inNianba}`)!;
   const later = (await app.call('GET', `/audit/events?after=${firstOfNianba.position}`, { token: township })).json() as Listed;
-  t.same(later.events.map((e) => [e.stream, e.revision]), [[`report-${inNianba}`, 1]]);
+  t.same(later.items.map((e) => [e.stream, e.revision]), [[`report-${inNianba}`, 1]]);
 
-  const paged: Listed['events'] = [];
+  const paged: Listed['items'] = [];
+  let pagesRead = 0;
   let after: string | null = null;
   for (let pages = 0; pages < 10; pages++) {
     const page = (await app.call('GET', `/audit/events?limit=3${after ? `&after=${after}` : ''}`, { token: county })).json() as Listed;
-    paged.push(...page.events);
+    pagesRead++;
+    paged.push(...page.items);
     after = page.next;
     if (after === null) break;
   }
   t.same(paged, events, 'pages of three add up to the whole');
+  t.equal(pagesRead, Math.ceil(events.length / 3), 'no empty page at the end: next is null on the page that ends the log');
+  const exact = (await app.call('GET', `/audit/events?limit=${events.length}`, { token: county })).json() as Listed;
+  t.equal(exact.items.length, events.length);
+  t.equal(exact.next, null, 'a page that ends exactly at the end of the log says so');
+  const short = (await app.call('GET', `/audit/events?limit=${events.length - 1}`, { token: county })).json() as Listed;
+  t.equal(short.next, events.at(-2)!.position, 'one short: next is where it stopped');
 
   const streamed = await app.call('GET', '/audit/events', { token: county, headers: { accept: 'application/x-ndjson' } });
   t.equal(streamed.statusCode, 200);
@@ -87,10 +95,10 @@ t.test('GET /audit/events includes the unit register and access events within sc
   const admin = app.token('admin', KANG, 'admin-zhang');
   const issued = (await app.call('POST', '/tokens', { token: admin, body: { tokens: [{ sub: 'officer-w', role: 'officer', scope: WANGBA }, { sub: 'officer-n', role: 'officer', scope: NIANBA }] } })).json();
   await app.call('POST', '/tokens/revocations', { token: app.token('head', NIANBA, 'head-n'), body: { sub: 'officer-n', reason: '调离' } });
-  type Listed = { events: Array<{ stream: string; type: string; data: Record<string, unknown> }> };
+  type Listed = { items: Array<{ stream: string; type: string; data: Record<string, unknown> }> };
   const seen = (await app.call('GET', '/audit/events', { token: app.token('auditor', NIANBA) })).json() as Listed;
   t.same(
-    seen.events.filter((e) => e.stream === 'access').map((e) => [e.type, e.data.sub]),
+    seen.items.filter((e) => e.stream === 'access').map((e) => [e.type, e.data.sub]),
     [
       ['AccessGranted', 'officer-n'],
       ['AccessRevoked', 'officer-n'],
@@ -98,7 +106,7 @@ t.test('GET /audit/events includes the unit register and access events within sc
     'Nianba\u2019s access events, not Wangba\u2019s',
   );
   t.same(
-    seen.events.filter((e) => e.stream === 'units').map((e) => e.data.code),
+    seen.items.filter((e) => e.stream === 'units').map((e) => e.data.code),
     ['621299104000', '621299104201'],
     'Nianba\u2019s units from the register',
   );
@@ -117,7 +125,7 @@ t.test('GET /audit/events includes the unit register and access events within sc
     const res = await app.call("GET", `/audit/events?position=${revoked.json().position}`, { token: auditor });
     t.equal(res.statusCode, 200, res.body);
     const listed = res.json() as Listed;
-    t.same(listed.events.filter((e) => e.stream === 'access').map((e) => `${e.type} ${e.data.sub}`), expected, `each auditor reads the revocations of the tokens of their units: ${expected.join(', ')}`);
+    t.same(listed.items.filter((e) => e.stream === 'access').map((e) => `${e.type} ${e.data.sub}`), expected, `each auditor reads the revocations of the tokens of their units: ${expected.join(', ')}`);
   }
   const again = await app.call('POST', '/tokens/revocations', { token: provinceAdmin, body: { sub: 'officer-w', reason: '手机丢失' } });
   t.match([again.statusCode, again.json()], [200, { revoked: [], alreadyRevoked: [{ sub: 'officer-w', status: 'revoked' }] }], 'revoked again: said so, nothing written');

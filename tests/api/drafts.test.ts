@@ -171,7 +171,7 @@ t.test('a draft over several townships equals sums computed independently, with 
     body: { stage: 'daily', figures: { ...draftNow.total.figures, injured: (draftNow.total.figures.injured ?? 0) + 1 }, asOf: new Date().toISOString(), explanation: '乡镇电话补报一名伤员' },
   });
   t.equal(byHand.statusCode, 200, byHand.body);
-  const history = (await app.call('GET', `/audit/events?limit=1000`, { token: app.token('auditor', KANG, 'aud') })).json().events.filter((e: { type: string; stream: string }) => e.type === 'FiguresSubmitted' && e.stream === `incident-${incidentId}`);
+  const history = (await app.call('GET', `/audit/events?limit=1000`, { token: app.token('auditor', KANG, 'aud') })).json().items.filter((e: { type: string; stream: string }) => e.type === 'FiguresSubmitted' && e.stream === `incident-${incidentId}`);
   t.equal(history.length, 3, 'three submissions in the log');
   const [, drafted, typed] = history.map((e: { data: Record<string, unknown> }) => e.data);
   t.same(drafted.source, { kind: 'draft', position: draftNow.asOf }, 'from the draft, at the position it was computed at');

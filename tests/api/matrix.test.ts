@@ -114,6 +114,9 @@ t.test('role × scope × route, the routes taken from the server', async (t) => 
     t.same([...(r.roles ?? [])].sort(), [...(c?.roles ?? [])].sort(), `${r.method} ${r.url}: the roles SPEC §2 gives`);
   }
 
+  const paged = new Set(app.app.routeList.filter((r) => r.paged).map((r) => `${r.method} ${r.url}`));
+  t.ok(paged.has('GET /audit/events') && paged.has('GET /reports'), 'the lists are known by their `limit`');
+  const unlike: string[] = [];
   const mismatches: string[] = [];
   for (const route of cases) {
     const label = `${route.method} ${route.route}`;
@@ -127,10 +130,16 @@ t.test('role × scope × route, the routes taken from the server', async (t) => 
         const expected = !allowed ? 403 : where === 'out' ? route.outOfScope : 'allowed';
         const ok = expected === 'allowed' ? ![401, 403, 404].includes(res.statusCode) && res.statusCode < 500 : res.statusCode === expected;
         if (!ok) mismatches.push(`${label} as ${role} ${where} of scope: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 120)}`);
+        // Every list is paged alike (SPEC §4): an auditor's loop or a page's "more" works on each.
+        if (paged.has(label) && res.statusCode === 200) {
+          const body = res.json() as { items?: unknown; next?: unknown };
+          if (!Array.isArray(body.items) || !(body.next === null || typeof body.next === 'string')) unlike.push(`${label} as ${role}: ${Object.keys(body).join(', ')}`);
+        }
       }
     }
   }
   t.same(mismatches, [], `${cases.length} routes × ${ROLES.length} roles × in/out of scope follow SPEC §2`);
+  t.same(unlike, [], `the ${paged.size} lists answer {items, next} (SPEC §4)`);
 });
 
 t.test('the WebSocket upgrade follows the same table: officers and heads, a token required', async (t) => {

@@ -290,3 +290,31 @@ t.test('goods named twice in one allocation are one line (found by a newcomer: k
   });
   t.match([tooMuch.statusCode, tooMuch.json().details?.[0]?.path], [400, 'body.goods.0.quantity'], 'a merged line past the bound is named, not a 500');
 });
+
+t.test('one name under two household numbers in one incident and village: both rows flagged for review, not refused (a household typed 3-12 once and 3组12 once escapes the duplicate check)', async (t) => {
+  const app = await startTestApp(t);
+  const report = await verified(app, [
+    { householdId: '3-12', name: '王建国', damage: 'severe', people: 2 },
+    { householdId: '3组12', name: '王 建国', damage: 'severe', people: 2 },
+    { householdId: '3-13', name: '王建军', damage: 'severe', people: 2 },
+  ]);
+  const allocate = async (id: string, name: string, category?: string) => {
+    const res = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(report, { household: { id, name }, ...(category ? { category } : {}) }) });
+    t.equal(res.statusCode, 201, `${id} ${name}: recorded, not refused (two people of one name live in many villages)`);
+    return res.json().allocationId as string;
+  };
+  const x = await allocate('3-12', '王建国');
+  const y = await allocate('3组12', '王 建国');
+  const other = await allocate('3-13', '王建军');
+  const housing = await allocate('3-12', '王建国', 'housing');
+  const ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
+  const review = (id: string) => ledger.items.find((i: { allocationId: string }) => i.allocationId === id).review;
+  t.same(review(x), [{ flag: 'same_name_other_household', households: ['3组12'] }], 'each row names the other household number');
+  t.same(review(y), [{ flag: 'same_name_other_household', households: ['3-12'] }]);
+  t.same(review(other), [], 'another name: nothing to look at');
+  t.same(review(housing), [], 'another category: another relief');
+  // Cancelled, it is no longer live relief: the pair is no longer a question.
+  t.equal((await app.call('POST', `/allocations/${y}/cancellation`, { token: head(app), body: { reason: '同一户重复登记' } })).statusCode, 200);
+  const after = (await app.call('GET', '/allocations', { token: head(app) })).json();
+  t.same(after.items.find((i: { allocationId: string }) => i.allocationId === x).review, [], 'once one is cancelled, the other stands alone');
+});

@@ -70,14 +70,14 @@ t.test('the contact form, the county page, accessibility and weight', { skip: no
     await page.waitForSelector(`.outbox li.delivered[data-report="${reportId}"]`, { timeout: 30_000 });
     t.match(await page.textContent(`.outbox li[data-report="${reportId}"]`), /已送达/, 'the page says 已送达 once the server said 201');
     const events = await call(base, tokens.auditor, 'GET', '/audit/events?limit=1000');
-    const filed = events.body.events.filter((e: { type: string }) => e.type === 'ReportFiled');
+    const filed = events.body.items.filter((e: { type: string }) => e.type === 'ReportFiled');
     t.equal(filed.length, 1, 'the log holds exactly one ReportFiled');
     t.equal(filed[0].stream, `report-${reportId}`, 'for the report the phone kept');
     t.equal(filed[0].data.reporter.phone, '13800000000', 'the phone number as the server normalizes it');
     // Sent again (a second tab, a retry after a lost answer): still one.
     await page.evaluate(() => (new Function('return import("/app/outbox.js")')() as Promise<{ retryNow: () => Promise<void> }>).then((o) => o.retryNow()));
     const again = await call(base, tokens.auditor, 'GET', '/audit/events?limit=1000');
-    t.equal(again.body.events.filter((e: { type: string }) => e.type === 'ReportFiled').length, 1, 'a retry files nothing more');
+    t.equal(again.body.items.filter((e: { type: string }) => e.type === 'ReportFiled').length, 1, 'a retry files nothing more');
     // The contact hears back: once the township acknowledges, their list says so.
     t.equal((await call(base, tokens.officerA, 'POST', `/reports/${reportId}/acknowledgements`, {})).status, 200);
     await page.goto(`${via}/#/sent`);
@@ -183,7 +183,7 @@ t.test('the contact form, the county page, accessibility and weight', { skip: no
     await page.waitForSelector('.draft .notice.ok');
     await page.waitForSelector('li.clock.done[data-clock="initial"]');
     t.match(await page.textContent('li.clock[data-clock="initial"]'), /已报送/, 'the 初报 clock is met');
-    const submitted = (await call(base, tokens.auditor, 'GET', '/audit/events?limit=1000')).body.events.filter((e: { type: string }) => e.type === 'FiguresSubmitted');
+    const submitted = (await call(base, tokens.auditor, 'GET', '/audit/events?limit=1000')).body.items.filter((e: { type: string }) => e.type === 'FiguresSubmitted');
     t.equal(submitted.length, 1, 'one submission in the log');
     t.match(submitted[0].data, { stage: 'initial', figures: { affectedPeople: 35 }, source: { kind: 'draft' } }, 'the draft, as shown, with where it came from');
     t.same([...errors, ...network], [], 'no script errors, no failed load');

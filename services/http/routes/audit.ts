@@ -97,7 +97,7 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit:
         summary: `The global log in order, paged by position; with Accept: ${NDJSON} the whole log after \`after\`, streamed`,
         description:
           'Only events of streams within your scope (reports and relief by village, incidents by county, rosters by township). ' +
-          'Page with `next`: it is the position to pass as `after`, and null once the log is read to its end.',
+          'Answers `{items, next}` like every list (SPEC §4). Page with `next`: it is the position to pass as `after`, and null once the log in scope is read to its end.',
         querystring: readQuery({ after: Position.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
       },
     },
@@ -137,19 +137,21 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit:
         }
         return reply;
       }
-      const events: RecordedEvent[] = [];
-      let next: string | null = null;
+      // One more than a page is read, so `next` is null exactly when the log in scope ends here:
+      // an auditor's loop stops without asking for an empty page.
+      const items: RecordedEvent[] = [];
+      let more = false;
       for await (const page of eventsInScope(deps.store, prefix, after)) {
         for (const event of page) {
-          events.push(event);
-          if (events.length === limit) break;
+          if (items.length === limit) {
+            more = true;
+            break;
+          }
+          items.push(event);
         }
-        if (events.length === limit) {
-          next = events[events.length - 1]!.position;
-          break;
-        }
+        if (more) break;
       }
-      return { events, next };
+      return { items, next: more ? items[items.length - 1]!.position : null };
     },
   );
   r.get(
