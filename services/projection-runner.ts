@@ -122,6 +122,7 @@ export class ProjectionRunner {
   #sinceSnapshot = 0;
   /** The clock's reading (ms) at the last snapshot (or start) and at the last batch applied. */
   #lastSnapshotAt = 0;
+  #snapshotWrite: Promise<boolean> = Promise.resolve(false);
   #lastAppliedAt = -Infinity;
   readonly #clock: () => number;
   #failingReads = 0;
@@ -336,22 +337,42 @@ export class ProjectionRunner {
     return this.snapshot();
   }
 
-  /** Writes every state with the checkpoint now (also at stop); true when written. */
+  /** The last snapshot's write: true once durable, false if it failed (or none was taken). */
+  get snapshotWrite(): Promise<boolean> {
+    return this.#snapshotWrite;
+  }
+
+  /**
+   * Takes every state with the checkpoint now (also at stop) and has it written; true when taken.
+   * The event loop is held for the serialize only; the write is logged when it is durable.
+   */
   snapshot(): boolean {
     const snapshots = this.options.snapshots;
     if (!snapshots || this.#checkpoint === undefined) return false;
     try {
       const started = performance.now();
-      snapshots.save({
-        checkpoint: this.#checkpoint,
+      const checkpoint = this.#checkpoint;
+      // The states are taken (serialized) before save returns; the write goes on off the event loop.
+      const written = snapshots.save({
+        checkpoint,
         checkpointHash: this.#checkpointHash,
         takenAt: new Date().toISOString(),
         events: this.#events,
         states: Object.fromEntries(this.#projections.map((p, i) => [p.name, { version: p.version, state: this.#states[i] }])),
       });
+      const heldMs = Math.round(performance.now() - started);
       this.#sinceSnapshot = 0;
       this.#lastSnapshotAt = this.#clock();
-      this.logger.info({ checkpoint: this.#checkpoint, ms: Math.round(performance.now() - started) }, 'projection snapshot written');
+      this.#snapshotWrite = written.then(
+        () => {
+          this.logger.info({ checkpoint, heldMs, ms: Math.round(performance.now() - started) }, 'projection snapshot written');
+          return true;
+        },
+        (error: unknown) => {
+          this.logger.error({ err: error, checkpoint }, 'could not write the projection snapshot; the next start replays more of the log');
+          return false;
+        },
+      );
       return true;
     } catch (error) {
       this.logger.error({ err: error }, 'could not write the projection snapshot; the next start replays more of the log');
