@@ -3,17 +3,10 @@
 // into the snapshot file, so that the INSERT of a blob of tens to hundreds of MB and its fsync run
 // off the event loop. Plain CommonJS so that it loads without the parent's TypeScript loader.
 //
-// workerData: { file, signal } — `signal` is a SharedArrayBuffer of two Int32 cells: [0] counts the
-// writes settled (written or failed), [1] is 1 once the connection is closed. The main thread
-// waits on them with Atomics.wait where it must be synchronous (a load right after a save, close).
+// workerData: { file }. Each message is one snapshot to write, answered { id, error? }; { close }
+// closes the connection and ends the thread.
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require('better-sqlite3');
-
-const signal = new Int32Array(workerData.signal);
-const settled = () => {
-  Atomics.add(signal, 0, 1);
-  Atomics.notify(signal, 0);
-};
 
 const db = new Database(workerData.file, { fileMustExist: true });
 // The main thread's connection may be reading (load): WAL lets it, and a write waits its turn.
@@ -26,8 +19,6 @@ parentPort.on('message', (message) => {
     try {
       db.close();
     } finally {
-      Atomics.store(signal, 1, 1);
-      Atomics.notify(signal, 1);
       parentPort.close();
     }
     return;
@@ -41,6 +32,5 @@ parentPort.on('message', (message) => {
     error = e instanceof Error ? e.message : String(e);
     put = undefined;
   }
-  settled();
   parentPort.postMessage({ id: message.id, error, ms: performance.now() - started });
 });

@@ -24,7 +24,7 @@ export interface Snapshot {
 }
 
 export interface SnapshotStore {
-  /** The snapshot last saved (any save still being written is waited for), or undefined. */
+  /** The snapshot last written, or undefined. A save still being written is not seen: await it first. */
   load(): Snapshot | undefined;
   /**
    * Takes the states as they are now, before returning (they may change the moment it returns),
@@ -33,13 +33,10 @@ export interface SnapshotStore {
    */
   save(snapshot: Snapshot): Promise<void>;
   /** Forgets every snapshot: the next start rebuilds from the log. */
-  clear(): void;
-  /** Waits for any write under way (bounded, `SNAPSHOT_CLOSE_WAIT_MS`), then closes. */
-  close(): void;
+  clear(): Promise<void>;
+  /** Waits for the writes under way (each settles as `save` said), then closes. */
+  close(): Promise<void>;
 }
-
-/** How long `close` (and a `load` after a save) waits for a write under way, ms: a million events' states are ~250 MB. */
-export const SNAPSHOT_CLOSE_WAIT_MS = 60_000;
 
 /**
  * Snapshots in their own SQLite file beside the log (`DATA_DIR/projections.sqlite`): the log
@@ -50,10 +47,10 @@ export class SqliteSnapshotStore implements SnapshotStore {
   readonly #db: Database.Database;
   readonly #file: string;
   #writer: Worker | undefined;
-  /** [0] writes settled by the writer thread, [1] 1 once it closed its connection (the worker's file). */
-  readonly #signal = new Int32Array(new SharedArrayBuffer(8));
   #sent = 0;
   readonly #pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  /** Every write sent, settled either way: what `clear` and `close` wait for. */
+  #writes: Promise<unknown> = Promise.resolve();
   #closed = false;
 
   constructor(file: string) {
@@ -80,7 +77,6 @@ export class SqliteSnapshotStore implements SnapshotStore {
   }
 
   load(): Snapshot | undefined {
-    this.#settle();
     const row = this.#db.prepare<[], { checkpoint: string; checkpoint_hash: string; taken_at: string; events: number; states: Buffer }>('SELECT * FROM snapshot WHERE id = 1').get();
     if (!row) return undefined;
     try {
@@ -93,8 +89,10 @@ export class SqliteSnapshotStore implements SnapshotStore {
   /**
    * Serializes here — it must happen where the states live, and before they change — and hands the
    * bytes (moved, not copied) to a writer thread of its own: the INSERT of the blob and its fsync
-   * held the event loop as long as the serialize did (profile of a 300,000-event replay: `save`
-   * 679 ms self beside `serialize` 658 ms; docs/decisions.md "Projection state is snapshotted").
+   * held the event loop as long as the serialize did (the states of a 300,000-event log: serialize
+   * 683–768 ms, INSERT 688–1,012 ms; docs/decisions.md "Projection state is snapshotted").
+   * Nothing here blocks on the thread: a blocking wait deadlocked with a thread started under
+   * `--cpu-prof`, whose start needs the main thread (found by profiling the intake bench).
    */
   save(snapshot: Snapshot): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the snapshot store is closed'));
@@ -102,51 +100,40 @@ export class SqliteSnapshotStore implements SnapshotStore {
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     const states = whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
     const id = this.#sent++;
-    return new Promise<void>((resolve, reject) => {
+    const written = new Promise<void>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       const writer = this.#started();
-      writer.ref();
+      writer.ref(); // a process whose last work is this write stays for it
       writer.postMessage({ id, checkpoint: snapshot.checkpoint, checkpointHash: snapshot.checkpointHash, takenAt: snapshot.takenAt, events: snapshot.events, states }, [states as ArrayBuffer]);
     });
+    this.#writes = Promise.allSettled([this.#writes, written]);
+    return written;
   }
 
-  clear(): void {
-    this.#settle();
+  async clear(): Promise<void> {
+    await this.#writes;
     this.#db.exec('DELETE FROM snapshot');
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#settle();
+    await this.#writes;
     const writer = this.#writer;
     if (writer) {
+      // Its connection closes before ours, so the last one out checkpoints the WAL into the file.
+      const gone = new Promise((resolve) => writer.once('exit', resolve));
+      writer.ref();
       writer.postMessage({ close: true });
-      // Its connection closed before ours, so the last one out checkpoints the WAL into the file.
-      Atomics.wait(this.#signal, 1, 0, SNAPSHOT_CLOSE_WAIT_MS);
-      // Held until the replies to saves still pending come in; the thread ends by itself.
-      if (this.#pending.size === 0) writer.unref();
+      await gone;
     }
-    // Saves still pending are answered by the writer's replies, which are on their way.
     this.#db.close();
-  }
-
-  /** Blocks until the writer has settled every save sent, or the wait runs out (a cache: then it is not waited for). */
-  #settle(): void {
-    const deadline = performance.now() + SNAPSHOT_CLOSE_WAIT_MS;
-    for (;;) {
-      const settled = Atomics.load(this.#signal, 0);
-      const left = deadline - performance.now();
-      if (settled >= this.#sent || left <= 0) return;
-      Atomics.wait(this.#signal, 0, settled, left);
-    }
   }
 
   #started(): Worker {
     if (this.#writer) return this.#writer;
-    Atomics.store(this.#signal, 1, 0);
     const writer = new Worker(new URL('./snapshot-writer.worker.cjs', import.meta.url), {
-      workerData: { file: this.#file, signal: this.#signal.buffer },
+      workerData: { file: this.#file },
       execArgv: plainWorkerExecArgv(),
     });
     writer.on('message', (reply: { id: number; error?: string }) => {
@@ -160,14 +147,11 @@ export class SqliteSnapshotStore implements SnapshotStore {
     const failAll = (error: Error) => {
       for (const { reject } of this.#pending.values()) reject(error);
       this.#pending.clear();
-      // Nothing more will settle: waits must not run to their end.
-      Atomics.store(this.#signal, 0, this.#sent);
-      Atomics.store(this.#signal, 1, 1);
     };
     writer.on('error', failAll);
     writer.on('exit', () => {
       if (this.#writer === writer) this.#writer = undefined;
-      if (this.#pending.size > 0) failAll(new Error('the snapshot writer stopped'));
+      failAll(new Error('the snapshot writer stopped'));
     });
     this.#writer = writer;
     return writer;

@@ -630,7 +630,7 @@ export async function main(argv: string[]): Promise<number> {
         const rssMb = Math.round(process.memoryUsage().rss / 1e6);
         const snapshotStarted = performance.now();
         runner.snapshot();
-        snapshots?.close();
+        await snapshots?.close();
         const snapshotSeconds = snapshots ? Math.round(performance.now() - snapshotStarted) / 1000 : null;
         console.log(
           JSON.stringify({

@@ -201,7 +201,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
       const sealed = await sealer.seal().catch((error: unknown) => void logger.error({ err: error }, 'the shutdown seal failed'));
       if (sealed?.written) await runner.caughtUp(2000);
       await runner.stop();
-      snapshots?.close();
+      await snapshots?.close();
       redis?.disconnect();
       await store.close();
     },

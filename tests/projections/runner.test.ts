@@ -77,9 +77,9 @@ t.test('a restart reads the snapshot and applies only what came after; a snapsho
   const snapshots = new SqliteSnapshotStore(join(other, 'projections.sqlite'));
   const foreignStore = new SqliteSnapshotStore(join(dataDir, 'projections.sqlite'));
   const foreign = foreignStore.load()!;
-  foreignStore.close();
+  await foreignStore.close();
   await snapshots.save(foreign);
-  snapshots.close();
+  await snapshots.close();
   const fourth = await startTestApp(t, { dataDir: other });
   t.equal(fourth.runner.status().startedFrom, null, 'rebuilt from the log');
   t.equal(fourth.runner.state('reports').rows.size, 0, 'nothing of the other log');
@@ -247,6 +247,7 @@ t.test('a periodic snapshot waits for a quiet moment, and a node that is never q
   t.equal(snapshots.load(), undefined, 'nothing written while busy');
   const written = every - 500 + SNAPSHOT_QUIET_MS;
   t.equal(dueAt(written), true, 'a quiet second: written');
+  t.equal(await runner.snapshotWrite, true);
   t.equal(snapshots.load()?.checkpoint, runner.checkpoint, 'with the checkpoint of the last event applied');
   t.equal(dueAt(written + every * 2), false, 'nothing applied since: nothing to write');
 
@@ -257,5 +258,6 @@ t.test('a periodic snapshot waits for a quiet moment, and a node that is never q
   }
   applyAt(written + SNAPSHOT_LONGEST_WAIT_INTERVALS * every - 500);
   t.equal(dueAt(written + SNAPSHOT_LONGEST_WAIT_INTERVALS * every), true, `busy, but ${SNAPSHOT_LONGEST_WAIT_INTERVALS} intervals since the last: written anyway`);
+  t.equal(await runner.snapshotWrite, true);
   t.equal(snapshots.load()?.checkpoint, runner.checkpoint);
 });
