@@ -83,6 +83,18 @@ export function withinScope(unitCode: string, scope: string): boolean {
 }
 
 /** The 12-digit code a scope stands for. */
+/**
+ * Whether a token's scope reaches anyone: a registered unit, or a prefix some registered unit lies
+ * within (a province's admin before its counties' codes are all in). A scope that is neither is
+ * most often a typo, and its token would reach nothing (SPEC §2). `units`: the register by code.
+ */
+export function scopeIsRegistered(units: ReadonlyMap<string, unknown>, scope: string): boolean {
+  const unit = scopeUnit(scope);
+  if (unit !== undefined && units.has(unit)) return true;
+  for (const code of units.keys()) if (code.startsWith(scope)) return true;
+  return false;
+}
+
 export function scopeUnit(scope: string): string | undefined {
   const prefix = scopePrefix(scope);
   return prefix === undefined ? undefined : prefix.padEnd(12, '0');

@@ -11,7 +11,7 @@ import { accessDecider, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, type GrantRequest 
 import { randomUUID } from 'node:crypto';
 import type { UnitEntry, UnitsFileError, UnitsFileRow } from '../infra/units-file.js';
 import { DomainError } from '../domain/errors.js';
-import { parentCode, scopeUnit } from '../domain/units.js';
+import { parentCode, scopeIsRegistered, scopeUnit } from '../domain/units.js';
 import { loadConfig, restoreConfig, ConfigError } from '../infra/config.js';
 import { BackupError, createBackup, restoreBackup } from '../infra/backup.js';
 import { jsonProblem } from '../infra/parse-text.js';
@@ -475,7 +475,7 @@ export async function main(argv: string[]): Promise<number> {
           );
           return 1;
         }
-        if (!register.units.has(scopeUnit(scope)!) && ![...register.units.keys()].some((code) => code.startsWith(scope))) {
+        if (!scopeIsRegistered(register.units, scope)) {
           say(`--scope ${values.scope}：登记的单位里没有这个代码，也没有它下属的单位（代码写错了？）`, `--scope ${values.scope}: no registered unit has this code or lies within it (a typo?)`);
           return 1;
         }

@@ -55,6 +55,17 @@ logger.info(
   },
   'zhitong is listening',
 );
+// A node with no unit registered can take no report and verify no token's unit: on a new deployment
+// that is the next step to take; where data was expected, DATA_DIR is most often mistyped — the
+// store is then a new, empty one with a new secret, and every token issued before is refused
+// (found by a newcomer: nothing said so above info level).
+if (zhitong.runner.state('units').units.size === 0) {
+  logger.warn(
+    { dataDir: config.dataDir },
+    `没有登记任何单位（DATA_DIR：${config.dataDir}）：新部署请先导入行政区划（units import，或试用时 seed-demo）；如果这里本该有数据，请检查 DATA_DIR 是否写错 / ` +
+      'no units are registered: a new deployment imports its units first (units import, or seed-demo to try it); if data was expected here, check that DATA_DIR is not mistyped',
+  );
+}
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -3,6 +3,8 @@ import { createServer } from 'node:http';
 
 /** How long an idle keep-alive connection is kept (ms); a proxy in front must close its own sooner. */
 export const KEEP_ALIVE_MS = 75_000;
+/** How long a stop waits for requests under way before it cuts their connections, ms (at most the request timeout). */
+export const STOP_GRACE_MS = 10_000;
 import secureJson from 'secure-json-parse';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -163,6 +165,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
       socket.destroy(error);
     },
+  });
+  // A stop waits for the requests under way, but not for ever: Node stops timing requests out once
+  // the server is closing (its connections check ends with close()), so one phone holding a body
+  // half-sent held a node's stop for minutes (found by a newcomer). What is still open after the
+  // grace is cut; its client sends again, to this node's successor (SPEC §4: writes are idempotent).
+  let cutAfterGrace: NodeJS.Timeout | undefined;
+  app.addHook('preClose', (done) => {
+    cutAfterGrace = setTimeout(() => app.server.closeAllConnections(), Math.min(deps.requestTimeoutMs ?? 60_000, STOP_GRACE_MS));
+    cutAfterGrace.unref();
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearTimeout(cutAfterGrace);
+    done();
   });
   const takesLimit = (schema: unknown) => schema instanceof z.ZodObject && 'limit' in schema.shape;
   const routeList: RouteInfo[] = [];

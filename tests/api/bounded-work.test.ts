@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import type { EventStore } from '../../infra/eventstore/types.js';
-import { KANG, LIJIA, reportBody, startTestApp } from '../support/app.js';
+import { KANG, LIJIA, reportBody, startTestApp, WANGBA } from '../support/app.js';
 import { RacingStore } from '../support/racing-store.js';
 import { AlertClient } from '../support/ws-client.js';
 
@@ -44,6 +44,23 @@ t.test('a client holding a request body open is cut off after the request timeou
   socket.write(`POST /reports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"village":`);
   await closed;
   t.match(received, /^HTTP\/1\.1 408/, 'answered 408 Request Timeout and closed');
+});
+
+t.test('a stop does not wait for ever on a client holding a request half-sent: it is cut after the grace (found by a newcomer: SIGTERM hung for minutes)', async (t) => {
+  const app = await startTestApp(t, { env: { REQUEST_TIMEOUT_MS: '1000' } });
+  const url = new URL(await app.app.listen({ port: 0, host: '127.0.0.1' }));
+  const socket = connect(Number(url.port), url.hostname);
+  const cut = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+  // Node emits 'request' once it has a request's head: from then on the connection is busy, not idle.
+  const head = new Promise((resolve) => app.app.server.once('request', resolve));
+  socket.write(`POST /allocations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${app.token('officer', WANGBA)}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"reportId":`);
+  await head;
+  await app.close();
+  t.pass('the stop ended');
+  await cut;
+  t.ok(socket.destroyed, 'the half-sent request\u2019s connection was closed');
 });
 
 t.test('commands on a long stream read only what is new: no refold of the whole stream per command', async (t) => {

@@ -85,6 +85,18 @@ t.test('npm start and the zhitong bin run the bundles: a report is filed, alerte
   t.equal(await server.exited, 0, 'a clean exit: the writer thread stopped and the store closed');
 });
 
+t.test('a node on a DATA_DIR with no unit registered says so, and what to do (found by a newcomer: a mistyped DATA_DIR served an empty store in silence)', async (t) => {
+  const dataDir = testDir(t);
+  const server = await startServerProcess({ DATA_DIR: dataDir, AUTH_SECRET: 'l'.repeat(40) }, { asInstalled: true });
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const line = JSON.parse(await server.waitForLog(/no units are registered/)) as { level: number; msg: string; dataDir: string };
+  t.equal(line.level, 40, 'a warning: seen at the default level');
+  t.match(line.msg, /^没有登记任何单位（DATA_DIR：.*）：新部署请先导入行政区划（units import，或试用时 seed-demo）；如果这里本该有数据，请检查 DATA_DIR 是否写错/, 'in Chinese first');
+  t.equal(line.dataDir, dataDir);
+  server.child.kill('SIGTERM');
+  t.equal(await server.exited, 0);
+});
+
 t.test('every file a bundle starts relative to itself is beside it', async (t) => {
   // The class the test above samples: a worker thread (or any file) started by
   // `new URL('./name', import.meta.url)` from code that is now a chunk of dist/bundle/.

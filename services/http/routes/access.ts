@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { accessDecider, MAX_GRANTS_PER_COMMAND, MAX_TTL_SECONDS } from '../../../domain/access.js';
 import { streams } from '../../../domain/events.js';
-import { scopeUnit, withinScope } from '../../../domain/units.js';
+import { scopeIsRegistered, scopeUnit, withinScope } from '../../../domain/units.js';
 import { MobilePhoneInput, PersonName, Role, Scope, UserId } from '../../../domain/vocabulary.js';
 import type { TokenService } from '../../../infra/tokens.js';
 import { grantStatus, grantsWithin, type Grant } from '../../../projections/access.js';
@@ -94,6 +94,13 @@ export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       tokens.forEach((t, i) => {
         if (!withinScope(scopeUnit(t.scope)!, request.user.scope)) throw outOfScope(t.scope, request.user.scope, 'unit', `tokens.${i}.scope`);
       });
+      // A token for no registered unit reaches nothing: its contact's every report was refused
+      // (`unit_not_found`) and `GET /me` said unit null (found by a newcomer). Refused here, as
+      // `zhitong token` refuses it; a unit imported a moment ago is waited for.
+      const unregistered = () => tokens.findIndex((t) => !scopeIsRegistered(deps.runner.state('units').units, t.scope));
+      if (unregistered() >= 0) await deps.units.refresh();
+      const i = unregistered();
+      if (i >= 0) throw new HttpError(422, 'unit_not_found', `unit ${tokens[i]!.scope} is not registered, and no registered unit lies within it`, { field: `tokens.${i}.scope`, code: tokens[i]!.scope });
       const context = commandContext(request, deps.now);
       const grants = tokens.map((t) => ({ ...t, jti: randomUUID() }));
       const result = await deps.commands.execute(streams.access, accessDecider, { type: 'GrantAccess', data: { grants, issuedBy: request.user.sub }, now: context.now }, context);
@@ -149,7 +156,15 @@ export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         const access = deps.runner.state('access');
         return jti !== undefined ? [access.grants.get(jti)].filter((g): g is Grant => g !== undefined) : (access.bySub.get(sub!) ?? []).map((j) => access.grants.get(j)!);
       };
-      const known = named();
+      let known = named();
+      // A grant written a moment ago (by `zhitong token`, or another node) may not be applied here
+      // yet: read up to the log's head before saying it does not exist (found by a newcomer: a
+      // 404 for a token that worked).
+      if (known.length === 0) {
+        const head = await deps.store.headPosition();
+        if (head !== undefined) await deps.runner.require(head);
+        known = named();
+      }
       // Only what was granted within the caller's scope is revoked, and nothing is said of the
       // rest: 404 unless something in scope is named. An admin may also name a token or user this
       // log has no grant for at all (a token issued before access was recorded): it is refused
