@@ -55,7 +55,7 @@ const yuanText = (fen: unknown) => (typeof fen === 'number' && Number.isSafeInte
 /** An instant as a person in Gansu reads it (北京时间), for a message. */
 const beijingText = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? `${beijingMinutes(v)} 北京时间` : s(v));
 /** Dismissal reasons (ReportDismissed.reason) as a township officer names them. */
-const DISMISSAL_ZH: Record<string, string> = { duplicate: '重复上报', false_alarm: '误报', out_of_scope: '不属本辖区' };
+export const DISMISSAL_ZH: Record<string, string> = { duplicate: '重复上报', false_alarm: '误报', out_of_scope: '不属本辖区' };
 const ROLE_ZH: Record<string, string> = { contact: '村联络员', officer: '乡镇值班干部', head: '负责人', auditor: '审计员', admin: '管理员' };
 /** An allocation's status as the ledger names it (SPEC §3). */
 const ALLOCATION_STATUS_ZH: Record<string, string> = { allocated: '待审批', approved: '已审批', delivered: '已发放完毕', rejected: '已驳回', cancelled: '已取消' };

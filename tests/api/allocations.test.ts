@@ -85,7 +85,7 @@ t.test('allocation refusals', async (t) => {
   const reverified = households.map((h) => (h.householdId === 'hh-8' ? { ...h, damage: 'none' } : h));
   t.equal((await app.call('POST', `/reports/${partly}/verifications`, { token: officer, body: verificationBody({ figures: { affectedPeople: 5 }, households: reverified }) })).statusCode, 200, '核报 finds the house was not damaged after all');
   const rows = (await app.call('GET', `/allocations?report=${partly}`, { token: officer })).json().items;
-  t.match(rows.find((r: { allocationId: string }) => r.allocationId === housing.json().allocationId).review, [{ flag: 'no_housing_damage' }], 'housing relief already allocated is flagged for a person to look at');
+  t.match(rows.find((r: { allocationId: string }) => r.allocationId === housing.json().allocationId).review, [{ flag: 'no_housing_damage', message: '报告最新一次核查认定这一户住房未受损：倒损住房恢复重建救助请核对' }], 'housing relief already allocated is flagged for a person to look at, in Chinese');
   t.same(rows.find((r: { category: string }) => r.category === 'emergency_living').review, [], 'the living allowance is not');
 
   const dismissedId = await verifiedReport(app);
@@ -114,7 +114,7 @@ t.test('relief allocated, then its report dismissed as a false alarm: not approv
 
   const ledger = (await app.call('GET', `/allocations?report=${reportId}`, { token: head })).json();
   const row = ledger.items.find((i: { allocationId: string }) => i.allocationId === paid);
-  t.match(row.review, [{ flag: 'report_dismissed', reason: 'false_alarm' }], 'the relief paid on it is flagged for a person to look at');
+  t.match(row.review, [{ flag: 'report_dismissed', reason: 'false_alarm', message: '报告已撤销（误报）：不能再批准或发放，已发放的部分请核对' }], 'the relief paid on it is flagged for a person to look at');
   t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === pending).review, [], 'the rejected one is not live, so not flagged');
 });
 

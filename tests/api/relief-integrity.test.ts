@@ -128,7 +128,7 @@ t.test('a later link into one incident is recorded, and the ledger flags the pai
   // Report c's verification is corrected: 李四's house was not damaged after all.
   t.equal((await app.call('POST', `/reports/${c}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: 'hh-9', name: '王六', damage: 'moderate', people: 2 }] }) })).statusCode, 200, 'the correction is recorded');
   ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
-  t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === z).review, [{ flag: 'household_not_in_latest_verification' }]);
+  t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === z).review, [{ flag: 'household_not_in_latest_verification', message: '报告最新一次核查的户表里已没有这一户：请核对这一户是否受灾' }]);
 
   // Two without a reason in one incident: flagged, both.
   const d = await verified(app, [{ ...OUYANG, householdId: 'hh-dup', name: '赵七' }]);
@@ -158,8 +158,8 @@ t.test('the same household reached through two reports that are then linked into
   t.same(
     ledger.items.map((i: { allocationId: string; review: unknown[] }) => [i.allocationId, i.review]),
     [
-      [x, [{ flag: 'duplicate_in_incident', with: [y] }]],
-      [y, [{ flag: 'duplicate_in_incident', with: [x] }]],
+      [x, [{ flag: 'duplicate_in_incident', with: [y], message: '同一灾害过程中，这一户同类救助另有 1 笔未说明重复原因：请核对是否重复发放' }]],
+      [y, [{ flag: 'duplicate_in_incident', with: [x], message: '同一灾害过程中，这一户同类救助另有 1 笔未说明重复原因：请核对是否重复发放' }]],
     ],
     'one drought, one household, twice: a person looks at it',
   );
@@ -309,8 +309,12 @@ t.test('one name under two household numbers in one incident and village: both r
   const housing = await allocate('3-12', '王建国', 'housing');
   const ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
   const review = (id: string) => ledger.items.find((i: { allocationId: string }) => i.allocationId === id).review;
-  t.same(review(x), [{ flag: 'same_name_other_household', households: ['3组12'] }], 'each row names the other household number');
-  t.same(review(y), [{ flag: 'same_name_other_household', households: ['3-12'] }]);
+  t.same(review(x), [{ flag: 'same_name_other_household', households: ['3组12'], message: '同村同一灾害过程中，同名户主在户号 3组12 下另有同类救助：请核对是否同一户' }], 'each row names the other household number, in words a head reads');
+  t.same(review(y), [{ flag: 'same_name_other_household', households: ['3-12'], message: '同村同一灾害过程中，同名户主在户号 3-12 下另有同类救助：请核对是否同一户' }]);
+  // Where the head approves: the allocation itself says it (found by a newcomer: both approved, 200 each, nothing said).
+  const single = (await app.call('GET', `/allocations/${y}`, { token: head(app) })).json();
+  t.same(single.review, review(y), 'GET /allocations/{id} carries the same flags as its ledger row');
+  t.same((await app.call('GET', `/allocations/${other}`, { token: head(app) })).json().review, [], 'and none where there are none');
   t.same(review(other), [], 'another name: nothing to look at');
   t.same(review(housing), [], 'another category: another relief');
   // Cancelled, it is no longer live relief: the pair is no longer a question.

@@ -16,6 +16,7 @@ import { HttpError, notFound } from '../errors.js';
 import { AllocateBody, DeliveryBody, EmptyBody, IdParams, ReasonBody } from '../schemas.js';
 import { allocationView } from '../views.js';
 import { loadReportInScope } from './reports.js';
+import { reviewOfAllocation } from './reads.js';
 
 /** Namespace for allocation ids derived from (report, household, category, generation). */
 const ALLOCATION_NAMESPACE = '6f1c1e52-5d0b-4c8e-9a57-3b6a0f9d2e41';
@@ -190,7 +191,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   r.get('/allocations/:id', { config: { roles: ['contact', 'officer', 'head', 'auditor'] }, schema: { tags: ['relief'], summary: 'An allocation as it stands: approval, deliveries and what is outstanding', params: IdParams } }, async (request, reply) => {
     const { allocation, revision } = await loadAllocationInScope(deps, request, request.params.id);
     const report = (await deps.commands.load(streams.report(allocation.reportId), reportDecider)).state;
-    return reply.header('etag', `"${revision}"`).send(allocationView(allocation, revision, report.exists && report.status === 'dismissed'));
+    return reply.header('etag', `"${revision}"`).send({ ...allocationView(allocation, revision, report.exists && report.status === 'dismissed'), review: reviewOfAllocation(deps, request.params.id, allocation.village) });
   });
 
   const allocations = {

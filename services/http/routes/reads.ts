@@ -17,6 +17,8 @@ import { rebuildUpTo } from '../../projection-runner.js';
 import { readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
+import { DISMISSAL_ZH } from '../messages.js';
+import { assertNever } from '../../../domain/errors.js';
 import { askedTime, dayOrInstant } from '../../../domain/vocabulary.js';
 import { Id, listQuery, page, readQuery, UnitRef, UnitView, VillageRef } from '../schemas.js';
 import { sealAnchor } from '../../../projections/seals.js';
@@ -65,6 +67,27 @@ const goodsLines = (thousandths: Record<string, number>) => goodsView(thousandth
  */
 const remainderVoid = (flags: ReadonlyMap<string, ReviewFlag[]>) => (row: LedgerRow) => flags.get(row.allocationId)?.some((f) => f.flag === 'report_dismissed') === true;
 
+/**
+ * What a head reads beside a flagged row (SPEC §9: in Chinese), the flag's code and data kept beside
+ * it for programs. Each says what to check; none says the relief is wrong (SPEC §3: flagged, not refused).
+ */
+export function reviewMessage(flag: ReviewFlag): string {
+  switch (flag.flag) {
+    case 'duplicate_in_incident':
+      return `同一灾害过程中，这一户同类救助另有 ${flag.with.length} 笔未说明重复原因：请核对是否重复发放`;
+    case 'household_not_in_latest_verification':
+      return '报告最新一次核查的户表里已没有这一户：请核对这一户是否受灾';
+    case 'report_dismissed':
+      return `报告已撤销（${DISMISSAL_ZH[flag.reason] ?? flag.reason}）：不能再批准或发放，已发放的部分请核对`;
+    case 'no_housing_damage':
+      return '报告最新一次核查认定这一户住房未受损：倒损住房恢复重建救助请核对';
+    case 'same_name_other_household':
+      return `同村同一灾害过程中，同名户主在户号 ${flag.households.join('、')} 下另有同类救助：请核对是否同一户`;
+    default:
+      return assertNever(flag);
+  }
+}
+
 /** A ledger row as people read it: cash in fen, goods in their units, and why to review it. */
 export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[] = []) {
   const voided = flags.some((f) => f.flag === 'report_dismissed');
@@ -92,7 +115,7 @@ export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[
     deliveries: row.deliveries,
     lastDeliveredAt: row.lastDeliveredAt ?? null,
     repeatReason: row.repeatReason ?? null,
-    review: flags,
+    review: flags.map((f) => ({ ...f, message: reviewMessage(f) })),
     position: row.position,
   };
 }
@@ -418,6 +441,16 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice)) : notice;
     },
   );
+}
+
+/**
+ * One allocation's review flags, each with its Chinese message, as the ledger shows them (its
+ * village's rows are enough: every flag's group lies within a village). For the head about to
+ * approve it (found by a newcomer: the flags were on the ledger only).
+ */
+export function reviewOfAllocation(deps: ApiDeps, allocationId: string, village: string): Array<ReviewFlag & { message: string }> {
+  const flags = flagsFor(deps, ledgerRows(deps.runner.state('ledger'), { prefix: village })).get(allocationId) ?? [];
+  return flags.map((f) => ({ ...f, message: reviewMessage(f) }));
 }
 
 /** Review flags over `rows`, with incidents from the reports projection and verifications from the households one. */
