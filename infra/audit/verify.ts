@@ -27,6 +27,7 @@ export type ProblemKind =
   | 'seal_signature'
   | 'seal_chain'
   | 'anchor_mismatch'
+  | 'anchor_unverifiable'
   | 'unplaceable'
   | 'not_sealed';
 
@@ -380,6 +381,23 @@ export class LogVerifier {
 
   #checkAnchor(): void {
     const anchor = this.options.anchor!;
+    if (this.options.scoped || this.options.proofs) {
+      // A scope's export holds its own streams only: a root over every stream's head cannot be
+      // computed from it. What it carries is the latest seal with its proofs, checked above; an
+      // anchor that is that seal is checked by them, any other cannot be, and is not said to
+      // have been rewritten (found by a newcomer: an older anchor "rewrote history").
+      const latest = this.options.proofs?.seal.data as Seal['data'] | undefined;
+      const matches = latest !== undefined && pad(latest.upTo) === pad(anchor.position) && latest.root === anchor.root;
+      this.#anchorResult = { position: pad(anchor.position), root: anchor.root, matches };
+      if (!matches) {
+        this.#report(
+          { kind: 'anchor_unverifiable', position: pad(anchor.position) },
+          `这是一个辖区的导出文件，只能核验它所带的最新封存${latest ? `（位置 ${pad(latest.upTo)}）` : ''}；位置 ${anchor.position} 的锚点无法用它核验，这不说明历史被改写：请用完整导出（zhitong export）核验这个锚点`,
+          `this is one scope's export: it can check only the latest seal it carries${latest ? ` (up to ${pad(latest.upTo)})` : ''}; the anchor at position ${anchor.position} cannot be checked with it, which says nothing of history being rewritten: check that anchor against a whole export (zhitong export)`,
+        );
+      }
+      return;
+    }
     const heads = [...this.#streams.values()].filter((s) => s.stream !== streamNames.audit && s.next > 0).map((s) => headOf(s)!);
     const root = merkleRoot(heads);
     this.#anchorResult = { position: pad(anchor.position), root: anchor.root, matches: root === anchor.root };

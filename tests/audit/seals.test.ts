@@ -222,6 +222,17 @@ t.test('a county auditor\u2019s scoped export verifies against the global seal b
   const good = await cli({}, 'verify', '--file', join(dir, 'county.ndjson'), '--public-key', w.publicKey);
   t.equal(good.status, 0, good.stdout + good.stderr);
   t.match(JSON.parse(good.stdout), { ok: true, seals: { signatures: 'checked', latest: { root: /^[0-9a-f]{64}$/ } } }, 'and names the seal it was proven against (it said latest: null)');
+  // An anchor kept from that seal is checked by the proofs; one from an earlier seal cannot be
+  // checked with one county's streams, and is said so — not "history was rewritten" (found by a newcomer).
+  const sealed = (trailer as unknown as { sealProofs: { seal: { data: { root: string; upTo: string } } } }).sealProofs.seal.data;
+  const atLatest = await cli({}, 'verify', '--file', join(dir, 'county.ndjson'), '--public-key', w.publicKey, '--anchor', `${sealed.root}@${Number(sealed.upTo)}`);
+  t.equal(atLatest.status, 0, atLatest.stdout);
+  t.match(JSON.parse(atLatest.stdout), { ok: true, anchor: { matches: true } });
+  const earlier = await cli({}, 'verify', '--file', join(dir, 'county.ndjson'), '--public-key', w.publicKey, '--anchor', `${'a'.repeat(64)}@1`);
+  t.equal(earlier.status, 1, 'the check asked for was not done');
+  const earlierProblems = JSON.parse(earlier.stdout).problems as Array<{ kind: string; message: string }>;
+  t.match(earlierProblems, [{ kind: 'anchor_unverifiable', message: /这是一个辖区的导出文件.*这不说明历史被改写：请用完整导出（zhitong export）核验这个锚点/ }]);
+  t.notOk(earlierProblems.some((p) => p.kind === 'anchor_mismatch' || /改写过/.test(p.message)), 'nothing says history was rewritten');
   // The county's copy with its delivery removed: the proof of that stream's head says so.
   const withoutDelivery = lines.filter((l) => !l.includes('"GoodsDelivered"'));
   writeFileSync(join(dir, 'cut.ndjson'), withoutDelivery.join('\n') + '\n');
