@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Decider } from '../../domain/decider.js';
 import type { DomainEvent } from '../../domain/events.js';
 import type { Role } from '../../domain/vocabulary.js';
 import type { Loaded } from '../commands/execute.js';
 import { commandContext, ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
-import { IdParams, WriteAnswer } from './schemas.js';
+import { IdParams, listQuery, WriteAnswer } from './schemas.js';
 import { GENESIS_HASH, recordedHashMatches } from '../../infra/eventstore/chain.js';
 
 export interface AggregateRoutes<S, C, E extends DomainEvent, P = undefined> {
@@ -70,13 +70,31 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
  * (SPEC §8: an auditor reads any stream's history), 404 outside the caller's scope as the object is.
  * `key` names the id in the answer (`allocationId`, `incidentId`).
  */
+/** A stream's history, paged by revision: `after` is the last revision read (SPEC §4 paging). */
+const HistoryQuery = listQuery({}).extend({
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  after: z.string().regex(/^\d{1,10}$/, 'must be a revision (a whole number)').optional(),
+});
+
 export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstance, deps: ApiDeps, aggregate: AggregateRoutes<S, C, E, P>, key: string, roles: readonly Role[]): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     `${aggregate.base}/history`,
-    { config: { roles }, schema: { tags: [aggregate.tag, 'audit'], summary: `Every event of the ${aggregate.tag.replace(/s$/, '')}'s stream, with actors and hashes`, params: IdParams } },
+    {
+      config: { roles },
+      schema: {
+        tags: [aggregate.tag, 'audit'],
+        summary: `Every event of the ${aggregate.tag.replace(/s$/, '')}'s stream, with actors and hashes`,
+        description: 'Paged like every list: `{items, next}`; `next` is the revision to pass as `after`, null at the end.',
+        params: IdParams,
+        querystring: HistoryQuery,
+      },
+    },
     async (request) => {
       const id = (request.params as { id: string }).id;
+      const { limit, after } = request.query as z.infer<typeof HistoryQuery>;
       await aggregate.loadInScope(request, id);
+      // One aggregate's stream is short: read whole, so each page's `intact` still checks the
+      // chain from the event before it.
       const events = await deps.store.readStream(aggregate.stream(id));
       // Each event says whether it still matches its hash and chains to the one before: an auditor
       // reading an edited history sees where, without running a verification (found by a newcomer).
@@ -88,9 +106,13 @@ export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstanc
           metadata: e.metadata,
           intact: recordedHashMatches(e) && (i === 0 ? e.revision === 0 && e.metadata.prevHash === GENESIS_HASH : e.revision === events[i - 1]!.revision + 1 && e.metadata.prevHash === events[i - 1]!.metadata.hash),
         }));
-      // A list answers `{items, next}` (SPEC §4); one aggregate's stream is short and comes whole
-      // (`next: null`). `events` is the same list under the name the first clients were given.
-      return { [key]: id, items, next: null, events: items };
+      // A list answers `{items, next}` (SPEC §4), paged by revision (a stream's own order, the same
+      // in either store); `events`, the same list again under its first name, is gone (session 37).
+      const from = after === undefined ? 0 : Number(after) + 1;
+      const page = items.filter((e) => e.revision >= from).slice(0, limit + 1);
+      const more = page.length > limit;
+      const shown = more ? page.slice(0, limit) : page;
+      return { [key]: id, items: shown, next: more ? String(shown.at(-1)!.revision) : null };
     },
   );
 }

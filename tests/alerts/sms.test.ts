@@ -157,7 +157,7 @@ async function fileReport(app: TestApp): Promise<string> {
 }
 
 const history = async (app: TestApp, reportId: string) =>
-  ((await app.call('GET', `/reports/${reportId}/history`, { token: app.token('head', KANG) })).json() as { events: Array<{ type: string; data: Record<string, unknown> }> }).events;
+  ((await app.call('GET', `/reports/${reportId}/history`, { token: app.token('head', KANG) })).json() as { items: Array<{ type: string; data: Record<string, unknown> }> }).items;
 
 const MINUTE = 60_000;
 const DELAY = 10 * MINUTE;

@@ -40,8 +40,8 @@ t.test('relief lifecycle: allocate, approve by a second person, deliver in parts
   t.match(view.json(), { status: 'delivered', cashFen: 200_000, delivered: { cashFen: 200_000, deliveries: 2 }, outstandingCashFen: 0, approvedBy: 'head-1' });
   t.equal((await app.call('GET', `/allocations/${allocationId}`, { token: app.token('officer', NIANBA) })).statusCode, 404, 'outside scope');
   const history = (await app.call('GET', `/allocations/${allocationId}/history`, { token: app.token('auditor', '621299') })).json();
-  t.same(history.events.map((e: { type: string }) => e.type), ['ReliefAllocated', 'AllocationApproved', 'GoodsDelivered', 'GoodsDelivered'], 'its history, for an auditor: every event in order');
-  t.equal(history.events[1].metadata.prevHash, history.events[0].metadata.hash, 'with the hashes that chain them');
+  t.same(history.items.map((e: { type: string }) => e.type), ['ReliefAllocated', 'AllocationApproved', 'GoodsDelivered', 'GoodsDelivered'], 'its history, for an auditor: every event in order');
+  t.equal(history.items[1].metadata.prevHash, history.items[0].metadata.hash, 'with the hashes that chain them');
   t.equal((await app.call('GET', `/allocations/${allocationId}/history`, { token: app.token('officer', NIANBA) })).statusCode, 404, 'outside scope');
 });
 

@@ -137,8 +137,23 @@ t.test('report lifecycle through the API', async (t) => {
 
   const history = await app.call('GET', `/reports/${reportId}/history`, { token: app.token('auditor', '621299') });
   t.equal(history.statusCode, 200);
-  const events = history.json().events as Array<{ type: string; metadata: { actor: { id: string }; hash: string; prevHash: string } }>;
-  t.same([history.json().items, history.json().next], [history.json().events, null], 'a list like every list (SPEC §4 {items, next}): the stream whole, and `events` as before');
+  const events = history.json().items as Array<{ revision: number; type: string; metadata: { actor: { id: string }; hash: string; prevHash: string } }>;
+  t.same(Object.keys(history.json()).sort(), ['items', 'next', 'reportId'], 'a list like every list (SPEC §4 {items, next}), each event once');
+  t.equal(history.json().next, null, 'the stream whole: nothing follows');
+  // Paged like every list (found by a newcomer: ?limit= and ?after= were ignored, ?foo= accepted).
+  const paged: typeof events = [];
+  let after: string | null = null;
+  for (let pages = 0; pages < 10; pages++) {
+    const page = (await app.call('GET', `/reports/${reportId}/history?limit=3${after === null ? '' : `&after=${after}`}`, { token: app.token('auditor', '621299') })).json() as { items: typeof events; next: string | null };
+    paged.push(...page.items);
+    after = page.next;
+    if (after === null) break;
+  }
+  t.same(paged, events, 'pages of three add up to the whole, the last with next null');
+  const unknown = await app.call('GET', `/reports/${reportId}/history?foo=1`, { token: app.token('auditor', '621299') });
+  t.match([unknown.statusCode, unknown.json()], [400, { error: 'validation', details: [{ path: 'querystring' }] }], 'an unknown parameter is refused, as on every list');
+  const notARevision = await app.call('GET', `/reports/${reportId}/history?after=abc`, { token: app.token('auditor', '621299') });
+  t.match([notARevision.statusCode, notARevision.json()], [400, { details: [{ path: 'querystring.after' }] }]);
   t.same(events.map((e) => e.type), [
     'ReportFiled', 'ReportAmended', 'AlertAcknowledged', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportClosed',
   ]);

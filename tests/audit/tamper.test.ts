@@ -14,15 +14,15 @@ t.test('an event\u2019s data edited', async (t) => {
   w.db.prepare(`UPDATE events SET record = replace(record, '"affectedPeople":9', '"affectedPeople":90') WHERE stream = ? AND revision = 2`).run(`report-${w.reportId}`);
   await expectNamed(t, w, 'edited', { stream: `report-${w.reportId}`, revision: 2, message: /被改动/ });
   // The history an auditor reads marks it too (found by a newcomer: it showed 90 with nothing beside it).
-  const history = (await w.app.call('GET', `/reports/${w.reportId}/history`, { token: w.app.token('auditor', '620000000000') })).json() as { events: Array<{ revision: number; intact: boolean }> };
-  t.same(history.events.filter((e) => !e.intact).map((e) => e.revision), [2], 'its history marks the edited event, and only it');
+  const history = (await w.app.call('GET', `/reports/${w.reportId}/history`, { token: w.app.token('auditor', '620000000000') })).json() as { items: Array<{ revision: number; intact: boolean }> };
+  t.same(history.items.filter((e) => !e.intact).map((e) => e.revision), [2], 'its history marks the edited event, and only it');
 });
 
 t.test('an event deleted from the middle of a stream: the history marks where the chain breaks', async (t) => {
   const w = await world(t);
   w.db.prepare('DELETE FROM events WHERE stream = ? AND revision = 1').run(`report-${w.reportId}`);
-  const history = (await w.app.call('GET', `/reports/${w.reportId}/history`, { token: w.app.token('auditor', '620000000000') })).json() as { events: Array<{ revision: number; intact: boolean }> };
-  t.same(history.events.filter((e) => !e.intact).map((e) => e.revision), [2], 'the event after the gap');
+  const history = (await w.app.call('GET', `/reports/${w.reportId}/history`, { token: w.app.token('auditor', '620000000000') })).json() as { items: Array<{ revision: number; intact: boolean }> };
+  t.same(history.items.filter((e) => !e.intact).map((e) => e.revision), [2], 'the event after the gap');
 });
 
 t.test('an event deleted from the middle of a stream', async (t) => {

@@ -72,11 +72,11 @@ t.test('the duty console', { skip: noBrowser() }, async (t) => {
   await b.page.click('a:has-text("返回")');
   const history = await call(base, tokens.auditor, 'GET', `/reports/${reportId}/history`);
   t.same(
-    history.body.events.filter((e: { type: string }) => e.type === 'AlertReceived').map((e: { data: { by: string; step: number } }) => `${e.data.by}@${e.data.step}`).sort(),
+    history.body.items.filter((e: { type: string }) => e.type === 'AlertReceived').map((e: { data: { by: string; step: number } }) => `${e.data.by}@${e.data.step}`).sort(),
     ['officer-a@0', 'officer-b@0'],
     'each page told the server it shows the alert (no SMS needed for them, SPEC §5), once',
   );
-  t.same(history.body.events.filter((e: { type: string }) => e.type === 'AlertAcknowledged').map((e: { data: { by: string } }) => e.data.by), ['officer-a'], 'one acknowledgement, by the officer who pressed it');
+  t.same(history.body.items.filter((e: { type: string }) => e.type === 'AlertAcknowledged').map((e: { data: { by: string } }) => e.data.by), ['officer-a'], 'one acknowledgement, by the officer who pressed it');
   await a.page.click('a:has-text("返回")');
   await a.page.waitForSelector(`li.alert[data-report="${reportId}"]`);
   // Acknowledged, and nobody on the way yet: still on the board, saying so (SPEC §4 "unattended").

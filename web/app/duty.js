@@ -114,7 +114,7 @@ function Detail({ id, session, frame, line }) {
           () => {},
         );
       // Follow-ups (续报) as recorded, each with what it changed.
-      if (body.amendments > 0) api(`/reports/${id}/history`).then((r) => setUpdates(r.body.events.filter((e) => e.type === 'ReportAmended')), () => {});
+      if (body.amendments > 0) api(`/reports/${id}/history`).then((r) => setUpdates(r.body.items.filter((e) => e.type === 'ReportAmended')), () => {});
     } catch (error) {
       setUnreadable(error.message);
       return;
