@@ -153,7 +153,13 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
           ? `${s(d.field)}：早于灾害开始时间（${beijingText(d.startedAt)}），数据不可能截至那时`
           : d.why === 'before_previous'
             ? `${s(d.field)}：早于上一次报送的截至时间（${beijingText(d.previousAsOf)}），报送只能向后`
-            : '时间不对：开始须早于结束，且不能晚于现在',
+            : /^entries\.\d+\.until$/.test(s(d.field))
+              ? `${s(d.field)}：值班结束时间须晚于开始时间`
+              : d.field === 'startedAt'
+                ? 'startedAt：灾害开始时间不能晚于现在'
+                : d.field === 'at'
+                  ? 'at：稳定时间须在灾害开始之后、现在之前'
+                  : '时间不对：开始须早于结束，且不能晚于现在',
     en: 'the period is not right',
   },
   duplicate_roster_entry: { zh: '同一人在值班表中重复出现', en: 'an officer is listed twice' },
@@ -291,6 +297,7 @@ const CUSTOM_ZH: Record<string, string> = {
   'must be a 12-digit division code or its significant prefix': '须为 12 位行政区划代码或其有效前缀',
   'must be a village: a 12-digit code whose last three digits are not 000': '须为村（社区）：12 位代码，且末三位不是 000（乡镇、县的代码不行）',
   'must be a phone number': '须为电话号码',
+  'must be a revision (a whole number)': '须为修订号（整数）',
   'must be a number to call back: a mobile (11 digits) or a landline (7–8 digits, or 10–12 with its area code)': '须为能回拨的号码：手机（11 位）或固定电话（7–8 位，或带区号 10–12 位）',
   'must be a mobile number (11 digits starting 13–19) that takes SMS': '须为能收短信的手机号（以 13–19 开头的 11 位数字）',
   'a user id has no @ and no spaces': '用户编号不能含 @ 或空格',

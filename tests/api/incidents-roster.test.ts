@@ -88,6 +88,9 @@ t.test('roster: a head replaces it; anyone in scope reads it', async (t) => {
   t.equal((await app.call('PUT', `/roster/${WANGBA}`, { token: app.token('officer', WANGBA), body: { entries: [] } })).statusCode, 403);
   t.equal((await app.call('PUT', `/roster/${NIANBA}`, { token: head, body: { entries: [] } })).statusCode, 403);
   t.equal((await app.call('PUT', `/roster/${WANGBA}`, { token: head, body: { entries: [{ officer: 'a', tier: 'primary' }, { officer: 'a', tier: 'backup' }] } })).json().error, 'duplicate_roster_entry');
+  // Said as the rule is (found by a newcomer: "且不能晚于现在" where a shift to come is taken).
+  const backwards = await app.call('PUT', `/roster/${WANGBA}`, { token: head, body: { entries: [{ officer: 'a', tier: 'primary', from: '2026-07-03T00:00:00Z', until: '2026-07-02T00:00:00Z' }] } });
+  t.match([backwards.statusCode, backwards.json()], [422, { error: 'invalid_period', message: /^entries\.0\.until：值班结束时间须晚于开始时间$/, details: { field: 'entries.0.until' } }]);
   t.equal((await app.call('PUT', `/roster/${KANG}`, { token: app.token('head', KANG), body: { entries: [] } })).statusCode, 404, 'a county has no roster: no such township');
   const nowhere = await app.call('PUT', '/roster/621299199000', { token: app.token('head', KANG), body: { entries: [] } });
   t.equal(nowhere.statusCode, 404, 'no such township');
