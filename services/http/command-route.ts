@@ -40,13 +40,15 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
     body: B;
     roles: readonly Role[];
     toCommand: (body: z.infer<B>, request: FastifyRequest, now: string, state: S, prepared: P) => C;
+    /** What the person who sent it should know of what it did, beside the answer (never a refusal). */
+    warnings?: (body: z.infer<B>, id: string) => Warning[];
   },
 ): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     `${aggregate.base}/${route.path}`,
     {
       config: { roles: route.roles },
-      schema: { tags: [aggregate.tag], summary: route.summary, params: IdParams, body: route.body, response: { 200: WriteAnswer } },
+      schema: { tags: [aggregate.tag], summary: route.summary, params: IdParams, body: route.body, response: { 200: WriteAnswer.extend({ warnings: z.array(WarningSchema).optional() }) } },
     },
     async (request) => {
       const id = (request.params as { id: string }).id;
@@ -60,10 +62,15 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
         context,
         { ifMatch: ifMatch(request) },
       );
-      return { position: result.position, revision: result.revision };
+      const warnings = route.warnings?.(request.body as z.infer<B>, id) ?? [];
+      return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
     },
   );
 }
+
+/** A note beside a write that was taken: a code, what a person reads (Chinese), and its data. */
+const WarningSchema = z.object({ code: z.string(), message: z.string() }).catchall(z.unknown());
+export type Warning = z.infer<typeof WarningSchema>;
 
 /**
  * `GET {base}/history`: every event of the aggregate's stream in order, with actors and hashes

@@ -126,9 +126,16 @@ t.test('a later link into one incident is recorded, and the ledger flags the pai
   await app.call('POST', `/incidents/${incident}/links`, { token: county, body: { reportId: c } });
   const z = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(c, { household: { id: 'hh-other', name: '李四' } }) })).json().allocationId;
   // Report c's verification is corrected: 李四's house was not damaged after all.
-  t.equal((await app.call('POST', `/reports/${c}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: 'hh-9', name: '王六', damage: 'moderate', people: 2 }] }) })).statusCode, 200, 'the correction is recorded');
+  const corrected = await app.call('POST', `/reports/${c}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: 'hh-9', name: '王六', damage: 'moderate', people: 2 }] }) });
+  t.equal(corrected.statusCode, 200, 'the correction is recorded');
+  // The officer who left 李四 out hears it at once (found by a newcomer: 200, nothing said).
+  t.same(corrected.json().warnings, [
+    { code: 'relief_household_left_out', message: '户 hh-other（李四）有应急期生活救助待批准，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次', householdId: 'hh-other', allocationId: z },
+  ]);
   ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
   t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === z).review, [{ flag: 'household_not_in_latest_verification', message: '报告最新一次核查的户表里已没有这一户：请核对这一户是否受灾' }]);
+  const again = await app.call('POST', `/reports/${c}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: 'hh-9', name: '王六', damage: 'moderate', people: 2 }, { householdId: 'HH－other', name: '李四', damage: 'severe', people: 2 }] }) });
+  t.equal(again.json().warnings, undefined, 'listed again (however its number is typed): nothing to say');
 
   // Two without a reason in one incident: flagged, both.
   const d = await verified(app, [{ ...OUYANG, householdId: 'hh-dup', name: '赵七' }]);

@@ -8,10 +8,13 @@ import { streams, type DomainEvent, type EventData } from '../../../domain/event
 import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
+import { CATEGORY_LABELS } from '../../../domain/notice.js';
+import { canonicalHouseholdId } from '../../../domain/vocabulary.js';
+import { isLiveRow } from '../../../projections/ledger.js';
 import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
-import { commandRoute, historyRoute } from '../command-route.js';
+import { commandRoute, historyRoute, type Warning } from '../command-route.js';
 import { grantName } from '../../../projections/access.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
@@ -210,7 +213,8 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     body: B,
     roles: ReadonlyArray<'contact' | 'officer' | 'head'>,
     toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => ReportCommand,
-  ) => commandRoute(app, deps, reports, { path, summary, body, roles, toCommand });
+    warnings?: (b: z.infer<B>, id: string) => Warning[],
+  ) => commandRoute(app, deps, reports, { path, summary, body, roles, toCommand, ...(warnings ? { warnings } : {}) });
 
   command('amendments', 'Follow-up (续报) to a report', AmendReportBody, ['contact', 'officer', 'head'], (b, _r, now) => ({ type: 'AmendReport', data: b, now }));
   command('acknowledgements', 'Acknowledge the alert; the first stops escalation', EmptyBody, FIELD_STAFF, (_b, req, now) => ({
@@ -229,11 +233,31 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     data: { officer: req.user.sub, ...(b?.location ? { location: b.location } : {}) },
     now,
   }));
-  command('verifications', 'Household-by-household verification (核报)', VerifyBody, FIELD_STAFF, (b, req, now) => ({
-    type: 'VerifyDamage',
-    data: { verifier: req.user.sub, ...b },
-    now,
-  }));
+  command(
+    'verifications',
+    'Household-by-household verification (核报)',
+    VerifyBody,
+    FIELD_STAFF,
+    (b, req, now) => ({
+      type: 'VerifyDamage',
+      data: { verifier: req.user.sub, ...b },
+      now,
+    }),
+    // Each verification replaces the report's household list (SPEC §3: the latest is the one that
+    // counts). A household left out that holds live relief is said at once, to the officer who
+    // left it out, not only later as a ledger flag (found by a newcomer: 200, nothing said).
+    (b, id) => {
+      const listed = new Set(b.households.map((h) => canonicalHouseholdId(h.householdId)));
+      return [...deps.runner.state('ledger').rows.values()]
+        .filter((row) => row.reportId === id && isLiveRow(row) && !listed.has(canonicalHouseholdId(row.household.id)))
+        .map((row) => ({
+          code: 'relief_household_left_out',
+          message: `户 ${row.household.id}（${row.household.name}）有${CATEGORY_LABELS[row.category]}${row.status === 'allocated' ? '待批准' : row.status === 'approved' ? '已批准' : '已发放'}，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次`,
+          householdId: row.household.id,
+          allocationId: row.allocationId,
+        }));
+    },
+  );
   app.withTypeProvider<ZodTypeProvider>().post(
     '/reports/:id/dismissal',
     {
