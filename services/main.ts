@@ -59,13 +59,19 @@ logger.info(
 // that is the next step to take; where data was expected, DATA_DIR is most often mistyped — the
 // store is then a new, empty one with a new secret, and every token issued before is refused
 // (found by a newcomer: nothing said so above info level).
-if (zhitong.runner.state('units').units.size === 0) {
-  logger.warn(
-    { dataDir: config.dataDir },
-    `没有登记任何单位（DATA_DIR：${config.dataDir}）：新部署请先导入行政区划（units import，或试用时 seed-demo）；如果这里本该有数据，请检查 DATA_DIR 是否写错 / ` +
-      'no units are registered: a new deployment imports its units first (units import, or seed-demo to try it); if data was expected here, check that DATA_DIR is not mistyped',
-  );
-}
+// Looked at once the read side has read the log to its end: a node replaying a long log would
+// otherwise warn before it applied the register.
+void zhitong.runner
+  .caughtUp(10 * 60_000)
+  .catch(() => false)
+  .then((caughtUp) => {
+    if (!caughtUp || zhitong.runner.state('units').units.size > 0) return;
+    logger.warn(
+      { dataDir: config.dataDir },
+      `没有登记任何单位（DATA_DIR：${config.dataDir}）：新部署请先导入行政区划（units import，或试用时 seed-demo）；如果这里本该有数据，请检查 DATA_DIR 是否写错 / ` +
+        'no units are registered: a new deployment imports its units first (units import, or seed-demo to try it); if data was expected here, check that DATA_DIR is not mistyped',
+    );
+  });
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
