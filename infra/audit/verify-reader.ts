@@ -23,9 +23,10 @@ const PAGE = 2_500;
  */
 export const INLINE_UP_TO = 50_000;
 
-const { checkRecords, RANGE_SQL } = createRequire(import.meta.url)('./verify-check.cjs') as {
+const { checkRecords, RANGE_SQL, CACHE_PRAGMA } = createRequire(import.meta.url)('./verify-check.cjs') as {
   checkRecords(rows: Iterable<[number, string]>): Row[];
   RANGE_SQL: string;
+  CACHE_PRAGMA: string;
 };
 
 /**
@@ -42,6 +43,7 @@ export async function* readForVerification(file: string, { workers = 2, inlineUp
     head = (db.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0;
     if (head <= inlineUpTo) {
       db.pragma('busy_timeout = 10000');
+      db.pragma(CACHE_PRAGMA);
       const rows = db.prepare(RANGE_SQL).raw();
       for (let after = 0; after < head; after += PAGE) yield checkRecords(rows.all(after, Math.min(head, after + PAGE)) as Array<[number, string]>).map(toChecked);
       return;

@@ -4,10 +4,11 @@
 // TypeScript loader.
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require('better-sqlite3');
-const { checkRecords, RANGE_SQL } = require('./verify-check.cjs');
+const { checkRecords, RANGE_SQL, CACHE_PRAGMA } = require('./verify-check.cjs');
 
 const db = new Database(workerData.file, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 10000');
+db.pragma(CACHE_PRAGMA);
 const rows = db.prepare(RANGE_SQL).raw();
 
 parentPort.on('message', (request) => {

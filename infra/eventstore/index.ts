@@ -14,7 +14,7 @@ export { logPages } from './pages.js';
  */
 export async function openEventStore(
   config: { dataDir: string; eventStoreUrl?: string | undefined; eventStoreMaxAppendSize?: number },
-  options: Pick<SqliteEventStoreOptions, 'writer'> = {},
+  options: Pick<SqliteEventStoreOptions, 'writer' | 'pageCacheKb'> = {},
 ): Promise<EventStore> {
   if (config.eventStoreUrl) {
     const { EsdbEventStore } = await import('./esdb.js');

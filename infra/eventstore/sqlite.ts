@@ -122,6 +122,13 @@ export interface SqliteEventStoreOptions {
    */
   writer?: 'thread' | 'inline';
   /**
+   * SQLite's page cache for this connection, in KiB (default SQLite's build: 16,000). A process
+   * that reads the log once (a CLI command) is faster with a small one: every page of a cache
+   * that grows is memory touched for the first time, and a page fault cost ~6 µs on the 2-core
+   * machine (a cold read of a province's register: 112 ms with 16 MB, 52 ms with 2 MB).
+   */
+  pageCacheKb?: number;
+  /**
    * A monotonic clock in ms (default `performance.now`), read around each small COMMIT made on the
    * event loop to tell a fast disk from a slow one. A test drives it to make a disk slow and fast
    * again without depending on how busy its machine is.
@@ -247,6 +254,7 @@ export class SqliteEventStore implements EventStore {
     // socket) for as long as another process holds the write lock. A busy store is retried on a
     // timer instead, and an append that waited too long is answered StoreBusyError (503).
     configureWriter(this.#db);
+    if (options.pageCacheKb !== undefined) this.#db.pragma(`cache_size = -${Math.max(64, Math.round(options.pageCacheKb))}`);
     this.#migrate();
     this.#db.exec(SCHEMA);
     this.#ensureEpoch();

@@ -154,21 +154,26 @@ export class CommandHandler {
       cached && cached.decider === decider
         ? (cached.loaded as Loaded<S>)
         : { state: decider.initialState(), revision: -1, position: undefined, hash: undefined, keys: new Map() };
-    const events = await this.store.readStream(stream, { from: base.revision + 1 });
-    if (events.length === 0 && cached) return base;
     let { state, revision, position, hash } = base;
     let keys = base.keys as Map<string, { revision: number; position: string }>;
-    for (const event of events) {
-      if (event.type === UNREADABLE) throw new DamagedStreamError(stream, event.position);
-      state = decider.evolve(state, toTimed<E>(event));
-      revision = event.revision;
-      position = event.position;
-      hash = event.metadata.hash;
-      const key = event.metadata.idempotencyKey;
-      if (typeof key === 'string') {
-        if (keys === base.keys) keys = new Map(keys);
-        keys.set(key, { revision, position });
+    // Read a page at a time and fold it before reading the next: a long stream (a province's unit
+    // register, ~19,000 events) held whole was copied by every scavenge until the fold dropped it.
+    for (;;) {
+      const events = await this.store.readStream(stream, { from: revision + 1, max: LOAD_PAGE });
+      if (events.length === 0 && revision === base.revision && cached) return base;
+      for (const event of events) {
+        if (event.type === UNREADABLE) throw new DamagedStreamError(stream, event.position);
+        state = decider.evolve(state, toTimed<E>(event));
+        revision = event.revision;
+        position = event.position;
+        hash = event.metadata.hash;
+        const key = event.metadata.idempotencyKey;
+        if (typeof key === 'string') {
+          if (keys === base.keys) keys = new Map(keys);
+          keys.set(key, { revision, position });
+        }
       }
+      if (events.length < LOAD_PAGE) break;
     }
     const loaded: Loaded<S> = { state, revision, position, hash, keys };
     // A decider whose evolve changes the state it is given (the unit register's map) is not cached.
@@ -323,6 +328,9 @@ function checkIfMatch(stream: string, ifMatch: number[] | 'exists', revision: nu
     throw new PreconditionFailedError(stream, ifMatch[0]!, revision);
   }
 }
+
+/** Events a load reads and folds at a time. */
+const LOAD_PAGE = 1_000;
 
 const handlers = new WeakMap<EventStore, CommandHandler>();
 

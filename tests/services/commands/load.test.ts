@@ -1,0 +1,69 @@
+import t from 'tap';
+import { join } from 'node:path';
+import type { Decider } from '../../../domain/decider.js';
+import type { DomainEvent } from '../../../domain/events.js';
+import { SqliteEventStore } from '../../../infra/eventstore/sqlite.js';
+import { CommandHandler } from '../../../services/commands/execute.js';
+import { testDir } from '../../support/dirs.js';
+
+// A command's state is folded a page at a time (execute.ts LOAD_PAGE, 1,000 events): a long stream
+// — a province's unit register, ~19,000 events — is never held whole. Whatever the stream's length
+// against the page, the state, revision, hash and idempotency keys are those of every event.
+
+interface Seen {
+  events: number;
+  revisions: number[];
+}
+
+// Counts what it folds: any event, in order, exactly once.
+const counting: Decider<Seen, never, DomainEvent> = {
+  initialState: () => ({ events: 0, revisions: [] }),
+  evolve: (state, event) => ({ events: state.events + 1, revisions: [...state.revisions, (event.data as { i: number }).i] }),
+  decide: () => [],
+};
+
+const metadata = (i: number) => ({ actor: { id: 'a', role: 'officer' }, at: '2026-12-04T00:00:00.000Z', correlationId: 'c', schemaVersion: 1, ...(i % 250 === 0 ? { idempotencyKey: `k-${i}` } : {}) });
+
+async function writeStream(store: SqliteEventStore, stream: string, from: number, count: number): Promise<void> {
+  for (let at = from; at < from + count; at += 500) {
+    const n = Math.min(500, from + count - at);
+    await store.append(
+      stream,
+      Array.from({ length: n }, (_, k) => ({ type: 'Counted', data: { i: at + k }, metadata: metadata(at + k) })),
+      at === 0 ? 'no_stream' : at - 1,
+    );
+  }
+}
+
+for (const length of [0, 1, 999, 1_000, 1_001, 2_000, 2_500]) {
+  t.test(`a stream of ${length} events loads whole, across pages of 1,000`, async (t) => {
+    const store = new SqliteEventStore({ file: join(testDir(t), 'events.sqlite'), writer: 'inline' });
+    t.teardown(() => store.close());
+    if (length > 0) await writeStream(store, 's-1', 0, length);
+    const handler = new CommandHandler(store);
+    const loaded = await handler.load('s-1', counting);
+    t.equal(loaded.state.events, length);
+    t.same(loaded.state.revisions, Array.from({ length }, (_, i) => i), 'every event once, in order');
+    t.equal(loaded.revision, length - 1);
+    const tail = length > 0 ? (await store.readStream('s-1', { direction: 'backwards', max: 1 }))[0] : undefined;
+    t.equal(loaded.hash, tail?.metadata.hash, "the hash is the last event's");
+    t.equal(loaded.position, tail?.position);
+    t.same(
+      [...loaded.keys.keys()].sort(),
+      Array.from({ length }, (_, i) => i)
+        .filter((i) => i % 250 === 0)
+        .map((i) => `k-${i}`)
+        .sort(),
+      'every idempotency key, from every page',
+    );
+
+    // Loaded again after more were appended: the cached state plus the new events, across pages too.
+    await writeStream(store, 's-1', length, 1_200);
+    const again = await handler.load('s-1', counting);
+    t.equal(again.state.events, length + 1_200);
+    t.equal(again.revision, length + 1_199);
+    t.same(again.state.revisions.slice(-3), [length + 1_197, length + 1_198, length + 1_199]);
+    t.equal(again.keys.size, Array.from({ length: length + 1_200 }, (_, i) => i).filter((i) => i % 250 === 0).length);
+    t.equal(await handler.load('s-1', counting), again, 'nothing new: the cached state itself');
+  });
+}
