@@ -15,6 +15,13 @@ type Row = [position: string, stream: string | null, revision?: number, type?: s
 
 // Small enough that a small log is shared by both workers, large enough that a page's round trip is noise.
 const PAGE = 2_500;
+/**
+ * A page read on the calling thread: small enough that what it holds dies in the young
+ * generation. With pages of 2,500 the parsed events of a page outlived scavenges and were copied
+ * into memory touched for the first time; `verify` of a province's register took 641 ms against
+ * 504 ms with pages of 250 (docs/decisions.md "Session 38").
+ */
+const INLINE_PAGE = 250;
 
 /**
  * Up to this many positions a log is read on the calling thread: starting two threads, loading
@@ -45,7 +52,7 @@ export async function* readForVerification(file: string, { workers = 2, inlineUp
       db.pragma('busy_timeout = 10000');
       db.pragma(CACHE_PRAGMA);
       const rows = db.prepare(RANGE_SQL).raw();
-      for (let after = 0; after < head; after += PAGE) yield checkRecords(rows.all(after, Math.min(head, after + PAGE)) as Array<[number, string]>).map(toChecked);
+      for (let after = 0; after < head; after += INLINE_PAGE) yield checkRecords(rows.all(after, Math.min(head, after + INLINE_PAGE)) as Array<[number, string]>).map(toChecked);
       return;
     }
   } finally {

@@ -329,8 +329,8 @@ function checkIfMatch(stream: string, ifMatch: number[] | 'exists', revision: nu
   }
 }
 
-/** Events a load reads and folds at a time. */
-const LOAD_PAGE = 1_000;
+/** Events a load reads and folds at a time: few enough that a page dies in the young generation. */
+const LOAD_PAGE = 250;
 
 const handlers = new WeakMap<EventStore, CommandHandler>();
 
