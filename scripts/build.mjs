@@ -33,7 +33,7 @@ for (const layer of ['domain', 'projections', 'infra', 'services']) {
 }
 // The pages are read relative to the module that serves them (services/http/pages): dist/web is the web/ of the checkout.
 if (!existsSync(join(dist, 'web'))) symlinkSync('../web', join(dist, 'web'));
-bundle();
+await bundle();
 writeFileSync(join(dist, 'BUILT'), `${new Date().toISOString()}\n`);
 
 /**
@@ -52,10 +52,32 @@ writeFileSync(join(dist, 'BUILT'), `${new Date().toISOString()}\n`);
  * dist/bundle/ is two levels under the checkout like dist/services/http/, so the pages' web/ is
  * found the same way (services/http/pages.ts).
  */
-function bundle() {
+/**
+ * zod's `z` namespace carries `z.locales`, every one of its ~50 languages' messages: 368 KB of the
+ * 766 KB chunk that every CLI command compiles before it does anything (compiling was the largest
+ * part of loading, 47 ms of `verify`'s 425 under the profiler; docs/decisions.md "Session 38").
+ * zhitong words its own messages (services/http/messages.ts) and never calls `z.locales`, so the
+ * bundles carry English, zod's default, and Chinese — as a bundler's locale filter does for a
+ * date library's locales. tests/bin/build.test.ts holds the bundle to this.
+ */
+function zodLocalesUsed() {
+  return { name: 'zod-locales-used', setup };
+  function setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /zod[\\/]v4[\\/](classic[\\/]external|core[\\/]index)\.js$/.test(args.importer) ? { path: 'zod-locales', namespace: 'zod-locales-used' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales-used' }, () => ({
+      contents: "export { default as en } from 'zod/v4/locales/en.js';\nexport { default as zhCN } from 'zod/v4/locales/zh-CN.js';\n",
+      resolveDir: root,
+      loader: 'js',
+    }));
+  }
+}
+
+async function bundle() {
   const out = join(dist, 'bundle');
   rmSync(out, { recursive: true, force: true });
-  esbuild.buildSync({
+  await esbuild.build({
     entryPoints: [join(dist, 'services', 'main.js'), join(dist, 'services', 'cli.js')],
     outdir: out,
     bundle: true,
@@ -67,6 +89,7 @@ function bundle() {
     // The CommonJS packages inside call require() for Node's own modules; an ES module has none.
     banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
     logLevel: 'warning',
+    plugins: [zodLocalesUsed()],
   });
   const copied = new Set();
   for (const layer of ['infra', 'services']) {

@@ -108,6 +108,21 @@ t.test('every file a bundle starts relative to itself is beside it', async (t) =
   for (const file of new Set(named)) t.ok(existsSync(join(dir, file)), `${file} is in dist/bundle/`);
 });
 
+t.test("the bundles carry zod's English and Chinese messages and none of its other languages (scripts/build.mjs zodLocalesUsed)", async (t) => {
+  const dir = join(root, 'dist/bundle');
+  const locales = new Set(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/^\/\/ node_modules\/zod\/v4\/locales\/([\w-]+)\.js$/gm)].map((m) => m[1]!)),
+  );
+  t.same([...locales].sort(), ['en', 'zh-CN'], 'what is in the bundles');
+  // zod's own default message, in the bundled English, beside zhitong's Chinese.
+  const file = join(testDir(t, { 'units.json': '[{"code": 5, "name": "甲村", "level": "village"}]' }), 'units.json');
+  const refused = await bin({ DATA_DIR: testDir(t), AUTH_SECRET: 'l'.repeat(40) }, 'units', 'import', file);
+  t.equal(refused.code, 1, 'a units file with a number for a code is refused');
+  t.match(refused.stderr, /code：类型不对（应为文本） \/ entry 1 code: Invalid input: expected string, received number/);
+});
+
 t.test('ZHITONG_TYPESCRIPT=1 runs the TypeScript through tsx, as a checkout newer than its build does', async (t) => {
   const env = { DATA_DIR: testDir(t), AUTH_SECRET: 'l'.repeat(40), ZHITONG_TYPESCRIPT: '1' };
   const server = await startServerProcess(env, { asInstalled: true });
