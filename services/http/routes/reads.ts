@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CATEGORY_LABELS, maskDigitRuns, maskName, yuan } from '../../../domain/notice.js';
 import { unitLevel, withinScope } from '../../../domain/units.js';
 import { canonicalHouseholdId, HazardInput, HouseholdId, HAZARD_LABELS, RELIEF_CATEGORIES, type GoodsUnit, type Hazard as HazardName } from '../../../domain/vocabulary.js';
-import { holdsRelief } from '../../../domain/allocation.js';
+import { goodsTotals, holdsRelief } from '../../../domain/allocation.js';
 import { householdKey, missedRelief } from '../../../projections/households.js';
 import { incidentClocks, listIncidents } from '../../../projections/incidents.js';
 import { goodsView, ledgerRows, ledgerTotals, reviewFlags, type LedgerRow, type LedgerStatus, type LedgerTotals, type ReviewFlag } from '../../../projections/ledger.js';
@@ -481,6 +481,14 @@ export interface Notice {
     status: 'approved' | 'delivered';
     /** Cash handed over so far, in yuan: a part paid shows as paid, not as merely approved. */
     deliveredCashYuan: string;
+    /** Goods handed over so far. */
+    deliveredGoods: Array<{ item: string; quantity: number; unit: GoodsUnit | string }>;
+    /**
+     * What is approved and not yet handed over: cash in yuan, and goods. A row paid in cash with
+     * its goods still to come is posted as partly handed over and says which (found by a
+     * newcomer: 部分发放（已发 50.00 元） read as cash half paid when the cash was all paid).
+     */
+    outstanding: { cashYuan: string; goods: Array<{ item: string; quantity: number; unit: GoodsUnit | string }> };
     allocatedAt: string;
     approvedAt: string | null;
     /** The last delivery's time, as soon as anything was delivered. */
@@ -531,6 +539,10 @@ export function publicNotice(
       status: voided ? 'delivered' : row.status,
       remainderVoided: voided,
       deliveredCashYuan: yuan(row.deliveredCashFen),
+      deliveredGoods: goodsView(row.deliveredGoods).map((g) => ({ item: maskDigitRuns(g.item), quantity: g.quantity, unit: g.unit })),
+      outstanding: voided
+        ? { cashYuan: yuan(0), goods: [] }
+        : { cashYuan: yuan(Math.max(0, row.cashFen - row.deliveredCashFen)), goods: goodsView(outstandingGoods(row)).map((g) => ({ item: maskDigitRuns(g.item), quantity: g.quantity, unit: g.unit })) },
       allocatedAt: row.allocatedAt,
       approvedAt: row.approvedAt ?? null,
       deliveredAt: row.lastDeliveredAt ?? null,
@@ -553,6 +565,28 @@ export function publicNotice(
 
 const beijingDate = (iso: string | null) => (iso ? beijingTime(iso).slice(0, 10) : '—');
 
+/** Goods approved and not yet handed over, in thousandths under the ledger's keys. */
+function outstandingGoods(row: LedgerRow): Record<string, number> {
+  const left: Record<string, number> = {};
+  for (const [key, q] of Object.entries(goodsTotals(row.goods))) {
+    const rest = q - (row.deliveredGoods[key] ?? 0);
+    if (rest > 0) left[key] = rest;
+  }
+  return left;
+}
+
+const goodsText = (goods: ReadonlyArray<{ item: string; quantity: number; unit: string }>) => goods.map((g) => `${g.item} ${g.quantity}${g.unit}`);
+
+/** A row's state on the board, in the words a villager reads: what was handed over, and what is still to come. */
+function noticeStatus(i: Notice['items'][number]): string {
+  if (i.remainderVoided) return '已发放（报告已撤销，余下部分不再发放）';
+  if (i.status === 'delivered') return '已发放';
+  if (!i.deliveredAt) return '已审批';
+  const given = [...(Number(i.deliveredCashYuan) > 0 ? [`${i.deliveredCashYuan} 元`] : []), ...goodsText(i.deliveredGoods)];
+  const toCome = [...(Number(i.outstanding.cashYuan) > 0 ? [`${i.outstanding.cashYuan} 元`] : []), ...goodsText(i.outstanding.goods)];
+  return `部分发放（已发 ${given.join('、') || '—'}；待发 ${toCome.join('、') || '—'}）`;
+}
+
 /** The notice as a page to print and post on the village board. */
 export function noticeHtml(notice: Notice): string {
   const rows = notice.items
@@ -560,7 +594,7 @@ export function noticeHtml(notice: Notice): string {
       (i, n) =>
         `<tr><td>${n + 1}</td><td>${escapeHtml(i.household)}</td><td>${escapeHtml(i.categoryLabel)}</td><td class="num">${i.cashYuan}</td><td>${escapeHtml(
           i.goods.map((g) => `${g.item} ${g.quantity}${g.unit}`).join('，') || '—',
-        )}</td><td>${escapeHtml(i.fund)}</td><td>${i.remainderVoided ? '已发放（报告已撤销，余下部分不再发放）' : i.status === 'delivered' ? '已发放' : i.deliveredAt ? `部分发放（已发 ${i.deliveredCashYuan} 元）` : '已审批'}</td><td>${beijingDate(i.approvedAt)}</td><td>${beijingDate(i.deliveredAt)}</td></tr>`,
+        )}</td><td>${escapeHtml(i.fund)}</td><td>${escapeHtml(noticeStatus(i))}</td><td>${beijingDate(i.approvedAt)}</td><td>${beijingDate(i.deliveredAt)}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
