@@ -64,16 +64,16 @@ function decide(command: AccessCommand, _state: AccessState): AccessEvent[] {
     case 'GrantAccess': {
       const { grants, issuedBy } = command.data;
       if (grants.length === 0 || grants.length > MAX_GRANTS_PER_COMMAND) {
-        refuse('invalid_grant', `between 1 and ${MAX_GRANTS_PER_COMMAND} tokens at a time`, { field: 'tokens' });
+        refuse('invalid_grant', { en: `between 1 and ${MAX_GRANTS_PER_COMMAND} tokens at a time`, zh: `一次发放 1 至 ${MAX_GRANTS_PER_COMMAND} 个令牌` }, { field: 'tokens' });
       }
       const issuedAt = wholeSeconds(Date.parse(command.now));
       const jtis = new Set<string>();
       return grants.map((g, i) => {
-        if (jtis.has(g.jti)) refuse('already_exists', `token id ${g.jti} twice`, { field: `tokens.${i}.jti` });
+        if (jtis.has(g.jti)) refuse('already_exists', { en: `token id ${g.jti} twice`, zh: `令牌编号 ${g.jti} 出现了两次` }, { field: `tokens.${i}.jti` });
         jtis.add(g.jti);
         const ttl = g.ttlSeconds ?? DEFAULT_TTL_SECONDS[g.role];
         if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS) {
-          refuse('invalid_grant', `a lifetime is 1 to ${MAX_TTL_SECONDS} seconds`, { field: `tokens.${i}.ttlSeconds` });
+          refuse('invalid_grant', { en: `a lifetime is 1 to ${MAX_TTL_SECONDS} seconds`, zh: `令牌有效期须为 1 至 ${MAX_TTL_SECONDS} 秒（366 天）` }, { field: `tokens.${i}.ttlSeconds` });
         }
         return {
           type: 'AccessGranted',
@@ -93,7 +93,7 @@ function decide(command: AccessCommand, _state: AccessState): AccessEvent[] {
     }
     case 'RevokeAccess': {
       const { sub, jti, reason, within, revokedBy, scopes } = command.data;
-      if ((sub === undefined) === (jti === undefined)) refuse('invalid_grant', 'name either sub or jti', { field: sub === undefined ? 'sub' : 'jti' });
+      if ((sub === undefined) === (jti === undefined)) refuse('invalid_grant', { en: 'name either sub or jti', zh: '收回令牌时 sub（收回此人的全部令牌）与 jti（收回一个令牌）只填一个' }, { field: sub === undefined ? 'sub' : 'jti' });
       const reached = [...new Set(scopes ?? [])].sort();
       return [{ type: 'AccessRevoked', data: { ...(sub !== undefined ? { sub } : {}), ...(jti !== undefined ? { jti } : {}), reason, within, revokedBy, ...(reached.length > 0 ? { scopes: reached } : {}) } }];
     }

@@ -100,7 +100,7 @@ export function fullyDelivered(a: Pick<ExistingAllocation, 'cashFen' | 'goods' |
 const initialState = (): AllocationState => ({ exists: false });
 
 function existing(state: AllocationState): ExistingAllocation {
-  if (!state.exists) return refuse('not_found', 'no such allocation');
+  if (!state.exists) return refuse('not_found', { en: 'no such allocation', zh: '未找到这笔救助，或它不在您的管辖范围内' });
   return state;
 }
 
@@ -114,10 +114,10 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
   switch (command.type) {
     case 'AllocateRelief': {
       const { report, data } = command;
-      if (state.exists) refuse('already_exists', 'this allocation exists', { allocationId: state.allocationId });
-      if (!report.exists) refuse('not_found', 'no such report', { field: 'reportId' });
-      if (report.status === 'dismissed') refuse('report_dismissed', 'relief cannot follow a dismissed report');
-      if (!report.verified) refuse('not_verified', 'relief follows household-by-household verification');
+      if (state.exists) refuse('already_exists', { en: 'this allocation exists', zh: '这笔救助已经分配过（编号相同）' }, { allocationId: state.allocationId });
+      if (!report.exists) refuse('not_found', { en: 'no such report', zh: '未找到这份报告，或它不在您的管辖范围内' }, { field: 'reportId' });
+      if (report.status === 'dismissed') refuse('report_dismissed', { en: 'relief cannot follow a dismissed report', zh: '该报告已被撤销，不能据此分配救助' });
+      if (!report.verified) refuse('not_verified', { en: 'relief follows household-by-household verification', zh: '须先入户核查，才能分配救助' });
       // By the canonical key on both sides: a verification written under an earlier spelling of the
       // key still names the household (SPEC §3, one household however its number is typed).
       const key = canonicalHouseholdId(data.household.id);
@@ -142,14 +142,14 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       // the first time, as a repeated acknowledgement is (SPEC §3); another head is told it is done.
       if (state.exists && state.approvedBy === command.data.approvedBy && state.status !== 'cancelled') return [];
       const a = pending(state);
-      if (a.allocatedBy === command.data.approvedBy) refuse('self_approval', 'a second person approves relief, never its allocator');
-      if (command.report.dismissed) refuse('report_dismissed', 'the report was dismissed after this relief was allocated: reject it, do not approve it');
+      if (a.allocatedBy === command.data.approvedBy) refuse('self_approval', { en: 'a second person approves relief, never its allocator', zh: '审批须由另一人进行，不能审批自己录入的救助' });
+      if (command.report.dismissed) refuse('report_dismissed', { en: 'the report was dismissed after this relief was allocated: reject it, do not approve it', zh: '这笔救助分配后，报告被撤销了：请驳回，不要审批' });
       return [{ type: 'AllocationApproved', data: command.data }];
     }
     case 'RejectAllocation': {
       if (state.exists && state.status === 'rejected' && state.closedBy === command.data.by) return [];
       const a = pending(state);
-      if (a.allocatedBy === command.data.by) refuse('self_approval', 'a second person decides on relief, never its allocator');
+      if (a.allocatedBy === command.data.by) refuse('self_approval', { en: 'a second person decides on relief, never its allocator', zh: '驳回须由另一人进行，不能驳回自己录入的救助' });
       return [{ type: 'AllocationRejected', data: command.data }];
     }
     case 'RecordDelivery': {
@@ -163,7 +163,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
       if (a.status === 'delivered') refuse('over_delivery', 'everything allocated was delivered', { field: 'cashFen' });
       if (a.status !== 'approved') refuse('not_approved', 'relief is delivered only after approval');
-      if (command.report.dismissed) refuse('report_dismissed', 'the report was dismissed: relief from it is not delivered');
+      if (command.report.dismissed) refuse('report_dismissed', { en: 'the report was dismissed: relief from it is not delivered', zh: '该报告已被撤销：据此分配的救助不再发放' });
       const { cashFen, goods } = command.data;
       if (cashFen === 0 && goods.length === 0) refuse('empty_delivery', 'a delivery hands over cash, goods or both');
       if (a.deliveredCashFen + cashFen > a.cashFen) {

@@ -110,13 +110,13 @@ export const auditDecider: Decider<AuditState, AuditCommand, AuditEvent> = {
     switch (command.type) {
       case 'SealLog': {
         const { upTo, previousSeal, heads } = command.data;
-        if (previousSeal !== (state.last?.root ?? null)) refuse('in_progress', 'another seal was written since this one was built');
-        if (state.last && upTo <= state.last.upTo) refuse('already_exists', `the log up to ${state.last.upTo} is sealed`);
-        if (state.last && heads.length === 0) refuse('already_exists', 'nothing changed since the last seal');
+        if (previousSeal !== (state.last?.root ?? null)) refuse('in_progress', { en: 'another seal was written since this one was built', zh: '这次封存计算期间，另一次封存已经写入' });
+        if (state.last && upTo <= state.last.upTo) refuse('already_exists', { en: `the log up to ${state.last.upTo} is sealed`, zh: `日志到位置 ${state.last.upTo} 已经封存过` });
+        if (state.last && heads.length === 0) refuse('already_exists', { en: 'nothing changed since the last seal', zh: '上次封存以来日志没有变化' });
         // Several nodes each run the periodic seal: the first in an interval writes it. A tenth of
         // the interval is allowed for timers firing a little early against the recorded time.
         if (state.last && command.everyMs !== undefined && Date.parse(command.now) - Date.parse(state.last.at) < command.everyMs * 0.9) {
-          refuse('already_exists', `sealed at ${state.last.at}, less than ${command.everyMs} ms ago`);
+          refuse('already_exists', { en: `sealed at ${state.last.at}, less than ${command.everyMs} ms ago`, zh: `${state.last.at} 刚封存过，不到 ${command.everyMs} 毫秒` });
         }
         return [{ type: 'AuditSealed', data: command.data }];
       }

@@ -46,19 +46,34 @@ export const DOMAIN_ERROR_CODES = [
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
+/** Why a command was refused, in English and in Chinese (SPEC §9: Chinese by default). */
+export interface Reason {
+  en: string;
+  zh: string;
+}
+
 export class DomainError extends Error {
+  /** The reason in Chinese, when the code's own Chinese message (services/http/messages.ts) would not tell it from the code's other reasons. */
+  readonly zh: string | undefined;
+
   constructor(
     readonly code: DomainErrorCode,
-    message: string,
+    reason: string | Reason,
     readonly details?: Record<string, unknown>,
   ) {
-    super(message);
+    super(typeof reason === 'string' ? reason : reason.en);
+    this.zh = typeof reason === 'string' ? undefined : reason.zh;
     this.name = 'DomainError';
   }
 }
 
-export const refuse = (code: DomainErrorCode, message: string, details?: Record<string, unknown>): never => {
-  throw new DomainError(code, message, details);
+/**
+ * Throws a DomainError. A code refused for more than one reason gives each its Chinese (`Reason`),
+ * or a Chinese message drawn from `details`: a person reads which rule refused, not only the code
+ * (tests/api/messages.test.ts sweeps every call).
+ */
+export const refuse = (code: DomainErrorCode, reason: string | Reason, details?: Record<string, unknown>): never => {
+  throw new DomainError(code, reason, details);
 };
 
 /** Exhaustiveness check for switches over unions. */

@@ -32,9 +32,9 @@ function decide(command: IdempotencyCommand, state: IdempotencyState): Idempoten
       if (state.status !== 'unused' && state.requestHash !== command.data.requestHash) {
         refuse('idempotency_mismatch', 'this Idempotency-Key was used with another request', { field: 'headers.idempotency-key' });
       }
-      if (state.status === 'completed') refuse('already_exists', 'the request with this key is done');
+      if (state.status === 'completed') refuse('already_exists', { en: 'the request with this key is done', zh: '使用这个 Idempotency-Key 的请求已经完成' });
       if (state.status === 'claimed' && Date.parse(state.leaseUntil) > Date.parse(command.now)) {
-        refuse('in_progress', 'a request with this Idempotency-Key is being processed');
+        refuse('in_progress', { en: 'a request with this Idempotency-Key is being processed', zh: '使用同一 Idempotency-Key 的请求正在处理中，请稍后重试' });
       }
       return [{ type: 'IdempotencyKeyClaimed', data: command.data }];
     }

@@ -62,7 +62,7 @@ export type IncidentCommand =
 const initialState = (): IncidentState => ({ exists: false });
 
 function open(state: IncidentState): OpenedIncident {
-  if (!state.exists) return refuse('not_found', 'no such incident');
+  if (!state.exists) return refuse('not_found', { en: 'no such incident', zh: '未找到这个灾害过程，或它不在您的管辖范围内' });
   if (state.closed) refuse('incident_closed', 'the incident is closed');
   return state;
 }
@@ -70,7 +70,7 @@ function open(state: IncidentState): OpenedIncident {
 function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[] {
   switch (command.type) {
     case 'OpenIncident': {
-      if (state.exists) refuse('already_exists', 'this incident exists', { incidentId: state.incidentId });
+      if (state.exists) refuse('already_exists', { en: 'this incident exists', zh: '这个灾害过程已经存在（编号相同）' }, { incidentId: state.incidentId });
       if (unitLevel(command.data.county) !== 'county') refuse('invalid_unit', 'an incident belongs to a county', { field: 'county' });
       if (!command.countyKnown) refuse('unit_not_found', `county ${command.data.county} is not registered`, { field: 'county', code: command.data.county });
       if (Date.parse(command.data.startedAt) > Date.parse(command.now)) {
@@ -81,7 +81,7 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
     case 'LinkReport': {
       const incident = open(state);
       const { report } = command;
-      if (!report.exists) refuse('not_found', 'no such report', { field: 'reportId' });
+      if (!report.exists) refuse('not_found', { en: 'no such report', zh: '未找到这份报告，或它不在您的管辖范围内' }, { field: 'reportId' });
       if (!withinScope(report.village, incident.county)) {
         refuse('invalid_unit', 'the report is from another county', { field: 'reportId' });
       }
@@ -107,7 +107,7 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       if (stage === 'initial' && stages.includes('initial')) refuse('initial_already_submitted', 'the initial report (初报) was sent');
       if (stage !== 'initial' && !stages.includes('initial')) refuse('initial_not_submitted', 'the initial report (初报) comes first');
       if (stages.includes('final')) refuse('final_already_submitted', 'the final report (核报) was sent');
-      if (stage === 'daily' && incident.stabilizedAt) refuse('already_stabilized', 'daily reports stop at stabilization');
+      if (stage === 'daily' && incident.stabilizedAt) refuse('already_stabilized', { en: 'daily reports stop at stabilization', zh: '灾情已稳定，不再报送日报（续报）' });
       if (stage === 'final' && !incident.stabilizedAt) refuse('not_stabilized', 'the final report (核报) follows stabilization');
       const previous = incident.submissions.at(-1);
       // The figures "as they stood" at asOf: a time still to come, before the disaster began, or
@@ -129,7 +129,7 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
     }
     case 'StabilizeIncident': {
       const incident = open(state);
-      if (incident.stabilizedAt) refuse('already_stabilized', 'the incident is already stabilized');
+      if (incident.stabilizedAt) refuse('already_stabilized', { en: 'the incident is already stabilized', zh: '灾情已经标记为稳定，不能再次标记' });
       const at = Date.parse(command.data.at);
       if (at < Date.parse(incident.startedAt) || at > Date.parse(command.now)) {
         refuse('invalid_period', 'stabilization lies between the start and now', { field: 'at' });
@@ -144,7 +144,7 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
     case 'AlertOverdueClock': {
       const incident = open(state);
       if (incident.clockAlerts.some((a) => a.clock === command.data.clock && a.dueAt === command.data.dueAt)) {
-        refuse('already_exists', 'this clock was already alerted for this due time');
+        refuse('already_exists', { en: 'this clock was already alerted for this due time', zh: '这次报送期限的提醒已经发过' });
       }
       return [{ type: 'StatutoryClockAlerted', data: command.data }];
     }

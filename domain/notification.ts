@@ -96,12 +96,12 @@ export function decideNotification(command: NotificationCommand, facts: AlertFac
   switch (command.type) {
     case 'AttemptNotification': {
       const { step, to, channel, phone, provider } = command.data;
-      if (facts.acknowledged || facts.finished) refuse('already_acknowledged', 'the alert was answered, or the report is closed: nothing more goes out');
-      if (facts.step !== step) refuse('stale_escalation', `step ${step} is not the report's current step (${facts.step})`);
+      if (facts.acknowledged || facts.finished) refuse('already_acknowledged', { en: 'the alert was answered, or the report is closed: nothing more goes out', zh: '已有人接警，或报告已结案：不再发送通知' });
+      if (facts.step !== step) refuse('stale_escalation', { en: `step ${step} is not the report's current step (${facts.step})`, zh: `第 ${step} 步不是该报告当前的升级步骤（当前为第 ${facts.step} 步）` });
       const id = notificationId(step, channel, to);
       const record = state.notifications[id];
-      if (record && record.status !== 'pending') refuse('already_exists', `${id} was ${record.status}`);
-      if (record?.leaseUntil && Date.parse(record.leaseUntil) > Date.parse(command.now)) refuse('in_progress', `${id} is being sent`);
+      if (record && record.status !== 'pending') refuse('already_exists', { en: `${id} was ${record.status}`, zh: `通知 ${id} 已处理过（${record.status}）` });
+      if (record?.leaseUntil && Date.parse(record.leaseUntil) > Date.parse(command.now)) refuse('in_progress', { en: `${id} is being sent`, zh: `通知 ${id} 正在发送，请稍后重试` });
       const attempt = (record?.attempts ?? 0) + 1;
       const leaseUntil = new Date(Date.parse(command.now) + NOTIFICATION_LEASE_MS).toISOString();
       return [{ type: 'NotificationAttempted', data: { id, step, to, channel, phone, provider, attempt, leaseUntil } }];

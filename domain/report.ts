@@ -169,7 +169,7 @@ const LEVEL_NAMES: Record<UnitLevel, string> = { province: 'a province', city: '
 const initialState = (): ReportState => ({ exists: false });
 
 function existing(state: ReportState): FiledReport {
-  if (!state.exists) return refuse('not_found', 'no such report');
+  if (!state.exists) return refuse('not_found', { en: 'no such report', zh: '未找到这份报告，或它不在您的管辖范围内' });
   return state;
 }
 
@@ -184,7 +184,7 @@ function open(state: ReportState): FiledReport {
 function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
   switch (command.type) {
     case 'FileReport': {
-      if (state.exists) refuse('already_exists', 'a report with this id exists', { reportId: state.reportId });
+      if (state.exists) refuse('already_exists', { en: 'a report with this id exists', zh: '这个报告编号已经有报告了' }, { reportId: state.reportId });
       const { unit } = command;
       // The level is in the code itself (SPEC §2), so a code above a village is refused as that,
       // registered or not: "not a village" tells a contact what to send instead.
@@ -207,10 +207,10 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
     }
     case 'RaiseAlert': {
       const report = open(state);
-      if (report.acknowledgedBy.length > 0) refuse('already_acknowledged', 'the alert was acknowledged; escalation has stopped');
+      if (report.acknowledgedBy.length > 0) refuse('already_acknowledged', { en: 'the alert was acknowledged; escalation has stopped', zh: '已有人接警，升级已停止' });
       const expected = report.alert === undefined ? 0 : report.alert.step + 1;
       if (command.data.step !== expected) {
-        refuse('stale_escalation', `step ${command.data.step} is not the next step (${expected})`, { expected });
+        refuse('stale_escalation', { en: `step ${command.data.step} is not the next step (${expected})`, zh: `第 ${command.data.step} 步不是下一个升级步骤（应为第 ${expected} 步）` }, { expected });
       }
       if (command.answeredBy) {
         return [
@@ -269,7 +269,7 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
     }
     case 'CloseReport': {
       const report = open(state);
-      if (!report.verified) refuse('not_verified', 'a report is closed only after the damage was verified');
+      if (!report.verified) refuse('not_verified', { en: 'a report is closed only after the damage was verified', zh: '须先入户核查灾损，才能结案' });
       return [{ type: 'ReportClosed', data: command.data }];
     }
     case 'ClaimIncidentLink': {
@@ -294,8 +294,8 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       if (liveReliefClaim(report, command.data.allocationId, command.now)) return [];
       // SPEC §3: relief follows verification, and no allocation may follow a dismissal. Relief
       // goes on after a report is closed, in its own streams.
-      if (report.status === 'dismissed') refuse('report_dismissed', 'relief cannot follow a dismissed report');
-      if (!report.verified) refuse('not_verified', 'relief follows household-by-household verification');
+      if (report.status === 'dismissed') refuse('report_dismissed', { en: 'relief cannot follow a dismissed report', zh: '该报告已被撤销，不能据此分配救助' });
+      if (!report.verified) refuse('not_verified', { en: 'relief follows household-by-household verification', zh: '须先入户核查，才能分配救助' });
       return [{ type: 'ReliefClaimed', data: command.data }];
     }
     case 'AttemptNotification':

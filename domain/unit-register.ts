@@ -62,7 +62,7 @@ function decide(command: UnitCommand, state: UnitRegisterState): UnitEvent[] {
         const parent = parentCode(u.code);
         const existing = state.units.get(u.code);
         if (!existing) {
-          if (known.has(u.code)) refuse('already_exists', `unit ${u.code} is listed twice`, { field: `${i}.code` });
+          if (known.has(u.code)) refuse('already_exists', { en: `unit ${u.code} is listed twice`, zh: `单位 ${u.code} 在文件中出现了两次` }, { field: `${i}.code` });
           // A root whose parent is absent is accepted as the file's first entry only: a county
           // office's file need not carry the province above it (SPEC §7).
           const root = i === 0 && known.size === 0;

@@ -789,7 +789,7 @@ export async function run(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) console.error((await import('./operator-text.js')).configErrorText(error));
     else if (error instanceof CliRefusal) say(error.zh, error.message);
     else if (error instanceof z.ZodError) console.error(`输入有误 / invalid input:\n${error.issues.map((i) => `  ${i.path.join('.')}：${issueZh(i as unknown as Record<string, unknown>, i.message)} / ${i.path.join('.')}: ${i.message}`).join('\n')}`);
-    else if (error instanceof DomainError) say(`拒绝（${error.code}）：${message(error.code, 'zh', error.details ?? {})}`, `refused (${error.code}): ${error.message}`);
+    else if (error instanceof DomainError) say(`拒绝（${error.code}）：${message(error.code, 'zh', error.details ?? {}, undefined, error.zh)}`, `refused (${error.code}): ${error.message}`);
     else if (error instanceof BackupError) say(`拒绝：${error.zh}`, `refused: ${error.message}`);
     else {
       const text = (await import('./operator-text.js')).systemErrorText(error, process.env.DATA_DIR);

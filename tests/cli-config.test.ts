@@ -169,6 +169,11 @@ t.test('cli: seed-demo refuses a store holding real units; units import takes CS
   const bad = cli(dataDir, 'roster', 'set', '62122410', '--file', roster);
   t.equal(bad.status, 2);
   t.match(bad.stderr, /roster set "62122410": not a township's code/);
+  // A county's whole code: refused by the decider, whose Chinese names the rule as its English
+  // does (found by a newcomer: 行政区划不对：级别或所属不符合要求).
+  const county = cli(dataDir, 'roster', 'set', '621224000000', '--file', roster);
+  t.equal(county.status, 1);
+  t.match(county.stderr, /拒绝（invalid_unit）：排班表属于乡镇：请填写乡镇的 12 位区划代码.* \/ refused \(invalid_unit\): a roster belongs to a township/);
 
   // The other order: a real county is not imported into the demo's store.
   const demoDir = join(dataDir, 'demo');

@@ -374,7 +374,7 @@ export class AlertGateway {
       if (connection.socket.readyState !== connection.socket.OPEN) return;
       const en = typeof detail === 'string' ? detail : detail.en;
       const zh = typeof detail === 'string' ? detail : detail.zh;
-      const text = connection.lang === 'en' ? en : code === 'bad_message' ? `${message(code, 'zh', extra)}：${zh}` : message(code, 'zh', extra, en);
+      const text = connection.lang === 'en' ? en : code === 'bad_message' ? `${message(code, 'zh', extra)}：${zh}` : message(code, 'zh', extra, en, typeof detail === 'string' ? undefined : zh);
       connection.socket.send(JSON.stringify({ type: 'error', code, detail: text, ...extra }));
     };
     if (connection.expired(this.#options.now().getTime())) return this.#endExpired(connection);
@@ -443,7 +443,7 @@ export class AlertGateway {
             { actor: { id: connection.user.sub, role: connection.user.role }, correlationId: `ws-${reportId}-${Date.now()}`, now },
           );
         } catch (e) {
-          if (e instanceof DomainError) return error(e.code, e.message, { reportId });
+          if (e instanceof DomainError) return error(e.code, e.zh === undefined ? e.message : { zh: e.zh, en: e.message }, { reportId });
           if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send received again', { reportId });
           this.logger.error({ err: e }, 'receipt failed');
           return error('unavailable', 'could not record the receipt now; send it again', { reportId });
@@ -469,7 +469,7 @@ export class AlertGateway {
             connection.socket.send(JSON.stringify({ type: 'acknowledged', reportId: parsed.reportId, by: connection.user.sub, already: true }));
           }
         } catch (e) {
-          if (e instanceof DomainError) return error(e.code, e.message, { reportId: parsed.reportId });
+          if (e instanceof DomainError) return error(e.code, e.zh === undefined ? e.message : { zh: e.zh, en: e.message }, { reportId: parsed.reportId });
           if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send ack again', { reportId: parsed.reportId });
           this.logger.error({ err: e }, 'ack failed');
           return error('unavailable', 'could not record the acknowledgement now; send it again', { reportId: parsed.reportId });

@@ -73,9 +73,9 @@ const isDetail = (d: unknown): d is Detail => typeof d === 'object' && d !== nul
 
 /** An error as the HTTP answer it is (SPEC §9): status, code, a message in the client's language, details. */
 export function classify(error: unknown, lang: Lang = 'zh'): { status: number; body: ErrorBody } {
-  const answer = (status: number, code: string, english: string | undefined, details?: unknown) => ({
+  const answer = (status: number, code: string, english: string | undefined, details?: unknown, chinese?: string) => ({
     status,
-    body: { error: code, message: message(code, lang, details, english), ...(details !== undefined ? { details } : {}) },
+    body: { error: code, message: message(code, lang, details, english, chinese), ...(details !== undefined ? { details } : {}) },
   });
   if (error instanceof HttpError) {
     if (error.code === 'validation' && Array.isArray(error.details)) {
@@ -97,7 +97,7 @@ export function classify(error: unknown, lang: Lang = 'zh'): { status: number; b
     const details = error.issues.map((i) => ({ path: i.path.join('.'), message: lang === 'en' ? issueEn(i as unknown as Record<string, unknown>, i.message) : issueZh(i as unknown as Record<string, unknown>, i.message) }));
     return { status: 400, body: validationBody(details, lang) };
   }
-  if (error instanceof DomainError) return answer(DOMAIN_STATUS[error.code] ?? 422, error.code, error.message, error.details);
+  if (error instanceof DomainError) return answer(DOMAIN_STATUS[error.code] ?? 422, error.code, error.message, error.details, error.zh);
   if (error instanceof PreconditionFailedError) return answer(412, 'precondition_failed', error.message, { currentRevision: error.actual });
   if (error instanceof ConcurrencyError) return answer(409, 'conflict', undefined, { currentRevision: error.actual });
   if (error instanceof IdempotencyError) return answer(409, 'idempotency_mismatch', error.message);

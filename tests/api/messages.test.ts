@@ -84,7 +84,7 @@ t.test('sweep: every refusal in the source reads whole in Chinese', async (t) =>
   const NUMERIC = /Fen$|^(allocated|delivered|given|implied|bytes|limit|windowDays|currentRevision|minimum|maximum|from|to)$/;
   const sample = (key: string) => (NUMERIC.test(key) ? 1234 : key === 'status' ? 'approved' : key === 'level' ? 'township' : key.endsWith('At') || key === 'previousAsOf' ? '2026-07-01T02:00:00.000Z' : `X${key}`);
   const HOLE = /\s{2,}|“”|（）|\(\)|undefined|null|NaN|[：:]$|、、/;
-  const sites: Array<{ where: string; code: string; details: Record<string, unknown> | undefined }> = [];
+  const sites: Array<{ where: string; code: string; details: Record<string, unknown> | undefined; english?: string | undefined; chinese?: string }> = [];
   const fieldMessages: Array<{ where: string; text: string }> = [];
   for (const file of [...files('domain'), ...files('services')]) {
     const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest, true);
@@ -93,13 +93,19 @@ t.test('sweep: every refusal in the source reads whole in Chinese', async (t) =>
     const detailsOf = (node: import('typescript').Node | undefined): Record<string, unknown> | undefined => {
       if (!node || !ts.isObjectLiteralExpression(node)) return undefined;
       const out: Record<string, unknown> = {};
-      for (const p of node.properties) if ((ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) out[p.name.text] = sample(p.name.text);
+      // A literal value is what the message will see (field: 'township'); anything else a sample.
+      for (const p of node.properties) if ((ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) out[p.name.text] = (ts.isPropertyAssignment(p) ? literal(p.initializer) : undefined) ?? sample(p.name.text);
       return out;
     };
     const visit = (node: import('typescript').Node): void => {
       if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'refuse') {
         const code = literal(node.arguments[0]);
-        if (code && /^[a-z_]+$/.test(code)) sites.push({ where: where(node), code, details: detailsOf(node.arguments[2]) });
+        // The reason: English text, or { en, zh } (domain/errors.ts Reason).
+        const reason = node.arguments[1];
+        const part = (name: string) => (reason && ts.isObjectLiteralExpression(reason) ? reason.properties.find((p): p is import('typescript').PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === name)?.initializer : undefined);
+        const chinese = part('zh');
+        if (code && /^[a-z_]+$/.test(code))
+          sites.push({ where: where(node), code, details: detailsOf(node.arguments[2]), english: (part('en') ?? reason)?.getText(source), ...(chinese ? { chinese: literal(chinese) ?? chinese.getText(source) } : {}) });
       }
       if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'HttpError') {
         const code = literal(node.arguments?.[1]);
@@ -130,10 +136,21 @@ t.test('sweep: every refusal in the source reads whole in Chinese', async (t) =>
   t.same(sites.filter((x) => !ERROR_CODES.includes(x.code as never)).map((x) => `${x.where} ${x.code}`), [], 'every code thrown is in the catalog');
   const holes = sites
     .filter((x) => ERROR_CODES.includes(x.code as never))
-    .map((x) => ({ ...x, zh: message(x.code, 'zh', x.details ?? {}) }))
+    .map((x) => ({ ...x, zh: message(x.code, 'zh', x.details ?? {}, undefined, x.chinese) }))
     .filter((x) => !HAN.test(x.zh) || HOLE.test(x.zh))
     .map((x) => `${x.where} ${x.code}: ${x.zh}`);
   t.same(holes, [], 'every Chinese message, filled from what its call supplies, is whole');
+  // One code thrown for different reasons: the Chinese tells them apart as the English does (found
+  // by a newcomer: roster set's invalid_unit said only 级别或所属不符合要求, its English "a roster
+  // belongs to a township").
+  const reasons = new Map<string, Map<string, string[]>>();
+  for (const x of sites.filter((x) => x.english !== undefined && ERROR_CODES.includes(x.code as never))) {
+    const zh = message(x.code, 'zh', x.details ?? {}, undefined, x.chinese);
+    const byZh = reasons.get(x.code) ?? new Map<string, string[]>();
+    reasons.set(x.code, byZh.set(zh, [...new Set([...(byZh.get(zh) ?? []), x.english!])]));
+  }
+  const blurred = [...reasons].flatMap(([code, byZh]) => [...byZh].filter(([, english]) => english.length > 1).map(([zh, english]) => `${code}: ${zh} ← ${english.join(' | ')}`));
+  t.same(blurred, [], 'no Chinese message stands for two different English reasons');
   t.ok(fieldMessages.length > 10, `${fieldMessages.length} field messages found`);
   t.same(fieldMessages.filter((m) => !HAN.test(issueZh({ code: 'custom' }, m.text))).map((m) => `${m.where}: ${m.text}`), [], 'every field message has its Chinese');
 });
