@@ -1,6 +1,7 @@
 import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventOf } from './events.js';
+import { scopeUnit, unitLevel } from './units.js';
 import type { Role } from './vocabulary.js';
 
 export type AccessEvent = EventOf<'AccessGranted' | 'AccessRevoked'>;
@@ -22,6 +23,27 @@ export const DEFAULT_TTL_SECONDS: Record<Role, number> = {
 export const MAX_TTL_SECONDS = 366 * 86_400;
 /** The most tokens one request issues (every contact of a township is a few hundred). */
 export const MAX_GRANTS_PER_COMMAND = 1000;
+
+export type GrantWarning = 'staff_scope_is_a_village';
+
+export const GRANT_WARNING_MESSAGES: Record<GrantWarning, { zh: string; en: string }> = {
+  staff_scope_is_a_village: {
+    zh: '值班干部和负责人的范围应是乡镇（如 621224100）：范围只是一个村时，乡镇排班表的告警到不了他，他也只能处理这一个村',
+    en: 'staff are scoped to a township (like 621224100): scoped to one village, the township roster\u2019s alerts will not reach them and they act on that village alone',
+  },
+};
+
+/**
+ * What a grant would leave unreached, as warnings, not refusals (SPEC §2, §5): an officer or head
+ * scoped to a village holds no token for the township, so the roster's alerts never reach them
+ * (domain/roster.ts `rosterWarnings`, not_staff_here) — found by a newcomer who issued one and
+ * heard nothing. `scope` is 12 digits or a significant prefix.
+ */
+export function grantWarnings(role: Role, scope: string): GrantWarning[] {
+  const unit = scopeUnit(scope);
+  if ((role === 'officer' || role === 'head') && unit !== undefined && unitLevel(unit) === 'village') return ['staff_scope_is_a_village'];
+  return [];
+}
 
 /** The access stream as commands need it: counts only — who holds what is the access projection's. */
 export interface AccessState {

@@ -7,7 +7,7 @@ import { streams } from '../domain/events.js';
 import { rosterDecider } from '../domain/roster.js';
 import { unitRegisterDecider } from '../domain/unit-register.js';
 import { MobilePhoneInput, PersonName, Role, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
-import { accessDecider, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, type GrantRequest } from '../domain/access.js';
+import { accessDecider, DEFAULT_TTL_SECONDS, GRANT_WARNING_MESSAGES, grantWarnings, MAX_TTL_SECONDS, type GrantRequest } from '../domain/access.js';
 import { randomUUID } from 'node:crypto';
 import type { UnitEntry, UnitsFileError, UnitsFileRow } from '../infra/units-file.js';
 import { DomainError } from '../domain/errors.js';
@@ -488,6 +488,15 @@ export async function main(argv: string[]): Promise<number> {
         const [token] = await grantTokens(store, config.authSecret, [
           { sub: values.sub, role: role.data, scope: values.scope, ttlSeconds: ttl, ...(phone ? { phone } : {}), ...(values.name ? { name: values.name.trim() } : {}) },
         ]);
+        // Said on stderr, beside the token: nothing is refused, but a person would want to know.
+        for (const w of grantWarnings(role.data, scope)) say(`注意：${GRANT_WARNING_MESSAGES[w].zh}`, `note: ${GRANT_WARNING_MESSAGES[w].en}`);
+        if ((values.link || values.qr) && config.publicUrl === undefined) {
+          // A link to localhost opens nothing on the phone it is handed to (found by a newcomer).
+          say(
+            `注意：没有设置 PUBLIC_URL，链接指向 ${signInLink(config, '').replace(/\/#t=$/, '')}，只能在这台机器上打开；发给手机前，请把 PUBLIC_URL 设为服务器对外的地址（如 https://zhitong.example.gov.cn）`,
+            `note: PUBLIC_URL is not set, so the link points at ${signInLink(config, '').replace(/\/#t=$/, '')} and opens on this machine only; set PUBLIC_URL to the server's public address before handing links to phones`,
+          );
+        }
         // A QR code of the link goes to stderr, for the phone to scan off the screen; stdout stays
         // the token (or link) alone, for scripts.
         if (values.qr) process.stderr.write(`${(await import('lean-qr')).generate(signInLink(config, token!)).toString({ on: '\u001b[40m  \u001b[0m', off: '\u001b[47m  \u001b[0m', padX: 2, padY: 2 })}\n`);

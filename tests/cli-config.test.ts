@@ -90,6 +90,19 @@ t.test('cli: units import; token prints the token alone; verify; export', async 
   t.equal(qr.status, 0, qr.stderr);
   t.match(qr.stdout, /^http:\/\/localhost:3000\/#t=[\w-]+\.[\w-]+\.[\w-]+\n$/, 'the link alone on stdout');
   t.ok(qr.stderr.split('\n').length > 20 && qr.stderr.includes('\u001b[40m'), 'a QR code drawn on stderr');
+  // A link to localhost opens nothing on a villager's phone (found by a newcomer): said, on stderr.
+  t.match(qr.stderr, /注意：没有设置 PUBLIC_URL，链接指向 http:\/\/localhost:3000，只能在这台机器上打开/);
+  const withUrl = spawnSync(process.execPath, [...childExecArgv(), join(root, 'services/cli.ts'), 'token', '--sub', 'u-qr2', '--role', 'officer', '--scope', '621299103', '--link'], {
+    encoding: 'utf8',
+    env: childEnv({ DATA_DIR: join(dataDir, 'qr'), EVENTSTORE_URL: '', AUTH_SECRET: '', PUBLIC_URL: 'https://zhitong.example.gov.cn' }),
+  });
+  t.match(withUrl.stdout, /^https:\/\/zhitong\.example\.gov\.cn\/#t=/);
+  t.notMatch(withUrl.stderr, /PUBLIC_URL/, 'nothing said when the link is one a phone can open');
+  // An officer scoped to a village: issued, and told the roster will not reach them.
+  const village = cli(join(dataDir, 'qr'), 'token', '--sub', 'u-v', '--role', 'officer', '--scope', '621299103201');
+  t.equal(village.status, 0, village.stderr);
+  t.match(village.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/, 'the token alone on stdout');
+  t.match(village.stderr, /注意：值班干部和负责人的范围应是乡镇.* \/ note: staff are scoped to a township/);
   const short = tokenService(secret).verify(cli(dataDir, 'token', '--sub', 'a-li', '--role', 'admin', '--scope', '62', '--ttl', '600').stdout.trim());
   t.equal(short.exp - short.iat!, 600, '--ttl overrides');
   t.equal(cli(dataDir, 'token', '--sub', 'x', '--role', 'mayor', '--scope', '62').status, 2);

@@ -68,6 +68,21 @@ t.test('POST /tokens: several at once, lifetimes by role, each recorded as Acces
   for (const i of issued) t.notOk(everything.includes(i.token.split('.')[2]!), `no token in the log or a log line (${i.sub})`);
 });
 
+t.test('POST /tokens says which grants no alert would reach: an officer or head scoped to a village (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t, { now: () => new Date(NOW) });
+  const admin = app.token('admin', KANG, 'admin-zhang');
+  const { res } = await issue(app, admin, [
+    { sub: 'officer-town', role: 'officer', scope: WANGBA },
+    { sub: 'officer-village', role: 'officer', scope: LIJIA },
+    { sub: 'contact-village', role: 'contact', scope: LIJIA },
+  ]);
+  t.equal(res.statusCode, 201, 'issued all the same: a warning, not a refusal');
+  t.match(res.json().warnings, [{ field: 'tokens.1.scope', warning: 'staff_scope_is_a_village', message: /^值班干部和负责人的范围应是乡镇/ }]);
+  t.equal(res.json().warnings.length, 1, 'the township officer and the village contact are as they should be');
+  const english = (await issue(app, admin, [{ sub: 'head-village', role: 'head', scope: LIJIA }], { 'accept-language': 'en' })).res;
+  t.match(english.json().warnings, [{ warning: 'staff_scope_is_a_village', message: /^staff are scoped to a township/ }]);
+});
+
 t.test('POST /tokens is refused to anyone but an admin, outside the admin\u2019s scope, and for bad bodies — naming the field', async (t) => {
   const app = await startTestApp(t);
   const before = await app.logSize();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { accessDecider, MAX_GRANTS_PER_COMMAND, MAX_TTL_SECONDS } from '../../../domain/access.js';
+import { accessDecider, GRANT_WARNING_MESSAGES, grantWarnings, MAX_GRANTS_PER_COMMAND, MAX_TTL_SECONDS } from '../../../domain/access.js';
 import { streams } from '../../../domain/events.js';
 import { scopeIsRegistered, scopeUnit, withinScope } from '../../../domain/units.js';
 import { MobilePhoneInput, PersonName, Role, Scope, UserId } from '../../../domain/vocabulary.js';
@@ -11,6 +11,7 @@ import { grantStatus, grantsWithin, type Grant } from '../../../projections/acce
 import { commandContext, readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
+import { languageOf } from '../messages.js';
 import { Id, listQuery, page } from '../schemas.js';
 
 const TokensBody = z.strictObject({
@@ -84,9 +85,15 @@ export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       },
       schema: {
         tags: ['access'],
-        summary: 'Issue tokens, several at once (every contact of a township); each is recorded as AccessGranted, never the token',
+        summary: 'Issue tokens, several at once (every contact of a township); each is recorded as AccessGranted, never the token; `warnings` name grants no alert would reach (an officer or head scoped to a village)',
         body: TokensBody,
-        response: { 201: z.object({ tokens: z.array(IssuedToken), position: z.string().optional() }) },
+        response: {
+          201: z.object({
+            tokens: z.array(IssuedToken),
+            position: z.string().optional(),
+            warnings: z.array(z.object({ field: z.string(), warning: z.string(), message: z.string() })),
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -109,7 +116,9 @@ export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         const { jti, sub, role, scope, issuedAt, exp } = e.data;
         return { sub, role, scope, jti, issuedAt, exp, token: mintFor(deps.tokens, { sub, role, scope, jti, issuedAt, exp }) };
       });
-      return reply.code(201).send({ tokens: issued, ...(result.position ? { position: result.position } : {}) });
+      const lang = languageOf(request.headers['accept-language']);
+      const warnings = tokens.flatMap((t, i) => grantWarnings(t.role, t.scope).map((warning) => ({ field: `tokens.${i}.scope`, warning, message: GRANT_WARNING_MESSAGES[warning][lang] })));
+      return reply.code(201).send({ tokens: issued, ...(result.position ? { position: result.position } : {}), warnings });
     },
   );
 
