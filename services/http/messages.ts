@@ -63,13 +63,16 @@ const LEVEL_ZH: Record<string, string> = { province: '省', city: '市', county:
 export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   not_found: { zh: '未找到，或不在您的管辖范围内', en: 'not found, or outside your scope' },
   already_exists: { zh: '已经存在', en: 'already exists' },
-  unit_not_found: { zh: (d) => `${d.field === 'county' ? '县' : d.field === 'village' ? '村' : '行政区划'} ${s(d.code)} 未登记`, en: (d) => `unit ${s(d.code)} is not registered` },
+  unit_not_found: {
+    zh: (d) => `${d.field === 'county' ? '县' : d.field === 'village' ? '村' : d.field === 'townshipCode' ? '乡镇' : '行政区划'} ${s(d.code)} 未登记`,
+    en: (d) => `unit ${s(d.code)} is not registered`,
+  },
   parent_not_found: { zh: (d) => `上级区划 ${s(d.parent)} 未登记，也未在文件中排在前面`, en: (d) => `parent ${s(d.parent)} is neither registered nor listed before it` },
   // One code, four rules (domain/roster.ts, incident.ts, allocation.ts): the Chinese names the rule
   // as the English thrown with it does (found by a newcomer: roster set said only 级别或所属不符合要求).
   invalid_unit: {
     zh: (d) =>
-      d.field === 'township'
+      d.field === 'township' || d.field === 'townshipCode'
         ? '排班表属于乡镇：请填写乡镇的 12 位区划代码（如 621221100000），不是县或村的'
         : d.field === 'county'
           ? '灾害过程属于县：county 请填写县级的 12 位区划代码（如 621221000000）'

@@ -91,10 +91,16 @@ t.test('roster: a head replaces it; anyone in scope reads it', async (t) => {
   // Said as the rule is (found by a newcomer: "且不能晚于现在" where a shift to come is taken).
   const backwards = await app.call('PUT', `/roster/${WANGBA}`, { token: head, body: { entries: [{ officer: 'a', tier: 'primary', from: '2026-07-03T00:00:00Z', until: '2026-07-02T00:00:00Z' }] } });
   t.match([backwards.statusCode, backwards.json()], [422, { error: 'invalid_period', message: /^entries\.0\.until：值班结束时间须晚于开始时间$/, details: { field: 'entries.0.until' } }]);
-  t.equal((await app.call('PUT', `/roster/${KANG}`, { token: app.token('head', KANG), body: { entries: [] } })).statusCode, 404, 'a county has no roster: no such township');
+  // A county's or a village's code within scope: the rule said, as roster set says it (found by a
+  // newcomer: 404 "未找到，或不在您的管辖范围内" for codes well within the head's scope).
+  for (const code of [KANG, '621299', LIJIA]) {
+    for (const [method, body] of [['PUT', { entries: [] }], ['GET', undefined]] as const) {
+      const res = await app.call(method, `/roster/${code}`, { token: app.token('head', KANG), ...(body ? { body } : {}) });
+      t.match([res.statusCode, res.json()], [422, { error: 'invalid_unit', message: /^排班表属于乡镇：请填写乡镇的 12 位区划代码/, details: { field: 'townshipCode' } }], `${method} ${code}`);
+    }
+  }
   const nowhere = await app.call('PUT', '/roster/621299199000', { token: app.token('head', KANG), body: { entries: [] } });
-  t.equal(nowhere.statusCode, 404, 'no such township');
-  t.equal(nowhere.json().error, 'not_found');
+  t.match([nowhere.statusCode, nowhere.json()], [422, { error: 'unit_not_found', message: '乡镇 621299199000 未登记', details: { field: 'townshipCode' } }], 'no such township, said so');
   t.equal((await app.call('GET', '/roster/621299103', { token: head })).statusCode, 200, 'the short form works everywhere a code does');
   t.equal((await app.call('GET', `/roster/${NIANBA}`, { token: head })).statusCode, 404);
 });

@@ -10,7 +10,7 @@ import { execute, load } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
 import type { ApiDeps } from '../deps.js';
-import { outOfScope, notFound } from '../errors.js';
+import { HttpError, outOfScope, notFound } from '../errors.js';
 import { languageOf } from '../messages.js';
 import { RosterBody, TownshipParams, WriteAnswer } from '../schemas.js';
 
@@ -18,6 +18,15 @@ import { RosterBody, TownshipParams, WriteAnswer } from '../schemas.js';
 const RosterAnswer = WriteAnswer.extend({
   warnings: z.array(z.object({ field: z.string(), officer: z.string().optional(), warning: z.string(), message: z.string() })),
 });
+
+/**
+ * A roster belongs to a township (SPEC §4): a county's or village's code in scope is refused as
+ * `roster set` refuses it, naming the rule (found by a newcomer: 404 "未找到，或不在您的管辖范围内"
+ * for a code well within the head's scope).
+ */
+function notATownship(code: string): void {
+  if (unitLevel(code) !== 'township') throw new HttpError(422, 'invalid_unit', 'a roster belongs to a township', { field: 'townshipCode', code });
+}
 
 export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -39,7 +48,8 @@ export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       if (!inScope(request, townshipCode)) throw outOfScope(townshipCode, request.user.scope, 'township');
       // A roster belongs to a registered township (SPEC §4).
       if (!deps.units.get(townshipCode)) await deps.units.refresh();
-      if (unitLevel(townshipCode) !== 'township' || !deps.units.get(townshipCode)) throw notFound('township');
+      notATownship(townshipCode);
+      if (!deps.units.get(townshipCode)) throw new HttpError(422, 'unit_not_found', `township ${townshipCode} is not registered`, { field: 'townshipCode', code: townshipCode });
       const context = commandContext(request, deps.now);
       const entries = request.body.entries.map((e) => ({
         officer: e.officer,
@@ -62,7 +72,8 @@ export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     { config: { roles: ['contact', 'officer', 'head', 'auditor'] }, schema: { tags: ['roster'], summary: 'The on-call roster of a township', params: TownshipParams } },
     async (request) => {
       const { townshipCode } = request.params;
-      if (!inScope(request, townshipCode) || unitLevel(townshipCode) !== 'township') throw notFound('roster');
+      if (!inScope(request, townshipCode)) throw notFound('roster');
+      notATownship(townshipCode);
       const { state, revision } = await load(deps.store, streams.roster(townshipCode), rosterDecider);
       const now = deps.now().toISOString();
       const access = deps.runner.state('access');
