@@ -2,7 +2,7 @@ import { onCall, type RosterEntry } from './alerting.js';
 import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventOf } from './events.js';
-import { unitLevel, withinScope } from './units.js';
+import { scopeUnit, unitLevel, withinScope } from './units.js';
 
 export type RosterEvent = EventOf<'OnCallAssigned' | 'OnCallReleased'>;
 
@@ -80,16 +80,28 @@ export interface StaffGrant {
  * Why an entry of a roster may alert nobody. `no_access`: no token was ever issued to that user id
  * (a typo in the id, or a token still to issue); `revoked` / `expired`: every token that would
  * reach them here is; `not_staff_here`: their tokens are not an officer's or a head's for this
- * township; `no_primary_now`: nobody is primary now, so step 0 goes to the township's heads.
+ * township; `scoped_to_a_village`: their staff tokens are for a village of this township, not the
+ * township (domain/access.ts grantWarnings says so when such a token is issued);
+ * `no_primary_now`: nobody is primary now, so step 0 goes to the township's heads;
+ * `no_reachable_primary_now`: everyone primary now is one of the above, so step 0 reaches nobody
+ * and a new alert waits for the first escalation (domain/alerting.ts escalationPolicy).
  */
-export type RosterWarning = 'no_access' | 'revoked' | 'expired' | 'not_staff_here' | 'no_primary_now';
+export type RosterWarning = 'no_access' | 'revoked' | 'expired' | 'not_staff_here' | 'scoped_to_a_village' | 'no_primary_now' | 'no_reachable_primary_now';
 
 export const ROSTER_WARNING_MESSAGES: Record<RosterWarning, { zh: string; en: string }> = {
   no_access: { zh: '没有给这个用户编号发过令牌：告警到不了他（编号写错了，还是令牌还没发？）', en: 'no token was ever issued to this user id: alerts will reach nobody (a typo, or a token still to issue?)' },
   revoked: { zh: '这个人在本乡镇的令牌都已撤销：告警到不了他', en: 'every token this person holds for this township is revoked: alerts will not reach them' },
   expired: { zh: '这个人在本乡镇的令牌都已过期：告警到不了他，请重新发令牌', en: 'every token this person holds for this township has expired: alerts will not reach them; issue a new one' },
   not_staff_here: { zh: '这个人没有本乡镇值班干部或负责人的令牌：告警到不了他', en: 'this person holds no officer or head token for this township: alerts will not reach them' },
+  scoped_to_a_village: {
+    zh: '这个人的值班干部或负责人令牌只是本乡镇一个村的，不是乡镇的：告警到不了他，请给他发乡镇范围的令牌',
+    en: 'this person\u2019s officer or head token is for a village of this township, not the township: alerts will not reach them; issue one for the township',
+  },
   no_primary_now: { zh: '现在没有人当主班：新告警先发给乡镇负责人', en: 'nobody is primary now: a new alert goes to the township\u2019s heads first' },
+  no_reachable_primary_now: {
+    zh: '现在当主班的人都收不到告警（见上面各条）：新告警谁也收不到，要等第一次升级才发给备班和乡镇负责人',
+    en: 'nobody primary now can be reached (see the entries above): a new alert reaches no one until the first escalation brings in the backups and the township\u2019s heads',
+  },
 };
 
 /**
@@ -106,14 +118,23 @@ export function rosterWarnings(
 ): Array<{ field: string; officer?: string; warning: RosterWarning }> {
   const t = Date.parse(now);
   const out: Array<{ field: string; officer?: string; warning: RosterWarning }> = [];
+  const unreached = new Set<string>();
   entries.forEach((e, i) => {
     const held = grants(e.officer);
-    if (held.length === 0) return void out.push({ field: `entries.${i}.officer`, officer: e.officer, warning: 'no_access' });
-    const here = held.filter((g) => (g.role === 'officer' || g.role === 'head') && withinScope(township, g.scope));
+    const warn = (warning: RosterWarning) => {
+      unreached.add(e.officer);
+      out.push({ field: `entries.${i}.officer`, officer: e.officer, warning });
+    };
+    if (held.length === 0) return warn('no_access');
+    const staff = held.filter((g) => g.role === 'officer' || g.role === 'head');
+    const here = staff.filter((g) => withinScope(township, g.scope));
     if (here.some((g) => !g.revoked && Date.parse(g.exp) > t)) return;
-    const warning: RosterWarning = here.length === 0 ? 'not_staff_here' : here.some((g) => !g.revoked) ? 'expired' : 'revoked';
-    out.push({ field: `entries.${i}.officer`, officer: e.officer, warning });
+    if (here.length > 0) return warn(here.some((g) => !g.revoked) ? 'expired' : 'revoked');
+    const scope = (g: StaffGrant) => scopeUnit(g.scope);
+    warn(staff.some((g) => scope(g) !== undefined && withinScope(scope(g)!, township)) ? 'scoped_to_a_village' : 'not_staff_here');
   });
-  if (onCall(entries, 'primary', now).length === 0) out.push({ field: 'entries', warning: 'no_primary_now' });
+  const primaries = onCall(entries, 'primary', now);
+  if (primaries.length === 0) out.push({ field: 'entries', warning: 'no_primary_now' });
+  else if (primaries.every((officer) => unreached.has(officer))) out.push({ field: 'entries', warning: 'no_reachable_primary_now' });
   return out;
 }

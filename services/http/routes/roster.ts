@@ -37,7 +37,7 @@ export async function rosterRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       config: { roles: ['head'] },
       schema: {
         tags: ['roster'],
-        summary: 'Replace the on-call roster of a township; `warnings` name entries no alert would reach (no token issued to that id, revoked, expired, not staff of this township) and a roster with nobody primary now',
+        summary: 'Replace the on-call roster of a township; `warnings` name entries no alert would reach (no token issued to that id, revoked, expired, not staff of this township, staff of one of its villages only) and a roster with nobody primary, or nobody reachable primary, now',
         params: TownshipParams,
         body: RosterBody,
         response: { 200: RosterAnswer },
