@@ -115,7 +115,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     zh: (d) =>
       d.rule === 'window'
         ? `该户 ${s(d.windowDays)} 天内已有同类救助（${s(d.allocationId)}）；如确需再次救助，请填写 repeatReason 说明原因`
-        : `该户在本次灾害过程中已有同类救助（${s(d.allocationId)}）；如确需再次救助，请填写 repeatReason 说明原因`,
+        : d.reportId !== undefined
+          ? `该户已从这份报告分配过同类救助（${s(d.allocationId)}）；如确需再次救助，请填写 repeatReason 说明原因`
+          : `该户在本次灾害过程中已有同类救助（${s(d.allocationId)}）；如确需再次救助，请填写 repeatReason 说明原因`,
     en: (d) => `this household already has live relief of this category (${s(d.allocationId)}); give a repeatReason to give it again`,
   },
   figures_below_households: {

@@ -126,7 +126,8 @@ t.test('one live allocation per (report, household, category); a rejected or can
   const first = (await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId) })).json().allocationId;
   const dup = await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { cashFen: 1 }) });
   t.equal(dup.statusCode, 409);
-  t.same(dup.json().details, { allocationId: first, rule: 'one_per_incident' }, 'the 409 names the live allocation');
+  t.same(dup.json().details, { allocationId: first, rule: 'one_per_incident', reportId }, 'the 409 names the live allocation');
+  t.match(dup.json().message, /^该户已从这份报告分配过同类救助/, 'in Chinese as in English: from this report');
   t.equal(dup.json().error, 'duplicate_relief');
   t.equal((await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { category: 'housing' }) })).statusCode, 201, 'another category');
   t.equal((await app.call('POST', `/allocations/${first}/rejection`, { token: head, body: { reason: '重复救助' } })).statusCode, 200);

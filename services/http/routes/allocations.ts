@@ -103,7 +103,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
             // A repeat with its reason lifts both no-double-relief rules (SPEC §3), so it takes the
             // next generation — unless this very repeat is already there: a phone resending what
             // it sent is answered as the first time, never given relief twice.
-            if (body.repeatReason === undefined) throw duplicate(allocationId);
+            if (body.repeatReason === undefined) throw duplicate(allocationId, body.reportId);
             if (sameAllocation(existing.state as ExistingAllocation, body, request.user.sub)) return reply.code(200).send({ allocationId, position: existing.position!, revision: existing.revision });
           }
           continue;
@@ -246,5 +246,8 @@ const sameAllocation = (a: ExistingAllocation, body: z.infer<typeof AllocateBody
   a.repeatReason === body.repeatReason &&
   JSON.stringify(a.goods) === JSON.stringify(body.goods);
 
-const duplicate = (allocationId: string) =>
-  new HttpError(409, 'duplicate_relief', 'this household already has live relief of this category from this report', { allocationId, rule: 'one_per_incident' });
+// The same (report, household, category) allocated again: the one-per-incident rule, met where it
+// is plainest, so the answer names the report (its Chinese said 本次灾害过程, its English "this
+// report"; found by a newcomer).
+const duplicate = (allocationId: string, reportId: string) =>
+  new HttpError(409, 'duplicate_relief', 'this household already has live relief of this category from this report', { allocationId, rule: 'one_per_incident', reportId });
