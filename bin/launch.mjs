@@ -42,7 +42,9 @@ export async function launch(entry) {
     const bundled = join(root, 'dist', 'bundle', `${basename(entry)}.js`);
     return import(pathToFileURL(existsSync(bundled) ? bundled : join(root, 'dist', `${entry}.js`)).href);
   }
-  if (existsSync(join(root, 'dist', 'BUILT'))) process.stderr.write('zhitong: the sources or dependencies changed since the last build; running the TypeScript (npm run build for a faster start)\n');
+  if (existsSync(join(root, 'dist', 'BUILT'))) {
+    process.stderr.write('zhitong：代码或依赖在上次构建之后改过，这次直接运行 TypeScript，启动较慢（运行 npm run build 可恢复） / the sources or dependencies changed since the last build; running the TypeScript (npm run build for a faster start)\n');
+  }
   const { register } = await import('tsx/esm/api');
   register();
   return import(pathToFileURL(join(root, `${entry}.ts`)).href);

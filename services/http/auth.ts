@@ -131,7 +131,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
       throw error;
     }
     if (await options.revoked(request.user)) throw await refuse('this token was revoked', 'revoked');
-    if (!roles.includes(request.user.role)) throw forbiddenRole(request.user.role);
+    if (!roles.includes(request.user.role)) throw forbiddenRole(request.user.role, roles);
   });
 });
 

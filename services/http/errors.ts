@@ -32,7 +32,9 @@ export const outOfScope = (unit: string, scope: string, what = 'unit', field?: s
   new HttpError(403, 'forbidden', `${what} ${unit} is outside your scope (${scope})`, { unit, scope, ...(field !== undefined ? { field } : {}) });
 
 /** 403 for a role the route is not for (SPEC §2), naming the role. */
-export const forbiddenRole = (role: string) => new HttpError(403, 'forbidden', `role ${role} may not do this`, { role });
+/** A role the route does not allow, naming the roles it does (found by a newcomer: an officer trying to approve was told only "not your role"). */
+export const forbiddenRole = (role: string, allowed: readonly string[] = []) =>
+  new HttpError(403, 'forbidden', `role ${role} may not do this${allowed.length > 0 ? `; ${allowed.join(' or ')} may` : ''}`, { role, ...(allowed.length > 0 ? { allowed: [...allowed] } : {}) });
 
 /** Domain refusals are 422 unless they are about existence or a clash with what exists. */
 const DOMAIN_STATUS: Partial<Record<DomainErrorCode, number>> = {

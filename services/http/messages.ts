@@ -205,9 +205,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
       d.unit
         ? `${s(d.unit)} 不在您的管辖范围内（您的范围是 ${s(d.scope)}）${d.field ? `：${s(d.field)}` : ''}`
         : d.role
-          ? `您的角色（${ROLE_ZH[s(d.role)] ?? s(d.role)}）不能做此操作`
+          ? `您的角色（${ROLE_ZH[s(d.role)] ?? s(d.role)}）不能做此操作${Array.isArray(d.allowed) && d.allowed.length > 0 ? `：须由${d.allowed.map((r) => ROLE_ZH[s(r)] ?? s(r)).join('或')}来做` : ''}`
           : `您的角色或管辖范围不允许此操作${d.field ? `（${s(d.field)}）` : ''}`,
-    en: (d) => `your role or scope does not allow this${d.field ? ` (${s(d.field)})` : ''}`,
+    en: (d) => (Array.isArray(d.allowed) && d.allowed.length > 0 ? `your role (${s(d.role)}) may not do this; ${d.allowed.map(s).join(' or ')} may` : `your role or scope does not allow this${d.field ? ` (${s(d.field)})` : ''}`),
   },
   rate_limited: { zh: '请求过于频繁，请稍后再试', en: 'too many requests; retry later' },
   busy: { zh: '系统繁忙，请稍后重试', en: 'the store is busy; retry shortly' },

@@ -65,6 +65,11 @@ t.test('403 says which unit is outside the caller\u2019s scope and what their sc
   t.equal(role.statusCode, 403);
   t.match(role.json(), { error: 'forbidden', details: { role: 'contact' } });
   t.match(role.json().message, /您的角色（村联络员）不能做此操作/);
+  // Who may, named (found by a newcomer: an officer approving relief heard only "not your role").
+  const approval = await app.call('POST', '/allocations/00000000-0000-4000-8000-000000000000/approval', { token: app.token('officer', WANGBA), body: {} });
+  t.match([approval.statusCode, approval.json()], [403, { error: 'forbidden', message: '您的角色（乡镇值班干部）不能做此操作：须由负责人来做', details: { role: 'officer', allowed: ['head'] } }]);
+  const approvalEn = await app.call('POST', '/allocations/00000000-0000-4000-8000-000000000000/approval', { token: app.token('officer', WANGBA), body: {}, headers: { 'accept-language': 'en' } });
+  t.equal(approvalEn.json().message, 'role officer may not do this; head may');
   const unit = await app.call('GET', `/alerts/open?unit=${NIANBA}`, { token: app.token('officer', WANGBA) });
   t.match(unit.json().message, /不在您的管辖范围内/);
 });
