@@ -308,6 +308,8 @@ export const RecipientConfirmation = z.strictObject({
 });
 
 export const ROLES = ['contact', 'officer', 'head', 'auditor', 'admin'] as const;
+/** Each role as a township office names it (SPEC §2). */
+export const ROLE_NAMES_ZH: Record<(typeof ROLES)[number], string> = { contact: '村联络员', officer: '乡镇值班干部', head: '负责人', auditor: '审计员', admin: '管理员' };
 export type Role = (typeof ROLES)[number];
 export const Role = z.enum(ROLES);
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { streams } from '../domain/events.js';
 import { rosterDecider } from '../domain/roster.js';
 import { unitRegisterDecider } from '../domain/unit-register.js';
-import { MobilePhoneInput, PersonName, Role, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
+import { MobilePhoneInput, PersonName, Role, ROLE_NAMES_ZH, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
 import { accessDecider, DEFAULT_TTL_SECONDS, GRANT_WARNING_MESSAGES, grantWarnings, MAX_TTL_SECONDS, type GrantRequest } from '../domain/access.js';
 import { randomUUID } from 'node:crypto';
 import type { UnitEntry, UnitsFileError, UnitsFileRow } from '../infra/units-file.js';
@@ -449,6 +449,12 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'token': {
         const role = Role.safeParse(values.role);
+        if (values.role !== undefined && !role.success) {
+          // Named, not only the usage line (found by a newcomer: --role boss).
+          const roles = Object.entries(ROLE_NAMES_ZH).map(([r, zh]) => `${r}（${zh}）`).join('、');
+          say(`--role ${JSON.stringify(values.role)}：没有这个角色，须为 ${roles}`, `--role ${JSON.stringify(values.role)}: no such role; one of ${Object.keys(ROLE_NAMES_ZH).join(', ')}`);
+          return 2;
+        }
         if (!values.sub || !role.success || !values.scope) {
           say('token 需要 --sub 用户编号 --role contact|officer|head|auditor|admin --scope 单位代码', 'token needs --sub ID --role contact|officer|head|auditor|admin --scope CODE');
           return 2;
@@ -763,14 +769,16 @@ export async function main(argv: string[]): Promise<number> {
           if (state.entries.length === 0) await setRoster(store, township, entries);
         }
         // Printed as a shell file: `npm run -s cli -- seed-demo > demo.env && . ./demo.env`.
-        console.log(`# 示例数据 (DEMO DATA): 康县（示例）with 2 townships and 3 villages; ${written} unit events written; rosters set.`);
+        // Chinese first, as everything an operator reads (the lines are shell comments).
+        console.log(`# 示例数据：康县（示例），2 个乡镇、3 个村；写入 ${written} 条单位事件；已排班 / 示例数据 (DEMO DATA): 康县（示例）with 2 townships and 3 villages; ${written} unit events written; rosters set.`);
         // The CLI cannot see where the server listens: it says which address its links assume.
-        console.log(`# Sign-in links point at ${config.publicUrl ?? `http://localhost:${config.port}`}: run this with the server's PORT or PUBLIC_URL if it listens elsewhere.`);
-        console.log('# Tokens (valid 7 days):');
+        const base = config.publicUrl ?? `http://localhost:${config.port}`;
+        console.log(`# 登录链接指向 ${base}：服务器在别的端口或地址时，请带上它的 PORT 或 PUBLIC_URL 重新运行 / Sign-in links point at ${base}: run this with the server's PORT or PUBLIC_URL if it listens elsewhere.`);
+        console.log('# 令牌（7 天有效） / Tokens (valid 7 days):');
         const issued = await grantTokens(store, config.authSecret, DEMO_USERS.map((u) => ({ sub: u.sub, role: u.role, scope: u.scope, ttlSeconds: 7 * 86_400, name: u.who })));
         for (const [i, user] of DEMO_USERS.entries()) {
           const token = issued[i]!;
-          console.log(`\n# ${user.who} — ${user.role}, scope ${user.scope}\n#   sign in: ${signInLink(config, token)}\nexport TOKEN_${user.sub.toUpperCase().replaceAll('-', '_')}=${token}`);
+          console.log(`\n# ${user.who} — ${ROLE_NAMES_ZH[user.role]} ${user.role}，范围 scope ${user.scope}\n#   登录 sign in: ${signInLink(config, token)}\nexport TOKEN_${user.sub.toUpperCase().replaceAll('-', '_')}=${token}`);
         }
         return 0;
       }

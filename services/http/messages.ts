@@ -3,7 +3,7 @@ import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../../domain/errors.js
 import { yuan } from '../../domain/notice.js';
 import { beijingMinutes } from '../../domain/time.js';
 import { TEXT_PROBLEM_MESSAGES } from '../../domain/text.js';
-import { GOODS_UNIT_MESSAGE, GOODS_UNIT_NAMES, HOUSEHOLD_ID_MESSAGE } from '../../domain/vocabulary.js';
+import { GOODS_UNIT_MESSAGE, GOODS_UNIT_NAMES, HOUSEHOLD_ID_MESSAGE, ROLE_NAMES_ZH } from '../../domain/vocabulary.js';
 import { LOSS_COLUMNS } from './forms.js';
 
 /**
@@ -56,7 +56,7 @@ const yuanText = (fen: unknown) => (typeof fen === 'number' && Number.isSafeInte
 const beijingText = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? `${beijingMinutes(v)} 北京时间` : s(v));
 /** Dismissal reasons (ReportDismissed.reason) as a township officer names them. */
 export const DISMISSAL_ZH: Record<string, string> = { duplicate: '重复上报', false_alarm: '误报', out_of_scope: '不属本辖区' };
-const ROLE_ZH: Record<string, string> = { contact: '村联络员', officer: '乡镇值班干部', head: '负责人', auditor: '审计员', admin: '管理员' };
+const ROLE_ZH: Record<string, string> = ROLE_NAMES_ZH;
 /** An allocation's status as the ledger names it (SPEC §3). */
 const ALLOCATION_STATUS_ZH: Record<string, string> = { allocated: '待审批', approved: '已审批', delivered: '已发放完毕', rejected: '已驳回', cancelled: '已取消' };
 const LEVEL_ZH: Record<string, string> = { province: '省', city: '市', county: '县', township: '乡镇', village: '村' };

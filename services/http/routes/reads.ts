@@ -489,6 +489,8 @@ export interface Notice {
      * newcomer: 部分发放（已发 50.00 元） read as cash half paid when the cash was all paid).
      */
     outstanding: { cashYuan: string; goods: Array<{ item: string; quantity: number; unit: GoodsUnit | string }> };
+    /** The row's state as the printed board says it (已审批, 部分发放（已发 …；待发 …）, 已发放). */
+    statusText: string;
     allocatedAt: string;
     approvedAt: string | null;
     /** The last delivery's time, as soon as anything was delivered. */
@@ -546,7 +548,10 @@ export function publicNotice(
       allocatedAt: row.allocatedAt,
       approvedAt: row.approvedAt ?? null,
       deliveredAt: row.lastDeliveredAt ?? null,
+      statusText: '',
     });
+    const item = items[items.length - 1]!;
+    item.statusText = noticeStatus(item);
   }
   const township = townshipOf(units, villageCode);
   const ref = unitRef(units, villageCode);
@@ -594,7 +599,7 @@ export function noticeHtml(notice: Notice): string {
       (i, n) =>
         `<tr><td>${n + 1}</td><td>${escapeHtml(i.household)}</td><td>${escapeHtml(i.categoryLabel)}</td><td class="num">${i.cashYuan}</td><td>${escapeHtml(
           i.goods.map((g) => `${g.item} ${g.quantity}${g.unit}`).join('，') || '—',
-        )}</td><td>${escapeHtml(i.fund)}</td><td>${escapeHtml(noticeStatus(i))}</td><td>${beijingDate(i.approvedAt)}</td><td>${beijingDate(i.deliveredAt)}</td></tr>`,
+        )}</td><td>${escapeHtml(i.fund)}</td><td>${escapeHtml(i.statusText)}</td><td>${beijingDate(i.approvedAt)}</td><td>${beijingDate(i.deliveredAt)}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
