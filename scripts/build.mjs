@@ -58,7 +58,7 @@ writeFileSync(join(dist, 'BUILT'), `${new Date().toISOString()}\n`);
  * part of loading, 47 ms of `verify`'s 425 under the profiler; docs/decisions.md "Session 38").
  * zhitong words its own messages (services/http/messages.ts) and never calls `z.locales`, so the
  * bundles carry English, zod's default, and Chinese — as a bundler's locale filter does for a
- * date library's locales. tests/bin/build.test.ts holds the bundle to this.
+ * date library's locales. tests/bin/launch.test.ts holds the bundles to this.
  */
 function zodLocalesUsed() {
   return { name: 'zod-locales-used', setup };

@@ -369,7 +369,12 @@ function auditKey(out: string | undefined): number {
  * port when unset) with the token in the fragment, which a browser never sends to a server or a log.
  */
 function signInLink(config: { publicUrl: string | undefined; port: number }, token: string): string {
-  return `${config.publicUrl ?? `http://localhost:${config.port}`}/#t=${token}`;
+  return `${pagesAddress(config)}/#t=${token}`;
+}
+
+/** Where the pages are: PUBLIC_URL, or this machine's port when it is unset. */
+function pagesAddress(config: { publicUrl: string | undefined; port: number }): string {
+  return config.publicUrl ?? `http://localhost:${config.port}`;
 }
 
 const parseOptions = (argv: string[]) =>
@@ -499,8 +504,8 @@ export async function main(argv: string[]): Promise<number> {
         if ((values.link || values.qr) && config.publicUrl === undefined) {
           // A link to localhost opens nothing on the phone it is handed to (found by a newcomer).
           say(
-            `注意：没有设置 PUBLIC_URL，链接指向 ${signInLink(config, '').replace(/\/#t=$/, '')}，只能在这台机器上打开；发给手机前，请把 PUBLIC_URL 设为服务器对外的地址（如 https://zhitong.example.gov.cn）`,
-            `note: PUBLIC_URL is not set, so the link points at ${signInLink(config, '').replace(/\/#t=$/, '')} and opens on this machine only; set PUBLIC_URL to the server's public address before handing links to phones`,
+            `注意：没有设置 PUBLIC_URL，链接指向 ${pagesAddress(config)}，只能在这台机器上打开；发给手机前，请把 PUBLIC_URL 设为服务器对外的地址（如 https://zhitong.example.gov.cn）`,
+            `note: PUBLIC_URL is not set, so the link points at ${pagesAddress(config)} and opens on this machine only; set PUBLIC_URL to the server's public address before handing links to phones`,
           );
         }
         // A QR code of the link goes to stderr, for the phone to scan off the screen; stdout stays
@@ -772,7 +777,7 @@ export async function main(argv: string[]): Promise<number> {
         // Chinese first, as everything an operator reads (the lines are shell comments).
         console.log(`# 示例数据：康县（示例），2 个乡镇、3 个村；写入 ${written} 条单位事件；已排班 / 示例数据 (DEMO DATA): 康县（示例）with 2 townships and 3 villages; ${written} unit events written; rosters set.`);
         // The CLI cannot see where the server listens: it says which address its links assume.
-        const base = config.publicUrl ?? `http://localhost:${config.port}`;
+        const base = pagesAddress(config);
         console.log(`# 登录链接指向 ${base}：服务器在别的端口或地址时，请带上它的 PORT 或 PUBLIC_URL 重新运行 / Sign-in links point at ${base}: run this with the server's PORT or PUBLIC_URL if it listens elsewhere.`);
         console.log('# 令牌（7 天有效） / Tokens (valid 7 days):');
         const issued = await grantTokens(store, config.authSecret, DEMO_USERS.map((u) => ({ sub: u.sub, role: u.role, scope: u.scope, ttlSeconds: 7 * 86_400, name: u.who })));

@@ -54,6 +54,9 @@ interface StoredFrame {
   filedAt?: number;
 }
 
+/** A refusal's reason for the socket: its own Chinese beside the English when the decider gave one (domain/errors.ts Reason). */
+const reasonOf = (e: DomainError): string | { zh: string; en: string } => (e.zh === undefined ? e.message : { zh: e.zh, en: e.message });
+
 function storedFrame(delivery: Delivery): StoredFrame {
   const frame = delivery.frame;
   return {
@@ -443,7 +446,7 @@ export class AlertGateway {
             { actor: { id: connection.user.sub, role: connection.user.role }, correlationId: `ws-${reportId}-${Date.now()}`, now },
           );
         } catch (e) {
-          if (e instanceof DomainError) return error(e.code, e.zh === undefined ? e.message : { zh: e.zh, en: e.message }, { reportId });
+          if (e instanceof DomainError) return error(e.code, reasonOf(e), { reportId });
           if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send received again', { reportId });
           this.logger.error({ err: e }, 'receipt failed');
           return error('unavailable', 'could not record the receipt now; send it again', { reportId });
@@ -469,7 +472,7 @@ export class AlertGateway {
             connection.socket.send(JSON.stringify({ type: 'acknowledged', reportId: parsed.reportId, by: connection.user.sub, already: true }));
           }
         } catch (e) {
-          if (e instanceof DomainError) return error(e.code, e.zh === undefined ? e.message : { zh: e.zh, en: e.message }, { reportId: parsed.reportId });
+          if (e instanceof DomainError) return error(e.code, reasonOf(e), { reportId: parsed.reportId });
           if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send ack again', { reportId: parsed.reportId });
           this.logger.error({ err: e }, 'ack failed');
           return error('unavailable', 'could not record the acknowledgement now; send it again', { reportId: parsed.reportId });

@@ -60,27 +60,29 @@ const ROLE_ZH: Record<string, string> = ROLE_NAMES_ZH;
 /** An allocation's status as the ledger names it (SPEC §3). */
 const ALLOCATION_STATUS_ZH: Record<string, string> = { allocated: '待审批', approved: '已审批', delivered: '已发放完毕', rejected: '已驳回', cancelled: '已取消' };
 const LEVEL_ZH: Record<string, string> = { province: '省', city: '市', county: '县', township: '乡镇', village: '村' };
+/** The level a refused field names, for unit_not_found (`county`, `village`, a roster's `townshipCode`). */
+const UNIT_OF_FIELD_ZH: Record<string, string> = { county: '县', village: '村', townshipCode: '乡镇' };
+/** invalid_unit's rules by the field they refuse: a roster's township, an incident's county, a report of another county, relief's village. */
+const ROSTER_IS_A_TOWNSHIPS = '排班表属于乡镇：请填写乡镇的 12 位区划代码（如 621221100000），不是县或村的';
+const INVALID_UNIT_ZH: Record<string, string> = {
+  township: ROSTER_IS_A_TOWNSHIPS,
+  townshipCode: ROSTER_IS_A_TOWNSHIPS,
+  county: '灾害过程属于县：county 请填写县级的 12 位区划代码（如 621221000000）',
+  reportId: '这份报告来自另一个县，不能归入本县的灾害过程',
+  village: '救助的村须是报告所在的村',
+};
 export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   not_found: { zh: '未找到，或不在您的管辖范围内', en: 'not found, or outside your scope' },
   already_exists: { zh: '已经存在', en: 'already exists' },
   unit_not_found: {
-    zh: (d) => `${d.field === 'county' ? '县' : d.field === 'village' ? '村' : d.field === 'townshipCode' ? '乡镇' : '行政区划'} ${s(d.code)} 未登记`,
+    zh: (d) => `${UNIT_OF_FIELD_ZH[s(d.field)] ?? '行政区划'} ${s(d.code)} 未登记`,
     en: (d) => `unit ${s(d.code)} is not registered`,
   },
   parent_not_found: { zh: (d) => `上级区划 ${s(d.parent)} 未登记，也未在文件中排在前面`, en: (d) => `parent ${s(d.parent)} is neither registered nor listed before it` },
   // One code, four rules (domain/roster.ts, incident.ts, allocation.ts): the Chinese names the rule
   // as the English thrown with it does (found by a newcomer: roster set said only 级别或所属不符合要求).
   invalid_unit: {
-    zh: (d) =>
-      d.field === 'township' || d.field === 'townshipCode'
-        ? '排班表属于乡镇：请填写乡镇的 12 位区划代码（如 621221100000），不是县或村的'
-        : d.field === 'county'
-          ? '灾害过程属于县：county 请填写县级的 12 位区划代码（如 621221000000）'
-          : d.field === 'reportId'
-            ? '这份报告来自另一个县，不能归入本县的灾害过程'
-            : d.field === 'village'
-              ? '救助的村须是报告所在的村'
-              : '行政区划不对：级别或所属不符合要求',
+    zh: (d) => INVALID_UNIT_ZH[s(d.field)] ?? '行政区划不对：级别或所属不符合要求',
     en: 'the unit is not of the right level or place',
   },
   not_a_village: {

@@ -531,7 +531,7 @@ export function publicNotice(
     const voided = row.status === 'approved' && reportDismissed(row.reportId);
     const cashFen = voided ? row.deliveredCashFen : row.cashFen;
     total += cashFen;
-    items.push({
+    const item: Omit<Notice['items'][number], 'statusText'> = {
       household: maskName(row.household.name),
       category: row.category,
       categoryLabel: CATEGORY_LABELS[row.category],
@@ -548,10 +548,8 @@ export function publicNotice(
       allocatedAt: row.allocatedAt,
       approvedAt: row.approvedAt ?? null,
       deliveredAt: row.lastDeliveredAt ?? null,
-      statusText: '',
-    });
-    const item = items[items.length - 1]!;
-    item.statusText = noticeStatus(item);
+    };
+    items.push({ ...item, statusText: noticeStatus(item) });
   }
   const township = townshipOf(units, villageCode);
   const ref = unitRef(units, villageCode);
@@ -583,7 +581,7 @@ function outstandingGoods(row: LedgerRow): Record<string, number> {
 const goodsText = (goods: ReadonlyArray<{ item: string; quantity: number; unit: string }>) => goods.map((g) => `${g.item} ${g.quantity}${g.unit}`);
 
 /** A row's state on the board, in the words a villager reads: what was handed over, and what is still to come. */
-function noticeStatus(i: Notice['items'][number]): string {
+function noticeStatus(i: Omit<Notice['items'][number], 'statusText'>): string {
   if (i.remainderVoided) return '已发放（报告已撤销，余下部分不再发放）';
   if (i.status === 'delivered') return '已发放';
   if (!i.deliveredAt) return '已审批';
