@@ -98,6 +98,29 @@ t.test('the pages in the field', { skip: noBrowser() }, async (t) => {
     t.match(await page.textContent('.signin'), /已被收回/, 'the page says the token was revoked');
     await context.close();
   });
+
+  await t.test('a sign-in link opened on a slow line says "signing in", not the sign-in form, until the token is checked', async (t) => {
+    const { page, context, errors } = await phone(browser);
+    // The browser holds the token's check (GET /me) until the test lets it go: the server answers it for real.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let checks = 0;
+    await page.route('**/me', async (route) => {
+      checks += 1;
+      await held;
+      await route.continue();
+    });
+    // officer-a was revoked above.
+    await page.goto(`http://localhost:${port}/#t=${encodeURIComponent(tokens.officerB)}`);
+    await page.waitForSelector('p.boot[role="status"]');
+    t.match(await page.textContent('main'), /正在登录…/, 'the page says it is signing in');
+    t.equal(await page.locator('.signin').count(), 0, 'the sign-in form is not flashed at someone who opened a link');
+    release();
+    await page.waitForSelector('.conn.live');
+    t.equal(checks, 1, 'the token checked once, from the start of the page');
+    t.same(errors, [], 'no script errors');
+    await context.close();
+  });
 });
 
 t.test('an admin hands out a sign-in link and its QR code', { skip: noBrowser() }, async (t) => {

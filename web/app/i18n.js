@@ -4,7 +4,7 @@ const zh = {
   appName: '直通', signInTitle: '登录', signInHelp: '请粘贴管理员发给您的令牌，或打开他给您的链接、扫他给您的二维码。令牌只保存在这部手机上。',
   tokenLabel: '令牌', signIn: '登录', signOut: '退出登录', signOutConfirm: '退出后这部手机将忘记令牌，未发出的报告仍保留。确定退出？',
   badToken: '令牌无效或已过期，请向管理员要一个新的。', revoked: '这个令牌已被收回，请向管理员要一个新的。',
-  offlineNoSession: '没有网络，无法验证令牌。请有信号时再登录。', language: 'English',
+  offlineNoSession: '没有网络，无法验证令牌。请有信号时再登录。', signingIn: '正在登录…', language: 'English',
   tabReport: '上报灾情', tabDuty: '值班告警', tabCounty: '统计与时限', tabSent: '我的报告',
   insecure: '此页面不是通过 HTTPS 打开的：无法使用手机定位和系统通知，其他功能照常。', 
   // report form
@@ -50,7 +50,7 @@ const en = {
   appName: 'zhitong', signInTitle: 'Sign in', signInHelp: 'Paste the token your administrator gave you, or open the link or QR code they gave you. The token stays on this phone.',
   tokenLabel: 'Token', signIn: 'Sign in', signOut: 'Sign out', signOutConfirm: 'This phone will forget the token; unsent reports are kept. Sign out?',
   badToken: 'The token is invalid or expired; ask your administrator for a new one.', revoked: 'This token was revoked; ask your administrator for a new one.',
-  offlineNoSession: 'No network: the token cannot be checked. Sign in when there is signal.', language: '中文',
+  offlineNoSession: 'No network: the token cannot be checked. Sign in when there is signal.', signingIn: 'Signing in…', language: '中文',
   tabReport: 'Report', tabDuty: 'Duty alerts', tabCounty: 'Figures', tabSent: 'My reports',
   insecure: 'This page was not opened over HTTPS: the phone’s location and notifications are unavailable; everything else works.',
   village: 'Village', group: 'Villager group (optional)', hazard: 'Hazard', whatHappened: 'What happened', whatHappenedHint: 'e.g. landslide behind the village, two houses hit, road cut',

@@ -24,6 +24,12 @@ import { AdminPage } from './admin.js';
   }
 }
 
+// The token is checked as the page starts, not after its first paint: on a cheap phone the first
+// paint is a third of a second or more, and the duty page waits for this answer (bench/pages).
+let firstCheck = token() ? api('/me') : null;
+// Handled where App reads it; until then a failure must not count as an unhandled rejection.
+firstCheck?.catch(() => {});
+
 if ('serviceWorker' in navigator && isSecureContext) {
   // The page opens without a network (the queue of unsent reports lives on the phone).
   navigator.serviceWorker.register('/sw.js').catch(() => {});
@@ -77,6 +83,9 @@ function SignIn({ problem, onDone }) {
 
 function App() {
   const [session, setSession] = useState(() => (token() ? cachedSession() : null));
+  // A token and no session kept on this phone yet (a sign-in link just opened): "signing in", not
+  // the sign-in form flashed for the moment the check takes.
+  const [checking, setChecking] = useState(() => Boolean(token()) && !cachedSession());
   const [problem, setProblem] = useState(null);
   const [where, setWhere] = useState(route());
   const [, setLangState] = useState(lang);
@@ -97,9 +106,14 @@ function App() {
   }, []);
 
   const loadSession = async () => {
-    if (!token()) return setSession(null);
+    const started = firstCheck;
+    firstCheck = null;
+    if (!token()) {
+      setChecking(false);
+      return setSession(null);
+    }
     try {
-      const { body } = await api('/me');
+      const { body } = await (started ?? api('/me'));
       keepSession(body);
       setSession(body);
       setProblem(null);
@@ -112,6 +126,8 @@ function App() {
         // No network and never signed in here: nothing to show but why.
         setProblem(error.status ? error.message : t('offlineNoSession'));
       }
+    } finally {
+      setChecking(false);
     }
   };
   useEffect(() => {
@@ -138,6 +154,7 @@ function App() {
     ${session && html`<button class="link" onClick=${signOut}>${t('signOut')}</button>`}
   </header>`;
 
+  if (!session && checking) return html`${header}<div class="page"><p class="boot" role="status">${t('signingIn')}</p></div>`;
   if (!session) {
     return html`${header}<div class="page"><${SignIn} problem=${problem} onDone=${loadSession} /></div>`;
   }
