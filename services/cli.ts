@@ -18,7 +18,7 @@ import { jsonProblem } from '../infra/parse-text.js';
 import type { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { logPages, openEventStore } from '../infra/eventstore/index.js';
 import { generateSigningKey, loadSigner, readPublicKey } from '../infra/audit/signing.js';
-import { LogVerifier, type SealProofs, type VerifyOptions, type VerifyReport } from '../infra/audit/verify.js';
+import { LogVerifier, verifySummary, type SealProofs, type VerifyOptions, type VerifyReport } from '../infra/audit/verify.js';
 import { Sealer } from './audit/sealer.js';
 import { readForVerification } from '../infra/audit/verify-reader.js';
 import type { EventStore, RecordedEvent, StoreEpoch } from '../infra/eventstore/types.js';
@@ -256,6 +256,8 @@ async function restore(source: string | undefined, values: CliValues): Promise<n
 
 function printReport(report: VerifyReport): number {
   console.log(JSON.stringify(report));
+  const summary = verifySummary(report);
+  console.error(`${summary.zh}\n${summary.en}`);
   if (report.partial) {
     const after = report.partial.after.replace(/^0+(?=\d)/, '');
     console.error(

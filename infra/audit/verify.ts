@@ -472,3 +472,41 @@ export class LogVerifier {
     };
   }
 }
+
+const count = (n: number) => n.toLocaleString('en-US');
+const shortPosition = (position: string) => position.replace(/^0+(?=\d)/, '');
+
+/**
+ * What a person reads under `verify`'s JSON (SPEC §8, §9): whether the log held, what was checked
+ * and what was not — the seals unsigned or their signatures unchecked, events after the latest
+ * seal. `{ zh, en }`, one line each; a failed verification names its first problem after these.
+ */
+export function verifySummary(report: VerifyReport): { zh: string; en: string } {
+  const { events, streams, seals, unsealed, anchor } = report;
+  const head = report.ok
+    ? { zh: `核验通过：${count(events)} 条事件、${count(streams)} 个流，哈希链完好`, en: `verified: ${count(events)} events in ${count(streams)} streams, every hash chain intact` }
+    : { zh: `核验未通过：发现 ${report.problems.length >= MAX_PROBLEMS ? `至少 ${MAX_PROBLEMS}` : report.problems.length} 个问题`, en: `verification FAILED: ${report.problems.length >= MAX_PROBLEMS ? `at least ${MAX_PROBLEMS}` : report.problems.length} problems found` };
+  const sealed =
+    seals.latest === null
+      ? { zh: '还没有封存', en: 'nothing sealed yet' }
+      : { zh: `${count(seals.count)} 次封存，最新一次封存到位置 ${shortPosition(seals.latest.upTo)}`, en: `${count(seals.count)} ${seals.count === 1 ? 'seal' : 'seals'}, the latest up to position ${shortPosition(seals.latest.upTo)}` };
+  const signatures = (() => {
+    switch (seals.signatures) {
+      case 'checked':
+        return { zh: '签名已核对', en: 'signatures checked' };
+      case 'not checked: no public key given':
+        return { zh: '签名没有核对（没有给公钥 --public-key）', en: 'signatures not checked: no public key given (--public-key)' };
+      case 'none signed':
+        return seals.latest === null ? undefined : { zh: '封存没有签名', en: 'the seals are not signed' };
+      default: {
+        const never: never = seals.signatures;
+        return never;
+      }
+    }
+  })();
+  const parts = [head, ...(report.partial ? [] : [sealed]), ...(signatures && !report.partial ? [signatures] : [])];
+  if (unsealed.events > 0 && !report.partial && seals.latest !== null)
+    parts.push({ zh: `最新封存之后还有 ${count(unsealed.events)} 条事件（${count(unsealed.streams)} 个流）尚未封存`, en: `${count(unsealed.events)} events in ${count(unsealed.streams)} streams came after the latest seal and are not sealed yet` });
+  if (anchor) parts.push(anchor.matches ? { zh: `与位置 ${shortPosition(anchor.position)} 的锚点一致`, en: `matches the anchor at position ${shortPosition(anchor.position)}` } : { zh: `与位置 ${shortPosition(anchor.position)} 的锚点不符`, en: `does NOT match the anchor at position ${shortPosition(anchor.position)}` });
+  return { zh: parts.map((p) => p.zh).join('；'), en: parts.map((p) => p.en).join('; ') };
+}

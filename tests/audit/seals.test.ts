@@ -22,6 +22,11 @@ t.test('untouched: every verification passes, seals signed and checked', async (
   const onStore = await cli(w.env, 'verify');
   t.equal(onStore.status, 0, onStore.stderr);
   t.match(JSON.parse(onStore.stdout), { ok: true, seals: { count: 2, signatures: 'checked' } });
+  // Under the JSON, what a person reads: first in Chinese (SPEC §9), then in English.
+  const said = onStore.stderr.trim().split('\n');
+  t.equal(said.length, 2, 'two lines, Chinese then English');
+  t.match(said[0], /^核验通过：\d+ 条事件、\d+ 个流，哈希链完好；2 次封存，最新一次封存到位置 \d+；签名已核对$/, 'the verdict in Chinese, with what was checked');
+  t.match(said[1], /^verified: \d+ events in \d+ streams, every hash chain intact; 2 seals, the latest up to position \d+; signatures checked$/);
   const exportFile = join(w.env.DATA_DIR!, '..', 'export.ndjson');
   writeFileSync(exportFile, (await cli(w.env, 'export')).stdout);
   const onFile = await cli({}, 'verify', '--file', exportFile, '--public-key', w.publicKey);
@@ -98,6 +103,7 @@ t.test('an export verifies on a machine with no DATA_DIR; one byte changed fails
   const good = await cli({}, 'verify', '--file', join(dir, 'good.ndjson'));
   t.equal(good.status, 0, good.stderr);
   t.match(JSON.parse(good.stdout), { ok: true, seals: { count: 2, signatures: 'not checked: no public key given' } });
+  t.match(good.stderr, /签名没有核对（没有给公钥 --public-key）/, 'what was not checked is said, not left to the JSON');
   const lines = text.trim().split('\n');
   const target = lines.findIndex((l) => l.includes('"GoodsDelivered"'));
   lines[target] = lines[target]!.replace('"cashFen":30000', '"cashFen":30001');
@@ -106,6 +112,7 @@ t.test('an export verifies on a machine with no DATA_DIR; one byte changed fails
   t.equal(bad.status, 1);
   const event = JSON.parse(lines[target]!) as RecordedEvent;
   t.match(JSON.parse(bad.stdout).firstProblem, { kind: 'edited', stream: event.stream, revision: event.revision, position: event.position });
+  t.match(bad.stderr, /^核验未通过：发现 1 个问题；2 次封存/, 'the verdict first');
   t.match(bad.stderr, new RegExp(`${event.stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}，`), 'named in words, counted from 1 as a Chinese reader counts (修订号 from 0, as the log)');
   const missing = await cli({}, 'verify', '--file', join(dir, 'nope.ndjson'));
   t.equal(missing.status, 1);
