@@ -25,7 +25,7 @@ import { loadConfig } from '../infra/config.js';
 import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { tokenService } from '../infra/tokens.js';
 import { execute } from '../services/commands/execute.js';
-import { figure, fmt, freePort, ratioOf, report, scratchDir, startProcess } from './support.js';
+import { figure, fmt, freePort, ratioOf, report, scratchDir, startProcess, stopProcess } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -295,7 +295,7 @@ export async function run(): Promise<void> {
     });
   } finally {
     for (const s of sockets) s.terminate();
-    for (const child of children) child.kill();
+    await Promise.all(children.map(stopProcess));
     scratch.remove();
   }
 }

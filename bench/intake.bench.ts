@@ -15,7 +15,7 @@ import { tokenService } from '../infra/tokens.js';
 import { streams } from '../domain/events.js';
 import { execute } from '../services/commands/execute.js';
 import { rosterDecider } from '../domain/roster.js';
-import { figure, fmt, freePort, gansuUnits, ratioOf, report, scratchDir, startProcess } from './support.js';
+import { figure, fmt, freePort, gansuUnits, ratioOf, report, scratchDir, startProcess, stopProcess } from './support.js';
 import { writeLog } from './replay.bench.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -181,7 +181,7 @@ export async function run(): Promise<void> {
       non2xx: max.non2xx + fixed.failed,
     });
   } finally {
-    for (const child of children) child.kill();
+    await Promise.all(children.map(stopProcess));
     scratch.remove();
   }
 }

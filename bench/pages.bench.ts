@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { NODE_FLAGS, figure, freePort, ratioOf, report, scratchDir, startProcess } from './support.js';
+import { NODE_FLAGS, figure, freePort, ratioOf, report, scratchDir, startProcess, stopProcess } from './support.js';
 
 const RUNS = Number(process.env.PAGES_RUNS ?? 7);
 const root = join(import.meta.dirname, '..');
@@ -92,7 +92,7 @@ export async function run(): Promise<void> {
   } finally {
     await browser.close();
     bare.close();
-    server.child.kill('SIGTERM');
+    await stopProcess(server.child);
     scratch.remove();
   }
 }

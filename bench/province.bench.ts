@@ -15,7 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { SERVER_NODE_FLAGS, figure, freePort, gansuUnits, ratioOf, report, scratchDir } from './support.js';
+import { SERVER_NODE_FLAGS, figure, freePort, gansuUnits, ratioOf, report, scratchDir, stopProcess } from './support.js';
 
 const root = join(import.meta.dirname, '..');
 const RUNS = 5;
@@ -62,12 +62,6 @@ async function idleRss(child: ReturnType<typeof spawn>): Promise<number> {
   return rssMb(child.pid!);
 }
 
-async function stop(child: ReturnType<typeof spawn>) {
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await gone;
-}
-
 function timed(args: string[], env: Record<string, string>): number {
   const started = performance.now();
   execFileSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -91,7 +85,7 @@ export async function run(): Promise<void> {
     // Baselines: a bare fastify route and node itself.
     const bare = await startBare();
     const bareRss = await idleRss(bare.child);
-    await stop(bare.child);
+    await stopProcess(bare.child);
     const nodeMs = median(Array.from({ length: RUNS }, () => timed(['-e', '0'], {})));
 
     // Ours: first start (projections built from the log), then a restart from the snapshot.
@@ -102,7 +96,7 @@ export async function run(): Promise<void> {
       const node = await startUntil([...SERVER_NODE_FLAGS, join(root, 'bin/server.mjs')], { ...env, PORT: String(port) }, `http://127.0.0.1:${port}/ready`);
       readyMs.push(node.ms);
       if (i === 2) ourRss = await idleRss(node.child);
-      await stop(node.child);
+      await stopProcess(node.child);
     }
     const restartMs = median(readyMs.slice(1));
     const tokenMs = median(Array.from({ length: RUNS }, () => timed([bin, 'token', '--sub', 'officer-1', '--role', 'officer', '--scope', '621221100000'], env)));

@@ -48,6 +48,18 @@ export function report(result: { bench: string; value: number; unit: string; bas
 }
 
 /** A scratch directory on the same disk as DATA_DIR would be, removed when the bench ends. */
+/**
+ * Stops a child process (SIGTERM) and resolves once it has exited: a server's shutdown seals the
+ * log and writes its snapshot into the scratch directory, which must not be removed under it
+ * (the intake run logged "could not write the projection snapshot" at every end).
+ */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await gone;
+}
+
 export function scratchDir(label: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), `zhitong-bench-${label}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
