@@ -42,19 +42,29 @@ export function onCall(entries: readonly RosterEntry[], tier: RosterEntry['tier'
   return [...new Set(entries.filter((e) => e.tier === tier && isOnCall(e, now)).map((e) => e.officer))];
 }
 
-/** The policy in force for a report in `village`, to be copied into AlertRaised. */
+/**
+ * The policy in force for a report in `village`, to be copied into AlertRaised (SPEC §5): step 0
+ * the primaries on call, step 1 with the backups and the township's heads, step 2 with the
+ * county's heads. Step 0 goes to the township's heads when nobody is primary now, and to them as
+ * well when no primary on call can be reached (`reachable`: holds a live officer's or head's token
+ * for the township, domain/roster.ts rosterWarnings) — an alert that reaches nobody for the first
+ * escalation's ten minutes is the failure zhitong exists to prevent (docs/decisions.md "Nobody on
+ * call: step 0 goes to the township heads").
+ */
 export function escalationPolicy(
   village: string,
   roster: readonly RosterEntry[],
   now: string,
   delayMs: number = DEFAULT_ESCALATION_DELAY_MS,
+  reachable: (officer: string) => boolean = () => true,
 ): EscalationPolicy {
   const township = ancestorAt(village, 'township');
   const county = ancestorAt(village, 'county');
   const townshipHeads = township ? [roleAudience('head', township)] : [];
   const countyHeads = county ? [roleAudience('head', county)] : [];
   const primaries = onCall(roster, 'primary', now);
-  const step0 = primaries.length > 0 ? primaries : townshipHeads;
+  // The unreachable primaries stay named: a token issued meanwhile makes them reached after all.
+  const step0 = primaries.length === 0 ? townshipHeads : primaries.some(reachable) ? primaries : union(primaries, townshipHeads);
   const step1 = union(step0, onCall(roster, 'backup', now), townshipHeads);
   const step2 = union(step1, countyHeads);
   return { delayMs, steps: [step0, step1, step2] };

@@ -83,8 +83,8 @@ export interface StaffGrant {
  * township; `scoped_to_a_village`: their staff tokens are for a village of this township, not the
  * township (domain/access.ts grantWarnings says so when such a token is issued);
  * `no_primary_now`: nobody is primary now, so step 0 goes to the township's heads;
- * `no_reachable_primary_now`: everyone primary now is one of the above, so step 0 reaches nobody
- * and a new alert waits for the first escalation (domain/alerting.ts escalationPolicy).
+ * `no_reachable_primary_now`: everyone primary now is one of the above, so step 0 goes to the
+ * township's heads as well (domain/alerting.ts escalationPolicy).
  */
 export type RosterWarning = 'no_access' | 'revoked' | 'expired' | 'not_staff_here' | 'scoped_to_a_village' | 'no_primary_now' | 'no_reachable_primary_now';
 
@@ -99,8 +99,8 @@ export const ROSTER_WARNING_MESSAGES: Record<RosterWarning, { zh: string; en: st
   },
   no_primary_now: { zh: '现在没有人当主班：新告警先发给乡镇负责人', en: 'nobody is primary now: a new alert goes to the township\u2019s heads first' },
   no_reachable_primary_now: {
-    zh: '现在当主班的人都收不到告警（见上面各条）：新告警谁也收不到，要等第一次升级才发给备班和乡镇负责人',
-    en: 'nobody primary now can be reached (see the entries above): a new alert reaches no one until the first escalation brings in the backups and the township\u2019s heads',
+    zh: '现在当主班的人都收不到告警（见上面各条）：新告警会同时发给乡镇负责人，请尽快给主班发令牌或换人',
+    en: 'nobody primary now can be reached (see the entries above): a new alert goes to the township\u2019s heads as well; issue the primary a token or put someone else on',
   },
 };
 

@@ -193,7 +193,7 @@ t.test('every refusal of the CLI is worded in Chinese, then English, and exits n
   // Set, and told whom it would not reach (found by a newcomer: a mistyped id was taken silently).
   t.same(roster.err, [
     '注意：entries.0.officer（li）：没有给这个用户编号发过令牌：告警到不了他（编号写错了，还是令牌还没发？） / note: entries.0.officer (li): no token was ever issued to this user id: alerts will reach nobody (a typo, or a token still to issue?)',
-    '注意：entries：现在当主班的人都收不到告警（见上面各条）：新告警谁也收不到，要等第一次升级才发给备班和乡镇负责人 / note: entries: nobody primary now can be reached (see the entries above): a new alert reaches no one until the first escalation brings in the backups and the township\u2019s heads',
+    '注意：entries：现在当主班的人都收不到告警（见上面各条）：新告警会同时发给乡镇负责人，请尽快给主班发令牌或换人 / note: entries: nobody primary now can be reached (see the entries above): a new alert goes to the township\u2019s heads as well; issue the primary a token or put someone else on',
   ]);
   t.equal((await cli(['token', '--sub', 'li', '--role', 'officer', '--scope', '620423101'], { DATA_DIR: store })).code, 0);
   const reached = await cli(['roster', 'set', '620423101', '--file', goodRoster], { DATA_DIR: store });

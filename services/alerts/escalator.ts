@@ -4,6 +4,7 @@ import { parseStream, streams } from '../../domain/events.js';
 import type { ClockRules } from '../../domain/clocks.js';
 import { incidentDecider, overdueClocksToAlert } from '../../domain/incident.js';
 import { alertTrack, reportDecider, reportsWorse, type FiledReport, type ReportCommand, type ReportState } from '../../domain/report.js';
+import { rosterWarnings } from '../../domain/roster.js';
 import { ancestorAt } from '../../domain/units.js';
 import type { IndicatorSet } from '../../domain/vocabulary.js';
 import { ConcurrencyError, type EventStore } from '../../infra/eventstore/types.js';
@@ -11,6 +12,7 @@ import type { Logger } from '../../infra/logging.js';
 import { incidentClocks } from '../../projections/incidents.js';
 import type { ProjectedEvent } from '../../projections/projection.js';
 import { recentSightings, relatedReportsOf, type ReportRow, type ReportsState } from '../../projections/reports.js';
+import { grantsOf } from '../../projections/access.js';
 import { rosterOf } from '../../projections/roster.js';
 import type { BackgroundTasks } from '../background.js';
 import { commandHandler, type CommandContext, type CommandHandler } from '../commands/execute.js';
@@ -205,7 +207,9 @@ export class Escalator {
     const village = report.exists ? report.village : filedIn;
     const township = ancestorAt(filedIn, 'township');
     const roster = township ? rosterOf(this.runner.state('roster'), township) : [];
-    const policy = escalationPolicy(village, roster, now, this.options.escalationDelayMs);
+    const access = this.runner.state('access');
+    const unreached = township ? new Set(rosterWarnings(township, roster, (sub) => grantsOf(access, sub), now).flatMap((w) => (w.officer === undefined ? [] : [w.officer]))) : new Set<string>();
+    const policy = escalationPolicy(village, roster, now, this.options.escalationDelayMs, (officer) => !unreached.has(officer));
     const related =
       step === 0 && report.exists
         ? relatedReports(

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
-import { LIJIA, HEJIAGOU, NIANBA, WANGBA, KANG, reportBody, startTestApp, type TestApp } from '../support/app.js';
+import { recordGrant, LIJIA, HEJIAGOU, NIANBA, WANGBA, KANG, reportBody, startTestApp, type TestApp } from '../support/app.js';
 import { AlertClient } from '../support/ws-client.js';
 
 async function listening(t: Test, options: Parameters<typeof startTestApp>[1] = {}): Promise<{ app: TestApp; url: string }> {
@@ -84,6 +84,8 @@ t.test('ack over the socket stops escalation and tells everyone alerted', async 
 
 t.test('escalation: step 1 adds backups and the township head, step 2 the county, then the last step repeats', async (t) => {
   const { app, url } = await listening(t, { escalationDelayMs: 250 });
+  // A primary the log knows holds a token: reached, so the heads wait for step 1.
+  await recordGrant(app, { sub: 'officer-wangba-1', role: 'officer', scope: WANGBA });
   const who = {
     primary: await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1')),
     backup: await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-2')),

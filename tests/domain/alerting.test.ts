@@ -28,6 +28,16 @@ t.test('nobody on call: the township heads are alerted at step 0', async (t) => 
   t.same(policy.delayMs, 600_000, 'the default delay is 10 minutes');
 });
 
+t.test('no primary on call can be reached: step 0 goes to the township heads as well', async (t) => {
+  const night = '2026-07-01T13:00:00.000Z';
+  const none = escalationPolicy(VILLAGE, roster, night, 60_000, () => false);
+  t.same(none.steps[0], ['u-li', 'u-night', 'head@621299103'], 'the primaries stay named, the heads are added');
+  t.same(none.steps[1], ['u-li', 'u-night', 'head@621299103', 'u-wang'], 'step 1 still brings in the backups');
+  const one = escalationPolicy(VILLAGE, roster, night, 60_000, (officer) => officer === 'u-night');
+  t.same(one.steps[0], ['u-li', 'u-night'], 'one primary reached is enough: the heads are not woken at step 0');
+  t.same(escalationPolicy(VILLAGE, roster, NOW, 60_000), escalationPolicy(VILLAGE, roster, NOW, 60_000, () => true), 'reachable by default');
+});
+
 t.test('next escalation: now on filing; then after the delay copied into the last alert; never after an acknowledgement', async (t) => {
   const track = { step: undefined, lastRaisedAt: undefined, delayMs: undefined, acknowledged: false, finished: false, reportedAt: NOW };
   t.same(nextEscalation(track), { step: 0, dueAt: NOW, reason: 'filed' });

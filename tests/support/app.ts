@@ -3,6 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../infra/config.js';
 import { createLogger, type Logger } from '../../infra/logging.js';
 import { streams } from '../../domain/events.js';
+import { accessDecider } from '../../domain/access.js';
 import { rosterDecider } from '../../domain/roster.js';
 import { unitRegisterDecider } from '../../domain/unit-register.js';
 import type { Role } from '../../domain/vocabulary.js';
@@ -10,6 +11,7 @@ import { execute } from '../../services/commands/execute.js';
 import { DEMO_ROSTERS, DEMO_UNITS } from '../../services/demo.js';
 import { createZhitong, type Zhitong, type ZhitongOptions } from '../../services/server.js';
 import type { GatewayOptions } from '../../services/alerts/gateway.js';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EventStore } from '../../infra/eventstore/types.js';
 import { EsdbEventStore } from '../../infra/eventstore/esdb.js';
@@ -191,4 +193,16 @@ export async function seedObjects(app: TestApp): Promise<{ reportId: string; all
   });
   if (allocated.statusCode !== 201 || opened.statusCode !== 201) throw new Error(`seeding failed: ${allocated.body} ${opened.body}`);
   return { reportId, allocationId: allocated.json().allocationId, incidentId: opened.json().incidentId };
+}
+
+/**
+ * Records a token as `cli token` and POST /tokens do (AccessGranted), for a test where whether a
+ * person can be reached matters (step 0 of an alert: domain/alerting.ts escalationPolicy);
+ * `app.token` alone mints one the log does not know of. Resolves once the read side has it.
+ */
+export async function recordGrant(app: TestApp, grant: { sub: string; role: Role; scope: string }): Promise<void> {
+  const now = new Date().toISOString();
+  const context = { actor: { id: 'test-admin', role: 'admin' as const }, correlationId: 'test-grant', now };
+  await execute(app.store, streams.access, accessDecider, { type: 'GrantAccess', data: { grants: [{ ...grant, jti: randomUUID(), ttlSeconds: 86_400 }], issuedBy: 'test-admin' }, now }, context);
+  await app.runner.caughtUp();
 }
