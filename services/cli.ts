@@ -19,7 +19,7 @@ import type { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { logPages, openEventStore } from '../infra/eventstore/index.js';
 import { generateSigningKey, loadSigner, readPublicKey } from '../infra/audit/signing.js';
 import { LogVerifier, verifySummary, type SealProofs, type VerifyOptions, type VerifyReport } from '../infra/audit/verify.js';
-import { Sealer } from './audit/sealer.js';
+import { Sealer, type SealOutcome } from './audit/sealer.js';
 import { readForVerification } from '../infra/audit/verify-reader.js';
 import type { EventStore, RecordedEvent, StoreEpoch } from '../infra/eventstore/types.js';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -254,6 +254,16 @@ async function restore(source: string | undefined, values: CliValues): Promise<n
   }
 }
 
+/** Why `seal` wrote nothing, as the operator reads it (Chinese, English). */
+const SEAL_NOT_WRITTEN: Record<NonNullable<SealOutcome['reason']>, [string, string]> = {
+  nothing_changed: ['上次封存之后日志没有变：这次没有写', 'nothing changed since the last seal: nothing written'],
+  sealed_elsewhere: ['另一个进程刚刚封存了：这次没有写', 'another process sealed just now: nothing written'],
+  empty_log: ['日志是空的：没有可封存的', 'the log is empty: nothing to seal'],
+};
+
+/** How many of a failed verification's problems stderr names; the JSON holds them all (at most MAX_PROBLEMS). */
+const PROBLEMS_PRINTED = 20;
+
 function printReport(report: VerifyReport): number {
   console.log(JSON.stringify(report));
   const summary = verifySummary(report);
@@ -265,7 +275,11 @@ function printReport(report: VerifyReport): number {
         `only the part after position ${after} was checked: event hashes, each stream's chain, positions in sequence; what came before, and the seals, need a whole export`,
     );
   }
-  if (report.firstProblem) console.error(`${report.firstProblem.message}\n${report.firstProblem.messageEn}`);
+  // Every problem found is named, not only the first (found by a newcomer: "2 problems", one shown).
+  const shown = report.problems.slice(0, PROBLEMS_PRINTED);
+  for (const problem of shown) console.error(`  ${problem.message}\n  ${problem.messageEn}`);
+  const more = report.problems.length - shown.length;
+  if (more > 0) console.error(`  ……另有 ${more} 个，见上面 JSON 的 problems / ${more} more in the JSON's problems above`);
   return report.ok ? 0 : 1;
 }
 
@@ -684,6 +698,16 @@ export async function main(argv: string[]): Promise<number> {
         const signer = config.auditSigningKeyFile ? loadSigner(config.auditSigningKeyFile) : undefined;
         const outcome = await new Sealer(store, (await import('../infra/logging.js')).createLogger('silent'), { signer }).seal();
         console.log(JSON.stringify(outcome.written ? { written: true, position: outcome.position, upTo: outcome.seal!.upTo, root: outcome.seal!.root, streams: outcome.seal!.streams, signed: signer !== undefined } : { written: false, reason: outcome.reason }));
+        if (outcome.written) {
+          const upTo = outcome.seal!.upTo.replace(/^0+(?=\d)/, '');
+          say(
+            `已封存：日志到位置 ${upTo} 为止，${outcome.seal!.streams.toLocaleString('en-US')} 个流${signer ? '，已签名' : '；没有签名（没有配置 AUDIT_SIGNING_KEY_FILE）：能改写文件的人可以连封存一起重算'}`,
+            `sealed: the log up to position ${upTo}, ${outcome.seal!.streams.toLocaleString('en-US')} streams${signer ? ', signed' : '; not signed (no AUDIT_SIGNING_KEY_FILE): whoever can rewrite the file can recompute the seal too'}`,
+          );
+        } else {
+          const [zh, en] = SEAL_NOT_WRITTEN[outcome.reason ?? 'nothing_changed'];
+          say(zh, en);
+        }
         return 0;
       }
       case 'export': {

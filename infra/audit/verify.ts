@@ -479,13 +479,18 @@ const shortPosition = (position: string) => position.replace(/^0+(?=\d)/, '');
 /**
  * What a person reads under `verify`'s JSON (SPEC §8, §9): whether the log held, what was checked
  * and what was not — the seals unsigned or their signatures unchecked, events after the latest
- * seal. `{ zh, en }`, one line each; a failed verification names its first problem after these.
+ * seal, the end of the log unprovable without an anchor. `{ zh, en }`, one line each; the problems
+ * themselves (at most MAX_PROBLEMS, each in both languages) are the caller's to list after it.
  */
 export function verifySummary(report: VerifyReport): { zh: string; en: string } {
   const { events, streams, seals, unsealed, anchor } = report;
+  const found = report.problems.length;
   const head = report.ok
     ? { zh: `核验通过：${count(events)} 条事件、${count(streams)} 个流，哈希链完好`, en: `verified: ${count(events)} events in ${count(streams)} streams, every hash chain intact` }
-    : { zh: `核验未通过：发现 ${report.problems.length >= MAX_PROBLEMS ? `至少 ${MAX_PROBLEMS}` : report.problems.length} 个问题`, en: `verification FAILED: ${report.problems.length >= MAX_PROBLEMS ? `at least ${MAX_PROBLEMS}` : report.problems.length} problems found` };
+    : {
+        zh: `核验未通过：${count(events)} 条事件、${count(streams)} 个流中发现 ${found >= MAX_PROBLEMS ? `至少 ${MAX_PROBLEMS}` : found} 个问题`,
+        en: `verification FAILED: ${found >= MAX_PROBLEMS ? `at least ${MAX_PROBLEMS} problems` : found === 1 ? '1 problem' : `${found} problems`} in ${count(events)} events of ${count(streams)} streams`,
+      };
   const sealed =
     seals.latest === null
       ? { zh: '还没有封存', en: 'nothing sealed yet' }
@@ -497,7 +502,8 @@ export function verifySummary(report: VerifyReport): { zh: string; en: string } 
       case 'not checked: no public key given':
         return { zh: '签名没有核对（没有给公钥 --public-key）', en: 'signatures not checked: no public key given (--public-key)' };
       case 'none signed':
-        return seals.latest === null ? undefined : { zh: '封存没有签名', en: 'the seals are not signed' };
+        // Without a signature a seal vouches for nothing against whoever can rewrite the file (SPEC §8).
+        return seals.latest === null ? undefined : { zh: '封存没有签名：能改写文件的人可以连哈希带封存一起重算', en: 'the seals are not signed: whoever can rewrite the file can recompute the hashes and the seals with them' };
       default: {
         const never: never = seals.signatures;
         return never;
@@ -507,6 +513,9 @@ export function verifySummary(report: VerifyReport): { zh: string; en: string } 
   const parts = [head, ...(report.partial ? [] : [sealed]), ...(signatures && !report.partial ? [signatures] : [])];
   if (unsealed.events > 0 && !report.partial && seals.latest !== null)
     parts.push({ zh: `最新封存之后还有 ${count(unsealed.events)} 条事件（${count(unsealed.streams)} 个流）尚未封存`, en: `${count(unsealed.events)} events in ${count(unsealed.streams)} streams came after the latest seal and are not sealed yet` });
+  // The log's end removed whole (its last seal with it) leaves nothing behind to show: only an
+  // anchor kept elsewhere does (SPEC §8, docs/audit.md).
+  if (!anchor && !report.partial) parts.push({ zh: '没有核对锚点（--anchor）：日志末尾整段被删，从日志本身查不出来', en: 'no anchor checked (--anchor): an end of the log removed whole cannot be seen from the log itself' });
   if (anchor) parts.push(anchor.matches ? { zh: `与位置 ${shortPosition(anchor.position)} 的锚点一致`, en: `matches the anchor at position ${shortPosition(anchor.position)}` } : { zh: `与位置 ${shortPosition(anchor.position)} 的锚点不符`, en: `does NOT match the anchor at position ${shortPosition(anchor.position)}` });
   return { zh: parts.map((p) => p.zh).join('；'), en: parts.map((p) => p.en).join('; ') };
 }

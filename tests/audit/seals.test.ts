@@ -25,8 +25,8 @@ t.test('untouched: every verification passes, seals signed and checked', async (
   // Under the JSON, what a person reads: first in Chinese (SPEC §9), then in English.
   const said = onStore.stderr.trim().split('\n');
   t.equal(said.length, 2, 'two lines, Chinese then English');
-  t.match(said[0], /^核验通过：\d+ 条事件、\d+ 个流，哈希链完好；2 次封存，最新一次封存到位置 \d+；签名已核对$/, 'the verdict in Chinese, with what was checked');
-  t.match(said[1], /^verified: \d+ events in \d+ streams, every hash chain intact; 2 seals, the latest up to position \d+; signatures checked$/);
+  t.match(said[0], /^核验通过：\d+ 条事件、\d+ 个流，哈希链完好；2 次封存，最新一次封存到位置 \d+；签名已核对；没有核对锚点（--anchor）：日志末尾整段被删，从日志本身查不出来$/, 'the verdict in Chinese, with what was checked and what could not be');
+  t.match(said[1], /^verified: \d+ events in \d+ streams, every hash chain intact; 2 seals, the latest up to position \d+; signatures checked; no anchor checked \(--anchor\)/);
   const exportFile = join(w.env.DATA_DIR!, '..', 'export.ndjson');
   writeFileSync(exportFile, (await cli(w.env, 'export')).stdout);
   const onFile = await cli({}, 'verify', '--file', exportFile, '--public-key', w.publicKey);
@@ -37,6 +37,8 @@ t.test('untouched: every verification passes, seals signed and checked', async (
   const anchored = await cli(w.env, 'verify', '--anchor', latest.seal.anchor);
   t.equal(anchored.status, 0, anchored.stderr);
   t.match(JSON.parse(anchored.stdout), { anchor: { matches: true } });
+  t.match(anchored.stderr, /与位置 \d+ 的锚点一致/, 'the anchor checked, said so');
+  t.notMatch(anchored.stderr, /没有核对锚点/);
 });
 
 t.test('an event appended behind zhitong\u2019s back, its hash recomputed: unsealed, not broken', async (t) => {
@@ -112,7 +114,8 @@ t.test('an export verifies on a machine with no DATA_DIR; one byte changed fails
   t.equal(bad.status, 1);
   const event = JSON.parse(lines[target]!) as RecordedEvent;
   t.match(JSON.parse(bad.stdout).firstProblem, { kind: 'edited', stream: event.stream, revision: event.revision, position: event.position });
-  t.match(bad.stderr, /^核验未通过：发现 1 个问题；2 次封存/, 'the verdict first');
+  t.match(bad.stderr, /^核验未通过：\d+ 条事件、\d+ 个流中发现 1 个问题；2 次封存/, 'the verdict first');
+  t.match(bad.stderr, /verification FAILED: 1 problem in \d+ events/, 'one problem, not "1 problems"');
   t.match(bad.stderr, new RegExp(`${event.stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}，`), 'named in words, counted from 1 as a Chinese reader counts (修订号 from 0, as the log)');
   const missing = await cli({}, 'verify', '--file', join(dir, 'nope.ndjson'));
   t.equal(missing.status, 1);
@@ -297,4 +300,26 @@ t.test('seals written in turn by two nodes and again by one: each root is the ro
   t.equal(checked, 7, 'every seal checked');
   const report = (await a.call('GET', '/audit/verify', { token: a.token('auditor', '620000000000') })).json() as VerifyReport;
   t.match(report, { ok: true, seals: { count: 7 } });
+});
+
+t.test('every problem found is named on stderr, not only the first; seal says what it wrote', async (t) => {
+  const w = await world(t);
+  const lines = (await cli(w.env, 'export')).stdout.trim().split('\n');
+  const dir = testDir(t, {});
+  // Two events edited: both named, each in Chinese and English.
+  const edited = lines.map((l) => (l.includes('"GoodsDelivered"') ? l.replace('"cashFen":30000', '"cashFen":30001') : l.includes('"ReportFiled"') ? l.replace('"affectedPeople":', '"affectedPeople":1') : l));
+  writeFileSync(join(dir, 'two.ndjson'), edited.join('\n') + '\n');
+  const two = await cli({}, 'verify', '--file', join(dir, 'two.ndjson'));
+  t.equal(two.status, 1);
+  const report = JSON.parse(two.stdout) as VerifyReport;
+  t.ok(report.problems.length >= 2, `${report.problems.length} problems`);
+  for (const problem of report.problems) t.ok(two.stderr.includes(problem.message) && two.stderr.includes(problem.messageEn), `named: ${problem.messageEn}`);
+  const again = await cli(w.env, 'seal');
+  t.equal(again.status, 0, again.stderr);
+  t.match(again.stderr, /^上次封存之后日志没有变：这次没有写 \/ nothing changed since the last seal/, 'nothing to seal, said');
+  t.equal((await w.app.call('POST', '/reports', { token: w.app.token('contact', LIJIA), body: reportBody() })).statusCode, 201);
+  const sealed = await cli(w.env, 'seal');
+  t.equal(sealed.status, 0, sealed.stderr);
+  t.equal(JSON.parse(sealed.stdout).written, true);
+  t.match(sealed.stderr, /^已封存：日志到位置 \d+ 为止，[\d,]+ 个流，已签名 \/ sealed: the log up to position \d+, [\d,]+ streams, signed/, 'what seal did, in words');
 });

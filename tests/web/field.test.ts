@@ -121,6 +121,31 @@ t.test('the pages in the field', { skip: noBrowser() }, async (t) => {
     t.same(errors, [], 'no script errors');
     await context.close();
   });
+
+  await t.test('a duty page opening says it is connecting and loading, not that its line was lost', async (t) => {
+    const { page, context, errors } = await phone(browser);
+    // The socket and the board are held by the browser until the test lets them go (the server answers both for real).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.routeWebSocket(/\/alerts\/ws$/, async (ws) => {
+      await held;
+      ws.connectToServer();
+    });
+    await page.route('**/alerts/open?*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`http://localhost:${port}/#t=${encodeURIComponent(tokens.officerB)}`);
+    await page.waitForSelector('.conn');
+    t.match(await page.textContent('.conn'), /正在连接…/, 'connecting, in grey');
+    t.notMatch(await page.textContent('main'), /连接中断/, 'not "connection lost" before there was a connection');
+    t.match(await page.textContent('#board-h + *'), /正在加载…/, 'the board says it is loading, not an empty heading');
+    release();
+    await page.waitForSelector('.conn.live');
+    await page.waitForFunction(() => !/正在加载…/.test((globalThis as unknown as { document: { body: { textContent: string | null } } }).document.body.textContent ?? ''));
+    t.same(errors, [], 'no script errors');
+    await context.close();
+  });
 });
 
 t.test('an admin hands out a sign-in link and its QR code', { skip: noBrowser() }, async (t) => {

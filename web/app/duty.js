@@ -306,6 +306,7 @@ function OpenBoard({ session, version }) {
   return html`<section class="card" aria-labelledby="board-h">
     <h2 id="board-h">${t('openBoard')}</h2>
     ${problem && html`<${Notice} kind="warn">${t('loadFailed')}${problem}<//>`}
+    ${board === null && !problem && html`<p class="meta" role="status">${t('loading')}</p>`}
     ${keptAt && html`<p class="meta kept">${t('boardKept')(localTime(new Date(keptAt).toISOString()))}</p>`}
     ${board && board.length === 0 && html`<p>${t('noAlerts')}</p>`}
     ${board &&
@@ -338,7 +339,7 @@ export function DutyPage({ session, openId }) {
   const acks = alerts.reduce((n, a) => n + (a.acknowledgedBy?.length ?? 0), 0);
   return html`<section class="card" aria-labelledby="live-h">
       <h1 id="live-h">${t('liveAlerts')}</h1>
-      <p class=${`conn ${line.status}`} role="status">${line.status === 'live' ? `● ${t('connected')}` : t('reconnecting')}</p>
+      <p class=${`conn ${line.status}`} role="status">${line.status === 'live' ? `● ${t('connected')}` : line.status === 'connecting' ? t('connecting') : t('reconnecting')}</p>
       ${perm === 'default' && isSecureContext &&
       html`<button class="big" onClick=${() => Notification.requestPermission().then(setPerm)}>${t('enableNotifications')}</button>`}
       ${alerts.length === 0 ? html`<p>${t('liveEmpty')}</p>` : html`<ul class="alerts">${alerts.map((a) => html`<${AlertCard} key=${a.reportId} alert=${a} now=${now} />`)}</ul>`}
