@@ -105,6 +105,21 @@ export const ROSTER_WARNING_MESSAGES: Record<RosterWarning, { zh: string; en: st
 };
 
 /**
+ * Why alerts would not reach one person in `township` (SPEC §5), or undefined when they would:
+ * `held` are every grant recorded for them, `t` the time (ms since the epoch). One rule for the
+ * roster's warnings and for whom step 0 can reach (domain/alerting.ts escalationPolicy).
+ */
+export function unreachedBecause(township: string, held: readonly StaffGrant[], t: number): Exclude<RosterWarning, 'no_primary_now' | 'no_reachable_primary_now'> | undefined {
+  if (held.length === 0) return 'no_access';
+  const staff = held.filter((g) => g.role === 'officer' || g.role === 'head');
+  const here = staff.filter((g) => withinScope(township, g.scope));
+  if (here.some((g) => !g.revoked && Date.parse(g.exp) > t)) return undefined;
+  if (here.length > 0) return here.some((g) => !g.revoked) ? 'expired' : 'revoked';
+  const scope = (g: StaffGrant) => scopeUnit(g.scope);
+  return staff.some((g) => scope(g) !== undefined && withinScope(scope(g)!, township)) ? 'scoped_to_a_village' : 'not_staff_here';
+}
+
+/**
  * What a roster would leave unreached (SPEC §5: an alert that reaches nobody is the failure this
  * system exists to prevent), as warnings, not refusals: a roster may be set before its officers'
  * tokens are issued, and a set roster is a fact. `grants` are every recorded grant; `now` ISO-8601.
@@ -120,18 +135,10 @@ export function rosterWarnings(
   const out: Array<{ field: string; officer?: string; warning: RosterWarning }> = [];
   const unreached = new Set<string>();
   entries.forEach((e, i) => {
-    const held = grants(e.officer);
-    const warn = (warning: RosterWarning) => {
-      unreached.add(e.officer);
-      out.push({ field: `entries.${i}.officer`, officer: e.officer, warning });
-    };
-    if (held.length === 0) return warn('no_access');
-    const staff = held.filter((g) => g.role === 'officer' || g.role === 'head');
-    const here = staff.filter((g) => withinScope(township, g.scope));
-    if (here.some((g) => !g.revoked && Date.parse(g.exp) > t)) return;
-    if (here.length > 0) return warn(here.some((g) => !g.revoked) ? 'expired' : 'revoked');
-    const scope = (g: StaffGrant) => scopeUnit(g.scope);
-    warn(staff.some((g) => scope(g) !== undefined && withinScope(scope(g)!, township)) ? 'scoped_to_a_village' : 'not_staff_here');
+    const warning = unreachedBecause(township, grants(e.officer), t);
+    if (warning === undefined) return;
+    unreached.add(e.officer);
+    out.push({ field: `entries.${i}.officer`, officer: e.officer, warning });
   });
   const primaries = onCall(entries, 'primary', now);
   if (primaries.length === 0) out.push({ field: 'entries', warning: 'no_primary_now' });
