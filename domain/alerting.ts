@@ -47,7 +47,7 @@ export function onCall(entries: readonly RosterEntry[], tier: RosterEntry['tier'
  * the primaries on call, step 1 with the backups and the township's heads, step 2 with the
  * county's heads. Step 0 goes to the township's heads when nobody is primary now, and to them as
  * well when no primary on call can be reached (`reachable`: holds a live officer's or head's token
- * for the township, domain/roster.ts rosterWarnings) — an alert that reaches nobody for the first
+ * for the township: domain/roster.ts unreachedBecause, the roster warnings' rule) — an alert that reaches nobody for the first
  * escalation's ten minutes is the failure zhitong exists to prevent (docs/decisions.md "Nobody on
  * call: step 0 goes to the township heads").
  */
