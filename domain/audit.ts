@@ -81,6 +81,15 @@ export function unitOfStream(stream: string, firstEventData: unknown): string | 
 }
 
 /** The `audit` stream: the seals, chained (SPEC §8). */
+/**
+ * A log position as a person reads it: the stores pad positions with zeros so that string order is
+ * log order (`0000000000000042` → `42`); people, auditors' notes and printed notices get the number.
+ * An empty or all-zero position reads `0`. Pure; never throws.
+ */
+export function positionForPeople(position: string): string {
+  return position.replace(/^0+(?=\d)/, '');
+}
+
 export interface AuditState {
   last: { upTo: string; root: string; at: string } | undefined;
 }

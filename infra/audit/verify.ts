@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { placedWithin, placeOfEvent, unitOfStream } from '../../domain/audit.js';
+import { placedWithin, placeOfEvent, positionForPeople, unitOfStream } from '../../domain/audit.js';
 import { streams as streamNames } from '../../domain/events.js';
 import { GENESIS_HASH, recordedHashMatches } from '../eventstore/chain.js';
 import type { RecordedEvent } from '../eventstore/types.js';
@@ -474,7 +474,6 @@ export class LogVerifier {
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
-const shortPosition = (position: string) => position.replace(/^0+(?=\d)/, '');
 
 /**
  * What a person reads under `verify`'s JSON (SPEC §8, §9): whether the log held, what was checked
@@ -494,7 +493,7 @@ export function verifySummary(report: VerifyReport): { zh: string; en: string } 
   const sealed =
     seals.latest === null
       ? { zh: '还没有封存', en: 'nothing sealed yet' }
-      : { zh: `${count(seals.count)} 次封存，最新一次封存到位置 ${shortPosition(seals.latest.upTo)}`, en: `${count(seals.count)} ${seals.count === 1 ? 'seal' : 'seals'}, the latest up to position ${shortPosition(seals.latest.upTo)}` };
+      : { zh: `${count(seals.count)} 次封存，最新一次封存到位置 ${positionForPeople(seals.latest.upTo)}`, en: `${count(seals.count)} ${seals.count === 1 ? 'seal' : 'seals'}, the latest up to position ${positionForPeople(seals.latest.upTo)}` };
   const signatures = (() => {
     switch (seals.signatures) {
       case 'checked':
@@ -516,6 +515,6 @@ export function verifySummary(report: VerifyReport): { zh: string; en: string } 
   // The log's end removed whole (its last seal with it) leaves nothing behind to show: only an
   // anchor kept elsewhere does (SPEC §8, docs/audit.md).
   if (!anchor && !report.partial) parts.push({ zh: '没有核对锚点（--anchor）：日志末尾整段被删，从日志本身查不出来', en: 'no anchor checked (--anchor): an end of the log removed whole cannot be seen from the log itself' });
-  if (anchor) parts.push(anchor.matches ? { zh: `与位置 ${shortPosition(anchor.position)} 的锚点一致`, en: `matches the anchor at position ${shortPosition(anchor.position)}` } : { zh: `与位置 ${shortPosition(anchor.position)} 的锚点不符`, en: `does NOT match the anchor at position ${shortPosition(anchor.position)}` });
+  if (anchor) parts.push(anchor.matches ? { zh: `与位置 ${positionForPeople(anchor.position)} 的锚点一致`, en: `matches the anchor at position ${positionForPeople(anchor.position)}` } : { zh: `与位置 ${positionForPeople(anchor.position)} 的锚点不符`, en: `does NOT match the anchor at position ${positionForPeople(anchor.position)}` });
   return { zh: parts.map((p) => p.zh).join('；'), en: parts.map((p) => p.en).join('; ') };
 }

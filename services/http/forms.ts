@@ -3,6 +3,7 @@ import { beijingMinutes } from '../../domain/time.js';
 import type { Indicator } from '../../domain/vocabulary.js';
 import { escapeHtml } from './html.js';
 import type { Draft, DraftRosterEntry, DraftUnit } from '../../projections/drafts.js';
+import { positionForPeople } from '../../domain/audit.js';
 
 /** A draft with the names a form prints: units by name and path, the incident's title and hazard. */
 export interface NamedDraft extends Omit<Draft, 'total' | 'townships' | 'roster' | 'relief'> {
@@ -84,7 +85,7 @@ export function formTables(d: NamedDraft): { header: Array<[string, string]>; ta
     ['报送阶段', STAGE[d.stage]],
     // A draft printed and a submission printed must not be mistaken for each other at a signing.
     ['状态', d.submitted ? `已报送（第 ${d.submitted.index} 次报送，${beijing(d.submitted.at)} 北京时间${d.submitted.source === 'hand' ? '，手工填报' : ''}）` : '草稿（尚未报送）'],
-    ['数据截至（日志位置）', d.asOf ? d.asOf.replace(/^0+(?=\d)/, '') : '—'],
+    ['数据截至（日志位置）', d.asOf ? positionForPeople(d.asOf) : '—'],
     ...(d.submitted ? [['数据截至（北京时间）', beijing(d.submitted.asOf)] as [string, string]] : []),
     ['生成时间（北京时间）', beijing(d.generatedAt)],
   ];

@@ -22,6 +22,7 @@ import { assertNever } from '../../../domain/errors.js';
 import { askedTime, dayOrInstant } from '../../../domain/vocabulary.js';
 import { Id, listQuery, page, readQuery, UnitRef, UnitView, VillageRef } from '../schemas.js';
 import { sealAnchor } from '../../../projections/seals.js';
+import { positionForPeople } from '../../../domain/audit.js';
 
 const READERS = ['contact', 'officer', 'head', 'auditor'] as const;
 const STAFF_READERS = ['officer', 'head', 'auditor'] as const;
@@ -611,7 +612,7 @@ export function noticeHtml(notice: Notice): string {
 ${rows || '<tr><td colspan="9">暂无已审批或已发放的救助</td></tr>'}
 </tbody>
 <tfoot><tr><td colspan="3">合计</td><td class="num">${notice.totalYuan}</td><td colspan="5"></td></tr></tfoot></table></div>
-<p>生成于 ${beijingDate(notice.generatedAt)}（数据截至记录第 ${escapeHtml(notice.asOf ? notice.asOf.replace(/^0+(?=\d)/, '') : '—')} 条）。${notice.sealAnchor ? `审计封存根（可用于核验）：${escapeHtml(notice.sealAnchor)}` : ''}</p>
+<p>生成于 ${beijingDate(notice.generatedAt)}（数据截至记录第 ${escapeHtml(notice.asOf ? positionForPeople(notice.asOf) : '—')} 条）。${notice.sealAnchor ? `审计封存根（可用于核验）：${escapeHtml(notice.sealAnchor)}` : ''}</p>
 </body></html>
 `;
 }
