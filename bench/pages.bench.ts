@@ -33,6 +33,9 @@ const AWAIT_MARK = `new Promise((resolve) => {
   }).observe({ type: 'mark', buffered: true });
 })`;
 
+/** As long as `waitForSelector` waited before: a page not interactive by then is broken, not slow. */
+const MARK_TIMEOUT_MS = 30_000;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function run(): Promise<void> {
@@ -56,7 +59,20 @@ export async function run(): Promise<void> {
       const cdp = await context.newCDPSession(page);
       await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
       // The new document exists from its DOMContentLoaded on; the mark may come before or after.
-      const mark = async () => (await cdp.send('Runtime.evaluate', { expression: AWAIT_MARK, awaitPromise: true, returnByValue: true })).result.value as number;
+      // A page that never becomes interactive fails the run after MARK_TIMEOUT_MS instead of hanging it.
+      const mark = async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${url}: no zhitong-interactive mark within ${MARK_TIMEOUT_MS} ms`)), MARK_TIMEOUT_MS);
+        });
+        try {
+          const evaluated = await Promise.race([cdp.send('Runtime.evaluate', { expression: AWAIT_MARK, awaitPromise: true, returnByValue: true }), timedOut]);
+          if (evaluated.exceptionDetails) throw new Error(`${url}: ${evaluated.exceptionDetails.text}`);
+          return evaluated.result.value as number;
+        } finally {
+          clearTimeout(timer);
+        }
+      };
       await page.goto(url, { waitUntil: 'domcontentloaded' });
       const cold = await mark();
       let warm = NaN;

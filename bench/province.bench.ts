@@ -62,9 +62,19 @@ async function idleRss(child: ReturnType<typeof spawn>): Promise<number> {
   return rssMb(child.pid!);
 }
 
+/**
+ * Wall time (ms) of one fresh process. Its output is kept from the run's log (`verify` prints a
+ * summary for people on stderr, five times a run) and shown only if the command fails, which
+ * execFileSync turns into a throw.
+ */
 function timed(args: string[], env: Record<string, string>): number {
   const started = performance.now();
-  execFileSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    execFileSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+    throw new Error(`node ${args.join(' ')} failed: ${stderr.trim() || (error as Error).message}`);
+  }
   return performance.now() - started;
 }
 
