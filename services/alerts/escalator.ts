@@ -210,7 +210,9 @@ export class Escalator {
     const access = this.runner.state('access');
     const t = Date.parse(now);
     // Asked of the primaries on call only, until one is reached (one or two, not the whole roster,
-    // on each filing: checking every entry was 4 % of the main thread at 200 reports/s).
+    // on each filing: checking every entry was 4 % of the main thread at 200 reports/s). Asked at
+    // later steps too, though only step 0's recipients depend on it: each AlertRaised records the
+    // whole policy as it stood then, and an auditor reading step 1's must see the same step 0.
     const reachable = (officer: string) => township !== undefined && unreachedBecause(township, grantsOf(access, officer), t) === undefined;
     const policy = escalationPolicy(village, roster, now, this.options.escalationDelayMs, reachable);
     const related =
