@@ -19,7 +19,7 @@ import { WebSocket } from 'ws';
 import { MAX_RELATED_REPORTS } from '../domain/alerting.js';
 import { streams } from '../domain/events.js';
 import { beijingTime } from '../domain/time.js';
-import { accessDecider, MAX_GRANTS_PER_COMMAND } from '../domain/access.js';
+import { recordGrants } from '../services/grants.js';
 import { rosterDecider } from '../domain/roster.js';
 import { unitRegisterDecider, type UnitInput } from '../domain/unit-register.js';
 import { loadConfig } from '../infra/config.js';
@@ -157,10 +157,8 @@ export async function run(): Promise<void> {
     }
     // Their tokens recorded, as `zhitong token` records them: an officer the log holds no token
     // for cannot be reached, and step 0 would wake the township's heads as well (domain/alerting.ts).
-    const grants = Array.from({ length: TOWNSHIPS * PER_TOWNSHIP }, (_, n) => ({ sub: `officer-${Math.floor(n / PER_TOWNSHIP)}-${n % PER_TOWNSHIP}`, role: 'officer' as const, scope: township(Math.floor(n / PER_TOWNSHIP)), jti: randomUUID(), ttlSeconds: 7200 }));
-    for (let i = 0; i < grants.length; i += MAX_GRANTS_PER_COMMAND) {
-      await execute(store, streams.access, accessDecider, { type: 'GrantAccess', data: { grants: grants.slice(i, i + MAX_GRANTS_PER_COMMAND), issuedBy: 'bench' }, now: ctx.now }, ctx);
-    }
+    const grants = Array.from({ length: TOWNSHIPS * PER_TOWNSHIP }, (_, n) => ({ sub: `officer-${Math.floor(n / PER_TOWNSHIP)}-${n % PER_TOWNSHIP}`, role: 'officer' as const, scope: township(Math.floor(n / PER_TOWNSHIP)), ttlSeconds: 7200 }));
+    await recordGrants(store, grants, ctx);
     await store.close();
     const contact = tokens.issue({ sub: 'contact-bench', role: 'contact', scope: '621224' }, 7200);
     const body = (i: number, reportId: string) =>

@@ -4,7 +4,6 @@
  * Baseline in the same run: a bare fastify route validating the same body (bench/bare-server.ts).
  * Both servers run in their own process; the load comes from this one.
  */
-import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -15,7 +14,7 @@ import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
 import { tokenService } from '../infra/tokens.js';
 import { streams } from '../domain/events.js';
 import { execute } from '../services/commands/execute.js';
-import { accessDecider } from '../domain/access.js';
+import { recordGrants } from '../services/grants.js';
 import { rosterDecider } from '../domain/roster.js';
 import { figure, fmt, freePort, gansuUnits, ratioOf, report, scratchDir, startProcess, stopProcess } from './support.js';
 import { writeLog } from './replay.bench.js';
@@ -138,8 +137,7 @@ export async function run(): Promise<void> {
     const entries = [{ officer: 'officer-chengguan-1', tier: 'primary' as const }, { officer: 'officer-chengguan-2', tier: 'backup' as const }];
     await execute(seed, streams.roster(TOWNSHIP), rosterDecider, { type: 'SetRoster', data: { township: TOWNSHIP, entries }, now: admin.now }, admin);
     // Their tokens recorded, as `zhitong token` records them (unrecorded, step 0 would wake the heads too).
-    const grants = entries.map(({ officer }) => ({ sub: officer, role: 'officer' as const, scope: TOWNSHIP, jti: randomUUID(), ttlSeconds: 7200 }));
-    await execute(seed, streams.access, accessDecider, { type: 'GrantAccess', data: { grants, issuedBy: 'bench' }, now: admin.now }, admin);
+    await recordGrants(seed, entries.map(({ officer }) => ({ sub: officer, role: 'officer' as const, scope: TOWNSHIP, ttlSeconds: 7200 })), admin);
     console.log(`store: Gansu's ${fmt(units.length)} units and ${fmt(PRIOR_EVENTS)} events already in the log`);
     await seed.close();
     const token = tokenService(config.authSecret).issue({ sub: 'contact-bench', role: 'contact', scope: VILLAGE }, 3600);

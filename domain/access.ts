@@ -64,6 +64,16 @@ export interface GrantRequest {
   phone?: string | undefined;
 }
 
+/**
+ * The claims a recorded grant (AccessGranted's data) is signed with: `issuedAt` and `exp` (ISO
+ * instants, whole seconds) as RFC 7519 NumericDate seconds. Signing is deterministic, so the same
+ * grant always gives back the same token, and no token is ever stored (SPEC §2).
+ */
+export function claimsOfGrant(grant: { sub: string; role: Role; scope: string; jti: string; issuedAt: string; exp: string }): { sub: string; role: Role; scope: string; jti: string; iat: number; exp: number } {
+  const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+  return { sub: grant.sub, role: grant.role, scope: grant.scope, jti: grant.jti, iat: seconds(grant.issuedAt), exp: seconds(grant.exp) };
+}
+
 export type AccessCommand =
   | { type: 'GrantAccess'; data: { grants: GrantRequest[]; issuedBy: string }; now: string }
   | { type: 'RevokeAccess'; data: { sub?: string | undefined; jti?: string | undefined; reason: string; within: string; revokedBy: string; scopes?: string[] | undefined }; now: string };

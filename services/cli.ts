@@ -7,8 +7,7 @@ import { streams } from '../domain/events.js';
 import { rosterDecider } from '../domain/roster.js';
 import { unitRegisterDecider } from '../domain/unit-register.js';
 import { MobilePhoneInput, PersonName, Role, ROLE_NAMES_ZH, Scope, UnitCode, UserId } from '../domain/vocabulary.js';
-import { accessDecider, DEFAULT_TTL_SECONDS, GRANT_WARNING_MESSAGES, grantWarnings, MAX_TTL_SECONDS, type GrantRequest } from '../domain/access.js';
-import { randomUUID } from 'node:crypto';
+import { claimsOfGrant, DEFAULT_TTL_SECONDS, GRANT_WARNING_MESSAGES, grantWarnings, MAX_TTL_SECONDS, type GrantRequest } from '../domain/access.js';
 import type { UnitEntry, UnitsFileError, UnitsFileRow } from '../infra/units-file.js';
 import { DomainError } from '../domain/errors.js';
 import { parentCode, scopeIsRegistered, scopeUnit } from '../domain/units.js';
@@ -25,6 +24,8 @@ import type { EventStore, RecordedEvent, StoreEpoch } from '../infra/eventstore/
 import { dirname, join, resolve, sep } from 'node:path';
 import { execute, load, type CommandContext } from './commands/execute.js';
 import { DEMO_LABEL, DEMO_ROSTERS, DEMO_UNITS, DEMO_USERS } from './demo.js';
+import { positionForPeople } from '../domain/audit.js';
+import { recordGrants } from './grants.js';
 
 // The usage in Chinese first (the operators of a county read Chinese, SPEC §9), then in English.
 const USAGE_ZH = `zhitong — 命令行（直接读写事件库，服务器运行与否都可以用）
@@ -166,14 +167,8 @@ async function grantTokens(store: EventStore, authSecret: string, requests: Arra
   const context = cliContext();
   // Signing (fast-jwt, with its ASN.1 and big-number code) loads only for the commands that sign.
   const tokens = (await import('../infra/tokens.js')).tokenService(authSecret);
-  const grants = requests.map((r) => ({ ...r, sub: UserId.parse(r.sub), scope: Scope.parse(r.scope), jti: randomUUID() }));
-  const result = await execute(store, streams.access, accessDecider, { type: 'GrantAccess', data: { grants, issuedBy: context.actor.id }, now: context.now }, context);
-  return result.events.map((e) => {
-    if (e.type !== 'AccessGranted') throw new Error('GrantAccess recorded something else');
-    const d = e.data;
-    const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-    return tokens.mint({ sub: d.sub, role: d.role, scope: d.scope, jti: d.jti, iat: seconds(d.issuedAt), exp: seconds(d.exp) });
-  });
+  const grants = requests.map((r) => ({ ...r, sub: UserId.parse(r.sub), scope: Scope.parse(r.scope) }));
+  return (await recordGrants(store, grants, context)).map((grant) => tokens.mint(claimsOfGrant(grant)));
 }
 
 async function setRoster(store: EventStore, township: string, entries: Array<{ officer: string; tier: 'primary' | 'backup'; from?: string | undefined; until?: string | undefined }>): Promise<number> {
@@ -235,7 +230,7 @@ async function restore(source: string | undefined, values: CliValues): Promise<n
   try {
     const { manifest, report, epoch } = await restoreBackup({ source, dataDir: config.dataDir, ...(options.publicKey ? { publicKey: options.publicKey } : {}) });
     console.log(JSON.stringify({ dataDir: config.dataDir, head: manifest.head, events: report.events, seals: report.seals.count, backupCreatedAt: manifest.createdAt, epoch }));
-    const head = manifest.head ? manifest.head.replace(/^0+(?=\d)/, '') : '';
+    const head = manifest.head ? positionForPeople(manifest.head) : '';
     say(
       `已恢复到 ${config.dataDir} 并校验：${report.events} 条事件（到位置 ${head || '无'}），备份时间 ${manifest.createdAt}，新纪元 ${epoch.id}。` +
         (manifest.secret === 'included' ? '备份前发出的令牌可以继续使用。' : '备份里没有令牌密钥：请把 AUTH_SECRET 设为本单位原来用的那个。') +
@@ -269,7 +264,7 @@ function printReport(report: VerifyReport): number {
   const summary = verifySummary(report);
   console.error(`${summary.zh}\n${summary.en}`);
   if (report.partial) {
-    const after = report.partial.after.replace(/^0+(?=\d)/, '');
+    const after = positionForPeople(report.partial.after);
     console.error(
       `只核验了位置 ${after} 之后的部分：事件哈希、各流的链、位置连续；之前的事件和封存须用完整导出核验\n` +
         `only the part after position ${after} was checked: event hashes, each stream's chain, positions in sequence; what came before, and the seals, need a whole export`,
@@ -699,7 +694,7 @@ export async function main(argv: string[]): Promise<number> {
         const outcome = await new Sealer(store, (await import('../infra/logging.js')).createLogger('silent'), { signer }).seal();
         console.log(JSON.stringify(outcome.written ? { written: true, position: outcome.position, upTo: outcome.seal!.upTo, root: outcome.seal!.root, streams: outcome.seal!.streams, signed: signer !== undefined } : { written: false, reason: outcome.reason }));
         if (outcome.written) {
-          const upTo = outcome.seal!.upTo.replace(/^0+(?=\d)/, '');
+          const upTo = positionForPeople(outcome.seal!.upTo);
           say(
             `已封存：日志到位置 ${upTo} 为止，${outcome.seal!.streams.toLocaleString('en-US')} 个流${signer ? '，已签名' : '；没有签名（没有配置 AUDIT_SIGNING_KEY_FILE）：能改写文件的人可以连封存一起重算'}`,
             `sealed: the log up to position ${upTo}, ${outcome.seal!.streams.toLocaleString('en-US')} streams${signer ? ', signed' : '; not signed (no AUDIT_SIGNING_KEY_FILE): whoever can rewrite the file can recompute the seal too'}`,
@@ -718,7 +713,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         // Past the end, as the HTTP API answers it: an empty export would read as "nothing happened".
         if (after !== undefined && store.kind === 'sqlite' && after > ((await store.headPosition()) ?? '')) {
-          say(`--after ${values.after}：超出日志末尾（最后的位置是 ${((await store.headPosition()) ?? '0').replace(/^0+(?=\d)/, '')}）`, 'past the end of the log');
+          say(`--after ${values.after}：超出日志末尾（最后的位置是 ${positionForPeople((await store.headPosition()) ?? '0')}）`, 'past the end of the log');
           return 2;
         }
         // An export of part of the log says so first, so that `verify --file` checks it as a part
@@ -755,7 +750,7 @@ export async function main(argv: string[]): Promise<number> {
           ...(options.publicKey ? { publicKey: options.publicKey } : {}),
         });
         console.log(JSON.stringify({ destination: resolve(sub), ...manifest }));
-        const head = manifest.head ? manifest.head.replace(/^0+(?=\d)/, '') : '';
+        const head = manifest.head ? positionForPeople(manifest.head) : '';
         const what = `${manifest.events} events up to position ${head || '(none)'}, ${manifest.verification.seals} seals`;
         const whatZh = `${manifest.events} 条事件（到位置 ${head || '无'}），${manifest.verification.seals} 个封存`;
         if (!manifest.verification.ok) {

@@ -3,15 +3,14 @@ import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../infra/config.js';
 import { createLogger, type Logger } from '../../infra/logging.js';
 import { streams } from '../../domain/events.js';
-import { accessDecider } from '../../domain/access.js';
 import { rosterDecider } from '../../domain/roster.js';
 import { unitRegisterDecider } from '../../domain/unit-register.js';
 import type { Role } from '../../domain/vocabulary.js';
 import { execute } from '../../services/commands/execute.js';
+import { recordGrants } from '../../services/grants.js';
 import { DEMO_ROSTERS, DEMO_UNITS } from '../../services/demo.js';
 import { createZhitong, type Zhitong, type ZhitongOptions } from '../../services/server.js';
 import type { GatewayOptions } from '../../services/alerts/gateway.js';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EventStore } from '../../infra/eventstore/types.js';
 import { EsdbEventStore } from '../../infra/eventstore/esdb.js';
@@ -203,6 +202,6 @@ export async function seedObjects(app: TestApp): Promise<{ reportId: string; all
 export async function recordGrant(app: TestApp, grant: { sub: string; role: Role; scope: string }): Promise<void> {
   const now = new Date().toISOString();
   const context = { actor: { id: 'test-admin', role: 'admin' as const }, correlationId: 'test-grant', now };
-  await execute(app.store, streams.access, accessDecider, { type: 'GrantAccess', data: { grants: [{ ...grant, jti: randomUUID(), ttlSeconds: 86_400 }], issuedBy: 'test-admin' }, now }, context);
+  await recordGrants(app.store, [{ ...grant, ttlSeconds: 86_400 }], context);
   await app.runner.caughtUp();
 }

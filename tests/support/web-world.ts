@@ -1,14 +1,14 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { accessDecider } from '../../domain/access.js';
-import { streams, type EventData } from '../../domain/events.js';
+import { claimsOfGrant } from '../../domain/access.js';
+import { streams } from '../../domain/events.js';
 import { rosterDecider } from '../../domain/roster.js';
 import { unitRegisterDecider } from '../../domain/unit-register.js';
 import { loadConfig } from '../../infra/config.js';
 import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import { tokenService } from '../../infra/tokens.js';
 import { execute } from '../../services/commands/execute.js';
+import { recordGrants } from '../../services/grants.js';
 import { DEMO_UNITS } from '../../services/demo.js';
 import type { Test } from 'tap';
 import { CHROMIUM, haveChromium, launchBrowser } from './browser.js';
@@ -57,20 +57,10 @@ export async function seedWorld(dataDir: string) {
     { key: 'auditor', sub: 'auditor-kang', role: 'auditor', scope: KANG, name: '康县审计' },
     { key: 'admin', sub: 'admin-kang', role: 'admin', scope: KANG, name: '运维' },
   ] as const;
-  const result = await execute(
-    store,
-    streams.access,
-    accessDecider,
-    { type: 'GrantAccess', data: { grants: users.map(({ key: _key, ...u }) => ({ ...u, jti: randomUUID(), ttlSeconds: 86_400 })), issuedBy: 'seed' }, now: ctx.now },
-    ctx,
-  );
+  const granted = await recordGrants(store, users.map(({ key: _key, ...u }) => ({ ...u, ttlSeconds: 86_400 })), ctx);
   await store.close();
   const tokens = tokenService(loadConfig({ DATA_DIR: dataDir }).authSecret);
-  const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-  const minted = result.events.map((e) => {
-    const d = e.data as EventData<'AccessGranted'>;
-    return tokens.mint({ sub: d.sub, role: d.role, scope: d.scope, jti: d.jti, iat: seconds(d.issuedAt), exp: seconds(d.exp) });
-  });
+  const minted = granted.map((grant) => tokens.mint(claimsOfGrant(grant)));
   const [contact, officerA, officerB, countyHead, auditor, admin] = minted as [string, string, string, string, string, string];
   return { contact, officerA, officerB, countyHead, auditor, admin };
 }

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { accessDecider, GRANT_WARNING_MESSAGES, grantWarnings, MAX_GRANTS_PER_COMMAND, MAX_TTL_SECONDS } from '../../../domain/access.js';
+import { accessDecider, claimsOfGrant, GRANT_WARNING_MESSAGES, grantWarnings, MAX_GRANTS_PER_COMMAND, MAX_TTL_SECONDS } from '../../../domain/access.js';
 import { streams } from '../../../domain/events.js';
 import { scopeIsRegistered, scopeUnit, withinScope } from '../../../domain/units.js';
 import { MobilePhoneInput, PersonName, Role, Scope, UserId } from '../../../domain/vocabulary.js';
-import type { TokenService } from '../../../infra/tokens.js';
 import { grantStatus, grantsWithin, type Grant } from '../../../projections/access.js';
 import { commandContext, readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
@@ -58,9 +57,6 @@ const grantView = (grant: Grant, nowMs: number) => ({
 });
 
 type Issued = z.infer<typeof IssuedToken>;
-const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-const mintFor = (tokens: TokenService, t: Omit<Issued, 'token'>) =>
-  tokens.mint({ sub: t.sub, role: t.role as Role, scope: t.scope, jti: t.jti, iat: seconds(t.issuedAt), exp: seconds(t.exp) });
 
 /**
  * Access (SPEC §2, §4): tokens issued over HTTP, every one recorded as AccessGranted (never the
@@ -80,7 +76,7 @@ export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         // was recorded: the key stream never holds a token.
         idempotentAnswer: {
           stored: (answer) => ({ ...(answer as object), tokens: (answer as { tokens: Issued[] }).tokens.map(({ token: _, ...rest }) => rest) }),
-          replayed: (stored) => ({ ...(stored as object), tokens: (stored as { tokens: Array<Omit<Issued, 'token'>> }).tokens.map((t) => ({ ...t, token: mintFor(deps.tokens, t) })) }),
+          replayed: (stored) => ({ ...(stored as object), tokens: (stored as { tokens: Array<Omit<Issued, 'token'>> }).tokens.map((t) => ({ ...t, token: deps.tokens.mint(claimsOfGrant({ ...t, role: t.role as Role })) })) }),
         },
       },
       schema: {
@@ -114,7 +110,7 @@ export async function accessRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       const issued = result.events.map((e) => {
         if (e.type !== 'AccessGranted') throw new Error('GrantAccess recorded something else');
         const { jti, sub, role, scope, issuedAt, exp } = e.data;
-        return { sub, role, scope, jti, issuedAt, exp, token: mintFor(deps.tokens, { sub, role, scope, jti, issuedAt, exp }) };
+        return { sub, role, scope, jti, issuedAt, exp, token: deps.tokens.mint(claimsOfGrant(e.data)) };
       });
       const lang = languageOf(request.headers['accept-language']);
       const warnings = tokens.flatMap((t, i) => grantWarnings(t.role, t.scope).map((warning) => ({ field: `tokens.${i}.scope`, warning, message: GRANT_WARNING_MESSAGES[warning][lang] })));
