@@ -267,6 +267,26 @@ t.test('a file written with data, metadata and prev_hash columns is carried over
 // subscription's checkpoint, every later read failed with "not a position", and the node raised
 // no alert again (tests/background.test.ts). Every way a record can disagree with its row, on
 // every read path: in place, the page reader, a stream, a subscription.
+// The page reader's worker believes a record only when it begins as the store writes one (id, then
+// the row's stream, revision and position): any other record sends its chunk to be read in place,
+// row by row. A record that agrees with its row in another layout (keys in another order, spaces)
+// is read as it says there — the same events on every path, none lost or made unreadable.
+t.test('a record that agrees with its row in another layout is read as it says, on every read path', async (t) => {
+  const store = await openStore(t);
+  await fill(store, 1, 300, 'before');
+  const at = 301;
+  const event = { metadata: meta, data: { 路: '过桥' }, type: 'ReportFiled', position: sqlitePosition(at), revision: 0, stream: 'relaid', id: 'relaid-1' };
+  store.database
+    .prepare('INSERT INTO events (position, id, stream, revision, type, hash, record) VALUES (?, ?, ?, 0, ?, ?, ?)')
+    .run(at, 'relaid-1', 'relaid', 'ReportFiled', '0'.repeat(64), JSON.stringify(event, null, 1));
+  await fill(store, 1, 300, 'after');
+  const bulk = await readThrough(store, 256);
+  t.same(bulk.map((e) => e.position), Array.from({ length: 601 }, (_, i) => sqlitePosition(i + 1)), 'every position once, in order');
+  t.same(bulk[at - 1], event, 'read as it says');
+  t.same(bulk, store.readAllSync({ max: 10_000 }), 'the same as in place');
+  t.same(await store.readStream('relaid'), [event], 'its stream');
+});
+
 t.test('sweep: a record that does not agree with its row is read as unreadable at the row, on every read path', async (t) => {
   const good = (position: number) => ({ id: 'damaged-1', stream: 'damaged', revision: 0, position: sqlitePosition(position), type: 'ReportFiled', data: {}, metadata: meta });
   const damages: Record<string, (position: number) => string> = {
@@ -280,6 +300,9 @@ t.test('sweep: a record that does not agree with its row is read as unreadable a
     'a position ahead of its row': (p) => JSON.stringify({ ...good(p), position: sqlitePosition(p + 5) }),
     'another stream': (p) => JSON.stringify({ ...good(p), stream: 'report-other' }),
     'another revision': (p) => JSON.stringify({ ...good(p), revision: 7 }),
+    // The page reader joins records into one JSON text: a record holding two must not shift the rest.
+    'two events in one record': (p) => `${JSON.stringify(good(p))},${JSON.stringify({ ...good(p), id: 'damaged-2' })}`,
+    'a record cut short': (p) => JSON.stringify(good(p)).slice(0, -2),
   };
   for (const [name, damage] of Object.entries(damages)) {
     await t.test(name, async (t) => {
