@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteEventStore, sqlitePosition } from '../infra/eventstore/sqlite.js';
+import { SqlitePageReader } from '../infra/eventstore/sqlite-page-reader.js';
 import { UNREADABLE } from '../infra/eventstore/types.js';
 import { sealEvents, verifyStreamChain } from '../infra/eventstore/chain.js';
 import { eventStoreContract } from './support/eventstore-contract.js';
@@ -279,12 +280,24 @@ t.test('a record that agrees with its row in another layout is read as it says, 
   store.database
     .prepare('INSERT INTO events (position, id, stream, revision, type, hash, record) VALUES (?, ?, ?, 0, ?, ?, ?)')
     .run(at, 'relaid-1', 'relaid', 'ReportFiled', '0'.repeat(64), JSON.stringify(event, null, 1));
-  await fill(store, 1, 300, 'after');
+  await fill(store, 1, 211, 'mid');
+  // And one in the store's own layout but not escaped to ASCII, in a chunk of its own (positions
+  // 513…768): the page reader's worker sends it as UTF-8, not as Latin-1 bytes.
+  const raw = { id: 'raw-1', stream: 'raw', revision: 0, position: sqlitePosition(513), type: 'ReportFiled', data: { 路: '过桥后左转 😀', é: 'café' }, metadata: meta };
+  store.database
+    .prepare('INSERT INTO events (position, id, stream, revision, type, hash, record) VALUES (?, ?, ?, 0, ?, ?, ?)')
+    .run(513, 'raw-1', 'raw', 'ReportFiled', '0'.repeat(64), JSON.stringify(raw));
+  await fill(store, 1, 88, 'after');
+  const direct = new SqlitePageReader(store.database.name);
+  t.teardown(() => direct.close());
+  t.match(await direct.read(512, 89, 601), [raw], 'its chunk is read by the page reader, not sent to be read in place');
   const bulk = await readThrough(store, 256);
   t.same(bulk.map((e) => e.position), Array.from({ length: 601 }, (_, i) => sqlitePosition(i + 1)), 'every position once, in order');
   t.same(bulk[at - 1], event, 'read as it says');
+  t.same(bulk[512], raw, 'not ASCII: read as it says');
   t.same(bulk, store.readAllSync({ max: 10_000 }), 'the same as in place');
   t.same(await store.readStream('relaid'), [event], 'its stream');
+  t.same(await store.readStream('raw'), [raw], 'its stream');
 });
 
 t.test('sweep: a record that does not agree with its row is read as unreadable at the row, on every read path', async (t) => {
