@@ -1,6 +1,7 @@
 import { assertNever } from '../domain/errors.js';
 import type { EventData } from '../domain/events.js';
 import { intern } from './intern.js';
+import { appended } from './lists.js';
 import { projection } from './projection.js';
 import { holdsRelief } from '../domain/allocation.js';
 import { isLiveRow, type LedgerState } from './ledger.js';
@@ -68,7 +69,7 @@ export const householdsProjection = projection({
         report.households = event.data.households.map((h) => h.householdId);
         for (const h of event.data.households) {
           const row = household(state, report.village, h.householdId);
-          row.verifications = row.verifications.concat({ reportId, name: intern(h.name), damage: intern(h.damage), people: h.people, at: event.at });
+          row.verifications = appended(row.verifications, { reportId, name: intern(h.name), damage: intern(h.damage), people: h.people, at: event.at });
         }
         return state;
       }
@@ -79,9 +80,8 @@ export const householdsProjection = projection({
         return state;
       }
       case 'ReliefAllocated': {
-        // concat keeps the list exactly as long as it is (a pushed-to empty array reserves 17 slots).
         const h = household(state, event.data.village, event.data.household.id);
-        h.allocations = h.allocations.concat(event.data.allocationId);
+        h.allocations = appended(h.allocations, event.data.allocationId);
         return state;
       }
       default:
