@@ -37,6 +37,23 @@ t.test('a phone on bad signal', { skip: noBrowser() }, async (t) => {
     t.same(cards.slice(0, 2), [second, first], 'newest report first');
   });
 
+  await t.test('the header says 离线 while zhitong does not answer, though the browser believes it is online (found by a newcomer)', async (t) => {
+    const link = await cuttableLink(port);
+    t.teardown(() => link.close());
+    const { page } = await phone(browser);
+    await signIn(page, `http://localhost:${link.port}`, tokens.officerB);
+    await page.waitForSelector('.conn.live');
+    t.equal(await page.textContent('header .net'), '在线');
+    link.cut();
+    await page.waitForSelector('header .net.off');
+    t.equal(await page.textContent('header .net'), '离线', 'the line is gone');
+    t.equal(await page.evaluate(() => (globalThis as unknown as { navigator: { onLine: boolean } }).navigator.onLine), true, 'though the browser still says online');
+    link.restore();
+    await page.evaluate(() => (globalThis as unknown as EventTarget).dispatchEvent(new Event('online')));
+    await page.waitForSelector('header .net.on');
+    t.equal(await page.textContent('header .net'), '在线', 'and 在线 once zhitong answers again');
+  });
+
   await t.test('duty: an alert opened with no signal shows where to go and whom to call, from the phone', async (t) => {
     const { context, page } = await phone(browser);
     await signIn(page, base, tokens.officerB);

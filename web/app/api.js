@@ -58,6 +58,42 @@ export class NetworkError extends Error {
   }
 }
 
+/**
+ * Whether zhitong answered lately: what the header's 在线/离线 says. `navigator.onLine` alone
+ * stays true on a weak line, a stalled one or a captive portal, and the header said 在线 while
+ * every request failed (found by a newcomer). An answer carrying the server's `x-request-id`, or
+ * the live line up, counts as reached; no answer, a timeout, a closed live line, or the browser's
+ * `offline`, as not. Listen for `zhitong-reach` on window.
+ */
+let reached = navigator.onLine !== false;
+export const serverReached = () => reached;
+export function noteReached(value) {
+  if (value === reached) return;
+  reached = value;
+  dispatchEvent(new Event('zhitong-reach'));
+  if (!reached) probeSoon();
+}
+addEventListener('offline', () => noteReached(false));
+addEventListener('online', () => probe());
+
+/** While not reached, the server is asked every PROBE_MS (GET /health, a few bytes) whether it answers again. */
+const PROBE_MS = 15_000;
+let probeTimer;
+function probeSoon() {
+  clearTimeout(probeTimer);
+  probeTimer = setTimeout(probe, PROBE_MS);
+}
+async function probe() {
+  clearTimeout(probeTimer);
+  try {
+    const res = await fetch('/health', { cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    noteReached(res.headers.has('x-request-id'));
+  } catch {
+    noteReached(false);
+  }
+  if (!reached) probeSoon();
+}
+
 /** How long a request may take before it counts as not sent (a 2G upload of a report takes seconds, not this). */
 export const REQUEST_TIMEOUT_MS = 20_000;
 
@@ -82,8 +118,11 @@ export async function api(path, { method = 'GET', body, accept = 'application/js
   } catch (error) {
     // The caller's own abort stays an abort; anything else is the network's.
     if (signal?.aborted) throw error;
+    noteReached(false);
     throw new NetworkError(timeout.aborted);
   }
+  // A page a captive portal or a proxy answers with is not zhitong's.
+  noteReached(res.headers.has('x-request-id'));
   let parsed = text;
   if ((res.headers.get('content-type') ?? '').includes('json')) {
     try {

@@ -1,7 +1,7 @@
 // The duty officer's live line (SPEC §5): one WebSocket, resumed from the last position it saw
 // after a reconnect or a reload, reconnecting on its own with backoff. Alerts seen are kept on the
 // device with that position, so a reload shows them again and asks the server only for what came after.
-import { token } from './api.js';
+import { noteReached, token } from './api.js';
 
 const MAX_KEPT = 200;
 /**
@@ -94,7 +94,8 @@ export class LiveAlerts {
     clearInterval(this.watchdog);
     this.watchdog = setInterval(() => this.#probe(socket, false), SILENCE_MS);
     socket.onclose = () => {
-      if (this.socket !== socket) return;
+      if (this.socket !== socket || this.closed) return;
+      noteReached(false);
       this.status = 'down';
       this.#emit();
       this.#schedule();
@@ -122,6 +123,7 @@ export class LiveAlerts {
     } catch {
       /* closing a stalled socket may itself fail */
     }
+    noteReached(false);
     this.status = 'down';
     this.#emit();
     this.delay = 1000;
@@ -157,6 +159,7 @@ export class LiveAlerts {
         if (previous && this.position !== null) resume.epoch = previous;
         this.socket.send(JSON.stringify(resume));
         if (this.position === null) this.position = frame.position;
+        noteReached(true);
         this.status = 'live';
         if (this.connectedAt !== null) this.reconnects++;
         this.connectedAt = Date.now();

@@ -3,7 +3,7 @@
 // county's figures and deadlines. Routing is by the URL fragment, which never leaves the phone.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, cachedSession, forget, keepSession, keptCallInstead, saveToken, token } from './api.js';
+import { api, cachedSession, forget, keepSession, keptCallInstead, saveToken, serverReached, token } from './api.js';
 import * as outbox from './outbox.js';
 import { lang, setLang, t } from './i18n.js';
 import { html, Notice } from './ui.js';
@@ -89,19 +89,16 @@ function App() {
   const [problem, setProblem] = useState(null);
   const [where, setWhere] = useState(route());
   const [, setLangState] = useState(lang);
-  const [online, setOnline] = useState(navigator.onLine);
+  const [online, setOnline] = useState(serverReached());
 
   useEffect(() => {
     const onHash = () => setWhere(route());
-    const on = () => setOnline(true);
-    const off = () => setOnline(false);
+    const reach = () => setOnline(serverReached());
     addEventListener('hashchange', onHash);
-    addEventListener('online', on);
-    addEventListener('offline', off);
+    addEventListener('zhitong-reach', reach);
     return () => {
       removeEventListener('hashchange', onHash);
-      removeEventListener('online', on);
-      removeEventListener('offline', off);
+      removeEventListener('zhitong-reach', reach);
     };
   }, []);
 
