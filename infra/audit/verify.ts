@@ -126,6 +126,8 @@ interface StreamState {
   events: number;
   /** Any of its events belongs to the auditor's scope (the unit register and access: per event). */
   seen: boolean;
+  /** Written since the last seal the pass checked (then in `#changed`): a flag, not a Set of names, one hash lookup fewer per event. */
+  changed: boolean;
 }
 
 interface Seal {
@@ -146,7 +148,8 @@ export class LogVerifier {
   #previousRoot: string | null = null;
   readonly #sealedHeads = new Map<string, { unit: string | null; revision: number; hash: string }>();
   /** Streams that changed since the last seal boundary the pass crossed. */
-  #changed = new Set<string>();
+  /** The streams written since the last seal checked, in the order first written. */
+  #changed: StreamState[] = [];
   #lastPosition: string | undefined;
   readonly #missingPositions = new Set<number>();
   #events = 0;
@@ -213,10 +216,11 @@ export class LogVerifier {
     // Checked already and right, or checked here: the fast way, then in full (chain.ts).
     const hashOk = checked === true || (event.metadata.actor !== undefined && recordedHashMatches(event));
     if (!st) {
-      const unit = this.#sealedUnit.has(stream) ? this.#sealedUnit.get(stream)! : event.revision === 0 && hashOk ? unitOfStream(stream, event.data) : undefined;
+      const sealed = this.#sealedUnit.get(stream);
+      const unit = sealed !== undefined ? sealed : event.revision === 0 && hashOk ? unitOfStream(stream, event.data) : undefined;
       // In an export after a position, a stream met mid-chain began before the file did.
       const midChain = this.options.after !== undefined && event.revision > 0;
-      st = { stream, next: midChain ? event.revision : 0, prevHash: midChain ? event.metadata.prevHash : GENESIS_HASH, unit, missing: undefined, events: 0, seen: false };
+      st = { stream, next: midChain ? event.revision : 0, prevHash: midChain ? event.metadata.prevHash : GENESIS_HASH, unit, missing: undefined, events: 0, seen: false, changed: false };
       this.#streams.set(stream, st);
       if (unit === undefined && !midChain && !(event.revision === 0 && hashOk) && this.#needsUnit(stream)) {
         this.#report(
@@ -270,7 +274,10 @@ export class LogVerifier {
       st.prevHash = hash;
     }
     if (!isSeal) {
-      this.#changed.add(stream);
+      if (!st.changed) {
+        st.changed = true;
+        this.#changed.push(st);
+      }
       if (inScope && position > this.#sealedUpTo) {
         this.#unsealedEvents += 1;
         this.#unsealedStreams.add(stream);
@@ -327,19 +334,22 @@ export class LogVerifier {
     }
     this.#previousRoot = data.root;
     for (const h of data.heads ?? []) {
-      this.#compareHead(h, headOf(this.#streams.get(h.stream)), event.position);
-      this.#changed.delete(h.stream);
+      const st = this.#streams.get(h.stream);
+      this.#compareHead(h, headOf(st), event.position);
+      if (st) st.changed = false;
       this.#sealedHeads.set(h.stream, { unit: h.unit, revision: h.revision, hash: h.hash });
     }
-    for (const stream of this.#changed) {
-      const st = this.#streams.get(stream)!;
+    for (const st of this.#changed) {
+      if (!st.changed) continue;
+      st.changed = false;
+      const stream = st.stream;
       this.#report(
         { kind: 'not_sealed', stream, unit: st.unit ?? null, revision: st.next - 1, seal: event.position },
         `${stream} 第 ${st.next} 条事件（修订号 ${st.next - 1}）排在位置 ${event.position} 的封存之前，却不在封存之内：绕过系统写入`,
         `${stream} revision ${st.next - 1} lies before the seal at position ${event.position} but is not in it: written behind zhitong's back`,
       );
     }
-    this.#changed.clear();
+    this.#changed = [];
     if (seal === this.#seals.at(-1)) {
       // The latest seal's root over every head the seals record: an edited seal, or heads dropped from it, show here.
       const root = merkleRoot([...this.#sealedHeads].map(([stream, h]) => ({ stream, revision: h.revision, hash: h.hash })));
