@@ -800,7 +800,9 @@ export async function main(argv: string[]): Promise<number> {
         // The CLI cannot see where the server listens: it says which address its links assume.
         const base = pagesAddress(config);
         console.log(`# 登录链接指向 ${base}：服务器在别的端口或地址时，请带上它的 PORT 或 PUBLIC_URL 重新运行 / Sign-in links point at ${base}: run this with the server's PORT or PUBLIC_URL if it listens elsewhere.`);
-        console.log('# 令牌（7 天有效） / Tokens (valid 7 days):');
+        // Why 7 days: long enough to try every role over a week, short enough that a demo link
+        // pasted into a chat stops working by itself; seed-demo run again issues new ones.
+        console.log('# 令牌（7 天有效：演示链接转发出去也会自己失效；过期后再运行一次 seed-demo 即得新令牌） / Tokens (valid 7 days, so a demo link passed around stops working by itself; run seed-demo again for new ones):');
         const issued = await grantTokens(store, config.authSecret, DEMO_USERS.map((u) => ({ sub: u.sub, role: u.role, scope: u.scope, ttlSeconds: 7 * 86_400, name: u.who })));
         for (const [i, user] of DEMO_USERS.entries()) {
           const token = issued[i]!;

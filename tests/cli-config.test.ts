@@ -153,7 +153,7 @@ t.test('cli: seed-demo prints a token for each role, and is safe to run twice', 
   t.equal(seeded.status, 0, seeded.stderr);
   t.match(seeded.stdout, /示例数据 \(DEMO DATA\)/);
   for (const [role, zh] of Object.entries(ROLE_NAMES_ZH)) t.match(seeded.stdout, new RegExp(`— ${zh} ${role}，范围 scope`));
-  t.match(seeded.stdout, /# 令牌（7 天有效） \/ Tokens \(valid 7 days\):/, 'Chinese first');
+  t.match(seeded.stdout, /# 令牌（7 天有效：[^）]*再运行一次 seed-demo 即得新令牌） \/ Tokens \(valid 7 days, [^)]*run seed-demo again for new ones\):/, 'Chinese first, and what to do when they lapse');
   const base = /Sign-in links point at (\S+):/.exec(seeded.stdout)?.[1];
   t.ok(base, 'says which server address its links assume');
   t.ok([...seeded.stdout.matchAll(/sign in: (\S+)\/#t=/g)].every((m) => m[1] === base), 'and every link uses it');
