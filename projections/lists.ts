@@ -3,7 +3,7 @@ const EXACT_UP_TO = 8;
 
 /**
  * `list` with `item` appended: the same array or a new one, to be stored back where `list` was.
- * Short lists — most: a household named by one or two reports, an allocation's deliveries — are
+ * Short lists — most: a household named by one or two reports, given relief once or twice — are
  * copied to exactly their length, since a pushed-to empty array reserves 17 slots and a province
  * keeps hundreds of thousands of them (docs/decisions.md "Replay memory"). A long list is pushed
  * to in place, so that a list grown n times costs O(n), not O(n²): a household named again and

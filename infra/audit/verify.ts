@@ -147,8 +147,7 @@ export class LogVerifier {
   #nextSeal = 0;
   #previousRoot: string | null = null;
   readonly #sealedHeads = new Map<string, { unit: string | null; revision: number; hash: string }>();
-  /** Streams that changed since the last seal boundary the pass crossed. */
-  /** The streams written since the last seal checked, in the order first written. */
+  /** The streams written since the last seal boundary the pass crossed, in the order first written. */
   #changed: StreamState[] = [];
   #lastPosition: string | undefined;
   readonly #missingPositions = new Set<number>();
