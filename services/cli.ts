@@ -293,13 +293,15 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
       if (line.trim() !== '') yield { n, line };
     }
   };
-  const parse = (n: number, line: string): RecordedEvent => {
-    let e: RecordedEvent;
+  const parseLine = (n: number, line: string): unknown => {
     try {
-      e = JSON.parse(line) as RecordedEvent;
+      return JSON.parse(line) as unknown;
     } catch {
       throw new CliRefusal(`第 ${n} 行不是 JSON：文件已损坏，或不是导出文件`, `line ${n} is not JSON: the file was damaged or is not an export`);
     }
+  };
+  const parse = (n: number, line: string): RecordedEvent => {
+    const e = parseLine(n, line) as RecordedEvent;
     if (typeof e?.stream !== 'string' || typeof e.position !== 'string' || typeof e.revision !== 'number' || typeof e.metadata?.hash !== 'string') throw new CliRefusal(`第 ${n} 行不是日志里的事件`, `line ${n} is not an event of the log`);
     return e;
   };
@@ -309,10 +311,19 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
     let proofs: SealProofs | undefined;
     let scoped = false;
     let after: string | undefined;
+    /** The scope the first line names (an auditor's export); its last line must then be the proofs. */
+    let declaredScope: string | undefined;
+    const isPosition = (given: unknown): given is string => typeof given === 'string' && given.length > 0 && given.length <= 64;
     for await (const { n, line } of lines()) {
-      if (line.startsWith('{"exportedAfter"')) {
-        const given = (JSON.parse(line) as { exportedAfter?: unknown }).exportedAfter;
-        if (typeof given !== 'string' || given.length === 0 || given.length > 64) throw new CliRefusal(`第 ${n} 行：exportedAfter 不是日志位置`, `line ${n}: exportedAfter is not a position`);
+      if (line.startsWith('{"export"')) {
+        const given = (parseLine(n, line) as { export?: { scope?: unknown; after?: unknown } }).export;
+        if (typeof given?.scope !== 'string' || given.scope.length > 12) throw new CliRefusal(`第 ${n} 行：export.scope 不是辖区代码`, `line ${n}: export.scope is not a unit code`);
+        if (given.after !== null && !isPosition(given.after)) throw new CliRefusal(`第 ${n} 行：export.after 不是日志位置`, `line ${n}: export.after is not a position`);
+        declaredScope = given.scope;
+        if (given.after !== null) after = given.after;
+      } else if (line.startsWith('{"exportedAfter"')) {
+        const given = (parseLine(n, line) as { exportedAfter?: unknown }).exportedAfter;
+        if (!isPosition(given)) throw new CliRefusal(`第 ${n} 行：exportedAfter 不是日志位置`, `line ${n}: exportedAfter is not a position`);
         after = given;
       } else if (line.startsWith('{"sealProofs"')) {
         // The trailer of an auditor's export: the file is one scope's, proven by the seal when there is one.
@@ -323,12 +334,24 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
         if (event.type === 'AuditSealed') seals.push(event);
       }
     }
+    // A file that names its scope first and lacks the proofs it ends with was cut short: what it
+    // holds is still one scope's, and read as a whole log its skipped positions would be "deleted".
+    const cutShort = declaredScope !== undefined && !scoped;
+    if (declaredScope !== undefined) scoped = true;
     // A scoped export skips other scopes' positions and carries no seal events: its proofs stand for them.
     // A part of the log carries seals that vouch for the whole of it: they are not checked here.
-    const verifier = new LogVerifier({ ...options, seals: after !== undefined ? [] : seals, contiguous: !scoped, scoped, startAnywhere: true, ...(after !== undefined ? { after } : proofs ? { proofs } : {}) });
+    const verifier = new LogVerifier({
+      ...options,
+      seals: after !== undefined ? [] : seals,
+      contiguous: !scoped,
+      scoped,
+      startAnywhere: true,
+      ...(after !== undefined ? { after } : proofs ? { proofs } : {}),
+      ...(cutShort ? { cutShort: { scope: declaredScope! } } : {}),
+    });
     let events = 0;
     for await (const { n, line } of lines()) {
-      if (line.startsWith('{"sealProofs"') || line.startsWith('{"exportedAfter"')) continue;
+      if (line.startsWith('{"sealProofs"') || line.startsWith('{"exportedAfter"') || line.startsWith('{"export"')) continue;
       verifier.add(parse(n, line));
       events += 1;
     }

@@ -29,7 +29,8 @@ export type ProblemKind =
   | 'anchor_mismatch'
   | 'anchor_unverifiable'
   | 'unplaceable'
-  | 'not_sealed';
+  | 'not_sealed'
+  | 'cut_short';
 
 export interface AuditProblem {
   kind: ProblemKind;
@@ -101,6 +102,13 @@ export interface VerifyOptions {
    * name streams of other scopes that are not in the file.
    */
   proofs?: SealProofs;
+  /**
+   * The file says in its first line that it is this scope's export, and its last line — the
+   * seal's proofs, which every such export ends with — is missing: it was cut short on its way
+   * (a dropped connection, a full disk). What is there is checked as the scope's; the streams'
+   * tails and the seal cannot be.
+   */
+  cutShort?: { scope: string };
 }
 
 /** What a scoped export ends with: the latest seal, and an RFC 6962 inclusion proof per stream head in scope. */
@@ -167,6 +175,14 @@ export class LogVerifier {
     for (const seal of this.#seals) for (const h of seal.data.heads ?? []) if (h.unit !== null) this.#sealedUnit.set(h.stream, h.unit);
     const upTos = [...this.#seals.map((seal) => pad(seal.data.upTo)), ...(options.proofs ? [pad((options.proofs.seal.data as Seal['data']).upTo)] : [])];
     this.#sealedUpTo = upTos.sort().at(-1) ?? '';
+    if (options.cutShort) {
+      const scope = options.cutShort.scope;
+      this.#report(
+        { kind: 'cut_short' },
+        `文件不完整：这是辖区 ${scope} 的导出，却缺少每个这样的导出都有的最后一行（封存证明）——导出在传输中断了。下面只核验了文件里已有的部分；各流的结尾和封存无法核验。请重新导出`,
+        `the file is incomplete: it is the export of ${scope}, but the last line every such export ends with (the seal's proofs) is missing — the export was cut short on its way. Only what the file holds was checked; the streams' tails and the seal could not be. Export it again`,
+      );
+    }
   }
 
   #inScope(unit: string | null | undefined): boolean {

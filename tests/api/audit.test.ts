@@ -74,7 +74,8 @@ t.test('GET /audit/events: the log in order and in scope, paged by position or s
   t.equal(streamed.statusCode, 200);
   t.match(streamed.headers['content-type'], /application\/x-ndjson/);
   const streamedLines = streamed.body.trim().split('\n').map((l) => JSON.parse(l) as unknown);
-  t.same(streamedLines.slice(0, -1), events);
+  t.same(streamedLines[0], { export: { scope: '621299', after: null } }, 'the first line says what the file is');
+  t.same(streamedLines.slice(1, -1), events);
   t.same(streamedLines.at(-1), { sealProofs: null, scope: '621299' }, 'a trailer names the scope, before any seal too');
 
   const notAPosition = await app.call('GET', '/audit/events?after=abc', { token: county });
@@ -161,7 +162,7 @@ t.test('a county auditor\u2019s export taken before the first seal verifies offl
   // Last week's part only (?after=): it says where it begins and verifies as a part.
   const mid = (JSON.parse(lines[Math.floor(lines.length / 2)]!) as { position: string }).position;
   const part = await app.call('GET', `/audit/events?after=${mid}`, { token: app.token('auditor', WANGBA), headers: { accept: 'application/x-ndjson' } });
-  t.same(JSON.parse(part.body.split('\n')[0]!), { exportedAfter: mid }, 'a part names where it begins');
+  t.same(JSON.parse(part.body.split('\n')[0]!), { export: { scope: '621299103', after: mid } }, 'a part names where it begins');
   writeFileSync(join(dir, 'part.ndjson'), part.body);
   const partly = await cli({}, 'verify', '--file', join(dir, 'part.ndjson'));
   t.equal(partly.status, 0, partly.stdout + partly.stderr);

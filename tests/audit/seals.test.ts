@@ -255,6 +255,23 @@ t.test('a county auditor\u2019s scoped export verifies against the global seal b
   const forged = await cli({}, 'verify', '--file', join(dir, 'forged.ndjson'), '--public-key', w.publicKey);
   t.equal(forged.status, 1);
   t.match(JSON.parse(forged.stdout).problems, [{ kind: 'seal_edited' }]);
+
+  // Cut short on its way, at any line: it says what it is in its first line, so it is read as the
+  // county's — never as a whole log whose skipped positions and other counties' units are "deleted".
+  t.same(JSON.parse(lines[0]!), { export: { scope: KANG.slice(0, 6), after: null } }, 'the first line names the scope');
+  const cuts = [...new Set([2, Math.floor(lines.length / 4), Math.floor(lines.length / 2), Math.floor((3 * lines.length) / 4), lines.length - 1])];
+  for (const keep of cuts) {
+    writeFileSync(join(dir, `short-${keep}.ndjson`), lines.slice(0, keep).join('\n') + '\n');
+    const short = await cli({}, 'verify', '--file', join(dir, `short-${keep}.ndjson`), '--public-key', w.publicKey);
+    t.equal(short.status, 1, `cut after line ${keep} of ${lines.length}: not verified whole`);
+    const report = JSON.parse(short.stdout) as VerifyReport;
+    t.same(
+      report.problems.map((p) => p.kind),
+      ['cut_short'],
+      `cut after line ${keep} of ${lines.length}: said to be cut short, and nothing else (${report.problems.map((p) => p.messageEn).join(' | ')})`,
+    );
+    t.match(short.stderr, /文件不完整：这是辖区 \d+ 的导出，却缺少/, 'in Chinese first');
+  }
 });
 
 t.test('figures sent upward carry the latest seal; a client cannot supply one', async (t) => {

@@ -97,7 +97,8 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit:
         summary: `The global log in order, paged by position; with Accept: ${NDJSON} the whole log after \`after\`, streamed`,
         description:
           'Only events of streams within your scope (reports and relief by village, incidents by county, rosters by township). ' +
-          'Answers `{items, next}` like every list (SPEC §4). Page with `next`: it is the position to pass as `after`, and null once the log in scope is read to its end.',
+          'Answers `{items, next}` like every list (SPEC §4). Page with `next`: it is the position to pass as `after`, and null once the log in scope is read to its end. ' +
+          'As NDJSON: a first line `{"export": {"scope", "after"}}`, the events, and a last line `{"sealProofs", "scope"}` (docs/audit.md §1); a file without its last line was cut short.',
         querystring: readQuery({ after: Position.optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
       },
     },
@@ -112,8 +113,9 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit:
           const pages = eventsInScope(deps.store, prefix, after);
           const first = await pages.next();
           raw.writeHead(200, { 'content-type': NDJSON, 'x-request-id': String(request.id) });
-          // A part of the log says where it begins, as `cli export --after` does (docs/audit.md §1).
-          if (after !== undefined) raw.write(`${JSON.stringify({ exportedAfter: after })}\n`);
+          // The first line says what the file is — this scope's, from where — so that one cut short
+          // before its last line is told from a whole log (docs/audit.md §1).
+          raw.write(`${JSON.stringify({ export: { scope: prefix, after: after ?? null } })}\n`);
           for (let result = first; !result.done; result = await pages.next()) {
             if (result.value.length === 0) continue;
             if (!raw.write(result.value.map((e) => JSON.stringify(e)).join('\n') + '\n')) await drainedOrClosed(raw);
