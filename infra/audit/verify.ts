@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { placedWithin, placeOfEvent, positionForPeople, unitOfStream } from '../../domain/audit.js';
 import { streams as streamNames } from '../../domain/events.js';
+import { ancestry } from '../../domain/units.js';
 import { GENESIS_HASH, recordedHashMatches } from '../eventstore/chain.js';
 import type { RecordedEvent } from '../eventstore/types.js';
 import { merkleRoot, rootFromProof, type Head } from './merkle.js';
@@ -164,6 +165,8 @@ export class LogVerifier {
   readonly #unsealedStreams = new Set<string>();
   #anchorResult: VerifyReport['anchor'];
   readonly #sealedUnit = new Map<string, string | null>();
+  /** Each unit's name as the register in the log gives it (latest wins): a problem says where, in words. */
+  readonly #unitNames = new Map<string, string>();
   /** The position up to which some seal vouches for the log; events after it are unsealed. */
   readonly #sealedUpTo: string;
   #proofsChecked = false;
@@ -200,6 +203,7 @@ export class LogVerifier {
   /** Feeds the next event of the log (position order); `hashOk` when its hash was checked already (verify-reader.ts). */
   add(event: RecordedEvent, hashOk?: boolean): void {
     const position = pad(event.position);
+    if (event.stream === streamNames.units) this.#noteUnitName(event);
     while (this.#nextSeal < this.#seals.length && position > pad(this.#seals[this.#nextSeal]!.data.upTo)) this.#checkSeal(this.#seals[this.#nextSeal++]!);
     if (this.options.anchor && !this.#anchorResult && position > pad(this.options.anchor.position)) this.#checkAnchor();
     if (this.options.proofs && !this.#proofsChecked && position > pad((this.options.proofs.seal.data as Seal['data']).upTo)) this.#checkProofs();
@@ -380,8 +384,8 @@ export class LogVerifier {
     if (!actual || actual.revision < 0) {
       this.#report(
         { kind: 'stream_removed', ...ref, revision: h.revision },
-        `${h.stream}${h.unit ? `（单位 ${h.unit}）` : ''}整条被删除：位置 ${sealPosition} 的封存记录它有 ${h.revision + 1} 条事件`,
-        `${h.stream}${h.unit ? ` (unit ${h.unit})` : ''} was removed whole: the seal at position ${sealPosition} records ${h.revision + 1} event(s)`,
+        `${h.stream} 整条被删除：位置 ${sealPosition} 的封存记录它有 ${h.revision + 1} 条事件`,
+        `${h.stream} was removed whole: the seal at position ${sealPosition} records ${h.revision + 1} event(s)`,
       );
     } else if (actual.revision < h.revision) {
       this.#report(
@@ -436,6 +440,29 @@ export class LogVerifier {
   }
 
   /** Ends the pass: seals whose `upTo` lies past the last event, revisions never seen, the anchor. */
+  #noteUnitName(event: RecordedEvent): void {
+    const data = event.data as { code?: unknown; name?: unknown } | null;
+    if ((event.type === 'UnitRegistered' || event.type === 'UnitUpdated') && typeof data?.code === 'string' && typeof data.name === 'string') this.#unitNames.set(data.code, data.name);
+  }
+
+  /**
+   * The problem with the place of its unit before its words: `康县王坝镇王家村（621299103201）：…`.
+   * An auditor reads villages, not stream ids (found by a newcomer: "report-2b8f… revision 3 is
+   * missing" said nothing of where to go and ask). Names come from the unit register in the log,
+   * each ancestor's that it holds; a unit it does not name is given by its code.
+   */
+  #placed(problem: AuditProblem): AuditProblem {
+    const unit = problem.unit;
+    if (typeof unit !== 'string') return problem;
+    const names = ancestry(unit)
+      .map((code) => this.#unitNames.get(code))
+      .filter((name): name is string => name !== undefined)
+      .join('');
+    return names === ''
+      ? { ...problem, message: `单位 ${unit}：${problem.message}`, messageEn: `unit ${unit}: ${problem.messageEn}` }
+      : { ...problem, message: `${names}（${unit}）：${problem.message}`, messageEn: `${names} (${unit}): ${problem.messageEn}` };
+  }
+
   finish(): VerifyReport {
     while (this.#nextSeal < this.#seals.length) this.#checkSeal(this.#seals[this.#nextSeal++]!);
     if (this.options.proofs && !this.#proofsChecked) this.#checkProofs();
@@ -480,6 +507,7 @@ export class LogVerifier {
     // A scoped export carries no seal events, only the latest seal with its proofs: that one is the latest.
     const latest = this.#seals.at(-1) ?? (this.options.proofs ? { event: this.options.proofs.seal, data: this.options.proofs.seal.data as Seal['data'] } : undefined);
     const signed = this.#seals.some((s) => s.data.signature !== undefined);
+    const problems = this.#problems.map((p) => this.#placed(p));
     return {
       ok: this.#problemCount === 0,
       streams,
@@ -492,8 +520,8 @@ export class LogVerifier {
       unsealed: { events: this.#unsealedEvents, streams: this.#unsealedStreams.size },
       ...(this.#anchorResult ? { anchor: this.#anchorResult } : {}),
       ...(this.options.after !== undefined ? { partial: { after: pad(this.options.after) } } : {}),
-      ...(this.#problems[0] ? { firstProblem: this.#problems[0] } : {}),
-      problems: this.#problems,
+      ...(problems[0] ? { firstProblem: problems[0] } : {}),
+      problems,
     };
   }
 }

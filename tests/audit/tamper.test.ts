@@ -39,13 +39,14 @@ t.test('a stream\u2019s tail deleted: the delivery, so the money could be paid a
   const last = rows(w, `allocation-${w.allocationId}`).at(-1)!;
   t.match(last.record, /GoodsDelivered/);
   w.db.prepare('DELETE FROM events WHERE position = ?').run(last.position);
-  await expectNamed(t, w, 'tail_removed', { stream: `allocation-${w.allocationId}`, unit: LIJIA, message: /末尾被删除/ });
+  // Where, in words an auditor can take to the township: the village by the register's names, then its code.
+  await expectNamed(t, w, 'tail_removed', { stream: `allocation-${w.allocationId}`, unit: LIJIA, message: /^甘肃省陇南市康县（示例）王坝镇（示例）李家村（示例）（621299103201）：allocation-\S+ 末尾被删除/, messageEn: /^甘肃省陇南市康县（示例）王坝镇（示例）李家村（示例） \(621299103201\): allocation-\S+: its tail was removed/ });
 });
 
 t.test('a whole stream deleted: the dismissed report', async (t) => {
   const w = await world(t);
   w.db.prepare('DELETE FROM events WHERE stream = ?').run(`report-${w.dismissedId}`);
-  await expectNamed(t, w, 'stream_removed', { stream: `report-${w.dismissedId}`, unit: LIJIA, message: /整条被删除/ });
+  await expectNamed(t, w, 'stream_removed', { stream: `report-${w.dismissedId}`, unit: LIJIA, message: /李家村（示例）（621299103201）：report-\S+ 整条被删除/ });
 });
 
 t.test('two events swapped', async (t) => {

@@ -97,6 +97,10 @@ export async function expectNamed(t: Test, w: World, kind: string, detail: Recor
     const named = report.problems?.find((p) => p.kind === kind);
     t.ok(named, `${how} names it: ${kind} (got ${JSON.stringify(report.problems?.map((p) => p.kind))})`);
     if (named) t.match(named, detail, `${how}: ${named.message}`);
+    // Every problem of a known unit says where first, by the register's names or its code.
+    for (const p of report.problems ?? []) {
+      if (typeof p.unit === 'string') t.match(p.message, new RegExp(`^(\\S+（${p.unit}）|单位 ${p.unit})：`), `${how}: ${p.kind} says where: ${p.message}`);
+    }
     reports.push(report);
   }
   t.match(onStore.stderr, /\S/, 'the first problem in words on stderr');
