@@ -223,7 +223,11 @@ t.test('relief on a report dismissed before anything was handed over: off the no
   const dismissed = await verified(app, [QIAN]);
   const allocated = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(dismissed, { household: { id: 'hh-11', name: '钱七' }, cashFen: 20_000 }) })).json().allocationId;
   t.equal((await app.call('POST', `/allocations/${allocated}/approval`, { token: head(app) })).statusCode, 200);
-  t.equal((await app.call('POST', `/reports/${dismissed}/dismissal`, { token: officer(app), body: { reason: 'false_alarm' } })).statusCode, 200);
+  const dismissal = await app.call('POST', `/reports/${dismissed}/dismissal`, { token: officer(app), body: { reason: 'false_alarm' } });
+  t.equal(dismissal.statusCode, 200);
+  // The officer who dismissed it is told at once what is left to undo, and by whom.
+  t.match(dismissal.json().warnings, [{ code: 'relief_not_yet_delivered', message: /^户 hh-11（钱七）的\S+救助已批准，尚未发放：报告撤销后不能再批准或发放，请负责人驳回或取消这笔分配$/, householdId: 'hh-11', allocationId: allocated }]);
+  t.equal(dismissal.json().warnings.length, 1);
   const notice = (await app.call('GET', `/notices/${LIJIA}`, { token: head(app) })).json();
   t.same([notice.items, notice.totalYuan], [[], '0.00'], 'relief that will never be given is not posted on the village board');
   const real = await verified(app, [QIAN], { hazard: 'hail' });
@@ -238,7 +242,11 @@ t.test('relief on a report dismissed before anything was handed over: off the no
   const a2 = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r2, { household: { id: 'hh-12', name: '吴八' }, cashFen: 30_000, goods: [] }) })).json().allocationId;
   await app.call('POST', `/allocations/${a2}/approval`, { token: head(app) });
   t.equal((await app.call('POST', `/allocations/${a2}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 10_000, goods: [], confirmation: { method: 'signature', reference: '签字-1' } } })).statusCode, 200);
-  await app.call('POST', `/reports/${r2}/dismissal`, { token: officer(app), body: { reason: 'false_alarm' } });
+  const dismissed2 = await app.call('POST', `/reports/${r2}/dismissal`, { token: officer(app), body: { reason: 'false_alarm' } });
+  t.match(dismissed2.json().warnings, [{ code: 'relief_already_delivered', message: /^户 hh-12（吴八）的\S+救助已发放一部分：撤销报告不收回已发放的救助，它仍记为已发放，余下部分不再发放；台账已标记待复核$/, allocationId: a2 }], 'part handed over: said it stays given and the rest will not be');
+  const plain = await app.call('POST', `/reports/${await verified(app, [{ householdId: 'hh-13', name: '郑九', damage: 'none', people: 1 }])}/dismissal`, { token: officer(app), body: { reason: 'false_alarm' } });
+  t.equal(plain.statusCode, 200);
+  t.notOk('warnings' in plain.json(), 'a report with no relief: nothing to say');
   const board = (await app.call('GET', `/notices/${LIJIA}`, { token: head(app) })).json();
   t.same(board.items.map((i: { household: string }) => i.household), ['吴*'], 'part of it was handed over: on the board');
   // The rest will never be given (found by a newcomer: the board posted 300.00 as approved, and
@@ -255,6 +263,25 @@ t.test('relief on a report dismissed before anything was handed over: off the no
   t.match(house.byCategory[0], { deliveredFen: 10_000, outstandingFen: 0 }, 'nor on the household');
   const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(await verified(app, [WU], { hazard: 'hail' }), { household: { id: 'hh-12', name: '吴八' } }) });
   t.equal(again.statusCode, 409, 'and it still holds its slot');
+});
+
+t.test('a dismissal says what it leaves of each relief on the report: handed over in full stays given, allocated and unapproved is for a head to undo', async (t) => {
+  const app = await startTestApp(t);
+  const ZHOU = { householdId: 'hh-21', name: '周一', damage: 'collapsed', people: 2 };
+  const SUN = { householdId: 'hh-22', name: '孙二', damage: 'severe', people: 4 };
+  const reportId = await verified(app, [ZHOU, SUN]);
+  const full = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(reportId, { household: { id: 'hh-21', name: '周一' }, cashFen: 20_000, goods: [] }) })).json().allocationId;
+  t.equal((await app.call('POST', `/allocations/${full}/approval`, { token: head(app) })).statusCode, 200);
+  t.equal((await app.call('POST', `/allocations/${full}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 20_000, goods: [], confirmation: { method: 'signature', reference: '签字-2' } } })).statusCode, 200);
+  const pending = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(reportId, { household: { id: 'hh-22', name: '孙二' }, cashFen: 10_000, goods: [] }) })).json().allocationId;
+  const res = await app.call('POST', `/reports/${reportId}/dismissal`, { token: officer(app), body: { reason: 'duplicate', duplicateOf: await verified(app, [ZHOU]) } });
+  t.equal(res.statusCode, 200, res.body);
+  const warnings = (res.json().warnings as Array<{ code: string; message: string; allocationId: string }>).sort((a, b) => a.message.localeCompare(b.message));
+  t.match(warnings, [
+    { code: 'relief_already_delivered', allocationId: full, message: /^户 hh-21（周一）的\S+救助已发放：撤销报告不收回已发放的救助，它仍记为已发放；台账已标记待复核$/ },
+    { code: 'relief_not_yet_delivered', allocationId: pending, message: /^户 hh-22（孙二）的\S+救助待批准，尚未发放：/ },
+  ]);
+  t.equal(warnings.length, 2, 'one for each relief on the report, none for the household without');
 });
 
 t.test('an amount beyond any household\u2019s relief is refused, naming the field: totals stay exact (found by a newcomer: 9,007,199,254,740,991 fen taken)', async (t) => {

@@ -258,11 +258,44 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         }));
     },
   );
+  /**
+   * What the officer who dismissed a report should know of its relief (docs/decisions.md, "Relief
+   * a later link or a dismissal changed"): what was handed over stays given — a dismissal takes
+   * nothing back — and what was not can no longer be approved or handed over, so a head must reject
+   * or cancel it. Said at once, beside the 200, not only later as a ledger flag (found by a newcomer:
+   * a report with relief paid out was dismissed and nothing was said).
+   */
+  const reliefOnDismissed = (id: string): Warning[] =>
+    [...deps.runner.state('ledger').rows.values()]
+      .filter((row) => row.reportId === id && isLiveRow(row))
+      .map((row) => {
+        const who = `户 ${row.household.id}（${row.household.name}）的${CATEGORY_LABELS[row.category]}`;
+        const common = { householdId: row.household.id, allocationId: row.allocationId };
+        if (row.deliveries > 0) {
+          const partly = row.status !== 'delivered';
+          return {
+            code: 'relief_already_delivered',
+            message: `${who}已${partly ? '发放一部分' : '发放'}：撤销报告不收回已发放的救助，它仍记为已发放${partly ? '，余下部分不再发放' : ''}；台账已标记待复核`,
+            ...common,
+          };
+        }
+        return {
+          code: 'relief_not_yet_delivered',
+          message: `${who}${row.status === 'allocated' ? '待批准' : '已批准'}，尚未发放：报告撤销后不能再批准或发放，请负责人驳回或取消这笔分配`,
+          ...common,
+        };
+      });
   app.withTypeProvider<ZodTypeProvider>().post(
     '/reports/:id/dismissal',
     {
       config: { roles: FIELD_STAFF },
-      schema: { tags: ['reports'], summary: 'Dismiss a report (duplicate, false alarm, out of scope)', params: IdParams, body: DismissBody, response: { 200: WriteAnswer } },
+      schema: {
+        tags: ['reports'],
+        summary: 'Dismiss a report (duplicate, false alarm, out of scope); `warnings` name the relief on it: handed over already, or still to be rejected or cancelled',
+        params: IdParams,
+        body: DismissBody,
+        response: { 200: WriteAnswer.extend({ warnings: z.array(z.object({ code: z.string(), message: z.string() }).catchall(z.unknown())).optional() }) },
+      },
     },
     async (request) => {
       const { id } = request.params;
@@ -279,7 +312,8 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           const result = await deps.commands.execute(stream, reportDecider, { type: 'DismissReport', data: request.body, now: context.now }, context, {
             ifMatch: given ?? { revisions: [revision] },
           });
-          return { position: result.position, revision: result.revision };
+          const warnings = reliefOnDismissed(id);
+          return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
         } catch (error) {
           if (given || !(error instanceof PreconditionFailedError) || attempt >= 8) throw error;
         }
