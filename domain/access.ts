@@ -24,24 +24,31 @@ export const MAX_TTL_SECONDS = 366 * 86_400;
 /** The most tokens one request issues (every contact of a township is a few hundred). */
 export const MAX_GRANTS_PER_COMMAND = 1000;
 
-export type GrantWarning = 'staff_scope_is_a_village';
+export type GrantWarning = 'staff_scope_is_a_village' | 'contact_scope_above_village';
 
 export const GRANT_WARNING_MESSAGES: Record<GrantWarning, { zh: string; en: string }> = {
   staff_scope_is_a_village: {
     zh: '值班干部和负责人的范围应是乡镇（如 621224100）：范围只是一个村时，乡镇排班表的告警到不了他，他也只能处理这一个村',
     en: 'staff are scoped to a township (like 621224100): scoped to one village, the township roster\u2019s alerts will not reach them and they act on that village alone',
   },
+  contact_scope_above_village: {
+    zh: '村联络员的范围应是他所在的村（如 621224100201）：范围是乡镇或更大时，他能为其中每一个村报灾和续报，报错村也不会被拦下',
+    en: 'a village contact is scoped to their own village (like 621224100201): scoped to a township or wider, they can file and amend reports for every village in it, and a report filed for the wrong village is not stopped',
+  },
 };
 
 /**
- * What a grant would leave unreached, as warnings, not refusals (SPEC §2, §5): an officer or head
+ * What a grant would leave wrong, as warnings, not refusals (SPEC §2, §5): an officer or head
  * scoped to a village holds no token for the township, so the roster's alerts never reach them
  * (domain/roster.ts `rosterWarnings`, not_staff_here) — found by a newcomer who issued one and
- * heard nothing. `scope` is 12 digits or a significant prefix.
+ * heard nothing; a contact scoped above a village. `scope` is 12 digits or a significant prefix.
  */
 export function grantWarnings(role: Role, scope: string): GrantWarning[] {
   const unit = scopeUnit(scope);
   if ((role === 'officer' || role === 'head') && unit !== undefined && unitLevel(unit) === 'village') return ['staff_scope_is_a_village'];
+  // SPEC §2: a contact is a village's (or a group's within it); one scoped wider files for villages
+  // that are not theirs (found by a newcomer: a township-wide contact token, issued without a word).
+  if (role === 'contact' && (unit === undefined || unitLevel(unit) !== 'village')) return ['contact_scope_above_village'];
   return [];
 }
 

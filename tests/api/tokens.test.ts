@@ -81,6 +81,9 @@ t.test('POST /tokens says which grants no alert would reach: an officer or head 
   t.equal(res.json().warnings.length, 1, 'the township officer and the village contact are as they should be');
   const english = (await issue(app, admin, [{ sub: 'head-village', role: 'head', scope: LIJIA }], { 'accept-language': 'en' })).res;
   t.match(english.json().warnings, [{ warning: 'staff_scope_is_a_village', message: /^staff are scoped to a township/ }]);
+  const wide = (await issue(app, admin, [{ sub: 'contact-town', role: 'contact', scope: WANGBA }])).res;
+  t.equal(wide.statusCode, 201);
+  t.match(wide.json().warnings, [{ field: 'tokens.0.scope', warning: 'contact_scope_above_village', message: /^村联络员的范围应是他所在的村/ }], 'a contact for a whole township: said so');
 });
 
 t.test('POST /tokens is refused to anyone but an admin, outside the admin\u2019s scope, and for bad bodies — naming the field', async (t) => {

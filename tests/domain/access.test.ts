@@ -11,10 +11,11 @@ import { ROLES } from '../../domain/vocabulary.js';
 const NOW = '2026-07-01T03:00:00.000Z';
 const SCOPES = ['62', '6212', '621224', '621224000000', '621224100', '621224100000', '621224100201'];
 
-t.test('every role at every level: staff scoped to a village are warned, nobody else', async (t) => {
+t.test('every role at every level: staff scoped to a village are warned, and contacts scoped above one, nobody else', async (t) => {
   for (const role of ROLES) {
     for (const scope of SCOPES) {
-      const expected = (role === 'officer' || role === 'head') && scope.startsWith('621224100201') ? ['staff_scope_is_a_village'] : [];
+      const village = scope.startsWith('621224100201');
+      const expected = (role === 'officer' || role === 'head') && village ? ['staff_scope_is_a_village'] : role === 'contact' && !village ? ['contact_scope_above_village'] : [];
       t.same(grantWarnings(role, scope), expected, `${role} ${scope}`);
     }
   }
