@@ -111,6 +111,13 @@ class CliRefusal extends Error {
   }
 }
 
+/** A line of an export file that is not JSON (`line` counts from 1). */
+class NotJsonLine extends CliRefusal {
+  constructor(readonly line: number) {
+    super(`第 ${line} 行不是 JSON：文件已损坏，或不是导出文件`, `line ${line} is not JSON: the file was damaged or is not an export`);
+  }
+}
+
 /** A JSON file an operator names on the command line. Throws CliRefusal when it is missing, unreadable or not JSON. */
 function readJsonFile(file: string): unknown {
   let text: string;
@@ -293,11 +300,17 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
       if (line.trim() !== '') yield { n, line };
     }
   };
+  /** The number of the file's last line that holds anything. */
+  const lastNonBlankLine = async (): Promise<number> => {
+    let last = 0;
+    for await (const { n } of lines()) last = n;
+    return last;
+  };
   const parseLine = (n: number, line: string): unknown => {
     try {
       return JSON.parse(line) as unknown;
     } catch {
-      throw new CliRefusal(`第 ${n} 行不是 JSON：文件已损坏，或不是导出文件`, `line ${n} is not JSON: the file was damaged or is not an export`);
+      throw new NotJsonLine(n);
     }
   };
   const parse = (n: number, line: string): RecordedEvent => {
@@ -327,7 +340,7 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
         after = given;
       } else if (line.startsWith('{"sealProofs"')) {
         // The trailer of an auditor's export: the file is one scope's, proven by the seal when there is one.
-        proofs = (JSON.parse(line) as { sealProofs: SealProofs | null }).sealProofs ?? undefined;
+        proofs = (parseLine(n, line) as { sealProofs: SealProofs | null }).sealProofs ?? undefined;
         scoped = true;
       } else if (line.includes('"AuditSealed"')) {
         const event = parse(n, line);
@@ -362,7 +375,11 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
     return printReport(verifier.finish());
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    if (e instanceof CliRefusal) say(`${file}：${e.zh}`, `${file}: ${e.message}`);
+    // A download that broke off leaves its last line half written: the commonest damage, and no
+    // tampering. Told apart only when it happens, by reading the file once more; a file of one line
+    // that is not JSON is no export at all.
+    if (e instanceof NotJsonLine && e.line > 1 && (await lastNonBlankLine()) === e.line) say(`${file}：最后一行（第 ${e.line} 行）只写了一半：文件在传输中被截断了，请重新导出`, `${file}: the last line (line ${e.line}) is cut off halfway: the file was cut short on its way; export it again`);
+    else if (e instanceof CliRefusal) say(`${file}：${e.zh}`, `${file}: ${e.message}`);
     else if (e.code === 'ENOENT') say(`${file}：找不到文件`, `${file}: no such file`);
     else if (e instanceof SyntaxError) say(`${file}：不是 JSON（${e.message}）`, `${file}: not JSON (${e.message})`);
     else say(`${file}：无法读取（${e.code ?? e.message}）`, `${file}: ${e.message}`);

@@ -543,8 +543,11 @@ export function verifySummary(report: VerifyReport): { zh: string; en: string } 
         zh: `核验未通过：${count(events)} 条事件、${count(streams)} 个流中发现 ${found >= MAX_PROBLEMS ? `至少 ${MAX_PROBLEMS}` : found} 个问题`,
         en: `verification FAILED: ${found >= MAX_PROBLEMS ? `at least ${MAX_PROBLEMS} problems` : found === 1 ? '1 problem' : `${found} problems`} in ${count(events)} events of ${count(streams)} streams`,
       };
-  const sealed =
-    seals.latest === null
+  // A scope's export cut short lost its last line, the seal's proofs, with it: not "nothing sealed".
+  const cutShort = report.problems.some((p) => p.kind === 'cut_short');
+  const sealed = cutShort
+    ? { zh: '封存证明在缺失的最后一行里，封存无法核验（不是没有封存）', en: "the seal's proofs were in the missing last line: the seal could not be checked (which does not mean nothing was sealed)" }
+    : seals.latest === null
       ? { zh: '还没有封存', en: 'nothing sealed yet' }
       : { zh: `${count(seals.count)} 次封存，最新一次封存到位置 ${positionForPeople(seals.latest.upTo)}`, en: `${count(seals.count)} ${seals.count === 1 ? 'seal' : 'seals'}, the latest up to position ${positionForPeople(seals.latest.upTo)}` };
   const signatures = (() => {

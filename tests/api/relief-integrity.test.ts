@@ -226,8 +226,10 @@ t.test('relief on a report dismissed before anything was handed over: off the no
   const dismissal = await app.call('POST', `/reports/${dismissed}/dismissal`, { token: officer(app), body: { reason: 'false_alarm' } });
   t.equal(dismissal.statusCode, 200);
   // The officer who dismissed it is told at once what is left to undo, and by whom.
-  t.match(dismissal.json().warnings, [{ code: 'relief_not_yet_delivered', message: /^户 hh-11（钱七）的\S+救助已批准，尚未发放：报告撤销后不能再批准或发放，请负责人驳回或取消这笔分配$/, householdId: 'hh-11', allocationId: allocated }]);
+  t.match(dismissal.json().warnings, [{ code: 'relief_not_yet_delivered', message: /^户 hh-11（钱七）的\S+救助（现金 200\.00 元\S*）已批准，尚未发放：报告撤销后不能再发放，请取消这笔分配（干部或负责人均可）$/, householdId: 'hh-11', allocationId: allocated }]);
   t.equal(dismissal.json().warnings.length, 1);
+  // What the warning advises is what works: an approved allocation cannot be rejected, only cancelled.
+  t.equal((await app.call('POST', `/allocations/${allocated}/rejection`, { token: head(app), body: { reason: '误报' } })).statusCode, 422, 'approved: not rejectable');
   const notice = (await app.call('GET', `/notices/${LIJIA}`, { token: head(app) })).json();
   t.same([notice.items, notice.totalYuan], [[], '0.00'], 'relief that will never be given is not posted on the village board');
   const real = await verified(app, [QIAN], { hazard: 'hail' });
@@ -243,7 +245,7 @@ t.test('relief on a report dismissed before anything was handed over: off the no
   await app.call('POST', `/allocations/${a2}/approval`, { token: head(app) });
   t.equal((await app.call('POST', `/allocations/${a2}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 10_000, goods: [], confirmation: { method: 'signature', reference: '签字-1' } } })).statusCode, 200);
   const dismissed2 = await app.call('POST', `/reports/${r2}/dismissal`, { token: officer(app), body: { reason: 'false_alarm' } });
-  t.match(dismissed2.json().warnings, [{ code: 'relief_already_delivered', message: /^户 hh-12（吴八）的\S+救助已发放一部分：撤销报告不收回已发放的救助，它仍记为已发放，余下部分不再发放；台账已标记待复核$/, allocationId: a2 }], 'part handed over: said it stays given and the rest will not be');
+  t.match(dismissed2.json().warnings, [{ code: 'relief_already_delivered', message: /^户 hh-12（吴八）的\S+救助已发放一部分（现金 100\.00 元，共分配 300\.00 元），余下部分不再发放。撤销报告不会自动收回已发放的救助，它仍记为已发放，台账已标记待复核；如属误发，由负责人按规定处理$/, allocationId: a2 }], 'part handed over: said it stays given and the rest will not be');
   const plain = await app.call('POST', `/reports/${await verified(app, [{ householdId: 'hh-13', name: '郑九', damage: 'none', people: 1 }])}/dismissal`, { token: officer(app), body: { reason: 'false_alarm' } });
   t.equal(plain.statusCode, 200);
   t.notOk('warnings' in plain.json(), 'a report with no relief: nothing to say');
@@ -278,10 +280,11 @@ t.test('a dismissal says what it leaves of each relief on the report: handed ove
   t.equal(res.statusCode, 200, res.body);
   const warnings = (res.json().warnings as Array<{ code: string; message: string; allocationId: string }>).sort((a, b) => a.message.localeCompare(b.message));
   t.match(warnings, [
-    { code: 'relief_already_delivered', allocationId: full, message: /^户 hh-21（周一）的\S+救助已发放：撤销报告不收回已发放的救助，它仍记为已发放；台账已标记待复核$/ },
-    { code: 'relief_not_yet_delivered', allocationId: pending, message: /^户 hh-22（孙二）的\S+救助待批准，尚未发放：/ },
+    { code: 'relief_already_delivered', allocationId: full, message: /^户 hh-21（周一）的\S+救助已发放（现金 200\.00 元）。撤销报告不会自动收回/ },
+    { code: 'relief_not_yet_delivered', allocationId: pending, message: /^户 hh-22（孙二）的\S+救助（现金 100\.00 元）待批准，尚未发放：报告撤销后不能再批准或发放，请负责人驳回，或取消这笔分配$/ },
   ]);
   t.equal(warnings.length, 2, 'one for each relief on the report, none for the household without');
+  t.equal((await app.call('POST', `/allocations/${pending}/rejection`, { token: head(app), body: { reason: '重复报告' } })).statusCode, 200, 'awaiting approval: a head rejects it, as advised');
 });
 
 t.test('an amount beyond any household\u2019s relief is refused, naming the field: totals stay exact (found by a newcomer: 9,007,199,254,740,991 fen taken)', async (t) => {

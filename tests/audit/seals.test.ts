@@ -271,7 +271,20 @@ t.test('a county auditor\u2019s scoped export verifies against the global seal b
       `cut after line ${keep} of ${lines.length}: said to be cut short, and nothing else (${report.problems.map((p) => p.messageEn).join(' | ')})`,
     );
     t.match(short.stderr, /文件不完整：这是辖区 \d+ 的导出，却缺少/, 'in Chinese first');
+    t.match(short.stderr, /封存证明在缺失的最后一行里，封存无法核验（不是没有封存）/, 'the summary does not say nothing was sealed');
+    t.notMatch(short.stderr, /还没有封存|nothing sealed yet/);
   }
+  // Broken off in the middle of a line: the last line half written is a cut, said as such; a line
+  // in the middle that is not JSON is damage.
+  for (const keep of [Math.floor(lines.length / 2), lines.length - 1]) {
+    const half = [...lines.slice(0, keep), lines[keep]!.slice(0, Math.floor(lines[keep]!.length / 2))].join('\n');
+    writeFileSync(join(dir, `half-${keep}.ndjson`), half);
+    const broken = await cli({}, 'verify', '--file', join(dir, `half-${keep}.ndjson`));
+    t.equal(broken.status, 1);
+    t.match(broken.stderr, new RegExp(`最后一行（第 ${keep + 1} 行）只写了一半：文件在传输中被截断了，请重新导出`), `cut inside line ${keep + 1}, the last: said to be cut short (${broken.stderr.trim()})`);
+  }
+  writeFileSync(join(dir, 'damaged.ndjson'), [...lines.slice(0, 3), '{"id":', ...lines.slice(4)].join('\n') + '\n');
+  t.match((await cli({}, 'verify', '--file', join(dir, 'damaged.ndjson'))).stderr, /第 4 行不是 JSON：文件已损坏/, 'a line in the middle that is not JSON: damage');
 });
 
 t.test('figures sent upward carry the latest seal; a client cannot supply one', async (t) => {

@@ -8,7 +8,7 @@ import { streams, type DomainEvent, type EventData } from '../../../domain/event
 import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
-import { CATEGORY_LABELS } from '../../../domain/notice.js';
+import { CATEGORY_LABELS, yuan } from '../../../domain/notice.js';
 import { canonicalHouseholdId } from '../../../domain/vocabulary.js';
 import { isLiveRow } from '../../../projections/ledger.js';
 import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
@@ -271,17 +271,24 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       .map((row) => {
         const who = `户 ${row.household.id}（${row.household.name}）的${CATEGORY_LABELS[row.category]}`;
         const common = { householdId: row.household.id, allocationId: row.allocationId };
+        // Goods are named without quantities: the cash is what a person checks against the ledger.
+        const goods = row.goods.length > 0 ? '及物资' : '';
         if (row.deliveries > 0) {
           const partly = row.status !== 'delivered';
+          const handed = partly ? `已发放一部分（现金 ${yuan(row.deliveredCashFen)} 元${goods}，共分配 ${yuan(row.cashFen)} 元），余下部分不再发放` : `已发放（现金 ${yuan(row.deliveredCashFen)} 元${goods}）`;
           return {
             code: 'relief_already_delivered',
-            message: `${who}已${partly ? '发放一部分' : '发放'}：撤销报告不收回已发放的救助，它仍记为已发放${partly ? '，余下部分不再发放' : ''}；台账已标记待复核`,
+            message: `${who}${handed}。撤销报告不会自动收回已发放的救助，它仍记为已发放，台账已标记待复核；如属误发，由负责人按规定处理`,
             ...common,
           };
         }
+        // Only an allocation still awaiting approval can be rejected, by a head; any can be cancelled while nothing was delivered.
         return {
           code: 'relief_not_yet_delivered',
-          message: `${who}${row.status === 'allocated' ? '待批准' : '已批准'}，尚未发放：报告撤销后不能再批准或发放，请负责人驳回或取消这笔分配`,
+          message:
+            row.status === 'allocated'
+              ? `${who}（现金 ${yuan(row.cashFen)} 元${goods}）待批准，尚未发放：报告撤销后不能再批准或发放，请负责人驳回，或取消这笔分配`
+              : `${who}（现金 ${yuan(row.cashFen)} 元${goods}）已批准，尚未发放：报告撤销后不能再发放，请取消这笔分配（干部或负责人均可）`,
           ...common,
         };
       });
