@@ -330,7 +330,8 @@ async function verifyFile(file: string, values: CliValues): Promise<number> {
     for await (const { n, line } of lines()) {
       if (line.startsWith('{"export"')) {
         const given = (parseLine(n, line) as { export?: { scope?: unknown; after?: unknown } }).export;
-        if (typeof given?.scope !== 'string' || given.scope.length > 12) throw new CliRefusal(`第 ${n} 行：export.scope 不是辖区代码`, `line ${n}: export.scope is not a unit code`);
+        // The auditor's significant prefix: digits, none for a scope over every unit.
+        if (typeof given?.scope !== 'string' || !/^\d{0,12}$/.test(given.scope)) throw new CliRefusal(`第 ${n} 行：export.scope 不是辖区代码`, `line ${n}: export.scope is not a unit code`);
         if (given.after !== null && !isPosition(given.after)) throw new CliRefusal(`第 ${n} 行：export.after 不是日志位置`, `line ${n}: export.after is not a position`);
         declaredScope = given.scope;
         if (given.after !== null) after = given.after;

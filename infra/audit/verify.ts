@@ -439,7 +439,6 @@ export class LogVerifier {
     }
   }
 
-  /** Ends the pass: seals whose `upTo` lies past the last event, revisions never seen, the anchor. */
   #noteUnitName(event: RecordedEvent): void {
     const data = event.data as { code?: unknown; name?: unknown } | null;
     if ((event.type === 'UnitRegistered' || event.type === 'UnitUpdated') && typeof data?.code === 'string' && typeof data.name === 'string') this.#unitNames.set(data.code, data.name);
@@ -463,6 +462,7 @@ export class LogVerifier {
       : { ...problem, message: `${names}（${unit}）：${problem.message}`, messageEn: `${names} (${unit}): ${problem.messageEn}` };
   }
 
+  /** Ends the pass: seals whose `upTo` lies past the last event, revisions never seen, the anchor. */
   finish(): VerifyReport {
     while (this.#nextSeal < this.#seals.length) this.#checkSeal(this.#seals[this.#nextSeal++]!);
     if (this.options.proofs && !this.#proofsChecked) this.#checkProofs();

@@ -69,7 +69,7 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
 }
 
 /** A note beside a write that was taken: a code, what a person reads (Chinese), and its data. */
-const WarningSchema = z.object({ code: z.string(), message: z.string() }).catchall(z.unknown());
+export const WarningSchema = z.object({ code: z.string(), message: z.string() }).catchall(z.unknown());
 export type Warning = z.infer<typeof WarningSchema>;
 
 /**

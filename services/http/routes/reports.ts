@@ -10,11 +10,11 @@ import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { CATEGORY_LABELS, yuan } from '../../../domain/notice.js';
 import { canonicalHouseholdId } from '../../../domain/vocabulary.js';
-import { isLiveRow } from '../../../projections/ledger.js';
+import { isLiveRow, type LedgerRow } from '../../../projections/ledger.js';
 import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
-import { commandRoute, historyRoute, type Warning } from '../command-route.js';
+import { commandRoute, historyRoute, WarningSchema, type Warning } from '../command-route.js';
 import { grantName } from '../../../projections/access.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
@@ -81,6 +81,9 @@ async function settledForDismissal(deps: ApiDeps, stream: string): Promise<numbe
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** A ledger row's household as a warning names it: `户 hh-7（张三）`. */
+const householdOf = (row: LedgerRow): string => `户 ${row.household.id}（${row.household.name}）`;
 
 export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -252,7 +255,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         .filter((row) => row.reportId === id && isLiveRow(row) && !listed.has(canonicalHouseholdId(row.household.id)))
         .map((row) => ({
           code: 'relief_household_left_out',
-          message: `户 ${row.household.id}（${row.household.name}）有${CATEGORY_LABELS[row.category]}${row.status === 'allocated' ? '待批准' : row.status === 'approved' ? '已批准' : '已发放'}，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次`,
+          message: `${householdOf(row)}有${CATEGORY_LABELS[row.category]}${row.status === 'allocated' ? '待批准' : row.status === 'approved' ? '已批准' : '已发放'}，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次`,
           householdId: row.household.id,
           allocationId: row.allocationId,
         }));
@@ -261,15 +264,16 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   /**
    * What the officer who dismissed a report should know of its relief (docs/decisions.md, "Relief
    * a later link or a dismissal changed"): what was handed over stays given — a dismissal takes
-   * nothing back — and what was not can no longer be approved or handed over, so a head must reject
-   * or cancel it. Said at once, beside the 200, not only later as a ledger flag (found by a newcomer:
-   * a report with relief paid out was dismissed and nothing was said).
+   * nothing back — and what was not can no longer be approved or handed over: awaiting approval, a
+   * head rejects it or it is cancelled; approved, it can only be cancelled. Said at once, beside
+   * the 200, not only later as a ledger flag (found by a newcomer: a report with relief paid out
+   * was dismissed and nothing was said).
    */
   const reliefOnDismissed = (id: string): Warning[] =>
     [...deps.runner.state('ledger').rows.values()]
       .filter((row) => row.reportId === id && isLiveRow(row))
       .map((row) => {
-        const who = `户 ${row.household.id}（${row.household.name}）的${CATEGORY_LABELS[row.category]}`;
+        const who = `${householdOf(row)}的${CATEGORY_LABELS[row.category]}`;
         const common = { householdId: row.household.id, allocationId: row.allocationId };
         // Goods are named without quantities: the cash is what a person checks against the ledger.
         const goods = row.goods.length > 0 ? '及物资' : '';
@@ -301,7 +305,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         summary: 'Dismiss a report (duplicate, false alarm, out of scope); `warnings` name the relief on it: handed over already, or still to be rejected or cancelled',
         params: IdParams,
         body: DismissBody,
-        response: { 200: WriteAnswer.extend({ warnings: z.array(z.object({ code: z.string(), message: z.string() }).catchall(z.unknown())).optional() }) },
+        response: { 200: WriteAnswer.extend({ warnings: z.array(WarningSchema).optional() }) },
       },
     },
     async (request) => {
