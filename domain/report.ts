@@ -90,7 +90,7 @@ export type ReportCommand =
   | Cmd<'DispatchOfficer', EventData<'OfficerDispatched'>>
   | Cmd<'RecordArrival', EventData<'OfficerArrived'>>
   | Cmd<'VerifyDamage', EventData<'DamageVerified'>>
-  | Cmd<'DismissReport', EventData<'ReportDismissed'>>
+  | (Cmd<'DismissReport', EventData<'ReportDismissed'>> & { original?: DuplicateOriginal | null | undefined })
   | Cmd<'CloseReport', EventData<'ReportClosed'>>
   | Cmd<'ClaimIncidentLink', EventData<'IncidentLinkClaimed'>>
   | Cmd<'ReleaseIncidentLink', EventData<'IncidentLinkReleased'>>
@@ -167,6 +167,22 @@ export function figuresBelowHouseholds(figures: IndicatorSet, households: readon
 const LEVEL_NAMES: Record<UnitLevel, string> = { province: 'a province', city: 'a city', county: 'a county', township: 'a township', village: 'a village' };
 
 const initialState = (): ReportState => ({ exists: false });
+
+/**
+ * The report a dismissal as `duplicate` names, as the command handler read it; `null` when there
+ * is no such report the caller can see. A duplicate's counts and its households' relief go with
+ * the report it names, so that report must stand and be the same village's (docs/decisions.md,
+ * "A duplicate names a standing report of its own village").
+ */
+export interface DuplicateOriginal {
+  reportId: string;
+  village: string;
+  status: ReportStatus;
+  dismissal?: { reason: string; duplicateOf?: string | undefined } | undefined;
+  /** The villages' names from the register, for the message only. */
+  villageName?: string | undefined;
+  thisVillageName?: string | undefined;
+}
 
 function existing(state: ReportState): FiledReport {
   if (!state.exists) return refuse('not_found', { en: 'no such report', zh: '未找到这份报告，或它不在您的管辖范围内' });
@@ -264,6 +280,33 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       if (command.data.reason === 'duplicate') {
         if (!command.data.duplicateOf) refuse('duplicate_of_required', 'a duplicate must name the report it duplicates', { field: 'duplicateOf' });
         if (command.data.duplicateOf === report.reportId) refuse('duplicate_of_self', 'a report cannot duplicate itself');
+        const unknown = () => refuse('duplicate_of_unknown', `duplicateOf: no report ${command.data.duplicateOf} you can see`, { field: 'duplicateOf', reportId: command.data.duplicateOf });
+        const original = command.original && command.original.reportId === command.data.duplicateOf ? command.original : unknown();
+        // Dismissed as a duplicate of a dismissed report, the hazard would count nowhere (SPEC §6).
+        if (original.status === 'dismissed') {
+          refuse('duplicate_of_dismissed', original.dismissal?.duplicateOf
+            ? `duplicateOf: report ${original.reportId} was itself dismissed as a duplicate of ${original.dismissal.duplicateOf}; name that one`
+            : `duplicateOf: report ${original.reportId} was dismissed (${original.dismissal?.reason ?? 'dismissed'}) and counts nowhere; name a report that stands`, {
+            field: 'duplicateOf',
+            reportId: original.reportId,
+            reason: original.dismissal?.reason,
+            ...(original.dismissal?.duplicateOf ? { duplicateOf: original.dismissal.duplicateOf } : {}),
+          });
+        }
+        // Relief is allocated only in the report's own village (ReliefAllocated's rule), so a
+        // duplicate across villages would leave this village's households no report to be helped from.
+        if (original.village !== report.village) {
+          refuse('duplicate_of_other_village', `duplicateOf: report ${original.reportId} is in village ${original.village}, this one in ${report.village}; each village's report stands for its households' relief`, {
+            field: 'duplicateOf',
+            reportId: original.reportId,
+            village: original.village,
+            thisVillage: report.village,
+            ...(original.villageName !== undefined ? { villageName: original.villageName } : {}),
+            ...(original.thisVillageName !== undefined ? { thisVillageName: original.thisVillageName } : {}),
+          });
+        }
+      } else if (command.data.duplicateOf !== undefined) {
+        refuse('duplicate_of_unexpected', `duplicateOf: given only when the reason is duplicate, not ${command.data.reason}`, { field: 'duplicateOf', reason: command.data.reason });
       }
       return [{ type: 'ReportDismissed', data: command.data }];
     }

@@ -129,6 +129,29 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   duplicate_household: { zh: (d) => `户 ${s(d.householdId)} 重复填写`, en: (d) => `household ${s(d.householdId)} is listed twice` },
   duplicate_of_self: { zh: '报告不能是它自己的重复', en: 'a report cannot duplicate itself' },
   duplicate_of_required: { zh: '以重复为由撤销时，须填写 duplicateOf（重复的是哪份报告）', en: 'a duplicate must name the report it duplicates (duplicateOf)' },
+  duplicate_of_unknown: {
+    zh: (d) => `duplicateOf：没有找到报告 ${s(d.reportId)}，或它不在您的管辖范围内；请填写同一个村里先报的那份报告`,
+    en: (d) => `duplicateOf: no report ${s(d.reportId)} you can see; name the earlier report of the same village`,
+  },
+  duplicate_of_dismissed: {
+    zh: (d) =>
+      d.duplicateOf !== undefined
+        ? `duplicateOf：报告 ${s(d.reportId)} 本身已作为报告 ${s(d.duplicateOf)} 的重复被撤销，请把 duplicateOf 填为 ${s(d.duplicateOf)}`
+        : `duplicateOf：报告 ${s(d.reportId)} 已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不计入任何统计；重复报告须指向一份仍有效的报告，否则这次灾情哪里都不计`,
+    en: (d) =>
+      d.duplicateOf !== undefined
+        ? `duplicateOf: report ${s(d.reportId)} was itself dismissed as a duplicate of ${s(d.duplicateOf)}; name ${s(d.duplicateOf)}`
+        : `duplicateOf: report ${s(d.reportId)} was dismissed (${s(d.reason)}) and counts nowhere; a duplicate names a report that stands`,
+  },
+  duplicate_of_other_village: {
+    zh: (d) =>
+      `duplicateOf：报告 ${s(d.reportId)} 是${d.villageName !== undefined ? `${s(d.villageName)}（${s(d.village)}）` : ` ${s(d.village)} 村`}的，这份报告是${d.thisVillageName !== undefined ? `${s(d.thisVillageName)}（${s(d.thisVillage)}）` : ` ${s(d.thisVillage)} 村`}的：救助只按本村的报告分配，两个村都受灾时各村的报告各自核查，不能互为重复`,
+    en: (d) => `duplicateOf: report ${s(d.reportId)} is village ${s(d.village)}'s, this one village ${s(d.thisVillage)}'s; relief follows a report of the household's own village, so each village's report stands`,
+  },
+  duplicate_of_unexpected: {
+    zh: (d) => `duplicateOf 只在以重复为由撤销时填写；这次撤销的原因是“${DISMISSAL_ZH[s(d.reason)] ?? s(d.reason)}”，请去掉 duplicateOf，或把原因改为重复上报`,
+    en: (d) => `duplicateOf is given only with reason duplicate, not ${s(d.reason)}`,
+  },
   empty_allocation: { zh: '救助须有现金、物资或两者', en: 'an allocation gives cash, goods or both' },
   empty_delivery: { zh: '发放须有现金、物资或两者', en: 'a delivery hands over cash, goods or both' },
   not_pending: { zh: (d) => `该救助${ALLOCATION_STATUS_ZH[s(d.status)] ?? `当前状态为“${s(d.status)}”`}，不在待审批状态`, en: (d) => `the allocation is ${s(d.status)}, not awaiting approval` },

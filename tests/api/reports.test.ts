@@ -173,6 +173,77 @@ t.test('dismissal', async (t) => {
   t.equal((await app.call('POST', `/reports/${b}/dismissal`, { token: officer, body: { reason: 'false_alarm' } })).json().error, 'report_dismissed');
 });
 
+/**
+ * Found by a newcomer: a report could be dismissed as a duplicate of a report that was itself
+ * dismissed, or of a report in another village, and the hazard then counted nowhere, or its
+ * households had no report of their village to be helped from. Every way to name the wrong
+ * original is refused, naming duplicateOf, in Chinese; nothing is written.
+ */
+t.test('dismissal as a duplicate: the report named stands, is in the same village and is one the officer can see', async (t) => {
+  const app = await startTestApp(t);
+  const officer = app.token('officer', WANGBA);
+  const file = async (village = LIJIA) => (await app.call('POST', '/reports', { token: app.token('contact', village), body: reportBody({ village }) })).json().reportId as string;
+  const dismiss = (id: string, body: Record<string, unknown>, token = officer) => app.call('POST', `/reports/${id}/dismissal`, { token, body });
+  const [first, second, third, falseAlarm, hejiagou, zhujiagou, later] = [await file(), await file(), await file(), await file(), await file(HEJIAGOU), await file(ZHUJIAGOU), await file()];
+  t.equal((await dismiss(second, { reason: 'duplicate', duplicateOf: first })).statusCode, 200);
+  t.equal((await dismiss(falseAlarm, { reason: 'false_alarm' })).statusCode, 200);
+
+  const cases: Array<[string, Record<string, unknown>, string, RegExp, Record<string, unknown>]> = [
+    ['a report that was dismissed as a duplicate: it names the one that stands', { reason: 'duplicate', duplicateOf: second }, 'duplicate_of_dismissed', new RegExp(`本身已作为报告 ${first} 的重复被撤销，请把 duplicateOf 填为 ${first}`), { reportId: second, duplicateOf: first }],
+    ['a false alarm', { reason: 'duplicate', duplicateOf: falseAlarm }, 'duplicate_of_dismissed', /已被撤销（误报），不计入任何统计/, { reportId: falseAlarm, reason: 'false_alarm' }],
+    ['a report in another village of the township', { reason: 'duplicate', duplicateOf: hejiagou }, 'duplicate_of_other_village', /是何家沟村（示例）（621299103202）的，这份报告是李家村（示例）（621299103201）的/, { village: HEJIAGOU, thisVillage: LIJIA }],
+    ['a report outside the officer\u2019s scope', { reason: 'duplicate', duplicateOf: zhujiagou }, 'duplicate_of_unknown', /没有找到报告 .*或它不在您的管辖范围内/, { reportId: zhujiagou }],
+    ['a report that does not exist', { reason: 'duplicate', duplicateOf: '00000000-0000-4000-8000-000000000000' }, 'duplicate_of_unknown', /没有找到报告/, {}],
+    ['duplicateOf with another reason', { reason: 'false_alarm', duplicateOf: first }, 'duplicate_of_unexpected', /只在以重复为由撤销时填写.*误报/, { reason: 'false_alarm' }],
+  ];
+  for (const [what, body, code, message, details] of cases) {
+    const size = await app.logSize();
+    const answer = await dismiss(later, body);
+    t.equal(answer.statusCode, 422, what);
+    t.match(answer.json(), { error: code, details: { field: 'duplicateOf', ...details } }, `${what}: ${code}, naming duplicateOf`);
+    t.match(answer.json().message, message, `${what}: said in Chinese`);
+    t.notMatch(answer.json().message, /[a-z]{4,} [a-z]{4,}/, `${what}: no English in the Chinese message`);
+    t.equal(await app.logSize(), size, `${what}: nothing written`);
+  }
+  t.match((await app.call('POST', `/reports/${later}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: second }, headers: { 'accept-language': 'en' } })).json().message, /was itself dismissed as a duplicate of/, 'in English on request');
+  t.equal((await app.call('GET', `/reports/${later}`, { token: officer })).json().status, 'filed', 'still standing after every refusal');
+
+  // A county officer sees both villages, and the rule is still the village's, not the scope's.
+  const county = app.token('officer', '621299');
+  t.equal((await dismiss(hejiagou, { reason: 'duplicate', duplicateOf: zhujiagou }, county)).json().error, 'duplicate_of_other_village');
+  t.equal((await dismiss(later, { reason: 'duplicate', duplicateOf: first })).statusCode, 200, 'the report that stands is named');
+  t.equal((await dismiss(third, { reason: 'duplicate', duplicateOf: first })).statusCode, 200, 'and another duplicate of the same one');
+});
+
+/**
+ * The one way round the rule: two officers dismiss each other's report as the duplicate at the
+ * same instant, each seeing the other standing. Whatever the interleaving, both never pass in
+ * silence: the second is refused, or one of the two is told the hazard now counts nowhere.
+ */
+t.test('dismissal as a duplicate: two reports dismissed as each other\u2019s duplicate at once are never both silent', async (t) => {
+  const app = await startTestApp(t);
+  const file = async () => (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json().reportId as string;
+  let crossed = 0;
+  for (let i = 0; i < 12; i++) {
+    const [a, b] = [await file(), await file()];
+    const answers = await Promise.all([
+      app.call('POST', `/reports/${a}/dismissal`, { token: app.token('officer', WANGBA, 'u-one'), body: { reason: 'duplicate', duplicateOf: b } }),
+      app.call('POST', `/reports/${b}/dismissal`, { token: app.token('officer', WANGBA, 'u-two'), body: { reason: 'duplicate', duplicateOf: a } }),
+    ]);
+    const codes = answers.map((x) => x.statusCode).sort();
+    if (codes[0] === 200 && codes[1] === 200) {
+      crossed++;
+      const warned = answers.flatMap((x) => x.json().warnings ?? []).filter((w: { code: string }) => w.code === 'duplicate_of_each_other');
+      t.equal(warned.length >= 1, true, `round ${i}: both dismissed, and at least one officer is told`);
+      t.match(warned[0]?.message, /两份报告现在都不计入统计/);
+    } else {
+      t.same(codes, [200, 422], `round ${i}: one dismissed, the other refused`);
+      t.equal(answers.find((x) => x.statusCode === 422)!.json().error, 'duplicate_of_dismissed');
+    }
+  }
+  t.comment(`${crossed} of 12 rounds crossed`);
+});
+
 t.test('scope: outside it a report does not exist (404, not 403)', async (t) => {
   const app = await startTestApp(t);
   const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', ZHUJIAGOU), body: reportBody({ village: ZHUJIAGOU }) })).json();

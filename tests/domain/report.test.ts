@@ -5,6 +5,7 @@ import { DAMAGE_LEVELS } from '../../domain/vocabulary.js';
 import { fold } from '../../domain/decider.js';
 import { spec } from '../support/decider-spec.js';
 import { filedData, verifiedData, NOW, REPORT_ID, OTHER_REPORT_ID } from '../support/fixtures.js';
+import type { DuplicateOriginal } from '../../domain/report.js';
 
 const filed: ReportEvent = { type: 'ReportFiled', data: filedData() };
 const verified: ReportEvent = { type: 'DamageVerified', data: verifiedData() };
@@ -136,11 +137,24 @@ t.test('VerifyDamage: household by household; a later verification supersedes', 
 
 t.test('DismissReport', async (t) => {
   const s = spec(t, reportDecider);
+  const village = filedData().village;
+  const original: DuplicateOriginal = { reportId: OTHER_REPORT_ID, village, status: 'verified' };
+  const asDuplicate = (o: DuplicateOriginal | null | undefined) => ({ type: 'DismissReport' as const, data: { reason: 'duplicate' as const, duplicateOf: OTHER_REPORT_ID }, original: o, now: NOW });
   s.given(filed)
-    .when({ type: 'DismissReport', data: { reason: 'duplicate', duplicateOf: OTHER_REPORT_ID }, now: NOW })
+    .when(asDuplicate(original))
     .then([{ type: 'ReportDismissed', data: { reason: 'duplicate', duplicateOf: OTHER_REPORT_ID } }]);
   s.given(filed).when({ type: 'DismissReport', data: { reason: 'duplicate' }, now: NOW }).thenThrows('duplicate_of_required');
   s.given(filed).when({ type: 'DismissReport', data: { reason: 'duplicate', duplicateOf: REPORT_ID }, now: NOW }).thenThrows('duplicate_of_self');
+  // The report named must be one the handler found, standing, in the same village.
+  s.given(filed).when(asDuplicate(null)).thenThrows('duplicate_of_unknown', 'not found or out of scope');
+  s.given(filed).when(asDuplicate(undefined)).thenThrows('duplicate_of_unknown', 'not looked up at all');
+  s.given(filed).when(asDuplicate({ ...original, reportId: REPORT_ID })).thenThrows('duplicate_of_unknown', 'a different report looked up');
+  s.given(filed).when(asDuplicate({ ...original, status: 'dismissed', dismissal: { reason: 'false_alarm' } })).thenThrows('duplicate_of_dismissed');
+  s.given(filed).when(asDuplicate({ ...original, village: '621299103202' })).thenThrows('duplicate_of_other_village');
+  for (const status of ['filed', 'acknowledged', 'on_site', 'verified', 'closed'] as const) {
+    s.given(filed).when(asDuplicate({ ...original, status })).then([{ type: 'ReportDismissed', data: { reason: 'duplicate', duplicateOf: OTHER_REPORT_ID } }], `a ${status} report stands`);
+  }
+  s.given(filed).when({ type: 'DismissReport', data: { reason: 'false_alarm', duplicateOf: OTHER_REPORT_ID }, now: NOW }).thenThrows('duplicate_of_unexpected');
   s.given(filed, dismissed).when({ type: 'DismissReport', data: { reason: 'false_alarm' }, now: NOW }).thenThrows('report_dismissed');
   s.given().when({ type: 'DismissReport', data: { reason: 'false_alarm' }, now: NOW }).thenThrows('not_found');
 });

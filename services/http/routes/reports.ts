@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { v5 as uuidv5 } from 'uuid';
 import { ALERTING_ACTOR } from '../../../domain/alerting.js';
 import { streams, type DomainEvent, type EventData } from '../../../domain/events.js';
-import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type FiledReport, type ReportCommand } from '../../../domain/report.js';
+import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type DuplicateOriginal, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { CATEGORY_LABELS, yuan } from '../../../domain/notice.js';
@@ -80,6 +80,25 @@ async function settledForDismissal(deps: ApiDeps, stream: string): Promise<numbe
     if (!pending || Date.now() - started > RELIEF_CLAIM_TTL_MS + CLAIM_MARGIN_MS) return revision;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * The report a duplicate names, as the dismissal's rule needs it (DuplicateOriginal): read from its
+ * stream, so a dismissal a moment ago is seen; `null` when it does not exist or lies outside the
+ * caller's scope, which the caller cannot tell apart (a report outside one's scope is 404).
+ */
+async function duplicateOriginal(deps: ApiDeps, request: FastifyRequest, reportId: string, thisVillage: string): Promise<DuplicateOriginal | null> {
+  const { state } = await deps.commands.load(streams.report(reportId), reportDecider);
+  if (!state.exists || !inScope(request, state.village)) return null;
+  const units = deps.runner.state('units').units;
+  return {
+    reportId,
+    village: state.village,
+    status: state.status,
+    dismissal: state.dismissal,
+    villageName: units.get(state.village)?.name,
+    thisVillageName: units.get(thisVillage)?.name,
+  };
 }
 
 /** A ledger row's household as a warning names it: `户 hh-7（张三）`. */
@@ -296,6 +315,24 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           ...common,
         };
       });
+  /**
+   * Two officers each dismissing the other's report as the duplicate, at the same instant, both
+   * pass the rule (each saw the other standing) and the hazard then counts nowhere. The store
+   * orders the two appends, so the later one's read here sees the earlier: it is said to whoever
+   * made it, as nothing can undo a dismissal (docs/decisions.md).
+   */
+  const dismissedInTurn = async (id: string, originalId: string): Promise<Warning[]> => {
+    const { state } = await deps.commands.load(streams.report(originalId), reportDecider);
+    if (!state.exists || state.status !== 'dismissed' || state.dismissal?.duplicateOf !== id) return [];
+    return [
+      {
+        code: 'duplicate_of_each_other',
+        message: `报告 ${originalId} 几乎同时被作为这份报告的重复撤销了：两份报告现在都不计入统计。撤销不能撤回，请重新上报这次灾情，并告知负责人`,
+        reportId: originalId,
+      },
+    ];
+  };
+
   app.withTypeProvider<ZodTypeProvider>().post(
     '/reports/:id/dismissal',
     {
@@ -310,7 +347,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     },
     async (request) => {
       const { id } = request.params;
-      await loadReportInScope(deps, request, id);
+      const { report } = await loadReportInScope(deps, request, id);
       const context = commandContext(request, deps.now);
       const given = ifMatch(request);
       const stream = streams.report(id);
@@ -319,11 +356,12 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       // then is appended at exactly the revision it saw settled (docs/decisions.md).
       for (let attempt = 0; ; attempt++) {
         const revision = await settledForDismissal(deps, stream);
+        const original = request.body.duplicateOf !== undefined ? await duplicateOriginal(deps, request, request.body.duplicateOf, report.village) : undefined;
         try {
-          const result = await deps.commands.execute(stream, reportDecider, { type: 'DismissReport', data: request.body, now: context.now }, context, {
+          const result = await deps.commands.execute(stream, reportDecider, { type: 'DismissReport', data: request.body, original, now: context.now }, context, {
             ifMatch: given ?? { revisions: [revision] },
           });
-          const warnings = reliefOnDismissed(id);
+          const warnings = [...reliefOnDismissed(id), ...(original ? await dismissedInTurn(id, original.reportId) : [])];
           return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
         } catch (error) {
           if (given || !(error instanceof PreconditionFailedError) || attempt >= 8) throw error;
