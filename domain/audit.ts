@@ -120,7 +120,7 @@ export const auditDecider: Decider<AuditState, AuditCommand, AuditEvent> = {
       case 'SealLog': {
         const { upTo, previousSeal, heads } = command.data;
         if (previousSeal !== (state.last?.root ?? null)) refuse('in_progress', { en: 'another seal was written since this one was built', zh: '这次封存计算期间，另一次封存已经写入' });
-        if (state.last && upTo <= state.last.upTo) refuse('already_exists', { en: `the log up to ${state.last.upTo} is sealed`, zh: `日志到位置 ${state.last.upTo} 已经封存过` });
+        if (state.last && upTo <= state.last.upTo) refuse('already_exists', { en: `the log up to ${positionForPeople(state.last.upTo)} is sealed`, zh: `日志到位置 ${positionForPeople(state.last.upTo)} 已经封存过` });
         if (state.last && heads.length === 0) refuse('already_exists', { en: 'nothing changed since the last seal', zh: '上次封存以来日志没有变化' });
         // Several nodes each run the periodic seal: the first in an interval writes it. A tenth of
         // the interval is allowed for timers firing a little early against the recorded time.

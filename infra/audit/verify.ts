@@ -137,6 +137,24 @@ interface StreamState {
   seen: boolean;
   /** Written since the last seal the pass checked (then in `#changed`): a flag, not a Set of names, one hash lookup fewer per event. */
   changed: boolean;
+  /** The position of its head as a number, where positions run without gaps; else 0. */
+  headAt: number;
+}
+
+/**
+ * Events of one stream found missing — revisions `from`–`to`, which lay between positions `after`
+ * and `before` — so that the gaps in the position sequence they left can be told as theirs.
+ */
+interface Deletion {
+  stream: string;
+  from: number;
+  to: number;
+  after: number;
+  before: number;
+  /** Found by the chain (revisions skipped, said at the end) or by a seal (a tail or a whole stream removed, said already). */
+  by: 'chain' | 'seal';
+  /** The problem the seal's check kept, to say where the removed events were; none when not this auditor's. */
+  problem?: AuditProblem | undefined;
 }
 
 interface Seal {
@@ -145,6 +163,18 @@ interface Seal {
 }
 
 const headOf = (st: StreamState | undefined): Head | undefined => st && { stream: st.stream, revision: st.next - 1, hash: st.prevHash };
+
+/** Ascending positions as a person reads them: `12、13、40`, a run of three or more as `12–15`; at most 20 runs, then `more`. */
+function listPositions(positions: number[], separator: string, more: string): string {
+  const runs: string[] = [];
+  for (let i = 0; i < positions.length; ) {
+    let j = i;
+    while (j + 1 < positions.length && positions[j + 1] === positions[j]! + 1) j++;
+    runs.push(j - i >= 2 ? `${positions[i]}–${positions[j]}` : j > i ? `${positions[i]}${separator}${positions[j]}` : `${positions[i]}`);
+    i = j + 1;
+  }
+  return runs.length > 20 ? `${runs.slice(0, 20).join(separator)}${more}` : runs.join(separator);
+}
 
 const pad = (position: string) => (/^\d+$/.test(position) ? position.padStart(16, '0') : position);
 
@@ -170,6 +200,7 @@ export class LogVerifier {
   /** The position up to which some seal vouches for the log; events after it are unsealed. */
   readonly #sealedUpTo: string;
   #proofsChecked = false;
+  readonly #deletions: Deletion[] = [];
 
   constructor(private readonly options: VerifyOptions) {
     this.#seals = options.seals.filter((e) => e.type === 'AuditSealed').map((event) => ({ event, data: event.data as Seal['data'] }));
@@ -193,11 +224,15 @@ export class LogVerifier {
     return typeof unit === 'string' && this.options.inScope(unit);
   }
 
-  #report(problem: Omit<AuditProblem, 'message' | 'messageEn'>, zh: string, en: string): void {
+  /** Counts a problem and keeps it while under MAX_PROBLEMS; returns what was kept, to be added to (`#placeDeletions`). */
+  #report(problem: Omit<AuditProblem, 'message' | 'messageEn'>, zh: string, en: string): AuditProblem | undefined {
     // A problem in a stream of another scope is not this auditor's; one of no known unit is everyone's.
-    if (problem.stream !== undefined && problem.unit !== undefined && problem.unit !== null && !this.#inScope(problem.unit)) return;
+    if (problem.stream !== undefined && problem.unit !== undefined && problem.unit !== null && !this.#inScope(problem.unit)) return undefined;
     this.#problemCount += 1;
-    if (this.#problems.length < MAX_PROBLEMS) this.#problems.push({ ...problem, message: zh, messageEn: en });
+    if (this.#problems.length >= MAX_PROBLEMS) return undefined;
+    const kept = { ...problem, message: zh, messageEn: en };
+    this.#problems.push(kept);
+    return kept;
   }
 
   /** Feeds the next event of the log (position order); `hashOk` when its hash was checked already (verify-reader.ts). */
@@ -209,9 +244,9 @@ export class LogVerifier {
     if (this.options.proofs && !this.#proofsChecked && position > pad((this.options.proofs.seal.data as Seal['data']).upTo)) this.#checkProofs();
     // Only integer positions run without gaps (the embedded store's); EventStoreDB's are byte
     // offsets, and an export of such a log is checked by its chains and seals alone.
-    if (this.options.contiguous && /^\d+$/.test(event.position)) {
-      const expected = this.#lastPosition === undefined ? (this.options.after !== undefined && /^\d+$/.test(this.options.after) ? Number(this.options.after) + 1 : this.options.startAnywhere ? Number(position) : 1) : Number(this.#lastPosition) + 1;
-      const at = Number(position);
+    const at = this.options.contiguous && /^\d+$/.test(event.position) ? Number(position) : -1;
+    if (at >= 0) {
+      const expected = this.#lastPosition === undefined ? (this.options.after !== undefined && /^\d+$/.test(this.options.after) ? Number(this.options.after) + 1 : this.options.startAnywhere ? at : 1) : Number(this.#lastPosition) + 1;
       if (at > expected) {
         // Missing, unless they turn up further on (two events swapped): settled at the end.
         for (let p = expected; p < at && this.#missingPositions.size < 1_000_000; p++) this.#missingPositions.add(p);
@@ -225,10 +260,10 @@ export class LogVerifier {
       }
     }
     if (this.#lastPosition === undefined || position > this.#lastPosition) this.#lastPosition = position;
-    this.#apply(event, position, hashOk);
+    this.#apply(event, position, Math.max(at, 0), hashOk);
   }
 
-  #apply(event: RecordedEvent, position: string, checked: boolean | undefined): void {
+  #apply(event: RecordedEvent, position: string, at: number, checked: boolean | undefined): void {
     const stream = event.stream;
     let st = this.#streams.get(stream);
     const hash = event.metadata.hash;
@@ -239,7 +274,7 @@ export class LogVerifier {
       const unit = sealed !== undefined ? sealed : event.revision === 0 && hashOk ? unitOfStream(stream, event.data) : undefined;
       // In an export after a position, a stream met mid-chain began before the file did.
       const midChain = this.options.after !== undefined && event.revision > 0;
-      st = { stream, next: midChain ? event.revision : 0, prevHash: midChain ? event.metadata.prevHash : GENESIS_HASH, unit, missing: undefined, events: 0, seen: false, changed: false };
+      st = { stream, next: midChain ? event.revision : 0, prevHash: midChain ? event.metadata.prevHash : GENESIS_HASH, unit, missing: undefined, events: 0, seen: false, changed: false, headAt: 0 };
       this.#streams.set(stream, st);
       if (unit === undefined && !midChain && !(event.revision === 0 && hashOk) && this.#needsUnit(stream)) {
         this.#report(
@@ -272,25 +307,27 @@ export class LogVerifier {
     } else if (event.revision > st.next) {
       st.missing ??= new Set();
       for (let r = st.next; r < event.revision; r++) st.missing.add(r);
+      if (at > 0) this.#deletions.push({ stream, from: st.next, to: event.revision - 1, after: st.headAt, before: at, by: 'chain' });
     } else if (st.missing?.delete(event.revision)) {
       this.#report(
         { ...what, kind: 'reordered' },
-        `${stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}，位置 ${position}）出现在后面的事件之后：顺序被调换`,
-        `${stream} revision ${event.revision} (position ${position}) comes after later events: reordered`,
+        `${stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}，位置 ${positionForPeople(position)}）出现在后面的事件之后：顺序被调换`,
+        `${stream} revision ${event.revision} (position ${positionForPeople(position)}) comes after later events: reordered`,
       );
     } else {
-      this.#report({ ...what, kind: 'edited' }, `${stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}）出现了两次（位置 ${position}）：被改动`, `${stream} revision ${event.revision} appears twice (position ${position}): altered`);
+      this.#report({ ...what, kind: 'edited' }, `${stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}）出现了两次（位置 ${positionForPeople(position)}）：被改动`, `${stream} revision ${event.revision} appears twice (position ${positionForPeople(position)}): altered`);
     }
     if (!hashOk) {
       this.#report(
         { ...what, kind: isSeal ? 'seal_edited' : 'edited' },
-        isSeal ? `位置 ${position} 的封存被改动：哈希不符` : `${stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}，位置 ${position}）被改动：内容与其哈希不符`,
-        isSeal ? `the seal at position ${position} was edited: its hash does not match` : `${stream} revision ${event.revision} (position ${position}) was edited: its content does not match its hash`,
+        isSeal ? `位置 ${positionForPeople(position)} 的封存被改动：哈希不符` : `${stream} 第 ${event.revision + 1} 条事件（修订号 ${event.revision}，位置 ${positionForPeople(position)}）被改动：内容与其哈希不符`,
+        isSeal ? `the seal at position ${positionForPeople(position)} was edited: its hash does not match` : `${stream} revision ${event.revision} (position ${positionForPeople(position)}) was edited: its content does not match its hash`,
       );
     }
     if (event.revision >= st.next) {
       st.next = event.revision + 1;
       st.prevHash = hash;
+      st.headAt = at;
     }
     if (!isSeal) {
       if (!st.changed) {
@@ -317,8 +354,8 @@ export class LogVerifier {
       if (!valid) {
         this.#report(
           { kind: 'seal_signature', ...at },
-          data.signature === undefined ? `位置 ${event.position} 的封存没有签名` : `位置 ${event.position} 的封存签名无效：不是持有签名密钥的人写的，日志可能被整体重算`,
-          data.signature === undefined ? `the seal at position ${event.position} is not signed` : `the seal at position ${event.position} has an invalid signature: not written by the key's holder; the log may have been recomputed`,
+          data.signature === undefined ? `位置 ${positionForPeople(event.position)} 的封存没有签名` : `位置 ${positionForPeople(event.position)} 的封存签名无效：不是持有签名密钥的人写的，日志可能被整体重算`,
+          data.signature === undefined ? `the seal at position ${positionForPeople(event.position)} is not signed` : `the seal at position ${positionForPeople(event.position)} has an invalid signature: not written by the key's holder; the log may have been recomputed`,
         );
       }
     }
@@ -337,8 +374,8 @@ export class LogVerifier {
       if (rootFromProof({ stream: p.stream, revision: p.revision, hash: p.hash }, p.index, size, p.path) !== seal.data.root) {
         this.#report(
           { kind: 'seal_edited', stream: p.stream, unit, seal: event.position, position: event.position },
-          `${p.stream} 的封存证明推不出位置 ${event.position} 的封存根：证明或封存被改动`,
-          `the inclusion proof of ${p.stream} does not lead to the root of the seal at position ${event.position}: the proof or the seal was altered`,
+          `${p.stream} 的封存证明推不出位置 ${positionForPeople(event.position)} 的封存根：证明或封存被改动`,
+          `the inclusion proof of ${p.stream} does not lead to the root of the seal at position ${positionForPeople(event.position)}: the proof or the seal was altered`,
         );
       }
     }
@@ -349,12 +386,18 @@ export class LogVerifier {
     const at = { seal: event.position, position: event.position };
     this.#checkSignature(seal);
     if ((data.previousSeal ?? null) !== this.#previousRoot) {
-      this.#report({ kind: 'seal_chain', ...at }, `位置 ${event.position} 的封存没有接上前一个封存`, `the seal at position ${event.position} does not follow the previous seal`);
+      this.#report({ kind: 'seal_chain', ...at }, `位置 ${positionForPeople(event.position)} 的封存没有接上前一个封存`, `the seal at position ${positionForPeople(event.position)} does not follow the previous seal`);
     }
     this.#previousRoot = data.root;
     for (const h of data.heads ?? []) {
       const st = this.#streams.get(h.stream);
-      this.#compareHead(h, headOf(st), event.position);
+      const actual = headOf(st);
+      const problem = this.#compareHead(h, actual, event.position);
+      // Removed events lay after the stream's head as the pass has it and up to the seal's `upTo`.
+      const first = actual && actual.revision >= 0 ? actual.revision + 1 : 0;
+      if (first <= h.revision && /^\d+$/.test(data.upTo) && this.options.contiguous) {
+        this.#deletions.push({ stream: h.stream, from: first, to: h.revision, after: st?.headAt ?? 0, before: Number(data.upTo) + 1, by: 'seal', problem });
+      }
       if (st) st.changed = false;
       this.#sealedHeads.set(h.stream, { unit: h.unit, revision: h.revision, hash: h.hash });
     }
@@ -364,8 +407,8 @@ export class LogVerifier {
       const stream = st.stream;
       this.#report(
         { kind: 'not_sealed', stream, unit: st.unit ?? null, revision: st.next - 1, seal: event.position },
-        `${stream} 第 ${st.next} 条事件（修订号 ${st.next - 1}）排在位置 ${event.position} 的封存之前，却不在封存之内：绕过系统写入`,
-        `${stream} revision ${st.next - 1} lies before the seal at position ${event.position} but is not in it: written behind zhitong's back`,
+        `${stream} 第 ${st.next} 条事件（修订号 ${st.next - 1}）排在位置 ${positionForPeople(event.position)} 的封存之前，却不在封存之内：绕过系统写入`,
+        `${stream} revision ${st.next - 1} lies before the seal at position ${positionForPeople(event.position)} but is not in it: written behind zhitong's back`,
       );
     }
     this.#changed = [];
@@ -373,39 +416,85 @@ export class LogVerifier {
       // The latest seal's root over every head the seals record: an edited seal, or heads dropped from it, show here.
       const root = merkleRoot([...this.#sealedHeads].map(([stream, h]) => ({ stream, revision: h.revision, hash: h.hash })));
       if (root !== data.root || data.streams !== this.#sealedHeads.size) {
-        this.#report({ kind: 'seal_edited', ...at }, `位置 ${event.position} 的封存被改动：它的根与各封存记录的流头不符`, `the seal at position ${event.position} was edited: its root does not match the heads the seals record`);
+        this.#report({ kind: 'seal_edited', ...at }, `位置 ${positionForPeople(event.position)} 的封存被改动：它的根与各封存记录的流头不符`, `the seal at position ${positionForPeople(event.position)} was edited: its root does not match the heads the seals record`);
       }
     }
   }
 
   /** A head a seal records against the stream's actual head as the pass reaches the seal's `upTo`. */
-  #compareHead(h: { stream: string; unit: string | null; revision: number; hash: string }, actual: Head | undefined, sealPosition: string): void {
+  #compareHead(h: { stream: string; unit: string | null; revision: number; hash: string }, actual: Head | undefined, sealPosition: string): AuditProblem | undefined {
     const ref = { stream: h.stream, unit: h.unit, seal: sealPosition };
     if (!actual || actual.revision < 0) {
-      this.#report(
+      return this.#report(
         { kind: 'stream_removed', ...ref, revision: h.revision },
-        `${h.stream} 整条被删除：位置 ${sealPosition} 的封存记录它有 ${h.revision + 1} 条事件`,
-        `${h.stream} was removed whole: the seal at position ${sealPosition} records ${h.revision + 1} event(s)`,
+        `${h.stream} 整条被删除：位置 ${positionForPeople(sealPosition)} 的封存记录它有 ${h.revision + 1} 条事件`,
+        `${h.stream} was removed whole: the seal at position ${positionForPeople(sealPosition)} records ${h.revision + 1} event(s)`,
       );
     } else if (actual.revision < h.revision) {
-      this.#report(
+      return this.#report(
         { kind: 'tail_removed', ...ref, revision: actual.revision + 1 },
-        `${h.stream} 末尾被删除：位置 ${sealPosition} 的封存记录到第 ${h.revision + 1} 条（修订号 ${h.revision}），现只到第 ${actual.revision + 1} 条`,
-        `${h.stream}: its tail was removed: the seal at position ${sealPosition} records revision ${h.revision}, the stream now ends at ${actual.revision}`,
+        `${h.stream} 末尾被删除：位置 ${positionForPeople(sealPosition)} 的封存记录到第 ${h.revision + 1} 条（修订号 ${h.revision}），现只到第 ${actual.revision + 1} 条`,
+        `${h.stream}: its tail was removed: the seal at position ${positionForPeople(sealPosition)} records revision ${h.revision}, the stream now ends at ${actual.revision}`,
       );
     } else if (actual.revision === h.revision && actual.hash !== h.hash) {
-      this.#report(
+      return this.#report(
         { kind: 'edited', ...ref, revision: h.revision },
-        `${h.stream} 第 ${h.revision + 1} 条事件（修订号 ${h.revision}）与位置 ${sealPosition} 的封存不符：被改动`,
-        `${h.stream} revision ${h.revision} differs from the seal at position ${sealPosition}: edited`,
+        `${h.stream} 第 ${h.revision + 1} 条事件（修订号 ${h.revision}）与位置 ${positionForPeople(sealPosition)} 的封存不符：被改动`,
+        `${h.stream} revision ${h.revision} differs from the seal at position ${positionForPeople(sealPosition)}: edited`,
       );
     } else if (actual.revision > h.revision) {
-      this.#report(
+      return this.#report(
         { kind: 'not_sealed', ...ref, revision: h.revision + 1 },
-        `${h.stream} 第 ${h.revision + 2} 条（修订号 ${h.revision + 1}）起的事件排在位置 ${sealPosition} 的封存之前，却不在封存之内：绕过系统写入`,
-        `${h.stream} revision ${h.revision + 1} on lies before the seal at position ${sealPosition} but is not in it: written behind zhitong's back`,
+        `${h.stream} 第 ${h.revision + 2} 条（修订号 ${h.revision + 1}）起的事件排在位置 ${positionForPeople(sealPosition)} 的封存之前，却不在封存之内：绕过系统写入`,
+        `${h.stream} revision ${h.revision + 1} on lies before the seal at position ${positionForPeople(sealPosition)} but is not in it: written behind zhitong's back`,
       );
     }
+    return undefined;
+  }
+
+  /**
+   * Which gaps in the position sequence the missing events of a stream left, where that is certain:
+   * a stream's missing revisions lay between its neighbours' positions, so when exactly as many
+   * positions are missing there as revisions, those positions were theirs, in order. Anything less
+   * certain (two deletions sharing a stretch, an event that turned up elsewhere) stays as it was
+   * found: the revisions and the gap each said on their own. Returns each placed deletion's
+   * positions (as numbers), and adds them to what the tail's or the whole stream's problem says.
+   * Found by a newcomer: one event deleted read as two problems, the gap "of no known unit".
+   */
+  #placeDeletions(gaps: number[]): Map<Deletion, number[]> {
+    const placed = new Map<Deletion, number[]>();
+    if (gaps.length === 0) return placed;
+    const firstAbove = (position: number) => {
+      let lo = 0;
+      let hi = gaps.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (gaps[mid]! <= position) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const claims = new Map<number, number>();
+    for (const d of this.#deletions) {
+      const st = this.#streams.get(d.stream);
+      // A revision that turned up later (reordered) was not deleted.
+      if (d.by === 'chain' && st?.missing !== undefined) {
+        let all = true;
+        for (let r = d.from; r <= d.to && all; r++) all = st.missing.has(r);
+        if (!all) continue;
+      }
+      const within = gaps.slice(firstAbove(d.after), firstAbove(d.before - 1));
+      if (within.length !== d.to - d.from + 1) continue;
+      placed.set(d, within);
+      for (const p of within) claims.set(p, (claims.get(p) ?? 0) + 1);
+    }
+    for (const [d, positions] of placed) if (positions.some((p) => claims.get(p)! > 1)) placed.delete(d);
+    for (const [d, positions] of placed) {
+      if (!d.problem) continue;
+      d.problem.message += `；被删除的事件原在位置 ${listPositions(positions, '、', ' 等')}`;
+      d.problem.messageEn += `; the events removed were at ${positions.length === 1 ? 'position' : 'positions'} ${listPositions(positions, ', ', ', …')}`;
+    }
+    return placed;
   }
 
   #checkAnchor(): void {
@@ -421,8 +510,8 @@ export class LogVerifier {
       if (!matches) {
         this.#report(
           { kind: 'anchor_unverifiable', position: pad(anchor.position) },
-          `这是一个辖区的导出文件，只能核验它所带的最新封存${latest ? `（位置 ${pad(latest.upTo)}）` : ''}；位置 ${anchor.position} 的锚点无法用它核验，这不说明历史被改写：请用完整导出（zhitong export）核验这个锚点`,
-          `this is one scope's export: it can check only the latest seal it carries${latest ? ` (up to ${pad(latest.upTo)})` : ''}; the anchor at position ${anchor.position} cannot be checked with it, which says nothing of history being rewritten: check that anchor against a whole export (zhitong export)`,
+          `这是一个辖区的导出文件，只能核验它所带的最新封存${latest ? `（位置 ${positionForPeople(latest.upTo)}）` : ''}；位置 ${positionForPeople(anchor.position)} 的锚点无法用它核验，这不说明历史被改写：请用完整导出（zhitong export）核验这个锚点`,
+          `this is one scope's export: it can check only the latest seal it carries${latest ? ` (up to ${positionForPeople(latest.upTo)})` : ''}; the anchor at position ${positionForPeople(anchor.position)} cannot be checked with it, which says nothing of history being rewritten: check that anchor against a whole export (zhitong export)`,
         );
       }
       return;
@@ -433,8 +522,8 @@ export class LogVerifier {
     if (root !== anchor.root) {
       this.#report(
         { kind: 'anchor_mismatch', position: pad(anchor.position) },
-        `与外部保存的锚点不符：位置 ${anchor.position} 时的根应为 ${anchor.root}，日志算得 ${root}；此前的历史被改写过`,
-        `the log does not match the anchor held elsewhere: at position ${anchor.position} the root should be ${anchor.root}, the log gives ${root}; history before it was rewritten`,
+        `与外部保存的锚点不符：位置 ${positionForPeople(anchor.position)} 时的根应为 ${anchor.root}，日志算得 ${root}；此前的历史被改写过`,
+        `the log does not match the anchor held elsewhere: at position ${positionForPeople(anchor.position)} the root should be ${anchor.root}, the log gives ${root}; history before it was rewritten`,
       );
     }
   }
@@ -471,10 +560,21 @@ export class LogVerifier {
         this.#anchorResult = { position: pad(this.options.anchor.position), root: this.options.anchor.root, matches: false };
         this.#report(
           { kind: 'anchor_mismatch', position: pad(this.options.anchor.position) },
-          `日志在锚点位置 ${this.options.anchor.position} 之前就结束了：末尾被删除`,
-          `the log ends before the anchor's position ${this.options.anchor.position}: its tail was removed`,
+          `日志在锚点位置 ${positionForPeople(this.options.anchor.position)} 之前就结束了：末尾被删除`,
+          `the log ends before the anchor's position ${positionForPeople(this.options.anchor.position)}: its tail was removed`,
         );
       } else this.#checkAnchor();
+    }
+    const allGaps = [...this.#missingPositions].sort((a, b) => a - b);
+    const placed = this.#placeDeletions(allGaps);
+    const explained = new Set<number>();
+    const positionOf = new Map<string, Map<number, number>>();
+    for (const [d, positions] of placed) {
+      for (const p of positions) explained.add(p);
+      if (d.by === 'seal') continue;
+      const revisions = positionOf.get(d.stream) ?? new Map<number, number>();
+      positions.forEach((p, i) => revisions.set(d.from + i, p));
+      positionOf.set(d.stream, revisions);
     }
     let streams = 0;
     for (const [stream, st] of this.#streams) {
@@ -483,15 +583,16 @@ export class LogVerifier {
       // register, access): their other revisions are other scopes', not deleted ones.
       if ((this.options.scoped || this.options.proofs) && !this.#needsUnit(stream)) continue;
       for (const r of st.missing ?? []) {
+        const at = positionOf.get(stream)?.get(r);
         this.#report(
-          { kind: 'deleted', stream, unit: st.unit ?? null, revision: r },
-          `${stream} 缺少第 ${r + 1} 条事件（修订号 ${r}）：被删除`,
-          `${stream} revision ${r} is missing: deleted`,
+          { kind: 'deleted', stream, unit: st.unit ?? null, revision: r, ...(at !== undefined ? { position: String(at).padStart(16, '0') } : {}) },
+          `${stream} 缺少第 ${r + 1} 条事件（修订号 ${r}${at !== undefined ? `，原在位置 ${at}` : ''}）：被删除`,
+          `${stream} revision ${r}${at !== undefined ? ` (position ${at})` : ''} is missing: deleted`,
         );
       }
     }
-    // Gaps in the position sequence, as ranges.
-    const gaps = [...this.#missingPositions].sort((a, b) => a - b);
+    // Gaps in the position sequence, as ranges: those a stream's missing events left are said with them.
+    const gaps = allGaps.filter((p) => !explained.has(p));
     for (let i = 0; i < gaps.length; ) {
       let j = i;
       while (j + 1 < gaps.length && gaps[j + 1] === gaps[j]! + 1) j++;

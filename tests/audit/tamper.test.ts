@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { RecordedEvent } from '../../infra/eventstore/types.js';
-import { LIJIA } from '../support/app.js';
+import { LIJIA, reportBody } from '../support/app.js';
 import { expectNamed, rows, world } from '../support/audit-world.js';
 
 /**
@@ -25,10 +25,46 @@ t.test('an event deleted from the middle of a stream: the history marks where th
   t.same(history.items.filter((e) => !e.intact).map((e) => e.revision), [2], 'the event after the gap');
 });
 
-t.test('an event deleted from the middle of a stream', async (t) => {
+t.test('an event deleted from the middle of a stream: one problem, with the position it left empty', async (t) => {
   const w = await world(t);
-  w.db.prepare('DELETE FROM events WHERE stream = ? AND revision = 1').run(`report-${w.reportId}`);
-  await expectNamed(t, w, 'deleted', { stream: `report-${w.reportId}`, revision: 1, message: /被删除/ });
+  const gone = rows(w, `report-${w.reportId}`)[1]!;
+  w.db.prepare('DELETE FROM events WHERE position = ?').run(gone.position);
+  // Found by a newcomer: one deletion read as two problems, the gap "of no known unit, perhaps outside your scope".
+  const reports = await expectNamed(t, w, 'deleted', {
+    stream: `report-${w.reportId}`,
+    revision: 1,
+    unit: LIJIA,
+    position: String(gone.position).padStart(16, '0'),
+    message: new RegExp(`缺少第 2 条事件（修订号 1，原在位置 ${gone.position}）：被删除$`),
+    messageEn: new RegExp(`revision 1 \\(position ${gone.position}\\) is missing: deleted$`),
+  });
+  for (const report of reports) t.same(report.problems.map((p) => p.kind), ['deleted'], 'and nothing else: the gap is that event');
+});
+
+t.test('events of two streams deleted: each said once, with its stream where that is certain, else as a gap', async (t) => {
+  const w = await world(t);
+  const a = rows(w, `report-${w.reportId}`)[1]!;
+  const b = rows(w, `allocation-${w.allocationId}`)[1]!;
+  w.db.prepare('DELETE FROM events WHERE position IN (?, ?)').run(a.position, b.position);
+  for (const report of await expectNamed(t, w, 'deleted', { stream: `report-${w.reportId}` })) {
+    const deleted = report.problems.filter((p) => p.kind === 'deleted');
+    t.same(deleted.map((p) => p.stream).sort(), [`allocation-${w.allocationId}`, `report-${w.reportId}`].sort(), 'both streams name their missing revision');
+    const placed = deleted.filter((p) => p.position !== undefined);
+    for (const p of placed) t.equal(p.position, String((p.stream === `report-${w.reportId}` ? a : b).position).padStart(16, '0'), `${p.stream} is placed at its own position`);
+    const unplaced = report.problems.filter((p) => p.kind === 'position_gap').reduce((n, g) => n + Number(/的 (\d+) 条事件/.exec(g.message)?.[1] ?? 1), 0);
+    t.equal(placed.length + unplaced, 2, 'every missing position is said once: with its stream, or as a gap');
+  }
+});
+
+t.test('a gap no stream explains is still a gap, of no known unit', async (t) => {
+  const w = await world(t);
+  // A report filed after the last seal and deleted whole, a later one kept: no chain and no seal shows it, only the positions.
+  const contact = w.app.token('contact', LIJIA);
+  const filed = await w.app.call('POST', '/reports', { token: contact, body: reportBody({ hazard: 'flash_flood' }) });
+  t.equal(filed.statusCode, 201, filed.body);
+  const gone = filed.json().reportId as string;
+  t.equal((await w.app.call('POST', '/reports', { token: contact, body: reportBody({ hazard: 'hail' }) })).statusCode, 201);
+  w.db.prepare('DELETE FROM events WHERE stream = ?').run(`report-${gone}`);
   const [http, onStore] = await expectNamed(t, w, 'position_gap');
   t.match(http!.problems.find((p) => p.kind === 'position_gap')!.message, /可能在您的辖区以外/, 'an auditor of a scope is told a gap may be outside it');
   t.notMatch(onStore!.problems.find((p) => p.kind === 'position_gap')!.message, /辖区/, 'the whole log, verified on the store, has no scope to speak of');
@@ -40,13 +76,21 @@ t.test('a stream\u2019s tail deleted: the delivery, so the money could be paid a
   t.match(last.record, /GoodsDelivered/);
   w.db.prepare('DELETE FROM events WHERE position = ?').run(last.position);
   // Where, in words an auditor can take to the township: the village by the register's names, then its code.
-  await expectNamed(t, w, 'tail_removed', { stream: `allocation-${w.allocationId}`, unit: LIJIA, message: /^甘肃省陇南市康县（示例）王坝镇（示例）李家村（示例）（621299103201）：allocation-\S+ 末尾被删除/, messageEn: /^甘肃省陇南市康县（示例）王坝镇（示例）李家村（示例） \(621299103201\): allocation-\S+: its tail was removed/ });
+  const reports = await expectNamed(t, w, 'tail_removed', { stream: `allocation-${w.allocationId}`, unit: LIJIA, message: /^甘肃省陇南市康县（示例）王坝镇（示例）李家村（示例）（621299103201）：allocation-\S+ 末尾被删除/, messageEn: /^甘肃省陇南市康县（示例）王坝镇（示例）李家村（示例） \(621299103201\): allocation-\S+: its tail was removed/ });
+  // And where it was, so the gap it left is not a second problem "of no known unit".
+  for (const report of reports) {
+    t.match(report.problems.find((p) => p.kind === 'tail_removed'), { message: new RegExp(`；被删除的事件原在位置 ${last.position}$`), messageEn: new RegExp(`; the events removed were at position ${last.position}$`) });
+    t.notOk(report.problems.some((p) => p.kind === 'position_gap'), 'no gap said besides');
+  }
 });
 
 t.test('a whole stream deleted: the dismissed report', async (t) => {
   const w = await world(t);
+  const positions = rows(w, `report-${w.dismissedId}`).map((r) => r.position);
   w.db.prepare('DELETE FROM events WHERE stream = ?').run(`report-${w.dismissedId}`);
-  await expectNamed(t, w, 'stream_removed', { stream: `report-${w.dismissedId}`, unit: LIJIA, message: /李家村（示例）（621299103201）：report-\S+ 整条被删除/ });
+  const reports = await expectNamed(t, w, 'stream_removed', { stream: `report-${w.dismissedId}`, unit: LIJIA, message: /李家村（示例）（621299103201）：report-\S+ 整条被删除/ });
+  // Its positions are said with it when nothing else is missing in the stretch it spanned.
+  for (const report of reports) t.match(report.problems.find((p) => p.kind === 'stream_removed')!.message, new RegExp(`；被删除的事件原在位置 ${positions.length > 1 ? `${positions[0]}\\D.*${positions.at(-1)}` : positions[0]}$`));
 });
 
 t.test('two events swapped', async (t) => {

@@ -101,6 +101,10 @@ export async function expectNamed(t: Test, w: World, kind: string, detail: Recor
     for (const p of report.problems ?? []) {
       if (typeof p.unit === 'string') t.match(p.message, new RegExp(`^(\\S+（${p.unit}）|单位 ${p.unit})：`), `${how}: ${p.kind} says where: ${p.message}`);
     }
+    // Positions in words are numbers as people write them, never the store's zero-padded keys (a newcomer read both).
+    for (const p of report.problems ?? []) {
+      if (/\b0\d{3,}/.test(p.message) || /\b0\d{3,}/.test(p.messageEn)) t.fail(`${how}: ${p.kind} shows a padded position: ${p.message} / ${p.messageEn}`);
+    }
     reports.push(report);
   }
   t.match(onStore.stderr, /\S/, 'the first problem in words on stderr');
