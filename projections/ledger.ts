@@ -122,7 +122,9 @@ export interface LedgerTotals {
   approvedFen: number;
   deliveredFen: number;
   outstandingFen: number;
-  goods: { allocated: Record<string, number>; approved: Record<string, number>; delivered: Record<string, number>; outstanding: Record<string, number> };
+  /** Approved and never to be handed over: the rest of an allocation whose report was dismissed (approved = delivered + outstanding + voided). */
+  voidedFen: number;
+  goods: { allocated: Record<string, number>; approved: Record<string, number>; delivered: Record<string, number>; outstanding: Record<string, number>; voided: Record<string, number> };
 }
 
 const add = (into: Record<string, number>, from: Record<string, number>, sign = 1) => {
@@ -143,7 +145,8 @@ export function ledgerTotals(rows: Iterable<LedgerRow>, remainderVoid: (row: Led
     approvedFen: 0,
     deliveredFen: 0,
     outstandingFen: 0,
-    goods: { allocated: {}, approved: {}, delivered: {}, outstanding: {} },
+    voidedFen: 0,
+    goods: { allocated: {}, approved: {}, delivered: {}, outstanding: {}, voided: {} },
   };
   for (const row of rows) {
     if (!isLiveRow(row)) continue;
@@ -156,10 +159,11 @@ export function ledgerTotals(rows: Iterable<LedgerRow>, remainderVoid: (row: Led
     if (row.status !== 'allocated') {
       t.approvedFen += row.cashFen;
       add(t.goods.approved, goods);
-      if (remainderVoid(row)) continue;
-      t.outstandingFen += row.cashFen - row.deliveredCashFen;
-      add(t.goods.outstanding, goods);
-      add(t.goods.outstanding, row.deliveredGoods, -1);
+      const rest = remainderVoid(row) ? t.goods.voided : t.goods.outstanding;
+      if (rest === t.goods.voided) t.voidedFen += row.cashFen - row.deliveredCashFen;
+      else t.outstandingFen += row.cashFen - row.deliveredCashFen;
+      add(rest, goods);
+      add(rest, row.deliveredGoods, -1);
     }
   }
   return t;

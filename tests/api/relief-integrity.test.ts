@@ -258,8 +258,8 @@ t.test('relief on a report dismissed before anything was handed over: off the no
   const page = (await app.call('GET', `/notices/${LIJIA}`, { token: head(app), headers: { accept: 'text/html' } })).body;
   t.match(page, /已发放（报告已撤销，余下部分不再发放）/, 'the printed board says why the rest is not given');
   const row = (await app.call('GET', `/allocations?report=${r2}`, { token: head(app) })).json();
-  t.match(row.items[0], { cash: { allocatedFen: 30_000, deliveredFen: 10_000, outstandingFen: 0 }, review: [{ flag: 'report_dismissed' }] }, 'the ledger owes nothing more on it, and says why');
-  t.match(row.totals.overall, { approvedFen: 30_000, deliveredFen: 10_000, outstandingFen: 0 }, 'nor in its totals');
+  t.match(row.items[0], { cash: { allocatedFen: 30_000, deliveredFen: 10_000, outstandingFen: 0, voidedFen: 20_000 }, remainderVoided: true, review: [{ flag: 'report_dismissed' }] }, 'the ledger owes nothing more on it, says why, and what will not be given (found by a newcomer)');
+  t.match(row.totals.overall, { approvedFen: 30_000, deliveredFen: 10_000, outstandingFen: 0, voidedFen: 20_000 }, 'nor in its totals, which add up: approved = delivered + outstanding + voided');
   t.match((await app.call('GET', `/allocations/${a2}`, { token: head(app) })).json(), { outstandingCashFen: 0, remainderVoided: true }, 'nor the allocation itself');
   const house = (await app.call('GET', `/households/${LIJIA}/hh-12`, { token: head(app) })).json();
   t.match(house.byCategory[0], { deliveredFen: 10_000, outstandingFen: 0 }, 'nor on the household');

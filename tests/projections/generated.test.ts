@@ -159,6 +159,13 @@ t.test('a generated county: tallies and ledger equal sums computed independently
         if (totals.approvedFen !== mine.filter((a) => a.approved).reduce((n, a) => n + a.cashFen, 0)) return false;
         if (totals.deliveredFen !== mine.reduce((n, a) => n + a.deliveredFen, 0)) return false;
         if (totals.outstandingFen !== mine.filter((a) => a.approved).reduce((n, a) => n + a.cashFen - a.deliveredFen, 0)) return false;
+        // Whatever rest is voided (a dismissed report's), the totals add up: approved = delivered + outstanding + voided.
+        const someVoid = ledgerTotals(rows, (row) => row.allocationId < '8');
+        if (someVoid.approvedFen !== someVoid.deliveredFen + someVoid.outstandingFen + someVoid.voidedFen) return false;
+        for (const key of Object.keys(someVoid.goods.approved)) {
+          const parts = (someVoid.goods.delivered[key] ?? 0) + (someVoid.goods.outstanding[key] ?? 0) + (someVoid.goods.voided[key] ?? 0);
+          if (parts !== someVoid.goods.approved[key]) return false;
+        }
       }
       return true;
     }),

@@ -107,8 +107,10 @@ export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[
     categoryLabel: CATEGORY_LABELS[row.category],
     fund: row.fund,
     status: row.status,
-    cash: { allocatedFen: row.cashFen, deliveredFen: row.deliveredCashFen, outstandingFen: row.status === 'approved' && !voided ? row.cashFen - row.deliveredCashFen : 0 },
-    goods: { allocated: goodsLines(allocatedGoods), delivered: goodsLines(row.deliveredGoods), outstanding: goodsLines(row.status === 'approved' ? t.goods.outstanding : {}) },
+    cash: { allocatedFen: row.cashFen, deliveredFen: row.deliveredCashFen, outstandingFen: t.outstandingFen, voidedFen: t.voidedFen },
+    goods: { allocated: goodsLines(allocatedGoods), delivered: goodsLines(row.deliveredGoods), outstanding: goodsLines(t.goods.outstanding), voided: goodsLines(t.goods.voided) },
+    /** Its report was dismissed: what was not yet handed over never will be (`cash.voidedFen`, `goods.voided`). */
+    remainderVoided: voided && row.status === 'approved',
     allocatedBy: row.allocatedBy,
     allocatedAt: row.allocatedAt,
     approvedBy: row.approvedBy ?? null,
@@ -127,7 +129,8 @@ const totalsView = (t: LedgerTotals) => ({
   approvedFen: t.approvedFen,
   deliveredFen: t.deliveredFen,
   outstandingFen: t.outstandingFen,
-  goods: { allocated: goodsLines(t.goods.allocated), approved: goodsLines(t.goods.approved), delivered: goodsLines(t.goods.delivered), outstanding: goodsLines(t.goods.outstanding) },
+  voidedFen: t.voidedFen,
+  goods: { allocated: goodsLines(t.goods.allocated), approved: goodsLines(t.goods.approved), delivered: goodsLines(t.goods.delivered), outstanding: goodsLines(t.goods.outstanding), voided: goodsLines(t.goods.voided) },
 });
 
 function groupTotals<K extends string>(rows: LedgerRow[], key: (row: LedgerRow) => K, voided: (row: LedgerRow) => boolean) {
@@ -318,7 +321,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
           status: z.enum(LEDGER_STATUSES).optional(),
         }),
         response: {
-          200: page(z.looseObject({ allocationId: z.uuid(), status: z.enum(LEDGER_STATUSES), cash: z.object({ allocatedFen: z.number(), deliveredFen: z.number(), outstandingFen: z.number() }) })).extend({
+          200: page(z.looseObject({ allocationId: z.uuid(), status: z.enum(LEDGER_STATUSES), cash: z.object({ allocatedFen: z.number(), deliveredFen: z.number(), outstandingFen: z.number(), voidedFen: z.number() }) })).extend({
             totals: z.looseObject({ overall: z.looseObject({ allocatedFen: z.number() }) }),
           }),
         },
