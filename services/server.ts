@@ -65,8 +65,18 @@ export interface ZhitongOptions {
   firstAlertInFiling?: boolean;
 }
 
-/** When a node first verifies its log after start (services/audit/integrity.ts), unless VERIFY_EVERY is shorter. */
-const FIRST_CHECK_AFTER_MS = 10 * 60_000;
+/**
+ * When a node first verifies its log after its read side is current (services/audit/integrity.ts),
+ * in ms, unless VERIFY_EVERY is shorter: at once for a log of up to SMALL_LOG events (about a
+ * second of the two cores), so a node started on a file edited while it was stopped says so at
+ * once; ten minutes for a larger one, out of the start's own rush (docs/decisions.md, "The node
+ * verifies its own log"). `events` is undefined where the store cannot say (EventStoreDB's
+ * positions are byte offsets): the larger case.
+ */
+export function firstCheckAfterMs(events: number | undefined): number {
+  return events !== undefined && events <= SMALL_LOG ? 0 : 10 * 60_000;
+}
+const SMALL_LOG = 100_000;
 
 /** The composition root: wires the configured infrastructure into the services. */
 export async function createZhitong(config: Config, logger: Logger, options: ZhitongOptions = {}): Promise<Zhitong> {
@@ -135,8 +145,11 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   // Once the read side is current, everything still owed is scheduled from it (jobs are idempotent).
   runner.whenCurrent(() => tasks.spawn('schedule-alert-jobs', rescheduleAll));
   if (config.verifyEveryMs > 0) {
-    // First ten minutes after start (not in the start's own rush, nor a burst that brought the node up), then periodically.
-    runner.whenCurrent(() => tasks.later('integrity-check', Math.min(FIRST_CHECK_AFTER_MS, config.verifyEveryMs), () => integrity.run(), { attempts: 3 }));
+    // First soon after start (a large log: not in the start's own rush), then periodically.
+    const events = store.guarantees.gapFreePositions ? Number((await store.headPosition()) ?? 0) : undefined;
+    const firstAfter = Math.min(firstCheckAfterMs(events), config.verifyEveryMs);
+    integrity.firstCheckAt(new Date(now().getTime() + firstAfter));
+    runner.whenCurrent(() => tasks.later('integrity-check', firstAfter, () => integrity.run(), { attempts: 3 }));
     tasks.every('integrity-check', config.verifyEveryMs, () => integrity.run());
   }
 

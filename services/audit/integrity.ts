@@ -8,7 +8,11 @@ import type { Logger } from '../../infra/logging.js';
 
 /** The node's own last verification of the whole log (`/ready`'s `integrity`, and /metrics). */
 export type IntegrityStatus =
-  | { state: 'pending' }
+  | {
+      state: 'pending';
+      /** When the first check is due (ISO-8601 UTC), about: it starts once the read side is current. */
+      firstCheckAt?: string;
+    }
   | {
       state: 'ok' | 'broken';
       /** When the check finished (ISO-8601 UTC). */
@@ -51,6 +55,11 @@ export class IntegrityCheck {
 
   status(): IntegrityStatus {
     return this.#status;
+  }
+
+  /** Records when the first run is due, for `/ready` to say while it is pending. */
+  firstCheckAt(at: Date): void {
+    if (this.#status.state === 'pending') this.#status = { state: 'pending', firstCheckAt: at.toISOString() };
   }
 
   /** Stops a run in progress at its next page (its reader threads end with it); none starts after. */

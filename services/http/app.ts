@@ -409,7 +409,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Said, never refused for: reports must still be taken when history was tampered with. No
     // stream or position here (an unauthenticated probe): the node's log and /audit/verify say which.
     const integrity = deps.integrity?.();
-    const integrityView = integrity === undefined ? undefined : integrity.state === 'pending' ? { state: 'pending' } : { state: integrity.state, checkedAt: integrity.checkedAt, events: integrity.events, problems: integrity.problems };
+    const integrityView = integrity === undefined ? undefined : integrity.state === 'pending' ? { state: 'pending', ...(integrity.firstCheckAt ? { firstCheckAt: integrity.firstCheckAt } : {}) } : { state: integrity.state, checkedAt: integrity.checkedAt, events: integrity.events, problems: integrity.problems };
     return { status: 'ready', eventStore: deps.store.kind, notifications, ...details, ...(integrityView ? { integrity: integrityView } : {}) };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));

@@ -1,5 +1,7 @@
 import t from 'tap';
 import { createLogger } from '../../infra/logging.js';
+import { firstCheckAfterMs } from '../../services/server.js';
+import { IntegrityCheck } from '../../services/audit/integrity.js';
 import { startTestApp } from '../support/app.js';
 import { world } from '../support/audit-world.js';
 
@@ -28,10 +30,11 @@ t.test('an event edited in the file: the node says so, names nothing personal, a
   t.notMatch(ready.body, w.reportId, 'an unauthenticated probe is not told which stream');
   t.match((await w.app.call('GET', '/metrics')).body, /^zhitong_log_verified 0$/m, 'for an alert rule');
 
-  // A node started on that file checks it by itself, soon after its read side is current.
+  // A node started on that file checks it by itself as soon as its read side is current: a small
+  // log is checked at once, not ten minutes later (found by a newcomer), with VERIFY_EVERY a day.
   const lines: string[] = [];
   const logger = createLogger('info', { destination: { write: (line: string) => void lines.push(line) } });
-  const second = await startTestApp(t, { dataDir: w.env.DATA_DIR!, env: { AUDIT_SIGNING_KEY_FILE: w.keyFile, VERIFY_EVERY: '200' }, logger });
+  const second = await startTestApp(t, { dataDir: w.env.DATA_DIR!, env: { AUDIT_SIGNING_KEY_FILE: w.keyFile, VERIFY_EVERY: '1d' }, logger });
   while (second.integrity.status().state === 'pending') await new Promise((resolve) => setTimeout(resolve, 20)); // polled: a timer's tick
   t.match(second.integrity.status(), { state: 'broken', firstProblem: { kind: 'edited' } });
   const said = lines.map((l) => JSON.parse(l) as { level: number; msg: string; integrity?: Record<string, unknown> }).find((l) => l.integrity && l.level >= 50);
@@ -43,4 +46,18 @@ t.test('VERIFY_EVERY is validated at start, and 0 turns the check off', async (t
   const app = await startTestApp(t, { env: { VERIFY_EVERY: '0' } });
   t.notOk(app.tasks.names().includes('integrity-check'), 'off: no task registered');
   await t.rejects(startTestApp(t, { env: { VERIFY_EVERY: 'sometimes' } }), /VERIFY_EVERY/);
+});
+
+t.test('the first check: at once for a small log, out of the start\u2019s rush for a large one; pending says when', async (t) => {
+  t.equal(firstCheckAfterMs(0), 0, 'an empty log');
+  t.equal(firstCheckAfterMs(100_000), 0, 'a county\u2019s years: about a second of the two cores');
+  t.equal(firstCheckAfterMs(100_001), 600_000, 'a province\u2019s: ten minutes after the read side is current');
+  t.equal(firstCheckAfterMs(undefined), 600_000, 'a store that cannot count its events: the larger case');
+  const app = await startTestApp(t, { env: { VERIFY_EVERY: '0' } });
+  const check = new IntegrityCheck(app.store, createLogger('silent'), { now: () => new Date() });
+  check.firstCheckAt(new Date('2026-12-06T01:10:00Z'));
+  t.same(check.status(), { state: 'pending', firstCheckAt: '2026-12-06T01:10:00.000Z' });
+  t.match(await check.run(), { state: 'ok' });
+  check.firstCheckAt(new Date('2026-12-07T00:00:00Z'));
+  t.match(check.status(), { state: 'ok' }, 'once checked, the result stands');
 });

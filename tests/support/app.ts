@@ -96,6 +96,9 @@ export async function startTestApp(
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: String(options.rateLimitPerMinute ?? 1_000_000),
     AUTH_FAILURES_PER_MINUTE: '1000000',
+    // The node's own verification of its log (tests/audit/integrity.test.ts turns it on); elsewhere
+    // its two reader threads, at every start, would only slow the suite.
+    VERIFY_EVERY: '0',
     ...(options.bodyLimitBytes ? { BODY_LIMIT_BYTES: String(options.bodyLimitBytes) } : {}),
     ...options.env,
   });
