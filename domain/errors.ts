@@ -23,6 +23,7 @@ export const DOMAIN_ERROR_CODES = [
   'duplicate_of_dismissed',
   'duplicate_of_other_village',
   'duplicate_of_unexpected',
+  'duplicate_of_each_other',
   'empty_allocation',
   'empty_delivery',
   'not_pending',

@@ -279,10 +279,14 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       const report = open(state);
       if (command.data.reason === 'duplicate') {
         if (!command.data.duplicateOf) refuse('duplicate_of_required', 'a duplicate must name the report it duplicates', { field: 'duplicateOf' });
-        if (command.data.duplicateOf === report.reportId) refuse('duplicate_of_self', 'a report cannot duplicate itself');
+        if (command.data.duplicateOf === report.reportId) refuse('duplicate_of_self', 'duplicateOf: a report cannot duplicate itself', { field: 'duplicateOf' });
         const unknown = () => refuse('duplicate_of_unknown', `duplicateOf: no report ${command.data.duplicateOf} you can see`, { field: 'duplicateOf', reportId: command.data.duplicateOf });
         const original = command.original && command.original.reportId === command.data.duplicateOf ? command.original : unknown();
         // Dismissed as a duplicate of a dismissed report, the hazard would count nowhere (SPEC §6).
+        // The named report was itself dismissed as a duplicate of this one: this report is the one that stands.
+        if (original.status === 'dismissed' && original.dismissal?.duplicateOf === report.reportId) {
+          refuse('duplicate_of_each_other', `duplicateOf: report ${original.reportId} was already dismissed as a duplicate of this one; this report is the one that stands and counts`, { field: 'duplicateOf', reportId: original.reportId });
+        }
         if (original.status === 'dismissed') {
           refuse('duplicate_of_dismissed', original.dismissal?.duplicateOf
             ? `duplicateOf: report ${original.reportId} was itself dismissed as a duplicate of ${original.dismissal.duplicateOf}; name that one`

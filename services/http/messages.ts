@@ -148,6 +148,10 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
       `duplicateOf：报告 ${s(d.reportId)} 是${d.villageName !== undefined ? `${s(d.villageName)}（${s(d.village)}）` : ` ${s(d.village)} 村`}的，这份报告是${d.thisVillageName !== undefined ? `${s(d.thisVillageName)}（${s(d.thisVillage)}）` : ` ${s(d.thisVillage)} 村`}的：救助只按本村的报告分配，两个村都受灾时各村的报告各自核查，不能互为重复`,
     en: (d) => `duplicateOf: report ${s(d.reportId)} is village ${s(d.village)}'s, this one village ${s(d.thisVillage)}'s; relief follows a report of the household's own village, so each village's report stands`,
   },
+  duplicate_of_each_other: {
+    zh: (d) => `duplicateOf：报告 ${s(d.reportId)} 已作为这份报告的重复被撤销，这份报告就是这次灾情仍然有效、计入统计的报告，不要再撤销它`,
+    en: (d) => `duplicateOf: report ${s(d.reportId)} was already dismissed as a duplicate of this one; this report is the one that stands and counts, do not dismiss it`,
+  },
   duplicate_of_unexpected: {
     zh: (d) => `duplicateOf 只在以重复为由撤销时填写；这次撤销的原因是“${DISMISSAL_ZH[s(d.reason)] ?? s(d.reason)}”，请去掉 duplicateOf，或把原因改为重复上报`,
     en: (d) => `duplicateOf is given only with reason duplicate, not ${s(d.reason)}`,

@@ -151,6 +151,8 @@ t.test('DismissReport', async (t) => {
   s.given(filed).when(asDuplicate({ ...original, reportId: REPORT_ID })).thenThrows('duplicate_of_unknown', 'a different report looked up');
   s.given(filed).when(asDuplicate({ ...original, status: 'dismissed', dismissal: { reason: 'false_alarm' } })).thenThrows('duplicate_of_dismissed');
   s.given(filed).when(asDuplicate({ ...original, village: '621299103202' })).thenThrows('duplicate_of_other_village');
+  // Found by a newcomer: the advice "name the one it went with" named this very report.
+  s.given(filed).when(asDuplicate({ ...original, status: 'dismissed', dismissal: { reason: 'duplicate', duplicateOf: REPORT_ID } })).thenThrows('duplicate_of_each_other', 'the other was dismissed as a duplicate of this one');
   for (const status of ['filed', 'acknowledged', 'on_site', 'verified', 'closed'] as const) {
     s.given(filed).when(asDuplicate({ ...original, status })).then([{ type: 'ReportDismissed', data: { reason: 'duplicate', duplicateOf: OTHER_REPORT_ID } }], `a ${status} report stands`);
   }
