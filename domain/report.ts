@@ -179,9 +179,16 @@ export interface DuplicateOriginal {
   village: string;
   status: ReportStatus;
   dismissal?: { reason: string; duplicateOf?: string | undefined } | undefined;
+  /** Its hazard, for the officer's warning only: a duplicate may be filed under another hazard (docs/decisions.md). */
+  hazard?: string | undefined;
   /** The villages' names from the register, for the message only. */
   villageName?: string | undefined;
   thisVillageName?: string | undefined;
+}
+
+/** Reason, original and notes alike (who dismissed is the metadata's, not the fact's). */
+function sameDismissal(a: EventData<'ReportDismissed'> | undefined, b: EventData<'ReportDismissed'>): boolean {
+  return a !== undefined && a.reason === b.reason && a.duplicateOf === b.duplicateOf && (a.notes ?? '') === (b.notes ?? '');
 }
 
 function existing(state: ReportState): FiledReport {
@@ -276,6 +283,10 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       return [{ type: 'DamageVerified', data: command.data }];
     }
     case 'DismissReport': {
+      // The same dismissal again (a retry whose answer was lost on a bad line) is answered as the
+      // first was and writes nothing, as a repeated acknowledgement does (SPEC §3); a different
+      // one is refused by open(): a dismissal is never rewritten.
+      if (state.exists && state.status === 'dismissed' && sameDismissal(state.dismissal, command.data)) return [];
       const report = open(state);
       if (command.data.reason === 'duplicate') {
         if (!command.data.duplicateOf) refuse('duplicate_of_required', 'a duplicate must name the report it duplicates', { field: 'duplicateOf' });

@@ -159,8 +159,9 @@ export function ledgerTotals(rows: Iterable<LedgerRow>, remainderVoid: (row: Led
     if (row.status !== 'allocated') {
       t.approvedFen += row.cashFen;
       add(t.goods.approved, goods);
-      const rest = remainderVoid(row) ? t.goods.voided : t.goods.outstanding;
-      if (rest === t.goods.voided) t.voidedFen += row.cashFen - row.deliveredCashFen;
+      const voided = remainderVoid(row);
+      const rest = voided ? t.goods.voided : t.goods.outstanding;
+      if (voided) t.voidedFen += row.cashFen - row.deliveredCashFen;
       else t.outstandingFen += row.cashFen - row.deliveredCashFen;
       add(rest, goods);
       add(rest, row.deliveredGoods, -1);

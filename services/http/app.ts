@@ -410,7 +410,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // stream or position here (an unauthenticated probe): the node's log and /audit/verify say which.
     const integrity = deps.integrity?.();
     const integrityView = integrity === undefined ? undefined : integrity.state === 'pending' ? { state: 'pending', ...(integrity.firstCheckAt ? { firstCheckAt: integrity.firstCheckAt } : {}) } : { state: integrity.state, checkedAt: integrity.checkedAt, events: integrity.events, problems: integrity.problems };
-    return { status: 'ready', eventStore: deps.store.kind, notifications, ...details, ...(integrityView ? { integrity: integrityView } : {}) };
+    // `degraded` still answers 200 (a balancer must keep sending reports here) but no longer reads
+    // as all well to whoever looks (found by a newcomer: "ready" beside a broken log).
+    const degraded = [
+      ...(integrity?.state === 'broken' ? [`日志校验发现 ${integrity.problems} 处问题，历史记录可能被改动：详见节点日志和 GET /audit/verify。the log failed verification: see the node's log and GET /audit/verify`] : []),
+      ...(runner.quarantined > 0 ? [`读模型搁置了 ${runner.quarantined} 条无法读取的事件：详见 quarantine 和节点日志。${runner.quarantined} unreadable event(s) set aside: see quarantine and the node's log`] : []),
+    ];
+    return {
+      status: degraded.length > 0 ? 'degraded' : 'ready',
+      ...(degraded.length > 0 ? { problems: degraded } : {}),
+      eventStore: deps.store.kind,
+      notifications,
+      ...details,
+      ...(integrityView ? { integrity: integrityView } : {}),
+    };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 

@@ -168,9 +168,16 @@ t.test('dismissal', async (t) => {
   const a = (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json().reportId;
   const b = (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json().reportId;
   t.equal((await app.call('POST', `/reports/${b}/dismissal`, { token: officer, body: { reason: 'duplicate' } })).json().error, 'duplicate_of_required');
-  t.equal((await app.call('POST', `/reports/${b}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: a } })).statusCode, 200);
+  const first = await app.call('POST', `/reports/${b}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: a } });
+  t.equal(first.statusCode, 200);
   t.equal((await app.call('GET', `/reports/${b}`, { token: officer })).json().status, 'dismissed');
   t.equal((await app.call('POST', `/reports/${b}/dismissal`, { token: officer, body: { reason: 'false_alarm' } })).json().error, 'report_dismissed');
+  // Found by a newcomer: the same dismissal retried without an Idempotency-Key (its answer lost on
+  // a bad line) was refused as report_dismissed; it gets its first answer and writes nothing.
+  const before = (await app.store.readAll({ max: 100_000 })).length;
+  const again = await app.call('POST', `/reports/${b}/dismissal`, { token: app.token('officer', WANGBA, 'officer-other'), body: { reason: 'duplicate', duplicateOf: a } });
+  t.match([again.statusCode, again.json()], [200, { revision: first.json().revision, position: first.json().position }], 'the same dismissal again: its first answer');
+  t.equal((await app.store.readAll({ max: 100_000 })).length, before, 'nothing written');
 });
 
 /**
@@ -242,6 +249,42 @@ t.test('dismissal as a duplicate: two reports dismissed as each other\u2019s dup
     }
   }
   t.comment(`${crossed} of 12 rounds crossed`);
+});
+
+/**
+ * Found by a newcomer: the report that duplicates went with was dismissed as a false alarm and
+ * nothing was said, though the hazard they reported then counted nowhere; and a duplicate of a
+ * report of another hazard was taken in silence. Neither is refused (a false alarm's duplicates
+ * are false alarms too; a hazard cannot be amended), both are said on the 200, naming the reports.
+ */
+t.test('dismissal: what it does to the reports that went with it, and a duplicate of another hazard, is said', async (t) => {
+  const app = await startTestApp(t);
+  const officer = app.token('officer', WANGBA);
+  const file = async (hazard = 'landslide') => (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ hazard }) })).json().reportId as string;
+  const dismiss = (id: string, body: Record<string, unknown>) => app.call('POST', `/reports/${id}/dismissal`, { token: officer, body });
+  const codes = (answer: Awaited<ReturnType<typeof dismiss>>) => (answer.json().warnings ?? []).map((w: { code: string }) => w.code);
+  const [original, dupA, dupB, flood, chained, next, third, x, y] = [await file(), await file(), await file(), await file('flash_flood'), await file(), await file(), await file(), await file(), await file()];
+
+  const asFlood = await dismiss(dupA, { reason: 'duplicate', duplicateOf: original });
+  t.same(codes(asFlood), [], 'same hazard: nothing to say');
+  const other = await dismiss(flood, { reason: 'duplicate', duplicateOf: original });
+  t.equal(other.statusCode, 200, 'another hazard is not refused');
+  t.match(other.json().warnings, [{ code: 'duplicate_of_other_hazard', reportId: original, hazard: 'landslide', thisHazard: 'flash_flood', message: /报的是滑坡，这份报的是山洪.*只按滑坡计入统计/ }], 'but said, in words');
+  t.equal((await dismiss(dupB, { reason: 'duplicate', duplicateOf: original })).statusCode, 200);
+  await app.runner.waitFor((await app.store.headPosition())!, 5000);
+
+  const gone = await dismiss(original, { reason: 'false_alarm' });
+  t.equal(gone.statusCode, 200, 'a false alarm with duplicates is still dismissed');
+  const [warning] = gone.json().warnings.filter((w: { code: string }) => w.code === 'duplicates_count_nowhere');
+  t.same(new Set(warning?.reportIds), new Set([dupA, dupB, flood]), 'every report dismissed as its duplicate is named');
+  t.match(warning?.message, new RegExp(`报告 .*${dupA}.* 是作为这份报告的重复撤销的.*不再计入任何统计`), 'and what that means, in Chinese');
+
+  // Dismissed as a duplicate itself, what went with it counts with the report it names: nothing to say.
+  t.equal((await dismiss(chained, { reason: 'duplicate', duplicateOf: next })).statusCode, 200);
+  t.equal((await dismiss(x, { reason: 'duplicate', duplicateOf: y })).statusCode, 200);
+  await app.runner.waitFor((await app.store.headPosition())!, 5000);
+  t.same(codes(await dismiss(next, { reason: 'duplicate', duplicateOf: third })), [], 'dismissed as a duplicate, what went with it still counts, with the report named');
+  t.same(codes(await dismiss(y, { reason: 'out_of_scope' })), ['duplicates_count_nowhere'], 'out of scope: said too');
 });
 
 t.test('scope: outside it a report does not exist (404, not 403)', async (t) => {

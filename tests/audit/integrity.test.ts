@@ -16,6 +16,8 @@ t.test('an intact log: verified, said so on /ready and in /metrics', async (t) =
   t.match(await w.app.integrity.run(), { state: 'ok', problems: 0 });
   const ready = (await w.app.call('GET', '/ready')).json();
   t.match(ready.integrity, { state: 'ok', problems: 0, events: Number, checkedAt: String });
+  t.equal(ready.status, 'ready');
+  t.notOk('problems' in ready, 'nothing to say');
   t.match((await w.app.call('GET', '/metrics')).body, /^zhitong_log_verified 1$/m);
 });
 
@@ -27,6 +29,7 @@ t.test('an event edited in the file: the node says so, names nothing personal, a
   const ready = await w.app.call('GET', '/ready');
   t.equal(ready.statusCode, 200, 'still ready: a report must not be lost because history was changed');
   t.match(ready.json().integrity, { state: 'broken', problems: Number });
+  t.match(ready.json(), { status: 'degraded', problems: [/^日志校验发现 \d+ 处问题.*GET \/audit\/verify/] }, 'not "ready" as if all were well (found by a newcomer)');
   t.notMatch(ready.body, w.reportId, 'an unauthenticated probe is not told which stream');
   t.match((await w.app.call('GET', '/metrics')).body, /^zhitong_log_verified 0$/m, 'for an alert rule');
 

@@ -157,7 +157,15 @@ t.test('DismissReport', async (t) => {
     s.given(filed).when(asDuplicate({ ...original, status })).then([{ type: 'ReportDismissed', data: { reason: 'duplicate', duplicateOf: OTHER_REPORT_ID } }], `a ${status} report stands`);
   }
   s.given(filed).when({ type: 'DismissReport', data: { reason: 'false_alarm', duplicateOf: OTHER_REPORT_ID }, now: NOW }).thenThrows('duplicate_of_unexpected');
-  s.given(filed, dismissed).when({ type: 'DismissReport', data: { reason: 'false_alarm' }, now: NOW }).thenThrows('report_dismissed');
+  // Found by a newcomer: the same dismissal retried (its answer lost) was refused; it is answered, and nothing written.
+  s.given(filed, dismissed).when({ type: 'DismissReport', data: { reason: 'false_alarm' }, now: NOW }).then([], 'the same dismissal again writes nothing');
+  s.given(filed, dismissed).when({ type: 'DismissReport', data: { reason: 'out_of_scope' }, now: NOW }).thenThrows('report_dismissed', 'another reason: a dismissal is never rewritten');
+  s.given(filed, dismissed).when({ type: 'DismissReport', data: { reason: 'false_alarm', notes: '另一说法' }, now: NOW }).thenThrows('report_dismissed', 'other notes');
+  const THIRD = '5f0c6a2e-8d1b-4c3a-9e7f-1a2b3c4d5e6f';
+  const asDup: ReportEvent = { type: 'ReportDismissed', data: { reason: 'duplicate', duplicateOf: OTHER_REPORT_ID } };
+  s.given(filed, asDup).when(asDuplicate(original)).then([], 'the same duplicate dismissal again');
+  s.given(filed, asDup).when(asDuplicate(undefined)).then([], 'answered even if the original since left the caller\'s sight');
+  s.given(filed, asDup).when({ type: 'DismissReport', data: { reason: 'duplicate', duplicateOf: THIRD }, now: NOW, original: { ...original, reportId: THIRD } }).thenThrows('report_dismissed', 'another original');
   s.given().when({ type: 'DismissReport', data: { reason: 'false_alarm' }, now: NOW }).thenThrows('not_found');
 });
 

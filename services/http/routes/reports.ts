@@ -9,7 +9,7 @@ import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type DuplicateOrigin
 import { unitLevel } from '../../../domain/units.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { CATEGORY_LABELS, yuan } from '../../../domain/notice.js';
-import { canonicalHouseholdId } from '../../../domain/vocabulary.js';
+import { canonicalHouseholdId, HAZARD_LABELS, type Hazard } from '../../../domain/vocabulary.js';
 import { isLiveRow, type LedgerRow } from '../../../projections/ledger.js';
 import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
@@ -96,10 +96,14 @@ async function duplicateOriginal(deps: ApiDeps, request: FastifyRequest, reportI
     village: state.village,
     status: state.status,
     dismissal: state.dismissal,
+    hazard: state.hazard,
     villageName: units.get(state.village)?.name,
     thisVillageName: units.get(thisVillage)?.name,
   };
 }
+
+/** A hazard in words (`滑坡`); a code the vocabulary lacks is shown as it is. */
+const hazardName = (hazard: string): string => HAZARD_LABELS[hazard as Hazard] ?? hazard;
 
 /** A ledger row's household as a warning names it: `户 hh-7（张三）`. */
 const householdOf = (row: LedgerRow): string => `户 ${row.household.id}（${row.household.name}）`;
@@ -333,6 +337,46 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     ];
   };
 
+  /**
+   * What this dismissal does to reports that went with this one (docs/decisions.md, "A duplicate
+   * names a standing report"): reports dismissed as its duplicates counted only through it, so
+   * dismissed as a false alarm or out of scope, the hazard they reported now counts nowhere. That
+   * is right when they were the same false alarm, and a mistake otherwise; a dismissal cannot be
+   * undone, so it is not refused, but said at once with the reports named (found by a newcomer:
+   * 200, nothing said). Dismissed as a duplicate itself, the hazard counts with the report named.
+   * Read from the reports projection, so a duplicate dismissed in the last moment may be missing.
+   */
+  const duplicatesLeft = (id: string, reason: EventData<'ReportDismissed'>['reason']): Warning[] => {
+    if (reason === 'duplicate') return [];
+    const named = [...deps.runner.state('reports').rows.values()].filter((row) => row.dismissal?.reason === 'duplicate' && row.dismissal.duplicateOf === id).map((row) => row.reportId);
+    if (named.length === 0) return [];
+    return [
+      {
+        code: 'duplicates_count_nowhere',
+        message: `报告 ${named.join('、')} 是作为这份报告的重复撤销的，只随这份计入统计：这份撤销后，它们报的灾情也不再计入任何统计。如那些报告的灾情属实，请重新上报，并告知负责人`,
+        reportIds: named,
+      },
+    ];
+  };
+  /**
+   * A duplicate filed under another hazard counts only under the original's (SPEC §6: a dismissed
+   * report counts in no figure). Not refused: a contact cannot amend a report's hazard, and one
+   * debris flow is reported as a landslide by one and a flood by another; said, so that two
+   * different hazards are not merged unnoticed (found by a newcomer: accepted, nothing said).
+   */
+  const otherHazard = (report: FiledReport, original: DuplicateOriginal): Warning[] =>
+    original.hazard === undefined || original.hazard === report.hazard
+      ? []
+      : [
+          {
+            code: 'duplicate_of_other_hazard',
+            message: `报告 ${original.reportId} 报的是${hazardName(original.hazard)}，这份报的是${hazardName(report.hazard)}：这份作为它的重复撤销后，只按${hazardName(original.hazard)}计入统计。如果是两次不同的灾害，请告知负责人并重新上报这一次`,
+            reportId: original.reportId,
+            hazard: original.hazard,
+            thisHazard: report.hazard,
+          },
+        ];
+
   app.withTypeProvider<ZodTypeProvider>().post(
     '/reports/:id/dismissal',
     {
@@ -361,7 +405,11 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           const result = await deps.commands.execute(stream, reportDecider, { type: 'DismissReport', data: request.body, original, now: context.now }, context, {
             ifMatch: given ?? { revisions: [revision] },
           });
-          const warnings = [...reliefOnDismissed(id), ...(original ? await dismissedInTurn(id, original.reportId) : [])];
+          const warnings = [
+            ...reliefOnDismissed(id),
+            ...duplicatesLeft(id, request.body.reason),
+            ...(original ? [...otherHazard(report, original), ...(await dismissedInTurn(id, original.reportId))] : []),
+          ];
           return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
         } catch (error) {
           if (given || !(error instanceof PreconditionFailedError) || attempt >= 8) throw error;
