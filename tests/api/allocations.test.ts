@@ -29,12 +29,16 @@ t.test('relief lifecycle: allocate, approve by a second person, deliver in parts
   t.equal((await post('approval', {}, head)).statusCode, 200, 'the same head approving again (a lost answer): answered as the first time …');
   t.equal(await app.logSize(), size, '… and nothing written');
   t.equal((await post('approval', {}, app.token('head', WANGBA, 'head-2'))).json().error, 'not_pending', 'another head: already approved');
+  const outstanding = async () => (await app.call('GET', '/allocations?outstanding=true', { token: head })).json().items.map((i: { allocationId: string }) => i.allocationId);
+  t.same(await outstanding(), [allocationId], 'approved and not handed over: still to be handed over');
   t.equal((await post('deliveries', delivery(150_000, 12.5))).statusCode, 200);
+  t.same(await outstanding(), [allocationId], 'part handed over: still');
   const over = await post('deliveries', delivery(50_001));
   t.equal(over.statusCode, 422);
   t.equal(over.json().error, 'over_delivery');
   t.equal((await post('deliveries', delivery(50_000, 12.5))).statusCode, 200);
   t.equal((await post('cancellation', { reason: 'x' })).json().error, 'already_delivered');
+  t.same(await outstanding(), [], 'all handed over: nothing still to hand over');
 
   const view = await app.call('GET', `/allocations/${allocationId}`, { token: app.token('auditor', '621299') });
   t.match(view.json(), { status: 'delivered', cashFen: 200_000, delivered: { cashFen: 200_000, deliveries: 2 }, outstandingCashFen: 0, approvedBy: 'head-1' });

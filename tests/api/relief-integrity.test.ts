@@ -261,6 +261,13 @@ t.test('relief on a report dismissed before anything was handed over: off the no
   t.match(row.items[0], { cash: { allocatedFen: 30_000, deliveredFen: 10_000, outstandingFen: 0, voidedFen: 20_000 }, remainderVoided: true, review: [{ flag: 'report_dismissed' }] }, 'the ledger owes nothing more on it, says why, and what will not be given (found by a newcomer)');
   t.match(row.totals.overall, { approvedFen: 30_000, deliveredFen: 10_000, outstandingFen: 0, voidedFen: 20_000 }, 'nor in its totals, which add up: approved = delivered + outstanding + voided');
   t.match((await app.call('GET', `/allocations/${a2}`, { token: head(app) })).json(), { outstandingCashFen: 0, remainderVoided: true }, 'nor the allocation itself');
+  // Found by a newcomer: listed by ?status=approved it read as still to be handed over. status is
+  // the allocation's own step; ?outstanding=true lists what is still to be handed over.
+  const toHand = async (q: string) => (await app.call('GET', `/allocations?${q}`, { token: head(app) })).json().items.map((i: { allocationId: string }) => i.allocationId);
+  t.notOk((await toHand('outstanding=true')).includes(a2), 'not among what is still to be handed over');
+  t.ok((await toHand('outstanding=false')).includes(a2), 'but among what is not');
+  t.ok((await toHand('status=approved')).includes(a2), 'its step is still approved');
+  t.equal((await app.call('GET', '/allocations?outstanding=yes', { token: head(app) })).statusCode, 400, 'a bad value is a 400');
   const house = (await app.call('GET', `/households/${LIJIA}/hh-12`, { token: head(app) })).json();
   t.match(house.byCategory[0], { deliveredFen: 10_000, outstandingFen: 0 }, 'nor on the household');
   const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(await verified(app, [WU], { hazard: 'hail' }), { household: { id: 'hh-12', name: '吴八' } }) });

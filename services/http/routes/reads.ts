@@ -319,6 +319,10 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
             .optional(),
           fund: z.string().min(1).max(64).optional(),
           status: z.enum(LEDGER_STATUSES).optional(),
+          // What is still to be handed over: approved, not all delivered, and its report not dismissed.
+          // `status` is the allocation's own step, so an approved one whose rest will never be given
+          // (remainderVoided) is still `approved` there (found by a newcomer).
+          outstanding: z.enum(['true', 'false']).optional().describe('true: only what is still to be handed over (approved, not all delivered, its report not dismissed); false: only what is not'),
         }),
         response: {
           200: page(z.looseObject({ allocationId: z.uuid(), status: z.enum(LEDGER_STATUSES), cash: z.object({ allocatedFen: z.number(), deliveredFen: z.number(), outstandingFen: z.number(), voidedFen: z.number() }) })).extend({
@@ -331,9 +335,10 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const q = request.query;
       const units = state('units');
       const prefix = readPrefix(request, q.unit);
-      const rows = ledgerRows(state('ledger'), { prefix, report: q.report, household: q.household, fund: q.fund, status: q.status as LedgerStatus | undefined });
+      const listed = ledgerRows(state('ledger'), { prefix, report: q.report, household: q.household, fund: q.fund, status: q.status as LedgerStatus | undefined });
       const flags = flagsFor(deps, ledgerRows(state('ledger'), { prefix }));
       const voided = remainderVoid(flags);
+      const rows = q.outstanding === undefined ? listed : listed.filter((row) => (row.status === 'approved' && !voided(row)) === (q.outstanding === 'true'));
       const after = cursor(deps, q.after);
       const from = after === undefined ? 0 : rows.findIndex((row) => row.allocatedPosition > after);
       const slice = from < 0 ? [] : rows.slice(from, from + q.limit);
