@@ -24,6 +24,7 @@ export const DOMAIN_ERROR_CODES = [
   'duplicate_of_other_village',
   'duplicate_of_unexpected',
   'duplicate_of_each_other',
+  'duplicate_of_unverified',
   'empty_allocation',
   'empty_delivery',
   'not_pending',

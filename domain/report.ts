@@ -179,6 +179,8 @@ export interface DuplicateOriginal {
   village: string;
   status: ReportStatus;
   dismissal?: { reason: string; duplicateOf?: string | undefined } | undefined;
+  /** Whether it was verified household by household (undefined: not known, as for a caller that does not say). */
+  verified?: boolean | undefined;
   /** Its hazard, for the officer's warning only: a duplicate may be filed under another hazard (docs/decisions.md). */
   hazard?: string | undefined;
   /** The villages' names from the register, for the message only. */
@@ -286,7 +288,15 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       // The same dismissal again (a retry whose answer was lost on a bad line) is answered as the
       // first was and writes nothing, as a repeated acknowledgement does (SPEC §3); a different
       // one is refused by open(): a dismissal is never rewritten.
-      if (state.exists && state.status === 'dismissed' && sameDismissal(state.dismissal, command.data)) return [];
+      if (state.exists && state.status === 'dismissed') {
+        if (sameDismissal(state.dismissal, command.data)) return [];
+        // Said as what it is, a dismissal that cannot be changed, not as the field work open() names.
+        refuse('report_dismissed', 'the report was dismissed, and a dismissal is never changed or undone', {
+          reason: state.dismissal?.reason,
+          action: 'dismiss',
+          ...(state.dismissal?.duplicateOf ? { duplicateOf: state.dismissal.duplicateOf } : {}),
+        });
+      }
       const report = open(state);
       if (command.data.reason === 'duplicate') {
         if (!command.data.duplicateOf) refuse('duplicate_of_required', 'a duplicate must name the report it duplicates', { field: 'duplicateOf' });
@@ -307,6 +317,12 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
             reason: original.dismissal?.reason,
             ...(original.dismissal?.duplicateOf ? { duplicateOf: original.dismissal.duplicateOf } : {}),
           });
+        }
+        // A household-by-household verification counts only through its own report (SPEC §6: a
+        // dismissed report counts in no figure), so dismissing it for an unverified one would drop
+        // the verified figures for an estimate (found by a newcomer); the other way round loses nothing.
+        if (report.verified !== undefined && original.verified === false) {
+          refuse('duplicate_of_unverified', `duplicateOf: this report was verified household by household and report ${original.reportId} was not; dismiss that one as a duplicate of this`, { field: 'duplicateOf', reportId: original.reportId });
         }
         // Relief is allocated only in the report's own village (ReliefAllocated's rule), so a
         // duplicate across villages would leave this village's households no report to be helped from.

@@ -9,6 +9,7 @@ import { commandContext, ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { IdParams, listQuery, WriteAnswer } from './schemas.js';
 import { GENESIS_HASH, recordedHashMatches } from '../../infra/eventstore/chain.js';
+import type { RecordedEvent } from '../../infra/eventstore/types.js';
 
 export interface AggregateRoutes<S, C, E extends DomainEvent, P = undefined> {
   /** e.g. `/reports/:id` */
@@ -83,6 +84,28 @@ const HistoryQuery = listQuery({}).extend({
   after: z.string().regex(/^\d{1,10}$/, 'must be a revision (a whole number)').optional(),
 });
 
+/**
+ * Why an event of a stream's history is not intact, in words an auditor reads (SPEC §8, §9: in
+ * Chinese), or undefined when it is: its content no longer matches its hash, revisions are missing
+ * before it (`missingRevisions`, first and last), it comes out of order, or it does not chain to
+ * the event before it. Found by a newcomer: `intact: false` alone did not say which revision was
+ * missing. `prev` is the event listed before it, undefined for the first.
+ */
+export function historyProblem(e: RecordedEvent, prev: RecordedEvent | undefined): { message: string; missingRevisions?: [number, number] } | undefined {
+  if (!recordedHashMatches(e)) return { message: `这条事件的内容与它记录的哈希不符：它被改动过（修订号 ${e.revision}）` };
+  const expected = prev === undefined ? 0 : prev.revision + 1;
+  if (e.revision > expected) {
+    const range = e.revision - 1 === expected ? `修订号 ${expected}` : `修订号 ${expected}–${e.revision - 1}`;
+    return { message: `这条之前缺少${range} 的事件：被删除或移走了`, missingRevisions: [expected, e.revision - 1] };
+  }
+  if (e.revision < expected) return { message: `修订号 ${e.revision} 排在修订号 ${prev!.revision} 之后：事件的顺序被改动过` };
+  const chained = prev === undefined ? GENESIS_HASH : prev.metadata.hash;
+  if (e.metadata.prevHash !== chained) {
+    return { message: prev === undefined ? '第一条事件没有从链的起点开始：它之前的历史被改动过' : `没有接上前一条事件（修订号 ${prev.revision}）的哈希：前一条或这一条被改动过` };
+  }
+  return undefined;
+}
+
 export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstance, deps: ApiDeps, aggregate: AggregateRoutes<S, C, E, P>, key: string, roles: readonly Role[]): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     `${aggregate.base}/history`,
@@ -105,14 +128,18 @@ export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstanc
       const events = await deps.store.readStream(aggregate.stream(id));
       // Each event says whether it still matches its hash and chains to the one before: an auditor
       // reading an edited history sees where, without running a verification (found by a newcomer).
-      const items = events.map((e, i) => ({
+      const items = events.map((e, i) => {
+        const problem = historyProblem(e, events[i - 1]);
+        return {
           revision: e.revision,
           position: e.position,
           type: e.type,
           data: e.data,
           metadata: e.metadata,
-          intact: recordedHashMatches(e) && (i === 0 ? e.revision === 0 && e.metadata.prevHash === GENESIS_HASH : e.revision === events[i - 1]!.revision + 1 && e.metadata.prevHash === events[i - 1]!.metadata.hash),
-        }));
+          intact: problem === undefined,
+          ...(problem ? { problem: problem.message, ...(problem.missingRevisions ? { missingRevisions: problem.missingRevisions } : {}) } : {}),
+        };
+      });
       // A list answers `{items, next}` (SPEC §4), paged by revision (a stream's own order, the same
       // in either store); `events`, the same list again under its first name, is gone (session 37).
       const from = after === undefined ? 0 : Number(after) + 1;

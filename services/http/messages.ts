@@ -96,13 +96,17 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
         ? `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不能再续报、接警、派员、核查或结案`
         : d.action === 'link'
           ? `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不计入任何统计，不能关联到灾害事件`
-          : '该报告已被撤销（重复、误报或不属本辖区），不能再分配、审批或发放救助；已分配的请驳回或取消',
+          : d.action === 'dismiss'
+            ? `该报告已经撤销过了${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}${d.duplicateOf ? `，与报告 ${s(d.duplicateOf)} 重复` : ''}）` : ''}，撤销不能更改或撤回。如撤销有误，请重新上报这次灾情，并告知负责人`
+            : '该报告已被撤销（重复、误报或不属本辖区），不能再分配、审批或发放救助；已分配的请驳回或取消',
     en: (d) =>
       d.action === 'field_work'
         ? `the report was dismissed${d.reason ? ` (${s(d.reason)})` : ''}: it takes no further amendment, acknowledgement, dispatch, verification or closure`
         : d.action === 'link'
           ? `the report was dismissed${d.reason ? ` (${s(d.reason)})` : ''}: it counts in no figure and is not linked to an incident`
-          : 'the report was dismissed: relief from it is not allocated, approved or delivered; reject or cancel what was allocated',
+          : d.action === 'dismiss'
+            ? `the report was already dismissed${d.reason ? ` (${s(d.reason)}${d.duplicateOf ? ` of ${s(d.duplicateOf)}` : ''})` : ''}; a dismissal is never changed or undone: if it was wrong, report the hazard again`
+            : 'the report was dismissed: relief from it is not allocated, approved or delivered; reject or cancel what was allocated',
   },
   already_acknowledged: { zh: '已有人接警，升级已停止', en: 'the alert was acknowledged; escalation has stopped' },
   stale_escalation: { zh: '升级步骤已过时', en: 'that escalation step is not the next one' },
@@ -151,6 +155,10 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   duplicate_of_each_other: {
     zh: (d) => `duplicateOf：报告 ${s(d.reportId)} 已作为这份报告的重复被撤销，这份报告就是这次灾情仍然有效、计入统计的报告，不要再撤销它`,
     en: (d) => `duplicateOf: report ${s(d.reportId)} was already dismissed as a duplicate of this one; this report is the one that stands and counts, do not dismiss it`,
+  },
+  duplicate_of_unverified: {
+    zh: (d) => `duplicateOf：这份报告已入户核查，核查结果只随它计入统计；报告 ${s(d.reportId)} 还没有核查。请把报告 ${s(d.reportId)} 作为这份的重复撤销，不要反过来`,
+    en: (d) => `duplicateOf: this report was verified household by household and report ${s(d.reportId)} was not; dismiss that one as a duplicate of this`,
   },
   duplicate_of_unexpected: {
     zh: (d) => `duplicateOf 只在以重复为由撤销时填写；这次撤销的原因是“${DISMISSAL_ZH[s(d.reason)] ?? s(d.reason)}”，请去掉 duplicateOf，或把原因改为重复上报`,

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { HEJIAGOU, LIJIA, NIANBA, WANGBA, ZHUJIAGOU, reportBody, startTestApp, verificationBody } from '../support/app.js';
+import { HEJIAGOU, LIJIA, NIANBA, WANGBA, ZHUJIAGOU, reportBody, startTestApp, verificationBody, verifiedReport } from '../support/app.js';
 
 t.test('POST /reports: 201, then the same body again is 200 with the same answer and no new event', async (t) => {
   const app = await startTestApp(t);
@@ -285,6 +285,40 @@ t.test('dismissal: what it does to the reports that went with it, and a duplicat
   await app.runner.waitFor((await app.store.headPosition())!, 5000);
   t.same(codes(await dismiss(next, { reason: 'duplicate', duplicateOf: third })), [], 'dismissed as a duplicate, what went with it still counts, with the report named');
   t.same(codes(await dismiss(y, { reason: 'out_of_scope' })), ['duplicates_count_nowhere'], 'out of scope: said too');
+});
+
+/**
+ * Found by a newcomer: a report verified household by household, dismissed as the duplicate of an
+ * unverified one, took its verified figures out of the tallies with nothing said; and a second,
+ * different dismissal was refused with the text for field work. The verified one is the one that
+ * stands; both verified, only the original's verification counts, and that is said.
+ */
+t.test('dismissal as a duplicate: a verification is not dropped for an estimate', async (t) => {
+  const app = await startTestApp(t);
+  const officer = app.token('officer', WANGBA, 'officer-1');
+  const dismiss = (id: string, body: Record<string, unknown>) => app.call('POST', `/reports/${id}/dismissal`, { token: officer, body });
+  const checked = await verifiedReport(app);
+  const estimated = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json().reportId as string;
+  const tally = async () => (await app.call('GET', `/tallies?unit=${LIJIA}`, { token: officer })).json();
+  const before = await tally();
+  t.match(JSON.stringify(before), /"verified":\{[^}]*"affectedPeople":\d/, 'the verified figures are in the tallies');
+
+  const size = await app.logSize();
+  const refused = await dismiss(checked, { reason: 'duplicate', duplicateOf: estimated });
+  t.match([refused.statusCode, refused.json()], [422, { error: 'duplicate_of_unverified', details: { field: 'duplicateOf', reportId: estimated } }], 'the verified one is not dismissed for an unverified one');
+  t.match(refused.json().message, new RegExp(`这份报告已入户核查.*请把报告 ${estimated} 作为这份的重复撤销`), 'and told which way round, in Chinese');
+  t.equal(await app.logSize(), size, 'nothing written');
+  t.same(await tally(), before, 'the tallies keep the verified figures');
+
+  t.equal((await dismiss(estimated, { reason: 'duplicate', duplicateOf: checked })).statusCode, 200, 'the other way round is taken');
+  const again = await dismiss(estimated, { reason: 'false_alarm' });
+  t.match([again.statusCode, again.json()], [422, { error: 'report_dismissed', details: { action: 'dismiss', reason: 'duplicate', duplicateOf: checked } }]);
+  t.match(again.json().message, new RegExp(`^该报告已经撤销过了（重复上报，与报告 ${checked} 重复），撤销不能更改或撤回`), 'said as a dismissal that cannot change, naming the original');
+
+  const second = await verifiedReport(app);
+  const both = await dismiss(second, { reason: 'duplicate', duplicateOf: checked });
+  t.equal(both.statusCode, 200, 'both verified: taken');
+  t.match(both.json().warnings, [{ code: 'verification_not_counted', reportId: checked, message: new RegExp(`统计按报告 ${checked} 的核查结果计`) }], 'and said whose verification counts');
 });
 
 t.test('scope: outside it a report does not exist (404, not 403)', async (t) => {

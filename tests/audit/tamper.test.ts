@@ -16,6 +16,7 @@ t.test('an event\u2019s data edited', async (t) => {
   // The history an auditor reads marks it too (found by a newcomer: it showed 90 with nothing beside it).
   const history = (await w.app.call('GET', `/reports/${w.reportId}/history`, { token: w.app.token('auditor', '620000000000') })).json() as { items: Array<{ revision: number; intact: boolean }> };
   t.same(history.items.filter((e) => !e.intact).map((e) => e.revision), [2], 'its history marks the edited event, and only it');
+  t.match(history.items.find((e) => !e.intact), { problem: /^这条事件的内容与它记录的哈希不符：它被改动过/ }, 'and says why');
 });
 
 t.test('an event deleted from the middle of a stream: the history marks where the chain breaks', async (t) => {
@@ -23,6 +24,8 @@ t.test('an event deleted from the middle of a stream: the history marks where th
   w.db.prepare('DELETE FROM events WHERE stream = ? AND revision = 1').run(`report-${w.reportId}`);
   const history = (await w.app.call('GET', `/reports/${w.reportId}/history`, { token: w.app.token('auditor', '620000000000') })).json() as { items: Array<{ revision: number; intact: boolean }> };
   t.same(history.items.filter((e) => !e.intact).map((e) => e.revision), [2], 'the event after the gap');
+  // Found by a newcomer: intact false alone did not say which revision was missing.
+  t.match(history.items.find((e) => !e.intact), { problem: '这条之前缺少修订号 1 的事件：被删除或移走了', missingRevisions: [1, 1] }, 'and which revision is missing before it');
 });
 
 t.test('an event deleted from the middle of a stream: one problem, with the position it left empty', async (t) => {
@@ -103,6 +106,9 @@ t.test('two events swapped', async (t) => {
     swap.run(b!.record, b!.revision, a!.position);
   })();
   await expectNamed(t, w, 'reordered', { message: /顺序被调换/ });
+  const history = (await w.app.call('GET', `/reports/${w.reportId}/history`, { token: w.app.token('auditor', '620000000000') })).json() as { items: Array<{ revision: number; intact: boolean; problem?: string }> };
+  const broken = history.items.filter((e) => !e.intact);
+  t.ok(broken.length > 0 && broken.every((e) => typeof e.problem === 'string' && e.problem.length > 0), 'its history marks the swapped events, each saying why');
 });
 
 t.test('a seal\u2019s root edited', async (t) => {

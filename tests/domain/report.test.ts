@@ -160,6 +160,11 @@ t.test('DismissReport', async (t) => {
   // Found by a newcomer: the same dismissal retried (its answer lost) was refused; it is answered, and nothing written.
   s.given(filed, dismissed).when({ type: 'DismissReport', data: { reason: 'false_alarm' }, now: NOW }).then([], 'the same dismissal again writes nothing');
   s.given(filed, dismissed).when({ type: 'DismissReport', data: { reason: 'out_of_scope' }, now: NOW }).thenThrows('report_dismissed', 'another reason: a dismissal is never rewritten');
+  t.throws(() => reportDecider.decide({ type: 'DismissReport', data: { reason: 'out_of_scope' }, now: NOW }, fold(reportDecider, [{ ...filed, at: NOW }, { ...dismissed, at: NOW }])), { code: 'report_dismissed', details: { action: 'dismiss', reason: 'false_alarm' } }, 'said as a dismissal that cannot change, not as field work');
+  // Found by a newcomer: a verified report dismissed as the duplicate of an unverified one took its figures out of every tally.
+  s.given(filed, verified).when(asDuplicate({ ...original, verified: false })).thenThrows('duplicate_of_unverified');
+  s.given(filed, verified).when(asDuplicate({ ...original, verified: true })).then([{ type: 'ReportDismissed', data: { reason: 'duplicate', duplicateOf: OTHER_REPORT_ID } }], 'both verified: the original\'s verification counts');
+  s.given(filed).when(asDuplicate({ ...original, verified: false })).then([{ type: 'ReportDismissed', data: { reason: 'duplicate', duplicateOf: OTHER_REPORT_ID } }], 'neither verified');
   s.given(filed, dismissed).when({ type: 'DismissReport', data: { reason: 'false_alarm', notes: '另一说法' }, now: NOW }).thenThrows('report_dismissed', 'other notes');
   const THIRD = '5f0c6a2e-8d1b-4c3a-9e7f-1a2b3c4d5e6f';
   const asDup: ReportEvent = { type: 'ReportDismissed', data: { reason: 'duplicate', duplicateOf: OTHER_REPORT_ID } };

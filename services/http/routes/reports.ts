@@ -96,6 +96,7 @@ async function duplicateOriginal(deps: ApiDeps, request: FastifyRequest, reportI
     village: state.village,
     status: state.status,
     dismissal: state.dismissal,
+    verified: state.verified !== undefined,
     hazard: state.hazard,
     villageName: units.get(state.village)?.name,
     thisVillageName: units.get(thisVillage)?.name,
@@ -377,6 +378,21 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           },
         ];
 
+  /**
+   * Both verified household by household: only the original's verification counts from now on
+   * (SPEC §6); said, as the figures the township sees change with it.
+   */
+  const verificationLeft = (report: FiledReport, original: DuplicateOriginal): Warning[] =>
+    report.verified === undefined || original.verified !== true
+      ? []
+      : [
+          {
+            code: 'verification_not_counted',
+            message: `这份报告的入户核查结果不再计入统计，统计按报告 ${original.reportId} 的核查结果计。如这份的核查更新、更全，请在报告 ${original.reportId} 上重新入户核查一次`,
+            reportId: original.reportId,
+          },
+        ];
+
   app.withTypeProvider<ZodTypeProvider>().post(
     '/reports/:id/dismissal',
     {
@@ -408,7 +424,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           const warnings = [
             ...reliefOnDismissed(id),
             ...duplicatesLeft(id, request.body.reason),
-            ...(original ? [...otherHazard(report, original), ...(await dismissedInTurn(id, original.reportId))] : []),
+            ...(original ? [...otherHazard(report, original), ...verificationLeft(report, original), ...(await dismissedInTurn(id, original.reportId))] : []),
           ];
           return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
         } catch (error) {
