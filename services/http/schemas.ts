@@ -83,7 +83,28 @@ export const VerifyBody = z.strictObject({
   method: z.string().trim().min(1).max(200),
   notes: LongText.optional(),
 });
-export const DismissBody = EVENT_SCHEMAS.ReportDismissed;
+/**
+ * Why a report is dismissed, as a code or in the words an officer uses (重复上报 or 重复, 误报,
+ * 不属本辖区), as a hazard may be given in Chinese (found by a newcomer: the labels were refused).
+ */
+const DISMISSAL_REASON_BY_LABEL = new Map<string, 'duplicate' | 'false_alarm' | 'out_of_scope'>([
+  ['重复上报', 'duplicate'],
+  ['重复', 'duplicate'],
+  ['误报', 'false_alarm'],
+  ['不属本辖区', 'out_of_scope'],
+]);
+const DismissalReasonInput = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    const reason = EVENT_SCHEMAS.ReportDismissed.shape.reason.safeParse(text).data ?? DISMISSAL_REASON_BY_LABEL.get(text);
+    if (reason === undefined) {
+      ctx.addIssue({ code: 'custom', message: `must be one of duplicate, false_alarm, out_of_scope or ${[...DISMISSAL_REASON_BY_LABEL.keys()].join('、')}` });
+      return z.NEVER;
+    }
+    return reason;
+  });
+export const DismissBody = EVENT_SCHEMAS.ReportDismissed.extend({ reason: DismissalReasonInput });
 export const CloseBody = z.strictObject({ summary: LongText.min(1) });
 
 export const AllocateBody = z.strictObject({

@@ -172,6 +172,13 @@ t.test('dismissal', async (t) => {
   t.equal(first.statusCode, 200);
   t.equal((await app.call('GET', `/reports/${b}`, { token: officer })).json().status, 'dismissed');
   t.equal((await app.call('POST', `/reports/${b}/dismissal`, { token: officer, body: { reason: 'false_alarm' } })).json().error, 'report_dismissed');
+  // The reason in an officer's words, as a hazard may be (found by a newcomer: refused).
+  const c = (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json().reportId;
+  const bad = await app.call('POST', `/reports/${c}/dismissal`, { token: officer, body: { reason: '看错了' } });
+  t.match([bad.statusCode, bad.json()], [400, { error: 'validation', details: [{ path: 'body.reason' }] }], 'an unknown reason: 400 naming the field');
+  t.match(JSON.stringify(bad.json()), /误报/, 'and listing the words it takes');
+  t.equal((await app.call('POST', `/reports/${c}/dismissal`, { token: officer, body: { reason: ' 误报 ' } })).statusCode, 200, '误报 taken');
+  t.match((await app.call('GET', `/reports/${c}`, { token: officer })).json(), { dismissal: { reason: 'false_alarm' } }, 'and stored as its code');
   // Found by a newcomer: the same dismissal retried without an Idempotency-Key (its answer lost on
   // a bad line) was refused as report_dismissed; it gets its first answer and writes nothing.
   const before = (await app.store.readAll({ max: 100_000 })).length;
