@@ -284,7 +284,9 @@ t.test('dismissal: what it does to the reports that went with it, and a duplicat
   t.equal(gone.statusCode, 200, 'a false alarm with duplicates is still dismissed');
   const [warning] = gone.json().warnings.filter((w: { code: string }) => w.code === 'duplicates_count_nowhere');
   t.same(new Set(warning?.reportIds), new Set([dupA, dupB, flood]), 'every report dismissed as its duplicate is named');
-  t.match(warning?.message, new RegExp(`报告 .*${dupA}.* 是作为这份报告的重复撤销的.*不再计入任何统计`), 'and what that means, in Chinese');
+  t.match(warning?.message, new RegExp(`报告 ${dupA}（滑坡，\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d 上报）`), 'each with its hazard and when it was filed, Beijing time');
+  t.match(warning?.message, new RegExp(`报告 ${flood}（山洪，`), 'its own hazard');
+  t.match(warning?.message, /是作为这份报告的重复撤销的.*不再计入任何统计/, 'and what that means, in Chinese');
 
   // Dismissed as a duplicate itself, what went with it counts with the report it names: nothing to say.
   t.equal((await dismiss(chained, { reason: 'duplicate', duplicateOf: next })).statusCode, 200);

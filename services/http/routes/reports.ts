@@ -7,6 +7,7 @@ import { ALERTING_ACTOR } from '../../../domain/alerting.js';
 import { streams, type DomainEvent, type EventData } from '../../../domain/events.js';
 import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type DuplicateOriginal, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
+import { beijingMinutes } from '../../../domain/time.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { CATEGORY_LABELS, yuan } from '../../../domain/notice.js';
 import { canonicalHouseholdId, HAZARD_LABELS, type Hazard } from '../../../domain/vocabulary.js';
@@ -349,13 +350,15 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    */
   const duplicatesLeft = (id: string, reason: EventData<'ReportDismissed'>['reason']): Warning[] => {
     if (reason === 'duplicate') return [];
-    const named = [...deps.runner.state('reports').rows.values()].filter((row) => row.dismissal?.reason === 'duplicate' && row.dismissal.duplicateOf === id).map((row) => row.reportId);
-    if (named.length === 0) return [];
+    const rows = [...deps.runner.state('reports').rows.values()].filter((row) => row.dismissal?.reason === 'duplicate' && row.dismissal.duplicateOf === id);
+    if (rows.length === 0) return [];
+    // A UUID alone tells an officer nothing (found by a newcomer): each with its hazard and when it was filed.
+    const words = rows.map((row) => `报告 ${row.reportId}（${hazardName(row.hazard)}，${beijingMinutes(row.reportedAt)} 上报）`);
     return [
       {
         code: 'duplicates_count_nowhere',
-        message: `报告 ${named.join('、')} 是作为这份报告的重复撤销的，只随这份计入统计：这份撤销后，它们报的灾情也不再计入任何统计。如那些报告的灾情属实，请重新上报，并告知负责人`,
-        reportIds: named,
+        message: `${words.join('、')}是作为这份报告的重复撤销的，只随这份计入统计：这份撤销后，它们报的灾情也不再计入任何统计。如那些报告的灾情属实，请重新上报，并告知负责人`,
+        reportIds: rows.map((row) => row.reportId),
       },
     ];
   };
