@@ -8,6 +8,7 @@ import type { Loaded } from '../commands/execute.js';
 import { commandContext, ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { IdParams, listQuery, WriteAnswer } from './schemas.js';
+import { requestLanguage, type Lang } from './messages.js';
 import { GENESIS_HASH, recordedHashMatches } from '../../infra/eventstore/chain.js';
 import type { RecordedEvent } from '../../infra/eventstore/types.js';
 
@@ -42,7 +43,7 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
     roles: readonly Role[];
     toCommand: (body: z.infer<B>, request: FastifyRequest, now: string, state: S, prepared: P) => C;
     /** What the person who sent it should know of what it did, beside the answer (never a refusal). */
-    warnings?: (body: z.infer<B>, id: string) => Warning[];
+    warnings?: (body: z.infer<B>, id: string) => SaidWarning[];
   },
 ): void {
   app.withTypeProvider<ZodTypeProvider>().post(
@@ -63,15 +64,29 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
         context,
         { ifMatch: ifMatch(request) },
       );
-      const warnings = route.warnings?.(request.body as z.infer<B>, id) ?? [];
+      const warnings = localized(route.warnings?.(request.body as z.infer<B>, id) ?? [], requestLanguage(request));
       return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
     },
   );
 }
 
-/** A note beside a write that was taken: a code, what a person reads (Chinese), and its data. */
+/** A note beside a write that was taken: a code, what a person reads (Chinese by default, SPEC §9), and its data. */
 export const WarningSchema = z.object({ code: z.string(), message: z.string() }).catchall(z.unknown());
 export type Warning = z.infer<typeof WarningSchema>;
+/** A warning as a route writes it: `message` in Chinese and `en` beside it, until `localized` picks one. */
+export type SaidWarning = Warning & { en: string };
+
+/**
+ * The warnings in the client's language (`Accept-Language`, as errors are): `message` is the
+ * English where asked for, and `en` is never sent (found by a newcomer: warnings stayed Chinese
+ * beside English errors).
+ */
+export function localized(warnings: ReadonlyArray<Warning | SaidWarning>, lang: Lang): Warning[] {
+  return warnings.map((w) => {
+    const { en, ...rest } = w as SaidWarning;
+    return lang === 'en' && typeof en === 'string' ? { ...rest, message: en } : rest;
+  });
+}
 
 /**
  * `GET {base}/history`: every event of the aggregate's stream in order, with actors and hashes

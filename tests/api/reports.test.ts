@@ -288,6 +288,12 @@ t.test('dismissal: what it does to the reports that went with it, and a duplicat
   t.match(warning?.message, new RegExp(`报告 ${flood}（山洪，`), 'its own hazard');
   t.match(warning?.message, /是作为这份报告的重复撤销的.*不再计入任何统计/, 'and what that means, in Chinese');
 
+  // Found by a newcomer: warnings stayed Chinese beside English errors. In English on request, as errors are.
+  const [e1, e2] = [await file(), await file('debris_flow')];
+  const english = await app.call('POST', `/reports/${e2}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: e1 }, headers: { 'accept-language': 'en-US,en;q=0.9' } });
+  t.match(english.json().warnings, [{ code: 'duplicate_of_other_hazard', message: /^report .* reported landslide, this one debris_flow: dismissed as its duplicate, this one counts only as landslide/ }], 'in English on request');
+  for (const w of [...english.json().warnings, ...gone.json().warnings]) t.notOk('en' in w, `${w.code}: one message, in the language asked for`);
+
   // Dismissed as a duplicate itself, what went with it counts with the report it names: nothing to say.
   t.equal((await dismiss(chained, { reason: 'duplicate', duplicateOf: next })).statusCode, 200);
   t.equal((await dismiss(x, { reason: 'duplicate', duplicateOf: y })).statusCode, 200);

@@ -8,6 +8,7 @@ import { streams, type DomainEvent, type EventData } from '../../../domain/event
 import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type DuplicateOriginal, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
 import { beijingMinutes } from '../../../domain/time.js';
+import { requestLanguage } from '../messages.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { CATEGORY_LABELS, yuan } from '../../../domain/notice.js';
 import { canonicalHouseholdId, HAZARD_LABELS, type Hazard } from '../../../domain/vocabulary.js';
@@ -15,7 +16,7 @@ import { isLiveRow, type LedgerRow } from '../../../projections/ledger.js';
 import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
-import { commandRoute, historyRoute, WarningSchema, type Warning } from '../command-route.js';
+import { commandRoute, historyRoute, localized, WarningSchema, type SaidWarning } from '../command-route.js';
 import { grantName } from '../../../projections/access.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
@@ -241,7 +242,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     body: B,
     roles: ReadonlyArray<'contact' | 'officer' | 'head'>,
     toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => ReportCommand,
-    warnings?: (b: z.infer<B>, id: string) => Warning[],
+    warnings?: (b: z.infer<B>, id: string) => SaidWarning[],
   ) => commandRoute(app, deps, reports, { path, summary, body, roles, toCommand, ...(warnings ? { warnings } : {}) });
 
   command('amendments', 'Follow-up (续报) to a report', AmendReportBody, ['contact', 'officer', 'head'], (b, _r, now) => ({ type: 'AmendReport', data: b, now }));
@@ -281,6 +282,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         .map((row) => ({
           code: 'relief_household_left_out',
           message: `${householdOf(row)}有${CATEGORY_LABELS[row.category]}${row.status === 'allocated' ? '待批准' : row.status === 'approved' ? '已批准' : '已发放'}，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次`,
+          en: `household ${row.household.id} has ${row.category} relief ${row.status === 'allocated' ? 'awaiting approval' : row.status}, and this verification does not list it: the relief is flagged for review; if it was left out by mistake, verify again`,
           householdId: row.household.id,
           allocationId: row.allocationId,
         }));
@@ -294,7 +296,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    * the 200, not only later as a ledger flag (found by a newcomer: a report with relief paid out
    * was dismissed and nothing was said).
    */
-  const reliefOnDismissed = (id: string): Warning[] =>
+  const reliefOnDismissed = (id: string): SaidWarning[] =>
     [...deps.runner.state('ledger').rows.values()]
       .filter((row) => row.reportId === id && isLiveRow(row))
       .map((row) => {
@@ -308,6 +310,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           return {
             code: 'relief_already_delivered',
             message: `${who}${handed}。撤销报告不会自动收回已发放的救助，它仍记为已发放，台账已标记待复核；如属误发，由负责人按规定处理`,
+            en: `household ${row.household.id}'s ${row.category} relief was handed over${partly ? ` in part (cash ${yuan(row.deliveredCashFen)} of ${yuan(row.cashFen)} yuan); the rest will not be` : ` (cash ${yuan(row.deliveredCashFen)} yuan)`}. A dismissal takes nothing back: it stays recorded as delivered, and the ledger flags it for review`,
             ...common,
           };
         }
@@ -318,6 +321,10 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
             row.status === 'allocated'
               ? `${who}（现金 ${yuan(row.cashFen)} 元${goods}）待批准，尚未发放：报告撤销后不能再批准或发放，请负责人驳回，或取消这笔分配`
               : `${who}（现金 ${yuan(row.cashFen)} 元${goods}）已批准，尚未发放：报告撤销后不能再发放，请取消这笔分配（干部或负责人均可）`,
+          en:
+            row.status === 'allocated'
+              ? `household ${row.household.id}'s ${row.category} relief (cash ${yuan(row.cashFen)} yuan) awaits approval and was not handed over: it can no longer be approved or delivered; a head rejects it, or it is cancelled`
+              : `household ${row.household.id}'s ${row.category} relief (cash ${yuan(row.cashFen)} yuan) was approved and not handed over: it can no longer be delivered; cancel it (an officer or a head can)`,
           ...common,
         };
       });
@@ -327,13 +334,14 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    * orders the two appends, so the later one's read here sees the earlier: it is said to whoever
    * made it, as nothing can undo a dismissal (docs/decisions.md).
    */
-  const dismissedInTurn = async (id: string, originalId: string): Promise<Warning[]> => {
+  const dismissedInTurn = async (id: string, originalId: string): Promise<SaidWarning[]> => {
     const { state } = await deps.commands.load(streams.report(originalId), reportDecider);
     if (!state.exists || state.status !== 'dismissed' || state.dismissal?.duplicateOf !== id) return [];
     return [
       {
         code: 'duplicate_of_each_other',
         message: `报告 ${originalId} 几乎同时被作为这份报告的重复撤销了：两份报告现在都不计入统计。撤销不能撤回，请重新上报这次灾情，并告知负责人`,
+        en: `report ${originalId} was dismissed as a duplicate of this one at almost the same moment: neither report counts now. A dismissal cannot be undone: report the hazard again and tell the head`,
         reportId: originalId,
       },
     ];
@@ -348,7 +356,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    * 200, nothing said). Dismissed as a duplicate itself, the hazard counts with the report named.
    * Read from the reports projection, so a duplicate dismissed in the last moment may be missing.
    */
-  const duplicatesLeft = (id: string, reason: EventData<'ReportDismissed'>['reason']): Warning[] => {
+  const duplicatesLeft = (id: string, reason: EventData<'ReportDismissed'>['reason']): SaidWarning[] => {
     if (reason === 'duplicate') return [];
     const rows = [...deps.runner.state('reports').rows.values()].filter((row) => row.dismissal?.reason === 'duplicate' && row.dismissal.duplicateOf === id);
     if (rows.length === 0) return [];
@@ -358,6 +366,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       {
         code: 'duplicates_count_nowhere',
         message: `${words.join('、')}是作为这份报告的重复撤销的，只随这份计入统计：这份撤销后，它们报的灾情也不再计入任何统计。如那些报告的灾情属实，请重新上报，并告知负责人`,
+        en: `${rows.map((row) => `report ${row.reportId} (${row.hazard}, filed ${beijingMinutes(row.reportedAt)} Beijing time)`).join(', ')} ${rows.length === 1 ? 'was' : 'were'} dismissed as a duplicate of this one and counted only through it: now that it is dismissed, the hazard reported there counts nowhere. If it was real, report it again and tell the head`,
         reportIds: rows.map((row) => row.reportId),
       },
     ];
@@ -368,13 +377,14 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    * debris flow is reported as a landslide by one and a flood by another; said, so that two
    * different hazards are not merged unnoticed (found by a newcomer: accepted, nothing said).
    */
-  const otherHazard = (report: FiledReport, original: DuplicateOriginal): Warning[] =>
+  const otherHazard = (report: FiledReport, original: DuplicateOriginal): SaidWarning[] =>
     original.hazard === undefined || original.hazard === report.hazard
       ? []
       : [
           {
             code: 'duplicate_of_other_hazard',
             message: `报告 ${original.reportId} 报的是${hazardName(original.hazard)}，这份报的是${hazardName(report.hazard)}：这份作为它的重复撤销后，只按${hazardName(original.hazard)}计入统计。如果是两次不同的灾害，请告知负责人并重新上报这一次`,
+            en: `report ${original.reportId} reported ${original.hazard}, this one ${report.hazard}: dismissed as its duplicate, this one counts only as ${original.hazard}. If these were two different hazards, tell the head and report this one again`,
             reportId: original.reportId,
             hazard: original.hazard,
             thisHazard: report.hazard,
@@ -385,13 +395,14 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    * Both verified household by household: only the original's verification counts from now on
    * (SPEC §6); said, as the figures the township sees change with it.
    */
-  const verificationLeft = (report: FiledReport, original: DuplicateOriginal): Warning[] =>
+  const verificationLeft = (report: FiledReport, original: DuplicateOriginal): SaidWarning[] =>
     report.verified === undefined || original.verified !== true
       ? []
       : [
           {
             code: 'verification_not_counted',
             message: `这份报告的入户核查结果不再计入统计，统计按报告 ${original.reportId} 的核查结果计。如这份的核查更新、更全，请在报告 ${original.reportId} 上重新入户核查一次`,
+            en: `this report's household-by-household verification no longer counts: the figures follow report ${original.reportId}'s. If this one's was newer or fuller, verify report ${original.reportId} again`,
             reportId: original.reportId,
           },
         ];
@@ -424,11 +435,11 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           const result = await deps.commands.execute(stream, reportDecider, { type: 'DismissReport', data: request.body, original, now: context.now }, context, {
             ifMatch: given ?? { revisions: [revision] },
           });
-          const warnings = [
+          const warnings = localized([
             ...reliefOnDismissed(id),
             ...duplicatesLeft(id, request.body.reason),
             ...(original ? [...otherHazard(report, original), ...verificationLeft(report, original), ...(await dismissedInTurn(id, original.reportId))] : []),
-          ];
+          ], requestLanguage(request));
           return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
         } catch (error) {
           if (given || !(error instanceof PreconditionFailedError) || attempt >= 8) throw error;
