@@ -106,17 +106,23 @@ const HistoryQuery = listQuery({}).extend({
  * the event before it. Found by a newcomer: `intact: false` alone did not say which revision was
  * missing. `prev` is the event listed before it, undefined for the first.
  */
-export function historyProblem(e: RecordedEvent, prev: RecordedEvent | undefined): { message: string; missingRevisions?: [number, number] } | undefined {
-  if (!recordedHashMatches(e)) return { message: `这条事件的内容与它记录的哈希不符：它被改动过（修订号 ${e.revision}）` };
+export function historyProblem(e: RecordedEvent, prev: RecordedEvent | undefined): { message: string; en: string; missingRevisions?: [number, number] } | undefined {
+  if (!recordedHashMatches(e)) return { message: `这条事件的内容与它记录的哈希不符：它被改动过（修订号 ${e.revision}）`, en: `this event's content does not match its recorded hash: it was changed (revision ${e.revision})` };
   const expected = prev === undefined ? 0 : prev.revision + 1;
   if (e.revision > expected) {
-    const range = e.revision - 1 === expected ? `修订号 ${expected}` : `修订号 ${expected}–${e.revision - 1}`;
-    return { message: `这条之前缺少${range} 的事件：被删除或移走了`, missingRevisions: [expected, e.revision - 1] };
+    const one = e.revision - 1 === expected;
+    return {
+      message: `这条之前缺少${one ? `修订号 ${expected}` : `修订号 ${expected}–${e.revision - 1}`} 的事件：被删除或移走了。GET /audit/verify 说出它原在日志的哪个位置`,
+      en: `revision${one ? ` ${expected} is` : `s ${expected}–${e.revision - 1} are`} missing before this event: deleted or moved. GET /audit/verify says where in the log`,
+      missingRevisions: [expected, e.revision - 1],
+    };
   }
-  if (e.revision < expected) return { message: `修订号 ${e.revision} 排在修订号 ${prev!.revision} 之后：事件的顺序被改动过` };
+  if (e.revision < expected) return { message: `修订号 ${e.revision} 排在修订号 ${prev!.revision} 之后：事件的顺序被改动过`, en: `revision ${e.revision} comes after revision ${prev!.revision}: the order of events was changed` };
   const chained = prev === undefined ? GENESIS_HASH : prev.metadata.hash;
   if (e.metadata.prevHash !== chained) {
-    return { message: prev === undefined ? '第一条事件没有从链的起点开始：它之前的历史被改动过' : `没有接上前一条事件（修订号 ${prev.revision}）的哈希：前一条或这一条被改动过` };
+    return prev === undefined
+      ? { message: '第一条事件没有从链的起点开始：它之前的历史被改动过', en: 'the first event does not start the chain: the history before it was changed' }
+      : { message: `没有接上前一条事件（修订号 ${prev.revision}）的哈希：前一条或这一条被改动过`, en: `this event does not chain to the hash of revision ${prev.revision}: that one or this one was changed` };
   }
   return undefined;
 }
@@ -143,6 +149,7 @@ export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstanc
       const events = await deps.store.readStream(aggregate.stream(id));
       // Each event says whether it still matches its hash and chains to the one before: an auditor
       // reading an edited history sees where, without running a verification (found by a newcomer).
+      const lang = requestLanguage(request);
       const items = events.map((e, i) => {
         const problem = historyProblem(e, events[i - 1]);
         return {
@@ -152,7 +159,7 @@ export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstanc
           data: e.data,
           metadata: e.metadata,
           intact: problem === undefined,
-          ...(problem ? { problem: problem.message, ...(problem.missingRevisions ? { missingRevisions: problem.missingRevisions } : {}) } : {}),
+          ...(problem ? { problem: lang === 'en' ? problem.en : problem.message, ...(problem.missingRevisions ? { missingRevisions: problem.missingRevisions } : {}) } : {}),
         };
       });
       // A list answers `{items, next}` (SPEC §4), paged by revision (a stream's own order, the same

@@ -103,7 +103,8 @@ const DismissalReasonInput = z
       return z.NEVER;
     }
     return reason;
-  });
+  })
+  .describe('duplicate, false_alarm or out_of_scope; or in words: 重复上报 (重复), 误报, 不属本辖区');
 export const DismissBody = EVENT_SCHEMAS.ReportDismissed.extend({ reason: DismissalReasonInput });
 export const CloseBody = z.strictObject({ summary: LongText.min(1) });
 

@@ -108,6 +108,10 @@ t.test('relief allocated, then its report dismissed as a false alarm: not approv
   const before = { deliveryId: randomUUID(), cashFen: 100, goods: [], confirmation: { method: 'thumbprint', reference: 'p-1' } };
   t.equal((await app.call('POST', `/allocations/${paid}/deliveries`, { token: officer, body: before })).statusCode, 200, 'part paid before the dismissal');
   t.equal((await app.call('POST', `/reports/${reportId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } })).statusCode, 200);
+  // Found by a newcomer: one review text for every row, so a head could not tell which still needed rejecting.
+  const reviewed = (await app.call('GET', `/allocations?report=${reportId}`, { token: head })).json();
+  t.match(reviewed.items.find((i: { allocationId: string }) => i.allocationId === pending).review, [{ flag: 'report_dismissed', message: '报告已撤销（误报）：这笔待批准的救助不能再批准或发放，请负责人驳回，或取消这笔分配' }], 'awaiting approval: what a head does with it');
+  t.match((await app.call('GET', `/allocations/${pending}`, { token: head })).json().review, [{ message: /请负责人驳回/ }], 'the same on the allocation itself');
 
   const approve = await app.call('POST', `/allocations/${pending}/approval`, { token: head, body: {} });
   t.match([approve.statusCode, approve.json()], [422, { error: 'report_dismissed', message: /撤销|误报|不予/ }], 'the pending one cannot be approved');
@@ -118,7 +122,7 @@ t.test('relief allocated, then its report dismissed as a false alarm: not approv
 
   const ledger = (await app.call('GET', `/allocations?report=${reportId}`, { token: head })).json();
   const row = ledger.items.find((i: { allocationId: string }) => i.allocationId === paid);
-  t.match(row.review, [{ flag: 'report_dismissed', reason: 'false_alarm', message: '报告已撤销（误报）：不能再批准或发放，已发放的部分请核对' }], 'the relief paid on it is flagged for a person to look at');
+  t.match(row.review, [{ flag: 'report_dismissed', reason: 'false_alarm', message: '报告已撤销（误报）：已发放的部分请核对，余下部分不再发放' }], 'the relief paid on it is flagged for a person to look at');
   t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === pending).review, [], 'the rejected one is not live, so not flagged');
 });
 

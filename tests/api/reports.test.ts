@@ -330,6 +330,11 @@ t.test('dismissal as a duplicate: a verification is not dropped for an estimate'
   t.match([again.statusCode, again.json()], [422, { error: 'report_dismissed', details: { action: 'dismiss', reason: 'duplicate', duplicateOf: checked } }]);
   t.match(again.json().message, new RegExp(`^该报告已经撤销过了（重复上报，与报告 ${checked} 重复），撤销不能更改或撤回`), 'said as a dismissal that cannot change, naming the original');
 
+  // Found by a newcomer: a verified report dismissed as a false alarm took its figures out of every tally, and nothing was said.
+  const falseAlarm = await dismiss(await verifiedReport(app), { reason: '误报' });
+  t.equal(falseAlarm.statusCode, 200, 'a verified report may still be a false alarm');
+  t.match(falseAlarm.json().warnings, [{ code: 'verified_figures_dropped', households: Number, message: /^这份报告已入户核查（受灾 \d+ 人.*\d+ 户）：撤销后这些核查结果不再计入任何统计/ }], 'but the figures it takes away are said');
+
   const second = await verifiedReport(app);
   const both = await dismiss(second, { reason: 'duplicate', duplicateOf: checked });
   t.equal(both.statusCode, 200, 'both verified: taken');

@@ -25,7 +25,9 @@ t.test('an event deleted from the middle of a stream: the history marks where th
   const history = (await w.app.call('GET', `/reports/${w.reportId}/history`, { token: w.app.token('auditor', '620000000000') })).json() as { items: Array<{ revision: number; intact: boolean }> };
   t.same(history.items.filter((e) => !e.intact).map((e) => e.revision), [2], 'the event after the gap');
   // Found by a newcomer: intact false alone did not say which revision was missing.
-  t.match(history.items.find((e) => !e.intact), { problem: '这条之前缺少修订号 1 的事件：被删除或移走了', missingRevisions: [1, 1] }, 'and which revision is missing before it');
+  t.match(history.items.find((e) => !e.intact), { problem: /^这条之前缺少修订号 1 的事件：被删除或移走了。GET \/audit\/verify/, missingRevisions: [1, 1] }, 'and which revision is missing before it');
+  const english = (await w.app.call('GET', `/reports/${w.reportId}/history`, { token: w.app.token('auditor', '620000000000'), headers: { 'accept-language': 'en' } })).json() as { items: Array<{ intact: boolean; problem?: string }> };
+  t.match(english.items.find((e) => !e.intact)?.problem, /^revision 1 is missing before this event: deleted or moved/, 'in English on request');
 });
 
 t.test('an event deleted from the middle of a stream: one problem, with the position it left empty', async (t) => {

@@ -72,14 +72,22 @@ const remainderVoid = (flags: ReadonlyMap<string, ReviewFlag[]>) => (row: Ledger
  * What a head reads beside a flagged row (SPEC §9: in Chinese), the flag's code and data kept beside
  * it for programs. Each says what to check; none says the relief is wrong (SPEC §3: flagged, not refused).
  */
-export function reviewMessage(flag: ReviewFlag): string {
+export function reviewMessage(flag: ReviewFlag, row?: LedgerRow): string {
   switch (flag.flag) {
     case 'duplicate_in_incident':
       return `同一灾害过程中，这一户同类救助另有 ${flag.with.length} 笔未说明重复原因：请核对是否重复发放`;
     case 'household_not_in_latest_verification':
       return '报告最新一次核查的户表里已没有这一户：请核对这一户是否受灾';
-    case 'report_dismissed':
-      return `报告已撤销（${DISMISSAL_ZH[flag.reason] ?? flag.reason}）：不能再批准或发放，已发放的部分请核对`;
+    case 'report_dismissed': {
+      // What is left to do depends on where the allocation stood (found by a newcomer: one text
+      // for all, and a head could not tell which still needed rejecting or cancelling).
+      const why = `报告已撤销（${DISMISSAL_ZH[flag.reason] ?? flag.reason}）`;
+      if (row?.status === 'allocated') return `${why}：这笔待批准的救助不能再批准或发放，请负责人驳回，或取消这笔分配`;
+      if (row?.status === 'approved' && row.deliveries === 0) return `${why}：这笔已批准的救助不能再发放，请取消这笔分配（干部或负责人均可）`;
+      if (row?.status === 'approved') return `${why}：已发放的部分请核对，余下部分不再发放`;
+      if (row?.status === 'delivered') return `${why}：这笔救助已全部发放，请核对`;
+      return `${why}：不能再批准或发放，已发放的部分请核对`;
+    }
     case 'no_housing_damage':
       return '报告最新一次核查认定这一户住房未受损：倒损住房恢复重建救助请核对';
     case 'same_name_other_household':
@@ -118,7 +126,7 @@ export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[
     deliveries: row.deliveries,
     lastDeliveredAt: row.lastDeliveredAt ?? null,
     repeatReason: row.repeatReason ?? null,
-    review: flags.map((f) => ({ ...f, message: reviewMessage(f) })),
+    review: flags.map((f) => ({ ...f, message: reviewMessage(f, row) })),
     position: row.position,
   };
 }
@@ -459,7 +467,8 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
  */
 export function reviewOfAllocation(deps: ApiDeps, allocationId: string, village: string): Array<ReviewFlag & { message: string }> {
   const flags = flagsFor(deps, ledgerRows(deps.runner.state('ledger'), { prefix: village })).get(allocationId) ?? [];
-  return flags.map((f) => ({ ...f, message: reviewMessage(f) }));
+  const row = deps.runner.state('ledger').rows.get(allocationId);
+  return flags.map((f) => ({ ...f, message: reviewMessage(f, row) }));
 }
 
 /** Review flags over `rows`, with incidents from the reports projection and verifications from the households one. */

@@ -306,7 +306,9 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         const goods = row.goods.length > 0 ? '及物资' : '';
         if (row.deliveries > 0) {
           const partly = row.status !== 'delivered';
-          const handed = partly ? `已发放一部分（现金 ${yuan(row.deliveredCashFen)} 元${goods}，共分配 ${yuan(row.cashFen)} 元），余下部分不再发放` : `已发放（现金 ${yuan(row.deliveredCashFen)} 元${goods}）`;
+          // What was handed over names goods only where goods were handed over (found by a newcomer: 及物资 for cash alone).
+          const handedGoods = Object.values(row.deliveredGoods).some((q) => q > 0) ? '及物资' : '';
+          const handed = partly ? `已发放一部分（现金 ${yuan(row.deliveredCashFen)} 元${handedGoods}，共分配 ${yuan(row.cashFen)} 元${goods}），余下部分不再发放` : `已发放（现金 ${yuan(row.deliveredCashFen)} 元${handedGoods}）`;
           return {
             code: 'relief_already_delivered',
             message: `${who}${handed}。撤销报告不会自动收回已发放的救助，它仍记为已发放，台账已标记待复核；如属误发，由负责人按规定处理`,
@@ -392,6 +394,26 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         ];
 
   /**
+   * A report verified household by household and dismissed for a reason other than a duplicate
+   * takes its verified figures out of every tally (SPEC §6: a dismissed report counts in no
+   * figure). That may be right (the verification found nothing); it is said, with the figures, so
+   * that it is not done unnoticed (found by a newcomer: the village's verified figures fell to
+   * nothing and no warning was given).
+   */
+  const verifiedDropped = (report: FiledReport, reason: EventData<'ReportDismissed'>['reason']): SaidWarning[] => {
+    if (reason === 'duplicate' || report.verified === undefined) return [];
+    const f = report.verified.figures;
+    const figures = [f.affectedPeople !== undefined ? `受灾 ${f.affectedPeople} 人` : '', f.roomsCollapsed !== undefined ? `倒塌房屋 ${f.roomsCollapsed} 间` : ''].filter(Boolean).join('、');
+    return [
+      {
+        code: 'verified_figures_dropped',
+        message: `这份报告已入户核查${figures ? `（${figures}，${report.verified.households.length} 户）` : `（${report.verified.households.length} 户）`}：撤销后这些核查结果不再计入任何统计。如灾情属实，撤销不能撤回，请重新上报并入户核查，并告知负责人`,
+        en: `this report was verified household by household (${report.verified.households.length} households): dismissed, its verified figures count in no tally any more. If the damage is real, a dismissal cannot be undone: report and verify it again, and tell the head`,
+        households: report.verified.households.length,
+      },
+    ];
+  };
+  /**
    * Both verified household by household: only the original's verification counts from now on
    * (SPEC §6); said, as the figures the township sees change with it.
    */
@@ -438,6 +460,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           const warnings = localized([
             ...reliefOnDismissed(id),
             ...duplicatesLeft(id, request.body.reason),
+            ...verifiedDropped(report, request.body.reason),
             ...(original ? [...otherHazard(report, original), ...verificationLeft(report, original), ...(await dismissedInTurn(id, original.reportId))] : []),
           ], requestLanguage(request));
           return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
