@@ -41,7 +41,9 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     related: [...new Set([...(report.alert?.related ?? []), ...relatedLater])],
     dispatched: report.dispatched,
     arrived: report.arrived,
-    dismissal: report.dismissal ?? null,
+    // The list's shape (reason, duplicateOf), with the notes and when (found by a newcomer: the
+    // single view said neither when nor, beside the list, in the same shape).
+    dismissal: report.dismissal ? { reason: report.dismissal.reason, duplicateOf: report.dismissal.duplicateOf ?? null, notes: report.dismissal.notes ?? null, at: report.dismissal.at } : null,
     closure: report.closure ?? null,
     amendments: report.amendments,
     // Whether the phones were reached (SPEC §5): each SMS and call of each step, and what became of it.

@@ -178,7 +178,9 @@ t.test('dismissal', async (t) => {
   t.match([bad.statusCode, bad.json()], [400, { error: 'validation', details: [{ path: 'body.reason' }] }], 'an unknown reason: 400 naming the field');
   t.match(JSON.stringify(bad.json()), /误报/, 'and listing the words it takes');
   t.equal((await app.call('POST', `/reports/${c}/dismissal`, { token: officer, body: { reason: ' 误报 ' } })).statusCode, 200, '误报 taken');
-  t.match((await app.call('GET', `/reports/${c}`, { token: officer })).json(), { dismissal: { reason: 'false_alarm' } }, 'and stored as its code');
+  t.match((await app.call('GET', `/reports/${c}`, { token: officer })).json(), { dismissal: { reason: 'false_alarm', duplicateOf: null, notes: null, at: String } }, 'and stored as its code; the view says when, in the list\'s shape');
+  const listed = (await app.call('GET', `/reports?status=dismissed`, { token: officer })).json().items.find((i: { reportId: string }) => i.reportId === c);
+  t.match(listed.dismissal, { reason: 'false_alarm', duplicateOf: null }, 'as the list has it');
   // Found by a newcomer: the same dismissal retried without an Idempotency-Key (its answer lost on
   // a bad line) was refused as report_dismissed; it gets its first answer and writes nothing.
   const before = (await app.store.readAll({ max: 100_000 })).length;
