@@ -335,7 +335,7 @@ t.test('dismissal as a duplicate: a verification is not dropped for an estimate'
   // Found by a newcomer: a verified report dismissed as a false alarm took its figures out of every tally, and nothing was said.
   const falseAlarm = await dismiss(await verifiedReport(app), { reason: '误报' });
   t.equal(falseAlarm.statusCode, 200, 'a verified report may still be a false alarm');
-  t.match(falseAlarm.json().warnings, [{ code: 'verified_figures_dropped', households: Number, message: /^这份报告已入户核查（受灾 \d+ 人.*\d+ 户）：撤销后这些核查结果不再计入任何统计/ }], 'but the figures it takes away are said');
+  t.match(falseAlarm.json().warnings, [{ code: 'verified_figures_dropped', households: Number, message: /^这份报告已入户核查（受灾人口 \d+ 人.*\d+ 户）：撤销后这些核查结果不再计入任何统计/ }], 'but the figures it takes away are said');
 
   const second = await verifiedReport(app);
   const both = await dismiss(second, { reason: 'duplicate', duplicateOf: checked });

@@ -9,6 +9,7 @@ import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type DuplicateOrigin
 import { unitLevel } from '../../../domain/units.js';
 import { beijingMinutes } from '../../../domain/time.js';
 import { requestLanguage } from '../messages.js';
+import { LOSS_COLUMNS } from '../forms.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { CATEGORY_LABELS, yuan } from '../../../domain/notice.js';
 import { canonicalHouseholdId, HAZARD_LABELS, type Hazard } from '../../../domain/vocabulary.js';
@@ -403,7 +404,10 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   const verifiedDropped = (report: FiledReport, reason: EventData<'ReportDismissed'>['reason']): SaidWarning[] => {
     if (reason === 'duplicate' || report.verified === undefined) return [];
     const f = report.verified.figures;
-    const figures = [f.affectedPeople !== undefined ? `受灾 ${f.affectedPeople} 人` : '', f.roomsCollapsed !== undefined ? `倒塌房屋 ${f.roomsCollapsed} 间` : ''].filter(Boolean).join('、');
+    // The statistics form's own headings and units (forms.ts); counts only, as a person reads them.
+    const figures = LOSS_COLUMNS.filter((c) => c.kind === 'count' && (f[c.indicator] ?? 0) > 0)
+      .map((c) => `${c.heading} ${f[c.indicator]} ${c.unit}`)
+      .join('、');
     return [
       {
         code: 'verified_figures_dropped',
