@@ -507,8 +507,28 @@ export function parseStream(name: string): { kind: StreamKind; id: string } | un
   return (PREFIXED as readonly string[]).includes(kind) ? { kind: kind as StreamKind, id: name.slice(dash + 1) } : undefined;
 }
 
-/** The id in a stream name of `kind`, or undefined when the stream is of another kind. */
-export function streamId(name: string, kind: (typeof PREFIXED)[number]): string | undefined {
-  const prefix = `${kind}-`;
+/** What a stream name of each kind starts with; the single-stream kinds are their whole name. */
+const STREAM_PREFIX: Record<StreamKind, string> = {
+  report: 'report-',
+  allocation: 'allocation-',
+  incident: 'incident-',
+  roster: 'roster-',
+  idempotency: 'idempotency-',
+  household: 'household-',
+  inbound: 'inbound-',
+  units: streams.units,
+  access: streams.access,
+  audit: streams.audit,
+};
+
+/**
+ * The id in a stream name of `kind` ('' for `units`, `access`, `audit`), or undefined when the
+ * stream is of another kind. The same answer as `parseStream`'s when its kind is `kind`, without
+ * building the pair: the read side asks this once per event of a replay (docs/decisions.md,
+ * "Performance: where we stand").
+ */
+export function streamId(name: string, kind: StreamKind): string | undefined {
+  const prefix = STREAM_PREFIX[kind];
+  if (kind === 'units' || kind === 'access' || kind === 'audit') return name === prefix ? '' : undefined;
   return name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
 }

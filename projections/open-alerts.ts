@@ -24,7 +24,7 @@ export interface OpenAlert {
   /** Who the latest step went to. */
   recipients: string[];
   /** Acknowledged and nobody on the way yet: who answered first, when, and through which related report. */
-  acknowledged?: { by: string; at: string; via?: string };
+  acknowledged?: { by: string; at: string; via?: string } | undefined;
 }
 
 type Filed = Pick<OpenAlert, 'village' | 'hazard' | 'observedAt' | 'clockSuspect' | 'reportedAt' | 'reporter'>;
@@ -39,7 +39,7 @@ export interface OpenAlertsState {
 
 export const openAlertsProjection = projection({
   name: 'open-alerts',
-  version: 3,
+  version: 4,
   eventTypes: ['ReportFiled', 'AlertRaised', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
   initialState: (): OpenAlertsState => ({ unanswered: new Map(), open: new Map(), answeredVia: new Map() }),
   evolve(state, event) {
@@ -54,7 +54,21 @@ export const openAlertsProjection = projection({
         const filed = state.unanswered.get(reportId);
         if (!filed) return state;
         const firstAlertAt = state.open.get(reportId)?.firstAlertAt ?? event.at;
-        state.open.set(reportId, { reportId, ...filed, step: event.data.step, firstAlertAt, lastAlertAt: event.at, recipients: event.data.recipients });
+        // Written out rather than spread from `filed`: one shape for every row, built once per alert step of a replay.
+        state.open.set(reportId, {
+          reportId,
+          village: filed.village,
+          hazard: filed.hazard,
+          observedAt: filed.observedAt,
+          clockSuspect: filed.clockSuspect,
+          reportedAt: filed.reportedAt,
+          reporter: filed.reporter,
+          step: event.data.step,
+          firstAlertAt,
+          lastAlertAt: event.at,
+          recipients: event.data.recipients,
+          acknowledged: undefined,
+        });
         return state;
       }
       case 'AlertAcknowledged': {

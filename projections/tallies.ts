@@ -55,6 +55,19 @@ function sparse(sums: Sums): Sparse {
   return out;
 }
 
+/** `sparse(toSums(set))` without the dense array between: once per filing and verification. */
+function sparseOf(set: IndicatorSet): Sparse {
+  const out: Sparse = [];
+  for (let i = 0; i < INDICATORS.length; i++) {
+    const v = set[INDICATORS[i]!];
+    if (v !== undefined && v !== 0) {
+      const scaled = Math.round(v * SCALE[i]!);
+      if (scaled !== 0) out.push(i, scaled);
+    }
+  }
+  return out;
+}
+
 function dense(s: Sparse): Sums {
   const out = zero();
   for (let j = 0; j < s.length; j += 2) out[s[j]!] = s[j + 1]!;
@@ -67,6 +80,8 @@ interface Contribution {
   status: ReportStatus;
   estimate: Sparse;
   verified: Sparse | undefined;
+  /** The tallies it adds to (`targets`), shared with every report of its village and hazard. */
+  targets: Tally[];
 }
 
 export interface TalliesState {
@@ -82,13 +97,13 @@ export interface TalliesState {
 
 const emptyTally = (): Tally => ({ reported: zero(), verified: zero(), byStatus: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ReportStatus, number> });
 
-function targets(state: TalliesState, c: Contribution): Tally[] {
-  const key = `${c.village}|${c.hazard}`;
+function targets(state: TalliesState, village: string, hazard: Hazard): Tally[] {
+  const key = `${village}|${hazard}`;
   let list = state.targets.get(key);
   if (!list) {
     list = [];
-    for (const unit of ancestry(c.village)) {
-      for (const k of [`${unit}|*`, `${unit}|${c.hazard}`]) {
+    for (const unit of ancestry(village)) {
+      for (const k of [`${unit}|*`, `${unit}|${hazard}`]) {
         let tally = state.tallies.get(k);
         if (!tally) state.tallies.set(k, (tally = emptyTally()));
         list.push(tally);
@@ -107,29 +122,26 @@ function add(into: Sums, s: Sparse | undefined, sign: number): void {
 }
 
 /**
- * Moves a report's contribution from what it was (`before`: its status and sums) to what it is:
- * a status change alone touches only the counts; the sums move only when they changed.
+ * Moves a report's contribution from what it was (its status and sums before the event) to what
+ * it is: a status change alone touches only the counts; the sums move only when they changed.
+ * The before-values come as arguments, not an object: this runs for every report event of a replay.
  */
-function move(state: TalliesState, c: Contribution, before: { status: ReportStatus; reported: Sparse | undefined; verified: Sparse | undefined } | undefined): void {
+function move(c: Contribution, status: ReportStatus, reportedBefore: Sparse | undefined, verifiedBefore: Sparse | undefined): void {
   const reported = reportedOf(c);
   const verified = verifiedOf(c);
-  for (const tally of targets(state, c)) {
-    if (before) {
-      if (before.reported !== reported) {
-        add(tally.reported, before.reported, -1);
-        add(tally.reported, reported, 1);
-      }
-      if (before.verified !== verified) {
-        add(tally.verified, before.verified, -1);
-        add(tally.verified, verified, 1);
-      }
-      if (before.status !== c.status) {
-        tally.byStatus[before.status] -= 1;
-        tally.byStatus[c.status] += 1;
-      }
-    } else {
+  const sumsMoved = reportedBefore !== reported || verifiedBefore !== verified;
+  if (!sumsMoved && status === c.status) return;
+  for (const tally of c.targets) {
+    if (reportedBefore !== reported) {
+      add(tally.reported, reportedBefore, -1);
       add(tally.reported, reported, 1);
+    }
+    if (verifiedBefore !== verified) {
+      add(tally.verified, verifiedBefore, -1);
       add(tally.verified, verified, 1);
+    }
+    if (status !== c.status) {
+      tally.byStatus[status] -= 1;
       tally.byStatus[c.status] += 1;
     }
   }
@@ -137,21 +149,28 @@ function move(state: TalliesState, c: Contribution, before: { status: ReportStat
 
 export const talliesProjection = projection({
   name: 'tallies',
-  version: 3,
+  version: 4,
   eventTypes: ['ReportFiled', 'ReportAmended', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
   initialState: (): TalliesState => ({ tallies: new Map(), reports: new Map(), targets: new Map() }),
   evolve(state, event) {
     const reportId = event.id;
     if (event.type === 'ReportFiled') {
-      const c: Contribution = { village: intern(event.data.village), hazard: intern(event.data.hazard), status: 'filed', estimate: sparse(toSums(event.data.estimate)), verified: undefined };
+      const village = intern(event.data.village);
+      const hazard = intern(event.data.hazard);
+      const c: Contribution = { village, hazard, status: 'filed', estimate: sparseOf(event.data.estimate), verified: undefined, targets: targets(state, village, hazard) };
       state.reports.set(reportId, c);
-      move(state, c, undefined);
+      for (const tally of c.targets) {
+        add(tally.reported, c.estimate, 1);
+        tally.byStatus.filed += 1;
+      }
       return state;
     }
     const c = state.reports.get(reportId);
     if (!c) return state;
-    const before = { status: c.status, reported: reportedOf(c), verified: verifiedOf(c) };
-    c.status = statusAfter(c.status, event.type);
+    const status = c.status;
+    const reported = reportedOf(c);
+    const verified = verifiedOf(c);
+    c.status = statusAfter(status, event.type);
     switch (event.type) {
       case 'ReportAmended':
         // A follow-up (续报) changes only the indicators it names; the sums are a new array, so
@@ -163,7 +182,7 @@ export const talliesProjection = projection({
         break;
       case 'DamageVerified':
         // A later verification supersedes an earlier one (核报).
-        c.verified = sparse(toSums(event.data.figures));
+        c.verified = sparseOf(event.data.figures);
         break;
       case 'AlertAcknowledged':
       case 'OfficerDispatched':
@@ -174,7 +193,7 @@ export const talliesProjection = projection({
       default:
         assertNever(event);
     }
-    move(state, c, before);
+    move(c, status, reported, verified);
     return state;
   },
 });

@@ -1,6 +1,6 @@
 import AjvModule from 'ajv/dist/2020.js';
 import { z } from 'zod';
-import { EVENT_SCHEMAS, EVENT_STREAM, isEventType, parseStream, upcast, type EventType } from '../domain/events.js';
+import { EVENT_SCHEMAS, EVENT_STREAM, isEventType, streamId, upcast, type EventType, type StreamKind } from '../domain/events.js';
 import { UNREADABLE, type EventStore, type RecordedEvent, type Subscription } from '../infra/eventstore/types.js';
 import type { Logger } from '../infra/logging.js';
 import type { Snapshot, SnapshotStore } from '../infra/snapshots.js';
@@ -64,30 +64,40 @@ const Ajv = ((AjvModule as unknown as { default?: AjvClass }).default ?? AjvModu
 // validateSchema: false — the schemas are zod's own output; checking each against the JSON Schema
 // meta-schema compiled the meta-schema first, ~50 ms of every replay and start (measured, 42 types).
 const ajv = new Ajv({ allErrors: false, validateFormats: false, strict: false, multipleOfPrecision: 9, validateSchema: false });
+/** What reading an event of one catalog type back needs: its stream's kind and its compiled schema. */
+interface CatalogEntry {
+  kind: StreamKind;
+  validate: ReturnType<typeof ajv.compile>;
+}
 // Compiled on first use of each type: compiling all of them costs a CLI command or a start
 // ~0.2–0.4 s (the province bench's profile: Ajv 39 % of `zhitong token`), and most commands never
-// read an event back.
-const validators = new Map<EventType, ReturnType<typeof ajv.compile>>();
-const validatorOf = (type: EventType) => {
-  let validate = validators.get(type);
-  if (!validate) validators.set(type, (validate = ajv.compile(z.toJSONSchema(EVENT_SCHEMAS[type], { io: 'input', unrepresentable: 'any' }))));
-  return validate;
+// read an event back. One map lookup per event finds both the type's stream kind and its
+// validator: a replay asks a million times (docs/decisions.md, "Performance: where we stand").
+const catalog = new Map<string, CatalogEntry>();
+const catalogEntry = (type: string): CatalogEntry | undefined => {
+  let entry = catalog.get(type);
+  if (entry === undefined && isEventType(type)) {
+    entry = { kind: EVENT_STREAM[type], validate: ajv.compile(z.toJSONSchema(EVENT_SCHEMAS[type], { io: 'input', unrepresentable: 'any' })) };
+    catalog.set(type, entry);
+  }
+  return entry;
 };
 
 /** Checks a recorded event against the catalog, at the current schema version; a reason when it fails. */
 export function projectedEvent(event: RecordedEvent): ProjectedEvent | string {
   if (event.type === UNREADABLE) return 'the record cannot be read';
-  if (!isEventType(event.type)) return `event type ${event.type} is not in the catalog`;
-  const stream = parseStream(event.stream);
-  if (stream?.kind !== EVENT_STREAM[event.type]) return `a ${event.type} does not belong in stream ${event.stream}`;
+  const entry = catalogEntry(event.type);
+  if (entry === undefined) return `event type ${event.type} is not in the catalog`;
+  const id = streamId(event.stream, entry.kind);
+  if (id === undefined) return `a ${event.type} does not belong in stream ${event.stream}`;
   const data = upcast(event.type, event.metadata.schemaVersion, event.data, event.id);
-  const validate = validatorOf(event.type);
+  const validate = entry.validate;
   if (!validate(data)) return `its data fails the catalog: ${(validate.errors ?? []).map((e) => `${e.instancePath || '(data)'} ${e.message ?? ''}`).join('; ')}`;
   return {
     type: event.type,
     data,
     stream: event.stream,
-    id: stream.id,
+    id,
     revision: event.revision,
     position: event.position,
     at: event.metadata.at,

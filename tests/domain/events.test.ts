@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { z } from 'zod';
-import { EVENT_SCHEMAS, EVENT_TYPES, SCHEMA_VERSION, parseEvent, upcast } from '../../domain/events.js';
+import { EVENT_SCHEMAS, EVENT_STREAM, EVENT_TYPES, SCHEMA_VERSION, parseEvent, parseStream, streamId, streams, upcast } from '../../domain/events.js';
 import { HAZARD_LABELS, IndicatorSet } from '../../domain/vocabulary.js';
 import { allocatedData, filedData, verifiedData } from '../support/fixtures.js';
 
@@ -82,4 +82,38 @@ t.test('indicator set: hectares to the hundredth, counts whole', async (t) => {
   t.ok(IndicatorSet.safeParse({ cropAffectedHa: 0.07, cropFailedHa: 12.35 }).success);
   t.notOk(IndicatorSet.safeParse({ cropAffectedHa: 0.075 }).success);
   t.notOk(IndicatorSet.safeParse({ affectedPeople: 1.5 }).success);
+});
+
+t.test('streamId answers what parseStream does, for every kind and for names of other kinds', async (t) => {
+  const names = [
+    streams.report('0b6c1f0e-4f5e-4a7e-9c55-1d2f3a4b5c6d'),
+    streams.allocation('a-1'),
+    streams.incident('i'),
+    streams.roster('621224103'),
+    streams.idempotency('k'),
+    streams.household('621224103201', '0007'),
+    streams.inbound('sms-1'),
+    streams.units,
+    streams.access,
+    streams.audit,
+    // Names zhitong does not write, and ones that only look like its own.
+    'report',
+    'report-',
+    'reports-x',
+    'unitsx',
+    'units-1',
+    'audit-',
+    '-report-x',
+    '',
+    'Report-x',
+  ];
+  const kinds = [...new Set(Object.values(EVENT_STREAM))];
+  t.equal(kinds.length, 10, 'every kind of stream has an event type written to it');
+  for (const name of names) {
+    const parsed = parseStream(name);
+    for (const kind of kinds) {
+      t.equal(streamId(name, kind), parsed?.kind === kind ? parsed.id : undefined, `${JSON.stringify(name)} as ${kind}`);
+    }
+  }
+  t.equal(streamId(streams.household('621224103201', '0007'), 'household'), '621224103201-0007');
 });
