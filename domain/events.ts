@@ -507,19 +507,13 @@ export function parseStream(name: string): { kind: StreamKind; id: string } | un
   return (PREFIXED as readonly string[]).includes(kind) ? { kind: kind as StreamKind, id: name.slice(dash + 1) } : undefined;
 }
 
-/** What a stream name of each kind starts with; the single-stream kinds are their whole name. */
-const STREAM_PREFIX: Record<StreamKind, string> = {
-  report: 'report-',
-  allocation: 'allocation-',
-  incident: 'incident-',
-  roster: 'roster-',
-  idempotency: 'idempotency-',
-  household: 'household-',
-  inbound: 'inbound-',
-  units: streams.units,
-  access: streams.access,
-  audit: streams.audit,
-};
+/** What a stream name of each kind starts with (from PREFIXED); the single-stream kinds are their whole name. */
+const STREAM_PREFIX = Object.fromEntries([
+  ...PREFIXED.map((kind) => [kind, `${kind}-`]),
+  ['units', streams.units],
+  ['access', streams.access],
+  ['audit', streams.audit],
+]) as Record<StreamKind, string>;
 
 /**
  * The id in a stream name of `kind` ('' for `units`, `access`, `audit`), or undefined when the
@@ -529,6 +523,6 @@ const STREAM_PREFIX: Record<StreamKind, string> = {
  */
 export function streamId(name: string, kind: StreamKind): string | undefined {
   const prefix = STREAM_PREFIX[kind];
-  if (kind === 'units' || kind === 'access' || kind === 'audit') return name === prefix ? '' : undefined;
+  if (!prefix.endsWith('-')) return name === prefix ? '' : undefined;
   return name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
 }
