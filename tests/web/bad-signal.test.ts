@@ -45,13 +45,52 @@ t.test('a phone on bad signal', { skip: noBrowser() }, async (t) => {
     await page.waitForSelector('.conn.live');
     t.equal(await page.textContent('header .net'), '在线');
     link.cut();
-    await page.waitForSelector('header .net.off');
-    t.equal(await page.textContent('header .net'), '离线', 'the line is gone');
+    // Class and text read in one step: read in two, a change between them was a failure of the test.
+    await page.waitForSelector('header .net.off:text-is("离线")');
+    t.pass('the line is gone: 离线');
     t.equal(await page.evaluate(() => (globalThis as unknown as { navigator: { onLine: boolean } }).navigator.onLine), true, 'though the browser still says online');
     link.restore();
     await page.evaluate(() => (globalThis as unknown as EventTarget).dispatchEvent(new Event('online')));
     await page.waitForSelector('header .net.on');
     t.equal(await page.textContent('header .net'), '在线', 'and 在线 once zhitong answers again');
+  });
+
+  await t.test('an answer to a request sent before the line was cut does not turn the header back to 在线 (found by CI)', async (t) => {
+    // The browser hands over a fetch's answer and the live line's close on separate channels: an
+    // answer that came in just before a cut could be read just after it. Here the answer is held
+    // until after the cut, so the order is certain.
+    const link = await cuttableLink(port);
+    t.teardown(() => link.close());
+    const { page } = await phone(browser);
+    await signIn(page, `http://localhost:${link.port}`, tokens.officerB);
+    await page.waitForSelector('header .net.on');
+    let release!: () => Promise<void>;
+    const held = new Promise<void>((asked) => {
+      void page.route((url) => url.pathname === '/me' && url.searchParams.has('held'), (route) => {
+        release = () => route.fulfill({ status: 200, headers: { 'x-request-id': 'held', 'content-type': 'application/json' }, body: '{}' });
+        asked();
+      });
+    });
+    // The page's own module (one instance per URL), so its `api` and `serverReached` are the header's.
+    const apiModule = '/app/api.js';
+    await page.evaluate((url) => {
+      (globalThis as unknown as { held: Promise<unknown> }).held = import(url).then((m) => m.api('/me?held=1'));
+    }, apiModule);
+    await held;
+    link.cut();
+    await page.waitForSelector('header .net.off:text-is("离线")');
+    await release();
+    const seen = await page.evaluate(async (url) => {
+      await (globalThis as unknown as { held: Promise<unknown> }).held;
+      return (await import(url)).serverReached() as boolean;
+    }, apiModule);
+    t.equal(seen, false, 'the old answer is not taken as the line being back');
+    // It makes the page ask again at once; that answer (none: the line is cut) keeps 离线.
+    t.equal(await page.textContent('header .net'), '离线');
+    link.restore();
+    await page.evaluate(() => (globalThis as unknown as EventTarget).dispatchEvent(new Event('online')));
+    await page.waitForSelector('header .net.on:text-is("在线")');
+    t.pass('and 在线 again once a fresh answer comes');
   });
 
   await t.test('duty: an alert opened with no signal shows where to go and whom to call, from the phone', async (t) => {

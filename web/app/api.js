@@ -64,10 +64,26 @@ export class NetworkError extends Error {
  * every request failed (found by a newcomer). An answer carrying the server's `x-request-id`, or
  * the live line up, counts as reached; no answer, a timeout, a closed live line, or the browser's
  * `offline`, as not. Listen for `zhitong-reach` on window.
+ *
+ * An answer only says "reached" for the time it was asked: one to a request sent before the line
+ * was last found lost is old news. The browser hands over a fetch's answer and the live line's
+ * close on separate channels, so an answer that came in just before the line was cut could be read
+ * just after, and the header went back to 在线 on a cut line (found by CI). Such an answer asks
+ * the server again at once instead, and that fresh answer decides.
  */
 let reached = navigator.onLine !== false;
+/** Counts the times the line was found lost: a request's mark (`reachMark()` when it was sent) older than this is stale. */
+let losses = 0;
 export const serverReached = () => reached;
-export function noteReached(value) {
+/** Taken when a request or a live line is started; passed back to `noteReached` with its outcome. */
+export const reachMark = () => losses;
+/**
+ * Notes what a request found: `value` true for an answer from zhitong, false for none. `mark` is
+ * `reachMark()` from when it was sent; an answer sent before the last loss does not count.
+ */
+export function noteReached(value, mark = losses) {
+  if (value && mark !== losses) return void probe();
+  if (!value) losses++;
   if (value === reached) return;
   reached = value;
   dispatchEvent(new Event('zhitong-reach'));
@@ -79,16 +95,22 @@ addEventListener('online', () => probe());
 /** While not reached, the server is asked every PROBE_MS (GET /health, a few bytes) whether it answers again. */
 const PROBE_MS = 15_000;
 let probeTimer;
+let probing = false;
 function probeSoon() {
   clearTimeout(probeTimer);
   probeTimer = setTimeout(probe, PROBE_MS);
 }
 async function probe() {
+  if (probing) return;
+  probing = true;
   clearTimeout(probeTimer);
+  const mark = reachMark();
   try {
     const res = await fetch('/health', { cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    noteReached(res.headers.has('x-request-id'));
+    probing = false;
+    noteReached(res.headers.has('x-request-id'), mark);
   } catch {
+    probing = false;
     noteReached(false);
   }
   if (!reached) probeSoon();
@@ -110,6 +132,7 @@ export async function api(path, { method = 'GET', body, accept = 'application/js
   if (tk) headers.authorization = `Bearer ${tk}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const timeout = AbortSignal.timeout(timeoutMs);
+  const mark = reachMark();
   let res;
   let text;
   try {
@@ -122,7 +145,7 @@ export async function api(path, { method = 'GET', body, accept = 'application/js
     throw new NetworkError(timeout.aborted);
   }
   // A page a captive portal or a proxy answers with is not zhitong's.
-  noteReached(res.headers.has('x-request-id'));
+  noteReached(res.headers.has('x-request-id'), mark);
   let parsed = text;
   if ((res.headers.get('content-type') ?? '').includes('json')) {
     try {

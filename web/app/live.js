@@ -1,7 +1,7 @@
 // The duty officer's live line (SPEC §5): one WebSocket, resumed from the last position it saw
 // after a reconnect or a reload, reconnecting on its own with backoff. Alerts seen are kept on the
 // device with that position, so a reload shows them again and asks the server only for what came after.
-import { noteReached, token } from './api.js';
+import { noteReached, reachMark, token } from './api.js';
 
 const MAX_KEPT = 200;
 /**
@@ -90,7 +90,8 @@ export class LiveAlerts {
       return this.#schedule();
     }
     this.socket = socket;
-    socket.onmessage = (e) => this.#onFrame(e.data);
+    const mark = reachMark();
+    socket.onmessage = (e) => this.#onFrame(e.data, mark);
     clearInterval(this.watchdog);
     this.watchdog = setInterval(() => this.#probe(socket, false), SILENCE_MS);
     socket.onclose = () => {
@@ -140,7 +141,7 @@ export class LiveAlerts {
   #advance(position) {
     if (typeof position === 'string' && (this.position === null || position > this.position)) this.position = position;
   }
-  #onFrame(text) {
+  #onFrame(text, mark) {
     this.lastFrameAt = Date.now();
     let frame;
     try {
@@ -159,7 +160,7 @@ export class LiveAlerts {
         if (previous && this.position !== null) resume.epoch = previous;
         this.socket.send(JSON.stringify(resume));
         if (this.position === null) this.position = frame.position;
-        noteReached(true);
+        noteReached(true, mark);
         this.status = 'live';
         if (this.connectedAt !== null) this.reconnects++;
         this.connectedAt = Date.now();
