@@ -75,18 +75,33 @@ export interface ChainBreak {
 
 /** Checks one stream's events (in revision order); returns the first break, if any. */
 export function verifyStreamChain(stream: string, events: readonly RecordedEvent[]): ChainBreak | undefined {
-  let prevHash = GENESIS_HASH;
-  let expectedRevision = 0;
+  let prev: { revision: number; hash: string } | undefined;
   for (const event of events) {
     const at = { stream, revision: event.revision, position: event.position, eventId: event.id };
-    if (event.revision !== expectedRevision) return { ...at, reason: 'revision_gap' };
+    const link = linkBreak(event, prev);
+    if (link) return { ...at, reason: link.kind === 'unchained' ? 'prev_hash_mismatch' : 'revision_gap' };
     const { hash, ...withoutHash } = event.metadata;
-    if (withoutHash.prevHash !== prevHash) return { ...at, reason: 'prev_hash_mismatch' };
     if (!hashMatches(stream, event.revision, event.type, event.data, withoutHash, hash)) {
       return { ...at, reason: 'hash_mismatch' };
     }
-    prevHash = hash;
-    expectedRevision += 1;
+    prev = { revision: event.revision, hash };
   }
+  return undefined;
+}
+
+/**
+ * Where a stream's chain breaks at `event`'s link to the one before, read in order after `prev` (undefined for the first):
+ * `missing` — revisions `from`..`to` are not there (deleted or moved); `order` — its revision is
+ * not after `prev`'s; `unchained` — its `prevHash` is not `prev`'s hash (GENESIS_HASH for the
+ * first). Undefined when it follows on. Cheap — no hash is computed — so every command's read of
+ * a stream checks it (SPEC §8: a history with a hole is not decided on); the content check
+ * (`recordedHashMatches`) is the verifier's and the history's.
+ */
+export type LinkBreak = { kind: 'missing'; from: number; to: number } | { kind: 'order' } | { kind: 'unchained' };
+export function linkBreak(event: { revision: number; metadata: { prevHash?: string } }, prev: { revision: number; hash: string | undefined } | undefined): LinkBreak | undefined {
+  const expected = prev === undefined ? 0 : prev.revision + 1;
+  if (event.revision > expected) return { kind: 'missing', from: expected, to: event.revision - 1 };
+  if (event.revision < expected) return { kind: 'order' };
+  if (event.metadata.prevHash !== (prev === undefined ? GENESIS_HASH : prev.hash)) return { kind: 'unchained' };
   return undefined;
 }

@@ -15,7 +15,8 @@ import { recentSightings, relatedReportsOf, type ReportRow, type ReportsState } 
 import { grantsOf } from '../../projections/access.js';
 import { rosterOf } from '../../projections/roster.js';
 import type { BackgroundTasks } from '../background.js';
-import { commandHandler, type CommandContext, type CommandHandler } from '../commands/execute.js';
+import { ALERTING, commandHandler, type CommandContext, type CommandHandler } from '../commands/execute.js';
+
 import type { ProjectionRunner } from '../projection-runner.js';
 import type { AlertJob, NotifyJob, Scheduler } from './scheduler.js';
 
@@ -189,7 +190,7 @@ export class Escalator {
     const filedIn = loaded.state.village;
     // Decided on the report as it is when appended: an acknowledgement that lands first makes
     // the decider refuse the step, which is the outcome wanted.
-    await this.#commands.execute(stream, reportDecider, (report): ReportCommand => this.#raise(reportId, step, next.reason, report, filedIn, context.now), context);
+    await this.#commands.execute(stream, reportDecider, (report): ReportCommand => this.#raise(reportId, step, next.reason, report, filedIn, context.now), context, ALERTING);
   }
 
   /**
@@ -247,7 +248,7 @@ export class Escalator {
     // One command per clock; each decided again should a head's submission land first.
     for (const clock of due) {
       try {
-        await this.#commands.execute(stream, incidentDecider, { type: 'AlertOverdueClock', data: { ...clock, recipients }, now: context.now }, context);
+        await this.#commands.execute(stream, incidentDecider, { type: 'AlertOverdueClock', data: { ...clock, recipients }, now: context.now }, context, ALERTING);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
       }

@@ -18,7 +18,8 @@ import { phoneOf, usersAddressed } from '../../projections/access.js';
 import type { ProjectedEvent } from '../../projections/projection.js';
 import { unitPathNames } from '../../projections/units.js';
 import type { BackgroundTasks } from '../background.js';
-import { commandHandler, type CommandContext, type CommandHandler } from '../commands/execute.js';
+import { ALERTING, commandHandler, type CommandContext, type CommandHandler } from '../commands/execute.js';
+
 import type { ProjectionRunner } from '../projection-runner.js';
 import type { NodeMetrics } from '../metrics.js';
 import type { NotifyJob, Scheduler } from './scheduler.js';
@@ -184,6 +185,7 @@ export class Notifier {
         reportDecider,
         { type: 'AttemptNotification', data: { step: job.step, to: job.to, channel: job.channel, phone, provider: provider.name }, now: context.now },
         context,
+        ALERTING,
       );
       const event = claimed.events[0];
       if (event?.type !== 'NotificationAttempted') return;
@@ -227,7 +229,7 @@ export class Notifier {
     command: ReportCommand,
     context: CommandContext,
   ): Promise<{ final: boolean } | undefined> {
-    const executed = await this.#commands.execute(stream, reportDecider, command, context);
+    const executed = await this.#commands.execute(stream, reportDecider, command, context, ALERTING);
     const event = executed.events[0];
     return event?.type === 'NotificationFailed' ? { final: event.data.final } : undefined;
   }

@@ -3,6 +3,7 @@ import { EVENT_SCHEMAS, SCHEMA_VERSION, upcast, type DomainEvent } from '../../d
 import { findIllFormedText } from '../../domain/text.js';
 import type { Actor } from '../../domain/vocabulary.js';
 import { ConcurrencyError, UNREADABLE, type EventStore, type RecordedEvent } from '../../infra/eventstore/types.js';
+import { linkBreak, type LinkBreak } from '../../infra/eventstore/chain.js';
 import { ZodError } from 'zod';
 
 /** Who asked, when (server time) and under which request: goes into every event's metadata. */
@@ -33,10 +34,28 @@ export class PreconditionFailedError extends Error {
 
 /** A stream holds a record the store cannot read: nothing is decided on it until it is restored. */
 export class DamagedStreamError extends Error {
-  constructor(readonly stream: string, readonly position: string) {
-    super(`stream ${stream} holds an unreadable record at position ${position}`);
+  constructor(
+    readonly stream: string,
+    readonly position: string,
+    /** Where the chain breaks, when the records are readable but do not follow on (`Loaded.damage`). */
+    readonly damage?: StreamDamage,
+  ) {
+    super(damage ? `stream ${stream} breaks at revision ${damage.revision} (${damage.link.kind}): not decided on` : `stream ${stream} holds an unreadable record at position ${position}`);
     this.name = 'DamagedStreamError';
   }
+}
+
+/**
+ * The first place a stream's events do not follow on (`linkBreak`): revisions missing before the
+ * event of `revision`, out of order, or not chained to the one before (`prevRevision`, undefined
+ * for the first). A history with a hole is not decided on (SPEC §8): the state folded from it may
+ * lack a delivery, and relief would be paid twice.
+ */
+export interface StreamDamage {
+  revision: number;
+  position: string;
+  prevRevision: number | undefined;
+  link: LinkBreak;
 }
 
 /** A recorded event as deciders see it: its data at the current schema version, and its server time. */
@@ -53,6 +72,8 @@ export interface Loaded<S> {
   hash: string | undefined;
   /** Events written under each Idempotency-Key, by key: where the last one landed. */
   keys: ReadonlyMap<string, { revision: number; position: string }>;
+  /** Where the stream's chain first breaks, if it does: `execute` refuses to decide on it. */
+  damage?: StreamDamage | undefined;
 }
 
 /**
@@ -77,6 +98,11 @@ export interface ExecuteOptions {
   /** Ids for the decided events, in order (a client-chosen report id makes filing idempotent). */
   eventIds?: string[] | undefined;
   /**
+   * Decide even on a stream whose chain breaks (`Loaded.damage`). Only alerting asks this: a step
+   * raised twice costs a phone's buzz, a step not raised can cost a life.
+   */
+  despiteDamage?: boolean | undefined;
+  /**
    * The stream as this request already loaded it (`load`, with a decider whose state and evolve
    * are this decider's): the first decision is made on it without reading the stream again. It is
    * appended at that revision, so a write made since is caught by the store and decided again on
@@ -84,6 +110,13 @@ export interface ExecuteOptions {
    */
   loaded?: Loaded<unknown> | undefined;
 }
+
+/**
+ * How alerting executes (escalator, notifier): decided on a report whose history has a hole too
+ * (`despiteDamage`) — a step raised or a text sent twice costs a phone's buzz, one not raised can
+ * cost a life.
+ */
+export const ALERTING: ExecuteOptions = { despiteDamage: true };
 
 export interface Executed<S, E> {
   /** State before the command, as the decision that stood saw it. */
@@ -154,7 +187,7 @@ export class CommandHandler {
       cached && cached.decider === decider
         ? (cached.loaded as Loaded<S>)
         : { state: decider.initialState(), revision: -1, position: undefined, hash: undefined, keys: new Map() };
-    let { state, revision, position, hash } = base;
+    let { state, revision, position, hash, damage } = base;
     let keys = base.keys as Map<string, { revision: number; position: string }>;
     // Read a page at a time and fold it before reading the next: a long stream (a province's unit
     // register, ~19,000 events) held whole was copied by every scavenge until the fold dropped it.
@@ -163,6 +196,10 @@ export class CommandHandler {
       if (events.length === 0 && revision === base.revision && cached) return base;
       for (const event of events) {
         if (event.type === UNREADABLE) throw new DamagedStreamError(stream, event.position);
+        if (damage === undefined) {
+          const link = linkBreak(event, revision === -1 ? undefined : { revision, hash });
+          if (link) damage = { revision: event.revision, position: event.position, prevRevision: revision === -1 ? undefined : revision, link };
+        }
         state = decider.evolve(state, toTimed<E>(event));
         revision = event.revision;
         position = event.position;
@@ -175,7 +212,7 @@ export class CommandHandler {
       }
       if (events.length < LOAD_PAGE) break;
     }
-    const loaded: Loaded<S> = { state, revision, position, hash, keys };
+    const loaded: Loaded<S> = { state, revision, position, hash, keys, ...(damage ? { damage } : {}) };
     // A decider whose evolve changes the state it is given (the unit register's map) is not cached.
     if (decider.cacheable !== false) {
       this.#cache.delete(stream);
@@ -214,6 +251,7 @@ export class CommandHandler {
       const ifMatch = normalizeIfMatch(options.ifMatch);
       for (let attempt = 0; ; attempt++) {
         const loaded = attempt === 0 && options.loaded ? (options.loaded as Loaded<S>) : await this.load(stream, decider);
+        if (loaded.damage && !options.despiteDamage) throw new DamagedStreamError(stream, loaded.damage.position, loaded.damage);
         if (ifMatch) checkIfMatch(stream, ifMatch, loaded.revision);
         // A retry whose first attempt was written: answer as that attempt did, write nothing.
         const done = context.idempotencyKey ? loaded.keys.get(context.idempotencyKey) : undefined;
@@ -252,6 +290,7 @@ export class CommandHandler {
     const written = new Set<string>();
     for (let attempt = 0; ; attempt++) {
       const loaded = await Promise.all(steps.map((s) => this.load(s.stream, s.decider)));
+      for (const [i, l] of loaded.entries()) if (l.damage) throw new DamagedStreamError(steps[i]!.stream, l.damage.position, l.damage);
       const states = new Map(steps.map((s, i) => [s.stream, loaded[i]!.state]));
       let decided: DomainEvent[][];
       let deadlines: Array<number | undefined>;

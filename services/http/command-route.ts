@@ -4,12 +4,12 @@ import { z } from 'zod';
 import type { Decider } from '../../domain/decider.js';
 import type { DomainEvent } from '../../domain/events.js';
 import type { Role } from '../../domain/vocabulary.js';
-import type { Loaded } from '../commands/execute.js';
+import type { Loaded, StreamDamage } from '../commands/execute.js';
 import { commandContext, ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { IdParams, listQuery, WriteAnswer } from './schemas.js';
-import { requestLanguage, type Lang } from './messages.js';
-import { GENESIS_HASH, recordedHashMatches } from '../../infra/eventstore/chain.js';
+import { linkBreakWords, requestLanguage, type Lang } from './messages.js';
+import { linkBreak, recordedHashMatches } from '../../infra/eventstore/chain.js';
 import type { RecordedEvent } from '../../infra/eventstore/types.js';
 
 export interface AggregateRoutes<S, C, E extends DomainEvent, P = undefined> {
@@ -108,23 +108,23 @@ const HistoryQuery = listQuery({}).extend({
  */
 export function historyProblem(e: RecordedEvent, prev: RecordedEvent | undefined): { message: string; en: string; missingRevisions?: [number, number] } | undefined {
   if (!recordedHashMatches(e)) return { message: `这条事件的内容与它记录的哈希不符：它被改动过（修订号 ${e.revision}）`, en: `this event's content does not match its recorded hash: it was changed (revision ${e.revision})` };
-  const expected = prev === undefined ? 0 : prev.revision + 1;
-  if (e.revision > expected) {
-    const one = e.revision - 1 === expected;
-    return {
-      message: `这条之前缺少${one ? `修订号 ${expected}` : `修订号 ${expected}–${e.revision - 1}`} 的事件：被删除或移走了。GET /audit/verify 说出它原在日志的哪个位置`,
-      en: `revision${one ? ` ${expected} is` : `s ${expected}–${e.revision - 1} are`} missing before this event: deleted or moved. GET /audit/verify says where in the log`,
-      missingRevisions: [expected, e.revision - 1],
-    };
-  }
-  if (e.revision < expected) return { message: `修订号 ${e.revision} 排在修订号 ${prev!.revision} 之后：事件的顺序被改动过`, en: `revision ${e.revision} comes after revision ${prev!.revision}: the order of events was changed` };
-  const chained = prev === undefined ? GENESIS_HASH : prev.metadata.hash;
-  if (e.metadata.prevHash !== chained) {
-    return prev === undefined
-      ? { message: '第一条事件没有从链的起点开始：它之前的历史被改动过', en: 'the first event does not start the chain: the history before it was changed' }
-      : { message: `没有接上前一条事件（修订号 ${prev.revision}）的哈希：前一条或这一条被改动过`, en: `this event does not chain to the hash of revision ${prev.revision}: that one or this one was changed` };
-  }
-  return undefined;
+  const broken = linkBreak(e, prev && { revision: prev.revision, hash: prev.metadata.hash });
+  return broken && linkBreakWords(broken, e.revision, prev?.revision);
+}
+
+/**
+ * What a view of an aggregate adds when its stream's chain breaks (`Loaded.damage`): `intact: false`,
+ * the revision, why, in the reader's language, and the missing revisions if that is why. Nothing
+ * when it is whole. Found by a newcomer: a report whose verification was deleted from the store
+ * read `verified: null` with nothing to say the history had a hole (SPEC §8).
+ */
+export function integrityOf(damage: StreamDamage | undefined, request: FastifyRequest): { intact?: false; damage?: { revision: number; problem: string; missingRevisions?: [number, number] } } {
+  if (!damage) return {};
+  const words = linkBreakWords(damage.link, damage.revision, damage.prevRevision);
+  return {
+    intact: false,
+    damage: { revision: damage.revision, problem: requestLanguage(request) === 'en' ? words.en : words.message, ...(words.missingRevisions ? { missingRevisions: words.missingRevisions } : {}) },
+  };
 }
 
 export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstance, deps: ApiDeps, aggregate: AggregateRoutes<S, C, E, P>, key: string, roles: readonly Role[]): void {

@@ -6,7 +6,7 @@ import { ConcurrencyError, DeadlineError, DiskFullError, EventTooLargeError, Ide
 import { InvalidTokenError } from '../../infra/tokens.js';
 import { DamagedStreamError, PreconditionFailedError } from '../commands/execute.js';
 import { NotCaughtUpError } from '../projection-runner.js';
-import { issueEn, issueZh, message, requestLanguage, type ErrorCode, type Lang } from './messages.js';
+import { issueEn, issueZh, linkBreakWords, message, requestLanguage, type ErrorCode, type Lang } from './messages.js';
 
 /** An HTTP answer a handler decided on: `{error, message, details?}` with its status (SPEC §9). */
 export class HttpError extends Error {
@@ -106,6 +106,12 @@ export function classify(error: unknown, lang: Lang = 'zh'): { status: number; b
   if (error instanceof InvalidTokenError) return answer(401, 'unauthorized', error.message);
   if (error instanceof StoreBusyError || error instanceof DeadlineError) return answer(503, 'busy', undefined);
   if (error instanceof NotCaughtUpError) return answer(503, 'not_caught_up', undefined);
+  if (error instanceof DamagedStreamError && error.damage) {
+    // Which revision and why, for the operator restoring it; the history (`GET …/history`) marks the same event.
+    const { revision, prevRevision, link } = error.damage;
+    const words = linkBreakWords(link, revision, prevRevision);
+    return answer(503, 'stream_damaged', undefined, { revision, ...(words.missingRevisions ? { missingRevisions: words.missingRevisions } : {}), problem: lang === 'en' ? words.en : words.message });
+  }
   if (error instanceof DamagedStreamError || error instanceof StreamDeletedError) return answer(503, 'stream_damaged', undefined);
   if (error instanceof DiskFullError) return answer(503, 'disk_full', undefined);
   if (error instanceof StoreUnavailableError) return answer(503, 'store_unavailable', undefined);

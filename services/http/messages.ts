@@ -4,6 +4,7 @@ import { yuan } from '../../domain/notice.js';
 import { beijingMinutes } from '../../domain/time.js';
 import { TEXT_PROBLEM_MESSAGES } from '../../domain/text.js';
 import { GOODS_UNIT_MESSAGE, GOODS_UNIT_NAMES, HOUSEHOLD_ID_MESSAGE, ROLE_NAMES_ZH } from '../../domain/vocabulary.js';
+import type { LinkBreak } from '../../infra/eventstore/chain.js';
 import { LOSS_COLUMNS } from './forms.js';
 
 /**
@@ -391,3 +392,31 @@ const CUSTOM_ZH: Record<string, string> = {
   'an amendment changes at least one of estimate, directions, location, notes': '续报须至少更改估计、路线、位置或备注之一',
   'a change names at least one of centre, accessNotes, phones, complaintPhone': '须至少更改中心坐标、到达路线、电话或监督电话之一',
 };
+
+/**
+ * A break in a stream's chain (`linkBreak`) at the event of `revision`, in words (SPEC §9: Chinese,
+ * English beside it); `prevRevision` is the event's before it, undefined for the first.
+ */
+export function linkBreakWords(broken: LinkBreak, revision: number, prevRevision: number | undefined): { message: string; en: string; missingRevisions?: [number, number] } {
+  switch (broken.kind) {
+    case 'missing': {
+      const { from, to } = broken;
+      const one = from === to;
+      return {
+        message: `这条之前缺少${one ? `修订号 ${from}` : `修订号 ${from}–${to}`} 的事件：被删除或移走了。GET /audit/verify 说出它原在日志的哪个位置`,
+        en: `revision${one ? ` ${from} is` : `s ${from}–${to} are`} missing before this event: deleted or moved. GET /audit/verify says where in the log`,
+        missingRevisions: [from, to],
+      };
+    }
+    case 'order':
+      return { message: `修订号 ${revision} 排在修订号 ${prevRevision} 之后：事件的顺序被改动过`, en: `revision ${revision} comes after revision ${prevRevision}: the order of events was changed` };
+    case 'unchained':
+      return prevRevision === undefined
+        ? { message: '第一条事件没有从链的起点开始：它之前的历史被改动过', en: 'the first event does not start the chain: the history before it was changed' }
+        : { message: `没有接上前一条事件（修订号 ${prevRevision}）的哈希：前一条或这一条被改动过`, en: `this event does not chain to the hash of revision ${prevRevision}: that one or this one was changed` };
+    default: {
+      const never: never = broken;
+      return never;
+    }
+  }
+}

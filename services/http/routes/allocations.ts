@@ -10,7 +10,7 @@ import { householdDecider, type HouseholdCommand, type ReservedAllocation } from
 import { step, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext } from '../context.js';
-import { commandRoute, historyRoute } from '../command-route.js';
+import { commandRoute, historyRoute, integrityOf } from '../command-route.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError, notFound } from '../errors.js';
 import { AllocateBody, DeliveryBody, EmptyBody, IdParams, ReasonBody } from '../schemas.js';
@@ -189,9 +189,11 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   );
 
   r.get('/allocations/:id', { config: { roles: ['contact', 'officer', 'head', 'auditor'] }, schema: { tags: ['relief'], summary: 'An allocation as it stands: approval, deliveries and what is outstanding', params: IdParams } }, async (request, reply) => {
-    const { allocation, revision } = await loadAllocationInScope(deps, request, request.params.id);
+    const { allocation, revision, damage } = await loadAllocationInScope(deps, request, request.params.id);
     const report = (await deps.commands.load(streams.report(allocation.reportId), reportDecider)).state;
-    return reply.header('etag', `"${revision}"`).send({ ...allocationView(allocation, revision, report.exists && report.status === 'dismissed'), review: reviewOfAllocation(deps, request.params.id, allocation.village) });
+    return reply
+      .header('etag', `"${revision}"`)
+      .send({ ...allocationView(allocation, revision, report.exists && report.status === 'dismissed'), review: reviewOfAllocation(deps, request.params.id, allocation.village), ...integrityOf(damage, request) });
   });
 
   const allocations = {

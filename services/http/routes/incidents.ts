@@ -24,7 +24,7 @@ import { unitRef } from '../../../projections/units.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
 import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody, WriteAnswer } from '../schemas.js';
-import { commandRoute, historyRoute } from '../command-route.js';
+import { commandRoute, historyRoute, integrityOf } from '../command-route.js';
 import { incidentView } from '../views.js';
 import { idFor, idUnavailable } from './reports.js';
 
@@ -83,8 +83,8 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
   );
 
   r.get('/incidents/:id', { config: { roles: ['contact', 'officer', 'head', 'auditor'] }, schema: { tags: ['incidents'], summary: 'An incident as it stands, each statutory clock with its due time', params: IdParams } }, async (request, reply) => {
-    const { incident, revision } = await loadIncidentInScope(deps, request, request.params.id);
-    return reply.header('etag', `"${revision}"`).send(incidentView(incident, revision, deps.now().toISOString(), deps.clockRules));
+    const { incident, revision, damage } = await loadIncidentInScope(deps, request, request.params.id);
+    return reply.header('etag', `"${revision}"`).send({ ...incidentView(incident, revision, deps.now().toISOString(), deps.clockRules), ...integrityOf(damage, request) });
   });
 
   r.get(

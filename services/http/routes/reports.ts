@@ -17,7 +17,7 @@ import { isLiveRow, type LedgerRow } from '../../../projections/ledger.js';
 import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
-import { commandRoute, historyRoute, localized, WarningSchema, type SaidWarning } from '../command-route.js';
+import { commandRoute, historyRoute, integrityOf, localized, WarningSchema, type SaidWarning } from '../command-route.js';
 import { grantName } from '../../../projections/access.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
@@ -222,9 +222,10 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     '/reports/:id',
     { config: { roles: ANY_READER }, schema: { tags: ['reports'], summary: 'A report as it stands', params: IdParams } },
     async (request, reply) => {
-      const { report, revision } = await loadReportInScope(deps, request, request.params.id);
+      const { report, revision, damage } = await loadReportInScope(deps, request, request.params.id);
       await deps.units.refresh();
-      return reply.header('etag', `"${revision}"`).send(reportView(report, revision, deps.units, (sub) => grantName(deps.runner.state('access'), sub), deps.runner.state('reports').rows.get(report.reportId)?.relatedLater));
+      const view = reportView(report, revision, deps.units, (sub) => grantName(deps.runner.state('access'), sub), deps.runner.state('reports').rows.get(report.reportId)?.relatedLater);
+      return reply.header('etag', `"${revision}"`).send({ ...view, ...integrityOf(damage, request) });
     },
   );
 

@@ -1,0 +1,67 @@
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { startTestApp, WANGBA } from '../support/app.js';
+import { rows, world } from '../support/audit-world.js';
+
+/**
+ * Found by a newcomer: with a report's verification deleted from the SQLite file, GET /reports/:id
+ * read `verified: null` with nothing to say its history had a hole, and commands were decided on
+ * what was left. A view now says where the chain breaks; a command on it is refused (503
+ * stream_damaged, saying which revision), and nothing is written (SPEC §8). Each node reads the
+ * file afresh: a second one is started on it after the deletion.
+ */
+
+const typeOf = (record: string) => (JSON.parse(record) as { type: string }).type;
+
+t.test('a report whose verification was deleted: the view says so, a command is refused', async (t) => {
+  const w = await world(t);
+  const stream = `report-${w.reportId}`;
+  const verification = rows(w, stream).find((r) => typeOf(r.record) === 'DamageVerified')!;
+  t.ok(verification, 'the world has a verification to delete');
+  w.db.prepare('DELETE FROM events WHERE position = ?').run(verification.position);
+  const app = await startTestApp(t, { dataDir: w.env.DATA_DIR!, env: { AUDIT_SIGNING_KEY_FILE: w.keyFile } });
+  const officer = app.token('officer', WANGBA, 'officer-1');
+
+  const view = await app.call('GET', `/reports/${w.reportId}`, { token: officer });
+  t.equal(view.statusCode, 200, 'still readable: what is left is shown');
+  const missing = verification.revision;
+  t.match(view.json(), {
+    intact: false,
+    damage: { revision: missing + 1, missingRevisions: [missing, missing], problem: new RegExp(`^这条之前缺少修订号 ${missing} 的事件：被删除或移走了`) },
+  });
+  const english = await app.call('GET', `/reports/${w.reportId}`, { token: officer, headers: { 'accept-language': 'en' } });
+  t.match(english.json().damage.problem, new RegExp(`^revision ${missing} is missing before this event: deleted or moved`), 'in English on request');
+
+  const before = rows(w, stream).length;
+  const refused = await app.call('POST', `/reports/${w.reportId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } });
+  t.equal(refused.statusCode, 503, refused.body);
+  t.match(refused.json(), { error: 'stream_damaged', message: /已损坏/, details: { revision: missing + 1, missingRevisions: [missing, missing], problem: /缺少修订号/ } });
+  t.equal(rows(w, stream).length, before, 'nothing written');
+});
+
+t.test('an allocation whose approval was deleted: no delivery is decided on it', async (t) => {
+  const w = await world(t);
+  const stream = `allocation-${w.allocationId}`;
+  const approval = rows(w, stream).find((r) => typeOf(r.record) === 'AllocationApproved')!;
+  t.ok(approval, 'the world has an approval to delete');
+  w.db.prepare('DELETE FROM events WHERE position = ?').run(approval.position);
+  const app = await startTestApp(t, { dataDir: w.env.DATA_DIR!, env: { AUDIT_SIGNING_KEY_FILE: w.keyFile } });
+  const officer = app.token('officer', WANGBA, 'officer-1');
+
+  const view = await app.call('GET', `/allocations/${w.allocationId}`, { token: officer });
+  t.equal(view.statusCode, 200);
+  t.match(view.json(), { intact: false, damage: { revision: approval.revision + 1, missingRevisions: [approval.revision, approval.revision] } });
+  const before = rows(w, stream).length;
+  const delivery = await app.call('POST', `/allocations/${w.allocationId}/deliveries`, {
+    token: officer,
+    body: { deliveryId: randomUUID(), cashFen: 100, goods: [], confirmation: { method: 'thumbprint', reference: 'photo-2' } },
+  });
+  t.equal(delivery.statusCode, 503, delivery.body);
+  t.match(delivery.json(), { error: 'stream_damaged' });
+  t.equal(rows(w, stream).length, before, 'nothing written');
+
+  // Streams left whole say nothing of it.
+  const whole = await app.call('GET', `/reports/${w.reportId}`, { token: officer });
+  t.equal(whole.statusCode, 200);
+  t.equal(whole.json().intact, undefined, 'a whole report carries no integrity words');
+});
