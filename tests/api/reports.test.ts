@@ -187,6 +187,13 @@ t.test('dismissal', async (t) => {
   const again = await app.call('POST', `/reports/${b}/dismissal`, { token: app.token('officer', WANGBA, 'officer-other'), body: { reason: 'duplicate', duplicateOf: a } });
   t.match([again.statusCode, again.json()], [200, { revision: first.json().revision, position: first.json().position }], 'the same dismissal again: its first answer');
   t.equal((await app.store.readAll({ max: 100_000 })).length, before, 'nothing written');
+  // Found by a newcomer: the second officer was not told it was not theirs that was recorded.
+  const firstAt = (await app.call('GET', `/reports/${b}`, { token: officer })).json().dismissal.at as string;
+  const said = (again.json().warnings as Array<Record<string, unknown>>).find((w) => w.code === 'already_dismissed');
+  t.match(said, { by: 'officer-621299103000', at: firstAt, message: /^这份报告已由乡镇值班干部（officer-621299103000）于 \d{4}-\d{2}-\d{2} \d{2}:\d{2}（北京时间）以同样的理由撤销，这次没有再记录/ }, 'said: by whom, when, and that nothing new was recorded');
+  t.notOk((first.json().warnings ?? []).some((w: { code: string }) => w.code === 'already_dismissed'), 'and not to the one whose dismissal it was');
+  const english = await app.call('POST', `/reports/${b}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: a }, headers: { 'accept-language': 'en' } });
+  t.match(english.json().warnings, [{ code: 'already_dismissed', message: /^this report was already dismissed for the same reason by officer officer-621299103000 at /, by: 'officer-621299103000' }], 'in English on request');
 });
 
 /**

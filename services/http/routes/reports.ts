@@ -12,7 +12,7 @@ import { requestLanguage } from '../messages.js';
 import { LOSS_COLUMNS } from '../forms.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { CATEGORY_LABELS, yuan } from '../../../domain/notice.js';
-import { canonicalHouseholdId, HAZARD_LABELS, type Hazard } from '../../../domain/vocabulary.js';
+import { canonicalHouseholdId, HAZARD_LABELS, ROLE_NAMES_ZH, type Hazard } from '../../../domain/vocabulary.js';
 import { isLiveRow, type LedgerRow } from '../../../projections/ledger.js';
 import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
@@ -434,6 +434,31 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           },
         ];
 
+  /**
+   * The same dismissal sent again — a retry whose answer was lost, or a second officer dismissing
+   * what a colleague already had — writes nothing. Said with who recorded it and when, read from
+   * the stream's own event (found by a newcomer: the second officer got a plain 200, as if theirs
+   * had been recorded).
+   */
+  const alreadyDismissed = async (id: string): Promise<SaidWarning[]> => {
+    const recent = await deps.store.readStream(streams.report(id), { direction: 'backwards', max: 100 });
+    const dismissed = recent.find((e) => e.type === 'ReportDismissed');
+    if (!dismissed) return [];
+    const { id: by, role } = dismissed.metadata.actor;
+    const name = grantName(deps.runner.state('access'), by);
+    const who = name ?? `${ROLE_NAMES_ZH[role as keyof typeof ROLE_NAMES_ZH] ?? role}（${by}）`;
+    return [
+      {
+        code: 'already_dismissed',
+        message: `这份报告已由${who}于 ${beijingMinutes(dismissed.metadata.at)}（北京时间）以同样的理由撤销，这次没有再记录。如果那是您自己刚才发送的，已经成功了`,
+        en: `this report was already dismissed for the same reason by ${name ?? `${role} ${by}`} at ${dismissed.metadata.at}; nothing new was recorded. If that was yours a moment ago, it went through`,
+        by,
+        byName: name ?? null,
+        at: dismissed.metadata.at,
+      },
+    ];
+  };
+
   app.withTypeProvider<ZodTypeProvider>().post(
     '/reports/:id/dismissal',
     {
@@ -463,6 +488,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
             ifMatch: given ?? { revisions: [revision] },
           });
           const warnings = localized([
+            ...(result.written ? [] : await alreadyDismissed(id)),
             ...reliefOnDismissed(id),
             ...duplicatesLeft(id, request.body.reason),
             ...verifiedDropped(report, request.body.reason),
