@@ -36,6 +36,15 @@ function maskPart(part: string): string {
  */
 export const maskDigitRuns = (text: string): string => text.replace(/[0-9０-９Xx]*[0-9０-９](?:[\s-]*[0-9０-９Xx]){6,}/g, (run) => run.replace(/[0-9０-９Xx]/g, '*'));
 
+/** Relief categories in English words, for texts read in English (found by a newcomer: `emergency_living` shown as it is). */
+export const CATEGORY_LABELS_EN: Record<ReliefCategory, string> = {
+  emergency_living: 'emergency living',
+  housing: 'housing reconstruction',
+  medical: 'medical',
+  winter: 'winter living',
+  other: 'other',
+};
+
 /** Relief categories as a notice names them. */
 export const CATEGORY_LABELS: Record<ReliefCategory, string> = {
   emergency_living: '应急期生活救助',

@@ -16,6 +16,19 @@ export const HAZARD_LABELS = {
   other: '其他',
 } as const;
 export type Hazard = keyof typeof HAZARD_LABELS;
+/** The same hazards in English words, for texts read in English (SPEC §9): not the codes (found by a newcomer). */
+export const HAZARD_LABELS_EN: Record<Hazard, string> = {
+  flash_flood: 'flash flood',
+  landslide: 'landslide',
+  debris_flow: 'debris flow',
+  hail: 'hail',
+  drought: 'drought',
+  earthquake: 'earthquake',
+  snowstorm: 'snowstorm',
+  windstorm: 'windstorm',
+  fire: 'fire',
+  other: 'other hazard',
+};
 export const HAZARDS = Object.keys(HAZARD_LABELS) as [Hazard, ...Hazard[]];
 export const Hazard = z.enum(HAZARDS);
 

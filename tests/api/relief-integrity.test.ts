@@ -297,6 +297,30 @@ t.test('a dismissal says what it leaves of each relief on the report: handed ove
   t.equal((await app.call('POST', `/allocations/${pending}/rejection`, { token: head(app), body: { reason: '重复报告' } })).statusCode, 200, 'awaiting approval: a head rejects it, as advised');
 });
 
+t.test('a dismissal\u2019s warnings in English say what the Chinese says: the household\u2019s name, words not codes (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const ZHOU = { householdId: 'hh-31', name: '周一', damage: 'severe', people: 3 };
+  const SUN = { householdId: 'hh-32', name: '孙二', damage: 'severe', people: 4 };
+  const reportId = await verified(app, [ZHOU, SUN], { hazard: 'debris_flow' });
+  const full = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(reportId, { household: { id: 'hh-31', name: '周一' }, category: 'emergency_living', cashFen: 20_000, goods: [] }) })).json().allocationId;
+  t.equal((await app.call('POST', `/allocations/${full}/approval`, { token: head(app) })).statusCode, 200);
+  t.equal((await app.call('POST', `/allocations/${full}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 20_000, goods: [], confirmation: { method: 'signature', reference: '签字-3' } } })).statusCode, 200);
+  t.equal((await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(reportId, { household: { id: 'hh-32', name: '孙二' }, category: 'emergency_living', cashFen: 10_000, goods: [] }) })).statusCode, 201);
+  const original = await verified(app, [ZHOU], { hazard: 'flash_flood' });
+  const res = await app.call('POST', `/reports/${reportId}/dismissal`, { token: officer(app), body: { reason: 'duplicate', duplicateOf: original }, headers: { 'accept-language': 'en' } });
+  t.equal(res.statusCode, 200, res.body);
+  const said = res.json().warnings as Array<{ code: string; message: string }>;
+  t.same(said.map((w) => w.code).sort(), ['duplicate_of_other_hazard', 'relief_already_delivered', 'relief_not_yet_delivered', 'verification_not_counted']);
+  t.match(said.find((w) => w.code === 'relief_already_delivered')?.message, /^household hh-31 \(周一\)'s emergency living relief was handed over/);
+  t.match(said.find((w) => w.code === 'relief_not_yet_delivered')?.message, /^household hh-32 \(孙二\)'s emergency living relief/);
+  t.match(said.find((w) => w.code === 'duplicate_of_other_hazard')?.message, /was filed as flash flood, this one as debris flow: dismissed as its duplicate, this one counts only as flash flood/);
+  // The sweep: no code of our vocabulary (snake_case) in any English message, and no Chinese but the names.
+  for (const w of said) {
+    t.notMatch(w.message, /\b[a-z]+_[a-z_]+\b/, `${w.code}: no code in its words`);
+    t.notMatch(w.message.replace(/周一|孙二/g, ''), /[\u4e00-\u9fff]/, `${w.code}: English throughout`);
+  }
+});
+
 t.test('an amount beyond any household\u2019s relief is refused, naming the field: totals stay exact (found by a newcomer: 9,007,199,254,740,991 fen taken)', async (t) => {
   const app = await startTestApp(t);
   const reportId = await verified(app, [OUYANG]);

@@ -11,8 +11,8 @@ import { beijingMinutes } from '../../../domain/time.js';
 import { requestLanguage } from '../messages.js';
 import { LOSS_COLUMNS } from '../forms.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
-import { CATEGORY_LABELS, yuan } from '../../../domain/notice.js';
-import { canonicalHouseholdId, HAZARD_LABELS, ROLE_NAMES_ZH, type Hazard } from '../../../domain/vocabulary.js';
+import { CATEGORY_LABELS, CATEGORY_LABELS_EN, yuan } from '../../../domain/notice.js';
+import { canonicalHouseholdId, HAZARD_LABELS, HAZARD_LABELS_EN, ROLE_NAMES_ZH, type Hazard } from '../../../domain/vocabulary.js';
 import { isLiveRow, type LedgerRow } from '../../../projections/ledger.js';
 import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
@@ -111,6 +111,10 @@ const hazardName = (hazard: string): string => HAZARD_LABELS[hazard as Hazard] ?
 
 /** A ledger row's household as a warning names it: `户 hh-7（张三）`. */
 const householdOf = (row: LedgerRow): string => `户 ${row.household.id}（${row.household.name}）`;
+/** The same in English: the name too, as the Chinese has it (found by a newcomer: the English left it out). */
+const householdOfEn = (row: LedgerRow): string => `household ${row.household.id} (${row.household.name})`;
+/** A hazard in English words; a code the vocabulary lacks is shown as it is. */
+const hazardNameEn = (hazard: string): string => HAZARD_LABELS_EN[hazard as Hazard] ?? hazard;
 
 export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -284,7 +288,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         .map((row) => ({
           code: 'relief_household_left_out',
           message: `${householdOf(row)}有${CATEGORY_LABELS[row.category]}${row.status === 'allocated' ? '待批准' : row.status === 'approved' ? '已批准' : '已发放'}，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次`,
-          en: `household ${row.household.id} has ${row.category} relief ${row.status === 'allocated' ? 'awaiting approval' : row.status}, and this verification does not list it: the relief is flagged for review; if it was left out by mistake, verify again`,
+          en: `${householdOfEn(row)} has ${CATEGORY_LABELS_EN[row.category]} relief ${row.status === 'allocated' ? 'awaiting approval' : row.status}, and this verification does not list it: the relief is flagged for review; if it was left out by mistake, verify again`,
           householdId: row.household.id,
           allocationId: row.allocationId,
         }));
@@ -314,7 +318,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           return {
             code: 'relief_already_delivered',
             message: `${who}${handed}。撤销报告不会自动收回已发放的救助，它仍记为已发放，台账已标记待复核；如属误发，由负责人按规定处理`,
-            en: `household ${row.household.id}'s ${row.category} relief was handed over${partly ? ` in part (cash ${yuan(row.deliveredCashFen)} of ${yuan(row.cashFen)} yuan); the rest will not be` : ` (cash ${yuan(row.deliveredCashFen)} yuan)`}. A dismissal takes nothing back: it stays recorded as delivered, and the ledger flags it for review`,
+            en: `${householdOfEn(row)}'s ${CATEGORY_LABELS_EN[row.category]} relief was handed over${partly ? ` in part (cash ${yuan(row.deliveredCashFen)} of ${yuan(row.cashFen)} yuan); the rest will not be` : ` (cash ${yuan(row.deliveredCashFen)} yuan)`}. A dismissal takes nothing back: it stays recorded as delivered, and the ledger flags it for review`,
             ...common,
           };
         }
@@ -327,8 +331,8 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
               : `${who}（现金 ${yuan(row.cashFen)} 元${goods}）已批准，尚未发放：报告撤销后不能再发放，请取消这笔分配（干部或负责人均可）`,
           en:
             row.status === 'allocated'
-              ? `household ${row.household.id}'s ${row.category} relief (cash ${yuan(row.cashFen)} yuan) awaits approval and was not handed over: it can no longer be approved or delivered; a head rejects it, or it is cancelled`
-              : `household ${row.household.id}'s ${row.category} relief (cash ${yuan(row.cashFen)} yuan) was approved and not handed over: it can no longer be delivered; cancel it (an officer or a head can)`,
+              ? `${householdOfEn(row)}'s ${CATEGORY_LABELS_EN[row.category]} relief (cash ${yuan(row.cashFen)} yuan) awaits approval and was not handed over: it can no longer be approved or delivered; a head rejects it, or it is cancelled`
+              : `${householdOfEn(row)}'s ${CATEGORY_LABELS_EN[row.category]} relief (cash ${yuan(row.cashFen)} yuan) was approved and not handed over: it can no longer be delivered; cancel it (an officer or a head can)`,
           ...common,
         };
       });
@@ -370,7 +374,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       {
         code: 'duplicates_count_nowhere',
         message: `${words.join('、')}是作为这份报告的重复撤销的，只随这份计入统计：这份撤销后，它们报的灾情也不再计入任何统计。如那些报告的灾情属实，请重新上报，并告知负责人`,
-        en: `${rows.map((row) => `report ${row.reportId} (${row.hazard}, filed ${beijingMinutes(row.reportedAt)} Beijing time)`).join(', ')} ${rows.length === 1 ? 'was' : 'were'} dismissed as a duplicate of this one and counted only through it: now that it is dismissed, the hazard reported there counts nowhere. If it was real, report it again and tell the head`,
+        en: `${rows.map((row) => `report ${row.reportId} (${hazardNameEn(row.hazard)}, filed ${beijingMinutes(row.reportedAt)} Beijing time)`).join(', ')} ${rows.length === 1 ? 'was' : 'were'} dismissed as a duplicate of this one and counted only through it: now that it is dismissed, the hazard reported there counts nowhere. If it was real, report it again and tell the head`,
         reportIds: rows.map((row) => row.reportId),
       },
     ];
@@ -388,7 +392,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           {
             code: 'duplicate_of_other_hazard',
             message: `报告 ${original.reportId} 报的是${hazardName(original.hazard)}，这份报的是${hazardName(report.hazard)}：这份作为它的重复撤销后，只按${hazardName(original.hazard)}计入统计。如果是两次不同的灾害，请告知负责人并重新上报这一次`,
-            en: `report ${original.reportId} reported ${original.hazard}, this one ${report.hazard}: dismissed as its duplicate, this one counts only as ${original.hazard}. If these were two different hazards, tell the head and report this one again`,
+            en: `report ${original.reportId} was filed as ${hazardNameEn(original.hazard)}, this one as ${hazardNameEn(report.hazard)}: dismissed as its duplicate, this one counts only as ${hazardNameEn(original.hazard)}. If these were two different hazards, tell the head and report this one again`,
             reportId: original.reportId,
             hazard: original.hazard,
             thisHazard: report.hazard,
