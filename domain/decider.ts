@@ -1,7 +1,10 @@
 import type { DomainEvent } from './events.js';
 
-/** An event as evolve sees it: the domain event and the server time it was recorded at. */
-export type Timed<E extends DomainEvent = DomainEvent> = E & { at: string };
+/**
+ * An event as evolve sees it: the domain event, the server time it was recorded at, and who
+ * recorded it (the actor's id from its metadata; absent where a test or a tool folds bare events).
+ */
+export type Timed<E extends DomainEvent = DomainEvent> = E & { at: string; by?: string | undefined };
 
 /**
  * One aggregate's rules (Emmett's Decider): `decide` turns a command and the current state into

@@ -61,8 +61,8 @@ export interface FiledReport {
   arrived: Array<{ officer: string; at: string; location?: Location | undefined }>;
   verified: Verification | undefined;
   verifications: number;
-  /** The dismissal, with when it was recorded (server time). */
-  dismissal: (EventData<'ReportDismissed'> & { at: string }) | undefined;
+  /** The dismissal, with when it was recorded (server time) and by whom (the actor's id). */
+  dismissal: (EventData<'ReportDismissed'> & { at: string; by?: string | undefined }) | undefined;
   closure: { summary: string; at: string } | undefined;
   /** The incident this report is linked to (a report belongs to at most one). */
   incident: string | undefined;
@@ -461,7 +461,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
         verified: { ...event.data, at: event.at },
       };
     case 'ReportDismissed':
-      return { ...state, status: statusAfter(state.status, event.type), dismissal: { ...event.data, at: event.at } };
+      return { ...state, status: statusAfter(state.status, event.type), dismissal: { ...event.data, at: event.at, by: event.by } };
     case 'ReportClosed':
       return { ...state, status: statusAfter(state.status, event.type), closure: { summary: event.data.summary, at: event.at } };
     case 'IncidentLinkClaimed':

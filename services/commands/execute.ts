@@ -60,7 +60,7 @@ export interface StreamDamage {
 
 /** A recorded event as deciders see it: its data at the current schema version, and its server time. */
 export const toTimed = <E extends DomainEvent>(event: RecordedEvent): Timed<E> =>
-  ({ type: event.type, data: upcast(event.type, event.metadata.schemaVersion, event.data, event.id), at: event.metadata.at }) as unknown as Timed<E>;
+  ({ type: event.type, data: upcast(event.type, event.metadata.schemaVersion, event.data, event.id), at: event.metadata.at, by: event.metadata.actor.id }) as unknown as Timed<E>;
 
 export interface Loaded<S> {
   state: S;

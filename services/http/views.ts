@@ -43,7 +43,17 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     arrived: report.arrived,
     // The list's shape (reason, duplicateOf), with the notes and when (found by a newcomer: the
     // single view said neither when nor, beside the list, in the same shape).
-    dismissal: report.dismissal ? { reason: report.dismissal.reason, duplicateOf: report.dismissal.duplicateOf ?? null, notes: report.dismissal.notes ?? null, at: report.dismissal.at } : null,
+    // Who dismissed it, beside when: found by a newcomer, it was only in the stream's history.
+    dismissal: report.dismissal
+      ? {
+          reason: report.dismissal.reason,
+          duplicateOf: report.dismissal.duplicateOf ?? null,
+          notes: report.dismissal.notes ?? null,
+          at: report.dismissal.at,
+          by: report.dismissal.by ?? null,
+          byName: report.dismissal.by === undefined ? null : (nameOf(report.dismissal.by) ?? null),
+        }
+      : null,
     closure: report.closure ?? null,
     amendments: report.amendments,
     // Whether the phones were reached (SPEC §5): each SMS and call of each step, and what became of it.

@@ -179,6 +179,8 @@ t.test('dismissal', async (t) => {
   t.match(JSON.stringify(bad.json()), /误报/, 'and listing the words it takes');
   t.equal((await app.call('POST', `/reports/${c}/dismissal`, { token: officer, body: { reason: ' 误报 ' } })).statusCode, 200, '误报 taken');
   t.match((await app.call('GET', `/reports/${c}`, { token: officer })).json(), { dismissal: { reason: 'false_alarm', duplicateOf: null, notes: null, at: String } }, 'and stored as its code; the view says when, in the list\'s shape');
+  // Found by a newcomer: who dismissed it was only in the stream's history.
+  t.match((await app.call('GET', `/reports/${c}`, { token: officer })).json().dismissal, { by: 'officer-621299103000', byName: null }, 'and by whom');
   const listed = (await app.call('GET', `/reports?status=dismissed`, { token: officer })).json().items.find((i: { reportId: string }) => i.reportId === c);
   t.match(listed.dismissal, { reason: 'false_alarm', duplicateOf: null }, 'as the list has it');
   // Found by a newcomer: the same dismissal retried without an Idempotency-Key (its answer lost on
@@ -300,7 +302,7 @@ t.test('dismissal: what it does to the reports that went with it, and a duplicat
   // Found by a newcomer: warnings stayed Chinese beside English errors. In English on request, as errors are.
   const [e1, e2] = [await file(), await file('debris_flow')];
   const english = await app.call('POST', `/reports/${e2}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: e1 }, headers: { 'accept-language': 'en-US,en;q=0.9' } });
-  t.match(english.json().warnings, [{ code: 'duplicate_of_other_hazard', message: /^report .* reported landslide, this one debris_flow: dismissed as its duplicate, this one counts only as landslide/ }], 'in English on request');
+  t.match(english.json().warnings, [{ code: 'duplicate_of_other_hazard', message: /^report .* was filed as landslide, this one as debris flow: dismissed as its duplicate, this one counts only as landslide/ }], 'in English on request');
   for (const w of [...english.json().warnings, ...gone.json().warnings]) t.notOk('en' in w, `${w.code}: one message, in the language asked for`);
 
   // Dismissed as a duplicate itself, what went with it counts with the report it names: nothing to say.
