@@ -382,7 +382,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/ready', { schema: { hide: true } }, async (request, reply) => {
+    // In the reader's language, as errors are (SPEC §9: Chinese unless English is asked for); found
+    // by a newcomer: each problem was one string in both languages.
+    const say = (zh: string, en: string) => (requestLanguage(request) === 'en' ? en : zh);
     const checks = [
       { name: 'eventStore', check: () => deps.store.ping() },
       { name: 'projections', check: async () => deps.runner.check() },
@@ -405,7 +408,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     };
     if (Object.keys(failures).length > 0) return reply.code(503).send({ error: 'not_ready', message: 'a dependency is unreachable', details: { ...failures, ...details } });
     // Whether a sleeping phone can be reached: an office must see it has no SMS line (SPEC §5).
-    const notifications = deps.sms ? { channels: deps.sms.provider.voice ? ['websocket', 'sms', 'voice'] : ['websocket', 'sms'], provider: deps.sms.provider.name } : { channels: ['websocket'], provider: null, warning: '仅 WebSocket：未配置短信服务商（NOTIFY_PROVIDER），手机息屏时收不到告警。websocket only: no SMS provider is configured' };
+    const notifications = deps.sms ? { channels: deps.sms.provider.voice ? ['websocket', 'sms', 'voice'] : ['websocket', 'sms'], provider: deps.sms.provider.name } : { channels: ['websocket'], provider: null, warning: say('仅 WebSocket：未配置短信服务商（NOTIFY_PROVIDER），手机息屏时收不到告警', 'websocket only: no SMS provider is configured (NOTIFY_PROVIDER), so a phone with its screen off gets no alert') };
     // Said, never refused for: reports must still be taken when history was tampered with. No
     // stream or position here (an unauthenticated probe): the node's log and /audit/verify say which.
     const integrity = deps.integrity?.();
@@ -413,8 +416,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // `degraded` still answers 200 (a balancer must keep sending reports here) but no longer reads
     // as all well to whoever looks (found by a newcomer: "ready" beside a broken log).
     const degraded = [
-      ...(integrity?.state === 'broken' ? [`日志校验发现 ${integrity.problems} 处问题，历史记录可能被改动：详见节点日志和 GET /audit/verify。the log failed verification: see the node's log and GET /audit/verify`] : []),
-      ...(runner.quarantined > 0 ? [`读模型搁置了 ${runner.quarantined} 条无法读取的事件：详见 quarantine 和节点日志。${runner.quarantined} unreadable event(s) set aside: see quarantine and the node's log`] : []),
+      ...(integrity?.state === 'broken' ? [say(`日志校验发现 ${integrity.problems} 处问题，历史记录可能被改动：详见节点日志和 GET /audit/verify`, `the log failed verification with ${integrity.problems} problem(s): history may have been changed; see the node's log and GET /audit/verify`)] : []),
+      ...(runner.quarantined > 0 ? [say(`读模型搁置了 ${runner.quarantined} 条无法读取的事件：详见 quarantine 和节点日志`, `${runner.quarantined} unreadable event(s) set aside by the read side: see quarantine and the node's log`)] : []),
     ];
     return {
       status: degraded.length > 0 ? 'degraded' : 'ready',

@@ -29,7 +29,9 @@ t.test('an event edited in the file: the node says so, names nothing personal, a
   const ready = await w.app.call('GET', '/ready');
   t.equal(ready.statusCode, 200, 'still ready: a report must not be lost because history was changed');
   t.match(ready.json().integrity, { state: 'broken', problems: Number });
-  t.match(ready.json(), { status: 'degraded', problems: [/^日志校验发现 \d+ 处问题.*GET \/audit\/verify/] }, 'not "ready" as if all were well (found by a newcomer)');
+  t.match(ready.json(), { status: 'degraded', problems: [/^日志校验发现 \d+ 处问题.*GET \/audit\/verify$/] }, 'not "ready" as if all were well (found by a newcomer)');
+  const english = (await w.app.call('GET', '/ready', { headers: { 'accept-language': 'en' } })).json();
+  t.match(english.problems, [/^the log failed verification with \d+ problem\(s\): .*GET \/audit\/verify$/], 'in English on request, and only English (found by a newcomer: both in one string)');
   t.notMatch(ready.body, w.reportId, 'an unauthenticated probe is not told which stream');
   t.match((await w.app.call('GET', '/metrics')).body, /^zhitong_log_verified 0$/m, 'for an alert rule');
 
