@@ -52,6 +52,8 @@ export interface ReportRow {
   position: string;
   /** Reports filed later whose alert named this one (SPEC §5): the other half of `alert.related`. */
   relatedLater?: string[];
+  /** Reports dismissed as duplicates of this one (they count only through it, SPEC §6), so a dismissal of it says so without a scan of every row. */
+  duplicates?: string[];
 }
 
 export interface ReportsState {
@@ -80,7 +82,7 @@ const REPORT_EVENTS = [
 /** Reports as read models list them (SPEC §4 GET /reports), and what alerting reads of them. */
 export const reportsProjection = projection({
   name: 'reports',
-  version: 5,
+  version: 6,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
@@ -158,9 +160,12 @@ export const reportsProjection = projection({
         row.verifications += 1;
         row.verified = { figures: event.data.figures, households: event.data.households.length, verifier: intern(event.data.verifier), method: intern(event.data.method), at: event.at };
         return state;
-      case 'ReportDismissed':
+      case 'ReportDismissed': {
         row.dismissal = event.data;
+        const original = event.data.reason === 'duplicate' && event.data.duplicateOf !== undefined ? state.rows.get(event.data.duplicateOf) : undefined;
+        if (original) original.duplicates = joined(original.duplicates, [reportId]);
         return state;
+      }
       case 'ReportClosed':
         row.closedAt = event.at;
         return state;

@@ -362,11 +362,13 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    * is right when they were the same false alarm, and a mistake otherwise; a dismissal cannot be
    * undone, so it is not refused, but said at once with the reports named (found by a newcomer:
    * 200, nothing said). Dismissed as a duplicate itself, the hazard counts with the report named.
-   * Read from the reports projection, so a duplicate dismissed in the last moment may be missing.
+   * Read from the reports projection (each report keeps its duplicates), so a duplicate dismissed
+   * in the last moment may be missing.
    */
   const duplicatesLeft = (id: string, reason: EventData<'ReportDismissed'>['reason']): SaidWarning[] => {
     if (reason === 'duplicate') return [];
-    const rows = [...deps.runner.state('reports').rows.values()].filter((row) => row.dismissal?.reason === 'duplicate' && row.dismissal.duplicateOf === id);
+    const reports = deps.runner.state('reports').rows;
+    const rows = (reports.get(id)?.duplicates ?? []).flatMap((d) => reports.get(d) ?? []).filter((row) => row.dismissal?.reason === 'duplicate' && row.dismissal.duplicateOf === id);
     if (rows.length === 0) return [];
     // A UUID alone tells an officer nothing (found by a newcomer): each with its hazard and when it was filed.
     const words = rows.map((row) => `报告 ${row.reportId}（${hazardName(row.hazard)}，${beijingMinutes(row.reportedAt)} 上报）`);
