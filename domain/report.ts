@@ -184,6 +184,8 @@ export interface DuplicateOriginal {
   verified?: boolean | undefined;
   /** Its hazard, for the officer's warning only: a duplicate may be filed under another hazard (docs/decisions.md). */
   hazard?: string | undefined;
+  /** When it was filed (server time), for the officer's warning only: usually the later of two reports is the duplicate. */
+  reportedAt?: string | undefined;
   /** The villages' names from the register, for the message only. */
   villageName?: string | undefined;
   thisVillageName?: string | undefined;

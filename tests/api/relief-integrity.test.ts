@@ -287,7 +287,8 @@ t.test('a dismissal says what it leaves of each relief on the report: handed ove
   t.equal(res.statusCode, 200, res.body);
   const said = res.json().warnings as Array<{ code: string; message: string; allocationId: string }>;
   // Both reports were verified: that only the original's verification counts now is said too.
-  t.same(said.filter((w) => !w.code.startsWith('relief_')).map((w) => w.code), ['verification_not_counted']);
+  // (The original was filed after it, which is said too.)
+  t.same(said.filter((w) => !w.code.startsWith('relief_')).map((w) => w.code), ['duplicate_of_later_report', 'verification_not_counted']);
   const warnings = said.filter((w) => w.code.startsWith('relief_')).sort((a, b) => a.message.localeCompare(b.message));
   t.match(warnings, [
     { code: 'relief_already_delivered', allocationId: full, message: /^户 hh-21（周一）的\S+救助已发放（现金 200\.00 元）。撤销报告不会自动收回/ },
@@ -310,7 +311,7 @@ t.test('a dismissal\u2019s warnings in English say what the Chinese says: the ho
   const res = await app.call('POST', `/reports/${reportId}/dismissal`, { token: officer(app), body: { reason: 'duplicate', duplicateOf: original }, headers: { 'accept-language': 'en' } });
   t.equal(res.statusCode, 200, res.body);
   const said = res.json().warnings as Array<{ code: string; message: string }>;
-  t.same(said.map((w) => w.code).sort(), ['duplicate_of_other_hazard', 'relief_already_delivered', 'relief_not_yet_delivered', 'verification_not_counted']);
+  t.same(said.map((w) => w.code).sort(), ['duplicate_of_later_report', 'duplicate_of_other_hazard', 'relief_already_delivered', 'relief_not_yet_delivered', 'verification_not_counted']);
   t.match(said.find((w) => w.code === 'relief_already_delivered')?.message, /^household hh-31 \(周一\)'s emergency living relief was handed over/);
   t.match(said.find((w) => w.code === 'relief_not_yet_delivered')?.message, /^household hh-32 \(孙二\)'s emergency living relief/);
   t.match(said.find((w) => w.code === 'duplicate_of_other_hazard')?.message, /was filed as flash flood, this one as debris flow: dismissed as its duplicate, this one counts only as flash flood/);

@@ -198,6 +198,24 @@ t.test('dismissal', async (t) => {
   t.match(english.json().warnings, [{ code: 'already_dismissed', message: /^this report was already dismissed for the same reason by officer officer-621299103000 at /, by: 'officer-621299103000' }], 'in English on request');
 });
 
+t.test('an earlier report dismissed as a duplicate of a later one: said, with both times (found by a newcomer: accepted, nothing said)', async (t) => {
+  let clock = Date.parse('2026-07-01T02:00:00Z');
+  const app = await startTestApp(t, { now: () => new Date(clock) });
+  const officer = app.token('officer', WANGBA);
+  const file = async () => (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json().reportId as string;
+  const [early, middle] = [await file(), (clock += 20 * 60_000, await file())];
+  clock += 60_000;
+  const late = await file();
+  const backwards = await app.call('POST', `/reports/${early}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: late } });
+  t.equal(backwards.statusCode, 200, 'not refused: keeping the later one may be right');
+  t.match(backwards.json().warnings, [
+    { code: 'duplicate_of_later_report', reportId: late, message: new RegExp(`^报告 ${late} 是 2026-07-01 10:21 上报的，比这份（2026-07-01 10:00 上报）晚：通常作为重复撤销的是后报的那份`) },
+  ]);
+  const forwards = await app.call('POST', `/reports/${late}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: middle }, headers: { 'accept-language': 'en' } });
+  t.equal(forwards.statusCode, 200);
+  t.notOk((forwards.json().warnings ?? []).some((w: { code: string }) => w.code === 'duplicate_of_later_report'), 'the later one dismissed as a duplicate of an earlier: nothing to say');
+});
+
 /**
  * Found by a newcomer: a report could be dismissed as a duplicate of a report that was itself
  * dismissed, or of a report in another village, and the hazard then counted nowhere, or its
@@ -309,7 +327,7 @@ t.test('dismissal: what it does to the reports that went with it, and a duplicat
   t.equal((await dismiss(chained, { reason: 'duplicate', duplicateOf: next })).statusCode, 200);
   t.equal((await dismiss(x, { reason: 'duplicate', duplicateOf: y })).statusCode, 200);
   await app.runner.waitFor((await app.store.headPosition())!, 5000);
-  t.same(codes(await dismiss(next, { reason: 'duplicate', duplicateOf: third })), [], 'dismissed as a duplicate, what went with it still counts, with the report named');
+  t.same(codes(await dismiss(next, { reason: 'duplicate', duplicateOf: third })), ['duplicate_of_later_report'], 'dismissed as a duplicate, what went with it still counts, with the report named: only that the one named was filed later is said');
   t.same(codes(await dismiss(y, { reason: 'out_of_scope' })), ['duplicates_count_nowhere'], 'out of scope: said too');
 });
 

@@ -101,6 +101,7 @@ async function duplicateOriginal(deps: ApiDeps, request: FastifyRequest, reportI
     dismissal: state.dismissal,
     verified: state.verified !== undefined,
     hazard: state.hazard,
+    reportedAt: state.reportedAt,
     villageName: units.get(state.village)?.name,
     thisVillageName: units.get(thisVillage)?.name,
   };
@@ -425,6 +426,25 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     ];
   };
   /**
+   * The report named as the original was filed after this one. Usually the later of two reports
+   * is the duplicate; keeping the later one may be right (it says more, or was verified), so it
+   * is not refused, but a dismissal cannot be undone, so it is said at once with both times
+   * (found by a newcomer: accepted, nothing said).
+   */
+  const originalLater = (report: FiledReport, original: DuplicateOriginal): SaidWarning[] =>
+    original.reportedAt === undefined || Date.parse(original.reportedAt) <= Date.parse(report.reportedAt)
+      ? []
+      : [
+          {
+            code: 'duplicate_of_later_report',
+            message: `报告 ${original.reportId} 是 ${beijingMinutes(original.reportedAt)} 上报的，比这份（${beijingMinutes(report.reportedAt)} 上报）晚：通常作为重复撤销的是后报的那份。这份撤销后只随报告 ${original.reportId} 计入统计。如果撤错了，撤销不能撤回，请告知负责人`,
+            en: `report ${original.reportId} was filed at ${beijingMinutes(original.reportedAt)}, after this one (${beijingMinutes(report.reportedAt)}, Beijing time): usually the later report is the duplicate. Dismissed, this one counts only through report ${original.reportId}. If that was a mistake, a dismissal cannot be undone: tell the head`,
+            reportId: original.reportId,
+            reportedAt: original.reportedAt,
+            thisReportedAt: report.reportedAt,
+          },
+        ];
+  /**
    * Both verified household by household: only the original's verification counts from now on
    * (SPEC §6); said, as the figures the township sees change with it.
    */
@@ -498,7 +518,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
             ...reliefOnDismissed(id),
             ...duplicatesLeft(id, request.body.reason),
             ...verifiedDropped(report, request.body.reason),
-            ...(original ? [...otherHazard(report, original), ...verificationLeft(report, original), ...(await dismissedInTurn(id, original.reportId))] : []),
+            ...(original ? [...otherHazard(report, original), ...originalLater(report, original), ...verificationLeft(report, original), ...(await dismissedInTurn(id, original.reportId))] : []),
           ], requestLanguage(request));
           return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
         } catch (error) {
