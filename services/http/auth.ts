@@ -130,7 +130,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
       if (error instanceof InvalidTokenError) throw await refuse(error.message);
       throw error;
     }
-    if (await options.revoked(request.user)) throw await refuse('this token was revoked', 'revoked');
+    if (await options.revoked(request.user)) throw await refuse('this token was revoked; ask an administrator for a new one', 'revoked');
     if (!roles.includes(request.user.role)) throw forbiddenRole(request.user.role, roles);
   });
 });

@@ -90,7 +90,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     zh: (d) => `${s(d.code)} 是${LEVEL_ZH[s(d.level)] ?? s(d.level)}${d.name ? `（${s(d.name)}）` : ''}的代码，不是村；请填写村的 12 位区划代码（末三位不是 000）`,
     en: (d) => `${s(d.code)} is a ${s(d.level)}${d.name ? ` (${s(d.name)})` : ''}, not a village: send the village's 12-digit code (its last three digits are not 000)`,
   },
-  report_closed: { zh: '该报告已结案，不能再修改', en: 'the report is closed' },
+  report_closed: { zh: '该报告已结案，不能再修改', en: 'the report is closed and can no longer be changed' },
   report_dismissed: {
     zh: (d) =>
       d.action === 'field_work'
@@ -232,12 +232,12 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     en: 'this key or id was used with another request',
   },
   in_progress: { zh: '使用同一标识的请求正在处理中，请稍后重试', en: 'a request with this key is being processed; retry later' },
-  invalid_grant: { zh: '令牌发放或收回的内容不对（一次 1 至 1000 个，有效期 1 秒至 366 天；收回时 sub 与 jti 只填一个）', en: 'the grant or revocation is not right' },
+  invalid_grant: { zh: '令牌发放或收回的内容不对（一次 1 至 1000 个，有效期 1 秒至 366 天；收回时 sub 与 jti 只填一个）', en: 'the grant or revocation is not right (1 to 1000 at a time, valid 1 second to 366 days; to revoke, give sub or jti, not both)' },
 
   validation: { zh: '请求内容有误', en: 'the request is not valid' },
   bad_request: { zh: '请求无法解析', en: 'the request cannot be read' },
-  unauthorized: { zh: '需要有效的登录凭证（令牌），或令牌已过期', en: 'a valid, current token is required' },
-  revoked: { zh: '该令牌已被收回，请联系管理员重新发放', en: 'this token was revoked' },
+  unauthorized: { zh: '需要有效的登录凭证（令牌），或令牌已过期', en: 'a valid token is required, or the token has expired' },
+  revoked: { zh: '该令牌已被收回，请联系管理员重新发放', en: 'this token was revoked; ask an administrator for a new one' },
   forbidden: {
     zh: (d) =>
       d.unit
@@ -250,7 +250,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   rate_limited: { zh: '请求过于频繁，请稍后再试', en: 'too many requests; retry later' },
   busy: { zh: '系统繁忙，请稍后重试', en: 'the store is busy; retry shortly' },
   not_caught_up: { zh: '数据正在同步，请稍后重试', en: 'the read side has not caught up yet; retry' },
-  not_ready: { zh: '服务尚未就绪', en: 'not ready' },
+  not_ready: { zh: '服务尚未就绪', en: 'the service is not ready yet' },
   stream_damaged: { zh: '该记录在存储中已损坏，须由运维人员从备份恢复', en: 'this record is damaged in the store; an operator must restore it' },
   store_unavailable: { zh: '数据库暂时无法写入或读取，没有保存任何内容，请稍后重试', en: 'the event store is unavailable for now; nothing was saved; retry shortly' },
   disk_full: { zh: '服务器磁盘已满，这次提交没有保存；请稍后重试，并通知运维人员清理磁盘', en: 'the server\u2019s disk is full; nothing was saved; retry later, and tell the operators' },

@@ -189,7 +189,7 @@ t.test('revocation by jti or by sub: 401 revoked at once; a replacement issued a
   const refused = await app.call('GET', `/units/${LIJIA}`, { token: phone1.token });
   t.equal(refused.statusCode, 401);
   t.same(refused.json(), { error: 'revoked', message: '该令牌已被收回，请联系管理员重新发放' }, 'in Chinese, code revoked');
-  t.equal((await app.call('GET', `/units/${LIJIA}`, { token: phone1.token, headers: { 'accept-language': 'en' } })).json().message, 'this token was revoked');
+  t.equal((await app.call('GET', `/units/${LIJIA}`, { token: phone1.token, headers: { 'accept-language': 'en' } })).json().message, 'this token was revoked; ask an administrator for a new one');
   t.equal(await works(phone2), 200, 'the same contact\u2019s other token is untouched');
 
   const gone = await revoke(head, { sub: 'officer-leaving', reason: '调离' });
