@@ -89,6 +89,8 @@ export function verifyStreamChain(stream: string, events: readonly RecordedEvent
   return undefined;
 }
 
+/** How an event fails to follow the one before it in its stream (`linkBreak`). */
+export type LinkBreak = { kind: 'missing'; from: number; to: number } | { kind: 'order' } | { kind: 'unchained' };
 /**
  * Where a stream's chain breaks at `event`'s link to the one before, read in order after `prev` (undefined for the first):
  * `missing` — revisions `from`..`to` are not there (deleted or moved); `order` — its revision is
@@ -97,7 +99,6 @@ export function verifyStreamChain(stream: string, events: readonly RecordedEvent
  * a stream checks it (SPEC §8: a history with a hole is not decided on); the content check
  * (`recordedHashMatches`) is the verifier's and the history's.
  */
-export type LinkBreak = { kind: 'missing'; from: number; to: number } | { kind: 'order' } | { kind: 'unchained' };
 export function linkBreak(event: { revision: number; metadata: { prevHash?: string } }, prev: { revision: number; hash: string | undefined } | undefined): LinkBreak | undefined {
   const expected = prev === undefined ? 0 : prev.revision + 1;
   if (event.revision > expected) return { kind: 'missing', from: expected, to: event.revision - 1 };

@@ -32,7 +32,10 @@ export class PreconditionFailedError extends Error {
   }
 }
 
-/** A stream holds a record the store cannot read: nothing is decided on it until it is restored. */
+/**
+ * A stream holds a record the store cannot read, or its chain breaks (`damage`: an event deleted,
+ * moved or re-chained): nothing is decided on it until it is restored (503 stream_damaged).
+ */
 export class DamagedStreamError extends Error {
   constructor(
     readonly stream: string,
@@ -60,7 +63,7 @@ export interface StreamDamage {
 
 /** A recorded event as deciders see it: its data at the current schema version, and its server time. */
 export const toTimed = <E extends DomainEvent>(event: RecordedEvent): Timed<E> =>
-  ({ type: event.type, data: upcast(event.type, event.metadata.schemaVersion, event.data, event.id), at: event.metadata.at, by: event.metadata.actor.id }) as unknown as Timed<E>;
+  ({ type: event.type, data: upcast(event.type, event.metadata.schemaVersion, event.data, event.id), at: event.metadata.at, by: event.metadata.actor?.id }) as unknown as Timed<E>;
 
 export interface Loaded<S> {
   state: S;
