@@ -48,6 +48,17 @@ export function beijingMinutes(iso: string): string {
   return beijingTime(new Date(t).toISOString()).slice(0, 16).replace('T', ' ');
 }
 
+/**
+ * Two instants to be compared by a reader, Beijing time (`beijingMinutes`), to the second when
+ * they fall in the same minute: "10:01 is later than 10:01" reads as a mistake (found by a newcomer).
+ */
+export function beijingPair(a: string, b: string): [string, string] {
+  const [ma, mb] = [beijingMinutes(a), beijingMinutes(b)];
+  if (ma !== mb || Number.isNaN(Date.parse(a)) || Number.isNaN(Date.parse(b))) return [ma, mb];
+  const seconds = (iso: string) => beijingTime(new Date(Date.parse(iso)).toISOString()).slice(0, 19).replace('T', ' ');
+  return [seconds(a), seconds(b)];
+}
+
 /** A calendar date alone, `YYYY-MM-DD`: what a person types for "since the 3rd" or "as of the 3rd". */
 export const DATE_ONLY = /^\d{4}-\d\d-\d\d$/;
 

@@ -34,7 +34,7 @@ export class PreconditionFailedError extends Error {
 
 /**
  * A stream holds a record the store cannot read, or its chain breaks (`damage`: an event deleted,
- * moved or re-chained): nothing is decided on it until it is restored (503 stream_damaged).
+ * moved or re-chained): nothing is decided on it until it is restored (409 stream_damaged).
  */
 export class DamagedStreamError extends Error {
   constructor(

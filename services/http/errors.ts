@@ -110,9 +110,12 @@ export function classify(error: unknown, lang: Lang = 'zh'): { status: number; b
     // Which revision and why, for the operator restoring it; the history (`GET …/history`) marks the same event.
     const { revision, prevRevision, link } = error.damage;
     const words = linkBreakWords(link, revision, prevRevision);
-    return answer(503, 'stream_damaged', undefined, { revision, ...(words.missingRevisions ? { missingRevisions: words.missingRevisions } : {}), problem: lang === 'en' ? words.en : words.message });
+    return answer(409, 'stream_damaged', undefined, { revision, ...(words.missingRevisions ? { missingRevisions: words.missingRevisions } : {}), problem: lang === 'en' ? words.en : words.message });
   }
-  if (error instanceof DamagedStreamError || error instanceof StreamDeletedError) return answer(503, 'stream_damaged', undefined);
+  // 409, not 503: the record's state forbids it and waiting will not mend it, so no Retry-After, and
+  // a phone's outbox keeps it as refused with this message instead of sending it again for ever
+  // (found by a newcomer). SPEC §9's 503 is for "not ready or busy".
+  if (error instanceof DamagedStreamError || error instanceof StreamDeletedError) return answer(409, 'stream_damaged', undefined);
   if (error instanceof DiskFullError) return answer(503, 'disk_full', undefined);
   if (error instanceof StoreUnavailableError) return answer(503, 'store_unavailable', undefined);
   if (error instanceof EventTooLargeError) return answer(413, 'event_too_large', undefined, { bytes: error.bytes, limit: error.limit });

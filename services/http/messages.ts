@@ -251,7 +251,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   busy: { zh: '系统繁忙，请稍后重试', en: 'the store is busy; retry shortly' },
   not_caught_up: { zh: '数据正在同步，请稍后重试', en: 'the read side has not caught up yet; retry' },
   not_ready: { zh: '服务尚未就绪', en: 'the service is not ready yet' },
-  stream_damaged: { zh: '该记录在存储中已损坏，须由运维人员从备份恢复', en: 'this record is damaged in the store; an operator must restore it' },
+  stream_damaged: { zh: '该记录在存储中已损坏，恢复之前不能在上面操作，须由运维人员从备份恢复；急事请直接打电话联系乡镇', en: 'this record is damaged in the store and cannot be acted on until an operator restores it from a backup; for anything urgent, phone the township' },
   store_unavailable: { zh: '数据库暂时无法写入或读取，没有保存任何内容，请稍后重试', en: 'the event store is unavailable for now; nothing was saved; retry shortly' },
   disk_full: { zh: '服务器磁盘已满，这次提交没有保存；请稍后重试，并通知运维人员清理磁盘', en: 'the server\u2019s disk is full; nothing was saved; retry later, and tell the operators' },
   event_too_large: { zh: (d) => `这次提交的内容太大（${s(d.bytes)} 字节，上限 ${s(d.limit)} 字节），没有保存；请分成几次提交`, en: (d) => `this write is too large (${s(d.bytes)} bytes; the limit is ${s(d.limit)}); nothing was saved; send it in parts` },

@@ -45,11 +45,11 @@ const RESPONSES = {
   Unauthorized: 'No token, or one that is invalid, expired or revoked (`unauthorized`)',
   Forbidden: 'Your role or scope does not allow this (`forbidden`)',
   NotFound: 'Nothing of that id within your scope (`not_found`): outside it, an object does not exist as far as you can tell',
-  Conflict: 'Another write came first (`conflict`, with the current revision), or an id or Idempotency-Key is already used for something else',
+  Conflict: 'Another write came first (`conflict`, with the current revision), an id or Idempotency-Key is already used for something else, or the record\'s history in the store is damaged (`stream_damaged`: restored from a backup by an operator, not by waiting)',
   PreconditionFailed: 'If-Match, where the route takes one, names a revision that is no longer the current one (`precondition_failed`, with `details.currentRevision`): read it again and decide again',
   UnprocessableEntity: 'A domain rule refused it (`not_verified`, `report_dismissed`, `duplicate_of_…`, `self_approval`, `over_delivery`, …; `details.field` names the field where one is to blame), or an Idempotency-Key reused with another body (`idempotency_mismatch`). Nothing was written',
   TooManyRequests: 'Too many requests from this user (`rate_limited`); try again after Retry-After',
-  Unavailable: 'Not ready, busy or the disk is full (`not_caught_up`, `busy`, `disk_full`, `store_unavailable`, `stream_damaged`); nothing was written: try again, after Retry-After where given',
+  Unavailable: 'Not ready, busy or the disk is full (`not_caught_up`, `busy`, `disk_full`, `store_unavailable`); nothing was written: try again, after Retry-After where given',
 } as const;
 
 const WRITES = new Set(['post', 'put', 'patch', 'delete']);

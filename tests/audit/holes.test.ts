@@ -7,7 +7,7 @@ import { rows, world } from '../support/audit-world.js';
  * Found by a newcomer: with a report's verification deleted from the SQLite file, GET /reports/:id
  * read `verified: null` with nothing to say its history had a hole, and commands were decided on
  * what was left. A view now says where the chain breaks; a command on it is refused (503
- * stream_damaged, saying which revision), and nothing is written (SPEC §8). Each node reads the
+ * stream_damaged, saying which revision; 409, as waiting will not mend it), and nothing is written (SPEC §8). Each node reads the
  * file afresh: a second one is started on it after the deletion.
  */
 
@@ -34,8 +34,9 @@ t.test('a report whose verification was deleted: the view says so, a command is 
 
   const before = rows(w, stream).length;
   const refused = await app.call('POST', `/reports/${w.reportId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } });
-  t.equal(refused.statusCode, 503, refused.body);
-  t.match(refused.json(), { error: 'stream_damaged', message: /已损坏/, details: { revision: missing + 1, missingRevisions: [missing, missing], problem: /缺少修订号/ } });
+  t.equal(refused.statusCode, 409, refused.body);
+  t.equal(refused.headers['retry-after'], undefined, 'no Retry-After: waiting does not mend it (found by a newcomer)');
+  t.match(refused.json(), { error: 'stream_damaged', message: /已损坏.*急事请直接打电话联系乡镇/, details: { revision: missing + 1, missingRevisions: [missing, missing], problem: /缺少修订号/ } });
   t.equal(rows(w, stream).length, before, 'nothing written');
 });
 
@@ -56,7 +57,7 @@ t.test('an allocation whose approval was deleted: no delivery is decided on it',
     token: officer,
     body: { deliveryId: randomUUID(), cashFen: 100, goods: [], confirmation: { method: 'thumbprint', reference: 'photo-2' } },
   });
-  t.equal(delivery.statusCode, 503, delivery.body);
+  t.equal(delivery.statusCode, 409, delivery.body);
   t.match(delivery.json(), { error: 'stream_damaged' });
   t.equal(rows(w, stream).length, before, 'nothing written');
 

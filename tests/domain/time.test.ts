@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { beijingDay, beijingTime, withLocalTimes } from '../../domain/time.js';
+import { beijingDay, beijingPair, beijingTime, withLocalTimes } from '../../domain/time.js';
 
 /** The conversion as first written: parse, shift eight hours, print. */
 function plain(iso: string): string {
@@ -51,4 +51,20 @@ t.test('every instant under a time key gets its twin, at any depth', async (t) =
     list: [{ dueAt: '2026-07-01T16:00:00Z', dueAtLocal: '2026-07-02T00:00:00+08:00' }],
     note: '2026-07-01T03:40:00Z',
   });
+});
+
+// Found by a newcomer: "filed at 06:01, later than this one (06:01)" read as a mistake.
+t.test('beijingPair: two instants to the minute, or to the second when they share the minute', async (t) => {
+  t.same(beijingPair('2026-07-01T02:00:00.000Z', '2026-07-01T02:21:30.000Z'), ['2026-07-01 10:00', '2026-07-01 10:21'], 'different minutes: to the minute');
+  t.same(beijingPair('2026-07-01T02:01:05.100Z', '2026-07-01T02:01:41.900Z'), ['2026-07-01 10:01:05', '2026-07-01 10:01:41'], 'the same minute: to the second');
+  t.same(beijingPair('2026-07-01T15:59:59.000Z', '2026-07-01T16:00:01.000Z'), ['2026-07-01 23:59', '2026-07-02 00:00'], 'across midnight, Beijing time');
+  t.same(beijingPair('yesterday', 'yesterday'), ['yesterday', 'yesterday'], 'text that is not a time is given as it is');
+  // The sweep: instants a second or more apart never read the same.
+  fc.assert(
+    fc.property(fc.integer({ min: Date.UTC(2020, 0, 1) / 1000, max: Date.UTC(2040, 0, 1) / 1000 }), fc.integer({ min: 1, max: 7_200 }), (s, gap) => {
+      const [x, y] = beijingPair(new Date(s * 1000).toISOString(), new Date((s + gap) * 1000).toISOString());
+      return x !== y;
+    }),
+  );
+  t.pass('instants a second or more apart never read the same');
 });

@@ -7,7 +7,7 @@ import { ALERTING_ACTOR } from '../../../domain/alerting.js';
 import { streams, type DomainEvent, type EventData } from '../../../domain/events.js';
 import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type DuplicateOriginal, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
-import { beijingMinutes } from '../../../domain/time.js';
+import { beijingMinutes, beijingPair } from '../../../domain/time.js';
 import { requestLanguage } from '../messages.js';
 import { LOSS_COLUMNS } from '../forms.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
@@ -431,19 +431,20 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    * is not refused, but a dismissal cannot be undone, so it is said at once with both times
    * (found by a newcomer: accepted, nothing said).
    */
-  const originalLater = (report: FiledReport, original: DuplicateOriginal): SaidWarning[] =>
-    original.reportedAt === undefined || Date.parse(original.reportedAt) <= Date.parse(report.reportedAt)
-      ? []
-      : [
-          {
-            code: 'duplicate_of_later_report',
-            message: `报告 ${original.reportId} 是 ${beijingMinutes(original.reportedAt)} 上报的，比这份（${beijingMinutes(report.reportedAt)} 上报）晚：通常作为重复撤销的是后报的那份。这份撤销后只随报告 ${original.reportId} 计入统计。如果撤错了，撤销不能撤回，请告知负责人`,
-            en: `report ${original.reportId} was filed at ${beijingMinutes(original.reportedAt)}, after this one (${beijingMinutes(report.reportedAt)}, Beijing time): usually the later report is the duplicate. Dismissed, this one counts only through report ${original.reportId}. If that was a mistake, a dismissal cannot be undone: tell the head`,
-            reportId: original.reportId,
-            reportedAt: original.reportedAt,
-            thisReportedAt: report.reportedAt,
-          },
-        ];
+  const originalLater = (report: FiledReport, original: DuplicateOriginal): SaidWarning[] => {
+    if (original.reportedAt === undefined || Date.parse(original.reportedAt) <= Date.parse(report.reportedAt)) return [];
+    const [then, now] = beijingPair(original.reportedAt, report.reportedAt);
+    return [
+      {
+        code: 'duplicate_of_later_report',
+        message: `报告 ${original.reportId} 是 ${then} 上报的，比这份（${now} 上报）晚：通常作为重复撤销的是后报的那份。这份撤销后只随报告 ${original.reportId} 计入统计。如果撤错了，撤销不能撤回，请告知负责人`,
+        en: `report ${original.reportId} was filed at ${then}, after this one (${now}, Beijing time): usually the later report is the duplicate. Dismissed, this one counts only through report ${original.reportId}. If that was a mistake, a dismissal cannot be undone: tell the head`,
+        reportId: original.reportId,
+        reportedAt: original.reportedAt,
+        thisReportedAt: report.reportedAt,
+      },
+    ];
+  };
   /**
    * Both verified household by household: only the original's verification counts from now on
    * (SPEC §6); said, as the figures the township sees change with it.
@@ -477,7 +478,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       {
         code: 'already_dismissed',
         message: `这份报告已由${who}于 ${beijingMinutes(dismissed.metadata.at)}（北京时间）以同样的理由撤销，这次没有再记录。如果那是您自己刚才发送的，已经成功了`,
-        en: `this report was already dismissed for the same reason by ${name ?? `${role} ${by}`} at ${dismissed.metadata.at}; nothing new was recorded. If that was yours a moment ago, it went through`,
+        en: `this report was already dismissed for the same reason by ${name ?? `${role} ${by}`} at ${beijingMinutes(dismissed.metadata.at)} Beijing time; nothing new was recorded. If that was yours a moment ago, it went through`,
         by,
         byName: name ?? null,
         at: dismissed.metadata.at,

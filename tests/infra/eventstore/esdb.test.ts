@@ -272,7 +272,7 @@ t.test('smaller findings: throwOnAppendFailure=false, a nil id, a deleted stream
   t.ok(nil instanceof RangeError, `an id the server cannot store is refused before it is sent (${String(nil)})`);
   await store.append('gone', [ev('A')]);
   node.log.tombstoned.add('gone');
-  t.ok((await store.readStream('gone').catch((e: unknown) => e)) instanceof StreamDeletedError, 'reading a stream deleted in the store is typed (503 stream_damaged), not a 500');
+  t.ok((await store.readStream('gone').catch((e: unknown) => e)) instanceof StreamDeletedError, 'reading a stream deleted in the store is typed (409 stream_damaged), not a 500');
   t.ok((await store.append('gone', [ev('B')]).catch((e: unknown) => e)) instanceof StreamDeletedError, 'so is appending to it');
 });
 
