@@ -1,6 +1,6 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { startTestApp, WANGBA } from '../support/app.js';
+import { allocationBody, startTestApp, WANGBA } from '../support/app.js';
 import { rows, world } from '../support/audit-world.js';
 
 /**
@@ -38,6 +38,9 @@ t.test('a report whose verification was deleted: the view says so, a command is 
   t.equal(refused.headers['retry-after'], undefined, 'no Retry-After: waiting does not mend it (found by a newcomer)');
   t.match(refused.json(), { error: 'stream_damaged', message: /已损坏.*急事请直接打电话联系乡镇/, details: { revision: missing + 1, missingRevisions: [missing, missing], problem: /缺少修订号/ } });
   t.equal(rows(w, stream).length, before, 'nothing written');
+  // A new allocation on it says the same, not "verify it first" (found by a newcomer: 422 not_verified).
+  const allocation = await app.call('POST', '/allocations', { token: officer, body: allocationBody(w.reportId, { household: { id: 'hh-9', name: '赵九' } }) });
+  t.match([allocation.statusCode, allocation.json()], [409, { error: 'stream_damaged', details: { revision: missing + 1 } }]);
 });
 
 t.test('an allocation whose approval was deleted: no delivery is decided on it', async (t) => {

@@ -7,7 +7,7 @@ import { DomainError } from '../../../domain/errors.js';
 import { streams, type EventData } from '../../../domain/events.js';
 import { liveReliefClaim, RELIEF_CLAIM_TTL_MS, reportDecider, type ReportCommand, type ReportState } from '../../../domain/report.js';
 import { householdDecider, type HouseholdCommand, type ReservedAllocation } from '../../../domain/household.js';
-import { step, type Loaded } from '../../commands/execute.js';
+import { DamagedStreamError, step, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext } from '../context.js';
 import { commandRoute, historyRoute, integrityOf } from '../command-route.js';
@@ -87,9 +87,13 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     },
     async (request, reply) => {
       const body = request.body;
-      const { report, state: reportState } = await loadReportInScope(deps, request, body.reportId);
+      const { report, state: reportState, damage } = await loadReportInScope(deps, request, body.reportId);
       const context = commandContext(request, deps.now);
       const reportStream = streams.report(body.reportId);
+      // The report's rules are asked below before anything is written: on a history with a hole
+      // they answered from what was left ("not verified" for a report whose verification was
+      // deleted, found by a newcomer). The damage is what to say.
+      if (damage) throw new DamagedStreamError(reportStream, damage.position, damage);
       const householdStream = streams.household(report.village, body.household.id);
       for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
         const allocationId = allocationIdFor(body.reportId, body.household.id, body.category, generation);
