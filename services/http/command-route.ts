@@ -8,7 +8,7 @@ import type { Loaded, StreamDamage } from '../commands/execute.js';
 import { commandContext, ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { IdParams, listQuery, WriteAnswer } from './schemas.js';
-import { linkBreakWords, requestLanguage, type Lang } from './messages.js';
+import { damageDetails, linkBreakWords, requestLanguage, type Lang } from './messages.js';
 import { linkBreak, recordedHashMatches } from '../../infra/eventstore/chain.js';
 import type { RecordedEvent } from '../../infra/eventstore/types.js';
 
@@ -119,12 +119,7 @@ export function historyProblem(e: RecordedEvent, prev: RecordedEvent | undefined
  * read `verified: null` with nothing to say the history had a hole (SPEC §8).
  */
 export function integrityOf(damage: StreamDamage | undefined, request: FastifyRequest): { intact?: false; damage?: { revision: number; problem: string; missingRevisions?: [number, number] } } {
-  if (!damage) return {};
-  const words = linkBreakWords(damage.link, damage.revision, damage.prevRevision);
-  return {
-    intact: false,
-    damage: { revision: damage.revision, problem: requestLanguage(request) === 'en' ? words.en : words.message, ...(words.missingRevisions ? { missingRevisions: words.missingRevisions } : {}) },
-  };
+  return damage ? { intact: false, damage: damageDetails(damage, requestLanguage(request)) } : {};
 }
 
 export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstance, deps: ApiDeps, aggregate: AggregateRoutes<S, C, E, P>, key: string, roles: readonly Role[]): void {

@@ -6,7 +6,7 @@ import { ConcurrencyError, DeadlineError, DiskFullError, EventTooLargeError, Ide
 import { InvalidTokenError } from '../../infra/tokens.js';
 import { DamagedStreamError, PreconditionFailedError } from '../commands/execute.js';
 import { NotCaughtUpError } from '../projection-runner.js';
-import { issueEn, issueZh, linkBreakWords, message, requestLanguage, type ErrorCode, type Lang } from './messages.js';
+import { damageDetails, issueEn, issueZh, message, requestLanguage, type ErrorCode, type Lang } from './messages.js';
 
 /** An HTTP answer a handler decided on: `{error, message, details?}` with its status (SPEC §9). */
 export class HttpError extends Error {
@@ -108,9 +108,7 @@ export function classify(error: unknown, lang: Lang = 'zh'): { status: number; b
   if (error instanceof NotCaughtUpError) return answer(503, 'not_caught_up', undefined);
   if (error instanceof DamagedStreamError && error.damage) {
     // Which revision and why, for the operator restoring it; the history (`GET …/history`) marks the same event.
-    const { revision, prevRevision, link } = error.damage;
-    const words = linkBreakWords(link, revision, prevRevision);
-    return answer(409, 'stream_damaged', undefined, { revision, ...(words.missingRevisions ? { missingRevisions: words.missingRevisions } : {}), problem: lang === 'en' ? words.en : words.message });
+    return answer(409, 'stream_damaged', undefined, damageDetails(error.damage, lang));
   }
   // 409, not 503: the record's state forbids it and waiting will not mend it, so no Retry-After, and
   // a phone's outbox keeps it as refused with this message instead of sending it again for ever

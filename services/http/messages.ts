@@ -420,3 +420,13 @@ export function linkBreakWords(broken: LinkBreak, revision: number, prevRevision
     }
   }
 }
+
+/**
+ * A stream's chain break as an answer names it, in `lang` (SPEC §9): the revision of the event
+ * after the break, the missing revisions where that is why, and the problem in words. One shape
+ * for the 409 `stream_damaged` details and a view's `damage` field.
+ */
+export function damageDetails(damage: { revision: number; prevRevision: number | undefined; link: LinkBreak }, lang: Lang): { revision: number; missingRevisions?: [number, number]; problem: string } {
+  const words = linkBreakWords(damage.link, damage.revision, damage.prevRevision);
+  return { revision: damage.revision, ...(words.missingRevisions ? { missingRevisions: words.missingRevisions } : {}), problem: lang === 'en' ? words.en : words.message };
+}

@@ -1,7 +1,7 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
 import { allocationBody, startTestApp, WANGBA } from '../support/app.js';
-import { rows, world } from '../support/audit-world.js';
+import { rows, world, type World } from '../support/audit-world.js';
 
 /**
  * Found by a newcomer: with a report's verification deleted from the SQLite file, GET /reports/:id
@@ -13,14 +13,18 @@ import { rows, world } from '../support/audit-world.js';
 
 const typeOf = (record: string) => (JSON.parse(record) as { type: string }).type;
 
-t.test('a report whose verification was deleted: the view says so, a command is refused', async (t) => {
+/** The world, with the first event of `type` in `stream` deleted from the file, and a node started on it afterwards. */
+async function withDeleted(t: Test, stream: (w: World) => string, type: string) {
   const w = await world(t);
-  const stream = `report-${w.reportId}`;
-  const verification = rows(w, stream).find((r) => typeOf(r.record) === 'DamageVerified')!;
-  t.ok(verification, 'the world has a verification to delete');
-  w.db.prepare('DELETE FROM events WHERE position = ?').run(verification.position);
+  const gone = rows(w, stream(w)).find((r) => typeOf(r.record) === type)!;
+  t.ok(gone, `the world has a ${type} to delete`);
+  w.db.prepare('DELETE FROM events WHERE position = ?').run(gone.position);
   const app = await startTestApp(t, { dataDir: w.env.DATA_DIR!, env: { AUDIT_SIGNING_KEY_FILE: w.keyFile } });
-  const officer = app.token('officer', WANGBA, 'officer-1');
+  return { w, app, gone, stream: stream(w), officer: app.token('officer', WANGBA, 'officer-1') };
+}
+
+t.test('a report whose verification was deleted: the view says so, a command is refused', async (t) => {
+  const { w, app, gone: verification, stream, officer } = await withDeleted(t, (w) => `report-${w.reportId}`, 'DamageVerified');
 
   const view = await app.call('GET', `/reports/${w.reportId}`, { token: officer });
   t.equal(view.statusCode, 200, 'still readable: what is left is shown');
@@ -44,13 +48,7 @@ t.test('a report whose verification was deleted: the view says so, a command is 
 });
 
 t.test('an allocation whose approval was deleted: no delivery is decided on it', async (t) => {
-  const w = await world(t);
-  const stream = `allocation-${w.allocationId}`;
-  const approval = rows(w, stream).find((r) => typeOf(r.record) === 'AllocationApproved')!;
-  t.ok(approval, 'the world has an approval to delete');
-  w.db.prepare('DELETE FROM events WHERE position = ?').run(approval.position);
-  const app = await startTestApp(t, { dataDir: w.env.DATA_DIR!, env: { AUDIT_SIGNING_KEY_FILE: w.keyFile } });
-  const officer = app.token('officer', WANGBA, 'officer-1');
+  const { w, app, gone: approval, stream, officer } = await withDeleted(t, (w) => `allocation-${w.allocationId}`, 'AllocationApproved');
 
   const view = await app.call('GET', `/allocations/${w.allocationId}`, { token: officer });
   t.equal(view.statusCode, 200);
