@@ -40,7 +40,7 @@ import { ifMatch } from './context.js';
 import type { ApiDeps } from './deps.js';
 import { HttpError, classify, registerErrorHandling } from './errors.js';
 import { idempotencyPlugin } from './idempotency.js';
-import { requestLanguage, URL_MALFORMED, URL_TOO_LONG } from './messages.js';
+import { type BrokenLog, LOG_INTEGRITY_HEADER, logIntegrityHeader, logWarning, requestLanguage, URL_MALFORMED, URL_TOO_LONG } from './messages.js';
 import { documented } from './openapi.js';
 import { alertRoutes } from './routes/alerts.js';
 import { allocationRoutes } from './routes/allocations.js';
@@ -214,17 +214,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       done(new HttpError(400, 'bad_request', `body is not JSON: ${(error as Error).message}`, [{ path: 'body', message: 'not JSON' }]));
     }
   });
+  const brokenLog = (): BrokenLog | undefined => {
+    const integrity = deps.integrity?.();
+    return integrity?.state === 'broken' ? integrity : undefined;
+  };
   app.addHook('onSend', async (request, reply, payload) => {
     void reply.header('x-request-id', request.id);
+    // While the node's last verification found the log changed behind its back, every answer says
+    // so in a header, and every read's JSON beside its figures: what a read folds is what is left in
+    // the file (found by a newcomer: a deleted approval was just missing from the lists, untold).
+    const broken = brokenLog();
+    if (broken) void reply.header(LOG_INTEGRITY_HEADER, logIntegrityHeader(broken));
+    if (request.routeOptions.config.verbatim || typeof payload !== 'string' || payload.length === 0 || !/^application\/json/.test(String(reply.getHeader('content-type') ?? ''))) return payload;
+    const flag = broken !== undefined && request.method === 'GET' && reply.statusCode < 300 && request.routeOptions.config.roles !== undefined && payload.startsWith('{');
     // Every instant a person reads gets its Beijing-time twin (SPEC §4), whatever the route.
-    if (!request.routeOptions.config.verbatim && typeof payload === 'string' && payload.length > 0 && /^application\/json/.test(String(reply.getHeader('content-type') ?? '')) && /At"|"at"|"asOf"|"exp"|"eta"|"from"|"until"|"since"/.test(payload)) {
-      try {
-        return JSON.stringify(withLocalTimes(JSON.parse(payload)));
-      } catch {
-        return payload;
-      }
+    if (!flag && !/At"|"at"|"asOf"|"exp"|"eta"|"from"|"until"|"since"/.test(payload)) return payload;
+    try {
+      const body: unknown = JSON.parse(payload);
+      const flagged = flag ? { ...(body as object), logIntegrity: { state: 'broken', problems: broken.problems, checkedAt: broken.checkedAt, message: logWarning(broken, requestLanguage(request)) } } : body;
+      return JSON.stringify(withLocalTimes(flagged));
+    } catch {
+      return payload;
     }
-    return payload;
   });
   registerErrorHandling(app);
   app.addHook('preValidation', async (request) => {
@@ -440,6 +451,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reliefWindowDays: deps.reliefWindowDays ?? 30,
     clockRules: deps.clockRules ?? DEFAULT_CLOCK_RULES,
     firstAlert: deps.firstAlert,
+    brokenLog,
   };
   // A client that offered subprotocols must be answered with one of them or the browser drops the
   // connection: `zhitong` when offered (beside the token, auth.ts), none otherwise.

@@ -5,6 +5,7 @@ import type { TokenService } from '../../infra/tokens.js';
 import type { CommandHandler } from '../commands/execute.js';
 import type { ProjectionRunner } from '../projection-runner.js';
 import type { UnitsDirectory } from '../units-directory.js';
+import type { BrokenLog } from './messages.js';
 
 export interface ApiDeps {
   store: EventStore;
@@ -21,4 +22,6 @@ export interface ApiDeps {
   clockRules: ClockRules;
   /** Step 0 of a report being filed, decided with the filing (the escalator's); undefined: raised later from the log. */
   firstAlert?: ((reportId: string, report: FiledReport, now: string) => ReportCommand | undefined) | undefined;
+  /** What the node's last verification of the whole log found wrong; undefined while it holds or is not yet checked. */
+  brokenLog: () => BrokenLog | undefined;
 }

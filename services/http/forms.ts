@@ -21,6 +21,11 @@ export interface NamedDraft extends Omit<Draft, 'total' | 'townships' | 'roster'
    * submissions, when it was recorded, and where its figures came from); absent for a draft.
    */
   submitted?: { index: number; at: string; position: string; source: 'draft' | 'hand'; asOf: string };
+  /**
+   * Set while the node's last verification found the log changed (services/http/messages.ts
+   * `logWarning`): printed first, so figures from a tampered log are not signed and sent unread.
+   */
+  logWarning?: string;
 }
 
 const STAGE = { initial: '初报', daily: '续报', final: '核报' } as const;
@@ -79,6 +84,7 @@ interface Table {
  */
 export function formTables(d: NamedDraft): { header: Array<[string, string]>; tables: Table[] } {
   const header: Array<[string, string]> = [
+    ...(d.logWarning ? [['注意', d.logWarning] as [string, string]] : []),
     ['填报单位', d.total.unit.name],
     ['灾害过程', d.title],
     ['灾种', d.hazardLabel],

@@ -251,7 +251,16 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   busy: { zh: '系统繁忙，请稍后重试', en: 'the store is busy; retry shortly' },
   not_caught_up: { zh: '数据正在同步，请稍后重试', en: 'the read side has not caught up yet; retry' },
   not_ready: { zh: '服务尚未就绪', en: 'the service is not ready yet' },
-  stream_damaged: { zh: '该记录在存储中已损坏，恢复之前不能在上面操作，须由运维人员从备份恢复；急事请直接打电话联系乡镇', en: 'this record is damaged in the store and cannot be acted on until an operator restores it from a backup; for anything urgent, phone the township' },
+  stream_damaged: {
+    zh: (d) =>
+      d.field === 'duplicateOf'
+        ? `被指为原报告的那份报告（${s(d.reportId)}）在存储中已损坏，须由运维人员从备份恢复；恢复之前不能把别的报告标为它的重复：请另选原报告，或按其他理由处理；急事请直接打电话联系乡镇`
+        : '该记录在存储中已损坏，恢复之前不能在上面操作，须由运维人员从备份恢复；急事请直接打电话联系乡镇',
+    en: (d) =>
+      d.field === 'duplicateOf'
+        ? `the report named in duplicateOf (${s(d.reportId)}) is damaged in the store: until an operator restores it, no report can be dismissed as its duplicate; name another original, or dismiss for another reason; for anything urgent, phone the township`
+        : 'this record is damaged in the store and cannot be acted on until an operator restores it from a backup; for anything urgent, phone the township',
+  },
   store_unavailable: { zh: '数据库暂时无法写入或读取，没有保存任何内容，请稍后重试', en: 'the event store is unavailable for now; nothing was saved; retry shortly' },
   disk_full: { zh: '服务器磁盘已满，这次提交没有保存；请稍后重试，并通知运维人员清理磁盘', en: 'the server\u2019s disk is full; nothing was saved; retry later, and tell the operators' },
   event_too_large: { zh: (d) => `这次提交的内容太大（${s(d.bytes)} 字节，上限 ${s(d.limit)} 字节），没有保存；请分成几次提交`, en: (d) => `this write is too large (${s(d.bytes)} bytes; the limit is ${s(d.limit)}); nothing was saved; send it in parts` },
@@ -429,4 +438,30 @@ export function linkBreakWords(broken: LinkBreak, revision: number, prevRevision
 export function damageDetails(damage: { revision: number; prevRevision: number | undefined; link: LinkBreak }, lang: Lang): { revision: number; missingRevisions?: [number, number]; problem: string } {
   const words = linkBreakWords(damage.link, damage.revision, damage.prevRevision);
   return { revision: damage.revision, ...(words.missingRevisions ? { missingRevisions: words.missingRevisions } : {}), problem: lang === 'en' ? words.en : words.message };
+}
+
+/** The node's last verification of the whole log, when it found problems (services/audit/integrity.ts). */
+export interface BrokenLog {
+  /** Problems found (at least 1). */
+  problems: number;
+  /** When that check finished (ISO-8601 UTC). */
+  checkedAt: string;
+}
+
+/** The response header every answer carries while the log is known broken: `broken; problems=N; checked-at=ISO`. */
+export const LOG_INTEGRITY_HEADER = 'zhitong-log-integrity';
+export const logIntegrityHeader = (log: BrokenLog): string => `broken; problems=${log.problems}; checked-at=${log.checkedAt}`;
+
+/**
+ * What a read says beside its figures while the log is known broken (SPEC §8). Lists, tallies, the
+ * ledger, notices and forms are folded from what is left in the file, so a deleted approval or
+ * delivery is simply missing from them, with nothing to say so (found by a newcomer: only /ready and
+ * /audit/verify told). Who reads them gives relief and sends figures upward: told to have it
+ * checked first. Names no stream: the problem's place is for GET /audit/verify, which an auditor reads.
+ */
+export function logWarning(log: BrokenLog, lang: Lang): string {
+  const at = beijingMinutes(log.checkedAt);
+  return lang === 'en'
+    ? `the log failed verification (${log.problems} problem(s) found at ${at}, Beijing time): history may have been changed, so what is shown here may lack records or hold altered ones. Have an auditor check it (GET /audit/verify) before giving relief or sending figures on`
+    : `日志校验未通过（北京时间 ${at} 查出 ${log.problems} 处问题）：历史记录可能被删改，这里显示的内容可能缺少记录或含有被改动的记录。发放救助或上报数字之前，请先请审计人员核对（GET /audit/verify）`;
 }

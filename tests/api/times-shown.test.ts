@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { beijingTime } from '../../domain/time.js';
 import type { Role } from '../../domain/vocabulary.js';
+import { SqliteEventStore } from '../../infra/eventstore/sqlite.js';
 import { KANG, LIJIA, WANGBA, reportBody, startTestApp, verificationBody, type TestApp } from '../support/app.js';
 import { AlertClient, type Frame } from '../support/ws-client.js';
 
@@ -256,4 +257,50 @@ t.test('sweep: every GET route takes ?position= (SPEC §6: read-your-writes on e
     if (res.statusCode !== 200) refused.push(`${route}: ${res.statusCode} ${res.body.slice(0, 120)}`);
   }
   t.same(refused, [], `${reads.length} routes read at the log's head (found by a newcomer: /audit/events refused it)`);
+});
+
+t.test('sweep: while the node knows its log was changed behind its back, every read says so beside what it shows (SPEC §8)', async (t) => {
+  const { reads, app, reports } = await readEverything(t);
+  if (!(app.store instanceof SqliteEventStore)) {
+    t.pass('the file is edited directly: the embedded store only');
+    return;
+  }
+  const head = (path: string, token: string) => app.call('GET', path, { token });
+  const before = await head(reads[0]!.path, reads[0]!.token);
+  t.equal(before.headers['zhitong-log-integrity'], undefined, 'an intact log (not yet checked): nothing said');
+
+  // The newcomer's case: a report's verification deleted from the file. The lists, tallies, ledger
+  // and notice fold what is left, so the deletion showed nowhere but /ready and /audit/verify.
+  const db = app.store.database;
+  // Someone with the file in hand drops the store's guards first (tests/support/audit-world.ts does the same).
+  db.exec('DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete;');
+  const gone = db.prepare(`SELECT position FROM events WHERE stream = ? AND record LIKE '%"type":"DamageVerified"%'`).get(`report-${reports.ahead}`) as { position: string };
+  db.prepare('DELETE FROM events WHERE position = ?').run(gone.position);
+  const status = await app.integrity.run();
+  t.equal(status.state, 'broken');
+
+  const unsaid: string[] = [];
+  for (const { route, path, token } of reads) {
+    const res = await head(path, token);
+    if (res.statusCode !== 200) unsaid.push(`${route}: ${res.statusCode} ${res.body.slice(0, 120)}`);
+    if (!/^broken; problems=\d+; checked-at=\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(String(res.headers['zhitong-log-integrity']))) unsaid.push(`${route}: header ${res.headers['zhitong-log-integrity']}`);
+    const verbatim = app.app.routeList.find((r) => r.url === route && r.method === 'GET')?.verbatim;
+    if (!verbatim && String(res.headers['content-type']).includes('json')) {
+      const said = (res.json() as { logIntegrity?: { state: string; problems: number; message: string } }).logIntegrity;
+      if (said?.state !== 'broken' || said.problems < 1 || !/^日志校验未通过（北京时间 .* 查出 \d+ 处问题）：历史记录可能被删改.*请先请审计人员核对/.test(said.message)) unsaid.push(`${route}: logIntegrity ${JSON.stringify(said)}`);
+    }
+  }
+  t.same(unsaid, [], `${reads.length} reads, each still answered and each saying the log failed its check`);
+
+  const { token } = reads.find((r) => r.route === '/reports')!;
+  const english = await app.call('GET', `/reports?unit=${WANGBA}`, { token, headers: { 'accept-language': 'en' } });
+  t.match(english.json().logIntegrity.message, /^the log failed verification \(\d+ problem\(s\) found at .*, Beijing time\): history may have been changed/, 'in English on request, and only English');
+  const forms = reads.find((r) => r.route === '/incidents/:id/forms')!;
+  t.match((await head(forms.path, forms.token)).body, /^\uFEFF注意,"?日志校验未通过/, 'the forms a county signs and sends upward: the warning on their first line');
+  const notice = reads.find((r) => r.route === '/notices/:villageCode')!;
+  t.match((await app.call('GET', notice.path, { token: notice.token, headers: { accept: 'text/html' } })).body, /<p class="warning" role="alert"><strong>注意：<\/strong>日志校验未通过/, 'the notice printed for the village board: above its table');
+  const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA, 'contact-lijia'), body: reportBody({ reportId: randomUUID(), observedAt: RIGHT_UTC }) });
+  t.equal(filed.statusCode, 201, 'reports are still taken');
+  t.match(filed.headers['zhitong-log-integrity'], /^broken/, 'a write is told in its header');
+  t.equal(filed.json().logIntegrity, undefined, 'and its answer stays the write\u2019s');
 });

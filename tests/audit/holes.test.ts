@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
-import { allocationBody, startTestApp, WANGBA } from '../support/app.js';
+import { allocationBody, LIJIA, reportBody, startTestApp, WANGBA } from '../support/app.js';
 import { rows, world, type World } from '../support/audit-world.js';
 
 /**
@@ -45,6 +45,25 @@ t.test('a report whose verification was deleted: the view says so, a command is 
   // A new allocation on it says the same, not "verify it first" (found by a newcomer: 422 not_verified).
   const allocation = await app.call('POST', '/allocations', { token: officer, body: allocationBody(w.reportId, { household: { id: 'hh-9', name: '赵九' } }) });
   t.match([allocation.statusCode, allocation.json()], [409, { error: 'stream_damaged', details: { revision: missing + 1 } }]);
+
+  // Nor is it named as a later report's original (found by a newcomer: accepted, and the report
+  // tied to one whose own dismissal or merger may be what was deleted). The refusal says which.
+  const later = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() });
+  t.equal(later.statusCode, 201, later.body);
+  const laterId = later.json().reportId as string;
+  const laterRows = rows(w, `report-${laterId}`).length;
+  const asDuplicate = await app.call('POST', `/reports/${laterId}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: w.reportId } });
+  t.equal(asDuplicate.statusCode, 409, asDuplicate.body);
+  t.match(asDuplicate.json(), {
+    error: 'stream_damaged',
+    message: new RegExp(`^被指为原报告的那份报告（${w.reportId}）在存储中已损坏.*不能把别的报告标为它的重复`),
+    details: { field: 'duplicateOf', reportId: w.reportId, revision: missing + 1, problem: /缺少修订号/ },
+  });
+  t.equal(rows(w, `report-${laterId}`).length, laterRows, 'the later report is left as it was');
+  const inEnglish = await app.call('POST', `/reports/${laterId}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: w.reportId }, headers: { 'accept-language': 'en' } });
+  t.match(inEnglish.json().message, /^the report named in duplicateOf \(.*\) is damaged in the store/);
+  const otherwise = await app.call('POST', `/reports/${laterId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } });
+  t.equal(otherwise.statusCode, 200, 'dismissed for another reason, it goes through');
 });
 
 t.test('an allocation whose approval was deleted: no delivery is decided on it', async (t) => {

@@ -109,11 +109,30 @@ async function probe() {
     const res = await fetch('/health', { cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     probing = false;
     noteReached(res.headers.has('x-request-id'), mark);
+    noteLogIntegrity(res);
   } catch {
     probing = false;
     noteReached(false);
   }
   if (!reached) probeSoon();
+}
+
+/**
+ * What the server's last verification of its log found, from the header every answer carries
+ * while it is broken (`zhitong-log-integrity: broken; problems=N; checked-at=ISO`): `{problems,
+ * checkedAt}`, or null while it holds. A page shows it above everything: the lists and figures are
+ * folded from what is left in the log (SPEC §8). Listen for `zhitong-log` on window.
+ */
+let logDamage = null;
+export const brokenLog = () => logDamage;
+function noteLogIntegrity(res) {
+  if (!res.headers.has('x-request-id')) return;
+  const said = res.headers.get('zhitong-log-integrity');
+  const problems = said && /problems=(\d+)/.exec(said);
+  const next = problems ? { problems: Number(problems[1]), checkedAt: /checked-at=([^;\s]+)/.exec(said)?.[1] ?? '' } : null;
+  if (JSON.stringify(next) === JSON.stringify(logDamage)) return;
+  logDamage = next;
+  dispatchEvent(new Event('zhitong-log'));
 }
 
 /** How long a request may take before it counts as not sent (a 2G upload of a report takes seconds, not this). */
@@ -146,6 +165,7 @@ export async function api(path, { method = 'GET', body, accept = 'application/js
   }
   // A page a captive portal or a proxy answers with is not zhitong's.
   noteReached(res.headers.has('x-request-id'), mark);
+  noteLogIntegrity(res);
   let parsed = text;
   if ((res.headers.get('content-type') ?? '').includes('json')) {
     try {

@@ -7,6 +7,7 @@ const zh = {
   offlineNoSession: '没有网络，无法验证令牌。请有信号时再登录。', signingIn: '正在登录…', language: 'English',
   tabReport: '上报灾情', tabDuty: '值班告警', tabCounty: '统计与时限', tabSent: '我的报告',
   insecure: '此页面不是通过 HTTPS 打开的：无法使用手机定位和系统通知，其他功能照常。', 
+  logBroken: (n, at) => `记录校验未通过（${at} 查出 ${n} 处问题）：历史记录可能被删改，这里显示的内容可能缺少记录或含有被改动的记录。发放救助、上报数字之前，请先请审计人员核对。`,
   // report form
   village: '村（社区）', group: '村民小组（可不填）', hazard: '灾害种类', whatHappened: '发生了什么', whatHappenedHint: '例如：后山滑坡，冲毁两户房屋，道路中断',
   directions: '怎么走（路线、地标）', estimate: '估计（不清楚可不填）', affectedPeople: '受灾人数', dead: '死亡', missing: '失踪', injured: '受伤', evacuated: '需转移人数',
@@ -53,6 +54,7 @@ const en = {
   offlineNoSession: 'No network: the token cannot be checked. Sign in when there is signal.', signingIn: 'Signing in…', language: '中文',
   tabReport: 'Report', tabDuty: 'Duty alerts', tabCounty: 'Figures', tabSent: 'My reports',
   insecure: 'This page was not opened over HTTPS: the phone’s location and notifications are unavailable; everything else works.',
+  logBroken: (n, at) => `The records failed verification (${n} problem(s) found at ${at}): history may have been changed, so what is shown here may lack records or hold altered ones. Have an auditor check them before giving relief or sending figures on.`,
   village: 'Village', group: 'Villager group (optional)', hazard: 'Hazard', whatHappened: 'What happened', whatHappenedHint: 'e.g. landslide behind the village, two houses hit, road cut',
   directions: 'How to get there (route, landmarks)', estimate: 'Estimate (leave blank if unknown)', affectedPeople: 'People affected', dead: 'Dead', missing: 'Missing', injured: 'Injured', evacuated: 'To evacuate',
   roomsCollapsed: 'Rooms collapsed', roomsSeverelyDamaged: 'Rooms severely damaged', roomsModeratelyDamaged: 'Rooms moderately damaged',

@@ -3,9 +3,9 @@
 // county's figures and deadlines. Routing is by the URL fragment, which never leaves the phone.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, cachedSession, forget, keepSession, keptCallInstead, saveToken, serverReached, token } from './api.js';
+import { api, brokenLog, cachedSession, forget, keepSession, keptCallInstead, saveToken, serverReached, token } from './api.js';
 import * as outbox from './outbox.js';
-import { lang, setLang, t } from './i18n.js';
+import { lang, localTime, setLang, t } from './i18n.js';
 import { html, Notice } from './ui.js';
 import { CallInstead, ContactPage, SentList } from './contact.js';
 import { DutyPage } from './duty.js';
@@ -90,15 +90,19 @@ function App() {
   const [where, setWhere] = useState(route());
   const [, setLangState] = useState(lang);
   const [online, setOnline] = useState(serverReached());
+  const [log, setLog] = useState(brokenLog());
 
   useEffect(() => {
     const onHash = () => setWhere(route());
     const reach = () => setOnline(serverReached());
     addEventListener('hashchange', onHash);
+    const onLog = () => setLog(brokenLog());
     addEventListener('zhitong-reach', reach);
+    addEventListener('zhitong-log', onLog);
     return () => {
       removeEventListener('hashchange', onHash);
       removeEventListener('zhitong-reach', reach);
+      removeEventListener('zhitong-log', onLog);
     };
   }, []);
 
@@ -158,6 +162,7 @@ function App() {
   const tabs = TABS[session.role] ?? [];
   const tab = tabs.includes(where.tab) ? where.tab : tabs[0];
   const secure = isSecureContext ? null : html`<${Notice} kind="warn">${t('insecure')}<//>`;
+  const tampered = log && html`<div class="log-broken"><${Notice} kind="error">${t('logBroken')(log.problems, localTime(log.checkedAt))}<//></div>`;
   let page;
   switch (tab) {
     case 'report':
@@ -180,6 +185,7 @@ function App() {
   }
   return html`${header}
     ${tabs.length > 1 && html`<nav class="tabs" aria-label=${t('appName')}>${tabs.map((x) => html`<a href=${`#/${x}`} class=${x === tab ? 'current' : ''} aria-current=${x === tab ? 'page' : undefined}>${t(TAB_LABEL[x])}</a>`)}</nav>`}
+    ${tampered}
     ${secure}
     <div class="page">${page}</div>`;
 }

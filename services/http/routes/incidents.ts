@@ -26,6 +26,7 @@ import { outOfScope, HttpError, notFound } from '../errors.js';
 import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody, WriteAnswer } from '../schemas.js';
 import { commandRoute, historyRoute, integrityOf } from '../command-route.js';
 import { incidentView } from '../views.js';
+import { logWarning } from '../messages.js';
 import { idFor, idUnavailable } from './reports.js';
 
 async function loadIncidentInScope(deps: ApiDeps, request: FastifyRequest, id: string): Promise<Loaded<IncidentState> & { incident: OpenedIncident }> {
@@ -118,7 +119,9 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     },
     async (request, reply) => {
       const { incident } = await loadIncidentInScope(deps, request, request.params.id);
-      const draft = await askedDraft(deps, incident, request.query);
+      const asked = await askedDraft(deps, incident, request.query);
+      const broken = deps.brokenLog();
+      const draft = broken ? { ...asked, logWarning: logWarning(broken, 'zh') } : asked;
       const name = encodeURIComponent(`${incident.title}-${{ initial: '初报', daily: '续报', final: '核报' }[draft.stage]}`);
       void reply.header('cache-control', 'no-store');
       switch (request.query.format) {

@@ -17,7 +17,7 @@ import { rebuildUpTo } from '../../projection-runner.js';
 import { readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
-import { DISMISSAL_ZH } from '../messages.js';
+import { DISMISSAL_ZH, logWarning } from '../messages.js';
 import { assertNever } from '../../../domain/errors.js';
 import { askedTime, dayOrInstant } from '../../../domain/vocabulary.js';
 import { Id, listQuery, page, readQuery, UnitRef, UnitView, VillageRef } from '../schemas.js';
@@ -455,7 +455,8 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const reports = state('households').reports;
       const given = [...state('ledger').rows.values()].filter((row) => row.village === villageCode && holdsRelief(true, reports.get(row.reportId)?.dismissed === true, row.deliveries));
       const notice = publicNotice(units, given, villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest, (reportId) => reports.get(reportId)?.dismissed === true);
-      return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice)) : notice;
+      const broken = deps.brokenLog();
+      return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice, broken && logWarning(broken, 'zh'))) : notice;
     },
   );
 }
@@ -608,8 +609,12 @@ function noticeStatus(i: Omit<Notice['items'][number], 'statusText'>): string {
   return `部分发放（已发 ${given.join('、') || '—'}；待发 ${toCome.join('、') || '—'}）`;
 }
 
-/** The notice as a page to print and post on the village board. */
-export function noticeHtml(notice: Notice): string {
+/**
+ * The notice as a page to print and post on the village board. `warning`: the log's verification
+ * failed (services/http/messages.ts `logWarning`), printed above the table so a notice from a
+ * tampered log is not posted unread.
+ */
+export function noticeHtml(notice: Notice, warning?: string): string {
   const rows = notice.items
     .map(
       (i, n) =>
@@ -620,10 +625,10 @@ export function noticeHtml(notice: Notice): string {
     .join('\n');
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(notice.title)}</title>
-<style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1em}table{border-collapse:collapse;width:100%}th,td{border:1px solid #333;padding:4px 8px}td.num{text-align:right}.wide{overflow-x:auto}@media print{body{margin:1cm}}</style>
+<style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1em}table{border-collapse:collapse;width:100%}th,td{border:1px solid #333;padding:4px 8px}td.num{text-align:right}.wide{overflow-x:auto}.warning{border:2px solid #b00;padding:6px 10px;color:#b00}@media print{body{margin:1cm}}</style>
 </head><body>
 <h1>${escapeHtml(notice.title)}</h1>
-<p>根据救灾资金物资管理规定，现将本村救助资金物资审批和发放情况公示如下。公示期内如有异议，请拨打监督电话：<strong>${escapeHtml(notice.complaintPhone ?? '（请向乡镇民政办询问）')}</strong>。</p>
+${warning ? `<p class="warning" role="alert"><strong>注意：</strong>${escapeHtml(warning)}</p>\n` : ''}<p>根据救灾资金物资管理规定，现将本村救助资金物资审批和发放情况公示如下。公示期内如有异议，请拨打监督电话：<strong>${escapeHtml(notice.complaintPhone ?? '（请向乡镇民政办询问）')}</strong>。</p>
 <div class="wide"><table><thead><tr><th>序号</th><th>户主</th><th>救助类别</th><th>金额（元）</th><th>物资</th><th>资金来源</th><th>状态</th><th>审批日期</th><th>发放日期</th></tr></thead>
 <tbody>
 ${rows || '<tr><td colspan="9">暂无已审批或已发放的救助</td></tr>'}

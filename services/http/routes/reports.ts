@@ -8,13 +8,13 @@ import { streams, type DomainEvent, type EventData } from '../../../domain/event
 import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type DuplicateOriginal, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
 import { beijingMinutes, beijingPair } from '../../../domain/time.js';
-import { requestLanguage } from '../messages.js';
+import { damageDetails, requestLanguage } from '../messages.js';
 import { LOSS_COLUMNS } from '../forms.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { CATEGORY_LABELS, CATEGORY_LABELS_EN, yuan } from '../../../domain/notice.js';
 import { canonicalHouseholdId, HAZARD_LABELS, HAZARD_LABELS_EN, ROLE_NAMES_ZH, type Hazard } from '../../../domain/vocabulary.js';
 import { isLiveRow, type LedgerRow } from '../../../projections/ledger.js';
-import { emptyStream, PreconditionFailedError, type Loaded } from '../../commands/execute.js';
+import { DamagedStreamError, emptyStream, PreconditionFailedError, type Loaded, type StreamDamage } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
 import { commandRoute, historyRoute, integrityOf, localized, WarningSchema, type SaidWarning } from '../command-route.js';
@@ -91,8 +91,21 @@ async function settledForDismissal(deps: ApiDeps, stream: string): Promise<numbe
  * caller's scope, which the caller cannot tell apart (a report outside one's scope is 404).
  */
 async function duplicateOriginal(deps: ApiDeps, request: FastifyRequest, reportId: string, thisVillage: string): Promise<DuplicateOriginal | null> {
-  const { state } = await deps.commands.load(streams.report(reportId), reportDecider);
+  let loaded: Loaded<ReportState>;
+  try {
+    loaded = await deps.commands.load(streams.report(reportId), reportDecider);
+  } catch (error) {
+    // An unreadable record: whether the caller may know of it is the read side's to say.
+    const village = deps.runner.state('reports').rows.get(reportId)?.village;
+    if (error instanceof DamagedStreamError && village !== undefined && inScope(request, village)) throw damagedOriginal(reportId, undefined, request);
+    if (error instanceof DamagedStreamError) return null;
+    throw error;
+  }
+  const { state, damage } = loaded;
   if (!state.exists || !inScope(request, state.village)) return null;
+  // What is left of a damaged report may lack its own dismissal or merger: a duplicate is not
+  // tied to it until it is restored (found by a newcomer: it was accepted as the original).
+  if (damage) throw damagedOriginal(reportId, damage, request);
   const units = deps.runner.state('units').units;
   return {
     reportId,
@@ -105,6 +118,15 @@ async function duplicateOriginal(deps: ApiDeps, request: FastifyRequest, reportI
     villageName: units.get(state.village)?.name,
     thisVillageName: units.get(thisVillage)?.name,
   };
+}
+
+/** 409 stream_damaged about the report named in `duplicateOf`, not the one being dismissed (messages.ts says which). */
+function damagedOriginal(reportId: string, damage: StreamDamage | undefined, request: FastifyRequest): HttpError {
+  return new HttpError(409, 'stream_damaged', `the report named in duplicateOf (${reportId}) is damaged in the store: until an operator restores it, no report can be dismissed as its duplicate; name another original, or dismiss for another reason; for anything urgent, phone the township`, {
+    field: 'duplicateOf',
+    reportId,
+    ...(damage ? damageDetails(damage, requestLanguage(request)) : {}),
+  });
 }
 
 /** A hazard in words (`滑坡`); a code the vocabulary lacks is shown as it is. */
