@@ -264,7 +264,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'zhitong 直通', version: '0.1.0', description: 'Disaster-relief coordination for township civil-affairs offices' },
+      info: {
+        title: 'zhitong 直通',
+        version: '0.1.0',
+        description:
+          'Disaster-relief coordination for township civil-affairs offices.\n\nWhile the node\u2019s last verification of its whole log found it changed behind its back (GET /ready `integrity`), every answer carries the header `zhitong-log-integrity: broken; problems=N; checked-at=ISO`, and every read\u2019s JSON a field `logIntegrity: {state, problems, checkedAt, message}` beside its figures: they may lack records or hold altered ones until an auditor has checked (GET /audit/verify).',
+      },
       // Relative: the document is served by the node it describes, whatever name it is reached by.
       servers: [{ url: '/', description: 'The node serving this document' }],
       components: {
