@@ -138,7 +138,7 @@ export class Escalator {
     if (answered) {
       const context = this.#context();
       try {
-        await this.#commands.execute(streams.report(id), reportDecider, { type: 'AcknowledgeAlert', data: answered, now: context.now }, context);
+        await this.#commands.execute(streams.report(id), reportDecider, { type: 'AcknowledgeAlert', data: answered, now: context.now }, context, ALERTING);
         return;
       } catch (error) {
         // Dismissed or closed meanwhile, or another writer first: the escalation below decides again.

@@ -15,7 +15,7 @@ import { isRevoked } from '../../projections/access.js';
 import { framesFor, type Delivery } from '../../projections/alert-frames.js';
 import type { ProjectedEvent } from '../../projections/projection.js';
 import type { BackgroundTasks } from '../background.js';
-import { commandHandler, type CommandHandler } from '../commands/execute.js';
+import { ALERTING, commandHandler, type CommandHandler } from '../commands/execute.js';
 import { projectedEvent, type ProjectionRunner } from '../projection-runner.js';
 import { issueEn, issueZh, message, requestLanguage, type Lang } from '../http/messages.js';
 import { Id } from '../http/schemas.js';
@@ -444,6 +444,9 @@ export class AlertGateway {
             reportDecider,
             { type: 'RecordReceipt', data: { step, by: connection.user.sub }, now },
             { actor: { id: connection.user.sub, role: connection.user.role }, correlationId: `ws-${reportId}-${Date.now()}`, now },
+            // A receipt and an acknowledgement are facts from the field: recorded on a report whose
+            // history has a hole too, or its alert escalates for ever (found by a newcomer).
+            ALERTING,
           );
         } catch (e) {
           if (e instanceof DomainError) return error(e.code, reasonOf(e), { reportId });
@@ -464,6 +467,7 @@ export class AlertGateway {
             reportDecider,
             { type: 'AcknowledgeAlert', data: { by: connection.user.sub }, now },
             { actor: { id: connection.user.sub, role: connection.user.role }, correlationId: `ws-${parsed.reportId}-${Date.now()}`, now },
+            ALERTING,
           );
           // The same officer's ack again (a tap repeated, an answer lost on the road) writes nothing,
           // so no frame comes from the log: it is answered here, as HTTP answers it 200, so a phone

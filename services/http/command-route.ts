@@ -44,6 +44,14 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
     toCommand: (body: z.infer<B>, request: FastifyRequest, now: string, state: S, prepared: P) => C;
     /** What the person who sent it should know of what it did, beside the answer (never a refusal). */
     warnings?: (body: z.infer<B>, id: string) => SaidWarning[];
+    /**
+     * Recorded even when the stream's history has a hole (`Loaded.damage`), with a warning saying
+     * so: a fact from the field that must not be lost — an acknowledgement, an officer on the way
+     * or on site, a 续报. Found by a newcomer: a report whose alert was deleted from the file went
+     * on escalating while every acknowledgement was refused. What decides relief or ends a record
+     * (verification, dismissal, closure, approval, delivery) still waits for the restore (409).
+     */
+    despiteDamage?: boolean;
   },
 ): void {
   app.withTypeProvider<ZodTypeProvider>().post(
@@ -62,12 +70,24 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
         aggregate.decider,
         (state: S) => route.toCommand(request.body as z.infer<B>, request, context.now, state, prepared),
         context,
-        { ifMatch: ifMatch(request) },
+        { ifMatch: ifMatch(request), despiteDamage: route.despiteDamage === true },
       );
-      const warnings = localized(route.warnings?.(request.body as z.infer<B>, id) ?? [], requestLanguage(request));
+      const said = [...(route.despiteDamage && loaded.damage ? [recordedDespiteDamage(loaded.damage)] : []), ...(route.warnings?.(request.body as z.infer<B>, id) ?? [])];
+      const warnings = localized(said, requestLanguage(request));
       return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
     },
   );
+}
+
+/** The warning beside a fact recorded on a stream whose history has a hole (`despiteDamage`). */
+function recordedDespiteDamage(damage: StreamDamage): SaidWarning {
+  const words = linkBreakWords(damage.link, damage.revision, damage.prevRevision);
+  return {
+    code: 'stream_damaged',
+    message: `已记录。但这条记录的历史在存储中有缺损（${words.message}），请告知审计人员，由运维人员从备份恢复`,
+    en: `recorded; but this record's history is damaged in the store (${words.en}): tell an auditor, so an operator restores it from a backup`,
+    revision: damage.revision,
+  };
 }
 
 /** A note beside a write that was taken: a code, what a person reads (Chinese by default, SPEC §9), and its data. */

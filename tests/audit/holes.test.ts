@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
 import { allocationBody, LIJIA, reportBody, startTestApp, WANGBA } from '../support/app.js';
 import { rows, world, type World } from '../support/audit-world.js';
+import { AlertClient } from '../support/ws-client.js';
 
 /**
  * Found by a newcomer: with a report's verification deleted from the SQLite file, GET /reports/:id
@@ -45,6 +46,38 @@ t.test('a report whose verification was deleted: the view says so, a command is 
   // A new allocation on it says the same, not "verify it first" (found by a newcomer: 422 not_verified).
   const allocation = await app.call('POST', '/allocations', { token: officer, body: allocationBody(w.reportId, { household: { id: 'hh-9', name: '赵九' } }) });
   t.match([allocation.statusCode, allocation.json()], [409, { error: 'stream_damaged', details: { revision: missing + 1 } }]);
+
+  // Facts from the field are still recorded, each told of the hole (found by a newcomer: a report
+  // whose alert was deleted escalated for ever, every acknowledgement refused). What decides relief
+  // or ends the record waits for the restore.
+  const other = app.token('officer', WANGBA, 'officer-2');
+  const facts: Array<[string, unknown]> = [
+    ['acknowledgements', {}],
+    ['dispatches', { eta: '2026-07-01T12:00:00+08:00' }],
+    ['arrivals', {}],
+    ['amendments', { notes: '又有一户房屋开裂' }],
+  ];
+  for (const [path, body] of facts) {
+    const before = rows(w, stream).length;
+    const fact = await app.call('POST', `/reports/${w.reportId}/${path}`, { token: other, body });
+    t.equal(fact.statusCode, 200, `${path}: ${fact.body}`);
+    t.match(fact.json().warnings, [{ code: 'stream_damaged', revision: missing + 1, message: /^已记录。但这条记录的历史在存储中有缺损（这条之前缺少修订号/ }], `${path}: recorded, and told of the hole`);
+    t.equal(rows(w, stream).length, before + 1, `${path}: written`);
+  }
+  const factEnglish = (await app.call('POST', `/reports/${w.reportId}/amendments`, { token: other, body: { notes: '路已通' }, headers: { 'accept-language': 'en' } })).json();
+  t.match(factEnglish.warnings, [{ code: 'stream_damaged', message: /^recorded; but this record's history is damaged in the store \(revision/ }]);
+  const verifying = await app.call('POST', `/reports/${w.reportId}/verifications`, { token: other, body: { figures: {}, households: [], method: '入户核查' } });
+  t.match([verifying.statusCode, verifying.json().error], [409, 'stream_damaged'], 'a verification decides relief: refused');
+
+  // The phone's acknowledgement on the alert socket is the same fact (it answered `unavailable:
+  // send it again`, for ever).
+  const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const phone = await AlertClient.connect(url, officer);
+  t.teardown(() => phone.close());
+  await phone.next((f) => f.type === 'hello');
+  phone.send({ type: 'ack', reportId: w.reportId });
+  const answer = await phone.next((f) => f.type === 'acknowledged' || f.type === 'error');
+  t.match(answer, { type: 'acknowledged', reportId: w.reportId }, 'acknowledged on the socket too');
 
   // Nor is it named as a later report's original (found by a newcomer: accepted, and the report
   // tied to one whose own dismissal or merger may be what was deleted). The refusal says which.

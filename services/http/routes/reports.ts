@@ -265,6 +265,8 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     loadInScope: (request: FastifyRequest, id: string) => loadReportInScope(deps, request, id),
   };
   historyRoute(app, deps, reports, 'reportId', ANY_READER);
+  /** Facts from the field, recorded on a report whose history has a hole too (commandRoute's `despiteDamage`). */
+  const FIELD_FACTS: ReadonlySet<string> = new Set(['amendments', 'acknowledgements', 'dispatches', 'arrivals']);
   const command = <B extends z.ZodType>(
     path: string,
     summary: string,
@@ -272,7 +274,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     roles: ReadonlyArray<'contact' | 'officer' | 'head'>,
     toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => ReportCommand,
     warnings?: (b: z.infer<B>, id: string) => SaidWarning[],
-  ) => commandRoute(app, deps, reports, { path, summary, body, roles, toCommand, ...(warnings ? { warnings } : {}) });
+  ) => commandRoute(app, deps, reports, { path, summary, body, roles, toCommand, ...(warnings ? { warnings } : {}), despiteDamage: FIELD_FACTS.has(path) });
 
   command('amendments', 'Follow-up (续报) to a report', AmendReportBody, ['contact', 'officer', 'head'], (b, _r, now) => ({ type: 'AmendReport', data: b, now }));
   command('acknowledgements', 'Acknowledge the alert; the first stops escalation', EmptyBody, FIELD_STAFF, (_b, req, now) => ({
