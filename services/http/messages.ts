@@ -459,9 +459,11 @@ export const logIntegrityHeader = (log: BrokenLog): string => `broken; problems=
  * /audit/verify told). Who reads them gives relief and sends figures upward: told to have it
  * checked first. Names no stream: the problem's place is for GET /audit/verify, which an auditor reads.
  */
-export function logWarning(log: BrokenLog, lang: Lang): string {
+export function logWarning(log: BrokenLog, lang: Lang, on: 'answer' | 'paper' = 'answer'): string {
   const at = beijingMinutes(log.checkedAt);
+  // On paper (forms, the village notice) an API path means nothing to whoever reads it.
+  const how = on === 'answer' ? { zh: '（GET /audit/verify）', en: ' (GET /audit/verify)' } : { zh: '', en: '' };
   return lang === 'en'
-    ? `the log failed verification (${log.problems} problem(s) found at ${at}, Beijing time): history may have been changed, so what is shown here may lack records or hold altered ones. Have an auditor check it (GET /audit/verify) before giving relief or sending figures on`
-    : `日志校验未通过（北京时间 ${at} 查出 ${log.problems} 处问题）：历史记录可能被删改，这里显示的内容可能缺少记录或含有被改动的记录。发放救助或上报数字之前，请先请审计人员核对（GET /audit/verify）`;
+    ? `the log failed verification (${log.problems} problem(s) found at ${at}, Beijing time): history may have been changed, so what is shown here may lack records or hold altered ones. Have an auditor check it${how.en} before giving relief or sending figures on`
+    : `日志校验未通过（北京时间 ${at} 查出 ${log.problems} 处问题）：历史记录可能被删改，这里显示的内容可能缺少记录或含有被改动的记录。发放救助或上报数字之前，请先交审计人员核对${how.zh}`;
 }

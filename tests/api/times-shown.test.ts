@@ -287,7 +287,7 @@ t.test('sweep: while the node knows its log was changed behind its back, every r
     const verbatim = app.app.routeList.find((r) => r.url === route && r.method === 'GET')?.verbatim;
     if (!verbatim && String(res.headers['content-type']).includes('json')) {
       const said = (res.json() as { logIntegrity?: { state: string; problems: number; message: string } }).logIntegrity;
-      if (said?.state !== 'broken' || said.problems < 1 || !/^日志校验未通过（北京时间 .* 查出 \d+ 处问题）：历史记录可能被删改.*请先请审计人员核对/.test(said.message)) unsaid.push(`${route}: logIntegrity ${JSON.stringify(said)}`);
+      if (said?.state !== 'broken' || said.problems < 1 || !/^日志校验未通过（北京时间 .* 查出 \d+ 处问题）：历史记录可能被删改.*请先交审计人员核对（GET \/audit\/verify）$/.test(said.message)) unsaid.push(`${route}: logIntegrity ${JSON.stringify(said)}`);
     }
   }
   t.same(unsaid, [], `${reads.length} reads, each still answered and each saying the log failed its check`);
@@ -296,7 +296,9 @@ t.test('sweep: while the node knows its log was changed behind its back, every r
   const english = await app.call('GET', `/reports?unit=${WANGBA}`, { token, headers: { 'accept-language': 'en' } });
   t.match(english.json().logIntegrity.message, /^the log failed verification \(\d+ problem\(s\) found at .*, Beijing time\): history may have been changed/, 'in English on request, and only English');
   const forms = reads.find((r) => r.route === '/incidents/:id/forms')!;
-  t.match((await head(forms.path, forms.token)).body, /^\uFEFF注意,"?日志校验未通过/, 'the forms a county signs and sends upward: the warning on their first line');
+  const printed = (await head(forms.path, forms.token)).body;
+  t.match(printed, /^\uFEFF注意,"?日志校验未通过.*请先交审计人员核对"?\r\n/, 'the forms a county signs and sends upward: the warning on their first line');
+  t.notMatch(printed, /audit\/verify/, 'with no API path on paper');
   const notice = reads.find((r) => r.route === '/notices/:villageCode')!;
   t.match((await app.call('GET', notice.path, { token: notice.token, headers: { accept: 'text/html' } })).body, /<p class="warning" role="alert"><strong>注意：<\/strong>日志校验未通过/, 'the notice printed for the village board: above its table');
   const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA, 'contact-lijia'), body: reportBody({ reportId: randomUUID(), observedAt: RIGHT_UTC }) });

@@ -102,6 +102,8 @@ function Detail({ id, session, frame, line }) {
   const [problem, setProblem] = useState(null);
   const [unreadable, setUnreadable] = useState(null);
   const [done, setDone] = useState(null);
+  /** What the server said beside the last write it took (a hole in the report's history, …). */
+  const [said, setSaid] = useState([]);
   const [busy, setBusy] = useState(false);
   const load = async () => {
     try {
@@ -138,6 +140,7 @@ function Detail({ id, session, frame, line }) {
   // Another report: what was said of the last one does not belong here.
   useEffect(() => {
     setDone(null);
+    setSaid([]);
     setProblem(null);
     setUnreadable(null);
     setReport(null);
@@ -148,12 +151,14 @@ function Detail({ id, session, frame, line }) {
     setBusy(true);
     setDone(null);
     try {
-      await api(`/reports/${id}/${path}`, { method: 'POST', body });
+      const answer = await api(`/reports/${id}/${path}`, { method: 'POST', body });
       setDone(label);
+      setSaid((answer.body?.warnings ?? []).map((w) => w.message));
       setProblem(null);
       await load();
     } catch (error) {
-      setProblem(`${t('actionFailed')}${error.message}`);
+      // A refusal (an answer with a status) is not mended by trying again: only no answer is.
+      setProblem(`${error.status ? t('actionRefused') : t('actionFailed')}${error.message}`);
     } finally {
       setBusy(false);
     }
@@ -189,10 +194,12 @@ function Detail({ id, session, frame, line }) {
     ${problem && html`<${Notice} kind="error">${problem}<//>`}
     ${offline && html`<${Notice} kind="warn">${unreadable}${r ? html`<br />${t('fromPhone')}` : ''}<//>`}
     ${done && html`<${Notice} kind="ok">${t('actionDone')}${t(':')}${done}<//>`}
+    ${done && said.map((m) => html`<${Notice} kind="warn">${m}<//>`)}
     ${!r && !offline && html`<p>${t('loading')}</p>`}
     ${r &&
     html`<h1 id="detail-h">${hazardName(r.hazard, r.hazardLabel)} · ${r.unit.path.join(' ')}</h1>
       <p class="status">${t('statusLabel')[status] ?? status}${r.escalationStep !== null ? ` · ${t('stepN')(r.escalationStep)}` : ''}${r.acknowledgements.length ? ` · ${t('ackBy')}${t(':')}${r.acknowledgements.map(name).join(t('sep'))}` : ''}</p>
+      ${r.intact === false && html`<${Notice} kind="warn">${t('reportDamaged')(r.damage?.problem ?? '')}<//>`}
       ${who(r.dispatched ?? []).length > 0 && html`<p class="meta">${t('departed')}${t(':')}${who(r.dispatched).join(t('sep'))}</p>`}
       ${who(r.arrived ?? []).length > 0 && html`<p class="meta">${t('arrived')}${t(':')}${who(r.arrived).join(t('sep'))}</p>`}
       <div class="actions">

@@ -162,7 +162,8 @@ function App() {
   const tabs = TABS[session.role] ?? [];
   const tab = tabs.includes(where.tab) ? where.tab : tabs[0];
   const secure = isSecureContext ? null : html`<${Notice} kind="warn">${t('insecure')}<//>`;
-  const tampered = log && html`<div class="log-broken"><${Notice} kind="error">${t('logBroken')(log.problems, localTime(log.checkedAt))}<//></div>`;
+  // Not for a village contact: it tells who gives relief and sends figures what to do first.
+  const tampered = log && session.role !== 'contact' && html`<div class="log-broken"><${Notice} kind="error">${t('logBroken')(log.problems, localTime(log.checkedAt))}<//></div>`;
   let page;
   switch (tab) {
     case 'report':

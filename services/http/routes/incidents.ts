@@ -121,7 +121,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       const { incident } = await loadIncidentInScope(deps, request, request.params.id);
       const asked = await askedDraft(deps, incident, request.query);
       const broken = deps.brokenLog();
-      const draft = broken ? { ...asked, logWarning: logWarning(broken, 'zh') } : asked;
+      const draft = broken ? { ...asked, logWarning: logWarning(broken, 'zh', 'paper') } : asked;
       const name = encodeURIComponent(`${incident.title}-${{ initial: '初报', daily: '续报', final: '核报' }[draft.stage]}`);
       void reply.header('cache-control', 'no-store');
       switch (request.query.format) {

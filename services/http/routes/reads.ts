@@ -456,7 +456,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const given = [...state('ledger').rows.values()].filter((row) => row.village === villageCode && holdsRelief(true, reports.get(row.reportId)?.dismissed === true, row.deliveries));
       const notice = publicNotice(units, given, villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest, (reportId) => reports.get(reportId)?.dismissed === true);
       const broken = deps.brokenLog();
-      return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice, broken && logWarning(broken, 'zh'))) : notice;
+      return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice, broken && logWarning(broken, 'zh', 'paper'))) : notice;
     },
   );
 }
