@@ -260,6 +260,7 @@ async function restore(source: string | undefined, values: CliValues): Promise<n
 const SEAL_NOT_WRITTEN: Record<NonNullable<SealOutcome['reason']>, [string, string]> = {
   nothing_changed: ['上次封存之后日志没有变：这次没有写', 'nothing changed since the last seal: nothing written'],
   sealed_elsewhere: ['另一个进程刚刚封存了：这次没有写', 'another process sealed just now: nothing written'],
+  log_broken: ['日志校验未通过：恢复并重新校验之前不封存', 'the log failed verification: no seal until it is restored and verified again'],
   empty_log: ['日志是空的：没有可封存的', 'the log is empty: nothing to seal'],
 };
 

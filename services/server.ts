@@ -94,13 +94,13 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     await store.close();
     throw error;
   }
-  const sealer = new Sealer(store, logger, { signer, everyMs: config.sealIntervalMs, now });
   // The node verifies the whole log it serves, off the event loop (services/audit/integrity.ts).
   const integrity = new IntegrityCheck(store, logger, {
     ...(options.store === undefined && store.kind === 'sqlite' ? { file: join(config.dataDir, 'events.sqlite') } : {}),
     ...(signer ? { publicKeyPem: signer.publicKeyPem } : {}),
     now,
   });
+  const sealer = new Sealer(store, logger, { signer, everyMs: config.sealIntervalMs, now, holdWhileBroken: () => integrity.status().state === 'broken' });
   tasks.every('audit-seal', config.sealIntervalMs, () => sealer.seal({ periodic: true }));
   let backups: BackupSchedule | undefined;
   if (config.backup && store.kind === 'sqlite') {

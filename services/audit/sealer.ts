@@ -10,8 +10,8 @@ import { execute, type CommandContext } from '../commands/execute.js';
 
 export interface SealOutcome {
   written: boolean;
-  /** Why nothing was written: nothing changed, or another node sealed first. */
-  reason?: 'nothing_changed' | 'sealed_elsewhere' | 'empty_log';
+  /** Why nothing was written: nothing changed, another node sealed first, or the log is known broken (`holdWhileBroken`). */
+  reason?: 'nothing_changed' | 'sealed_elsewhere' | 'empty_log' | 'log_broken';
   seal?: EventData<'AuditSealed'>;
   position?: string;
 }
@@ -42,7 +42,20 @@ export class Sealer {
   constructor(
     private readonly store: EventStore,
     private readonly logger: Logger,
-    private readonly options: { signer?: SealSigner | undefined; everyMs?: number; now?: () => Date } = {},
+    private readonly options: {
+      signer?: SealSigner | undefined;
+      everyMs?: number;
+      now?: () => Date;
+      /**
+       * True while the node's last verification of the log found it changed behind its back
+       * (services/audit/integrity.ts): no seal is written then. A seal — signed with the office's
+       * key — over a log known to be tampered with would vouch for what was left, and the village
+       * notice prints the latest seal as the anchor to check against (found by a newcomer: the
+       * shutdown sealed the tampered log). The seals before the change still expose it; what is
+       * written meanwhile stays unsealed until the log is restored and checked again.
+       */
+      holdWhileBroken?: () => boolean;
+    } = {},
   ) {}
 
   get signed(): boolean {
@@ -64,6 +77,10 @@ export class Sealer {
    * unnecessary. Never throws for a seal another node wrote first; throws when the store fails.
    */
   async seal(options: { periodic?: boolean } = {}): Promise<SealOutcome> {
+    if (this.options.holdWhileBroken?.()) {
+      this.logger.warn('日志校验未通过：恢复并重新校验之前不再封存 / the log failed verification: no seal until it is restored and verified again');
+      return { written: false, reason: 'log_broken' };
+    }
     const head = await this.store.headPosition();
     if (head === undefined) return { written: false, reason: 'empty_log' };
     // A seal names the heads that changed since the last one, and a store takes so much in one

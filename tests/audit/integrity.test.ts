@@ -34,6 +34,11 @@ t.test('an event edited in the file: the node says so, names nothing personal, a
   t.match(english.problems, [/^the log failed verification with \d+ problem\(s\): .*GET \/audit\/verify$/], 'in English on request, and only English (found by a newcomer: both in one string)');
   t.notMatch(ready.body, w.reportId, 'an unauthenticated probe is not told which stream');
   t.match((await w.app.call('GET', '/metrics')).body, /^zhitong_log_verified 0$/m, 'for an alert rule');
+  // No seal over what was left (found by a newcomer: the shutdown sealed the tampered log, and the
+  // village notice printed that seal as the anchor to check against).
+  const sealsBefore = w.db.prepare(`SELECT count(*) AS n FROM events WHERE stream = 'audit'`).get() as { n: number };
+  t.match(await w.app.sealer.seal(), { written: false, reason: 'log_broken' }, 'the node does not seal a log it knows is broken');
+  t.same(w.db.prepare(`SELECT count(*) AS n FROM events WHERE stream = 'audit'`).get(), sealsBefore, 'nothing written to the audit stream');
 
   // A node started on that file checks it by itself as soon as its read side is current: a small
   // log is checked at once, not ten minutes later (found by a newcomer), with VERIFY_EVERY a day.
