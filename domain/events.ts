@@ -234,6 +234,12 @@ export const EVENT_SCHEMAS = {
         }),
       ])
       .optional(),
+    /**
+     * v4: sent while the node's last verification had found the log changed behind its back — how
+     * many problems, and when that check finished — so an auditor sees which figures went upward
+     * from a log known to be broken. Absent: it was whole, or not yet checked.
+     */
+    logBroken: z.strictObject({ problems: z.int().positive(), checkedAt: Instant }).optional(),
   }),
   IncidentStabilized: z.strictObject({ at: Instant }),
   IncidentClosed: z.strictObject({ summary: LongText }),
@@ -387,7 +393,8 @@ export const SCHEMA_VERSION: Record<EventType, number> = {
   GoodsDelivered: 3,
   // 2: sealAnchor (issue 14), optional: version 1 reads as it is.
   // 3: townships, relief, roster, source (issue 16), all optional: a v2 event reads as it is.
-  FiguresSubmitted: 3,
+  // 4: logBroken (session 48), optional: a v3 event reads as it is.
+  FiguresSubmitted: 4,
   // 2: previousSeal, heads, signature (issue 14); no version 1 seal was ever written.
   AuditSealed: 2,
   // 2: scopes (session 33), optional: a v1 revocation reads as it is, placed by `within` alone.

@@ -20,7 +20,7 @@ export interface NamedDraft extends Omit<Draft, 'total' | 'townships' | 'roster'
    * A submission already sent, as it was sent (its 1-based number among the incident's
    * submissions, when it was recorded, and where its figures came from); absent for a draft.
    */
-  submitted?: { index: number; at: string; position: string; source: 'draft' | 'hand'; asOf: string };
+  submitted?: { index: number; at: string; position: string; source: 'draft' | 'hand'; asOf: string; logBroken?: { problems: number; checkedAt: string } };
   /**
    * Set while the node's last verification found the log changed (services/http/messages.ts
    * `logWarning`): printed first, so figures from a tampered log are not signed and sent unread.
@@ -93,6 +93,7 @@ export function formTables(d: NamedDraft): { header: Array<[string, string]>; ta
     ['状态', d.submitted ? `已报送（第 ${d.submitted.index} 次报送，${beijing(d.submitted.at)} 北京时间${d.submitted.source === 'hand' ? '，手工填报' : ''}）` : '草稿（尚未报送）'],
     ['数据截至（日志位置）', d.asOf ? positionForPeople(d.asOf) : '—'],
     ...(d.submitted ? [['数据截至（北京时间）', beijing(d.submitted.asOf)] as [string, string]] : []),
+    ...(d.submitted?.logBroken ? [['报送时日志校验', `未通过（北京时间 ${beijing(d.submitted.logBroken.checkedAt)} 查出 ${d.submitted.logBroken.problems} 处问题）：报送的数字可能缺少记录或含有被改动的记录`] as [string, string]] : []),
     ['生成时间（北京时间）', beijing(d.generatedAt)],
   ];
   const lossRow = (u: NamedDraft['total'], label: string) => [label, ...LOSS_COLUMNS.map((c) => cell(c.kind, u.figures[c.indicator])), `${u.reports.verified}/${u.reports.estimated}`];

@@ -301,6 +301,20 @@ t.test('sweep: while the node knows its log was changed behind its back, every r
   t.notMatch(printed, /audit\/verify/, 'with no API path on paper');
   const notice = reads.find((r) => r.route === '/notices/:villageCode')!;
   t.match((await app.call('GET', notice.path, { token: notice.token, headers: { accept: 'text/html' } })).body, /<p class="warning" role="alert"><strong>注意：<\/strong>日志校验未通过/, 'the notice printed for the village board: above its table');
+
+  // Figures sent upward meanwhile go (a statutory deadline does not wait for an audit), and the
+  // submission records that the log was known broken (found by a newcomer: 200, nothing said).
+  const incident = reads.find((r) => r.route === '/incidents/:id')!;
+  const countyHead = app.token('head', KANG);
+  const draft = (await app.call('GET', `${incident.path}/draft`, { token: countyHead })).json();
+  const sent = await app.call('POST', `${incident.path}/submissions`, { token: countyHead, body: { stage: draft.stage, fromDraft: true, position: draft.asOf } });
+  t.equal(sent.statusCode, 200, sent.body);
+  t.match(sent.json().warnings, [{ code: 'log_broken', problems: status.state === 'broken' ? status.problems : 0, message: /^已报送，并记下了报送时日志校验未通过（北京时间 .* 查出 \d+ 处问题）.*请交审计人员核对/ }]);
+  const recorded = (await app.call('GET', incident.path, { token: countyHead })).json();
+  t.match(recorded.submissions.at(-1), { stage: draft.stage, logBroken: { problems: Number, checkedAt: String } }, 'recorded with the submission');
+  const asSent = await app.call('GET', `${incident.path}/forms?format=csv&submission=${recorded.submissions.length}`, { token: countyHead });
+  t.match(asSent.body, /\r\n报送时日志校验,"?未通过（北京时间 .* 查出 \d+ 处问题）/, 'and printed on the submission\u2019s forms');
+
   const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA, 'contact-lijia'), body: reportBody({ reportId: randomUUID(), observedAt: RIGHT_UTC }) });
   t.equal(filed.statusCode, 201, 'reports are still taken');
   t.match(filed.headers['zhitong-log-integrity'], /^broken/, 'a write is told in its header');

@@ -82,11 +82,13 @@ function Draft({ incident, session, onSent }) {
     setBusy(true);
     setOutcome(null);
     try {
-      await api(`/incidents/${incident.incidentId}/submissions`, {
+      const answer = await api(`/incidents/${incident.incidentId}/submissions`, {
         method: 'POST',
         body: { stage: draft.stage, fromDraft: true, position: draft.asOf, ...(explanation.trim() ? { explanation: explanation.trim() } : {}), ...(notes.trim() ? { notes: notes.trim() } : {}) },
       });
-      setOutcome({ kind: 'ok', text: t('submittedOk') });
+      // Sent while the log had failed its check: said, not a plain green "sent".
+      const warnings = (answer.body?.warnings ?? []).map((w) => w.message);
+      setOutcome(warnings.length ? { kind: 'warn', text: warnings.join(' ') } : { kind: 'ok', text: t('submittedOk') });
       onSent();
     } catch (error) {
       setOutcome({ kind: 'error', text: error.message });

@@ -24,9 +24,10 @@ import { unitRef } from '../../../projections/units.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
 import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody, WriteAnswer } from '../schemas.js';
-import { commandRoute, historyRoute, integrityOf } from '../command-route.js';
+import { commandRoute, historyRoute, integrityOf, localized, WarningSchema } from '../command-route.js';
 import { incidentView } from '../views.js';
-import { logWarning } from '../messages.js';
+import { logWarning, requestLanguage } from '../messages.js';
+import { beijingMinutes } from '../../../domain/time.js';
 import { idFor, idUnavailable } from './reports.js';
 
 async function loadIncidentInScope(deps: ApiDeps, request: FastifyRequest, id: string): Promise<Loaded<IncidentState> & { incident: OpenedIncident }> {
@@ -212,7 +213,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     '/incidents/:id/submissions',
     {
       config: { roles: ['officer', 'head'] },
-      schema: { tags: ['incidents'], summary: 'Send figures upward: initial (初报), daily (续报) or final (核报), from the draft or typed by hand', params: IdParams, body: SubmissionBody, response: { 200: WriteAnswer } },
+      schema: { tags: ['incidents'], summary: 'Send figures upward: initial (初报), daily (续报) or final (核报), from the draft or typed by hand', params: IdParams, body: SubmissionBody, response: { 200: WriteAnswer.extend({ warnings: z.array(WarningSchema).optional() }) } },
     },
     async (request) => {
       const { id } = request.params;
@@ -264,8 +265,26 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
           ...latestAnchor(deps),
         };
       }
+      // Sent all the same — a statutory deadline does not wait for an audit — but the submission
+      // records that the log was known broken, and the sender is told (found by a newcomer: 200,
+      // nothing said, and the county page showed 已报送 in green).
+      const broken = deps.brokenLog();
+      if (broken) data = { ...data, logBroken: { problems: broken.problems, checkedAt: broken.checkedAt } };
       const result = await deps.commands.execute(streams.incident(id), incidentDecider, { type: 'SubmitFigures', data, now: context.now }, context, { ifMatch: ifMatch(request) });
-      return { position: result.position, revision: result.revision };
+      const warnings = broken
+        ? localized(
+            [
+              {
+                code: 'log_broken',
+                message: `已报送，并记下了报送时日志校验未通过（北京时间 ${beijingMinutes(broken.checkedAt)} 查出 ${broken.problems} 处问题）：这些数字可能缺少记录或含有被改动的记录。请交审计人员核对，核对后如有出入，再报一次更正`,
+                en: `sent, and recorded as sent while the log had failed verification (${broken.problems} problem(s) found at ${beijingMinutes(broken.checkedAt)}, Beijing time): these figures may lack records or hold altered ones. Have an auditor check, and send a correction if they differ`,
+                problems: broken.problems,
+              },
+            ],
+            requestLanguage(request),
+          )
+        : [];
+      return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
     },
   );
   command('stabilization', 'The disaster has stabilized: starts the final-report clock', StabilizeBody, (b, _r, now) => ({
@@ -329,7 +348,7 @@ async function submittedDraft(deps: ApiDeps, incident: OpenedIncident, index: nu
   const sent = (await deps.store.readStream(streams.incident(incident.incidentId))).filter((e) => e.type === 'FiguresSubmitted')[index - 1];
   if (!sent) throw notFound('submission');
   const data = sent.data as EventData<'FiguresSubmitted'>;
-  const submitted = { index, at: sent.metadata.at, position: sent.position, source: data.source?.kind === 'draft' ? ('draft' as const) : ('hand' as const), asOf: data.asOf };
+  const submitted = { index, at: sent.metadata.at, position: sent.position, source: data.source?.kind === 'draft' ? ('draft' as const) : ('hand' as const), asOf: data.asOf, ...(data.logBroken ? { logBroken: data.logBroken } : {}) };
   if (data.source?.kind === 'draft') {
     const { states } = await rebuildUpTo(deps.store, [incidentsProjection, reportsProjection, householdsProjection, ledgerProjection] as never, { position: data.source.position });
     const then = (states.get('incidents') as IncidentsState).rows.get(incident.incidentId);
