@@ -24,6 +24,8 @@ export type IntegrityStatus =
       problems: number;
       /** The first, as an auditor reads it (Chinese message, English beside it). */
       firstProblem?: AuditProblem;
+      /** The streams the problems name (of the first MAX_PROBLEMS problems): a read marks their rows (services/http/app.ts). */
+      streams?: string[];
     };
 
 export interface IntegrityCheckOptions {
@@ -106,6 +108,7 @@ export class IntegrityCheck {
       seconds,
       problems: report.problems.length,
       ...(report.firstProblem ? { firstProblem: report.firstProblem } : {}),
+      ...(report.ok ? {} : { streams: [...new Set(report.problems.flatMap((p) => (p.stream ? [p.stream] : [])))] }),
     };
     this.#status = status;
     if (report.ok) {

@@ -18,6 +18,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client';
 import { DEFAULT_CLOCK_RULES, type ClockRules } from '../../domain/clocks.js';
 import { findIllFormedText, normalizeNewlines, TEXT_PROBLEM_MESSAGES } from '../../domain/text.js';
 import { withLocalTimes } from '../../domain/time.js';
+import { streams } from '../../domain/events.js';
 import type { Logger } from '../../infra/logging.js';
 import type { EventStore } from '../../infra/eventstore/types.js';
 import type { TokenService } from '../../infra/tokens.js';
@@ -87,6 +88,26 @@ export interface AppDeps {
 }
 
 /** A route as the server registered it: what the role × scope matrix test walks. */
+/**
+ * Marks `intact: false` on each object of a read whose own record's stream the log's check named:
+ * a row with an `allocationId` by that allocation, else one with a `reportId` by that report, else
+ * one with an `incidentId` by that incident. Found by a newcomer: the ledger listed an allocation
+ * whose approval had been deleted, and `GET /reports` a report whose verification had, both as if
+ * whole, while their own views said `intact: false`. A row is marked by its own history only: an
+ * allocation on a damaged report is not itself damaged (the report's row says so).
+ */
+function markDamaged(value: unknown, damaged: ReadonlySet<string>): void {
+  if (Array.isArray(value)) {
+    for (const v of value) markDamaged(v, damaged);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const o = value as Record<string, unknown>;
+  const own = typeof o.allocationId === 'string' ? streams.allocation(o.allocationId) : typeof o.reportId === 'string' ? streams.report(o.reportId) : typeof o.incidentId === 'string' ? streams.incident(o.incidentId) : undefined;
+  if (own !== undefined && damaged.has(own) && o.intact === undefined) o.intact = false;
+  for (const v of Object.values(o)) markDamaged(v, damaged);
+}
+
 export interface RouteInfo {
   method: string;
   url: string;
@@ -231,6 +252,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (!flag && !/At"|"at"|"asOf"|"exp"|"eta"|"from"|"until"|"since"/.test(payload)) return payload;
     try {
       const body: unknown = JSON.parse(payload);
+      if (flag && broken.streams?.length) markDamaged(body, new Set(broken.streams));
       const flagged = flag ? { ...(body as object), logIntegrity: { state: 'broken', problems: broken.problems, checkedAt: broken.checkedAt, message: logWarning(broken, requestLanguage(request)) } } : body;
       return JSON.stringify(withLocalTimes(flagged));
     } catch {

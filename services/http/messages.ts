@@ -446,6 +446,8 @@ export interface BrokenLog {
   problems: number;
   /** When that check finished (ISO-8601 UTC). */
   checkedAt: string;
+  /** The streams its problems name, where it named any. */
+  streams?: readonly string[] | undefined;
 }
 
 /** The response header every answer carries while the log is known broken: `broken; problems=N; checked-at=ISO`. */

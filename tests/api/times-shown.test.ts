@@ -292,6 +292,13 @@ t.test('sweep: while the node knows its log was changed behind its back, every r
   }
   t.same(unsaid, [], `${reads.length} reads, each still answered and each saying the log failed its check`);
 
+  // Each row says whether its own history is whole (found by a newcomer: the list read as whole
+  // what the report's own view said was not).
+  const listed = (await head(reads.find((r) => r.route === '/reports')!.path, reads.find((r) => r.route === '/reports')!.token)).json().items as Array<{ reportId: string; intact?: boolean }>;
+  t.same(listed.filter((r) => r.intact === false).map((r) => r.reportId), [reports.ahead], 'the report whose verification was deleted is marked in the list, and only it');
+  const ledger = (await head(reads.find((r) => r.route === '/allocations')!.path, reads.find((r) => r.route === '/allocations')!.token)).json().items as Array<{ intact?: boolean }>;
+  t.ok(ledger.length > 0 && ledger.every((row) => row.intact === undefined), 'an allocation on it keeps its own history whole: not marked');
+
   const { token } = reads.find((r) => r.route === '/reports')!;
   const english = await app.call('GET', `/reports?unit=${WANGBA}`, { token, headers: { 'accept-language': 'en' } });
   t.match(english.json().logIntegrity.message, /^the log failed verification \(\d+ problem\(s\) found at .*, Beijing time\): history may have been changed/, 'in English on request, and only English');

@@ -46,6 +46,11 @@ t.test('the pages say the log failed its check', { skip: noBrowser() }, async (t
   await signIn(officer.page, base, tokens.officerA, `#/duty/${first}`);
   const hole = await officer.page.waitForSelector('.detail .notice.warn:has-text("历史记录在存储中有缺损")');
   t.match(await hole.textContent(), /^这份报告的历史记录在存储中有缺损（.*缺少修订号 \d+ 的事件.*）：这里显示的是剩下的部分.*确认、出发、到达仍可记录/, 'the report says its history has a hole, and what can still be done');
+  await officer.page.goto(`${base}/#/duty`);
+  await officer.page.waitForSelector(`.board li[data-report="${first}"] .damaged`);
+  t.pass('the board marks it among the open alerts');
+  await officer.page.goto(`${base}/#/duty/${first}`);
+  await officer.page.waitForSelector('.detail .notice.warn:has-text("历史记录在存储中有缺损")');
   await officer.page.click('.detail .actions button.primary');
   await officer.page.waitForSelector('.detail .notice.ok');
   t.match(await officer.page.textContent('.detail .notice.ok'), /已记录/, 'the acknowledgement is recorded');

@@ -198,7 +198,7 @@ function Missed({ session }) {
     ${body && body.items.length === 0 && html`<p>${t('noMissed')}</p>`}
     ${body &&
     body.items.length > 0 &&
-    html`<ul class="missed">${body.items.map((h) => html`<li>${h.village.path.join(' ')} · ${t('household')} ${h.householdId} ${h.name} · ${t('damageLabel')[h.damage] ?? h.damage}</li>`)}</ul>`}
+    html`<ul class="missed">${body.items.map((h) => html`<li>${h.village.path.join(' ')} · ${t('household')} ${h.householdId} ${h.name} · ${t('damageLabel')[h.damage] ?? h.damage}${h.intact === false ? html` <span class="damaged">⚠ ${t('rowDamaged')}</span>` : ''}</li>`)}</ul>`}
   </section>`;
 }
 

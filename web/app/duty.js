@@ -319,7 +319,7 @@ function OpenBoard({ session, version }) {
     ${board &&
     html`<ul class="board">${board.map(
       (a) => html`<li data-report=${a.reportId} data-acknowledged=${a.acknowledged ? 'yes' : 'no'}><a href=${`#/duty/${a.reportId}`}>${hazardName(a.hazard, a.hazardLabel)} · ${a.village.path.join(' ')}</a>
-        <span class="meta">${ago(a.ageSeconds * 1000)} · ${a.acknowledged ? t('nobodyGoing')(a.acknowledged.name ?? a.acknowledged.by) : t('stepN')(a.step)} · ${a.reporter.name}</span></li>`,
+        <span class="meta">${ago(a.ageSeconds * 1000)} · ${a.acknowledged ? t('nobodyGoing')(a.acknowledged.name ?? a.acknowledged.by) : t('stepN')(a.step)} · ${a.reporter.name}</span>${a.intact === false ? html` <span class="damaged">⚠ ${t('rowDamaged')}</span>` : ''}</li>`,
     )}</ul>`}
   </section>`;
 }
