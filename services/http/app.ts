@@ -87,7 +87,6 @@ export interface AppDeps {
   metrics?: NodeMetrics;
 }
 
-/** A route as the server registered it: what the role × scope matrix test walks. */
 /**
  * Marks `intact: false` on each object of a read whose own record's stream the log's check named:
  * a row with an `allocationId` by that allocation, else one with a `reportId` by that report, else
@@ -108,6 +107,7 @@ function markDamaged(value: unknown, damaged: ReadonlySet<string>): void {
   for (const v of Object.values(o)) markDamaged(v, damaged);
 }
 
+/** A route as the server registered it: what the role × scope matrix test walks. */
 export interface RouteInfo {
   method: string;
   url: string;
