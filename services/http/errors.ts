@@ -5,6 +5,7 @@ import { DomainError, type DomainErrorCode } from '../../domain/errors.js';
 import { ConcurrencyError, DeadlineError, DiskFullError, EventTooLargeError, IdempotencyError, StoreBusyError, StoreUnavailableError, StreamDeletedError } from '../../infra/eventstore/types.js';
 import { InvalidTokenError } from '../../infra/tokens.js';
 import { DamagedStreamError, PreconditionFailedError } from '../commands/execute.js';
+import { parseStream } from '../../domain/events.js';
 import { NotCaughtUpError } from '../projection-runner.js';
 import { damageDetails, issueEn, issueZh, message, requestLanguage, type ErrorCode, type Lang } from './messages.js';
 
@@ -73,6 +74,12 @@ function validationBody(all: Detail[], lang: Lang): ErrorBody {
 
 const isDetail = (d: unknown): d is Detail => typeof d === 'object' && d !== null && typeof (d as Detail).path === 'string' && typeof (d as Detail).message === 'string';
 
+/** `{record: {kind, id}}` for a damaged stream of an object a client names (a report, an allocation, an incident…); nothing for others. */
+function damagedRecord(stream: string): { record?: { kind: string; id: string } } {
+  const parsed = parseStream(stream);
+  return parsed && parsed.id !== '' ? { record: { kind: parsed.kind, id: parsed.id } } : {};
+}
+
 /** An error as the HTTP answer it is (SPEC §9): status, code, a message in the client's language, details. */
 export function classify(error: unknown, lang: Lang = 'zh'): { status: number; body: ErrorBody } {
   const answer = (status: number, code: string, english: string | undefined, details?: unknown, chinese?: string) => ({
@@ -107,13 +114,15 @@ export function classify(error: unknown, lang: Lang = 'zh'): { status: number; b
   if (error instanceof StoreBusyError || error instanceof DeadlineError) return answer(503, 'busy', undefined);
   if (error instanceof NotCaughtUpError) return answer(503, 'not_caught_up', undefined);
   if (error instanceof DamagedStreamError && error.damage) {
-    // Which revision and why, for the operator restoring it; the history (`GET …/history`) marks the same event.
-    return answer(409, 'stream_damaged', undefined, damageDetails(error.damage, lang));
+    // Which record, which revision and why, for the operator restoring it; the history (`GET …/history`)
+    // marks the same event. The record is named: a link of a report to an incident is refused for the
+    // report's hole (found by a newcomer: "this record" read as the incident).
+    return answer(409, 'stream_damaged', undefined, { ...damagedRecord(error.stream), ...damageDetails(error.damage, lang) });
   }
   // 409, not 503: the record's state forbids it and waiting will not mend it, so no Retry-After, and
   // a phone's outbox keeps it as refused with this message instead of sending it again for ever
   // (found by a newcomer). SPEC §9's 503 is for "not ready or busy".
-  if (error instanceof DamagedStreamError || error instanceof StreamDeletedError) return answer(409, 'stream_damaged', undefined);
+  if (error instanceof DamagedStreamError || error instanceof StreamDeletedError) return answer(409, 'stream_damaged', undefined, damagedRecord(error.stream));
   if (error instanceof DiskFullError) return answer(503, 'disk_full', undefined);
   if (error instanceof StoreUnavailableError) return answer(503, 'store_unavailable', undefined);
   if (error instanceof EventTooLargeError) return answer(413, 'event_too_large', undefined, { bytes: error.bytes, limit: error.limit });

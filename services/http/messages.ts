@@ -58,6 +58,16 @@ const beijingText = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date
 /** Dismissal reasons (ReportDismissed.reason) as a township officer names them. */
 export const DISMISSAL_ZH: Record<string, string> = { duplicate: '重复上报', false_alarm: '误报', out_of_scope: '不属本辖区' };
 const ROLE_ZH: Record<string, string> = ROLE_NAMES_ZH;
+/** A damaged record as a refusal names it (`details.record` of stream_damaged): `报告（id）`. */
+const RECORD_ZH: Record<string, string> = { report: '报告', allocation: '救助分配', incident: '灾害过程', roster: '排班表', household: '农户' };
+const recordZh = (r: unknown): string => {
+  const record = r as { kind?: string; id?: string } | undefined;
+  return record?.kind && RECORD_ZH[record.kind] ? `${RECORD_ZH[record.kind]}（${record.id}）` : '该记录';
+};
+const recordEn = (r: unknown): string => {
+  const record = r as { kind?: string; id?: string } | undefined;
+  return record?.kind && RECORD_ZH[record.kind] ? `${record.kind} ${record.id}` : 'this record';
+};
 /** An allocation's status as the ledger names it (SPEC §3). */
 const ALLOCATION_STATUS_ZH: Record<string, string> = { allocated: '待审批', approved: '已审批', delivered: '已发放完毕', rejected: '已驳回', cancelled: '已取消' };
 const LEVEL_ZH: Record<string, string> = { province: '省', city: '市', county: '县', township: '乡镇', village: '村' };
@@ -254,12 +264,12 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   stream_damaged: {
     zh: (d) =>
       d.field === 'duplicateOf'
-        ? `被指为原报告的那份报告（${s(d.reportId)}）在存储中已损坏，须由运维人员从备份恢复；恢复之前不能把别的报告标为它的重复：请另选原报告，或按其他理由处理；急事请直接打电话联系乡镇`
-        : '该记录在存储中已损坏，恢复之前不能在上面操作，须由运维人员从备份恢复；急事请直接打电话联系乡镇',
+        ? `被指为原报告的那份报告（${s(d.reportId)}）在存储中已损坏，须由运维人员从备份恢复；恢复之前不能把别的报告标为它的重复：请另选原报告，或按其他理由处理`
+        : `${recordZh(d.record)}在存储中已损坏，恢复之前不能在上面做这一步，须由运维人员从备份恢复；急事不要等：先打电话处理，恢复后再补录`,
     en: (d) =>
       d.field === 'duplicateOf'
-        ? `the report named in duplicateOf (${s(d.reportId)}) is damaged in the store: until an operator restores it, no report can be dismissed as its duplicate; name another original, or dismiss for another reason; for anything urgent, phone the township`
-        : 'this record is damaged in the store and cannot be acted on until an operator restores it from a backup; for anything urgent, phone the township',
+        ? `the report named in duplicateOf (${s(d.reportId)}) is damaged in the store: until an operator restores it, no report can be dismissed as its duplicate; name another original, or dismiss for another reason`
+        : `${recordEn(d.record)} is damaged in the store and this cannot be done on it until an operator restores it from a backup; for anything urgent, do not wait: handle it by phone, and record it once restored`,
   },
   store_unavailable: { zh: '数据库暂时无法写入或读取，没有保存任何内容，请稍后重试', en: 'the event store is unavailable for now; nothing was saved; retry shortly' },
   disk_full: { zh: '服务器磁盘已满，这次提交没有保存；请稍后重试，并通知运维人员清理磁盘', en: 'the server\u2019s disk is full; nothing was saved; retry later, and tell the operators' },

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
-import { allocationBody, LIJIA, reportBody, startTestApp, WANGBA } from '../support/app.js';
+import { allocationBody, KANG, LIJIA, reportBody, startTestApp, WANGBA } from '../support/app.js';
 import { rows, world, type World } from '../support/audit-world.js';
 import { AlertClient } from '../support/ws-client.js';
 
@@ -41,7 +41,7 @@ t.test('a report whose verification was deleted: the view says so, a command is 
   const refused = await app.call('POST', `/reports/${w.reportId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } });
   t.equal(refused.statusCode, 409, refused.body);
   t.equal(refused.headers['retry-after'], undefined, 'no Retry-After: waiting does not mend it (found by a newcomer)');
-  t.match(refused.json(), { error: 'stream_damaged', message: /已损坏.*急事请直接打电话联系乡镇/, details: { revision: missing + 1, missingRevisions: [missing, missing], problem: /缺少修订号/ } });
+  t.match(refused.json(), { error: 'stream_damaged', message: new RegExp(`^报告（${w.reportId}）在存储中已损坏.*急事不要等：先打电话处理，恢复后再补录$`), details: { record: { kind: 'report', id: w.reportId }, revision: missing + 1, missingRevisions: [missing, missing], problem: /缺少修订号/ } });
   t.equal(rows(w, stream).length, before, 'nothing written');
   // A new allocation on it says the same, not "verify it first" (found by a newcomer: 422 not_verified).
   const allocation = await app.call('POST', '/allocations', { token: officer, body: allocationBody(w.reportId, { household: { id: 'hh-9', name: '赵九' } }) });
@@ -78,6 +78,20 @@ t.test('a report whose verification was deleted: the view says so, a command is 
   phone.send({ type: 'ack', reportId: w.reportId });
   const answer = await phone.next((f) => f.type === 'acknowledged' || f.type === 'error');
   t.match(answer, { type: 'acknowledged', reportId: w.reportId }, 'acknowledged on the socket too');
+
+  // Nor linked to an incident (it decides the one-incident rule on the report's history); the
+  // refusal names the report, not the incident (found by a newcomer: "this record"). The 初报 of the
+  // incident left without it goes, and says it rests on no report (found by the same: all zeros, unremarked).
+  const head = app.token('head', KANG);
+  const opened = await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt: '2026-07-01T02:00:00Z', title: '李家村滑坡' } });
+  t.equal(opened.statusCode, 201, opened.body);
+  const incidentId = opened.json().incidentId as string;
+  const link = await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId: w.reportId } });
+  t.match([link.statusCode, link.json()], [409, { error: 'stream_damaged', message: new RegExp(`^报告（${w.reportId}）在存储中已损坏`), details: { record: { kind: 'report', id: w.reportId } } }]);
+  const draft = (await app.call('GET', `/incidents/${incidentId}/draft`, { token: head })).json();
+  const sent = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', fromDraft: true, position: draft.asOf } });
+  t.equal(sent.statusCode, 200, sent.body);
+  t.match(sent.json().warnings, [{ code: 'no_reports', message: /^已报送，但这次报送不含任何报告的数字.*所有数字都是 0/ }]);
 
   // Nor is it named as a later report's original (found by a newcomer: accepted, and the report
   // tied to one whose own dismissal or merger may be what was deleted). The refusal says which.

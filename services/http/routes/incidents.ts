@@ -24,7 +24,7 @@ import { unitRef } from '../../../projections/units.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
 import { CloseBody, IdParams, LinkBody, OpenIncidentBody, StabilizeBody, SubmissionBody, WriteAnswer } from '../schemas.js';
-import { commandRoute, historyRoute, integrityOf, localized, WarningSchema } from '../command-route.js';
+import { commandRoute, historyRoute, integrityOf, localized, WarningSchema, type SaidWarning } from '../command-route.js';
 import { incidentView } from '../views.js';
 import { logWarning, requestLanguage } from '../messages.js';
 import { beijingMinutes } from '../../../domain/time.js';
@@ -227,6 +227,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       const current = () => draftFor(incident, b.stage, deps.runner.state('reports'), deps.runner.state('households'), deps.runner.state('ledger'));
       const text = { ...(b.notes !== undefined ? { notes: b.notes } : {}), ...(b.explanation !== undefined ? { explanation: b.explanation } : {}) };
       let data: EventData<'FiguresSubmitted'>;
+      let noReports = false;
       if (b.fromDraft) {
         const position = deps.store.parsePosition(b.position!);
         if (position === undefined) throw new HttpError(400, 'validation', 'body.position: not a position of this log', [{ path: 'body.position', message: 'not a position of this log' }]);
@@ -241,6 +242,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
             throw new HttpError(409, 'draft_changed', `the figures changed after position ${b.position}: load the draft again and check it before sending`, [{ path: 'body.position', message: 'the draft changed since' }]);
           }
         }
+        noReports = draft.total.reports.verified + draft.total.reports.estimated === 0;
         data = {
           stage: b.stage,
           figures: draft.total.figures,
@@ -271,19 +273,30 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       const broken = deps.brokenLog();
       if (broken) data = { ...data, logBroken: { problems: broken.problems, checkedAt: broken.checkedAt } };
       const result = await deps.commands.execute(streams.incident(id), incidentDecider, { type: 'SubmitFigures', data, now: context.now }, context, { ifMatch: ifMatch(request) });
-      const warnings = broken
-        ? localized(
-            [
+      const said: SaidWarning[] = [
+        // Sent as asked (a nil report is a report), but never unremarked: found by a newcomer, a 初报
+        // of all zeros went upward for a landslide whose report could not be linked.
+        ...(noReports
+          ? [
+              {
+                code: 'no_reports',
+                message: '已报送，但这次报送不含任何报告的数字（本灾害过程没有归入未撤销的报告），所有数字都是 0：如果这不是实情，请把报告归入本灾害过程后再报一次更正',
+                en: 'sent, but it rests on no report (the incident has no linked report that is not dismissed), so every figure is 0: if that is not so, link the reports and send a correction',
+              },
+            ]
+          : []),
+        ...(broken
+          ? [
               {
                 code: 'log_broken',
                 message: `已报送，并记下了报送时日志校验未通过（北京时间 ${beijingMinutes(broken.checkedAt)} 查出 ${broken.problems} 处问题）：这些数字可能缺少记录或含有被改动的记录。请交审计人员核对，核对后如有出入，再报一次更正`,
                 en: `sent, and recorded as sent while the log had failed verification (${broken.problems} problem(s) found at ${beijingMinutes(broken.checkedAt)}, Beijing time): these figures may lack records or hold altered ones. Have an auditor check, and send a correction if they differ`,
                 problems: broken.problems,
               },
-            ],
-            requestLanguage(request),
-          )
-        : [];
+            ]
+          : []),
+      ];
+      const warnings = localized(said, requestLanguage(request));
       return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
     },
   );

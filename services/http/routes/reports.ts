@@ -122,7 +122,7 @@ async function duplicateOriginal(deps: ApiDeps, request: FastifyRequest, reportI
 
 /** 409 stream_damaged about the report named in `duplicateOf`, not the one being dismissed (messages.ts says which). */
 function damagedOriginal(reportId: string, damage: StreamDamage | undefined, request: FastifyRequest): HttpError {
-  return new HttpError(409, 'stream_damaged', `the report named in duplicateOf (${reportId}) is damaged in the store: until an operator restores it, no report can be dismissed as its duplicate; name another original, or dismiss for another reason; for anything urgent, phone the township`, {
+  return new HttpError(409, 'stream_damaged', `the report named in duplicateOf (${reportId}) is damaged in the store: until an operator restores it, no report can be dismissed as its duplicate; name another original, or dismiss for another reason`, {
     field: 'duplicateOf',
     reportId,
     ...(damage ? damageDetails(damage, requestLanguage(request)) : {}),
