@@ -7,8 +7,9 @@ import { AlertClient } from '../support/ws-client.js';
 /**
  * Found by a newcomer: with a report's verification deleted from the SQLite file, GET /reports/:id
  * read `verified: null` with nothing to say its history had a hole, and commands were decided on
- * what was left. A view now says where the chain breaks; a command on it is refused (503
- * stream_damaged, saying which revision; 409, as waiting will not mend it), and nothing is written (SPEC §8). Each node reads the
+ * what was left. A view now says where the chain breaks; a decision on it is refused (409
+ * stream_damaged, naming the record and the revision: waiting will not mend it) and nothing is
+ * written (SPEC §8), while a fact from the field is recorded with a warning. Each node reads the
  * file afresh: a second one is started on it after the deletion.
  */
 
