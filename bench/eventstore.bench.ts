@@ -127,7 +127,7 @@ export async function run(): Promise<void> {
     console.log(`ratio (single-event appends, ours ÷ emmett's best): ${(singleRate / baseline).toFixed(1)}×; batch: ${(batchRate / eBatchRate).toFixed(1)}×`);
     figure({ figure: 'durable single-event appends, 100 writers', ours: `${fmt(singleRate)} events/s`, baseline: `emmett-sqlite ${fmt(baseline)}/s`, ratio: ratioOf(singleRate, baseline), target: '≥ 40× emmett-sqlite', met: singleRate >= 40 * baseline });
     figure({ figure: 'appends against the disk\'s limit (single / batch)', ours: `${fmt(singleRate)} / ${fmt(batchRate)} events/s`, baseline: `bare better-sqlite3 ${fmt(bareSingle)} / ${fmt(bareBatch)} rows/s`, ratio: ratioOf(Math.min(singleRate / bareSingle, batchRate / bareBatch), 1), target: '≥ 0.25 of the bare loop', met: singleRate >= 0.25 * bareSingle && batchRate >= 0.25 * bareBatch });
-    figure({ figure: 'global read, fresh process', ours: `${fmt(read.rate)} events/s`, baseline: `emmett-sqlite ${fmt(eRead.rate)}/s`, ratio: ratioOf(read.rate, eRead.rate), target: '≥ 400,000 events/s', met: read.rate >= 400_000 });
+    figure({ figure: `global read of this benchmark's log (${fmt(read.events)} ReportFiled of ~800 bytes), fresh process`, ours: `${fmt(read.rate)} events/s`, baseline: `emmett-sqlite ${fmt(eRead.rate)}/s`, ratio: ratioOf(read.rate, eRead.rate), target: '≥ 400,000 events/s', met: read.rate >= 400_000 });
     report({
       bench: 'eventstore',
       value: Math.round(singleRate),
