@@ -1,4 +1,5 @@
 import { roleAudience } from '../domain/alerting.js';
+import { placeToGo, type LocationSuspicion, type Point } from '../domain/location.js';
 import { ancestorAt } from '../domain/units.js';
 import { HAZARD_LABELS, type Hazard } from '../domain/vocabulary.js';
 import { withLocalTimes } from '../domain/time.js';
@@ -24,7 +25,10 @@ export interface AlertFrame {
   hazard: Hazard;
   hazardLabel: string;
   unit: { code: string; name: string; path: string[] };
+  /** Where to go: the reported point, or the village's centre where that point is suspect (`locationSuspect`) or missing. */
   location: { lat: number; lon: number; geoUri: string; source: 'report' | 'unit' } | null;
+  /** The reported point could not be where the hazard is (domain/location.ts): why, and the point as sent. */
+  locationSuspect: SuspectPoint | null;
   directions: string | null;
   accessNotes: string | null;
   unitPhones: string[];
@@ -62,7 +66,8 @@ export interface UpdatedFrame {
   status: string;
   estimate?: Record<string, number>;
   directions?: string | null;
-  location?: { lat: number; lon: number; geoUri: string } | null;
+  location?: { lat: number; lon: number; geoUri: string; source: 'report' | 'unit' } | null;
+  locationSuspect?: SuspectPoint | null;
   notes?: string | null;
   figures?: Record<string, number>;
   reason?: string;
@@ -107,6 +112,20 @@ export interface Delivery {
 export const geoUri = (lat: number, lon: number, label?: string) =>
   `geo:${lat},${lon}${label ? `?q=${lat},${lon}(${encodeURIComponent(label)})` : ''}`;
 
+/** A reported point passed over or doubted: why, its distance from the village's centre (km), and the point as the phone sent it. */
+export type SuspectPoint = LocationSuspicion & { reported: { lat: number; lon: number; geoUri: string } };
+
+/**
+ * Where a frame sends an officer for a report point in a village (domain/location.ts `placeToGo`):
+ * the map link is labelled with the village's name, and a suspect point goes beside it, not in it.
+ */
+export function frameLocation(reported: Point | undefined, village: { name: string; centre?: Point | undefined } | undefined): { location: AlertFrame['location']; locationSuspect: SuspectPoint | null } {
+  const place = placeToGo(reported, village?.centre);
+  const location = place ? { ...place.point, geoUri: geoUri(place.point.lat, place.point.lon, village?.name), source: place.source } : null;
+  const locationSuspect = place?.suspicion && reported ? { ...place.suspicion, reported: { lat: reported.lat, lon: reported.lon, geoUri: geoUri(reported.lat, reported.lon) } } : null;
+  return { location, locationSuspect };
+}
+
 export interface FrameSources {
   reports: ReportsState;
   units: UnitsState;
@@ -133,7 +152,7 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       return updated('amended', {
         estimate: (report?.estimate ?? {}) as Record<string, number>,
         ...(event.data.directions !== undefined ? { directions: event.data.directions } : {}),
-        ...(event.data.location ? { location: { ...event.data.location, geoUri: geoUri(event.data.location.lat, event.data.location.lon) } } : {}),
+        ...(event.data.location ? frameLocation(event.data.location, report ? sources.units.units.get(report.village) : undefined) : {}),
         ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
       });
     }
@@ -148,11 +167,7 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       const report = sources.reports.rows.get(reportId);
       if (!report) return [];
       const village = sources.units.units.get(report.village);
-      const location = report.location
-        ? { ...report.location, geoUri: geoUri(report.location.lat, report.location.lon, village?.name), source: 'report' as const }
-        : village?.centre
-          ? { ...village.centre, geoUri: geoUri(village.centre.lat, village.centre.lon, village.name), source: 'unit' as const }
-          : null;
+      const { location, locationSuspect } = frameLocation(report.location, village);
       const frame: AlertFrame = {
         type: 'alert',
         position: event.position,
@@ -163,6 +178,7 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
         hazardLabel: HAZARD_LABELS[report.hazard],
         unit: { code: report.village, name: village?.name ?? report.village, path: unitPathNames(sources.units, report.village) },
         location,
+        locationSuspect,
         directions: report.directions ?? null,
         accessNotes: village?.accessNotes ?? null,
         unitPhones: village?.phones ?? [],

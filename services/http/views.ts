@@ -5,6 +5,7 @@ import { goodsView } from '../../projections/ledger.js';
 import { statutoryClocks, type ClockRules } from '../../domain/clocks.js';
 import type { OpenedIncident } from '../../domain/incident.js';
 import type { UnitsDirectory } from '../units-directory.js';
+import { frameLocation } from '../../projections/alert-frames.js';
 
 /**
  * GET /reports/{id}: SPEC §4 names plus what an officer needs on one screen. `nameOf` gives the
@@ -29,6 +30,9 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     clockSuspect: report.clockSuspect === true,
     reportedAt: report.reportedAt,
     location: report.location ?? null,
+    // The reported point could not be where the hazard is (0,0, abroad, far from the village):
+    // why, and that an alert sends officers to the village's centre instead (domain/location.ts).
+    locationSuspect: report.location ? frameLocation(report.location, village).locationSuspect : null,
     directions: report.directions ?? null,
     reporter: report.reporter,
     estimate: report.estimate,

@@ -177,7 +177,10 @@ function Detail({ id, session, frame, line }) {
   const r = report ?? (offline ? (frame ? fromFrame(frame) : (kept?.report ?? null)) : null);
   const u = unit ?? kept?.unit ?? null;
   const f = frame ?? {};
-  const location = f.location ?? (r?.location ? { ...r.location, source: 'report' } : u?.centre ? { ...u.centre, source: 'unit' } : null);
+  // A reported point that cannot be where the hazard is (0,0, abroad, far from the village) is not
+  // where an officer is sent: the village's centre is, and the point is shown beside it as doubtful.
+  const suspect = f.location ? (f.locationSuspect ?? null) : (r?.locationSuspect ?? null);
+  const location = f.location ?? (r?.location && !(suspect && u?.centre) ? { ...r.location, source: 'report' } : u?.centre ? { ...u.centre, source: 'unit' } : null);
   const accessNotes = f.accessNotes ?? u?.accessNotes ?? null;
   const unitPhones = f.unitPhones ?? u?.phones ?? [];
   const mine = r?.acknowledgements?.includes(session.sub);
@@ -211,8 +214,9 @@ function Detail({ id, session, frame, line }) {
       ${location
         ? html`<p><a class="big map" href=${geoUri(location)}>${t('openMap')}</a></p>
             <p>${t('coordinates')}${t(':')}<span class="num">${location.lat}, ${location.lon}</span></p>
-            <p class="meta">${location.source === 'unit' ? t('locationFromUnit') : t('locationFromReport')}</p>`
+            <p class="meta">${location.source === 'unit' ? (suspect ? t('locationFromUnitInstead') : t('locationFromUnit')) : t('locationFromReport')}</p>`
         : html`<p>${t('noLocation')}</p>`}
+      ${suspect && html`<${Notice} kind="warn">${t('locationSuspect')(suspect.problem, suspect.distanceKm)}${t(':')}<span class="num">${suspect.reported.lat}, ${suspect.reported.lon}</span><//>`}
       ${r.directions && html`<h2>${t('directions')}</h2><p class="text">${r.directions}</p>`}
       ${accessNotes && html`<h2>${t('accessNotes')}</h2><p class="text">${accessNotes}</p>`}
       <h2>${t('reporter')}</h2>
@@ -240,6 +244,7 @@ function fromFrame(frame) {
     dispatched: [],
     arrived: [],
     location: frame.location,
+    locationSuspect: frame.locationSuspect ?? null,
     directions: frame.directions,
     reporter: frame.reporter ?? {},
     notes: frame.notes,

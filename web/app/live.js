@@ -192,6 +192,11 @@ export class LiveAlerts {
           a.updates = [...(a.updates ?? []).filter((u) => u.position !== frame.position), frame];
           if (frame.estimate) a.estimate = frame.estimate;
           if (frame.directions) a.directions = frame.directions;
+          // A 续报's new point, as the server placed it (the village's centre where the point is suspect).
+          if (frame.location) {
+            a.location = frame.location;
+            a.locationSuspect = frame.locationSuspect ?? null;
+          }
           if (frame.change === 'dismissed' || frame.change === 'closed' || frame.change === 'verified') a.state = frame.change;
         }
         break;

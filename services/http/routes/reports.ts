@@ -7,6 +7,7 @@ import { ALERTING_ACTOR } from '../../../domain/alerting.js';
 import { streams, type DomainEvent, type EventData } from '../../../domain/events.js';
 import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type DuplicateOriginal, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { unitLevel } from '../../../domain/units.js';
+import { locationSuspicion, suspicionWords, type Point } from '../../../domain/location.js';
 import { beijingMinutes, beijingPair } from '../../../domain/time.js';
 import { damageDetails, requestLanguage } from '../messages.js';
 import { LOSS_COLUMNS } from '../forms.js';
@@ -41,7 +42,27 @@ import type { ReportState } from '../../../domain/report.js';
 const FIELD_STAFF = ['officer', 'head'] as const;
 
 /** POST /reports' answer (SPEC §4), with whether the phone's clock looked wrong (§3). */
-const FiledAnswer = z.object({ reportId: z.uuid(), position: z.string(), revision: z.number(), clockSuspect: z.boolean() });
+const FiledAnswer = z.object({ reportId: z.uuid(), position: z.string(), revision: z.number(), clockSuspect: z.boolean(), warnings: z.array(WarningSchema).optional() });
+
+/**
+ * The warning beside a filing or a 续报 whose point cannot be where the hazard is (0,0, abroad, far
+ * from the village; domain/location.ts), told to the one person who can say where it is. `centre`:
+ * the register's centre of the report's village, where alerts then send officers instead.
+ */
+function locationWarnings(point: Point | undefined, centre: Point | undefined): SaidWarning[] {
+  const suspicion = point ? locationSuspicion(point, centre) : undefined;
+  if (!suspicion) return [];
+  const words = suspicionWords(suspicion);
+  return [
+    {
+      code: 'location_suspect',
+      message: `已收到。但报告带的位置不可信（${words.zh}）${centre ? '，值班人员会先按村中心位置出发' : ''}。请打电话或在续报里写清具体地点（如：村委会后山）`,
+      en: `received; but the report's location cannot be trusted (${words.en})${centre ? ', so officers set off for the village centre' : ''}. Phone, or say in a follow-up exactly where it is (e.g. the hill behind the village committee)`,
+      problem: suspicion.problem,
+      distanceKm: suspicion.distanceKm,
+    },
+  ];
+}
 const ANY_READER = ['contact', 'officer', 'head', 'auditor'] as const;
 /** A filing appends at most this many events: the report, its first alert, an acknowledgement via a related report (domain/report.ts filingDecider). */
 const FILING_EVENTS_MAX = 3;
@@ -187,7 +208,8 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         if (first.type !== 'ReportFiled' || !isDeepStrictEqual(sent, JSON.parse(JSON.stringify(data)))) {
           throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with a different body: a new report needs a new reportId`, { field: 'body.reportId', reportId });
         }
-        return { reportId, position: first.position, revision: 0, clockSuspect: filed.clockSuspect === true };
+        const warnings = localized(locationWarnings(filed.location, deps.units.get(filed.village)?.centre), requestLanguage(request));
+        return { reportId, position: first.position, revision: 0, clockSuspect: filed.clockSuspect === true, ...(warnings.length > 0 ? { warnings } : {}) };
       };
       // A filing creates its stream: it is decided on the empty stream and appended only while the
       // stream is still empty (expected 'no_stream'), with no read first. The store refusing it is
@@ -203,7 +225,8 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         if (result.written) {
           // The flag as the decider wrote it into the filing, so the answer cannot say other than the log.
           const filed = result.events.find((event) => event.type === 'ReportFiled') as { data: EventData<'ReportFiled'> } | undefined;
-          return reply.code(201).send({ reportId, position: result.position!, revision: result.revision, clockSuspect: filed?.data.clockSuspect === true });
+          const warnings = localized(locationWarnings(data.location, village?.centre), requestLanguage(request));
+          return reply.code(201).send({ reportId, position: result.position!, revision: result.revision, clockSuspect: filed?.data.clockSuspect === true, ...(warnings.length > 0 ? { warnings } : {}) });
         }
       } catch (error) {
         const taken = error instanceof ConcurrencyError || error instanceof IdempotencyError || (error instanceof DomainError && error.code === 'already_exists');
@@ -234,7 +257,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         // was recorded: the answer that attempt gave (created, its append's last position), as
         // allocations do. Its events carry the key; a resend without it is answered 200.
         const mine = request.idempotencyKey ? loaded.keys.get(request.idempotencyKey) : undefined;
-        if (mine) return { code: 201, body: { reportId, position: mine.position, revision: mine.revision, clockSuspect: first.clockSuspect } };
+        if (mine) return { code: 201, body: { ...first, position: mine.position, revision: mine.revision } };
         let last = existing;
         for (const e of opening.slice(1)) {
           if (e.metadata.correlationId !== existing.metadata.correlationId) break;
@@ -276,7 +299,17 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     warnings?: (b: z.infer<B>, id: string) => SaidWarning[],
   ) => commandRoute(app, deps, reports, { path, summary, body, roles, toCommand, ...(warnings ? { warnings } : {}), despiteDamage: FIELD_FACTS.has(path) });
 
-  command('amendments', 'Follow-up (续报) to a report', AmendReportBody, ['contact', 'officer', 'head'], (b, _r, now) => ({ type: 'AmendReport', data: b, now }));
+  command(
+    'amendments',
+    'Follow-up (续报) to a report; `warnings` say when its location cannot be trusted (location_suspect)',
+    AmendReportBody,
+    ['contact', 'officer', 'head'],
+    (b, _r, now) => ({ type: 'AmendReport', data: b, now }),
+    (b, id) => {
+      const village = deps.runner.state('reports').rows.get(id)?.village;
+      return locationWarnings(b.location, village === undefined ? undefined : deps.units.get(village)?.centre);
+    },
+  );
   command('acknowledgements', 'Acknowledge the alert; the first stops escalation', EmptyBody, FIELD_STAFF, (_b, req, now) => ({
     type: 'AcknowledgeAlert',
     data: { by: req.user.sub },

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import t, { type Test } from 'tap';
+import { LIJIA, WANGBA, reportBody, startTestApp } from '../support/app.js';
+import { AlertClient } from '../support/ws-client.js';
+
+/**
+ * A phone's point that cannot be where the hazard is (found by a newcomer: 0,0 — a phone without a
+ * fix — became the alert's location, and its map link opened in the Gulf of Guinea with the
+ * village's name on it). The point is kept as sent; the alert sends officers to the village's
+ * centre and says why; the contact is told (domain/location.ts).
+ */
+const CENTRE = { lat: 33.3521, lon: 105.6313 }; // 李家村 in the demo register
+
+async function listening(t: Test) {
+  const app = await startTestApp(t, { alerting: true, escalationDelayMs: 60_000 });
+  const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const officer = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => officer.close());
+  officer.send({ type: 'resume', after: (await officer.next((f) => f.type === 'hello')).position });
+  await officer.roundTrip();
+  return { app, officer };
+}
+
+t.test('0,0 and a point 1,100 km away: the alert goes to the village centre, the doubt beside it', async (t) => {
+  const { app, officer } = await listening(t);
+  const contact = app.token('contact', LIJIA);
+  for (const [name, location, problem] of [
+    ['no fix', { lat: 0, lon: 0 }, 'no_fix'],
+    ['Beijing', { lat: 39.9, lon: 116.4 }, 'far_from_village'],
+  ] as const) {
+    const reportId = randomUUID();
+    const filed = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId, location, hazard: name === 'no fix' ? 'windstorm' : 'hail' }) });
+    t.equal(filed.statusCode, 201, name);
+    t.match(filed.json().warnings, [{ code: 'location_suspect', problem, message: /位置不可信.*村中心/ }], `${name}: the contact is told, in Chinese`);
+    const alert = await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
+    t.match(alert.location, { ...CENTRE, source: 'unit', geoUri: /^geo:33\.3521,105\.6313\?q=/ }, `${name}: the officer is sent to the centre`);
+    t.match(alert.locationSuspect, { problem, reported: { ...location, geoUri: `geo:${location.lat},${location.lon}` } }, `${name}: and told what the phone sent`);
+    const view = (await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json();
+    t.same(view.location, location, `${name}: the report keeps the point as sent`);
+    t.match(view.locationSuspect, { problem, reported: location });
+    // A retry of the same filing is told the same.
+    const again = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId, location, hazard: name === 'no fix' ? 'windstorm' : 'hail' }), headers: { 'accept-language': 'en' } });
+    t.equal(again.statusCode, 200);
+    t.match(again.json().warnings, [{ code: 'location_suspect', problem, message: /cannot be trusted.*village centre/ }], `${name}: a retry too, in English when asked`);
+  }
+});
+
+t.test('a point in the village is used as sent, with no warning', async (t) => {
+  const { app, officer } = await listening(t);
+  const reportId = randomUUID();
+  const location = { lat: 33.3555, lon: 105.6402 };
+  const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ reportId, location }) });
+  t.equal(filed.statusCode, 201);
+  t.equal(filed.json().warnings, undefined);
+  const alert = await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
+  t.match(alert, { location: { ...location, source: 'report' }, locationSuspect: null });
+  t.equal((await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json().locationSuspect, null);
+});
+
+t.test('a 续报 with a suspect point: told to its sender, and the officer on the road keeps the centre', async (t) => {
+  const { app, officer } = await listening(t);
+  const reportId = randomUUID();
+  await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ reportId }) });
+  await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
+  const amended = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { location: { lat: 0, lon: 0 }, notes: '路断了' } });
+  t.equal(amended.statusCode, 200);
+  t.match(amended.json().warnings, [{ code: 'location_suspect', problem: 'no_fix' }]);
+  const updated = await officer.next((f) => f.type === 'updated' && f.reportId === reportId);
+  t.match(updated, { change: 'amended', location: { ...CENTRE, source: 'unit' }, locationSuspect: { problem: 'no_fix', reported: { lat: 0, lon: 0 } } });
+  const good = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { location: { lat: 33.36, lon: 105.63 } } });
+  t.equal(good.json().warnings, undefined, 'a good point: nothing to say');
+  t.match(await officer.next((f) => f.type === 'updated' && f.reportId === reportId && (f.location as { source?: string } | undefined)?.source === 'report'), { locationSuspect: null, location: { lat: 33.36, lon: 105.63 } });
+});
