@@ -1,4 +1,4 @@
-import type { ErrorCode } from './messages.js';
+import { message, type ErrorCode } from './messages.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
@@ -109,7 +109,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
   app.addHook('onRequest', async (request, reply) => {
     const roles = request.routeOptions.config.roles;
     if (!roles) return;
-    const refuse = async (message: string, code: ErrorCode = 'unauthorized') => {
+    const refuse = async (code: ErrorCode, details?: Record<string, unknown>) => {
       let count = 0;
       try {
         count = await options.failures.hit(request.ip);
@@ -120,17 +120,19 @@ export const authPlugin = fp(async (app: FastifyInstance, options: AuthOptions) 
         void reply.header('retry-after', String(WINDOW_MS / 1000));
         return new HttpError(429, 'rate_limited', 'too many failed authentications from your address; retry in a minute');
       }
-      return new HttpError(401, code, message);
+      // The catalog's words in both languages (messages.ts), never the token library's ("token malformed").
+      return new HttpError(401, code, message(code, 'en', details), details);
     };
     const token = bearerToken(request);
-    if (token === undefined) throw await refuse('a bearer token is required');
+    if (token === undefined) throw await refuse('unauthorized', { reason: 'missing' });
     try {
       request.user = options.tokens.verify(token);
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw await refuse(error.message);
+      // An expired token has a code of its own, as on the socket: what to do differs (ask for a new link).
+      if (error instanceof InvalidTokenError) throw await refuse(error.reason === 'expired' ? 'token_expired' : 'unauthorized', error.reason === 'expired' ? undefined : { reason: error.reason });
       throw error;
     }
-    if (await options.revoked(request.user)) throw await refuse('this token was revoked; ask an administrator for a new one', 'revoked');
+    if (await options.revoked(request.user)) throw await refuse('revoked');
     if (!roles.includes(request.user.role)) throw forbiddenRole(request.user.role, roles);
   });
 });

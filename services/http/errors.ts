@@ -110,7 +110,7 @@ export function classify(error: unknown, lang: Lang = 'zh'): { status: number; b
   if (error instanceof PreconditionFailedError) return answer(412, 'precondition_failed', error.message, { currentRevision: error.actual });
   if (error instanceof ConcurrencyError) return answer(409, 'conflict', undefined, { currentRevision: error.actual });
   if (error instanceof IdempotencyError) return answer(409, 'idempotency_mismatch', error.message);
-  if (error instanceof InvalidTokenError) return answer(401, 'unauthorized', error.message);
+  if (error instanceof InvalidTokenError) return error.reason === 'expired' ? answer(401, 'token_expired', undefined) : answer(401, 'unauthorized', undefined, { reason: error.reason });
   if (error instanceof StoreBusyError || error instanceof DeadlineError) return answer(503, 'busy', undefined);
   if (error instanceof NotCaughtUpError) return answer(503, 'not_caught_up', undefined);
   if (error instanceof DamagedStreamError && error.damage) {

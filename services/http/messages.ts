@@ -246,7 +246,26 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
 
   validation: { zh: '请求内容有误', en: 'the request is not valid' },
   bad_request: { zh: '请求无法解析', en: 'the request cannot be read' },
-  unauthorized: { zh: '需要有效的登录凭证（令牌），或令牌已过期', en: 'a valid token is required, or the token has expired' },
+  // Why the token was not taken (`details.reason`, infra/tokens.ts InvalidTokenError), and what to do:
+  // a contact whose link was cut short in a text message was told only "需要有效的登录凭证".
+  unauthorized: {
+    zh: (d) =>
+      d.reason === 'missing'
+        ? '需要登录凭证（令牌）：请用发给您的登录链接打开，或在请求头里带上 Authorization: Bearer 令牌'
+        : d.reason === 'malformed'
+          ? '登录凭证（令牌）不完整或格式不对（复制时可能少了一段）：请重新打开发给您的登录链接'
+          : d.reason === 'bad_signature' || d.reason === 'bad_claims'
+            ? '登录凭证（令牌）不是本系统发放的，或系统换过密钥：请向乡镇民政办或管理员要一个新的登录链接'
+            : '需要有效的登录凭证（令牌）：请向乡镇民政办或管理员要一个新的登录链接',
+    en: (d) =>
+      d.reason === 'missing'
+        ? 'a sign-in token is required: open the sign-in link you were given, or send Authorization: Bearer <token>'
+        : d.reason === 'malformed'
+          ? 'the sign-in token is incomplete or not a token (part may have been lost when it was copied): open the sign-in link you were given again'
+          : d.reason === 'bad_signature' || d.reason === 'bad_claims'
+            ? 'the sign-in token was not issued by this system, or its key was changed: ask the township office or an administrator for a new sign-in link'
+            : 'a valid sign-in token is required: ask the township office or an administrator for a new sign-in link',
+  },
   revoked: { zh: '该令牌已被收回，请联系管理员重新发放', en: 'this token was revoked; ask an administrator for a new one' },
   forbidden: {
     zh: (d) =>
@@ -284,7 +303,10 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   bad_message: { zh: '消息格式不对', en: 'the message is not right' },
   bad_position: { zh: '无法识别的位置，已从当前位置开始推送', en: 'not a position of this log; live from hello' },
   already_live: { zh: 'resume 只在连接后发送一次', en: 'resume is sent once, right after connecting' },
-  token_expired: { zh: '令牌已过期，请用新令牌重新连接', en: 'your token expired; connect again with a new one' },
+  token_expired: {
+    zh: '登录凭证（令牌）已过期：请向乡镇民政办或管理员要一个新的登录链接；急事请直接打电话',
+    en: 'your sign-in token has expired: ask the township office or an administrator for a new sign-in link; for anything urgent, phone',
+  },
   unavailable: { zh: '暂时无法处理，请再发送一次', en: 'could not be handled now; send it again' },
   draft_changed: { zh: '草稿生成之后数字又有变化：请重新打开草稿，核对后再报送', en: 'the figures changed after the draft was computed: load the draft again and check it before sending' },
 };

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { HEJIAGOU, LIJIA, NIANBA, WANGBA, ZHUJIAGOU, reportBody, startTestApp, verificationBody, verifiedReport } from '../support/app.js';
+import { tokenService } from '../../infra/tokens.js';
 
 t.test('POST /reports: 201, then the same body again is 200 with the same answer and no new event', async (t) => {
   const app = await startTestApp(t);
@@ -58,13 +59,27 @@ t.test('POST /reports: errors', async (t) => {
   const app = await startTestApp(t, { bodyLimitBytes: 4096 });
   const contact = app.token('contact', LIJIA);
   const before = await app.logSize();
-  const noToken = await app.call('POST', '/reports', { body: reportBody() });
-  t.equal(noToken.statusCode, 401);
-  t.same(Object.keys(noToken.json()).sort(), ['error', 'message']);
-  t.equal((await app.call('POST', '/reports', { token: 'not.a.token', body: reportBody() })).statusCode, 401);
+  // Every way a token is not taken: its own code or reason, and what to do, in words written for a
+  // person in either language (found by a newcomer: the English was the token library's "token
+  // malformed", and an expired link read the same as a forged one).
   const expired = app.tokens.issue({ sub: 'c', role: 'contact', scope: LIJIA }, -10);
-  t.equal((await app.call('POST', '/reports', { token: expired, body: reportBody(), headers: { 'accept-language': 'en' } })).json().message, 'token expired');
-  t.match((await app.call('POST', '/reports', { token: expired, body: reportBody() })).json(), { error: 'unauthorized', message: /令牌/ }, 'in Chinese by default');
+  const forged = tokenService('another secret entirely, thirty-two bytes or more').issue({ sub: 'c', role: 'contact', scope: LIJIA }, 3600);
+  const cases: Array<[string, string | undefined, string, string | undefined, RegExp]> = [
+    ['no token', undefined, 'unauthorized', 'missing', /登录链接打开/],
+    ['not a token', 'not.a.token', 'unauthorized', 'malformed', /不完整或格式不对/],
+    ['cut short in a text message', contact.slice(0, -20), 'unauthorized', 'bad_signature', /不是本系统发放的/],
+    ['signed with another key', forged, 'unauthorized', 'bad_signature', /不是本系统发放的/],
+    ['expired', expired, 'token_expired', undefined, /已过期.*新的登录链接/],
+  ];
+  for (const [name, token, code, reason, zh] of cases) {
+    const answer = await app.call('POST', '/reports', { token, body: reportBody() });
+    t.equal(answer.statusCode, 401, name);
+    t.match(answer.json(), { error: code, message: zh }, `${name}: in Chinese by default`);
+    t.same(answer.json().details, reason === undefined ? undefined : { reason }, `${name}: the reason, for a machine`);
+    const en = (await app.call('POST', '/reports', { token, body: reportBody(), headers: { 'accept-language': 'en' } })).json().message as string;
+    t.match(en, /sign-in (token|link)/, `${name}: in English when asked`);
+    t.notMatch(en, /^token (malformed|expired|bad)/, `${name}: never the library's words`);
+  }
   t.equal((await app.call('POST', '/reports', { token: app.token('auditor', WANGBA), body: reportBody() })).statusCode, 403, 'an auditor writes nothing');
   t.equal((await app.call('POST', '/reports', { token: contact, body: reportBody({ village: HEJIAGOU }) })).statusCode, 403, 'another village');
 
