@@ -503,9 +503,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const position = (request.query as Record<string, unknown> | undefined)?.position;
       if (position === undefined) return;
       const normalized = typeof position === 'string' ? deps.store.parsePosition(position) : undefined;
-      if (normalized === undefined) {
-        throw new HttpError(400, 'validation', 'querystring.position: not a position of this log', [{ path: 'querystring.position', message: 'not a position of this log' }]);
-      }
+      const refuse = (message: string) => new HttpError(400, 'validation', `querystring.position: ${message}`, [{ path: 'querystring.position', message }]);
+      if (normalized === undefined) throw refuse('not a position of this log');
+      // A position the log has not reached is not one to wait for: 503 with Retry-After would have
+      // a client ask again for ever (found by a newcomer). 400, as `asOf` past the end is.
+      const at = deps.runner.checkpoint;
+      if ((at === undefined || normalized > at) && normalized > ((await deps.store.headPosition()) ?? '')) throw refuse('past the end of the log');
       await deps.runner.require(normalized);
     });
     deps.gateway?.register(scoped);

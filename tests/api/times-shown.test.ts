@@ -257,6 +257,19 @@ t.test('sweep: every GET route takes ?position= (SPEC §6: read-your-writes on e
     if (res.statusCode !== 200) refused.push(`${route}: ${res.statusCode} ${res.body.slice(0, 120)}`);
   }
   t.same(refused, [], `${reads.length} routes read at the log's head (found by a newcomer: /audit/events refused it)`);
+
+  // Past the head there is nothing to wait for: 400 naming the field, never 503 with Retry-After,
+  // which a client would follow for ever (found by a newcomer on /tallies).
+  const past = String(Number(head) + 1000);
+  const waited: string[] = [];
+  for (const { route, path, token } of reads) {
+    const res = await app.call('GET', `${path}${path.includes('?') ? '&' : '?'}position=${past}`, { token });
+    const body = res.json() as { error?: string; message?: string; details?: Array<{ path: string; message: string }> };
+    if (res.statusCode !== 400 || body.error !== 'validation' || body.details?.[0]?.path !== 'querystring.position' || !/超出日志末尾/.test(body.details[0].message)) {
+      waited.push(`${route}: ${res.statusCode} ${res.body.slice(0, 160)}`);
+    }
+  }
+  t.same(waited, [], `${reads.length} routes refuse a position past the end of the log at once`);
 });
 
 t.test('sweep: while the node knows its log was changed behind its back, every read says so beside what it shows (SPEC §8)', async (t) => {
