@@ -205,7 +205,12 @@ function existing(state: ReportState): FiledReport {
 function open(state: ReportState): FiledReport {
   const report = existing(state);
   if (report.status === 'closed') refuse('report_closed', 'the report is closed');
-  if (report.status === 'dismissed') refuse('report_dismissed', 'the report was dismissed', { reason: report.dismissal?.reason, action: 'field_work' });
+  if (report.status === 'dismissed') {
+    // A duplicate names the report it was merged into: where news of it belongs (found by a newcomer:
+    // a contact's 续报 of injuries bounced off a report they did not know had been merged).
+    const duplicateOf = report.dismissal?.reason === 'duplicate' ? report.dismissal.duplicateOf : undefined;
+    refuse('report_dismissed', 'the report was dismissed', { reason: report.dismissal?.reason, action: 'field_work', ...(duplicateOf ? { duplicateOf } : {}) });
+  }
   return report;
 }
 

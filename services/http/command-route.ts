@@ -52,6 +52,13 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
      * (verification, dismissal, closure, approval, delivery) still waits for the restore (409).
      */
     despiteDamage?: boolean;
+    /**
+     * Another aggregate this command is recorded on instead of `id`, with the warning that says so
+     * (a 续报 to a report dismissed as a duplicate goes to the report it was merged into), or
+     * undefined to record it on `id`. Not asked when the request carries If-Match: that condition
+     * names `id`'s revision, so such a request is decided on `id` as sent.
+     */
+    redirect?: (request: FastifyRequest, id: string, loaded: Loaded<S>) => Promise<{ id: string; loaded: Loaded<S>; warning: SaidWarning } | undefined>;
   },
 ): void {
   app.withTypeProvider<ZodTypeProvider>().post(
@@ -61,8 +68,10 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
       schema: { tags: [aggregate.tag], summary: route.summary, params: IdParams, body: route.body, response: { 200: WriteAnswer.extend({ warnings: z.array(WarningSchema).optional() }) } },
     },
     async (request) => {
-      const id = (request.params as { id: string }).id;
-      const loaded = await aggregate.loadInScope(request, id);
+      const asked = (request.params as { id: string }).id;
+      const askedLoaded = await aggregate.loadInScope(request, asked);
+      const redirected = route.redirect && ifMatch(request) === undefined ? await route.redirect(request, asked, askedLoaded) : undefined;
+      const { id, loaded } = redirected ?? { id: asked, loaded: askedLoaded };
       const prepared = (aggregate.prepare ? await aggregate.prepare(request, loaded) : undefined) as P;
       const context = commandContext(request, deps.now);
       const result = await deps.commands.execute(
@@ -72,7 +81,7 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
         context,
         { ifMatch: ifMatch(request), despiteDamage: route.despiteDamage === true },
       );
-      const said = [...(route.despiteDamage && loaded.damage ? [recordedDespiteDamage(loaded.damage)] : []), ...(route.warnings?.(request.body as z.infer<B>, id) ?? [])];
+      const said = [...(redirected ? [redirected.warning] : []), ...(route.despiteDamage && loaded.damage ? [recordedDespiteDamage(loaded.damage)] : []), ...(route.warnings?.(request.body as z.infer<B>, id) ?? [])];
       const warnings = localized(said, requestLanguage(request));
       return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
     },

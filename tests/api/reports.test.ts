@@ -428,3 +428,47 @@ t.test('a verification whose figures are below its own household list: 422 namin
   t.match(res.json().message, /受灾人口填了 2，但所列受损户至少是 4人/);
   t.equal(await app.store.headPosition(), before, 'nothing written');
 });
+
+t.test('a fact sent to a report dismissed as a duplicate is recorded on the report it was merged into (found by a newcomer: a 续报 of injuries bounced)', async (t) => {
+  const app = await startTestApp(t);
+  const contact = app.token('contact', LIJIA);
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const file = async () => (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json().reportId as string;
+  const [a, b, c] = [await file(), await file(), await file()];
+  // c merged into b, then b into a: a chain (a dismissed report cannot be named as an original, so the order matters).
+  t.equal((await app.call('POST', `/reports/${c}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: b } })).statusCode, 200);
+  t.equal((await app.call('POST', `/reports/${b}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: a } })).statusCode, 200);
+
+  const amended = await app.call('POST', `/reports/${b}/amendments`, { token: contact, body: { notes: '砸伤了人', estimate: { injured: 3 } } });
+  t.equal(amended.statusCode, 200, 'the news is taken');
+  t.match(amended.json().warnings, [{ code: 'sent_to_original', reportId: a, duplicate: b, message: new RegExp(`已记到它并入的报告 ${a}`) }], 'and the sender is told where it went');
+  t.match((await app.call('GET', `/reports/${a}`, { token: officer })).json(), { notes: '砸伤了人', estimate: { injured: 3 }, amendments: 1 }, 'the original carries it');
+  t.match((await app.call('GET', `/reports/${b}`, { token: officer })).json(), { amendments: 0, status: 'dismissed' }, 'the duplicate is left as it was');
+
+  // Through a chain of duplicates, and for every fact from the field.
+  const viaChain = await app.call('POST', `/reports/${c}/amendments`, { token: contact, body: { estimate: { missing: 1 } }, headers: { 'accept-language': 'en' } });
+  t.match(viaChain.json().warnings, [{ code: 'sent_to_original', reportId: a, message: /recorded on report .* merged into/ }]);
+  for (const [path, body] of [['acknowledgements', {}], ['dispatches', {}], ['arrivals', {}]] as const) {
+    const res = await app.call('POST', `/reports/${b}/${path}`, { token: officer, body });
+    t.equal(res.statusCode, 200, path);
+    t.match(res.json().warnings, [{ code: 'sent_to_original', reportId: a }], `${path}: told`);
+  }
+  t.match((await app.call('GET', `/reports/${a}`, { token: officer })).json(), { estimate: { injured: 3, missing: 1 }, acknowledgements: ['officer-wangba-1'], dispatched: [{ officer: 'officer-wangba-1' }], arrived: [{ officer: 'officer-wangba-1' }] });
+
+  // With If-Match the request names the duplicate's revision: decided there, refused, and the refusal names the original.
+  const etag = (await app.call('GET', `/reports/${b}`, { token: officer })).headers.etag as string;
+  const conditional = await app.call('POST', `/reports/${b}/amendments`, { token: contact, body: { notes: '又塌了' }, headers: { 'if-match': etag } });
+  t.equal(conditional.statusCode, 422);
+  t.match(conditional.json(), { error: 'report_dismissed', details: { duplicateOf: a }, message: new RegExp(`已并入报告 ${a}`) });
+
+  // The original closed: nowhere open to take it; refused, naming the original and saying to phone.
+  const head = app.token('head', WANGBA, 'head-wangba');
+  t.equal((await app.call('POST', `/reports/${a}/verifications`, { token: head, body: verificationBody() })).statusCode, 200);
+  const closed = await app.call('POST', `/reports/${a}/closure`, { token: head, body: { summary: '处置完毕' } });
+  t.equal(closed.statusCode, 200, closed.body);
+  const late = await app.call('POST', `/reports/${b}/amendments`, { token: contact, body: { notes: '又塌了' } });
+  t.equal(late.statusCode, 422);
+  t.match(late.json(), { error: 'report_dismissed', details: { duplicateOf: a }, message: /急事请直接打电话/ });
+  const dismissedPlain = await app.call('POST', `/reports/${a}/amendments`, { token: contact, body: { notes: 'x' } });
+  t.equal(dismissedPlain.json().error, 'report_closed', 'a closed report answers for itself');
+});

@@ -290,6 +290,36 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   historyRoute(app, deps, reports, 'reportId', ANY_READER);
   /** Facts from the field, recorded on a report whose history has a hole too (commandRoute's `despiteDamage`). */
   const FIELD_FACTS: ReadonlySet<string> = new Set(['amendments', 'acknowledgements', 'dispatches', 'arrivals']);
+  /**
+   * A fact from the field sent to a report dismissed as a duplicate is recorded on the report it
+   * was merged into (followed through a chain of duplicates), while that one is open and in the
+   * sender's scope: a contact does not know their report was merged, and news of injuries must not
+   * bounce (found by a newcomer). Otherwise the refusal names the original (`report_dismissed`).
+   */
+  const toOriginal = async (request: FastifyRequest, asked: string, loaded: Loaded<ReportState>) => {
+    let state = loaded.state;
+    const seen = new Set([asked]);
+    for (;;) {
+      if (!state.exists || state.status !== 'dismissed' || state.dismissal?.reason !== 'duplicate' || state.dismissal.duplicateOf === undefined) return undefined;
+      const originalId = state.dismissal.duplicateOf;
+      if (seen.has(originalId)) return undefined;
+      seen.add(originalId);
+      const original = await loadReportInScope(deps, request, originalId).catch(() => undefined);
+      if (!original) return undefined;
+      if (original.report.status === 'closed') return undefined;
+      if (original.report.status !== 'dismissed') {
+        const warning: SaidWarning = {
+          code: 'sent_to_original',
+          message: `报告 ${asked} 已作为重复报告撤销，这一条已记到它并入的报告 ${originalId} 上，值班人员会看到`,
+          en: `report ${asked} was dismissed as a duplicate: this was recorded on report ${originalId}, which it was merged into, where the officers on duty see it`,
+          reportId: originalId,
+          duplicate: asked,
+        };
+        return { id: originalId, loaded: original as Loaded<ReportState>, warning };
+      }
+      state = original.state;
+    }
+  };
   const command = <B extends z.ZodType>(
     path: string,
     summary: string,
@@ -297,7 +327,17 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     roles: ReadonlyArray<'contact' | 'officer' | 'head'>,
     toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => ReportCommand,
     warnings?: (b: z.infer<B>, id: string) => SaidWarning[],
-  ) => commandRoute(app, deps, reports, { path, summary, body, roles, toCommand, ...(warnings ? { warnings } : {}), despiteDamage: FIELD_FACTS.has(path) });
+  ) =>
+    commandRoute(app, deps, reports, {
+      path,
+      summary,
+      body,
+      roles,
+      toCommand,
+      ...(warnings ? { warnings } : {}),
+      despiteDamage: FIELD_FACTS.has(path),
+      ...(FIELD_FACTS.has(path) ? { redirect: toOriginal } : {}),
+    });
 
   command(
     'amendments',
