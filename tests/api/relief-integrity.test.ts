@@ -389,6 +389,19 @@ t.test('one name under two household numbers in one incident and village: both r
   t.same((await app.call('GET', `/allocations/${other}`, { token: head(app) })).json().review, [], 'and none where there are none');
   t.same(review(other), [], 'another name: nothing to look at');
   t.same(review(housing), [], 'another category: another relief');
+  // In the answer to the head who approves and the officer who hands it over, in their language
+  // (found by a newcomer: one household paid three times, 200 each, the flags on the ledger only).
+  const approved = await app.call('POST', `/allocations/${x}/approval`, { token: head(app) });
+  t.equal(approved.statusCode, 200);
+  t.same(approved.json().warnings, [{ code: 'review', flag: 'same_name_other_household', households: ['3组12'], message: '同村同一灾害过程中，同名户主在户号 3组12 下另有同类救助：请核对是否同一户' }], 'the approval says it');
+  const delivered = await app.call('POST', `/allocations/${x}/deliveries`, {
+    token: officer(app),
+    body: { deliveryId: randomUUID(), cashFen: 1000, goods: [], confirmation: { method: 'signature', reference: 'P-1' } },
+    headers: { 'accept-language': 'en' },
+  });
+  t.equal(delivered.statusCode, 200, delivered.body);
+  t.match(delivered.json().warnings, [{ code: 'review', flag: 'same_name_other_household', message: /same name .* household number\(s\) 3组12/ }], 'the delivery says it, in English when asked');
+  t.equal((await app.call('POST', `/allocations/${other}/approval`, { token: head(app) })).json().warnings, undefined, 'nothing to look at: nothing said');
   // Cancelled, it is no longer live relief: the pair is no longer a question.
   t.equal((await app.call('POST', `/allocations/${y}/cancellation`, { token: head(app), body: { reason: '同一户重复登记' } })).statusCode, 200);
   const after = (await app.call('GET', '/allocations', { token: head(app) })).json();

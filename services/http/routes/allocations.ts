@@ -10,13 +10,13 @@ import { householdDecider, type HouseholdCommand, type ReservedAllocation } from
 import { DamagedStreamError, step, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext } from '../context.js';
-import { commandRoute, historyRoute, integrityOf } from '../command-route.js';
+import { commandRoute, historyRoute, integrityOf, type SaidWarning } from '../command-route.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError, notFound } from '../errors.js';
 import { AllocateBody, DeliveryBody, EmptyBody, IdParams, ReasonBody } from '../schemas.js';
 import { allocationView } from '../views.js';
 import { loadReportInScope } from './reports.js';
-import { reviewOfAllocation } from './reads.js';
+import { reviewOfAllocation, reviewWords } from './reads.js';
 
 /** Namespace for allocation ids derived from (report, household, category, generation). */
 const ALLOCATION_NAMESPACE = '6f1c1e52-5d0b-4c8e-9a57-3b6a0f9d2e41';
@@ -222,16 +222,34 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     body: B,
     roles: ReadonlyArray<'officer' | 'head'>,
     toCommand: (b: z.infer<B>, request: FastifyRequest, now: string, state: AllocationState, report: ReportStanding) => AllocationCommand,
-  ) => commandRoute(app, deps, allocations, { path, summary, body, roles, toCommand });
+    warnings?: (b: z.infer<B>, id: string) => SaidWarning[],
+  ) => commandRoute(app, deps, allocations, { path, summary, body, roles, toCommand, ...(warnings ? { warnings } : {}) });
+  /**
+   * The allocation's review flags (the ledger's: the same name under another household number, a
+   * household the latest 核报 left out, a repeat in one incident), in the answer to the head who
+   * approves and the officer who hands it over: the second pair of eyes reads them where it acts
+   * (found by a newcomer: one household paid three times, every flag on the ledger only).
+   */
+  const reviewWarnings = (_b: unknown, id: string): SaidWarning[] => {
+    const village = deps.runner.state('ledger').rows.get(id)?.village;
+    return village === undefined ? [] : reviewWords(deps, id, village).map(({ flag, message, en, ...data }) => ({ code: 'review', flag, message, en, ...data }));
+  };
 
-  command('approval', 'Approve (a head, never the allocator)', EmptyBody, ['head'], (_b, req, now, _state, report) => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, report, now }));
+  command('approval', 'Approve (a head, never the allocator); `warnings` carry the allocation\u2019s review flags (code `review`)', EmptyBody, ['head'], (_b, req, now, _state, report) => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, report, now }), reviewWarnings);
   command('rejection', 'Reject (a head, never the allocator)', ReasonBody, ['head'], (b, req, now) => ({ type: 'RejectAllocation', data: { by: req.user.sub, reason: b.reason }, now }));
-  command('deliveries', 'Record a (partial) delivery with the recipient\u2019s confirmation; the same deliveryId again is the same delivery', DeliveryBody, ['officer', 'head'], (b, req, now, _state, report) => ({
-    type: 'RecordDelivery',
-    data: { deliveredBy: req.user.sub, ...b },
-    report,
-    now,
-  }));
+  command(
+    'deliveries',
+    'Record a (partial) delivery with the recipient\u2019s confirmation; the same deliveryId again is the same delivery; `warnings` carry the allocation\u2019s review flags',
+    DeliveryBody,
+    ['officer', 'head'],
+    (b, req, now, _state, report) => ({
+      type: 'RecordDelivery',
+      data: { deliveredBy: req.user.sub, ...b },
+      report,
+      now,
+    }),
+    reviewWarnings,
+  );
   command('cancellation', 'Cancel while nothing was delivered', ReasonBody, ['officer', 'head'], (b, req, now) => ({
     type: 'CancelAllocation',
     data: { by: req.user.sub, reason: b.reason },

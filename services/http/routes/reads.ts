@@ -97,6 +97,24 @@ export function reviewMessage(flag: ReviewFlag, row?: LedgerRow): string {
   }
 }
 
+/** `reviewMessage` in English, for a client that asks for it (Accept-Language: en). */
+export function reviewMessageEn(flag: ReviewFlag, row?: LedgerRow): string {
+  switch (flag.flag) {
+    case 'duplicate_in_incident':
+      return `in the same incident this household has ${flag.with.length} other allocation(s) of this category with no reason given for the repeat: check it is not paid twice`;
+    case 'household_not_in_latest_verification':
+      return 'the latest verification of the report no longer lists this household: check it was affected';
+    case 'report_dismissed':
+      return row?.status === 'delivered' ? `the report was dismissed (${flag.reason}): this relief was handed over in full; check it` : `the report was dismissed (${flag.reason}): nothing more is approved or handed over on it`;
+    case 'no_housing_damage':
+      return 'the latest verification found this household\u2019s house undamaged: check the housing relief';
+    case 'same_name_other_household':
+      return `a household head of the same name in this village has relief of this category in the same incident under household number(s) ${flag.households.join(', ')}: check it is not one household`;
+    default:
+      return assertNever(flag);
+  }
+}
+
 /** A ledger row as people read it: cash in fen, goods in their units, and why to review it. */
 export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[] = []) {
   const voided = flags.some((f) => f.flag === 'report_dismissed');
@@ -467,9 +485,14 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
  * approve it (found by a newcomer: the flags were on the ledger only).
  */
 export function reviewOfAllocation(deps: ApiDeps, allocationId: string, village: string): Array<ReviewFlag & { message: string }> {
+  return reviewWords(deps, allocationId, village).map(({ en: _en, ...flag }) => flag);
+}
+
+/** `reviewOfAllocation` with each flag's English beside its Chinese (`en`), for a write's warnings. */
+export function reviewWords(deps: ApiDeps, allocationId: string, village: string): Array<ReviewFlag & { message: string; en: string }> {
   const flags = flagsFor(deps, ledgerRows(deps.runner.state('ledger'), { prefix: village })).get(allocationId) ?? [];
   const row = deps.runner.state('ledger').rows.get(allocationId);
-  return flags.map((f) => ({ ...f, message: reviewMessage(f, row) }));
+  return flags.map((f) => ({ ...f, message: reviewMessage(f, row), en: reviewMessageEn(f, row) }));
 }
 
 /** Review flags over `rows`, with incidents from the reports projection and verifications from the households one. */
