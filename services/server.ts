@@ -169,7 +169,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     runner,
     tasks,
     gateway,
-    audit: signer ? { signer } : {},
+    audit: { ...(signer ? { signer } : {}), sealNow: () => sealer.seal() },
     ...(provider && config.notify ? { sms: { provider, callbackSecret: config.notify.callbackSecret, desk: new SmsDesk(commands, runner, units, provider, logger, now) } } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,

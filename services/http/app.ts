@@ -479,6 +479,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clockRules: deps.clockRules ?? DEFAULT_CLOCK_RULES,
     firstAlert: deps.firstAlert,
     brokenLog,
+    sealNow: deps.audit?.sealNow,
   };
   // A client that offered subprotocols must be answered with one of them or the browser drops the
   // connection: `zhitong` when offered (beside the token, auth.ts), none otherwise.

@@ -24,4 +24,6 @@ export interface ApiDeps {
   firstAlert?: ((reportId: string, report: FiledReport, now: string) => ReportCommand | undefined) | undefined;
   /** What the node's last verification of the whole log found wrong; undefined while it holds or is not yet checked. */
   brokenLog: () => BrokenLog | undefined;
+  /** Seals the log now, where this node seals (services/audit/sealer.ts); undefined in a node that does not. */
+  sealNow?: (() => Promise<{ written: boolean; position?: string | undefined; reason?: string | undefined }>) | undefined;
 }

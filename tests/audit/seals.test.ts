@@ -6,7 +6,7 @@ import { merkleRoot } from '../../infra/audit/merkle.js';
 import type { VerifyReport } from '../../infra/audit/verify.js';
 import { eventHash, sealEvents } from '../../infra/eventstore/chain.js';
 import type { RecordedEvent } from '../../infra/eventstore/types.js';
-import { KANG, LIJIA, reportBody, startTestApp } from '../support/app.js';
+import { KANG, LIJIA, WANGBA, reportBody, seedObjects, startTestApp } from '../support/app.js';
 import { cli, expectNamed, rows, world } from '../support/audit-world.js';
 import { testDir } from '../support/dirs.js';
 
@@ -352,4 +352,41 @@ t.test('every problem found is named on stderr, not only the first; seal says wh
   t.equal(sealed.status, 0, sealed.stderr);
   t.equal(JSON.parse(sealed.stdout).written, true);
   t.match(sealed.stderr, /^已封存：日志到位置 \d+ 为止，[\d,]+ 个流，已签名 \/ sealed: the log up to position \d+, [\d,]+ streams, signed/, 'what seal did, in words');
+});
+
+t.test('a village notice carries a seal that covers every row it lists: the node seals first when it must (found by a newcomer: none before the first hourly seal, then one older than the rows)', async (t) => {
+  const app = await startTestApp(t);
+  const { allocationId } = await seedObjects(app);
+  const head = app.token('head', WANGBA, 'head-wangba');
+  t.equal((await app.call('POST', `/allocations/${allocationId}/approval`, { token: head })).statusCode, 200);
+  await app.runner.caughtUp();
+  const ledgerPosition = () => app.runner.state('ledger').rows.get(allocationId)!.position;
+  const notice = async () => {
+    const res = await app.call('GET', `/notices/${LIJIA}`, { token: app.token('contact', LIJIA) });
+    t.equal(res.statusCode, 200, res.body);
+    return res.json() as { sealAnchor: string | null; sealCoversAll: boolean; items: unknown[] };
+  };
+  const first = await notice();
+  t.equal(first.items.length, 1);
+  t.ok(first.sealAnchor, 'a seal, though none had been written before');
+  t.equal(first.sealCoversAll, true);
+  t.ok(Number(first.sealAnchor!.split('@')[1]) >= Number(ledgerPosition()), `its upTo (${first.sealAnchor}) reaches the row (${ledgerPosition()})`);
+
+  // A delivery later: the next notice seals again, and nothing is sealed while nothing on it moved.
+  const delivered = await app.call('POST', `/allocations/${allocationId}/deliveries`, {
+    token: app.token('officer', WANGBA, 'officer-wangba-1'),
+    body: { deliveryId: randomUUID(), cashFen: 1000, goods: [], confirmation: { method: 'signature', reference: 'P-1' } },
+  });
+  t.equal(delivered.statusCode, 200, delivered.body);
+  await app.runner.caughtUp();
+  const second = await notice();
+  t.not(second.sealAnchor, first.sealAnchor, 'a new seal');
+  t.ok(Number(second.sealAnchor!.split('@')[1]) >= Number(ledgerPosition()), 'covering the delivery');
+  const seals = async () => (await app.store.readStream('audit')).filter((e) => e.type === 'AuditSealed').length;
+  const before = await seals();
+  t.equal((await notice()).sealAnchor, second.sealAnchor, 'printed again: the same seal');
+  t.equal(await seals(), before, 'and no new one');
+  const html = await app.call('GET', `/notices/${LIJIA}`, { token: app.token('contact', LIJIA), headers: { accept: 'text/html' } });
+  t.match(html.body, new RegExp(`审计封存根（可用于核验）：${second.sealAnchor}`));
+  t.notMatch(html.body, /晚于这次封存/);
 });

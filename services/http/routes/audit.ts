@@ -83,6 +83,8 @@ export async function sealProofs(store: EventStore, prefix: string): Promise<Sea
 /** Where seals come from on this node: the sealer, and the signer when a key is configured. */
 export interface AuditDeps {
   signer?: SealSigner;
+  /** Seals the log now (the node's Sealer): a printed notice's anchor must cover the rows it shows. */
+  sealNow?: () => Promise<{ written: boolean; position?: string | undefined; reason?: string | undefined }>;
 }
 
 export async function auditRoutes(app: FastifyInstance, deps: ApiDeps & { audit: AuditDeps | undefined }): Promise<void> {

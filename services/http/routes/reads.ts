@@ -472,7 +472,17 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       // Relief on a report dismissed before anything was handed over will never be given: not posted (holdsRelief).
       const reports = state('households').reports;
       const given = [...state('ledger').rows.values()].filter((row) => row.village === villageCode && holdsRelief(true, reports.get(row.reportId)?.dismissed === true, row.deliveries));
+      // The anchor printed on the board must cover every row on it (SPEC §8): an hourly seal left a
+      // notice with rows newer than its root, or with none before the first seal (found by a
+      // newcomer). So the node seals first when it must, as the CLI's `seal` does.
+      const newest = given.reduce<string | undefined>((max, row) => (max === undefined || row.position > max ? row.position : max), undefined);
+      const covered = () => newest === undefined || (state('seals').latest?.upTo ?? '') >= newest;
+      if (!covered() && deps.sealNow) {
+        const sealed = await deps.sealNow().catch((error: unknown) => void request.log.warn({ err: error }, 'the notice could not seal the log'));
+        if (sealed?.written && sealed.position) await deps.runner.require(sealed.position);
+      }
       const notice = publicNotice(units, given, villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest, (reportId) => reports.get(reportId)?.dismissed === true);
+      notice.sealCoversAll = covered();
       const broken = deps.brokenLog();
       return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice, broken && logWarning(broken, 'zh', 'paper'))) : notice;
     },
@@ -548,6 +558,11 @@ export interface Notice {
   /** The latest seal's root, and as an anchor (`root@upTo`) an auditor can check the log against. */
   sealRoot: string | null;
   sealAnchor: string | null;
+  /**
+   * Whether that seal covers every row listed. False where the node could not seal (the log failed
+   * its check, or this node does not seal): the board then says the anchor does not vouch for them all.
+   */
+  sealCoversAll: boolean;
   asOf: string | null;
   generatedAt: string;
 }
@@ -603,6 +618,7 @@ export function publicNotice(
     complaintPhone: township?.complaintPhone ?? township?.phones?.[0] ?? null,
     sealRoot: seal?.root ?? null,
     sealAnchor: seal ? sealAnchor(seal) : null,
+    sealCoversAll: true,
     asOf,
     generatedAt: now.toISOString(),
   };
@@ -657,7 +673,7 @@ ${warning ? `<p class="warning" role="alert"><strong>注意：</strong>${escapeH
 ${rows || '<tr><td colspan="9">暂无已审批或已发放的救助</td></tr>'}
 </tbody>
 <tfoot><tr><td colspan="3">合计</td><td class="num">${notice.totalYuan}</td><td colspan="5"></td></tr></tfoot></table></div>
-<p>生成于 ${beijingDate(notice.generatedAt)}（数据截至记录第 ${escapeHtml(notice.asOf ? positionForPeople(notice.asOf) : '—')} 条）。${notice.sealAnchor ? `审计封存根（可用于核验）：${escapeHtml(notice.sealAnchor)}` : ''}</p>
+<p>生成于 ${beijingDate(notice.generatedAt)}（数据截至记录第 ${escapeHtml(notice.asOf ? positionForPeople(notice.asOf) : '—')} 条）。${notice.sealAnchor ? `审计封存根（可用于核验）：${escapeHtml(notice.sealAnchor)}` : '日志尚未封存，本公示没有可核验的封存根。'}${notice.sealAnchor && !notice.sealCoversAll ? '（注意：表中有记录晚于这次封存，封存根不能为这些记录作证。）' : ''}</p>
 </body></html>
 `;
 }
