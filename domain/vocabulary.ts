@@ -314,6 +314,22 @@ export function mergedGoodsLines(lines: readonly GoodsLine[]): GoodsLine[] {
   return [...byKey.values()].map(({ line, milli }) => ({ ...line, quantity: milli / 1000 }));
 }
 
+// Resident ID numbers (居民身份证号码, GB 11643): 18 characters, the last a digit or X; the older
+// 15-digit form. Full-width digits are folded first, so 620…1234 typed on a Chinese keyboard is caught.
+const ID_NUMBER_RUN = /(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])|(?<![0-9A-Za-z])(\d{6})(\d{5})(\d{4})(?![0-9A-Za-z])/g;
+
+/**
+ * `text` with every resident ID number in it kept as its region (the first six digits) and its
+ * last four, the rest as `*` (620000********1234). What an officer checked in person is recorded,
+ * and the log, which is never edited (SPEC §8), does not hold the whole number for ever (found by a
+ * newcomer; PIPL art. 28: an ID number is sensitive personal information, kept no more than needed).
+ */
+export function maskIdNumbers(text: string): string {
+  return text.replace(/[０-９Ｘｘ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(ID_NUMBER_RUN, (match, a18: string | undefined, m18: string | undefined, z18: string | undefined, a15: string | undefined, m15: string | undefined, z15: string | undefined) =>
+    a18 !== undefined ? `${a18}${'*'.repeat(m18!.length)}${z18}` : a15 !== undefined ? `${a15}${'*'.repeat(m15!.length)}${z15}` : match,
+  );
+}
+
 export const CONFIRMATION_METHODS = ['signature', 'thumbprint', 'id_check'] as const;
 export const RecipientConfirmation = z.strictObject({
   method: z.enum(CONFIRMATION_METHODS),

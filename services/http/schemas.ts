@@ -14,6 +14,7 @@ import {
   LongText,
   PersonName,
   RecipientConfirmation,
+  maskIdNumbers,
   ReliefCategory,
   ShortText,
   UserId,
@@ -120,7 +121,14 @@ export const AllocateBody = z.strictObject({
   repeatReason: ShortText.trim().min(1).optional(),
 });
 export const ReasonBody = z.strictObject({ reason: ShortText.min(1) });
-export const DeliveryBody = z.strictObject({ deliveryId: Id.describe('A UUID the phone chooses before sending: the same delivery sent again is one delivery (SPEC §3)'), cashFen: CashFen, goods: z.array(GoodsLineInput).max(50), confirmation: RecipientConfirmation });
+/**
+ * How the recipient confirmed, as an officer sends it: a resident ID number in the reference is
+ * kept as its first six and last four digits (domain/vocabulary.ts `maskIdNumbers`).
+ */
+const DeliveryConfirmation = RecipientConfirmation.extend({
+  reference: RecipientConfirmation.shape.reference.transform(maskIdNumbers).describe('What the recipient signed, the thumbprint sheet, or the ID checked; an ID number is kept as its first 6 and last 4 digits'),
+});
+export const DeliveryBody = z.strictObject({ deliveryId: Id.describe('A UUID the phone chooses before sending: the same delivery sent again is one delivery (SPEC §3)'), cashFen: CashFen, goods: z.array(GoodsLineInput).max(50), confirmation: DeliveryConfirmation });
 
 export const OpenIncidentBody = z.strictObject({
   incidentId: Id.optional(),

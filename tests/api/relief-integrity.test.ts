@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { KANG, LIJIA, WANGBA, allocationBody, reportBody, startTestApp, verificationBody, type TestApp } from '../support/app.js';
+import { KANG, LIJIA, WANGBA, allocationBody, reportBody, seedObjects, startTestApp, verificationBody, type TestApp } from '../support/app.js';
 
 /** Issue 11: no double relief, no wrong household — across reports, under concurrency. */
 
@@ -406,4 +406,23 @@ t.test('one name under two household numbers in one incident and village: both r
   t.equal((await app.call('POST', `/allocations/${y}/cancellation`, { token: head(app), body: { reason: '同一户重复登记' } })).statusCode, 200);
   const after = (await app.call('GET', '/allocations', { token: head(app) })).json();
   t.same(after.items.find((i: { allocationId: string }) => i.allocationId === x).review, [], 'once one is cancelled, the other stands alone');
+});
+
+t.test('an ID number in a delivery’s confirmation is kept as its first six and last four digits, in the log and every read (found by a newcomer: kept whole, for ever)', async (t) => {
+  const app = await startTestApp(t);
+  const { allocationId } = await seedObjects(app);
+  t.equal((await app.call('POST', `/allocations/${allocationId}/approval`, { token: head(app) })).statusCode, 200);
+  const deliveryId = randomUUID();
+  const body = { deliveryId, cashFen: 1000, goods: [], confirmation: { method: 'id_check', reference: '身份证 620000199001011234 本人领取' } };
+  const first = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer(app), body });
+  t.equal(first.statusCode, 200, first.body);
+  const again = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer(app), body });
+  t.equal(again.statusCode, 200, 'the same delivery sent again is still the same delivery');
+  t.same(again.json().position, first.json().position);
+  const stored = (await app.store.readStream(`allocation-${allocationId}`)).filter((e) => e.type === 'GoodsDelivered');
+  t.equal(stored.length, 1);
+  t.same((stored[0]!.data as { confirmation: unknown }).confirmation, { method: 'id_check', reference: '身份证 620000********1234 本人领取' });
+  const history = await app.call('GET', `/allocations/${allocationId}/history`, { token: app.token('auditor', WANGBA) });
+  t.notMatch(history.body, /199001011234/, 'the whole number is nowhere');
+  t.match(history.body, /620000\*{8}1234/);
 });

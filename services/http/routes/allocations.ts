@@ -213,8 +213,8 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       return { dismissed: report?.exists === true && report.status === 'dismissed' };
     },
   };
-  // Not a contact's: its deliveries carry the recipient's confirmation, an ID-card number when
-  // checked by ID (found by a newcomer). The village's contact reads the public notice (SPEC §8).
+  // Not a contact's: its deliveries carry the recipient's confirmation (an ID number masked to its
+  // first six and last four digits). The village's contact reads the public notice (SPEC §8).
   historyRoute(app, deps, allocations, 'allocationId', ['officer', 'head', 'auditor']);
   const command = <B extends z.ZodType>(
     path: string,

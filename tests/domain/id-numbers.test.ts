@@ -1,0 +1,30 @@
+import fc from 'fast-check';
+import t from 'tap';
+import { maskIdNumbers } from '../../domain/vocabulary.js';
+
+/** A resident ID number written into a delivery's reference is kept as its region and last four digits (found by a newcomer). */
+t.test('ID numbers in free text, each way an officer writes one', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['身份证 620000199001011234', '身份证 620000********1234'],
+    ['620000199001011234', '620000********1234'],
+    ['62000019900101123X 已核对', '620000********123X 已核对'],
+    ['62000019900101123x', '620000********123x'],
+    ['身份证号：６２００００１９９００１０１１２３４', '身份证号：620000********1234'],
+    ['旧证 620000900101123', '旧证 620000*****1123'],
+    ['两人：620000199001011234，620000199202021235', '两人：620000********1234，620000********1235'],
+  ];
+  for (const [typed, kept] of cases) t.equal(maskIdNumbers(typed), kept, typed);
+  // What is not an ID number is left alone.
+  for (const text of ['P-1', '签字 王建国', '手印照片 17', '13800000000', '收据 2026-07-01-0001', 'A620000199001011234', '6200001990010112345']) t.equal(maskIdNumbers(text), text, text);
+});
+
+t.test('no whole ID number survives, and masking twice changes nothing', async (t) => {
+  const id18 = fc.tuple(fc.stringMatching(/^\d{17}$/), fc.constantFrom(...'0123456789X')).map(([a, b]) => a + b);
+  const filler = fc.string({ maxLength: 12 }).map((s) => s.replace(/[0-9A-Za-z０-９Ｘｘ]/g, ''));
+  fc.assert(
+    fc.property(filler, id18, filler, (before, id, after) => {
+      const masked = maskIdNumbers(`${before}${id}${after}`);
+      return !masked.includes(id) && masked.includes(`${id.slice(0, 6)}********${id.slice(-4)}`) && maskIdNumbers(masked) === masked;
+    }),
+  );
+});
