@@ -34,7 +34,9 @@ export function beijingTime(iso: string): string {
   }
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;
-  return `${new Date(t + BEIJING_MS).toISOString().slice(0, 19)}+08:00`;
+  // Cut at the fraction, not at a fixed width: past year 9999 the year has six digits and a sign
+  // (`+010000-01-01T07:59:59`), and a fixed slice dropped the seconds (found by a newcomer).
+  return `${new Date(t + BEIJING_MS).toISOString().replace(/\.\d{3}Z$/, '')}+08:00`;
 }
 
 /**

@@ -2,11 +2,11 @@ import t from 'tap';
 import fc from 'fast-check';
 import { beijingDay, beijingPair, beijingTime, withLocalTimes } from '../../domain/time.js';
 
-/** The conversion as first written: parse, shift eight hours, print. */
+/** The conversion in full: parse, shift eight hours, print to the second (a six-digit year too). */
 function plain(iso: string): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;
-  return `${new Date(t + 8 * 3_600_000).toISOString().slice(0, 19)}+08:00`;
+  return `${new Date(t + 8 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, '')}+08:00`;
 }
 
 t.test('Beijing time is UTC plus eight hours, across midnight, month and year ends and leap days', async (t) => {
@@ -67,4 +67,11 @@ t.test('beijingPair: two instants to the minute, or to the second when they shar
     }),
   );
   t.pass('instants a second or more apart never read the same');
+});
+
+t.test('past year 9999 and before year 0 the year is six digits with its sign, and the seconds are kept (found by a newcomer: +010000-01-01T07:59+08:00)', async (t) => {
+  t.equal(beijingTime('9999-12-31T23:59:59Z'), '+010000-01-01T07:59:59+08:00');
+  t.equal(beijingTime('9999-12-31T23:59:59.000Z'), '+010000-01-01T07:59:59+08:00');
+  t.equal(beijingTime('9999-12-31T15:59:59.000Z'), '9999-12-31T23:59:59+08:00');
+  t.equal(beijingTime('-000001-06-01T00:00:00.000Z'), '-000001-06-01T08:00:00+08:00');
 });
