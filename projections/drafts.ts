@@ -56,6 +56,21 @@ export interface Draft {
   previous: { stage: ClockName; at: string; figures: IndicatorSet } | null;
   /** Indicators of the total that moved > 50 % against the previous submission (from 0: any rise). */
   moved: Array<{ indicator: Indicator; previous: number; now: number }>;
+  /**
+   * Households verified in more than one of the counted reports (present only when there are any),
+   * with the people the latest verification of each found, the largest. Each report's figures
+   * count them, so the totals may count a person more than once, where the statistics count a
+   * person once per disaster process (自然灾害情况统计调查制度). Said to the people who sign, never
+   * subtracted for them: a report's figures are more than its household list.
+   */
+  sharedHouseholds?: SharedHousehold[];
+}
+
+export interface SharedHousehold {
+  village: string;
+  householdId: string;
+  reports: string[];
+  people: number;
 }
 
 const DAMAGED = new Set(['collapsed', 'severe', 'moderate']);
@@ -135,7 +150,45 @@ export function draftFor(
     moved,
   };
   if (stage === 'final') draft.roster = rosterFor(counted, households);
+  const shared = sharedHouseholds(counted.filter((id) => { const r = reports.rows.get(id); return r?.verified !== undefined && (r.status === 'verified' || r.status === 'closed'); }), households);
+  if (shared.length > 0) draft.sharedHouseholds = shared;
   return draft;
+}
+
+/** Households verified in two or more of `reportIds` (their latest verifications), in village and household order. */
+function sharedHouseholds(reportIds: readonly string[], households: HouseholdsState): SharedHousehold[] {
+  const seen = new Map<string, SharedHousehold>();
+  for (const reportId of reportIds) {
+    const report = households.reports.get(reportId);
+    for (const householdId of report?.households ?? []) {
+      const key = householdKey(report!.village, householdId);
+      const h = households.households.get(key);
+      const v = h?.verifications.find((x) => x.reportId === reportId);
+      if (!h || !v) continue;
+      const entry = seen.get(key);
+      if (entry) {
+        if (!entry.reports.includes(reportId)) entry.reports.push(reportId);
+        entry.people = Math.max(entry.people, v.people);
+      } else seen.set(key, { village: h.village, householdId: h.householdId, reports: [reportId], people: v.people });
+    }
+  }
+  return [...seen.values()].filter((e) => e.reports.length > 1).sort((a, b) => a.village.localeCompare(b.village) || a.householdId.localeCompare(b.householdId, 'en', { numeric: true }));
+}
+
+/**
+ * What a person reads about households in several reports, in Chinese and English: how many, which,
+ * and at most how many people the totals may count twice (each household's people once per
+ * report beyond the first).
+ */
+export function sharedHouseholdWords(shared: readonly SharedHousehold[]): { zh: string; en: string; extraPeople: number } {
+  const extraPeople = shared.reduce((n, h) => n + h.people * (h.reports.length - 1), 0);
+  const ids = shared.slice(0, 10).map((h) => h.householdId);
+  const more = shared.length > 10 ? ` 等` : '';
+  return {
+    zh: `${shared.length} 户（户号 ${ids.join('、')}${more}）在本灾害过程的几份报告中都被核查过，各报告的数字都计入了这些户：合计可能重复计算了至多 ${extraPeople} 人`,
+    en: `${shared.length} household(s) (${ids.join(', ')}${shared.length > 10 ? ', …' : ''}) were verified in more than one report of this incident, and each report's figures count them: the totals may count up to ${extraPeople} people twice`,
+    extraPeople,
+  };
 }
 
 /** Worse damage ranks higher: a house collapsed in one report is not "moderate" for a later one. */

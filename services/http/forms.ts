@@ -2,7 +2,7 @@ import { exactDecimal } from '../../domain/notice.js';
 import { beijingMinutes } from '../../domain/time.js';
 import type { Indicator } from '../../domain/vocabulary.js';
 import { escapeHtml } from './html.js';
-import type { Draft, DraftRosterEntry, DraftUnit } from '../../projections/drafts.js';
+import { sharedHouseholdWords, type Draft, type DraftRosterEntry, type DraftUnit } from '../../projections/drafts.js';
 import { positionForPeople } from '../../domain/audit.js';
 
 /** A draft with the names a form prints: units by name and path, the incident's title and hazard. */
@@ -85,6 +85,7 @@ interface Table {
 export function formTables(d: NamedDraft): { header: Array<[string, string]>; tables: Table[] } {
   const header: Array<[string, string]> = [
     ...(d.logWarning ? [['注意', d.logWarning] as [string, string]] : []),
+    ...(d.sharedHouseholds && !d.submitted ? [['注意', `${sharedHouseholdWords(d.sharedHouseholds).zh}，请核对后再报送`] as [string, string]] : []),
     ['填报单位', d.total.unit.name],
     ['灾害过程', d.title],
     ['灾种', d.hazardLabel],

@@ -219,3 +219,42 @@ t.test('the 核报 roster: a house a landslide brought down stays 倒塌 when a 
     'each household once, at the worst damage a report found: the later report does not undo the earlier one',
   );
 });
+
+t.test('households verified in two reports of one incident: the draft, its forms and the submission say the totals may count them twice (found by a newcomer: 受灾人口 16 beside a household ledger of 9)', async (t) => {
+  const app = await startTestApp(t);
+  const head = app.token('head', KANG, 'head-kang');
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const opened = await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt: '2026-07-01T00:00:00Z', title: '7·1 滑坡山洪' } });
+  const incidentId = opened.json().incidentId as string;
+  const hh = (householdId: string, people: number) => ({ householdId, name: `户主${householdId}`, damage: 'severe', people });
+  const report = async (hazard: string, households: ReturnType<typeof hh>[]) => {
+    const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: { village: LIJIA, hazard, observedAt: '2026-07-01T01:00:00Z', reporter: { name: '报告人', phone: '13800000000' }, estimate: {} } });
+    const reportId = filed.json().reportId as string;
+    const affectedPeople = households.reduce((n, h) => n + h.people, 0);
+    const verified = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: { figures: { affectedPeople }, households, method: '入户核查' } });
+    t.equal(verified.statusCode, 200, verified.body);
+    t.equal((await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId } })).statusCode, 200);
+    return reportId;
+  };
+  const r1 = await report('landslide', [hh('hh-1', 4), hh('hh-2', 3), hh('hh-3', 2)]);
+  const r2 = await report('flash_flood', [hh('hh-1', 4), hh('hh-2', 3)]);
+  const position = String(await app.logSize());
+  const draft = (await app.call('GET', `/incidents/${incidentId}/draft?stage=initial&position=${position}`, { token: head })).json();
+  t.equal(draft.total.figures.affectedPeople, 16, 'the figures are each report\u2019s, summed, as before');
+  t.same(draft.sharedHouseholds, [
+    { village: LIJIA, householdId: 'hh-1', reports: [r1, r2], people: 4 },
+    { village: LIJIA, householdId: 'hh-2', reports: [r1, r2], people: 3 },
+  ], 'and the households in both are named');
+  const csv = (await app.call('GET', `/incidents/${incidentId}/forms?stage=initial&format=csv`, { token: head })).body;
+  t.match(csv, /注意.*2 户（户号 hh-1、hh-2）在本灾害过程的几份报告中都被核查过.*至多 7 人，请核对后再报送/, 'the paper says it, first');
+  const sent = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', fromDraft: true, position } });
+  t.equal(sent.statusCode, 200, sent.body);
+  t.match(sent.json().warnings, [{ code: 'households_in_several_reports', households: 2, extraPeople: 7, message: /^已报送。但2 户/ }]);
+
+  // One report alone: nothing to say.
+  const alone = await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'hail', startedAt: '2026-07-02T00:00:00Z', title: '冰雹' } });
+  const other = alone.json().incidentId as string;
+  await app.call('POST', `/incidents/${other}/links`, { token: head, body: { reportId: r1 } }).catch(() => undefined);
+  const single = (await app.call('GET', `/incidents/${other}/draft?stage=initial&position=${await app.logSize()}`, { token: head })).json();
+  t.equal(single.sharedHouseholds, undefined);
+});

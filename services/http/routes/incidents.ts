@@ -10,7 +10,7 @@ import { ConcurrencyError } from '../../../infra/eventstore/types.js';
 import { step, type CommandContext, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
-import { draftFor, type Draft } from '../../../projections/drafts.js';
+import { draftFor, sharedHouseholdWords, type Draft, type SharedHousehold } from '../../../projections/drafts.js';
 import { householdsProjection, type HouseholdsState } from '../../../projections/households.js';
 import { incidentsProjection, type IncidentsState } from '../../../projections/incidents.js';
 import { ledgerProjection, type LedgerState } from '../../../projections/ledger.js';
@@ -228,6 +228,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       const text = { ...(b.notes !== undefined ? { notes: b.notes } : {}), ...(b.explanation !== undefined ? { explanation: b.explanation } : {}) };
       let data: EventData<'FiguresSubmitted'>;
       let noReports = false;
+      let shared: SharedHousehold[] = [];
       if (b.fromDraft) {
         const position = deps.store.parsePosition(b.position!);
         if (position === undefined) throw new HttpError(400, 'validation', 'body.position: not a position of this log', [{ path: 'body.position', message: 'not a position of this log' }]);
@@ -243,6 +244,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
           }
         }
         noReports = draft.total.reports.verified + draft.total.reports.estimated === 0;
+        shared = draft.sharedHouseholds ?? [];
         data = {
           stage: b.stage,
           figures: draft.total.figures,
@@ -284,6 +286,14 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
                 en: 'sent, but it rests on no report (the incident has no linked report that is not dismissed), so every figure is 0: if that is not so, link the reports and send a correction',
               },
             ]
+          : []),
+        // Sent as drafted, but the people who sign are told the totals may count a household twice
+        // (found by a newcomer: 受灾人口 16 beside a household ledger of 9 people).
+        ...(shared.length > 0
+          ? (() => {
+              const words = sharedHouseholdWords(shared);
+              return [{ code: 'households_in_several_reports', message: `已报送。但${words.zh}：请核对，如有重复，再报一次更正`, en: `sent; but ${words.en}: check, and send a correction if some are`, households: shared.length, extraPeople: words.extraPeople }];
+            })()
           : []),
         ...(broken
           ? [
