@@ -4,6 +4,7 @@
  * 0,0, and one that kept an old fix sends where it last was. Such a point is kept in the log as the
  * phone sent it, but it is flagged, and an alert points at the village's centre instead.
  */
+import { ancestorAt } from './units.js';
 
 export interface Point {
   /** Degrees, WGS-84. */
@@ -16,15 +17,26 @@ export interface Point {
  * - `no_fix`: 0,0 (within about a kilometre), what a phone sends with no fix;
  * - `outside_country`: outside the box around China (a box, not the border: a point in a
  *   neighbouring country inside it is caught by its distance), so a phone's stale or foreign fix;
- * - `far_from_village`: more than FAR_FROM_VILLAGE_KM from the register's centre of the village
- *   the report names.
+ * - `far_from_village`: further from the nearest centre the register knows than a point of that
+ *   unit can be (FAR_FROM_KM: the village's own, else its township's, else its county's).
  */
 export type LocationProblem = 'no_fix' | 'outside_country' | 'far_from_village';
 
+/** Whose centre a point was measured from: the village's, or, where it has none, its township's or county's. */
+export type CentreOf = 'village' | 'township' | 'county';
+
 export interface LocationSuspicion {
   problem: LocationProblem;
-  /** Kilometres from the village's centre, to one decimal; null where the register has no centre. */
+  /** Kilometres from the centre measured from, to one decimal; null where the register has no centre. */
   distanceKm: number | null;
+  /** Whose centre that was; null where there was none. */
+  centreOf: CentreOf | null;
+}
+
+/** The nearest centre the register knows for a village: its own, else its township's, else its county's. */
+export interface KnownCentre {
+  point: Point;
+  of: CentreOf;
 }
 
 /**
@@ -33,6 +45,12 @@ export interface LocationSuspicion {
  * between two, still falls within this distance.
  */
 export const FAR_FROM_VILLAGE_KM = 30;
+
+/**
+ * How far a point of the village can be from each centre: a township spans some tens of kilometres,
+ * a mountain county up to a hundred and more.
+ */
+export const FAR_FROM_KM: Record<CentreOf, number> = { village: FAR_FROM_VILLAGE_KM, township: 60, county: 150 };
 
 /** China's extent with a margin (Zengmu Reef 3.9°N, Mohe 53.6°N; Pamirs 73.5°E, Fuyuan 135.1°E). */
 const COUNTRY = { south: 3, north: 54, west: 73, east: 136 };
@@ -49,30 +67,48 @@ export function distanceKm(a: Point, b: Point): number {
 }
 
 /**
- * Why `point` cannot be where a report about the village centred at `centre` is, or undefined when
- * it can. Without a centre only 0,0 and a point outside the country are caught.
+ * Why `point` cannot be where a report about a village is, or undefined when it can. `centre`: the
+ * nearest centre the register knows (a bare Point is the village's own). Without one only 0,0 and
+ * a point outside the country are caught.
  */
-export function locationSuspicion(point: Point, centre?: Point | undefined): LocationSuspicion | undefined {
-  const distance = centre ? Math.round(distanceKm(point, centre) * 10) / 10 : null;
-  if (Math.abs(point.lat) < 0.01 && Math.abs(point.lon) < 0.01) return { problem: 'no_fix', distanceKm: distance };
-  if (point.lat < COUNTRY.south || point.lat > COUNTRY.north || point.lon < COUNTRY.west || point.lon > COUNTRY.east) return { problem: 'outside_country', distanceKm: distance };
-  if (distance !== null && distance > FAR_FROM_VILLAGE_KM) return { problem: 'far_from_village', distanceKm: distance };
+export function locationSuspicion(point: Point, centre?: Point | KnownCentre | undefined): LocationSuspicion | undefined {
+  const known = centre === undefined ? undefined : 'point' in centre ? centre : { point: centre, of: 'village' as const };
+  const distance = known ? Math.round(distanceKm(point, known.point) * 10) / 10 : null;
+  const centreOf = known?.of ?? null;
+  if (Math.abs(point.lat) < 0.01 && Math.abs(point.lon) < 0.01) return { problem: 'no_fix', distanceKm: distance, centreOf };
+  if (point.lat < COUNTRY.south || point.lat > COUNTRY.north || point.lon < COUNTRY.west || point.lon > COUNTRY.east) return { problem: 'outside_country', distanceKm: distance, centreOf };
+  if (distance !== null && distance > FAR_FROM_KM[known!.of]) return { problem: 'far_from_village', distanceKm: distance, centreOf };
   return undefined;
 }
 
 /**
- * Where an officer is sent: the reported point, unless it is suspect and the register knows the
- * village's centre, then the centre (`source: 'unit'`); the centre where nothing was reported; null
- * where neither is known. `suspicion` says why a reported point was passed over or is doubtful.
+ * Where an officer is sent: the reported point unless it is suspect; else the nearest centre the
+ * register knows (`source: 'unit'`); null where there is none. A suspect point is never where an
+ * officer is sent: with no centre known there is no map link at all, and the directions and the
+ * reporter's phone are what there is. `suspicion` says why a reported point was passed over.
  */
 export function placeToGo(
   reported: Point | undefined,
-  centre: Point | undefined,
+  centre: Point | KnownCentre | undefined,
 ): { point: Point; source: 'report' | 'unit'; suspicion: LocationSuspicion | undefined } | null {
+  const known = centre === undefined ? undefined : 'point' in centre ? centre.point : centre;
   const suspicion = reported ? locationSuspicion(reported, centre) : undefined;
-  if (reported && (!suspicion || !centre)) return { point: { lat: reported.lat, lon: reported.lon }, source: 'report', suspicion };
-  if (centre) return { point: { lat: centre.lat, lon: centre.lon }, source: 'unit', suspicion };
+  if (reported && !suspicion) return { point: { lat: reported.lat, lon: reported.lon }, source: 'report', suspicion };
+  if (known) return { point: { lat: known.lat, lon: known.lon }, source: 'unit', suspicion };
   return null;
+}
+
+/**
+ * The nearest centre the register knows for `village`: its own, else its township's, else its
+ * county's (official registers come with codes and names; centres are entered by the office).
+ */
+export function nearestCentre(village: string, unit: (code: string) => { centre?: Point | undefined } | undefined): KnownCentre | undefined {
+  for (const of of ['village', 'township', 'county'] as const) {
+    const code = of === 'village' ? village : ancestorAt(village, of);
+    const centre = code === undefined ? undefined : unit(code)?.centre;
+    if (centre) return { point: centre, of };
+  }
+  return undefined;
 }
 
 /** What a person reads about a suspect point, in Chinese and English. */
@@ -82,8 +118,12 @@ export function suspicionWords(s: LocationSuspicion): { zh: string; en: string }
       return { zh: '位置是 0,0，手机没有定位成功', en: 'the location is 0,0: the phone had no fix' };
     case 'outside_country':
       return { zh: '位置不在国内，手机的定位是旧的或错的', en: 'the location is outside China: the phone’s fix is old or wrong' };
-    case 'far_from_village':
-      return { zh: `位置离该村中心 ${s.distanceKm} 公里，不在该村`, en: `the location is ${s.distanceKm} km from the village’s centre, not in the village` };
+    case 'far_from_village': {
+      const of = s.centreOf ?? 'village';
+      const zh = { village: '该村', township: '所在乡镇', county: '所在县' }[of];
+      const en = { village: 'the village’s', township: 'its township’s', county: 'its county’s' }[of];
+      return { zh: `位置离${zh}中心 ${s.distanceKm} 公里，不在该村`, en: `the location is ${s.distanceKm} km from ${en} centre, not in the village` };
+    }
     default: {
       const never: never = s.problem;
       throw new Error(`unknown location problem ${String(never)}`);

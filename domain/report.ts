@@ -209,7 +209,13 @@ function open(state: ReportState): FiledReport {
     // A duplicate names the report it was merged into: where news of it belongs (found by a newcomer:
     // a contact's 续报 of injuries bounced off a report they did not know had been merged).
     const duplicateOf = report.dismissal?.reason === 'duplicate' ? report.dismissal.duplicateOf : undefined;
-    refuse('report_dismissed', 'the report was dismissed', { reason: report.dismissal?.reason, action: 'field_work', ...(duplicateOf ? { duplicateOf } : {}) });
+    refuse(
+      'report_dismissed',
+      duplicateOf
+        ? `the report was dismissed as a duplicate of report ${duplicateOf}: send follow-ups, acknowledgements and dispatches to that report; if it is closed or dismissed too, phone the township for anything urgent`
+        : 'the report was dismissed',
+      { reason: report.dismissal?.reason, action: 'field_work', ...(duplicateOf ? { duplicateOf } : {}) },
+    );
   }
   return report;
 }

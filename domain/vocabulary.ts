@@ -316,18 +316,27 @@ export function mergedGoodsLines(lines: readonly GoodsLine[]): GoodsLine[] {
 
 // Resident ID numbers (居民身份证号码, GB 11643): 18 characters, the last a digit or X; the older
 // 15-digit form. Full-width digits are folded first, so 620…1234 typed on a Chinese keyboard is caught.
-const ID_NUMBER_RUN = /(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])|(?<![0-9A-Za-z])(\d{6})(\d{5})(\d{4})(?![0-9A-Za-z])/g;
+// Resident ID numbers (居民身份证号码, GB 11643): 18 characters, the last a digit or X; the older
+// 15-digit form. Written as one run, or grouped by spaces or hyphens (620523 19800101 1234); full-width
+// digits are folded first, so a number typed on a Chinese keyboard is caught too.
+const ID_NUMBER_RUN = /(?<![0-9A-Za-z])\d(?:[ \-]?\d){14}(?:(?:[ \-]?\d){2}[ \-]?[\dXx])?(?![0-9A-Za-z])/g;
 
 /**
  * `text` with every resident ID number in it kept as its region (the first six digits) and its
- * last four, the rest as `*` (620000********1234). What an officer checked in person is recorded,
- * and the log, which is never edited (SPEC §8), does not hold the whole number for ever (found by a
- * newcomer; PIPL art. 28: an ID number is sensitive personal information, kept no more than needed).
+ * last four, the rest as `*` (620000********1234), its grouping spaces or hyphens dropped. What an
+ * officer checked in person is recorded, and the log, which is never edited (SPEC §8), does not
+ * hold the whole number for ever (found by a newcomer; PIPL art. 28: an ID number is sensitive
+ * personal information, kept no more than needed). A run of another length is left as it is.
  */
 export function maskIdNumbers(text: string): string {
-  return text.replace(/[０-９Ｘｘ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(ID_NUMBER_RUN, (match, a18: string | undefined, m18: string | undefined, z18: string | undefined, a15: string | undefined, m15: string | undefined, z15: string | undefined) =>
-    a18 !== undefined ? `${a18}${'*'.repeat(m18!.length)}${z18}` : a15 !== undefined ? `${a15}${'*'.repeat(m15!.length)}${z15}` : match,
-  );
+  return text
+    .replace(/[０-９Ｘｘ]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(ID_NUMBER_RUN, (match) => {
+      const id = match.replace(/[ \-]/g, '');
+      if (id.length !== 18 && id.length !== 15) return match;
+      if (id.length === 15 && !/^\d{15}$/.test(id)) return match;
+      return `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}`;
+    });
 }
 
 export const CONFIRMATION_METHODS = ['signature', 'thumbprint', 'id_check'] as const;

@@ -50,6 +50,9 @@ export interface TokenService {
  */
 const VERIFIED_KEPT = 10_000;
 
+/** Characters of an HS256 signature in base64url without padding (32 bytes). */
+const HS256_SIGNATURE_CHARS = 43;
+
 /** HS256 JWTs over AUTH_SECRET. */
 export function tokenService(secret: string, clock: () => number = Date.now): TokenService {
   const sign = createSigner({ key: secret, algorithm: 'HS256', clockTimestamp: undefined });
@@ -80,6 +83,10 @@ export function tokenService(secret: string, clock: () => number = Date.now): To
           return known;
         }
       }
+      // An HS256 signature is 32 bytes, 43 characters of base64url: a shorter one is a token cut
+      // short (a link copied in part), not one signed elsewhere (found by a newcomer).
+      const signature = token.split('.')[2];
+      if (signature !== undefined && signature.length < HS256_SIGNATURE_CHARS) throw new InvalidTokenError('malformed');
       let payload: unknown;
       try {
         payload = check(token);

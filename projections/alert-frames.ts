@@ -1,5 +1,5 @@
 import { roleAudience } from '../domain/alerting.js';
-import { placeToGo, type LocationSuspicion, type Point } from '../domain/location.js';
+import { nearestCentre, placeToGo, type LocationSuspicion, type Point } from '../domain/location.js';
 import { ancestorAt } from '../domain/units.js';
 import { HAZARD_LABELS, type Hazard } from '../domain/vocabulary.js';
 import { withLocalTimes } from '../domain/time.js';
@@ -116,11 +116,13 @@ export const geoUri = (lat: number, lon: number, label?: string) =>
 export type SuspectPoint = LocationSuspicion & { reported: { lat: number; lon: number; geoUri: string } };
 
 /**
- * Where a frame sends an officer for a report point in a village (domain/location.ts `placeToGo`):
- * the map link is labelled with the village's name, and a suspect point goes beside it, not in it.
+ * Where a frame sends an officer for a report point in a village (domain/location.ts `placeToGo`,
+ * from the nearest centre the register knows): the map link is labelled with the village's name,
+ * and a suspect point goes beside it, never in it. `unit` looks a unit up by its code.
  */
-export function frameLocation(reported: Point | undefined, village: { name: string; centre?: Point | undefined } | undefined): { location: AlertFrame['location']; locationSuspect: SuspectPoint | null } {
-  const place = placeToGo(reported, village?.centre);
+export function frameLocation(reported: Point | undefined, villageCode: string, unit: (code: string) => { name: string; centre?: Point | undefined } | undefined): { location: AlertFrame['location']; locationSuspect: SuspectPoint | null } {
+  const village = unit(villageCode);
+  const place = placeToGo(reported, nearestCentre(villageCode, unit));
   const location = place ? { ...place.point, geoUri: geoUri(place.point.lat, place.point.lon, village?.name), source: place.source } : null;
   const locationSuspect = place?.suspicion && reported ? { ...place.suspicion, reported: { lat: reported.lat, lon: reported.lon, geoUri: geoUri(reported.lat, reported.lon) } } : null;
   return { location, locationSuspect };
@@ -152,7 +154,7 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       return updated('amended', {
         estimate: (report?.estimate ?? {}) as Record<string, number>,
         ...(event.data.directions !== undefined ? { directions: event.data.directions } : {}),
-        ...(event.data.location ? frameLocation(event.data.location, report ? sources.units.units.get(report.village) : undefined) : {}),
+        ...(event.data.location && report ? frameLocation(event.data.location, report.village, (code) => sources.units.units.get(code)) : {}),
         ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
       });
     }
@@ -167,7 +169,7 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       const report = sources.reports.rows.get(reportId);
       if (!report) return [];
       const village = sources.units.units.get(report.village);
-      const { location, locationSuspect } = frameLocation(report.location, village);
+      const { location, locationSuspect } = frameLocation(report.location, report.village, (code) => sources.units.units.get(code));
       const frame: AlertFrame = {
         type: 'alert',
         position: event.position,

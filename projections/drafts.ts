@@ -185,8 +185,8 @@ export function sharedHouseholdWords(shared: readonly SharedHousehold[]): { zh: 
   const ids = shared.slice(0, 10).map((h) => h.householdId);
   const more = shared.length > 10 ? ` 等` : '';
   return {
-    zh: `${shared.length} 户（户号 ${ids.join('、')}${more}）在本灾害过程的几份报告中都被核查过，各报告的数字都计入了这些户：合计可能重复计算了至多 ${extraPeople} 人`,
-    en: `${shared.length} household(s) (${ids.join(', ')}${shared.length > 10 ? ', …' : ''}) were verified in more than one report of this incident, and each report's figures count them: the totals may count up to ${extraPeople} people twice`,
+    zh: `${shared.length} 户（户号 ${ids.join('、')}${more}）在本灾害过程的几份报告中都被核查过，各报告的数字都计入了这些户：合计的人口（至多 ${extraPeople} 人）和倒损房屋等数字可能重复计算了`,
+    en: `${shared.length} household(s) (${ids.join(', ')}${shared.length > 10 ? ', …' : ''}) were verified in more than one report of this incident, and each report's figures count them: the totals may count their people (up to ${extraPeople}), rooms and other figures twice`,
     extraPeople,
   };
 }

@@ -449,7 +449,7 @@ export class AlertGateway {
             ALERTING,
           );
         } catch (e) {
-          if (e instanceof DomainError) return error(e.code, reasonOf(e), { reportId });
+          if (e instanceof DomainError) return error(e.code, reasonOf(e), { ...e.details, reportId });
           if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send received again', { reportId });
           this.logger.error({ err: e }, 'receipt failed');
           return error('unavailable', 'could not record the receipt now; send it again', { reportId });
@@ -476,7 +476,9 @@ export class AlertGateway {
             connection.socket.send(JSON.stringify({ type: 'acknowledged', reportId: parsed.reportId, by: connection.user.sub, already: true }));
           }
         } catch (e) {
-          if (e instanceof DomainError) return error(e.code, reasonOf(e), { reportId: parsed.reportId });
+          // The refusal's details (why, and a duplicate's original) choose its words, as over HTTP
+          // (found by a newcomer: an ack of a merged report was told about relief).
+          if (e instanceof DomainError) return error(e.code, reasonOf(e), { ...e.details, reportId: parsed.reportId });
           if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send ack again', { reportId: parsed.reportId });
           this.logger.error({ err: e }, 'ack failed');
           return error('unavailable', 'could not record the acknowledgement now; send it again', { reportId: parsed.reportId });

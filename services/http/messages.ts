@@ -104,7 +104,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   report_dismissed: {
     zh: (d) =>
       d.action === 'field_work'
-        ? d.duplicateOf
+        ? d.duplicateOf && d.originalStatus
+          ? `该报告已作为重复报告撤销，并入的报告 ${s(d.duplicateOf)} 也已${d.originalStatus === 'closed' ? '结案' : '撤销'}，这一条没有地方可以记录：急事请直接打电话给乡镇${d.townshipPhone ? `（${s(d.townshipPhone)}）` : ''}，需要时请重新上报`
+          : d.duplicateOf
           ? `该报告已作为重复报告撤销，已并入报告 ${s(d.duplicateOf)}：续报、接警、派员请发到那份报告；如那份也已结案或撤销，急事请直接打电话给乡镇`
           : `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不能再续报、接警、派员、核查或结案`
         : d.action === 'link'
@@ -114,7 +116,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
             : '该报告已被撤销（重复、误报或不属本辖区），不能再分配、审批或发放救助；已分配的请驳回或取消',
     en: (d) =>
       d.action === 'field_work'
-        ? d.duplicateOf
+        ? d.duplicateOf && d.originalStatus
+          ? `the report was dismissed as a duplicate of report ${s(d.duplicateOf)}, which is ${d.originalStatus} too, so this cannot be recorded anywhere: for anything urgent phone the township${d.townshipPhone ? ` (${s(d.townshipPhone)})` : ''}, and file a new report if need be`
+          : d.duplicateOf
           ? `the report was dismissed as a duplicate of report ${s(d.duplicateOf)}: send follow-ups, acknowledgements and dispatches to that report; if it is closed or dismissed too, phone the township for anything urgent`
           : `the report was dismissed${d.reason ? ` (${s(d.reason)})` : ''}: it takes no further amendment, acknowledgement, dispatch, verification or closure`
         : d.action === 'link'

@@ -18,6 +18,7 @@ import { frameLocation } from '../../projections/alert-frames.js';
  */
 export function reportView(report: FiledReport, revision: number, units: UnitsDirectory, nameOf: (sub: string) => string | undefined = () => undefined, relatedLater: readonly string[] = []) {
   const village = units.get(report.village);
+  const place = frameLocation(report.location, report.village, (code) => units.get(code));
   return {
     reportId: report.reportId,
     status: report.status,
@@ -32,7 +33,11 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     location: report.location ?? null,
     // The reported point could not be where the hazard is (0,0, abroad, far from the village):
     // why, and that an alert sends officers to the village's centre instead (domain/location.ts).
-    locationSuspect: report.location ? frameLocation(report.location, village).locationSuspect : null,
+    locationSuspect: place.locationSuspect,
+    // Where an officer is sent, as the alert says it: the point if it can be trusted, else the
+    // nearest centre the register knows (source 'unit'); null where neither (found by a newcomer:
+    // the view gave the suspect point and nothing to go to instead).
+    goTo: place.location,
     directions: report.directions ?? null,
     reporter: report.reporter,
     estimate: report.estimate,

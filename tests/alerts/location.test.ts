@@ -71,3 +71,19 @@ t.test('a 续报 with a suspect point: told to its sender, and the officer on th
   t.equal(good.json().warnings, undefined, 'a good point: nothing to say');
   t.match(await officer.next((f) => f.type === 'updated' && f.reportId === reportId && (f.location as { source?: string } | undefined)?.source === 'report'), { locationSuspect: null, location: { lat: 33.36, lon: 105.63 } });
 });
+
+t.test('a village with no centre: a suspect point sends the officer to the township centre, never to the point (found by a newcomer)', async (t) => {
+  const { app, officer } = await listening(t);
+  const cleared = await app.call('PATCH', `/units/${LIJIA}`, { token: app.token('head', WANGBA, 'head-wangba'), body: { centre: null } });
+  t.equal(cleared.statusCode, 200, cleared.body);
+  await app.runner.caughtUp();
+  const reportId = randomUUID();
+  const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ reportId, location: { lat: 39.9, lon: 116.4 } }) });
+  t.match(filed.json().warnings, [{ code: 'location_suspect', problem: 'far_from_village', message: /离所在乡镇中心 .* 公里.*按乡镇中心位置出发/ }]);
+  const alert = await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
+  t.match(alert.location, { lat: 33.3287, lon: 105.6072, source: 'unit' }, 'the township centre');
+  t.match(alert.locationSuspect, { problem: 'far_from_village', centreOf: 'township', reported: { lat: 39.9, lon: 116.4 } });
+  const view = (await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json();
+  t.match(view.goTo, { lat: 33.3287, lon: 105.6072, source: 'unit', geoUri: /^geo:33\.3287,105\.6072/ }, 'the report view says where to go too');
+  t.same(view.location, { lat: 39.9, lon: 116.4 }, 'beside the point as sent');
+});

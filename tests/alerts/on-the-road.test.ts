@@ -127,3 +127,16 @@ t.test('two reports of one event filed before anyone answered: answering either 
   await app.call('POST', `/reports/${h2}/acknowledgements`, { token: app.token('officer', WANGBA, 'officer-wangba-1') });
   t.match(await primary.next((f) => f.type === 'acknowledged' && f.reportId === h1), { by: 'officer-wangba-1', via: h2 });
 });
+
+t.test('an ack over the socket for a report merged into another is refused naming the original, not with words about relief (found by a newcomer)', async (t) => {
+  const { app, url } = await listening(t);
+  const officer = await live(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => officer.close());
+  const a = await file(app);
+  const b = await file(app);
+  t.equal((await app.call('POST', `/reports/${b}/dismissal`, { token: app.token('officer', WANGBA), body: { reason: 'duplicate', duplicateOf: a } })).statusCode, 200);
+  officer.send({ type: 'ack', reportId: b });
+  const refused = await officer.next((f) => f.type === 'error' && f.reportId === b);
+  t.match(refused, { code: 'report_dismissed', duplicateOf: a, detail: new RegExp(`已并入报告 ${a}`) });
+  t.notMatch(String(refused.detail), /救助/);
+});

@@ -28,3 +28,11 @@ t.test('no whole ID number survives, and masking twice changes nothing', async (
     }),
   );
 });
+
+t.test('grouped by spaces or hyphens, as it is often written (found by a newcomer)', async (t) => {
+  t.equal(maskIdNumbers('620523 19800101 1234'), '620523********1234');
+  t.equal(maskIdNumbers('620523-1980-0101-1234'), '620523********1234');
+  t.equal(maskIdNumbers('身份证：620523 1980 0101 123X 已核'), '身份证：620523********123X 已核');
+  t.equal(maskIdNumbers('138 0000 0000'), '138 0000 0000', 'a phone number grouped the same way is not one');
+  t.equal(maskIdNumbers('2026-07-01-0001'), '2026-07-01-0001', 'a receipt number is not one');
+});

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { FAR_FROM_VILLAGE_KM, distanceKm, locationSuspicion, placeToGo, suspicionWords } from '../../domain/location.js';
+import { FAR_FROM_VILLAGE_KM, distanceKm, locationSuspicion, nearestCentre, placeToGo, suspicionWords } from '../../domain/location.js';
 
 /** A phone's point that cannot be where the hazard is, and where an officer is sent then (SPEC §5 "without guesswork"). */
 const LIJIA = { lat: 33.3521, lon: 105.6313 };
 
 t.test('the newcomer’s cases: 0,0 and Beijing for a village in Longnan', async (t) => {
   t.match(locationSuspicion({ lat: 0, lon: 0 }, LIJIA), { problem: 'no_fix', distanceKm: Number });
-  t.same(locationSuspicion({ lat: 0, lon: 0 }), { problem: 'no_fix', distanceKm: null }, 'no centre, no distance');
+  t.same(locationSuspicion({ lat: 0, lon: 0 }), { problem: 'no_fix', distanceKm: null, centreOf: null }, 'no centre, no distance');
   const beijing = locationSuspicion({ lat: 39.9, lon: 116.4 }, LIJIA)!;
   t.equal(beijing.problem, 'far_from_village');
   t.ok(beijing.distanceKm! > 1000 && beijing.distanceKm! < 1300, `Beijing is ~1,200 km from Kang county (${beijing.distanceKm})`);
@@ -37,8 +37,8 @@ t.test('every class of point, with and without a centre', async (t) => {
     const place = placeToGo(point, LIJIA)!;
     t.same(place.point, withCentre ? LIJIA : point, `${name}: where the officer goes`);
     t.equal(place.source, withCentre ? 'unit' : 'report');
-    // Without a centre nothing better is known: the point is kept, with its doubt beside it.
-    t.same(placeToGo(point, undefined), { point, source: 'report', suspicion: locationSuspicion(point) });
+    // Without a centre: a point that cannot be trusted is no place to go (no map link to 0,0).
+    t.same(placeToGo(point, undefined), without ? null : { point, source: 'report', suspicion: undefined });
   }
   t.same(placeToGo(undefined, LIJIA), { point: LIJIA, source: 'unit', suspicion: undefined }, 'no point: the centre');
   t.equal(placeToGo(undefined, undefined), null, 'neither: nothing to point at');
@@ -61,4 +61,25 @@ t.test('the distance: symmetric, zero at the point, the line where it says', asy
       return locationSuspicion(near, centre)?.problem !== 'far_from_village' && (far.lat > 54 || locationSuspicion(far, centre)?.problem === 'far_from_village');
     }),
   );
+});
+
+t.test('a village with no centre is measured from its township’s, else its county’s, each with its own reach (found by a newcomer: Beijing passed unflagged)', async (t) => {
+  const WANGBA = { lat: 33.3287, lon: 105.6072 };
+  const KANG = { lat: 33.33, lon: 105.6 };
+  const units = new Map<string, { centre?: { lat: number; lon: number } }>([
+    ['621299103201', {}],
+    ['621299103000', { centre: WANGBA }],
+    ['621299000000', { centre: KANG }],
+  ]);
+  const near = nearestCentre('621299103201', (code) => units.get(code))!;
+  t.same(near, { point: WANGBA, of: 'township' });
+  t.match(locationSuspicion({ lat: 39.9, lon: 116.4 }, near), { problem: 'far_from_village', centreOf: 'township' });
+  t.equal(locationSuspicion({ lat: WANGBA.lat + 0.4, lon: WANGBA.lon }, near), undefined, '44 km from the township centre: within a township\u2019s reach');
+  t.match(suspicionWords(locationSuspicion({ lat: 39.9, lon: 116.4 }, near)!).zh, /离所在乡镇中心/);
+  t.same(placeToGo({ lat: 0, lon: 0 }, near)!.point, WANGBA, 'the officer goes to the township centre');
+  units.set('621299103000', {});
+  t.same(nearestCentre('621299103201', (code) => units.get(code)), { point: KANG, of: 'county' });
+  units.set('621299000000', {});
+  t.equal(nearestCentre('621299103201', (code) => units.get(code)), undefined);
+  t.equal(placeToGo({ lat: 0, lon: 0 }, undefined), null, 'nothing known: no map link, rather than one to 0,0');
 });

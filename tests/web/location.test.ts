@@ -20,7 +20,7 @@ t.test('the duty page sends the officer to the village centre, and says the repo
   await a.page.waitForSelector('.detail h1');
   t.match(await a.page.getAttribute('a.map', 'href'), /^geo:33\.3521,105\.6313/, 'the map opens at the village centre');
   const text = await a.page.textContent('.detail');
-  t.match(text, /村中心位置（报告带的位置不可信/, 'where the point comes from');
+  t.match(text, /村（乡镇）中心位置（报告带的位置不可信/, 'where the point comes from');
   t.match(text, /报告带的位置不可信（0,0：手机没有定位成功）.*0, 0/, 'why, and what the phone sent');
   // The same from the report as read over HTTP (the page reloaded, no frame kept).
   await a.page.reload();

@@ -180,7 +180,10 @@ function Detail({ id, session, frame, line }) {
   // A reported point that cannot be where the hazard is (0,0, abroad, far from the village) is not
   // where an officer is sent: the village's centre is, and the point is shown beside it as doubtful.
   const suspect = f.location ? (f.locationSuspect ?? null) : (r?.locationSuspect ?? null);
-  const location = f.location ?? (r?.location && !(suspect && u?.centre) ? { ...r.location, source: 'report' } : u?.centre ? { ...u.centre, source: 'unit' } : null);
+  // The server's answer first (the frame's `location`, the report's `goTo`): a suspect point with no
+  // centre known is no place at all, never a map link to 0,0.
+  const location =
+    f.location !== undefined ? f.location : r?.goTo !== undefined ? r.goTo : r?.location && !suspect ? { ...r.location, source: 'report' } : u?.centre ? { ...u.centre, source: 'unit' } : null;
   const accessNotes = f.accessNotes ?? u?.accessNotes ?? null;
   const unitPhones = f.unitPhones ?? u?.phones ?? [];
   const mine = r?.acknowledgements?.includes(session.sub);

@@ -6,10 +6,10 @@ import { v5 as uuidv5 } from 'uuid';
 import { ALERTING_ACTOR } from '../../../domain/alerting.js';
 import { streams, type DomainEvent, type EventData } from '../../../domain/events.js';
 import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type DuplicateOriginal, type FiledReport, type ReportCommand } from '../../../domain/report.js';
-import { unitLevel } from '../../../domain/units.js';
-import { locationSuspicion, suspicionWords, type Point } from '../../../domain/location.js';
+import { ancestorAt, unitLevel } from '../../../domain/units.js';
+import { locationSuspicion, nearestCentre, suspicionWords, type KnownCentre, type Point } from '../../../domain/location.js';
 import { beijingMinutes, beijingPair } from '../../../domain/time.js';
-import { damageDetails, requestLanguage } from '../messages.js';
+import { damageDetails, message, requestLanguage } from '../messages.js';
 import { LOSS_COLUMNS } from '../forms.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { CATEGORY_LABELS, CATEGORY_LABELS_EN, yuan } from '../../../domain/notice.js';
@@ -49,15 +49,15 @@ const FiledAnswer = z.object({ reportId: z.uuid(), position: z.string(), revisio
  * from the village; domain/location.ts), told to the one person who can say where it is. `centre`:
  * the register's centre of the report's village, where alerts then send officers instead.
  */
-function locationWarnings(point: Point | undefined, centre: Point | undefined): SaidWarning[] {
+function locationWarnings(point: Point | undefined, centre: KnownCentre | undefined): SaidWarning[] {
   const suspicion = point ? locationSuspicion(point, centre) : undefined;
   if (!suspicion) return [];
   const words = suspicionWords(suspicion);
   return [
     {
       code: 'location_suspect',
-      message: `已收到。但报告带的位置不可信（${words.zh}）${centre ? '，值班人员会先按村中心位置出发' : ''}。请打电话或在续报里写清具体地点（如：村委会后山）`,
-      en: `received; but the report's location cannot be trusted (${words.en})${centre ? ', so officers set off for the village centre' : ''}. Phone, or say in a follow-up exactly where it is (e.g. the hill behind the village committee)`,
+      message: `已收到。但报告带的位置不可信（${words.zh}）${centre ? `，值班人员会先按${{ village: '村', township: '乡镇', county: '县' }[centre.of]}中心位置出发` : '，值班人员没有地图位置可用'}。请打电话或在续报里写清具体地点（如：村委会后山）`,
+      en: `received; but the report's location cannot be trusted (${words.en})${centre ? `, so officers set off for the ${centre.of} centre` : ', so officers have no map location'}. Phone, or say in a follow-up exactly where it is (e.g. the hill behind the village committee)`,
       problem: suspicion.problem,
       distanceKm: suspicion.distanceKm,
     },
@@ -208,7 +208,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         if (first.type !== 'ReportFiled' || !isDeepStrictEqual(sent, JSON.parse(JSON.stringify(data)))) {
           throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with a different body: a new report needs a new reportId`, { field: 'body.reportId', reportId });
         }
-        const warnings = localized(locationWarnings(filed.location, deps.units.get(filed.village)?.centre), requestLanguage(request));
+        const warnings = localized(locationWarnings(filed.location, nearestCentre(filed.village, (code) => deps.units.get(code))), requestLanguage(request));
         return { reportId, position: first.position, revision: 0, clockSuspect: filed.clockSuspect === true, ...(warnings.length > 0 ? { warnings } : {}) };
       };
       // A filing creates its stream: it is decided on the empty stream and appended only while the
@@ -225,7 +225,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         if (result.written) {
           // The flag as the decider wrote it into the filing, so the answer cannot say other than the log.
           const filed = result.events.find((event) => event.type === 'ReportFiled') as { data: EventData<'ReportFiled'> } | undefined;
-          const warnings = localized(locationWarnings(data.location, village?.centre), requestLanguage(request));
+          const warnings = localized(locationWarnings(data.location, nearestCentre(data.village, (code) => deps.units.get(code))), requestLanguage(request));
           return reply.code(201).send({ reportId, position: result.position!, revision: result.revision, clockSuspect: filed?.data.clockSuspect === true, ...(warnings.length > 0 ? { warnings } : {}) });
         }
       } catch (error) {
@@ -306,7 +306,14 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       seen.add(originalId);
       const original = await loadReportInScope(deps, request, originalId).catch(() => undefined);
       if (!original) return undefined;
-      if (original.report.status === 'closed') return undefined;
+      // Where the chain ends at a report closed, or dismissed for another reason, nothing open can
+      // take the fact: the refusal names that report, says it is closed, and gives the township's
+      // phone (found by a newcomer: told to send it to a report that then refused it too).
+      if (original.report.status === 'closed' || (original.report.status === 'dismissed' && original.report.dismissal?.reason !== 'duplicate')) {
+        const phone = deps.units.get(ancestorAt(original.report.village, 'township') ?? '')?.phones?.[0];
+        const details = { reason: 'duplicate', action: 'field_work', duplicateOf: originalId, originalStatus: original.report.status, ...(phone ? { townshipPhone: phone } : {}) };
+        throw new HttpError(422, 'report_dismissed', message('report_dismissed', 'en', details), details);
+      }
       if (original.report.status !== 'dismissed') {
         const warning: SaidWarning = {
           code: 'sent_to_original',
@@ -347,7 +354,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     (b, _r, now) => ({ type: 'AmendReport', data: b, now }),
     (b, id) => {
       const village = deps.runner.state('reports').rows.get(id)?.village;
-      return locationWarnings(b.location, village === undefined ? undefined : deps.units.get(village)?.centre);
+      return locationWarnings(b.location, village === undefined ? undefined : nearestCentre(village, (code) => deps.units.get(code)));
     },
   );
   command('acknowledgements', 'Acknowledge the alert; the first stops escalation', EmptyBody, FIELD_STAFF, (_b, req, now) => ({
