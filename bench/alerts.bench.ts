@@ -233,7 +233,7 @@ export async function run(): Promise<void> {
       return JSON.stringify({
         type: 'alert', position: '0000000000000001', reportId, step: 0, reason: 'filed', hazard: 'landslide', hazardLabel: '滑坡',
         unit: { code: village(i), name: `村${i}`, path: ['康县（基准）', `镇${i}`, `村${i}`] },
-        location: { lat: 33, lon: 105, geoUri: 'geo:33,105?q=33,105(%E6%9D%91)', source: 'unit' }, directions: '村委会后山，沿水泥路上行1公里',
+        location: { lat: 33, lon: 105, geoUri: 'geo:33,105?q=33,105(%E6%9D%91)', source: 'unit' }, locationSuspect: null, directions: '村委会后山，沿水泥路上行1公里',
         accessNotes: '县道北行过桥左转，上山 6 公里，雨后易塌方', unitPhones: [], reporter, group: null, notes: null,
         estimate: { affectedPeople: 12 }, observedAt, observedAtLocal: sighting.observedAtLocal, reportedAt, reportedAtLocal: beijingTime(reportedAt), related,
       });
