@@ -159,6 +159,7 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
   const redis = config.redisUrl ? new (await import('ioredis')).Redis({ ...redisOptions(config.redisUrl), maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   redis?.on('error', (error) => logger.debug({ err: error }, 'rate-limit redis: connection error'));
 
+  let sealing: ReturnType<Sealer['seal']> | undefined;
   const app = await buildApp({
     store,
     metrics,
@@ -169,7 +170,8 @@ export async function createZhitong(config: Config, logger: Logger, options: Zhi
     runner,
     tasks,
     gateway,
-    audit: { ...(signer ? { signer } : {}), sealNow: () => sealer.seal() },
+    // One seal at a time from the notices: two printed at once share it rather than race for it.
+    audit: { ...(signer ? { signer } : {}), sealNow: () => (sealing ??= sealer.seal().finally(() => (sealing = undefined))) },
     ...(provider && config.notify ? { sms: { provider, callbackSecret: config.notify.callbackSecret, desk: new SmsDesk(commands, runner, units, provider, logger, now) } } : {}),
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,

@@ -389,4 +389,16 @@ t.test('a village notice carries a seal that covers every row it lists: the node
   const html = await app.call('GET', `/notices/${LIJIA}`, { token: app.token('contact', LIJIA), headers: { accept: 'text/html' } });
   t.match(html.body, new RegExp(`审计封存根（可用于核验）：${second.sealAnchor}`));
   t.notMatch(html.body, /晚于这次封存/);
+
+  // Two printed at the same moment after another delivery share one seal, and both are covered.
+  await app.call('POST', `/allocations/${allocationId}/deliveries`, {
+    token: app.token('officer', WANGBA, 'officer-wangba-1'),
+    body: { deliveryId: randomUUID(), cashFen: 1000, goods: [], confirmation: { method: 'signature', reference: 'P-2' } },
+  });
+  await app.runner.caughtUp();
+  const sealsBefore = await seals();
+  const both = await Promise.all([notice(), notice()]);
+  t.same(both.map((n) => n.sealCoversAll), [true, true]);
+  t.equal(both[0]!.sealAnchor, both[1]!.sealAnchor, 'the same seal');
+  t.equal(await seals(), sealsBefore + 1, 'one seal for both');
 });

@@ -480,6 +480,8 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       if (!covered() && deps.sealNow) {
         const sealed = await deps.sealNow().catch((error: unknown) => void request.log.warn({ err: error }, 'the notice could not seal the log'));
         if (sealed?.written && sealed.position) await deps.runner.require(sealed.position);
+        // Another node sealed first: its seal is in the log; read up to it.
+        else if (sealed) await deps.runner.caughtUp(2000);
       }
       const notice = publicNotice(units, given, villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest, (reportId) => reports.get(reportId)?.dismissed === true);
       notice.sealCoversAll = covered();

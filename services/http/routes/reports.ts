@@ -47,7 +47,8 @@ const FiledAnswer = z.object({ reportId: z.uuid(), position: z.string(), revisio
 /**
  * The warning beside a filing or a 续报 whose point cannot be where the hazard is (0,0, abroad, far
  * from the village; domain/location.ts), told to the one person who can say where it is. `centre`:
- * the register's centre of the report's village, where alerts then send officers instead.
+ * the nearest centre the register knows for the report's village (its own, its township's or its
+ * county's), where alerts then send officers instead.
  */
 function locationWarnings(point: Point | undefined, centre: KnownCentre | undefined): SaidWarning[] {
   const suspicion = point ? locationSuspicion(point, centre) : undefined;
