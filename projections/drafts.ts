@@ -158,19 +158,12 @@ export function draftFor(
 /** Households verified in two or more of `reportIds` (their latest verifications), in village and household order. */
 function sharedHouseholds(reportIds: readonly string[], households: HouseholdsState): SharedHousehold[] {
   const seen = new Map<string, SharedHousehold>();
-  for (const reportId of reportIds) {
-    const report = households.reports.get(reportId);
-    for (const householdId of report?.households ?? []) {
-      const key = householdKey(report!.village, householdId);
-      const h = households.households.get(key);
-      const v = h?.verifications.find((x) => x.reportId === reportId);
-      if (!h || !v) continue;
-      const entry = seen.get(key);
-      if (entry) {
-        if (!entry.reports.includes(reportId)) entry.reports.push(reportId);
-        entry.people = Math.max(entry.people, v.people);
-      } else seen.set(key, { village: h.village, householdId: h.householdId, reports: [reportId], people: v.people });
-    }
+  for (const { key, reportId, h, v } of verifiedHouseholds(reportIds, households)) {
+    const entry = seen.get(key);
+    if (entry) {
+      if (!entry.reports.includes(reportId)) entry.reports.push(reportId);
+      entry.people = Math.max(entry.people, v.people);
+    } else seen.set(key, { village: h.village, householdId: h.householdId, reports: [reportId], people: v.people });
   }
   return [...seen.values()].filter((e) => e.reports.length > 1).sort((a, b) => a.village.localeCompare(b.village) || a.householdId.localeCompare(b.householdId, 'en', { numeric: true }));
 }
@@ -191,6 +184,19 @@ export function sharedHouseholdWords(shared: readonly SharedHousehold[]): { zh: 
   };
 }
 
+/** Each household each of `reportIds` verified last, with that verification (households projection), in report order. */
+function* verifiedHouseholds(reportIds: readonly string[], households: HouseholdsState) {
+  for (const reportId of reportIds) {
+    const report = households.reports.get(reportId);
+    for (const householdId of report?.households ?? []) {
+      const key = householdKey(report!.village, householdId);
+      const h = households.households.get(key);
+      const v = h?.verifications.find((x) => x.reportId === reportId);
+      if (h && v) yield { key, reportId, h, v };
+    }
+  }
+}
+
 /** Worse damage ranks higher: a house collapsed in one report is not "moderate" for a later one. */
 const SEVERITY: Record<string, number> = { none: 0, moderate: 1, severe: 2, collapsed: 3 };
 
@@ -203,20 +209,13 @@ const SEVERITY: Record<string, number> = { none: 0, moderate: 1, severe: 2, coll
  */
 function rosterFor(reportIds: readonly string[], households: HouseholdsState): DraftRosterEntry[] {
   const chosen = new Map<string, DraftRosterEntry>();
-  for (const reportId of reportIds) {
-    const report = households.reports.get(reportId);
-    for (const householdId of report?.households ?? []) {
-      const key = householdKey(report!.village, householdId);
-      const h = households.households.get(key);
-      const v = h?.verifications.find((x) => x.reportId === reportId);
-      if (!h || !v) continue;
-      const current = chosen.get(key);
-      if (current) {
-        const worse = (SEVERITY[v.damage] ?? 0) - (SEVERITY[current.damage] ?? 0);
-        if (worse < 0 || (worse === 0 && current.verifiedAt >= v.at)) continue;
-      }
-      chosen.set(key, { village: h.village, householdId: h.householdId, name: v.name, damage: v.damage as DraftRosterEntry['damage'], people: v.people, reportId, verifiedAt: v.at });
+  for (const { key, reportId, h, v } of verifiedHouseholds(reportIds, households)) {
+    const current = chosen.get(key);
+    if (current) {
+      const worse = (SEVERITY[v.damage] ?? 0) - (SEVERITY[current.damage] ?? 0);
+      if (worse < 0 || (worse === 0 && current.verifiedAt >= v.at)) continue;
     }
+    chosen.set(key, { village: h.village, householdId: h.householdId, name: v.name, damage: v.damage as DraftRosterEntry['damage'], people: v.people, reportId, verifiedAt: v.at });
   }
   return [...chosen.values()].filter((e) => DAMAGED.has(e.damage)).sort((a, b) => a.village.localeCompare(b.village) || a.householdId.localeCompare(b.householdId, 'en', { numeric: true }));
 }
