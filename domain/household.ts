@@ -52,6 +52,12 @@ export type HouseholdCommand = Cmd<'ReserveRelief', EventData<'ReliefReserved'>>
   allocations: ReadonlyMap<string, ReservedAllocation>;
   windowDays: number;
   claimTtlMs: number;
+  /**
+   * Reservations kept in this household's streams under numbers typed before today's canonical
+   * form (`canonicalHouseholdId`: `07` for `7`). Those streams take no new writes, so reading them
+   * once before deciding keeps the rule race-free; their allocations are in `allocations` too.
+   */
+  earlier?: readonly Reservation[];
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -82,7 +88,8 @@ function decide(command: HouseholdCommand, state: HouseholdState): HouseholdEven
       if (state.reservations.some((r) => r.allocationId === data.allocationId)) return [];
       if (data.repeatReason === undefined) {
         const t = Date.parse(command.now);
-        const live = liveReservations(state, command.allocations, command.now, command.claimTtlMs).filter((r) => r.category === data.category);
+        const all: HouseholdState = command.earlier?.length ? { reservations: [...command.earlier, ...state.reservations] } : state;
+        const live = liveReservations(all, command.allocations, command.now, command.claimTtlMs).filter((r) => r.category === data.category);
         const sameIncident = live.find((r) => r.incident === data.incident);
         if (sameIncident) {
           refuse('duplicate_relief', 'this household already has live relief of this category in this incident', {

@@ -51,7 +51,15 @@ export interface FiledReport {
   directions?: string | undefined;
   reporter: EventData<'ReportFiled'>['reporter'];
   estimate: IndicatorSet;
+  /** The latest notes: the filing's, or the last 续报's that had any. */
   notes?: string | undefined;
+  /**
+   * Every notes text the report was given, oldest first, with when (the filing's time, or the
+   * 续报's): a 续报's notes replace the earlier ones as `notes`, while the news they carried
+   * ("2人受伤", then "又塌了一间") stays to be read in order (found by newcomers: the view showed
+   * only the latest). Absent on a state built before it was kept (none is stored).
+   */
+  noteTrail?: Array<{ at: string; notes: string }>;
   status: ReportStatus;
   amendments: number;
   /** Everyone who acknowledged, first first; the first one stopped escalation. */
@@ -406,6 +414,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
       exists: true,
       ...event.data,
       reportedAt: event.at,
+      noteTrail: event.data.notes ? [{ at: event.at, notes: event.data.notes }] : [],
       status: 'filed',
       amendments: 0,
       acknowledgedBy: [],
@@ -432,6 +441,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
         ...(directions !== undefined ? { directions } : {}),
         ...(location ? { location } : {}),
         ...(notes !== undefined ? { notes } : {}),
+        ...(notes && notes !== state.notes ? { noteTrail: [...(state.noteTrail ?? []), { at: event.at, notes }] } : {}),
       };
     }
     case 'AlertRaised':

@@ -191,17 +191,16 @@ export const MobilePhoneInput = z
 export const HOUSEHOLD_ID_MESSAGE = { zh: '户号须含数字或字母', en: 'a household number needs a digit or a letter' };
 
 /**
- * A village's household number as one key however it was typed (SPEC §3: a household is its
- * village code plus its householdId; 避免重复救助): full-width letters and digits as ASCII (NFKC),
- * invisible characters dropped, every dash-like mark an input method produces (any Unicode dash,
- * `−`, `ー`, `─`, `_`, a doubled `——`) as one `-`, a space between two letters or digits as `-`
- * too and any other space dropped, no `-` at either end, letters in lower case — `ｄ－１`, `D‐1`,
- * ` d - 1 `, `d——1`, `d_1`, `d 1` are all `d-1`; `1 23` is `1-23`, not `123` (on a register a
- * space separates group from household); `3 组 12 户` is `3组12户`.
- * Without it one household typed two ways was two households, each given relief (found by
- * newcomers). An id with no letter or digit left (`－`, `——`) is refused by `HouseholdId`.
+ * A village's household number as it is kept, however the phone typed it: full-width letters and
+ * digits as ASCII (NFKC), invisible characters dropped, every dash-like mark an input method
+ * produces (any Unicode dash, `−`, `ー`, `─`, `_`, a doubled `——`) as one `-`, a space between two
+ * letters or digits as `-` too and any other space dropped, no `-` at either end, letters in lower
+ * case — `ｄ－１`, `D‐1`, ` d - 1 `, `d——1`, `d_1`, `d 1` are all `d-1`; `1 23` is `1-23`, not
+ * `123` (on a register a space separates group from household). The register's own way of writing
+ * it (`007`, `3组12户`) is kept, for the forms and rosters read beside the paper register; one
+ * household is one key through `canonicalHouseholdId`.
  */
-export function canonicalHouseholdId(text: string): string {
+export function cleanHouseholdId(text: string): string {
   return text
     .normalize('NFKC')
     .replace(/\p{Cf}+/gu, '')
@@ -212,14 +211,42 @@ export function canonicalHouseholdId(text: string): string {
     .toLowerCase();
 }
 
-/** A household number (`canonicalHouseholdId`), 1 to 64 characters as kept, at least one letter or digit. */
+/**
+ * The key a village's household is known by, however its number was typed (SPEC §3: a household
+ * is its village code plus its householdId; 避免重复救助): `cleanHouseholdId`, then the words a
+ * register writes around the numbers folded (found by newcomers: `07`, `7号` and `7` were three
+ * households, each given relief) — a digit run's leading zeros go (`07`, `007` are `7`; `0`
+ * stays), `第` before a number and `号` or `户` after the last one go, and `组` between two numbers
+ * is the group's `-`: `第7号` is `7`, `3组12户` and `3 组 012 户` are `3-12`.
+ * Every comparison of two household numbers goes through it, on both sides, and so do the
+ * household's stream name and its allocation ids; a number written in the log under an earlier
+ * rule is folded the same way when read (projections/households.ts keeps where it was written).
+ */
+export function canonicalHouseholdId(text: string): string {
+  if (PLAIN_HOUSEHOLD_ID.test(text)) return text;
+  return cleanHouseholdId(text)
+    .replace(/第(?=\d)/g, '')
+    .replace(/(?<=\d)[号户]$/u, '')
+    .replace(/(?<=\d)组(?=\d)/g, '-')
+    .replace(/(?<!\d)0+(?=\d)/g, '')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/**
+ * A number that is already its own key, the common case (a replay folds every household of every
+ * verification): lower-case letters and digits in runs joined by single dashes, no digit run
+ * starting with `0` unless it is `0`.
+ */
+const PLAIN_HOUSEHOLD_ID = /^(?!.*(?<!\d)0\d)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** A household number as kept (`cleanHouseholdId`), 1 to 64 characters, at least one letter or digit. */
 export const HouseholdId = z
   .string()
   .max(200)
-  .transform(canonicalHouseholdId)
+  .transform(cleanHouseholdId)
   .pipe(z.string().min(1).max(64).regex(/[\p{L}\p{N}]/u, HOUSEHOLD_ID_MESSAGE.en));
-// The events keep their own schemas (domain/events.ts, versioned): the HTTP input canonicalizes,
-// so every household number written from now on is canonical, and one written before stays as it was.
+// The events keep their own schemas (domain/events.ts, versioned) and what was typed, cleaned.
 
 export const ShortText = z.string().max(500);
 export const LongText = z.string().max(4000);

@@ -126,8 +126,8 @@ export function draftFor(
   for (const r of live) for (const [key, thousandths] of Object.entries(r.deliveredGoods)) goods[key] = (goods[key] ?? 0) + thousandths;
   const relief: ReliefWork = {
     allocations: live.length,
-    households: new Set(live.map((r) => `${r.village}|${r.household.id}`)).size,
-    householdsReached: new Set(live.filter((r) => r.deliveredCashFen > 0 || Object.keys(r.deliveredGoods).length > 0).map((r) => `${r.village}|${r.household.id}`)).size,
+    households: new Set(live.map((r) => householdKey(r.village, r.household.id))).size,
+    householdsReached: new Set(live.filter((r) => r.deliveredCashFen > 0 || Object.keys(r.deliveredGoods).length > 0).map((r) => householdKey(r.village, r.household.id))).size,
     cashAllocatedFen: live.reduce((n, r) => n + r.cashFen, 0),
     cashApprovedFen: live.filter((r) => r.status === 'approved' || r.status === 'delivered').reduce((n, r) => n + r.cashFen, 0),
     cashDeliveredFen: live.reduce((n, r) => n + r.deliveredCashFen, 0),

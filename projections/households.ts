@@ -1,5 +1,6 @@
 import { assertNever } from '../domain/errors.js';
 import type { EventData } from '../domain/events.js';
+import { canonicalHouseholdId } from '../domain/vocabulary.js';
 import { intern } from './intern.js';
 import { appended } from './lists.js';
 import { projection } from './projection.js';
@@ -11,6 +12,7 @@ type Damage = EventData<'DamageVerified'>['households'][number]['damage'];
 /** One household across every report (SPEC §6 household ledger): its village and household number. */
 export interface HouseholdRow {
   village: string;
+  /** Its number as first typed (cleaned: `cleanHouseholdId`), as the village register writes it; its key is `canonicalHouseholdId` of it. */
   householdId: string;
   /**
    * What each report's latest verification found, one entry per report, in the order they were
@@ -20,6 +22,13 @@ export interface HouseholdRow {
   verifications: HouseholdVerification[];
   /** Allocations made to it, by id, in order. */
   allocations: string[];
+  /**
+   * The numbers its allocations were typed under that are not its key (`007` for `7`). Before
+   * household streams were named by the key, each such number named a household stream of its own,
+   * whose reservations still count (domain/household.ts `earlier`). Absent where every allocation
+   * was typed as its key.
+   */
+  spellings?: string[];
 }
 
 export interface HouseholdVerification {
@@ -37,7 +46,8 @@ export interface HouseholdsState {
   reports: Map<string, { village: string; dismissed: boolean; households: string[] }>;
 }
 
-export const householdKey = (village: string, householdId: string) => `${village}|${householdId}`;
+/** A household's key, `${village}|${canonicalHouseholdId(number)}`: one household is one row however its number was typed. */
+export const householdKey = (village: string, householdId: string) => `${village}|${canonicalHouseholdId(householdId)}`;
 
 function household(state: HouseholdsState, village: string, householdId: string): HouseholdRow {
   const key = householdKey(village, householdId);
@@ -48,7 +58,7 @@ function household(state: HouseholdsState, village: string, householdId: string)
 
 export const householdsProjection = projection({
   name: 'households',
-  version: 2,
+  version: 3,
   eventTypes: ['ReportFiled', 'DamageVerified', 'ReportDismissed', 'ReliefAllocated'],
   initialState: (): HouseholdsState => ({ households: new Map(), reports: new Map() }),
   evolve(state, event) {
@@ -80,8 +90,10 @@ export const householdsProjection = projection({
         return state;
       }
       case 'ReliefAllocated': {
-        const h = household(state, event.data.village, event.data.household.id);
+        const typed = event.data.household.id;
+        const h = household(state, event.data.village, typed);
         h.allocations = appended(h.allocations, event.data.allocationId);
+        if (typed !== canonicalHouseholdId(typed) && !h.spellings?.includes(typed)) h.spellings = appended(h.spellings ?? [], typed);
         return state;
       }
       default:

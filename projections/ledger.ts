@@ -186,7 +186,11 @@ export function ledgerRows(state: LedgerState, filter: LedgerFilter): LedgerRow[
     const row = state.rows.get(id)!;
     if (!row.village.startsWith(filter.prefix)) continue;
     if (filter.report !== undefined && row.reportId !== filter.report) continue;
-    if (filter.household !== undefined && row.household.id !== filter.household && `${row.village}/${row.household.id}` !== filter.household) continue;
+    if (filter.household !== undefined) {
+      // Both sides folded: a number kept under an earlier form of the rule (`07`) is today's `7`.
+      const household = canonicalHouseholdId(row.household.id);
+      if (household !== filter.household && `${row.village}/${household}` !== filter.household) continue;
+    }
     if (filter.fund !== undefined && row.fund !== filter.fund) continue;
     if (filter.status !== undefined && row.status !== filter.status) continue;
     out.push(row);
@@ -202,8 +206,8 @@ export type ReviewFlag =
   | { flag: 'no_housing_damage' }
   | { flag: 'same_name_other_household'; households: string[] };
 
-/** A name as two people would type it for one person: width folded, spaces gone. */
-const nameKey = (name: string) => name.normalize('NFKC').replace(/[\s\u00b7\u30fb\u2022.]/gu, '');
+/** A name as two people would type it for one person: width folded, spaces and the middle dot gone. */
+export const nameKey = (name: string) => name.normalize('NFKC').replace(/[\s\u00b7\u30fb\u2022.]/gu, '');
 
 /**
  * Rows to review: two live allocations of one category to one household in one incident (a later

@@ -7,7 +7,7 @@ import { DomainError } from '../../domain/errors.js';
 import { streams } from '../../domain/events.js';
 import { reportDecider } from '../../domain/report.js';
 import { findIllFormedText, TEXT_PROBLEM_MESSAGES } from '../../domain/text.js';
-import { scopePrefix, scopeUnit, withinScope } from '../../domain/units.js';
+import { ancestorAt, scopePrefix, scopeUnit, withinScope } from '../../domain/units.js';
 import { ConcurrencyError, type EventStore, type StoreEpoch } from '../../infra/eventstore/types.js';
 import type { Logger } from '../../infra/logging.js';
 import type { TokenClaims } from '../../infra/tokens.js';
@@ -16,6 +16,7 @@ import { framesFor, type Delivery } from '../../projections/alert-frames.js';
 import type { ProjectedEvent } from '../../projections/projection.js';
 import type { BackgroundTasks } from '../background.js';
 import { ALERTING, commandHandler, type CommandHandler } from '../commands/execute.js';
+import { endedChainDetails, originalOf } from '../commands/merged-reports.js';
 import { projectedEvent, type ProjectionRunner } from '../projection-runner.js';
 import { issueEn, issueZh, message, requestLanguage, type Lang } from '../http/messages.js';
 import { Id } from '../http/schemas.js';
@@ -458,30 +459,50 @@ export class AlertGateway {
         return;
       }
       case 'ack': {
+        const asked = parsed.reportId;
         try {
-          const loaded = await this.#commands.load(streams.report(parsed.reportId), reportDecider);
-          if (!loaded.state.exists || !withinScope(loaded.state.village, connection.user.scope)) return error('not_found', 'no such report', { reportId: parsed.reportId });
+          const loaded = await this.#commands.load(streams.report(asked), reportDecider);
+          if (!loaded.state.exists || !withinScope(loaded.state.village, connection.user.scope)) return error('not_found', 'no such report', { reportId: asked });
+          // An ack of a report merged as a duplicate is recorded on the report it was merged into,
+          // as HTTP records it (services/commands/merged-reports.ts): the officer on the way is
+          // the one who should stop the escalation, whichever of the two alerts they tapped.
+          const target = await originalOf(this.#commands, asked, loaded.state, (village) => withinScope(village, connection.user.scope));
+          if (target?.kind === 'ended') {
+            const phones = this.runner.state('units').units.get(ancestorAt(target.report.village, 'township') ?? '')?.phones;
+            const details = endedChainDetails(target.reportId, target.report, phones?.[0]);
+            return error('report_dismissed', { zh: message('report_dismissed', 'zh', details), en: message('report_dismissed', 'en', details) }, { ...details, reportId: asked });
+          }
+          const reportId = target?.reportId ?? asked;
           const now = this.#options.now().toISOString();
           const result = await this.#commands.execute(
-            streams.report(parsed.reportId),
+            streams.report(reportId),
             reportDecider,
             { type: 'AcknowledgeAlert', data: { by: connection.user.sub }, now },
-            { actor: { id: connection.user.sub, role: connection.user.role }, correlationId: `ws-${parsed.reportId}-${Date.now()}`, now },
+            { actor: { id: connection.user.sub, role: connection.user.role }, correlationId: `ws-${reportId}-${Date.now()}`, now },
             ALERTING,
           );
           // The same officer's ack again (a tap repeated, an answer lost on the road) writes nothing,
           // so no frame comes from the log: it is answered here, as HTTP answers it 200, so a phone
-          // waiting for its confirmation is not left waiting.
-          if (result.events.length === 0 && connection.socket.readyState === connection.socket.OPEN) {
-            connection.socket.send(JSON.stringify({ type: 'acknowledged', reportId: parsed.reportId, by: connection.user.sub, already: true }));
+          // waiting for its confirmation is not left waiting. An ack sent on is answered here too,
+          // under the id the phone asked about, naming where it was recorded.
+          if ((result.events.length === 0 || target) && connection.socket.readyState === connection.socket.OPEN) {
+            connection.socket.send(
+              JSON.stringify({
+                type: 'acknowledged',
+                reportId: asked,
+                by: connection.user.sub,
+                ...(result.events.length === 0 ? { already: true } : {}),
+                ...(target ? { recordedOn: reportId } : {}),
+              }),
+            );
           }
         } catch (e) {
           // The refusal's details (why, and a duplicate's original) choose its words, as over HTTP
           // (found by a newcomer: an ack of a merged report was told about relief).
-          if (e instanceof DomainError) return error(e.code, reasonOf(e), { ...e.details, reportId: parsed.reportId });
-          if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send ack again', { reportId: parsed.reportId });
+          if (e instanceof DomainError) return error(e.code, reasonOf(e), { ...e.details, reportId: asked });
+          if (e instanceof ConcurrencyError) return error('conflict', 'another write got there first; send ack again', { reportId: asked });
           this.logger.error({ err: e }, 'ack failed');
-          return error('unavailable', 'could not record the acknowledgement now; send it again', { reportId: parsed.reportId });
+          return error('unavailable', 'could not record the acknowledgement now; send it again', { reportId: asked });
         }
         return;
       }

@@ -42,6 +42,8 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     reporter: report.reporter,
     estimate: report.estimate,
     notes: report.notes ?? null,
+    // Each notes text in order, the filing's first: a 续报's news is not lost behind the next one.
+    noteTrail: report.noteTrail ?? [],
     verified: report.verified ?? null,
     acknowledgedBy: report.acknowledgedBy[0] ?? null,
     acknowledgements: report.acknowledgedBy,

@@ -128,15 +128,27 @@ t.test('two reports of one event filed before anyone answered: answering either 
   t.match(await primary.next((f) => f.type === 'acknowledged' && f.reportId === h1), { by: 'officer-wangba-1', via: h2 });
 });
 
-t.test('an ack over the socket for a report merged into another is refused naming the original, not with words about relief (found by a newcomer)', async (t) => {
+t.test('an ack over the socket for a report merged into another is recorded on the original, as over HTTP; where that one is closed, refused with the township\u2019s phone (found by a newcomer)', async (t) => {
   const { app, url } = await listening(t);
   const officer = await live(url, app.token('officer', WANGBA, 'officer-wangba-1'));
   t.teardown(() => officer.close());
   const a = await file(app);
-  const b = await file(app);
+  const b = await file(app, { hazard: 'flash_flood' });
   t.equal((await app.call('POST', `/reports/${b}/dismissal`, { token: app.token('officer', WANGBA), body: { reason: 'duplicate', duplicateOf: a } })).statusCode, 200);
   officer.send({ type: 'ack', reportId: b });
-  const refused = await officer.next((f) => f.type === 'error' && f.reportId === b);
-  t.match(refused, { code: 'report_dismissed', duplicateOf: a, detail: new RegExp(`已并入报告 ${a}`) });
-  t.notMatch(String(refused.detail), /救助/);
+  t.match(await officer.next((f) => f.type === 'acknowledged' && f.reportId === b), { by: 'officer-wangba-1', recordedOn: a }, 'answered under the id tapped, naming where it was recorded');
+  t.match(await officer.next((f) => f.type === 'acknowledged' && f.reportId === a), { by: 'officer-wangba-1' }, 'the original\u2019s own frame, from the log');
+  t.same((await app.call('GET', `/reports/${a}`, { token: app.token('head', WANGBA) })).json().acknowledgedBy, 'officer-wangba-1', 'the original is acknowledged: its escalation stops');
+  t.equal((await app.call('GET', `/reports/${b}`, { token: app.token('head', WANGBA) })).json().status, 'dismissed', 'the duplicate stays as it was');
+  officer.send({ type: 'ack', reportId: b });
+  t.match(await officer.next((f) => f.type === 'acknowledged' && f.reportId === b && f.already === true), { recordedOn: a }, 'a tap repeated writes nothing and is answered');
+
+  t.equal((await app.call('POST', `/reports/${a}/verifications`, { token: app.token('officer', WANGBA), body: verificationBody() })).statusCode, 200);
+  t.equal((await app.call('POST', `/reports/${a}/closure`, { token: app.token('officer', WANGBA), body: { summary: '已核查' } })).statusCode, 200);
+  const other = await live(url, app.token('officer', WANGBA, 'officer-wangba-2'));
+  t.teardown(() => other.close());
+  other.send({ type: 'ack', reportId: b });
+  const refused = await other.next((f) => f.type === 'error' && f.reportId === b);
+  t.match(refused, { code: 'report_dismissed', duplicateOf: a, originalStatus: 'closed', detail: new RegExp(`并入的报告 ${a} 也已结案`) }, 'nothing open can take it: said so');
+  t.notMatch(String(refused.detail), /救助/, 'not words about relief');
 });

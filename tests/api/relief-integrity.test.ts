@@ -204,6 +204,41 @@ t.test('one household however its number is typed: one verification entry, one r
   t.match(dashOnly.json().message, /户号须含数字或字母/, 'said in Chinese');
 });
 
+t.test('07, 7号, 第7户 and 7 are one household; relief kept under a number an earlier rule wrote (07) still counts against today\u2019s 7 (found by a newcomer: three households, each paid)', async (t) => {
+  const app = await startTestApp(t);
+  const a = await verified(app, [{ householdId: '07', name: '李四', damage: 'severe', people: 3 }]);
+  const first = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: '7号', name: '李四' } }) });
+  t.equal(first.statusCode, 201, `7号 is the household verified as 07 ${first.body}`);
+  for (const spelling of ['7', '07', '007', '第7户', '第０７号', ' 7 号 ']) {
+    const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: spelling, name: '李四' } }) });
+    t.match([again.statusCode, again.json()], [409, { error: 'duplicate_relief', details: { allocationId: first.json().allocationId } }], `${JSON.stringify(spelling)}: the same household`);
+  }
+  t.equal((await app.call('GET', `/households/${LIJIA}/007`, { token: head(app) })).json().householdId, '07', 'looked up however it is typed, shown as the register writes it');
+
+  // A log written before this rule: the household's reservation and its allocation kept under `08`
+  // in a stream of their own, as the nodes of that time wrote them.
+  const b = await verified(app, [{ householdId: '8', name: '赵六', damage: 'collapsed', people: 4 }]);
+  const old = randomUUID();
+  const metadata = { actor: { id: 'officer-old', role: 'officer' }, at: new Date().toISOString(), correlationId: randomUUID(), schemaVersion: 1 };
+  await app.store.append(`household-${LIJIA}-08`, [{ type: 'ReliefReserved', data: { village: LIJIA, householdId: '08', allocationId: old, category: 'emergency_living', incident: `report:${b}`, reportId: b }, metadata }], 'no_stream');
+  const written = await app.store.append(
+    `allocation-${old}`,
+    [{ type: 'ReliefAllocated', data: { allocationId: old, reportId: b, village: LIJIA, household: { id: '08', name: '赵六' }, category: 'emergency_living', cashFen: 50_000, goods: [], fund: 'F-2026', allocatedBy: 'officer-old' }, metadata: { ...metadata, schemaVersion: 3 } }],
+    'no_stream',
+  );
+  const today = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(b, { household: { id: '8', name: '赵六' } }), headers: {} });
+  t.match([today.statusCode, today.json()], [409, { error: 'duplicate_relief', details: { allocationId: old, rule: 'one_per_incident' } }], `refused, naming the allocation kept under 08 ${today.body}`);
+  const c = await verified(app, [{ householdId: '8', name: '赵六', damage: 'collapsed', people: 4 }], { hazard: 'hail' });
+  const fromC = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(c, { household: { id: '08', name: '赵六' } }) });
+  t.match([fromC.statusCode, fromC.json()], [409, { details: { allocationId: old, rule: 'window' } }], 'from another report: within the window');
+  const household = (await app.call('GET', `/households/${LIJIA}/8?position=${written.position}`, { token: head(app) })).json();
+  t.same(household.allocations.map((x: { allocationId: string }) => x.allocationId), [old], 'the household view folds the old number in');
+  const ledger = (await app.call('GET', `/allocations?household=${LIJIA}/8`, { token: head(app) })).json();
+  t.same(ledger.items.map((i: { allocationId: string }) => i.allocationId), [old], 'and so does the ledger\u2019s filter');
+  const missed = (await app.call('GET', `/relief/missed?unit=${LIJIA}`, { token: head(app) })).json();
+  t.notOk(missed.items.some((h: { householdId: string }) => h.householdId === '8'), 'not among the missed: it was relieved under 08');
+});
+
 t.test('a report linked after its relief: a second allocation in that incident is refused (found by a newcomer: 201, flagged afterwards)', async (t) => {
   const app = await startTestApp(t);
   const county = app.token('head', KANG, 'head-kang');
@@ -363,11 +398,30 @@ t.test('goods named twice in one allocation are one line (found by a newcomer: k
   t.match([tooMuch.statusCode, tooMuch.json().details?.[0]?.path], [400, 'body.goods.0.quantity'], 'a merged line past the bound is named, not a 500');
 });
 
-t.test('one name under two household numbers in one incident and village: both rows flagged for review, not refused (a household typed 3-12 once and 3组12 once escapes the duplicate check)', async (t) => {
+t.test('a verification listing one name under two household numbers says so at the door, in both languages, and is recorded (found by a newcomer: said only at approval)', async (t) => {
+  const app = await startTestApp(t);
+  const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+  const households = [
+    { householdId: '3-12', name: '王建国', damage: 'severe', people: 2 },
+    { householdId: '12', name: '王 建国', damage: 'severe', people: 2 },
+    { householdId: '3-13', name: '王建军', damage: 'moderate', people: 3 },
+  ];
+  const res = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody({ households }) });
+  t.equal(res.statusCode, 200, 'recorded: two people of one name live in many villages');
+  t.same(res.json().warnings, [
+    { code: 'same_name_two_households', message: '户号 3-12、12 的户主同名（王建国）：如是同一户，请只列一次，再核查一次；如是同名的不同户，不用处理', householdIds: ['3-12', '12'] },
+  ]);
+  const en = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody({ households }), headers: { 'accept-language': 'en' } });
+  t.match(en.json().warnings, [{ code: 'same_name_two_households', message: /households 3-12, 12 have the same name/ }], 'in English when asked');
+  const fixed = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody({ households: [households[0], households[2]] }) });
+  t.equal(fixed.json().warnings, undefined, 'listed once: nothing said');
+});
+
+t.test('one name under two household numbers in one incident and village: both rows flagged for review, not refused (a household typed 3-12 once and 12 once, its group left out, escapes the duplicate check)', async (t) => {
   const app = await startTestApp(t);
   const report = await verified(app, [
     { householdId: '3-12', name: '王建国', damage: 'severe', people: 2 },
-    { householdId: '3组12', name: '王 建国', damage: 'severe', people: 2 },
+    { householdId: '12', name: '王 建国', damage: 'severe', people: 2 },
     { householdId: '3-13', name: '王建军', damage: 'severe', people: 2 },
   ]);
   const allocate = async (id: string, name: string, category?: string) => {
@@ -376,12 +430,15 @@ t.test('one name under two household numbers in one incident and village: both r
     return res.json().allocationId as string;
   };
   const x = await allocate('3-12', '王建国');
-  const y = await allocate('3组12', '王 建国');
+  const second = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(report, { household: { id: '12', name: '王 建国' } }) });
+  t.equal(second.statusCode, 201, 'the second, under the other number: recorded, not refused');
+  t.same(second.json().warnings, [{ code: 'review', flag: 'same_name_other_household', households: ['3-12'], message: '同村同一灾害过程中，同名户主在户号 3-12 下另有同类救助：请核对是否同一户' }], 'and said to the officer who allocates it (found by a newcomer: taken in silence)');
+  const y = second.json().allocationId as string;
   const other = await allocate('3-13', '王建军');
   const housing = await allocate('3-12', '王建国', 'housing');
   const ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
   const review = (id: string) => ledger.items.find((i: { allocationId: string }) => i.allocationId === id).review;
-  t.same(review(x), [{ flag: 'same_name_other_household', households: ['3组12'], message: '同村同一灾害过程中，同名户主在户号 3组12 下另有同类救助：请核对是否同一户' }], 'each row names the other household number, in words a head reads');
+  t.same(review(x), [{ flag: 'same_name_other_household', households: ['12'], message: '同村同一灾害过程中，同名户主在户号 12 下另有同类救助：请核对是否同一户' }], 'each row names the other household number, in words a head reads');
   t.same(review(y), [{ flag: 'same_name_other_household', households: ['3-12'], message: '同村同一灾害过程中，同名户主在户号 3-12 下另有同类救助：请核对是否同一户' }]);
   // Where the head approves: the allocation itself says it (found by a newcomer: both approved, 200 each, nothing said).
   const single = (await app.call('GET', `/allocations/${y}`, { token: head(app) })).json();
@@ -393,14 +450,14 @@ t.test('one name under two household numbers in one incident and village: both r
   // (found by a newcomer: one household paid three times, 200 each, the flags on the ledger only).
   const approved = await app.call('POST', `/allocations/${x}/approval`, { token: head(app) });
   t.equal(approved.statusCode, 200);
-  t.same(approved.json().warnings, [{ code: 'review', flag: 'same_name_other_household', households: ['3组12'], message: '同村同一灾害过程中，同名户主在户号 3组12 下另有同类救助：请核对是否同一户' }], 'the approval says it');
+  t.same(approved.json().warnings, [{ code: 'review', flag: 'same_name_other_household', households: ['12'], message: '同村同一灾害过程中，同名户主在户号 12 下另有同类救助：请核对是否同一户' }], 'the approval says it');
   const delivered = await app.call('POST', `/allocations/${x}/deliveries`, {
     token: officer(app),
     body: { deliveryId: randomUUID(), cashFen: 1000, goods: [], confirmation: { method: 'signature', reference: 'P-1' } },
     headers: { 'accept-language': 'en' },
   });
   t.equal(delivered.statusCode, 200, delivered.body);
-  t.match(delivered.json().warnings, [{ code: 'review', flag: 'same_name_other_household', message: /same name .* household number\(s\) 3组12/ }], 'the delivery says it, in English when asked');
+  t.match(delivered.json().warnings, [{ code: 'review', flag: 'same_name_other_household', message: /same name .* household number\(s\) 12/ }], 'the delivery says it, in English when asked');
   t.equal((await app.call('POST', `/allocations/${other}/approval`, { token: head(app) })).json().warnings, undefined, 'nothing to look at: nothing said');
   // Cancelled, it is no longer live relief: the pair is no longer a question.
   t.equal((await app.call('POST', `/allocations/${y}/cancellation`, { token: head(app), body: { reason: '同一户重复登记' } })).statusCode, 200);

@@ -474,3 +474,31 @@ t.test('a fact sent to a report dismissed as a duplicate is recorded on the repo
   const dismissedPlain = await app.call('POST', `/reports/${a}/amendments`, { token: contact, body: { notes: 'x' } });
   t.equal(dismissedPlain.json().error, 'report_closed', 'a closed report answers for itself');
 });
+
+t.test('each 续报\u2019s notes stay readable in order behind the latest (found by newcomers: the view showed only the last)', async (t) => {
+  let clock = Date.parse('2026-07-01T04:00:00.000Z');
+  const app = await startTestApp(t, { now: () => new Date(clock) });
+  const contact = app.token('contact', LIJIA);
+  const { reportId } = (await app.call('POST', '/reports', { token: contact, body: reportBody({ notes: '后山滑坡，路断了' }) })).json();
+  const amend = async (body: unknown) => {
+    clock += 600_000;
+    const res = await app.call('POST', `/reports/${reportId}/amendments`, { token: contact, body });
+    t.equal(res.statusCode, 200, res.body);
+  };
+  await amend({ notes: '砸伤了两人' });
+  await amend({ estimate: { injured: 2 }, notes: '砸伤了两人' });
+  await amend({ estimate: { injured: 2, roomsCollapsed: 1 } });
+  await amend({ notes: '又塌了一间' });
+  const view = (await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json();
+  t.equal(view.notes, '又塌了一间', 'notes: the latest');
+  t.same(
+    view.noteTrail.map((n: { at: string; notes: string }) => [n.at, n.notes]),
+    [
+      ['2026-07-01T04:00:00.000Z', '后山滑坡，路断了'],
+      ['2026-07-01T04:10:00.000Z', '砸伤了两人'],
+      ['2026-07-01T04:40:00.000Z', '又塌了一间'],
+    ],
+    'every notes text once, in order, with when: the same notes again, or none, add nothing',
+  );
+  t.match(view.noteTrail[1].atLocal, /^2026-07-01T12:10:00(\.000)?\+08:00$/, 'with the Beijing time beside each');
+});

@@ -5,7 +5,7 @@ import { DomainError } from '../../domain/errors.js';
 import { householdDecider, type HouseholdCommand, type HouseholdEvent, type ReservedAllocation } from '../../domain/household.js';
 import { spec } from '../support/decider-spec.js';
 import { VILLAGE } from '../support/fixtures.js';
-import { canonicalHouseholdId, HouseholdId } from '../../domain/vocabulary.js';
+import { canonicalHouseholdId, cleanHouseholdId, HouseholdId } from '../../domain/vocabulary.js';
 
 /** Issue 11: the rules of SPEC §3 "No double relief", given / when / then. */
 const DAY = 86_400_000;
@@ -89,23 +89,39 @@ t.test('sweep: a household number is one household however it is typed — case,
     const full = (ch: string) => String.fromCharCode(ch.charCodeAt(0) + 0xfee0);
     return fc.constantFrom(c, upper, full(c), full(upper));
   };
-  const id = fc.stringMatching(/^[a-z0-9]{1,4}(-[a-z0-9]{1,4}){0,3}$/);
+  // Canonical numbers: no digit run padded with zeros (a lone 0 is a number).
+  const id = fc.stringMatching(/^[a-z0-9]{1,4}(-[a-z0-9]{1,4}){0,3}$/).filter((p) => !/(?<![0-9])0[0-9]/.test(p));
+  // What a register writes around them: zeros padding a digit run, 第 before a leading number,
+  // 号 or 户 after a final one (found by newcomers: 07, 7号 and 7 were three households).
+  const pad = fc.constantFrom('', '', '0', '00', '\uff10');
   await fc.assert(
     fc.asyncProperty(
       id.chain((plain) =>
         fc.tuple(
           fc.constant(plain),
-          fc.tuple(...[...plain].map((c) => fc.tuple(spelling(c), fc.constantFrom('', '', '', '\u200b', '\ufeff', '\u2060')))),
+          fc.tuple(...[...plain].map((c, i) => fc.tuple(/[0-9]/.test(c) && !/[0-9]/.test(plain[i - 1] ?? '') ? pad : fc.constant(''), spelling(c), fc.constantFrom('', '', '', '\u200b', '\ufeff', '\u2060')))),
+          /^[0-9]/.test(plain) ? fc.constantFrom('', '', '第') : fc.constant(''),
+          /[0-9]$/.test(plain) ? fc.constantFrom('', '', '号', '户', ' 号') : fc.constant(''),
         ),
       ),
-      async ([plain, parts]) => {
-        const typed = ' \u3000' + parts.map(([c, gap]) => c + gap).join('') + ' ';
+      async ([plain, parts, before, after]) => {
+        const typed = ' \u3000' + before + parts.map(([zeros, c, gap]) => zeros + c + gap).join('') + after + ' ';
         t.equal(canonicalHouseholdId(typed), plain, `${JSON.stringify(typed)} is ${plain}`);
       },
     ),
-    { numRuns: 300 },
+    { numRuns: 400 },
   );
-  t.equal(canonicalHouseholdId('  ０１２－３  '), '012-3');
+  t.equal(cleanHouseholdId(' Ｄ－００７ '), 'd-007', 'kept: width, dashes, spaces and case cleaned, the zeros as written');
+  t.equal(canonicalHouseholdId('07'), '7', 'a padded number is the number (found by a newcomer)');
+  t.equal(canonicalHouseholdId('7号'), '7', '号 after it is the same household');
+  t.equal(canonicalHouseholdId('第7户'), '7');
+  t.equal(canonicalHouseholdId('3组12户'), '3-12', '组 between group and household is the register\u2019s dash');
+  t.equal(canonicalHouseholdId('3 组 012 户'), '3-12');
+  t.equal(canonicalHouseholdId('0'), '0', 'a lone zero stays');
+  t.equal(canonicalHouseholdId('100'), '100', 'zeros inside a number stay');
+  t.equal(canonicalHouseholdId('a-07'), 'a-7');
+  t.not(canonicalHouseholdId('1-0'), canonicalHouseholdId('1'), 'a zero after a dash is a number of its own');
+  t.equal(canonicalHouseholdId('  ０１２－３  '), '12-3');
   t.not(canonicalHouseholdId('12-3'), canonicalHouseholdId('123'), 'a dash is kept: 12-3 is not 123');
   t.equal(canonicalHouseholdId('7——1'), '7-1', 'the IME dash, doubled, is one dash (found by a newcomer)');
   t.equal(canonicalHouseholdId('1 23'), '1-23', 'a space between digits separates: 1 23 is 1-23 ...');
@@ -115,7 +131,9 @@ t.test('sweep: a household number is one household however it is typed — case,
   t.equal(canonicalHouseholdId('－'), '', 'a lone dash leaves nothing, which HouseholdId refuses');
   t.equal(HouseholdId.safeParse('——').success, false, 'nothing but dashes is no household number');
   t.equal(HouseholdId.safeParse('。').success, false, 'nor a full stop');
-  t.equal(HouseholdId.parse('3组12户'), '3组12户', 'a number written in Chinese is kept');
+  t.equal(HouseholdId.parse('3组12户'), '3组12户', 'kept as the register writes it ...');
+  t.equal(HouseholdId.parse('００７'), '007', '... zeros too');
+  t.equal(canonicalHouseholdId(HouseholdId.parse('3组012户')), canonicalHouseholdId('3-12'), '... and known by its key');
 });
 
 t.test('a delivered allocation stays live, and is delivered only when cash and every goods line are', async (t) => {

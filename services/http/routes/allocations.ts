@@ -6,17 +6,20 @@ import { allocationDecider, holdsRelief, isLive, type AllocationCommand, type Al
 import { DomainError } from '../../../domain/errors.js';
 import { streams, type EventData } from '../../../domain/events.js';
 import { liveReliefClaim, RELIEF_CLAIM_TTL_MS, reportDecider, type ReportCommand, type ReportState } from '../../../domain/report.js';
-import { householdDecider, type HouseholdCommand, type ReservedAllocation } from '../../../domain/household.js';
+import { householdDecider, type HouseholdCommand, type Reservation, type ReservedAllocation } from '../../../domain/household.js';
 import { DamagedStreamError, step, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext } from '../context.js';
-import { commandRoute, historyRoute, integrityOf, type SaidWarning } from '../command-route.js';
+import { commandRoute, historyRoute, integrityOf, localized, WarningSchema, type SaidWarning } from '../command-route.js';
+import { requestLanguage } from '../messages.js';
 import type { ApiDeps } from '../deps.js';
 import { HttpError, notFound } from '../errors.js';
 import { AllocateBody, DeliveryBody, EmptyBody, IdParams, ReasonBody } from '../schemas.js';
 import { allocationView } from '../views.js';
 import { loadReportInScope } from './reports.js';
 import { reviewOfAllocation, reviewWords } from './reads.js';
+import { householdKey } from '../../../projections/households.js';
+import { canonicalHouseholdId } from '../../../domain/vocabulary.js';
 
 /** Namespace for allocation ids derived from (report, household, category, generation). */
 const ALLOCATION_NAMESPACE = '6f1c1e52-5d0b-4c8e-9a57-3b6a0f9d2e41';
@@ -48,6 +51,43 @@ const reportForRelief = (report: ReportState): ReportForRelief =>
  * relief (live, and not on a report dismissed before anything was handed over), when it was made,
  * and the incident its report is linked to now — a link made after the reservation counts.
  */
+/**
+ * The household's reservations in streams named by a number as typed (`007`), where they were
+ * written before household streams were named by the key (`7`, `canonicalHouseholdId`): found
+ * through the households projection, which folds every number in the log and keeps each typed
+ * one. SPEC §3 no double relief holds across the change; those streams take no new writes. A
+ * typed number whose stream was never written reads as empty.
+ */
+async function earlierReservations(deps: ApiDeps, village: string, key: string): Promise<Reservation[]> {
+  const spellings = deps.runner.state('households').households.get(householdKey(village, key))?.spellings ?? [];
+  const out: Reservation[] = [];
+  for (const typed of spellings) {
+    if (typed === key) continue;
+    out.push(...(await deps.commands.load(streams.household(village, typed), householdDecider)).state.reservations);
+  }
+  return out;
+}
+
+/**
+ * The new allocation's review flags (the same name under another household number, a household
+ * the latest 核报 left out …), said to the officer who allocates, as to the head who approves
+ * (found by a newcomer: a second allocation under another number was taken in silence). They are
+ * the ledger's, so the read side is waited for up to 1 s (ms as a rule); past that the answer goes
+ * without them and the ledger still shows them.
+ */
+async function reviewOnceRead(deps: ApiDeps, allocationId: string, village: string, position: string): Promise<SaidWarning[]> {
+  try {
+    await deps.runner.require(position, 1000);
+  } catch {
+    return [];
+  }
+  return reviewSaid(deps, allocationId, village);
+}
+
+/** An allocation's review flags as a write's warnings (code `review`), Chinese with English beside. */
+const reviewSaid = (deps: ApiDeps, allocationId: string, village: string): SaidWarning[] =>
+  reviewWords(deps, allocationId, village).map(({ flag, message, en, ...data }) => ({ code: 'review', flag, message, en, ...data }));
+
 async function reservedAllocations(deps: ApiDeps, ids: string[]): Promise<Map<string, ReservedAllocation>> {
   const out = new Map<string, ReservedAllocation>();
   const reports = new Map<string, ReportState>();
@@ -80,7 +120,8 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       schema: {
         tags: ['relief'],
         summary: 'Allocate relief to a verified household',
-        description: 'A repeat (repeatReason) sent again with the same contents is answered 200 with the allocation it made, not given twice.',
+        description:
+          'A repeat (repeatReason) sent again with the same contents is answered 200 with the allocation it made, not given twice. `warnings` carry the new allocation\u2019s review flags (code `review`: the same name under another household number, a household the latest 核报 left out).',
         body: AllocateBody,
         response: { 201: AllocatedAnswer, 200: AllocatedAnswer },
       },
@@ -94,9 +135,11 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       // they answered from what was left ("not verified" for a report whose verification was
       // deleted, found by a newcomer). The damage is what to say.
       if (damage) throw new DamagedStreamError(reportStream, damage.position, damage);
-      const householdStream = streams.household(report.village, body.household.id);
+      // Named by the household's key, so 007, 7号 and 7 meet in one stream (SPEC §3 no double relief).
+      const householdKeyId = canonicalHouseholdId(body.household.id);
+      const householdStream = streams.household(report.village, householdKeyId);
       for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
-        const allocationId = allocationIdFor(body.reportId, body.household.id, body.category, generation);
+        const allocationId = allocationIdFor(body.reportId, householdKeyId, body.category, generation);
         const stream = streams.allocation(allocationId);
         const existing = await deps.commands.load(stream, allocationDecider);
         if (existing.state.exists) {
@@ -124,7 +167,8 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
         // What became of the household's earlier allocations of this category, read from their own
         // streams: a rejected or cancelled one frees its slot, a delivered one does not (SPEC §3).
         const household = await deps.commands.load(householdStream, householdDecider);
-        const allocations = await reservedAllocations(deps, household.state.reservations.filter((r) => r.category === body.category).map((r) => r.allocationId));
+        const earlier = await earlierReservations(deps, report.village, householdKeyId);
+        const allocations = await reservedAllocations(deps, [...earlier, ...household.state.reservations].filter((r) => r.category === body.category).map((r) => r.allocationId));
         const data: EventData<'ReliefAllocated'> = { allocationId, village: report.village, allocatedBy: request.user.sub, ...body };
         try {
           // Three writes, each at the revision read (docs/decisions.md, "Rules across two streams"):
@@ -147,6 +191,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
                     ...(body.repeatReason ? { repeatReason: body.repeatReason } : {}),
                   },
                   allocations,
+                  earlier,
                   windowDays: deps.reliefWindowDays,
                   claimTtlMs: RELIEF_CLAIM_TTL_MS,
                   now: context.now,
@@ -178,7 +223,9 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
             ],
             context,
           );
-          return reply.code(201).send({ allocationId, position: allocated!.position!, revision: allocated!.revision });
+          const position = allocated!.position!;
+          const warnings = localized(await reviewOnceRead(deps, allocationId, report.village, position), requestLanguage(request));
+          return reply.code(201).send({ allocationId, position, revision: allocated!.revision, ...(warnings.length > 0 ? { warnings } : {}) });
         } catch (error) {
           // A concurrent request created this generation first: look at it again.
           if (error instanceof DomainError && error.code === 'already_exists') {
@@ -232,7 +279,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
    */
   const reviewWarnings = (_b: unknown, id: string): SaidWarning[] => {
     const village = deps.runner.state('ledger').rows.get(id)?.village;
-    return village === undefined ? [] : reviewWords(deps, id, village).map(({ flag, message, en, ...data }) => ({ code: 'review', flag, message, en, ...data }));
+    return village === undefined ? [] : reviewSaid(deps, id, village);
   };
 
   command('approval', 'Approve (a head, never the allocator); `warnings` carry the allocation\u2019s review flags (code `review`)', EmptyBody, ['head'], (_b, req, now, _state, report) => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, report, now }), reviewWarnings);
@@ -257,7 +304,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   }));
 }
 
-const AllocatedAnswer = z.object({ allocationId: z.uuid(), position: z.string(), revision: z.number() });
+const AllocatedAnswer = z.object({ allocationId: z.uuid(), position: z.string(), revision: z.number(), warnings: z.array(WarningSchema).optional() });
 
 /** The allocation `body` asks for, by this user, is the one `a` already holds (a resend of a repeat). */
 const sameAllocation = (a: ExistingAllocation, body: z.infer<typeof AllocateBody>, by: string): boolean =>

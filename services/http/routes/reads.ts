@@ -407,7 +407,8 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const voided = remainderVoid(flags);
       return {
         village: unitRef(units, villageCode),
-        householdId,
+        // As the register writes it (first typed), whichever way it was asked for.
+        householdId: household.householdId,
         names: [...new Set(household.verifications.map((v) => v.name))],
         verifications: household.verifications.map((v) => ({
           reportId: v.reportId,
@@ -475,16 +476,16 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       // The anchor printed on the board must cover every row on it (SPEC §8): an hourly seal left a
       // notice with rows newer than its root, or with none before the first seal (found by a
       // newcomer). So the node seals first when it must, as the CLI's `seal` does.
-      const newest = given.reduce<string | undefined>((max, row) => (max === undefined || row.position > max ? row.position : max), undefined);
-      const covered = () => newest === undefined || (state('seals').latest?.upTo ?? '') >= newest;
-      if (!covered() && deps.sealNow) {
+      const build = () => publicNotice(units, given, villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest, (reportId) => reports.get(reportId)?.dismissed === true);
+      let notice = build();
+      if (!notice.sealCoversAll && deps.sealNow) {
         const sealed = await deps.sealNow().catch((error: unknown) => void request.log.warn({ err: error }, 'the notice could not seal the log'));
         if (sealed?.written && sealed.position) await deps.runner.require(sealed.position);
-        // Another node sealed first: its seal is in the log; read up to it.
-        else if (sealed) await deps.runner.caughtUp(2000);
+        // Another node sealed first: its seal is in the log; read up to it. A seal held (the log
+        // is broken) waits for nothing: the notice says its root does not cover every row.
+        else if (sealed?.reason === 'sealed_elsewhere') await deps.runner.caughtUp(2000);
+        notice = build();
       }
-      const notice = publicNotice(units, given, villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest, (reportId) => reports.get(reportId)?.dismissed === true);
-      notice.sealCoversAll = covered();
       const broken = deps.brokenLog();
       return wantsHtml(request) ? reply.type('text/html; charset=utf-8').send(noticeHtml(notice, broken && logWarning(broken, 'zh', 'paper'))) : notice;
     },
@@ -570,6 +571,16 @@ export interface Notice {
 }
 
 /**
+ * Whether `seal` covers every one of `rows` (SPEC §8: the root printed on a notice vouches for
+ * what it lists): none of them is newer than its `upTo` (positions, zero-padded, compare as
+ * text). No rows: covered, with or without a seal.
+ */
+export function sealCovers(rows: Iterable<{ position: string }>, seal: { upTo: string } | undefined): boolean {
+  for (const row of rows) if (seal === undefined || row.position > seal.upTo) return false;
+  return true;
+}
+
+/**
  * The notice of a village (SPEC §8): approved and delivered relief only, names masked, amounts in
  * yuan, free text with digit runs masked, no phone or ID numbers, the township's complaint line.
  */
@@ -583,9 +594,11 @@ export function publicNotice(
   reportDismissed: (reportId: string) => boolean = () => false,
 ): Notice {
   const items: Notice['items'] = [];
+  const posted: LedgerRow[] = [];
   let total = 0;
   for (const row of rows) {
     if (row.village !== villageCode || (row.status !== 'approved' && row.status !== 'delivered')) continue;
+    posted.push(row);
     // Posted as handed over when the rest will never be: the board must not promise it.
     const voided = row.status === 'approved' && reportDismissed(row.reportId);
     const cashFen = voided ? row.deliveredCashFen : row.cashFen;
@@ -620,7 +633,7 @@ export function publicNotice(
     complaintPhone: township?.complaintPhone ?? township?.phones?.[0] ?? null,
     sealRoot: seal?.root ?? null,
     sealAnchor: seal ? sealAnchor(seal) : null,
-    sealCoversAll: true,
+    sealCoversAll: sealCovers(posted, seal),
     asOf,
     generatedAt: now.toISOString(),
   };

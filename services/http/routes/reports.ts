@@ -14,7 +14,8 @@ import { LOSS_COLUMNS } from '../forms.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { CATEGORY_LABELS, CATEGORY_LABELS_EN, yuan } from '../../../domain/notice.js';
 import { canonicalHouseholdId, HAZARD_LABELS, HAZARD_LABELS_EN, ROLE_NAMES_ZH, type Hazard } from '../../../domain/vocabulary.js';
-import { isLiveRow, type LedgerRow } from '../../../projections/ledger.js';
+import { isLiveRow, nameKey, type LedgerRow } from '../../../projections/ledger.js';
+import { endedChainDetails, originalOf } from '../../commands/merged-reports.js';
 import { DamagedStreamError, emptyStream, PreconditionFailedError, type Loaded, type StreamDamage } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
@@ -298,35 +299,23 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    * bounce (found by a newcomer). Otherwise the refusal names the original (`report_dismissed`).
    */
   const toOriginal = async (request: FastifyRequest, asked: string, loaded: Loaded<ReportState>) => {
-    let state = loaded.state;
-    const seen = new Set([asked]);
-    for (;;) {
-      if (!state.exists || state.status !== 'dismissed' || state.dismissal?.reason !== 'duplicate' || state.dismissal.duplicateOf === undefined) return undefined;
-      const originalId = state.dismissal.duplicateOf;
-      if (seen.has(originalId)) return undefined;
-      seen.add(originalId);
-      const original = await loadReportInScope(deps, request, originalId).catch(() => undefined);
-      if (!original) return undefined;
-      // Where the chain ends at a report closed, or dismissed for another reason, nothing open can
-      // take the fact: the refusal names that report, says it is closed, and gives the township's
-      // phone (found by a newcomer: told to send it to a report that then refused it too).
-      if (original.report.status === 'closed' || (original.report.status === 'dismissed' && original.report.dismissal?.reason !== 'duplicate')) {
-        const phone = deps.units.get(ancestorAt(original.report.village, 'township') ?? '')?.phones?.[0];
-        const details = { reason: 'duplicate', action: 'field_work', duplicateOf: originalId, originalStatus: original.report.status, ...(phone ? { townshipPhone: phone } : {}) };
-        throw new HttpError(422, 'report_dismissed', message('report_dismissed', 'en', details), details);
-      }
-      if (original.report.status !== 'dismissed') {
-        const warning: SaidWarning = {
-          code: 'sent_to_original',
-          message: `报告 ${asked} 已作为重复报告撤销，这一条已记到它并入的报告 ${originalId} 上，值班人员会看到`,
-          en: `report ${asked} was dismissed as a duplicate: this was recorded on report ${originalId}, which it was merged into, where the officers on duty see it`,
-          reportId: originalId,
-          duplicate: asked,
-        };
-        return { id: originalId, loaded: original as Loaded<ReportState>, warning };
-      }
-      state = original.state;
+    const target = await originalOf(deps.commands, asked, loaded.state, (village) => inScope(request, village));
+    if (target === undefined) return undefined;
+    // Where the chain ends at a report closed, or dismissed for another reason, nothing open can
+    // take the fact: the refusal names that report, says it is closed, and gives the township's
+    // phone (found by a newcomer: told to send it to a report that then refused it too).
+    if (target.kind === 'ended') {
+      const details = endedChainDetails(target.reportId, target.report, deps.units.get(ancestorAt(target.report.village, 'township') ?? '')?.phones?.[0]);
+      throw new HttpError(422, 'report_dismissed', message('report_dismissed', 'en', details), details);
     }
+    const warning: SaidWarning = {
+      code: 'sent_to_original',
+      message: `报告 ${asked} 已作为重复报告撤销，这一条已记到它并入的报告 ${target.reportId} 上，值班人员会看到`,
+      en: `report ${asked} was dismissed as a duplicate: this was recorded on report ${target.reportId}, which it was merged into, where the officers on duty see it`,
+      reportId: target.reportId,
+      duplicate: asked,
+    };
+    return { id: target.reportId, loaded: target.loaded as Loaded<ReportState>, warning };
   };
   const command = <B extends z.ZodType>(
     path: string,
@@ -376,7 +365,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   }));
   command(
     'verifications',
-    'Household-by-household verification (核报)',
+    'Household-by-household verification (核报); `warnings` name relief on a household it leaves out (relief_household_left_out) and one name listed under two numbers (same_name_two_households)',
     VerifyBody,
     FIELD_STAFF,
     (b, req, now) => ({
@@ -387,19 +376,42 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     // Each verification replaces the report's household list (SPEC §3: the latest is the one that
     // counts). A household left out that holds live relief is said at once, to the officer who
     // left it out, not only later as a ledger flag (found by a newcomer: 200, nothing said).
-    (b, id) => {
-      const listed = new Set(b.households.map((h) => canonicalHouseholdId(h.householdId)));
-      return [...deps.runner.state('ledger').rows.values()]
-        .filter((row) => row.reportId === id && isLiveRow(row) && !listed.has(canonicalHouseholdId(row.household.id)))
-        .map((row) => ({
-          code: 'relief_household_left_out',
-          message: `${householdOf(row)}有${CATEGORY_LABELS[row.category]}${row.status === 'allocated' ? '待批准' : row.status === 'approved' ? '已批准' : '已发放'}，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次`,
-          en: `${householdOfEn(row)} has ${CATEGORY_LABELS_EN[row.category]} relief ${row.status === 'allocated' ? 'awaiting approval' : row.status}, and this verification does not list it: the relief is flagged for review; if it was left out by mistake, verify again`,
-          householdId: row.household.id,
-          allocationId: row.allocationId,
-        }));
-    },
+    (b, id) => [...sameNameTwice(b.households), ...leftOut(b, id)],
   );
+  /**
+   * Two households of one verification with one name (spaces, width and the middle dot aside):
+   * said at the door, where a number typed two ways (3-12 and 12) is still easy to put right, and
+   * not refused — two people of one name live in many villages (docs/decisions.md, "A household is
+   * one key however its number is typed"). Later the ledger flags their relief for review.
+   */
+  const sameNameTwice = (households: ReadonlyArray<{ householdId: string; name: string }>): SaidWarning[] => {
+    const byName = new Map<string, Array<{ householdId: string; name: string }>>();
+    for (const h of households) byName.set(nameKey(h.name), [...(byName.get(nameKey(h.name)) ?? []), h]);
+    return [...byName.values()]
+      .filter((group) => group.length > 1)
+      .map((group) => {
+        const ids = group.map((h) => h.householdId);
+        return {
+          code: 'same_name_two_households',
+          message: `户号 ${ids.join('、')} 的户主同名（${group[0]!.name}）：如是同一户，请只列一次，再核查一次；如是同名的不同户，不用处理`,
+          en: `households ${ids.join(', ')} have the same name (${group[0]!.name}): if they are one household, verify again listing it once; if they are different people of one name, nothing to do`,
+          householdIds: ids,
+        };
+      });
+  };
+  /** Live relief on this report to a household the verification no longer lists (SPEC §3: the latest verification is the one that counts). */
+  const leftOut = (b: { households: ReadonlyArray<{ householdId: string }> }, id: string): SaidWarning[] => {
+    const listed = new Set(b.households.map((h) => canonicalHouseholdId(h.householdId)));
+    return [...deps.runner.state('ledger').rows.values()]
+      .filter((row) => row.reportId === id && isLiveRow(row) && !listed.has(canonicalHouseholdId(row.household.id)))
+      .map((row) => ({
+        code: 'relief_household_left_out',
+        message: `${householdOf(row)}有${CATEGORY_LABELS[row.category]}${row.status === 'allocated' ? '待批准' : row.status === 'approved' ? '已批准' : '已发放'}，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次`,
+        en: `${householdOfEn(row)} has ${CATEGORY_LABELS_EN[row.category]} relief ${row.status === 'allocated' ? 'awaiting approval' : row.status}, and this verification does not list it: the relief is flagged for review; if it was left out by mistake, verify again`,
+        householdId: row.household.id,
+        allocationId: row.allocationId,
+      }));
+  };
   /**
    * What the officer who dismissed a report should know of its relief (docs/decisions.md, "Relief
    * a later link or a dismissal changed"): what was handed over stays given — a dismissal takes
