@@ -478,7 +478,7 @@ export class AlertGateway {
             streams.report(reportId),
             reportDecider,
             { type: 'AcknowledgeAlert', data: { by: connection.user.sub }, now },
-            { actor: { id: connection.user.sub, role: connection.user.role }, correlationId: `ws-${reportId}-${Date.now()}`, now },
+            { actor: { id: connection.user.sub, role: connection.user.role }, correlationId: `ws-${reportId}-${Date.now()}`, now, ...(target ? { redirectedFrom: streams.report(asked) } : {}) },
             ALERTING,
           );
           // The same officer's ack again (a tap repeated, an answer lost on the road) writes nothing,

@@ -18,6 +18,13 @@ export interface CommandContext {
    */
   idempotencyKey?: string | undefined;
   /**
+   * The stream the request named, where the command is recorded on another: a fact from the field
+   * sent to a report merged as a duplicate is recorded on its original (services/commands/
+   * merged-reports.ts). Stamped into the metadata, so the original's history says which report the
+   * sender meant (docs/audit.md §1).
+   */
+  redirectedFrom?: string | undefined;
+  /**
    * The actor of each event written, where one command writes events of more than one author (a
    * filing with the alert the policy decides with it, ALERTING_ACTOR); `actor` when absent.
    */
@@ -341,6 +348,7 @@ export class CommandHandler {
           correlationId: context.correlationId,
           schemaVersion: SCHEMA_VERSION[event.type],
           ...(context.idempotencyKey ? { idempotencyKey: context.idempotencyKey } : {}),
+          ...(context.redirectedFrom ? { redirectedFrom: context.redirectedFrom } : {}),
         },
       })),
       revision === -1 ? 'no_stream' : revision,

@@ -73,7 +73,7 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
       const redirected = route.redirect && ifMatch(request) === undefined ? await route.redirect(request, asked, askedLoaded) : undefined;
       const { id, loaded } = redirected ?? { id: asked, loaded: askedLoaded };
       const prepared = (aggregate.prepare ? await aggregate.prepare(request, loaded) : undefined) as P;
-      const context = commandContext(request, deps.now);
+      const context = { ...commandContext(request, deps.now), ...(redirected ? { redirectedFrom: aggregate.stream(asked) } : {}) };
       const result = await deps.commands.execute(
         aggregate.stream(id),
         aggregate.decider,

@@ -140,6 +140,8 @@ t.test('an ack over the socket for a report merged into another is recorded on t
   t.match(await officer.next((f) => f.type === 'acknowledged' && f.reportId === a), { by: 'officer-wangba-1' }, 'the original\u2019s own frame, from the log');
   t.same((await app.call('GET', `/reports/${a}`, { token: app.token('head', WANGBA) })).json().acknowledgedBy, 'officer-wangba-1', 'the original is acknowledged: its escalation stops');
   t.equal((await app.call('GET', `/reports/${b}`, { token: app.token('head', WANGBA) })).json().status, 'dismissed', 'the duplicate stays as it was');
+  const history = (await app.call('GET', `/reports/${a}/history`, { token: app.token('auditor', WANGBA) })).json();
+  t.equal(history.items.find((e: { type: string }) => e.type === 'AlertAcknowledged').metadata.redirectedFrom, `report-${b}`, 'its history names the report the officer tapped');
   officer.send({ type: 'ack', reportId: b });
   t.match(await officer.next((f) => f.type === 'acknowledged' && f.reportId === b && f.already === true), { recordedOn: a }, 'a tap repeated writes nothing and is answered');
 

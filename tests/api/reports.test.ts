@@ -446,6 +446,10 @@ t.test('a fact sent to a report dismissed as a duplicate is recorded on the repo
   t.match(amended.json().warnings, [{ code: 'sent_to_original', reportId: a, duplicate: b, message: new RegExp(`已记到它并入的报告 ${a}`) }], 'and the sender is told where it went');
   t.match((await app.call('GET', `/reports/${a}`, { token: officer })).json(), { notes: '砸伤了人', estimate: { injured: 3 }, amendments: 1 }, 'the original carries it');
   t.match((await app.call('GET', `/reports/${b}`, { token: officer })).json(), { amendments: 0, status: 'dismissed' }, 'the duplicate is left as it was');
+  const history = (await app.call('GET', `/reports/${a}/history`, { token: app.token('auditor', WANGBA) })).json();
+  const moved = history.items.find((e: { type: string }) => e.type === 'ReportAmended');
+  t.equal(moved.metadata.redirectedFrom, `report-${b}`, 'the original\u2019s history names the report the sender meant (found by a newcomer: only a correlation id tied them)');
+  t.equal(history.items.find((e: { type: string }) => e.type === 'ReportFiled').metadata.redirectedFrom, undefined, 'and nothing else says so');
 
   // Through a chain of duplicates, and for every fact from the field.
   const viaChain = await app.call('POST', `/reports/${c}/amendments`, { token: contact, body: { estimate: { missing: 1 } }, headers: { 'accept-language': 'en' } });
