@@ -52,13 +52,16 @@ export function beijingMinutes(iso: string): string {
 
 /**
  * Two instants to be compared by a reader, Beijing time (`beijingMinutes`), to the second when
- * they fall in the same minute: "10:01 is later than 10:01" reads as a mistake (found by a newcomer).
+ * they fall in the same minute, and to the millisecond when in the same second: "10:01 is later
+ * than 10:01" reads as a mistake (found by newcomers, at the minute and then at the second).
  */
 export function beijingPair(a: string, b: string): [string, string] {
   const [ma, mb] = [beijingMinutes(a), beijingMinutes(b)];
   if (ma !== mb || Number.isNaN(Date.parse(a)) || Number.isNaN(Date.parse(b))) return [ma, mb];
   const seconds = (iso: string) => beijingTime(new Date(Date.parse(iso)).toISOString()).slice(0, 19).replace('T', ' ');
-  return [seconds(a), seconds(b)];
+  const millis = (iso: string) => `${seconds(iso)}.${String(((Date.parse(iso) % 1000) + 1000) % 1000).padStart(3, '0')}`;
+  const [sa, sb] = [seconds(a), seconds(b)];
+  return sa !== sb || Date.parse(a) === Date.parse(b) ? [sa, sb] : [millis(a), millis(b)];
 }
 
 /** A calendar date alone, `YYYY-MM-DD`: what a person types for "since the 3rd" or "as of the 3rd". */

@@ -67,6 +67,15 @@ t.test('beijingPair: two instants to the minute, or to the second when they shar
     }),
   );
   t.pass('instants a second or more apart never read the same');
+  t.same(beijingPair('2026-07-01T02:01:05.100Z', '2026-07-01T02:01:05.900Z'), ['2026-07-01 10:01:05.100', '2026-07-01 10:01:05.900'], 'the same second: to the millisecond (found by a newcomer)');
+  t.same(beijingPair('2026-07-01T02:01:05.100Z', '2026-07-01T02:01:05.100Z'), ['2026-07-01 10:01:05', '2026-07-01 10:01:05'], 'the same instant reads the same');
+  fc.assert(
+    fc.property(fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2040, 0, 1) }), fc.integer({ min: 1, max: 7_200_000 }), (ms, gap) => {
+      const [x, y] = beijingPair(new Date(ms).toISOString(), new Date(ms + gap).toISOString());
+      return x !== y;
+    }),
+  );
+  t.pass('sweep: instants a millisecond or more apart never read the same');
 });
 
 t.test('past year 9999 and before year 0 the year is six digits with its sign, and the seconds are kept (found by a newcomer: +010000-01-01T07:59+08:00)', async (t) => {
