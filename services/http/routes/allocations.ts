@@ -47,11 +47,6 @@ const reportForRelief = (report: ReportState): ReportForRelief =>
     : { exists: false, village: '', status: 'filed', verified: false, verifiedHouseholds: [] };
 
 /**
- * Each allocation as its stream and its report's stream have it now: whether it exists and holds
- * relief (live, and not on a report dismissed before anything was handed over), when it was made,
- * and the incident its report is linked to now — a link made after the reservation counts.
- */
-/**
  * The household's reservations in streams named by a number as typed (`007`), where they were
  * written before household streams were named by the key (`7`, `canonicalHouseholdId`): found
  * through the households projection, which folds every number in the log and keeps each typed
@@ -88,6 +83,11 @@ async function reviewOnceRead(deps: ApiDeps, allocationId: string, village: stri
 const reviewSaid = (deps: ApiDeps, allocationId: string, village: string): SaidWarning[] =>
   reviewWords(deps, allocationId, village).map(({ flag, message, en, ...data }) => ({ code: 'review', flag, message, en, ...data }));
 
+/**
+ * Each allocation as its stream and its report's stream have it now: whether it exists and holds
+ * relief (live, and not on a report dismissed before anything was handed over), when it was made,
+ * and the incident its report is linked to now — a link made after the reservation counts.
+ */
 async function reservedAllocations(deps: ApiDeps, ids: string[]): Promise<Map<string, ReservedAllocation>> {
   const out = new Map<string, ReservedAllocation>();
   const reports = new Map<string, ReportState>();
