@@ -214,6 +214,11 @@ t.test('07, 7号, 第7户 and 7 are one household; relief kept under a number an
     t.match([again.statusCode, again.json()], [409, { error: 'duplicate_relief', details: { allocationId: first.json().allocationId } }], `${JSON.stringify(spelling)}: the same household`);
   }
   t.equal((await app.call('GET', `/households/${LIJIA}/007`, { token: head(app) })).json().householdId, '07', 'looked up however it is typed, shown as the register writes it');
+  const housing = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: '第7户', name: '李四' }, category: 'housing' }) });
+  t.equal(housing.statusCode, 201, 'another category, typed another way');
+  const lines = (await app.call('GET', `/allocations?report=${a}`, { token: head(app) })).json();
+  t.same(lines.items.map((i: { household: { id: string } }) => i.household.id), ['07', '07'], 'each allocation under the number its verification wrote (found by a newcomer: 7号, 07 and 第7户 were three lines)');
+  t.same(lines.totals.byHousehold.map((h: { householdId: string; allocations: number }) => [h.householdId, h.allocations]), [['07', 2]], 'one line for the household');
 
   // A log written before this rule: the household's reservation and its allocation kept under `08`
   // in a stream of their own, as the nodes of that time wrote them.

@@ -402,3 +402,22 @@ t.test('a village notice carries a seal that covers every row it lists: the node
   t.equal(both[0]!.sealAnchor, both[1]!.sealAnchor, 'the same seal');
   t.equal(await seals(), sealsBefore + 1, 'one seal for both');
 });
+
+t.test('a row taken off the notice since the seal is sealed too: a cancellation changes the board (found by a newcomer: the old root printed over a smaller total)', async (t) => {
+  const app = await startTestApp(t);
+  const { allocationId } = await seedObjects(app);
+  const head = app.token('head', WANGBA, 'head-wangba');
+  t.equal((await app.call('POST', `/allocations/${allocationId}/approval`, { token: head })).statusCode, 200);
+  await app.runner.caughtUp();
+  const notice = async () => (await app.call('GET', `/notices/${LIJIA}`, { token: app.token('contact', LIJIA) })).json() as { sealAnchor: string | null; sealCoversAll: boolean; items: unknown[] };
+  const before = await notice();
+  t.equal(before.items.length, 1);
+  t.equal((await app.call('POST', `/allocations/${allocationId}/cancellation`, { token: head, body: { reason: '录错金额' } })).statusCode, 200);
+  await app.runner.caughtUp();
+  const cancelled = app.runner.state('ledger').rows.get(allocationId)!.position;
+  const after = await notice();
+  t.same(after.items, [], 'the row is off the board');
+  t.not(after.sealAnchor, before.sealAnchor, 'under a new seal');
+  t.ok(Number(after.sealAnchor!.split('@')[1]) >= Number(cancelled), `that reaches the cancellation (${after.sealAnchor}, ${cancelled})`);
+  t.equal(after.sealCoversAll, true);
+});

@@ -127,8 +127,15 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      const { report, state: reportState, damage } = await loadReportInScope(deps, request, body.reportId);
+      const sent = request.body;
+      const { report, state: reportState, damage } = await loadReportInScope(deps, request, sent.reportId);
+      // The household under the number its verification wrote (the register's `07`), however it
+      // was typed here (`7号`): one household is one line of the ledger (found by a newcomer: three
+      // lines, 7号, 07 and 第7户, for one family). A number the verification lacks stays as sent,
+      // and the decider refuses it.
+      const householdKeyId = canonicalHouseholdId(sent.household.id);
+      const verifiedAs = report.verified?.households.find((h) => canonicalHouseholdId(h.householdId) === householdKeyId)?.householdId;
+      const body = verifiedAs === undefined || verifiedAs === sent.household.id ? sent : { ...sent, household: { ...sent.household, id: verifiedAs } };
       const context = commandContext(request, deps.now);
       const reportStream = streams.report(body.reportId);
       // The report's rules are asked below before anything is written: on a history with a hole
@@ -136,7 +143,6 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
       // deleted, found by a newcomer). The damage is what to say.
       if (damage) throw new DamagedStreamError(reportStream, damage.position, damage);
       // Named by the household's key, so 007, 7号 and 7 meet in one stream (SPEC §3 no double relief).
-      const householdKeyId = canonicalHouseholdId(body.household.id);
       const householdStream = streams.household(report.village, householdKeyId);
       for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
         const allocationId = allocationIdFor(body.reportId, householdKeyId, body.category, generation);

@@ -373,7 +373,8 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
         next: from >= 0 && from + slice.length < rows.length ? slice.at(-1)!.allocatedPosition : null,
         totals: {
           overall: totalsView(ledgerTotals(rows, voided)),
-          byHousehold: groupTotals(rows, (row) => `${row.village}/${row.household.id}`, voided).map((g) => ({ village: g.rows[0]!.village, householdId: g.rows[0]!.household.id, name: g.rows.at(-1)!.household.name, ...g.totals })),
+          // One line per household however its number was typed (canonicalHouseholdId), under the first spelling.
+          byHousehold: groupTotals(rows, (row) => `${row.village}/${canonicalHouseholdId(row.household.id)}`, voided).map((g) => ({ village: g.rows[0]!.village, householdId: g.rows[0]!.household.id, name: g.rows.at(-1)!.household.name, ...g.totals })),
           byReport: groupTotals(rows, (row) => row.reportId, voided).map((g) => ({ reportId: g.key, ...g.totals })),
           byFund: groupTotals(rows, (row) => row.fund, voided).map((g) => ({ fund: g.key, ...g.totals })),
           byVillage: groupTotals(rows, (row) => row.village, voided).map((g) => ({ village: unitRef(units, g.key), ...g.totals })),
@@ -470,13 +471,12 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const units = state('units');
       const village = units.units.get(villageCode);
       if (!village) throw notFound('village');
-      // Relief on a report dismissed before anything was handed over will never be given: not posted (holdsRelief).
       const reports = state('households').reports;
-      const given = [...state('ledger').rows.values()].filter((row) => row.village === villageCode && holdsRelief(true, reports.get(row.reportId)?.dismissed === true, row.deliveries));
+      const villageRows = [...state('ledger').rows.values()].filter((row) => row.village === villageCode);
       // The anchor printed on the board must cover every row on it (SPEC §8): an hourly seal left a
       // notice with rows newer than its root, or with none before the first seal (found by a
       // newcomer). So the node seals first when it must, as the CLI's `seal` does.
-      const build = () => publicNotice(units, given, villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest, (reportId) => reports.get(reportId)?.dismissed === true);
+      const build = () => publicNotice(units, villageRows, villageCode, deps.runner.checkpoint ?? null, deps.now(), state('seals').latest, (reportId) => reports.get(reportId)?.dismissed === true);
       let notice = build();
       if (!notice.sealCoversAll && deps.sealNow) {
         const sealed = await deps.sealNow().catch((error: unknown) => void request.log.warn({ err: error }, 'the notice could not seal the log'));
@@ -562,7 +562,8 @@ export interface Notice {
   sealRoot: string | null;
   sealAnchor: string | null;
   /**
-   * Whether that seal covers every row listed. False where the node could not seal (the log failed
+   * Whether that seal covers every row of the village's ledger, posted or not (a cancellation since
+   * the seal changes the board too). False where the node could not seal (the log failed
    * its check, or this node does not seal): the board then says the anchor does not vouch for them all.
    */
   sealCoversAll: boolean;
@@ -594,11 +595,16 @@ export function publicNotice(
   reportDismissed: (reportId: string) => boolean = () => false,
 ): Notice {
   const items: Notice['items'] = [];
-  const posted: LedgerRow[] = [];
+  // Every row of the village, posted or not: one cancelled or rejected since the seal changed the
+  // board too (found by a newcomer: a row gone, the old root still printed as covering it).
+  const village: LedgerRow[] = [];
   let total = 0;
   for (const row of rows) {
-    if (row.village !== villageCode || (row.status !== 'approved' && row.status !== 'delivered')) continue;
-    posted.push(row);
+    if (row.village !== villageCode) continue;
+    village.push(row);
+    if (row.status !== 'approved' && row.status !== 'delivered') continue;
+    // Relief on a report dismissed before anything was handed over will never be given: not posted.
+    if (!holdsRelief(true, reportDismissed(row.reportId), row.deliveries)) continue;
     // Posted as handed over when the rest will never be: the board must not promise it.
     const voided = row.status === 'approved' && reportDismissed(row.reportId);
     const cashFen = voided ? row.deliveredCashFen : row.cashFen;
@@ -633,7 +639,7 @@ export function publicNotice(
     complaintPhone: township?.complaintPhone ?? township?.phones?.[0] ?? null,
     sealRoot: seal?.root ?? null,
     sealAnchor: seal ? sealAnchor(seal) : null,
-    sealCoversAll: sealCovers(posted, seal),
+    sealCoversAll: sealCovers(village, seal),
     asOf,
     generatedAt: now.toISOString(),
   };
