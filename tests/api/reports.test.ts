@@ -461,6 +461,17 @@ t.test('a fact sent to a report dismissed as a duplicate is recorded on the repo
   }
   t.match((await app.call('GET', `/reports/${a}`, { token: officer })).json(), { estimate: { injured: 3, missing: 1 }, acknowledgements: ['officer-wangba-1'], dispatched: [{ officer: 'officer-wangba-1' }], arrived: [{ officer: 'officer-wangba-1' }] });
 
+  // Through a duplicate a 续报 raises the original's figures, never lowers them (found by a newcomer:
+  // a merged report's "3 affected" set the original's 12 to 3).
+  const lower = await app.call('POST', `/reports/${b}/amendments`, { token: contact, body: { estimate: { injured: 1, affectedPeople: 4, evacuated: 6 }, notes: '人已转移' } });
+  t.equal(lower.statusCode, 200, lower.body);
+  t.match(lower.json().warnings, [{ code: 'sent_to_original', notLowered: [{ indicator: 'affectedPeople', sent: 4, original: 12 }, { indicator: 'injured', sent: 1, original: 3 }], message: /受灾人口 4（原报告 12）、受伤人口 1（原报告 3） 比原报告的数字小，没有改动原报告/ }]);
+  t.match((await app.call('GET', `/reports/${a}`, { token: officer })).json(), { estimate: { injured: 3, affectedPeople: 12, evacuated: 6 }, notes: '人已转移' }, 'the lower figures left as they were; the rest recorded');
+  const onlyLower = await app.call('POST', `/reports/${b}/amendments`, { token: contact, body: { estimate: { affectedPeople: 2 } }, headers: { 'accept-language': 'en' } });
+  t.equal(onlyLower.statusCode, 200, 'nothing but lower figures: nothing written, and said');
+  t.match(onlyLower.json().warnings, [{ code: 'sent_to_original', message: /affectedPeople 2 \(the original says 12\): lower than the original's figures/ }]);
+  t.equal((await app.call('GET', `/reports/${a}`, { token: officer })).json().estimate.affectedPeople, 12);
+
   // With If-Match the request names the duplicate's revision: decided there, refused, and the refusal names the original.
   const etag = (await app.call('GET', `/reports/${b}`, { token: officer })).headers.etag as string;
   const conditional = await app.call('POST', `/reports/${b}/amendments`, { token: contact, body: { notes: '又塌了' }, headers: { 'if-match': etag } });

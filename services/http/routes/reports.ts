@@ -13,7 +13,7 @@ import { damageDetails, message, requestLanguage } from '../messages.js';
 import { LOSS_COLUMNS } from '../forms.js';
 import { ConcurrencyError, IdempotencyError, type RecordedEvent } from '../../../infra/eventstore/types.js';
 import { CATEGORY_LABELS, CATEGORY_LABELS_EN, yuan } from '../../../domain/notice.js';
-import { canonicalHouseholdId, HAZARD_LABELS, HAZARD_LABELS_EN, ROLE_NAMES_ZH, type Hazard } from '../../../domain/vocabulary.js';
+import { canonicalHouseholdId, HAZARD_LABELS, HAZARD_LABELS_EN, ROLE_NAMES_ZH, type Hazard, type Indicator, type IndicatorSet } from '../../../domain/vocabulary.js';
 import { isLiveRow, nameKey, type LedgerRow } from '../../../projections/ledger.js';
 import { endedChainDetails, originalOf } from '../../commands/merged-reports.js';
 import { DamagedStreamError, emptyStream, PreconditionFailedError, type Loaded, type StreamDamage } from '../../commands/execute.js';
@@ -82,6 +82,17 @@ export async function loadReportInScope(deps: ApiDeps, request: FastifyRequest, 
   // Outside the caller's scope a report does not exist, as far as the caller can tell.
   if (!loaded.state.exists || !inScope(request, loaded.state.village)) throw notFound('report');
   return { ...loaded, report: loaded.state };
+}
+
+/** The indicators of `sent` lower than `original`'s, with both figures: what a 续报 through a duplicate does not lower. */
+function notLowered(sent: IndicatorSet | undefined, original: IndicatorSet): Array<{ indicator: Indicator; sent: number; original: number }> {
+  if (sent === undefined) return [];
+  const out: Array<{ indicator: Indicator; sent: number; original: number }> = [];
+  for (const [indicator, value] of Object.entries(sent) as Array<[Indicator, number | undefined]>) {
+    const before = original[indicator];
+    if (value !== undefined && before !== undefined && value < before) out.push({ indicator, sent: value, original: before });
+  }
+  return out;
 }
 
 /** Clocks of two nodes differ a little: a claim is waited for this much past its lifetime. */
@@ -308,21 +319,40 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       const details = endedChainDetails(target.reportId, target.report, deps.units.get(ancestorAt(target.report.village, 'township') ?? '')?.phones?.[0]);
       throw new HttpError(422, 'report_dismissed', message('report_dismissed', 'en', details), details);
     }
+    const kept = notLowered((request.body as { estimate?: IndicatorSet } | null | undefined)?.estimate, target.loaded.report.estimate);
+    const keptZh = kept.map((k) => `${LOSS_COLUMNS.find((c) => c.indicator === k.indicator)?.heading ?? k.indicator} ${k.sent}（原报告 ${k.original}）`).join('、');
+    const keptEn = kept.map((k) => `${k.indicator} ${k.sent} (the original says ${k.original})`).join(', ');
     const warning: SaidWarning = {
       code: 'sent_to_original',
-      message: `报告 ${asked} 已作为重复报告撤销，这一条已记到它并入的报告 ${target.reportId} 上，值班人员会看到`,
-      en: `report ${asked} was dismissed as a duplicate: this was recorded on report ${target.reportId}, which it was merged into, where the officers on duty see it`,
+      message: `报告 ${asked} 已作为重复报告撤销，这一条已记到它并入的报告 ${target.reportId} 上，值班人员会看到${kept.length > 0 ? `。其中 ${keptZh} 比原报告的数字小，没有改动原报告：如原报告的数字确实偏大，请告知值班人员核实` : ''}`,
+      en: `report ${asked} was dismissed as a duplicate: this was recorded on report ${target.reportId}, which it was merged into, where the officers on duty see it${kept.length > 0 ? `. ${keptEn}: lower than the original's figures, which were left as they are; if the original's are too high, tell the officer on duty` : ''}`,
       reportId: target.reportId,
       duplicate: asked,
+      ...(kept.length > 0 ? { notLowered: kept } : {}),
     };
     return { id: target.reportId, loaded: target.loaded as Loaded<ReportState>, warning };
+  };
+  /**
+   * A 续报 sent to a duplicate and recorded on its original raises the original's figures and never
+   * lowers them (found by a newcomer: a hail report's "3 affected", merged into a landslide report
+   * of 12, set the landslide's to 3). Its reporter counted what they saw, which may be part of it,
+   * or another hazard the officer merged; the original's own reporter and the officers correct it.
+   * The figures left out are said back (`notLowered`); the notes, directions and place go through.
+   */
+  const onOriginal = (amendment: z.infer<typeof AmendReportBody>, asked: string, state: ReportState): z.infer<typeof AmendReportBody> => {
+    if (!state.exists || state.reportId === asked || amendment.estimate === undefined) return amendment;
+    const lower = new Set(notLowered(amendment.estimate, state.estimate).map((k) => k.indicator));
+    if (lower.size === 0) return amendment;
+    const estimate = Object.fromEntries(Object.entries(amendment.estimate).filter(([k]) => !lower.has(k as Indicator))) as IndicatorSet;
+    const { estimate: _sent, ...rest } = amendment;
+    return Object.keys(estimate).length > 0 ? { ...rest, estimate } : rest;
   };
   const command = <B extends z.ZodType>(
     path: string,
     summary: string,
     body: B,
     roles: ReadonlyArray<'contact' | 'officer' | 'head'>,
-    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string) => ReportCommand,
+    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string, state: ReportState) => ReportCommand,
     warnings?: (b: z.infer<B>, id: string) => SaidWarning[],
   ) =>
     commandRoute(app, deps, reports, {
@@ -341,7 +371,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     'Follow-up (续报) to a report; `warnings` say when its location cannot be trusted (location_suspect)',
     AmendReportBody,
     ['contact', 'officer', 'head'],
-    (b, _r, now) => ({ type: 'AmendReport', data: b, now }),
+    (b, request, now, state) => ({ type: 'AmendReport', data: onOriginal(b, (request.params as { id: string }).id, state), now }),
     (b, id) => {
       const village = deps.runner.state('reports').rows.get(id)?.village;
       return locationWarnings(b.location, village === undefined ? undefined : nearestCentre(village, (code) => deps.units.get(code)));
