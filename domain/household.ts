@@ -92,14 +92,14 @@ function decide(command: HouseholdCommand, state: HouseholdState): HouseholdEven
         const live = liveReservations(all, command.allocations, command.now, command.claimTtlMs).filter((r) => r.category === data.category);
         const sameIncident = live.find((r) => r.incident === data.incident);
         if (sameIncident) {
-          refuse('duplicate_relief', 'this household already has live relief of this category in this incident', {
+          refuse('duplicate_relief', `this household already has live relief of this category in this incident (${sameIncident.allocationId}); if it must be given again, send repeatReason saying why`, {
             allocationId: sameIncident.allocationId,
             rule: 'one_per_incident',
           });
         }
         const recent = live.find((r) => t - Date.parse(r.allocatedAt) < command.windowDays * DAY_MS);
         if (recent) {
-          refuse('duplicate_relief', `this household had relief of this category within ${command.windowDays} days`, {
+          refuse('duplicate_relief', `this household had relief of this category within ${command.windowDays} days (${recent.allocationId}); if it must be given again, send repeatReason saying why`, {
             allocationId: recent.allocationId,
             rule: 'window',
             windowDays: command.windowDays,

@@ -55,11 +55,11 @@ export interface FiledReport {
   notes?: string | undefined;
   /**
    * Every notes text the report was given, oldest first, with when (the filing's time, or the
-   * 续报's): a 续报's notes replace the earlier ones as `notes`, while the news they carried
+   * 续报's, and who wrote it, where the event says): a 续报's notes replace the earlier ones as `notes`, while the news they carried
    * ("2人受伤", then "又塌了一间") stays to be read in order (found by newcomers: the view showed
    * only the latest). Absent on a state built before it was kept (none is stored).
    */
-  noteTrail?: Array<{ at: string; notes: string }>;
+  noteTrail?: Array<{ at: string; notes: string; by?: string | undefined }>;
   status: ReportStatus;
   amendments: number;
   /** Everyone who acknowledged, first first; the first one stopped escalation. */
@@ -210,9 +210,10 @@ function existing(state: ReportState): FiledReport {
 }
 
 /** Still open to field work: not closed, not dismissed. */
-function open(state: ReportState): FiledReport {
+function open(state: ReportState, action?: 'ack'): FiledReport {
   const report = existing(state);
-  if (report.status === 'closed') refuse('report_closed', 'the report is closed');
+  // An acknowledgement changes nothing of the report: its refusal says there is nothing to answer.
+  if (report.status === 'closed') refuse('report_closed', action === 'ack' ? 'the report is closed: there is no alert left to acknowledge' : 'the report is closed', action ? { action } : undefined);
   if (report.status === 'dismissed') {
     // A duplicate names the report it was merged into: where news of it belongs (found by a newcomer:
     // a contact's 续报 of injuries bounced off a report they did not know had been merged).
@@ -268,7 +269,7 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       return [{ type: 'AlertRaised', data: command.data }];
     }
     case 'AcknowledgeAlert': {
-      const report = open(state);
+      const report = open(state, 'ack');
       // SPEC §3: a repeat by the same person writes nothing; other people's are recorded.
       if (report.acknowledgedBy.includes(command.data.by)) return [];
       // Counted via a related report only while nobody has answered this one: someone who did is
@@ -290,15 +291,22 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
     }
     case 'VerifyDamage': {
       open(state);
-      const seen = new Set<string>();
+      const seen = new Map<string, string>();
       // Compared by the canonical key, so a command that did not come through HTTP's input schema
-      // (or an id written before the key changed) still cannot list one household twice.
+      // (or an id written before the key changed) still cannot list one household twice. The
+      // refusal names both entries (`as`): `7号` beside `07` is one household written two ways,
+      // which an officer looking for a line typed twice would not find (found by a newcomer).
       for (const h of command.data.households) {
         const key = canonicalHouseholdId(h.householdId);
-        if (seen.has(key)) {
-          refuse('duplicate_household', `household ${h.householdId} is listed twice`, { householdId: h.householdId });
+        const first = seen.get(key);
+        if (first !== undefined) {
+          refuse(
+            'duplicate_household',
+            first === h.householdId ? `household ${h.householdId} is listed twice` : `households ${first} and ${h.householdId} are one household (one number written two ways): list it once`,
+            { householdId: first, as: h.householdId },
+          );
         }
-        seen.add(key);
+        seen.set(key, h.householdId);
       }
       const short = figuresBelowHouseholds(command.data.figures, command.data.households);
       if (short) {
@@ -414,7 +422,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
       exists: true,
       ...event.data,
       reportedAt: event.at,
-      noteTrail: event.data.notes ? [{ at: event.at, notes: event.data.notes }] : [],
+      noteTrail: event.data.notes?.trim() ? [{ at: event.at, notes: event.data.notes, ...(event.by ? { by: event.by } : {}) }] : [],
       status: 'filed',
       amendments: 0,
       acknowledgedBy: [],
@@ -441,7 +449,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
         ...(directions !== undefined ? { directions } : {}),
         ...(location ? { location } : {}),
         ...(notes !== undefined ? { notes } : {}),
-        ...(notes && notes !== state.notes ? { noteTrail: [...(state.noteTrail ?? []), { at: event.at, notes }] } : {}),
+        ...(notes?.trim() && notes !== state.notes ? { noteTrail: [...(state.noteTrail ?? []), { at: event.at, notes, ...(event.by ? { by: event.by } : {}) }] } : {}),
       };
     }
     case 'AlertRaised':

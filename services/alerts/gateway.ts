@@ -469,7 +469,7 @@ export class AlertGateway {
           const target = await originalOf(this.#commands, asked, loaded.state, (village) => withinScope(village, connection.user.scope));
           if (target?.kind === 'ended') {
             const phones = this.runner.state('units').units.get(ancestorAt(target.report.village, 'township') ?? '')?.phones;
-            const details = endedChainDetails(target.reportId, target.report, phones?.[0]);
+            const details = endedChainDetails(target.reportId, target.report, phones?.[0], connection.user.role);
             return error('report_dismissed', { zh: message('report_dismissed', 'zh', details), en: message('report_dismissed', 'en', details) }, { ...details, reportId: asked });
           }
           const reportId = target?.reportId ?? asked;

@@ -39,8 +39,9 @@ export async function originalOf(commands: CommandHandler, asked: string, state:
 /**
  * The details of the `report_dismissed` refusal where a merged report's chain ended (`kind:
  * 'ended'`): the report it ended at, its status, and the township's phone to call instead (found
- * by a newcomer: told to send the fact to a report that then refused it too).
+ * by a newcomer: told to send the fact to a report that then refused it too). `sender` is the
+ * role of whoever sent it: an officer is the township, and is told to file anew, not to phone it.
  */
-export function endedChainDetails(duplicateOf: string, report: FiledReport, townshipPhone: string | undefined) {
-  return { reason: 'duplicate', action: 'field_work', duplicateOf, originalStatus: report.status, ...(townshipPhone ? { townshipPhone } : {}) };
+export function endedChainDetails(duplicateOf: string, report: FiledReport, townshipPhone: string | undefined, sender: string) {
+  return { reason: 'duplicate', action: 'field_work', duplicateOf, originalStatus: report.status, sender, ...(townshipPhone ? { townshipPhone } : {}) };
 }

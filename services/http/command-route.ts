@@ -58,7 +58,7 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
      * undefined to record it on `id`. Not asked when the request carries If-Match: that condition
      * names `id`'s revision, so such a request is decided on `id` as sent.
      */
-    redirect?: (request: FastifyRequest, id: string, loaded: Loaded<S>) => Promise<{ id: string; loaded: Loaded<S>; warning: SaidWarning } | undefined>;
+    redirect?: (request: FastifyRequest, id: string, loaded: Loaded<S>) => Promise<{ id: string; loaded: Loaded<S>; warning: (written: boolean) => SaidWarning } | undefined>;
   },
 ): void {
   app.withTypeProvider<ZodTypeProvider>().post(
@@ -81,7 +81,7 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
         context,
         { ifMatch: ifMatch(request), despiteDamage: route.despiteDamage === true },
       );
-      const said = [...(redirected ? [redirected.warning] : []), ...(route.despiteDamage && loaded.damage ? [recordedDespiteDamage(loaded.damage)] : []), ...(route.warnings?.(request.body as z.infer<B>, id) ?? [])];
+      const said = [...(redirected ? [redirected.warning(result.events.length > 0)] : []), ...(route.despiteDamage && loaded.damage ? [recordedDespiteDamage(loaded.damage)] : []), ...(route.warnings?.(request.body as z.infer<B>, id) ?? [])];
       const warnings = localized(said, requestLanguage(request));
       return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
     },

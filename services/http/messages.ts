@@ -100,12 +100,17 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     zh: (d) => `${s(d.code)} 是${LEVEL_ZH[s(d.level)] ?? s(d.level)}${d.name ? `（${s(d.name)}）` : ''}的代码，不是村；请填写村的 12 位区划代码（末三位不是 000）`,
     en: (d) => `${s(d.code)} is a ${s(d.level)}${d.name ? ` (${s(d.name)})` : ''}, not a village: send the village's 12-digit code (its last three digits are not 000)`,
   },
-  report_closed: { zh: '该报告已结案，不能再修改', en: 'the report is closed and can no longer be changed' },
+  report_closed: {
+    zh: (d) => (d.action === 'ack' ? '该报告已结案，没有待确认的警报，不需要再接警' : '该报告已结案，不能再修改'),
+    en: (d) => (d.action === 'ack' ? 'the report is closed: there is no alert left to acknowledge' : 'the report is closed and can no longer be changed'),
+  },
   report_dismissed: {
     zh: (d) =>
       d.action === 'field_work'
         ? d.duplicateOf && d.originalStatus
-          ? `该报告已作为重复报告撤销，并入的报告 ${s(d.duplicateOf)} 也已${d.originalStatus === 'closed' ? '结案' : '撤销'}，这一条没有地方可以记录：急事请直接打电话给乡镇${d.townshipPhone ? `（${s(d.townshipPhone)}）` : ''}，需要时请重新上报`
+          ? d.sender === 'officer' || d.sender === 'head'
+            ? `该报告已作为重复报告撤销，并入的报告 ${s(d.duplicateOf)} 也已${d.originalStatus === 'closed' ? '结案' : '撤销'}，这一条没有地方可以记录：如有新的灾情，请另建一份报告`
+            : `该报告已作为重复报告撤销，并入的报告 ${s(d.duplicateOf)} 也已${d.originalStatus === 'closed' ? '结案' : '撤销'}，这一条没有地方可以记录：急事请直接打电话给乡镇${d.townshipPhone ? `（${s(d.townshipPhone)}）` : ''}，需要时请重新上报`
           : d.duplicateOf
           ? `该报告已作为重复报告撤销，已并入报告 ${s(d.duplicateOf)}：续报、接警、派员请发到那份报告；如那份也已结案或撤销，急事请直接打电话给乡镇`
           : `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不能再续报、接警、派员、核查或结案`
@@ -117,7 +122,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     en: (d) =>
       d.action === 'field_work'
         ? d.duplicateOf && d.originalStatus
-          ? `the report was dismissed as a duplicate of report ${s(d.duplicateOf)}, which is ${d.originalStatus} too, so this cannot be recorded anywhere: for anything urgent phone the township${d.townshipPhone ? ` (${s(d.townshipPhone)})` : ''}, and file a new report if need be`
+          ? d.sender === 'officer' || d.sender === 'head'
+            ? `the report was dismissed as a duplicate of report ${s(d.duplicateOf)}, which is ${d.originalStatus} too, so this cannot be recorded anywhere: if there is new damage, file a new report`
+            : `the report was dismissed as a duplicate of report ${s(d.duplicateOf)}, which is ${d.originalStatus} too, so this cannot be recorded anywhere: for anything urgent phone the township${d.townshipPhone ? ` (${s(d.townshipPhone)})` : ''}, and file a new report if need be`
           : d.duplicateOf
           ? `the report was dismissed as a duplicate of report ${s(d.duplicateOf)}: send follow-ups, acknowledgements and dispatches to that report; if it is closed or dismissed too, phone the township for anything urgent`
           : `the report was dismissed${d.reason ? ` (${s(d.reason)})` : ''}: it takes no further amendment, acknowledgement, dispatch, verification or closure`
@@ -149,7 +156,10 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     zh: (d) => `核查数字与户表不符：${lossColumn(s(d.indicator))?.heading ?? s(d.indicator)}填了 ${s(d.given)}，但所列受损户至少是 ${s(d.implied)}${lossColumn(s(d.indicator))?.unit ?? ''}`,
     en: (d) => `${s(d.indicator)} is ${s(d.given)}, but the households listed make it at least ${s(d.implied)}`,
   },
-  duplicate_household: { zh: (d) => `户 ${s(d.householdId)} 重复填写`, en: (d) => `household ${s(d.householdId)} is listed twice` },
+  duplicate_household: {
+    zh: (d) => (d.as !== undefined && d.as !== d.householdId ? `户 ${s(d.householdId)} 和 ${s(d.as)} 是同一户（户号写法不同），只能填一次` : `户 ${s(d.householdId)} 重复填写`),
+    en: (d) => (d.as !== undefined && d.as !== d.householdId ? `households ${s(d.householdId)} and ${s(d.as)} are one household (one number written two ways): list it once` : `household ${s(d.householdId)} is listed twice`),
+  },
   duplicate_of_self: { zh: '报告不能是它自己的重复', en: 'a report cannot duplicate itself' },
   duplicate_of_required: { zh: '以重复为由撤销时，须填写 duplicateOf（重复的是哪份报告）', en: 'a duplicate must name the report it duplicates (duplicateOf)' },
   duplicate_of_unknown: {

@@ -206,6 +206,9 @@ t.test('one household however its number is typed: one verification entry, one r
 
 t.test('07, 7号, 第7户 and 7 are one household; relief kept under a number an earlier rule wrote (07) still counts against today\u2019s 7 (found by a newcomer: three households, each paid)', async (t) => {
   const app = await startTestApp(t);
+  const { reportId: twice } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+  const both = await app.call('POST', `/reports/${twice}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: '07', name: '李四', damage: 'severe', people: 3 }, { householdId: '7号', name: '李四', damage: 'severe', people: 3 }] }) });
+  t.match([both.statusCode, both.json()], [422, { error: 'duplicate_household', details: { householdId: '07', as: '7号' }, message: '户 07 和 7号 是同一户（户号写法不同），只能填一次' }], 'one household written two ways in one verification: both named (found by a newcomer)');
   const a = await verified(app, [{ householdId: '07', name: '李四', damage: 'severe', people: 3 }]);
   const first = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: '7号', name: '李四' } }) });
   t.equal(first.statusCode, 201, `7号 is the household verified as 07 ${first.body}`);
@@ -213,6 +216,8 @@ t.test('07, 7号, 第7户 and 7 are one household; relief kept under a number an
     const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: spelling, name: '李四' } }) });
     t.match([again.statusCode, again.json()], [409, { error: 'duplicate_relief', details: { allocationId: first.json().allocationId } }], `${JSON.stringify(spelling)}: the same household`);
   }
+  const en = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: '7', name: '李四' } }), headers: { 'accept-language': 'en' } });
+  t.match(en.json().message, new RegExp(`\\(${first.json().allocationId}\\); if it must be given again, send repeatReason`), 'in English too: which allocation, and what to do (found by a newcomer)');
   t.equal((await app.call('GET', `/households/${LIJIA}/007`, { token: head(app) })).json().householdId, '07', 'looked up however it is typed, shown as the register writes it');
   const housing = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(a, { household: { id: '第7户', name: '李四' }, category: 'housing' }) });
   t.equal(housing.statusCode, 201, 'another category, typed another way');

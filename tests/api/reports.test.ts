@@ -469,7 +469,9 @@ t.test('a fact sent to a report dismissed as a duplicate is recorded on the repo
   t.match((await app.call('GET', `/reports/${a}`, { token: officer })).json(), { estimate: { injured: 3, affectedPeople: 12, evacuated: 6 }, notes: '人已转移' }, 'the lower figures left as they were; the rest recorded');
   const onlyLower = await app.call('POST', `/reports/${b}/amendments`, { token: contact, body: { estimate: { affectedPeople: 2 } }, headers: { 'accept-language': 'en' } });
   t.equal(onlyLower.statusCode, 200, 'nothing but lower figures: nothing written, and said');
-  t.match(onlyLower.json().warnings, [{ code: 'sent_to_original', message: /affectedPeople 2 \(the original says 12\): lower than the original's figures/ }]);
+  t.match(onlyLower.json().warnings, [{ code: 'sent_to_original', unchanged: true, message: /adds nothing new .* so nothing was recorded\. affectedPeople 2 \(the original says 12\): lower than the original's figures/ }]);
+  const ackAgain = await app.call('POST', `/reports/${b}/acknowledgements`, { token: officer });
+  t.match(ackAgain.json().warnings, [{ code: 'sent_to_original', unchanged: true, message: /这一条没有新内容，没有再记到它并入的报告/ }], 'the same acknowledgement again: not told it was recorded (found by a newcomer)');
   t.equal((await app.call('GET', `/reports/${a}`, { token: officer })).json().estimate.affectedPeople, 12);
 
   // With If-Match the request names the duplicate's revision: decided there, refused, and the refusal names the original.
@@ -486,8 +488,13 @@ t.test('a fact sent to a report dismissed as a duplicate is recorded on the repo
   const late = await app.call('POST', `/reports/${b}/amendments`, { token: contact, body: { notes: '又塌了' } });
   t.equal(late.statusCode, 422);
   t.match(late.json(), { error: 'report_dismissed', details: { duplicateOf: a }, message: /急事请直接打电话/ });
+  const staff = await app.call('POST', `/reports/${b}/acknowledgements`, { token: officer });
+  t.match(staff.json(), { error: 'report_dismissed', details: { duplicateOf: a, sender: 'officer' }, message: /如有新的灾情，请另建一份报告/ }, 'an officer is the township: told to file anew, not to phone it (found by a newcomer)');
+  t.notMatch(staff.json().message, /打电话/);
   const dismissedPlain = await app.call('POST', `/reports/${a}/amendments`, { token: contact, body: { notes: 'x' } });
   t.equal(dismissedPlain.json().error, 'report_closed', 'a closed report answers for itself');
+  const ackClosed = await app.call('POST', `/reports/${a}/acknowledgements`, { token: app.token('officer', WANGBA, 'officer-wangba-3') });
+  t.match(ackClosed.json(), { error: 'report_closed', message: '该报告已结案，没有待确认的警报，不需要再接警' }, 'an acknowledgement is not a change: said so (found by a newcomer)');
 });
 
 t.test('each 续报\u2019s notes stay readable in order behind the latest (found by newcomers: the view showed only the last)', async (t) => {
@@ -516,4 +523,10 @@ t.test('each 续报\u2019s notes stay readable in order behind the latest (found
     'every notes text once, in order, with when: the same notes again, or none, add nothing',
   );
   t.match(view.noteTrail[1].atLocal, /^2026-07-01T12:10:00(\.000)?\+08:00$/, 'with the Beijing time beside each');
+  clock += 60_000;
+  t.equal((await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: { notes: '已电话联系何老三，路断' } })).statusCode, 200);
+  await amend({ notes: '   ' });
+  const trail = (await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json().noteTrail;
+  t.same(trail.map((n: { by: string }) => n.by).slice(-2), [view.noteTrail[0].by, 'officer-wangba-1'], 'each with who wrote it: the officer\u2019s note is not the contact\u2019s (found by a newcomer)');
+  t.equal(trail.length, 4, 'blank notes add nothing to read');
 });

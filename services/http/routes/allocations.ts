@@ -327,4 +327,4 @@ const sameAllocation = (a: ExistingAllocation, body: z.infer<typeof AllocateBody
 // is plainest, so the answer names the report (its Chinese said 本次灾害过程, its English "this
 // report"; found by a newcomer).
 const duplicate = (allocationId: string, reportId: string) =>
-  new HttpError(409, 'duplicate_relief', 'this household already has live relief of this category from this report', { allocationId, rule: 'one_per_incident', reportId });
+  new HttpError(409, 'duplicate_relief', `this household already has live relief of this category from this report (${allocationId}); if it must be given again, send repeatReason saying why`, { allocationId, rule: 'one_per_incident', reportId });

@@ -316,20 +316,23 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     // take the fact: the refusal names that report, says it is closed, and gives the township's
     // phone (found by a newcomer: told to send it to a report that then refused it too).
     if (target.kind === 'ended') {
-      const details = endedChainDetails(target.reportId, target.report, deps.units.get(ancestorAt(target.report.village, 'township') ?? '')?.phones?.[0]);
+      const details = endedChainDetails(target.reportId, target.report, deps.units.get(ancestorAt(target.report.village, 'township') ?? '')?.phones?.[0], request.user.role);
       throw new HttpError(422, 'report_dismissed', message('report_dismissed', 'en', details), details);
     }
     const kept = notLowered((request.body as { estimate?: IndicatorSet } | null | undefined)?.estimate, target.loaded.report.estimate);
     const keptZh = kept.map((k) => `${LOSS_COLUMNS.find((c) => c.indicator === k.indicator)?.heading ?? k.indicator} ${k.sent}（原报告 ${k.original}）`).join('、');
     const keptEn = kept.map((k) => `${k.indicator} ${k.sent} (the original says ${k.original})`).join(', ');
-    const warning: SaidWarning = {
+    // Nothing written (the same acknowledgement again, or only lower figures): said as such, not
+    // as a new record (found by a newcomer).
+    const warning = (written: boolean): SaidWarning => ({
       code: 'sent_to_original',
-      message: `报告 ${asked} 已作为重复报告撤销，这一条已记到它并入的报告 ${target.reportId} 上，值班人员会看到${kept.length > 0 ? `。其中 ${keptZh} 比原报告的数字小，没有改动原报告：如原报告的数字确实偏大，请告知值班人员核实` : ''}`,
-      en: `report ${asked} was dismissed as a duplicate: this was recorded on report ${target.reportId}, which it was merged into, where the officers on duty see it${kept.length > 0 ? `. ${keptEn}: lower than the original's figures, which were left as they are; if the original's are too high, tell the officer on duty` : ''}`,
+      message: `报告 ${asked} 已作为重复报告撤销，${written ? '这一条已记到' : '这一条没有新内容，没有再记到'}它并入的报告 ${target.reportId} 上${written ? '，值班人员会看到' : ''}${kept.length > 0 ? `。其中 ${keptZh} 比原报告的数字小，没有改动原报告：如原报告的数字确实偏大，请告知值班人员核实` : ''}`,
+      en: `report ${asked} was dismissed as a duplicate: ${written ? `this was recorded on report ${target.reportId}, which it was merged into, where the officers on duty see it` : `this adds nothing new to report ${target.reportId}, which it was merged into, so nothing was recorded`}${kept.length > 0 ? `. ${keptEn}: lower than the original's figures, which were left as they are; if the original's are too high, tell the officer on duty` : ''}`,
       reportId: target.reportId,
       duplicate: asked,
+      ...(written ? {} : { unchanged: true }),
       ...(kept.length > 0 ? { notLowered: kept } : {}),
-    };
+    });
     return { id: target.reportId, loaded: target.loaded as Loaded<ReportState>, warning };
   };
   /**
