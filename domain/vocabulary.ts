@@ -245,7 +245,8 @@ export const HouseholdId = z
   .string()
   .max(200)
   .transform(cleanHouseholdId)
-  .pipe(z.string().min(1).max(64).regex(/[\p{L}\p{N}]/u, HOUSEHOLD_ID_MESSAGE.en));
+  // No `min(1)`: the letter-or-digit rule already refuses an empty number, with one message, not two.
+  .pipe(z.string().max(64).regex(/[\p{L}\p{N}]/u, HOUSEHOLD_ID_MESSAGE.en));
 // The events keep their own schemas (domain/events.ts, versioned) and what was typed, cleaned.
 
 export const ShortText = z.string().max(500);

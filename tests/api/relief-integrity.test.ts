@@ -202,6 +202,7 @@ t.test('one household however its number is typed: one verification entry, one r
   const dashOnly = await app.call('POST', `/reports/${twice}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: '\uff0d', name: '乙', damage: 'severe', people: 1 }] }) });
   t.match([dashOnly.statusCode, dashOnly.json()], [400, { error: 'validation', details: [{ path: 'body.households.0.householdId' }] }], 'a lone dash is no household number');
   t.match(dashOnly.json().message, /户号须含数字或字母/, 'said in Chinese');
+  t.equal(dashOnly.json().details.length, 1, 'once, not beside a second "too short" (found by a newcomer)');
 });
 
 t.test('07, 7号, 第7户 and 7 are one household; relief kept under a number an earlier rule wrote (07) still counts against today\u2019s 7 (found by a newcomer: three households, each paid)', async (t) => {
