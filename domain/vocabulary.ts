@@ -217,7 +217,8 @@ export function cleanHouseholdId(text: string): string {
  * register writes around the numbers folded (found by newcomers: `07`, `7号` and `7` were three
  * households, each given relief) — a digit run's leading zeros go (`07`, `007` are `7`; `0`
  * stays), `第` before a number and `号` or `户` after the last one go, and `组` between two numbers
- * is the group's `-`: `第7号` is `7`, `3组12户` and `3 组 012 户` are `3-12`.
+ * is the group's `-`: `第7号` and `7号户` are `7`, `3组12户` and `3 组 012 户` are `3-12`. Chinese numerals
+ * are read as digits first: `七号` is `7`, `三组十二户` is `3-12`.
  * Every comparison of two household numbers goes through it, on both sides, and so do the
  * household's stream name and its allocation ids; a number written in the log under an earlier
  * rule is folded the same way when read (projections/households.ts keeps where it was written).
@@ -225,12 +226,37 @@ export function cleanHouseholdId(text: string): string {
 export function canonicalHouseholdId(text: string): string {
   if (PLAIN_HOUSEHOLD_ID.test(text)) return text;
   return cleanHouseholdId(text)
+    .replace(CHINESE_NUMERAL_RUN, chineseNumeral)
     .replace(/第(?=\d)/g, '')
-    .replace(/(?<=\d)[号户]$/u, '')
+    .replace(/(?<=\d)(?:号户?|户)$/u, '')
     .replace(/(?<=\d)组(?=\d)/g, '-')
     .replace(/(?<!\d)0+(?=\d)/g, '')
     .replace(/-{2,}/g, '-')
     .replace(/^-+|-+$/g, '');
+}
+
+/** A run of Chinese numerals: 〇 and 零 to 九 (两 for 2), with 十, 百 and 千. */
+const CHINESE_NUMERAL_RUN = /[〇零一二两三四五六七八九十百千]+/gu;
+const CHINESE_DIGITS: Record<string, number> = { 〇: 0, 零: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+const CHINESE_UNITS: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
+
+/**
+ * A run of Chinese numerals as digits, as a register written by hand has them (七号, 三组十二户):
+ * read by place with 十/百/千 (十二 is 12, 一百零五 is 105), digit by digit without (一〇五 is 105).
+ */
+function chineseNumeral(run: string): string {
+  if (![...run].some((c) => c in CHINESE_UNITS)) return [...run].map((c) => String(CHINESE_DIGITS[c] ?? '')).join('');
+  let total = 0;
+  let digit: number | undefined;
+  for (const c of run) {
+    const unit = CHINESE_UNITS[c];
+    if (unit === undefined) digit = CHINESE_DIGITS[c] === 0 ? undefined : CHINESE_DIGITS[c];
+    else {
+      total += (digit ?? 1) * unit;
+      digit = undefined;
+    }
+  }
+  return String(total + (digit ?? 0));
 }
 
 /**
@@ -245,8 +271,10 @@ export const HouseholdId = z
   .string()
   .max(200)
   .transform(cleanHouseholdId)
-  // No `min(1)`: the letter-or-digit rule already refuses an empty number, with one message, not two.
-  .pipe(z.string().max(64).regex(/[\p{L}\p{N}]/u, HOUSEHOLD_ID_MESSAGE.en));
+  // No `min(1)`: the letter-or-digit rule already refuses an empty number, with one message, not
+  // two. The register's words (第, 号, 户, 组) alone are no number (found by a newcomer: 号, 户 and
+  // 第户 were three households).
+  .pipe(z.string().max(64).refine((id) => /[\p{L}\p{N}]/u.test(id.replace(/[第号户组]/gu, '')), HOUSEHOLD_ID_MESSAGE.en));
 // The events keep their own schemas (domain/events.ts, versioned) and what was typed, cleaned.
 
 export const ShortText = z.string().max(500);

@@ -258,7 +258,8 @@ export function reviewFlags(
   for (const named of byName.values()) {
     if (named.size < 2) continue;
     for (const [household, own] of named) {
-      const households = [...named.keys()].filter((other) => other !== household);
+      // Each other household as its rows write it (`07`), not as its key (`7`): the words a head reads match the ledger's lines.
+      const households = [...named.entries()].filter(([other]) => other !== household).map(([, rows]) => rows[0]!.household.id);
       for (const row of own) add(row.allocationId, { flag: 'same_name_other_household', households });
     }
   }

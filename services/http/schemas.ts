@@ -70,10 +70,17 @@ export const FileReportBody = z.strictObject({
   notes: LongText.optional(),
 });
 
-export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.refine(
-  (b) => Object.values(b).some((v) => v !== undefined),
-  'an amendment changes at least one of estimate, directions, location, notes',
-);
+/**
+ * A 续报's notes or directions of blanks alone (spaces, an ideographic space, nothing) say nothing:
+ * taken as absent, so they neither replace the news before them nor wake the officers with an
+ * empty update (found by a newcomer: "  " hid "发现一名遇难者"). With nothing else sent, the
+ * amendment changes nothing and is refused, naming what it may change.
+ */
+export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.transform(({ notes, directions, ...rest }) => ({
+  ...rest,
+  ...(notes !== undefined && notes.trim() !== '' ? { notes } : {}),
+  ...(directions !== undefined && directions.trim() !== '' ? { directions } : {}),
+})).refine((b) => Object.values(b).some((v) => v !== undefined), 'an amendment changes at least one of estimate, directions, location, notes');
 /** Bodies a client may leave out entirely (no content at all, or `{}`). */
 export const EmptyBody = z.strictObject({}).nullish();
 export const DispatchBody = z.strictObject({ eta: LocalInstant.optional() }).nullish();

@@ -455,6 +455,9 @@ t.test('one name under two household numbers in one incident and village: both r
   const single = (await app.call('GET', `/allocations/${y}`, { token: head(app) })).json();
   t.same(single.review, review(y), 'GET /allocations/{id} carries the same flags as its ledger row');
   t.same((await app.call('GET', `/allocations/${other}`, { token: head(app) })).json().review, [], 'and none where there are none');
+  const inEnglish = { token: head(app), headers: { 'accept-language': 'en' } };
+  t.match((await app.call('GET', `/allocations/${y}`, inEnglish)).json().review, [{ flag: 'same_name_other_household', message: /same name .* household number\(s\) 3-12/ }], 'in English when asked, read as written (found by a newcomer: Chinese under Accept-Language: en)');
+  t.match((await app.call('GET', `/allocations?report=${report}`, inEnglish)).json().items.find((i: { allocationId: string }) => i.allocationId === y).review, [{ message: /same name/ }], 'the ledger too');
   t.same(review(other), [], 'another name: nothing to look at');
   t.same(review(housing), [], 'another category: another relief');
   // In the answer to the head who approves and the officer who hands it over, in their language

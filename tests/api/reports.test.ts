@@ -465,11 +465,11 @@ t.test('a fact sent to a report dismissed as a duplicate is recorded on the repo
   // a merged report's "3 affected" set the original's 12 to 3).
   const lower = await app.call('POST', `/reports/${b}/amendments`, { token: contact, body: { estimate: { injured: 1, affectedPeople: 4, evacuated: 6 }, notes: '人已转移' } });
   t.equal(lower.statusCode, 200, lower.body);
-  t.match(lower.json().warnings, [{ code: 'sent_to_original', notLowered: [{ indicator: 'affectedPeople', sent: 4, original: 12 }, { indicator: 'injured', sent: 1, original: 3 }], message: /受灾人口 4（原报告 12）、受伤人口 1（原报告 3） 比原报告的数字小，没有改动原报告/ }]);
+  t.match(lower.json().warnings, [{ code: 'sent_to_original', notLowered: [{ indicator: 'affectedPeople', sent: 4, original: 12 }, { indicator: 'injured', sent: 1, original: 3 }], message: /受灾人口 4人（原报告 12）、受伤人口 1人（原报告 3） 比原报告的数字小，没有改动原报告/ }]);
   t.match((await app.call('GET', `/reports/${a}`, { token: officer })).json(), { estimate: { injured: 3, affectedPeople: 12, evacuated: 6 }, notes: '人已转移' }, 'the lower figures left as they were; the rest recorded');
   const onlyLower = await app.call('POST', `/reports/${b}/amendments`, { token: contact, body: { estimate: { affectedPeople: 2 } }, headers: { 'accept-language': 'en' } });
   t.equal(onlyLower.statusCode, 200, 'nothing but lower figures: nothing written, and said');
-  t.match(onlyLower.json().warnings, [{ code: 'sent_to_original', unchanged: true, message: /adds nothing new .* so nothing was recorded\. affectedPeople 2 \(the original says 12\): lower than the original's figures/ }]);
+  t.match(onlyLower.json().warnings, [{ code: 'sent_to_original', unchanged: true, message: /adds nothing new .* so nothing was recorded\. people affected 2 \(the original says 12\): lower than the original's figures/ }]);
   const ackAgain = await app.call('POST', `/reports/${b}/acknowledgements`, { token: officer });
   t.match(ackAgain.json().warnings, [{ code: 'sent_to_original', unchanged: true, message: /这一条没有新内容，没有再记到它并入的报告/ }], 'the same acknowledgement again: not told it was recorded (found by a newcomer)');
   t.equal((await app.call('GET', `/reports/${a}`, { token: officer })).json().estimate.affectedPeople, 12);
@@ -525,8 +525,16 @@ t.test('each 续报\u2019s notes stay readable in order behind the latest (found
   t.match(view.noteTrail[1].atLocal, /^2026-07-01T12:10:00(\.000)?\+08:00$/, 'with the Beijing time beside each');
   clock += 60_000;
   t.equal((await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: { notes: '已电话联系何老三，路断' } })).statusCode, 200);
-  await amend({ notes: '   ' });
-  const trail = (await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json().noteTrail;
+  const before = await app.logSize();
+  for (const blank of ['   ', '', '\u3000']) {
+    const res = await app.call('POST', `/reports/${reportId}/amendments`, { token: contact, body: { notes: blank } });
+    t.equal(res.statusCode, 400, `notes of ${JSON.stringify(blank)} alone say nothing: refused (found by a newcomer: they hid the news before them)`);
+  }
+  t.equal(await app.logSize(), before, 'nothing written');
+  await amend({ notes: ' ', estimate: { injured: 3 } });
+  const latest = (await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json();
+  t.equal(latest.notes, '已电话联系何老三，路断', 'blank notes beside a figure leave the notes as they were');
+  const trail = latest.noteTrail;
   t.same(trail.map((n: { by: string }) => n.by).slice(-2), [view.noteTrail[0].by, 'officer-wangba-1'], 'each with who wrote it: the officer\u2019s note is not the contact\u2019s (found by a newcomer)');
   t.equal(trail.length, 4, 'blank notes add nothing to read');
 });

@@ -121,6 +121,11 @@ t.test('sweep: a household number is one household however it is typed — case,
   t.equal(canonicalHouseholdId('100'), '100', 'zeros inside a number stay');
   t.equal(canonicalHouseholdId('a-07'), 'a-7');
   t.not(canonicalHouseholdId('1-0'), canonicalHouseholdId('1'), 'a zero after a dash is a number of its own');
+  // Written by hand in Chinese numerals, and 号户 together (found by a newcomer).
+  for (const [typed, key] of [['七号', '7'], ['7号户', '7'], ['第七户', '7'], ['三组十二户', '3-12'], ['十', '10'], ['二十', '20'], ['一百零五', '105'], ['一〇五', '105'], ['两千零一', '2001'], ['三组〇七', '3-7']] as const) {
+    t.equal(canonicalHouseholdId(typed), key, `${typed} is ${key}`);
+  }
+  for (const words of ['号', '户', '第户', '组', ' 号 ']) t.equal(HouseholdId.safeParse(words).success, false, `${JSON.stringify(words)}: the register's words alone are no number`);
   t.equal(canonicalHouseholdId('  ０１２－３  '), '12-3');
   t.not(canonicalHouseholdId('12-3'), canonicalHouseholdId('123'), 'a dash is kept: 12-3 is not 123');
   t.equal(canonicalHouseholdId('7——1'), '7-1', 'the IME dash, doubled, is one dash (found by a newcomer)');

@@ -250,7 +250,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     const report = (await deps.commands.load(streams.report(allocation.reportId), reportDecider)).state;
     return reply
       .header('etag', `"${revision}"`)
-      .send({ ...allocationView(allocation, revision, report.exists && report.status === 'dismissed'), review: reviewOfAllocation(deps, request.params.id, allocation.village), ...integrityOf(damage, request) });
+      .send({ ...allocationView(allocation, revision, report.exists && report.status === 'dismissed'), review: reviewOfAllocation(deps, request.params.id, allocation.village, requestLanguage(request)), ...integrityOf(damage, request) });
   });
 
   const allocations = {

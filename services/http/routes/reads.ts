@@ -17,7 +17,7 @@ import { rebuildUpTo } from '../../projection-runner.js';
 import { readPrefix } from '../context.js';
 import type { ApiDeps } from '../deps.js';
 import { outOfScope, HttpError, notFound } from '../errors.js';
-import { DISMISSAL_ZH, logWarning } from '../messages.js';
+import { DISMISSAL_ZH, logWarning, requestLanguage, type Lang } from '../messages.js';
 import { assertNever } from '../../../domain/errors.js';
 import { askedTime, dayOrInstant } from '../../../domain/vocabulary.js';
 import { Id, listQuery, page, readQuery, UnitRef, UnitView, VillageRef } from '../schemas.js';
@@ -116,7 +116,7 @@ export function reviewMessageEn(flag: ReviewFlag, row?: LedgerRow): string {
 }
 
 /** A ledger row as people read it: cash in fen, goods in their units, and why to review it. */
-export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[] = []) {
+export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[] = [], lang: Lang = 'zh') {
   const voided = flags.some((f) => f.flag === 'report_dismissed');
   const t = ledgerTotals([row], () => voided);
   const allocatedGoods = row.goods.reduce<Record<string, number>>((acc, g) => {
@@ -144,7 +144,8 @@ export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[
     deliveries: row.deliveries,
     lastDeliveredAt: row.lastDeliveredAt ?? null,
     repeatReason: row.repeatReason ?? null,
-    review: flags.map((f) => ({ ...f, message: reviewMessage(f, row) })),
+    // In the reader's language, as a write's warnings are (found by a newcomer: Chinese under Accept-Language: en).
+    review: flags.map((f) => ({ ...f, message: lang === 'en' ? reviewMessageEn(f, row) : reviewMessage(f, row) })),
     position: row.position,
   };
 }
@@ -369,7 +370,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const from = after === undefined ? 0 : rows.findIndex((row) => row.allocatedPosition > after);
       const slice = from < 0 ? [] : rows.slice(from, from + q.limit);
       return {
-        items: slice.map((row) => ledgerItem(units, row, flags.get(row.allocationId))),
+        items: slice.map((row) => ledgerItem(units, row, flags.get(row.allocationId), requestLanguage(request))),
         next: from >= 0 && from + slice.length < rows.length ? slice.at(-1)!.allocatedPosition : null,
         totals: {
           overall: totalsView(ledgerTotals(rows, voided)),
@@ -420,7 +421,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
           at: v.at,
           reportStatus: reports.rows.get(v.reportId)?.status ?? null,
         })),
-        allocations: allocations.map((row) => ({ ...ledgerItem(units, row, flags.get(row.allocationId)), incident: incidentOf(row.reportId) })),
+        allocations: allocations.map((row) => ({ ...ledgerItem(units, row, flags.get(row.allocationId), requestLanguage(request)), incident: incidentOf(row.reportId) })),
         byCategory: RELIEF_CATEGORIES.map((category) => ({ category, categoryLabel: CATEGORY_LABELS[category], ...totalsView(ledgerTotals(allocations.filter((a) => a.category === category), voided)) })).filter(
           (c) => c.allocations > 0,
         ),
@@ -497,8 +498,8 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
  * village's rows are enough: every flag's group lies within a village). For the head about to
  * approve it (found by a newcomer: the flags were on the ledger only).
  */
-export function reviewOfAllocation(deps: ApiDeps, allocationId: string, village: string): Array<ReviewFlag & { message: string }> {
-  return reviewWords(deps, allocationId, village).map(({ en: _en, ...flag }) => flag);
+export function reviewOfAllocation(deps: ApiDeps, allocationId: string, village: string, lang: Lang = 'zh'): Array<ReviewFlag & { message: string }> {
+  return reviewWords(deps, allocationId, village).map(({ en, message, ...flag }) => ({ ...flag, message: lang === 'en' ? en : message }));
 }
 
 /** `reviewOfAllocation` with each flag's English beside its Chinese (`en`), for a write's warnings. */

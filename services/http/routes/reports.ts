@@ -84,6 +84,24 @@ export async function loadReportInScope(deps: ApiDeps, request: FastifyRequest, 
   return { ...loaded, report: loaded.state };
 }
 
+/** Each indicator (SPEC §3 indicator set) as a person reads it, in the statistics rules' Chinese and in English, with its unit as held (yuan, not the forms' 万元). */
+const INDICATOR_WORDS: Record<Indicator, { zh: string; unitZh: string; en: string }> = {
+  affectedPeople: { zh: '受灾人口', unitZh: '人', en: 'people affected' },
+  dead: { zh: '死亡人口', unitZh: '人', en: 'dead' },
+  missing: { zh: '失踪人口', unitZh: '人', en: 'missing' },
+  injured: { zh: '受伤人口', unitZh: '人', en: 'injured' },
+  evacuated: { zh: '紧急转移安置人口', unitZh: '人', en: 'people evacuated' },
+  needEmergencyAid: { zh: '需紧急生活救助人口', unitZh: '人', en: 'people needing emergency aid' },
+  roomsCollapsed: { zh: '倒塌房屋', unitZh: '间', en: 'rooms collapsed' },
+  roomsSeverelyDamaged: { zh: '严重损坏房屋', unitZh: '间', en: 'rooms severely damaged' },
+  roomsModeratelyDamaged: { zh: '一般损坏房屋', unitZh: '间', en: 'rooms moderately damaged' },
+  cropAffectedHa: { zh: '农作物受灾面积', unitZh: '公顷', en: 'hectares of crops affected' },
+  cropDamagedHa: { zh: '农作物成灾面积', unitZh: '公顷', en: 'hectares of crops damaged' },
+  cropFailedHa: { zh: '农作物绝收面积', unitZh: '公顷', en: 'hectares of crops failed' },
+  livestockLost: { zh: '死亡牲畜', unitZh: '头', en: 'livestock lost' },
+  directLossYuan: { zh: '直接经济损失', unitZh: '元', en: 'yuan of direct loss' },
+};
+
 /** The indicators of `sent` lower than `original`'s, with both figures: what a 续报 through a duplicate does not lower. */
 function notLowered(sent: IndicatorSet | undefined, original: IndicatorSet): Array<{ indicator: Indicator; sent: number; original: number }> {
   if (sent === undefined) return [];
@@ -320,8 +338,8 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       throw new HttpError(422, 'report_dismissed', message('report_dismissed', 'en', details), details);
     }
     const kept = notLowered((request.body as { estimate?: IndicatorSet } | null | undefined)?.estimate, target.loaded.report.estimate);
-    const keptZh = kept.map((k) => `${LOSS_COLUMNS.find((c) => c.indicator === k.indicator)?.heading ?? k.indicator} ${k.sent}（原报告 ${k.original}）`).join('、');
-    const keptEn = kept.map((k) => `${k.indicator} ${k.sent} (the original says ${k.original})`).join(', ');
+    const keptZh = kept.map((k) => `${INDICATOR_WORDS[k.indicator].zh} ${k.sent}${INDICATOR_WORDS[k.indicator].unitZh}（原报告 ${k.original}）`).join('、');
+    const keptEn = kept.map((k) => `${INDICATOR_WORDS[k.indicator].en} ${k.sent} (the original says ${k.original})`).join(', ');
     // Nothing written (the same acknowledgement again, or only lower figures): said as such, not
     // as a new record (found by a newcomer).
     const warning = (written: boolean): SaidWarning => ({
