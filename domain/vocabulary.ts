@@ -218,13 +218,31 @@ export function cleanHouseholdId(text: string): string {
  * households, each given relief) — a digit run's leading zeros go (`07`, `007` are `7`; `0`
  * stays), `第` before a number and `号` or `户` after the last one go, and `组` between two numbers
  * is the group's `-`: `第7号` and `7号户` are `7`, `3组12户` and `3 组 012 户` are `3-12`. Chinese numerals
- * are read as digits first: `七号` is `7`, `三组十二户` is `3-12`.
+ * are read as digits first: `七号` is `7`, `三组十二户` is `3-12`. A dash between a letter and a
+ * digit goes last (`hh-1`, `HH1` and `hh－01` are `hh1`); one between two digits is the group's.
  * Every comparison of two household numbers goes through it, on both sides, and so do the
  * household's stream name and its allocation ids; a number written in the log under an earlier
  * rule is folded the same way when read (projections/households.ts keeps where it was written).
  */
 export function canonicalHouseholdId(text: string): string {
   if (PLAIN_HOUSEHOLD_ID.test(text)) return text;
+  return registerFold(text).replace(LETTER_DIGIT_DASH, '');
+}
+
+/**
+ * The names a household's stream was given under earlier rules, for the number `typed` (cleaned):
+ * the number itself (before session 50 streams were named as typed) and session 50's key, which
+ * kept a dash between a letter and a digit (`hh-1`; today's key is `hh1`, found by a newcomer:
+ * `hh-1` and `HH1` were two households, each paid). Those streams take no new writes; reading
+ * them keeps SPEC §3 no double relief across each change of the key.
+ */
+export function earlierHouseholdStreamIds(typed: string): string[] {
+  const v1 = PLAIN_HOUSEHOLD_ID_V1.test(typed) ? typed : registerFold(typed);
+  return v1 === typed ? [typed] : [typed, v1];
+}
+
+/** The register's words folded (`cleanHouseholdId`, numerals, 第, 号, 户, 组, leading zeros): session 50's key. */
+function registerFold(text: string): string {
   return cleanHouseholdId(text)
     .replace(CHINESE_NUMERAL_RUN, chineseNumeral)
     .replace(/第(?=\d)/g, '')
@@ -234,6 +252,9 @@ export function canonicalHouseholdId(text: string): string {
     .replace(/-{2,}/g, '-')
     .replace(/^-+|-+$/g, '');
 }
+
+/** A dash between a letter and a digit, either way round: `hh-1` is `hh1` (a dash between two digits, `3-12`, is the group's and stays). */
+const LETTER_DIGIT_DASH = /(?<=\p{L})-(?=\d)|(?<=\d)-(?=\p{L})/gu;
 
 /** A run of Chinese numerals: 〇 and 零 to 九 (两 for 2), with 十, 百 and 千. */
 const CHINESE_NUMERAL_RUN = /[〇零一二两三四五六七八九十百千]+/gu;
@@ -264,7 +285,9 @@ function chineseNumeral(run: string): string {
  * verification): lower-case letters and digits in runs joined by single dashes, no digit run
  * starting with `0` unless it is `0`.
  */
-const PLAIN_HOUSEHOLD_ID = /^(?!.*(?<!\d)0\d)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const PLAIN_HOUSEHOLD_ID = /^(?!.*(?<!\d)0\d)(?!.*(?:[a-z]-\d|\d-[a-z]))[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** Session 50's fast path, which let `hh-1` stand as its own key (`earlierHouseholdStreamIds`). */
+const PLAIN_HOUSEHOLD_ID_V1 = /^(?!.*(?<!\d)0\d)[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** A household number as kept (`cleanHouseholdId`), 1 to 64 characters, at least one letter or digit. */
 export const HouseholdId = z

@@ -58,7 +58,8 @@ function household(state: HouseholdsState, village: string, householdId: string)
 
 export const householdsProjection = projection({
   name: 'households',
-  version: 3,
+  // 4: a dash between a letter and a digit folded in the key (`hh-1` is `hh1`).
+  version: 4,
   eventTypes: ['ReportFiled', 'DamageVerified', 'ReportDismissed', 'ReliefAllocated'],
   initialState: (): HouseholdsState => ({ households: new Map(), reports: new Map() }),
   evolve(state, event) {

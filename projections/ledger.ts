@@ -1,4 +1,5 @@
 import { fullyDelivered, goodsTotals } from '../domain/allocation.js';
+import { DEFAULT_REPEAT_WINDOW_DAYS } from '../domain/household.js';
 import { assertNever } from '../domain/errors.js';
 import { canonicalHouseholdId, type GoodsLine, type GoodsUnit, type ReliefCategory } from '../domain/vocabulary.js';
 import { intern } from './intern.js';
@@ -204,7 +205,7 @@ export type ReviewFlag =
   | { flag: 'household_not_in_latest_verification' }
   | { flag: 'report_dismissed'; reason: string }
   | { flag: 'no_housing_damage' }
-  | { flag: 'same_name_other_household'; households: string[] };
+  | { flag: 'same_name_other_household'; households: string[]; windowDays: number };
 
 /** A name as two people would type it for one person: width folded, spaces and the middle dot gone. */
 export const nameKey = (name: string) => name.normalize('NFKC').replace(/[\s\u00b7\u30fb\u2022.]/gu, '');
@@ -217,10 +218,13 @@ export const nameKey = (name: string) => name.normalize('NFKC').replace(/[\s\u00
  * approved or delivered, and what was paid before is for a person to look at), and housing relief
  * (倒损住房恢复重建救助) to a household whose house its report's latest verification found undamaged
  * (allocated before that verification, or before the rule refused it), and relief of one category in
-one incident and village to one name under two household numbers (a household typed once as 3-12
-and once as 3组12 escapes the duplicate check; two people of one name in a village are common, so
-this is for a person to look at, never a refusal). Household numbers are compared as
-`canonicalHouseholdId` keeps them, so rows recorded before that rule group as today's would.
+ * one village to one name under two household numbers where one household's would be refused (SPEC
+ * §3: in one incident, or within `windowDays` of each other across incidents; a household typed once
+ * as 3-12 and once as 3组12 escapes the duplicate check, and two reports of one flood not yet linked
+ * into an incident are two incidents — found by a newcomer: paid twice, flagged only after the link;
+ * two people of one name in a village are common, so this is for a person to look at, never a
+ * refusal). Household numbers are compared as `canonicalHouseholdId` keeps them, so rows recorded
+ * before that rule group as today's would.
  */
 export function reviewFlags(
   rows: readonly LedgerRow[],
@@ -228,6 +232,7 @@ export function reviewFlags(
   verifiedHouseholds: (reportId: string) => readonly string[] | undefined,
   dismissedFor: (reportId: string) => string | undefined = () => undefined,
   houseUndamaged: (row: LedgerRow) => boolean = () => false,
+  windowDays = DEFAULT_REPEAT_WINDOW_DAYS,
 ): Map<string, ReviewFlag[]> {
   const flags = new Map<string, ReviewFlag[]>();
   const add = (id: string, flag: ReviewFlag) => flags.set(id, [...(flags.get(id) ?? []), flag]);
@@ -239,7 +244,7 @@ export function reviewFlags(
     const incident = incidentOf(row.reportId);
     const key = `${row.village}|${household}|${row.category}|${incident}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
-    const nameGroup = `${row.village}|${nameKey(row.household.name)}|${row.category}|${incident}`;
+    const nameGroup = `${row.village}|${nameKey(row.household.name)}|${row.category}`;
     const named = byName.get(nameGroup) ?? new Map<string, LedgerRow[]>();
     named.set(household, [...(named.get(household) ?? []), row]);
     byName.set(nameGroup, named);
@@ -255,12 +260,16 @@ export function reviewFlags(
     if (unexplained.length < 2) continue;
     for (const row of unexplained) add(row.allocationId, { flag: 'duplicate_in_incident', with: unexplained.filter((o) => o !== row).map((o) => o.allocationId) });
   }
+  const windowMs = windowDays * 86_400_000;
+  const near = (a: LedgerRow, b: LedgerRow) => incidentOf(a.reportId) === incidentOf(b.reportId) || Math.abs(Date.parse(a.allocatedAt) - Date.parse(b.allocatedAt)) < windowMs;
   for (const named of byName.values()) {
     if (named.size < 2) continue;
     for (const [household, own] of named) {
-      // Each other household as its rows write it (`07`), not as its key (`7`): the words a head reads match the ledger's lines.
-      const households = [...named.entries()].filter(([other]) => other !== household).map(([, rows]) => rows[0]!.household.id);
-      for (const row of own) add(row.allocationId, { flag: 'same_name_other_household', households });
+      for (const row of own) {
+        // Each other household as its rows write it (`07`), not as its key (`7`): the words a head reads match the ledger's lines.
+        const households = [...named.entries()].filter(([other, rows]) => other !== household && rows.some((o) => near(row, o))).map(([, rows]) => rows[0]!.household.id);
+        if (households.length > 0) add(row.allocationId, { flag: 'same_name_other_household', households, windowDays });
+      }
     }
   }
   return flags;

@@ -250,6 +250,37 @@ t.test('07, 7号, 第7户 and 7 are one household; relief kept under a number an
   t.notOk(missed.items.some((h: { householdId: string }) => h.householdId === '8'), 'not among the missed: it was relieved under 08');
 });
 
+t.test('hh-1 and HH1 are one household; one name, two numbers is said before any link; hh-7 kept by session 50 counts (found by a newcomer: paid twice)', async (t) => {
+  const app = await startTestApp(t);
+  const r1 = await verified(app, [{ householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 }]);
+  const r2 = await verified(app, [{ householdId: 'HH1', name: '张三明', damage: 'collapsed', people: 4 }]);
+  const first = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r1, { household: { id: 'hh-1', name: '张三明' } }) });
+  t.equal(first.statusCode, 201, first.body);
+  const second = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r2, { household: { id: 'HH1', name: '张三明' } }) });
+  t.match([second.statusCode, second.json()], [409, { error: 'duplicate_relief', details: { allocationId: first.json().allocationId, rule: 'window' } }], `HH1 is hh-1: refused ${second.body}`);
+
+  // Two numbers, one name, two reports in no incident: said when the second is allocated.
+  const r3 = await verified(app, [{ householdId: '5', name: '王五', damage: 'severe', people: 2 }]);
+  const r4 = await verified(app, [{ householdId: '6', name: '王五', damage: 'severe', people: 2 }]);
+  t.equal((await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r3, { household: { id: '5', name: '王五' } }) })).statusCode, 201);
+  const other = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r4, { household: { id: '6', name: '王五' } }) });
+  t.equal(other.statusCode, 201, 'not refused: two people of one name are common');
+  t.same(other.json().warnings, [{ code: 'review', flag: 'same_name_other_household', households: ['5'], windowDays: 30, message: '同村同名户主在户号 5 下另有同类救助（同一灾害过程，或相隔不到 30 天）：请核对是否同一户' }], 'said at once, though no incident links the two reports');
+
+  // A log written in session 50: the reservation kept in the stream named by that key, hh-7.
+  const r5 = await verified(app, [{ householdId: 'hh7', name: '赵七', damage: 'collapsed', people: 3 }]);
+  const old = randomUUID();
+  const metadata = { actor: { id: 'officer-old', role: 'officer' }, at: new Date().toISOString(), correlationId: randomUUID(), schemaVersion: 1 };
+  await app.store.append(`household-${LIJIA}-hh-7`, [{ type: 'ReliefReserved', data: { village: LIJIA, householdId: 'hh-7', allocationId: old, category: 'emergency_living', incident: `report:${r5}`, reportId: r5 }, metadata }], 'no_stream');
+  await app.store.append(
+    `allocation-${old}`,
+    [{ type: 'ReliefAllocated', data: { allocationId: old, reportId: r5, village: LIJIA, household: { id: 'hh-7', name: '赵七' }, category: 'emergency_living', cashFen: 50_000, goods: [], fund: 'F-2026', allocatedBy: 'officer-old' }, metadata: { ...metadata, schemaVersion: 3 } }],
+    'no_stream',
+  );
+  const today = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r5, { household: { id: 'hh7', name: '赵七' } }) });
+  t.match([today.statusCode, today.json()], [409, { error: 'duplicate_relief', details: { allocationId: old } }], `refused, naming the allocation kept under hh-7 ${today.body}`);
+});
+
 t.test('a report linked after its relief: a second allocation in that incident is refused (found by a newcomer: 201, flagged afterwards)', async (t) => {
   const app = await startTestApp(t);
   const county = app.token('head', KANG, 'head-kang');
@@ -443,14 +474,14 @@ t.test('one name under two household numbers in one incident and village: both r
   const x = await allocate('3-12', '王建国');
   const second = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(report, { household: { id: '12', name: '王 建国' } }) });
   t.equal(second.statusCode, 201, 'the second, under the other number: recorded, not refused');
-  t.same(second.json().warnings, [{ code: 'review', flag: 'same_name_other_household', households: ['3-12'], message: '同村同一灾害过程中，同名户主在户号 3-12 下另有同类救助：请核对是否同一户' }], 'and said to the officer who allocates it (found by a newcomer: taken in silence)');
+  t.same(second.json().warnings, [{ code: 'review', flag: 'same_name_other_household', households: ['3-12'], windowDays: 30, message: '同村同名户主在户号 3-12 下另有同类救助（同一灾害过程，或相隔不到 30 天）：请核对是否同一户' }], 'and said to the officer who allocates it (found by a newcomer: taken in silence)');
   const y = second.json().allocationId as string;
   const other = await allocate('3-13', '王建军');
   const housing = await allocate('3-12', '王建国', 'housing');
   const ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
   const review = (id: string) => ledger.items.find((i: { allocationId: string }) => i.allocationId === id).review;
-  t.same(review(x), [{ flag: 'same_name_other_household', households: ['12'], message: '同村同一灾害过程中，同名户主在户号 12 下另有同类救助：请核对是否同一户' }], 'each row names the other household number, in words a head reads');
-  t.same(review(y), [{ flag: 'same_name_other_household', households: ['3-12'], message: '同村同一灾害过程中，同名户主在户号 3-12 下另有同类救助：请核对是否同一户' }]);
+  t.same(review(x), [{ flag: 'same_name_other_household', households: ['12'], windowDays: 30, message: '同村同名户主在户号 12 下另有同类救助（同一灾害过程，或相隔不到 30 天）：请核对是否同一户' }], 'each row names the other household number, in words a head reads');
+  t.same(review(y), [{ flag: 'same_name_other_household', households: ['3-12'], windowDays: 30, message: '同村同名户主在户号 3-12 下另有同类救助（同一灾害过程，或相隔不到 30 天）：请核对是否同一户' }]);
   // Where the head approves: the allocation itself says it (found by a newcomer: both approved, 200 each, nothing said).
   const single = (await app.call('GET', `/allocations/${y}`, { token: head(app) })).json();
   t.same(single.review, review(y), 'GET /allocations/{id} carries the same flags as its ledger row');
@@ -464,7 +495,7 @@ t.test('one name under two household numbers in one incident and village: both r
   // (found by a newcomer: one household paid three times, 200 each, the flags on the ledger only).
   const approved = await app.call('POST', `/allocations/${x}/approval`, { token: head(app) });
   t.equal(approved.statusCode, 200);
-  t.same(approved.json().warnings, [{ code: 'review', flag: 'same_name_other_household', households: ['12'], message: '同村同一灾害过程中，同名户主在户号 12 下另有同类救助：请核对是否同一户' }], 'the approval says it');
+  t.same(approved.json().warnings, [{ code: 'review', flag: 'same_name_other_household', households: ['12'], windowDays: 30, message: '同村同名户主在户号 12 下另有同类救助（同一灾害过程，或相隔不到 30 天）：请核对是否同一户' }], 'the approval says it');
   const delivered = await app.call('POST', `/allocations/${x}/deliveries`, {
     token: officer(app),
     body: { deliveryId: randomUUID(), cashFen: 1000, goods: [], confirmation: { method: 'signature', reference: 'P-1' } },

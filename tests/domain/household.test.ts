@@ -5,7 +5,7 @@ import { DomainError } from '../../domain/errors.js';
 import { householdDecider, type HouseholdCommand, type HouseholdEvent, type ReservedAllocation } from '../../domain/household.js';
 import { spec } from '../support/decider-spec.js';
 import { VILLAGE } from '../support/fixtures.js';
-import { canonicalHouseholdId, cleanHouseholdId, HouseholdId } from '../../domain/vocabulary.js';
+import { canonicalHouseholdId, cleanHouseholdId, earlierHouseholdStreamIds, HouseholdId } from '../../domain/vocabulary.js';
 
 /** Issue 11: the rules of SPEC §3 "No double relief", given / when / then. */
 const DAY = 86_400_000;
@@ -89,8 +89,8 @@ t.test('sweep: a household number is one household however it is typed — case,
     const full = (ch: string) => String.fromCharCode(ch.charCodeAt(0) + 0xfee0);
     return fc.constantFrom(c, upper, full(c), full(upper));
   };
-  // Canonical numbers: no digit run padded with zeros (a lone 0 is a number).
-  const id = fc.stringMatching(/^[a-z0-9]{1,4}(-[a-z0-9]{1,4}){0,3}$/).filter((p) => !/(?<![0-9])0[0-9]/.test(p));
+  // Canonical numbers: no digit run padded with zeros (a lone 0 is a number), no dash between a letter and a digit.
+  const id = fc.stringMatching(/^[a-z0-9]{1,4}(-[a-z0-9]{1,4}){0,3}$/).filter((p) => !/(?<![0-9])0[0-9]/.test(p) && !/[a-z]-[0-9]|[0-9]-[a-z]/.test(p));
   // What a register writes around them: zeros padding a digit run, 第 before a leading number,
   // 号 or 户 after a final one (found by newcomers: 07, 7号 and 7 were three households).
   const pad = fc.constantFrom('', '', '0', '00', '\uff10');
@@ -119,7 +119,15 @@ t.test('sweep: a household number is one household however it is typed — case,
   t.equal(canonicalHouseholdId('3 组 012 户'), '3-12');
   t.equal(canonicalHouseholdId('0'), '0', 'a lone zero stays');
   t.equal(canonicalHouseholdId('100'), '100', 'zeros inside a number stay');
-  t.equal(canonicalHouseholdId('a-07'), 'a-7');
+  t.equal(canonicalHouseholdId('a-07'), 'a7');
+  // A dash between a letter and a digit is the writer's, not the register's (found by a newcomer:
+  // hh-1 and HH1 were two households, each paid); between two digits it is the group's.
+  for (const typed of ['hh-1', 'HH1', 'hh－01', 'H H-1'.replace(' ', ''), 'hh_1', 'hh 1']) t.equal(canonicalHouseholdId(typed), 'hh1', `${typed} is hh1`);
+  t.equal(canonicalHouseholdId('3-a'), '3a');
+  t.equal(canonicalHouseholdId('a-b'), 'a-b', 'between two letters it stays');
+  t.same(earlierHouseholdStreamIds('hh-01'), ['hh-01', 'hh-1'], 'streams written under earlier rules: as typed, and session 50\u2019s key');
+  t.same(earlierHouseholdStreamIds('07'), ['07', '7']);
+  t.same(earlierHouseholdStreamIds('hh1'), ['hh1']);
   t.not(canonicalHouseholdId('1-0'), canonicalHouseholdId('1'), 'a zero after a dash is a number of its own');
   // Written by hand in Chinese numerals, and 号户 together (found by a newcomer).
   for (const [typed, key] of [['七号', '7'], ['7号户', '7'], ['第七户', '7'], ['三组十二户', '3-12'], ['十', '10'], ['二十', '20'], ['一百零五', '105'], ['一〇五', '105'], ['两千零一', '2001'], ['三组〇七', '3-7']] as const) {

@@ -19,7 +19,7 @@ import { allocationView } from '../views.js';
 import { loadReportInScope } from './reports.js';
 import { reviewOfAllocation, reviewWords } from './reads.js';
 import { householdKey } from '../../../projections/households.js';
-import { canonicalHouseholdId } from '../../../domain/vocabulary.js';
+import { canonicalHouseholdId, earlierHouseholdStreamIds } from '../../../domain/vocabulary.js';
 
 /** Namespace for allocation ids derived from (report, household, category, generation). */
 const ALLOCATION_NAMESPACE = '6f1c1e52-5d0b-4c8e-9a57-3b6a0f9d2e41';
@@ -47,8 +47,9 @@ const reportForRelief = (report: ReportState): ReportForRelief =>
     : { exists: false, village: '', status: 'filed', verified: false, verifiedHouseholds: [] };
 
 /**
- * The household's reservations in streams named by a number as typed (`007`), where they were
- * written before household streams were named by the key (`7`, `canonicalHouseholdId`): found
+ * The household's reservations in streams named under earlier rules — by a number as typed
+ * (`007`), or by session 50's key (`hh-1`), before today's key (`7`, `hh1`;
+ * `canonicalHouseholdId`, `earlierHouseholdStreamIds`): found
  * through the households projection, which folds every number in the log and keeps each typed
  * one. SPEC §3 no double relief holds across the change; those streams take no new writes. A
  * typed number whose stream was never written reads as empty.
@@ -56,10 +57,9 @@ const reportForRelief = (report: ReportState): ReportForRelief =>
 async function earlierReservations(deps: ApiDeps, village: string, key: string): Promise<Reservation[]> {
   const spellings = deps.runner.state('households').households.get(householdKey(village, key))?.spellings ?? [];
   const out: Reservation[] = [];
-  for (const typed of spellings) {
-    if (typed === key) continue;
-    out.push(...(await deps.commands.load(streams.household(village, typed), householdDecider)).state.reservations);
-  }
+  const names = new Set(spellings.flatMap(earlierHouseholdStreamIds));
+  names.delete(key);
+  for (const name of names) out.push(...(await deps.commands.load(streams.household(village, name), householdDecider)).state.reservations);
   return out;
 }
 

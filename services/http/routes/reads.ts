@@ -91,7 +91,7 @@ export function reviewMessage(flag: ReviewFlag, row?: LedgerRow): string {
     case 'no_housing_damage':
       return '报告最新一次核查认定这一户住房未受损：倒损住房恢复重建救助请核对';
     case 'same_name_other_household':
-      return `同村同一灾害过程中，同名户主在户号 ${flag.households.join('、')} 下另有同类救助：请核对是否同一户`;
+      return `同村同名户主在户号 ${flag.households.join('、')} 下另有同类救助（同一灾害过程，或相隔不到 ${flag.windowDays} 天）：请核对是否同一户`;
     default:
       return assertNever(flag);
   }
@@ -109,7 +109,7 @@ export function reviewMessageEn(flag: ReviewFlag, row?: LedgerRow): string {
     case 'no_housing_damage':
       return 'the latest verification found this household\u2019s house undamaged: check the housing relief';
     case 'same_name_other_household':
-      return `a household head of the same name in this village has relief of this category in the same incident under household number(s) ${flag.households.join(', ')}: check it is not one household`;
+      return `a household head of the same name in this village has relief of this category under household number(s) ${flag.households.join(', ')} (in the same incident, or within ${flag.windowDays} days): check it is not one household`;
     default:
       return assertNever(flag);
   }
@@ -519,6 +519,7 @@ function flagsFor(deps: ApiDeps, rows: readonly LedgerRow[]) {
     (reportId) => households.reports.get(reportId)?.households,
     (reportId) => reports.rows.get(reportId)?.dismissal?.reason,
     (row) => households.households.get(householdKey(row.village, row.household.id))?.verifications.find((v) => v.reportId === row.reportId)?.damage === 'none',
+    deps.reliefWindowDays,
   );
 }
 
