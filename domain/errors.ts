@@ -17,6 +17,7 @@ export const DOMAIN_ERROR_CODES = [
   'duplicate_relief',
   'duplicate_household',
   'figures_below_households',
+  'figures_inconsistent',
   'duplicate_of_self',
   'duplicate_of_required',
   'duplicate_of_unknown',

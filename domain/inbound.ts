@@ -53,9 +53,15 @@ export function parseSmsReport(raw: string): ParsedSms {
     const m = pattern.exec(rest);
     if (m) (estimate as Record<string, number>)[indicator] = Number(m[1]);
   }
-  const notes = rest.replace(/^[\s,，。.;；:：、]+|[\s,，。.;；:：、]+$/g, '').replace(/\s+/g, ' ');
+  // The villager's words whole: the hazard and the group are read out of them, and only a hazard
+  // label or a group written first, as the short format's fields, is left out (found by a newcomer:
+  // "后山滑坡，3组有人被埋" reached the officer as "后山 ， 有人被埋").
+  const notes = text.replace(LEADING_FIELDS, '').replace(/[\s,，。.;；:：、]+$/, '');
   return { ok: true, hazard, group, notes: notes === '' ? undefined : notes.slice(0, 4000), estimate };
 }
+
+/** The short format's fields at the start of a text, each followed by a separator or the end: `滑坡 三组 `, `山洪，2社：`. */
+const LEADING_FIELDS = new RegExp(`^(?:(?:${[...HAZARD_BY_LABEL.keys()].sort((a, b) => b.length - a.length).join('|')}|[0-9一二三四五六七八九十两]{1,3}\\s*(?:组|社))(?:[\\s,，。.;；:：、!！]+|$))+`, 'u');
 
 /** What the sender is told (the provider's reply template's `status`), in a few words of Chinese. */
 export const SMS_ANSWERS = {

@@ -3,7 +3,7 @@ import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf } from './events.js';
 import { unitLevel, withinScope } from './units.js';
-import type { Hazard, IndicatorSet } from './vocabulary.js';
+import { figuresInconsistent, type Hazard, type IndicatorSet } from './vocabulary.js';
 
 export type IncidentEvent = EventOf<
   | 'IncidentOpened'
@@ -109,6 +109,10 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       if (stages.includes('final')) refuse('final_already_submitted', 'the final report (核报) was sent');
       if (stage === 'daily' && incident.stabilizedAt) refuse('already_stabilized', { en: 'daily reports stop at stabilization', zh: '灾情已稳定，不再报送日报（续报）' });
       if (stage === 'final' && !incident.stabilizedAt) refuse('not_stabilized', 'the final report (核报) follows stabilization');
+      // Figures typed by hand are checked as a verification's are. A draft's are not refused: they
+      // are sums that may hold a contact's estimate, and a statutory deadline must not wait on it.
+      const odd = command.data.source?.kind === 'hand' ? figuresInconsistent(command.data.figures) : undefined;
+      if (odd) refuse('figures_inconsistent', `${odd.indicator} (${odd.given}) is more than ${odd.whole} (${odd.wholeGiven}), of which it is part`, { field: `figures.${odd.indicator}`, ...odd });
       const previous = incident.submissions.at(-1);
       // The figures "as they stood" at asOf: a time still to come, before the disaster began, or
       // before what was already sent upward would let a made-up date stop a statutory clock.

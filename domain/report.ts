@@ -2,7 +2,7 @@ import type { AlertTrack } from './alerting.js';
 import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf, EscalationPolicy, Household } from './events.js';
-import { canonicalHouseholdId, type Indicator, type IndicatorSet, type Location } from './vocabulary.js';
+import { canonicalHouseholdId, figuresInconsistent, type Indicator, type IndicatorSet, type Location } from './vocabulary.js';
 import { unitLevel, type UnitLevel } from './units.js';
 import { decideNotification, evolveNotification, type NotificationCommand, type NotificationEvent, type NotificationState } from './notification.js';
 
@@ -296,14 +296,14 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       // (or an id written before the key changed) still cannot list one household twice. The
       // refusal names both entries (`as`): `7号` beside `07` is one household written two ways,
       // which an officer looking for a line typed twice would not find (found by a newcomer).
-      for (const h of command.data.households) {
+      for (const [index, h] of command.data.households.entries()) {
         const key = canonicalHouseholdId(h.householdId);
         const first = seen.get(key);
         if (first !== undefined) {
           refuse(
             'duplicate_household',
             first === h.householdId ? `household ${h.householdId} is listed twice` : `households ${first} and ${h.householdId} are one household (one number written two ways): list it once`,
-            { householdId: first, as: h.householdId },
+            { field: `households.${index}.householdId`, householdId: first, as: h.householdId },
           );
         }
         seen.set(key, h.householdId);
@@ -312,6 +312,8 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       if (short) {
         refuse('figures_below_households', `${short.indicator} is ${short.given}, but the households listed make it at least ${short.implied}`, { field: `figures.${short.indicator}`, ...short });
       }
+      const odd = figuresInconsistent(command.data.figures);
+      if (odd) refuse('figures_inconsistent', `${odd.indicator} (${odd.given}) is more than ${odd.whole} (${odd.wholeGiven}), of which it is part`, { field: `figures.${odd.indicator}`, ...odd });
       return [{ type: 'DamageVerified', data: command.data }];
     }
     case 'DismissReport': {
@@ -552,6 +554,17 @@ export function statusAfter(status: ReportStatus, type: ReportEvent['type']): Re
  * A related report is alerted as new when it says something the earlier one did not (SPEC §5):
  * people dead, missing or injured beyond the earlier report's, or more people affected.
  */
+/**
+ * Whether a report's own words tell of people in danger — buried, trapped, swept away, hurt, dead,
+ * missing, calling for help — which an SMS or a hurried note says in words, not figures. Such a
+ * report is alerted as new, never folded into an answered one (SPEC §5; the safe side: an officer
+ * who gets it twice loses a minute, one who never gets it loses a life).
+ */
+export function mentionsPeopleInDanger(text: string | undefined): boolean {
+  return text !== undefined && PEOPLE_IN_DANGER.test(text);
+}
+const PEOPLE_IN_DANGER = /埋|压住|压着|压在|被困|困住|困在|冲走|卷走|落水|溺|死|亡|遇难|失踪|失联|找不到人|受伤|伤了|伤者|重伤|昏迷|救命|救人|求救|被淹|淹了人/u;
+
 export function reportsWorse(later: IndicatorSet, earlier: IndicatorSet): boolean {
   return (['dead', 'missing', 'injured', 'affectedPeople'] as const).some((k) => (later[k] ?? 0) > (earlier[k] ?? 0));
 }

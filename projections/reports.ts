@@ -27,6 +27,11 @@ export interface ReportRow {
   status: ReportStatus;
   /** Everyone who answered, first first (acknowledging, or dispatching or arriving themselves). */
   acknowledgedBy: string[];
+  /**
+   * The related report through which it was first answered (the alerting policy's `via`), until a
+   * person answers it themselves: no person has looked at this one, so it answers nothing else.
+   */
+  answeredVia: string | undefined;
   alert:
     | {
         step: number;
@@ -82,7 +87,8 @@ const REPORT_EVENTS = [
 /** Reports as read models list them (SPEC §4 GET /reports), and what alerting reads of them. */
 export const reportsProjection = projection({
   name: 'reports',
-  version: 6,
+  // 7: answeredVia (an answer through a related report answers nothing further).
+  version: 7,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
@@ -106,6 +112,7 @@ export const reportsProjection = projection({
         amendments: 0,
         status: 'filed',
         acknowledgedBy: [],
+        answeredVia: undefined,
         alert: undefined,
         verified: undefined,
         verifications: 0,
@@ -149,12 +156,15 @@ export const reportsProjection = projection({
         return state;
       }
       case 'AlertAcknowledged':
+        if (row.acknowledgedBy.length === 0) row.answeredVia = event.data.via;
+        else if (event.data.via === undefined) row.answeredVia = undefined;
         row.acknowledgedBy = joined(row.acknowledgedBy, [intern(event.data.by)]);
         return state;
       case 'OfficerDispatched':
       case 'OfficerArrived':
         // Dispatching or arriving oneself answers the alert (docs/decisions.md).
         if (row.acknowledgedBy.length === 0) row.acknowledgedBy = [intern(event.data.officer)];
+        row.answeredVia = undefined;
         return state;
       case 'DamageVerified':
         row.verifications += 1;

@@ -32,10 +32,12 @@ export const aliyunRetryable = (code: string): boolean =>
   code === 'isv.BUSINESS_LIMIT_CONTROL' || code.startsWith('Throttling') || code === 'ServiceUnavailable' || code === 'InternalError' || (code.startsWith('isp.') && code !== 'isp.RAM_PERMISSION_DENY');
 
 /** Alibaba Cloud's callback times: `2017-01-01 00:00:00`, Beijing time. */
-const beijing = (text: unknown): string => {
+/** The provider's Beijing time as ISO-8601 UTC; undefined when it cannot be read (the receiver then uses its own clock). */
+const beijingTime = (text: unknown): string | undefined => {
   const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)$/.exec(String(text ?? ''));
-  return m ? new Date(`${m[1]}T${m[2]}+08:00`).toISOString() : new Date(0).toISOString();
+  return m ? new Date(`${m[1]}T${m[2]}+08:00`).toISOString() : undefined;
 };
+const beijing = (text: unknown): string => beijingTime(text) ?? new Date(0).toISOString();
 const yyyymmdd = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replaceAll('-', '');
 
 /**
@@ -145,7 +147,7 @@ export function aliyunProvider(settings: AliyunSettings): NotifyProvider {
             messageId: String(r.sequence_id ?? `${String(r.phone_number)}@${String(r.send_time)}`),
             from: String(r.phone_number ?? '').replace(/\D/g, ''),
             text: String(r.content ?? ''),
-            receivedAt: beijing(r.send_time),
+            receivedAt: beijingTime(r.send_time),
           });
         }
       }

@@ -33,11 +33,13 @@ export const tencentRetryable = (code: string): boolean =>
   code.startsWith('InternalError') || code.startsWith('RequestLimitExceeded') || code.startsWith('LimitExceeded') || code === 'ResourceUnavailable' || code === 'FailedOperation.FailResolvePacket';
 
 /** Tencent Cloud's callback times: `2015-10-17 08:03:04`, Beijing time; or seconds since the epoch. */
-const beijing = (text: unknown): string => {
+/** The provider's Beijing time as ISO-8601 UTC; undefined when it cannot be read (the receiver then uses its own clock). */
+const beijingTime = (text: unknown): string | undefined => {
   if (typeof text === 'number' || /^\d+$/.test(String(text))) return new Date(Number(text) * 1000).toISOString();
   const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)$/.exec(String(text ?? ''));
-  return m ? new Date(`${m[1]}T${m[2]}+08:00`).toISOString() : new Date(0).toISOString();
+  return m ? new Date(`${m[1]}T${m[2]}+08:00`).toISOString() : undefined;
 };
+const beijing = (text: unknown): string => beijingTime(text) ?? new Date(0).toISOString();
 
 /**
  * Tencent Cloud SMS (API 3.0, 2021-01-11: SendSms, PullSmsSendStatusByPhoneNumber) through
@@ -142,7 +144,7 @@ export function tencentProvider(settings: TencentSettings): NotifyProvider {
         // Tencent gives a reply no id: the number, the second and the text stand for one (two
         // messages from one phone in one second differ in their text; one pushed twice does not).
         const text = String(r.text ?? '');
-        inbound.push({ messageId: `${from}@${String(r.time ?? '')}#${createHash('sha256').update(text).digest('hex').slice(0, 16)}`, from, text, receivedAt: beijing(r.time) });
+        inbound.push({ messageId: `${from}@${String(r.time ?? '')}#${createHash('sha256').update(text).digest('hex').slice(0, 16)}`, from, text, receivedAt: beijingTime(r.time) });
       }
       return { receipts, inbound };
     },

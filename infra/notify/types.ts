@@ -51,8 +51,8 @@ export interface InboundSms {
   /** Digits, no country code. */
   from: string;
   text: string;
-  /** ISO-8601 UTC. */
-  receivedAt: string;
+  /** ISO-8601 UTC; undefined when the provider's time could not be read (found by a newcomer: a report of 1970). */
+  receivedAt: string | undefined;
 }
 
 export type CallbackKind = 'sms-report' | 'voice-report' | 'inbound';

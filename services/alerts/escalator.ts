@@ -3,7 +3,7 @@ import { DomainError } from '../../domain/errors.js';
 import { parseStream, streams } from '../../domain/events.js';
 import type { ClockRules } from '../../domain/clocks.js';
 import { incidentDecider, overdueClocksToAlert } from '../../domain/incident.js';
-import { alertTrack, reportDecider, reportsWorse, type FiledReport, type ReportCommand, type ReportState } from '../../domain/report.js';
+import { alertTrack, mentionsPeopleInDanger, reportDecider, reportsWorse, type FiledReport, type ReportCommand, type ReportState } from '../../domain/report.js';
 import { unreachedBecause } from '../../domain/roster.js';
 import { ancestorAt } from '../../domain/units.js';
 import type { IndicatorSet } from '../../domain/vocabulary.js';
@@ -228,8 +228,9 @@ export class Escalator {
     // acknowledged that one and counts as acknowledged by them — nobody else is woken —
     // unless it says something the earlier one did not (people dead, missing, injured, or
     // more affected): then it is alerted as new. An earlier report already dismissed or closed
-    // has nobody on the way, so the later one is alerted as new too.
-    const answeredBy = step === 0 && report.exists ? answeringReport(this.runner.state('reports'), related, report.estimate) : undefined;
+    // has nobody on the way, so the later one is alerted as new too; so is one whose words tell of
+    // people in danger (`mentionsPeopleInDanger`).
+    const answeredBy = step === 0 && report.exists && !mentionsPeopleInDanger(report.notes) ? answeringReport(this.runner.state('reports'), related, report.estimate) : undefined;
     return {
       type: 'RaiseAlert',
       data: { step, recipients: answeredBy ? [answeredBy.by] : recipientsAt(policy, step), reason, policy, ...(related.length ? { related } : {}) },
@@ -263,17 +264,25 @@ export class Escalator {
  */
 function answeredVia(reports: ReportsState, row: ReportRow): { by: string; via: string } | undefined {
   if (row.acknowledgedBy.length > 0 || row.status === 'dismissed' || row.status === 'closed') return undefined;
+  // Words of people in danger in a text with no figures ("后山滑坡，3组有人被埋", by SMS) are graver
+  // than any estimate compares (found by a newcomer: answered in an officer's name, nobody told).
+  if (mentionsPeopleInDanger(row.notes)) return undefined;
   return answeringReport(reports, relatedReportsOf(row), row.estimate);
 }
 
 /**
- * The first of `related` that a person has answered and that is still open, when a report with
- * `estimate` says nothing graver than it: whoever answered it is on the way to this one too (SPEC §5).
+ * The first of `related` that a person has answered and that is still being answered, when a report
+ * with `estimate` says nothing graver than it: whoever answered it is on the way to this one too
+ * (SPEC §5). Not one answered only through another report (found by a newcomer: each report
+ * answered that way answered the next, a chain that ran on for hours past the two-hour window and
+ * after the first was closed), nor one verified, dismissed or closed: the work there is done, and
+ * a report after it is news.
  */
 function answeringReport(reports: ReportsState, related: readonly string[], estimate: IndicatorSet): { by: string; via: string } | undefined {
   for (const id of related) {
     const other = reports.rows.get(id);
-    if (!other || other.acknowledgedBy.length === 0 || other.status === 'dismissed' || other.status === 'closed') continue;
+    if (!other || other.acknowledgedBy.length === 0 || other.answeredVia !== undefined) continue;
+    if (other.status === 'verified' || other.status === 'dismissed' || other.status === 'closed') continue;
     if (reportsWorse(estimate, other.estimate)) continue;
     return { by: other.acknowledgedBy[0]!, via: other.reportId };
   }

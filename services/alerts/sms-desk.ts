@@ -95,7 +95,9 @@ export class SmsDesk {
   async #file(id: string, sms: InboundSms): Promise<EventData<'SmsReceived'>> {
     const from = normalizePhone(sms.from);
     const nowMs = this.now().getTime();
-    const base = { provider: this.provider.name, messageId: sms.messageId.slice(0, 200), from, text: sms.text.slice(0, 1000), receivedAt: sms.receivedAt };
+    // A provider time that could not be read is this server's: the report was sent no later.
+    const receivedAt = sms.receivedAt ?? this.now().toISOString();
+    const base = { provider: this.provider.name, messageId: sms.messageId.slice(0, 200), from, text: sms.text.slice(0, 1000), receivedAt };
     // The latest grant carrying this number says whose it is.
     const sender = contactsByPhone(this.runner.state('access'), from, nowMs).at(-1);
     if (!sender) return { ...base, outcome: 'unknown_sender', problem: '号码未登记' };
@@ -111,7 +113,7 @@ export class SmsDesk {
       village: sender.village,
       hazard: parsed.hazard,
       ...(parsed.group ? { group: parsed.group } : {}),
-      observedAt: sms.receivedAt,
+      observedAt: receivedAt,
       reporter: { id: sender.sub, name: sender.name ?? UNNAMED_CONTACT, phone: from },
       estimate: parsed.estimate,
       ...(parsed.notes ? { notes: parsed.notes } : {}),

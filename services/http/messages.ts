@@ -153,8 +153,16 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     en: (d) => `this household already has live relief of this category (${s(d.allocationId)}); give a repeatReason to give it again`,
   },
   figures_below_households: {
-    zh: (d) => `核查数字与户表不符：${lossColumn(s(d.indicator))?.heading ?? s(d.indicator)}填了 ${s(d.given)}，但所列受损户至少是 ${s(d.implied)}${lossColumn(s(d.indicator))?.unit ?? ''}`,
-    en: (d) => `${s(d.indicator)} is ${s(d.given)}, but the households listed make it at least ${s(d.implied)}`,
+    zh: (d) => `核查数字与户表不符：${lossColumn(s(d.indicator))?.heading ?? s(d.indicator)}${d.given === undefined ? '未填' : `填了 ${s(d.given)}`}，但所列受损户至少是 ${s(d.implied)}${lossColumn(s(d.indicator))?.unit ?? ''}`,
+    en: (d) => `${s(d.indicator)} is ${d.given === undefined ? 'not given' : s(d.given)}, but the households listed make it at least ${s(d.implied)}`,
+  },
+  figures_inconsistent: {
+    zh: (d) => {
+      const part = lossColumn(s(d.indicator));
+      const whole = lossColumn(s(d.whole));
+      return `数字前后矛盾：${part?.heading ?? s(d.indicator)} ${s(d.given)}${part?.unit ?? ''}，比它所属的${whole?.heading ?? s(d.whole)} ${s(d.wholeGiven)}${whole?.unit ?? ''}还多`;
+    },
+    en: (d) => `${s(d.indicator)} (${s(d.given)}) is more than ${s(d.whole)} (${s(d.wholeGiven)}), of which it is part`,
   },
   duplicate_household: {
     zh: (d) => (d.as !== undefined && d.as !== d.householdId ? `户 ${s(d.householdId)} 和 ${s(d.as)} 是同一户（户号写法不同），只能填一次` : `户 ${s(d.householdId)} 重复填写`),

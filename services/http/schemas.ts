@@ -7,7 +7,7 @@ import {
   HouseholdId,
   GoodsLineInput,
   HazardInput,
-  IndicatorSet,
+  IndicatorInput,
   LocalInstant,
   CallbackPhoneInput,
   Location,
@@ -66,7 +66,7 @@ export const FileReportBody = z.strictObject({
   location: Location.optional(),
   directions: LongText.optional(),
   reporter: z.strictObject({ name: PersonName, phone: CallbackPhoneInput }),
-  estimate: IndicatorSet.optional(),
+  estimate: IndicatorInput.optional(),
   notes: LongText.optional(),
 });
 
@@ -76,7 +76,7 @@ export const FileReportBody = z.strictObject({
  * empty update (found by a newcomer: "  " hid "发现一名遇难者"). With nothing else sent, the
  * amendment changes nothing and is refused, naming what it may change.
  */
-export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.transform(({ notes, directions, ...rest }) => ({
+export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.extend({ estimate: IndicatorInput.optional() }).transform(({ notes, directions, ...rest }) => ({
   ...rest,
   ...(notes !== undefined && notes.trim() !== '' ? { notes } : {}),
   ...(directions !== undefined && directions.trim() !== '' ? { directions } : {}),
@@ -86,7 +86,7 @@ export const EmptyBody = z.strictObject({}).nullish();
 export const DispatchBody = z.strictObject({ eta: LocalInstant.optional() }).nullish();
 export const ArrivalBody = z.strictObject({ location: Location.optional() }).nullish();
 export const VerifyBody = z.strictObject({
-  figures: IndicatorSet,
+  figures: IndicatorInput,
   households: z.array(Household.extend({ householdId: HouseholdId })).max(5000),
   method: z.string().trim().min(1).max(200),
   notes: LongText.optional(),
@@ -153,7 +153,7 @@ export const LinkBody = z.strictObject({ reportId: Id });
  */
 export const SubmissionBody = EVENT_SCHEMAS.FiguresSubmitted.pick({ stage: true, notes: true, explanation: true })
   .extend({
-    figures: IndicatorSet.optional(),
+    figures: IndicatorInput.optional(),
     asOf: LocalInstant.optional(),
     fromDraft: z.literal(true).optional(),
     position: z.string().min(1).max(64).optional(),

@@ -92,6 +92,46 @@ t.test('a related report after R1 was acknowledged goes to whoever acknowledged 
   t.pass('more people affected: alerted as new too');
 });
 
+t.test('an answer through a related report answers nothing further; after a verification, or in words of people in danger, a report is alerted as new (found by a newcomer: "有人被埋" answered in an officer\u2019s name)', async (t) => {
+  const { app, url } = await listening(t);
+  const primary = await live(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => primary.close());
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const r1 = await file(app, { estimate: { affectedPeople: 12 } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === r1);
+  await app.call('POST', `/reports/${r1}/acknowledgements`, { token: officer });
+  const r2 = await file(app, { estimate: { affectedPeople: 8 } });
+  t.match(await primary.next((f) => f.type === 'acknowledged' && f.reportId === r2), { via: r1 }, 'R2 answered through R1, as before');
+
+  // In words, by SMS or a hurried note: people in danger, no figures.
+  const buried = await file(app, { estimate: {}, notes: '后山滑坡，3组有人被埋' });
+  await primary.next((f) => f.type === 'alert' && f.reportId === buried);
+  await app.runner.caughtUp();
+  await primary.roundTrip();
+  t.notOk(primary.frames.some((f) => f.type === 'acknowledged' && f.reportId === buried), 'someone buried: not answered for anyone');
+  t.equal((await app.call('GET', `/reports/${buried}`, { token: officer })).json().status, 'filed', 'it waits for a person');
+
+  // R1 found a false alarm: R2, answered only through it, answers nothing for R3.
+  t.equal((await app.call('POST', `/reports/${r1}/dismissal`, { token: officer, body: { reason: 'false_alarm' } })).statusCode, 200);
+  await app.runner.caughtUp();
+  const r3 = await file(app, { estimate: { affectedPeople: 3 } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === r3);
+  await app.runner.caughtUp();
+  await primary.roundTrip();
+  t.notOk(primary.frames.some((f) => f.type === 'acknowledged' && f.reportId === r3), 'no chain of answers nobody gave');
+  t.equal((await app.call('GET', `/reports/${r3}`, { token: officer })).json().status, 'filed');
+
+  // A report answered by a person and since verified: the next one is news.
+  await app.call('POST', `/reports/${r3}/acknowledgements`, { token: officer });
+  t.equal((await app.call('POST', `/reports/${r3}/verifications`, { token: officer, body: verificationBody() })).statusCode, 200);
+  await app.runner.caughtUp();
+  const r4 = await file(app, { estimate: { affectedPeople: 2 } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === r4);
+  await app.runner.caughtUp();
+  await primary.roundTrip();
+  t.notOk(primary.frames.some((f) => f.type === 'acknowledged' && f.reportId === r4), 'after a verification: alerted as new');
+});
+
 t.test('two reports of one event filed before anyone answered: answering either answers both, unless the other is graver (SPEC §5)', async (t) => {
   const { app, url } = await listening(t);
   const primary = await live(url, app.token('officer', WANGBA, 'officer-wangba-1'));

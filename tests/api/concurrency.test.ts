@@ -193,7 +193,7 @@ t.test('an allocation held up after claiming the report is not written once a di
   // dismissal arrives on the other node, waits for the claim's lifetime, and is recorded.
   let dismissal: Awaited<ReturnType<TestApp['call']>> | undefined;
   const { allocationIdFor } = await import('../../services/http/routes/allocations.js');
-  racing!.pauseBefore(`allocation-${allocationIdFor(reportId, 'hh-1', 'emergency_living', 0)}`, async () => {
+  racing!.pauseBefore(`allocation-${allocationIdFor(reportId, 'hh1', 'emergency_living', 0)}`, async () => {
     dismissal = await b.call('POST', `/reports/${reportId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } });
   });
   const allocated = await a.call('POST', '/allocations', { token: officer, body: allocationBody(reportId) });

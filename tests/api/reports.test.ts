@@ -428,6 +428,18 @@ t.test('a verification whose figures are below its own household list: 422 namin
   t.equal(res.statusCode, 422, res.body);
   t.match(res.json(), { error: 'figures_below_households', details: { field: 'figures.affectedPeople', given: 2, implied: 4 } });
   t.match(res.json().message, /受灾人口填了 2，但所列受损户至少是 4人/);
+  // A part larger than its whole (found by a newcomer: 40 evacuated of 1 affected, 成灾 above 受灾, went into the forms).
+  for (const [figures, field, message] of [
+    [{ affectedPeople: 4, evacuated: 40 }, 'figures.evacuated', '数字前后矛盾：紧急转移安置人口 40人，比它所属的受灾人口 4人还多'],
+    [{ affectedPeople: 4, needEmergencyAid: 50 }, 'figures.needEmergencyAid', undefined],
+    [{ affectedPeople: 4, cropAffectedHa: 1, cropDamagedHa: 2 }, 'figures.cropDamagedHa', undefined],
+    [{ affectedPeople: 4, cropDamagedHa: 2, cropFailedHa: 3 }, 'figures.cropFailedHa', undefined],
+  ] as const) {
+    const odd = await app.call('POST', `/reports/${reportId}/verifications`, { token: app.token('officer', WANGBA), body: verificationBody({ figures, households: [{ householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 }] }) });
+    t.match([odd.statusCode, odd.json()], [422, { error: 'figures_inconsistent', details: { field } }], `${field}: refused, naming it`);
+    t.match(odd.json().message, /^数字前后矛盾：.+还多$/, odd.json().message);
+    if (message) t.ok(odd.json().message.includes('40') && odd.json().message.includes('4'), 'with both figures');
+  }
   t.equal(await app.store.headPosition(), before, 'nothing written');
 });
 

@@ -1,3 +1,4 @@
+import { normalizePhone } from '../../domain/vocabulary.js';
 import fc from 'fast-check';
 import t from 'tap';
 import type { EventData } from '../../domain/events.js';
@@ -93,7 +94,12 @@ t.test('the short SMS format: hazard label, group, what happened — in any orde
   const cases: Array<[string, Partial<ReturnType<typeof parseSmsReport>>]> = [
     ['滑坡 三组 后山塌方，死亡1人 受灾12人', { ok: true, hazard: 'landslide', group: '三组', notes: '后山塌方，死亡1人 受灾12人', estimate: { dead: 1, affectedPeople: 12 } }],
     ['三组滑坡', { ok: true, hazard: 'landslide', group: '三组' }],
-    ['【康县民政】山洪 ２社 冲毁便桥 受伤３人', { ok: true, hazard: 'flash_flood', group: '2社', estimate: { injured: 3 } }],
+    // The words whole, the hazard and group read out of them (found by a newcomer: "后山 ， 有人被埋").
+    ['后山滑坡，3组有人被埋', { ok: true, hazard: 'landslide', group: '3组', notes: '后山滑坡，3组有人被埋' }],
+    ['救命 山洪来了 二组被淹', { ok: true, hazard: 'flash_flood', group: '二组', notes: '救命 山洪来了 二组被淹' }],
+    ['三组滑坡了房子倒了两间', { ok: true, hazard: 'landslide', group: '三组', notes: '三组滑坡了房子倒了两间' }],
+    ['山洪，2社：冲毁便桥。', { ok: true, hazard: 'flash_flood', group: '2社', notes: '冲毁便桥' }],
+    ['【康县民政】山洪 ２社 冲毁便桥 受伤３人', { ok: true, hazard: 'flash_flood', group: '2社', notes: '冲毁便桥 受伤3人', estimate: { injured: 3 } }],
     ['后山泥石流了！失踪2人', { ok: true, hazard: 'debris_flow', estimate: { missing: 2 } }],
     ['大风 刮倒房屋', { ok: true, hazard: 'windstorm' }],
     ['冰雹', { ok: true, hazard: 'hail', group: undefined, notes: undefined, estimate: {} }],
@@ -102,6 +108,8 @@ t.test('the short SMS format: hazard label, group, what happened — in any orde
     ['', { ok: false, problem: 'empty' }],
   ];
   for (const [text, expected] of cases) t.match(parseSmsReport(text), expected, JSON.stringify(text));
+  t.equal(normalizePhone('8613811112222'), '13811112222', 'a callback\u2019s sender with the country code and no + (found by a newcomer: refused as unknown)');
+  t.equal(normalizePhone('86123456'), '86123456', 'a local number starting 86 is left alone');
   t.notOk(parseSmsReport('泥石流').ok === false, 'a label that contains another (泥石流 ⊃ 石流) is read whole');
   t.equal((parseSmsReport('泥石流') as { hazard: string }).hazard, 'debris_flow');
   fc.assert(fc.property(fc.string({ maxLength: 300 }), (text) => typeof parseSmsReport(text).ok === 'boolean'), { numRuns: 500 });

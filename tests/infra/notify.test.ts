@@ -109,7 +109,7 @@ for (const [name, make] of Object.entries(providers)) {
     await fake.pushInbound(url, name as 'aliyun' | 'tencent', '13939000009', '滑坡 三组 后山塌了');
     const { inbound } = provider.parseCallback('inbound', captured);
     t.match(inbound, [{ from: '13939000009', text: '滑坡 三组 后山塌了' }]);
-    t.ok(Math.abs(Date.parse(inbound[0]!.receivedAt) - Date.now()) < 5000, 'its time read as Beijing time');
+    t.ok(Math.abs(Date.parse(inbound[0]!.receivedAt!) - Date.now()) < 5000, 'its time read as Beijing time');
     t.throws(() => provider.parseCallback('sms-report', { not: 'an array' }), ProviderError);
   });
 }
