@@ -142,14 +142,14 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       // the first time, as a repeated acknowledgement is (SPEC §3); another head is told it is done.
       if (state.exists && state.approvedBy === command.data.approvedBy && state.status !== 'cancelled') return [];
       const a = pending(state);
-      if (a.allocatedBy === command.data.approvedBy) refuse('self_approval', { en: 'a second person approves relief, never its allocator', zh: '审批须由另一人进行，不能审批自己录入的救助' });
+      if (samePerson(a.allocatedBy, command.data.approvedBy)) refuse('self_approval', { en: 'a second person approves relief, never its allocator', zh: '审批须由另一人进行，不能审批自己录入的救助' });
       if (command.report.dismissed) refuse('report_dismissed', { en: 'the report was dismissed after this relief was allocated: reject it, do not approve it', zh: '这笔救助分配后，报告被撤销了：请驳回，不要审批' });
       return [{ type: 'AllocationApproved', data: command.data }];
     }
     case 'RejectAllocation': {
       if (state.exists && state.status === 'rejected' && state.closedBy === command.data.by) return [];
       const a = pending(state);
-      if (a.allocatedBy === command.data.by) refuse('self_approval', { en: 'a second person decides on relief, never its allocator', zh: '驳回须由另一人进行，不能驳回自己录入的救助' });
+      if (samePerson(a.allocatedBy, command.data.by)) refuse('self_approval', { en: 'a second person decides on relief, never its allocator', zh: '驳回须由另一人进行，不能驳回自己录入的救助' });
       return [{ type: 'AllocationRejected', data: command.data }];
     }
     case 'RecordDelivery': {
@@ -252,5 +252,12 @@ function evolve(state: AllocationState, event: Timed<AllocationEvent>): Allocati
 const deliveryFingerprint = (d: EventData<'GoodsDelivered'>) =>
   JSON.stringify([d.cashFen, [...goodsEntries(d.goods)], d.confirmation.method, d.confirmation.reference]);
 const goodsEntries = (goods: readonly GoodsLine[]) => Object.entries(goodsTotals(goods)).sort(([a], [b]) => a.localeCompare(b));
+
+/**
+ * Whether two user ids name one person for the second-person rule (SPEC §3): compared without case
+ * or width, since a token issued as `HEAD-WANGBA` is the same head as `head-wangba` (found by a
+ * newcomer: a head approved their own allocation under a second token in capitals).
+ */
+export const samePerson = (a: string, b: string): boolean => a === b || a.normalize('NFKC').toLowerCase() === b.normalize('NFKC').toLowerCase();
 
 export const allocationDecider: Decider<AllocationState, AllocationCommand, AllocationEvent> = { initialState, evolve, decide };

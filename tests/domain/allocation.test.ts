@@ -61,6 +61,9 @@ t.test('approval by a second person only', async (t) => {
   const s = spec(t, allocationDecider);
   s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW }).then([approved]);
   s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-officer' }, report: { dismissed: false }, now: NOW }).thenThrows('self_approval');
+  // The same person under a token issued in capitals or full width (found by a newcomer).
+  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'U-OFFICER' }, report: { dismissed: false }, now: NOW }).thenThrows('self_approval');
+  s.given(allocated).when({ type: 'RejectAllocation', data: { by: 'ｕ-officer', reason: 'x' }, now: NOW }).thenThrows('self_approval');
   s.given(allocated, approved).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head2' }, report: { dismissed: false }, now: NOW }).thenThrows('not_pending');
   s.given().when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW }).thenThrows('not_found');
   s.given(allocated)
