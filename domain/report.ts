@@ -551,10 +551,6 @@ export function statusAfter(status: ReportStatus, type: ReportEvent['type']): Re
 }
 
 /**
- * A related report is alerted as new when it says something the earlier one did not (SPEC §5):
- * people dead, missing or injured beyond the earlier report's, or more people affected.
- */
-/**
  * Whether a report's own words tell of people in danger — buried, trapped, swept away, hurt, dead,
  * missing, calling for help — which an SMS or a hurried note says in words, not figures. Such a
  * report is alerted as new, never folded into an answered one (SPEC §5; the safe side: an officer
@@ -565,6 +561,10 @@ export function mentionsPeopleInDanger(text: string | undefined): boolean {
 }
 const PEOPLE_IN_DANGER = /埋|压住|压着|压在|被困|困住|困在|冲走|卷走|落水|溺|死|亡|遇难|失踪|失联|找不到人|受伤|伤了|伤者|重伤|昏迷|救命|救人|求救|被淹|淹了人/u;
 
+/**
+ * A related report is alerted as new when it says something the earlier one did not (SPEC §5):
+ * people dead, missing or injured beyond the earlier report's, or more people affected.
+ */
 export function reportsWorse(later: IndicatorSet, earlier: IndicatorSet): boolean {
   return (['dead', 'missing', 'injured', 'affectedPeople'] as const).some((k) => (later[k] ?? 0) > (earlier[k] ?? 0));
 }
