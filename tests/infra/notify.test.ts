@@ -113,3 +113,11 @@ for (const [name, make] of Object.entries(providers)) {
     t.throws(() => provider.parseCallback('sms-report', { not: 'an array' }), ProviderError);
   });
 }
+
+t.test('an inbound SMS whose provider time cannot be read has no time of its own, never 1970 (found by a newcomer)', async (t) => {
+  const aliyun = aliyunProvider({ accessKeyId: 'id', accessKeySecret: 'secret', signName: '康县民政', alertTemplate: 'A', replyTemplate: 'R', voiceTemplate: 'V', voiceCaller: undefined, smsEndpoint: 'http://127.0.0.1:9', voiceEndpoint: 'http://127.0.0.1:9' });
+  const { inbound } = aliyun.parseCallback('inbound', [{ phone_number: '8613811112222', send_time: 'garbage', content: '滑坡 一组', sequence_id: 'abc' }]);
+  t.equal(inbound[0]!.receivedAt, undefined, 'left for the receiver to date by its own clock');
+  const dated = aliyun.parseCallback('inbound', [{ phone_number: '13811112222', send_time: '2026-12-07 19:18:00', content: '滑坡', sequence_id: 'abd' }]).inbound[0]!;
+  t.equal(dated.receivedAt, '2026-12-07T11:18:00.000Z', 'a readable time is Beijing time');
+});
