@@ -1,11 +1,14 @@
 import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf } from './events.js';
-import { canonicalHouseholdId, type DAMAGE_LEVELS, type GoodsLine, type ReliefCategory } from './vocabulary.js';
+import { canonicalHouseholdId, REVIEW_FLAG_LABELS, type DAMAGE_LEVELS, type GoodsLine, type ReliefCategory } from './vocabulary.js';
 
 export type AllocationEvent = EventOf<
-  'ReliefAllocated' | 'AllocationApproved' | 'AllocationRejected' | 'GoodsDelivered' | 'AllocationCancelled'
+  'ReliefAllocated' | 'AllocationApproved' | 'AllocationRejected' | 'GoodsDelivered' | 'AllocationCancelled' | 'AllocationReviewed'
 >;
+
+/** A review flag as a head saw it: the flag, and the allocations or household numbers it named. */
+export type ReviewedFlag = EventData<'AllocationReviewed'>['flags'][number];
 
 export type AllocationStatus = 'allocated' | 'approved' | 'delivered' | 'rejected' | 'cancelled';
 
@@ -33,6 +36,8 @@ export interface ExistingAllocation {
   deliveries: number;
   /** Each delivery's id and what it handed over, so the same delivery sent again is recognised. */
   deliveryIds: Record<string, string>;
+  /** Every flag a head has reviewed (SPEC §3 review), each with what it named then. */
+  reviews: ReviewedFlag[];
 }
 
 export type AllocationState = { exists: false } | ExistingAllocation;
@@ -56,13 +61,23 @@ export interface ReportStanding {
   dismissed: boolean;
 }
 
+/**
+ * What holds an allocation for a head (the ledger's review flags, read by the command handler with
+ * the read side caught up): approval and delivery wait until a head has reviewed each of them.
+ */
+export interface Standing {
+  report: ReportStanding;
+  flags: readonly ReviewedFlag[];
+}
+
 type Cmd<T extends string, D> = { type: T; data: D; now: string };
 export type AllocationCommand =
   | (Cmd<'AllocateRelief', EventData<'ReliefAllocated'>> & { report: ReportForRelief })
-  | (Cmd<'ApproveAllocation', EventData<'AllocationApproved'>> & { report: ReportStanding })
+  | (Cmd<'ApproveAllocation', EventData<'AllocationApproved'>> & Standing)
   | Cmd<'RejectAllocation', EventData<'AllocationRejected'>>
-  | (Cmd<'RecordDelivery', EventData<'GoodsDelivered'>> & { report: ReportStanding })
-  | Cmd<'CancelAllocation', EventData<'AllocationCancelled'>>;
+  | (Cmd<'RecordDelivery', EventData<'GoodsDelivered'>> & Standing)
+  | Cmd<'CancelAllocation', EventData<'AllocationCancelled'>>
+  | Cmd<'ReviewAllocation', EventData<'AllocationReviewed'>>;
 
 export const goodsKey = (g: Pick<GoodsLine, 'item' | 'unit'>) => `${g.item}|${g.unit}`;
 const thousandths = (q: number) => Math.round(q * 1000);
@@ -95,6 +110,34 @@ export function fullyDelivered(a: Pick<ExistingAllocation, 'cashFen' | 'goods' |
   if (a.deliveredCashFen < a.cashFen) return false;
   for (const [key, quantity] of Object.entries(goodsTotals(a.goods))) if ((a.deliveredGoods[key] ?? 0) < quantity) return false;
   return true;
+}
+
+/**
+ * The flags of `current` that no review in `reviews` covers: a review covers a flag when it is the
+ * same flag and named everything this one names (household numbers by their key, so 3-12 and 3组12
+ * are one). An allocation whose other party changed since the review is held again.
+ */
+export function unreviewed(current: readonly ReviewedFlag[], reviews: readonly ReviewedFlag[]): ReviewedFlag[] {
+  const key = (flag: ReviewedFlag['flag'], value: string) => (flag === 'same_name_other_household' ? canonicalHouseholdId(value) : value);
+  return current.filter((f) => !reviews.some((r) => r.flag === f.flag && f.with.every((w) => r.with.some((x) => key(f.flag, x) === key(f.flag, w)))));
+}
+
+/**
+ * Refuses approval or delivery while a review flag is unreviewed (SPEC §3: "the ledger flags the
+ * pair for review"; a flag said only beside a 200 came after the money: found by a newcomer, one
+ * household paid twice under two numbers). Throws `review_required` naming the flags.
+ */
+function heldForReview(a: ExistingAllocation, flags: readonly ReviewedFlag[], doing: { zh: string; en: string }): void {
+  const open = unreviewed(flags, a.reviews);
+  if (open.length === 0) return;
+  refuse(
+    'review_required',
+    {
+      en: `held for review: ${open.map((f) => REVIEW_FLAG_LABELS[f.flag].en).join('; ')}. A head (not its allocator) reviews it first (POST /allocations/${a.allocationId}/review with the reason), then it can be ${doing.en}`,
+      zh: `这笔救助待复核：${open.map((f) => REVIEW_FLAG_LABELS[f.flag].zh + (f.with.length > 0 && f.flag === 'same_name_other_household' ? `（户号 ${f.with.join('、')}）` : '')).join('；')}。须由负责人（不是录入人）核实后复核并写明理由，才能${doing.zh}`,
+    },
+    { flags: open },
+  );
 }
 
 const initialState = (): AllocationState => ({ exists: false });
@@ -144,6 +187,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       const a = pending(state);
       if (samePerson(a.allocatedBy, command.data.approvedBy)) refuse('self_approval', { en: 'a second person approves relief, never its allocator', zh: '审批须由另一人进行，不能审批自己录入的救助' });
       if (command.report.dismissed) refuse('report_dismissed', { en: 'the report was dismissed after this relief was allocated: reject it, do not approve it', zh: '这笔救助分配后，报告被撤销了：请驳回，不要审批' });
+      heldForReview(a, command.flags, { zh: '审批', en: 'approved' });
       return [{ type: 'AllocationApproved', data: command.data }];
     }
     case 'RejectAllocation': {
@@ -164,6 +208,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       if (a.status === 'delivered') refuse('over_delivery', 'everything allocated was delivered', { field: 'cashFen' });
       if (a.status !== 'approved') refuse('not_approved', 'relief is delivered only after approval');
       if (command.report.dismissed) refuse('report_dismissed', { en: 'the report was dismissed: relief from it is not delivered', zh: '该报告已被撤销：据此分配的救助不再发放' });
+      heldForReview(a, command.flags, { zh: '发放', en: 'delivered' });
       const { cashFen, goods } = command.data;
       if (cashFen === 0 && goods.length === 0) refuse('empty_delivery', 'a delivery hands over cash, goods or both');
       if (a.deliveredCashFen + cashFen > a.cashFen) {
@@ -195,6 +240,16 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       if (a.deliveries > 0) refuse('already_delivered', 'relief was already delivered; it cannot be cancelled');
       return [{ type: 'AllocationCancelled', data: command.data }];
     }
+    case 'ReviewAllocation': {
+      const a = existing(state);
+      if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
+      // The review is the second pair of eyes, as the approval is (SPEC §3).
+      if (samePerson(a.allocatedBy, command.data.by)) refuse('self_approval', { en: 'a second person reviews relief, never its allocator', zh: '复核须由另一人进行，不能复核自己录入的救助' });
+      if (command.data.flags.length === 0) refuse('nothing_to_review', 'the allocation has no review flag');
+      // Already reviewed as it stands (a resend, or a second head): nothing more to record.
+      if (unreviewed(command.data.flags, a.reviews).length === 0) return [];
+      return [{ type: 'AllocationReviewed', data: command.data }];
+    }
     default:
       return assertNever(command);
   }
@@ -221,6 +276,7 @@ function evolve(state: AllocationState, event: Timed<AllocationEvent>): Allocati
       deliveredGoods: {},
       deliveries: 0,
       deliveryIds: {},
+      reviews: [],
     };
   }
   if (!state.exists) return state;
@@ -231,6 +287,8 @@ function evolve(state: AllocationState, event: Timed<AllocationEvent>): Allocati
       return { ...state, status: 'rejected', closedBy: event.data.by };
     case 'AllocationCancelled':
       return { ...state, status: 'cancelled', closedBy: event.data.by };
+    case 'AllocationReviewed':
+      return { ...state, reviews: [...state.reviews, ...event.data.flags] };
     case 'GoodsDelivered': {
       const deliveredGoods = { ...state.deliveredGoods };
       for (const [key, q] of Object.entries(goodsTotals(event.data.goods))) deliveredGoods[key] = (deliveredGoods[key] ?? 0) + q;

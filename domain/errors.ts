@@ -31,6 +31,8 @@ export const DOMAIN_ERROR_CODES = [
   'not_pending',
   'not_approved',
   'self_approval',
+  'review_required',
+  'nothing_to_review',
   'over_delivery',
   'already_delivered',
   'allocation_closed',

@@ -14,6 +14,7 @@ import {
   Phone,
   RecipientConfirmation,
   ReliefCategory,
+  ReviewFlagCode,
   Role,
   Scope,
   ShortText,
@@ -173,6 +174,16 @@ export const EVENT_SCHEMAS = {
     confirmation: RecipientConfirmation,
   }),
   AllocationCancelled: z.strictObject({ by: UserId, reason: ShortText.min(1) }),
+  /**
+   * A head looked at the allocation's review flags and lets it go on (SPEC §3 review): each flag
+   * with what it named — the other allocations (duplicate_in_incident), the other household
+   * numbers (same_name_other_household). A flag that names anything more holds it again.
+   */
+  AllocationReviewed: z.strictObject({
+    by: UserId,
+    reason: ShortText.min(1),
+    flags: z.array(z.strictObject({ flag: ReviewFlagCode, with: z.array(z.string().min(1).max(64)).max(100) })).min(1).max(20),
+  }),
 
   // household-{village}-{householdId}: the household's side of every allocation (SPEC §3 no double relief)
   ReliefReserved: z.strictObject({
@@ -483,6 +494,7 @@ export const EVENT_STREAM: Record<EventType, StreamKind> = {
   AllocationRejected: 'allocation',
   GoodsDelivered: 'allocation',
   AllocationCancelled: 'allocation',
+  AllocationReviewed: 'allocation',
   IncidentOpened: 'incident',
   ReportLinked: 'incident',
   ReportUnlinked: 'incident',

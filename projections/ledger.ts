@@ -1,4 +1,4 @@
-import { fullyDelivered, goodsTotals } from '../domain/allocation.js';
+import { fullyDelivered, goodsTotals, unreviewed, type ReviewedFlag } from '../domain/allocation.js';
 import { DEFAULT_REPEAT_WINDOW_DAYS } from '../domain/household.js';
 import { assertNever } from '../domain/errors.js';
 import { canonicalHouseholdId, type GoodsLine, type GoodsUnit, type ReliefCategory } from '../domain/vocabulary.js';
@@ -30,6 +30,8 @@ export interface LedgerRow {
   lastDeliveredAt: string | undefined;
   allocatedPosition: string;
   position: string;
+  /** The flags heads have reviewed, each with what it named then (SPEC §3 review). */
+  reviews: ReviewedFlag[];
 }
 
 export interface LedgerState {
@@ -40,8 +42,8 @@ export interface LedgerState {
 
 export const ledgerProjection = projection({
   name: 'ledger',
-  version: 2,
-  eventTypes: ['ReliefAllocated', 'AllocationApproved', 'AllocationRejected', 'GoodsDelivered', 'AllocationCancelled'],
+  version: 3,
+  eventTypes: ['ReliefAllocated', 'AllocationApproved', 'AllocationRejected', 'GoodsDelivered', 'AllocationCancelled', 'AllocationReviewed'],
   initialState: (): LedgerState => ({ rows: new Map(), order: [] }),
   evolve(state, event) {
     const id = event.id;
@@ -68,6 +70,7 @@ export const ledgerProjection = projection({
         lastDeliveredAt: undefined,
         allocatedPosition: event.position,
         position: event.position,
+        reviews: [],
       });
       state.order.push(id);
       return state;
@@ -88,6 +91,9 @@ export const ledgerProjection = projection({
         return state;
       case 'AllocationCancelled':
         row.status = 'cancelled';
+        return state;
+      case 'AllocationReviewed':
+        row.reviews = row.reviews.concat(event.data.flags);
         return state;
       case 'GoodsDelivered':
         row.deliveredCashFen += event.data.cashFen;
@@ -206,6 +212,33 @@ export type ReviewFlag =
   | { flag: 'report_dismissed'; reason: string }
   | { flag: 'no_housing_damage' }
   | { flag: 'same_name_other_household'; households: string[]; windowDays: number };
+
+/**
+ * A ledger flag as a head reviews it (domain/allocation.ts `ReviewedFlag`): with the allocations or
+ * household numbers it names. Undefined for a dismissed report, which is refused outright, never
+ * reviewed away.
+ */
+export function heldFlag(flag: ReviewFlag): ReviewedFlag | undefined {
+  switch (flag.flag) {
+    case 'duplicate_in_incident':
+      return { flag: flag.flag, with: flag.with };
+    case 'same_name_other_household':
+      return { flag: flag.flag, with: flag.households };
+    case 'household_not_in_latest_verification':
+    case 'no_housing_damage':
+      return { flag: flag.flag, with: [] };
+    case 'report_dismissed':
+      return undefined;
+    default:
+      return assertNever(flag);
+  }
+}
+
+/** Whether a head has reviewed `flag` on `row` as the flag stands now. */
+export const isReviewed = (flag: ReviewFlag, row: Pick<LedgerRow, 'reviews'> | undefined): boolean => {
+  const held = heldFlag(flag);
+  return held !== undefined && row !== undefined && unreviewed([held], row.reviews).length === 0;
+};
 
 /** A name as two people would type it for one person: width folded, spaces and the middle dot gone. */
 export const nameKey = (name: string) => name.normalize('NFKC').replace(/[\s\u00b7\u30fb\u2022.]/gu, '');

@@ -206,6 +206,8 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   not_pending: { zh: (d) => `该救助${ALLOCATION_STATUS_ZH[s(d.status)] ?? `当前状态为“${s(d.status)}”`}，不在待审批状态`, en: (d) => `the allocation is ${s(d.status)}, not awaiting approval` },
   not_approved: { zh: '救助须经审批后才能发放', en: 'relief is delivered only after approval' },
   self_approval: { zh: '审批须由另一人进行，不能审批自己录入的救助', en: 'a second person approves relief, never its allocator' },
+  review_required: { zh: '这笔救助待复核，须由负责人复核后才能审批或发放', en: 'the allocation is held for review by a head' },
+  nothing_to_review: { zh: '这笔救助没有待复核的标记，不需要复核', en: 'the allocation has no review flag' },
   over_delivery: {
     zh: (d) =>
       d.item !== undefined && d.allocated === 0

@@ -25,6 +25,7 @@ t.test('generated malformed requests: only 4xx, log unchanged', async (t) => {
     { method: 'POST', path: (id) => `/allocations/${id}/approval`, id: allocationId, valid: {} },
     { method: 'POST', path: (id) => `/allocations/${id}/rejection`, id: allocationId, valid: { reason: 'r' } },
     { method: 'POST', path: (id) => `/allocations/${id}/deliveries`, id: allocationId, valid: { cashFen: 1, goods: [], confirmation: { method: 'signature', reference: 'r' } } },
+    { method: 'POST', path: (id) => `/allocations/${id}/review`, id: allocationId, valid: { reason: 'r' } },
     { method: 'POST', path: (id) => `/allocations/${id}/cancellation`, id: allocationId, valid: { reason: 'r' } },
     { method: 'POST', path: () => '/incidents', id: '', valid: { county: KANG, hazard: 'hail', startedAt: '2026-01-01T00:00:00Z', title: 't' } },
     { method: 'POST', path: (id) => `/incidents/${id}/links`, id: incidentId, valid: { reportId } },

@@ -53,6 +53,13 @@ const allocation = async (app: TestApp, approve = false) => {
   if (approve) await app.call('POST', `/allocations/${allocationId}/approval`, { token: app.token('head', WANGBA, 'approver'), body: {} });
   return allocationId as string;
 };
+/** An allocation held for review: a later 核报 no longer lists its household. */
+const flagged = async (app: TestApp) => {
+  const reportId = await verifiedReport(app);
+  const { allocationId } = (await app.call('POST', '/allocations', { token: app.token('officer', WANGBA, 'allocator'), body: allocationBody(reportId, { repeatReason: '测试：每个用例一户' }) })).json();
+  await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: 'hh-9', name: '王六', damage: 'moderate', people: 2 }] }) });
+  return allocationId as string;
+};
 const incident = async (app: TestApp) =>
   (await app.call('POST', '/incidents', { token: app.token('head', KANG), body: { county: KANG, hazard: 'hail', startedAt: '2026-01-01T00:00:00Z', title: 't' } })).json().incidentId as string;
 
@@ -106,6 +113,14 @@ const CASES: PostCase[] = [
   onAllocation('rejection', () => ({ reason: '不符合条件' }), false, (app) => app.token('head', WANGBA, 'head-k')),
   onAllocation('deliveries', delivery, true, officer),
   onAllocation('cancellation', () => ({ reason: '录入错误' }), false, officer),
+  {
+    route: '/allocations/:id/review',
+    setup: async (app) => {
+      const [id, otherId] = [await flagged(app), await flagged(app)];
+      const reviewer = app.token('head', WANGBA, 'reviewer');
+      return { path: `/allocations/${id}/review`, body: { reason: '入户核实' }, token: reviewer, other: { path: `/allocations/${otherId}/review`, body: { reason: '入户核实' } } };
+    },
+  },
   {
     route: '/incidents',
     setup: async (app) => {

@@ -64,6 +64,7 @@ t.test('role × scope × route, the routes taken from the server', async (t) => 
     allocation('POST', '/approval', ['head'], {}),
     allocation('POST', '/rejection', ['head'], { reason: 'r' }),
     allocation('POST', '/deliveries', FIELD, delivery()),
+    allocation('POST', '/review', ['head'], { reason: 'r' }),
     allocation('POST', '/cancellation', FIELD, { reason: 'r' }),
     allocation('GET', '', READERS),
     // Its deliveries carry recipients' ID-card numbers: not a village contact's to read.

@@ -133,7 +133,7 @@ t.test('a later link into one incident is recorded, and the ledger flags the pai
     { code: 'relief_household_left_out', message: '户 hh-other（李四）有应急期生活救助待批准，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次', householdId: 'hh-other', allocationId: z },
   ]);
   ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
-  t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === z).review, [{ flag: 'household_not_in_latest_verification', message: '报告最新一次核查的户表里已没有这一户：请核对这一户是否受灾' }]);
+  t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === z).review, [{ flag: 'household_not_in_latest_verification', reviewed: false, message: '报告最新一次核查的户表里已没有这一户：请核对这一户是否受灾' }]);
   const again = await app.call('POST', `/reports/${c}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: 'hh-9', name: '王六', damage: 'moderate', people: 2 }, { householdId: 'HH－other', name: '李四', damage: 'severe', people: 2 }] }) });
   t.equal(again.json().warnings, undefined, 'listed again (however its number is typed): nothing to say');
 
@@ -158,15 +158,23 @@ t.test('the same household reached through two reports that are then linked into
   const b = await verified(app, [OUYANG]);
   const y = (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(b, { household: { id: OUYANG.householdId, name: '欧阳德明' } }) })).json().allocationId;
   t.ok(x && y, 'both given: different incidents, 40 days apart');
+  t.equal((await app.call('POST', `/allocations/${x}/approval`, { token: head(app) })).statusCode, 200, 'nothing to review yet: approved');
   const county = app.token('head', KANG, 'head-kang');
   const incident = (await app.call('POST', '/incidents', { token: county, body: { county: KANG, hazard: 'drought', startedAt: '2026-06-01T00:00:00Z', title: '持续干旱' } })).json().incidentId;
   for (const reportId of [a, b]) t.equal((await app.call('POST', `/incidents/${incident}/links`, { token: county, body: { reportId } })).statusCode, 200);
+  // A flag raised after the approval holds the cash at the door until a head has looked.
+  const deliver = () => app.call('POST', `/allocations/${x}/deliveries`, { token: officer(app), body: { deliveryId: '6a3f1c9e-1d2b-4c5d-8e7f-000000000001', cashFen: 1000, goods: [], confirmation: { method: 'signature', reference: 'P-9' } } });
+  const held = await deliver();
+  t.equal(held.json().error, 'review_required', 'the link made them one incident: the delivery waits');
+  t.match(held.json().message, /同一灾害过程中这一户已有同类救助.*才能发放/);
+  t.equal((await app.call('POST', `/allocations/${x}/review`, { token: head(app), body: { reason: '两次干旱分别受灾，已核实' } })).statusCode, 200);
+  t.equal((await deliver()).statusCode, 200, 'reviewed: handed over');
   const ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
   t.same(
     ledger.items.map((i: { allocationId: string; review: unknown[] }) => [i.allocationId, i.review]),
     [
-      [x, [{ flag: 'duplicate_in_incident', with: [y], message: '同一灾害过程中，这一户同类救助另有 1 笔未说明重复原因：请核对是否重复发放' }]],
-      [y, [{ flag: 'duplicate_in_incident', with: [x], message: '同一灾害过程中，这一户同类救助另有 1 笔未说明重复原因：请核对是否重复发放' }]],
+      [x, [{ flag: 'duplicate_in_incident', with: [y], reviewed: true, message: '同一灾害过程中，这一户同类救助另有 1 笔未说明重复原因：请核对是否重复发放' }]],
+      [y, [{ flag: 'duplicate_in_incident', with: [x], reviewed: false, message: '同一灾害过程中，这一户同类救助另有 1 笔未说明重复原因：请核对是否重复发放' }]],
     ],
     'one drought, one household, twice: a person looks at it',
   );
@@ -480,8 +488,8 @@ t.test('one name under two household numbers in one incident and village: both r
   const housing = await allocate('3-12', '王建国', 'housing');
   const ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
   const review = (id: string) => ledger.items.find((i: { allocationId: string }) => i.allocationId === id).review;
-  t.same(review(x), [{ flag: 'same_name_other_household', households: ['12'], windowDays: 30, message: '同村同名户主在户号 12 下另有同类救助（同一灾害过程，或相隔不到 30 天）：请核对是否同一户' }], 'each row names the other household number, in words a head reads');
-  t.same(review(y), [{ flag: 'same_name_other_household', households: ['3-12'], windowDays: 30, message: '同村同名户主在户号 3-12 下另有同类救助（同一灾害过程，或相隔不到 30 天）：请核对是否同一户' }]);
+  t.same(review(x), [{ flag: 'same_name_other_household', households: ['12'], windowDays: 30, reviewed: false, message: '同村同名户主在户号 12 下另有同类救助（同一灾害过程，或相隔不到 30 天）：请核对是否同一户' }], 'each row names the other household number, in words a head reads');
+  t.same(review(y), [{ flag: 'same_name_other_household', households: ['3-12'], windowDays: 30, reviewed: false, message: '同村同名户主在户号 3-12 下另有同类救助（同一灾害过程，或相隔不到 30 天）：请核对是否同一户' }]);
   // Where the head approves: the allocation itself says it (found by a newcomer: both approved, 200 each, nothing said).
   const single = (await app.call('GET', `/allocations/${y}`, { token: head(app) })).json();
   t.same(single.review, review(y), 'GET /allocations/{id} carries the same flags as its ledger row');
@@ -491,18 +499,29 @@ t.test('one name under two household numbers in one incident and village: both r
   t.match((await app.call('GET', `/allocations?report=${report}`, inEnglish)).json().items.find((i: { allocationId: string }) => i.allocationId === y).review, [{ message: /same name/ }], 'the ledger too');
   t.same(review(other), [], 'another name: nothing to look at');
   t.same(review(housing), [], 'another category: another relief');
-  // In the answer to the head who approves and the officer who hands it over, in their language
-  // (found by a newcomer: one household paid three times, 200 each, the flags on the ledger only).
+  // The head reads the flags before approving, not beside the 200 after it: approval and delivery
+  // wait for a head's review (found by a newcomer: one household paid three times, 200 each, the
+  // flags said only beside the answers).
+  const held = await app.call('POST', `/allocations/${x}/approval`, { token: head(app) });
+  t.equal(held.statusCode, 422, 'held for review');
+  t.equal(held.json().error, 'review_required');
+  t.equal(held.json().message, '这笔救助待复核：同名户主在另一户号下也有同类救助（户号 12）。须由负责人（不是录入人）核实后复核并写明理由，才能审批');
+  t.same(held.json().details, { flags: [{ flag: 'same_name_other_household', with: ['12'] }] });
+  t.match((await app.call('POST', `/allocations/${y}/approval`, inEnglish)).json(), { error: 'review_required', message: /^held for review: the same name has relief of this category under another household number/ }, 'in English when asked');
+  t.equal((await app.call('POST', `/allocations/${x}/review`, { token: officer(app), body: { reason: '同名两户' } })).statusCode, 403, 'an officer does not review: a head does');
+  t.equal((await app.call('POST', `/allocations/${other}/review`, { token: head(app), body: { reason: '看过了' } })).json().error, 'nothing_to_review');
+  const reviewed = await app.call('POST', `/allocations/${x}/review`, { token: head(app), body: { reason: '入户核实：3-12 与 12 是同名的两户' } });
+  t.equal(reviewed.statusCode, 200, reviewed.body);
+  const events = await app.store.readStream(`allocation-${x}`);
+  t.same(events.at(-1)!.data, { by: 'head-wangba', reason: '入户核实：3-12 与 12 是同名的两户', flags: [{ flag: 'same_name_other_household', with: ['12'] }] }, 'the review is a fact in the log: who, why, and what they saw');
+  t.equal((await app.call('POST', `/allocations/${x}/review`, { token: head(app), body: { reason: '入户核实：3-12 与 12 是同名的两户' } })).json().position, reviewed.json().position, 'sent again: nothing new');
+  t.match((await app.call('GET', `/allocations/${x}`, { token: head(app) })).json().review, [{ flag: 'same_name_other_household', reviewed: true }], 'the ledger says it was reviewed');
   const approved = await app.call('POST', `/allocations/${x}/approval`, { token: head(app) });
-  t.equal(approved.statusCode, 200);
-  t.same(approved.json().warnings, [{ code: 'review', flag: 'same_name_other_household', households: ['12'], windowDays: 30, message: '同村同名户主在户号 12 下另有同类救助（同一灾害过程，或相隔不到 30 天）：请核对是否同一户' }], 'the approval says it');
-  const delivered = await app.call('POST', `/allocations/${x}/deliveries`, {
-    token: officer(app),
-    body: { deliveryId: randomUUID(), cashFen: 1000, goods: [], confirmation: { method: 'signature', reference: 'P-1' } },
-    headers: { 'accept-language': 'en' },
-  });
+  t.equal(approved.statusCode, 200, approved.body);
+  t.equal(approved.json().warnings, undefined, 'reviewed: nothing more to say');
+  const delivered = await app.call('POST', `/allocations/${x}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 1000, goods: [], confirmation: { method: 'signature', reference: 'P-1' } } });
   t.equal(delivered.statusCode, 200, delivered.body);
-  t.match(delivered.json().warnings, [{ code: 'review', flag: 'same_name_other_household', message: /same name .* household number\(s\) 12/ }], 'the delivery says it, in English when asked');
+  t.equal(delivered.json().warnings, undefined);
   t.equal((await app.call('POST', `/allocations/${other}/approval`, { token: head(app) })).json().warnings, undefined, 'nothing to look at: nothing said');
   // Cancelled, it is no longer live relief: the pair is no longer a question.
   t.equal((await app.call('POST', `/allocations/${y}/cancellation`, { token: head(app), body: { reason: '同一户重复登记' } })).statusCode, 200);

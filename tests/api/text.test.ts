@@ -37,6 +37,7 @@ t.test('sweep: every text field of every request body given a lone surrogate, a 
     { method: 'POST', route: '/allocations', path: '/allocations', body: allocationBody(reportId, { category: 'winter' }) },
     { method: 'POST', route: '/allocations/:id/rejection', path: `/allocations/${allocationId}/rejection`, body: { reason: '不符' } },
     { method: 'POST', route: '/allocations/:id/deliveries', path: `/allocations/${allocationId}/deliveries`, body: { deliveryId: randomUUID(), cashFen: 1, goods: [{ item: '棉被', quantity: 1, unit: '床' }], confirmation: { method: 'signature', reference: 'R-1' } } },
+    { method: 'POST', route: '/allocations/:id/review', path: `/allocations/${allocationId}/review`, body: { reason: '核实' } },
     { method: 'POST', route: '/allocations/:id/cancellation', path: `/allocations/${allocationId}/cancellation`, body: { reason: '录入错误' } },
     { method: 'POST', route: '/incidents', path: '/incidents', body: { county: KANG, hazard: 'hail', startedAt: '2026-01-01T00:00:00Z', title: '冰雹过程' } },
     { method: 'POST', route: '/incidents/:id/links', path: `/incidents/${incidentId}/links`, body: { reportId } },

@@ -1,7 +1,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import t from 'tap';
 import fc from 'fast-check';
-import { allocationDecider, goodsTotals, isLive, type AllocationCommand, type AllocationEvent, type AllocationState, type ReportForRelief } from '../../domain/allocation.js';
+import { allocationDecider, goodsTotals, isLive, unreviewed, type AllocationCommand, type ReviewedFlag, type AllocationEvent, type AllocationState, type ReportForRelief } from '../../domain/allocation.js';
 import { reportDecider, type ReportCommand, type ReportState } from '../../domain/report.js';
 import { DomainError } from '../../domain/errors.js';
 import { spec } from '../support/decider-spec.js';
@@ -59,26 +59,26 @@ t.test('AllocateRelief', async (t) => {
 
 t.test('approval by a second person only', async (t) => {
   const s = spec(t, allocationDecider);
-  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW }).then([approved]);
-  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-officer' }, report: { dismissed: false }, now: NOW }).thenThrows('self_approval');
+  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, flags: [], now: NOW }).then([approved]);
+  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-officer' }, report: { dismissed: false }, flags: [], now: NOW }).thenThrows('self_approval');
   // The same person under a token issued in capitals or full width (found by a newcomer).
-  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'U-OFFICER' }, report: { dismissed: false }, now: NOW }).thenThrows('self_approval');
+  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'U-OFFICER' }, report: { dismissed: false }, flags: [], now: NOW }).thenThrows('self_approval');
   s.given(allocated).when({ type: 'RejectAllocation', data: { by: 'ｕ-officer', reason: 'x' }, now: NOW }).thenThrows('self_approval');
-  s.given(allocated, approved).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head2' }, report: { dismissed: false }, now: NOW }).thenThrows('not_pending');
-  s.given().when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW }).thenThrows('not_found');
+  s.given(allocated, approved).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head2' }, report: { dismissed: false }, flags: [], now: NOW }).thenThrows('not_pending');
+  s.given().when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, flags: [], now: NOW }).thenThrows('not_found');
   s.given(allocated)
     .when({ type: 'RejectAllocation', data: { by: 'u-head', reason: '重复救助' }, now: NOW })
     .then([{ type: 'AllocationRejected', data: { by: 'u-head', reason: '重复救助' } }]);
   s.given(allocated).when({ type: 'RejectAllocation', data: { by: 'u-officer', reason: 'x' }, now: NOW }).thenThrows('self_approval');
   s.given(allocated, approved).when({ type: 'RejectAllocation', data: { by: 'u-head', reason: 'x' }, now: NOW }).thenThrows('not_pending');
-  s.given(allocated, approved).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW }).then([], 'the same head again: nothing new, no refusal');
+  s.given(allocated, approved).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, flags: [], now: NOW }).then([], 'the same head again: nothing new, no refusal');
   s.given(allocated, approved, { type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } })
-    .when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW })
+    .when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, flags: [], now: NOW })
     .thenThrows('not_pending', 'the same head again after it was cancelled: told it is no longer awaiting approval');
   const rejected: AllocationEvent = { type: 'AllocationRejected', data: { by: 'u-head', reason: '重复救助' } };
   s.given(allocated, rejected).when({ type: 'RejectAllocation', data: { by: 'u-head', reason: '重复救助' }, now: NOW }).then([], 'a rejection sent again by its head');
   s.given(allocated, rejected).when({ type: 'RejectAllocation', data: { by: 'u-head2', reason: 'x' }, now: NOW }).thenThrows('not_pending');
-  s.given(allocated, rejected).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, now: NOW }).thenThrows('not_pending', 'a rejected one is not approved after all');
+  s.given(allocated, rejected).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, flags: [], now: NOW }).thenThrows('not_pending', 'a rejected one is not approved after all');
 });
 
 t.test('deliveries: only after approval, never beyond the allocation', async (t) => {
@@ -86,7 +86,7 @@ t.test('deliveries: only after approval, never beyond the allocation', async (t)
   const deliver = (cashFen: number, goods?: Array<{ item: string; quantity: number; unit: '公斤' | '床' }>) => ({
     type: 'RecordDelivery' as const,
     data: delivery(cashFen, goods),
-    report: { dismissed: false },
+    report: { dismissed: false }, flags: [],
     now: NOW,
   });
   s.given(allocated).when(deliver(100)).thenThrows('not_approved');
@@ -102,13 +102,36 @@ t.test('deliveries: only after approval, never beyond the allocation', async (t)
   s.given(allocated, { type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } }).when(deliver(1)).thenThrows('allocation_closed');
 });
 
+t.test('a review flag holds approval and delivery until a head, not the allocator, reviews it (SPEC §3 review)', async (t) => {
+  const s = spec(t, allocationDecider);
+  const sameName = { flag: 'same_name_other_household' as const, with: ['07'] };
+  const approve = (flags: ReviewedFlag[]): AllocationCommand => ({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, flags, now: NOW });
+  const deliver = (flags: ReviewedFlag[], cashFen = 100): AllocationCommand => ({ type: 'RecordDelivery', data: delivery(cashFen), report: { dismissed: false }, flags, now: NOW });
+  const review = (by: string, flags: ReviewedFlag[]): AllocationCommand => ({ type: 'ReviewAllocation', data: { by, reason: '核实为同名的两户', flags }, now: NOW });
+  const reviewed: AllocationEvent = { type: 'AllocationReviewed', data: { by: 'u-head2', reason: '核实为同名的两户', flags: [sameName] } };
+  s.given(allocated).when(approve([sameName])).thenThrows('review_required', 'the head reads the flag before approving, not after');
+  s.given(allocated).when(review('u-head2', [sameName])).then([reviewed]);
+  s.given(allocated).when(review('U-OFFICER', [sameName])).thenThrows('self_approval', 'the allocator does not review their own');
+  s.given(allocated).when(review('u-head2', [])).thenThrows('nothing_to_review');
+  s.given(allocated, reviewed).when(review('u-head', [sameName])).then([], 'reviewed already: nothing new');
+  s.given(allocated, reviewed).when(approve([{ ...sameName, with: ['7号'] }])).then([approved], 'the same household number, typed otherwise');
+  s.given(allocated, reviewed).when(approve([{ ...sameName, with: ['07', '15'] }])).thenThrows('review_required', 'a household number more: held again');
+  s.given(allocated, reviewed).when(approve([{ flag: 'household_not_in_latest_verification', with: [] }])).thenThrows('review_required', 'another flag');
+  const dup = { flag: 'duplicate_in_incident' as const, with: ['a-2'] };
+  s.given(allocated, approved).when(deliver([dup])).thenThrows('review_required', 'a flag raised after approval holds the delivery');
+  s.given(allocated, approved, { type: 'GoodsDelivered', data: delivery(100) }).when(deliver([dup])).then([], 'a delivery made before the flag, sent again: answered as made');
+  s.given(allocated, approved, { type: 'AllocationReviewed', data: { by: 'u-head', reason: '另一笔已取消', flags: [dup] } }).when(deliver([dup])).then([{ type: 'GoodsDelivered', data: delivery(100) }]);
+  s.given(allocated, { type: 'AllocationCancelled', data: { by: 'u-officer', reason: '重复' } }).when(review('u-head', [dup])).thenThrows('allocation_closed');
+  t.same(unreviewed([sameName, dup], [{ ...sameName, with: ['007', '9'] }]), [dup], 'a review covers a flag naming no more than it named');
+});
+
 t.test('a report dismissed after its relief was allocated: no approval, no delivery; rejection and cancellation stay open (SPEC §3)', async (t) => {
   const s = spec(t, allocationDecider);
   const dismissed = { dismissed: true };
-  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: dismissed, now: NOW }).thenThrows('report_dismissed');
-  s.given(allocated, approved).when({ type: 'RecordDelivery', data: delivery(100), report: dismissed, now: NOW }).thenThrows('report_dismissed');
+  s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: dismissed, flags: [], now: NOW }).thenThrows('report_dismissed');
+  s.given(allocated, approved).when({ type: 'RecordDelivery', data: delivery(100), report: dismissed, flags: [], now: NOW }).thenThrows('report_dismissed');
   const first: AllocationEvent = { type: 'GoodsDelivered', data: delivery(20_000) };
-  s.given(allocated, approved, first).when({ type: 'RecordDelivery', data: delivery(20_000), report: dismissed, now: NOW }).then([], 'a delivery made before the dismissal, sent again: still answered as made');
+  s.given(allocated, approved, first).when({ type: 'RecordDelivery', data: delivery(20_000), report: dismissed, flags: [], now: NOW }).then([], 'a delivery made before the dismissal, sent again: still answered as made');
   s.given(allocated).when({ type: 'RejectAllocation', data: { by: 'u-head', reason: '误报' }, now: NOW }).then([{ type: 'AllocationRejected', data: { by: 'u-head', reason: '误报' } }]);
   s.given(allocated, approved).when({ type: 'CancelAllocation', data: { by: 'u-officer', reason: '误报' }, now: NOW }).then([{ type: 'AllocationCancelled', data: { by: 'u-officer', reason: '误报' } }]);
 });
@@ -116,12 +139,12 @@ t.test('a report dismissed after its relief was allocated: no approval, no deliv
 t.test('a delivery sent again is one delivery; its id with other contents is refused', async (t) => {
   const s = spec(t, allocationDecider);
   const first: AllocationEvent = { type: 'GoodsDelivered', data: delivery(20_000) };
-  s.given(allocated, approved, first).when({ type: 'RecordDelivery', data: delivery(20_000), report: { dismissed: false }, now: NOW }).then([], 'the same deliveryId and contents: nothing new');
+  s.given(allocated, approved, first).when({ type: 'RecordDelivery', data: delivery(20_000), report: { dismissed: false }, flags: [], now: NOW }).then([], 'the same deliveryId and contents: nothing new');
   s.given(allocated, approved, first)
-    .when({ type: 'RecordDelivery', data: { ...delivery(20_000), deliveredBy: 'u-head' }, report: { dismissed: false }, now: NOW })
+    .when({ type: 'RecordDelivery', data: { ...delivery(20_000), deliveredBy: 'u-head' }, report: { dismissed: false }, flags: [], now: NOW })
     .then([], 'recorded by a colleague: still the same delivery');
   s.given(allocated, approved, first)
-    .when({ type: 'RecordDelivery', data: { ...delivery(30_000), deliveryId: delivery(20_000).deliveryId }, report: { dismissed: false }, now: NOW })
+    .when({ type: 'RecordDelivery', data: { ...delivery(30_000), deliveryId: delivery(20_000).deliveryId }, report: { dismissed: false }, flags: [], now: NOW })
     .thenThrows('idempotency_mismatch');
   t.equal((s.given(allocated, approved, first).state as { deliveredCashFen: number }).deliveredCashFen, 20_000);
 });
@@ -148,13 +171,13 @@ const allocationCommand: fc.Arbitrary<AllocationCommand> = fc.oneof(
   fc.record({ cashFen: fc.integer({ min: 0, max: 500_000 }), goods: fc.array(goodsLine, { maxLength: 3 }) }).map(
     ({ cashFen, goods }) => allocate(verifiedReport, allocatedData({ cashFen, goods })),
   ),
-  { arbitrary: fc.constantFrom('u-head', 'u-officer').map((by) => ({ type: 'ApproveAllocation' as const, data: { approvedBy: by }, report: { dismissed: false }, now: NOW })), weight: 3 },
+  { arbitrary: fc.constantFrom('u-head', 'u-officer').map((by) => ({ type: 'ApproveAllocation' as const, data: { approvedBy: by }, report: { dismissed: false }, flags: [], now: NOW })), weight: 3 },
   fc.constant({ type: 'RejectAllocation' as const, data: { by: 'u-head', reason: 'x' }, now: NOW }),
   fc.constant({ type: 'CancelAllocation' as const, data: { by: 'u-officer', reason: 'x' }, now: NOW }),
   {
     arbitrary: fc
       .record({ cashFen: fc.integer({ min: 0, max: 150_000 }), goods: fc.array(goodsLine, { maxLength: 2 }) })
-      .map(({ cashFen, goods }) => ({ type: 'RecordDelivery' as const, data: delivery(cashFen, goods), report: { dismissed: false }, now: NOW })),
+      .map(({ cashFen, goods }) => ({ type: 'RecordDelivery' as const, data: delivery(cashFen, goods), report: { dismissed: false }, flags: [], now: NOW })),
     weight: 8,
   },
 );

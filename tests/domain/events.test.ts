@@ -18,6 +18,8 @@ const SPEC_EVENTS = [
 ];
 const ADDED = [
   'StatutoryClockAlerted', 'IncidentLinkClaimed', 'IncidentLinkReleased', 'ReliefClaimed', 'ReliefReserved',
+  // SPEC §3 review: a head lets a flagged allocation go on (docs/decisions.md, "A review flag holds").
+  'AllocationReviewed',
   'IdempotencyKeyClaimed', 'IdempotencyKeyCompleted', 'IdempotencyKeyReleased',
   // SPEC §5: SMS and voice (docs/decisions.md, issue 13).
   'AlertReceived', 'NotificationAttempted', 'NotificationSent', 'NotificationFailed', 'NotificationDelivered', 'SmsReceived', 'SmsAnswered',

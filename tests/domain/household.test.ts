@@ -160,7 +160,7 @@ t.test('a delivered allocation stays live, and is delivered only when cash and e
   t.equal((all as ExistingAllocation).status, 'delivered');
   t.ok(isLive(all), 'delivered relief stays live (SPEC §3)');
   s.given(allocated, approved, delivery('00000000-0000-4000-8000-000000000001', 1000, 0), delivery('00000000-0000-4000-8000-000000000002', 0, 25))
-    .when({ type: 'RecordDelivery', data: delivery('00000000-0000-4000-8000-000000000003', 1, 0).data, report: { dismissed: false }, now: at(0) })
+    .when({ type: 'RecordDelivery', data: delivery('00000000-0000-4000-8000-000000000003', 1, 0).data, report: { dismissed: false }, flags: [], now: at(0) })
     .thenThrows('over_delivery');
 });
 
@@ -212,12 +212,12 @@ t.test('property: no double relief and no over-delivery, whatever the order of r
         const state = allocations.get(id)!;
         const cmd =
           c.kind === 'approve'
-            ? { type: 'ApproveAllocation' as const, data: { approvedBy: 'h' }, report: { dismissed: false }, now: at(clock) }
+            ? { type: 'ApproveAllocation' as const, data: { approvedBy: 'h' }, report: { dismissed: false }, flags: [], now: at(clock) }
             : c.kind === 'reject'
               ? { type: 'RejectAllocation' as const, data: { by: 'h', reason: 'r' }, now: at(clock) }
               : c.kind === 'cancel'
                 ? { type: 'CancelAllocation' as const, data: { by: 'o', reason: 'r' }, now: at(clock) }
-                : { type: 'RecordDelivery' as const, data: { deliveryId: `10000000-0000-4000-8000-${String(++n).padStart(12, '0')}`, deliveredBy: 'o', cashFen: 'cashFen' in c ? c.cashFen : 0, goods: [], confirmation: { method: 'signature' as const, reference: 'r' } }, report: { dismissed: false }, now: at(clock) };
+                : { type: 'RecordDelivery' as const, data: { deliveryId: `10000000-0000-4000-8000-${String(++n).padStart(12, '0')}`, deliveredBy: 'o', cashFen: 'cashFen' in c ? c.cashFen : 0, goods: [], confirmation: { method: 'signature' as const, reference: 'r' } }, report: { dismissed: false }, flags: [], now: at(clock) };
         try {
           let next = state;
           for (const e of allocationDecider.decide(cmd, state)) next = allocationDecider.evolve(next, { ...e, at: at(clock) });

@@ -58,6 +58,7 @@ t.test('the notice never holds a full name, a phone number or an ID-card-like nu
         lastDeliveredAt: h.delivered ? '2026-07-02T00:00:00.000Z' : undefined,
         allocatedPosition: String(i + 1).padStart(16, '0'),
         position: String(i + 1).padStart(16, '0'),
+        reviews: [],
       }));
       const notice = publicNotice(units, rows, '621299103201', null, new Date('2026-07-03T00:00:00Z'));
       for (const text of [JSON.stringify(notice), noticeHtml(notice)]) {

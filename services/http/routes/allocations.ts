@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { v5 as uuidv5 } from 'uuid';
 import { z } from 'zod';
-import { allocationDecider, holdsRelief, isLive, type AllocationCommand, type AllocationState, type ExistingAllocation, type ReportForRelief, type ReportStanding } from '../../../domain/allocation.js';
+import { allocationDecider, holdsRelief, isLive, type AllocationCommand, type AllocationState, type ExistingAllocation, type ReportForRelief, type Standing } from '../../../domain/allocation.js';
 import { DomainError } from '../../../domain/errors.js';
 import { streams, type EventData } from '../../../domain/events.js';
 import { liveReliefClaim, RELIEF_CLAIM_TTL_MS, reportDecider, type ReportCommand, type ReportState } from '../../../domain/report.js';
@@ -17,8 +17,10 @@ import { HttpError, notFound } from '../errors.js';
 import { AllocateBody, DeliveryBody, EmptyBody, IdParams, ReasonBody } from '../schemas.js';
 import { allocationView } from '../views.js';
 import { loadReportInScope } from './reports.js';
-import { reviewOfAllocation, reviewWords } from './reads.js';
+import { heldFlags, reviewOfAllocation, reviewWords } from './reads.js';
+import { NotCaughtUpError } from '../../projection-runner.js';
 import { householdKey } from '../../../projections/households.js';
+import { isReviewed } from '../../../projections/ledger.js';
 import { canonicalHouseholdId, earlierHouseholdStreamIds } from '../../../domain/vocabulary.js';
 
 /** Namespace for allocation ids derived from (report, household, category, generation). */
@@ -79,9 +81,13 @@ async function reviewOnceRead(deps: ApiDeps, allocationId: string, village: stri
   return reviewSaid(deps, allocationId, village);
 }
 
-/** An allocation's review flags as a write's warnings (code `review`), Chinese with English beside. */
-const reviewSaid = (deps: ApiDeps, allocationId: string, village: string): SaidWarning[] =>
-  reviewWords(deps, allocationId, village).map(({ flag, message, en, ...data }) => ({ code: 'review', flag, message, en, ...data }));
+/** An allocation's review flags as a write's warnings (code `review`), Chinese with English beside; those a head has reviewed are not said again. */
+const reviewSaid = (deps: ApiDeps, allocationId: string, village: string): SaidWarning[] => {
+  const row = deps.runner.state('ledger').rows.get(allocationId);
+  return reviewWords(deps, allocationId, village)
+    .filter((f) => !isReviewed(f, row))
+    .map(({ flag, message, en, ...data }) => ({ code: 'review', flag, message, en, ...data }));
+};
 
 /**
  * Each allocation as its stream and its report's stream have it now: whether it exists and holds
@@ -261,9 +267,15 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     loadInScope: (request: FastifyRequest, id: string) => loadAllocationInScope(deps, request, id),
     // Read once, before deciding: a dismissal racing an approval by milliseconds is a fact beside
     // a fact, and the ledger flags any relief left live on a dismissed report for review.
-    prepare: async (_request: FastifyRequest, loaded: Loaded<AllocationState>): Promise<ReportStanding> => {
+    prepare: async (request: FastifyRequest, loaded: Loaded<AllocationState>): Promise<Standing> => {
       const report = loaded.state.exists ? (await deps.commands.load(streams.report(loaded.state.reportId), reportDecider)).state : undefined;
-      return { dismissed: report?.exists === true && report.status === 'dismissed' };
+      const standing = { dismissed: report?.exists === true && report.status === 'dismissed' };
+      // Approval, delivery and review read the review flags, with the read side caught up with the
+      // log (or 503): a flag the read side has not seen yet would hold nothing. Rejection and
+      // cancellation read none, so they never wait on it: they are how relief is undone.
+      if (!loaded.state.exists || !/\/(approval|deliveries|review)$/.test(request.routeOptions.url ?? '')) return { report: standing, flags: [] };
+      if (!(await deps.runner.caughtUp(2000))) throw new NotCaughtUpError();
+      return { report: standing, flags: heldFlags(deps, loaded.state.allocationId, loaded.state.village) };
     },
   };
   // Not a contact's: its deliveries carry the recipient's confirmation (an ID number masked to its
@@ -274,7 +286,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     summary: string,
     body: B,
     roles: ReadonlyArray<'officer' | 'head'>,
-    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string, state: AllocationState, report: ReportStanding) => AllocationCommand,
+    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string, state: AllocationState, standing: Standing) => AllocationCommand,
     warnings?: (b: z.infer<B>, id: string) => SaidWarning[],
   ) => commandRoute(app, deps, allocations, { path, summary, body, roles, toCommand, ...(warnings ? { warnings } : {}) });
   /**
@@ -288,20 +300,27 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     return village === undefined ? [] : reviewSaid(deps, id, village);
   };
 
-  command('approval', 'Approve (a head, never the allocator); `warnings` carry the allocation\u2019s review flags (code `review`)', EmptyBody, ['head'], (_b, req, now, _state, report) => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, report, now }), reviewWarnings);
+  command('approval', 'Approve (a head, never the allocator); `warnings` carry the allocation\u2019s review flags (code `review`)', EmptyBody, ['head'], (_b, req, now, _state, standing) => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, ...standing, now }), reviewWarnings);
   command('rejection', 'Reject (a head, never the allocator)', ReasonBody, ['head'], (b, req, now) => ({ type: 'RejectAllocation', data: { by: req.user.sub, reason: b.reason }, now }));
   command(
     'deliveries',
     'Record a (partial) delivery with the recipient\u2019s confirmation; the same deliveryId again is the same delivery; `warnings` carry the allocation\u2019s review flags',
     DeliveryBody,
     ['officer', 'head'],
-    (b, req, now, _state, report) => ({
+    (b, req, now, _state, standing) => ({
       type: 'RecordDelivery',
       data: { deliveredBy: req.user.sub, ...b },
-      report,
+      ...standing,
       now,
     }),
     reviewWarnings,
+  );
+  command(
+    'review',
+    'A head (never the allocator) reviews the allocation\u2019s review flags with the reason, so it can be approved and delivered; a flag raised later holds it again (SPEC §3)',
+    ReasonBody,
+    ['head'],
+    (b, req, now, _state, standing) => ({ type: 'ReviewAllocation', data: { by: req.user.sub, reason: b.reason, flags: [...standing.flags] }, now }),
   );
   command('cancellation', 'Cancel while nothing was delivered', ReasonBody, ['officer', 'head'], (b, req, now) => ({
     type: 'CancelAllocation',

@@ -6,10 +6,10 @@ import { z } from 'zod';
 import { CATEGORY_LABELS, maskDigitRuns, maskName, yuan } from '../../../domain/notice.js';
 import { unitLevel, withinScope } from '../../../domain/units.js';
 import { canonicalHouseholdId, HazardInput, HouseholdId, HAZARD_LABELS, RELIEF_CATEGORIES, type GoodsUnit, type Hazard as HazardName } from '../../../domain/vocabulary.js';
-import { goodsTotals, holdsRelief } from '../../../domain/allocation.js';
+import { goodsTotals, holdsRelief, type ReviewedFlag } from '../../../domain/allocation.js';
 import { householdKey, missedRelief } from '../../../projections/households.js';
 import { incidentClocks, listIncidents } from '../../../projections/incidents.js';
-import { goodsView, ledgerRows, ledgerTotals, reviewFlags, type LedgerRow, type LedgerStatus, type LedgerTotals, type ReviewFlag } from '../../../projections/ledger.js';
+import { goodsView, heldFlag, isReviewed, ledgerRows, ledgerTotals, reviewFlags, type LedgerRow, type LedgerStatus, type LedgerTotals, type ReviewFlag } from '../../../projections/ledger.js';
 import { listReports, type ReportRow } from '../../../projections/reports.js';
 import { talliesProjection, tallyOf, tallyView, type TalliesState } from '../../../projections/tallies.js';
 import { childrenOf, townshipOf, unitRef, unitsProjection, type UnitsState } from '../../../projections/units.js';
@@ -145,7 +145,7 @@ export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[
     lastDeliveredAt: row.lastDeliveredAt ?? null,
     repeatReason: row.repeatReason ?? null,
     // In the reader's language, as a write's warnings are (found by a newcomer: Chinese under Accept-Language: en).
-    review: flags.map((f) => ({ ...f, message: lang === 'en' ? reviewMessageEn(f, row) : reviewMessage(f, row) })),
+    review: flags.map((f) => ({ ...f, reviewed: isReviewed(f, row), message: lang === 'en' ? reviewMessageEn(f, row) : reviewMessage(f, row) })),
     position: row.position,
   };
 }
@@ -498,8 +498,18 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
  * village's rows are enough: every flag's group lies within a village). For the head about to
  * approve it (found by a newcomer: the flags were on the ledger only).
  */
-export function reviewOfAllocation(deps: ApiDeps, allocationId: string, village: string, lang: Lang = 'zh'): Array<ReviewFlag & { message: string }> {
-  return reviewWords(deps, allocationId, village).map(({ en, message, ...flag }) => ({ ...flag, message: lang === 'en' ? en : message }));
+export function reviewOfAllocation(deps: ApiDeps, allocationId: string, village: string, lang: Lang = 'zh'): Array<ReviewFlag & { message: string; reviewed: boolean }> {
+  const row = deps.runner.state('ledger').rows.get(allocationId);
+  return reviewWords(deps, allocationId, village).map(({ en, message, ...flag }) => ({ ...flag, reviewed: isReviewed(flag, row), message: lang === 'en' ? en : message }));
+}
+
+/**
+ * The allocation's flags that hold its approval and delivery for a head (SPEC §3 review), each
+ * with what it names, from the ledger as the read side has it. The caller waits for the read side
+ * first: a flag it has not seen yet holds nothing.
+ */
+export function heldFlags(deps: ApiDeps, allocationId: string, village: string): ReviewedFlag[] {
+  return reviewWords(deps, allocationId, village).flatMap((f) => heldFlag(f) ?? []);
 }
 
 /** `reviewOfAllocation` with each flag's English beside its Chinese (`en`), for a write's warnings. */
