@@ -139,8 +139,8 @@ t.test('the contact form, the county page, accessibility and weight', { skip: no
   });
 
   await t.test('the county page: tallies equal to the API, an overdue 初报 in red', async (t) => {
-    const r1 = await call(base, tokens.contact, 'POST', '/reports', reportBody({ estimate: { affectedPeople: 30, injured: 2, roomsCollapsed: 4 } }));
-    const r2 = await call(base, tokens.contact, 'POST', '/reports', reportBody({ hazard: 'flash_flood', estimate: { affectedPeople: 5, roomsSeverelyDamaged: 1 } }));
+    const r1 = await call(base, tokens.contact, 'POST', '/reports', reportBody({ estimate: { affectedPeople: 30, injured: 2, roomsCollapsed: 4, evacuated: 6 } }));
+    const r2 = await call(base, tokens.contact, 'POST', '/reports', reportBody({ hazard: 'flash_flood', estimate: { affectedPeople: 5, roomsSeverelyDamaged: 1, cropAffectedHa: 1.5 } }));
     const opened = await call(base, tokens.countyHead, 'POST', '/incidents', { county: `${KANG}000000`, hazard: 'landslide', startedAt: new Date(Date.now() - 3 * 3600_000).toISOString(), title: '王坝镇滑坡' });
     t.equal(opened.status, 201, 'an incident that started 3 hours ago: its 初报 (due at 2 hours) is overdue');
     for (const r of [r1, r2]) t.equal((await call(base, tokens.countyHead, 'POST', `/incidents/${opened.body.incidentId}/links`, { reportId: r.body.reportId })).status, 200);
@@ -175,6 +175,12 @@ t.test('the contact form, the county page, accessibility and weight', { skip: no
     await page.waitForSelector('.draft[data-stage="initial"] tr.total');
     t.equal(Number(await page.textContent('.draft tr.total [data-figure="affectedPeople"] .value')), 35, 'the draft: 30 + 5 people affected');
     t.match(await page.textContent('.draft tr.total [data-figure="affectedPeople"]'), /2 估计/, 'resting on two estimates');
+    // Every figure 报送 sends is on the page, under the form's heading (found by a newcomer: three
+    // columns shown, every figure sent).
+    const draftApi = (await call(base, tokens.countyHead, 'GET', `/incidents/${opened.body.incidentId}/draft`)).body;
+    t.ok(draftApi.total.figures.evacuated === 6 && draftApi.total.figures.cropAffectedHa === 1.5, 'the draft carries 转移 and 农作物 figures');
+    for (const [f, v] of Object.entries(draftApi.total.figures)) t.equal(Number(await page.textContent(`.draft tr.total [data-figure="${f}"] .value`)), v, `${f}: the page shows what 报送 sends`);
+    t.match(await page.textContent('.draft thead'), /紧急转移安置人口（人）.*农作物受灾面积（公顷）/, 'under the statistical form\u2019s headings');
     const download = page.waitForEvent('download');
     await page.click('.exports button:has-text("下载 CSV")');
     const csv = await (await download).path();

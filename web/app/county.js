@@ -8,6 +8,11 @@ import { html, Notice } from './ui.js';
 
 // The gravest first: on a 360 px screen the first columns are the ones seen without scrolling.
 const FIGURES = ['dead', 'missing', 'injured', 'affectedPeople', 'roomsCollapsed', 'roomsSeverelyDamaged'];
+/**
+ * Every figure of the statistical form, in its order (services/http/forms.ts LOSS_COLUMNS): the
+ * draft shows each one 报送 sends (found by a newcomer: three columns on the page, fourteen sent).
+ */
+const DRAFT_FIGURES = ['affectedPeople', 'dead', 'missing', 'injured', 'evacuated', 'needEmergencyAid', 'roomsCollapsed', 'roomsSeverelyDamaged', 'roomsModeratelyDamaged', 'cropAffectedHa', 'cropDamagedHa', 'cropFailedHa', 'livestockLost', 'directLossYuan'];
 const CLOCK_LABEL = { initial: 'clockInitial', daily: 'clockDaily', final: 'clockFinal' };
 
 function useApi(path, deps = []) {
@@ -100,11 +105,12 @@ function Draft({ incident, session, onSent }) {
   if (problem) return html`<${Notice} kind="error">${t('loadFailed')}${problem}<//>`;
   if (!draft) return html`<p>${t('loading')}</p>`;
   const canSend = session.role === 'officer' || session.role === 'head';
-  const figures = FIGURES.filter((f) => draft.total.figures[f] !== undefined || draft.total.sources[f]);
+  // Each figure the submission would carry, and any other a township has, so nothing is sent unseen.
+  const figures = DRAFT_FIGURES.filter((f) => draft.total.figures[f] !== undefined || draft.total.sources[f] || draft.townships.some((row) => row.figures[f] !== undefined));
   return html`<div class="draft" data-stage=${draft.stage}>
     <h3>${t('draftOf')} ${t(STAGE_LABEL[draft.stage])}</h3>
     <div class="scroll" tabindex="0" role="region" aria-label=${t('draftOf')}><table class="tally draft-table">
-      <thead><tr><th scope="col">${t('unit')}</th>${figures.map((f) => html`<th scope="col">${t(f)}</th>`)}</tr></thead>
+      <thead><tr><th scope="col">${t('unit')}</th>${figures.map((f) => html`<th scope="col">${t(`stat_${f}`)}</th>`)}</tr></thead>
       <tbody>
         ${[...draft.townships, { ...draft.total, total: true }].map(
           (row) => html`<tr class=${row.total ? 'total' : ''} data-unit=${row.unit.code}><th scope="row">${row.unit.name}</th>
