@@ -350,16 +350,18 @@ export const ReliefCategory = z.enum(RELIEF_CATEGORIES);
  * Why a head looks at an allocation before it is approved or handed over (the ledger's review
  * flags; SPEC §3 "the ledger flags the pair for review"): another live one of its category for the
  * household in one incident, a household the latest 核报 no longer lists, housing relief to a house
- * found undamaged, one name under another household number. A report dismissed is not among them:
+ * found undamaged or now lists under another name, one name under another household number. A
+ * report dismissed is not among them:
  * that refuses approval and delivery outright.
  */
-export const REVIEW_FLAGS = ['duplicate_in_incident', 'household_not_in_latest_verification', 'no_housing_damage', 'same_name_other_household'] as const;
+export const REVIEW_FLAGS = ['duplicate_in_incident', 'household_not_in_latest_verification', 'household_name_changed', 'no_housing_damage', 'same_name_other_household'] as const;
 export type ReviewFlagCode = (typeof REVIEW_FLAGS)[number];
 export const ReviewFlagCode = z.enum(REVIEW_FLAGS);
 /** Each review flag as a head reads it in a refusal. */
 export const REVIEW_FLAG_LABELS: Record<ReviewFlagCode, { zh: string; en: string }> = {
   duplicate_in_incident: { zh: '同一灾害过程中这一户已有同类救助', en: 'the household has other live relief of this category in the same incident' },
   household_not_in_latest_verification: { zh: '最新一次核查的户表里没有这一户', en: 'the latest verification does not list the household' },
+  household_name_changed: { zh: '最新一次核查登记的户主不是这笔救助的户主', en: 'the latest verification lists the household under another name' },
   no_housing_damage: { zh: '核查认定这一户房屋未受损', en: 'the verification found the house undamaged' },
   same_name_other_household: { zh: '同名户主在另一户号下也有同类救助', en: 'the same name has relief of this category under another household number' },
 };

@@ -1,4 +1,4 @@
-import { fullyDelivered, goodsTotals, unreviewed, type ReviewedFlag } from '../domain/allocation.js';
+import { fullyDelivered, goodsTotals, sameName, unreviewed, type ReviewedFlag } from '../domain/allocation.js';
 import { DEFAULT_REPEAT_WINDOW_DAYS } from '../domain/household.js';
 import { assertNever } from '../domain/errors.js';
 import { canonicalHouseholdId, type GoodsLine, type GoodsUnit, type ReliefCategory } from '../domain/vocabulary.js';
@@ -30,9 +30,12 @@ export interface LedgerRow {
   lastDeliveredAt: string | undefined;
   allocatedPosition: string;
   position: string;
-  /** The flags heads have reviewed, each with what it named then (SPEC §3 review). */
-  reviews: ReviewedFlag[];
+  /** The flags heads have reviewed, each with what it named then, who, when and why (SPEC §3 review). */
+  reviews: LedgerReview[];
 }
+
+/** A flag as a head reviewed it: what it named, who, when, and the reason they gave. */
+export type LedgerReview = ReviewedFlag & { by: string; at: string; reason: string };
 
 export interface LedgerState {
   rows: Map<string, LedgerRow>;
@@ -93,7 +96,7 @@ export const ledgerProjection = projection({
         row.status = 'cancelled';
         return state;
       case 'AllocationReviewed':
-        row.reviews = row.reviews.concat(event.data.flags);
+        row.reviews = row.reviews.concat(event.data.flags.map((f) => ({ ...f, by: intern(event.data.by), at: event.at, reason: event.data.reason })));
         return state;
       case 'GoodsDelivered':
         row.deliveredCashFen += event.data.cashFen;
@@ -208,9 +211,10 @@ export function ledgerRows(state: LedgerState, filter: LedgerFilter): LedgerRow[
 /** Why a ledger row wants a person to look at it (SPEC §3: flagged, not refused). */
 export type ReviewFlag =
   | { flag: 'duplicate_in_incident'; with: string[] }
-  | { flag: 'household_not_in_latest_verification' }
+  | { flag: 'household_not_in_latest_verification'; verification: number }
+  | { flag: 'household_name_changed'; verifiedName: string; verification: number }
   | { flag: 'report_dismissed'; reason: string }
-  | { flag: 'no_housing_damage' }
+  | { flag: 'no_housing_damage'; verification: number }
   | { flag: 'same_name_other_household'; households: string[]; windowDays: number };
 
 /**
@@ -224,9 +228,13 @@ export function heldFlag(flag: ReviewFlag): ReviewedFlag | undefined {
       return { flag: flag.flag, with: flag.with };
     case 'same_name_other_household':
       return { flag: flag.flag, with: flag.households };
+    // Named by the verification it is about: a later 核报 that drops the household again, or
+    // names another head, is another question (found by a newcomer: one review let every later
+    // drop through).
     case 'household_not_in_latest_verification':
+    case 'household_name_changed':
     case 'no_housing_damage':
-      return { flag: flag.flag, with: [] };
+      return { flag: flag.flag, with: [`verification-${flag.verification}`] };
     case 'report_dismissed':
       return undefined;
     default:
@@ -234,11 +242,16 @@ export function heldFlag(flag: ReviewFlag): ReviewedFlag | undefined {
   }
 }
 
-/** Whether a head has reviewed `flag` on `row` as the flag stands now. */
-export const isReviewed = (flag: ReviewFlag, row: Pick<LedgerRow, 'reviews'> | undefined): boolean => {
+/** The latest review that covers `flag` on `row` as the flag stands now, if a head has reviewed it. */
+export function reviewOf(flag: ReviewFlag, row: Pick<LedgerRow, 'reviews'> | undefined): LedgerReview | undefined {
   const held = heldFlag(flag);
-  return held !== undefined && row !== undefined && unreviewed([held], row.reviews).length === 0;
-};
+  if (held === undefined || row === undefined) return undefined;
+  for (let i = row.reviews.length - 1; i >= 0; i--) if (unreviewed([held], [row.reviews[i]!]).length === 0) return row.reviews[i];
+  return undefined;
+}
+
+/** Whether a head has reviewed `flag` on `row` as the flag stands now. */
+export const isReviewed = (flag: ReviewFlag, row: Pick<LedgerRow, 'reviews'> | undefined): boolean => reviewOf(flag, row) !== undefined;
 
 /** A name as two people would type it for one person: width folded, spaces and the middle dot gone. */
 export const nameKey = (name: string) => name.normalize('NFKC').replace(/[\s\u00b7\u30fb\u2022.]/gu, '');
@@ -262,10 +275,11 @@ export const nameKey = (name: string) => name.normalize('NFKC').replace(/[\s\u00
 export function reviewFlags(
   rows: readonly LedgerRow[],
   incidentOf: (reportId: string) => string,
-  verifiedHouseholds: (reportId: string) => readonly string[] | undefined,
+  verifiedHouseholds: (reportId: string) => { verification: number; households: readonly string[] } | undefined,
   dismissedFor: (reportId: string) => string | undefined = () => undefined,
   houseUndamaged: (row: LedgerRow) => boolean = () => false,
   windowDays = DEFAULT_REPEAT_WINDOW_DAYS,
+  verifiedName: (row: LedgerRow) => string | undefined = () => undefined,
 ): Map<string, ReviewFlag[]> {
   const flags = new Map<string, ReviewFlag[]>();
   const add = (id: string, flag: ReviewFlag) => flags.set(id, [...(flags.get(id) ?? []), flag]);
@@ -282,10 +296,15 @@ export function reviewFlags(
     named.set(household, [...(named.get(household) ?? []), row]);
     byName.set(nameGroup, named);
     const latest = verifiedHouseholds(row.reportId);
-    if (latest && !latest.some((id) => canonicalHouseholdId(id) === household)) add(row.allocationId, { flag: 'household_not_in_latest_verification' });
+    const verification = latest?.verification ?? 0;
+    if (latest && !latest.households.some((id) => canonicalHouseholdId(id) === household)) add(row.allocationId, { flag: 'household_not_in_latest_verification', verification });
+    // A 核报 that lists the household under another head: the relief's name is no longer the one
+    // found there (a new allocation under it is refused, household_mismatch; found by a newcomer).
+    const name = verifiedName(row);
+    if (name !== undefined && !sameName(name, row.household.name)) add(row.allocationId, { flag: 'household_name_changed', verifiedName: name, verification });
     const dismissed = dismissedFor(row.reportId);
     if (dismissed !== undefined) add(row.allocationId, { flag: 'report_dismissed', reason: dismissed });
-    if (row.category === 'housing' && houseUndamaged(row)) add(row.allocationId, { flag: 'no_housing_damage' });
+    if (row.category === 'housing' && houseUndamaged(row)) add(row.allocationId, { flag: 'no_housing_damage', verification });
   }
   for (const group of groups.values()) {
     // A repeat given with its reason is not a duplicate to review.

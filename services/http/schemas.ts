@@ -114,7 +114,7 @@ const DismissalReasonInput = z
   })
   .describe('duplicate, false_alarm or out_of_scope; or in words: 重复上报 (重复), 误报, 不属本辖区');
 export const DismissBody = EVENT_SCHEMAS.ReportDismissed.extend({ reason: DismissalReasonInput });
-export const CloseBody = z.strictObject({ summary: LongText.min(1) });
+export const CloseBody = z.strictObject({ summary: LongText.trim().min(1) });
 
 export const AllocateBody = z.strictObject({
   reportId: Id,
@@ -127,7 +127,8 @@ export const AllocateBody = z.strictObject({
   /** Why a second relief of this category is given anyway (SPEC §3): lifts the no-double-relief rules. */
   repeatReason: ShortText.trim().min(1).optional(),
 });
-export const ReasonBody = z.strictObject({ reason: ShortText.min(1) });
+// Trimmed: a reason of spaces says nothing (found by a newcomer: "   " recorded as a review's reason).
+export const ReasonBody = z.strictObject({ reason: ShortText.trim().min(1) });
 /**
  * How the recipient confirmed, as an officer sends it: a resident ID number in the reference is
  * kept as its first six and last four digits (domain/vocabulary.ts `maskIdNumbers`).

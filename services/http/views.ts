@@ -72,9 +72,18 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
       .sort((a, b) => a.step - b.step || a.id.localeCompare(b.id))
       .map((n) => ({ id: n.id, step: n.step, to: n.to, channel: n.channel, status: n.status, attempts: n.attempts, lastError: n.lastError ?? null, delivery: n.delivery ?? null })),
     receivedBy: report.notify.received,
-    // The people named above (who answered, set off, arrived), by user id: what their grants call them.
+    // The people named above (who answered, set off, arrived, sent a 续报's words, verified), by
+    // user id: what their grants call them.
     people: Object.fromEntries(
-      [...new Set([...report.acknowledgedBy, ...report.dispatched.map((d) => d.officer), ...report.arrived.map((a) => a.officer)])].flatMap((sub) => {
+      [
+        ...new Set([
+          ...report.acknowledgedBy,
+          ...report.dispatched.map((d) => d.officer),
+          ...report.arrived.map((a) => a.officer),
+          ...(report.noteTrail ?? []).flatMap((n) => (n.by === undefined ? [] : [n.by])),
+          ...(report.verified ? [report.verified.verifier] : []),
+        ]),
+      ].flatMap((sub) => {
         const name = nameOf(sub);
         return name ? [[sub, name]] : [];
       }),
@@ -102,6 +111,8 @@ export function allocationView(a: ExistingAllocation, revision: number, reportDi
     goods: a.goods,
     allocatedBy: a.allocatedBy,
     allocatedAt: a.allocatedAt,
+    // A repeat says why where the head approves it (found by a newcomer: only the ledger's list said it).
+    repeatReason: a.repeatReason ?? null,
     approvedBy: a.approvedBy ?? null,
     delivered: { cashFen: a.deliveredCashFen, goods: goodsView(a.deliveredGoods), deliveries: a.deliveries },
     outstandingCashFen: (a.status === 'approved' || a.status === 'delivered') && !voided ? a.cashFen - a.deliveredCashFen : 0,

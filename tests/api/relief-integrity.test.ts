@@ -133,7 +133,7 @@ t.test('a later link into one incident is recorded, and the ledger flags the pai
     { code: 'relief_household_left_out', message: '户 hh-other（李四）有应急期生活救助待批准，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次', householdId: 'hh-other', allocationId: z },
   ]);
   ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
-  t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === z).review, [{ flag: 'household_not_in_latest_verification', reviewed: false, message: '报告最新一次核查的户表里已没有这一户：请核对这一户是否受灾' }]);
+  t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === z).review, [{ flag: 'household_not_in_latest_verification', verification: 2, reviewed: false, message: '报告最新一次核查的户表里已没有这一户：请核对这一户是否受灾' }]);
   const again = await app.call('POST', `/reports/${c}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: 'hh-9', name: '王六', damage: 'moderate', people: 2 }, { householdId: 'HH－other', name: '李四', damage: 'severe', people: 2 }] }) });
   t.equal(again.json().warnings, undefined, 'listed again (however its number is typed): nothing to say');
 
@@ -170,10 +170,10 @@ t.test('the same household reached through two reports that are then linked into
   t.equal((await app.call('POST', `/allocations/${x}/review`, { token: head(app), body: { reason: '两次干旱分别受灾，已核实' } })).statusCode, 200);
   t.equal((await deliver()).statusCode, 200, 'reviewed: handed over');
   const ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
-  t.same(
+  t.match(
     ledger.items.map((i: { allocationId: string; review: unknown[] }) => [i.allocationId, i.review]),
     [
-      [x, [{ flag: 'duplicate_in_incident', with: [y], reviewed: true, message: '同一灾害过程中，这一户同类救助另有 1 笔未说明重复原因：请核对是否重复发放' }]],
+      [x, [{ flag: 'duplicate_in_incident', with: [y], reviewed: true, reviewedBy: 'head-wangba', reviewReason: '两次干旱分别受灾，已核实', message: '已由 head-wangba 复核（两次干旱分别受灾，已核实）。同一灾害过程中，这一户同类救助另有 1 笔未说明重复原因：请核对是否重复发放' }]],
       [y, [{ flag: 'duplicate_in_incident', with: [x], reviewed: false, message: '同一灾害过程中，这一户同类救助另有 1 笔未说明重复原因：请核对是否重复发放' }]],
     ],
     'one drought, one household, twice: a person looks at it',
@@ -546,4 +546,37 @@ t.test('an ID number in a delivery’s confirmation is kept as its first six and
   const history = await app.call('GET', `/allocations/${allocationId}/history`, { token: app.token('auditor', WANGBA) });
   t.notMatch(history.body, /199001011234/, 'the whole number is nowhere');
   t.match(history.body, /620000\*{8}1234/);
+});
+
+t.test('a 核报 that drops a household or names another head holds its approved relief; a review covers that 核报 only (found by a newcomer: one review let every later drop through)', async (t) => {
+  const app = await startTestApp(t);
+  const LI = { householdId: '7', name: '李四', damage: 'severe', people: 2 };
+  const ZHAO = { householdId: '5', name: '赵六', damage: 'severe', people: 2 };
+  const report = await verified(app, [LI, ZHAO]);
+  const allocate = async (h: { householdId: string; name: string }) => (await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(report, { household: { id: h.householdId, name: h.name } }) })).json().allocationId as string;
+  const [li, zhao] = [await allocate(LI), await allocate(ZHAO)];
+  for (const id of [li, zhao]) t.equal((await app.call('POST', `/allocations/${id}/approval`, { token: head(app) })).statusCode, 200, 'nothing flagged: approved');
+  const verify = async (households: unknown[]) => t.equal((await app.call('POST', `/reports/${report}/verifications`, { token: officer(app), body: verificationBody({ households }) })).statusCode, 200);
+  const deliver = (id: string) => app.call('POST', `/allocations/${id}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 1000, goods: [], confirmation: { method: 'signature', reference: 'P-1' } } });
+
+  await verify([ZHAO, { householdId: '9', name: '王六', damage: 'moderate', people: 2 }]);
+  t.equal((await deliver(li)).json().error, 'review_required', '核报 2 drops 李四: the cash waits');
+  t.equal((await app.call('POST', `/allocations/${li}/review`, { token: head(app), body: { reason: '   ' } })).statusCode, 400, 'a reason of spaces says nothing');
+  t.equal((await app.call('POST', `/allocations/${li}/review`, { token: head(app), body: { reason: '核查员漏填，已电话核实' } })).statusCode, 200);
+  t.equal((await deliver(li)).statusCode, 200, 'reviewed: handed over');
+  const shown = (await app.call('GET', `/allocations/${li}`, { token: head(app) })).json().review;
+  t.match(shown, [{ flag: 'household_not_in_latest_verification', verification: 2, reviewed: true, reviewedBy: 'head-wangba', reviewReason: '核查员漏填，已电话核实', message: /^已由 head-wangba 复核（核查员漏填，已电话核实）。/ }], 'who reviewed it, and why, first in the words');
+
+  await verify([LI, ZHAO]);
+  await verify([ZHAO]);
+  const again = await deliver(li);
+  t.equal(again.json().error, 'review_required', '核报 4 drops 李四 again: the review of 核报 2 does not cover it');
+  t.same(again.json().details.flags, [{ flag: 'household_not_in_latest_verification', with: ['verification-4'] }]);
+
+  await verify([LI, { ...ZHAO, name: '孙七' }]);
+  const renamed = await deliver(zhao);
+  t.equal(renamed.json().error, 'review_required', '核报 5 lists household 5 under 孙七: relief approved for 赵六 waits');
+  t.match(renamed.json().message, /最新一次核查登记的户主不是这笔救助的户主/);
+  t.match((await app.call('GET', `/allocations/${zhao}`, { token: head(app) })).json().review, [{ flag: 'household_name_changed', verifiedName: '孙七', message: '报告最新一次核查（第 5 次）登记这一户的户主是"孙七"，不是"赵六"：请核对救助该给谁' }]);
+  t.match((await app.call('GET', `/allocations/${zhao}`, { token: head(app) })).json(), { repeatReason: null }, 'a repeat says so where it is approved; this is none');
 });

@@ -11,6 +11,7 @@ import { reportDecider } from '../../domain/report.js';
 import { streams } from '../../domain/events.js';
 import { execute } from '../../services/commands/execute.js';
 import { filedData } from '../support/fixtures.js';
+import { verificationBody } from '../support/app.js';
 import { phone, signIn } from '../support/browser.js';
 import { call, LIJIA, noBrowser, reportBody, webWorld } from '../support/web-world.js';
 
@@ -134,6 +135,24 @@ t.test('the duty console', { skip: noBrowser() }, async (t) => {
   await a.page.waitForSelector(`li.alert[data-report="${fastClock}"]`);
   // The restart left the browser's notices of refused or reset loads; those are the outage, not a fault.
   t.same([...a.errors, ...b.errors], [], 'no script errors on either page');
+
+  // A report read after a 续报 from someone else and a verification: the filing's words stay, the
+  // 续报 says who sent it, the group is in the title, the verified figures beside the estimate
+  // (found by a newcomer: the latest notes replaced the first, and the page showed only the estimate).
+  const later = randomUUID();
+  t.equal((await call(base, tokens.contact, 'POST', '/reports', reportBody({ reportId: later, hazard: 'debris_flow', group: '三组', notes: '泥石流冲进三组，两户被埋' }))).status, 201);
+  t.equal((await call(base, tokens.officerB, 'POST', `/reports/${later}/amendments`, { notes: '续报：又冲毁一间', estimate: { roomsCollapsed: 3 } })).status, 200);
+  const checked = await call(base, tokens.officerA, 'POST', `/reports/${later}/verifications`, verificationBody({ figures: { affectedPeople: 9, roomsCollapsed: 4 } }));
+  t.equal(checked.status, 200, JSON.stringify(checked.body));
+  await a.page.goto(`${base}/#/duty/${later}`);
+  await a.page.waitForSelector('.detail .verified-figures');
+  t.match(await a.page.textContent('.detail h1'), /泥石流.*李家村（示例） 三组/, 'the group in the title');
+  t.equal(await a.page.textContent('.detail .filed-notes'), '泥石流冲进三组，两户被埋', 'the filing\u2019s words, not replaced by the 续报\u2019s');
+  t.match(await a.page.textContent('.detail ol.updates'), /赵主班.*续报：又冲毁一间/, 'the 续报 says who sent it');
+  t.equal(await a.page.textContent('.detail .verified-figures [data-figure="roomsCollapsed"]'), '4', 'the verified figure');
+  t.equal(await a.page.textContent('.detail .estimate [data-figure="roomsCollapsed"]'), '3', 'beside the estimate as the 续报 left it');
+  t.match(await a.page.textContent('.detail'), /王主班.*入户核查，核实 2 户/, 'who verified, how, and how many households');
+  t.same([...a.errors], [], 'no script errors');
 
   // Time to interactive, cold (a first visit) and warm (from the service worker's copy), with the
   // CPU slowed 4× as on a cheap phone: printed here; bench/pages measures it against a bare page.

@@ -90,7 +90,7 @@ function AlertCard({ alert, now }) {
 function Estimate({ estimate }) {
   const entries = Object.entries(estimate ?? {});
   if (entries.length === 0) return null;
-  return html`<dl class="figures">${entries.map(([k, v]) => html`<div><dt>${t(k)}</dt><dd>${v}</dd></div>`)}</dl>`;
+  return html`<dl class="figures">${entries.map(([k, v]) => html`<div><dt>${t(`stat_${k}`)}</dt><dd data-figure=${k}>${v}</dd></div>`)}</dl>`;
 }
 
 function Detail({ id, session, frame, line }) {
@@ -193,6 +193,12 @@ function Detail({ id, session, frame, line }) {
   const who = (list) => [...new Set(list.map((x) => x.officer))].filter((x) => x !== session.sub).map((x) => name(x));
   // Colleagues by the names on their grants, where they have one.
   const name = (sub) => r?.people?.[sub] ?? sub;
+  // Who sent a 续报: the reporter by name, anyone else by what their grant calls them (found by a
+  // newcomer: a 续报 from another contact read as the reporter's).
+  const sender = (sub) => (sub === undefined ? '' : sub === r?.reporter?.id ? r.reporter.name : name(sub));
+  // The filing's own words stay where they were read first; each 续报's are under 续报 (found by a
+  // newcomer: the first notes were replaced by the latest 续报's). Offline, the frame's notes.
+  const filedNotes = r?.noteTrail ? r.noteTrail.find((n) => n.at === r.reportedAt)?.notes : r?.notes;
   const status = r?.status;
   const closed = status === 'closed' || status === 'dismissed';
   return html`<section class="card detail" aria-labelledby="detail-h">
@@ -203,7 +209,7 @@ function Detail({ id, session, frame, line }) {
     ${done && said.map((m) => html`<${Notice} kind="warn">${m}<//>`)}
     ${!r && !offline && html`<p>${t('loading')}</p>`}
     ${r &&
-    html`<h1 id="detail-h">${hazardName(r.hazard, r.hazardLabel)} · ${r.unit.path.join(' ')}</h1>
+    html`<h1 id="detail-h">${hazardName(r.hazard, r.hazardLabel)} · ${r.unit.path.join(' ')}${r.group ? ` ${r.group}` : ''}</h1>
       <p class="status">${t('statusLabel')[status] ?? status}${r.escalationStep !== null ? ` · ${t('stepN')(r.escalationStep)}` : ''}${r.acknowledgements.length ? ` · ${t('ackBy')}${t(':')}${r.acknowledgements.map(name).join(t('sep'))}` : ''}</p>
       ${r.intact === false && html`<${Notice} kind="warn">${t('reportDamaged')(r.damage?.problem ?? '')}<//>`}
       ${who(r.dispatched ?? []).length > 0 && html`<p class="meta">${t('departed')}${t(':')}${who(r.dispatched).join(t('sep'))}</p>`}
@@ -225,13 +231,16 @@ function Detail({ id, session, frame, line }) {
       <h2>${t('reporter')}</h2>
       <p><${Tel} phone=${r.reporter.phone} label=${`${t('call')} ${r.reporter.name}`} /></p>
       ${unitPhones.length > 0 && html`<h2>${t('unitPhones')}</h2><ul class="phones">${unitPhones.map((p) => html`<li><${Tel} phone=${p} /></li>`)}</ul>`}
-      ${r.notes && html`<h2>${t('notes')}</h2><p class="text">${r.notes}</p>`}
-      ${Object.keys(r.estimate ?? {}).length > 0 && html`<h2>${t('estimateShort')}</h2><${Estimate} estimate=${r.estimate} />`}
+      ${filedNotes && html`<h2>${t('notes')}</h2><p class="text filed-notes">${filedNotes}</p>`}
+      ${r.verified &&
+      html`<h2>${t('verifiedFigures')}</h2><div class="verified-figures"><${Estimate} estimate=${r.verified.figures} /></div>
+        <p class="meta">${t('verifiedHow')(name(r.verified.verifier), r.verified.method, localTime(r.verified.at), r.verified.households?.length ?? 0)}</p>`}
+      ${Object.keys(r.estimate ?? {}).length > 0 && html`<h2>${r.verified ? t('estimateAtFirst') : t('estimateShort')}</h2><div class="estimate"><${Estimate} estimate=${r.estimate} /></div>`}
       <p class="meta">${t('observed')} ${localTime(r.observedAt)}${r.clockSuspect ? ' ⚠' : ''} · ${t('reportedAt')} ${localTime(r.reportedAt)}</p>
       ${r.clockSuspect && html`<${Notice} kind="warn">${t('clockSuspect')}<//>`}
       ${r.related?.length > 0 && html`<h2>${t('related')}</h2><ul>${r.related.map((x) => html`<li><a href=${`#/duty/${x}`}>${t('relatedReport')} ${x.slice(0, 8)}</a></li>`)}</ul>`}
       ${updates.length > 0 &&
-      html`<h2>${t('updates')}</h2><ol class="updates">${updates.map((e) => html`<li><span class="meta">${localTime(e.metadata.at)}</span> ${e.data.notes ?? ''} ${e.data.directions ?? ''} <${Estimate} estimate=${e.data.estimate} /></li>`)}</ol>`}`}
+      html`<h2>${t('updates')}</h2><ol class="updates">${updates.map((e) => html`<li><span class="meta">${localTime(e.metadata.at)} · ${sender(e.metadata.actor?.id)}</span> ${e.data.notes ?? ''} ${e.data.directions ?? ''} <${Estimate} estimate=${e.data.estimate} /></li>`)}</ol>`}`}
   </section>`;
 }
 

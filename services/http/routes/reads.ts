@@ -9,7 +9,7 @@ import { canonicalHouseholdId, HazardInput, HouseholdId, HAZARD_LABELS, RELIEF_C
 import { goodsTotals, holdsRelief, type ReviewedFlag } from '../../../domain/allocation.js';
 import { householdKey, missedRelief } from '../../../projections/households.js';
 import { incidentClocks, listIncidents } from '../../../projections/incidents.js';
-import { goodsView, heldFlag, isReviewed, ledgerRows, ledgerTotals, reviewFlags, type LedgerRow, type LedgerStatus, type LedgerTotals, type ReviewFlag } from '../../../projections/ledger.js';
+import { goodsView, heldFlag, ledgerRows, reviewOf, ledgerTotals, reviewFlags, type LedgerRow, type LedgerStatus, type LedgerTotals, type ReviewFlag } from '../../../projections/ledger.js';
 import { listReports, type ReportRow } from '../../../projections/reports.js';
 import { talliesProjection, tallyOf, tallyView, type TalliesState } from '../../../projections/tallies.js';
 import { childrenOf, townshipOf, unitRef, unitsProjection, type UnitsState } from '../../../projections/units.js';
@@ -88,6 +88,8 @@ export function reviewMessage(flag: ReviewFlag, row?: LedgerRow): string {
       if (row?.status === 'delivered') return `${why}：这笔救助已全部发放，请核对`;
       return `${why}：不能再批准或发放，已发放的部分请核对`;
     }
+    case 'household_name_changed':
+      return `报告最新一次核查（第 ${flag.verification} 次）登记这一户的户主是"${flag.verifiedName}"，不是"${row?.household.name ?? ''}"：请核对救助该给谁`;
     case 'no_housing_damage':
       return '报告最新一次核查认定这一户住房未受损：倒损住房恢复重建救助请核对';
     case 'same_name_other_household':
@@ -106,6 +108,8 @@ export function reviewMessageEn(flag: ReviewFlag, row?: LedgerRow): string {
       return 'the latest verification of the report no longer lists this household: check it was affected';
     case 'report_dismissed':
       return row?.status === 'delivered' ? `the report was dismissed (${flag.reason}): this relief was handed over in full; check it` : `the report was dismissed (${flag.reason}): nothing more is approved or handed over on it`;
+    case 'household_name_changed':
+      return `the report's latest verification (no. ${flag.verification}) lists this household under ${flag.verifiedName}, not ${row?.household.name ?? ''}: check who the relief is for`;
     case 'no_housing_damage':
       return 'the latest verification found this household\u2019s house undamaged: check the housing relief';
     case 'same_name_other_household':
@@ -145,7 +149,7 @@ export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[
     lastDeliveredAt: row.lastDeliveredAt ?? null,
     repeatReason: row.repeatReason ?? null,
     // In the reader's language, as a write's warnings are (found by a newcomer: Chinese under Accept-Language: en).
-    review: flags.map((f) => ({ ...f, reviewed: isReviewed(f, row), message: lang === 'en' ? reviewMessageEn(f, row) : reviewMessage(f, row) })),
+    review: flags.map((f) => reviewed(f, row, lang === 'en' ? reviewMessageEn(f, row) : reviewMessage(f, row), lang)),
     position: row.position,
   };
 }
@@ -500,7 +504,18 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
  */
 export function reviewOfAllocation(deps: ApiDeps, allocationId: string, village: string, lang: Lang = 'zh'): Array<ReviewFlag & { message: string; reviewed: boolean }> {
   const row = deps.runner.state('ledger').rows.get(allocationId);
-  return reviewWords(deps, allocationId, village).map(({ en, message, ...flag }) => ({ ...flag, reviewed: isReviewed(flag, row), message: lang === 'en' ? en : message }));
+  return reviewWords(deps, allocationId, village).map(({ en, message, ...flag }) => reviewed(flag, row, lang === 'en' ? en : message, lang));
+}
+
+/**
+ * A flag as a head reads it: whether it was reviewed, and if so by whom, when and why, said first
+ * in its message (found by a newcomer: `reviewed: true` and the words still asked to check it).
+ */
+function reviewed<F extends ReviewFlag>(flag: F, row: LedgerRow | undefined, message: string, lang: Lang): F & { reviewed: boolean; message: string; reviewedBy?: string; reviewedAt?: string; reviewReason?: string } {
+  const review = reviewOf(flag, row);
+  if (!review) return { ...flag, reviewed: false, message };
+  const said = lang === 'en' ? `Reviewed by ${review.by} (${review.reason}). ` : `已由 ${review.by} 复核（${review.reason}）。`;
+  return { ...flag, reviewed: true, reviewedBy: review.by, reviewedAt: review.at, reviewReason: review.reason, message: said + message };
 }
 
 /**
@@ -526,11 +541,19 @@ function flagsFor(deps: ApiDeps, rows: readonly LedgerRow[]) {
   return reviewFlags(
     rows,
     (reportId) => reports.rows.get(reportId)?.incident ?? `report:${reportId}`,
-    (reportId) => households.reports.get(reportId)?.households,
+    (reportId) => {
+      const listed = households.reports.get(reportId)?.households;
+      return listed === undefined ? undefined : { verification: reports.rows.get(reportId)?.verifications ?? 0, households: listed };
+    },
     (reportId) => reports.rows.get(reportId)?.dismissal?.reason,
-    (row) => households.households.get(householdKey(row.village, row.household.id))?.verifications.find((v) => v.reportId === row.reportId)?.damage === 'none',
+    (row) => verifiedEntry(row)?.damage === 'none',
     deps.reliefWindowDays,
+    (row) => verifiedEntry(row)?.name,
   );
+  /** The household as its report's latest verification found it. */
+  function verifiedEntry(row: LedgerRow) {
+    return households.households.get(householdKey(row.village, row.household.id))?.verifications.find((v) => v.reportId === row.reportId);
+  }
 }
 
 const wantsHtml = (request: FastifyRequest) => /text\/html/.test(request.headers.accept ?? '');
