@@ -32,6 +32,11 @@ export interface LedgerRow {
   position: string;
   /** The flags heads have reviewed, each with what it named then, who, when and why (SPEC §3 review). */
   reviews: LedgerReview[];
+  /**
+   * The incident the household's reservation counted it in when it was allocated (`report:{id}`
+   * for a report linked to none); undefined for relief allocated before reservations were kept.
+   */
+  reservedIncident: string | undefined;
 }
 
 /** A flag as a head reviewed it: what it named, who, when, and the reason they gave. */
@@ -40,15 +45,22 @@ export type LedgerReview = ReviewedFlag & { by: string; at: string; reason: stri
 export interface LedgerState {
   rows: Map<string, LedgerRow>;
   order: string[];
+  /** Reservations whose allocation is not in the log yet (the household's stream is written first). */
+  reserved: Map<string, string>;
 }
 
 
 export const ledgerProjection = projection({
   name: 'ledger',
   version: 3,
-  eventTypes: ['ReliefAllocated', 'AllocationApproved', 'AllocationRejected', 'GoodsDelivered', 'AllocationCancelled', 'AllocationReviewed'],
-  initialState: (): LedgerState => ({ rows: new Map(), order: [] }),
+  eventTypes: ['ReliefReserved', 'ReliefAllocated', 'AllocationApproved', 'AllocationRejected', 'GoodsDelivered', 'AllocationCancelled', 'AllocationReviewed'],
+  initialState: (): LedgerState => ({ rows: new Map(), order: [], reserved: new Map() }),
   evolve(state, event) {
+    if (event.type === 'ReliefReserved') {
+      // Written on the household's stream just before its allocation (services/http/routes/allocations.ts).
+      state.reserved.set(event.data.allocationId, intern(event.data.incident));
+      return state;
+    }
     const id = event.id;
     if (event.type === 'ReliefAllocated') {
       const d = event.data;
@@ -74,7 +86,9 @@ export const ledgerProjection = projection({
         allocatedPosition: event.position,
         position: event.position,
         reviews: [],
+        reservedIncident: state.reserved.get(id),
       });
+      state.reserved.delete(id);
       state.order.push(id);
       return state;
     }
@@ -307,8 +321,10 @@ export function reviewFlags(
     if (row.category === 'housing' && houseUndamaged(row)) add(row.allocationId, { flag: 'no_housing_damage', verification });
   }
   for (const group of groups.values()) {
-    // A repeat given with its reason is not a duplicate to review.
-    const unexplained = group.filter((row, i) => i === 0 || row.repeatReason === undefined);
+    // A repeat given with its reason is not a duplicate to review — unless it was given against
+    // another incident than the one it is in now: a later link made the "other disaster" this one,
+    // and the reason no longer explains it (found by a newcomer: paid twice in one incident).
+    const unexplained = group.filter((row, i) => i === 0 || row.repeatReason === undefined || (row.reservedIncident !== undefined && row.reservedIncident !== incidentOf(row.reportId)));
     if (unexplained.length < 2) continue;
     for (const row of unexplained) add(row.allocationId, { flag: 'duplicate_in_incident', with: unexplained.filter((o) => o !== row).map((o) => o.allocationId) });
   }

@@ -120,7 +120,19 @@ t.test('a later link into one incident is recorded, and the ledger flags the pai
   const incident = (await app.call('POST', '/incidents', { token: county, body: { county: KANG, hazard: 'landslide', startedAt: '2026-01-01T00:00:00Z', title: '合并' } })).json().incidentId;
   for (const reportId of [a, b]) t.equal((await app.call('POST', `/incidents/${incident}/links`, { token: county, body: { reportId } })).statusCode, 200, 'the link records a fact: not refused');
   let ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
-  t.same(ledger.items.map((i: { review: unknown[] }) => i.review), [[], []], 'the second had its reason: nothing to review');
+  // The second's reason was given against another incident ("two processes"); the county has since
+  // made them one, so the reason no longer explains it (found by a newcomer: paid twice in one incident).
+  t.same(
+    ledger.items.map((i: { allocationId: string; review: Array<{ flag: string; with?: string[] }> }) => [i.allocationId, i.review.map((f) => [f.flag, f.with])]),
+    [
+      [x, [['duplicate_in_incident', [y]]]],
+      [y, [['duplicate_in_incident', [x]]]],
+    ],
+    'a repeat given for another incident, then linked into this one: both for a head to look at',
+  );
+  const inIncident = (await app.call('POST', '/allocations', { token: officer(app), body: body(a, '同一过程二次受灾，乡长批准') })).json().allocationId;
+  ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
+  t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === inIncident).review, [], 'a repeat given in this very incident, with its reason: nothing to review');
 
   const c = await verified(app, [{ ...OUYANG, householdId: 'hh-other', name: '李四' }]);
   await app.call('POST', `/incidents/${incident}/links`, { token: county, body: { reportId: c } });

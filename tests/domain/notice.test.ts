@@ -59,6 +59,7 @@ t.test('the notice never holds a full name, a phone number or an ID-card-like nu
         allocatedPosition: String(i + 1).padStart(16, '0'),
         position: String(i + 1).padStart(16, '0'),
         reviews: [],
+        reservedIncident: undefined,
       }));
       const notice = publicNotice(units, rows, '621299103201', null, new Date('2026-07-03T00:00:00Z'));
       for (const text of [JSON.stringify(notice), noticeHtml(notice)]) {
