@@ -250,6 +250,18 @@ t.test('households verified in two reports of one incident: the draft, its forms
   const sent = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', fromDraft: true, position } });
   t.equal(sent.statusCode, 200, sent.body);
   t.match(sent.json().warnings, [{ code: 'households_in_several_reports', households: 2, extraPeople: 7, message: /^已报送。但2 户/ }]);
+  t.match(sent.json().warnings[0].message, /再报一次更正/, 'before the 核报: a correction can follow');
+  // The 核报 is the last submission: its warning does not advise a correction the rules refuse,
+  // and a verification after it says the figures sent will not follow (found by a newcomer).
+  t.equal((await app.call('POST', `/incidents/${incidentId}/stabilization`, { token: head, body: {} })).statusCode, 200);
+  const final = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'final', fromDraft: true, position: String(await app.logSize()), explanation: '核实' } });
+  t.equal(final.statusCode, 200, final.body);
+  t.match(final.json().warnings, [{ code: 'households_in_several_reports', message: /如有重复，核报之后不能再报，请核对后按规定向上级书面说明$/ }]);
+  t.notMatch(final.json().warnings[0].message, /再报一次更正/);
+  t.equal((await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'final', fromDraft: true, position: String(await app.logSize()), explanation: '更正' } })).json().error, 'final_already_submitted', 'as the rules say: nothing after the 核报');
+  const later = await app.call('POST', `/reports/${r1}/verifications`, { token: officer, body: { figures: { affectedPeople: 12 }, households: [hh('hh-1', 4), hh('hh-2', 3), hh('hh-3', 5)], method: '再次入户核查' } });
+  t.equal(later.statusCode, 200, later.body);
+  t.match(later.json().warnings, [{ code: 'after_final_report', incidentId, message: /^本灾害过程（7·1 滑坡山洪）的核报已于北京时间 .* 报送，核报之后不能再报：这次核查改变的数字不会报上去。请告知县民政局/ }]);
 
   // One report alone: nothing to say.
   const alone = await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'hail', startedAt: '2026-07-02T00:00:00Z', title: '冰雹' } });

@@ -275,6 +275,9 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       const broken = deps.brokenLog();
       if (broken) data = { ...data, logBroken: { problems: broken.problems, checkedAt: broken.checkedAt } };
       const result = await deps.commands.execute(streams.incident(id), incidentDecider, { type: 'SubmitFigures', data, now: context.now }, context, { ifMatch: ifMatch(request) });
+      // After the 核报 nothing more is sent (its rule refuses a submission): what to do about a
+      // doubt is to explain it upward in writing, not "send a correction" (found by a newcomer).
+      const correct = b.stage === 'final' ? { zh: '核报之后不能再报，请核对后按规定向上级书面说明', en: 'nothing can be sent after the final report: check, and explain it in writing to the level above' } : undefined;
       const said: SaidWarning[] = [
         // Sent as asked (a nil report is a report), but never unremarked: found by a newcomer, a 初报
         // of all zeros went upward for a landslide whose report could not be linked.
@@ -282,8 +285,8 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
           ? [
               {
                 code: 'no_reports',
-                message: '已报送，但这次报送不含任何报告的数字（本灾害过程没有归入未撤销的报告），所有数字都是 0：如果这不是实情，请把报告归入本灾害过程后再报一次更正',
-                en: 'sent, but it rests on no report (the incident has no linked report that is not dismissed), so every figure is 0: if that is not so, link the reports and send a correction',
+                message: `已报送，但这次报送不含任何报告的数字（本灾害过程没有归入未撤销的报告），所有数字都是 0：如果这不是实情，${correct ? correct.zh : '请把报告归入本灾害过程后再报一次更正'}`,
+                en: `sent, but it rests on no report (the incident has no linked report that is not dismissed), so every figure is 0: if that is not so, ${correct ? correct.en : 'link the reports and send a correction'}`,
               },
             ]
           : []),
@@ -292,15 +295,15 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         ...(shared.length > 0
           ? (() => {
               const words = sharedHouseholdWords(shared);
-              return [{ code: 'households_in_several_reports', message: `已报送。但${words.zh}：请核对，如有重复，再报一次更正`, en: `sent; but ${words.en}: check, and send a correction if some are`, households: shared.length, extraPeople: words.extraPeople }];
+              return [{ code: 'households_in_several_reports', message: `已报送。但${words.zh}：${correct ? `如有重复，${correct.zh}` : '请核对，如有重复，再报一次更正'}`, en: `sent; but ${words.en}: ${correct ? `if some are, ${correct.en}` : 'check, and send a correction if some are'}`, households: shared.length, extraPeople: words.extraPeople }];
             })()
           : []),
         ...(broken
           ? [
               {
                 code: 'log_broken',
-                message: `已报送，并记下了报送时日志校验未通过（北京时间 ${beijingMinutes(broken.checkedAt)} 查出 ${broken.problems} 处问题）：这些数字可能缺少记录或含有被改动的记录。请交审计人员核对，核对后如有出入，再报一次更正`,
-                en: `sent, and recorded as sent while the log had failed verification (${broken.problems} problem(s) found at ${beijingMinutes(broken.checkedAt)}, Beijing time): these figures may lack records or hold altered ones. Have an auditor check, and send a correction if they differ`,
+                message: `已报送，并记下了报送时日志校验未通过（北京时间 ${beijingMinutes(broken.checkedAt)} 查出 ${broken.problems} 处问题）：这些数字可能缺少记录或含有被改动的记录。请交审计人员核对，核对后如有出入，${correct ? correct.zh : '再报一次更正'}`,
+                en: `sent, and recorded as sent while the log had failed verification (${broken.problems} problem(s) found at ${beijingMinutes(broken.checkedAt)}, Beijing time): these figures may lack records or hold altered ones. Have an auditor check; if they differ, ${correct ? correct.en : 'send a correction'}`,
                 problems: broken.problems,
               },
             ]
