@@ -210,10 +210,10 @@ function existing(state: ReportState): FiledReport {
 }
 
 /** Still open to field work: not closed, not dismissed. */
-function open(state: ReportState, action?: 'ack'): FiledReport {
+function open(state: ReportState, action?: 'ack' | 'amend'): FiledReport {
   const report = existing(state);
   // An acknowledgement changes nothing of the report: its refusal says there is nothing to answer.
-  if (report.status === 'closed') refuse('report_closed', action === 'ack' ? 'the report is closed: there is no alert left to acknowledge' : 'the report is closed', action ? { action } : undefined);
+  if (report.status === 'closed') refuse('report_closed', action === 'ack' ? 'the report is closed: there is no alert left to acknowledge' : action === 'amend' ? 'the report is closed: file a new report for new damage' : 'the report is closed', action ? { action } : undefined);
   if (report.status === 'dismissed') {
     // A duplicate names the report it was merged into: where news of it belongs (found by a newcomer:
     // a contact's 续报 of injuries bounced off a report they did not know had been merged).
@@ -248,7 +248,7 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       return [{ type: 'ReportFiled', data: observedClockSuspect(data.observedAt, command.now) ? { ...data, clockSuspect: true } : data }];
     }
     case 'AmendReport': {
-      const report = open(state);
+      const report = open(state, 'amend');
       // A follow-up that changes nothing (a phone resending it) is not a follow-up.
       if (!amendmentChanges(report, command.data)) return [];
       return [{ type: 'ReportAmended', data: command.data }];

@@ -101,8 +101,20 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     en: (d) => `${s(d.code)} is a ${s(d.level)}${d.name ? ` (${s(d.name)})` : ''}, not a village: send the village's 12-digit code (its last three digits are not 000)`,
   },
   report_closed: {
-    zh: (d) => (d.action === 'ack' ? '该报告已结案，没有待确认的警报，不需要再接警' : '该报告已结案，不能再修改'),
-    en: (d) => (d.action === 'ack' ? 'the report is closed: there is no alert left to acknowledge' : 'the report is closed and can no longer be changed'),
+    // What to do instead, not only what cannot be done (found by a newcomer: a 续报 of new damage
+    // to a closed report bounced with no advice).
+    zh: (d) =>
+      d.action === 'ack'
+        ? '该报告已结案，没有待确认的警报，不需要再接警'
+        : d.action === 'amend'
+          ? '该报告已结案，不能再续报：如有新的灾情，请另报一条；急事请直接打电话给乡镇'
+          : '该报告已结案，不能再修改',
+    en: (d) =>
+      d.action === 'ack'
+        ? 'the report is closed: there is no alert left to acknowledge'
+        : d.action === 'amend'
+          ? 'the report is closed and takes no follow-up: if there is new damage, file a new report; for anything urgent phone the township'
+          : 'the report is closed and can no longer be changed',
   },
   report_dismissed: {
     zh: (d) =>
@@ -113,7 +125,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
             : `该报告已作为重复报告撤销，并入的报告 ${s(d.duplicateOf)} 也已${d.originalStatus === 'closed' ? '结案' : '撤销'}，这一条没有地方可以记录：急事请直接打电话给乡镇${d.townshipPhone ? `（${s(d.townshipPhone)}）` : ''}，需要时请重新上报`
           : d.duplicateOf
           ? `该报告已作为重复报告撤销，已并入报告 ${s(d.duplicateOf)}：续报、接警、派员请发到那份报告；如那份也已结案或撤销，急事请直接打电话给乡镇`
-          : `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不能再续报、接警、派员、核查或结案`
+          : `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不能再续报、接警、派员、核查或结案：如确有灾情，请另报一条，并告知乡镇`
         : d.action === 'link'
           ? `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不计入任何统计，不能关联到灾害事件`
           : d.action === 'dismiss'
@@ -127,7 +139,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
             : `the report was dismissed as a duplicate of report ${s(d.duplicateOf)}, which is ${d.originalStatus} too, so this cannot be recorded anywhere: for anything urgent phone the township${d.townshipPhone ? ` (${s(d.townshipPhone)})` : ''}, and file a new report if need be`
           : d.duplicateOf
           ? `the report was dismissed as a duplicate of report ${s(d.duplicateOf)}: send follow-ups, acknowledgements and dispatches to that report; if it is closed or dismissed too, phone the township for anything urgent`
-          : `the report was dismissed${d.reason ? ` (${s(d.reason)})` : ''}: it takes no further amendment, acknowledgement, dispatch, verification or closure`
+          : `the report was dismissed${d.reason ? ` (${s(d.reason)})` : ''}: it takes no further amendment, acknowledgement, dispatch, verification or closure; if there is damage after all, file a new report and tell the township`
         : d.action === 'link'
           ? `the report was dismissed${d.reason ? ` (${s(d.reason)})` : ''}: it counts in no figure and is not linked to an incident`
           : d.action === 'dismiss'

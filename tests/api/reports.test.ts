@@ -149,7 +149,9 @@ t.test('report lifecycle through the API', async (t) => {
   t.equal((await post('closure', { summary: '核查完毕' }, officer, { 'if-match': '5' })).statusCode, 412, 'a stale If-Match');
   t.equal((await post('closure', { summary: '核查完毕' }, officer, { 'if-match': 'abc' })).statusCode, 400);
   t.equal((await post('closure', { summary: '核查完毕' }, officer, { 'if-match': '"6"' })).statusCode, 200);
-  t.equal((await post('amendments', { notes: 'late' }, contact)).json().error, 'report_closed');
+  const late = (await post('amendments', { notes: 'late' }, contact)).json();
+  t.equal(late.error, 'report_closed');
+  t.equal(late.message, '该报告已结案，不能再续报：如有新的灾情，请另报一条；急事请直接打电话给乡镇', 'a 续报 to a closed report says what to do instead');
   t.equal((await post('verifications', verificationBody())).statusCode, 422);
 
   const history = await app.call('GET', `/reports/${reportId}/history`, { token: app.token('auditor', '621299') });
