@@ -12,7 +12,7 @@ import { unitPathNames, type UnitsState } from './units.js';
 /**
  * What the WebSocket gateway sends (SPEC §5), worked out from an event and the read models: each
  * AlertRaised is one `alert` frame for its recipients, each acknowledgement one `acknowledged`
- * frame for everyone alerted for that report, each overdue statutory clock one `clock_overdue`
+ * frame for everyone alerted for that report (and a first answer by setting off or arriving too), each overdue statutory clock one `clock_overdue`
  * frame for the county's heads. Pure: the same event and states give the same frames, which is
  * what lets a client resume from any position, from memory or from the log.
  */
@@ -206,6 +206,24 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
         {
           frame: { type: 'acknowledged', position: event.position, reportId, by: event.data.by, byName: (sources.access && grantName(sources.access, event.data.by)) ?? null, via: event.data.via ?? null },
           recipients: report.alert?.alerted ?? [],
+          unitCode: report.village,
+        },
+      ];
+    }
+    case 'OfficerDispatched':
+    case 'OfficerArrived': {
+      // Setting off or arriving oneself answers the alert (docs/decisions.md), so colleagues hear it
+      // as an acknowledgement: found by a newcomer, an officer who went without tapping 确认 left the
+      // card unanswered on every other phone. Said when this officer is the report's first answer
+      // (read from the state as it stands, so a frame worked out again on resume is the same); a
+      // client keeps one name once, so an officer who had also acknowledged is not counted twice.
+      const reportId = event.id;
+      const report = sources.reports.rows.get(reportId);
+      if (!report?.alert || report.acknowledgedBy[0] !== event.data.officer) return [];
+      return [
+        {
+          frame: { type: 'acknowledged', position: event.position, reportId, by: event.data.officer, byName: (sources.access && grantName(sources.access, event.data.officer)) ?? null, via: null },
+          recipients: report.alert.alerted,
           unitCode: report.village,
         },
       ];

@@ -82,6 +82,24 @@ t.test('ack over the socket stops escalation and tells everyone alerted', async 
   t.match(await primary.next((f) => f.type === 'error'), { code: 'not_found' });
 });
 
+t.test('arriving without acknowledging answers the alert, and everyone alerted hears it (found by a newcomer: the card stayed unanswered)', async (t) => {
+  const { app, url } = await listening(t, { escalationDelayMs: 60_000 });
+  const primary = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => primary.close());
+  primary.send({ type: 'resume', after: (await primary.next((f) => f.type === 'hello')).position });
+  const { reportId } = await fileReport(app);
+  await primary.next((f) => f.type === 'alert' && f.reportId === reportId);
+  const arrived = await app.call('POST', `/reports/${reportId}/arrivals`, { token: app.token('officer', WANGBA, 'officer-wangba-2'), body: {} });
+  t.equal(arrived.statusCode, 200, arrived.body);
+  const heard = await primary.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
+  t.match(heard, { by: 'officer-wangba-2', via: null });
+  await app.runner.caughtUp();
+  t.equal(app.escalator.pendingEscalations(), 0, 'nothing more is owed');
+  t.equal((await app.call('POST', `/reports/${reportId}/dispatches`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: {} })).statusCode, 200);
+  await primary.roundTrip();
+  t.equal(primary.frames.filter((f) => f.type === 'acknowledged' && f.reportId === reportId).length, 1, 'a later one setting off is not a first answer: said once');
+});
+
 t.test('escalation: step 1 adds backups and the township head, step 2 the county, then the last step repeats', async (t) => {
   const { app, url } = await listening(t, { escalationDelayMs: 250 });
   // A primary the log knows holds a token: reached, so the heads wait for step 1.
