@@ -194,6 +194,8 @@ export interface DuplicateOriginal {
   hazard?: string | undefined;
   /** When it was filed (server time), for the officer's warning only: usually the later of two reports is the duplicate. */
   reportedAt?: string | undefined;
+  /** Its estimate as it stands, for the officer's warning only: the duplicate may have said more. */
+  estimate?: IndicatorSet | undefined;
   /** The villages' names from the register, for the message only. */
   villageName?: string | undefined;
   thisVillageName?: string | undefined;

@@ -235,6 +235,26 @@ t.test('an earlier report dismissed as a duplicate of a later one: said, with bo
   t.notOk((forwards.json().warnings ?? []).some((w: { code: string }) => w.code === 'duplicate_of_later_report'), 'the later one dismissed as a duplicate of an earlier: nothing to say');
 });
 
+t.test('a duplicate whose estimate says more than the original\u2019s: said, with both figures and what to do (found by a newcomer: the graver figures dropped in silence)', async (t) => {
+  const app = await startTestApp(t);
+  const officer = app.token('officer', WANGBA);
+  const file = async (estimate: Record<string, number>) => (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ estimate }) })).json().reportId as string;
+  const original = await file({ affectedPeople: 12, roomsCollapsed: 2 });
+  const graver = await file({ affectedPeople: 12, roomsCollapsed: 2, dead: 2, directLossYuan: 50_000 });
+  const res = await app.call('POST', `/reports/${graver}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: original } });
+  t.equal(res.statusCode, 200, 'not refused: the other estimate may simply be older');
+  t.match(res.json().warnings, [
+    {
+      code: 'graver_figures_dropped',
+      reportId: original,
+      indicators: ['dead', 'directLossYuan'],
+      message: `这份报告估计的死亡人口 2 人、直接经济损失 50000 元，比报告 ${original} 的估计（死亡人口 0 人、直接经济损失 0 元）大：撤销后只按报告 ${original} 计入统计，这些数字不再计入。如属实，请在报告 ${original} 上续报更正`,
+    },
+  ]);
+  const same = await file({ affectedPeople: 3 });
+  t.notOk(((await app.call('POST', `/reports/${same}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: original } })).json().warnings ?? []).some((w: { code: string }) => w.code === 'graver_figures_dropped'), 'saying less: nothing to say');
+});
+
 /**
  * Found by a newcomer: a report could be dismissed as a duplicate of a report that was itself
  * dismissed, or of a report in another village, and the hazard then counted nowhere, or its

@@ -167,6 +167,7 @@ async function duplicateOriginal(deps: ApiDeps, request: FastifyRequest, reportI
     verified: state.verified !== undefined,
     hazard: state.hazard,
     reportedAt: state.reportedAt,
+    estimate: state.estimate,
     villageName: units.get(state.village)?.name,
     thisVillageName: units.get(thisVillage)?.name,
   };
@@ -633,6 +634,28 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     ];
   };
   /**
+   * The duplicate's estimate says more than the original's on some figure (two dead against none):
+   * merged, it counts only through the original, so those figures would count nowhere. Not
+   * refused — the other report's estimate may simply be older — but said with both figures and
+   * what to do: a 续报 on the original (found by a newcomer: the graver figures dropped in silence).
+   */
+  const graverHere = (report: FiledReport, original: DuplicateOriginal): SaidWarning[] => {
+    const here = report.estimate as Record<string, number | undefined>;
+    const there = (original.estimate ?? {}) as Record<string, number | undefined>;
+    const graver = LOSS_COLUMNS.filter((c) => (here[c.indicator] ?? 0) > (there[c.indicator] ?? 0));
+    if (graver.length === 0) return [];
+    const amount = (c: (typeof LOSS_COLUMNS)[number], v: number | undefined) => (c.kind === 'wanYuan' ? `${v ?? 0} 元` : `${v ?? 0} ${c.unit}`);
+    return [
+      {
+        code: 'graver_figures_dropped',
+        message: `这份报告估计的${graver.map((c) => `${c.heading} ${amount(c, here[c.indicator])}`).join('、')}，比报告 ${original.reportId} 的估计（${graver.map((c) => `${c.heading} ${amount(c, there[c.indicator])}`).join('、')}）大：撤销后只按报告 ${original.reportId} 计入统计，这些数字不再计入。如属实，请在报告 ${original.reportId} 上续报更正`,
+        en: `this report's estimate of ${graver.map((c) => `${c.indicator} ${here[c.indicator] ?? 0}`).join(', ')} is more than report ${original.reportId}'s (${graver.map((c) => `${c.indicator} ${there[c.indicator] ?? 0}`).join(', ')}): dismissed, it counts only through report ${original.reportId}, so these figures count nowhere. If they are right, send a follow-up (续报) on report ${original.reportId}`,
+        reportId: original.reportId,
+        indicators: graver.map((c) => c.indicator),
+      },
+    ];
+  };
+  /**
    * Both verified household by household: only the original's verification counts from now on
    * (SPEC §6); said, as the figures the township sees change with it.
    */
@@ -706,7 +729,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
             ...reliefOnDismissed(id),
             ...duplicatesLeft(id, request.body.reason),
             ...verifiedDropped(report, request.body.reason),
-            ...(original ? [...otherHazard(report, original), ...originalLater(report, original), ...verificationLeft(report, original), ...(await dismissedInTurn(id, original.reportId))] : []),
+            ...(original ? [...otherHazard(report, original), ...graverHere(report, original), ...originalLater(report, original), ...verificationLeft(report, original), ...(await dismissedInTurn(id, original.reportId))] : []),
           ], requestLanguage(request));
           return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
         } catch (error) {
