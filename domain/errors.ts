@@ -5,6 +5,7 @@ export const DOMAIN_ERROR_CODES = [
   'unit_not_found',
   'parent_not_found',
   'invalid_unit',
+  'implausible_centre',
   'not_a_village',
   'report_closed',
   'report_dismissed',

@@ -4,7 +4,7 @@
  * 0,0, and one that kept an old fix sends where it last was. Such a point is kept in the log as the
  * phone sent it, but it is flagged, and an alert points at the village's centre instead.
  */
-import { ancestorAt } from './units.js';
+import { ancestorAt, unitLevel } from './units.js';
 
 export interface Point {
   /** Degrees, WGS-84. */
@@ -109,6 +109,23 @@ export function nearestCentre(village: string, unit: (code: string) => { centre?
     if (centre) return { point: centre, of };
   }
   return undefined;
+}
+
+/**
+ * Why `centre` cannot be the centre of unit `code`, or undefined when it can: 0,0, outside the
+ * country, or farther from the nearest centre the register knows above it (its township's, else
+ * its county's) than a point of the unit can be (`FAR_FROM_KM`). Every alert for the unit's reports
+ * sends officers to this point when theirs is missing or suspect, so a slip of a digit must not
+ * become the place officers are sent (found by a newcomer: a village's centre set 900 km away).
+ */
+export function centreSuspicion(code: string, centre: Point, unit: (code: string) => { centre?: Point | undefined } | undefined): LocationSuspicion | undefined {
+  const level = unitLevel(code);
+  const above = level === 'village' ? (['township', 'county'] as const) : level === 'township' ? (['county'] as const) : [];
+  for (const of of above) {
+    const known = unit(ancestorAt(code, of) ?? '')?.centre;
+    if (known) return locationSuspicion(centre, { point: known, of });
+  }
+  return locationSuspicion(centre);
 }
 
 /** What a person reads about a suspect point, in Chinese and English. */

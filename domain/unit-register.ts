@@ -2,6 +2,7 @@ import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf } from './events.js';
 import { parentCode, unitLevel } from './units.js';
+import { centreSuspicion } from './location.js';
 import type { Location } from './vocabulary.js';
 
 export type UnitEvent = EventOf<'UnitRegistered' | 'UnitUpdated'>;
@@ -87,6 +88,20 @@ function decide(command: UnitCommand, state: UnitRegisterState): UnitEvent[] {
       // Only what differs is recorded; clearing what is not there is no change.
       const changed = (Object.keys(changes) as Array<keyof UnitChanges>).filter((f) => changes[f] !== undefined && !equal(changes[f] ?? undefined, unit[f]));
       if (changed.length === 0) return [];
+      const centre = changed.includes('centre') ? changes.centre : undefined;
+      const suspect = centre ? centreSuspicion(code, centre, (c) => state.units.get(c)) : undefined;
+      if (suspect) {
+        const of = suspect.centreOf === null ? null : ({ village: '该村', township: '所在乡镇', county: '所在县' } as const)[suspect.centreOf];
+        refuse(
+          'implausible_centre',
+          suspect.problem === 'far_from_village'
+            ? { en: `the centre is ${suspect.distanceKm} km from its ${suspect.centreOf}'s centre: not within the unit`, zh: `中心点离${of}中心 ${suspect.distanceKm} 公里，不在本单位范围内：请核对经纬度（如${of}的中心点有误，请先更正它）` }
+            : suspect.problem === 'no_fix'
+              ? { en: 'the centre is 0,0', zh: '中心点是 0,0：请填写实际的经纬度' }
+              : { en: 'the centre is outside China', zh: '中心点不在国内：请核对经纬度，纬度在前、经度在后' },
+          { field: 'centre', ...suspect },
+        );
+      }
       return [{ type: 'UnitUpdated', data: { code, ...Object.fromEntries(changed.map((f) => [f, changes[f]])) } }];
     }
     default:

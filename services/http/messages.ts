@@ -96,6 +96,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     zh: (d) => INVALID_UNIT_ZH[s(d.field)] ?? '行政区划不对：级别或所属不符合要求',
     en: 'the unit is not of the right level or place',
   },
+  implausible_centre: { zh: '中心点位置不对：请核对经纬度', en: 'the centre cannot be where the unit is' },
   not_a_village: {
     zh: (d) => `${s(d.code)} 是${LEVEL_ZH[s(d.level)] ?? s(d.level)}${d.name ? `（${s(d.name)}）` : ''}的代码，不是村；请填写村的 12 位区划代码（末三位不是 000）`,
     en: (d) => `${s(d.code)} is a ${s(d.level)}${d.name ? ` (${s(d.name)})` : ''}, not a village: send the village's 12-digit code (its last three digits are not 000)`,

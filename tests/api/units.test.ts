@@ -55,7 +55,19 @@ t.test('PATCH /units is for heads in scope, with a body that names a field; bad 
     t.match(res.json(), { error: 'validation', message: field });
   }
   t.equal((await app.call('PATCH', '/units/6212991032', { token: head, body: { accessNotes: 'x' } })).statusCode, 400, 'not a code');
+  // Every alert without a trustworthy point sends officers to the centre: a slip of a digit must
+  // not become the place they go (found by a newcomer: a village's centre set 900 km away).
+  for (const [centre, words] of [
+    [{ lat: 33.35, lon: 115.63 }, /^中心点离所在乡镇中心 \d+(\.\d)? 公里，不在本单位范围内：请核对经纬度/],
+    [{ lat: 0, lon: 0 }, /^中心点是 0,0/],
+    [{ lat: 105.63, lon: 33.35 }, /^(中心点不在国内|请求内容有误)/],
+  ] as const) {
+    const res = await app.call('PATCH', `/units/${LIJIA}`, { token: head, body: { centre } });
+    t.ok(res.statusCode === 422 || res.statusCode === 400, `${JSON.stringify(centre)}: refused (${res.statusCode})`);
+    t.match(res.json().message, words);
+  }
   t.equal(await app.logSize(), before, 'nothing was written');
+  t.equal((await app.call('PATCH', `/units/${LIJIA}`, { token: head, body: { centre: { lat: 33.36, lon: 105.64 } } })).statusCode, 200, 'a point in the township: kept');
 });
 
 t.test('GET /units?parent=: children, paged, in scope; the short form works', async (t) => {
