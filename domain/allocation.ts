@@ -1,6 +1,7 @@
 import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf } from './events.js';
+import { yuan } from './notice.js';
 import { canonicalHouseholdId, REVIEW_FLAG_LABELS, type DAMAGE_LEVELS, type GoodsLine, type ReliefCategory } from './vocabulary.js';
 
 export type AllocationEvent = EventOf<
@@ -212,7 +213,8 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       const { cashFen, goods } = command.data;
       if (cashFen === 0 && goods.length === 0) refuse('empty_delivery', 'a delivery hands over cash, goods or both');
       if (a.deliveredCashFen + cashFen > a.cashFen) {
-        refuse('over_delivery', 'cash delivered would exceed the allocation', {
+        // With the figures in English too, as the Chinese has them (found by a newcomer).
+        refuse('over_delivery', `cash delivered would exceed the allocation: ${yuan(a.cashFen)} yuan allocated, ${yuan(a.deliveredCashFen)} yuan delivered, ${yuan(cashFen)} more asked`, {
           field: 'cashFen',
           allocatedFen: a.cashFen,
           deliveredFen: a.deliveredCashFen,
@@ -222,7 +224,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       for (const [key, quantity] of Object.entries(goodsTotals(goods))) {
         if ((a.deliveredGoods[key] ?? 0) + quantity > (allocated[key] ?? 0)) {
           const [item, unit] = key.split('|') as [string, string];
-          refuse('over_delivery', allocated[key] === undefined ? `${item} (${unit}) was not allocated` : `goods delivered would exceed the allocation: ${item} ${unit}`, {
+          refuse('over_delivery', allocated[key] === undefined ? `${item} (${unit}) was not allocated` : `goods delivered would exceed the allocation: ${item}, ${(allocated[key] ?? 0) / 1000} ${unit} allocated, ${(a.deliveredGoods[key] ?? 0) / 1000} ${unit} delivered, ${quantity / 1000} ${unit} more asked`, {
             field: 'goods',
             item,
             unit,
