@@ -38,10 +38,13 @@ export const Id = z
   .refine((id) => !/^(0{8}-0{4}-0{4}-0{4}-0{12}|f{8}-f{4}-f{4}-f{4}-f{12})$/i.test(id), 'must not be the nil or max UUID')
   .overwrite((id) => id.toLowerCase());
 
+/** A unit code as a person types it: full-width digits (６２１２…) and spaces folded (found by a newcomer: refused). */
+const foldCode = (s: string) => s.normalize('NFKC').replace(/\s+/gu, '');
+
 export const UnitRef = z
   .string()
-  .refine((s) => scopePrefix(s) !== undefined, 'must be a 12-digit division code or its significant prefix')
-  .transform((s) => scopeUnit(s)!);
+  .refine((s) => scopePrefix(foldCode(s)) !== undefined, 'must be a 12-digit division code or its significant prefix')
+  .transform((s) => scopeUnit(foldCode(s))!);
 
 /**
  * A village named in a path (a household's, a notice's — SPEC §2): its 12-digit code, or that
@@ -113,7 +116,8 @@ const DismissalReasonInput = z
     return reason;
   })
   .describe('duplicate, false_alarm or out_of_scope; or in words: 重复上报 (重复), 误报, 不属本辖区');
-export const DismissBody = EVENT_SCHEMAS.ReportDismissed.extend({ reason: DismissalReasonInput });
+// The original's id as any UUID is written, capitals too (found by a newcomer: refused), kept in lower case.
+export const DismissBody = EVENT_SCHEMAS.ReportDismissed.extend({ reason: DismissalReasonInput, duplicateOf: Id.optional() });
 export const CloseBody = z.strictObject({ summary: LongText.trim().min(1) });
 
 export const AllocateBody = z.strictObject({

@@ -235,6 +235,19 @@ t.test('an earlier report dismissed as a duplicate of a later one: said, with bo
   t.notOk((forwards.json().warnings ?? []).some((w: { code: string }) => w.code === 'duplicate_of_later_report'), 'the later one dismissed as a duplicate of an earlier: nothing to say');
 });
 
+t.test('a village code in full-width digits, and a duplicate named by a UUID in capitals, are read as meant (found by a newcomer: both refused)', async (t) => {
+  const app = await startTestApp(t);
+  const fullWidth = LIJIA.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+  const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ village: fullWidth }) });
+  t.equal(filed.statusCode, 201, filed.body);
+  const original = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json().reportId as string;
+  const stored = (await app.call('GET', `/reports/${filed.json().reportId}`, { token: app.token('officer', WANGBA) })).json();
+  t.equal(stored.village, LIJIA, 'kept as the register writes it');
+  const dismissed = await app.call('POST', `/reports/${filed.json().reportId}/dismissal`, { token: app.token('officer', WANGBA), body: { reason: 'duplicate', duplicateOf: original.toUpperCase() } });
+  t.equal(dismissed.statusCode, 200, dismissed.body);
+  t.equal((await app.call('GET', `/reports/${filed.json().reportId}`, { token: app.token('officer', WANGBA) })).json().dismissal.duplicateOf, original, 'named in lower case, as ids are kept');
+});
+
 t.test('a duplicate whose estimate says more than the original\u2019s: said, with both figures and what to do (found by a newcomer: the graver figures dropped in silence)', async (t) => {
   const app = await startTestApp(t);
   const officer = app.token('officer', WANGBA);
