@@ -67,6 +67,27 @@ function open(state: IncidentState): OpenedIncident {
   return state;
 }
 
+/**
+ * After the 核报 the incident's reports are what was sent upward, and nothing can follow it
+ * (自然灾害情况统计调查制度: the 核报 is the last): a report moved out would count again in another
+ * incident's figures, one moved in would count nowhere (found by a newcomer: counted twice upward).
+ */
+function beforeFinal(incident: OpenedIncident, action: 'link' | 'unlink'): void {
+  if (!incident.submissions.some((x) => x.stage === 'final')) return;
+  if (action === 'link') {
+    refuse(
+      'final_already_submitted',
+      { en: 'the final report (核报) was sent: no report is linked after it; link it to another incident, or explain it in writing to the level above', zh: '本灾害过程的核报已报送，之后不能再归入报告：如不属本过程，请归入另一个灾害过程；如属本过程，请按规定向上级书面说明' },
+      { action },
+    );
+  }
+  refuse(
+    'final_already_submitted',
+    { en: 'the final report (核报) was sent with this report in it: it is not moved out after that, or it would be counted twice upward', zh: '本灾害过程的核报已报送，其中计入了这份报告，之后不能再移出，否则会被重复上报：如归错了，请按规定向上级书面说明' },
+    { action },
+  );
+}
+
 function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[] {
   switch (command.type) {
     case 'OpenIncident': {
@@ -90,11 +111,15 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       }
       // Linking again what is linked records nothing new.
       if (incident.reports.includes(command.data.reportId)) return [];
+      beforeFinal(incident, 'link');
       return [{ type: 'ReportLinked', data: command.data }];
     }
     case 'UnlinkReport': {
       const incident = open(state);
-      if (incident.reports.includes(command.data.reportId)) return [{ type: 'ReportUnlinked', data: command.data }];
+      if (incident.reports.includes(command.data.reportId)) {
+        beforeFinal(incident, 'unlink');
+        return [{ type: 'ReportUnlinked', data: command.data }];
+      }
       // The report still claims this incident (its link was interrupted before the incident
       // recorded it): nothing to unlink here; the report's claim is released by the same command.
       if (command.report.linkedIncident === incident.incidentId) return [];

@@ -229,8 +229,8 @@ export class Escalator {
     // unless it says something the earlier one did not (people dead, missing, injured, or
     // more affected): then it is alerted as new. An earlier report already dismissed or closed
     // has nobody on the way, so the later one is alerted as new too; so is one whose words tell of
-    // people in danger (`mentionsPeopleInDanger`).
-    const answeredBy = step === 0 && report.exists && !mentionsPeopleInDanger(report.notes) ? answeringReport(this.runner.state('reports'), related, report.estimate) : undefined;
+    // people in danger (`answeringReport`).
+    const answeredBy = step === 0 && report.exists ? answeringReport(this.runner.state('reports'), related, report) : undefined;
     return {
       type: 'RaiseAlert',
       data: { step, recipients: answeredBy ? [answeredBy.by] : recipientsAt(policy, step), reason, policy, ...(related.length ? { related } : {}) },
@@ -264,21 +264,22 @@ export class Escalator {
  */
 function answeredVia(reports: ReportsState, row: ReportRow): { by: string; via: string } | undefined {
   if (row.acknowledgedBy.length > 0 || row.status === 'dismissed' || row.status === 'closed') return undefined;
-  // Words of people in danger in a text with no figures ("后山滑坡，3组有人被埋", by SMS) are graver
-  // than any estimate compares (found by a newcomer: answered in an officer's name, nobody told).
-  if (mentionsPeopleInDanger(row.notes)) return undefined;
-  return answeringReport(reports, relatedReportsOf(row), row.estimate);
+  return answeringReport(reports, relatedReportsOf(row), row);
 }
 
 /**
  * The first of `related` that a person has answered and that is still being answered, when a report
- * with `estimate` says nothing graver than it: whoever answered it is on the way to this one too
+ * that said `estimate` and `notes` says nothing graver than it: whoever answered it is on the way to this one too
  * (SPEC §5). Not one answered only through another report (found by a newcomer: each report
  * answered that way answered the next, a chain that ran on for hours past the two-hour window and
  * after the first was closed), nor one verified, dismissed or closed: the work there is done, and
  * a report after it is news.
  */
-function answeringReport(reports: ReportsState, related: readonly string[], estimate: IndicatorSet): { by: string; via: string } | undefined {
+function answeringReport(reports: ReportsState, related: readonly string[], said: { estimate: IndicatorSet; notes?: string | undefined }): { by: string; via: string } | undefined {
+  // Words of people in danger in a text with no figures ("后山滑坡，3组有人被埋", by SMS) are graver
+  // than any estimate compares (found by a newcomer: answered in an officer's name, nobody told).
+  if (mentionsPeopleInDanger(said.notes)) return undefined;
+  const { estimate } = said;
   for (const id of related) {
     const other = reports.rows.get(id);
     if (!other || other.acknowledgedBy.length === 0 || other.answeredVia !== undefined) continue;

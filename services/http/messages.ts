@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../../domain/errors.js';
-import { yuan } from '../../domain/notice.js';
+import { exactDecimal, yuan } from '../../domain/notice.js';
 import { beijingMinutes } from '../../domain/time.js';
 import { TEXT_PROBLEM_MESSAGES } from '../../domain/text.js';
 import { GOODS_UNIT_MESSAGE, GOODS_UNIT_NAMES, HOUSEHOLD_ID_MESSAGE, ROLE_NAMES_ZH } from '../../domain/vocabulary.js';
@@ -128,7 +128,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
           ? `该报告已作为重复报告撤销，已并入报告 ${s(d.duplicateOf)}：续报、接警、派员请发到那份报告；如那份也已结案或撤销，急事请直接打电话给乡镇`
           : `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不能再续报、接警、派员、核查或结案：如确有灾情，请另报一条，并告知乡镇`
         : d.action === 'link'
-          ? `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不计入任何统计，不能关联到灾害事件`
+          ? `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不计入任何统计，不能归入灾害过程`
           : d.action === 'dismiss'
             ? `该报告已经撤销过了${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}${d.duplicateOf ? `，与报告 ${s(d.duplicateOf)} 重复` : ''}）` : ''}，撤销不能更改或撤回。如撤销有误，请重新上报这次灾情，并告知负责人`
             : '该报告已被撤销（重复、误报或不属本辖区），不能再分配、审批或发放救助；已分配的请驳回或取消',
@@ -238,11 +238,14 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     zh: (d) => {
       const moves = Array.isArray(d.moves) ? (d.moves as Array<{ indicator: string; from: number; to: number | null }>) : [];
       const named = moves.length > 0
-        ? moves.map((m) => `${lossColumn(m.indicator)?.heading ?? m.indicator} ${m.from} → ${m.to === null ? '未填（按 0 计）' : m.to}${lossColumn(m.indicator)?.unit ?? ''}`)
+        ? moves.map((m) => `${lossColumn(m.indicator)?.heading ?? m.indicator} ${moveFigure(m.indicator, m.from)} → ${m.to === null ? '未填（按 0 计）' : moveFigure(m.indicator, m.to)}${moveUnit(m.indicator)}`)
         : [d.indicators].flat().filter(Boolean).map((i) => lossColumn(s(i))?.heading ?? s(i));
       return `数据较上次报送变化超过 50%，须填写说明（explanation）：${named.join('；')}`;
     },
-    en: 'figures moved by more than 50 %: an explanation is needed',
+    en: (d) => {
+      const moves = Array.isArray(d.moves) ? (d.moves as Array<{ indicator: string; from: number; to: number | null }>) : [];
+      return `figures moved by more than 50 % since the last submission, so an explanation is needed${moves.length > 0 ? `: ${moves.map((m) => `${m.indicator} ${m.from} → ${m.to ?? '(left out, counted as 0)'}`).join('; ')}` : ''}`;
+    },
   },
   incident_closed: { zh: '该灾害过程已结束', en: 'the incident is closed' },
   initial_already_submitted: { zh: '初报已报送', en: 'the initial report (初报) was sent' },
@@ -371,6 +374,12 @@ export function message(code: string, lang: Lang, details: unknown, english?: st
 
 /** An indicator as the loss form names it, with its unit (人, 间): the form's own columns. */
 const lossColumn = (indicator: string) => LOSS_COLUMNS.find((c) => c.indicator === indicator);
+/**
+ * A figure as a move names it: direct loss is held in whole yuan, so it is said in 万元 as the form
+ * asks, exactly (found by a newcomer: 470000 → 1310000万元, ten thousand times too much).
+ */
+const moveFigure = (indicator: string, value: number) => (lossColumn(indicator)?.kind === 'wanYuan' ? exactDecimal(value, 4).replace(/\.?0+$/, '') : String(value));
+const moveUnit = (indicator: string) => lossColumn(indicator)?.unit ?? '';
 
 /** JSON's types as a person names them (zod's `expected`). */
 const TYPE_ZH: Record<string, string> = { string: '文本', number: '数字', int: '整数', integer: '整数', boolean: 'true 或 false', object: '对象 {…}', array: '列表 […]', null: 'null', date: '时间' };

@@ -36,7 +36,7 @@ t.test('incident lifecycle with statutory clocks', async (t) => {
   const dismissedLink = await post('links', { reportId: falseAlarm });
   t.match(
     [dismissedLink.statusCode, dismissedLink.json()],
-    [422, { error: 'report_dismissed', message: '该报告已被撤销（误报），不计入任何统计，不能关联到灾害事件', details: { reason: 'false_alarm' } }],
+    [422, { error: 'report_dismissed', message: '该报告已被撤销（误报），不计入任何统计，不能归入灾害过程', details: { reason: 'false_alarm' } }],
     'a dismissed report (it counts in no figure) is not put on the incident, and the officer is told why in Chinese',
   );
   t.equal(await app.logSize(), sizeBefore, 'nothing written: not the report\'s claim, not the incident\'s link');
@@ -61,6 +61,14 @@ t.test('incident lifecycle with statutory clocks', async (t) => {
   t.equal((await post('submissions', { stage: 'final', figures: { affectedPeople: 400 }, asOf: now.toISOString() })).json().error, 'not_stabilized');
   t.equal((await post('stabilization')).statusCode, 200);
   t.equal((await post('submissions', { stage: 'final', figures: { affectedPeople: 410 }, asOf: now.toISOString() })).statusCode, 200);
+  // After the 核报 its reports are what went upward: moved out, one would count again in another
+  // incident's figures; moved in, it would count nowhere (found by a newcomer: counted twice upward).
+  const out = await post('unlinks', { reportId });
+  t.match([out.statusCode, out.json()], [422, { error: 'final_already_submitted', message: /^本灾害过程的核报已报送，其中计入了这份报告，之后不能再移出，否则会被重复上报/ }]);
+  const late = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ observedAt: '2026-07-01T02:30:00.000Z' }) })).json().reportId;
+  const lateLink = await post('links', { reportId: late });
+  t.match([lateLink.statusCode, lateLink.json()], [422, { error: 'final_already_submitted', message: /^本灾害过程的核报已报送，之后不能再归入报告：如不属本过程，请归入另一个灾害过程/ }]);
+  t.equal((await app.call('POST', `/incidents/${other}/links`, { token: countyHead, body: { reportId: late } })).statusCode, 200, 'another incident takes it');
   t.equal((await post('closure', { summary: '核报完成' })).statusCode, 200);
   view = (await app.call('GET', `/incidents/${incidentId}`, { token: countyHead })).json();
   t.match(view, { status: 'closed', reports: [reportId] });

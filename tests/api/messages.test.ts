@@ -217,3 +217,10 @@ t.test('what is refused before any route runs answers in the same JSON shape, in
   t.not(chinese.body.details?.[0]?.path, 'url', 'a household id of 28 Chinese characters reaches its route');
   t.equal(chinese.status, 404, 'and is answered by it: no such household');
 });
+
+t.test('a 50 % move names each figure in the form\u2019s unit, direct loss in 万元 exactly (found by a newcomer: yuan labelled 万元, ten thousand times too much)', async (t) => {
+  const moves = [{ indicator: 'directLossYuan', from: 470_000, to: 1_310_000 }, { indicator: 'dead', from: 1, to: null }];
+  t.equal(message('explanation_required', 'zh', { moves }), '数据较上次报送变化超过 50%，须填写说明（explanation）：直接经济损失 47 → 131万元；死亡人口 1 → 未填（按 0 计）人');
+  t.equal(message('explanation_required', 'zh', { moves: [{ indicator: 'directLossYuan', from: 12_345, to: 0 }] }), '数据较上次报送变化超过 50%，须填写说明（explanation）：直接经济损失 1.2345 → 0万元');
+  t.match(message('explanation_required', 'en', { moves }), /^figures moved by more than 50 % .*: directLossYuan 470000 → 1310000; dead 1 → \(left out, counted as 0\)$/, 'the English names them too');
+});
