@@ -196,6 +196,8 @@ export interface DuplicateOriginal {
   reportedAt?: string | undefined;
   /** Its estimate as it stands, for the officer's warning only: the duplicate may have said more. */
   estimate?: IndicatorSet | undefined;
+  /** Its verified figures, when verified: what it counts with (SPEC §6), for the warning only. */
+  verifiedFigures?: IndicatorSet | undefined;
   /** The villages' names from the register, for the message only. */
   villageName?: string | undefined;
   thisVillageName?: string | undefined;

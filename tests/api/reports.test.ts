@@ -235,6 +235,18 @@ t.test('an earlier report dismissed as a duplicate of a later one: said, with bo
   t.notOk((forwards.json().warnings ?? []).some((w: { code: string }) => w.code === 'duplicate_of_later_report'), 'the later one dismissed as a duplicate of an earlier: nothing to say');
 });
 
+t.test('a 续报 or a duplicate saying more than a verified report: told that the verified figures count until it is verified again (found by a newcomer: a death never reached the forms)', async (t) => {
+  const app = await startTestApp(t);
+  const officer = app.token('officer', WANGBA);
+  const reportId = await verifiedReport(app);
+  const amended = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { estimate: { dead: 1, missing: 2 } } });
+  t.equal(amended.statusCode, 200, amended.body);
+  t.match(amended.json().warnings, [{ code: 'more_than_verified', indicators: ['dead', 'missing'], message: '这份报告已入户核查，统计和上报按核查的数字计：续报的死亡人口 1人、失踪人口 2人，比核查的（死亡人口 0人、失踪人口 0人）多，在重新核查之前不会计入。请乡镇干部尽快重新入户核查' }]);
+  const duplicate = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ estimate: { dead: 3 } }) })).json().reportId as string;
+  const dismissed = await app.call('POST', `/reports/${duplicate}/dismissal`, { token: officer, body: { reason: 'duplicate', duplicateOf: reportId } });
+  t.match(dismissed.json().warnings, [{ code: 'graver_figures_dropped', message: new RegExp(`比报告 ${reportId} 的核查结果（死亡人口 0 人）大：.*请对报告 ${reportId} 重新入户核查$`) }], 'against what the original counts with: its verification');
+});
+
 t.test('a village code in full-width digits, and a duplicate named by a UUID in capitals, are read as meant (found by a newcomer: both refused)', async (t) => {
   const app = await startTestApp(t);
   const fullWidth = LIJIA.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)));

@@ -85,6 +85,9 @@ export async function loadReportInScope(deps: ApiDeps, request: FastifyRequest, 
 }
 
 /** Each indicator (SPEC §3 indicator set) as a person reads it, in the statistics rules' Chinese and in English, with its unit as held (yuan, not the forms' 万元). */
+/** People dead, missing or hurt: the figures an estimate may know that a verification has not seen. */
+const CASUALTIES: ReadonlySet<Indicator> = new Set(['dead', 'missing', 'injured']);
+
 const INDICATOR_WORDS: Record<Indicator, { zh: string; unitZh: string; en: string }> = {
   affectedPeople: { zh: '受灾人口', unitZh: '人', en: 'people affected' },
   dead: { zh: '死亡人口', unitZh: '人', en: 'dead' },
@@ -168,6 +171,7 @@ async function duplicateOriginal(deps: ApiDeps, request: FastifyRequest, reportI
     hazard: state.hazard,
     reportedAt: state.reportedAt,
     estimate: state.estimate,
+    verifiedFigures: state.verified?.figures,
     villageName: units.get(state.village)?.name,
     thisVillageName: units.get(thisVillage)?.name,
   };
@@ -395,10 +399,31 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     ['contact', 'officer', 'head'],
     (b, request, now, state) => ({ type: 'AmendReport', data: onOriginal(b, (request.params as { id: string }).id, state), now }),
     (b, id) => {
-      const village = deps.runner.state('reports').rows.get(id)?.village;
-      return locationWarnings(b.location, village === undefined ? undefined : nearestCentre(village, (code) => deps.units.get(code)));
+      const row = deps.runner.state('reports').rows.get(id);
+      const village = row?.village;
+      return [...locationWarnings(b.location, village === undefined ? undefined : nearestCentre(village, (code) => deps.units.get(code))), ...graverThanVerified(b.estimate, row?.verified?.figures)];
     },
   );
+  /**
+   * A 续报 whose figures exceed the report's household-by-household verification (a death found
+   * after the officer left): the figures sent upward are the verified ones (SPEC §6), so these do
+   * not count until someone verifies again — said to whoever sent it, with both figures (found by
+   * a newcomer: 200, and the death never reached the forms).
+   */
+  const graverThanVerified = (estimate: IndicatorSet | undefined, verified: IndicatorSet | undefined): SaidWarning[] => {
+    if (!estimate || !verified) return [];
+    const more = (Object.keys(estimate) as Indicator[]).filter((k) => (estimate[k] ?? 0) > (verified[k] ?? 0) && INDICATOR_WORDS[k] !== undefined);
+    if (more.length === 0) return [];
+    const words = (k: Indicator, v: number | undefined) => `${INDICATOR_WORDS[k].zh} ${v ?? 0}${INDICATOR_WORDS[k].unitZh}`;
+    return [
+      {
+        code: 'more_than_verified',
+        message: `这份报告已入户核查，统计和上报按核查的数字计：续报的${more.map((k) => words(k, estimate[k])).join('、')}，比核查的（${more.map((k) => words(k, verified[k])).join('、')}）多，在重新核查之前不会计入。请乡镇干部尽快重新入户核查`,
+        en: `this report was verified household by household, and its figures are the verified ones: this follow-up's ${more.map((k) => `${INDICATOR_WORDS[k].en} ${estimate[k]}`).join(', ')} exceed the verification's (${more.map((k) => `${INDICATOR_WORDS[k].en} ${verified[k] ?? 0}`).join(', ')}) and do not count until it is verified again: the township's officer should verify again soon`,
+        indicators: more,
+      },
+    ];
+  };
   command('acknowledgements', 'Acknowledge the alert; the first stops escalation', EmptyBody, FIELD_STAFF, (_b, req, now) => ({
     type: 'AcknowledgeAlert',
     data: { by: req.user.sub },
@@ -641,15 +666,19 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    */
   const graverHere = (report: FiledReport, original: DuplicateOriginal): SaidWarning[] => {
     const here = report.estimate as Record<string, number | undefined>;
-    const there = (original.estimate ?? {}) as Record<string, number | undefined>;
-    const graver = LOSS_COLUMNS.filter((c) => (here[c.indicator] ?? 0) > (there[c.indicator] ?? 0));
+    // What the original counts with: its verification once verified, else its estimate (SPEC §6).
+    const verified = original.verifiedFigures !== undefined;
+    const there = (original.verifiedFigures ?? original.estimate ?? {}) as Record<string, number | undefined>;
+    // Against a verification, only people dead, missing or hurt: an estimate above a household
+    // count is the usual order of things, a death the verification did not see is news.
+    const graver = LOSS_COLUMNS.filter((c) => (!verified || CASUALTIES.has(c.indicator)) && (here[c.indicator] ?? 0) > (there[c.indicator] ?? 0));
     if (graver.length === 0) return [];
     const amount = (c: (typeof LOSS_COLUMNS)[number], v: number | undefined) => (c.kind === 'wanYuan' ? `${v ?? 0} 元` : `${v ?? 0} ${c.unit}`);
     return [
       {
         code: 'graver_figures_dropped',
-        message: `这份报告估计的${graver.map((c) => `${c.heading} ${amount(c, here[c.indicator])}`).join('、')}，比报告 ${original.reportId} 的估计（${graver.map((c) => `${c.heading} ${amount(c, there[c.indicator])}`).join('、')}）大：撤销后只按报告 ${original.reportId} 计入统计，这些数字不再计入。如属实，请在报告 ${original.reportId} 上续报更正`,
-        en: `this report's estimate of ${graver.map((c) => `${c.indicator} ${here[c.indicator] ?? 0}`).join(', ')} is more than report ${original.reportId}'s (${graver.map((c) => `${c.indicator} ${there[c.indicator] ?? 0}`).join(', ')}): dismissed, it counts only through report ${original.reportId}, so these figures count nowhere. If they are right, send a follow-up (续报) on report ${original.reportId}`,
+        message: `这份报告估计的${graver.map((c) => `${c.heading} ${amount(c, here[c.indicator])}`).join('、')}，比报告 ${original.reportId} 的${verified ? '核查结果' : '估计'}（${graver.map((c) => `${c.heading} ${amount(c, there[c.indicator])}`).join('、')}）大：撤销后只按报告 ${original.reportId} 计入统计，这些数字不再计入。如属实，${verified ? `请对报告 ${original.reportId} 重新入户核查` : `请在报告 ${original.reportId} 上续报更正`}`,
+        en: `this report's estimate of ${graver.map((c) => `${c.indicator} ${here[c.indicator] ?? 0}`).join(', ')} is more than report ${original.reportId}'s ${verified ? 'verified figures' : 'estimate'} (${graver.map((c) => `${c.indicator} ${there[c.indicator] ?? 0}`).join(', ')}): dismissed, it counts only through report ${original.reportId}, so these figures count nowhere. If they are right, ${verified ? `verify report ${original.reportId} again` : `send a follow-up (续报) on report ${original.reportId}`}`,
         reportId: original.reportId,
         indicators: graver.map((c) => c.indicator),
       },
