@@ -112,6 +112,14 @@ export function nearestCentre(village: string, unit: (code: string) => { centre?
 }
 
 /**
+ * Whether a 续报's point replaces the one a report has: not a failed fix (0,0) or a point outside
+ * the country, which say only that the phone did not know where it was — the earlier point stays
+ * where officers are sent (found by a newcomer: a 0,0 续报 threw away a good point for the centre).
+ * A point far from the village needs the register's centres and is judged where they are read.
+ */
+export const replacesPoint = (point: Point): boolean => locationSuspicion(point) === undefined;
+
+/**
  * Why `centre` cannot be the centre of unit `code`, or undefined when it can: 0,0, outside the
  * country, or farther from the nearest centre the register knows above it (its township's, else
  * its county's) than a point of the unit can be (`FAR_FROM_KM`). Every alert for the unit's reports

@@ -4,6 +4,7 @@ import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf, EscalationPolicy, Household } from './events.js';
 import { canonicalHouseholdId, figuresInconsistent, type Indicator, type IndicatorSet, type Location } from './vocabulary.js';
 import { unitLevel, type UnitLevel } from './units.js';
+import { replacesPoint } from './location.js';
 import { decideNotification, evolveNotification, type NotificationCommand, type NotificationEvent, type NotificationState } from './notification.js';
 
 export type ReportStatus = 'filed' | 'acknowledged' | 'on_site' | 'verified' | 'dismissed' | 'closed';
@@ -453,7 +454,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
         amendments: state.amendments + 1,
         ...(estimate ? { estimate: { ...state.estimate, ...estimate } } : {}),
         ...(directions !== undefined ? { directions } : {}),
-        ...(location ? { location } : {}),
+        ...(location && (replacesPoint(location) || state.location === undefined) ? { location } : {}),
         ...(notes !== undefined ? { notes } : {}),
         ...(notes?.trim() && notes !== state.notes ? { noteTrail: [...(state.noteTrail ?? []), { at: event.at, notes, ...(event.by ? { by: event.by } : {}) }] } : {}),
       };

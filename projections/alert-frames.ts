@@ -154,7 +154,11 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       return updated('amended', {
         estimate: (report?.estimate ?? {}) as Record<string, number>,
         ...(event.data.directions !== undefined ? { directions: event.data.directions } : {}),
-        ...(event.data.location && report ? frameLocation(event.data.location, report.village, (code) => sources.units.units.get(code)) : {}),
+        // Where to go as the report now stands (a failed fix keeps the earlier point), and why the
+        // point sent was passed over, if it was.
+        ...(event.data.location && report
+          ? { location: frameLocation(report.location, report.village, (code) => sources.units.units.get(code)).location, locationSuspect: frameLocation(event.data.location, report.village, (code) => sources.units.units.get(code)).locationSuspect }
+          : {}),
         ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
       });
     }

@@ -2,6 +2,7 @@ import { RELATED_REPORT_WINDOW_MS } from '../domain/alerting.js';
 import { assertNever } from '../domain/errors.js';
 import type { EventData } from '../domain/events.js';
 import { statusAfter, type ReportStatus } from '../domain/report.js';
+import { replacesPoint } from '../domain/location.js';
 import type { Hazard, IndicatorSet, Location } from '../domain/vocabulary.js';
 import { intern, internAll } from './intern.js';
 import { projection } from './projection.js';
@@ -88,7 +89,7 @@ const REPORT_EVENTS = [
 export const reportsProjection = projection({
   name: 'reports',
   // 7: answeredVia (an answer through a related report answers nothing further).
-  version: 7,
+  version: 8,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
@@ -136,7 +137,8 @@ export const reportsProjection = projection({
         row.amendments += 1;
         if (estimate) row.estimate = { ...row.estimate, ...estimate };
         if (directions !== undefined) row.directions = directions;
-        if (location) row.location = location;
+        // A failed fix does not replace a point (domain/location.ts replacesPoint).
+        if (location && (replacesPoint(location) || row.location === undefined)) row.location = location;
         if (notes !== undefined) row.notes = notes;
         return state;
       }

@@ -247,6 +247,20 @@ t.test('a 续报 or a duplicate saying more than a verified report: told that th
   t.match(dismissed.json().warnings, [{ code: 'graver_figures_dropped', message: new RegExp(`比报告 ${reportId} 的核查结果（死亡人口 0 人）大：.*请对报告 ${reportId} 重新入户核查$`) }], 'against what the original counts with: its verification');
 });
 
+t.test('a 续报 from a phone with no fix (0,0) keeps the good point sent before: officers still go there (found by a newcomer: sent to the village centre instead)', async (t) => {
+  const app = await startTestApp(t);
+  const good = { lat: 33.355, lon: 105.634 };
+  const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ location: good }) })).json();
+  const noFix = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { location: { lat: 0, lon: 0 }, notes: '又塌了一间' } });
+  t.equal(noFix.statusCode, 200, noFix.body);
+  t.match(noFix.json().warnings, [{ code: 'location_suspect' }], 'the sender is told the point was not taken');
+  const view = (await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json();
+  t.match(view.goTo, { lat: 33.355, lon: 105.634, source: 'report' }, 'where to go: the point sent before');
+  const moved = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { location: { lat: 33.36, lon: 105.64 } } });
+  t.equal(moved.statusCode, 200);
+  t.match((await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json().goTo, { lat: 33.36, lon: 105.64, source: 'report' }, 'a good new point replaces it');
+});
+
 t.test('a village code in full-width digits, and a duplicate named by a UUID in capitals, are read as meant (found by a newcomer: both refused)', async (t) => {
   const app = await startTestApp(t);
   const fullWidth = LIJIA.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)));
