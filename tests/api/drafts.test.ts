@@ -262,6 +262,15 @@ t.test('households verified in two reports of one incident: the draft, its forms
   const later = await app.call('POST', `/reports/${r1}/verifications`, { token: officer, body: { figures: { affectedPeople: 12 }, households: [hh('hh-1', 4), hh('hh-2', 3), hh('hh-3', 5)], method: '再次入户核查' } });
   t.equal(later.statusCode, 200, later.body);
   t.match(later.json().warnings, [{ code: 'after_final_report', incidentId, message: /^本灾害过程（7·1 滑坡山洪）的核报已于北京时间 .* 报送，核报之后不能再报：这次核查改变的数字不会报上去。请告知县民政局/ }]);
+  t.match((await app.call('GET', `/incidents/${incidentId}/draft`, { token: head })).json(), { stage: 'final', submitted: { index: 2 } }, 'after the 核报, the draft asked for without a stage is the 核报 as sent (found by a newcomer: a fresh one, read as never sent)');
+
+  // A draft whose sums put a part above its whole goes upward all the same, and says so.
+  const crops = (await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'hail', startedAt: '2026-07-01T00:00:00Z', title: '冰雹' } })).json().incidentId as string;
+  const hail = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: { village: LIJIA, hazard: 'hail', observedAt: '2026-07-01T01:00:00Z', reporter: { name: '报告人', phone: '13800000000' }, estimate: { cropAffectedHa: 1.25, cropDamagedHa: 3.5 } } })).json().reportId as string;
+  t.equal((await app.call('POST', `/incidents/${crops}/links`, { token: head, body: { reportId: hail } })).statusCode, 200);
+  const odd = await app.call('POST', `/incidents/${crops}/submissions`, { token: head, body: { stage: 'initial', fromDraft: true, position: String(await app.logSize()) } });
+  t.equal(odd.statusCode, 200, 'a statutory deadline does not wait on a contact\u2019s estimate');
+  t.match(odd.json().warnings, [{ code: 'figures_inconsistent', field: 'figures.cropDamagedHa', message: /^已报送。但农作物成灾面积（3.5公顷）大于农作物受灾面积（1.25公顷），前者是后者的一部分：请核对各报告的数字，核实后再报一次更正$/ }]);
 
   // One report alone: nothing to say.
   const alone = await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'hail', startedAt: '2026-07-02T00:00:00Z', title: '冰雹' } });
