@@ -262,6 +262,9 @@ t.test('households verified in two reports of one incident: the draft, its forms
   const later = await app.call('POST', `/reports/${r1}/verifications`, { token: officer, body: { figures: { affectedPeople: 12 }, households: [hh('hh-1', 4), hh('hh-2', 3), hh('hh-3', 5)], method: '再次入户核查' } });
   t.equal(later.statusCode, 200, later.body);
   t.match(later.json().warnings, [{ code: 'after_final_report', incidentId, message: /^本灾害过程（7·1 滑坡山洪）的核报已于北京时间 .* 报送，核报之后不能再报：这次核查改变的数字不会报上去。请告知县民政局/ }]);
+  const dismissedAfter = await app.call('POST', `/reports/${r2}/dismissal`, { token: officer, body: { reason: 'false_alarm' } });
+  t.equal(dismissedAfter.statusCode, 200);
+  t.match(dismissedAfter.json().warnings, [{ code: 'verified_figures_dropped' }, { code: 'after_final_report', message: /核报之后不能再报：这份报告已计入报上去的核报，撤销不会从中扣除。请告知县民政局/ }], 'a dismissal after the 核报 names it too (found by a newcomer)');
   t.match((await app.call('GET', `/incidents/${incidentId}/draft`, { token: head })).json(), { stage: 'final', submitted: { index: 2 } }, 'after the 核报, the draft asked for without a stage is the 核报 as sent (found by a newcomer: a fresh one, read as never sent)');
 
   // A draft whose sums put a part above its whole goes upward all the same, and says so.

@@ -453,14 +453,14 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     // Each verification replaces the report's household list (SPEC §3: the latest is the one that
     // counts). A household left out that holds live relief is said at once, to the officer who
     // left it out, not only later as a ledger flag (found by a newcomer: 200, nothing said).
-    (b, id) => [...sameNameTwice(b.households), ...leftOut(b, id), ...afterFinal(id)],
+    (b, id) => [...sameNameTwice(b.households), ...leftOut(b, id), ...afterFinal(id, 'verification')],
   );
   /**
    * A verification of a report whose incident's 核报 has gone upward: the figures sent do not
    * follow it, and no submission can follow the 核报 (自然灾害情况统计调查制度: the 核报 is the last),
    * so the county must hear of it to explain it upward (found by a newcomer: 200, nothing said).
    */
-  const afterFinal = (id: string): SaidWarning[] => {
+  const afterFinal = (id: string, change: 'verification' | 'dismissal'): SaidWarning[] => {
     const incidentId = deps.runner.state('reports').rows.get(id)?.incident;
     const incident = incidentId === undefined ? undefined : deps.runner.state('incidents').rows.get(incidentId);
     const final = incident?.submissions.find((s) => s.stage === 'final');
@@ -468,8 +468,8 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     return [
       {
         code: 'after_final_report',
-        message: `本灾害过程（${incident.title}）的核报已于北京时间 ${beijingMinutes(final.at)} 报送，核报之后不能再报：这次核查改变的数字不会报上去。请告知县民政局，由其按规定向上级书面说明`,
-        en: `the incident's final report (核报, ${incident.title}) was sent at ${beijingMinutes(final.at)} Beijing time, and nothing can be sent after it: the figures this verification changed will not go upward. Tell the county civil-affairs office, which explains it to the level above in writing`,
+        message: `本灾害过程（${incident.title}）的核报已于北京时间 ${beijingMinutes(final.at)} 报送，核报之后不能再报：${change === 'verification' ? '这次核查改变的数字不会报上去' : '这份报告已计入报上去的核报，撤销不会从中扣除'}。请告知县民政局，由其按规定向上级书面说明`,
+        en: `the incident's final report (核报, ${incident.title}) was sent at ${beijingMinutes(final.at)} Beijing time, and nothing can be sent after it: ${change === 'verification' ? 'the figures this verification changed will not go upward' : 'this report is counted in the 核报 sent, and dismissing it takes nothing out of it'}. Tell the county civil-affairs office, which explains it to the level above in writing`,
         incidentId: incident.incidentId,
       },
     ];
@@ -758,6 +758,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
             ...reliefOnDismissed(id),
             ...duplicatesLeft(id, request.body.reason),
             ...verifiedDropped(report, request.body.reason),
+            ...(result.written ? afterFinal(id, 'dismissal') : []),
             ...(original ? [...otherHazard(report, original), ...graverHere(report, original), ...originalLater(report, original), ...verificationLeft(report, original), ...(await dismissedInTurn(id, original.reportId))] : []),
           ], requestLanguage(request));
           return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
