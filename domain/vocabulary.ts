@@ -48,6 +48,7 @@ export const HazardInput = z
 
 const count = z.int().nonnegative().max(1_000_000_000);
 const hectares = z.number().nonnegative().max(1e9).multipleOf(0.01);
+const hectaresInput = hectares.transform((v) => Math.round(v * 100) / 100);
 
 /** SPEC §3 indicator set (灾情指标): all optional, all non-negative; money in integer yuan. */
 export const IndicatorSet = z.strictObject({
@@ -77,7 +78,13 @@ export const INDICATORS = Object.keys(IndicatorSet.shape) as Indicator[];
  * with, so no event already in a log reads as ill-formed (found by a newcomer: two figures of
  * 9,007,199,254,740,991 yuan summed to a total 3 yuan off).
  */
-export const IndicatorInput = IndicatorSet.extend({ directLossYuan: z.int().nonnegative().max(1_000_000_000_000).optional() });
+export const IndicatorInput = IndicatorSet.extend({
+  directLossYuan: z.int().nonnegative().max(1_000_000_000_000).optional(),
+  // Hundredths of a hectare as sent, without a float's tail (0.30000000000000004 is 0.3; found by a newcomer).
+  cropAffectedHa: hectaresInput.optional(),
+  cropDamagedHa: hectaresInput.optional(),
+  cropFailedHa: hectaresInput.optional(),
+});
 
 /**
  * Pairs of indicators where the first is part of the second (自然灾害情况统计调查制度's checks

@@ -15,10 +15,13 @@ import {
   PersonName,
   RecipientConfirmation,
   maskIdNumbers,
-  ReliefCategory,
   ShortText,
   UserId,
+  CONFIRMATION_METHODS,
+  DAMAGE_LEVELS,
+  RELIEF_CATEGORIES,
 } from '../../domain/vocabulary.js';
+import { CATEGORY_LABELS } from '../../domain/notice.js';
 import { scopePrefix, scopeUnit, unitLevel } from '../../domain/units.js';
 
 /** Request shapes of SPEC §4. Field names are the contract; unknown fields are rejected. */
@@ -88,9 +91,44 @@ export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.extend({ estimate: In
 export const EmptyBody = z.strictObject({}).nullish();
 export const DispatchBody = z.strictObject({ eta: LocalInstant.optional() }).nullish();
 export const ArrivalBody = z.strictObject({ location: Location.optional() }).nullish();
+/**
+ * A code, or the words an office writes for it (as a hazard or a dismissal's reason may be given):
+ * found by a newcomer, 倒塌, 住房 and 签字 were refused while 滑坡 and 误报 were taken.
+ */
+function codeOrWords<T extends string>(codes: readonly T[], words: ReadonlyArray<readonly [string, T]>, describe: string) {
+  const byWord = new Map(words);
+  return z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      const code = (codes as readonly string[]).includes(text) ? (text as T) : byWord.get(text);
+      if (code === undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be one of ${codes.join(', ')} or ${[...byWord.keys()].join('、')}` });
+        return z.NEVER;
+      }
+      return code;
+    })
+    .describe(describe);
+}
+const DamageInput = codeOrWords(
+  DAMAGE_LEVELS,
+  [['倒塌', 'collapsed'], ['严重损坏', 'severe'], ['一般损坏', 'moderate'], ['未损坏', 'none'], ['无损坏', 'none']],
+  'collapsed, severe, moderate or none; or in words: 倒塌, 严重损坏, 一般损坏, 未损坏 (无损坏)',
+);
+const CategoryInput = codeOrWords(
+  RELIEF_CATEGORIES,
+  [...RELIEF_CATEGORIES.map((c) => [CATEGORY_LABELS[c], c] as const), ['住房', 'housing'], ['医疗', 'medical'], ['冬春', 'winter'], ['其他', 'other']],
+  'emergency_living, housing, medical, winter or other; or as the notice names them (应急期生活救助 …), or 住房, 医疗, 冬春, 其他',
+);
+const MethodInput = codeOrWords(
+  CONFIRMATION_METHODS,
+  [['签字', 'signature'], ['签名', 'signature'], ['手印', 'thumbprint'], ['按手印', 'thumbprint'], ['身份证', 'id_check'], ['身份证核验', 'id_check']],
+  'signature, thumbprint or id_check; or in words: 签字 (签名), 手印 (按手印), 身份证 (身份证核验)',
+);
+
 export const VerifyBody = z.strictObject({
   figures: IndicatorInput,
-  households: z.array(Household.extend({ householdId: HouseholdId })).max(5000),
+  households: z.array(Household.extend({ householdId: HouseholdId, damage: DamageInput })).max(5000),
   method: z.string().trim().min(1).max(200),
   notes: LongText.optional(),
 });
@@ -123,7 +161,7 @@ export const CloseBody = z.strictObject({ summary: LongText.trim().min(1) });
 export const AllocateBody = z.strictObject({
   reportId: Id,
   household: z.strictObject({ id: HouseholdId, name: PersonName }),
-  category: ReliefCategory,
+  category: CategoryInput,
   cashFen: CashFen,
   // One line per item and unit, however often the phone listed it (the merged line checked again: it may now be too large).
   goods: z.array(GoodsLineInput).max(50).transform(mergedGoodsLines).pipe(z.array(GoodsLine)),
@@ -138,6 +176,7 @@ export const ReasonBody = z.strictObject({ reason: ShortText.trim().min(1) });
  * kept as its first six and last four digits (domain/vocabulary.ts `maskIdNumbers`).
  */
 const DeliveryConfirmation = RecipientConfirmation.extend({
+  method: MethodInput,
   reference: RecipientConfirmation.shape.reference.transform(maskIdNumbers).describe('What the recipient signed, the thumbprint sheet, or the ID checked; an ID number is kept as its first 6 and last 4 digits'),
 });
 export const DeliveryBody = z.strictObject({ deliveryId: Id.describe('A UUID the phone chooses before sending: the same delivery sent again is one delivery (SPEC §3)'), cashFen: CashFen, goods: z.array(GoodsLineInput).max(50), confirmation: DeliveryConfirmation });

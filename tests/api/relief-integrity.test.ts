@@ -592,3 +592,22 @@ t.test('a 核报 that drops a household or names another head holds its approved
   t.match((await app.call('GET', `/allocations/${zhao}`, { token: head(app) })).json().review, [{ flag: 'household_name_changed', verifiedName: '孙七', message: '报告最新一次核查（第 5 次）登记这一户的户主是"孙七"，不是"赵六"：请核对救助该给谁' }]);
   t.match((await app.call('GET', `/allocations/${zhao}`, { token: head(app) })).json(), { repeatReason: null }, 'a repeat says so where it is approved; this is none');
 });
+
+t.test('damage, relief category and how the recipient confirmed may be given in the office\u2019s words; hectares without a float\u2019s tail (found by a newcomer: 倒塌, 住房 and 签字 refused)', async (t) => {
+  const app = await startTestApp(t);
+  const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ estimate: { cropAffectedHa: 0.30000000000000004 } }) })).json();
+  t.equal((await app.call('GET', `/reports/${reportId}`, { token: officer(app) })).json().estimate.cropAffectedHa, 0.3, 'kept as the hundredths sent');
+  const verified = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: '8', name: '周九', damage: '倒塌', people: 3 }] }) });
+  t.equal(verified.statusCode, 200, verified.body);
+  const allocated = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(reportId, { household: { id: '8', name: '周九' }, category: '住房' }) });
+  t.equal(allocated.statusCode, 201, allocated.body);
+  const allocationId = allocated.json().allocationId as string;
+  t.match((await app.call('GET', `/allocations/${allocationId}`, { token: head(app) })).json(), { category: 'housing' }, 'kept as its code');
+  t.equal((await app.call('POST', `/allocations/${allocationId}/approval`, { token: head(app) })).statusCode, 200);
+  const delivered = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 100, goods: [], confirmation: { method: '签字', reference: '签收单 8' } } });
+  t.equal(delivered.statusCode, 200, delivered.body);
+  const events = await app.store.readStream(`allocation-${allocationId}`);
+  t.same((events.at(-1)!.data as { confirmation: unknown }).confirmation, { method: 'signature', reference: '签收单 8' });
+  const bad = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 100, goods: [], confirmation: { method: '口头', reference: 'x' } } });
+  t.match(bad.json(), { error: 'validation', message: /confirmation\.method: 须为以下之一：signature、thumbprint、id_check；或中文名称：签字、签名、手印/ });
+});
