@@ -573,6 +573,9 @@ t.test('a 核报 that drops a household or names another head holds its approved
 
   await verify([ZHAO, { householdId: '9', name: '王六', damage: 'moderate', people: 2 }]);
   t.equal((await deliver(li)).json().error, 'review_required', '核报 2 drops 李四: the cash waits');
+  const ledger = async (query: string) => (await app.call('GET', `/allocations?report=${report}&${query}`, { token: head(app) })).json().items.map((i: { allocationId: string; held: boolean }) => [i.allocationId, i.held]);
+  t.same(await ledger('held=true'), [[li, true]], 'what waits for a head is listed as such (found by a newcomer: no way to find it)');
+  t.same(await ledger('outstanding=true&held=false'), [[zhao, false]], 'and what an officer can take to the door');
   t.equal((await app.call('POST', `/allocations/${li}/review`, { token: head(app), body: { reason: '   ' } })).statusCode, 400, 'a reason of spaces says nothing');
   t.equal((await app.call('POST', `/allocations/${li}/review`, { token: head(app), body: { reason: '核查员漏填，已电话核实' } })).statusCode, 200);
   t.equal((await deliver(li)).statusCode, 200, 'reviewed: handed over');

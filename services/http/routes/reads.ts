@@ -354,6 +354,8 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
           // `status` is the allocation's own step, so an approved one whose rest will never be given
           // (remainderVoided) is still `approved` there (found by a newcomer).
           outstanding: z.enum(['true', 'false']).optional().describe('true: only what is still to be handed over (approved, not all delivered, its report not dismissed); false: only what is not'),
+          // What waits for a head's review before it is approved or handed over (SPEC §3 review).
+          held: z.enum(['true', 'false']).optional().describe('true: only what a review flag holds (a head reviews it before approval or delivery); false: only what nothing holds'),
         }),
         response: {
           200: page(z.looseObject({ allocationId: z.uuid(), status: z.enum(LEDGER_STATUSES), cash: z.object({ allocatedFen: z.number(), deliveredFen: z.number(), outstandingFen: z.number(), voidedFen: z.number() }) })).extend({
@@ -369,12 +371,15 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       const listed = ledgerRows(state('ledger'), { prefix, report: q.report, household: q.household, fund: q.fund, status: q.status as LedgerStatus | undefined });
       const flags = flagsFor(deps, ledgerRows(state('ledger'), { prefix }));
       const voided = remainderVoid(flags);
-      const rows = q.outstanding === undefined ? listed : listed.filter((row) => (row.status === 'approved' && !voided(row)) === (q.outstanding === 'true'));
+      const outstanding = q.outstanding === undefined ? listed : listed.filter((row) => (row.status === 'approved' && !voided(row)) === (q.outstanding === 'true'));
+      // Held: a flag that stops approval or delivery, unreviewed, on relief still to be approved or handed over.
+      const isHeld = (row: LedgerRow) => (row.status === 'allocated' || row.status === 'approved') && (flags.get(row.allocationId) ?? []).some((f) => heldFlag(f) !== undefined && reviewOf(f, row) === undefined);
+      const rows = q.held === undefined ? outstanding : outstanding.filter((row) => isHeld(row) === (q.held === 'true'));
       const after = cursor(deps, q.after);
       const from = after === undefined ? 0 : rows.findIndex((row) => row.allocatedPosition > after);
       const slice = from < 0 ? [] : rows.slice(from, from + q.limit);
       return {
-        items: slice.map((row) => ledgerItem(units, row, flags.get(row.allocationId), requestLanguage(request))),
+        items: slice.map((row) => ({ ...ledgerItem(units, row, flags.get(row.allocationId), requestLanguage(request)), held: isHeld(row) })),
         next: from >= 0 && from + slice.length < rows.length ? slice.at(-1)!.allocatedPosition : null,
         totals: {
           overall: totalsView(ledgerTotals(rows, voided)),
