@@ -1,7 +1,7 @@
 import { jumpedIndicators } from '../domain/clocks.js';
 import type { ClockName } from '../domain/clocks.js';
 import type { OpenedIncident } from '../domain/incident.js';
-import { ancestorAt } from '../domain/units.js';
+import { ancestorAt, withinScope } from '../domain/units.js';
 import { INDICATORS, type Indicator, type IndicatorSet } from '../domain/vocabulary.js';
 import { goodsView, isLiveRow, type LedgerState } from './ledger.js';
 import { householdKey, type HouseholdsState } from './households.js';
@@ -64,6 +64,12 @@ export interface Draft {
    * subtracted for them: a report's figures are more than its household list.
    */
   sharedHouseholds?: SharedHousehold[];
+  /**
+   * Reports of the county filed since the incident began that are in no incident and not dismissed
+   * (present only when there are any): a death reported there reaches no figure sent upward unless
+   * the report is linked (found by a newcomer: absent from the 核报 draft without a hint).
+   */
+  unlinked?: Array<{ reportId: string; village: string; hazard: string; reportedAt: string }>;
 }
 
 export interface SharedHousehold {
@@ -152,6 +158,12 @@ export function draftFor(
   if (stage === 'final') draft.roster = rosterFor(counted, households);
   const shared = sharedHouseholds(counted.filter((id) => { const r = reports.rows.get(id); return r?.verified !== undefined && (r.status === 'verified' || r.status === 'closed'); }), households);
   if (shared.length > 0) draft.sharedHouseholds = shared;
+  const unlinked: NonNullable<Draft['unlinked']> = [];
+  for (const row of reports.rows.values()) {
+    if (row.incident !== undefined || row.status === 'dismissed' || !withinScope(row.village, incident.county) || Date.parse(row.reportedAt) < Date.parse(incident.startedAt)) continue;
+    unlinked.push({ reportId: row.reportId, village: row.village, hazard: row.hazard, reportedAt: row.reportedAt });
+  }
+  if (unlinked.length > 0) draft.unlinked = unlinked;
   return draft;
 }
 

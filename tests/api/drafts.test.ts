@@ -282,3 +282,21 @@ t.test('households verified in two reports of one incident: the draft, its forms
   const single = (await app.call('GET', `/incidents/${other}/draft?stage=initial&position=${await app.logSize()}`, { token: head })).json();
   t.equal(single.sharedHouseholds, undefined);
 });
+
+t.test('a report of the county in no incident since the disaster began is named by the draft and said when it is sent (found by a newcomer: two dead absent from the 核报 without a hint)', async (t) => {
+  const app = await startTestApp(t);
+  const head = app.token('head', KANG, 'head-kang');
+  const file = async (observedAt: string) => (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: { village: LIJIA, hazard: 'landslide', observedAt, reporter: { name: '报告人', phone: '13800000000' }, estimate: { dead: 2 } } })).json().reportId as string;
+  const linked = await file('2026-07-01T01:00:00Z');
+  const forgotten = await file('2026-07-01T02:00:00Z');
+  const incidentId = (await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt: '2020-07-01T00:00:00Z', title: '滑坡' } })).json().incidentId as string;
+  t.equal((await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId: linked } })).statusCode, 200);
+  const draft = (await app.call('GET', `/incidents/${incidentId}/draft`, { token: head })).json();
+  t.match(draft.unlinked, [{ reportId: forgotten, village: LIJIA, hazard: 'landslide' }], 'named, so a head can link it');
+  t.equal(draft.total.figures.dead, 2, 'the linked one counts; the other does not');
+  const sent = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', fromDraft: true, position: String(await app.logSize()) } });
+  t.equal(sent.statusCode, 200);
+  t.match(sent.json().warnings, [{ code: 'reports_not_linked', reports: [forgotten], message: /^已报送。县内另有 1 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程，其数字不在这次报送里：如属本过程，请归入后在下一次报送中计入$/ }]);
+  t.equal((await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId: forgotten } })).statusCode, 200);
+  t.equal((await app.call('GET', `/incidents/${incidentId}/draft`, { token: head })).json().unlinked, undefined, 'linked: nothing left to name');
+});

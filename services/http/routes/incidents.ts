@@ -229,6 +229,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       let data: EventData<'FiguresSubmitted'>;
       let noReports = false;
       let shared: SharedHousehold[] = [];
+      let unlinked: NonNullable<Draft['unlinked']> = [];
       if (b.fromDraft) {
         const position = deps.store.parsePosition(b.position!);
         if (position === undefined) throw new HttpError(400, 'validation', 'body.position: not a position of this log', [{ path: 'body.position', message: 'not a position of this log' }]);
@@ -245,6 +246,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         }
         noReports = draft.total.reports.verified + draft.total.reports.estimated === 0;
         shared = draft.sharedHouseholds ?? [];
+        unlinked = draft.unlinked ?? [];
         data = {
           stage: b.stage,
           figures: draft.total.figures,
@@ -287,6 +289,18 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
                 code: 'no_reports',
                 message: `已报送，但这次报送不含任何报告的数字（本灾害过程没有归入未撤销的报告），所有数字都是 0：如果这不是实情，${correct ? correct.zh : '请把报告归入本灾害过程后再报一次更正'}`,
                 en: `sent, but it rests on no report (the incident has no linked report that is not dismissed), so every figure is 0: if that is not so, ${correct ? correct.en : 'link the reports and send a correction'}`,
+              },
+            ]
+          : []),
+        // Sent as drafted, but reports of the county since the disaster began that are in no incident
+        // count nowhere: said with how many, as a death reported there reaches no figure (found by a newcomer).
+        ...(unlinked.length > 0
+          ? [
+              {
+                code: 'reports_not_linked',
+                message: `已报送。县内另有 ${unlinked.length} 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程，其数字不在这次报送里：如属本过程，请归入后${correct ? '按规定向上级书面说明' : '在下一次报送中计入'}`,
+                en: `sent; but ${unlinked.length} report(s) of the county filed since the disaster began (not dismissed) are in no incident, and their figures are not in this submission: if they belong to it, link them ${correct ? 'and explain it in writing to the level above' : 'and they count in the next submission'}`,
+                reports: unlinked.map((r) => r.reportId),
               },
             ]
           : []),
