@@ -185,8 +185,12 @@ t.test('the contact form, the county page, accessibility and weight', { skip: no
     await page.click('.exports button:has-text("下载 CSV")');
     const csv = await (await download).path();
     t.match((await import('node:fs')).readFileSync(csv!, 'utf8'), /自然灾害损失情况统计快报表/, 'the forms download as a file on the phone');
+    // The county has reports of this morning the incident does not hold (the contact's earlier
+    // ones): the page says so before sending, and the answer says it again beside 已报送.
+    t.match(await page.textContent('.draft'), /县内另有 \d+ 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程/, 'reports in no incident are named before sending');
     await page.click('.draft button.primary');
-    await page.waitForSelector('.draft .notice.ok');
+    await page.waitForSelector('.draft .notice.warn:has-text("已报送")');
+    t.match(await page.textContent('.draft .notice.warn:has-text("已报送")'), /^已报送。县内另有/, 'sent, and said what it does not hold');
     await page.waitForSelector('li.clock.done[data-clock="initial"]');
     t.match(await page.textContent('li.clock[data-clock="initial"]'), /已报送/, 'the 初报 clock is met');
     const submitted = (await call(base, tokens.auditor, 'GET', '/audit/events?limit=1000')).body.items.filter((e: { type: string }) => e.type === 'FiguresSubmitted');
