@@ -580,7 +580,9 @@ function amendmentChanges(report: FiledReport, amendment: EventData<'ReportAmend
   const { estimate, directions, location, notes } = amendment;
   if (estimate && Object.entries(estimate).some(([k, v]) => report.estimate[k as keyof IndicatorSet] !== v)) return true;
   if (directions !== undefined && directions !== report.directions) return true;
-  if (location && !sameLocation(location, report.location)) return true;
+  // A failed fix (0,0) or a point abroad does not replace the report's point (evolve), so alone
+  // it changes nothing: resent, it is not written twice.
+  if (location && !sameLocation(location, report.location) && (replacesPoint(location) || report.location === undefined)) return true;
   return notes !== undefined && notes !== report.notes;
 }
 

@@ -45,20 +45,35 @@ export type LedgerReview = ReviewedFlag & { by: string; at: string; reason: stri
 export interface LedgerState {
   rows: Map<string, LedgerRow>;
   order: string[];
-  /** Reservations whose allocation is not in the log yet (the household's stream is written first). */
-  reserved: Map<string, string>;
+  /**
+   * Reservations whose allocation is not in the log yet (the household's stream is written first),
+   * each with its incident and when it was made (ISO). One whose request died before writing its
+   * allocation is dropped once it is `ORPHAN_RESERVATION_MS` older than a later reservation, so the
+   * map holds the requests in flight, not every one that ever failed.
+   */
+  reserved: Map<string, { incident: string; at: string }>;
 }
+
+/**
+ * How long (ms) after its reservation an allocation is still expected: a day, far past the
+ * request's own claim (`RELIEF_CLAIM_TTL_MS`, 10 s) after which the reservation holds nothing. An
+ * allocation written later still than this reads as one from before reservations were kept
+ * (`reservedIncident` undefined).
+ */
+export const ORPHAN_RESERVATION_MS = 24 * 60 * 60 * 1000;
 
 
 export const ledgerProjection = projection({
   name: 'ledger',
-  version: 3,
+  version: 4,
   eventTypes: ['ReliefReserved', 'ReliefAllocated', 'AllocationApproved', 'AllocationRejected', 'GoodsDelivered', 'AllocationCancelled', 'AllocationReviewed'],
   initialState: (): LedgerState => ({ rows: new Map(), order: [], reserved: new Map() }),
   evolve(state, event) {
     if (event.type === 'ReliefReserved') {
       // Written on the household's stream just before its allocation (services/http/routes/allocations.ts).
-      state.reserved.set(event.data.allocationId, intern(event.data.incident));
+      const t = Date.parse(event.at);
+      for (const [id, r] of state.reserved) if (t - Date.parse(r.at) > ORPHAN_RESERVATION_MS) state.reserved.delete(id);
+      state.reserved.set(event.data.allocationId, { incident: intern(event.data.incident), at: event.at });
       return state;
     }
     const id = event.id;
@@ -86,7 +101,7 @@ export const ledgerProjection = projection({
         allocatedPosition: event.position,
         position: event.position,
         reviews: [],
-        reservedIncident: state.reserved.get(id),
+        reservedIncident: state.reserved.get(id)?.incident,
       });
       state.reserved.delete(id);
       state.order.push(id);

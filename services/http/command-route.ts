@@ -12,7 +12,7 @@ import { damageDetails, linkBreakWords, requestLanguage, type Lang } from './mes
 import { linkBreak, recordedHashMatches } from '../../infra/eventstore/chain.js';
 import type { RecordedEvent } from '../../infra/eventstore/types.js';
 
-export interface AggregateRoutes<S, C, E extends DomainEvent, P = undefined> {
+export interface AggregateRoutes<S, C, E extends DomainEvent> {
   /** e.g. `/reports/:id` */
   base: string;
   tag: string;
@@ -20,11 +20,6 @@ export interface AggregateRoutes<S, C, E extends DomainEvent, P = undefined> {
   stream: (id: string) => string;
   /** Loads the aggregate, answering 404 when it is absent or outside the caller's scope. */
   loadInScope: (request: FastifyRequest, id: string) => Promise<Loaded<S>>;
-  /**
-   * What a command needs besides the aggregate's own state (another stream's, read once before
-   * deciding): handed to every route's toCommand. Undefined when the aggregate needs none.
-   */
-  prepare?: (request: FastifyRequest, loaded: Loaded<S>) => Promise<P>;
 }
 
 /**
@@ -35,15 +30,21 @@ export interface AggregateRoutes<S, C, E extends DomainEvent, P = undefined> {
 export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P = undefined>(
   app: FastifyInstance,
   deps: ApiDeps,
-  aggregate: AggregateRoutes<S, C, E, P>,
+  aggregate: AggregateRoutes<S, C, E>,
   route: {
     path: string;
     summary: string;
     body: B;
     roles: readonly Role[];
+    /**
+     * What this command needs besides the aggregate's own state (another stream's, the read
+     * side's), read once before deciding and handed to `toCommand` and `warnings`: a command that
+     * needs nothing of it (a rejection, a cancellation) declares none, so it never waits on it.
+     */
+    prepare?: (request: FastifyRequest, loaded: Loaded<S>) => Promise<P>;
     toCommand: (body: z.infer<B>, request: FastifyRequest, now: string, state: S, prepared: P) => C;
     /** What the person who sent it should know of what it did, beside the answer (never a refusal). */
-    warnings?: (body: z.infer<B>, id: string) => SaidWarning[];
+    warnings?: (body: z.infer<B>, id: string, prepared: P) => SaidWarning[];
     /**
      * Recorded even when the stream's history has a hole (`Loaded.damage`), with a warning saying
      * so: a fact from the field that must not be lost — an acknowledgement, an officer on the way
@@ -72,7 +73,7 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
       const askedLoaded = await aggregate.loadInScope(request, asked);
       const redirected = route.redirect && ifMatch(request) === undefined ? await route.redirect(request, asked, askedLoaded) : undefined;
       const { id, loaded } = redirected ?? { id: asked, loaded: askedLoaded };
-      const prepared = (aggregate.prepare ? await aggregate.prepare(request, loaded) : undefined) as P;
+      const prepared = (route.prepare ? await route.prepare(request, loaded) : undefined) as P;
       const context = { ...commandContext(request, deps.now), ...(redirected ? { redirectedFrom: aggregate.stream(asked) } : {}) };
       const result = await deps.commands.execute(
         aggregate.stream(id),
@@ -81,7 +82,7 @@ export function commandRoute<S, C, E extends DomainEvent, B extends z.ZodType, P
         context,
         { ifMatch: ifMatch(request), despiteDamage: route.despiteDamage === true },
       );
-      const said = [...(redirected ? [redirected.warning(result.events.length > 0)] : []), ...(route.despiteDamage && loaded.damage ? [recordedDespiteDamage(loaded.damage)] : []), ...(route.warnings?.(request.body as z.infer<B>, id) ?? [])];
+      const said = [...(redirected ? [redirected.warning(result.events.length > 0)] : []), ...(route.despiteDamage && loaded.damage ? [recordedDespiteDamage(loaded.damage)] : []), ...(route.warnings?.(request.body as z.infer<B>, id, prepared) ?? [])];
       const warnings = localized(said, requestLanguage(request));
       return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
     },
@@ -151,7 +152,7 @@ export function integrityOf(damage: StreamDamage | undefined, request: FastifyRe
   return damage ? { intact: false, damage: damageDetails(damage, requestLanguage(request)) } : {};
 }
 
-export function historyRoute<S, C, E extends DomainEvent, P>(app: FastifyInstance, deps: ApiDeps, aggregate: AggregateRoutes<S, C, E, P>, key: string, roles: readonly Role[]): void {
+export function historyRoute<S, C, E extends DomainEvent>(app: FastifyInstance, deps: ApiDeps, aggregate: AggregateRoutes<S, C, E>, key: string, roles: readonly Role[]): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     `${aggregate.base}/history`,
     {

@@ -164,3 +164,28 @@ t.test('50 concurrent allocations for the same (report, household, category): ex
   t.ok(answers.filter((a) => a.statusCode === 409).every((a) => a.json().details.allocationId === winner), 'every loser is told which one won');
   t.equal(await app.logSize(), before + 3, 'three events: the household\u2019s reservation, the report\u2019s claim and the allocation');
 });
+
+t.test('approval, delivery and review wait for the read side (their flags); rejection and cancellation never do', async (t) => {
+  const app = await startTestApp(t);
+  const reportId = await verifiedReport(app);
+  const officer = app.token('officer', WANGBA, 'officer-1');
+  const head = app.token('head', WANGBA, 'head-1');
+  const allocate = async (id: string, name: string) => (await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { household: { id, name } }) })).json().allocationId as string;
+  const first = await allocate('hh-1', '张三明');
+  const second = await allocate('hh-2', '李四');
+  t.ok(first && second, 'two allocations');
+  // The read side stops applying the log, and the log goes on: a flag written now would not be seen.
+  await app.runner.stop();
+  t.equal((await app.call('POST', `/reports/${reportId}/amendments`, { token: officer, body: { notes: '又塌了一处' } })).statusCode, 200, 'a 续报 after the read side stopped');
+  const post = (id: string, path: string, body: unknown, token = head) => app.call('POST', `/allocations/${id}/${path}`, { token, body });
+  for (const [path, body] of [['approval', {}], ['review', { reason: '核对过' }]] as const) {
+    const answer = await post(first, path, body);
+    t.equal(answer.statusCode, 503, `${path}: 503 while the read side is behind`);
+    t.equal(answer.json().error, 'not_caught_up');
+  }
+  const size = await app.logSize();
+  const rejected = await post(first, 'rejection', { reason: '不符合条件' });
+  t.equal(rejected.statusCode, 200, `a rejection is taken: ${rejected.body}`);
+  t.equal((await post(second, 'cancellation', { reason: '录错了' }, officer)).statusCode, 200, 'a cancellation is taken');
+  t.equal(await app.logSize(), size + 2, 'both written');
+});

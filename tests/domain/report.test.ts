@@ -42,6 +42,24 @@ t.test('AmendReport', async (t) => {
   t.equal(state.directions, '新路线');
 });
 
+t.test('AmendReport: a 续报 that changes nothing the report holds is not written (a phone resending it)', async (t) => {
+  const s = spec(t, reportDecider);
+  const withPoint: ReportEvent = { type: 'ReportFiled', data: filedData({ location: { lat: 33.2, lon: 104.9 } }) };
+  const amend = (data: Record<string, unknown>) => ({ type: 'AmendReport' as const, data, now: NOW });
+  s.given(withPoint).when(amend({ location: { lat: 0, lon: 0 } })).then([], 'a failed fix alone does not replace the point, so it changes nothing');
+  s.given(withPoint).when(amend({ location: { lat: 48.85, lon: 2.35 } })).then([], 'nor does a point abroad');
+  s.given(withPoint).when(amend({ location: { lat: 0, lon: 0 }, notes: '路断了' })).then([{ type: 'ReportAmended', data: { location: { lat: 0, lon: 0 }, notes: '路断了' } }], 'with something new beside it, it is written as sent');
+  s.given(filed).when(amend({ location: { lat: 0, lon: 0 } })).then([{ type: 'ReportAmended', data: { location: { lat: 0, lon: 0 } } }], 'a report without a point takes even a failed fix, as the filing would');
+  s.given(withPoint).when(amend({ location: { lat: 33.3, lon: 104.9 } })).then([{ type: 'ReportAmended', data: { location: { lat: 33.3, lon: 104.9 } } }], 'a good new point is written');
+  s.given(withPoint).when(amend({ location: { lat: 33.2, lon: 104.9 } })).then([], 'the same point again is nothing new');
+  // Every kind of field: sent once it is written, sent again it is not.
+  for (const data of [{ estimate: { dead: 2 } }, { directions: '绕行' }, { notes: '村口' }, { location: { lat: 33.25, lon: 104.95 } }, { location: { lat: 0, lon: 0 } }, { estimate: { injured: 1 }, location: { lat: 0, lon: 0 } }]) {
+    const first = reportDecider.decide(amend(data) as never, fold(reportDecider, [{ ...withPoint, at: NOW }]));
+    const after = fold(reportDecider, [{ ...withPoint, at: NOW }, ...first.map((e) => ({ ...e, at: NOW }))]);
+    t.same(reportDecider.decide(amend(data) as never, after), [], `${JSON.stringify(data)} resent writes nothing`);
+  }
+});
+
 t.test('RaiseAlert: steps in order, never after acknowledgement', async (t) => {
   const s = spec(t, reportDecider);
   const raise = (step: number) => ({

@@ -17,10 +17,10 @@ import { HttpError, notFound } from '../errors.js';
 import { AllocateBody, DeliveryBody, EmptyBody, IdParams, ReasonBody } from '../schemas.js';
 import { allocationView } from '../views.js';
 import { loadReportInScope } from './reports.js';
-import { heldFlags, reviewOfAllocation, reviewWords } from './reads.js';
+import { reviewOfAllocation, reviewWords } from './reads.js';
 import { NotCaughtUpError } from '../../projection-runner.js';
 import { householdKey } from '../../../projections/households.js';
-import { isReviewed } from '../../../projections/ledger.js';
+import { heldFlag, isReviewed } from '../../../projections/ledger.js';
 import { canonicalHouseholdId, earlierHouseholdStreamIds } from '../../../domain/vocabulary.js';
 
 /** Namespace for allocation ids derived from (report, household, category, generation). */
@@ -78,16 +78,12 @@ async function reviewOnceRead(deps: ApiDeps, allocationId: string, village: stri
   } catch {
     return [];
   }
-  return reviewSaid(deps, allocationId, village);
+  return reviewSaid(reviewWords(deps, allocationId, village), deps.runner.state('ledger').rows.get(allocationId));
 }
 
-/** An allocation's review flags as a write's warnings (code `review`), Chinese with English beside; those a head has reviewed are not said again. */
-const reviewSaid = (deps: ApiDeps, allocationId: string, village: string): SaidWarning[] => {
-  const row = deps.runner.state('ledger').rows.get(allocationId);
-  return reviewWords(deps, allocationId, village)
-    .filter((f) => !isReviewed(f, row))
-    .map(({ flag, message, en, ...data }) => ({ code: 'review', flag, message, en, ...data }));
-};
+/** An allocation's review flags (`reviewWords`) as a write's warnings (code `review`), Chinese with English beside; those a head has reviewed (on `row`) are not said again. */
+const reviewSaid = (words: ReturnType<typeof reviewWords>, row: Parameters<typeof isReviewed>[1]): SaidWarning[] =>
+  words.filter((f) => !isReviewed(f, row)).map(({ flag, message, en, ...data }) => ({ code: 'review', flag, message, en, ...data }));
 
 /**
  * Each allocation as its stream and its report's stream have it now: whether it exists and holds
@@ -265,69 +261,84 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     decider: allocationDecider,
     stream: streams.allocation,
     loadInScope: (request: FastifyRequest, id: string) => loadAllocationInScope(deps, request, id),
-    // Read once, before deciding: a dismissal racing an approval by milliseconds is a fact beside
-    // a fact, and the ledger flags any relief left live on a dismissed report for review.
-    prepare: async (request: FastifyRequest, loaded: Loaded<AllocationState>): Promise<Standing> => {
-      const report = loaded.state.exists ? (await deps.commands.load(streams.report(loaded.state.reportId), reportDecider)).state : undefined;
-      const standing = { dismissed: report?.exists === true && report.status === 'dismissed' };
-      // Approval, delivery and review read the review flags, with the read side caught up with the
-      // log (or 503): a flag the read side has not seen yet would hold nothing. Rejection and
-      // cancellation read none, so they never wait on it: they are how relief is undone.
-      if (!loaded.state.exists || !/\/(approval|deliveries|review)$/.test(request.routeOptions.url ?? '')) return { report: standing, flags: [] };
-      if (!(await deps.runner.caughtUp(2000))) throw new NotCaughtUpError();
-      return { report: standing, flags: heldFlags(deps, loaded.state.allocationId, loaded.state.village) };
-    },
+  };
+  /**
+   * What approval, delivery and review read once before deciding: whether the report is dismissed
+   * (a dismissal racing an approval by milliseconds is a fact beside a fact, and the ledger flags
+   * any relief left live on a dismissed report for review), and the allocation's review flags, with
+   * the read side caught up with the log (or 503): a flag the read side has not seen yet would hold
+   * nothing. The flags are read once and serve both the decision (`flags`, what holds it) and the
+   * answer (`said`, those not yet reviewed, in words). Rejection and cancellation read none of it,
+   * so they never wait on the read side: they are how relief is undone.
+   */
+  const held = async (_request: FastifyRequest, loaded: Loaded<AllocationState>): Promise<Held> => {
+    const state = loaded.state;
+    if (!state.exists) return { report: { dismissed: false }, flags: [], said: [] };
+    const report = (await deps.commands.load(streams.report(state.reportId), reportDecider)).state;
+    if (!(await deps.runner.caughtUp(2000))) throw new NotCaughtUpError();
+    const words = reviewWords(deps, state.allocationId, state.village);
+    return {
+      report: { dismissed: report.exists && report.status === 'dismissed' },
+      flags: words.flatMap((f) => heldFlag(f) ?? []),
+      said: reviewSaid(words, deps.runner.state('ledger').rows.get(state.allocationId)),
+    };
   };
   // Not a contact's: its deliveries carry the recipient's confirmation (an ID number masked to its
   // first six and last four digits). The village's contact reads the public notice (SPEC §8).
   historyRoute(app, deps, allocations, 'allocationId', ['officer', 'head', 'auditor']);
-  const command = <B extends z.ZodType>(
-    path: string,
-    summary: string,
-    body: B,
-    roles: ReadonlyArray<'officer' | 'head'>,
-    toCommand: (b: z.infer<B>, request: FastifyRequest, now: string, state: AllocationState, standing: Standing) => AllocationCommand,
-    warnings?: (b: z.infer<B>, id: string) => SaidWarning[],
-  ) => commandRoute(app, deps, allocations, { path, summary, body, roles, toCommand, ...(warnings ? { warnings } : {}) });
+  const standing = (h: Held): Standing => ({ report: h.report, flags: h.flags });
   /**
    * The allocation's review flags (the ledger's: the same name under another household number, a
    * household the latest 核报 left out, a repeat in one incident), in the answer to the head who
    * approves and the officer who hands it over: the second pair of eyes reads them where it acts
    * (found by a newcomer: one household paid three times, every flag on the ledger only).
    */
-  const reviewWarnings = (_b: unknown, id: string): SaidWarning[] => {
-    const village = deps.runner.state('ledger').rows.get(id)?.village;
-    return village === undefined ? [] : reviewSaid(deps, id, village);
-  };
+  const reviewWarnings = (_b: unknown, _id: string, h: Held): SaidWarning[] => h.said;
 
-  command('approval', 'Approve (a head, never the allocator); `warnings` carry the allocation\u2019s review flags (code `review`)', EmptyBody, ['head'], (_b, req, now, _state, standing) => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, ...standing, now }), reviewWarnings);
-  command('rejection', 'Reject (a head, never the allocator)', ReasonBody, ['head'], (b, req, now) => ({ type: 'RejectAllocation', data: { by: req.user.sub, reason: b.reason }, now }));
-  command(
-    'deliveries',
-    'Record a (partial) delivery with the recipient\u2019s confirmation; the same deliveryId again is the same delivery; `warnings` carry the allocation\u2019s review flags',
-    DeliveryBody,
-    ['officer', 'head'],
-    (b, req, now, _state, standing) => ({
-      type: 'RecordDelivery',
-      data: { deliveredBy: req.user.sub, ...b },
-      ...standing,
-      now,
-    }),
-    reviewWarnings,
-  );
-  command(
-    'review',
-    'A head (never the allocator) reviews the allocation\u2019s review flags with the reason, so it can be approved and delivered; a flag raised later holds it again (SPEC §3)',
-    ReasonBody,
-    ['head'],
-    (b, req, now, _state, standing) => ({ type: 'ReviewAllocation', data: { by: req.user.sub, reason: b.reason, flags: [...standing.flags] }, now }),
-  );
-  command('cancellation', 'Cancel while nothing was delivered', ReasonBody, ['officer', 'head'], (b, req, now) => ({
-    type: 'CancelAllocation',
-    data: { by: req.user.sub, reason: b.reason },
-    now,
-  }));
+  commandRoute(app, deps, allocations, {
+    path: 'approval',
+    summary: 'Approve (a head, never the allocator); `warnings` carry the allocation\u2019s review flags (code `review`)',
+    body: EmptyBody,
+    roles: ['head'],
+    prepare: held,
+    toCommand: (_b, req, now, _state, h): AllocationCommand => ({ type: 'ApproveAllocation', data: { approvedBy: req.user.sub }, ...standing(h), now }),
+    warnings: reviewWarnings,
+  });
+  commandRoute(app, deps, allocations, {
+    path: 'rejection',
+    summary: 'Reject (a head, never the allocator)',
+    body: ReasonBody,
+    roles: ['head'],
+    toCommand: (b, req, now): AllocationCommand => ({ type: 'RejectAllocation', data: { by: req.user.sub, reason: b.reason }, now }),
+  });
+  commandRoute(app, deps, allocations, {
+    path: 'deliveries',
+    summary: 'Record a (partial) delivery with the recipient\u2019s confirmation; the same deliveryId again is the same delivery; `warnings` carry the allocation\u2019s review flags',
+    body: DeliveryBody,
+    roles: ['officer', 'head'],
+    prepare: held,
+    toCommand: (b, req, now, _state, h): AllocationCommand => ({ type: 'RecordDelivery', data: { deliveredBy: req.user.sub, ...b }, ...standing(h), now }),
+    warnings: reviewWarnings,
+  });
+  commandRoute(app, deps, allocations, {
+    path: 'review',
+    summary: 'A head (never the allocator) reviews the allocation\u2019s review flags with the reason, so it can be approved and delivered; a flag raised later holds it again (SPEC §3)',
+    body: ReasonBody,
+    roles: ['head'],
+    prepare: held,
+    toCommand: (b, req, now, _state, h): AllocationCommand => ({ type: 'ReviewAllocation', data: { by: req.user.sub, reason: b.reason, flags: [...h.flags] }, now }),
+  });
+  commandRoute(app, deps, allocations, {
+    path: 'cancellation',
+    summary: 'Cancel while nothing was delivered',
+    body: ReasonBody,
+    roles: ['officer', 'head'],
+    toCommand: (b, req, now): AllocationCommand => ({ type: 'CancelAllocation', data: { by: req.user.sub, reason: b.reason }, now }),
+  });
 }
+
+/** `Standing` as approval, delivery and review read it, with the flags not yet reviewed in words for the answer. */
+type Held = Standing & { said: SaidWarning[] };
 
 const AllocatedAnswer = z.object({ allocationId: z.uuid(), position: z.string(), revision: z.number(), warnings: z.array(WarningSchema).optional() });
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CATEGORY_LABELS, maskDigitRuns, maskName, yuan } from '../../../domain/notice.js';
 import { unitLevel, withinScope } from '../../../domain/units.js';
 import { canonicalHouseholdId, HazardInput, HouseholdId, HAZARD_LABELS, RELIEF_CATEGORIES, type GoodsUnit, type Hazard as HazardName } from '../../../domain/vocabulary.js';
-import { goodsTotals, holdsRelief, type ReviewedFlag } from '../../../domain/allocation.js';
+import { goodsTotals, holdsRelief } from '../../../domain/allocation.js';
 import { householdKey, missedRelief } from '../../../projections/households.js';
 import { incidentClocks, listIncidents } from '../../../projections/incidents.js';
 import { goodsView, heldFlag, ledgerRows, reviewOf, ledgerTotals, reviewFlags, type LedgerRow, type LedgerStatus, type LedgerTotals, type ReviewFlag } from '../../../projections/ledger.js';
@@ -521,15 +521,6 @@ function reviewed<F extends ReviewFlag>(flag: F, row: LedgerRow | undefined, mes
   if (!review) return { ...flag, reviewed: false, message };
   const said = lang === 'en' ? `Reviewed by ${review.by} (${review.reason}). ` : `已由 ${review.by} 复核（${review.reason}）。`;
   return { ...flag, reviewed: true, reviewedBy: review.by, reviewedAt: review.at, reviewReason: review.reason, message: said + message };
-}
-
-/**
- * The allocation's flags that hold its approval and delivery for a head (SPEC §3 review), each
- * with what it names, from the ledger as the read side has it. The caller waits for the read side
- * first: a flag it has not seen yet holds nothing.
- */
-export function heldFlags(deps: ApiDeps, allocationId: string, village: string): ReviewedFlag[] {
-  return reviewWords(deps, allocationId, village).flatMap((f) => heldFlag(f) ?? []);
 }
 
 /** `reviewOfAllocation` with each flag's English beside its Chinese (`en`), for a write's warnings. */
