@@ -68,6 +68,20 @@ export const EVENT_SCHEMAS = {
     directions: LongText.optional(),
     location: Location.optional(),
     notes: LongText.optional(),
+    /**
+     * Why `location` could not be where the report is, judged by the decider against the
+     * register's nearest centre when it was written (domain/location.ts locationSuspicion); absent
+     * when it could. A suspect point never replaces the point the report has (SPEC §5: an officer
+     * is not sent guessing): a phone with a stale fix 80 km away sent the officers to the
+     * village's centre, throwing away a good point (found by a newcomer). Version 2.
+     */
+    locationSuspect: z
+      .strictObject({
+        problem: z.enum(['no_fix', 'outside_country', 'far_from_village']),
+        distanceKm: z.number().nonnegative().nullable(),
+        centreOf: z.enum(['village', 'township', 'county']).nullable(),
+      })
+      .optional(),
   }),
   AlertRaised: z.strictObject({
     step: z.int().nonnegative(),
@@ -392,6 +406,8 @@ export const SCHEMA_VERSION: Record<EventType, number> = {
   ...(Object.fromEntries(EVENT_TYPES.map((t) => [t, 1])) as Record<EventType, number>),
   // 2: phones as digits; clockSuspect (issue 12).
   ReportFiled: 2,
+  // 2: locationSuspect (session 53), optional: a v1 amendment reads as it is, judged by its point alone.
+  ReportAmended: 2,
   // 2: via (issue 12).
   AlertAcknowledged: 2,
   // 2: phones as digits; complaintPhone; UnitUpdated clears with null (issue 12).

@@ -4,7 +4,7 @@ import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf, EscalationPolicy, Household } from './events.js';
 import { canonicalHouseholdId, figuresInconsistent, type Indicator, type IndicatorSet, type Location } from './vocabulary.js';
 import { unitLevel, type UnitLevel } from './units.js';
-import { replacesPoint } from './location.js';
+import { locationSuspicion, replacesPoint, type KnownCentre } from './location.js';
 import { decideNotification, evolveNotification, type NotificationCommand, type NotificationEvent, type NotificationState } from './notification.js';
 
 export type ReportStatus = 'filed' | 'acknowledged' | 'on_site' | 'verified' | 'dismissed' | 'closed';
@@ -90,7 +90,12 @@ export type ReportCommand =
    * where none is registered — the decider does no lookups; the level is the code's own (SPEC §2).
    */
   | (Cmd<'FileReport', EventData<'ReportFiled'>> & { unit: { name: string } | undefined })
-  | Cmd<'AmendReport', EventData<'ReportAmended'>>
+  /**
+   * `centre`: the nearest centre the register knows for the report's village (domain/location.ts
+   * nearestCentre), undefined where none: a point far from it does not replace the report's.
+   * `locationSuspect` in `data` is the decider's to write, never the sender's.
+   */
+  | (Cmd<'AmendReport', EventData<'ReportAmended'>> & { centre?: KnownCentre | undefined })
   /**
    * `answeredBy`: the report is a related one whose earlier report was acknowledged, so the alert
    * goes to whoever acknowledged that one and counts as acknowledged by them (SPEC §5).
@@ -254,9 +259,12 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
     }
     case 'AmendReport': {
       const report = open(state, 'amend');
+      const { locationSuspect: _given, ...sent } = command.data;
+      const suspect = sent.location ? locationSuspicion(sent.location, command.centre) : undefined;
+      const data = suspect ? { ...sent, locationSuspect: suspect } : sent;
       // A follow-up that changes nothing (a phone resending it) is not a follow-up.
-      if (!amendmentChanges(report, command.data)) return [];
-      return [{ type: 'ReportAmended', data: command.data }];
+      if (!amendmentChanges(report, data)) return [];
+      return [{ type: 'ReportAmended', data }];
     }
     case 'RaiseAlert': {
       const report = open(state);
@@ -448,13 +456,14 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
   if (!state.exists) return state;
   switch (event.type) {
     case 'ReportAmended': {
-      const { estimate, directions, location, notes } = event.data;
+      const { estimate, directions, notes } = event.data;
+      const location = amendedPoint(event.data, state.location);
       return {
         ...state,
         amendments: state.amendments + 1,
         ...(estimate ? { estimate: { ...state.estimate, ...estimate } } : {}),
         ...(directions !== undefined ? { directions } : {}),
-        ...(location && (replacesPoint(location) || state.location === undefined) ? { location } : {}),
+        ...(location !== state.location ? { location } : {}),
         ...(notes !== undefined ? { notes } : {}),
         ...(notes?.trim() && notes !== state.notes ? { noteTrail: [...(state.noteTrail ?? []), { at: event.at, notes, ...(event.by ? { by: event.by } : {}) }] } : {}),
       };
@@ -576,13 +585,27 @@ export function reportsWorse(later: IndicatorSet, earlier: IndicatorSet): boolea
 
 const sameLocation = (a: Location | undefined, b: Location | undefined) => a?.lat === b?.lat && a?.lon === b?.lon;
 
+/**
+ * The point a report has after a 续报 (`amended`) when it had `had`: the 续报's, unless it is
+ * suspect — judged when written (`locationSuspect`, version 2) or, for a version 1 amendment, by
+ * the point alone (0,0, abroad: `replacesPoint`) — and the report has one. A report without a point
+ * takes even a suspect one, as its filing would have (SPEC §5: the alert says where, and why it is
+ * not to be trusted). The read models follow the same rule (projections/reports.ts).
+ */
+export function amendedPoint(amended: Pick<EventData<'ReportAmended'>, 'location' | 'locationSuspect'>, had: Location | undefined): Location | undefined {
+  const { location, locationSuspect } = amended;
+  if (!location) return had;
+  if (had === undefined) return location;
+  return locationSuspect === undefined && replacesPoint(location) ? location : had;
+}
+
 function amendmentChanges(report: FiledReport, amendment: EventData<'ReportAmended'>): boolean {
   const { estimate, directions, location, notes } = amendment;
   if (estimate && Object.entries(estimate).some(([k, v]) => report.estimate[k as keyof IndicatorSet] !== v)) return true;
   if (directions !== undefined && directions !== report.directions) return true;
-  // A failed fix (0,0) or a point abroad does not replace the report's point (evolve), so alone
-  // it changes nothing: resent, it is not written twice.
-  if (location && !sameLocation(location, report.location) && (replacesPoint(location) || report.location === undefined)) return true;
+  // A suspect point does not replace the report's (`amendedPoint`), so alone it changes nothing:
+  // resent, it is not written twice.
+  if (location && !sameLocation(amendedPoint(amendment, report.location), report.location)) return true;
   return notes !== undefined && notes !== report.notes;
 }
 

@@ -1,8 +1,7 @@
 import { RELATED_REPORT_WINDOW_MS } from '../domain/alerting.js';
 import { assertNever } from '../domain/errors.js';
 import type { EventData } from '../domain/events.js';
-import { statusAfter, type ReportStatus } from '../domain/report.js';
-import { replacesPoint } from '../domain/location.js';
+import { amendedPoint, statusAfter, type ReportStatus } from '../domain/report.js';
 import type { Hazard, IndicatorSet, Location } from '../domain/vocabulary.js';
 import { intern, internAll } from './intern.js';
 import { projection } from './projection.js';
@@ -89,7 +88,7 @@ const REPORT_EVENTS = [
 export const reportsProjection = projection({
   name: 'reports',
   // 7: answeredVia (an answer through a related report answers nothing further).
-  version: 8,
+  version: 9,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
@@ -133,12 +132,12 @@ export const reportsProjection = projection({
     row.status = statusAfter(row.status, event.type);
     switch (event.type) {
       case 'ReportAmended': {
-        const { estimate, directions, location, notes } = event.data;
+        const { estimate, directions, notes } = event.data;
         row.amendments += 1;
         if (estimate) row.estimate = { ...row.estimate, ...estimate };
         if (directions !== undefined) row.directions = directions;
-        // A failed fix does not replace a point (domain/location.ts replacesPoint).
-        if (location && (replacesPoint(location) || row.location === undefined)) row.location = location;
+        // A suspect point does not replace a good one (domain/report.ts amendedPoint).
+        row.location = amendedPoint(event.data, row.location);
         if (notes !== undefined) row.notes = notes;
         return state;
       }

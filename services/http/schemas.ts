@@ -82,7 +82,7 @@ export const FileReportBody = z.strictObject({
  * empty update (found by a newcomer: "  " hid "发现一名遇难者"). With nothing else sent, the
  * amendment changes nothing and is refused, naming what it may change.
  */
-export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.extend({ estimate: IndicatorInput.optional() }).transform(({ notes, directions, ...rest }) => ({
+export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.omit({ locationSuspect: true }).extend({ estimate: IndicatorInput.optional() }).transform(({ notes, directions, ...rest }) => ({
   ...rest,
   ...(notes !== undefined && notes.trim() !== '' ? { notes } : {}),
   ...(directions !== undefined && directions.trim() !== '' ? { directions } : {}),

@@ -261,6 +261,46 @@ t.test('a 续报 from a phone with no fix (0,0) keeps the good point sent before
   t.match((await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json().goTo, { lat: 33.36, lon: 105.64, source: 'report' }, 'a good new point replaces it');
 });
 
+t.test('no suspect 续报 point replaces a good one: no fix, abroad, or far from the village (found by a newcomer: a stale fix 1,000 km away sent officers to the centre)', async (t) => {
+  const app = await startTestApp(t);
+  const good = { lat: 33.355, lon: 105.634 };
+  const contact = app.token('contact', LIJIA);
+  const officer = app.token('officer', WANGBA);
+  for (const [label, point, problem] of [
+    ['no fix', { lat: 0, lon: 0 }, 'no_fix'],
+    ['abroad', { lat: 48.85, lon: 2.35 }, 'outside_country'],
+    ['Beijing, inside the country, far from the village', { lat: 39.9, lon: 116.4 }, 'far_from_village'],
+    ['a neighbouring county, 60 km off', { lat: 33.9, lon: 105.634 }, 'far_from_village'],
+  ] as const) {
+    const { reportId } = (await app.call('POST', '/reports', { token: contact, body: reportBody({ location: good }) })).json();
+    const amend = () => app.call('POST', `/reports/${reportId}/amendments`, { token: contact, body: { location: point } });
+    const sent = await amend();
+    t.equal(sent.statusCode, 200, `${label}: ${sent.body}`);
+    t.match(sent.json().warnings, [{ code: 'location_suspect', problem, message: /^已收到。但续报带的位置不可信（.*），报告原来的位置不变，值班人员仍按原位置出发。/ }], `${label}: the sender is told the earlier point stays`);
+    const view = (await app.call('GET', `/reports/${reportId}`, { token: officer })).json();
+    t.match(view.goTo, { ...good, source: 'report' }, `${label}: officers still go to the point sent before`);
+    t.same(view.location, good, `${label}: the report's point is the good one`);
+    const size = await app.logSize();
+    t.equal((await amend()).statusCode, 200, `${label}: resent …`);
+    t.equal(await app.logSize(), size, `${label}: … nothing written (it changed nothing)`);
+  }
+  // The decider's judgement is in the log for an auditor, with the distance it measured.
+  const { reportId } = (await app.call('POST', '/reports', { token: contact, body: reportBody({ location: good }) })).json();
+  await app.call('POST', `/reports/${reportId}/amendments`, { token: contact, body: { location: { lat: 39.9, lon: 116.4 }, notes: '在村口' } });
+  const history = (await app.call('GET', `/reports/${reportId}/history`, { token: app.token('auditor', '621299') })).json();
+  t.match(history.items.find((e: { type: string }) => e.type === 'ReportAmended')?.data, { location: { lat: 39.9, lon: 116.4 }, notes: '在村口', locationSuspect: { problem: 'far_from_village', centreOf: 'village', distanceKm: Number } });
+  const forged = await app.call('POST', `/reports/${reportId}/amendments`, { token: contact, body: { notes: '再看', locationSuspect: { problem: 'no_fix', distanceKm: null, centreOf: null } } });
+  t.equal(forged.statusCode, 400, 'the judgement is the server\u2019s: a client cannot send it');
+  t.match(forged.json(), { error: 'validation', message: /locationSuspect/ });
+  // A report with no point takes even a far one (as its filing would), and officers go to the centre.
+  const { reportId: bare } = (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json();
+  const far = await app.call('POST', `/reports/${bare}/amendments`, { token: contact, body: { location: { lat: 39.9, lon: 116.4 } } });
+  t.match(far.json().warnings, [{ code: 'location_suspect', problem: 'far_from_village', message: /^已收到。但报告带的位置不可信.*按村中心位置出发/ }]);
+  const bareView = (await app.call('GET', `/reports/${bare}`, { token: officer })).json();
+  t.same(bareView.location, { lat: 39.9, lon: 116.4 }, 'kept as sent, beside …');
+  t.match(bareView.goTo, { source: 'unit' }, '… where to go: the centre');
+});
+
 t.test('a village code in full-width digits, and a duplicate named by a UUID in capitals, are read as meant (found by a newcomer: both refused)', async (t) => {
   const app = await startTestApp(t);
   const fullWidth = LIJIA.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)));

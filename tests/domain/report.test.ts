@@ -48,8 +48,18 @@ t.test('AmendReport: a 续报 that changes nothing the report holds is not writt
   const amend = (data: Record<string, unknown>) => ({ type: 'AmendReport' as const, data, now: NOW });
   s.given(withPoint).when(amend({ location: { lat: 0, lon: 0 } })).then([], 'a failed fix alone does not replace the point, so it changes nothing');
   s.given(withPoint).when(amend({ location: { lat: 48.85, lon: 2.35 } })).then([], 'nor does a point abroad');
-  s.given(withPoint).when(amend({ location: { lat: 0, lon: 0 }, notes: '路断了' })).then([{ type: 'ReportAmended', data: { location: { lat: 0, lon: 0 }, notes: '路断了' } }], 'with something new beside it, it is written as sent');
-  s.given(filed).when(amend({ location: { lat: 0, lon: 0 } })).then([{ type: 'ReportAmended', data: { location: { lat: 0, lon: 0 } } }], 'a report without a point takes even a failed fix, as the filing would');
+  const noFix = { problem: 'no_fix' as const, distanceKm: null, centreOf: null };
+  s.given(withPoint).when(amend({ location: { lat: 0, lon: 0 }, notes: '路断了' })).then([{ type: 'ReportAmended', data: { location: { lat: 0, lon: 0 }, notes: '路断了', locationSuspect: noFix } }], 'with something new beside it, it is written as sent, with why its point is not taken');
+  s.given(filed).when(amend({ location: { lat: 0, lon: 0 } })).then([{ type: 'ReportAmended', data: { location: { lat: 0, lon: 0 }, locationSuspect: noFix } }], 'a report without a point takes even a failed fix, as the filing would');
+  const centre = { point: { lat: 33.2, lon: 104.9 }, of: 'village' as const };
+  const far = { type: 'AmendReport' as const, data: { location: { lat: 39.9, lon: 116.4 } }, centre, now: NOW };
+  s.given(withPoint).when(far).then([], 'a point far from the village (the register\u2019s centre on the command) does not replace a good one either');
+  s.given(withPoint).when({ ...far, data: { ...far.data, notes: '在村口' } }).then([{ type: 'ReportAmended', data: { location: { lat: 39.9, lon: 116.4 }, notes: '在村口', locationSuspect: { problem: 'far_from_village', distanceKm: 1267.2, centreOf: 'village' } } }]);
+  s.given(withPoint).when({ ...far, data: { location: { lat: 33.21, lon: 104.9 }, locationSuspect: noFix } } as never).then([{ type: 'ReportAmended', data: { location: { lat: 33.21, lon: 104.9 } } }], 'a judgement sent in the command\u2019s data is the decider\u2019s to make, not taken');
+  const state = s.given(withPoint, { type: 'ReportAmended', data: { location: { lat: 39.9, lon: 116.4 }, locationSuspect: { problem: 'far_from_village', distanceKm: 1267.2, centreOf: 'village' } } }).state as FiledReport;
+  t.same(state.location, { lat: 33.2, lon: 104.9 }, 'folded, a suspect point leaves the good one');
+  const v1 = s.given(withPoint, { type: 'ReportAmended', data: { location: { lat: 39.9, lon: 116.4 } } }).state as FiledReport;
+  t.same(v1.location, { lat: 39.9, lon: 116.4 }, 'a version 1 amendment (no judgement recorded) is read as it was: a point inside the country replaced');
   s.given(withPoint).when(amend({ location: { lat: 33.3, lon: 104.9 } })).then([{ type: 'ReportAmended', data: { location: { lat: 33.3, lon: 104.9 } } }], 'a good new point is written');
   s.given(withPoint).when(amend({ location: { lat: 33.2, lon: 104.9 } })).then([], 'the same point again is nothing new');
   // Every kind of field: sent once it is written, sent again it is not.

@@ -49,17 +49,20 @@ const FiledAnswer = z.object({ reportId: z.uuid(), position: z.string(), revisio
  * The warning beside a filing or a 续报 whose point cannot be where the hazard is (0,0, abroad, far
  * from the village; domain/location.ts), told to the one person who can say where it is. `centre`:
  * the nearest centre the register knows for the report's village (its own, its township's or its
- * county's), where alerts then send officers instead.
+ * county's), where alerts then send officers instead. `kept`: a 续报's point, where the report has a
+ * good one already: that one stays (domain/report.ts amendedPoint), and the words say so.
  */
-function locationWarnings(point: Point | undefined, centre: KnownCentre | undefined): SaidWarning[] {
+function locationWarnings(point: Point | undefined, centre: KnownCentre | undefined, kept = false): SaidWarning[] {
   const suspicion = point ? locationSuspicion(point, centre) : undefined;
   if (!suspicion) return [];
   const words = suspicionWords(suspicion);
+  const goZh = kept ? '，报告原来的位置不变，值班人员仍按原位置出发' : centre ? `，值班人员会先按${{ village: '村', township: '乡镇', county: '县' }[centre.of]}中心位置出发` : '，值班人员没有地图位置可用';
+  const goEn = kept ? ", so the report's earlier location stays and officers still set off for it" : centre ? `, so officers set off for the ${centre.of} centre` : ', so officers have no map location';
   return [
     {
       code: 'location_suspect',
-      message: `已收到。但报告带的位置不可信（${words.zh}）${centre ? `，值班人员会先按${{ village: '村', township: '乡镇', county: '县' }[centre.of]}中心位置出发` : '，值班人员没有地图位置可用'}。请打电话或在续报里写清具体地点（如：村委会后山）`,
-      en: `received; but the report's location cannot be trusted (${words.en})${centre ? `, so officers set off for the ${centre.of} centre` : ', so officers have no map location'}. Phone, or say in a follow-up exactly where it is (e.g. the hill behind the village committee)`,
+      message: `已收到。但${kept ? '续报' : '报告'}带的位置不可信（${words.zh}）${goZh}。请打电话或在续报里写清具体地点（如：村委会后山）`,
+      en: `received; but the ${kept ? "follow-up's" : "report's"} location cannot be trusted (${words.en})${goEn}. Phone, or say in a follow-up exactly where it is (e.g. the hill behind the village committee)`,
       problem: suspicion.problem,
       distanceKm: suspicion.distanceKm,
     },
@@ -397,11 +400,18 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     'Follow-up (续报) to a report; `warnings` say when its location cannot be trusted (location_suspect)',
     AmendReportBody,
     ['contact', 'officer', 'head'],
-    (b, request, now, state) => ({ type: 'AmendReport', data: onOriginal(b, (request.params as { id: string }).id, state), now }),
+    (b, request, now, state) => ({
+      type: 'AmendReport',
+      data: onOriginal(b, (request.params as { id: string }).id, state),
+      centre: state.exists ? nearestCentre(state.village, (code) => deps.units.get(code)) : undefined,
+      now,
+    }),
     (b, id) => {
       const row = deps.runner.state('reports').rows.get(id);
-      const village = row?.village;
-      return [...locationWarnings(b.location, village === undefined ? undefined : nearestCentre(village, (code) => deps.units.get(code))), ...graverThanVerified(b.estimate, row?.verified?.figures)];
+      const centre = row === undefined ? undefined : nearestCentre(row.village, (code) => deps.units.get(code));
+      // The report's own point, where it is one to go to: a suspect 续报 point leaves it in place.
+      const kept = row?.location !== undefined && locationSuspicion(row.location, centre) === undefined;
+      return [...locationWarnings(b.location, centre, kept), ...graverThanVerified(b.estimate, row?.verified?.figures)];
     },
   );
   /**
