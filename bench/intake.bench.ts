@@ -30,14 +30,23 @@ const TOWNSHIP = '621224100000';
 const PRIOR_EVENTS = Number(process.env.BENCH_PRIOR_EVENTS ?? 200_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 
-const BODY = JSON.stringify({
-  village: VILLAGE,
-  hazard: 'landslide',
-  observedAt: '2026-07-01T03:00:00.000Z',
-  reporter: { name: '王建国', phone: '13800000000' },
-  estimate: { affectedPeople: 12, roomsCollapsed: 2 },
-  directions: '沿县道往北，过桥后左转上山约2公里，村委会后山',
-});
+/**
+ * Each report says something of its own (`notes` carries a number), as reports in a burst do: the
+ * same body sent again without a reportId is the same report (services/http/routes/reports.ts
+ * reportIdFor), answered as a resend, which is not what this measures. `[<id>]` is autocannon's
+ * per-request id (`idReplacement`).
+ */
+const bodyWith = (id: string) =>
+  JSON.stringify({
+    village: VILLAGE,
+    hazard: 'landslide',
+    observedAt: '2026-07-01T03:00:00.000Z',
+    reporter: { name: '王建国', phone: '13800000000' },
+    estimate: { affectedPeople: 12, roomsCollapsed: 2 },
+    directions: '沿县道往北，过桥后左转上山约2公里，村委会后山',
+    notes: `后山又塌了一处，第${id}次看到`,
+  });
+const BODY_TEMPLATE = bodyWith('[<id>]');
 
 /** A closed loop: `connections` requests in flight, each sent when the last one was answered. */
 function load(url: string, token: string, options: { connections: number; seconds: number }) {
@@ -45,7 +54,8 @@ function load(url: string, token: string, options: { connections: number; second
     url: `${url}/reports`,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: BODY,
+    body: BODY_TEMPLATE,
+    idReplacement: true,
     connections: options.connections,
     duration: options.seconds,
   });
@@ -73,17 +83,18 @@ interface Steady {
 async function steady(label: string, url: string, token: string, rate: number, seconds: number): Promise<Steady> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const target = new URL(`${url}/reports`);
-  const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY), authorization: `Bearer ${token}` };
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   const latencies: number[] = [];
   const timeline: string[] = [];
   let ok = 0;
   let failed = 0;
   let sendLagMax = 0;
-  const send = (due: number) =>
+  const send = (due: number, n: number) =>
     new Promise<void>((resolve) => {
+      const body = bodyWith(String(n));
       const sent = performance.now();
       sendLagMax = Math.max(sendLagMax, sent - due);
-      const req = request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers }, (res) => {
+      const req = request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
         res.resume();
         res.on('end', () => {
           latencies.push(performance.now() - due);
@@ -97,7 +108,7 @@ async function steady(label: string, url: string, token: string, rate: number, s
         failed++;
         resolve();
       });
-      req.end(BODY);
+      req.end(body);
     });
   const total = rate * seconds;
   const start = performance.now() + 50;
@@ -106,7 +117,10 @@ async function steady(label: string, url: string, token: string, rate: number, s
   let n = 0;
   while (n < total) {
     const now = performance.now();
-    while (n < total && dueAt(n) <= now) pending.push(send(dueAt(n++)));
+    while (n < total && dueAt(n) <= now) {
+      pending.push(send(dueAt(n), n));
+      n++;
+    }
     await new Promise((r) => setTimeout(r, Math.max(0, dueAt(n) - performance.now())));
   }
   await Promise.all(pending);

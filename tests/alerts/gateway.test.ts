@@ -24,7 +24,7 @@ t.test('an alert says where, how to get there, what and whom to call; scope is r
   primary.send({ type: 'resume', after: hello.position });
   otherTownship.send({ type: 'resume', after: (await otherTownship.next((f) => f.type === 'hello')).position });
 
-  const { reportId } = await fileReport(app, { location: { lat: 33.3544, lon: 105.6297 }, directions: '村委会后山，沿水泥路上行1公里' });
+  const { reportId } = await fileReport(app, { location: { lat: 33.3544, lon: 105.6297 }, directions: '村委会后山，沿水泥路上行1公里', observedAt: '2026-01-01T00:00:00.000Z' });
   const alert = await primary.next((f) => f.type === 'alert' && f.reportId === reportId);
   t.match(alert, {
     type: 'alert',

@@ -158,3 +158,43 @@ t.test('a reporter’s phone must be one to call back: a mobile or a landline, a
   }
 });
 
+
+t.test('a report sent again without reportId or Idempotency-Key (its answer lost) is the same report, answered as the first time: one report, one alert (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t, { now: () => NOW, alerting: true });
+  const contact = app.token('contact', LIJIA);
+  const body = reportBody({ observedAt: '2026-07-01T03:40:00.000Z', notes: '后山塌方，两户被埋' });
+  const first = await app.call('POST', '/reports', { token: contact, body });
+  t.equal(first.statusCode, 201, first.body);
+  const size = await app.logSize();
+  const again = await app.call('POST', '/reports', { token: contact, body: { ...body } });
+  t.equal(again.statusCode, 200, 'answered as a resend');
+  t.equal(again.json().reportId, first.json().reportId, 'the same report');
+  t.equal(await app.logSize(), size, 'nothing written: no second report, no second alert');
+  // Written the other way round and with the time in Beijing's offset, it is still the same report.
+  const reordered = Object.fromEntries(Object.entries({ ...body, observedAt: '2026-07-01T11:40:00+08:00' }).reverse());
+  t.equal((await app.call('POST', '/reports', { token: contact, body: reordered })).json().reportId, first.json().reportId, 'keys in another order, the same moment written another way');
+
+  // Anything said differently, or another person saying it, is another report (SPEC §5 then links them).
+  const another = app.token('contact', LIJIA, 'contact-lijia-2');
+  const differing: Array<[string, string, Record<string, unknown>]> = [
+    ['another person', another, body],
+    ['another moment', contact, { ...body, observedAt: '2026-07-01T03:40:01.000Z' }],
+    ['another hazard', contact, { ...body, hazard: 'flash_flood' }],
+    ['another estimate', contact, { ...body, estimate: { affectedPeople: 13, roomsCollapsed: 2 } }],
+    ['other words', contact, { ...body, notes: '后山塌方，三户被埋' }],
+    ['other directions', contact, { ...body, directions: '走老路' }],
+    ['a point', contact, { ...body, location: { lat: 33.35, lon: 105.63 } }],
+    ['a group', contact, { ...body, group: '三组' }],
+    ['another phone to call back', contact, { ...body, reporter: { name: '王建国', phone: '13900000000' } }],
+  ];
+  const ids = new Set([first.json().reportId]);
+  for (const [label, token, sent] of differing) {
+    const filed = await app.call('POST', '/reports', { token, body: sent });
+    t.equal(filed.statusCode, 201, `${label}: filed`);
+    ids.add(filed.json().reportId);
+  }
+  t.equal(ids.size, differing.length + 1, 'each its own report');
+  // With a reportId, or an Idempotency-Key, those say which report it is, as before.
+  const chosen = randomUUID();
+  t.equal((await app.call('POST', '/reports', { token: contact, body: { ...body, reportId: chosen } })).json().reportId, chosen, 'a reportId the phone chose is the report\u2019s');
+});

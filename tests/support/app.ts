@@ -153,10 +153,16 @@ export async function startTestApp(
   };
 }
 
+let filings = 0;
+/**
+ * A report's body. Each is observed a second after the one before: two reports that say the same
+ * thing about the same moment, from one person, are one report (services/http/routes/reports.ts
+ * reportIdFor), so a test's second report is another observation, as in the field.
+ */
 export const reportBody = (over: Record<string, unknown> = {}) => ({
   village: LIJIA,
   hazard: 'landslide',
-  observedAt: '2026-01-01T00:00:00.000Z',
+  observedAt: new Date(Date.parse('2026-01-01T00:00:00.000Z') + 1000 * filings++).toISOString(),
   reporter: { name: '王建国', phone: '13800000000' },
   estimate: { affectedPeople: 12, roomsCollapsed: 2 },
   directions: '村委会后山，沿水泥路上行 1 公里',
