@@ -8,12 +8,18 @@
 export interface TextProblem {
   /** Dotted path of the offending string (`reporter.name`, `households.0.name`); '' for the value itself. */
   path: string;
-  problem: 'lone_surrogate' | 'control_character' | 'invisible_only';
+  problem: 'lone_surrogate' | 'control_character' | 'direction_control' | 'invisible_only';
 }
 
 // Any C0 control but TAB (09) and LF (0A); CR is handled by normalization; DEL and C1 too.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// The explicit directional formatting characters (embeddings, overrides, isolates and their
+// terminators, Unicode TR #9): they make text display in another order than it is stored, so a
+// note, a name on the public notice or a reason reads one way on the screen and another in the log
+// an auditor verifies ("Trojan Source"; found by a newcomer). Nobody types them on a Chinese or
+// Uyghur keyboard: implicit ordering and the marks LRM, RLM and ALM, which are allowed, do that.
+const DIRECTION_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 // Text with characters to read in it: whitespace and format characters (zero-width spaces and
 // joiners, BOM, bidi marks, soft hyphen) alone are not — a reason of one U+200B lifted the
 // no-double-relief rules as a `repeatReason` nobody can read (found by a newcomer).
@@ -28,8 +34,24 @@ function textProblem(text: string): TextProblem['problem'] | undefined {
   // Normalization turns CR into LF before storage; a CR is not a problem in what was sent.
   if (LONE_SURROGATE.test(text)) return 'lone_surrogate';
   if (CONTROL.test(text.replaceAll('\r', ''))) return 'control_character';
+  if (DIRECTION_CONTROL.test(text)) return 'direction_control';
   if (INVISIBLE_ONLY.test(text)) return 'invisible_only';
   return undefined;
+}
+
+/**
+ * `raw` as text that can be stored and shown, for words a machine passed on rather than a person
+ * typed (an SMS the provider pushes: refusing it would lose the report, and the provider would push
+ * it again for ever). Each lone surrogate, control character (but TAB and LF; CR LF and CR become
+ * LF) and directional formatting character becomes U+FFFD, so the officer sees that something
+ * was there; text of invisible characters only has each of them shown as U+FFFD too.
+ * The result has no `findIllFormedText` problem.
+ */
+export function readableText(raw: string): string {
+  const text = raw.replace(/\r\n?/g, '\n');
+  if (textProblem(text) === undefined) return text;
+  const out = text.replace(new RegExp(`${LONE_SURROGATE.source}|${CONTROL.source}|${DIRECTION_CONTROL.source}`, 'g'), '\ufffd');
+  return INVISIBLE_ONLY.test(out) ? out.replace(/\p{Cf}/gu, '\ufffd') : out;
 }
 
 /** Path segments, innermost first, gathered on the way back up: only a problem pays for its path. */
@@ -98,5 +120,6 @@ export function normalizeNewlines<T>(value: T): T {
 export const TEXT_PROBLEM_MESSAGES: Record<TextProblem['problem'], { zh: string; en: string }> = {
   lone_surrogate: { zh: '含有不成对的代理字符（不是有效的 Unicode 文本）', en: 'contains a lone surrogate (not well-formed Unicode)' },
   control_character: { zh: '含有控制字符（只允许换行和制表符）', en: 'contains a control character (only newline and tab are allowed)' },
+  direction_control: { zh: '含有改变文字显示方向的控制字符（如 U+202E）：显示出来的文字会和记录的不一样', en: 'contains a character that changes the direction text is shown in (such as U+202E): what is shown would differ from what is recorded' },
   invisible_only: { zh: '只有看不见的字符（如零宽空格），没有内容', en: 'only invisible characters (such as zero-width spaces), nothing to read' },
 };

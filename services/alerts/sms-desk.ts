@@ -5,6 +5,7 @@ import { inboundDecider, parseSmsReport, SMS_ANSWERS } from '../../domain/inboun
 import { parseProviderReference } from '../../domain/notification.js';
 import { reportDecider, type ReportCommand } from '../../domain/report.js';
 import { normalizePhone } from '../../domain/vocabulary.js';
+import { readableText } from '../../domain/text.js';
 import type { Logger } from '../../infra/logging.js';
 import type { DeliveryReceipt, InboundSms, NotifyProvider } from '../../infra/notify/types.js';
 import { contactsByPhone } from '../../projections/access.js';
@@ -59,7 +60,7 @@ export class SmsDesk {
       await this.commands.execute(
         streams.report(target.reportId),
         reportDecider,
-        { type: 'RecordDelivery', data: { id: target.id, delivered: receipt.delivered, code: receipt.code.slice(0, 100), reportedAt: receipt.reportedAt }, now: this.now().toISOString() },
+        { type: 'RecordDelivery', data: { id: target.id, delivered: receipt.delivered, code: readableText(receipt.code.slice(0, 100)), reportedAt: receipt.reportedAt }, now: this.now().toISOString() },
         this.#context({ id: `provider-${this.provider.name}`, role: 'system' }, target.reportId),
       );
     } catch (error) {
@@ -97,12 +98,16 @@ export class SmsDesk {
     const nowMs = this.now().getTime();
     // A provider time that could not be read is this server's: the report was sent no later.
     const receivedAt = sms.receivedAt ?? this.now().toISOString();
-    const base = { provider: this.provider.name, messageId: sms.messageId.slice(0, 200), from, text: sms.text.slice(0, 1000), receivedAt };
+    // What the phone sent, made storable: a stray control character, a direction override or a
+    // surrogate pair cut by the 1,000-character bound must not refuse the message (the report would
+    // be lost, and the provider push it again for ever); each shows as U+FFFD.
+    const text = readableText(sms.text.slice(0, 1000));
+    const base = { provider: this.provider.name, messageId: readableText(sms.messageId.slice(0, 200)), from, text, receivedAt };
     // The latest grant carrying this number says whose it is.
     const sender = contactsByPhone(this.runner.state('access'), from, nowMs).at(-1);
     if (!sender) return { ...base, outcome: 'unknown_sender', problem: '号码未登记' };
     const who = { sender: sender.sub, village: sender.village };
-    const parsed = parseSmsReport(sms.text);
+    const parsed = parseSmsReport(text);
     if (!parsed.ok) return { ...base, ...who, outcome: 'unparsed', problem: parsed.problem === 'empty' ? '空短信' : '未写灾种' };
     if (!this.units.get(sender.village)) await this.units.refresh();
     const village = this.units.get(sender.village);

@@ -273,6 +273,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // control character is a 400 naming the field; CR LF and CR become LF before validation.
     const parts = { body: request.body, querystring: request.query, params: request.params };
     for (const part of TEXT_PARTS) {
+      if (part === 'body' && request.routeOptions.config.machineText) continue;
       const bad = findIllFormedText(parts[part]);
       if (bad) {
         const path = bad.path ? `${part}.${bad.path}` : part;

@@ -20,6 +20,12 @@ declare module 'fastify' {
      * revision to match, so an If-Match is refused rather than silently ignored.
      */
     creates?: boolean;
+    /**
+     * The body is a machine's passing on words people wrote elsewhere (a provider's callback with
+     * an SMS): not refused for ill-formed text, which its handler makes readable (domain/text.ts
+     * readableText). A 400 there loses the message, and the provider pushes it again for ever.
+     */
+    machineText?: boolean;
   }
   interface FastifyRequest {
     user: TokenClaims;

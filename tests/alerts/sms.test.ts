@@ -435,6 +435,30 @@ for (const provider of PROVIDERS) {
   });
 }
 
+for (const provider of ['aliyun', 'tencent'] as const) {
+  t.test(`${provider}: an SMS is never turned away for the characters in it: kept, with what cannot be stored or shown replaced`, async (t) => {
+    const r = await rig(t, provider);
+    await grantPhones(r.app);
+    await r.app.app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(r.app.app.server.address() as AddressInfo).port}`;
+    const inbound = `${base}/callbacks/${provider}/${CALLBACK_SECRET}/inbound`;
+    const sent = [
+      ['a control character (a phone\u2019s stray BEL)', '滑坡 三组\u0007 后山塌方', '滑坡 三组\ufffd 后山塌方'],
+      ['a lone surrogate (a cut emoji)', '冰雹 二组 砸坏了\ud83d', '冰雹 二组 砸坏了\ufffd'],
+      ['a right-to-left override', '泥石流 一组 \u202e人2伤', '泥石流 一组 \ufffd人2伤'],
+      ['only zero-width spaces', '\u200b\u200b', '\ufffd\ufffd'],
+    ] as const;
+    for (const [label, text] of sent) {
+      const pushed = await r.fake.pushInbound(inbound, provider, PHONES['contact-lijia'], text);
+      t.equal(pushed.status, 200, `${label}: the provider hears 200, so it is not pushed again for ever`);
+    }
+    await r.settle();
+    const inbox = (await r.app.call('GET', '/inbox', { token: r.app.token('officer', WANGBA) })).json() as { items: Array<{ text: string; outcome: string }> };
+    t.same(inbox.items.map((i) => i.text).reverse(), sent.map(([, , kept]) => kept), 'each kept, readable, in the inbox');
+    t.same(inbox.items.map((i) => i.outcome).reverse(), ['filed', 'filed', 'filed', 'unparsed'], 'the three reports are filed: a stray character does not lose a report');
+  });
+}
+
 t.test('no provider configured: WebSocket only, and /ready says so', async (t) => {
   const app = await startTestApp(t);
   const ready = (await app.call('GET', '/ready')).json() as { notifications: { channels: string[]; warning?: string } };

@@ -58,6 +58,7 @@ export async function smsRoutes(app: FastifyInstance, deps: ApiDeps & { sms: Sms
   r.post(
     '/callbacks/:provider/:secret/:kind',
     {
+      config: { machineText: true },
       schema: {
         hide: true,
         params: z.strictObject({ provider: z.string().max(40), secret: z.string().max(200), kind: z.string().max(40) }),
