@@ -52,6 +52,14 @@ export interface AcknowledgedFrame {
   byName: string | null;
   /** Acknowledged through this related report: its acknowledger was told of this one (SPEC §5). */
   via: string | null;
+  /** The answer was setting off (with the arrival time they gave, if any) or arriving, not a tap on 确认. */
+  going?: OnTheWay;
+}
+
+/** An officer setting off for the report (`eta`: when they expect to be there, ISO) or there. */
+export interface OnTheWay {
+  change: 'dispatched' | 'arrived';
+  eta: string | null;
 }
 
 /**
@@ -62,8 +70,12 @@ export interface UpdatedFrame {
   type: 'updated';
   position: string;
   reportId: string;
-  change: 'amended' | 'verified' | 'dismissed' | 'closed';
+  change: 'amended' | 'verified' | 'dismissed' | 'closed' | 'dispatched' | 'arrived';
   status: string;
+  /** dispatched, arrived: who, by their grant's name where it has one, and when they expect to be there. */
+  by?: string;
+  byName?: string | null;
+  eta?: string | null;
   estimate?: Record<string, number>;
   directions?: string | null;
   location?: { lat: number; lon: number; geoUri: string; source: 'report' | 'unit' } | null;
@@ -221,16 +233,21 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       // card unanswered on every other phone. Said when this officer is the report's first answer
       // (read from the state as it stands, so a frame worked out again on resume is the same); a
       // client keeps one name once, so an officer who had also acknowledged is not counted twice.
+      // Anyone else setting off or arriving is said too, as `updated`, with the time they expect to
+      // be there: a colleague deciding whether to go as well needs to know who is already on the
+      // road (found by a newcomer: the second officer to set off was heard by nobody). One frame
+      // per event: the gateway sends each position once.
       const reportId = event.id;
       const report = sources.reports.rows.get(reportId);
-      if (!report?.alert || report.acknowledgedBy[0] !== event.data.officer) return [];
-      return [
-        {
-          frame: { type: 'acknowledged', position: event.position, reportId, by: event.data.officer, byName: (sources.access && grantName(sources.access, event.data.officer)) ?? null, via: null },
-          recipients: report.alert.alerted,
-          unitCode: report.village,
-        },
-      ];
+      if (!report?.alert) return [];
+      const by = event.data.officer;
+      const byName = (sources.access && grantName(sources.access, by)) ?? null;
+      const going: OnTheWay = { change: event.type === 'OfficerDispatched' ? 'dispatched' : 'arrived', eta: event.type === 'OfficerDispatched' ? (event.data.eta ?? null) : null };
+      const frame: AcknowledgedFrame | UpdatedFrame =
+        report.acknowledgedBy[0] === by
+          ? { type: 'acknowledged', position: event.position, reportId, by, byName, via: null, going }
+          : { type: 'updated', position: event.position, reportId, change: going.change, status: report.status, by, byName, eta: going.eta };
+      return [{ frame, recipients: report.alert.alerted, unitCode: report.village }];
     }
     case 'StatutoryClockAlerted': {
       const incidentId = event.id;

@@ -92,12 +92,17 @@ t.test('arriving without acknowledging answers the alert, and everyone alerted h
   const arrived = await app.call('POST', `/reports/${reportId}/arrivals`, { token: app.token('officer', WANGBA, 'officer-wangba-2'), body: {} });
   t.equal(arrived.statusCode, 200, arrived.body);
   const heard = await primary.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
-  t.match(heard, { by: 'officer-wangba-2', via: null });
+  t.match(heard, { by: 'officer-wangba-2', via: null, going: { change: 'arrived', eta: null } }, 'answered by arriving, said so');
   await app.runner.caughtUp();
   t.equal(app.escalator.pendingEscalations(), 0, 'nothing more is owed');
-  t.equal((await app.call('POST', `/reports/${reportId}/dispatches`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: {} })).statusCode, 200);
-  await primary.roundTrip();
-  t.equal(primary.frames.filter((f) => f.type === 'acknowledged' && f.reportId === reportId).length, 1, 'a later one setting off is not a first answer: said once');
+  t.equal((await app.call('POST', `/reports/${reportId}/dispatches`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: { eta: '2026-01-01T10:30:00+08:00' } })).statusCode, 200);
+  // A colleague setting off later is heard by everyone alerted, with when they expect to be there
+  // (found by a newcomer: nobody heard the second officer set off).
+  const going = await primary.next((f) => f.type === 'updated' && f.reportId === reportId);
+  t.match(going, { change: 'dispatched', by: 'officer-wangba-1', eta: '2026-01-01T02:30:00.000Z', etaLocal: '2026-01-01T10:30:00+08:00' });
+  t.equal(primary.frames.filter((f) => f.type === 'acknowledged' && f.reportId === reportId).length, 1, 'a later one setting off is not a first answer: acknowledged once');
+  t.equal((await app.call('POST', `/reports/${reportId}/arrivals`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: {} })).statusCode, 200);
+  t.match(await primary.next((f) => f.type === 'updated' && f.reportId === reportId && f.change === 'arrived'), { by: 'officer-wangba-1', eta: null });
 });
 
 t.test('escalation: step 1 adds backups and the township head, step 2 the county, then the last step repeats', async (t) => {

@@ -83,6 +83,10 @@ t.test('the duty console', { skip: noBrowser() }, async (t) => {
   // Acknowledged, and nobody on the way yet: still on the board, saying so (SPEC §4 "unattended").
   await a.page.waitForSelector(`ul.board li[data-report="${reportId}"][data-acknowledged="yes"]`);
   t.match(await a.page.textContent(`ul.board li[data-report="${reportId}"]`), /王主班 已确认，尚无人出发/, 'the board says who answered and that nobody has gone yet');
+  // The second officer sets off with a time of arrival: the first one's card says so at once.
+  t.equal((await call(base, tokens.officerB, 'POST', `/reports/${reportId}/dispatches`, { eta: '2026-01-01T10:30:00+08:00' })).status, 200);
+  await a.page.waitForSelector(`li.alert[data-report="${reportId}"] .going`);
+  t.match(await a.page.textContent(`li.alert[data-report="${reportId}"] .going`), /已出发，预计 .*10:30.*到/, 'a colleague on the road, and when they expect to be there');
 
   // The server stops; a report is filed while it is down (on the store, as another node or the
   // CLI would); it comes back on the same port. The page reconnects by itself and shows that alert once.

@@ -83,6 +83,7 @@ function AlertCard({ alert, now }) {
       <span class="path">${alert.unit?.path?.join(' ')}</span>
       <span class="meta">${ago(now - Date.parse(alert.reportedAt))} · ${t('stepN')(alert.step)}${alert.group ? ` · ${alert.group}` : ''}${alert.reporter?.name ? ` · ${alert.reporter.name}` : ''}</span>
       <span class="ack">${acked ? `${t('acknowledged')}${t(':')}${alert.acknowledgedBy.map((by) => alert.names?.[by] ?? by).join(t('sep'))}` : t('statusLabel').filed}${alert.state ? ` · ${t('changed')[alert.state]}` : ''}</span>
+      ${Object.keys(alert.going ?? {}).length > 0 && html`<span class="going">${Object.entries(alert.going).map(([by, g]) => t('goingBy')(alert.names?.[by] ?? by, g.change, g.eta ? localTime(g.eta) : null)).join(t('sep'))}</span>`}
     </a>
   </li>`;
 }

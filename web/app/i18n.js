@@ -21,7 +21,7 @@ const zh = {
   // duty
   liveAlerts: '实时告警', connected: '已连接', connecting: '正在连接…', reconnecting: '连接中断，正在重连…', noAlerts: '暂无告警', openBoard: '未确认、无人前往的告警', nobodyGoing: (who) => `${who} 已确认，尚无人出发`,
   step: '提醒级别', stepN: (n) => (n === 0 ? '首次告警' : `第 ${n} 次升级`), ago: '前', justNow: '刚刚', acknowledge: '确认收到，我去处理', acknowledged: '已确认',
-  ackBy: '确认人', depart: '我已出发', arrive: '我已到达', departed: '已出发', arrived: '已到达', location: '位置', openMap: '打开地图导航',
+  ackBy: '确认人', depart: '我已出发', arrive: '我已到达', departed: '已出发', arrived: '已到达', goingBy: (who, change, eta) => (change === 'arrived' ? `${who} 已到达` : `${who} 已出发${eta ? `，预计 ${eta} 到` : ''}`), location: '位置', openMap: '打开地图导航',
   coordinates: '坐标', accessNotes: '进村路况', unitPhones: '村、乡电话', reporter: '报告人', call: '拨打', observed: '发现时间', related: '相关报告',
   clockSuspect: '报告人手机的时钟可能不准，发现时间不可信；请以上报时间为准，打电话问清何时发现。',
   updates: '续报', notes: '情况', back: '返回', details: '详情', enableNotifications: '开启系统通知', notificationsOn: '系统通知已开启', alertSound: '告警声音',
@@ -74,7 +74,7 @@ const en = {
   minutes: 'min', newReport: 'Report another', formError: 'Please check: ', tooLong: (n, max) => ` (${n} characters, at most ${max})`, online: 'online', offline: 'offline',
   liveAlerts: 'Live alerts', connected: 'Connected', connecting: 'Connecting…', reconnecting: 'Connection lost, reconnecting…', noAlerts: 'No alerts', openBoard: 'Alerts unacknowledged or with nobody on the way', nobodyGoing: (who) => `acknowledged by ${who}, nobody on the way yet`,
   step: 'Step', stepN: (n) => (n === 0 ? 'first alert' : `escalation ${n}`), ago: 'ago', justNow: 'just now', acknowledge: 'Acknowledge — I’m on it', acknowledged: 'Acknowledged',
-  ackBy: 'Acknowledged by', depart: 'I have set off', arrive: 'I have arrived', departed: 'Set off', arrived: 'Arrived', location: 'Location', openMap: 'Open in maps',
+  ackBy: 'Acknowledged by', depart: 'I have set off', arrive: 'I have arrived', departed: 'Set off', arrived: 'Arrived', goingBy: (who, change, eta) => (change === 'arrived' ? `${who} arrived` : `${who} set off${eta ? `, expected ${eta}` : ''}`), location: 'Location', openMap: 'Open in maps',
   coordinates: 'Coordinates', accessNotes: 'Access notes', unitPhones: 'Village & township phones', reporter: 'Reporter', call: 'Call', observed: 'Observed', related: 'Related reports',
   clockSuspect: 'The reporting phone’s clock looks wrong, so the observed time cannot be trusted: go by the time reported, and ask the reporter when it happened.',
   updates: 'Updates', notes: 'Notes', back: 'Back', details: 'Details', enableNotifications: 'Turn on notifications', notificationsOn: 'Notifications on', alertSound: 'Alert sound',

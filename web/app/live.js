@@ -183,6 +183,8 @@ export class LiveAlerts {
         if (a && !a.acknowledgedBy.includes(frame.by)) a.acknowledgedBy = [...a.acknowledgedBy, frame.by];
         // Names as the grants give them, for the cards (a colleague's login id told nobody who went).
         if (a && frame.byName) a.names = { ...a.names, [frame.by]: frame.byName };
+        // Answered by setting off (with when they expect to be there) or by arriving.
+        if (a && frame.going) a.going = { ...a.going, [frame.by]: frame.going };
         break;
       }
       case 'updated': {
@@ -198,6 +200,11 @@ export class LiveAlerts {
             a.locationSuspect = frame.locationSuspect ?? null;
           }
           if (frame.change === 'dismissed' || frame.change === 'closed' || frame.change === 'verified') a.state = frame.change;
+          // A colleague on the road or there: who, and when they expect to arrive.
+          if ((frame.change === 'dispatched' || frame.change === 'arrived') && frame.by) {
+            a.going = { ...a.going, [frame.by]: { change: frame.change, eta: frame.eta ?? null } };
+            if (frame.byName) a.names = { ...a.names, [frame.by]: frame.byName };
+          }
         }
         break;
       }
