@@ -5,6 +5,9 @@ import type { EventData, EventOf } from './events.js';
 import { unitLevel, withinScope } from './units.js';
 import { figuresInconsistent, type Hazard, type IndicatorSet } from './vocabulary.js';
 
+/** Epoch ms to whole minutes: the precision at which a person gives and reads a statistics time. */
+const minuteOf = (ms: number) => Math.floor(ms / 60_000);
+
 export type IncidentEvent = EventOf<
   | 'IncidentOpened'
   | 'ReportLinked'
@@ -141,10 +144,12 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       const previous = incident.submissions.at(-1);
       // The figures "as they stood" at asOf: a time still to come, before the disaster began, or
       // before what was already sent upward would let a made-up date stop a statutory clock.
+      // Compared to the minute, as people write and read these times: a 续报 "as of 10:00" after
+      // one as of 10:00:30 is not earlier than it (found by a newcomer: refused as "before 10:00").
       const asOf = Date.parse(command.data.asOf);
       if (asOf > Date.parse(command.now)) refuse('invalid_period', 'asOf is in the future', { field: 'asOf', why: 'future' });
-      if (asOf < Date.parse(incident.startedAt)) refuse('invalid_period', 'asOf is before the incident started', { field: 'asOf', why: 'before_start', startedAt: incident.startedAt });
-      if (previous && asOf < Date.parse(previous.asOf)) refuse('invalid_period', 'asOf is before the previous submission\u2019s', { field: 'asOf', why: 'before_previous', previousAsOf: previous.asOf });
+      if (minuteOf(asOf) < minuteOf(Date.parse(incident.startedAt))) refuse('invalid_period', 'asOf is before the incident started', { field: 'asOf', why: 'before_start', startedAt: incident.startedAt });
+      if (previous && minuteOf(asOf) < minuteOf(Date.parse(previous.asOf))) refuse('invalid_period', 'asOf is before the previous submission\u2019s', { field: 'asOf', why: 'before_previous', previousAsOf: previous.asOf });
       if (previous && !command.data.explanation?.trim()) {
         const jumped = jumpedIndicators(previous.figures, command.data.figures);
         if (jumped.length > 0) {
@@ -160,7 +165,7 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       const incident = open(state);
       if (incident.stabilizedAt) refuse('already_stabilized', { en: 'the incident is already stabilized', zh: '灾情已经标记为稳定，不能再次标记' });
       const at = Date.parse(command.data.at);
-      if (at < Date.parse(incident.startedAt) || at > Date.parse(command.now)) {
+      if (minuteOf(at) < minuteOf(Date.parse(incident.startedAt)) || at > Date.parse(command.now)) {
         refuse('invalid_period', 'stabilization lies between the start and now', { field: 'at' });
       }
       return [{ type: 'IncidentStabilized', data: command.data }];

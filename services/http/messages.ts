@@ -55,6 +55,7 @@ const s = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 const yuanText = (fen: unknown) => (typeof fen === 'number' && Number.isSafeInteger(fen) ? yuan(fen) : s(fen));
 /** An instant as a person in Gansu reads it (北京时间), for a message. */
 const beijingText = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? `${beijingMinutes(v)} 北京时间` : s(v));
+const beijingTextEn = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? `${beijingMinutes(v)} Beijing time` : s(v));
 /** Dismissal reasons (ReportDismissed.reason) as a township officer names them. */
 export const DISMISSAL_ZH: Record<string, string> = { duplicate: '重复上报', false_alarm: '误报', out_of_scope: '不属本辖区' };
 const ROLE_ZH: Record<string, string> = ROLE_NAMES_ZH;
@@ -271,7 +272,20 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
                 : d.field === 'at'
                   ? 'at：稳定时间须在灾害开始之后、现在之前'
                   : '时间不对：开始须早于结束，且不能晚于现在',
-    en: 'the period is not right',
+    en: (d) =>
+      d.why === 'future'
+        ? `${s(d.field)}: this time has not come yet, so no figures can stand as of it`
+        : d.why === 'before_start'
+          ? `${s(d.field)}: before the incident started (${beijingTextEn(d.startedAt)}), so no figures can stand as of it`
+          : d.why === 'before_previous'
+            ? `${s(d.field)}: before the previous submission's (${beijingTextEn(d.previousAsOf)}); submissions only go forward`
+            : /^entries\.\d+\.until$/.test(s(d.field))
+              ? `${s(d.field)}: a shift ends after it starts`
+              : d.field === 'startedAt'
+                ? 'startedAt: an incident cannot start later than now'
+                : d.field === 'at'
+                  ? 'at: stabilization comes after the incident started and no later than now'
+                  : 'the period is not right: it starts before it ends, and not later than now',
   },
   duplicate_roster_entry: { zh: '同一人在值班表中重复出现', en: 'an officer is listed twice' },
   idempotency_mismatch: {

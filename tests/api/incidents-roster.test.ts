@@ -30,7 +30,7 @@ t.test('incident lifecycle with statutory clocks', async (t) => {
   t.equal(elsewhere.statusCode, 409, 'a report belongs to at most one incident');
   t.equal(elsewhere.json().details.incidentId, incidentId);
   t.equal((await post('links', { reportId: randomUUID() })).statusCode, 404);
-  const falseAlarm = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ observedAt: '2026-07-01T02:00:00.000Z' }) })).json().reportId;
+  const falseAlarm = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ observedAt: '2026-07-01T02:05:00.000Z' }) })).json().reportId;
   t.equal((await app.call('POST', `/reports/${falseAlarm}/dismissal`, { token: countyHead, body: { reason: 'false_alarm' } })).statusCode, 200);
   const sizeBefore = await app.logSize();
   const dismissedLink = await post('links', { reportId: falseAlarm });

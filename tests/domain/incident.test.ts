@@ -41,6 +41,13 @@ t.test('submissions: figures as they stood at a time between the start and now, 
   const sent: IncidentEvent = { type: 'FiguresSubmitted', data: { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2026-07-01T04:00:00.000Z' } };
   s.given(opened, sent).when(at('2026-07-01T03:59:59.999Z', 'daily')).thenThrows('invalid_period', 'a 续报 as of before the 初报 it follows');
   s.given(opened, sent).when(at('2026-07-01T04:00:00.000Z', 'daily')).then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T04:00:00.000Z' } }], 'as of the same time as the last: allowed');
+  // To the minute, as people write and read these times (found by a newcomer: "as of 10:00" was
+  // refused as before a previous "10:00" that was 10:00:30).
+  const sentMidMinute: IncidentEvent = { type: 'FiguresSubmitted', data: { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2026-07-01T04:00:30.000Z' } };
+  s.given(opened, sentMidMinute).when(at('2026-07-01T04:00:00.000Z', 'daily')).then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T04:00:00.000Z' } }], 'the same minute as the last: allowed');
+  s.given(opened, sentMidMinute).when(at('2026-07-01T03:59:59.000Z', 'daily')).thenThrows('invalid_period', 'the minute before: refused');
+  const startedMidMinute: IncidentEvent = { type: 'IncidentOpened', data: { ...(opened.data as object), startedAt: '2026-07-01T02:00:30.000Z' } as never };
+  s.given(startedMidMinute).when(at('2026-07-01T02:00:00.000Z')).then([{ type: 'FiguresSubmitted', data: { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2026-07-01T02:00:00.000Z' } }], 'the minute the disaster began');
 });
 
 t.test('linking reports: at most one incident per report', async (t) => {
