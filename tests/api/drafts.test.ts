@@ -48,7 +48,8 @@ t.test('a draft over several townships equals sums computed independently, with 
   for (let i = 0; i < 14; i++) {
     const village = villages[next(villages.length)]!;
     const estimate = figures();
-    const filed = await app.call('POST', '/reports', { token: app.token('contact', village), body: { village, hazard: 'flash_flood', observedAt: '2026-07-01T01:00:00Z', reporter: { name: '报告人', phone: '13800000000' }, estimate } });
+    // Each its own observation: the same words about the same moment would be one report.
+    const filed = await app.call('POST', '/reports', { token: app.token('contact', village), body: { village, hazard: 'flash_flood', observedAt: `2026-07-01T01:${String(i).padStart(2, '0')}:00Z`, reporter: { name: '报告人', phone: '13800000000' }, estimate } });
     t.equal(filed.statusCode, 201);
     const reportId = filed.json().reportId as string;
     let counted = estimate;
@@ -227,8 +228,10 @@ t.test('households verified in two reports of one incident: the draft, its forms
   const opened = await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt: '2026-07-01T00:00:00Z', title: '7·1 滑坡山洪' } });
   const incidentId = opened.json().incidentId as string;
   const hh = (householdId: string, people: number) => ({ householdId, name: `户主${householdId}`, damage: 'severe', people });
+  let observed = 0;
   const report = async (hazard: string, households: ReturnType<typeof hh>[]) => {
-    const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: { village: LIJIA, hazard, observedAt: '2026-07-01T01:00:00Z', reporter: { name: '报告人', phone: '13800000000' }, estimate: {} } });
+    const observedAt = `2026-07-01T01:${String(observed++).padStart(2, '0')}:00Z`;
+    const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: { village: LIJIA, hazard, observedAt, reporter: { name: '报告人', phone: '13800000000' }, estimate: {} } });
     const reportId = filed.json().reportId as string;
     const affectedPeople = households.reduce((n, h) => n + h.people, 0);
     const verified = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: { figures: { affectedPeople }, households, method: '入户核查' } });

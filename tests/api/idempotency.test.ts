@@ -211,7 +211,8 @@ t.test('ten requests with one key at once: applied once, every answer the first 
   const contact = app.token('contact', LIJIA);
   const before = await app.logSize();
   const head = await app.store.headPosition();
-  const answers = await Promise.all(Array.from({ length: 10 }, () => app.call('POST', '/reports', { token: contact, body: reportBody(), headers: { 'idempotency-key': 'burst' } })));
+  const body = reportBody();
+  const answers = await Promise.all(Array.from({ length: 10 }, () => app.call('POST', '/reports', { token: contact, body, headers: { 'idempotency-key': 'burst' } })));
   t.same(new Set(answers.map((a) => a.statusCode)), new Set([201]), 'one status, the first one\u2019s');
   t.equal(new Set(answers.map((a) => a.json().reportId)).size, 1, 'one report');
   t.equal((await app.logSize()) - before, 3, 'three events: the key claimed, the report filed, the key completed');
@@ -270,29 +271,31 @@ t.test('a filing that died after writing, before recording its answer: the retry
     },
   });
   const contact = app.token('contact', LIJIA);
-  const first = await app.call('POST', '/reports', { token: contact, body: reportBody(), headers: { 'idempotency-key': 'answer-lost' } });
+  const body = reportBody();
+  const first = await app.call('POST', '/reports', { token: contact, body, headers: { 'idempotency-key': 'answer-lost' } });
   t.equal(first.statusCode, 201, first.body);
   t.notOk(dropAnswer, 'the answer was not recorded');
   clock += 5 * 60_000;
-  const retry = await app.call('POST', '/reports', { token: contact, body: reportBody(), headers: { 'idempotency-key': 'answer-lost' } });
+  const retry = await app.call('POST', '/reports', { token: contact, body, headers: { 'idempotency-key': 'answer-lost' } });
   t.equal(retry.statusCode, 201, 'answered as the first was: created');
   t.same(retry.json(), first.json(), 'with the same body');
   const filed = (await app.store.readStream(streams.report(first.json().reportId))).filter((e) => e.type === 'ReportFiled');
   t.equal(filed.length, 1, 'filed once');
-  const plain = await app.call('POST', '/reports', { token: contact, body: { ...reportBody(), reportId: first.json().reportId } });
+  const plain = await app.call('POST', '/reports', { token: contact, body: { ...body, reportId: first.json().reportId } });
   t.equal(plain.statusCode, 200, 'the same reportId without the key is a resend, not a creation');
 });
 
 t.test('keys survive a restart; another user\u2019s same key is another key; bad keys are 400', async (t) => {
   const dataDir = testDir(t);
   const app = await startTestApp(t, { dataDir });
-  const first = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody(), headers: { 'idempotency-key': '"abc"' } });
+  const body = reportBody();
+  const first = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body, headers: { 'idempotency-key': '"abc"' } });
   await app.close();
   const again = await startTestApp(t, { dataDir });
-  const replay = await again.call('POST', '/reports', { token: again.token('contact', LIJIA), body: reportBody(), headers: { 'idempotency-key': 'abc' } });
+  const replay = await again.call('POST', '/reports', { token: again.token('contact', LIJIA), body, headers: { 'idempotency-key': 'abc' } });
   t.equal(replay.statusCode, 201);
   t.same(replay.json(), first.json(), 'the quoted and the bare form are one key, and it outlived the process');
-  const someoneElse = await again.call('POST', '/reports', { token: again.token('contact', LIJIA, 'another-contact'), body: reportBody(), headers: { 'idempotency-key': 'abc' } });
+  const someoneElse = await again.call('POST', '/reports', { token: again.token('contact', LIJIA, 'another-contact'), body, headers: { 'idempotency-key': 'abc' } });
   t.equal(someoneElse.statusCode, 201);
   t.not(someoneElse.json().reportId, first.json().reportId, 'keys are per user');
   for (const bad of ['', 'x'.repeat(256), 'with space', 'ü']) {
@@ -307,15 +310,17 @@ t.test('an answer a retry could improve on frees the key: a 503 is not replayed'
   const key = { 'idempotency-key': 'after-busy' };
   // A 4xx decided by the rules is final and replayed …
   const officer = app.token('officer', WANGBA);
-  const refused = await app.call('POST', '/reports', { token: officer, body: reportBody({ village: '621299103299' }), headers: key });
+  const nowhere = reportBody({ village: '621299103299' });
+  const refused = await app.call('POST', '/reports', { token: officer, body: nowhere, headers: key });
   t.equal(refused.statusCode, 422, 'no such village');
-  const replayed = await app.call('POST', '/reports', { token: officer, body: reportBody({ village: '621299103299' }), headers: key });
+  const replayed = await app.call('POST', '/reports', { token: officer, body: nowhere, headers: key });
   t.equal(replayed.headers['idempotent-replayed'], 'true');
   // … a transient one frees the key: the decider's ReleaseKey, as the plugin uses it.
   const stream = keyStream(`contact-${LIJIA}`, 'POST /reports', 'transient');
   const ctx = { actor: { id: 'x', role: 'contact' as const }, correlationId: 'c', now: new Date().toISOString() };
-  await app.commands.execute(stream, idempotencyDecider, { type: 'ClaimKey', data: { route: 'POST /reports', requestHash: requestHash({}, reportBody()), leaseUntil: new Date(Date.now() + 60_000).toISOString() }, now: ctx.now }, ctx);
+  const body = reportBody();
+  await app.commands.execute(stream, idempotencyDecider, { type: 'ClaimKey', data: { route: 'POST /reports', requestHash: requestHash({}, body), leaseUntil: new Date(Date.now() + 60_000).toISOString() }, now: ctx.now }, ctx);
   await app.commands.execute(stream, idempotencyDecider, { type: 'ReleaseKey', data: { status: 503 }, now: ctx.now }, ctx);
-  const after = await app.call('POST', '/reports', { token: contact, body: reportBody(), headers: { 'idempotency-key': 'transient' } });
+  const after = await app.call('POST', '/reports', { token: contact, body, headers: { 'idempotency-key': 'transient' } });
   t.equal(after.statusCode, 201, 'the released key is claimed again and the request runs');
 });
