@@ -63,13 +63,19 @@ t.test('same hazard, same village, within 2 hours: the alert names both reports'
   t.match(alert.related, [{ reportId: first.reportId, reporter: { name: '王建国', phone: '13800000000' } }]);
 });
 
-t.test('ack over the socket stops escalation and tells everyone alerted', async (t) => {
+/** A server alerting, the primary officer's socket live from its hello, and one report it was alerted for. */
+async function alertedOnce(t: Test) {
   const { app, url } = await listening(t, { escalationDelayMs: 60_000 });
   const primary = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
   t.teardown(() => primary.close());
   primary.send({ type: 'resume', after: (await primary.next((f) => f.type === 'hello')).position });
   const { reportId } = await fileReport(app);
   await primary.next((f) => f.type === 'alert' && f.reportId === reportId);
+  return { app, primary, reportId };
+}
+
+t.test('ack over the socket stops escalation and tells everyone alerted', async (t) => {
+  const { app, primary, reportId } = await alertedOnce(t);
   t.equal(app.escalator.pendingEscalations(), 1, 'step 1 is owed');
   primary.send({ type: 'ack', reportId });
   const acknowledged = await primary.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
@@ -83,12 +89,7 @@ t.test('ack over the socket stops escalation and tells everyone alerted', async 
 });
 
 t.test('arriving without acknowledging answers the alert, and everyone alerted hears it (found by a newcomer: the card stayed unanswered)', async (t) => {
-  const { app, url } = await listening(t, { escalationDelayMs: 60_000 });
-  const primary = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
-  t.teardown(() => primary.close());
-  primary.send({ type: 'resume', after: (await primary.next((f) => f.type === 'hello')).position });
-  const { reportId } = await fileReport(app);
-  await primary.next((f) => f.type === 'alert' && f.reportId === reportId);
+  const { app, primary, reportId } = await alertedOnce(t);
   const arrived = await app.call('POST', `/reports/${reportId}/arrivals`, { token: app.token('officer', WANGBA, 'officer-wangba-2'), body: {} });
   t.equal(arrived.statusCode, 200, arrived.body);
   const heard = await primary.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
