@@ -81,6 +81,9 @@ export interface SharedHousehold {
 
 const DAMAGED = new Set(['collapsed', 'severe', 'moderate']);
 
+/** How far (ms) two nodes' clocks may disagree about when reports were filed, for walks by filing order. */
+const CLOCK_SKEW_MS = 60 * 60 * 1000;
+
 /**
  * The figures a county would send upward now for `incident` (issue 16; 自然灾害情况统计调查制度):
  * each linked report not dismissed counts once — its latest verification where it was verified
@@ -158,12 +161,20 @@ export function draftFor(
   if (stage === 'final') draft.roster = rosterFor(counted, households);
   const shared = sharedHouseholds(counted.filter((id) => { const r = reports.rows.get(id); return r?.verified !== undefined && (r.status === 'verified' || r.status === 'closed'); }), households);
   if (shared.length > 0) draft.sharedHouseholds = shared;
+  // Reports filed since the disaster began, newest first, in log order: the walk stops once the
+  // filings are older than the start by more than two nodes' clocks can disagree, instead of
+  // walking a province's every report for each draft.
   const unlinked: NonNullable<Draft['unlinked']> = [];
-  for (const row of reports.rows.values()) {
-    if (row.incident !== undefined || row.status === 'dismissed' || !withinScope(row.village, incident.county) || Date.parse(row.reportedAt) < Date.parse(incident.startedAt)) continue;
+  const started = Date.parse(incident.startedAt);
+  for (let i = reports.order.length - 1; i >= 0; i--) {
+    const row = reports.rows.get(reports.order[i]!);
+    if (!row) continue;
+    const reportedAt = Date.parse(row.reportedAt);
+    if (reportedAt < started - CLOCK_SKEW_MS) break;
+    if (row.incident !== undefined || row.status === 'dismissed' || !withinScope(row.village, incident.county) || reportedAt < started) continue;
     unlinked.push({ reportId: row.reportId, village: row.village, hazard: row.hazard, reportedAt: row.reportedAt });
   }
-  if (unlinked.length > 0) draft.unlinked = unlinked;
+  if (unlinked.length > 0) draft.unlinked = unlinked.reverse();
   return draft;
 }
 

@@ -4,7 +4,7 @@
 // households, once each. Every figure is checked against sums computed here, independently.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { HEJIAGOU, KANG, LIJIA, NIANBA, startTestApp, WANGBA, ZHUJIAGOU, allocationBody } from '../support/app.js';
+import { HEJIAGOU, KANG, LIJIA, NIANBA, startTestApp, WANGBA, ZHUJIAGOU, allocationBody, reportBody } from '../support/app.js';
 
 const INDICATORS = ['affectedPeople', 'dead', 'missing', 'injured', 'roomsCollapsed', 'roomsSeverelyDamaged', 'cropAffectedHa'] as const;
 type Figures = Partial<Record<(typeof INDICATORS)[number], number>>;
@@ -302,4 +302,22 @@ t.test('a report of the county in no incident since the disaster began is named 
   t.match(sent.json().warnings, [{ code: 'reports_not_linked', reports: [forgotten], message: /^已报送。县内另有 1 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程，其数字不在这次报送里：如属本过程，请归入后在下一次报送中计入$/ }]);
   t.equal((await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId: forgotten } })).statusCode, 200);
   t.equal((await app.call('GET', `/incidents/${incidentId}/draft`, { token: head })).json().unlinked, undefined, 'linked: nothing left to name');
+});
+
+t.test('the draft names the reports in no incident filed since the disaster began, and none filed before it', async (t) => {
+  let now = new Date('2026-07-01T00:00:00.000Z');
+  const app = await startTestApp(t, { now: () => now });
+  const head = app.token('head', KANG, 'head-kang');
+  let n = 0;
+  const file = async () => (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ estimate: { affectedPeople: ++n } }) })).json().reportId as string;
+  const before: string[] = [];
+  for (let i = 0; i < 20; i++) before.push(await file());
+  now = new Date('2026-07-01T02:59:00.000Z');
+  const justBefore = await file();
+  now = new Date('2026-07-01T05:00:00.000Z');
+  const incidentId = (await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt: '2026-07-01T03:00:00Z', title: '滑坡' } })).json().incidentId as string;
+  const after = [await file(), await file()];
+  const draft = (await app.call('GET', `/incidents/${incidentId}/draft`, { token: head })).json();
+  t.same(draft.unlinked.map((r: { reportId: string }) => r.reportId), after, 'those filed since it began, oldest first');
+  t.notOk([...before, justBefore].some((id) => draft.unlinked.some((r: { reportId: string }) => r.reportId === id)), 'none filed before it, a minute before included');
 });
