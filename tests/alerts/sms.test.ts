@@ -476,3 +476,16 @@ t.test('with a provider: /ready names it and its channels', async (t) => {
   const ready = (await r.app.call('GET', '/ready')).json() as { notifications: unknown };
   t.same(ready.notifications, { channels: ['websocket', 'sms', 'voice'], provider: 'aliyun' });
 });
+
+t.test('a short link whose eight digits two reports share opens the one filed last, never 404 (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const contact = app.token('contact', LIJIA);
+  const older = '2b8f3a6e-0000-4000-8000-000000000001';
+  const newer = '2b8f3a6e-0000-4000-8000-000000000002';
+  for (const reportId of [older, newer]) t.equal((await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId }) })).statusCode, 201);
+  await app.runner.caughtUp();
+  const open = async (short: string) => (await app.call('GET', `/r/${short}`)).headers.location;
+  t.equal(await open('2b8f3a6e'), `/#/duty/${newer}`, 'the report whose alert is being sent: the newest');
+  t.equal(await open(older), `/#/duty/${older}`, 'the whole id names one');
+  t.equal((await app.call('GET', '/r/2b8f3a6f')).statusCode, 404, 'no report: 404');
+});

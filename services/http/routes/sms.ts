@@ -119,16 +119,22 @@ export async function smsRoutes(app: FastifyInstance, deps: ApiDeps & { sms: Sms
 
   // The short link in an alert SMS. Public, like any link in a text message: it names a report and
   // holds nothing of it; the duty console, with the officer's token kept on the phone, opens it.
+  // Eight hex digits are 32 bits: among a province's reports of a year, two ids sharing them are
+  // to be expected, and such a link answered 404 to an officer on the road. It now opens the most
+  // recently filed of them — the one whose alert is being sent, as an alert SMS goes out within
+  // hours of its filing — found walking the filings back from the newest. A longer prefix, or the
+  // whole id, is taken too.
   r.get(
     '/r/:short',
-    { schema: { hide: true, params: z.strictObject({ short: z.string().regex(/^[0-9a-f]{8}$/, 'eight hexadecimal digits') }) } },
+    { schema: { hide: true, params: z.strictObject({ short: z.string().regex(/^[0-9a-f]{8}([0-9a-f-]{0,28})$/, 'eight hexadecimal digits or more of a report id') }) } },
     async (request, reply) => {
       const { short } = request.params;
-      const matches: string[] = [];
-      for (const id of deps.runner.state('reports').rows.keys()) if (id.startsWith(short) && matches.push(id) > 1) break;
-      if (matches.length !== 1) throw notFound('report');
+      const { order } = deps.runner.state('reports');
+      let found: string | undefined;
+      for (let i = order.length - 1; i >= 0 && found === undefined; i--) if (order[i]!.startsWith(short)) found = order[i];
+      if (found === undefined) throw notFound('report');
       // The duty console opens the report; the fragment never reaches a server or a log.
-      return reply.header('cache-control', 'no-store').redirect(`/#/duty/${matches[0]!}`, 302);
+      return reply.header('cache-control', 'no-store').redirect(`/#/duty/${found}`, 302);
     },
   );
 }
