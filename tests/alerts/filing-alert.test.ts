@@ -12,7 +12,8 @@ t.test('the filing and its step-0 alert are one append, with no alert job run at
   const app = await startTestApp(t, { scheduler: () => ({ kind: 'in-process' as const, schedule: async (job: unknown) => void jobs.push(job), close: async () => undefined }) });
   const contact = app.token('contact', LIJIA);
   await recordGrant(app, { sub: 'officer-wangba-1', role: 'officer', scope: WANGBA });
-  const filed = await app.call('POST', '/reports', { token: contact, body: reportBody() });
+  const body = reportBody();
+  const filed = await app.call('POST', '/reports', { token: contact, body });
   t.equal(filed.statusCode, 201);
   const { reportId, position, revision } = filed.json();
   const events = await app.store.readStream(`report-${reportId}`);
@@ -27,7 +28,7 @@ t.test('the filing and its step-0 alert are one append, with no alert job run at
   t.ok(board.items.some((i: { reportId: string; step: number }) => i.reportId === reportId && i.step === 0), 'on the open-alert board at once');
   t.ok(jobs.every((j) => (j as { step?: number }).step !== 0), 'no job for step 0: the next job is step 1');
 
-  const again = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId }) });
+  const again = await app.call('POST', '/reports', { token: contact, body: { ...body, reportId } });
   t.equal(again.statusCode, 200, 'a retry files nothing');
   t.equal((await app.store.readStream(`report-${reportId}`)).length, 2, 'and alerts nobody twice');
 });
@@ -39,7 +40,8 @@ t.test('a related report filed after the first was acknowledged goes to its ackn
   const first = (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json();
   const ack = await app.call('POST', `/reports/${first.reportId}/acknowledgements`, { token: officer, body: {} });
   t.ok(ack.statusCode < 300, ack.body);
-  const second = (await app.call('POST', '/reports', { token: contact, body: reportBody({ estimate: { affectedPeople: 3 } }) })).json();
+  const secondBody = reportBody({ estimate: { affectedPeople: 3 } });
+  const second = (await app.call('POST', '/reports', { token: contact, body: secondBody })).json();
   const events = await app.store.readStream(`report-${second.reportId}`);
   t.same(events.map((e) => e.type), ['ReportFiled', 'AlertRaised', 'AlertAcknowledged']);
   t.match(events[1]!.data, { recipients: ['officer-wangba-1'], related: [first.reportId] });
@@ -50,7 +52,7 @@ t.test('a related report filed after the first was acknowledged goes to its ackn
     [`contact-${LIJIA}/contact`, 'zhitong-alerting/system', 'zhitong-alerting/system'],
     'the filing is the contact\'s; the alert and the acknowledgement via the related report are the policy\'s',
   );
-  const again = await app.call('POST', '/reports', { token: contact, body: reportBody({ reportId: second.reportId, estimate: { affectedPeople: 3 } }) });
+  const again = await app.call('POST', '/reports', { token: contact, body: { ...secondBody, reportId: second.reportId } });
   t.match([again.statusCode, again.json()], [200, { reportId: second.reportId, position: second.position, revision: second.revision }], 'a resend is answered as the first time: the append\'s last event, all three');
   t.equal(second.revision, 2);
 });

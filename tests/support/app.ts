@@ -155,14 +155,16 @@ export async function startTestApp(
 
 let filings = 0;
 /**
- * A report's body. Each is observed a second after the one before: two reports that say the same
- * thing about the same moment, from one person, are one report (services/http/routes/reports.ts
- * reportIdFor), so a test's second report is another observation, as in the field.
+ * A report's body. One without a reportId is observed a second after the one before: two reports
+ * that say the same thing about the same moment, from one person, are one report
+ * (services/http/routes/reports.ts reportIdFor), so a test's second report is another observation,
+ * as in the field. One with a reportId names its report, so the same call again is the same body
+ * (a resend).
  */
 export const reportBody = (over: Record<string, unknown> = {}) => ({
   village: LIJIA,
   hazard: 'landslide',
-  observedAt: new Date(Date.parse('2026-01-01T00:00:00.000Z') + 1000 * filings++).toISOString(),
+  observedAt: new Date(Date.parse('2026-01-01T00:00:00.000Z') + ('reportId' in over ? 0 : 1000 * ++filings)).toISOString(),
   reporter: { name: '王建国', phone: '13800000000' },
   estimate: { affectedPeople: 12, roomsCollapsed: 2 },
   directions: '村委会后山，沿水泥路上行 1 公里',
