@@ -98,7 +98,7 @@ t.test('a time as a spreadsheet or a phone writes it is read as meant; a refusal
     ['2026-07-02T11:40:00+0800', '2026-07-02T03:40:00.000Z'],
     ['2026-07-02T03:40Z', '2026-07-02T03:40:00.000Z'],
   ] as const) {
-    const res = await app.call('POST', '/reports', { token: contact, body: reportBody({ observedAt: written }) });
+    const res = await app.call('POST', '/reports', { token: contact, body: reportBody({ observedAt: written, notes: `写作 ${written}` }) });
     t.equal(res.statusCode, 201, `${written}: ${res.body}`);
     const [filed] = await app.store.readStream(`report-${res.json().reportId}`);
     t.equal((filed!.data as { observedAt: string }).observedAt, stored, `${written} → ${stored}`);
