@@ -464,9 +464,8 @@ const CUSTOM_ZH: Record<string, string> = {
   'must be a number to call back: a mobile (11 digits) or a landline (7–8 digits, or 10–12 with its area code)': '须为能回拨的号码：手机（11 位）或固定电话（7–8 位，或带区号 10–12 位）',
   'must be a mobile number (11 digits starting 13–19) that takes SMS': '须为能收短信的手机号（以 13–19 开头的 11 位数字）',
   'a user id has no @ and no spaces': '用户编号不能含 @ 或空格',
-  'contains a lone surrogate (not well-formed Unicode)': '含有不成对的代理字符（不是有效的 Unicode 文本）',
-  'contains a control character (only newline and tab are allowed)': '含有控制字符（只允许换行和制表符）',
-  [TEXT_PROBLEM_MESSAGES.invisible_only.en]: TEXT_PROBLEM_MESSAGES.invisible_only.zh,
+  // Every text problem's words, so a new one is never left in English (found by a newcomer).
+  ...Object.fromEntries(Object.values(TEXT_PROBLEM_MESSAGES).map((m) => [m.en, m.zh])),
   [HOUSEHOLD_ID_MESSAGE.en]: HOUSEHOLD_ID_MESSAGE.zh,
   'not valid UTF-8': '不是有效的 UTF-8 文本',
   'not a position of this log': '不是有效的日志位置',

@@ -173,6 +173,11 @@ t.test('a report sent again without reportId or Idempotency-Key (its answer lost
   // Written the other way round and with the time in Beijing's offset, it is still the same report.
   const reordered = Object.fromEntries(Object.entries({ ...body, observedAt: '2026-07-01T11:40:00+08:00' }).reverse());
   t.equal((await app.call('POST', '/reports', { token: contact, body: reordered })).json().reportId, first.json().reportId, 'keys in another order, the same moment written another way');
+  for (const key of ['resend-1', 'resend-2']) {
+    const keyed = await app.call('POST', '/reports', { token: contact, body, headers: { 'idempotency-key': key } });
+    t.same([keyed.statusCode, keyed.json().reportId], [200, first.json().reportId], `with an Idempotency-Key of its own (${key}): still the same report (found by a newcomer)`);
+  }
+  t.equal(await app.logSize() - size, 4, 'only the keys were recorded: no report, no alert');
 
   // Anything said differently, or another person saying it, is another report (SPEC §5 then links them).
   const another = app.token('contact', LIJIA, 'contact-lijia-2');

@@ -78,23 +78,23 @@ const DERIVED_ID_NAMESPACE = '0d7cf3a1-2f59-4a4b-8b1b-7b4f6f0f9e21';
 export const idFor = (request: FastifyRequest, given: string | undefined): string =>
   given ?? (request.idempotencyKey ? uuidv5(request.idempotencyKey, DERIVED_ID_NAMESPACE) : randomUUID());
 
-/** Ids of reports filed with neither a reportId nor an Idempotency-Key, derived from what they say. */
+/** Ids of reports filed without a reportId, derived from what they say. */
 const CONTENT_ID_NAMESPACE = '5b0e6c1d-93a4-4f0e-8d3e-2c7a1f4b9e60';
 const canonical = canonicalize as unknown as (value: unknown) => string;
 
 /**
- * A report's id: the one it was sent with; else the Idempotency-Key's; else one derived from the
- * filing itself — its sender, village, hazard, the moment observed (ms), estimate, place and words
- * (`content`, the ReportFiled data without its id, canonical JSON, RFC 8785). A phone that sends
- * the same report again because the answer never came (no reportId, no key) files the same report,
- * answered as the first time, instead of a second one that wakes the officers again (found by a
- * newcomer: one landslide, two alerts). Two reports of one hazard that say anything different, or
- * were observed at another moment, or come from another person, are two reports (SPEC §5 links
- * them in one alert).
+ * A report's id: the one it was sent with; else one derived from the filing itself — its sender,
+ * village, hazard, the moment observed (ms), estimate, place and words (`content`, the ReportFiled
+ * data without its id, canonical JSON, RFC 8785). A phone that sends the same report again because
+ * the answer never came files the same report, answered as the first time, instead of a second one
+ * that wakes the officers again (found by a newcomer: one landslide, two alerts) — with or without
+ * an Idempotency-Key, whichever key the resend carries: a header is transport, not what was said
+ * (found by a newcomer: a phone that made a new key for its resend filed a second report). Two
+ * reports of one hazard that say anything different, or were observed at another moment, or come
+ * from another person, are two reports (SPEC §5 links them in one alert).
  */
-export function reportIdFor(request: FastifyRequest, given: string | undefined, content: Omit<EventData<'ReportFiled'>, 'reportId'>): string {
-  if (given !== undefined || request.idempotencyKey) return idFor(request, given);
-  return uuidv5(canonical(content), CONTENT_ID_NAMESPACE);
+export function reportIdFor(given: string | undefined, content: Omit<EventData<'ReportFiled'>, 'reportId'>): string {
+  return given ?? uuidv5(canonical(content), CONTENT_ID_NAMESPACE);
 }
 
 /** 409 for a client-chosen id taken outside the caller's scope: nothing about that object is said (SPEC §2, §4). */
@@ -247,7 +247,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         reporter: { id: request.user.sub, ...body.reporter },
         estimate: body.estimate ?? {},
       };
-      const reportId = reportIdFor(request, body.reportId, content);
+      const reportId = reportIdFor(body.reportId, content);
       const data: EventData<'ReportFiled'> = { ...content, reportId };
       // Units are never removed, so the register is re-read only when it does not know the village.
       if (!deps.units.get(body.village)) await deps.units.refresh();
