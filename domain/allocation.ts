@@ -91,7 +91,16 @@ export function goodsTotals(lines: readonly GoodsLine[]): Record<string, number>
 }
 
 /** Names compared as people write them: spaces (and full-width ones) do not make another person. */
-export const sameName = (a: string, b: string): boolean => a.replace(/[\s\u3000]+/g, '') === b.replace(/[\s\u3000]+/g, '');
+/**
+ * A name as two people would type it for one person: width folded (NFKC), and spaces, the middle
+ * dot and invisible format characters (zero-width spaces and joiners, BOM, direction marks) gone.
+ * One rule for every comparison of names (SPEC §3 no double relief): a 张\u200b三明 that looks like
+ * 张三明 on every screen escaped the same-name check (found by a newcomer).
+ */
+export const nameKey = (name: string): string => name.normalize('NFKC').replace(/[\s\p{Cf}\u00b7\u30fb\u2022.]/gu, '');
+
+/** Whether two names are one person's name as typed twice (`nameKey`). */
+export const sameName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);
 
 /** An allocation that holds its slot: allocated, approved or delivered (SPEC §3: a delivered one stays live). */
 export const isLive = (state: AllocationState): boolean =>

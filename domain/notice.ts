@@ -23,7 +23,8 @@ export function maskName(name: string): string {
 }
 
 function maskPart(part: string): string {
-  const chars = Array.from(part);
+  // Counted as a reader sees them: an invisible format character (a zero-width space) is no character.
+  const chars = Array.from(part.replace(/\p{Cf}/gu, ''));
   if (chars.length === 0) return '';
   if (chars.length === 1) return '*';
   if (chars.length === 2) return `${chars[0]}*`;

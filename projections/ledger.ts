@@ -1,4 +1,4 @@
-import { fullyDelivered, goodsTotals, sameName, unreviewed, type ReviewedFlag } from '../domain/allocation.js';
+import { fullyDelivered, goodsTotals, nameKey, sameName, unreviewed, type ReviewedFlag } from '../domain/allocation.js';
 import { DEFAULT_REPEAT_WINDOW_DAYS } from '../domain/household.js';
 import { assertNever } from '../domain/errors.js';
 import { canonicalHouseholdId, type GoodsLine, type GoodsUnit, type ReliefCategory } from '../domain/vocabulary.js';
@@ -282,8 +282,6 @@ export function reviewOf(flag: ReviewFlag, row: Pick<LedgerRow, 'reviews'> | und
 /** Whether a head has reviewed `flag` on `row` as the flag stands now. */
 export const isReviewed = (flag: ReviewFlag, row: Pick<LedgerRow, 'reviews'> | undefined): boolean => reviewOf(flag, row) !== undefined;
 
-/** A name as two people would type it for one person: width folded, spaces and the middle dot gone. */
-export const nameKey = (name: string) => name.normalize('NFKC').replace(/[\s\u00b7\u30fb\u2022.]/gu, '');
 
 /**
  * Rows to review: two live allocations of one category to one household in one incident (a later

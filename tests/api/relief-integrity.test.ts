@@ -477,6 +477,9 @@ t.test('a verification listing one name under two household numbers says so at t
   t.match(en.json().warnings, [{ code: 'same_name_two_households', message: /households 3-12, 12 have the same name/ }], 'in English when asked');
   const fixed = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody({ households: [households[0], households[2]] }) });
   t.equal(fixed.json().warnings, undefined, 'listed once: nothing said');
+  // A zero-width space in one of them looks the same on every screen: the same name.
+  const hidden = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody({ households: [households[0], { ...households[1], name: '王\u200b建国' }, households[2]] }) });
+  t.match(hidden.json().warnings, [{ code: 'same_name_two_households', householdIds: ['3-12', '12'] }], 'an invisible character does not make another name (found by a newcomer)');
 });
 
 t.test('one name under two household numbers in one incident and village: both rows flagged for review, not refused (a household typed 3-12 once and 12 once, its group left out, escapes the duplicate check)', async (t) => {

@@ -1,7 +1,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import t from 'tap';
 import fc from 'fast-check';
-import { allocationDecider, goodsTotals, isLive, unreviewed, type AllocationCommand, type ReviewedFlag, type AllocationEvent, type AllocationState, type ReportForRelief } from '../../domain/allocation.js';
+import { allocationDecider, goodsTotals, isLive, nameKey, sameName, unreviewed, type AllocationCommand, type ReviewedFlag, type AllocationEvent, type AllocationState, type ReportForRelief } from '../../domain/allocation.js';
 import { reportDecider, type ReportCommand, type ReportState } from '../../domain/report.js';
 import { DomainError } from '../../domain/errors.js';
 import { spec } from '../support/decider-spec.js';
@@ -259,4 +259,20 @@ t.test('property: a dismissed report never gains an allocation', async (t) => {
     { numRuns: 1000 },
   );
   t.ok(dismissalsTried > 50, `allocations were attempted on dismissed reports (${dismissalsTried})`);
+});
+
+t.test('one name typed twice is one name: width, spaces, middle dots and invisible characters aside (found by a newcomer: 张\u200b三明 escaped the same-name check)', async (t) => {
+  for (const typed of ['张\u200b三明', '张三明\ufeff', ' 张 三明', '张\u3000三明', '张\u200d三\u2060明', '\u200e张三明']) t.ok(sameName(typed, '张三明'), JSON.stringify(typed));
+  t.equal(nameKey('阿依古丽·买买提'), nameKey('阿依古丽 买买提'), 'the middle dot or a space between the parts');
+  t.equal(nameKey('ＡＢＣ'), nameKey('ABC'), 'full width');
+  t.notOk(sameName('张三明', '张三'), 'another name stays another');
+  const invisible = fc.constantFrom('\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u200e', '\u200f', '\u00ad');
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCharCode(c)), { minLength: 1, maxLength: 4 }), fc.array(fc.tuple(fc.nat(4), invisible), { maxLength: 3 }), (chars, inserts) => {
+      const name = chars.join('');
+      const typed = [...chars];
+      for (const [at, c] of inserts) typed.splice(Math.min(at, typed.length), 0, c);
+      return sameName(typed.join(''), name);
+    }),
+  );
 });

@@ -13,6 +13,7 @@ t.test('names are masked as SPEC §8 says', async (t) => {
   t.equal(maskName('阿依古丽·买买提'), '阿**丽·买*提', 'each part of a name written with ·');
   t.equal(maskName('𠀀𠀁𠀂'), '𠀀*𠀂', 'a character outside the BMP is one character');
   t.equal(maskName(' 李四 '), '李*');
+  t.equal(maskName('张\u200b三明'), '张*明', 'an invisible character is no character: masked as the name a reader sees');
 });
 
 t.test('digit runs that could be a phone or an ID number are masked in free text', async (t) => {
