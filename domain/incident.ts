@@ -4,9 +4,19 @@ import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf } from './events.js';
 import { unitLevel, withinScope } from './units.js';
 import { figuresInconsistent, type Hazard, type IndicatorSet } from './vocabulary.js';
+import { beijingPair } from './time.js';
 
-/** Epoch ms to whole minutes: the precision at which a person gives and reads a statistics time. */
-const minuteOf = (ms: number) => Math.floor(ms / 60_000);
+/**
+ * Whether `sent` says what the last submission said: stage, figures, the moment they stood at,
+ * notes and explanation. Sent again when its answer was lost, it would go upward twice (found by
+ * a newcomer); a submission that differs in any of them is another.
+ */
+function sameSubmission(last: Submission | undefined, sent: EventData<'FiguresSubmitted'>): boolean {
+  if (!last || last.stage !== sent.stage || Date.parse(last.asOf) !== Date.parse(sent.asOf)) return false;
+  if ((last.notes ?? '') !== (sent.notes ?? '') || (last.explanation ?? '') !== (sent.explanation ?? '')) return false;
+  const keys = new Set([...Object.keys(last.figures), ...Object.keys(sent.figures)]) as Set<keyof IndicatorSet>;
+  return [...keys].every((k) => (last.figures[k] ?? 0) === (sent.figures[k] ?? 0));
+}
 
 export type IncidentEvent = EventOf<
   | 'IncidentOpened'
@@ -130,6 +140,8 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
     }
     case 'SubmitFigures': {
       const incident = open(state);
+      // The same submission sent again (its answer lost) is not a second one sent upward.
+      if (sameSubmission(incident.submissions.at(-1), command.data)) return [];
       const stages = incident.submissions.map((s) => s.stage);
       const { stage } = command.data;
       if (stage === 'initial' && stages.includes('initial')) refuse('initial_already_submitted', 'the initial report (初报) was sent');
@@ -144,12 +156,19 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       const previous = incident.submissions.at(-1);
       // The figures "as they stood" at asOf: a time still to come, before the disaster began, or
       // before what was already sent upward would let a made-up date stop a statutory clock.
-      // Compared to the minute, as people write and read these times: a 续报 "as of 10:00" after
-      // one as of 10:00:30 is not earlier than it (found by a newcomer: refused as "before 10:00").
+      // Compared to the millisecond, so the log never holds a 续报 as of before the one it follows;
+      // the refusal gives both times to the second where they share a minute (services/http
+      // messages.ts, beijingPair): "10:00 is before 10:00" read as a mistake (found by a newcomer).
       const asOf = Date.parse(command.data.asOf);
       if (asOf > Date.parse(command.now)) refuse('invalid_period', 'asOf is in the future', { field: 'asOf', why: 'future' });
-      if (minuteOf(asOf) < minuteOf(Date.parse(incident.startedAt))) refuse('invalid_period', 'asOf is before the incident started', { field: 'asOf', why: 'before_start', startedAt: incident.startedAt });
-      if (previous && minuteOf(asOf) < minuteOf(Date.parse(previous.asOf))) refuse('invalid_period', 'asOf is before the previous submission\u2019s', { field: 'asOf', why: 'before_previous', previousAsOf: previous.asOf });
+      if (asOf < Date.parse(incident.startedAt)) {
+        const [given, start] = beijingPair(command.data.asOf, incident.startedAt);
+        refuse('invalid_period', `asOf: ${given} is before the incident started (${start} Beijing time), so no figures can stand as of it`, { field: 'asOf', why: 'before_start', asOf: command.data.asOf, startedAt: incident.startedAt });
+      }
+      if (previous && asOf < Date.parse(previous.asOf)) {
+        const [given, before] = beijingPair(command.data.asOf, previous.asOf);
+        refuse('invalid_period', `asOf: ${given} is before the previous submission's (${before} Beijing time); submissions only go forward`, { field: 'asOf', why: 'before_previous', asOf: command.data.asOf, previousAsOf: previous.asOf });
+      }
       if (previous && !command.data.explanation?.trim()) {
         const jumped = jumpedIndicators(previous.figures, command.data.figures);
         if (jumped.length > 0) {
@@ -165,7 +184,7 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       const incident = open(state);
       if (incident.stabilizedAt) refuse('already_stabilized', { en: 'the incident is already stabilized', zh: '灾情已经标记为稳定，不能再次标记' });
       const at = Date.parse(command.data.at);
-      if (minuteOf(at) < minuteOf(Date.parse(incident.startedAt)) || at > Date.parse(command.now)) {
+      if (at < Date.parse(incident.startedAt) || at > Date.parse(command.now)) {
         refuse('invalid_period', 'stabilization lies between the start and now', { field: 'at' });
       }
       return [{ type: 'IncidentStabilized', data: command.data }];

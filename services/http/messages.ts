@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { DOMAIN_ERROR_CODES, type DomainErrorCode } from '../../domain/errors.js';
 import { exactDecimal, yuan } from '../../domain/notice.js';
-import { beijingMinutes } from '../../domain/time.js';
+import { beijingMinutes, beijingPair } from '../../domain/time.js';
 import { TEXT_PROBLEM_MESSAGES } from '../../domain/text.js';
 import { GOODS_UNIT_MESSAGE, GOODS_UNIT_NAMES, HOUSEHOLD_ID_MESSAGE, ROLE_NAMES_ZH } from '../../domain/vocabulary.js';
 import type { LinkBreak } from '../../infra/eventstore/chain.js';
@@ -54,8 +54,19 @@ const s = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 /** Integer fen as yuan with two decimals, exactly (domain/notice.ts `yuan`); anything else as given. */
 const yuanText = (fen: unknown) => (typeof fen === 'number' && Number.isSafeInteger(fen) ? yuan(fen) : s(fen));
 /** An instant as a person in Gansu reads it (北京时间), for a message. */
-const beijingText = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? `${beijingMinutes(v)} 北京时间` : s(v));
-const beijingTextEn = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? `${beijingMinutes(v)} Beijing time` : s(v));
+/**
+ * A time given and the one it is compared with, for a refusal: `[given + ' ', other]`, Beijing
+ * time, to the second where they share a minute (`beijingPair`); the given one is left out ('')
+ * where the details do not carry it.
+ */
+const pairOf = (suffix: string) => (given: unknown, other: unknown): [string, string] => {
+  if (typeof other !== 'string' || Number.isNaN(Date.parse(other))) return ['', s(other)];
+  if (typeof given !== 'string' || Number.isNaN(Date.parse(given))) return ['', `${beijingMinutes(other)} ${suffix}`];
+  const [a, b] = beijingPair(given, other);
+  return [`${a} `, `${b} ${suffix}`];
+};
+const pairZh = pairOf('北京时间');
+const pairEn = pairOf('Beijing time');
 /** Dismissal reasons (ReportDismissed.reason) as a township officer names them. */
 export const DISMISSAL_ZH: Record<string, string> = { duplicate: '重复上报', false_alarm: '误报', out_of_scope: '不属本辖区' };
 const ROLE_ZH: Record<string, string> = ROLE_NAMES_ZH;
@@ -262,9 +273,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
       d.why === 'future'
         ? `${s(d.field)}：这个时间还没到，不能作为数据截至时间`
         : d.why === 'before_start'
-          ? `${s(d.field)}：早于灾害开始时间（${beijingText(d.startedAt)}），数据不可能截至那时`
+          ? `${s(d.field)}：${pairZh(d.asOf, d.startedAt)[0]}早于灾害开始时间（${pairZh(d.asOf, d.startedAt)[1]}），数据不可能截至那时`
           : d.why === 'before_previous'
-            ? `${s(d.field)}：早于上一次报送的截至时间（${beijingText(d.previousAsOf)}），报送只能向后`
+            ? `${s(d.field)}：${pairZh(d.asOf, d.previousAsOf)[0]}早于上一次报送的截至时间（${pairZh(d.asOf, d.previousAsOf)[1]}），报送只能向后`
             : /^entries\.\d+\.until$/.test(s(d.field))
               ? `${s(d.field)}：值班结束时间须晚于开始时间`
               : d.field === 'startedAt'
@@ -276,9 +287,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
       d.why === 'future'
         ? `${s(d.field)}: this time has not come yet, so no figures can stand as of it`
         : d.why === 'before_start'
-          ? `${s(d.field)}: before the incident started (${beijingTextEn(d.startedAt)}), so no figures can stand as of it`
+          ? `${s(d.field)}: ${pairEn(d.asOf, d.startedAt)[0]}is before the incident started (${pairEn(d.asOf, d.startedAt)[1]}), so no figures can stand as of it`
           : d.why === 'before_previous'
-            ? `${s(d.field)}: before the previous submission's (${beijingTextEn(d.previousAsOf)}); submissions only go forward`
+            ? `${s(d.field)}: ${pairEn(d.asOf, d.previousAsOf)[0]}is before the previous submission's (${pairEn(d.asOf, d.previousAsOf)[1]}); submissions only go forward`
             : /^entries\.\d+\.until$/.test(s(d.field))
               ? `${s(d.field)}: a shift ends after it starts`
               : d.field === 'startedAt'
@@ -486,7 +497,7 @@ const CUSTOM_ZH: Record<string, string> = {
   'name either sub or jti, not both': 'sub 和 jti 只填一个',
   'name sub (a user) or jti (one token)': '须填 sub（收回此人的全部令牌）或 jti（收回一个令牌）',
   'not a position': '不是有效的日志位置',
-  'eight hexadecimal digits': '须为 8 位十六进制数字',
+  'eight hexadecimal digits or more of a report id': '须为报告编号的前 8 位或更多（十六进制数字）',
   'must not be the nil or max UUID': '不能是全 0 或全 f 的 UUID',
   [GOODS_UNIT_MESSAGE]: `不是救灾物资的计量单位：请用 ${GOODS_UNIT_NAMES.join('、')}（kg、千克 等写法也认）`,
   'required unless fromDraft is true': '未使用草稿（fromDraft）时必填',

@@ -177,3 +177,24 @@ t.test('rate limit: 429 with a JSON error', async (t) => {
   t.same(codes, [200, 200, 200, 429, 429]);
   t.equal((await app.call('GET', `/roster/${WANGBA}`, { token })).json().error, 'rate_limited');
 });
+
+t.test('a 续报 as of a moment before the last one in the same minute is refused with both times to the second; the same submission sent again is answered, not sent twice (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t, { now: () => new Date('2026-07-01T06:00:00.000Z') });
+  const head = app.token('head', KANG, 'head-kang');
+  const incidentId = (await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'flash_flood', startedAt: '2026-07-01T10:00:00+08:00', title: '山洪' } })).json().incidentId as string;
+  const submit = (body: Record<string, unknown>, lang?: string) => app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body, ...(lang ? { headers: { 'accept-language': lang } } : {}) });
+  t.equal((await submit({ stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2026-07-01T12:14:37+08:00' })).statusCode, 200);
+  const early = await submit({ stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T12:14+08:00' });
+  t.match([early.statusCode, early.json()], [422, { error: 'invalid_period', message: 'asOf：2026-07-01 12:14:00 早于上一次报送的截至时间（2026-07-01 12:14:37 北京时间），报送只能向后' }]);
+  const earlyEn = await submit({ stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T12:14+08:00' }, 'en');
+  t.equal(earlyEn.json().message, "asOf: 2026-07-01 12:14:00 is before the previous submission's (2026-07-01 12:14:37 Beijing time); submissions only go forward", 'in English with the times too');
+  const daily = { stage: 'daily', figures: { affectedPeople: 12 }, asOf: '2026-07-01T13:00:00+08:00', explanation: '新增3人' };
+  const first = await submit(daily);
+  t.equal(first.statusCode, 200, first.body);
+  const size = await app.logSize();
+  const again = await submit(daily);
+  t.equal(again.statusCode, 200, 'sent again: answered');
+  t.equal(await app.logSize(), size, 'nothing written: one 续报 upward');
+  const view = (await app.call('GET', `/incidents/${incidentId}`, { token: head })).json();
+  t.equal(view.submissions.length, 2, 'the 初报 and one 续报');
+});

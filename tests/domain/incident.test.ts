@@ -41,13 +41,21 @@ t.test('submissions: figures as they stood at a time between the start and now, 
   const sent: IncidentEvent = { type: 'FiguresSubmitted', data: { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2026-07-01T04:00:00.000Z' } };
   s.given(opened, sent).when(at('2026-07-01T03:59:59.999Z', 'daily')).thenThrows('invalid_period', 'a 续报 as of before the 初报 it follows');
   s.given(opened, sent).when(at('2026-07-01T04:00:00.000Z', 'daily')).then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T04:00:00.000Z' } }], 'as of the same time as the last: allowed');
-  // To the minute, as people write and read these times (found by a newcomer: "as of 10:00" was
-  // refused as before a previous "10:00" that was 10:00:30).
-  const sentMidMinute: IncidentEvent = { type: 'FiguresSubmitted', data: { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2026-07-01T04:00:30.000Z' } };
-  s.given(opened, sentMidMinute).when(at('2026-07-01T04:00:00.000Z', 'daily')).then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T04:00:00.000Z' } }], 'the same minute as the last: allowed');
-  s.given(opened, sentMidMinute).when(at('2026-07-01T03:59:59.000Z', 'daily')).thenThrows('invalid_period', 'the minute before: refused');
-  const startedMidMinute: IncidentEvent = { type: 'IncidentOpened', data: { ...(opened.data as object), startedAt: '2026-07-01T02:00:30.000Z' } as never };
-  s.given(startedMidMinute).when(at('2026-07-01T02:00:00.000Z')).then([{ type: 'FiguresSubmitted', data: { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2026-07-01T02:00:00.000Z' } }], 'the minute the disaster began');
+  // The log never holds a 续报 as of before the one it follows, not even within a minute.
+  const sentMidMinute: IncidentEvent = { type: 'FiguresSubmitted', data: { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2026-07-01T03:00:30.000Z' } };
+  s.given(opened, sentMidMinute).when(at('2026-07-01T03:00:00.000Z', 'daily')).thenThrows('invalid_period', 'the same minute, earlier to the second: refused (the words give both to the second)');
+  s.given(opened, sentMidMinute).when(at('2026-07-01T03:00:30.000Z', 'daily')).then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T03:00:30.000Z' } }], 'the same instant: allowed');
+});
+
+t.test('submissions: the same one sent again (its answer lost) is not sent upward twice (found by a newcomer)', async (t) => {
+  const s = spec(t, incidentDecider);
+  const daily = (figures: Record<string, number>, asOf = '2026-07-01T03:00:00.000Z', notes?: string) => ({ type: 'SubmitFigures' as const, data: { stage: 'daily' as const, figures, asOf, ...(notes ? { notes } : {}) }, now: NOW });
+  const first: IncidentEvent = { type: 'FiguresSubmitted', data: { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2026-07-01T02:30:00.000Z' } };
+  const sentDaily: IncidentEvent = { type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 9, dead: 0 }, asOf: '2026-07-01T03:00:00.000Z', notes: '无变化' } };
+  s.given(opened, first, sentDaily).when(daily({ affectedPeople: 9 }, '2026-07-01T11:00:00+08:00', '无变化')).then([], 'the same figures as of the same moment (written another way, a zero left out): nothing written');
+  s.given(opened, first, sentDaily).when(daily({ affectedPeople: 9 }, '2026-07-01T03:00:00.000Z', '复核后无变化')).then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T03:00:00.000Z', notes: '复核后无变化' } }], 'other words: another 续报');
+  s.given(opened, first, sentDaily).when(daily({ affectedPeople: 9 }, '2026-07-01T03:01:00.000Z', '无变化')).then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T03:01:00.000Z', notes: '无变化' } }], 'a later moment: another 续报');
+  s.given(opened, first).when({ type: 'SubmitFigures' as const, data: { stage: 'initial' as const, figures: { affectedPeople: 9 }, asOf: '2026-07-01T02:30:00.000Z' }, now: NOW }).then([], 'the 初报 sent again: answered, not refused as a second 初报');
 });
 
 t.test('linking reports: at most one incident per report', async (t) => {
@@ -72,7 +80,7 @@ t.test('submissions: initial, daily, final, in that order; jumps need an explana
   const s = spec(t, incidentDecider);
   s.given(opened).when(submit('initial', { affectedPeople: 100 })).then([submitted('initial', { affectedPeople: 100 })]);
   s.given(opened).when(submit('daily', {})).thenThrows('initial_not_submitted');
-  s.given(opened, submitted('initial', {})).when(submit('initial', {})).thenThrows('initial_already_submitted');
+  s.given(opened, submitted('initial', {})).when(submit('initial', { affectedPeople: 1 })).thenThrows('initial_already_submitted', 'another 初报 (the same one again is a resend)');
   const initial = submitted('initial', { affectedPeople: 100, dead: 0 });
   s.given(opened, initial).when(submit('daily', { affectedPeople: 100 })).then([submitted('daily', { affectedPeople: 100 })], 'a zero report');
   s.given(opened, initial).when(submit('daily', { affectedPeople: 150 })).then([submitted('daily', { affectedPeople: 150 })], '+50 % exactly is not a jump');
@@ -85,7 +93,7 @@ t.test('submissions: initial, daily, final, in that order; jumps need an explana
   s.given(opened, initial).when(submit('final', { affectedPeople: 100 })).thenThrows('not_stabilized');
   s.given(opened, initial, stabilized).when(submit('daily', { affectedPeople: 100 })).thenThrows('already_stabilized');
   s.given(opened, initial, stabilized).when(submit('final', { affectedPeople: 100 })).then([submitted('final', { affectedPeople: 100 })]);
-  s.given(opened, initial, stabilized, submitted('final', {})).when(submit('final', {})).thenThrows('final_already_submitted');
+  s.given(opened, initial, stabilized, submitted('final', {})).when(submit('final', { affectedPeople: 1 })).thenThrows('final_already_submitted', 'another 核报');
 });
 
 t.test('stabilization and closing', async (t) => {
