@@ -21,8 +21,10 @@ async function raise(app: TestApp, reportId: string, step: number, at: string) {
   );
 }
 
+let observed = 0;
 async function file(app: TestApp, village: string): Promise<string> {
-  const filed = await app.call('POST', '/reports', { token: app.token('contact', village), body: reportBody({ village, observedAt: '2026-07-01T03:00:00.000Z' }) });
+  // Each its own observation, a second apart: the same words about the same moment are one report.
+  const filed = await app.call('POST', '/reports', { token: app.token('contact', village), body: reportBody({ village, observedAt: new Date(Date.parse('2026-07-01T03:00:00.000Z') + 1000 * observed++).toISOString() }) });
   if (filed.statusCode !== 201) throw new Error(filed.body);
   return (filed.json() as { reportId: string }).reportId;
 }
