@@ -230,9 +230,8 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
     case 'OfficerArrived': {
       // Setting off or arriving oneself answers the alert (docs/decisions.md), so colleagues hear it
       // as an acknowledgement: found by a newcomer, an officer who went without tapping 确认 left the
-      // card unanswered on every other phone. Said when this officer is the report's first answer
-      // (read from the state as it stands, so a frame worked out again on resume is the same); a
-      // client keeps one name once, so an officer who had also acknowledged is not counted twice.
+      // card unanswered on every other phone. Said when this event is the report's first answer
+      // (`answeredRevision`, fixed once set, so a frame worked out again on resume is the same).
       // Anyone else setting off or arriving is said too, as `updated`, with the time they expect to
       // be there: a colleague deciding whether to go as well needs to know who is already on the
       // road (found by a newcomer: the second officer to set off was heard by nobody). One frame
@@ -243,8 +242,10 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       const by = event.data.officer;
       const byName = (sources.access && grantName(sources.access, by)) ?? null;
       const going: OnTheWay = { change: event.type === 'OfficerDispatched' ? 'dispatched' : 'arrived', eta: event.type === 'OfficerDispatched' ? (event.data.eta ?? null) : null };
+      // The event that answered the report is its acknowledgement; whatever comes after, by the
+      // same officer too (setting off again, arriving), is an update (found by a newcomer).
       const frame: AcknowledgedFrame | UpdatedFrame =
-        report.acknowledgedBy[0] === by
+        report.answeredRevision === event.revision
           ? { type: 'acknowledged', position: event.position, reportId, by, byName, via: null, going }
           : { type: 'updated', position: event.position, reportId, change: going.change, status: report.status, by, byName, eta: going.eta };
       return [{ frame, recipients: report.alert.alerted, unitCode: report.village }];

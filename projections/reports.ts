@@ -32,6 +32,8 @@ export interface ReportRow {
    * person answers it themselves: no person has looked at this one, so it answers nothing else.
    */
   answeredVia: string | undefined;
+  /** The revision of the event that first answered it (an acknowledgement, a dispatch, an arrival): its frame says so, later ones do not. */
+  answeredRevision?: number;
   alert:
     | {
         step: number;
@@ -88,7 +90,7 @@ const REPORT_EVENTS = [
 export const reportsProjection = projection({
   name: 'reports',
   // 7: answeredVia (an answer through a related report answers nothing further).
-  version: 9,
+  version: 10,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
@@ -157,14 +159,20 @@ export const reportsProjection = projection({
         return state;
       }
       case 'AlertAcknowledged':
-        if (row.acknowledgedBy.length === 0) row.answeredVia = event.data.via;
+        if (row.acknowledgedBy.length === 0) {
+          row.answeredVia = event.data.via;
+          row.answeredRevision = event.revision;
+        }
         else if (event.data.via === undefined) row.answeredVia = undefined;
         row.acknowledgedBy = joined(row.acknowledgedBy, [intern(event.data.by)]);
         return state;
       case 'OfficerDispatched':
       case 'OfficerArrived':
         // Dispatching or arriving oneself answers the alert (docs/decisions.md).
-        if (row.acknowledgedBy.length === 0) row.acknowledgedBy = [intern(event.data.officer)];
+        if (row.acknowledgedBy.length === 0) {
+          row.acknowledgedBy = [intern(event.data.officer)];
+          row.answeredRevision = event.revision;
+        }
         row.answeredVia = undefined;
         return state;
       case 'DamageVerified':

@@ -104,6 +104,10 @@ t.test('arriving without acknowledging answers the alert, and everyone alerted h
   t.equal(primary.frames.filter((f) => f.type === 'acknowledged' && f.reportId === reportId).length, 1, 'a later one setting off is not a first answer: acknowledged once');
   t.equal((await app.call('POST', `/reports/${reportId}/arrivals`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: {} })).statusCode, 200);
   t.match(await primary.next((f) => f.type === 'updated' && f.reportId === reportId && f.change === 'arrived'), { by: 'officer-wangba-1', eta: null });
+  // The officer whose arrival answered it, moving again: an update, not a second acknowledgement.
+  t.equal((await app.call('POST', `/reports/${reportId}/dispatches`, { token: app.token('officer', WANGBA, 'officer-wangba-2'), body: {} })).statusCode, 200);
+  t.match(await primary.next((f) => f.type === 'updated' && f.reportId === reportId && f.by === 'officer-wangba-2'), { change: 'dispatched' });
+  t.equal(primary.frames.filter((f) => f.type === 'acknowledged' && f.reportId === reportId).length, 1, 'still acknowledged once');
 });
 
 t.test('escalation: step 1 adds backups and the township head, step 2 the county, then the last step repeats', async (t) => {

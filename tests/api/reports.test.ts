@@ -295,7 +295,7 @@ t.test('no suspect 续报 point replaces a good one: no fix, abroad, or far from
   // A report with no point takes even a far one (as its filing would), and officers go to the centre.
   const { reportId: bare } = (await app.call('POST', '/reports', { token: contact, body: reportBody() })).json();
   const far = await app.call('POST', `/reports/${bare}/amendments`, { token: contact, body: { location: { lat: 39.9, lon: 116.4 } } });
-  t.match(far.json().warnings, [{ code: 'location_suspect', problem: 'far_from_village', message: /^已收到。但报告带的位置不可信.*按村中心位置出发/ }]);
+  t.match(far.json().warnings, [{ code: 'location_suspect', problem: 'far_from_village', message: /^已收到。但续报带的位置不可信.*按村中心位置出发/ }]);
   const bareView = (await app.call('GET', `/reports/${bare}`, { token: officer })).json();
   t.same(bareView.location, { lat: 39.9, lon: 116.4 }, 'kept as sent, beside …');
   t.match(bareView.goTo, { source: 'unit' }, '… where to go: the centre');

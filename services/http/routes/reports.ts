@@ -51,10 +51,11 @@ const FiledAnswer = z.object({ reportId: z.uuid(), position: z.string(), revisio
  * The warning beside a filing or a 续报 whose point cannot be where the hazard is (0,0, abroad, far
  * from the village; domain/location.ts), told to the one person who can say where it is. `centre`:
  * the nearest centre the register knows for the report's village (its own, its township's or its
- * county's), where alerts then send officers instead. `kept`: a 续报's point, where the report has a
- * good one already: that one stays (domain/report.ts amendedPoint), and the words say so.
+ * county's), where alerts then send officers instead. `sentIn`: the filing or a 续报, named as such
+ * (found by a newcomer: a 续报's point was called the report's). `kept`: a 续报's point, where the
+ * report has a good one already: that one stays (domain/report.ts amendedPoint), and the words say so.
  */
-function locationWarnings(point: Point | undefined, centre: KnownCentre | undefined, kept = false): SaidWarning[] {
+function locationWarnings(point: Point | undefined, centre: KnownCentre | undefined, sentIn: 'report' | 'amendment' = 'report', kept = false): SaidWarning[] {
   const suspicion = point ? locationSuspicion(point, centre) : undefined;
   if (!suspicion) return [];
   const words = suspicionWords(suspicion);
@@ -63,8 +64,8 @@ function locationWarnings(point: Point | undefined, centre: KnownCentre | undefi
   return [
     {
       code: 'location_suspect',
-      message: `已收到。但${kept ? '续报' : '报告'}带的位置不可信（${words.zh}）${goZh}。请打电话或在续报里写清具体地点（如：村委会后山）`,
-      en: `received; but the ${kept ? "follow-up's" : "report's"} location cannot be trusted (${words.en})${goEn}. Phone, or say in a follow-up exactly where it is (e.g. the hill behind the village committee)`,
+      message: `已收到。但${sentIn === 'amendment' ? '续报' : '报告'}带的位置不可信（${words.zh}）${goZh}。请打电话或在续报里写清具体地点（如：村委会后山）`,
+      en: `received; but the ${sentIn === 'amendment' ? "follow-up's" : "report's"} location cannot be trusted (${words.en})${goEn}. Phone, or say in a follow-up exactly where it is (e.g. the hill behind the village committee)`,
       problem: suspicion.problem,
       distanceKm: suspicion.distanceKm,
     },
@@ -432,7 +433,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       const centre = row === undefined ? undefined : nearestCentre(row.village, (code) => deps.units.get(code));
       // The report's own point, where it is one to go to: a suspect 续报 point leaves it in place.
       const kept = row?.location !== undefined && locationSuspicion(row.location, centre) === undefined;
-      return [...locationWarnings(b.location, centre, kept), ...graverThanVerified(b.estimate, row?.verified?.figures)];
+      return [...locationWarnings(b.location, centre, 'amendment', kept), ...graverThanVerified(b.estimate, row?.verified?.figures)];
     },
   );
   /**
