@@ -651,3 +651,17 @@ t.test('each 续报\u2019s notes stay readable in order behind the latest (found
   t.same(trail.map((n: { by: string }) => n.by).slice(-2), [view.noteTrail[0].by, 'officer-wangba-1'], 'each with who wrote it: the officer\u2019s note is not the contact\u2019s (found by a newcomer)');
   t.equal(trail.length, 4, 'blank notes add nothing to read');
 });
+
+t.test('an arrival time already past or days ahead is recorded and said back, so the officer sends it again as meant (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t, { now: () => new Date('2026-07-01T04:00:00.000Z') });
+  const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const dispatch = (eta: string, lang?: string) => app.call('POST', `/reports/${reportId}/dispatches`, { token: officer, body: { eta }, ...(lang ? { headers: { 'accept-language': lang } } : {}) });
+  const past = await dispatch('2026-07-01T11:30:00+08:00');
+  t.equal(past.statusCode, 200);
+  t.match(past.json().warnings, [{ code: 'eta_unlikely', problem: 'passed', message: /^已记录出发。但预计到达时间（2026-07-01 11:30 北京时间）已经过去/ }]);
+  t.equal((await dispatch('2026-07-01T12:45:00+08:00')).json().warnings, undefined, 'three quarters of an hour ahead: nothing to say');
+  t.equal((await dispatch('2026-07-01T11:55:00+08:00')).json().warnings, undefined, 'five minutes past: a slow clock, nothing to say');
+  const far = await dispatch('2027-07-01T12:00:00+08:00', 'en');
+  t.match(far.json().warnings, [{ code: 'eta_unlikely', problem: 'days_ahead', message: /^recorded; but the arrival time given \(2027-07-01 12:00 Beijing time\) is more than three days ahead/ }]);
+});

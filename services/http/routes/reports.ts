@@ -71,6 +71,28 @@ function locationWarnings(point: Point | undefined, centre: KnownCentre | undefi
     },
   ];
 }
+/** An arrival time up to this long ago (ms) reads as meant: a phone's clock, a time picked on the way. */
+const ETA_PAST_MS = 10 * 60 * 1000;
+/** An arrival time further ahead than this (ms) is not a trip within a township. */
+const ETA_AHEAD_MS = 3 * 24 * 60 * 60 * 1000;
+
+/**
+ * The arrival time an officer gave, when colleagues would read nonsense in it: already past, or
+ * days ahead (found by a newcomer: "arriving 01:47" shown at 02:17). Recorded as given — it is the
+ * officer's word, and setting off is a fact — and said back, so they send it again as meant.
+ */
+function etaWarnings(eta: string | undefined, now: Date): SaidWarning[] {
+  if (eta === undefined) return [];
+  const t = Date.parse(eta);
+  const when = beijingMinutes(new Date(t).toISOString());
+  if (t < now.getTime() - ETA_PAST_MS) {
+    return [{ code: 'eta_unlikely', problem: 'passed', message: `已记录出发。但预计到达时间（${when} 北京时间）已经过去，同事看到的就是这个时间：如填错了，请再点一次出发，填写正确的时间，或不填`, en: `recorded; but the arrival time given (${when} Beijing time) has passed, and colleagues read it as given: if it is wrong, set off again with the right time, or none` }];
+  }
+  if (t > now.getTime() + ETA_AHEAD_MS) {
+    return [{ code: 'eta_unlikely', problem: 'days_ahead', message: `已记录出发。但预计到达时间（${when} 北京时间）在三天以后，同事看到的就是这个时间：如填错了，请再点一次出发，填写正确的时间，或不填`, en: `recorded; but the arrival time given (${when} Beijing time) is more than three days ahead, and colleagues read it as given: if it is wrong, set off again with the right time, or none` }];
+  }
+  return [];
+}
 const ANY_READER = ['contact', 'officer', 'head', 'auditor'] as const;
 /** A filing appends at most this many events: the report, its first alert, an acknowledgement via a related report (domain/report.ts filingDecider). */
 const FILING_EVENTS_MAX = 3;
@@ -462,11 +484,18 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     now,
   }));
   // The officer is the token's holder: nobody records a colleague as on the way (docs/decisions.md).
-  command('dispatches', 'Record that you are on the way', DispatchBody, FIELD_STAFF, (b, req, now) => ({
-    type: 'DispatchOfficer',
-    data: { officer: req.user.sub, ...(b?.eta ? { eta: new Date(b.eta).toISOString() } : {}) },
-    now,
-  }));
+  command(
+    'dispatches',
+    'Record that you are on the way; `warnings` say when the arrival time given has passed or is days ahead (eta_unlikely)',
+    DispatchBody,
+    FIELD_STAFF,
+    (b, req, now) => ({
+      type: 'DispatchOfficer',
+      data: { officer: req.user.sub, ...(b?.eta ? { eta: new Date(b.eta).toISOString() } : {}) },
+      now,
+    }),
+    (b) => etaWarnings(b?.eta, deps.now()),
+  );
   command('arrivals', 'Record that you arrived on site', ArrivalBody, FIELD_STAFF, (b, req, now) => ({
     type: 'RecordArrival',
     data: { officer: req.user.sub, ...(b?.location ? { location: b.location } : {}) },
