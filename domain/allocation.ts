@@ -92,12 +92,12 @@ export function goodsTotals(lines: readonly GoodsLine[]): Record<string, number>
 
 /** Names compared as people write them: spaces (and full-width ones) do not make another person. */
 /**
- * A name as two people would type it for one person: width folded (NFKC), and spaces, the middle
- * dot and invisible format characters (zero-width spaces and joiners, BOM, direction marks) gone.
+ * A name as two people would type it for one person: width and case folded (NFKC; Zhang San and
+ * zhang san), and spaces, the middle dot and invisible format characters (zero-width spaces and joiners, BOM, direction marks) gone.
  * One rule for every comparison of names (SPEC §3 no double relief): a 张\u200b三明 that looks like
  * 张三明 on every screen escaped the same-name check (found by a newcomer).
  */
-export const nameKey = (name: string): string => name.normalize('NFKC').replace(/[\s\p{Cf}\u00b7\u30fb\u2022.]/gu, '');
+export const nameKey = (name: string): string => name.normalize('NFKC').toLowerCase().replace(/[\s\p{Cf}\u00b7\u30fb\u2022.]/gu, '');
 
 /** Whether two names are one person's name as typed twice (`nameKey`). */
 export const sameName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);

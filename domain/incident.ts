@@ -7,12 +7,16 @@ import { figuresInconsistent, type Hazard, type IndicatorSet } from './vocabular
 import { beijingPair } from './time.js';
 
 /**
- * Whether `sent` says what the last submission said: stage, figures, the moment they stood at,
- * notes and explanation. Sent again when its answer was lost, it would go upward twice (found by
+ * Whether `sent` says what the last submission said: stage, figures, the moment they stood at (or
+ * the draft position they were taken from), notes and explanation. Sent again when its answer was lost, it would go upward twice (found by
  * a newcomer); a submission that differs in any of them is another.
  */
 function sameSubmission(last: Submission | undefined, sent: EventData<'FiguresSubmitted'>): boolean {
-  if (!last || last.stage !== sent.stage || Date.parse(last.asOf) !== Date.parse(sent.asOf)) return false;
+  if (!last || last.stage !== sent.stage) return false;
+  // Sent from the draft, its moment is when it was sent: a resend of the draft at the same
+  // position is the same submission a second later (found by a newcomer: two 续报 upward).
+  const sameDraft = last.source?.kind === 'draft' && sent.source?.kind === 'draft' && last.source.position === sent.source.position;
+  if (!sameDraft && Date.parse(last.asOf) !== Date.parse(sent.asOf)) return false;
   if ((last.notes ?? '') !== (sent.notes ?? '') || (last.explanation ?? '') !== (sent.explanation ?? '')) return false;
   const keys = new Set([...Object.keys(last.figures), ...Object.keys(sent.figures)]) as Set<keyof IndicatorSet>;
   return [...keys].every((k) => (last.figures[k] ?? 0) === (sent.figures[k] ?? 0));
@@ -35,6 +39,8 @@ export interface Submission {
   at: string;
   notes?: string | undefined;
   explanation?: string | undefined;
+  /** Where its figures came from: the draft at a position, or typed by hand. */
+  source?: EventData<'FiguresSubmitted'>['source'];
 }
 
 export interface OpenedIncident {

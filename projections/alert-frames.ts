@@ -158,7 +158,7 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
     const report = sources.reports.rows.get(event.id);
     if (!report?.alert) return [];
     const frame: UpdatedFrame = { type: 'updated', position: event.position, reportId: event.id, change, status: report.status, ...fields };
-    return [{ frame, recipients: report.alert.alerted, unitCode: report.village }];
+    return [{ frame, recipients: following(report), unitCode: report.village }];
   };
   switch (event.type) {
     case 'ReportAmended': {
@@ -221,7 +221,7 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       return [
         {
           frame: { type: 'acknowledged', position: event.position, reportId, by: event.data.by, byName: (sources.access && grantName(sources.access, event.data.by)) ?? null, via: event.data.via ?? null },
-          recipients: report.alert?.alerted ?? [],
+          recipients: following(report),
           unitCode: report.village,
         },
       ];
@@ -248,7 +248,7 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
         report.answeredRevision === event.revision
           ? { type: 'acknowledged', position: event.position, reportId, by, byName, via: null, going }
           : { type: 'updated', position: event.position, reportId, change: going.change, status: report.status, by, byName, eta: going.eta };
-      return [{ frame, recipients: report.alert.alerted, unitCode: report.village }];
+      return [{ frame, recipients: following(report), unitCode: report.village }];
     }
     case 'StatutoryClockAlerted': {
       const incidentId = event.id;
@@ -289,4 +289,15 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
     default:
       return [];
   }
+}
+
+/**
+ * Who hears what becomes of a report: everyone alerted for it, and everyone who answered it — an
+ * officer who set off before their step came is on the road too (found by a newcomer: the backup
+ * on site never heard of the 续报 saying one more was missing).
+ */
+function following(report: { alert?: { alerted: readonly string[] } | undefined; acknowledgedBy: readonly string[] }): string[] {
+  const alerted = report.alert?.alerted ?? [];
+  const more = report.acknowledgedBy.filter((by) => !alerted.includes(by));
+  return more.length === 0 ? [...alerted] : [...alerted, ...more];
 }

@@ -220,3 +220,16 @@ t.test('the upgrade needs a valid token and a field role', async (t) => {
   await t.rejects(AlertClient.connect(url, app.token('contact', LIJIA)), /403/);
   await t.rejects(AlertClient.connect(url, app.token('auditor', KANG)), /403/);
 });
+
+t.test('an officer who set off before being alerted hears what becomes of the report (found by a newcomer)', async (t) => {
+  const { app, primary, reportId } = await alertedOnce(t);
+  const url = `http://127.0.0.1:${(app.app.server.address() as { port: number }).port}`;
+  const backup = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-2'));
+  t.teardown(() => backup.close());
+  backup.send({ type: 'resume', after: (await backup.next((f) => f.type === 'hello')).position });
+  t.equal((await app.call('POST', `/reports/${reportId}/dispatches`, { token: app.token('officer', WANGBA, 'officer-wangba-2'), body: {} })).statusCode, 200);
+  await primary.next((f) => f.type === 'acknowledged' && f.reportId === reportId);
+  t.equal((await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { estimate: { missing: 1 }, notes: '又有一人失联' } })).statusCode, 200);
+  t.match(await backup.next((f) => f.type === 'updated' && f.reportId === reportId), { change: 'amended', notes: '又有一人失联' }, 'the 续报 reaches the officer on the road');
+  t.notOk(backup.frames.some((f) => f.type === 'alert'), 'not alerted: step 0 is the primary\u2019s');
+});

@@ -488,4 +488,5 @@ t.test('a short link whose eight digits two reports share opens the one filed la
   t.equal(await open('2b8f3a6e'), `/#/duty/${newer}`, 'the report whose alert is being sent: the newest');
   t.equal(await open(older), `/#/duty/${older}`, 'the whole id names one');
   t.equal((await app.call('GET', '/r/2b8f3a6f')).statusCode, 404, 'no report: 404');
+  t.equal(await open('2B8F3A6E'), `/#/duty/${newer}`, 'in capitals, the same link');
 });

@@ -167,6 +167,12 @@ t.test('a draft over several townships equals sums computed independently, with 
     body: { stage: 'daily', fromDraft: true, position: draftNow.asOf, ...(draftNow.moved.length ? { explanation: '核实后死亡人数确认' } : {}) },
   });
   t.equal(fromDraft.statusCode, 200, fromDraft.body);
+  const sizeSent = await app.logSize();
+  const resent = await app.call('POST', `/incidents/${incidentId}/submissions`, {
+    token: head,
+    body: { stage: 'daily', fromDraft: true, position: draftNow.asOf, ...(draftNow.moved.length ? { explanation: '核实后死亡人数确认' } : {}) },
+  });
+  t.same([resent.statusCode, await app.logSize()], [200, sizeSent], 'the same draft sent again (its answer lost): answered, not sent upward twice (found by a newcomer)');
   const byHand = await app.call('POST', `/incidents/${incidentId}/submissions`, {
     token: head,
     body: { stage: 'daily', figures: { ...draftNow.total.figures, injured: (draftNow.total.figures.injured ?? 0) + 1 }, asOf: new Date().toISOString(), explanation: '乡镇电话补报一名伤员' },

@@ -265,6 +265,7 @@ t.test('one name typed twice is one name: width, spaces, middle dots and invisib
   for (const typed of ['张\u200b三明', '张三明\ufeff', ' 张 三明', '张\u3000三明', '张\u200d三\u2060明', '\u200e张三明']) t.ok(sameName(typed, '张三明'), JSON.stringify(typed));
   t.equal(nameKey('阿依古丽·买买提'), nameKey('阿依古丽 买买提'), 'the middle dot or a space between the parts');
   t.equal(nameKey('ＡＢＣ'), nameKey('ABC'), 'full width');
+  t.ok(sameName('Zhang San', 'zhang  san'), 'a name in Latin letters, in either case');
   t.notOk(sameName('张三明', '张三'), 'another name stays another');
   const invisible = fc.constantFrom('\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u200e', '\u200f', '\u00ad');
   fc.assert(

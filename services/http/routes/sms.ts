@@ -126,9 +126,10 @@ export async function smsRoutes(app: FastifyInstance, deps: ApiDeps & { sms: Sms
   // whole id, is taken too.
   r.get(
     '/r/:short',
-    { schema: { hide: true, params: z.strictObject({ short: z.string().regex(/^[0-9a-f]{8}([0-9a-f-]{0,28})$/, 'eight hexadecimal digits or more of a report id') }) } },
+    { schema: { hide: true, params: z.strictObject({ short: z.string().regex(/^[0-9a-fA-F]{8}([0-9a-fA-F-]{0,28})$/, 'eight hexadecimal digits or more of a report id') }) } },
     async (request, reply) => {
-      const { short } = request.params;
+      // A phone that shows the link in capitals, or a person who types it so, means the same report.
+      const short = request.params.short.toLowerCase();
       const { order } = deps.runner.state('reports');
       let found: string | undefined;
       for (let i = order.length - 1; i >= 0 && found === undefined; i--) if (order[i]!.startsWith(short)) found = order[i];
