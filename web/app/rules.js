@@ -24,16 +24,19 @@ export function countOf(text) {
 // something a person typed (a paste from another app carries them), and a lone surrogate is a
 // broken paste: the server refuses both, so the page takes them out before a report is queued.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+// Embeddings, overrides and isolates make text show in another order than it is stored: the
+// server refuses them (direction_control); nobody types them, a paste brings them.
+const DIRECTION = /[\u202a-\u202e\u2066-\u2069]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 // Whitespace and format characters (zero-width spaces and joiners, BOM, bidi marks) alone are no text.
 const INVISIBLE = /^[\s\p{Cf}]*$/u;
 
 /**
  * Text as the page sends it: control characters (not newline, tab or CR, which the server turns
- * into newlines) dropped, a lone surrogate as U+FFFD, trimmed; '' when nothing readable is left —
+ * into newlines) and direction overrides dropped, a lone surrogate as U+FFFD, trimmed; '' when nothing readable is left —
  * a name of one zero-width space is no name, and the form says so before the report is kept.
  */
 export function textOf(text) {
-  const clean = String(text ?? '').replace(CONTROL, '').replace(LONE_SURROGATE, '\ufffd').trim();
+  const clean = String(text ?? '').replace(CONTROL, '').replace(DIRECTION, '').replace(LONE_SURROGATE, '\ufffd').trim();
   return INVISIBLE.test(clean) ? '' : clean;
 }
