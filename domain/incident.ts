@@ -6,16 +6,23 @@ import { unitLevel, withinScope } from './units.js';
 import { figuresInconsistent, type Hazard, type IndicatorSet } from './vocabulary.js';
 import { beijingPair } from './time.js';
 
+/** How long after a submission from the draft the same one again is its resend (ms). */
+const RESEND_WITHIN_MS = 15 * 60 * 1000;
+
 /**
  * Whether `sent` says what the last submission said: stage, figures, the moment they stood at (or
- * the draft position they were taken from), notes and explanation. Sent again when its answer was lost, it would go upward twice (found by
- * a newcomer); a submission that differs in any of them is another.
+ * the draft position they were taken from, within `RESEND_WITHIN_MS`), notes and explanation.
+ * Sent again when its answer was lost, it would go upward twice (found by a newcomer); a
+ * submission that differs in any of them is another.
  */
 function sameSubmission(last: Submission | undefined, sent: EventData<'FiguresSubmitted'>): boolean {
   if (!last || last.stage !== sent.stage) return false;
   // Sent from the draft, its moment is when it was sent: a resend of the draft at the same
   // position is the same submission a second later (found by a newcomer: two 续报 upward).
-  const sameDraft = last.source?.kind === 'draft' && sent.source?.kind === 'draft' && last.source.position === sent.source.position;
+  // Within minutes, as a lost answer is sent again: a day's 续报 from a log that did not move is
+  // the next day's, not a resend.
+  const sameDraft =
+    last.source?.kind === 'draft' && sent.source?.kind === 'draft' && last.source.position === sent.source.position && Math.abs(Date.parse(sent.asOf) - Date.parse(last.asOf)) <= RESEND_WITHIN_MS;
   if (!sameDraft && Date.parse(last.asOf) !== Date.parse(sent.asOf)) return false;
   if ((last.notes ?? '') !== (sent.notes ?? '') || (last.explanation ?? '') !== (sent.explanation ?? '')) return false;
   const keys = new Set([...Object.keys(last.figures), ...Object.keys(sent.figures)]) as Set<keyof IndicatorSet>;

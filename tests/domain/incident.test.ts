@@ -55,6 +55,11 @@ t.test('submissions: the same one sent again (its answer lost) is not sent upwar
   s.given(opened, first, sentDaily).when(daily({ affectedPeople: 9 }, '2026-07-01T11:00:00+08:00', '无变化')).then([], 'the same figures as of the same moment (written another way, a zero left out): nothing written');
   s.given(opened, first, sentDaily).when(daily({ affectedPeople: 9 }, '2026-07-01T03:00:00.000Z', '复核后无变化')).then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T03:00:00.000Z', notes: '复核后无变化' } }], 'other words: another 续报');
   s.given(opened, first, sentDaily).when(daily({ affectedPeople: 9 }, '2026-07-01T03:01:00.000Z', '无变化')).then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 9 }, asOf: '2026-07-01T03:01:00.000Z', notes: '无变化' } }], 'a later moment: another 续报');
+  // From the draft: its moment is when it is sent, so the same draft position is what says it is the same.
+  const fromDraft = (asOf: string) => ({ type: 'SubmitFigures' as const, data: { stage: 'daily' as const, figures: { affectedPeople: 9 }, asOf, source: { kind: 'draft' as const, position: '00000000000000000042' } }, now: NOW });
+  const sentFromDraft: IncidentEvent = { type: 'FiguresSubmitted', data: fromDraft('2026-07-01T03:00:00.000Z').data };
+  s.given(opened, first, sentFromDraft).when(fromDraft('2026-07-01T03:00:02.000Z')).then([], 'the draft at the same position sent again two seconds later: a resend');
+  s.given(opened, first, { ...sentFromDraft, data: { ...sentFromDraft.data, asOf: '2026-07-01T02:40:00.000Z' } }).when(fromDraft('2026-07-01T03:00:00.000Z')).then([{ type: 'FiguresSubmitted', data: fromDraft('2026-07-01T03:00:00.000Z').data }], 'twenty minutes later, from a log that did not move: another 续报');
   s.given(opened, first).when({ type: 'SubmitFigures' as const, data: { stage: 'initial' as const, figures: { affectedPeople: 9 }, asOf: '2026-07-01T02:30:00.000Z' }, now: NOW }).then([], 'the 初报 sent again: answered, not refused as a second 初报');
 });
 
