@@ -327,3 +327,20 @@ t.test('the draft names the reports in no incident filed since the disaster bega
   t.same(draft.unlinked.map((r: { reportId: string }) => r.reportId), after, 'those filed since it began, oldest first');
   t.notOk([...before, justBefore].some((id) => draft.unlinked.some((r: { reportId: string }) => r.reportId === id)), 'none filed before it, a minute before included');
 });
+
+t.test('a 核报 that counts a report only estimated is sent, and says so with how many (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const head = app.token('head', KANG, 'head-kang');
+  const incidentId = (await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt: '2020-07-01T00:00:00Z', title: '滑坡' } })).json().incidentId as string;
+  const estimated = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ estimate: { missing: 1, affectedPeople: 6 } }) })).json().reportId as string;
+  t.equal((await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId: estimated } })).statusCode, 200);
+  const send = async (stage: string, lang?: string) =>
+    app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage, fromDraft: true, position: String(await app.logSize()), explanation: '核实' }, ...(lang ? { headers: { 'accept-language': lang } } : {}) });
+  const initial = await send('initial');
+  t.equal(initial.statusCode, 200, initial.body);
+  t.notOk((initial.json().warnings ?? []).some((w: { code: string }) => w.code === 'estimates_in_final'), 'a 初报 rests on estimates as a rule: nothing said');
+  t.equal((await app.call('POST', `/incidents/${incidentId}/stabilization`, { token: head, body: {} })).statusCode, 200);
+  const final = await send('final');
+  t.equal(final.statusCode, 200, final.body);
+  t.match(final.json().warnings, [{ code: 'estimates_in_final', reports: 1, message: /^已报送核报。但其中 1 份报告尚未入户核查，数字按上报的估计计入：核报之后不能再报/ }]);
+});

@@ -230,6 +230,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       let noReports = false;
       let shared: SharedHousehold[] = [];
       let unlinked: NonNullable<Draft['unlinked']> = [];
+      let estimated = 0;
       if (b.fromDraft) {
         const position = deps.store.parsePosition(b.position!);
         if (position === undefined) throw new HttpError(400, 'validation', 'body.position: not a position of this log', [{ path: 'body.position', message: 'not a position of this log' }]);
@@ -247,6 +248,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         noReports = draft.total.reports.verified + draft.total.reports.estimated === 0;
         shared = draft.sharedHouseholds ?? [];
         unlinked = draft.unlinked ?? [];
+        estimated = draft.total.reports.estimated;
         data = {
           stage: b.stage,
           figures: draft.total.figures,
@@ -301,6 +303,18 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
                 message: `已报送。县内另有 ${unlinked.length} 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程，其数字不在这次报送里：如属本过程，请归入后${correct ? '按规定向上级书面说明' : '在下一次报送中计入'}`,
                 en: `sent; but ${unlinked.length} report(s) of the county filed since the disaster began (not dismissed) are in no incident, and their figures are not in this submission: if they belong to it, link them ${correct ? 'and explain it in writing to the level above' : 'and they count in the next submission'}`,
                 reports: unlinked.map((r) => r.reportId),
+              },
+            ]
+          : []),
+        // A 核报 rests on household-by-household verification: one that counts a report only
+        // estimated is sent (the deadline does not wait), and said, with how many.
+        ...(b.stage === 'final' && estimated > 0
+          ? [
+              {
+                code: 'estimates_in_final',
+                message: `已报送核报。但其中 ${estimated} 份报告尚未入户核查，数字按上报的估计计入：${correct!.zh}`,
+                en: `the final report was sent; but ${estimated} of its reports are not verified household by household, and count by their estimates: ${correct!.en}`,
+                reports: estimated,
               },
             ]
           : []),
