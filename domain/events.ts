@@ -104,6 +104,12 @@ export const EVENT_SCHEMAS = {
     households: z.array(Household).max(5000),
     method: z.string().trim().min(1).max(200),
     notes: LongText.optional(),
+    /**
+     * The figures in `figures` the officer left out and the decider filled in from the household
+     * list, as the least the list makes them (domain/report.ts completedFigures); absent when none.
+     * Version 2: a v1 verification reads as it is, its left-out figures left out.
+     */
+    fromHouseholds: z.array(z.enum(['affectedPeople', 'roomsCollapsed', 'roomsSeverelyDamaged', 'roomsModeratelyDamaged'])).optional(),
   }),
   ReportDismissed: z.strictObject({
     reason: z.enum(['duplicate', 'false_alarm', 'out_of_scope']),
@@ -408,6 +414,8 @@ export const SCHEMA_VERSION: Record<EventType, number> = {
   ReportFiled: 2,
   // 2: locationSuspect (session 53), optional: a v1 amendment reads as it is, judged by its point alone.
   ReportAmended: 2,
+  // 2: fromHouseholds (session 54), optional: a v1 verification reads as it is.
+  DamageVerified: 2,
   // 2: via (issue 12).
   AlertAcknowledged: 2,
   // 2: phones as digits; complaintPhone; UnitUpdated clears with null (issue 12).

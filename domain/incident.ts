@@ -200,6 +200,20 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
       if (at < Date.parse(incident.startedAt) || at > Date.parse(command.now)) {
         refuse('invalid_period', 'stabilization lies between the start and now', { field: 'at' });
       }
+      // Daily 续报 are owed until stabilization and stop at it (自然灾害情况统计调查制度), so one
+      // already sent as of a later moment says the disaster was still developing then: dated
+      // before it, stabilization would make the log contradict itself and un-owe the 续报 missed
+      // in between (found by a newcomer).
+      const lastDaily = incident.submissions.findLast((s) => s.stage === 'daily');
+      if (lastDaily && at < Date.parse(lastDaily.asOf)) {
+        const [given, daily] = beijingPair(command.data.at, lastDaily.asOf);
+        refuse('invalid_period', `at: ${given} is before the daily report (续报) already sent as of ${daily} Beijing time; daily reports stop at stabilization, so it cannot come before one`, {
+          field: 'at',
+          why: 'before_daily',
+          at: command.data.at,
+          dailyAsOf: lastDaily.asOf,
+        });
+      }
       return [{ type: 'IncidentStabilized', data: command.data }];
     }
     case 'CloseIncident': {

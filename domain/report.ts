@@ -2,7 +2,7 @@ import type { AlertTrack } from './alerting.js';
 import type { Decider, Timed } from './decider.js';
 import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf, EscalationPolicy, Household } from './events.js';
-import { canonicalHouseholdId, figuresInconsistent, type Indicator, type IndicatorSet, type Location } from './vocabulary.js';
+import { canonicalHouseholdId, figuresInconsistent, INDICATOR_PARTS, type Indicator, type IndicatorSet, type Location } from './vocabulary.js';
 import { unitLevel, type UnitLevel } from './units.js';
 import { locationSuspicion, replacesPoint, type KnownCentre } from './location.js';
 import { decideNotification, evolveNotification, type NotificationCommand, type NotificationEvent, type NotificationState } from './notification.js';
@@ -36,6 +36,8 @@ export interface Verification {
   households: Household[];
   method: string;
   notes?: string | undefined;
+  /** The figures filled in from the household list (completedFigures), where any were. */
+  fromHouseholds?: HouseholdIndicator[] | undefined;
 }
 
 export interface FiledReport {
@@ -52,6 +54,11 @@ export interface FiledReport {
   directions?: string | undefined;
   reporter: EventData<'ReportFiled'>['reporter'];
   estimate: IndicatorSet;
+  /**
+   * The latest 续报's point when it did not replace the report's (amendedPoint), with the
+   * judgement written in its event and when; cleared by a later 续报 whose point is taken.
+   */
+  passedOver?: { point: Location; suspicion?: EventData<'ReportAmended'>['locationSuspect']; at: string } | undefined;
   /** The latest notes: the filing's, or the last 续报's that had any. */
   notes?: string | undefined;
   /**
@@ -145,14 +152,16 @@ export function observedClockSuspect(observedAt: string, now: string): boolean {
   return gap > OBSERVED_AT_SKEW_MS || gap < -OBSERVED_AT_PAST_LIMIT_MS;
 }
 
+/** The figures a household list determines (核查), as `householdFigures` counts them. */
+export const HOUSEHOLD_INDICATORS = ['affectedPeople', 'roomsCollapsed', 'roomsSeverelyDamaged', 'roomsModeratelyDamaged'] as const satisfies readonly Indicator[];
+export type HouseholdIndicator = (typeof HOUSEHOLD_INDICATORS)[number];
+
 /**
- * The first verified figure that is less than the household list makes it (核查), or undefined:
- * the people of every damaged household are affected people, and a house graded collapsed,
- * severely or moderately damaged has at least one room so graded. A figure left out is not
- * checked (figures may be partial); a list may be partial too, so only "less than" is refused.
- * Shape: `{indicator, given, implied}` (people; rooms).
+ * The least each of HOUSEHOLD_INDICATORS can be, from a verification's household list: the people
+ * of every damaged household are affected people, and a house graded collapsed, severely or
+ * moderately damaged has at least one room so graded. Shape: people; rooms.
  */
-export function figuresBelowHouseholds(figures: IndicatorSet, households: readonly Household[]): { indicator: Indicator; given: number; implied: number } | undefined {
+export function householdFigures(households: readonly Household[]): Record<HouseholdIndicator, number> {
   const implied = { affectedPeople: 0, roomsCollapsed: 0, roomsSeverelyDamaged: 0, roomsModeratelyDamaged: 0 };
   for (const h of households) {
     switch (h.damage) {
@@ -172,11 +181,45 @@ export function figuresBelowHouseholds(figures: IndicatorSet, households: readon
     }
     implied.affectedPeople += h.people;
   }
-  for (const [indicator, least] of Object.entries(implied) as Array<[keyof typeof implied, number]>) {
+  return implied;
+}
+
+/**
+ * The first verified figure that is less than the household list makes it (核查), or undefined.
+ * A figure left out is not compared here (`completedFigures` fills it); a list may be partial, so
+ * only "less than" is refused. Shape: `{indicator, given, implied}` (people; rooms).
+ */
+export function figuresBelowHouseholds(figures: IndicatorSet, households: readonly Household[]): { indicator: Indicator; given: number; implied: number } | undefined {
+  const implied = householdFigures(households);
+  for (const indicator of HOUSEHOLD_INDICATORS) {
     const given = figures[indicator];
-    if (given !== undefined && given < least) return { indicator, given, implied: least };
+    if (given !== undefined && given < implied[indicator]) return { indicator, given, implied: implied[indicator] };
   }
   return undefined;
+}
+
+/**
+ * A verification's figures with every figure its household list determines and the officer left
+ * out filled in with the least the list makes it, and which were filled (`fromHouseholds`, in
+ * HOUSEHOLD_INDICATORS order). Left out, such a figure counted 0: a collapsed house listed with
+ * 倒塌房屋 blank went upward as 0 collapsed rooms (found by a newcomer). Figures the list does not
+ * determine stay left out (a verification may be partial); a figure is filled only where the list
+ * makes it more than 0. Affected people are at least the evacuated and those needing emergency aid
+ * too (INDICATOR_PARTS), so filling never makes the figures inconsistent (docs/decisions.md,
+ * "A verification's figures cover its household list").
+ */
+export function completedFigures(figures: IndicatorSet, households: readonly Household[]): { figures: IndicatorSet; fromHouseholds: HouseholdIndicator[] } {
+  const implied = householdFigures(households);
+  const out: IndicatorSet = { ...figures };
+  const fromHouseholds: HouseholdIndicator[] = [];
+  for (const indicator of HOUSEHOLD_INDICATORS) {
+    if (figures[indicator] !== undefined || implied[indicator] === 0) continue;
+    let least = implied[indicator];
+    for (const [part, whole] of INDICATOR_PARTS) if (whole === indicator) least = Math.max(least, figures[part] ?? 0);
+    out[indicator] = least;
+    fromHouseholds.push(indicator);
+  }
+  return { figures: out, fromHouseholds };
 }
 
 const LEVEL_NAMES: Record<UnitLevel, string> = { province: 'a province', city: 'a city', county: 'a county', township: 'a township', village: 'a village' };
@@ -327,7 +370,10 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       }
       const odd = figuresInconsistent(command.data.figures);
       if (odd) refuse('figures_inconsistent', `${odd.indicator} (${odd.given}) is more than ${odd.whole} (${odd.wholeGiven}), of which it is part`, { field: `figures.${odd.indicator}`, ...odd });
-      return [{ type: 'DamageVerified', data: command.data }];
+      // The decider's to write, never the sender's: what the list filled in, recorded as such.
+      const { fromHouseholds: _given, ...sent } = command.data;
+      const { figures, fromHouseholds } = completedFigures(sent.figures, sent.households);
+      return [{ type: 'DamageVerified', data: fromHouseholds.length > 0 ? { ...sent, figures, fromHouseholds } : sent }];
     }
     case 'DismissReport': {
       // The same dismissal again (a retry whose answer was lost on a bad line) is answered as the
@@ -458,8 +504,11 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
     case 'ReportAmended': {
       const { estimate, directions, notes } = event.data;
       const location = amendedPoint(event.data, state.location);
+      const sent = event.data.location;
+      const passedOver = !sent ? state.passedOver : sameLocation(location, sent) ? undefined : { point: sent, ...(event.data.locationSuspect ? { suspicion: event.data.locationSuspect } : {}), at: event.at };
       return {
         ...state,
+        passedOver,
         amendments: state.amendments + 1,
         ...(estimate ? { estimate: { ...state.estimate, ...estimate } } : {}),
         ...(directions !== undefined ? { directions } : {}),

@@ -79,7 +79,10 @@ export interface UpdatedFrame {
   estimate?: Record<string, number>;
   directions?: string | null;
   location?: { lat: number; lon: number; geoUri: string; source: 'report' | 'unit' } | null;
+  /** As on the alert: the point the report has could not be where the hazard is (the view's `locationSuspect`). */
   locationSuspect?: SuspectPoint | null;
+  /** amended: the 续报's point, not taken because it could not be where the hazard is (`passedOverPoint`); null when it was taken. */
+  pointPassedOver?: SuspectPoint | null;
   notes?: string | null;
   figures?: Record<string, number>;
   reason?: string;
@@ -140,12 +143,41 @@ export function frameLocation(reported: Point | undefined, villageCode: string, 
   return { location, locationSuspect };
 }
 
+/**
+ * A 续报's point that did not replace the report's (domain/report.ts amendedPoint), as a frame and
+ * the report view say it: why, by the judgement written in the event (`suspicion`, version 2) or,
+ * for an older event, judged now against the register; null when the point was taken. Kept apart
+ * from `locationSuspect`, which is about the point officers are sent to: one field for two points
+ * told an officer holding a good point that the report's location could not be trusted (found by a
+ * newcomer: the live card and the report view disagreed).
+ */
+export function passedOverPoint(
+  sent: Point | undefined,
+  suspicion: LocationSuspicion | undefined,
+  current: Point | undefined,
+  villageCode: string,
+  unit: (code: string) => { name: string; centre?: Point | undefined } | undefined,
+): SuspectPoint | null {
+  if (!sent || (current !== undefined && current.lat === sent.lat && current.lon === sent.lon)) return null;
+  return suspicion ? { ...suspicion, reported: { lat: sent.lat, lon: sent.lon, geoUri: geoUri(sent.lat, sent.lon) } } : frameLocation(sent, villageCode, unit).locationSuspect;
+}
+
 export interface FrameSources {
   reports: ReportsState;
   units: UnitsState;
   incidents: IncidentsState;
   /** Grants, for the name a person's grant gives them (a card said "已确认：officer-wangba-1"). */
   access?: AccessState | undefined;
+}
+
+/** Where an amended frame sends an officer, how far that point is to be trusted, and the 续报's point if it was passed over. */
+function amendedPlace(
+  amended: { location?: Point | undefined; locationSuspect?: LocationSuspicion | undefined },
+  report: { location?: Point | undefined; village: string },
+  unit: (code: string) => { name: string; centre?: Point | undefined } | undefined,
+): Pick<UpdatedFrame, 'location' | 'locationSuspect' | 'pointPassedOver'> {
+  const { location, locationSuspect } = frameLocation(report.location, report.village, unit);
+  return { location, locationSuspect, pointPassedOver: passedOverPoint(amended.location, amended.locationSuspect, report.location, report.village, unit) };
 }
 
 /** The frames an event causes, built from the read models as they stand; every time with its Beijing twin. */
@@ -168,9 +200,7 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
         ...(event.data.directions !== undefined ? { directions: event.data.directions } : {}),
         // Where to go as the report now stands (a failed fix keeps the earlier point), and why the
         // point sent was passed over, if it was.
-        ...(event.data.location && report
-          ? { location: frameLocation(report.location, report.village, (code) => sources.units.units.get(code)).location, locationSuspect: frameLocation(event.data.location, report.village, (code) => sources.units.units.get(code)).locationSuspect }
-          : {}),
+        ...(event.data.location && report ? amendedPlace(event.data, report, (code) => sources.units.units.get(code)) : {}),
         ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
       });
     }

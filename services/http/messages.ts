@@ -276,7 +276,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
           ? `${s(d.field)}：${pairZh(d.asOf, d.startedAt)[0]}早于灾害开始时间（${pairZh(d.asOf, d.startedAt)[1]}），数据不可能截至那时`
           : d.why === 'before_previous'
             ? `${s(d.field)}：${pairZh(d.asOf, d.previousAsOf)[0]}早于上一次报送的截至时间（${pairZh(d.asOf, d.previousAsOf)[1]}），报送只能向后`
-            : /^entries\.\d+\.until$/.test(s(d.field))
+            : d.why === 'before_daily'
+              ? `at：稳定时间 ${pairZh(d.at, d.dailyAsOf)[0]}早于已报送的续报的数据截至时间（${pairZh(d.at, d.dailyAsOf)[1]}）：续报只报到灾情稳定为止，稳定时间不能早于已报的续报`
+              : /^entries\.\d+\.until$/.test(s(d.field))
               ? `${s(d.field)}：值班结束时间须晚于开始时间`
               : d.field === 'startedAt'
                 ? 'startedAt：灾害开始时间不能晚于现在'
@@ -290,7 +292,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
           ? `${s(d.field)}: ${pairEn(d.asOf, d.startedAt)[0]}is before the incident started (${pairEn(d.asOf, d.startedAt)[1]}), so no figures can stand as of it`
           : d.why === 'before_previous'
             ? `${s(d.field)}: ${pairEn(d.asOf, d.previousAsOf)[0]}is before the previous submission's (${pairEn(d.asOf, d.previousAsOf)[1]}); submissions only go forward`
-            : /^entries\.\d+\.until$/.test(s(d.field))
+            : d.why === 'before_daily'
+              ? `at: ${pairEn(d.at, d.dailyAsOf)[0]}is before the daily report (续报) already sent as of ${pairEn(d.at, d.dailyAsOf)[1]}; daily reports stop at stabilization, so it cannot come before one`
+              : /^entries\.\d+\.until$/.test(s(d.field))
               ? `${s(d.field)}: a shift ends after it starts`
               : d.field === 'startedAt'
                 ? 'startedAt: an incident cannot start later than now'

@@ -5,12 +5,19 @@ import { goodsView } from '../../projections/ledger.js';
 import { statutoryClocks, type ClockRules } from '../../domain/clocks.js';
 import type { OpenedIncident } from '../../domain/incident.js';
 import type { UnitsDirectory } from '../units-directory.js';
-import { frameLocation } from '../../projections/alert-frames.js';
+import { frameLocation, passedOverPoint } from '../../projections/alert-frames.js';
 
 /**
  * GET /reports/{id}: SPEC §4 names plus what an officer needs on one screen. `nameOf` gives the
  * name on a user's access grant, so the page can say 王主班 rather than officer-wangba-1.
  */
+/** FiledReport.passedOver as the view says it (passedOverPoint), with when the 续报 came; null when none. */
+function passedOverView(report: FiledReport, units: UnitsDirectory) {
+  const passed = report.passedOver;
+  const point = passed ? passedOverPoint(passed.point, passed.suspicion, report.location, report.village, (code) => units.get(code)) : null;
+  return point && passed ? { ...point, at: passed.at } : null;
+}
+
 /**
  * A report as GET /reports/{id} answers it (SPEC §4). `relatedLater`: reports filed after it whose
  * alert named it (the reports projection; its own stream cannot know them), listed in `related`
@@ -38,6 +45,9 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     // nearest centre the register knows (source 'unit'); null where neither (found by a newcomer:
     // the view gave the suspect point and nothing to go to instead).
     goTo: place.location,
+    // The latest 续报's point that was not taken, and why, as the live frame says it (found by a
+    // newcomer: the card said "the location cannot be trusted" of a good point kept).
+    pointPassedOver: passedOverView(report, units),
     directions: report.directions ?? null,
     reporter: report.reporter,
     estimate: report.estimate,

@@ -72,6 +72,32 @@ t.test('a 续报 with a suspect point: told to its sender, and the officer on th
   t.match(await officer.next((f) => f.type === 'updated' && f.reportId === reportId && (f.location as { source?: string } | undefined)?.source === 'report'), { locationSuspect: null, location: { lat: 33.36, lon: 105.63 } });
 });
 
+t.test('a 续报 whose point is passed over: the frame and the report view say the same of both points (found by a newcomer)', async (t) => {
+  const { app, officer } = await listening(t);
+  const reportId = randomUUID();
+  const good = { lat: 33.355, lon: 105.634 };
+  await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ reportId, location: good }) });
+  await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
+  // A stale fix 60 km off: not taken; the officer is still sent to the good point, which is not in doubt.
+  const stale = { lat: 33.9, lon: 105.63 };
+  const amended = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { location: stale, notes: '又塌了一间' } });
+  t.equal(amended.statusCode, 200, amended.body);
+  const frame = await officer.next((f) => f.type === 'updated' && f.reportId === reportId);
+  t.match(frame, { change: 'amended', location: { ...good, source: 'report' }, locationSuspect: null, pointPassedOver: { problem: 'far_from_village', reported: { ...stale, geoUri: `geo:${stale.lat},${stale.lon}` } } });
+  const officerToken = app.token('officer', WANGBA);
+  const view = (await app.call('GET', `/reports/${reportId}?position=${amended.json().position}`, { token: officerToken })).json();
+  t.same(view.location, good, 'the report keeps its point');
+  t.equal(view.locationSuspect, null, 'and that point is not in doubt, as the frame says');
+  const { at: _at, atLocal: _atLocal, ...passed } = view.pointPassedOver ?? {};
+  t.same(passed, frame.pointPassedOver, 'the passed-over point as the frame says it (the view adds when)');
+  t.match(view.pointPassedOver, { problem: 'far_from_village', reported: stale, at: /^2\d{3}-/ });
+  // A later good point is taken: nothing passed over any more, in the frame or the view.
+  const better = { lat: 33.356, lon: 105.635 };
+  const next = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { location: better } });
+  t.match(await officer.next((f) => f.type === 'updated' && f.reportId === reportId && (f.location as { lat?: number } | undefined)?.lat === better.lat), { locationSuspect: null, pointPassedOver: null });
+  t.equal((await app.call('GET', `/reports/${reportId}?position=${next.json().position}`, { token: officerToken })).json().pointPassedOver, null);
+});
+
 t.test('a village with no centre: a suspect point sends the officer to the township centre, never to the point (found by a newcomer)', async (t) => {
   const { app, officer } = await listening(t);
   const cleared = await app.call('PATCH', `/units/${LIJIA}`, { token: app.token('head', WANGBA, 'head-wangba'), body: { centre: null } });

@@ -149,7 +149,7 @@ t.test('a submission already sent prints as it was sent, not as the figures stan
   t.match(daily, { relief: { cashAllocatedFen: 200_000, households: 2 } }, 'the next 续报 is a draft of now');
   t.notOk(daily.submitted);
 
-  const byHand = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'daily', figures: { affectedPeople: 39 }, asOf: '2026-07-02T12:00:00+08:00' } });
+  const byHand = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'daily', figures: { affectedPeople: 39 }, asOf: '2026-07-02T12:00:00+08:00', explanation: '房屋数字待核' } });
   t.equal(byHand.statusCode, 200, byHand.body);
   const typed = (await app.call('GET', `/incidents/${incidentId}/draft?submission=2&position=${await app.logSize()}`, { token: head })).json();
   t.match(typed, { stage: 'daily', submitted: { index: 2, source: 'hand', asOf: '2026-07-02T04:00:00.000Z' }, total: { figures: { affectedPeople: 39 } } }, 'a 续报 typed by hand: its figures as typed');

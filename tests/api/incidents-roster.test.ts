@@ -59,6 +59,13 @@ t.test('incident lifecycle with statutory clocks', async (t) => {
   t.equal((await post('submissions', { stage: 'daily', figures: { affectedPeople: 400 }, asOf: now.toISOString(), explanation: '新增3个村' })).statusCode, 200);
   t.equal((await post('closure', { summary: 'x' })).json().error, 'final_not_submitted');
   t.equal((await post('submissions', { stage: 'final', figures: { affectedPeople: 400 }, asOf: now.toISOString() })).json().error, 'not_stabilized');
+  // Dated before the 续报 just sent, stabilization would say the disaster was over while a 续报 said it was not.
+  const before = await post('stabilization', { at: new Date(now.getTime() - 3_600_000).toISOString() });
+  t.match(
+    [before.statusCode, before.json()],
+    [422, { error: 'invalid_period', message: /^at：稳定时间 \d{4}-\d\d-\d\d \d\d:\d\d 早于已报送的续报的数据截至时间（.*北京时间）：续报只报到灾情稳定为止，稳定时间不能早于已报的续报$/, details: { field: 'at', why: 'before_daily', dailyAsOf: now.toISOString() } }],
+    'stabilized before a 续报 already sent: refused in Chinese, with both times',
+  );
   t.equal((await post('stabilization')).statusCode, 200);
   t.equal((await post('submissions', { stage: 'final', figures: { affectedPeople: 410 }, asOf: now.toISOString() })).statusCode, 200);
   // After the 核报 its reports are what went upward: moved out, one would count again in another

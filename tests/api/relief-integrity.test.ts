@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { KANG, LIJIA, WANGBA, allocationBody, reportBody, seedObjects, startTestApp, verificationBody, type TestApp } from '../support/app.js';
+import { KANG, LIJIA, WANGBA, allocationBody, reportBody, seedObjects, startTestApp, verificationBody, verificationBody as verificationBodyOf, type TestApp } from '../support/app.js';
 
 /** Issue 11: no double relief, no wrong household — across reports, under concurrency. */
 
@@ -146,7 +146,7 @@ t.test('a later link into one incident is recorded, and the ledger flags the pai
   ]);
   ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
   t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === z).review, [{ flag: 'household_not_in_latest_verification', verification: 2, reviewed: false, message: '报告最新一次核查的户表里已没有这一户：请核对这一户是否受灾' }]);
-  const again = await app.call('POST', `/reports/${c}/verifications`, { token: officer(app), body: verificationBody({ households: [{ householdId: 'hh-9', name: '王六', damage: 'moderate', people: 2 }, { householdId: 'HH－other', name: '李四', damage: 'severe', people: 2 }] }) });
+  const again = await app.call('POST', `/reports/${c}/verifications`, { token: officer(app), body: verificationBody({ figures: { affectedPeople: 9, roomsCollapsed: 3, roomsSeverelyDamaged: 1, roomsModeratelyDamaged: 1 }, households: [{ householdId: 'hh-9', name: '王六', damage: 'moderate', people: 2 }, { householdId: 'HH－other', name: '李四', damage: 'severe', people: 2 }] }) });
   t.equal(again.json().warnings, undefined, 'listed again (however its number is typed): nothing to say');
 
   // Two without a reason in one incident: flagged, both.
@@ -468,6 +468,8 @@ t.test('a verification listing one name under two household numbers says so at t
     { householdId: '12', name: '王 建国', damage: 'severe', people: 2 },
     { householdId: '3-13', name: '王建军', damage: 'moderate', people: 3 },
   ];
+  // Every figure the list shows given, so the only thing to say is the name.
+  const verificationBody = (over: { households: unknown[] }) => verificationBodyOf({ figures: { affectedPeople: 9, roomsSeverelyDamaged: 2, roomsModeratelyDamaged: 1 }, ...over });
   const res = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody({ households }) });
   t.equal(res.statusCode, 200, 'recorded: two people of one name live in many villages');
   t.same(res.json().warnings, [

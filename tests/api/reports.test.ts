@@ -1,6 +1,6 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { HEJIAGOU, LIJIA, NIANBA, WANGBA, ZHUJIAGOU, reportBody, startTestApp, verificationBody, verifiedReport } from '../support/app.js';
+import { HEJIAGOU, KANG, LIJIA, NIANBA, WANGBA, ZHUJIAGOU, reportBody, startTestApp, verificationBody, verifiedReport } from '../support/app.js';
 import { tokenService } from '../../infra/tokens.js';
 
 t.test('POST /reports: 201, then the same body again is 200 with the same answer and no new event', async (t) => {
@@ -515,6 +515,37 @@ t.test('50 concurrent writers on one report: exactly one wins', async (t) => {
   const conflict = answers.find((a) => a.statusCode === 409 || a.statusCode === 412)!;
   t.equal(conflict.json().details.currentRevision, 1, 'a loser learns the current revision');
   t.equal((await app.call('GET', `/reports/${reportId}`, { token: officer })).json().revision, 1);
+});
+
+t.test('a verification that leaves out figures its household list shows: counted from the list, said back, and so in the tallies', async (t) => {
+  const app = await startTestApp(t);
+  const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ estimate: { affectedPeople: 6 } }) });
+  const reportId = (filed.json() as { reportId: string }).reportId;
+  const officer = app.token('officer', WANGBA);
+  // The input found from outside: figures {} with one collapsed house went upward as 0 collapsed rooms.
+  const res = await app.call('POST', `/reports/${reportId}/verifications`, {
+    token: officer,
+    body: verificationBody({ figures: {}, households: [{ householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 }, { householdId: 'hh-2', name: '李四', damage: 'none', people: 3 }] }),
+  });
+  t.equal(res.statusCode, 200, res.body);
+  const warning = res.json().warnings.find((w: { code: string }) => w.code === 'figures_from_households');
+  t.match(warning, { filled: { affectedPeople: 4, roomsCollapsed: 1 } });
+  t.equal(warning.message, '核查数字没有填“受灾人口”、“倒塌房屋”，已按所列户数计为受灾人口 4 人、倒塌房屋 1 间；如所列的户不是全部，请再核查一次，填上全部数字');
+  const view = (await app.call('GET', `/reports/${reportId}?position=${res.json().position}`, { token: officer })).json();
+  t.same(view.verified.figures, { affectedPeople: 4, roomsCollapsed: 1 }, 'the report says the figures that count');
+  t.same(view.verified.fromHouseholds, ['affectedPeople', 'roomsCollapsed'], 'and which came from the list');
+  const tallies = (await app.call('GET', `/tallies?unit=${LIJIA}&position=${res.json().position}`, { token: app.token('auditor', KANG) })).json();
+  t.same(tallies.verified, { affectedPeople: 4, roomsCollapsed: 1 }, 'the county counts the collapsed room');
+  // Given in full, nothing is filled and nothing is said.
+  const full = await app.call('POST', `/reports/${reportId}/verifications`, {
+    token: officer,
+    body: verificationBody({ figures: { affectedPeople: 7, roomsCollapsed: 2 }, households: [{ householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 }] }),
+  });
+  t.equal(full.statusCode, 200, full.body);
+  t.notOk((full.json().warnings ?? []).some((w: { code: string }) => w.code === 'figures_from_households'), 'nothing filled, nothing said');
+  // The sender cannot say what was filled: the decider's to write.
+  const said = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: verificationBody({ fromHouseholds: ['roomsCollapsed'] }) });
+  t.equal(said.statusCode, 400, said.body);
 });
 
 t.test('a verification whose figures are below its own household list: 422 naming the figure, in Chinese, nothing written', async (t) => {

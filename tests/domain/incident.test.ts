@@ -108,6 +108,14 @@ t.test('stabilization and closing', async (t) => {
   s.given(opened, stabilized).when(stabilize('2026-07-03T03:00:00.000Z')).thenThrows('already_stabilized');
   s.given(opened).when(stabilize('2026-06-30T00:00:00.000Z')).thenThrows('invalid_period');
   s.given(opened).when(stabilize('2026-07-05T00:00:00.000Z')).thenThrows('invalid_period');
+  // A daily 续报 as of 07-03 09:00 says the disaster was still developing then.
+  const daily: IncidentEvent = { type: 'FiguresSubmitted', data: { stage: 'daily', figures: {}, asOf: '2026-07-03T01:00:00.000Z' } };
+  const initialEarly: IncidentEvent = { type: 'FiguresSubmitted', data: { stage: 'initial', figures: {}, asOf: '2026-07-03T03:00:00.000Z' } };
+  s.given(opened, submitted('initial', {}), daily).when(stabilize('2026-07-03T00:59:59.000Z')).thenThrows('invalid_period', 'stabilized before a daily 续报 already sent: refused');
+  const state = s.given(opened, submitted('initial', {}), daily).state;
+  t.throws(() => incidentDecider.decide(stabilize('2026-07-03T00:00:00.000Z'), state), { code: 'invalid_period', details: { field: 'at', why: 'before_daily', dailyAsOf: '2026-07-03T01:00:00.000Z' } }, 'the refusal names both moments');
+  s.given(opened, submitted('initial', {}), daily).when(stabilize('2026-07-03T01:00:00.000Z')).then([{ type: 'IncidentStabilized', data: { at: '2026-07-03T01:00:00.000Z' } }], 'as of the daily report itself: allowed');
+  s.given(opened, initialEarly).when(stabilize('2026-07-03T02:00:00.000Z')).then([stabilized], 'before the 初报\'s asOf: a small disaster may be stable before its first report goes up');
   const close = { type: 'CloseIncident' as const, data: { summary: '核报完成' }, now: NOW };
   const initial = submitted('initial', {});
   s.given(opened, initial, stabilized).when(close).thenThrows('final_not_submitted');

@@ -1,7 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { reportDecider, alertTrack, figuresBelowHouseholds, type FiledReport, type ReportEvent } from '../../domain/report.js';
-import { DAMAGE_LEVELS } from '../../domain/vocabulary.js';
+import { reportDecider, alertTrack, figuresBelowHouseholds, householdFigures, HOUSEHOLD_INDICATORS, type FiledReport, type ReportEvent } from '../../domain/report.js';
+import { DAMAGE_LEVELS, figuresInconsistent } from '../../domain/vocabulary.js';
 import { fold } from '../../domain/decider.js';
 import { spec } from '../support/decider-spec.js';
 import { filedData, verifiedData, NOW, REPORT_ID, OTHER_REPORT_ID } from '../support/fixtures.js';
@@ -123,7 +123,27 @@ t.test('VerifyDamage: figures below what the household list shows are refused, n
   const households = verifiedData().households; // collapsed 4 people, moderate 5
   s.given(filed).when({ type: 'VerifyDamage', data: verifiedData({ figures: { affectedPeople: 8 } }), now: NOW }).thenThrows('figures_below_households', '8 affected against 9 in damaged households');
   s.given(filed).when({ type: 'VerifyDamage', data: verifiedData({ figures: { affectedPeople: 9, roomsCollapsed: 0 } }), now: NOW }).thenThrows('figures_below_households', 'a collapsed house and no collapsed room');
-  s.given(filed).when({ type: 'VerifyDamage', data: verifiedData({ figures: { roomsModeratelyDamaged: 1 } }), now: NOW }).then([{ type: 'DamageVerified', data: verifiedData({ figures: { roomsModeratelyDamaged: 1 } }) }], 'figures left out are not checked');
+  s.given(filed)
+    .when({ type: 'VerifyDamage', data: verifiedData({ figures: { roomsModeratelyDamaged: 1 } }), now: NOW })
+    .then(
+      [{ type: 'DamageVerified', data: verifiedData({ figures: { roomsModeratelyDamaged: 1, affectedPeople: 9, roomsCollapsed: 1 }, fromHouseholds: ['affectedPeople', 'roomsCollapsed'] }) }],
+      'figures the list determines, left out, are counted from it and said to be',
+    );
+  s.given(filed)
+    .when({ type: 'VerifyDamage', data: verifiedData({ figures: {} }), now: NOW })
+    .then(
+      [{ type: 'DamageVerified', data: verifiedData({ figures: { affectedPeople: 9, roomsCollapsed: 1, roomsModeratelyDamaged: 1 }, fromHouseholds: ['affectedPeople', 'roomsCollapsed', 'roomsModeratelyDamaged'] }) }],
+      'the input of the report: figures {} with a collapsed house counts the collapsed room, not 0',
+    );
+  s.given(filed)
+    .when({ type: 'VerifyDamage', data: verifiedData({ figures: { evacuated: 30, dead: 1 } }), now: NOW })
+    .then(
+      [{ type: 'DamageVerified', data: verifiedData({ figures: { evacuated: 30, dead: 1, affectedPeople: 30, roomsCollapsed: 1, roomsModeratelyDamaged: 1 }, fromHouseholds: ['affectedPeople', 'roomsCollapsed', 'roomsModeratelyDamaged'] }) }],
+      'affected people are at least the evacuated: filling never makes the figures inconsistent',
+    );
+  s.given(filed)
+    .when({ type: 'VerifyDamage', data: { ...verifiedData({ figures: { dead: 1 }, households: [{ householdId: 'h', name: '王', damage: 'none', people: 3 }] }), fromHouseholds: ['roomsCollapsed'] }, now: NOW })
+    .then([{ type: 'DamageVerified', data: verifiedData({ figures: { dead: 1 }, households: [{ householdId: 'h', name: '王', damage: 'none', people: 3 }] }) }], 'nothing to fill: nothing written as filled, whatever the command said');
   t.same(figuresBelowHouseholds({ affectedPeople: 3 }, households), { indicator: 'affectedPeople', given: 3, implied: 9 });
   t.same(figuresBelowHouseholds({ affectedPeople: 3 }, [{ householdId: 'h', name: '王', damage: 'none', people: 7 }]), undefined, 'a household found undamaged adds nothing');
 });
@@ -142,6 +162,35 @@ t.test('figuresBelowHouseholds: refused exactly when a given figure is below the
     { numRuns: 1000 },
   );
   t.pass('1,000 generated lists');
+});
+
+t.test('completedFigures: every verification decided covers its household list, and keeps every figure given (generated)', async (t) => {
+  const household = fc.record({ householdId: fc.uuid(), name: fc.constant('王'), damage: fc.constantFrom(...DAMAGE_LEVELS), people: fc.nat(20) });
+  const figure = fc.option(fc.nat(200), { nil: undefined });
+  let decided = 0;
+  fc.assert(
+    fc.property(fc.array(household, { maxLength: 8 }), fc.record({ affectedPeople: figure, roomsCollapsed: figure, roomsSeverelyDamaged: figure, roomsModeratelyDamaged: figure, evacuated: figure, needEmergencyAid: figure, dead: figure }), (list, raw) => {
+      const figures = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+      let events: ReportEvent[];
+      try {
+        events = reportDecider.decide({ type: 'VerifyDamage', data: verifiedData({ figures, households: list }), now: NOW }, fold(reportDecider, [{ ...filed, at: NOW }]));
+      } catch (e) {
+        // Refused only as before: a given figure below the list, or a part above its whole.
+        return ['figures_below_households', 'figures_inconsistent'].includes((e as { code?: string }).code ?? '');
+      }
+      decided += 1;
+      const data = (events[0] as Extract<ReportEvent, { type: 'DamageVerified' }>).data;
+      const least = householdFigures(list);
+      for (const [k, v] of Object.entries(figures)) if (data.figures[k as keyof typeof data.figures] !== v) return false;
+      for (const k of HOUSEHOLD_INDICATORS) {
+        if (least[k] > 0 && (data.figures[k] ?? 0) < least[k]) return false;
+        if ((data.fromHouseholds ?? []).includes(k) !== (figures[k] === undefined && least[k] > 0)) return false;
+      }
+      return figuresInconsistent(data.figures) === undefined;
+    }),
+    { numRuns: 1000 },
+  );
+  t.ok(decided > 100, `${decided} of 1,000 generated verifications decided, each covering its list`);
 });
 
 t.test('VerifyDamage: household by household; a later verification supersedes', async (t) => {

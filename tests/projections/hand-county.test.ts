@@ -21,6 +21,8 @@ async function handCounty(app: TestApp) {
     return res.json();
   };
   // R1: 李家村 landslide — estimate 12 people / 2 rooms, a 续报 to 15, verified 9 / 3 rooms / 1.25 ha, closed.
+  // Its households (the fixture's) are one collapsed house and one moderately damaged: the
+  // moderately damaged room the officer left out is counted from the list (1 room).
   const r1 = await file(LIJIA, { hazard: 'landslide', estimate: { affectedPeople: 12, roomsCollapsed: 2 } });
   await post(app.token('contact', LIJIA), `/reports/${r1}/amendments`, { estimate: { affectedPeople: 15 } });
   await post(officerW, `/reports/${r1}/verifications`, verificationBody({ figures: { affectedPeople: 9, roomsCollapsed: 3, cropAffectedHa: 1.25 } }));
@@ -34,7 +36,8 @@ async function handCounty(app: TestApp) {
   // R4: 朱家沟村 (the other township) debris flow — 7 people, one dead; verified 8 / one dead / 0.75 ha,
   // two households.
   const r4 = await file(ZHUJIAGOU, { hazard: 'debris_flow', estimate: { affectedPeople: 7, dead: 1 } });
-  // Its households hold 4 + 4 people: the 8 affected are no fewer than the list shows.
+  // Its households hold 4 + 4 people: the 8 affected are no fewer than the list shows. The rooms
+  // were left out: the list makes them 1 collapsed and 1 moderately damaged, and so they count.
   const r4Households = [
     { householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 },
     { householdId: 'hh-2', name: '李四', damage: 'moderate', people: 4 },
@@ -53,22 +56,22 @@ t.test('tallies at every level, worked out by hand', async (t) => {
   t.match(county, {
     unit: { code: KANG, name: '康县（示例）' },
     reported: { affectedPeople: 15 + 20 + 7, roomsCollapsed: 2, dead: 1, cropAffectedHa: 3.5 },
-    verified: { affectedPeople: 9 + 8, roomsCollapsed: 3, dead: 1, cropAffectedHa: 2 },
+    verified: { affectedPeople: 9 + 8, roomsCollapsed: 3 + 1, roomsModeratelyDamaged: 1 + 1, dead: 1, cropAffectedHa: 2 },
     reports: { total: 4, byStatus: { ...zeros, closed: 1, dismissed: 1, acknowledged: 1, verified: 1 } },
   });
   t.same(county.reported, { affectedPeople: 42, dead: 1, roomsCollapsed: 2, cropAffectedHa: 3.5 }, 'nothing else: zeros are left out');
   const byCode = Object.fromEntries(county.children.map((c: { unit: { code: string } }) => [c.unit.code, c]));
   t.same(Object.keys(byCode).sort(), [WANGBA, NIANBA].sort(), 'the county\u2019s townships');
   t.same(byCode[WANGBA].reported, { affectedPeople: 35, roomsCollapsed: 2, cropAffectedHa: 3.5 });
-  t.same(byCode[WANGBA].verified, { affectedPeople: 9, roomsCollapsed: 3, cropAffectedHa: 1.25 });
+  t.same(byCode[WANGBA].verified, { affectedPeople: 9, roomsCollapsed: 3, roomsModeratelyDamaged: 1, cropAffectedHa: 1.25 });
   t.same(byCode[WANGBA].reports.byStatus, { ...zeros, closed: 1, dismissed: 1, acknowledged: 1 });
   t.same(byCode[NIANBA].reported, { affectedPeople: 7, dead: 1 });
-  t.same(byCode[NIANBA].verified, { affectedPeople: 8, dead: 1, cropAffectedHa: 0.75 });
+  t.same(byCode[NIANBA].verified, { affectedPeople: 8, dead: 1, cropAffectedHa: 0.75, roomsCollapsed: 1, roomsModeratelyDamaged: 1 }, 'the rooms its list shows, not 0');
 
   const township = (await app.call('GET', `/tallies?unit=${WANGBA}`, { token: auditor })).json();
   const villages = Object.fromEntries(township.children.map((c: { unit: { code: string } }) => [c.unit.code, c]));
   t.same(villages[LIJIA].reported, { affectedPeople: 15, roomsCollapsed: 2 }, 'the latest estimate of R1; R2 dismissed counts nowhere');
-  t.same(villages[LIJIA].verified, { affectedPeople: 9, roomsCollapsed: 3, cropAffectedHa: 1.25 });
+  t.same(villages[LIJIA].verified, { affectedPeople: 9, roomsCollapsed: 3, roomsModeratelyDamaged: 1, cropAffectedHa: 1.25 });
   t.same(villages[HEJIAGOU].reported, { affectedPeople: 20, cropAffectedHa: 3.5 });
   t.same(villages[HEJIAGOU].verified, {}, 'acknowledged, not verified');
   const village = (await app.call('GET', `/tallies?unit=${LIJIA}`, { token: auditor })).json();

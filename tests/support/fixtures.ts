@@ -26,7 +26,7 @@ export const filedData = (over: Partial<EventData<'ReportFiled'>> = {}): EventDa
 
 export const verifiedData = (over: Partial<EventData<'DamageVerified'>> = {}): EventData<'DamageVerified'> => ({
   verifier: 'u-officer',
-  figures: { affectedPeople: 9, roomsCollapsed: 3 },
+  figures: { affectedPeople: 9, roomsCollapsed: 3, roomsModeratelyDamaged: 1 },
   households: [
     { householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 },
     { householdId: 'hh-2', name: '李四', damage: 'moderate', people: 5 },

@@ -156,6 +156,18 @@ t.test('the duty console', { skip: noBrowser() }, async (t) => {
   t.equal(await a.page.textContent('.detail .verified-figures [data-figure="roomsCollapsed"]'), '4', 'the verified figure');
   t.equal(await a.page.textContent('.detail .estimate [data-figure="roomsCollapsed"]'), '3', 'beside the estimate as the 续报 left it');
   t.match(await a.page.textContent('.detail'), /王主班.*入户核查，核实 2 户/, 'who verified, how, and how many households');
+  // A 续报 whose point is 60 km off is passed over: the card says so of that point, and keeps the
+  // good one without calling it into doubt (found by a newcomer: "the report's location cannot be trusted").
+  const placed = randomUUID();
+  t.equal((await call(base, tokens.contact, 'POST', '/reports', reportBody({ reportId: placed, hazard: 'windstorm', location: { lat: 33.355, lon: 105.634 } }))).status, 201);
+  t.equal((await call(base, tokens.contact, 'POST', `/reports/${placed}/amendments`, { location: { lat: 33.9, lon: 105.63 }, notes: '路又断了一段' })).status, 200);
+  await a.page.goto(`${base}/#/duty/${placed}`);
+  await a.page.waitForSelector('.detail h1:has-text("风灾")');
+  await a.page.waitForSelector('.detail .notice.warn:has-text("续报带的位置不可信")');
+  const placedCard = (await a.page.textContent('.detail')) ?? '';
+  t.match(placedCard, /续报带的位置不可信（离中心 \d+(\.\d)? 公里），没有采用，仍按上面的位置前往。续报带的位置：33\.9, 105\.63/, 'the passed-over point, said as such');
+  t.notMatch(placedCard, /报告带的位置不可信/, 'the point kept is not called into doubt');
+  t.match(placedCard, /33\.355, 105\.634/, 'the point kept is where to go');
   t.same([...a.errors], [], 'no script errors');
 
   // Time to interactive, cold (a first visit) and warm (from the service worker's copy), with the

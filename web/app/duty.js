@@ -181,6 +181,8 @@ function Detail({ id, session, frame, line }) {
   // A reported point that cannot be where the hazard is (0,0, abroad, far from the village) is not
   // where an officer is sent: the village's centre is, and the point is shown beside it as doubtful.
   const suspect = f.location ? (f.locationSuspect ?? null) : (r?.locationSuspect ?? null);
+  // A 续报's point that was not taken: said apart, beside the point officers are still sent to.
+  const passedOver = f.location ? (f.pointPassedOver ?? null) : (r?.pointPassedOver ?? null);
   // The server's answer first (the frame's `location`, the report's `goTo`): a suspect point with no
   // centre known is no place at all, never a map link to 0,0.
   const location =
@@ -227,6 +229,7 @@ function Detail({ id, session, frame, line }) {
             <p class="meta">${location.source === 'unit' ? (suspect ? t('locationFromUnitInstead') : t('locationFromUnit')) : t('locationFromReport')}</p>`
         : html`<p>${t('noLocation')}</p>`}
       ${suspect && html`<${Notice} kind="warn">${t('locationSuspect')(suspect.problem, suspect.distanceKm)}${t(':')}<span class="num">${suspect.reported.lat}, ${suspect.reported.lon}</span><//>`}
+      ${passedOver && html`<${Notice} kind="warn">${t('pointPassedOver')(passedOver.problem, passedOver.distanceKm)}${t(':')}<span class="num">${passedOver.reported.lat}, ${passedOver.reported.lon}</span><//>`}
       ${r.directions && html`<h2>${t('directions')}</h2><p class="text">${r.directions}</p>`}
       ${accessNotes && html`<h2>${t('accessNotes')}</h2><p class="text">${accessNotes}</p>`}
       <h2>${t('reporter')}</h2>
@@ -258,6 +261,7 @@ function fromFrame(frame) {
     arrived: [],
     location: frame.location,
     locationSuspect: frame.locationSuspect ?? null,
+    pointPassedOver: frame.pointPassedOver ?? null,
     directions: frame.directions,
     reporter: frame.reporter ?? {},
     notes: frame.notes,

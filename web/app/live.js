@@ -198,6 +198,7 @@ export class LiveAlerts {
           if (frame.location) {
             a.location = frame.location;
             a.locationSuspect = frame.locationSuspect ?? null;
+            a.pointPassedOver = frame.pointPassedOver ?? null;
           }
           if (frame.change === 'dismissed' || frame.change === 'closed' || frame.change === 'verified') a.state = frame.change;
           // A colleague on the road or there: who, and when they expect to arrive.

@@ -5,8 +5,8 @@ import { isDeepStrictEqual } from 'node:util';
 import canonicalize from 'canonicalize';
 import { v5 as uuidv5 } from 'uuid';
 import { ALERTING_ACTOR } from '../../../domain/alerting.js';
-import { streams, type DomainEvent, type EventData } from '../../../domain/events.js';
-import { RELIEF_CLAIM_TTL_MS, filingDecider, reportDecider, type DuplicateOriginal, type FiledReport, type ReportCommand } from '../../../domain/report.js';
+import { streams, type DomainEvent, type EventData, type Household } from '../../../domain/events.js';
+import { RELIEF_CLAIM_TTL_MS, completedFigures, filingDecider, reportDecider, type DuplicateOriginal, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { ancestorAt, unitLevel } from '../../../domain/units.js';
 import { locationSuspicion, nearestCentre, suspicionWords, type KnownCentre, type Point } from '../../../domain/location.js';
 import { beijingMinutes, beijingPair } from '../../../domain/time.js';
@@ -503,7 +503,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   }));
   command(
     'verifications',
-    'Household-by-household verification (核报); `warnings` name relief on a household it leaves out (relief_household_left_out) and one name listed under two numbers (same_name_two_households)',
+    'Household-by-household verification (核查); a figure left out that the household list determines is counted from it (figures_from_households); `warnings` name relief on a household it leaves out (relief_household_left_out) and one name listed under two numbers (same_name_two_households)',
     VerifyBody,
     FIELD_STAFF,
     (b, req, now) => ({
@@ -514,8 +514,26 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     // Each verification replaces the report's household list (SPEC §3: the latest is the one that
     // counts). A household left out that holds live relief is said at once, to the officer who
     // left it out, not only later as a ledger flag (found by a newcomer: 200, nothing said).
-    (b, id) => [...sameNameTwice(b.households), ...leftOut(b, id), ...afterFinal(id, 'verification')],
+    (b, id) => [...filledFromHouseholds(b), ...sameNameTwice(b.households), ...leftOut(b, id), ...afterFinal(id, 'verification')],
   );
+  /**
+   * The figures the household list filled in (domain/report.ts completedFigures), said with their
+   * values: the officer who left 倒塌房屋 blank reads what was counted, and where the list is not the
+   * whole village, that the figure must be given (docs/decisions.md).
+   */
+  const filledFromHouseholds = (b: { figures: IndicatorSet; households: ReadonlyArray<Household> }): SaidWarning[] => {
+    const { figures, fromHouseholds } = completedFigures(b.figures, b.households);
+    if (fromHouseholds.length === 0) return [];
+    const columns = fromHouseholds.map((indicator) => LOSS_COLUMNS.find((c) => c.indicator === indicator)!);
+    return [
+      {
+        code: 'figures_from_households',
+        message: `核查数字没有填${columns.map((c) => `“${c.heading}”`).join('、')}，已按所列户数计为${columns.map((c) => `${c.heading} ${figures[c.indicator]} ${c.unit}`).join('、')}；如所列的户不是全部，请再核查一次，填上全部数字`,
+        en: `the verification's figures left out ${fromHouseholds.join(', ')}; counted from the households listed as ${fromHouseholds.map((i) => `${i} ${figures[i]}`).join(', ')}. If the households listed are not all of them, verify again giving every figure`,
+        filled: Object.fromEntries(fromHouseholds.map((i) => [i, figures[i]])),
+      },
+    ];
+  };
   /**
    * A verification of a report whose incident's 核报 has gone upward: the figures sent do not
    * follow it, and no submission can follow the 核报 (自然灾害情况统计调查制度: the 核报 is the last),
