@@ -182,6 +182,12 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
         const [given, before] = beijingPair(command.data.asOf, previous.asOf);
         refuse('invalid_period', `asOf: ${given} is before the previous submission's (${before} Beijing time); submissions only go forward`, { field: 'asOf', why: 'before_previous', asOf: command.data.asOf, previousAsOf: previous.asOf });
       }
+      // The 核报's figures are those after stabilization (自然灾害情况统计调查制度): as of before it,
+      // they would be a 续报's, sent as final.
+      if (stage === 'final' && incident.stabilizedAt && asOf < Date.parse(incident.stabilizedAt)) {
+        const [given, stable] = beijingPair(command.data.asOf, incident.stabilizedAt);
+        refuse('invalid_period', `asOf: ${given} is before the disaster stabilized (${stable} Beijing time); the final report (核报) gives the figures as they stood after it`, { field: 'asOf', why: 'before_stabilized', asOf: command.data.asOf, stabilizedAt: incident.stabilizedAt });
+      }
       if (previous && !command.data.explanation?.trim()) {
         const jumped = jumpedIndicators(previous.figures, command.data.figures);
         if (jumped.length > 0) {

@@ -276,6 +276,8 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
           ? `${s(d.field)}：${pairZh(d.asOf, d.startedAt)[0]}早于灾害开始时间（${pairZh(d.asOf, d.startedAt)[1]}），数据不可能截至那时`
           : d.why === 'before_previous'
             ? `${s(d.field)}：${pairZh(d.asOf, d.previousAsOf)[0]}早于上一次报送的截至时间（${pairZh(d.asOf, d.previousAsOf)[1]}），报送只能向后`
+            : d.why === 'before_stabilized'
+              ? `${s(d.field)}：${pairZh(d.asOf, d.stabilizedAt)[0]}早于灾情稳定时间（${pairZh(d.asOf, d.stabilizedAt)[1]}）：核报报的是灾情稳定后的数字`
             : d.why === 'before_daily'
               ? `at：稳定时间 ${pairZh(d.at, d.dailyAsOf)[0]}早于已报送的续报的数据截至时间（${pairZh(d.at, d.dailyAsOf)[1]}）：续报只报到灾情稳定为止，稳定时间不能早于已报的续报`
               : /^entries\.\d+\.until$/.test(s(d.field))
@@ -292,6 +294,8 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
           ? `${s(d.field)}: ${pairEn(d.asOf, d.startedAt)[0]}is before the incident started (${pairEn(d.asOf, d.startedAt)[1]}), so no figures can stand as of it`
           : d.why === 'before_previous'
             ? `${s(d.field)}: ${pairEn(d.asOf, d.previousAsOf)[0]}is before the previous submission's (${pairEn(d.asOf, d.previousAsOf)[1]}); submissions only go forward`
+            : d.why === 'before_stabilized'
+              ? `${s(d.field)}: ${pairEn(d.asOf, d.stabilizedAt)[0]}is before the disaster stabilized (${pairEn(d.asOf, d.stabilizedAt)[1]}); the final report (核报) gives the figures as they stood after it`
             : d.why === 'before_daily'
               ? `at: ${pairEn(d.at, d.dailyAsOf)[0]}is before the daily report (续报) already sent as of ${pairEn(d.at, d.dailyAsOf)[1]}; daily reports stop at stabilization, so it cannot come before one`
               : /^entries\.\d+\.until$/.test(s(d.field))

@@ -78,7 +78,7 @@ t.test('sweep: every command, with another writer appending to its stream first,
   const incidentCases: Array<[string, unknown, string]> = [
     ['links', { reportId: await file() }, 'ReportLinked'],
     ['submissions', { stage: 'initial', figures: { affectedPeople: 3 }, asOf: '2026-01-01T01:00:00Z' }, 'FiguresSubmitted'],
-    ['stabilization', {}, 'IncidentStabilized'],
+    ['stabilization', { at: '2026-01-02T00:00:00Z' }, 'IncidentStabilized'],
     ['submissions', { stage: 'final', figures: { affectedPeople: 3 }, asOf: '2026-01-02T01:00:00Z' }, 'FiguresSubmitted'],
     ['closure', { summary: '结束' }, 'IncidentClosed'],
   ];

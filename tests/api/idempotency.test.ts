@@ -165,7 +165,7 @@ const CASES: PostCase[] = [
   onIncident('stabilization', {}),
   onIncident('closure', { summary: '结束' }, async (app, id) => {
     await app.call('POST', `/incidents/${id}/submissions`, { token: head(app), body: { stage: 'initial', figures: {}, asOf: '2026-01-01T01:00:00Z' } });
-    await app.call('POST', `/incidents/${id}/stabilization`, { token: head(app), body: {} });
+    await app.call('POST', `/incidents/${id}/stabilization`, { token: head(app), body: { at: '2026-01-02T00:00:00Z' } });
     await app.call('POST', `/incidents/${id}/submissions`, { token: head(app), body: { stage: 'final', figures: {}, asOf: '2026-01-02T01:00:00Z' } });
   }),
 ];

@@ -1,4 +1,5 @@
 import t from 'tap';
+import fc from 'fast-check';
 import { incidentDecider, overdueClocksToAlert, type IncidentEvent, type OpenedIncident } from '../../domain/incident.js';
 import { addWorkingDays, jumpedIndicators, statutoryClocks } from '../../domain/clocks.js';
 import { spec } from '../support/decider-spec.js';
@@ -97,7 +98,11 @@ t.test('submissions: initial, daily, final, in that order; jumps need an explana
     .then([{ type: 'FiguresSubmitted', data: { stage: 'daily', figures: { affectedPeople: 300 }, asOf: NOW, explanation: '新增两个村受灾' } }]);
   s.given(opened, initial).when(submit('final', { affectedPeople: 100 })).thenThrows('not_stabilized');
   s.given(opened, initial, stabilized).when(submit('daily', { affectedPeople: 100 })).thenThrows('already_stabilized');
-  s.given(opened, initial, stabilized).when(submit('final', { affectedPeople: 100 })).then([submitted('final', { affectedPeople: 100 })]);
+  // Stabilized an hour before NOW: the 核报 as of NOW gives the figures after it.
+  const stableEarlier: IncidentEvent = { type: 'IncidentStabilized', data: { at: '2026-07-01T03:00:00.000Z' } };
+  s.given(opened, initial, stableEarlier).when(submit('final', { affectedPeople: 100 })).then([submitted('final', { affectedPeople: 100 })]);
+  s.given(opened, initial, stabilized).when(submit('final', { affectedPeople: 100 })).thenThrows('invalid_period', 'a 核报 as of before stabilization: a 续报\'s figures sent as final');
+  t.throws(() => incidentDecider.decide(submit('final', { affectedPeople: 100 }), s.given(opened, initial, stabilized).state), { code: 'invalid_period', details: { field: 'asOf', why: 'before_stabilized', stabilizedAt: stabilized.data.at } });
   s.given(opened, initial, stabilized, submitted('final', {})).when(submit('final', { affectedPeople: 1 })).thenThrows('final_already_submitted', 'another 核报');
 });
 
@@ -123,6 +128,43 @@ t.test('stabilization and closing', async (t) => {
   s.given(opened, initial, stabilized, submitted('final', {})).when(close).then([closed]);
   s.given(opened, initial, stabilized, submitted('final', {}), closed).when(submit('daily', {})).thenThrows('incident_closed');
   s.given(opened, initial, stabilized, submitted('final', {}), closed).when(close).thenThrows('incident_closed');
+});
+
+t.test('the moments on an incident never contradict each other, whatever is sent in whatever order (generated)', async (t) => {
+  // Hours after the start (02:00Z on 07-01), some before it; now is four days on.
+  const now = '2026-07-05T02:00:00.000Z';
+  const at = (hours: number) => new Date(Date.parse('2026-07-01T02:00:00.000Z') + hours * 3_600_000).toISOString();
+  const command = fc.oneof(
+    fc.record({ kind: fc.constantFrom('initial' as const, 'daily' as const, 'final' as const), hours: fc.integer({ min: -5, max: 100 }) }),
+    fc.record({ kind: fc.constant('stabilize' as const), hours: fc.integer({ min: -5, max: 100 }) }),
+  );
+  let accepted = 0;
+  fc.assert(
+    fc.property(fc.array(command, { maxLength: 10 }), (commands) => {
+      const events: IncidentEvent[] = [opened];
+      for (const c of commands) {
+        const state = events.map((e) => ({ at: now, ...e })).reduce(incidentDecider.evolve, incidentDecider.initialState());
+        const cmd = c.kind === 'stabilize' ? { type: 'StabilizeIncident' as const, data: { at: at(c.hours) }, now } : { type: 'SubmitFigures' as const, data: { stage: c.kind, figures: {}, asOf: at(c.hours) }, now };
+        try {
+          events.push(...incidentDecider.decide(cmd, state));
+        } catch {
+          // refused: nothing written
+        }
+      }
+      accepted += events.length - 1;
+      const stable = events.find((e) => e.type === 'IncidentStabilized')?.data.at;
+      const sent = events.flatMap((e) => (e.type === 'FiguresSubmitted' ? [e.data] : []));
+      const t0 = Date.parse('2026-07-01T02:00:00.000Z');
+      return (
+        sent.every((x, i) => Date.parse(x.asOf) >= t0 && (i === 0 || Date.parse(x.asOf) >= Date.parse(sent[i - 1]!.asOf))) &&
+        (stable === undefined || Date.parse(stable) >= t0) &&
+        sent.every((x) => stable === undefined || (x.stage === 'daily' ? Date.parse(x.asOf) <= Date.parse(stable) : x.stage === 'final' ? Date.parse(x.asOf) >= Date.parse(stable) : true)) &&
+        sent.every((x) => x.stage !== 'final' || stable !== undefined)
+      );
+    }),
+    { numRuns: 2000 },
+  );
+  t.ok(accepted > 2000, `${accepted} events written over 2,000 generated sequences, none contradicting another`);
 });
 
 t.test('overdue clock alerts: once per clock per due time', async (t) => {
