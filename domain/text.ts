@@ -23,14 +23,20 @@ const DIRECTION_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 // Text with characters to read in it: whitespace and format characters (zero-width spaces and
 // joiners, BOM, bidi marks, soft hyphen) alone are not — a reason of one U+200B lifted the
 // no-double-relief rules as a `repeatReason` nobody can read (found by a newcomer).
-const INVISIBLE_ONLY = /^[\s\p{Cf}]+$/u;
+// Combining marks count with them: a lone accent (U+0301) or tone mark shows as a mark over
+// nothing, with no letter to read (found by a newcomer). Whitespace alone is not the problem: the
+// schemas trim it (`text` here is `[\s\p{Cf}\p{M}]+` with at least one format character or mark).
+const INVISIBLE_ONLY = /^[\s\p{Cf}\p{M}]+$/u;
+// Text that starts with a mark, after any whitespace: the only way text with no format character
+// can be marks and whitespace alone, so the fast path below checks it with one anchored match.
+const LEADING_MARK = /^\s*\p{M}/u;
 // Every string that has a problem has one of these; nearly all text has none, and is then passed
 // by one scan without allocating (this runs on every request body and every event appended).
 // The format characters of the BMP are listed; those beyond it are surrogate pairs, suspect anyway.
 const SUSPECT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/;
 
 function textProblem(text: string): TextProblem['problem'] | undefined {
-  if (!SUSPECT.test(text)) return undefined;
+  if (!SUSPECT.test(text) && !LEADING_MARK.test(text)) return undefined;
   // Normalization turns CR into LF before storage; a CR is not a problem in what was sent.
   if (LONE_SURROGATE.test(text)) return 'lone_surrogate';
   if (CONTROL.test(text.replaceAll('\r', ''))) return 'control_character';
@@ -51,7 +57,7 @@ export function readableText(raw: string): string {
   const text = raw.replace(/\r\n?/g, '\n');
   if (textProblem(text) === undefined) return text;
   const out = text.replace(new RegExp(`${LONE_SURROGATE.source}|${CONTROL.source}|${DIRECTION_CONTROL.source}`, 'g'), '\ufffd');
-  return INVISIBLE_ONLY.test(out) ? out.replace(/\p{Cf}/gu, '\ufffd') : out;
+  return INVISIBLE_ONLY.test(out) ? out.replace(/[\p{Cf}\p{M}]/gu, '\ufffd') : out;
 }
 
 /** Path segments, innermost first, gathered on the way back up: only a problem pays for its path. */
@@ -121,5 +127,5 @@ export const TEXT_PROBLEM_MESSAGES: Record<TextProblem['problem'], { zh: string;
   lone_surrogate: { zh: '含有不成对的代理字符（不是有效的 Unicode 文本）', en: 'contains a lone surrogate (not well-formed Unicode)' },
   control_character: { zh: '含有控制字符（只允许换行和制表符）', en: 'contains a control character (only newline and tab are allowed)' },
   direction_control: { zh: '含有改变文字显示方向的控制字符（如 U+202E）：显示出来的文字会和记录的不一样', en: 'contains a character that changes the direction text is shown in (such as U+202E): what is shown would differ from what is recorded' },
-  invisible_only: { zh: '只有看不见的字符（如零宽空格），没有内容', en: 'only invisible characters (such as zero-width spaces), nothing to read' },
+  invisible_only: { zh: '只有看不见的字符或单独的附加符号（如零宽空格、单独的声调符号），没有可读的文字', en: 'only invisible characters or lone combining marks (such as a zero-width space or a lone accent), nothing to read' },
 };

@@ -7,7 +7,8 @@ import { findIllFormedText, readableText } from '../../domain/text.js';
  * scanner in domain/text.ts (which skips well-formed text in one regex pass and builds a path only
  * for a problem): a lone surrogate, or a control character other than TAB, LF and CR, or an
  * explicit directional formatting character (U+202A–U+202E, U+2066–U+2069), or text
- * made only of whitespace and format characters (Unicode category Cf) with at least one of the latter.
+ * made only of whitespace, format characters (Unicode category Cf) and combining marks (M) with at
+ * least one of the latter two.
  */
 function oracle(value: unknown, path = ''): { path: string; problem: string } | undefined {
   const at = (key: string | number) => (path === '' ? String(key) : `${path}.${key}`);
@@ -29,7 +30,7 @@ function oracle(value: unknown, path = ''): { path: string; problem: string } | 
       if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return 'direction_control';
     }
     const chars = [...text];
-    if (chars.some((ch) => /\p{Cf}/u.test(ch)) && chars.every((ch) => /\p{Cf}/u.test(ch) || /\s/.test(ch))) return 'invisible_only';
+    if (chars.some((ch) => /[\p{Cf}\p{M}]/u.test(ch)) && chars.every((ch) => /[\p{Cf}\p{M}]/u.test(ch) || /\s/.test(ch))) return 'invisible_only';
     return undefined;
   };
   if (typeof value === 'string') {
@@ -59,7 +60,7 @@ const text = fc.array(
   fc.oneof(
     { weight: 8, arbitrary: fc.constantFrom('a', '中', '文', ' ', '\t', '\n', '𠀀', '😀', '１') },
     { weight: 1, arbitrary: fc.constantFrom('\r', '\u0000', '\u0007', '\u000b', '\u001f', '\u007f', '\u0085', '\u009f', '\ud800', '\udbff', '\udc00', '\udfff') },
-    { weight: 1, arbitrary: fc.constantFrom('\u200b', '\u200d', '\ufeff', '\u00ad', '\u2060', '\u202e', '\u202a', '\u2066', '\u2069', '\u200e', '\u200f', '\u061c', '\u3000', '\u{e0001}', '\u{1d173}') },
+    { weight: 1, arbitrary: fc.constantFrom('\u0301', '\u0300', '\u20dd', '\u093f', '\u00a0', '\u200b', '\u200d', '\ufeff', '\u00ad', '\u2060', '\u202e', '\u202a', '\u2066', '\u2069', '\u200e', '\u200f', '\u061c', '\u3000', '\u{e0001}', '\u{1d173}') },
   ),
   { maxLength: 12 },
 ).map((parts) => parts.join(''));
@@ -83,6 +84,9 @@ t.test('findIllFormedText agrees with the plain rule on any JSON value: same pro
   t.equal(findIllFormedText({ ok: '过桥\r\n左转\r上山\t2公里 😀' }), undefined, 'CR, tab, newline and a surrogate pair are text');
   t.same(findIllFormedText({ repeatReason: '\u200b' }), { path: 'repeatReason', problem: 'invisible_only' }, 'a zero-width space alone says nothing');
   t.same(findIllFormedText({ reason: ' \ufeff\u3000\u200d ' }), { path: 'reason', problem: 'invisible_only' });
+  t.same(findIllFormedText({ repeatReason: '\u0301' }), { path: 'repeatReason', problem: 'invisible_only' }, 'a lone accent says nothing either (found by a newcomer)');
+  t.same(findIllFormedText({ summary: '\u00a0\u0301\u0300\u3000' }), { path: 'summary', problem: 'invisible_only' }, 'marks between spaces of any kind');
+  t.equal(findIllFormedText({ name: 'José', uyghur: 'ئۇيغۇر', hindi: 'कि', lone: '\u00a0' }), undefined, 'marks on letters are text; a no-break space alone is a blank, for the schemas');
   t.equal(findIllFormedText({ name: '张\u200b三', notes: '   ', empty: '' }), undefined, 'invisible characters inside words, blanks and empty text are for the schemas');
   t.same(findIllFormedText({ notes: '发放 \u202e0001\u202c 元' }), { path: 'notes', problem: 'direction_control' }, 'an override that shows 1000 as 0001');
   t.same(findIllFormedText({ name: '\u2067阿依古丽\u2069' }), { path: 'name', problem: 'direction_control' }, 'isolates too');
@@ -97,6 +101,7 @@ t.test('readableText: anything a machine passes on becomes text with no problem,
   t.equal(readableText('砸坏了😀'), '砸坏了😀', 'a pair is one character');
   t.equal(readableText('伤\u202e2人'), '伤\ufffd2人');
   t.equal(readableText('\u200b\u200b'), '\ufffd\ufffd', 'nothing to read: shown as that');
+  t.equal(readableText(' \u0301'), ' \ufffd', 'a lone accent too');
   fc.assert(
     fc.property(text, (raw) => findIllFormedText(readableText(raw)) === undefined && [...readableText(raw)].length <= [...raw].length + 1),
     { numRuns: 3000 },

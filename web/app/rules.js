@@ -28,8 +28,9 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 // server refuses them (direction_control); nobody types them, a paste brings them.
 const DIRECTION = /[\u202a-\u202e\u2066-\u2069]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-// Whitespace and format characters (zero-width spaces and joiners, BOM, bidi marks) alone are no text.
-const INVISIBLE = /^[\s\p{Cf}]*$/u;
+// Whitespace, format characters (zero-width spaces and joiners, BOM, bidi marks) and combining
+// marks (a lone accent) alone are no text: the server refuses them (invisible_only).
+const INVISIBLE = /^[\s\p{Cf}\p{M}]*$/u;
 
 /**
  * Text as the page sends it: control characters (not newline, tab or CR, which the server turns
