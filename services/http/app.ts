@@ -259,7 +259,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return payload;
     }
   });
-  registerErrorHandling(app);
+  registerErrorHandling(app, (code) => deps.units.get(code)?.name);
   app.addHook('preValidation', async (request) => {
     // A malformed If-Match is refused on every write, including those that do not use it, so a
     // client never believes a precondition was checked when it was not understood.

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { scopeUnit } from '../../domain/units.js';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
 import { DomainError, type DomainErrorCode } from '../../domain/errors.js';
@@ -143,9 +144,39 @@ export function classify(error: unknown, lang: Lang = 'zh'): { status: number; b
   return answer(500, 'internal', undefined);
 }
 
-/** The one error handler: everything a client sends wrong is a 4xx JSON answer, never a 500. */
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+/**
+ * A scope refusal (`outOfScope`) with the register's names beside the codes (`unitName`,
+ * `scopeName`, where the register has them): an officer told "621299102001 不在您的管辖范围内（您
+ * 的范围是 621299101）" cannot tell which village that was (found by a newcomer). `name` looks a
+ * 12-digit code up; a scope's prefix is looked up as its unit's code (domain/units.ts scopeUnit).
+ */
+export function withUnitNames(error: unknown, name: (code: string) => string | undefined): unknown {
+  if (!(error instanceof HttpError) || error.code !== 'forbidden' || typeof error.details !== 'object' || error.details === null) return error;
+  const details = error.details as { unit?: unknown; scope?: unknown };
+  if (typeof details.unit !== 'string' || typeof details.scope !== 'string') return error;
+  const lookup = (code: string) => {
+    const unit = scopeUnit(code);
+    return unit === undefined ? undefined : name(unit);
+  };
+  const unitName = lookup(details.unit);
+  const scopeName = lookup(details.scope);
+  if (unitName === undefined && scopeName === undefined) return error;
+  const said = (code: string, named: string | undefined) => (named === undefined ? code : `${named} (${code})`);
+  return new HttpError(
+    error.statusCode,
+    error.code,
+    error.message.replace(`${details.unit} is outside your scope (${details.scope})`, `${said(details.unit, unitName)} is outside your scope (${said(details.scope, scopeName)})`),
+    { ...details, ...(unitName !== undefined ? { unitName } : {}), ...(scopeName !== undefined ? { scopeName } : {}) },
+  );
+}
+
+/**
+ * The one error handler: everything a client sends wrong is a 4xx JSON answer, never a 500.
+ * `unitName`: the register's name of a 12-digit unit code, for refusals that name units.
+ */
+export function registerErrorHandling(app: FastifyInstance, unitName: (code: string) => string | undefined = () => undefined): void {
+  app.setErrorHandler((raw: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const error = withUnitNames(raw, unitName);
     const { status, body } = classify(error, requestLanguage(request));
     if (status >= 500) request.log.error({ err: error, status, error: body.error }, 'request failed');
     else request.log.info({ status, error: body.error }, body.message);

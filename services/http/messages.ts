@@ -347,7 +347,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   forbidden: {
     zh: (d) =>
       d.unit
-        ? `${s(d.unit)} 不在您的管辖范围内（您的范围是 ${s(d.scope)}）${d.field ? `：${s(d.field)}` : ''}`
+        ? `${d.unitName ? `${s(d.unitName)}（${s(d.unit)}）` : s(d.unit)}不在您的管辖范围内（您的范围是${d.scopeName ? `${s(d.scopeName)}，${s(d.scope)}` : ` ${s(d.scope)}`}）${d.field ? `：${s(d.field)}` : ''}`
         : d.role
           ? `您的角色（${ROLE_ZH[s(d.role)] ?? s(d.role)}）不能做此操作${Array.isArray(d.allowed) && d.allowed.length > 0 ? `：须由${d.allowed.map((r) => ROLE_ZH[s(r)] ?? s(r)).join('或')}来做` : ''}`
           : `您的角色或管辖范围不允许此操作${d.field ? `（${s(d.field)}）` : ''}`,

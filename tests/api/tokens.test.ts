@@ -116,10 +116,13 @@ t.test('POST /tokens is refused to anyone but an admin, outside the admin\u2019s
     t.match([unregistered.statusCode, unregistered.json()], [422, { error: 'unit_not_found', message: new RegExp(`^行政区划 ${scope} 未登记`), details: { field: 'tokens.1.scope', code: scope } }], `${scope}: refused, naming the field`);
   }
   // A user id that reads as another's: an invisible character in it, or a lone accent (found by a newcomer).
-  for (const sub of ['contact-lijia\u200b', '\u2060contact-lijia', '\u0301']) {
+  for (const sub of ['contact-lijia\u200b', '\u2060contact-lijia', '\u0301x']) {
     const invisible = (await issue(app, app.token('admin', KANG, 'admin-kang'), [{ sub, role: 'contact', scope: LIJIA }])).res;
     t.match([invisible.statusCode, invisible.json()], [422, { error: 'invalid_grant', message: /^用户编号只能由看得见的字符组成/, details: { field: 'tokens.0.sub' } }], JSON.stringify(sub));
   }
+  // A lone accent and nothing else is no text at all, refused as any text field would be.
+  const accent = (await issue(app, app.token('admin', KANG, 'admin-kang'), [{ sub: '\u0301', role: 'contact', scope: LIJIA }])).res;
+  t.match([accent.statusCode, accent.json()], [400, { error: 'validation', details: [{ path: 'body.tokens.0.sub' }] }], 'a lone accent: no text');
   t.equal((await issue(app, app.token('admin', KANG, 'admin-kang'), [{ sub: 'county-wide', role: 'auditor', scope: '621299' }])).res.statusCode, 201, 'a prefix registered units lie within is a scope');
   t.equal(await app.logSize(), before + 1, 'nothing recorded for any refused');
 });

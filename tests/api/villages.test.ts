@@ -57,10 +57,31 @@ t.test('403 says which unit is outside the caller\u2019s scope and what their sc
   const contact = app.token('contact', LIJIA);
   const neighbour = await app.call('POST', '/reports', { token: contact, body: reportBody({ village: ZHUJIAGOU }) });
   t.equal(neighbour.statusCode, 403);
-  t.match(neighbour.json(), { error: 'forbidden', details: { unit: ZHUJIAGOU, scope: LIJIA, field: 'body.village' } });
-  t.match(neighbour.json().message, new RegExp(`${ZHUJIAGOU} 不在您的管辖范围内（您的范围是 ${LIJIA}）`));
+  t.match(neighbour.json(), { error: 'forbidden', details: { unit: ZHUJIAGOU, scope: LIJIA, field: 'body.village', unitName: '朱家沟村（示例）', scopeName: '李家村（示例）' } });
+  // By the register's names beside the codes: twelve digits do not tell a contact which village (found by a newcomer).
+  t.equal(neighbour.json().message, `朱家沟村（示例）（${ZHUJIAGOU}）不在您的管辖范围内（您的范围是李家村（示例），${LIJIA}）：body.village`);
   const en = await app.app.inject({ method: 'POST', url: '/reports', headers: { authorization: `Bearer ${contact}`, 'content-type': 'application/json', 'accept-language': 'en' }, payload: JSON.stringify(reportBody({ village: ZHUJIAGOU })) });
-  t.match(en.json().message, `village ${ZHUJIAGOU} is outside your scope (${LIJIA})`);
+  t.match(en.json().message, `village 朱家沟村（示例） (${ZHUJIAGOU}) is outside your scope (李家村（示例） (${LIJIA}))`);
+  // Every scope refusal is named so, whatever the route (sweep): each 403 naming a unit names it.
+  let refusals = 0;
+  for (const [method, url, body] of [
+    ['POST', '/reports', reportBody({ village: ZHUJIAGOU })],
+    ['POST', '/incidents', { county: '621300000000', hazard: 'hail', startedAt: '2026-01-01T00:00:00Z', title: '外县' }],
+    ['PUT', `/roster/621299102000`, { entries: [] }],
+    ['PATCH', `/units/${ZHUJIAGOU}`, { accessNotes: '沿河' }],
+    ['GET', `/tallies?unit=${ZHUJIAGOU}`, undefined],
+    ['GET', `/units/${ZHUJIAGOU}`, undefined],
+  ] as const) {
+    // A scope given as its prefix (王坝镇 is 621299103) is named as its unit.
+    const res = await app.call(method, url, { token: app.token('head', WANGBA.slice(0, 9)), ...(body ? { body } : {}) });
+    if (res.statusCode !== 403 || res.json().details?.unit === undefined) continue;
+    refusals += 1;
+    const d = res.json().details;
+    t.equal(d.scopeName, '王坝镇（示例）', `${method} ${url}: the scope named`);
+    // A unit the register does not hold (another county) has only its code to be named by.
+    if (d.unitName !== undefined) t.notMatch(res.json().message, new RegExp(`^${d.unit}`), `${method} ${url}: the message leads with a name, not the code`);
+  }
+  t.ok(refusals >= 4, `${refusals} routes refused a unit outside the scope, each naming it`);
   const role = await app.call('GET', '/alerts/open', { token: contact });
   t.equal(role.statusCode, 403);
   t.match(role.json(), { error: 'forbidden', details: { role: 'contact' } });
