@@ -258,6 +258,29 @@ export class Escalator {
 }
 
 /**
+ * What a person's first acknowledgement of `reportId` does to its related reports (SPEC §5), as the
+ * escalator will decide it (`answeredVia`): `answers`, those nobody has answered that say nothing
+ * graver, which count as acknowledged by the same person and stop calling; `graver`, those nobody
+ * has answered that say more (people dead, missing, injured, more affected, or words of people in
+ * danger), which go on being alerted as new. Both empty when the report was answered already, or
+ * its work is done. Said to the officer who acknowledges (found by a newcomer: one press answered
+ * two reports in their name, and nothing said so).
+ */
+export function answeredAlongWith(reports: ReportsState, reportId: string): { answers: ReportRow[]; graver: ReportRow[] } {
+  const row = reports.rows.get(reportId);
+  const none = { answers: [], graver: [] };
+  if (!row || row.acknowledgedBy.length > 0 || row.status === 'verified' || row.status === 'dismissed' || row.status === 'closed') return none;
+  const answers: ReportRow[] = [];
+  const graver: ReportRow[] = [];
+  for (const id of relatedReportsOf(row)) {
+    const other = reports.rows.get(id);
+    if (!other || other.acknowledgedBy.length > 0 || other.status === 'dismissed' || other.status === 'closed') continue;
+    (mentionsPeopleInDanger(other.notes) || reportsWorse(other.estimate, row.estimate) ? graver : answers).push(other);
+  }
+  return { answers, graver };
+}
+
+/**
  * The acknowledgement `row` gets through a related report (SPEC §5), if any: the first related
  * report, earlier or later, that a person has answered and that is still open, when `row` says
  * nothing graver than it (domain/report.ts reportsWorse).

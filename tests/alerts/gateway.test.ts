@@ -63,6 +63,36 @@ t.test('same hazard, same village, within 2 hours: the alert names both reports'
   t.match(alert.related, [{ reportId: first.reportId, reporter: { name: '王建国', phone: '13800000000' } }]);
 });
 
+t.test('an acknowledgement says which related reports it answers too, and which say more and are still alerted (found by a newcomer)', async (t) => {
+  const { app, url } = await listening(t);
+  const primary = await AlertClient.connect(url, app.token('officer', WANGBA, 'officer-wangba-1'));
+  t.teardown(() => primary.close());
+  primary.send({ type: 'resume', after: (await primary.next((f) => f.type === 'hello')).position });
+  const first = await fileReport(app, { estimate: { affectedPeople: 6 } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === first.reportId);
+  const same = await fileReport(app, { estimate: { affectedPeople: 4 } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === same.reportId);
+  const worse = await fileReport(app, { estimate: { affectedPeople: 6, dead: 1 } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === worse.reportId);
+  await app.runner.caughtUp();
+  const ack = await app.call('POST', `/reports/${first.reportId}/acknowledgements`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: {} });
+  t.equal(ack.statusCode, 200, ack.body);
+  const said = ack.json().warnings as Array<{ code: string; message: string; reportIds: string[] }>;
+  t.match(said, [
+    { code: 'also_answers', reportIds: [same.reportId], message: /^同一处同类灾情的相关报告也算您已确认，不再为它们叫人：李家村（示例）滑坡（北京时间 \d{4}-\d\d-\d\d \d\d:\d\d 报）$/ },
+    { code: 'related_graver', reportIds: [worse.reportId], message: /^相关报告说的灾情更重.*请也确认：李家村（示例）滑坡/ },
+  ]);
+  // And it is so: the one that says nothing more is answered in their name; the graver one is not.
+  await app.runner.caughtUp();
+  await primary.next((f) => f.type === 'acknowledged' && f.reportId === same.reportId);
+  const view = (id: string) => app.call('GET', `/reports/${id}`, { token: app.token('officer', WANGBA) }).then((r) => r.json());
+  t.equal((await view(same.reportId)).acknowledgedBy, 'officer-wangba-1', 'the related report, answered as said');
+  t.equal((await view(worse.reportId)).acknowledgedBy, null, 'the graver one still waits, as said');
+  // A second person's acknowledgement changes nothing for the others: nothing said.
+  const again = await app.call('POST', `/reports/${first.reportId}/acknowledgements`, { token: app.token('officer', WANGBA, 'officer-wangba-2'), body: {} });
+  t.equal(again.json().warnings, undefined, 'answered already: nothing to say');
+});
+
 /** A server alerting, the primary officer's socket live from its hello, and one report it was alerted for. */
 async function alertedOnce(t: Test) {
   const { app, url } = await listening(t, { escalationDelayMs: 60_000 });

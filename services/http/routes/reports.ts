@@ -39,6 +39,8 @@ import {
   WriteAnswer,
 } from '../schemas.js';
 import { reportView } from '../views.js';
+import { answeredAlongWith } from '../../alerts/escalator.js';
+import type { ReportRow } from '../../../projections/reports.js';
 import { z } from 'zod';
 import type { ReportState } from '../../../domain/report.js';
 
@@ -478,11 +480,45 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       },
     ];
   };
-  command('acknowledgements', 'Acknowledge the alert; the first stops escalation', EmptyBody, FIELD_STAFF, (_b, req, now) => ({
-    type: 'AcknowledgeAlert',
-    data: { by: req.user.sub },
-    now,
-  }));
+  commandRoute(app, deps, reports, {
+    path: 'acknowledgements',
+    summary: 'Acknowledge the alert; the first stops escalation. `warnings` say which related reports it answers too (also_answers) and which say more and are still alerted (related_graver)',
+    body: EmptyBody,
+    roles: FIELD_STAFF,
+    toCommand: (_b, req, now) => ({ type: 'AcknowledgeAlert' as const, data: { by: req.user.sub }, now }),
+    // Read before the acknowledgement is written: afterwards the read side may hold it already.
+    prepare: async (_request, loaded) => (loaded.state.exists ? answeredAlongWith(deps.runner.state('reports'), loaded.state.reportId) : { answers: [], graver: [] }),
+    warnings: (_b, _id, along) => relatedSaid(along),
+    despiteDamage: true,
+    redirect: toOriginal,
+  });
+  /** Related reports as the officer who acknowledges reads them: village, hazard and when filed (Beijing time). */
+  const relatedSaid = (along: { answers: readonly ReportRow[]; graver: readonly ReportRow[] }): SaidWarning[] => {
+    const named = (r: ReportRow) => ({
+      zh: `${deps.units.get(r.village)?.name ?? r.village}${HAZARD_LABELS[r.hazard]}（北京时间 ${beijingMinutes(r.reportedAt)} 报）`,
+      en: `${deps.units.get(r.village)?.name ?? r.village} ${HAZARD_LABELS_EN[r.hazard]} (filed ${beijingMinutes(r.reportedAt)} Beijing time)`,
+    });
+    const out: SaidWarning[] = [];
+    if (along.answers.length > 0) {
+      const list = along.answers.map(named);
+      out.push({
+        code: 'also_answers',
+        message: `同一处同类灾情的相关报告也算您已确认，不再为它们叫人：${list.map((n) => n.zh).join('；')}`,
+        en: `the related reports of the same hazard in the same place count as acknowledged by you too, and stop calling: ${list.map((n) => n.en).join('; ')}`,
+        reportIds: along.answers.map((r) => r.reportId),
+      });
+    }
+    if (along.graver.length > 0) {
+      const list = along.graver.map(named);
+      out.push({
+        code: 'related_graver',
+        message: `相关报告说的灾情更重（有人员伤亡、受灾人数更多或有人被困），仍按新报告叫人，请也确认：${list.map((n) => n.zh).join('；')}`,
+        en: `related reports say more (people dead, missing or injured, more affected, or people in danger) and are still alerted as new: acknowledge them too: ${list.map((n) => n.en).join('; ')}`,
+        reportIds: along.graver.map((r) => r.reportId),
+      });
+    }
+    return out;
+  };
   // The officer is the token's holder: nobody records a colleague as on the way (docs/decisions.md).
   command(
     'dispatches',
