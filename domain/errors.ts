@@ -12,6 +12,7 @@ export const DOMAIN_ERROR_CODES = [
   'already_acknowledged',
   'stale_escalation',
   'not_verified',
+  'verification_outdated',
   'household_not_verified',
   'household_mismatch',
   'no_housing_damage',

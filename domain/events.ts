@@ -105,11 +105,11 @@ export const EVENT_SCHEMAS = {
     method: z.string().trim().min(1).max(200),
     notes: LongText.optional(),
     /**
-     * The figures in `figures` the officer left out and the decider filled in from the household
-     * list, as the least the list makes them (domain/report.ts completedFigures); absent when none.
-     * Version 2: a v1 verification reads as it is, its left-out figures left out.
+     * The figures in `figures` the officer left out and the decider filled in, as the least the
+     * household list and the figures given make them (domain/report.ts completedFigures); absent
+     * when none. Version 2: a v1 verification reads as it is, its left-out figures left out.
      */
-    fromHouseholds: z.array(z.enum(['affectedPeople', 'roomsCollapsed', 'roomsSeverelyDamaged', 'roomsModeratelyDamaged'])).optional(),
+    filledIn: z.array(z.enum(['affectedPeople', 'roomsCollapsed', 'roomsSeverelyDamaged', 'roomsModeratelyDamaged'])).optional(),
   }),
   ReportDismissed: z.strictObject({
     reason: z.enum(['duplicate', 'false_alarm', 'out_of_scope']),
@@ -414,7 +414,7 @@ export const SCHEMA_VERSION: Record<EventType, number> = {
   ReportFiled: 2,
   // 2: locationSuspect (session 53), optional: a v1 amendment reads as it is, judged by its point alone.
   ReportAmended: 2,
-  // 2: fromHouseholds (session 54), optional: a v1 verification reads as it is.
+  // 2: filledIn (session 54), optional: a v1 verification reads as it is.
   DamageVerified: 2,
   // 2: via (issue 12).
   AlertAcknowledged: 2,

@@ -37,7 +37,7 @@ export interface Verification {
   method: string;
   notes?: string | undefined;
   /** The figures filled in from the household list (completedFigures), where any were. */
-  fromHouseholds?: HouseholdIndicator[] | undefined;
+  filledIn?: HouseholdIndicator[] | undefined;
 }
 
 export interface FiledReport {
@@ -77,6 +77,13 @@ export interface FiledReport {
   arrived: Array<{ officer: string; at: string; location?: Location | undefined }>;
   verified: Verification | undefined;
   verifications: number;
+  /**
+   * People dead, missing or injured that a 续报 after the latest verification reports above it
+   * (indicator → the 续报's figure); cleared by the next verification. A report is not closed over
+   * them: the figures that count are the verified ones (SPEC §6), and after closure no
+   * verification can add the death a 续报 told of (found by a newcomer).
+   */
+  newsAfterVerification?: Partial<Record<'dead' | 'missing' | 'injured', number>> | undefined;
   /** The dismissal, with when it was recorded (server time) and by whom (the actor's id). */
   dismissal: (EventData<'ReportDismissed'> & { at: string; by?: string | undefined }) | undefined;
   closure: { summary: string; at: string } | undefined;
@@ -199,27 +206,29 @@ export function figuresBelowHouseholds(figures: IndicatorSet, households: readon
 }
 
 /**
- * A verification's figures with every figure its household list determines and the officer left
- * out filled in with the least the list makes it, and which were filled (`fromHouseholds`, in
- * HOUSEHOLD_INDICATORS order). Left out, such a figure counted 0: a collapsed house listed with
- * 倒塌房屋 blank went upward as 0 collapsed rooms (found by a newcomer). Figures the list does not
- * determine stay left out (a verification may be partial); a figure is filled only where the list
- * makes it more than 0. Affected people are at least the evacuated and those needing emergency aid
- * too (INDICATOR_PARTS), so filling never makes the figures inconsistent (docs/decisions.md,
- * "A verification's figures cover its household list").
+ * A verification's figures with each of HOUSEHOLD_INDICATORS the officer left out filled in with
+ * the least the rest of the verification makes it, and which were filled (`filledIn`, in
+ * HOUSEHOLD_INDICATORS order): rooms from the houses so graded, affected people from the people of
+ * damaged households and from the evacuated and those needing emergency aid, who are affected
+ * people too (INDICATOR_PARTS). Left out, such a figure counted 0: a collapsed house listed with
+ * 倒塌房屋 blank went upward as 0 collapsed rooms, and 12 evacuated of 0 affected (found by
+ * newcomers). Other figures stay left out (a verification may be partial); a figure is filled only
+ * where its least is more than 0, so filling never makes the figures inconsistent
+ * (docs/decisions.md, "A verification's figures cover its household list").
  */
-export function completedFigures(figures: IndicatorSet, households: readonly Household[]): { figures: IndicatorSet; fromHouseholds: HouseholdIndicator[] } {
+export function completedFigures(figures: IndicatorSet, households: readonly Household[]): { figures: IndicatorSet; filledIn: HouseholdIndicator[] } {
   const implied = householdFigures(households);
   const out: IndicatorSet = { ...figures };
-  const fromHouseholds: HouseholdIndicator[] = [];
+  const filledIn: HouseholdIndicator[] = [];
   for (const indicator of HOUSEHOLD_INDICATORS) {
-    if (figures[indicator] !== undefined || implied[indicator] === 0) continue;
+    if (figures[indicator] !== undefined) continue;
     let least = implied[indicator];
     for (const [part, whole] of INDICATOR_PARTS) if (whole === indicator) least = Math.max(least, figures[part] ?? 0);
+    if (least === 0) continue;
     out[indicator] = least;
-    fromHouseholds.push(indicator);
+    filledIn.push(indicator);
   }
-  return { figures: out, fromHouseholds };
+  return { figures: out, filledIn };
 }
 
 const LEVEL_NAMES: Record<UnitLevel, string> = { province: 'a province', city: 'a city', county: 'a county', township: 'a township', village: 'a village' };
@@ -371,9 +380,9 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       const odd = figuresInconsistent(command.data.figures);
       if (odd) refuse('figures_inconsistent', `${odd.indicator} (${odd.given}) is more than ${odd.whole} (${odd.wholeGiven}), of which it is part`, { field: `figures.${odd.indicator}`, ...odd });
       // The decider's to write, never the sender's: what the list filled in, recorded as such.
-      const { fromHouseholds: _given, ...sent } = command.data;
-      const { figures, fromHouseholds } = completedFigures(sent.figures, sent.households);
-      return [{ type: 'DamageVerified', data: fromHouseholds.length > 0 ? { ...sent, figures, fromHouseholds } : sent }];
+      const { filledIn: _given, ...sent } = command.data;
+      const { figures, filledIn } = completedFigures(sent.figures, sent.households);
+      return [{ type: 'DamageVerified', data: filledIn.length > 0 ? { ...sent, figures, filledIn } : sent }];
     }
     case 'DismissReport': {
       // The same dismissal again (a retry whose answer was lost on a bad line) is answered as the
@@ -435,6 +444,12 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
     case 'CloseReport': {
       const report = open(state);
       if (!report.verified) refuse('not_verified', { en: 'a report is closed only after the damage was verified', zh: '须先入户核查灾损，才能结案' });
+      const news = Object.entries(report.newsAfterVerification ?? {}) as Array<['dead' | 'missing' | 'injured', number]>;
+      if (news.length > 0) {
+        refuse('verification_outdated', `a follow-up after the verification reports ${news.map(([k, v]) => `${k} ${v} (verified ${report.verified!.figures[k] ?? 0})`).join(', ')}: verify again before closing, or they never count`, {
+          news: news.map(([indicator, reported]) => ({ indicator, reported, verified: report.verified!.figures[indicator] ?? 0, words: `${CASUALTY_WORDS[indicator]} ${reported} 人（核查 ${report.verified!.figures[indicator] ?? 0} 人）` })),
+        });
+      }
       return [{ type: 'ReportClosed', data: command.data }];
     }
     case 'ClaimIncidentLink': {
@@ -506,9 +521,11 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
       const location = amendedPoint(event.data, state.location);
       const sent = event.data.location;
       const passedOver = !sent ? state.passedOver : sameLocation(location, sent) ? undefined : { point: sent, ...(event.data.locationSuspect ? { suspicion: event.data.locationSuspect } : {}), at: event.at };
+      const news = state.verified && estimate ? casualtyNews(state.newsAfterVerification, estimate, state.verified.figures) : state.newsAfterVerification;
       return {
         ...state,
         passedOver,
+        newsAfterVerification: news,
         amendments: state.amendments + 1,
         ...(estimate ? { estimate: { ...state.estimate, ...estimate } } : {}),
         ...(directions !== undefined ? { directions } : {}),
@@ -555,6 +572,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
         status: statusAfter(state.status, event.type),
         verifications: state.verifications + 1,
         verified: { ...event.data, at: event.at },
+        newsAfterVerification: undefined,
       };
     case 'ReportDismissed':
       return { ...state, status: statusAfter(state.status, event.type), dismissal: { ...event.data, at: event.at, by: event.by } };
@@ -630,6 +648,24 @@ const PEOPLE_IN_DANGER = /埋|压住|压着|压在|被困|困住|困在|冲走|�
  */
 export function reportsWorse(later: IndicatorSet, earlier: IndicatorSet): boolean {
   return (['dead', 'missing', 'injured', 'affectedPeople'] as const).some((k) => (later[k] ?? 0) > (earlier[k] ?? 0));
+}
+
+const CASUALTY_WORDS = { dead: '死亡', missing: '失踪', injured: '受伤' } as const;
+
+/**
+ * The casualties reported above `verified` after a 续报 of `estimate` (people): each casualty the
+ * 续报 names is news while above the verified figure, and no longer when it says the verified one
+ * or less (a contact correcting "3 dead" back to 2); the others stay as they were. Undefined when none.
+ */
+function casualtyNews(had: FiledReport['newsAfterVerification'], estimate: IndicatorSet, verified: IndicatorSet): FiledReport['newsAfterVerification'] {
+  const out = { ...had };
+  for (const k of ['dead', 'missing', 'injured'] as const) {
+    const said = estimate[k];
+    if (said === undefined) continue;
+    if (said > (verified[k] ?? 0)) out[k] = said;
+    else delete out[k];
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 const sameLocation = (a: Location | undefined, b: Location | undefined) => a?.lat === b?.lat && a?.lon === b?.lon;

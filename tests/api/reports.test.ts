@@ -530,12 +530,24 @@ t.test('a verification that leaves out figures its household list shows: counted
   t.equal(res.statusCode, 200, res.body);
   const warning = res.json().warnings.find((w: { code: string }) => w.code === 'figures_from_households');
   t.match(warning, { filled: { affectedPeople: 4, roomsCollapsed: 1 } });
-  t.equal(warning.message, '核查数字没有填“受灾人口”、“倒塌房屋”，已按所列户数计为受灾人口 4 人、倒塌房屋 1 间；如所列的户不是全部，请再核查一次，填上全部数字');
+  t.equal(warning.message, '核查数字没有填“受灾人口”、“倒塌房屋”，已按所列的户和所填的数字计为受灾人口 4 人、倒塌房屋 1 间；如所列的户不是全部，请再核查一次，填上全部数字');
   const view = (await app.call('GET', `/reports/${reportId}?position=${res.json().position}`, { token: officer })).json();
   t.same(view.verified.figures, { affectedPeople: 4, roomsCollapsed: 1 }, 'the report says the figures that count');
-  t.same(view.verified.fromHouseholds, ['affectedPeople', 'roomsCollapsed'], 'and which came from the list');
+  t.same(view.verified.filledIn, ['affectedPeople', 'roomsCollapsed'], 'and which came from the list');
   const tallies = (await app.call('GET', `/tallies?unit=${LIJIA}&position=${res.json().position}`, { token: app.token('auditor', KANG) })).json();
   t.same(tallies.verified, { affectedPeople: 4, roomsCollapsed: 1 }, 'the county counts the collapsed room');
+  // The estimate said more than the verification gives: said, so the deaths are not lost unseen
+  // (found by a newcomer: an estimate of 2 dead, a verification of the affected only).
+  await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { estimate: { dead: 2, missing: 3 } } });
+  const partial = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: verificationBody({ figures: { affectedPeople: 6 }, households: [] }) });
+  t.equal(partial.statusCode, 200, partial.body);
+  t.match(partial.json().warnings.find((w: { code: string }) => w.code === 'estimate_left_out'), {
+    message: '报告估计有死亡人口 2 人、失踪人口 3 人，这次核查没有填：核查后统计和上报按核查的数字计，这些不再计入。如确有，请再核查一次填上；确实没有，请填 0',
+    indicators: ['dead', 'missing'],
+    estimate: { dead: 2, missing: 3 },
+  });
+  const zeros = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: verificationBody({ figures: { affectedPeople: 6, dead: 0, missing: 0 }, households: [] }) });
+  t.notOk((zeros.json().warnings ?? []).some((w: { code: string }) => w.code === 'estimate_left_out'), 'given, even as 0: nothing left out');
   // Given in full, nothing is filled and nothing is said.
   const full = await app.call('POST', `/reports/${reportId}/verifications`, {
     token: officer,
@@ -544,8 +556,22 @@ t.test('a verification that leaves out figures its household list shows: counted
   t.equal(full.statusCode, 200, full.body);
   t.notOk((full.json().warnings ?? []).some((w: { code: string }) => w.code === 'figures_from_households'), 'nothing filled, nothing said');
   // The sender cannot say what was filled: the decider's to write.
-  const said = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: verificationBody({ fromHouseholds: ['roomsCollapsed'] }) });
+  const said = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: verificationBody({ filledIn: ['roomsCollapsed'] }) });
   t.equal(said.statusCode, 400, said.body);
+});
+
+t.test('a report whose 续报 after verification tells of more deaths is not closed until verified again (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const reportId = await verifiedReport(app);
+  const officer = app.token('officer', WANGBA);
+  const more = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { estimate: { dead: 3 } } });
+  t.equal(more.statusCode, 200);
+  const before = await app.logSize();
+  const closing = await app.call('POST', `/reports/${reportId}/closure`, { token: officer, body: { summary: '处置完毕' } });
+  t.match([closing.statusCode, closing.json()], [422, { error: 'verification_outdated', message: '核查之后的续报报了更多伤亡（死亡 3 人（核查 0 人）），比核查的多：请先再入户核查一次，再结案，否则这些伤亡不会计入统计', details: { news: [{ indicator: 'dead', reported: 3, verified: 0 }] } }]);
+  t.equal(await app.logSize(), before, 'nothing written');
+  t.equal((await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: verificationBody({ figures: { affectedPeople: 9, roomsCollapsed: 3, roomsModeratelyDamaged: 1, dead: 3 } }) })).statusCode, 200);
+  t.equal((await app.call('POST', `/reports/${reportId}/closure`, { token: officer, body: { summary: '处置完毕' } })).statusCode, 200, 'verified again with the deaths: closed');
 });
 
 t.test('a verification whose figures are below its own household list: 422 naming the figure, in Chinese, nothing written', async (t) => {
@@ -559,7 +585,7 @@ t.test('a verification whose figures are below its own household list: 422 namin
   });
   t.equal(res.statusCode, 422, res.body);
   t.match(res.json(), { error: 'figures_below_households', details: { field: 'figures.affectedPeople', given: 2, implied: 4 } });
-  t.match(res.json().message, /受灾人口填了 2，但所列受损户至少是 4人/);
+  t.match(res.json().message, /受灾人口填了 2，但按所列受损户至少是 4 人/);
   // A part larger than its whole (found by a newcomer: 40 evacuated of 1 affected, 成灾 above 受灾, went into the forms).
   for (const [figures, field, message] of [
     [{ affectedPeople: 4, evacuated: 40 }, 'figures.evacuated', '数字前后矛盾：紧急转移安置人口 40人，比它所属的受灾人口 4人还多'],

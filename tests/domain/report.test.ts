@@ -126,23 +126,29 @@ t.test('VerifyDamage: figures below what the household list shows are refused, n
   s.given(filed)
     .when({ type: 'VerifyDamage', data: verifiedData({ figures: { roomsModeratelyDamaged: 1 } }), now: NOW })
     .then(
-      [{ type: 'DamageVerified', data: verifiedData({ figures: { roomsModeratelyDamaged: 1, affectedPeople: 9, roomsCollapsed: 1 }, fromHouseholds: ['affectedPeople', 'roomsCollapsed'] }) }],
+      [{ type: 'DamageVerified', data: verifiedData({ figures: { roomsModeratelyDamaged: 1, affectedPeople: 9, roomsCollapsed: 1 }, filledIn: ['affectedPeople', 'roomsCollapsed'] }) }],
       'figures the list determines, left out, are counted from it and said to be',
     );
   s.given(filed)
     .when({ type: 'VerifyDamage', data: verifiedData({ figures: {} }), now: NOW })
     .then(
-      [{ type: 'DamageVerified', data: verifiedData({ figures: { affectedPeople: 9, roomsCollapsed: 1, roomsModeratelyDamaged: 1 }, fromHouseholds: ['affectedPeople', 'roomsCollapsed', 'roomsModeratelyDamaged'] }) }],
+      [{ type: 'DamageVerified', data: verifiedData({ figures: { affectedPeople: 9, roomsCollapsed: 1, roomsModeratelyDamaged: 1 }, filledIn: ['affectedPeople', 'roomsCollapsed', 'roomsModeratelyDamaged'] }) }],
       'the input of the report: figures {} with a collapsed house counts the collapsed room, not 0',
     );
   s.given(filed)
     .when({ type: 'VerifyDamage', data: verifiedData({ figures: { evacuated: 30, dead: 1 } }), now: NOW })
     .then(
-      [{ type: 'DamageVerified', data: verifiedData({ figures: { evacuated: 30, dead: 1, affectedPeople: 30, roomsCollapsed: 1, roomsModeratelyDamaged: 1 }, fromHouseholds: ['affectedPeople', 'roomsCollapsed', 'roomsModeratelyDamaged'] }) }],
+      [{ type: 'DamageVerified', data: verifiedData({ figures: { evacuated: 30, dead: 1, affectedPeople: 30, roomsCollapsed: 1, roomsModeratelyDamaged: 1 }, filledIn: ['affectedPeople', 'roomsCollapsed', 'roomsModeratelyDamaged'] }) }],
       'affected people are at least the evacuated: filling never makes the figures inconsistent',
     );
   s.given(filed)
-    .when({ type: 'VerifyDamage', data: { ...verifiedData({ figures: { dead: 1 }, households: [{ householdId: 'h', name: '王', damage: 'none', people: 3 }] }), fromHouseholds: ['roomsCollapsed'] }, now: NOW })
+    .when({ type: 'VerifyDamage', data: verifiedData({ figures: { injured: 2, evacuated: 12 }, households: [{ householdId: 'zj-1', name: '王', damage: 'none', people: 0 }] }), now: NOW })
+    .then(
+      [{ type: 'DamageVerified', data: verifiedData({ figures: { injured: 2, evacuated: 12, affectedPeople: 12 }, households: [{ householdId: 'zj-1', name: '王', damage: 'none', people: 0 }], filledIn: ['affectedPeople'] }) }],
+      'found by a newcomer: 12 evacuated and affected people left out went upward as 0 affected',
+    );
+  s.given(filed)
+    .when({ type: 'VerifyDamage', data: { ...verifiedData({ figures: { dead: 1 }, households: [{ householdId: 'h', name: '王', damage: 'none', people: 3 }] }), filledIn: ['roomsCollapsed'] }, now: NOW })
     .then([{ type: 'DamageVerified', data: verifiedData({ figures: { dead: 1 }, households: [{ householdId: 'h', name: '王', damage: 'none', people: 3 }] }) }], 'nothing to fill: nothing written as filled, whatever the command said');
   t.same(figuresBelowHouseholds({ affectedPeople: 3 }, households), { indicator: 'affectedPeople', given: 3, implied: 9 });
   t.same(figuresBelowHouseholds({ affectedPeople: 3 }, [{ householdId: 'h', name: '王', damage: 'none', people: 7 }]), undefined, 'a household found undamaged adds nothing');
@@ -183,8 +189,10 @@ t.test('completedFigures: every verification decided covers its household list, 
       const least = householdFigures(list);
       for (const [k, v] of Object.entries(figures)) if (data.figures[k as keyof typeof data.figures] !== v) return false;
       for (const k of HOUSEHOLD_INDICATORS) {
-        if (least[k] > 0 && (data.figures[k] ?? 0) < least[k]) return false;
-        if ((data.fromHouseholds ?? []).includes(k) !== (figures[k] === undefined && least[k] > 0)) return false;
+        // Affected people are at least the evacuated and those needing aid, too.
+        const atLeast = k === 'affectedPeople' ? Math.max(least[k], figures.evacuated ?? 0, figures.needEmergencyAid ?? 0) : least[k];
+        if ((data.figures[k] ?? 0) < (figures[k] === undefined ? atLeast : least[k])) return false;
+        if ((data.filledIn ?? []).includes(k) !== (figures[k] === undefined && atLeast > 0)) return false;
       }
       return figuresInconsistent(data.figures) === undefined;
     }),
@@ -257,6 +265,15 @@ t.test('CloseReport: only after verification, and then nothing more', async (t) 
   s.given(filed).when({ type: 'CloseReport', data: { summary: 'x' }, now: NOW }).thenThrows('not_verified');
   s.given(filed, verified, closed).when({ type: 'CloseReport', data: { summary: 'x' }, now: NOW }).thenThrows('report_closed');
   s.given(filed, dismissed).when({ type: 'CloseReport', data: { summary: 'x' }, now: NOW }).thenThrows('report_dismissed');
+  // A 续报 after the verification tells of a death it did not find (found by a newcomer: closed, and the death never counted).
+  const close = { type: 'CloseReport' as const, data: { summary: '核查完毕' }, now: NOW };
+  const death: ReportEvent = { type: 'ReportAmended', data: { estimate: { dead: 1 } } };
+  s.given(filed, verified, death).when(close).thenThrows('verification_outdated', 'a death after the verification: verify again first');
+  t.throws(() => reportDecider.decide(close, s.given(filed, verified, death).state), { code: 'verification_outdated', details: { news: [{ indicator: 'dead', reported: 1, verified: 0 }] } });
+  s.given(filed, verified, death, verified).when(close).then([closed], 'verified again: it closes');
+  s.given(filed, verified, death, { type: 'ReportAmended', data: { estimate: { dead: 0 } } }).when(close).then([closed], 'the contact took it back: nothing more to verify');
+  s.given(filed, death, verified).when(close).then([closed], 'a death told before the verification is the verification\'s to find');
+  s.given(filed, verified, { type: 'ReportAmended', data: { estimate: { affectedPeople: 99 }, notes: '又来了' } }).when(close).then([closed], 'only casualties hold the closure');
 });
 
 t.test('ClaimIncidentLink: a dismissed report is not linked; one linked before its dismissal stays linked', async (t) => {

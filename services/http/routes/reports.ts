@@ -550,23 +550,46 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     // Each verification replaces the report's household list (SPEC §3: the latest is the one that
     // counts). A household left out that holds live relief is said at once, to the officer who
     // left it out, not only later as a ledger flag (found by a newcomer: 200, nothing said).
-    (b, id) => [...filledFromHouseholds(b), ...sameNameTwice(b.households), ...leftOut(b, id), ...afterFinal(id, 'verification')],
+    (b, id) => [...filledFromHouseholds(b), ...estimateLeftOut(b, id), ...sameNameTwice(b.households), ...leftOut(b, id), ...afterFinal(id, 'verification')],
   );
+  /**
+   * Figures the report's estimate gives (more than 0) that the verification leaves out, even after
+   * filling from its list: from now on the verified figures are the ones that count (SPEC §6), so
+   * those are no longer counted — said with their values, people dead, missing and injured first
+   * (found by a newcomer: an estimate of 2 dead, a verification giving only the affected, and the
+   * deaths were gone from the 核报 without a word).
+   */
+  const estimateLeftOut = (b: { figures: IndicatorSet; households: ReadonlyArray<Household> }, id: string): SaidWarning[] => {
+    const estimate = deps.runner.state('reports').rows.get(id)?.estimate;
+    if (!estimate) return [];
+    const { figures } = completedFigures(b.figures, b.households);
+    const left = (Object.keys(INDICATOR_WORDS) as Indicator[]).filter((k) => (estimate[k] ?? 0) > 0 && figures[k] === undefined);
+    if (left.length === 0) return [];
+    return [
+      {
+        code: 'estimate_left_out',
+        message: `报告估计有${left.map((k) => `${INDICATOR_WORDS[k].zh} ${estimate[k]} ${INDICATOR_WORDS[k].unitZh}`).join('、')}，这次核查没有填：核查后统计和上报按核查的数字计，这些不再计入。如确有，请再核查一次填上；确实没有，请填 0`,
+        en: `the report's estimate gives ${left.map((k) => `${INDICATOR_WORDS[k].en} ${estimate[k]}`).join(', ')}, which this verification leaves out: from now on the verified figures count, and these no longer do. If they are so, verify again giving them; if not, give 0`,
+        indicators: left,
+        estimate: Object.fromEntries(left.map((k) => [k, estimate[k]])),
+      },
+    ];
+  };
   /**
    * The figures the household list filled in (domain/report.ts completedFigures), said with their
    * values: the officer who left 倒塌房屋 blank reads what was counted, and where the list is not the
    * whole village, that the figure must be given (docs/decisions.md).
    */
   const filledFromHouseholds = (b: { figures: IndicatorSet; households: ReadonlyArray<Household> }): SaidWarning[] => {
-    const { figures, fromHouseholds } = completedFigures(b.figures, b.households);
-    if (fromHouseholds.length === 0) return [];
-    const columns = fromHouseholds.map((indicator) => LOSS_COLUMNS.find((c) => c.indicator === indicator)!);
+    const { figures, filledIn } = completedFigures(b.figures, b.households);
+    if (filledIn.length === 0) return [];
+    const columns = filledIn.map((indicator) => LOSS_COLUMNS.find((c) => c.indicator === indicator)!);
     return [
       {
         code: 'figures_from_households',
-        message: `核查数字没有填${columns.map((c) => `“${c.heading}”`).join('、')}，已按所列户数计为${columns.map((c) => `${c.heading} ${figures[c.indicator]} ${c.unit}`).join('、')}；如所列的户不是全部，请再核查一次，填上全部数字`,
-        en: `the verification's figures left out ${fromHouseholds.join(', ')}; counted from the households listed as ${fromHouseholds.map((i) => `${i} ${figures[i]}`).join(', ')}. If the households listed are not all of them, verify again giving every figure`,
-        filled: Object.fromEntries(fromHouseholds.map((i) => [i, figures[i]])),
+        message: `核查数字没有填${columns.map((c) => `“${c.heading}”`).join('、')}，已按所列的户和所填的数字计为${columns.map((c) => `${c.heading} ${figures[c.indicator]} ${c.unit}`).join('、')}；如所列的户不是全部，请再核查一次，填上全部数字`,
+        en: `the verification's figures left out ${filledIn.map((i) => INDICATOR_WORDS[i].en).join(', ')}; counted from the households listed and the figures given as ${filledIn.map((i) => `${INDICATOR_WORDS[i].en} ${figures[i]}`).join(', ')}. If the households listed are not all of them, verify again giving every figure`,
+        filled: Object.fromEntries(filledIn.map((i) => [i, figures[i]])),
       },
     ];
   };
