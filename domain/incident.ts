@@ -201,6 +201,8 @@ function decide(command: IncidentCommand, state: IncidentState): IncidentEvent[]
     }
     case 'StabilizeIncident': {
       const incident = open(state);
+      // The same stabilization again (a resend) is answered as the first was; another moment is refused.
+      if (incident.stabilizedAt !== undefined && Date.parse(incident.stabilizedAt) === Date.parse(command.data.at)) return [];
       if (incident.stabilizedAt) refuse('already_stabilized', { en: 'the incident is already stabilized', zh: '灾情已经标记为稳定，不能再次标记' });
       const at = Date.parse(command.data.at);
       if (at < Date.parse(incident.startedAt) || at > Date.parse(command.now)) {

@@ -355,7 +355,7 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       return [{ type: 'OfficerArrived', data: command.data }];
     }
     case 'VerifyDamage': {
-      open(state);
+      const report = open(state);
       const seen = new Map<string, string>();
       // Compared by the canonical key, so a command that did not come through HTTP's input schema
       // (or an id written before the key changed) still cannot list one household twice. The
@@ -382,7 +382,12 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       // The decider's to write, never the sender's: what the list filled in, recorded as such.
       const { filledIn: _given, ...sent } = command.data;
       const { figures, filledIn } = completedFigures(sent.figures, sent.households);
-      return [{ type: 'DamageVerified', data: filledIn.length > 0 ? { ...sent, figures, filledIn } : sent }];
+      const data = filledIn.length > 0 ? { ...sent, figures, filledIn } : sent;
+      // The same verification by the same officer again (a phone resending it, its answer lost on
+      // the road) is not a second one: nothing changed, and after a 核报 it was said to change the
+      // figures sent upward (found by a newcomer).
+      if (report.verified && sameVerification(report.verified, data)) return [];
+      return [{ type: 'DamageVerified', data }];
     }
     case 'DismissReport': {
       // The same dismissal again (a retry whose answer was lost on a bad line) is answered as the
@@ -649,6 +654,19 @@ const PEOPLE_IN_DANGER = /埋|压住|压着|压在|被困|困住|困在|冲走|�
 export function reportsWorse(later: IndicatorSet, earlier: IndicatorSet): boolean {
   return (['dead', 'missing', 'injured', 'affectedPeople'] as const).some((k) => (later[k] ?? 0) > (earlier[k] ?? 0));
 }
+
+/** Whether `data` says what `had` says, by the same officer: figures, households in order, method and notes. */
+function sameVerification(had: Verification, data: EventData<'DamageVerified'>): boolean {
+  return (
+    had.verifier === data.verifier &&
+    had.method === data.method &&
+    (had.notes ?? '') === (data.notes ?? '') &&
+    JSON.stringify(sortedFigures(had.figures)) === JSON.stringify(sortedFigures(data.figures)) &&
+    JSON.stringify(had.households.map(householdKey)) === JSON.stringify(data.households.map(householdKey))
+  );
+}
+const sortedFigures = (f: IndicatorSet) => Object.entries(f).sort(([a], [b]) => a.localeCompare(b));
+const householdKey = (h: Household) => [h.householdId, h.name, h.damage, h.people];
 
 const CASUALTY_WORDS = { dead: '死亡', missing: '失踪', injured: '受伤' } as const;
 

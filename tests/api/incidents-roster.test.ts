@@ -67,6 +67,11 @@ t.test('incident lifecycle with statutory clocks', async (t) => {
     'stabilized before a 续报 already sent: refused in Chinese, with both times',
   );
   t.equal((await post('stabilization')).statusCode, 200);
+  const stableSize = await app.logSize();
+  now = new Date(now.getTime() + 60_000);
+  t.equal((await post('stabilization')).statusCode, 200, 'sent again a minute later, its answer lost: answered as the first time');
+  t.equal(await app.logSize(), stableSize, 'and nothing written');
+  t.match((await post('stabilization', { at: now.toISOString() })).json(), { error: 'already_stabilized' }, 'another moment: refused');
   t.equal((await post('submissions', { stage: 'final', figures: { affectedPeople: 410 }, asOf: now.toISOString() })).statusCode, 200);
   // After the 核报 its reports are what went upward: moved out, one would count again in another
   // incident's figures; moved in, it would count nowhere (found by a newcomer: counted twice upward).

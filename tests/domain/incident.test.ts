@@ -111,6 +111,7 @@ t.test('stabilization and closing', async (t) => {
   const stabilize = (at: string) => ({ type: 'StabilizeIncident' as const, data: { at }, now: '2026-07-04T00:00:00.000Z' });
   s.given(opened).when(stabilize('2026-07-03T02:00:00.000Z')).then([stabilized]);
   s.given(opened, stabilized).when(stabilize('2026-07-03T03:00:00.000Z')).thenThrows('already_stabilized');
+  s.given(opened, stabilized).when(stabilize('2026-07-03T10:00:00+08:00')).then([], 'the same moment again (a resend): nothing written, answered as the first time');
   s.given(opened).when(stabilize('2026-06-30T00:00:00.000Z')).thenThrows('invalid_period');
   s.given(opened).when(stabilize('2026-07-05T00:00:00.000Z')).thenThrows('invalid_period');
   // A daily 续报 as of 07-03 09:00 says the disaster was still developing then.

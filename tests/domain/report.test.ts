@@ -204,6 +204,9 @@ t.test('completedFigures: every verification decided covers its household list, 
 t.test('VerifyDamage: household by household; a later verification supersedes', async (t) => {
   const s = spec(t, reportDecider);
   s.given(filed).when({ type: 'VerifyDamage', data: verifiedData(), now: NOW }).then([verified]);
+  s.given(filed, verified).when({ type: 'VerifyDamage', data: verifiedData(), now: NOW }).then([], 'the same verification by the same officer again (a resend): nothing written');
+  s.given(filed, verified).when({ type: 'VerifyDamage', data: verifiedData({ verifier: 'u-other' }), now: NOW }).then([{ type: 'DamageVerified', data: verifiedData({ verifier: 'u-other' }) }], 'by another officer: their verification, recorded');
+  s.given(filed, verified).when({ type: 'VerifyDamage', data: verifiedData({ notes: '复查' }), now: NOW }).then([{ type: 'DamageVerified', data: verifiedData({ notes: '复查' }) }], 'anything said differently: recorded');
   const twice = verifiedData({
     households: [
       { householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 },

@@ -358,11 +358,19 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
     },
   );
-  command('stabilization', 'The disaster has stabilized: starts the final-report clock', StabilizeBody, (b, _r, now) => ({
-    type: 'StabilizeIncident',
-    data: { at: b?.at ? new Date(b.at).toISOString() : now },
-    now,
-  }));
+  commandRoute(app, deps, incidents, {
+    path: 'stabilization',
+    summary: 'The disaster has stabilized: starts the final-report clock. Sent again (an answer lost), it is answered as the first time',
+    body: StabilizeBody,
+    roles: ['officer', 'head'],
+    // Without `at`, a stabilization sent again means the one recorded (its answer was lost on the
+    // road): "now" would be another moment, refused as a second stabilization (found by a newcomer).
+    toCommand: (b, _r, now, state) => ({
+      type: 'StabilizeIncident' as const,
+      data: { at: b?.at ? new Date(b.at).toISOString() : state.exists && state.stabilizedAt ? state.stabilizedAt : now },
+      now,
+    }),
+  });
   command('closure', 'Close after the final report', CloseBody, (b, _r, now) => ({ type: 'CloseIncident', data: b, now }));
 }
 
