@@ -560,6 +560,20 @@ t.test('a verification that leaves out figures its household list shows: counted
   t.equal(said.statusCode, 400, said.body);
 });
 
+t.test('a re-verification that no longer lists damaged households names them (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const reportId = await verifiedReport(app); // hh-1 张三明 collapsed, hh-2 李四 moderate
+  const officer = app.token('officer', WANGBA);
+  const again = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: verificationBody({ figures: { affectedPeople: 9, roomsCollapsed: 3 }, households: [{ householdId: 'HH-1', name: '张三明', damage: 'collapsed', people: 4 }, { householdId: 'hh-3', name: '王五', damage: 'none', people: 2 }] }) });
+  t.equal(again.statusCode, 200, again.body);
+  t.match(again.json().warnings.find((w: { code: string }) => w.code === 'household_dropped'), {
+    message: '上次核查的受损户，这次的户表里没有：户 hh-2（李四，一般损坏）。核查后按这次的户表计，这些户不再计入，也不在应救助的户里；如是漏填，请再核查一次列上',
+    householdIds: ['hh-2'],
+  }, 'hh-2 is named; hh-1 written HH-1 is the same household, still listed');
+  const back = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer, body: verificationBody() });
+  t.notOk((back.json().warnings ?? []).some((w: { code: string }) => w.code === 'household_dropped'), 'an undamaged household left out is nothing to say');
+});
+
 t.test('a report whose 续报 after verification tells of more deaths is not closed until verified again (found by a newcomer)', async (t) => {
   const app = await startTestApp(t);
   const reportId = await verifiedReport(app);

@@ -137,6 +137,9 @@ export async function loadReportInScope(deps: ApiDeps, request: FastifyRequest, 
 /** People dead, missing or hurt: the figures an estimate may know that a verification has not seen. */
 const CASUALTIES: ReadonlySet<Indicator> = new Set(['dead', 'missing', 'injured']);
 
+/** Damage grades as the verification form names them. */
+const DAMAGE_ZH: Record<Household['damage'], string> = { collapsed: '倒塌', severe: '严重损坏', moderate: '一般损坏', none: '未受损' };
+
 const INDICATOR_WORDS: Record<Indicator, { zh: string; unitZh: string; en: string }> = {
   affectedPeople: { zh: '受灾人口', unitZh: '人', en: 'people affected' },
   dead: { zh: '死亡人口', unitZh: '人', en: 'dead' },
@@ -537,21 +540,40 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     data: { officer: req.user.sub, ...(b?.location ? { location: b.location } : {}) },
     now,
   }));
-  command(
-    'verifications',
-    'Household-by-household verification (核查); a figure left out that the household list determines is counted from it (figures_from_households); `warnings` name relief on a household it leaves out (relief_household_left_out) and one name listed under two numbers (same_name_two_households)',
-    VerifyBody,
-    FIELD_STAFF,
-    (b, req, now) => ({
-      type: 'VerifyDamage',
-      data: { verifier: req.user.sub, ...b },
-      now,
-    }),
+  commandRoute(app, deps, reports, {
+    path: 'verifications',
+    summary:
+      'Household-by-household verification (核查); a figure left out that the household list determines is counted from it (figures_from_households); `warnings` name estimate figures it leaves out (estimate_left_out), damaged households of the last verification it no longer lists (household_dropped), relief on a household it leaves out (relief_household_left_out) and one name listed under two numbers (same_name_two_households)',
+    body: VerifyBody,
+    roles: FIELD_STAFF,
+    toCommand: (b, req, now) => ({ type: 'VerifyDamage' as const, data: { verifier: req.user.sub, ...b }, now }),
+    // The household list it replaces, read before it is written.
+    prepare: async (_request, loaded) => (loaded.state.exists ? (loaded.state.verified?.households ?? []) : []),
     // Each verification replaces the report's household list (SPEC §3: the latest is the one that
     // counts). A household left out that holds live relief is said at once, to the officer who
     // left it out, not only later as a ledger flag (found by a newcomer: 200, nothing said).
-    (b, id) => [...filledFromHouseholds(b), ...estimateLeftOut(b, id), ...sameNameTwice(b.households), ...leftOut(b, id), ...afterFinal(id, 'verification')],
-  );
+    warnings: (b, id, previous) => [...filledFromHouseholds(b), ...estimateLeftOut(b, id), ...sameNameTwice(b.households), ...dropped(b, id, previous), ...leftOut(b, id), ...afterFinal(id, 'verification')],
+  });
+  /**
+   * Damaged households of the verification this one replaces that it no longer lists, and that
+   * hold no live relief (those are said by relief_household_left_out): from now on they are not
+   * counted, nor on the 核报's household list, nor among households owed relief — said by number,
+   * name and damage (found by a newcomer: 钱七 left the lists without a word).
+   */
+  const dropped = (b: { households: ReadonlyArray<{ householdId: string }> }, id: string, previous: readonly Household[]): SaidWarning[] => {
+    const listed = new Set(b.households.map((h) => canonicalHouseholdId(h.householdId)));
+    const relieved = new Set([...deps.runner.state('ledger').rows.values()].filter((row) => row.reportId === id && isLiveRow(row)).map((row) => canonicalHouseholdId(row.household.id)));
+    const gone = previous.filter((h) => h.damage !== 'none' && !listed.has(canonicalHouseholdId(h.householdId)) && !relieved.has(canonicalHouseholdId(h.householdId)));
+    if (gone.length === 0) return [];
+    return [
+      {
+        code: 'household_dropped',
+        message: `上次核查的受损户，这次的户表里没有：${gone.map((h) => `户 ${h.householdId}（${h.name}，${DAMAGE_ZH[h.damage]}）`).join('、')}。核查后按这次的户表计，这些户不再计入，也不在应救助的户里；如是漏填，请再核查一次列上`,
+        en: `damaged households of the last verification that this one does not list: ${gone.map((h) => `${h.householdId} (${h.name}, ${h.damage})`).join(', ')}. From now on they are not counted, nor among households owed relief; if they were left out by mistake, verify again listing them`,
+        householdIds: gone.map((h) => h.householdId),
+      },
+    ];
+  };
   /**
    * Figures the report's estimate gives (more than 0) that the verification leaves out, even after
    * filling from its list: from now on the verified figures are the ones that count (SPEC §6), so
