@@ -447,6 +447,8 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       return [{ type: 'ReportDismissed', data: command.data }];
     }
     case 'CloseReport': {
+      // The same closure again (a retry whose answer was lost) is answered as the first was.
+      if (state.exists && state.status === 'closed' && state.closure?.summary === command.data.summary) return [];
       const report = open(state);
       if (!report.verified) refuse('not_verified', { en: 'a report is closed only after the damage was verified', zh: '须先入户核查灾损，才能结案' });
       const news = Object.entries(report.newsAfterVerification ?? {}) as Array<['dead' | 'missing' | 'injured', number]>;

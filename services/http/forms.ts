@@ -131,8 +131,17 @@ export function formTables(d: NamedDraft): { header: Array<[string, string]>; ta
 
 const beijing = beijingMinutes;
 
-/** RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
-const csvField = (text: string) => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+/**
+ * RFC 4180 field: quoted when it holds a comma, a quote or a line break. Text a spreadsheet would
+ * take for a formula (=, +, -, @, or a tab or CR first) gets a leading apostrophe, which Excel and
+ * WPS show as text (OWASP "CSV injection"): a household's name or number is typed by whoever
+ * verifies, and the form is opened on the county's office PC (found by a newcomer:
+ * `=HYPERLINK(…)` as a head's name). Figures are never negative, so a number is never touched.
+ */
+export const csvField = (raw: string) => {
+  const text = /^[=+\-@\t\r]/.test(raw) && !/^-?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
 
 /**
  * The forms as one CSV file: UTF-8 with a byte-order mark (Excel on a Chinese Windows reads a CSV

@@ -9,6 +9,7 @@ import ExcelJS from 'exceljs';
 import { HEJIAGOU, KANG, LIJIA, startTestApp, WANGBA, NIANBA, ZHUJIAGOU, allocationBody } from '../support/app.js';
 import { haveChromium, launchBrowser } from '../support/browser.js';
 import { exactDecimal } from '../../domain/notice.js';
+import { csvField } from '../../services/http/forms.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'artifacts', 'screenshots');
@@ -21,6 +22,16 @@ function golden(t: Test, name: string, actual: string) {
   }
   t.equal(actual, readFileSync(file, 'utf8'), `${name}: byte for byte`);
 }
+
+t.test('a CSV cell a spreadsheet would run as a formula is written as text (found by a newcomer)', async (t) => {
+  t.equal(csvField('=HYPERLINK("http://x","点此")'), `"'=HYPERLINK(""http://x"",""点此"")"`);
+  t.equal(csvField('=cmd|1'), "'=cmd|1");
+  for (const lead of ['+', '-', '@', '\t']) t.equal(csvField(`${lead}1+1`).replace(/^"/, '').startsWith("'"), true, `${JSON.stringify(lead)} first: text`);
+  t.equal(csvField('-3'), '-3', 'a number is a number');
+  t.equal(csvField('12.50'), '12.50');
+  t.equal(csvField('张三明'), '张三明', 'a name is as typed');
+  t.equal(csvField('3-12'), '3-12', 'a household number with a dash inside is as typed');
+});
 
 t.test('exact decimals: 万元 from whole yuan and fen, never a float', async (t) => {
   t.equal(exactDecimal(123456, 4), '12.3456');

@@ -469,7 +469,7 @@ t.test('a verification listing one name under two household numbers says so at t
     { householdId: '3-13', name: '王建军', damage: 'moderate', people: 3 },
   ];
   // Every figure the list shows given, so the only thing to say is the name.
-  const verificationBody = (over: { households: unknown[] }) => verificationBodyOf({ figures: { affectedPeople: 9, roomsSeverelyDamaged: 2, roomsModeratelyDamaged: 1 }, ...over });
+  const verificationBody = (over: { households: unknown[] }) => verificationBodyOf({ figures: { affectedPeople: 9, roomsCollapsed: 0, roomsSeverelyDamaged: 2, roomsModeratelyDamaged: 1 }, ...over });
   const res = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody({ households }) });
   t.equal(res.statusCode, 200, 'recorded: two people of one name live in many villages');
   t.same(res.json().warnings, [

@@ -267,6 +267,7 @@ t.test('CloseReport: only after verification, and then nothing more', async (t) 
   s.given(filed, verified).when({ type: 'CloseReport', data: { summary: '核查完毕' }, now: NOW }).then([closed]);
   s.given(filed).when({ type: 'CloseReport', data: { summary: 'x' }, now: NOW }).thenThrows('not_verified');
   s.given(filed, verified, closed).when({ type: 'CloseReport', data: { summary: 'x' }, now: NOW }).thenThrows('report_closed');
+  s.given(filed, verified, closed).when({ type: 'CloseReport', data: { summary: '核查完毕' }, now: NOW }).then([], 'the same closure again (its answer lost): answered as the first time');
   s.given(filed, dismissed).when({ type: 'CloseReport', data: { summary: 'x' }, now: NOW }).thenThrows('report_dismissed');
   // A 续报 after the verification tells of a death it did not find (found by a newcomer: closed, and the death never counted).
   const close = { type: 'CloseReport' as const, data: { summary: '核查完毕' }, now: NOW };

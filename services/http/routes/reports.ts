@@ -560,10 +560,13 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    * counted, nor on the 核报's household list, nor among households owed relief — said by number,
    * name and damage (found by a newcomer: 钱七 left the lists without a word).
    */
-  const dropped = (b: { households: ReadonlyArray<{ householdId: string }> }, id: string, previous: readonly Household[]): SaidWarning[] => {
+  const dropped = (b: { households: ReadonlyArray<{ householdId: string; name: string }> }, id: string, previous: readonly Household[]): SaidWarning[] => {
     const listed = new Set(b.households.map((h) => canonicalHouseholdId(h.householdId)));
+    // One listed under the same name is taken for the same household under its number put right
+    // (same_name_two_households asked for just that), not for one dropped.
+    const names = new Set(b.households.map((h) => nameKey(h.name)));
     const relieved = new Set([...deps.runner.state('ledger').rows.values()].filter((row) => row.reportId === id && isLiveRow(row)).map((row) => canonicalHouseholdId(row.household.id)));
-    const gone = previous.filter((h) => h.damage !== 'none' && !listed.has(canonicalHouseholdId(h.householdId)) && !relieved.has(canonicalHouseholdId(h.householdId)));
+    const gone = previous.filter((h) => h.damage !== 'none' && !listed.has(canonicalHouseholdId(h.householdId)) && !names.has(nameKey(h.name)) && !relieved.has(canonicalHouseholdId(h.householdId)));
     if (gone.length === 0) return [];
     return [
       {
