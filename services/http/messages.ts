@@ -163,7 +163,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   stale_escalation: { zh: '升级步骤已过时', en: 'that escalation step is not the next one' },
   not_verified: { zh: '须先入户核查，才能进行此操作', en: 'this follows household-by-household verification' },
   verification_outdated: {
-    zh: (d) => `核查之后的续报报了更多伤亡（${Array.isArray(d.news) ? d.news.map((n: { words?: string }) => s(n.words)).join('、') : ''}），比核查的多：请先再入户核查一次，再结案，否则这些伤亡不会计入统计`,
+    zh: (d) => `核查之后的续报报了更多伤亡${Array.isArray(d.news) && d.news.length > 0 ? `（${d.news.map((n: { words?: string }) => s(n.words)).join('、')}）` : ''}，比核查的多：请先再入户核查一次，再结案，否则这些伤亡不会计入统计`,
     en: 'a follow-up after the verification reports more people dead, missing or injured than it found: verify again before closing, or they never count',
   },
   household_not_verified: { zh: (d) => `户 ${s(d.householdId)} 不在该报告的核查名单中`, en: (d) => `household ${s(d.householdId)} is not in the verification` },
@@ -182,7 +182,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     en: (d) => `this household already has live relief of this category (${s(d.allocationId)}); give a repeatReason to give it again`,
   },
   figures_below_households: {
-    zh: (d) => `核查数字与户表不符：${lossColumn(s(d.indicator))?.heading ?? s(d.indicator)}${d.given === undefined ? '未填' : `填了 ${s(d.given)}`}，但按所列受损户至少是 ${s(d.implied)} ${lossColumn(s(d.indicator))?.unit ?? ''}`,
+    zh: (d) => `核查数字与户表不符：${lossColumn(s(d.indicator))?.heading ?? s(d.indicator)}${d.given === undefined ? '未填' : `填了 ${s(d.given)}`}，但按所列受损户至少是 ${s(d.implied)}${lossColumn(s(d.indicator)) ? ` ${lossColumn(s(d.indicator))!.unit}` : ''}`,
     en: (d) => `${s(d.indicator)} is ${d.given === undefined ? 'not given' : s(d.given)}, but the households listed make it at least ${s(d.implied)}`,
   },
   figures_inconsistent: {
