@@ -6,7 +6,7 @@ import { withLocalTimes } from '../domain/time.js';
 import { grantName, type AccessState } from './access.js';
 import type { IncidentsState } from './incidents.js';
 import type { ProjectedEvent } from './projection.js';
-import type { ReportsState } from './reports.js';
+import type { ReportRow, ReportsState } from './reports.js';
 import { unitPathNames, type UnitsState } from './units.js';
 
 /**
@@ -21,7 +21,8 @@ export interface AlertFrame {
   position: string;
   reportId: string;
   step: number;
-  reason: 'filed' | 'unacknowledged';
+  /** casualties: a 续报 told of more people dead, missing or injured, alerted to the heads (`casualtiesRaised`). */
+  reason: 'filed' | 'unacknowledged' | 'casualties';
   hazard: Hazard;
   hazardLabel: string;
   unit: { code: string; name: string; path: string[] };
@@ -41,6 +42,8 @@ export interface AlertFrame {
   clockSuspect: boolean;
   reportedAt: string;
   related: Array<{ reportId: string; observedAt: string; clockSuspect: boolean; reporter: { name: string; phone: string } }>;
+  /** reason casualties: who has answered the report already (an officer may be on the way). */
+  acknowledgedBy?: string[];
 }
 
 export interface AcknowledgedFrame {
@@ -170,6 +173,50 @@ export interface FrameSources {
   access?: AccessState | undefined;
 }
 
+/**
+ * The alert frame for `report` as it stands (SPEC §5 "without guesswork": where, how to get there,
+ * what, whom to call), at `position`, for alert step `step` and `reason`, naming the `related`
+ * reports.
+ */
+function alertFrame(report: ReportRow, sources: FrameSources, position: string, step: number, reason: AlertFrame['reason'], related: readonly string[]): AlertFrame {
+  const village = sources.units.units.get(report.village);
+  const { location, locationSuspect } = frameLocation(report.location, report.village, (code) => sources.units.units.get(code));
+  return {
+    type: 'alert',
+    position,
+    reportId: report.reportId,
+    step,
+    reason,
+    hazard: report.hazard,
+    hazardLabel: HAZARD_LABELS[report.hazard],
+    unit: { code: report.village, name: village?.name ?? report.village, path: unitPathNames(sources.units, report.village) },
+    location,
+    locationSuspect,
+    directions: report.directions ?? null,
+    accessNotes: village?.accessNotes ?? null,
+    unitPhones: village?.phones ?? [],
+    reporter: { name: report.reporter.name, phone: report.reporter.phone },
+    group: report.group ?? null,
+    notes: report.notes ?? null,
+    estimate: report.estimate as Record<string, number>,
+    observedAt: report.observedAt,
+    clockSuspect: report.clockSuspect,
+    reportedAt: report.reportedAt,
+    related: related.flatMap((id) => {
+      const other = sources.reports.rows.get(id);
+      return other ? [{ reportId: id, observedAt: other.observedAt, clockSuspect: other.clockSuspect, reporter: { name: other.reporter.name, phone: other.reporter.phone } }] : [];
+    }),
+  };
+}
+
+/** The heads of the report's township and county (role audiences), those not already following it. */
+function headsToTell(report: ReportRow): string[] {
+  const township = ancestorAt(report.village, 'township');
+  const county = ancestorAt(report.village, 'county');
+  const along = following(report);
+  return [township, county].flatMap((code) => (code === undefined ? [] : [roleAudience('head', code)])).filter((r) => !along.includes(r));
+}
+
 /** Where an amended frame sends an officer, how far that point is to be trusted, and the 续报's point if it was passed over. */
 function amendedPlace(
   amended: { location?: Point | undefined; locationSuspect?: LocationSuspicion | undefined },
@@ -195,7 +242,11 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
   switch (event.type) {
     case 'ReportAmended': {
       const report = sources.reports.rows.get(event.id);
-      return updated('amended', {
+      // More people dead, missing or injured: the township's and the county's heads are alerted
+      // with the report as it now stands, whoever answered it (found by two newcomers: a 续报 of
+      // two dead reached only the officer on the way, and never a head). The rest hear the update.
+      const heads = report?.alert && report.casualtiesRaised?.includes(event.position) ? headsToTell(report) : [];
+      const told = updated('amended', {
         estimate: (report?.estimate ?? {}) as Record<string, number>,
         ...(event.data.directions !== undefined ? { directions: event.data.directions } : {}),
         // Where to go as the report now stands (a failed fix keeps the earlier point), and why the
@@ -203,6 +254,9 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
         ...(event.data.location && report ? amendedPlace(event.data, report, (code) => sources.units.units.get(code)) : {}),
         ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
       });
+      if (heads.length === 0 || !report) return told;
+      const alert = { ...alertFrame(report, sources, event.position, report.alert!.step, 'casualties', []), acknowledgedBy: [...report.acknowledgedBy] };
+      return [...told, { frame: alert, recipients: heads, unitCode: report.village }];
     }
     case 'DamageVerified':
       return updated('verified', { figures: event.data.figures as Record<string, number> });
@@ -211,37 +265,9 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
     case 'ReportClosed':
       return updated('closed', { summary: event.data.summary });
     case 'AlertRaised': {
-      const reportId = event.id;
-      const report = sources.reports.rows.get(reportId);
+      const report = sources.reports.rows.get(event.id);
       if (!report) return [];
-      const village = sources.units.units.get(report.village);
-      const { location, locationSuspect } = frameLocation(report.location, report.village, (code) => sources.units.units.get(code));
-      const frame: AlertFrame = {
-        type: 'alert',
-        position: event.position,
-        reportId,
-        step: event.data.step,
-        reason: event.data.reason,
-        hazard: report.hazard,
-        hazardLabel: HAZARD_LABELS[report.hazard],
-        unit: { code: report.village, name: village?.name ?? report.village, path: unitPathNames(sources.units, report.village) },
-        location,
-        locationSuspect,
-        directions: report.directions ?? null,
-        accessNotes: village?.accessNotes ?? null,
-        unitPhones: village?.phones ?? [],
-        reporter: { name: report.reporter.name, phone: report.reporter.phone },
-        group: report.group ?? null,
-        notes: report.notes ?? null,
-        estimate: report.estimate as Record<string, number>,
-        observedAt: report.observedAt,
-        clockSuspect: report.clockSuspect,
-        reportedAt: report.reportedAt,
-        related: (event.data.related ?? []).flatMap((id) => {
-          const other = sources.reports.rows.get(id);
-          return other ? [{ reportId: id, observedAt: other.observedAt, clockSuspect: other.clockSuspect, reporter: { name: other.reporter.name, phone: other.reporter.phone } }] : [];
-        }),
-      };
+      const frame = alertFrame(report, sources, event.position, event.data.step, event.data.reason, event.data.related ?? []);
       return [{ frame, recipients: event.data.recipients, unitCode: report.village }];
     }
     case 'AlertAcknowledged': {

@@ -59,6 +59,12 @@ export interface ReportRow {
   position: string;
   /** Reports filed later whose alert named this one (SPEC §5): the other half of `alert.related`. */
   relatedLater?: string[];
+  /**
+   * Positions of the 续报 that told of more people dead, missing or injured than the report had
+   * said: each is alerted to the township's and the county's heads (projections/alert-frames.ts),
+   * kept per event so a frame worked out again on resume is the same.
+   */
+  casualtiesRaised?: string[];
   /** Reports dismissed as duplicates of this one (they count only through it, SPEC §6), so a dismissal of it says so without a scan of every row. */
   duplicates?: string[];
 }
@@ -89,8 +95,8 @@ const REPORT_EVENTS = [
 /** Reports as read models list them (SPEC §4 GET /reports), and what alerting reads of them. */
 export const reportsProjection = projection({
   name: 'reports',
-  // 7: answeredVia (an answer through a related report answers nothing further).
-  version: 10,
+  // 7: answeredVia (an answer through a related report answers nothing further). 11: casualtiesRaised.
+  version: 11,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
@@ -136,6 +142,7 @@ export const reportsProjection = projection({
       case 'ReportAmended': {
         const { estimate, directions, notes } = event.data;
         row.amendments += 1;
+        if (estimate && (['dead', 'missing', 'injured'] as const).some((k) => (estimate[k] ?? 0) > (row.estimate[k] ?? 0))) row.casualtiesRaised = joined(row.casualtiesRaised, [event.position]);
         if (estimate) row.estimate = { ...row.estimate, ...estimate };
         if (directions !== undefined) row.directions = directions;
         // A suspect point does not replace a good one (domain/report.ts amendedPoint).

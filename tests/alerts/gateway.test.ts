@@ -93,6 +93,42 @@ t.test('an acknowledgement says which related reports it answers too, and which 
   t.equal(again.json().warnings, undefined, 'answered already: nothing to say');
 });
 
+t.test('a 续报 of more dead, missing or injured reaches the township and county heads, whoever answered (found by two newcomers)', async (t) => {
+  const { app, url } = await listening(t);
+  const connect = async (token: string) => {
+    const c = await AlertClient.connect(url, token);
+    t.teardown(() => c.close());
+    c.send({ type: 'resume', after: (await c.next((f) => f.type === 'hello')).position });
+    await c.roundTrip();
+    return c;
+  };
+  const primary = await connect(app.token('officer', WANGBA, 'officer-wangba-1'));
+  const townshipHead = await connect(app.token('head', WANGBA, 'head-wangba'));
+  const countyHead = await connect(app.token('head', KANG, 'head-kang'));
+  const { reportId } = await fileReport(app);
+  await primary.next((f) => f.type === 'alert' && f.reportId === reportId);
+  t.equal((await app.call('POST', `/reports/${reportId}/acknowledgements`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: {} })).statusCode, 200);
+  // A 续报 that says nothing graver: the heads hear nothing of it.
+  const quiet = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { notes: '路通了' } });
+  t.equal(quiet.statusCode, 200);
+  const grave = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { estimate: { dead: 2, missing: 1 }, notes: '又塌了一次，有人被埋' } });
+  t.equal(grave.statusCode, 200);
+  // The county head was never alerted for it: now they are, with the report as it stands.
+  const alert = await countyHead.next((f) => f.type === 'alert' && f.reportId === reportId);
+  t.match(alert, { reason: 'casualties', position: grave.json().position, estimate: { dead: 2, missing: 1 }, notes: '又塌了一次，有人被埋', acknowledgedBy: ['officer-wangba-1'], unit: { path: ['康县（示例）', '王坝镇（示例）', '李家村（示例）'] } }, 'the county head: alerted with the report as it stands, and who is on it');
+  t.notOk(countyHead.frames.some((f) => f.position === quiet.json().position), 'the county head: nothing of the quiet 续报');
+  // The township head, alerted at step 0 in this township (no backup on call), follows the report: the update.
+  t.match(await townshipHead.next((f) => f.position === grave.json().position), { type: 'updated', change: 'amended', estimate: { dead: 2, missing: 1 } }, 'the township head hears it too, once');
+  t.match(await primary.next((f) => f.type === 'updated' && f.position === grave.json().position), { change: 'amended', estimate: { dead: 2 } }, 'the officer on it hears the update');
+  t.notOk(primary.frames.some((f) => f.type === 'alert' && f.position === grave.json().position), 'and not a second alert');
+  // A head who resumes later gets the same frame from the log.
+  const late = await AlertClient.connect(url, app.token('head', KANG, 'head-kang'));
+  t.teardown(() => late.close());
+  await late.next((f) => f.type === 'hello');
+  late.send({ type: 'resume', after: '0' });
+  t.match(await late.next((f) => f.type === 'alert' && f.position === grave.json().position), { reason: 'casualties', estimate: { dead: 2, missing: 1 } }, 'worked out again on resume: the same');
+});
+
 /** A server alerting, the primary officer's socket live from its hello, and one report it was alerted for. */
 async function alertedOnce(t: Test) {
   const { app, url } = await listening(t, { escalationDelayMs: 60_000 });
