@@ -63,13 +63,25 @@ export const VillageRef = UnitRef.refine((code) => unitLevel(code) === 'village'
  * spaces, brackets, +86 or full-width digits, a time without an offset (Beijing time), a village
  * by its significant prefix.
  */
+/**
+ * A point as a phone sends it: any two numbers. One outside the ranges (latitude ±90, longitude
+ * ±180: a fix with its two numbers swapped, most often) is no place, but the report it comes with
+ * must not be lost for it (found by a newcomer: the whole filing refused 400): the route files it
+ * without the point and says so (`usablePoint`, location_unusable).
+ */
+export const LocationInput = z.strictObject({ lat: z.number(), lon: z.number() });
+
+/** `point` when it is a place (domain Location's ranges), else undefined. */
+export const usablePoint = (point: { lat: number; lon: number } | undefined): { lat: number; lon: number } | undefined =>
+  point !== undefined && Location.safeParse(point).success ? point : undefined;
+
 export const FileReportBody = z.strictObject({
   reportId: Id.optional(),
   village: UnitRef,
   group: z.string().trim().min(1).max(100).optional(),
   hazard: HazardInput,
   observedAt: LocalInstant,
-  location: Location.optional(),
+  location: LocationInput.optional(),
   directions: LongText.optional(),
   reporter: z.strictObject({ name: PersonName, phone: CallbackPhoneInput }),
   estimate: IndicatorInput.optional(),
@@ -82,7 +94,7 @@ export const FileReportBody = z.strictObject({
  * empty update (found by a newcomer: "  " hid "发现一名遇难者"). With nothing else sent, the
  * amendment changes nothing and is refused, naming what it may change.
  */
-export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.omit({ locationSuspect: true }).extend({ estimate: IndicatorInput.optional() }).transform(({ notes, directions, ...rest }) => ({
+export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.omit({ locationSuspect: true }).extend({ estimate: IndicatorInput.optional(), location: LocationInput.optional() }).transform(({ notes, directions, ...rest }) => ({
   ...rest,
   ...(notes !== undefined && notes.trim() !== '' ? { notes } : {}),
   ...(directions !== undefined && directions.trim() !== '' ? { directions } : {}),

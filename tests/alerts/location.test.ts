@@ -45,6 +45,26 @@ t.test('0,0 and a point 1,100 km away: the alert goes to the village centre, the
   }
 });
 
+t.test('a point that is no place (lat and lon swapped) never loses the report: filed without it, and said (found by a newcomer)', async (t) => {
+  const { app, officer } = await listening(t);
+  const swapped = { lat: 105.63, lon: 33.35 };
+  const body = reportBody({ location: swapped, notes: '后山滑坡' });
+  const filed = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body });
+  t.equal(filed.statusCode, 201, filed.body);
+  t.match(filed.json().warnings, [{ code: 'location_unusable', lat: 105.63, lon: 33.35, message: /^已收到。但报告带的位置不是有效的坐标（纬度 105\.63，经度 33\.35；.*可能是纬度和经度填反了），已按没有位置记下/ }]);
+  const { reportId } = filed.json();
+  const alert = await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
+  t.match(alert, { location: { ...CENTRE, source: 'unit' }, notes: '后山滑坡' }, 'the officer is alerted, and sent to the centre');
+  const again = await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body });
+  t.match([again.statusCode, again.json().reportId, again.json().warnings?.[0]?.code], [200, reportId, 'location_unusable'], 'sent again: the same report, answered the same');
+  // A 续报 with such a point: its words are taken, the point is not.
+  const amended = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { location: { lat: -200, lon: 500 }, notes: '路断了' } });
+  t.equal(amended.statusCode, 200, amended.body);
+  t.match(amended.json().warnings, [{ code: 'location_unusable' }]);
+  const view = (await app.call('GET', `/reports/${reportId}?position=${amended.json().position}`, { token: app.token('officer', WANGBA) })).json();
+  t.match(view, { location: null, notes: '路断了' });
+});
+
 t.test('a point in the village is used as sent, with no warning', async (t) => {
   const { app, officer } = await listening(t);
   const reportId = randomUUID();

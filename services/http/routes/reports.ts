@@ -34,6 +34,7 @@ import {
   DispatchBody,
   EmptyBody,
   FileReportBody,
+  usablePoint,
   IdParams,
   VerifyBody,
   WriteAnswer,
@@ -73,6 +74,25 @@ function locationWarnings(point: Point | undefined, centre: KnownCentre | undefi
     },
   ];
 }
+/**
+ * A point sent that is no place (outside ±90 latitude or ±180 longitude: most often a fix with its
+ * two numbers swapped), which the report or 续报 is taken without: said with the numbers, so the
+ * sender can tell where it went wrong (schemas.ts LocationInput).
+ */
+function unusableWarnings(point: { lat: number; lon: number } | undefined, sentIn: 'report' | 'amendment' = 'report'): SaidWarning[] {
+  if (point === undefined || usablePoint(point)) return [];
+  const swapped = usablePoint({ lat: point.lon, lon: point.lat }) !== undefined;
+  return [
+    {
+      code: 'location_unusable',
+      message: `已收到。但${sentIn === 'amendment' ? '续报' : '报告'}带的位置不是有效的坐标（纬度 ${point.lat}，经度 ${point.lon}；纬度应在 -90 到 90 之间，经度在 -180 到 180 之间${swapped ? '，可能是纬度和经度填反了' : ''}），已按没有位置记下，值班人员会先按村或乡镇中心位置出发。请打电话或在续报里写清具体地点`,
+      en: `received; but the ${sentIn === 'amendment' ? "follow-up's" : "report's"} location is not a valid point (latitude ${point.lat}, longitude ${point.lon}; latitude lies within ±90 and longitude within ±180${swapped ? '; latitude and longitude may be swapped' : ''}), so it was taken without one, and officers set off for the village or township centre. Phone, or say in a follow-up exactly where it is`,
+      lat: point.lat,
+      lon: point.lon,
+    },
+  ];
+}
+
 /** An arrival time up to this long ago (ms) reads as meant: a phone's clock, a time picked on the way. */
 const ETA_PAST_MS = 10 * 60 * 1000;
 /** An arrival time further ahead than this (ms) is not a trip within a township. */
@@ -269,9 +289,13 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       // refuse as `not_a_village`, which says what the code is; refused before anything is written,
       // so scope need not be asked first — 403 would invite the contact to try yet another code.
       if (unitLevel(body.village) === 'village' && !inScope(request, body.village)) throw outOfScope(body.village, request.user.scope, 'village', 'body.village');
-      const { reportId: _omit, ...rest } = body;
+      const { reportId: _omit, location: sentPoint, ...rest } = body;
+      // A point that is no place is left out, and the report filed without it (said below).
+      const point = usablePoint(sentPoint);
+      const unusable = unusableWarnings(sentPoint);
       const content = {
         ...rest,
+        ...(point ? { location: point } : {}),
         observedAt: new Date(body.observedAt).toISOString(),
         reporter: { id: request.user.sub, ...body.reporter },
         estimate: body.estimate ?? {},
@@ -296,7 +320,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         if (first.type !== 'ReportFiled' || !isDeepStrictEqual(sent, JSON.parse(JSON.stringify(data)))) {
           throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with a different body: a new report needs a new reportId`, { field: 'body.reportId', reportId });
         }
-        const warnings = localized(locationWarnings(filed.location, nearestCentre(filed.village, (code) => deps.units.get(code))), requestLanguage(request));
+        const warnings = localized([...unusable, ...locationWarnings(filed.location, nearestCentre(filed.village, (code) => deps.units.get(code)))], requestLanguage(request));
         return { reportId, position: first.position, revision: 0, clockSuspect: filed.clockSuspect === true, ...(warnings.length > 0 ? { warnings } : {}) };
       };
       // A filing creates its stream: it is decided on the empty stream and appended only while the
@@ -313,7 +337,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         if (result.written) {
           // The flag as the decider wrote it into the filing, so the answer cannot say other than the log.
           const filed = result.events.find((event) => event.type === 'ReportFiled') as { data: EventData<'ReportFiled'> } | undefined;
-          const warnings = localized(locationWarnings(data.location, nearestCentre(data.village, (code) => deps.units.get(code))), requestLanguage(request));
+          const warnings = localized([...unusable, ...locationWarnings(data.location, nearestCentre(data.village, (code) => deps.units.get(code)))], requestLanguage(request));
           return reply.code(201).send({ reportId, position: result.position!, revision: result.revision, clockSuspect: filed?.data.clockSuspect === true, ...(warnings.length > 0 ? { warnings } : {}) });
         }
       } catch (error) {
@@ -451,7 +475,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     ['contact', 'officer', 'head'],
     (b, request, now, state) => ({
       type: 'AmendReport',
-      data: onOriginal(b, (request.params as { id: string }).id, state),
+      data: onOriginal(withUsablePoint(b), (request.params as { id: string }).id, state),
       centre: state.exists ? nearestCentre(state.village, (code) => deps.units.get(code)) : undefined,
       now,
     }),
@@ -460,9 +484,15 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       const centre = row === undefined ? undefined : nearestCentre(row.village, (code) => deps.units.get(code));
       // The report's own point, where it is one to go to: a suspect 续报 point leaves it in place.
       const kept = row?.location !== undefined && locationSuspicion(row.location, centre) === undefined;
-      return [...locationWarnings(b.location, centre, 'amendment', kept), ...graverThanVerified(b.estimate, row?.verified?.figures)];
+      return [...unusableWarnings(b.location, 'amendment'), ...locationWarnings(usablePoint(b.location), centre, 'amendment', kept), ...graverThanVerified(b.estimate, row?.verified?.figures)];
     },
   );
+  /** A 续报 without a point that is no place (said by unusableWarnings). */
+  const withUsablePoint = (b: z.infer<typeof AmendReportBody>): z.infer<typeof AmendReportBody> => {
+    if (b.location === undefined || usablePoint(b.location)) return b;
+    const { location: _unusable, ...rest } = b;
+    return rest;
+  };
   /**
    * A 续报 whose figures exceed the report's household-by-household verification (a death found
    * after the officer left): the figures sent upward are the verified ones (SPEC §6), so these do
