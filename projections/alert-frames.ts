@@ -1,5 +1,5 @@
 import { roleAudience } from '../domain/alerting.js';
-import { nearestCentre, placeToGo, type LocationSuspicion, type Point } from '../domain/location.js';
+import { locationSuspicion, nearestCentre, placeToGo, type LocationSuspicion, type Point } from '../domain/location.js';
 import { ancestorAt } from '../domain/units.js';
 import { HAZARD_LABELS, type Hazard } from '../domain/vocabulary.js';
 import { withLocalTimes } from '../domain/time.js';
@@ -63,6 +63,21 @@ export interface AcknowledgedFrame {
 export interface OnTheWay {
   change: 'dispatched' | 'arrived';
   eta: string | null;
+  /** arrived: where the officer's phone put them, and whether that point can be where the report is (`arrivalPoint`). */
+  point?: ArrivalPoint | null;
+}
+
+/** An arrival's point as colleagues read it: a map link, and why it is doubtful where it is. */
+export type ArrivalPoint = { lat: number; lon: number; geoUri: string; suspect: LocationSuspicion | null };
+
+/**
+ * Where an officer's phone put them on arrival (`point`), judged against the report's village as a
+ * report's point is (domain/location.ts): colleagues deciding whether to go too, and an auditor
+ * reading the record, see where and whether to trust it (found by a newcomer: 0,0 said nothing).
+ */
+export function arrivalPoint(point: Point | undefined, villageCode: string, unit: (code: string) => { name: string; centre?: Point | undefined } | undefined): ArrivalPoint | null {
+  if (!point) return null;
+  return { lat: point.lat, lon: point.lon, geoUri: geoUri(point.lat, point.lon), suspect: locationSuspicion(point, nearestCentre(villageCode, unit)) ?? null };
 }
 
 /**
@@ -79,6 +94,8 @@ export interface UpdatedFrame {
   by?: string;
   byName?: string | null;
   eta?: string | null;
+  /** arrived: where, as `OnTheWay.point`. */
+  point?: ArrivalPoint | null;
   estimate?: Record<string, number>;
   directions?: string | null;
   location?: { lat: number; lon: number; geoUri: string; source: 'report' | 'unit' } | null;
@@ -297,13 +314,16 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       if (!report?.alert) return [];
       const by = event.data.officer;
       const byName = (sources.access && grantName(sources.access, by)) ?? null;
-      const going: OnTheWay = { change: event.type === 'OfficerDispatched' ? 'dispatched' : 'arrived', eta: event.type === 'OfficerDispatched' ? (event.data.eta ?? null) : null };
+      const going: OnTheWay =
+        event.type === 'OfficerDispatched'
+          ? { change: 'dispatched', eta: event.data.eta ?? null }
+          : { change: 'arrived', eta: null, point: arrivalPoint(event.data.location, report.village, (code) => sources.units.units.get(code)) };
       // The event that answered the report is its acknowledgement; whatever comes after, by the
       // same officer too (setting off again, arriving), is an update (found by a newcomer).
       const frame: AcknowledgedFrame | UpdatedFrame =
         report.answeredRevision === event.revision
           ? { type: 'acknowledged', position: event.position, reportId, by, byName, via: null, going }
-          : { type: 'updated', position: event.position, reportId, change: going.change, status: report.status, by, byName, eta: going.eta };
+          : { type: 'updated', position: event.position, reportId, change: going.change, status: report.status, by, byName, eta: going.eta, ...(going.change === 'arrived' ? { point: going.point ?? null } : {}) };
       return [{ frame, recipients: following(report), unitCode: report.village }];
     }
     case 'StatutoryClockAlerted': {

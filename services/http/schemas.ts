@@ -102,7 +102,7 @@ export const AmendReportBody = EVENT_SCHEMAS.ReportAmended.omit({ locationSuspec
 /** Bodies a client may leave out entirely (no content at all, or `{}`). */
 export const EmptyBody = z.strictObject({}).nullish();
 export const DispatchBody = z.strictObject({ eta: LocalInstant.optional() }).nullish();
-export const ArrivalBody = z.strictObject({ location: Location.optional() }).nullish();
+export const ArrivalBody = z.strictObject({ location: LocationInput.optional() }).nullish();
 /**
  * A code, or the words an office writes for it (as a hazard or a dismissal's reason may be given):
  * found by a newcomer, 倒塌, 住房 and 签字 were refused while 滑坡 and 误报 were taken.

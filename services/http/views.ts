@@ -5,7 +5,7 @@ import { goodsView } from '../../projections/ledger.js';
 import { statutoryClocks, type ClockRules } from '../../domain/clocks.js';
 import type { OpenedIncident } from '../../domain/incident.js';
 import type { UnitsDirectory } from '../units-directory.js';
-import { frameLocation, passedOverPoint } from '../../projections/alert-frames.js';
+import { arrivalPoint, frameLocation, passedOverPoint } from '../../projections/alert-frames.js';
 
 /**
  * GET /reports/{id}: SPEC §4 names plus what an officer needs on one screen. `nameOf` gives the
@@ -61,7 +61,8 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     alerted: report.alert?.alerted ?? [],
     related: [...new Set([...(report.alert?.related ?? []), ...relatedLater])],
     dispatched: report.dispatched,
-    arrived: report.arrived,
+    // Each arrival's point judged as a report's is, for whoever reads the record (arrivalPoint).
+    arrived: report.arrived.map((a) => (a.location ? { ...a, point: arrivalPoint(a.location, report.village, (code) => units.get(code)) } : a)),
     // The list's shape (reason, duplicateOf), with the notes and when (found by a newcomer: the
     // single view said neither when nor, beside the list, in the same shape).
     // Who dismissed it, beside when: found by a newcomer, it was only in the stream's history.

@@ -65,6 +65,30 @@ t.test('a point that is no place (lat and lon swapped) never loses the report: f
   t.match(view, { location: null, notes: '路断了' });
 });
 
+t.test('an arrival point is judged as a report\'s: said to the officer, shown to colleagues and in the record; one that is no place still records the arrival (found by a newcomer)', async (t) => {
+  const { app, officer } = await listening(t);
+  const reportId = randomUUID();
+  await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ reportId }) });
+  await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
+  const first = await app.call('POST', `/reports/${reportId}/arrivals`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: { location: { lat: 0, lon: 0 } } });
+  t.equal(first.statusCode, 200, first.body);
+  t.match(first.json().warnings, [{ code: 'location_suspect', problem: 'no_fix', message: /^已记录到达。但手机报的位置不可信/ }]);
+  t.match(await officer.next((f) => f.position === first.json().position), { type: 'acknowledged', going: { change: 'arrived', point: { lat: 0, lon: 0, suspect: { problem: 'no_fix' } } } }, 'colleagues see where, and that it is doubtful');
+  const second = await app.call('POST', `/reports/${reportId}/arrivals`, { token: app.token('officer', WANGBA, 'officer-wangba-2'), body: { location: { lat: 33.3525, lon: 105.6318 } } });
+  t.equal(second.json().warnings, undefined, 'a point in the village: nothing to say');
+  t.match(await officer.next((f) => f.position === second.json().position), { type: 'updated', change: 'arrived', point: { lat: 33.3525, lon: 105.6318, suspect: null } });
+  const swapped = await app.call('POST', `/reports/${reportId}/arrivals`, { token: app.token('officer', WANGBA, 'officer-wangba-3'), body: { location: { lat: 105.63, lon: 33.35 } } });
+  t.equal(swapped.statusCode, 200, 'the arrival is recorded even so');
+  t.match(swapped.json().warnings, [{ code: 'location_unusable', message: /^已记录到达。.*可能是纬度和经度填反了/ }]);
+  const view = (await app.call('GET', `/reports/${reportId}?position=${swapped.json().position}`, { token: app.token('officer', WANGBA) })).json();
+  t.match(view.arrived, [
+    { officer: 'officer-wangba-1', point: { suspect: { problem: 'no_fix' } } },
+    { officer: 'officer-wangba-2', point: { suspect: null } },
+    { officer: 'officer-wangba-3' },
+  ]);
+  t.equal(view.arrived[2].location, undefined, 'no point kept for the one that was no place');
+});
+
 t.test('a point in the village is used as sent, with no warning', async (t) => {
   const { app, officer } = await listening(t);
   const reportId = randomUUID();

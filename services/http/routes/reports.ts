@@ -79,14 +79,20 @@ function locationWarnings(point: Point | undefined, centre: KnownCentre | undefi
  * two numbers swapped), which the report or 续报 is taken without: said with the numbers, so the
  * sender can tell where it went wrong (schemas.ts LocationInput).
  */
-function unusableWarnings(point: { lat: number; lon: number } | undefined, sentIn: 'report' | 'amendment' = 'report'): SaidWarning[] {
+function unusableWarnings(point: { lat: number; lon: number } | undefined, sentIn: 'report' | 'amendment' | 'arrival' = 'report'): SaidWarning[] {
   if (point === undefined || usablePoint(point)) return [];
   const swapped = usablePoint({ lat: point.lon, lon: point.lat }) !== undefined;
   return [
     {
       code: 'location_unusable',
-      message: `已收到。但${sentIn === 'amendment' ? '续报' : '报告'}带的位置不是有效的坐标（纬度 ${point.lat}，经度 ${point.lon}；纬度应在 -90 到 90 之间，经度在 -180 到 180 之间${swapped ? '，可能是纬度和经度填反了' : ''}），已按没有位置记下，值班人员会先按村或乡镇中心位置出发。请打电话或在续报里写清具体地点`,
-      en: `received; but the ${sentIn === 'amendment' ? "follow-up's" : "report's"} location is not a valid point (latitude ${point.lat}, longitude ${point.lon}; latitude lies within ±90 and longitude within ±180${swapped ? '; latitude and longitude may be swapped' : ''}), so it was taken without one, and officers set off for the village or township centre. Phone, or say in a follow-up exactly where it is`,
+      message:
+        sentIn === 'arrival'
+          ? `已记录到达。但手机报的位置不是有效的坐标（纬度 ${point.lat}，经度 ${point.lon}${swapped ? '，可能是纬度和经度填反了' : ''}），已按没有位置记下`
+          : `已收到。但${sentIn === 'amendment' ? '续报' : '报告'}带的位置不是有效的坐标（纬度 ${point.lat}，经度 ${point.lon}；纬度应在 -90 到 90 之间，经度在 -180 到 180 之间${swapped ? '，可能是纬度和经度填反了' : ''}），已按没有位置记下，值班人员会先按村或乡镇中心位置出发。请打电话或在续报里写清具体地点`,
+      en:
+        sentIn === 'arrival'
+          ? `arrival recorded; but the phone's location is not a valid point (latitude ${point.lat}, longitude ${point.lon}${swapped ? '; latitude and longitude may be swapped' : ''}), so it was recorded without one`
+          : `received; but the ${sentIn === 'amendment' ? "follow-up's" : "report's"} location is not a valid point (latitude ${point.lat}, longitude ${point.lon}; latitude lies within ±90 and longitude within ±180${swapped ? '; latitude and longitude may be swapped' : ''}), so it was taken without one, and officers set off for the village or township centre. Phone, or say in a follow-up exactly where it is`,
       lat: point.lat,
       lon: point.lon,
     },
@@ -565,11 +571,39 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     }),
     (b) => etaWarnings(b?.eta, deps.now()),
   );
-  command('arrivals', 'Record that you arrived on site', ArrivalBody, FIELD_STAFF, (b, req, now) => ({
-    type: 'RecordArrival',
-    data: { officer: req.user.sub, ...(b?.location ? { location: b.location } : {}) },
-    now,
-  }));
+  command(
+    'arrivals',
+    'Record that you arrived on site; `warnings` say when the point sent cannot be where the report is (location_suspect) or is no place (location_unusable)',
+    ArrivalBody,
+    FIELD_STAFF,
+    (b, req, now) => {
+      const point = usablePoint(b?.location);
+      return { type: 'RecordArrival', data: { officer: req.user.sub, ...(point ? { location: point } : {}) }, now };
+    },
+    (b, id) => [...unusableWarnings(b?.location, 'arrival'), ...arrivalSuspect(usablePoint(b?.location), id)],
+  );
+  /**
+   * An arrival point that cannot be where the report is (0,0, abroad, far from its village),
+   * judged as a report's point is: recorded as sent — it is the phone's word — and said, so the
+   * officer knows the point kept as where they arrived is doubtful, and the report view marks it
+   * for an auditor (found by a newcomer: 0,0 and Beijing taken in silence).
+   */
+  const arrivalSuspect = (point: Point | undefined, id: string): SaidWarning[] => {
+    const row = deps.runner.state('reports').rows.get(id);
+    if (!point || !row) return [];
+    const suspicion = locationSuspicion(point, nearestCentre(row.village, (code) => deps.units.get(code)));
+    if (!suspicion) return [];
+    const words = suspicionWords(suspicion);
+    return [
+      {
+        code: 'location_suspect',
+        message: `已记录到达。但手机报的位置不可信（${words.zh}），记下的到达位置可能不对：查看记录的人会看到这个提示`,
+        en: `arrival recorded; but the phone's location cannot be trusted (${words.en}), so the arrival point kept may be wrong: whoever reads the record is told so`,
+        problem: suspicion.problem,
+        distanceKm: suspicion.distanceKm,
+      },
+    ];
+  };
   commandRoute(app, deps, reports, {
     path: 'verifications',
     summary:
