@@ -130,15 +130,22 @@ export function draftFor(
     reports: x.reports,
   });
 
-  const live = [...ledger.rows.values()].filter((r) => counted.includes(r.reportId) && isLiveRow(r));
+  // Relief on a report dismissed after some was handed over still went to the household: what was
+  // delivered counts (a dismissal takes nothing back), and the rest, never to be handed over,
+  // counts as nothing allocated (found by a newcomer: 5,000 yuan paid, gone from the form).
+  const linked = new Set(incident.reports);
+  const countedSet = new Set(counted);
+  const rows = [...ledger.rows.values()].filter((r) => linked.has(r.reportId) && isLiveRow(r) && (countedSet.has(r.reportId) || r.deliveries > 0));
+  const owed = (r: (typeof rows)[number]) => (countedSet.has(r.reportId) ? r.cashFen : r.deliveredCashFen);
+  const live = rows;
   const goods: Record<string, number> = {};
   for (const r of live) for (const [key, thousandths] of Object.entries(r.deliveredGoods)) goods[key] = (goods[key] ?? 0) + thousandths;
   const relief: ReliefWork = {
     allocations: live.length,
     households: new Set(live.map((r) => householdKey(r.village, r.household.id))).size,
     householdsReached: new Set(live.filter((r) => r.deliveredCashFen > 0 || Object.keys(r.deliveredGoods).length > 0).map((r) => householdKey(r.village, r.household.id))).size,
-    cashAllocatedFen: live.reduce((n, r) => n + r.cashFen, 0),
-    cashApprovedFen: live.filter((r) => r.status === 'approved' || r.status === 'delivered').reduce((n, r) => n + r.cashFen, 0),
+    cashAllocatedFen: live.reduce((n, r) => n + owed(r), 0),
+    cashApprovedFen: live.filter((r) => r.status === 'approved' || r.status === 'delivered').reduce((n, r) => n + owed(r), 0),
     cashDeliveredFen: live.reduce((n, r) => n + r.deliveredCashFen, 0),
     goodsDelivered: goodsView(goods).map((g) => ({ item: g.item, quantity: g.quantity, unit: g.unit as string })),
   };

@@ -4,7 +4,7 @@
 // households, once each. Every figure is checked against sums computed here, independently.
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
-import { HEJIAGOU, KANG, LIJIA, NIANBA, startTestApp, WANGBA, ZHUJIAGOU, allocationBody, reportBody } from '../support/app.js';
+import { HEJIAGOU, KANG, LIJIA, NIANBA, startTestApp, WANGBA, ZHUJIAGOU, allocationBody, reportBody, verifiedReport } from '../support/app.js';
 
 const INDICATORS = ['affectedPeople', 'dead', 'missing', 'injured', 'roomsCollapsed', 'roomsSeverelyDamaged', 'cropAffectedHa'] as const;
 type Figures = Partial<Record<(typeof INDICATORS)[number] | 'roomsModeratelyDamaged', number>>;
@@ -358,4 +358,24 @@ t.test('a 核报 that counts a report only estimated is sent, and says so with h
   const final = await send('final');
   t.equal(final.statusCode, 200, final.body);
   t.match(final.json().warnings, [{ code: 'estimates_in_final', reports: 1, message: /^已报送核报。但其中 1 份报告尚未入户核查，数字按上报的估计计入：核报之后不能再报/ }]);
+});
+
+t.test('relief handed over on a report dismissed later stays in the incident\u2019s relief figures; the rest counts as nothing (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const head = app.token('head', KANG, 'head-kang');
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const incidentId = (await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt: '2026-07-01T00:00:00Z', title: '7·1 滑坡' } })).json().incidentId as string;
+  const reportId = await verifiedReport(app);
+  t.equal((await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId } })).statusCode, 200);
+  const allocated = await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { cashFen: 2_000_000, goods: [] }) });
+  t.equal(allocated.statusCode, 201, allocated.body);
+  const allocationId = allocated.json().allocationId as string;
+  t.equal((await app.call('POST', `/allocations/${allocationId}/approval`, { token: app.token('head', WANGBA, 'head-wangba'), body: {} })).statusCode, 200);
+  const delivered = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer, body: { deliveryId: randomUUID(), cashFen: 500_000, goods: [], confirmation: { method: 'signature', reference: 'S-1' } } });
+  t.equal(delivered.statusCode, 200, delivered.body);
+  const dismissed = await app.call('POST', `/reports/${reportId}/dismissal`, { token: officer, body: { reason: 'false_alarm' } });
+  t.equal(dismissed.statusCode, 200, dismissed.body);
+  const draft = (await app.call('GET', `/incidents/${incidentId}/draft?stage=initial&position=${dismissed.json().position}`, { token: head })).json();
+  t.match(draft.relief, { allocations: 1, householdsReached: 1, cashDeliveredFen: 500_000, cashAllocatedFen: 500_000, cashApprovedFen: 500_000 }, '5,000 yuan handed over: counted; the 15,000 never to be handed over: not');
+  t.same(draft.total.figures, {}, 'the dismissed report counts in no damage figure');
 });
