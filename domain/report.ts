@@ -677,7 +677,7 @@ const CASUALTY_WORDS = { dead: '死亡', missing: '失踪', injured: '受伤' } 
  * 续报 names is news while above the verified figure, and no longer when it says the verified one
  * or less (a contact correcting "3 dead" back to 2); the others stay as they were. Undefined when none.
  */
-function casualtyNews(had: FiledReport['newsAfterVerification'], estimate: IndicatorSet, verified: IndicatorSet): FiledReport['newsAfterVerification'] {
+export function casualtyNews(had: FiledReport['newsAfterVerification'], estimate: IndicatorSet, verified: IndicatorSet): FiledReport['newsAfterVerification'] {
   const out = { ...had };
   for (const k of ['dead', 'missing', 'injured'] as const) {
     const said = estimate[k];

@@ -70,6 +70,13 @@ export interface Draft {
    * the report is linked (found by a newcomer: absent from the 核报 draft without a hint).
    */
   unlinked?: Array<{ reportId: string; village: string; hazard: string; reportedAt: string }>;
+  /**
+   * Counted reports whose 续报 after their latest verification give more people dead, missing or
+   * injured than it found (present only when there are any): the draft counts the verified figures
+   * (SPEC §6), so these people are not in it until the report is verified again — named before
+   * anything is sent (found by a newcomer: a third death told by 续报 never reached the 核报).
+   */
+  casualtiesNotVerified?: Array<{ reportId: string; village: string; reported: Partial<Record<'dead' | 'missing' | 'injured', number>>; verified: Partial<Record<'dead' | 'missing' | 'injured', number>> }>;
 }
 
 export interface SharedHousehold {
@@ -168,6 +175,14 @@ export function draftFor(
   if (stage === 'final') draft.roster = rosterFor(counted, households);
   const shared = sharedHouseholds(counted.filter((id) => { const r = reports.rows.get(id); return r?.verified !== undefined && (r.status === 'verified' || r.status === 'closed'); }), households);
   if (shared.length > 0) draft.sharedHouseholds = shared;
+  const news = counted.flatMap((id) => {
+    const r = reports.rows.get(id);
+    if (!r?.newsAfterVerification || !r.verified || (r.status !== 'verified' && r.status !== 'closed')) return [];
+    const reported = r.newsAfterVerification;
+    const verified = Object.fromEntries(Object.keys(reported).map((k) => [k, r.verified!.figures[k as 'dead'] ?? 0]));
+    return [{ reportId: id, village: r.village, reported, verified }];
+  });
+  if (news.length > 0) draft.casualtiesNotVerified = news;
   // Reports filed since the disaster began, newest first, in log order: the walk stops once the
   // filings are older than the start by more than two nodes' clocks can disagree, instead of
   // walking a province's every report for each draft.

@@ -1,7 +1,7 @@
 import { RELATED_REPORT_WINDOW_MS } from '../domain/alerting.js';
 import { assertNever } from '../domain/errors.js';
 import type { EventData } from '../domain/events.js';
-import { amendedPoint, statusAfter, type ReportStatus } from '../domain/report.js';
+import { amendedPoint, casualtyNews, statusAfter, type ReportStatus } from '../domain/report.js';
 import type { Hazard, IndicatorSet, Location } from '../domain/vocabulary.js';
 import { intern, internAll } from './intern.js';
 import { projection } from './projection.js';
@@ -65,6 +65,12 @@ export interface ReportRow {
    * kept per event so a frame worked out again on resume is the same.
    */
   casualtiesRaised?: string[];
+  /**
+   * People dead, missing or injured a 续报 after the latest verification gives above it (domain/
+   * report.ts casualtyNews): not in the figures sent upward until verified again, so a draft names
+   * them (projections/drafts.ts).
+   */
+  newsAfterVerification?: Partial<Record<'dead' | 'missing' | 'injured', number>> | undefined;
   /** Reports dismissed as duplicates of this one (they count only through it, SPEC §6), so a dismissal of it says so without a scan of every row. */
   duplicates?: string[];
 }
@@ -95,7 +101,7 @@ const REPORT_EVENTS = [
 /** Reports as read models list them (SPEC §4 GET /reports), and what alerting reads of them. */
 export const reportsProjection = projection({
   name: 'reports',
-  // 7: answeredVia (an answer through a related report answers nothing further). 11: casualtiesRaised.
+  // 7: answeredVia (an answer through a related report answers nothing further). 11: casualtiesRaised, newsAfterVerification.
   version: 11,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
@@ -143,6 +149,7 @@ export const reportsProjection = projection({
         const { estimate, directions, notes } = event.data;
         row.amendments += 1;
         if (estimate && (['dead', 'missing', 'injured'] as const).some((k) => (estimate[k] ?? 0) > (row.estimate[k] ?? 0))) row.casualtiesRaised = joined(row.casualtiesRaised, [event.position]);
+        if (estimate && row.verified) row.newsAfterVerification = casualtyNews(row.newsAfterVerification, estimate, row.verified.figures);
         if (estimate) row.estimate = { ...row.estimate, ...estimate };
         if (directions !== undefined) row.directions = directions;
         // A suspect point does not replace a good one (domain/report.ts amendedPoint).
@@ -185,6 +192,7 @@ export const reportsProjection = projection({
       case 'DamageVerified':
         row.verifications += 1;
         row.verified = { figures: event.data.figures, households: event.data.households.length, verifier: intern(event.data.verifier), method: intern(event.data.method), at: event.at };
+        row.newsAfterVerification = undefined;
         return state;
       case 'ReportDismissed': {
         row.dismissal = event.data;

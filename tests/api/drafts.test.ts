@@ -379,3 +379,25 @@ t.test('relief handed over on a report dismissed later stays in the incident\u20
   t.match(draft.relief, { allocations: 1, householdsReached: 1, cashDeliveredFen: 500_000, cashAllocatedFen: 500_000, cashApprovedFen: 500_000 }, '5,000 yuan handed over: counted; the 15,000 never to be handed over: not');
   t.same(draft.total.figures, {}, 'the dismissed report counts in no damage figure');
 });
+
+t.test('a 续报 of more deaths after a verification is named by the draft and said when sent (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const head = app.token('head', KANG, 'head-kang');
+  const incidentId = (await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt: '2026-07-01T00:00:00Z', title: '7·1 滑坡' } })).json().incidentId as string;
+  const reportId = await verifiedReport(app);
+  t.equal((await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId } })).statusCode, 200);
+  const more = await app.call('POST', `/reports/${reportId}/amendments`, { token: app.token('contact', LIJIA), body: { estimate: { dead: 3 } } });
+  t.equal(more.statusCode, 200);
+  const draft = (await app.call('GET', `/incidents/${incidentId}/draft?stage=initial&position=${more.json().position}`, { token: head })).json();
+  t.same(draft.casualtiesNotVerified, [{ reportId, village: LIJIA, reported: { dead: 3 }, verified: { dead: 0 } }], 'named before anything is sent');
+  t.notOk(draft.total.figures.dead, 'the verified figures count: the deaths are not in the total');
+  const sent = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', fromDraft: true, position: more.json().position } });
+  t.equal(sent.statusCode, 200, sent.body);
+  t.match(sent.json().warnings.find((w: { code: string }) => w.code === 'casualties_not_verified'), { reports: [reportId], message: /^已报送。但其中 1 份报告核查之后的续报报了更多伤亡/ });
+  // Verified again with the deaths: nothing more to name.
+  const again = await app.call('POST', `/reports/${reportId}/verifications`, { token: app.token('officer', WANGBA), body: { figures: { affectedPeople: 9, roomsCollapsed: 3, roomsModeratelyDamaged: 1, dead: 3 }, households: [{ householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 }, { householdId: 'hh-2', name: '李四', damage: 'moderate', people: 5 }], method: '入户核查' } });
+  t.equal(again.statusCode, 200, again.body);
+  const after = (await app.call('GET', `/incidents/${incidentId}/draft?stage=daily&position=${again.json().position}`, { token: head })).json();
+  t.equal(after.casualtiesNotVerified, undefined);
+  t.equal(after.total.figures.dead, 3);
+});

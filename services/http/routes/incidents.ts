@@ -229,6 +229,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       let data: EventData<'FiguresSubmitted'>;
       let noReports = false;
       let shared: SharedHousehold[] = [];
+      let notVerified: NonNullable<Draft['casualtiesNotVerified']> = [];
       let unlinked: NonNullable<Draft['unlinked']> = [];
       let estimated = 0;
       if (b.fromDraft) {
@@ -247,6 +248,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         }
         noReports = draft.total.reports.verified + draft.total.reports.estimated === 0;
         shared = draft.sharedHouseholds ?? [];
+        notVerified = draft.casualtiesNotVerified ?? [];
         unlinked = draft.unlinked ?? [];
         estimated = draft.total.reports.estimated;
         data = {
@@ -303,6 +305,19 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
                 message: `已报送。县内另有 ${unlinked.length} 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程，其数字不在这次报送里：如属本过程，请归入后${correct ? '按规定向上级书面说明' : '在下一次报送中计入'}`,
                 en: `sent; but ${unlinked.length} report(s) of the county filed since the disaster began (not dismissed) are in no incident, and their figures are not in this submission: if they belong to it, link them ${correct ? 'and explain it in writing to the level above' : 'and they count in the next submission'}`,
                 reports: unlinked.map((r) => r.reportId),
+              },
+            ]
+          : []),
+        // People dead, missing or injured told by a 续报 after a verification are not in the
+        // verified figures sent: said, with how many reports, so they are verified and counted
+        // (found by a newcomer: a third death never reached the 核报).
+        ...(notVerified.length > 0
+          ? [
+              {
+                code: 'casualties_not_verified',
+                message: `已报送。但其中 ${notVerified.length} 份报告核查之后的续报报了更多伤亡，没有计入这次报送（按核查的数字计）：请尽快再入户核查，${correct ? correct.zh : '在下一次报送中计入'}`,
+                en: `sent; but ${notVerified.length} of its reports had follow-ups after their verification telling of more people dead, missing or injured, which are not in this submission (the verified figures count): verify them again soon, and ${correct ? correct.en : 'they count in the next submission'}`,
+                reports: notVerified.map((n) => n.reportId),
               },
             ]
           : []),
