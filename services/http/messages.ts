@@ -254,7 +254,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
     zh: (d) => {
       const moves = Array.isArray(d.moves) ? (d.moves as Array<{ indicator: string; from: number; to: number | null }>) : [];
       const named = moves.length > 0
-        ? moves.map((m) => `${lossColumn(m.indicator)?.heading ?? m.indicator} ${moveFigure(m.indicator, m.from)} → ${m.to === null ? '未填（按 0 计）' : moveFigure(m.indicator, m.to)}${moveUnit(m.indicator)}`)
+        ? moves.map((m) => `${lossColumn(m.indicator)?.heading ?? m.indicator} ${moveFigure(m.indicator, m.from)}${moveUnit(m.indicator)} → ${m.to === null ? '未填（按 0 计）' : `${moveFigure(m.indicator, m.to)}${moveUnit(m.indicator)}`}`)
         : [d.indicators].flat().filter(Boolean).map((i) => lossColumn(s(i))?.heading ?? s(i));
       return `数据较上次报送变化超过 50%，须填写说明（explanation）：${named.join('；')}`;
     },

@@ -183,7 +183,7 @@ t.test('what the newcomer met on the relief and incident routes, in Chinese (ses
   const now = new Date().toISOString();
   t.equal((await app.call('POST', `/incidents/${incidentId}/submissions`, { token: countyHead, body: { stage: 'initial', figures: { affectedPeople: 100, dead: 2 }, asOf: now } })).statusCode, 200);
   const moved = await zh('POST', `/incidents/${incidentId}/submissions`, countyHead, { stage: 'daily', figures: { affectedPeople: 400 }, asOf: now });
-  t.equal(moved.message, '数据较上次报送变化超过 50%，须填写说明（explanation）：受灾人口 100 → 400人；死亡人口 2 → 未填（按 0 计）人', 'each move with its two values, a figure left out counted as 0 and said so');
+  t.equal(moved.message, '数据较上次报送变化超过 50%，须填写说明（explanation）：受灾人口 100人 → 400人；死亡人口 2人 → 未填（按 0 计）', 'each move with its two values, a figure left out counted as 0 and said so');
   const stale = await zh('POST', `/incidents/${incidentId}/submissions`, countyHead, { stage: 'daily', fromDraft: true, position: '0000000000000001', explanation: '续报' });
   t.match(stale, { error: 'draft_changed', message: /^草稿生成之后数字又有变化/ }, 'a draft that changed since, in Chinese');
 });
@@ -220,7 +220,7 @@ t.test('what is refused before any route runs answers in the same JSON shape, in
 
 t.test('a 50 % move names each figure in the form\u2019s unit, direct loss in 万元 exactly (found by a newcomer: yuan labelled 万元, ten thousand times too much)', async (t) => {
   const moves = [{ indicator: 'directLossYuan', from: 470_000, to: 1_310_000 }, { indicator: 'dead', from: 1, to: null }];
-  t.equal(message('explanation_required', 'zh', { moves }), '数据较上次报送变化超过 50%，须填写说明（explanation）：直接经济损失 47 → 131万元；死亡人口 1 → 未填（按 0 计）人');
-  t.equal(message('explanation_required', 'zh', { moves: [{ indicator: 'directLossYuan', from: 12_345, to: 0 }] }), '数据较上次报送变化超过 50%，须填写说明（explanation）：直接经济损失 1.2345 → 0万元');
+  t.equal(message('explanation_required', 'zh', { moves }), '数据较上次报送变化超过 50%，须填写说明（explanation）：直接经济损失 47万元 → 131万元；死亡人口 1人 → 未填（按 0 计）');
+  t.equal(message('explanation_required', 'zh', { moves: [{ indicator: 'directLossYuan', from: 12_345, to: 0 }] }), '数据较上次报送变化超过 50%，须填写说明（explanation）：直接经济损失 1.2345万元 → 0万元');
   t.match(message('explanation_required', 'en', { moves }), /^figures moved by more than 50 % .*: directLossYuan 470000 → 1310000; dead 1 → \(left out, counted as 0\)$/, 'the English names them too');
 });

@@ -480,7 +480,12 @@ t.test('dismissal as a duplicate: a verification is not dropped for an estimate'
   // Found by a newcomer: a verified report dismissed as a false alarm took its figures out of every tally, and nothing was said.
   const falseAlarm = await dismiss(await verifiedReport(app), { reason: '误报' });
   t.equal(falseAlarm.statusCode, 200, 'a verified report may still be a false alarm');
-  t.match(falseAlarm.json().warnings, [{ code: 'verified_figures_dropped', households: Number, message: /^这份报告已入户核查（受灾人口 \d+ 人.*\d+ 户）：撤销后这些核查结果不再计入任何统计/ }], 'but the figures it takes away are said');
+  t.match(falseAlarm.json().warnings, [{ code: 'verified_figures_dropped', households: Number, message: /^这份报告已入户核查（受灾人口 \d+ 人.*核查了 \d+ 户）：撤销后这些核查结果不再计入任何统计/ }], 'but the figures it takes away are said');
+  // Every figure, the loss and the crops too, and in English with its figures (found by a newcomer).
+  const lossy = await verifiedReport(app);
+  t.equal((await app.call('POST', `/reports/${lossy}/verifications`, { token: app.token('officer', WANGBA), body: verificationBody({ figures: { affectedPeople: 9, roomsCollapsed: 3, roomsModeratelyDamaged: 1, directLossYuan: 90000, cropAffectedHa: 1.5 } }) })).statusCode, 200);
+  const lossyGone = await app.call('POST', `/reports/${lossy}/dismissal`, { token: app.token('officer', WANGBA), body: { reason: 'false_alarm' }, headers: { 'accept-language': 'en' } });
+  t.match(lossyGone.json().warnings, [{ code: 'verified_figures_dropped', message: /^this report was verified household by household \(people affected 9, rooms collapsed 3, rooms moderately damaged 1, hectares of crops affected 1\.5, yuan of direct loss 90000; 2 households visited\)/ }]);
 
   const second = await verifiedReport(app);
   const both = await dismiss(second, { reason: 'duplicate', duplicateOf: checked });

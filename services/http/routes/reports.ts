@@ -852,15 +852,18 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   const verifiedDropped = (report: FiledReport, reason: EventData<'ReportDismissed'>['reason']): SaidWarning[] => {
     if (reason === 'duplicate' || report.verified === undefined) return [];
     const f = report.verified.figures;
-    // The statistics form's own headings and units (forms.ts); counts only, as a person reads them.
-    const figures = LOSS_COLUMNS.filter((c) => c.kind === 'count' && (f[c.indicator] ?? 0) > 0)
-      .map((c) => `${c.heading} ${f[c.indicator]} ${c.unit}`)
-      .join('、');
+    // Every figure the verification gave, in the statistics form's headings; hectares and the loss
+    // in yuan as a person reads them (found by a newcomer: the loss and the crops were left out,
+    // and the English said no figure at all).
+    const given = (Object.keys(INDICATOR_WORDS) as Indicator[]).filter((k) => (f[k] ?? 0) > 0);
+    const figures = given.map((k) => `${INDICATOR_WORDS[k].zh} ${f[k]} ${INDICATOR_WORDS[k].unitZh}`).join('、');
+    const figuresEn = given.map((k) => `${INDICATOR_WORDS[k].en} ${f[k]}`).join(', ');
+    const n = report.verified.households.length;
     return [
       {
         code: 'verified_figures_dropped',
-        message: `这份报告已入户核查${figures ? `（${figures}，${report.verified.households.length} 户）` : `（${report.verified.households.length} 户）`}：撤销后这些核查结果不再计入任何统计。如灾情属实，撤销不能撤回，请重新上报并入户核查，并告知负责人`,
-        en: `this report was verified household by household (${report.verified.households.length} households): dismissed, its verified figures count in no tally any more. If the damage is real, a dismissal cannot be undone: report and verify it again, and tell the head`,
+        message: `这份报告已入户核查（${figures ? `${figures}；` : ''}核查了 ${n} 户）：撤销后这些核查结果不再计入任何统计。如灾情属实，撤销不能撤回，请重新上报并入户核查，并告知负责人`,
+        en: `this report was verified household by household (${figuresEn ? `${figuresEn}; ` : ''}${n} household${n === 1 ? '' : 's'} visited): dismissed, its verified figures count in no tally any more. If the damage is real, a dismissal cannot be undone: report and verify it again, and tell the head`,
         households: report.verified.households.length,
       },
     ];
