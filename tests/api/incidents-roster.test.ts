@@ -51,7 +51,10 @@ t.test('incident lifecycle with statutory clocks', async (t) => {
   t.match([future.statusCode, future.json()], [422, { error: 'invalid_period', message: /^asOf：这个时间还没到/, details: { field: 'asOf' } }], 'a 初报 as of a time to come: refused, naming asOf');
   const early = await post('submissions', { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2020-01-01T00:00:00+08:00' });
   t.match([early.statusCode, early.json().message], [422, /早于灾害开始时间（2026-07-01 10:00 北京时间）/], 'as of before the disaster began: refused, saying when it began');
-  t.equal((await post('submissions', { stage: 'initial', figures: { affectedPeople: 100 }, asOf: now.toISOString() })).statusCode, 200);
+  const initial = await post('submissions', { stage: 'initial', figures: { affectedPeople: 100 }, asOf: now.toISOString() });
+  t.equal(initial.statusCode, 200);
+  // Begun 10:00, the 初报 was owed by 12:00; sent 12:30, it is said late at once (found by a newcomer).
+  t.match(initial.json().warnings?.at(-1), { code: 'late_submission', clock: 'initial', message: '已报送。但初报应在北京时间 2026-07-01 12:00 前报送，晚了 30 分钟：请按规定向上级说明迟报的原因' });
   const jump = await post('submissions', { stage: 'daily', figures: { affectedPeople: 400 }, asOf: now.toISOString() });
   t.equal(jump.statusCode, 422);
   t.equal(jump.json().error, 'explanation_required');

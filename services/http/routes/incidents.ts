@@ -16,7 +16,7 @@ import { incidentsProjection, type IncidentsState } from '../../../projections/i
 import { ledgerProjection, type LedgerState } from '../../../projections/ledger.js';
 import { reportsProjection, type ReportsState } from '../../../projections/reports.js';
 import { figuresInconsistent, HAZARD_LABELS, INDICATORS } from '../../../domain/vocabulary.js';
-import type { ClockName } from '../../../domain/clocks.js';
+import { statutoryClocks, type ClockName, type ClockStatus } from '../../../domain/clocks.js';
 import { formsCsv, formsHtml, formsXlsx, LOSS_COLUMNS, type NamedDraft } from '../forms.js';
 import { rebuildUpTo } from '../../projection-runner.js';
 import { sealAnchor } from '../../../projections/seals.js';
@@ -29,6 +29,35 @@ import { incidentView } from '../views.js';
 import { logWarning, requestLanguage } from '../messages.js';
 import { beijingMinutes } from '../../../domain/time.js';
 import { idFor, idUnavailable } from './reports.js';
+
+const STAGE_ZH: Record<ClockName, string> = { initial: '初报', daily: '续报', final: '核报' };
+const STAGE_EN: Record<ClockName, string> = { initial: 'initial report (初报)', daily: 'daily report (续报)', final: 'final report (核报)' };
+
+/** A span of time as a person says it: days, hours and minutes, the larger two. */
+function spanWords(ms: number): { zh: string; en: string } {
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  if (d > 0) return { zh: `${d} 天${h > 0 ? ` ${h} 小时` : ''}`, en: `${d} day${d === 1 ? '' : 's'}${h > 0 ? ` ${h} h` : ''}` };
+  if (h > 0) return { zh: `${h} 小时${m > 0 ? ` ${m} 分钟` : ''}`, en: `${h} h${m > 0 ? ` ${m} min` : ''}` };
+  return { zh: `${m} 分钟`, en: `${m} min` };
+}
+
+/** The warning beside a submission sent after its clock's due time (`overdue`, as read before it was written). */
+function lateBy(overdue: ClockStatus | undefined, now: string): SaidWarning[] {
+  if (!overdue) return [];
+  const span = spanWords(Date.parse(now) - Date.parse(overdue.dueAt));
+  return [
+    {
+      code: 'late_submission',
+      message: `已报送。但${STAGE_ZH[overdue.clock]}应在北京时间 ${beijingMinutes(overdue.dueAt)} 前报送，晚了 ${span.zh}：请按规定向上级说明迟报的原因`,
+      en: `sent; but the ${STAGE_EN[overdue.clock]} was due by ${beijingMinutes(overdue.dueAt)} Beijing time, and is ${span.en} late: explain the delay to the level above as the rules ask`,
+      clock: overdue.clock,
+      dueAt: overdue.dueAt,
+    },
+  ];
+}
 
 async function loadIncidentInScope(deps: ApiDeps, request: FastifyRequest, id: string): Promise<Loaded<IncidentState> & { incident: OpenedIncident }> {
   const loaded = await deps.commands.load(streams.incident(id), incidentDecider);
@@ -280,6 +309,8 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       // nothing said, and the county page showed 已报送 in green).
       const broken = deps.brokenLog();
       if (broken) data = { ...data, logBroken: { problems: broken.problems, checkedAt: broken.checkedAt } };
+      // Read before it is written: the clock this submission answers, if its time had passed.
+      const overdue = statutoryClocks({ ...incident, closed: incident.closed !== undefined }, context.now, deps.clockRules).find((c) => c.clock === b.stage && c.overdue);
       const result = await deps.commands.execute(streams.incident(id), incidentDecider, { type: 'SubmitFigures', data, now: context.now }, context, { ifMatch: ifMatch(request) });
       // After the 核报 nothing more is sent (its rule refuses a submission): what to do about a
       // doubt is to explain it upward in writing, not "send a correction" (found by a newcomer).
@@ -368,6 +399,9 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
               },
             ]
           : []),
+        // Sent after its statutory time (自然灾害情况统计调查制度): the clock records it late; the
+        // sender is told at once, with by how much, as a reason is owed upward (found by a newcomer).
+        ...lateBy(overdue, context.now),
       ];
       const warnings = localized(said, requestLanguage(request));
       return { position: result.position, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) };
