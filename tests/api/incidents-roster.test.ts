@@ -213,3 +213,20 @@ t.test('a 续报 as of a moment before the last one in the same minute is refuse
   const view = (await app.call('GET', `/incidents/${incidentId}`, { token: head })).json();
   t.equal(view.submissions.length, 2, 'the 初报 and one 续报');
 });
+
+t.test('linking a report observed well before the disaster began, or after it was stabilized, says so (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const head = app.token('head', KANG, 'head-kang');
+  const incidentId = (await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'flash_flood', startedAt: '2026-07-01T10:00:00+08:00', title: '7·1 山洪' } })).json().incidentId as string;
+  const file = async (observedAt: string, estimate: Record<string, number> = { affectedPeople: 3 }) =>
+    (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ observedAt, estimate, hazard: 'flash_flood' }) })).json().reportId as string;
+  const link = (reportId: string) => app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId } });
+  const old = await link(await file('2026-06-01T09:00:00+08:00'));
+  t.equal(old.statusCode, 200, 'linked: the county decides');
+  t.match(old.json().warnings, [{ code: 'observed_before_start', message: /^已归入。但这份报告观察到的时间（北京时间 2026-06-01 09:00）比本灾害过程开始（2026-07-01 10:00）早了不止 6 小时/ }]);
+  const onTime = await link(await file('2026-07-01T09:00:00+08:00'));
+  t.equal(onTime.json().warnings, undefined, 'an hour before the start given: of it, nothing to say');
+  t.equal((await app.call('POST', `/incidents/${incidentId}/stabilization`, { token: head, body: { at: '2026-07-02T10:00:00+08:00' } })).statusCode, 200);
+  const later = await link(await file('2026-07-03T09:00:00+08:00', { dead: 2 }));
+  t.match(later.json().warnings, [{ code: 'observed_after_stabilization', message: /^已归入。但本灾害过程已于北京时间 2026-07-02 10:00 标记稳定，这份报告是之后观察到的，并报有人员伤亡/ }]);
+});

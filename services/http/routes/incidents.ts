@@ -30,6 +30,36 @@ import { logWarning, requestLanguage } from '../messages.js';
 import { beijingMinutes } from '../../../domain/time.js';
 import { idFor, idUnavailable } from './reports.js';
 
+/** How far before an incident's start a report may have been observed and still be of it: phones' clocks, a start given to the hour. */
+const BEFORE_START_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * What a person linking `report` to `incident` should know (found by a newcomer: both taken in
+ * silence): a report observed well before the disaster began is most likely of another; one
+ * observed after the incident was stabilized tells of something the statistics rules no longer
+ * owe a 续报 for, so if the disaster is developing again, that is for the county to decide.
+ */
+function linkWarnings(incident: OpenedIncident, report: ReportState): SaidWarning[] {
+  if (!report.exists) return [];
+  const observed = Date.parse(report.observedAt);
+  const out: SaidWarning[] = [];
+  if (!report.clockSuspect && observed < Date.parse(incident.startedAt) - BEFORE_START_MS) {
+    out.push({
+      code: 'observed_before_start',
+      message: `已归入。但这份报告观察到的时间（北京时间 ${beijingMinutes(report.observedAt)}）比本灾害过程开始（${beijingMinutes(incident.startedAt)}）早了不止 6 小时：如不属本过程，请移出，归入它所属的过程`,
+      en: `linked; but the report was observed (${beijingMinutes(report.observedAt)} Beijing time) more than 6 hours before the incident began (${beijingMinutes(incident.startedAt)}): if it is not of this incident, unlink it and link it to its own`,
+    });
+  }
+  if (incident.stabilizedAt !== undefined && observed > Date.parse(incident.stabilizedAt)) {
+    out.push({
+      code: 'observed_after_stabilization',
+      message: `已归入。但本灾害过程已于北京时间 ${beijingMinutes(incident.stabilizedAt)} 标记稳定，这份报告是之后观察到的${(report.estimate.dead ?? 0) + (report.estimate.missing ?? 0) + (report.estimate.injured ?? 0) > 0 ? '，并报有人员伤亡' : ''}：如灾情又有发展，请告知县民政局，由其按规定处理`,
+      en: `linked; but the incident was marked stabilized at ${beijingMinutes(incident.stabilizedAt)} Beijing time, and this report was observed after it: if the disaster is developing again, tell the county civil-affairs office`,
+    });
+  }
+  return out;
+}
+
 const STAGE_ZH: Record<ClockName, string> = { initial: '初报', daily: '续报', final: '核报' };
 const STAGE_EN: Record<ClockName, string> = { initial: 'initial report (初报)', daily: 'daily report (续报)', final: 'final report (核报)' };
 
@@ -196,11 +226,11 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
   const linkRoute = (path: 'links' | 'unlinks', summary: string) =>
     app.withTypeProvider<ZodTypeProvider>().post(
       `/incidents/:id/${path}`,
-      { config: { roles: ['officer', 'head'] }, schema: { tags: ['incidents'], summary, params: IdParams, body: LinkBody, response: { 200: WriteAnswer } } },
+      { config: { roles: ['officer', 'head'] }, schema: { tags: ['incidents'], summary, params: IdParams, body: LinkBody, response: { 200: WriteAnswer.extend({ warnings: z.array(WarningSchema).optional() }) } } },
       async (request) => {
         const { id } = request.params;
         const { reportId } = request.body;
-        await loadIncidentInScope(deps, request, id);
+        const { incident: opened } = await loadIncidentInScope(deps, request, id);
         if (ifMatch(request)) throw new HttpError(400, 'validation', 'If-Match is not taken here: linking is decided on the report and the incident together', [{ path: 'headers.if-match', message: 'not taken here' }]);
         const reportStream = streams.report(reportId);
         const incidentStream = streams.incident(id);
@@ -226,7 +256,10 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
           compensate: (written) => releaseClaim(deps, written, reportStream, id, context),
         });
         const incident = results.find((r) => r.stream === incidentStream)!;
-        return { position: results.map((r) => r.position).filter((p) => p !== undefined).sort().at(-1), revision: incident.revision };
+        // Read again for what it says (an extra read: linking is rare, and the answer must be right).
+        const report = path === 'links' ? (await deps.commands.load(reportStream, reportDecider)).state : undefined;
+        const warnings = localized(report?.exists ? linkWarnings(opened, report) : [], requestLanguage(request));
+        return { position: results.map((r) => r.position).filter((p) => p !== undefined).sort().at(-1), revision: incident.revision, ...(warnings.length > 0 ? { warnings } : {}) };
       },
     );
   linkRoute('links', 'Link a report to the incident');
