@@ -313,7 +313,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   duplicate_roster_entry: { zh: '同一人在值班表中重复出现', en: 'an officer is listed twice' },
   idempotency_mismatch: {
     zh: (d) =>
-      d.reportId
+      d.reportId && d.why === 'other_sender'
+        ? `报告编号 ${s(d.reportId)} 已由另一个人用同样的内容上报过：这份报告已经有了，不用再报；如要补充，请发续报`
+        : d.reportId
         ? `报告编号 ${s(d.reportId)} 已用于一份内容不同的报告：如是新报告，请换一个 reportId；如是重发，请发送与第一次相同的内容`
         : d.incidentId
           ? `灾害过程编号 ${s(d.incidentId)} 已用于一份内容不同的请求：如是新的灾害过程，请换一个 incidentId`

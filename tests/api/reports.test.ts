@@ -20,6 +20,9 @@ t.test('POST /reports: 201, then the same body again is 200 with the same answer
   t.equal(different.json().error, 'idempotency_mismatch');
   t.match(different.json(), { details: { field: 'body.reportId', reportId } });
   t.match(different.json().message, /请换一个 reportId/, 'it says what to do: a new report, a new reportId');
+  // The same words with the same id from the township head: not "different content" (found by a newcomer).
+  const byHead = await app.call('POST', '/reports', { token: app.token('head', WANGBA), body: reportBody({ reportId }) });
+  t.match([byHead.statusCode, byHead.json()], [409, { error: 'idempotency_mismatch', details: { why: 'other_sender' }, message: `报告编号 ${reportId} 已由另一个人用同样的内容上报过：这份报告已经有了，不用再报；如要补充，请发续报` }]);
   const generated = await app.call('POST', '/reports', { token: contact, body: reportBody() });
   t.equal(generated.statusCode, 201);
   t.match(generated.json().reportId, /^[0-9a-f-]{36}$/, 'the server chooses an id when the client did not');

@@ -324,6 +324,10 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         // the same body, and was answered 409 until the comparison left the flag out.
         const { clockSuspect: _flag, ...sent } = filed;
         if (first.type !== 'ReportFiled' || !isDeepStrictEqual(sent, JSON.parse(JSON.stringify(data)))) {
+          // The same words from someone else (a head re-sending a contact's report): not "different
+          // content", which sent them looking for a difference that is not there (found by a newcomer).
+          const sameWords = first.type === 'ReportFiled' && isDeepStrictEqual({ ...sent, reporter: { ...sent.reporter, id: '' } }, JSON.parse(JSON.stringify({ ...data, reporter: { ...data.reporter, id: '' } })));
+          if (sameWords) throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with the same words by someone else: it is filed already; send a follow-up to add to it`, { field: 'body.reportId', reportId, why: 'other_sender' });
           throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with a different body: a new report needs a new reportId`, { field: 'body.reportId', reportId });
         }
         const warnings = localized([...unusable, ...locationWarnings(filed.location, nearestCentre(filed.village, (code) => deps.units.get(code)))], requestLanguage(request));
