@@ -194,3 +194,21 @@ t.test('an ack over the socket for a report merged into another is recorded on t
   t.match(refused, { code: 'report_dismissed', duplicateOf: a, originalStatus: 'closed', detail: new RegExp(`并入的报告 ${a} 也已结案`) }, 'nothing open can take it: said so');
   t.notMatch(String(refused.detail), /救助/, 'not words about relief');
 });
+
+t.test('setting off after one\u2019s own arrival is said: recorded when it says something new, not when it repeats (found by a newcomer)', async (t) => {
+  const { app } = await listening(t);
+  const reportId = await file(app);
+  const me = app.token('officer', WANGBA, 'officer-wangba-1');
+  const post = (path: string, body: unknown = {}) => app.call('POST', `/reports/${reportId}/${path}`, { token: me, body });
+  t.equal((await post('dispatches')).json().warnings, undefined, 'setting off: nothing to say');
+  t.equal((await post('arrivals')).statusCode, 200);
+  const size = await app.logSize();
+  const repeat = await post('dispatches');
+  t.match(repeat.json().warnings, [{ code: 'after_arrival', message: /^您已于北京时间 .* 到达现场，这次出发与之前的相同，没有再记下$/ }]);
+  t.equal(await app.logSize(), size, 'nothing written');
+  const eta = new Date(Date.now() + 3_600_000).toISOString();
+  const again = await post('dispatches', { eta });
+  t.match(again.json().warnings, [{ code: 'after_arrival', message: /^已记录出发。但您已于北京时间 .* 到达现场，同事会看到您又出发了/ }]);
+  t.equal(await app.logSize(), size + 1, 'recorded: an officer may leave and come back');
+  t.equal((await post('dispatches', { eta: new Date(Date.now() + 7_200_000).toISOString() })).json().warnings, undefined, 'set off since: nothing more to say');
+});

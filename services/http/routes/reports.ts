@@ -563,18 +563,44 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     return out;
   };
   // The officer is the token's holder: nobody records a colleague as on the way (docs/decisions.md).
-  command(
-    'dispatches',
-    'Record that you are on the way; `warnings` say when the arrival time given has passed or is days ahead (eta_unlikely)',
-    DispatchBody,
-    FIELD_STAFF,
-    (b, req, now) => ({
-      type: 'DispatchOfficer',
-      data: { officer: req.user.sub, ...(b?.eta ? { eta: new Date(b.eta).toISOString() } : {}) },
-      now,
-    }),
-    (b) => etaWarnings(b?.eta, deps.now()),
-  );
+  commandRoute(app, deps, reports, {
+    path: 'dispatches',
+    summary: 'Record that you are on the way; `warnings` say when the arrival time given has passed or is days ahead (eta_unlikely), or you had arrived already (after_arrival)',
+    body: DispatchBody,
+    roles: FIELD_STAFF,
+    toCommand: (b, req, now) => ({ type: 'DispatchOfficer' as const, data: { officer: req.user.sub, ...(b?.eta ? { eta: new Date(b.eta).toISOString() } : {}) }, now }),
+    // When this officer last arrived, if they have not set off since: read before it is written.
+    prepare: async (request, loaded) => {
+      if (!loaded.state.exists) return undefined;
+      const me = request.user.sub;
+      const arrived = loaded.state.arrived.findLast((a) => a.officer === me);
+      const left = loaded.state.dispatched.findLast((d) => d.officer === me);
+      // The decider writes nothing for the same arrival time as the last setting off (a resend).
+      return arrived && (!left || Date.parse(left.at) <= Date.parse(arrived.at)) ? { arrivedAt: arrived.at, lastEta: left ? (left.eta ?? null) : undefined } : undefined;
+    },
+    warnings: (b, _id, after) => [...etaWarnings(b?.eta, deps.now()), ...afterArrival(after, b?.eta ? new Date(b.eta).toISOString() : null)],
+    despiteDamage: true,
+    redirect: toOriginal,
+  });
+  /**
+   * Setting off after one's own arrival is recorded (an officer may leave and come back) but said:
+   * colleagues read "set off" after "arrived" (found by a newcomer: an ETA announced for an officer on site).
+   */
+  const afterArrival = (after: { arrivedAt: string; lastEta: string | null | undefined } | undefined, eta: string | null): SaidWarning[] => {
+    if (after === undefined) return [];
+    const { arrivedAt } = after;
+    if (after.lastEta !== undefined && after.lastEta === eta) {
+      return [{ code: 'after_arrival', message: `您已于北京时间 ${beijingMinutes(arrivedAt)} 到达现场，这次出发与之前的相同，没有再记下`, en: `you arrived on site at ${beijingMinutes(arrivedAt)} Beijing time; this setting off is the same as the one before, and was not recorded again`, arrivedAt }];
+    }
+    return [
+      {
+        code: 'after_arrival',
+        message: `已记录出发。但您已于北京时间 ${beijingMinutes(arrivedAt)} 到达现场，同事会看到您又出发了：如是误点，请告知同事您仍在现场`,
+        en: `set off recorded; but you arrived on site at ${beijingMinutes(arrivedAt)} Beijing time, and colleagues will read that you set off again: if it was a slip, tell them you are still there`,
+        arrivedAt,
+      },
+    ];
+  };
   command(
     'arrivals',
     'Record that you arrived on site; `warnings` say when the point sent cannot be where the report is (location_suspect) or is no place (location_unusable)',
