@@ -6,6 +6,8 @@ import type { Role } from './vocabulary.js';
 
 /** A character no reader sees, or one that is only a mark on the character before it, at the start. */
 const INVISIBLE_IN_ID = /\p{C}|^\p{M}/u;
+/** A dash other than `-` (after width folding): U+2010 hyphen, en and em dashes, minus sign, 一 as ー… */
+const LOOK_ALIKE_ID = /[\p{Pd}\u2212\u2043\u30fc](?<!-)/u;
 
 export type AccessEvent = EventOf<'AccessGranted' | 'AccessRevoked'>;
 
@@ -115,6 +117,12 @@ function decide(command: AccessCommand, _state: AccessState): AccessEvent[] {
         // A user id is how a person is named in every event: one with an invisible character
         // (contact-lijia plus a zero-width space) reads as someone else on every screen (found by a newcomer).
         if (INVISIBLE_IN_ID.test(g.sub)) refuse('invalid_grant', { en: 'a user id is made of visible characters only (no zero-width space, no lone accent)', zh: '用户编号只能由看得见的字符组成（不能含零宽空格、单独的附加符号等）' }, { field: `tokens.${i}.sub` });
+        // Nor one that looks like another: a dash that is not `-`, or Latin letters mixed with
+        // Cyrillic or Greek ones (found by a newcomer: the allocator's id with U+2010 hyphens, or
+        // a Cyrillic о, was a second person on every screen and approved their own relief).
+        if (LOOK_ALIKE_ID.test(g.sub) || (/\p{Script=Latin}/u.test(g.sub) && /[\p{Script=Cyrillic}\p{Script=Greek}]/u.test(g.sub))) {
+          refuse('invalid_grant', { en: 'a user id uses the plain hyphen - and does not mix Latin letters with Cyrillic or Greek ones: it would look like another id', zh: '用户编号里的连字符只能用普通的 -，也不能把拉丁字母和西里尔、希腊字母混用：否则看起来会和别的编号一样' }, { field: `tokens.${i}.sub` });
+        }
         jtis.add(g.jti);
         const ttl = g.ttlSeconds ?? DEFAULT_TTL_SECONDS[g.role];
         if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL_SECONDS) {

@@ -327,6 +327,30 @@ const goodsEntries = (goods: readonly GoodsLine[]) => Object.entries(goodsTotals
  * or width, since a token issued as `HEAD-WANGBA` is the same head as `head-wangba` (found by a
  * newcomer: a head approved their own allocation under a second token in capitals).
  */
-export const samePerson = (a: string, b: string): boolean => a === b || a.normalize('NFKC').toLowerCase() === b.normalize('NFKC').toLowerCase();
+export const samePerson = (a: string, b: string): boolean => a === b || personKey(a) === personKey(b);
+
+/**
+ * Letters of other scripts that look like Latin ones in a user id (Unicode TR #39's confusables,
+ * the ones a keyboard or a paste brings): `оfficer` with a Cyrillic о is `officer` on every screen.
+ */
+const LOOK_ALIKES: Readonly<Record<string, string>> = {
+  а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', ј: 'j', ѕ: 's', ԁ: 'd', һ: 'h', ԛ: 'q', ԝ: 'w', ӏ: 'l', ё: 'e', ї: 'i',
+  α: 'a', ο: 'o', ρ: 'p', ν: 'v', ι: 'i', κ: 'k', υ: 'u', χ: 'x', τ: 't', ı: 'i',
+};
+const LOOK_ALIKE = new RegExp(`[${Object.keys(LOOK_ALIKES).join('')}]`, 'gu');
+
+/**
+ * The form two user ids are compared in for the second-person rule (SPEC §3): NFKC, lower case,
+ * every dash (U+2010 hyphen, en dash, minus…) as `-`, and letters of other scripts that look like
+ * Latin ones as those (found by a newcomer: an allocator approved their own relief as
+ * `officer‐wangba‐2` with U+2010 hyphens, and as `оfficer-wangba-2` with a Cyrillic о).
+ */
+export function personKey(id: string): string {
+  return id
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\p{Pd}\u2212\u2043\u30fc]/gu, '-')
+    .replace(LOOK_ALIKE, (c) => LOOK_ALIKES[c]!);
+}
 
 export const allocationDecider: Decider<AllocationState, AllocationCommand, AllocationEvent> = { initialState, evolve, decide };

@@ -120,11 +120,17 @@ t.test('POST /tokens is refused to anyone but an admin, outside the admin\u2019s
     const invisible = (await issue(app, app.token('admin', KANG, 'admin-kang'), [{ sub, role: 'contact', scope: LIJIA }])).res;
     t.match([invisible.statusCode, invisible.json()], [422, { error: 'invalid_grant', message: /^用户编号只能由看得见的字符组成/, details: { field: 'tokens.0.sub' } }], JSON.stringify(sub));
   }
+  // An id that looks like another's: a dash other than -, Latin mixed with Cyrillic or Greek (found by a newcomer).
+  for (const sub of ['officer\u2010wangba\u20102', 'officer\u2013wangba', '\u043efficer-wangba-2', 'head-\u03bapa']) {
+    const lookAlike = (await issue(app, app.token('admin', KANG, 'admin-kang'), [{ sub, role: 'head', scope: LIJIA }])).res;
+    t.match([lookAlike.statusCode, lookAlike.json()], [422, { error: 'invalid_grant', message: /^用户编号里的连字符只能用普通的 -/, details: { field: 'tokens.0.sub' } }], JSON.stringify(sub));
+  }
+  t.equal((await issue(app, app.token('admin', KANG, 'admin-kang'), [{ sub: '王芳-1', role: 'contact', scope: LIJIA }])).res.statusCode, 201, 'Chinese and a plain hyphen: fine');
   // A lone accent and nothing else is no text at all, refused as any text field would be.
   const accent = (await issue(app, app.token('admin', KANG, 'admin-kang'), [{ sub: '\u0301', role: 'contact', scope: LIJIA }])).res;
   t.match([accent.statusCode, accent.json()], [400, { error: 'validation', details: [{ path: 'body.tokens.0.sub' }] }], 'a lone accent: no text');
   t.equal((await issue(app, app.token('admin', KANG, 'admin-kang'), [{ sub: 'county-wide', role: 'auditor', scope: '621299' }])).res.statusCode, 201, 'a prefix registered units lie within is a scope');
-  t.equal(await app.logSize(), before + 1, 'nothing recorded for any refused');
+  t.equal(await app.logSize(), before + 2, 'nothing recorded for any refused');
 });
 
 t.test('a retried POST /tokens with its Idempotency-Key gets the same tokens, and the key stream holds none', async (t) => {

@@ -2,6 +2,7 @@ import { v5 as uuidv5 } from 'uuid';
 import t from 'tap';
 import fc from 'fast-check';
 import { allocationDecider, goodsTotals, isLive, nameKey, sameName, unreviewed, type AllocationCommand, type ReviewedFlag, type AllocationEvent, type AllocationState, type ReportForRelief } from '../../domain/allocation.js';
+import { samePerson } from '../../domain/allocation.js';
 import { reportDecider, type ReportCommand, type ReportState } from '../../domain/report.js';
 import { DomainError } from '../../domain/errors.js';
 import { spec } from '../support/decider-spec.js';
@@ -64,6 +65,12 @@ t.test('approval by a second person only', async (t) => {
   // The same person under a token issued in capitals or full width (found by a newcomer).
   s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: 'U-OFFICER' }, report: { dismissed: false }, flags: [], now: NOW }).thenThrows('self_approval');
   s.given(allocated).when({ type: 'RejectAllocation', data: { by: 'ｕ-officer', reason: 'x' }, now: NOW }).thenThrows('self_approval');
+  // Found by a newcomer: the allocator approved their own relief under a look-alike id.
+  for (const lookAlike of ['u\u2010officer', 'u\u2013officer', 'u\u2212officer', 'u-\u043efficer', 'u-\u03bffficer', 'U\u2011OFFICER']) {
+    s.given(allocated).when({ type: 'ApproveAllocation', data: { approvedBy: lookAlike }, report: { dismissed: false }, flags: [], now: NOW }).thenThrows('self_approval', `${JSON.stringify(lookAlike)} is the allocator`);
+  }
+  t.equal(samePerson('u-officer-2', 'u-officer-3'), false, 'another person is another person');
+  t.equal(samePerson('王芳', '王方'), false);
   s.given(allocated, approved).when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head2' }, report: { dismissed: false }, flags: [], now: NOW }).thenThrows('not_pending');
   s.given().when({ type: 'ApproveAllocation', data: { approvedBy: 'u-head' }, report: { dismissed: false }, flags: [], now: NOW }).thenThrows('not_found');
   s.given(allocated)
