@@ -619,3 +619,17 @@ t.test('damage, relief category and how the recipient confirmed may be given in 
   const bad = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 100, goods: [], confirmation: { method: '口头', reference: 'x' } } });
   t.match(bad.json(), { error: 'validation', message: /confirmation\.method: 须为以下之一：signature、thumbprint、id_check；或中文名称：签字、签名、手印/ });
 });
+
+t.test('a household left out of a re-verification keeps the verification its relief rested on, as an earlier one (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const { reportId } = (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody() })).json();
+  t.equal((await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody() })).statusCode, 200);
+  const allocated = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(reportId, { household: { id: 'hh-2', name: '李四' }, category: 'housing', cashFen: 300_000, goods: [] }) });
+  t.equal(allocated.statusCode, 201, allocated.body);
+  const again = await app.call('POST', `/reports/${reportId}/verifications`, { token: officer(app), body: verificationBody({ figures: { affectedPeople: 4, roomsCollapsed: 3 }, households: [{ householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 }] }) });
+  t.equal(again.statusCode, 200);
+  const household = (await app.call('GET', `/households/${LIJIA}/hh-2?position=${again.json().position}`, { token: head(app) })).json();
+  t.same(household.verifications, [], 'the latest verification does not name it');
+  t.match(household.earlierVerifications, [{ reportId, name: '李四', damage: 'moderate', people: 5, supersededAt: /^2\d{3}-/ }], 'the one its relief rested on is still there to read');
+  t.equal(household.allocations.length, 1);
+});

@@ -430,6 +430,9 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
           at: v.at,
           reportStatus: reports.rows.get(v.reportId)?.status ?? null,
         })),
+        // Verifications a later one of the same report replaced or left out: what relief paid
+        // before then rested on, for an auditor (projections/households.ts `superseded`).
+        earlierVerifications: (household.superseded ?? []).map((v) => ({ reportId: v.reportId, damage: v.damage, people: v.people, name: v.name, at: v.at, supersededAt: v.supersededAt })),
         allocations: allocations.map((row) => ({ ...ledgerItem(units, row, flags.get(row.allocationId), requestLanguage(request)), incident: incidentOf(row.reportId) })),
         byCategory: RELIEF_CATEGORIES.map((category) => ({ category, categoryLabel: CATEGORY_LABELS[category], ...totalsView(ledgerTotals(allocations.filter((a) => a.category === category), voided)) })).filter(
           (c) => c.allocations > 0,
