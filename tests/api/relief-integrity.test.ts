@@ -130,6 +130,11 @@ t.test('a later link into one incident is recorded, and the ledger flags the pai
     ],
     'a repeat given for another incident, then linked into this one: both for a head to look at',
   );
+  // Said as what it is on the one with a reason (found by a newcomer: "另有 1 笔未说明重复原因" on it read as wrong).
+  t.equal(
+    ledger.items.find((i: { allocationId: string }) => i.allocationId === y).review[0].message,
+    '这笔救助写了重复原因（"两个过程分别救助"），但那是针对另一个灾害过程写的；现在它和这一户的另外 1 笔同类救助在同一灾害过程中：请核对是否重复发放',
+  );
   const inIncident = (await app.call('POST', '/allocations', { token: officer(app), body: body(a, '同一过程二次受灾，乡长批准') })).json().allocationId;
   ledger = (await app.call('GET', '/allocations', { token: head(app) })).json();
   t.same(ledger.items.find((i: { allocationId: string }) => i.allocationId === inIncident).review, [], 'a repeat given in this very incident, with its reason: nothing to review');

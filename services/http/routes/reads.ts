@@ -75,7 +75,11 @@ const remainderVoid = (flags: ReadonlyMap<string, ReviewFlag[]>) => (row: Ledger
 export function reviewMessage(flag: ReviewFlag, row?: LedgerRow): string {
   switch (flag.flag) {
     case 'duplicate_in_incident':
-      return `同一灾害过程中，这一户同类救助另有 ${flag.with.length} 笔未说明重复原因：请核对是否重复发放`;
+      // A repeat whose reason was given for another incident, linked into this one since: its
+      // reason no longer explains it (found by a newcomer: "另有 1 笔未说明重复原因" read as wrong).
+      return row?.repeatReason !== undefined
+        ? `这笔救助写了重复原因（"${row.repeatReason}"），但那是针对另一个灾害过程写的；现在它和这一户的另外 ${flag.with.length} 笔同类救助在同一灾害过程中：请核对是否重复发放`
+        : `同一灾害过程中，这一户同类救助另有 ${flag.with.length} 笔未说明重复原因：请核对是否重复发放`;
     case 'household_not_in_latest_verification':
       return '报告最新一次核查的户表里已没有这一户：请核对这一户是否受灾';
     case 'report_dismissed': {
@@ -103,7 +107,9 @@ export function reviewMessage(flag: ReviewFlag, row?: LedgerRow): string {
 export function reviewMessageEn(flag: ReviewFlag, row?: LedgerRow): string {
   switch (flag.flag) {
     case 'duplicate_in_incident':
-      return `in the same incident this household has ${flag.with.length} other allocation(s) of this category with no reason given for the repeat: check it is not paid twice`;
+      return row?.repeatReason !== undefined
+        ? `this allocation gave a reason for the repeat ("${row.repeatReason}"), but for another incident; it is now in one incident with ${flag.with.length} other allocation(s) of this category to the household: check it is not paid twice`
+        : `in the same incident this household has ${flag.with.length} other allocation(s) of this category with no reason given for the repeat: check it is not paid twice`;
     case 'household_not_in_latest_verification':
       return 'the latest verification of the report no longer lists this household: check it was affected';
     case 'report_dismissed':
