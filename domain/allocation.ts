@@ -39,6 +39,11 @@ export interface ExistingAllocation {
   deliveryIds: Record<string, string>;
   /** Every flag a head has reviewed (SPEC §3 review), each with what it named then. */
   reviews: ReviewedFlag[];
+  /**
+   * The rest of an approved allocation, part delivered, was cancelled: what was handed over stays
+   * given, nothing more is (AllocationCancelled after a delivery; docs/decisions.md).
+   */
+  remainderCancelled?: true | undefined;
 }
 
 export type AllocationState = { exists: false } | ExistingAllocation;
@@ -215,6 +220,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
         refuse('idempotency_mismatch', `delivery ${command.data.deliveryId} was recorded with other contents`, { field: 'deliveryId' });
       }
       if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
+      if (a.remainderCancelled) refuse('allocation_closed', 'the rest of this allocation was cancelled: nothing more is handed over');
       if (a.status === 'delivered') refuse('over_delivery', 'everything allocated was delivered', { field: 'cashFen' });
       if (a.status !== 'approved') refuse('not_approved', 'relief is delivered only after approval');
       if (command.report.dismissed) refuse('report_dismissed', { en: 'the report was dismissed: relief from it is not delivered', zh: '该报告已被撤销：据此分配的救助不再发放' });
@@ -245,10 +251,15 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       return [{ type: 'GoodsDelivered', data: command.data }];
     }
     case 'CancelAllocation': {
-      if (state.exists && state.status === 'cancelled' && state.closedBy === command.data.by) return [];
+      if (state.exists && (state.status === 'cancelled' || state.remainderCancelled) && state.closedBy === command.data.by) return [];
       const a = existing(state);
       if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
-      if (a.deliveries > 0) refuse('already_delivered', 'relief was already delivered; it cannot be cancelled');
+      if (a.remainderCancelled) refuse('allocation_closed', 'the rest of this allocation was cancelled already');
+      // Part delivered: what was handed over stays given (nothing takes it back), and the rest is
+      // cancelled — found by a newcomer: a household dropped by the verification was owed the rest
+      // for ever, on the ledger and the public notice, with no way to stop it. All delivered:
+      // nothing is left to cancel.
+      if (a.status === 'delivered') refuse('already_delivered', 'everything allocated was delivered; there is nothing left to cancel');
       return [{ type: 'AllocationCancelled', data: command.data }];
     }
     case 'ReviewAllocation': {
@@ -297,7 +308,8 @@ function evolve(state: AllocationState, event: Timed<AllocationEvent>): Allocati
     case 'AllocationRejected':
       return { ...state, status: 'rejected', closedBy: event.data.by };
     case 'AllocationCancelled':
-      return { ...state, status: 'cancelled', closedBy: event.data.by };
+      // After a delivery only the rest is cancelled (decide's rule): the allocation stays, as given.
+      return state.deliveries > 0 ? { ...state, remainderCancelled: true, closedBy: event.data.by } : { ...state, status: 'cancelled', closedBy: event.data.by };
     case 'AllocationReviewed':
       return { ...state, reviews: [...state.reviews, ...event.data.flags] };
     case 'GoodsDelivered': {

@@ -27,6 +27,8 @@ export interface LedgerRow {
   /** By `item|unit`, in thousandths. */
   deliveredGoods: Record<string, number>;
   deliveries: number;
+  /** The rest was cancelled after a delivery: nothing more is handed over, nothing is outstanding. */
+  remainderCancelled?: true;
   lastDeliveredAt: string | undefined;
   allocatedPosition: string;
   position: string;
@@ -65,7 +67,7 @@ export const ORPHAN_RESERVATION_MS = 24 * 60 * 60 * 1000;
 
 export const ledgerProjection = projection({
   name: 'ledger',
-  version: 4,
+  version: 5,
   eventTypes: ['ReliefReserved', 'ReliefAllocated', 'AllocationApproved', 'AllocationRejected', 'GoodsDelivered', 'AllocationCancelled', 'AllocationReviewed'],
   initialState: (): LedgerState => ({ rows: new Map(), order: [], reserved: new Map() }),
   evolve(state, event) {
@@ -122,7 +124,9 @@ export const ledgerProjection = projection({
         row.status = 'rejected';
         return state;
       case 'AllocationCancelled':
-        row.status = 'cancelled';
+        // After a delivery only the rest is cancelled (domain/allocation.ts): the row stays live.
+        if (row.deliveries > 0) row.remainderCancelled = true;
+        else row.status = 'cancelled';
         return state;
       case 'AllocationReviewed':
         row.reviews = row.reviews.concat(event.data.flags.map((f) => ({ ...f, by: intern(event.data.by), at: event.at, reason: event.data.reason })));

@@ -248,7 +248,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
             : '核定的救助已全部发放，不能再发放',
     en: 'the delivery would exceed what was allocated',
   },
-  already_delivered: { zh: '已经发放，不能取消', en: 'relief was delivered; it cannot be cancelled' },
+  already_delivered: { zh: '已全部发放，没有可以取消的部分', en: 'everything allocated was delivered; there is nothing left to cancel' },
   allocation_closed: { zh: '该救助已被驳回或取消', en: 'the allocation was rejected or cancelled' },
   explanation_required: {
     zh: (d) => {

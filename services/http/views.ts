@@ -109,7 +109,7 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
  * handed over (deliveries refused from then on) and nothing is outstanding (`remainderVoided`).
  */
 export function allocationView(a: ExistingAllocation, revision: number, reportDismissed = false) {
-  const voided = reportDismissed && a.status === 'approved';
+  const voided = (reportDismissed || a.remainderCancelled === true) && a.status === 'approved';
   return {
     allocationId: a.allocationId,
     reportId: a.reportId,
@@ -128,6 +128,7 @@ export function allocationView(a: ExistingAllocation, revision: number, reportDi
     delivered: { cashFen: a.deliveredCashFen, goods: goodsView(a.deliveredGoods), deliveries: a.deliveries },
     outstandingCashFen: (a.status === 'approved' || a.status === 'delivered') && !voided ? a.cashFen - a.deliveredCashFen : 0,
     remainderVoided: voided,
+    remainderCancelled: a.remainderCancelled === true,
     revision,
   };
 }

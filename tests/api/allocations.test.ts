@@ -189,3 +189,26 @@ t.test('approval, delivery and review wait for the read side (their flags); reje
   t.equal((await post(second, 'cancellation', { reason: '录错了' }, officer)).statusCode, 200, 'a cancellation is taken');
   t.equal(await app.logSize(), size + 2, 'both written');
 });
+
+t.test('the rest of a part-delivered allocation can be cancelled: what was handed over stays, nothing more is owed (found by a newcomer)', async (t) => {
+  const app = await startTestApp(t);
+  const reportId = await verifiedReport(app);
+  const officer = app.token('officer', WANGBA);
+  const head = app.token('head', WANGBA, 'head-wangba');
+  const allocated = await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { cashFen: 100_000, goods: [] }) });
+  const allocationId = allocated.json().allocationId as string;
+  t.equal((await app.call('POST', `/allocations/${allocationId}/approval`, { token: head, body: {} })).statusCode, 200);
+  const delivery = (cashFen: number) => ({ deliveryId: randomUUID(), cashFen, goods: [], confirmation: { method: 'signature', reference: 'S' } });
+  t.equal((await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer, body: delivery(60_000) })).statusCode, 200);
+  const cancelled = await app.call('POST', `/allocations/${allocationId}/cancellation`, { token: head, body: { reason: '户已不在核查表' } });
+  t.equal(cancelled.statusCode, 200, cancelled.body);
+  const at = `position=${cancelled.json().position}`;
+  t.match((await app.call('GET', `/allocations/${allocationId}?${at}`, { token: head })).json(), { status: 'approved', remainderVoided: true, remainderCancelled: true, outstandingCashFen: 0, delivered: { cashFen: 60_000 } });
+  t.same((await app.call('GET', `/allocations?outstanding=true&${at}`, { token: head })).json().items, [], 'nothing owed any more');
+  const board = (await app.call('GET', `/notices/${LIJIA}?${at}`, { token: head })).json();
+  t.match(board.items, [{ statusText: '已发放（余下部分已取消，不再发放）', cashYuan: '600.00' }], 'the board promises only what was given');
+  const more = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: officer, body: delivery(10_000) });
+  t.match([more.statusCode, more.json().error], [422, 'allocation_closed'], 'nothing more is handed over');
+  const again = await app.call('POST', '/allocations', { token: officer, body: allocationBody(reportId, { cashFen: 50_000, goods: [] }) });
+  t.equal(again.statusCode, 409, 'the household was helped: a second relief needs its reason, as before');
+});

@@ -156,12 +156,21 @@ t.test('a delivery sent again is one delivery; its id with other contents is ref
   t.equal((s.given(allocated, approved, first).state as { deliveredCashFen: number }).deliveredCashFen, 20_000);
 });
 
-t.test('cancellation: only while nothing was delivered', async (t) => {
+t.test('cancellation: the whole while nothing was delivered; after a delivery, the rest', async (t) => {
   const s = spec(t, allocationDecider);
   const cancel = { type: 'CancelAllocation' as const, data: { by: 'u-officer', reason: '录入错误' }, now: NOW };
   s.given(allocated).when(cancel).then([{ type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } }]);
   s.given(allocated, approved).when(cancel).then([{ type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } }]);
-  s.given(allocated, approved, { type: 'GoodsDelivered', data: delivery(1) }).when(cancel).thenThrows('already_delivered');
+  // Part delivered: the rest is cancelled, what was handed over stays given (found by a newcomer: owed for ever).
+  const part: AllocationEvent = { type: 'GoodsDelivered', data: delivery(1) };
+  const cancelled: AllocationEvent = { type: 'AllocationCancelled', data: { by: 'u-officer', reason: '录入错误' } };
+  s.given(allocated, approved, part).when(cancel).then([cancelled]);
+  const rest = s.given(allocated, approved, part, cancelled).state as { status: string; remainderCancelled?: true; deliveredCashFen: number };
+  t.match(rest, { status: 'approved', remainderCancelled: true }, 'the allocation stays, as given');
+  t.ok(isLive(rest as never), 'and stays live: the household was helped, no second relief without a reason');
+  s.given(allocated, approved, part, cancelled).when(cancel).then([], 'the same cancellation again: answered as the first');
+  s.given(allocated, approved, part, cancelled).when({ ...cancel, data: { by: 'u-other', reason: 'x' } }).thenThrows('allocation_closed');
+  s.given(allocated, approved, part, cancelled).when({ type: 'RecordDelivery', data: delivery(2), report: { dismissed: false }, flags: [], now: NOW }).thenThrows('allocation_closed', 'nothing more is handed over');
   s.given(allocated, { type: 'AllocationCancelled', data: { by: 'u', reason: 'x' } }).when(cancel).thenThrows('allocation_closed');
   s.given().when(cancel).thenThrows('not_found');
   t.ok(isLive(s.given(allocated, approved).state));

@@ -330,7 +330,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   });
   commandRoute(app, deps, allocations, {
     path: 'cancellation',
-    summary: 'Cancel while nothing was delivered',
+    summary: 'Cancel: the whole allocation while nothing was delivered; after a delivery, the rest (what was handed over stays given, nothing more is)',
     body: ReasonBody,
     roles: ['officer', 'head'],
     toCommand: (b, req, now): AllocationCommand => ({ type: 'CancelAllocation', data: { by: req.user.sub, reason: b.reason }, now }),

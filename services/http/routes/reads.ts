@@ -66,7 +66,7 @@ const goodsLines = (thousandths: Record<string, number>) => goodsView(thousandth
  * The rest of an allocation whose report was dismissed is never handed over (deliveries are
  * refused from the dismissal on), so the ledger owes nothing more on it: its review flag says why.
  */
-const remainderVoid = (flags: ReadonlyMap<string, ReviewFlag[]>) => (row: LedgerRow) => flags.get(row.allocationId)?.some((f) => f.flag === 'report_dismissed') === true;
+const remainderVoid = (flags: ReadonlyMap<string, ReviewFlag[]>) => (row: LedgerRow) => row.remainderCancelled === true || flags.get(row.allocationId)?.some((f) => f.flag === 'report_dismissed') === true;
 
 /**
  * What a head reads beside a flagged row (SPEC §9: in Chinese), the flag's code and data kept beside
@@ -127,7 +127,7 @@ export function reviewMessageEn(flag: ReviewFlag, row?: LedgerRow): string {
 
 /** A ledger row as people read it: cash in fen, goods in their units, and why to review it. */
 export function ledgerItem(units: UnitsState, row: LedgerRow, flags: ReviewFlag[] = [], lang: Lang = 'zh') {
-  const voided = flags.some((f) => f.flag === 'report_dismissed');
+  const voided = row.remainderCancelled === true || flags.some((f) => f.flag === 'report_dismissed');
   const t = ledgerTotals([row], () => voided);
   const allocatedGoods = row.goods.reduce<Record<string, number>>((acc, g) => {
     const key = `${g.item}|${g.unit}`;
@@ -595,6 +595,8 @@ export interface Notice {
      * the row posts what was handed over (cash and goods) as the amount, not what was approved.
      */
     remainderVoided: boolean;
+    /** The rest was cancelled (not a report dismissed): said so on the board. */
+    remainderCancelled?: true;
   }>;
   totalYuan: string;
   complaintPhone: string | null;
@@ -646,7 +648,7 @@ export function publicNotice(
     // Relief on a report dismissed before anything was handed over will never be given: not posted.
     if (!holdsRelief(true, reportDismissed(row.reportId), row.deliveries)) continue;
     // Posted as handed over when the rest will never be: the board must not promise it.
-    const voided = row.status === 'approved' && reportDismissed(row.reportId);
+    const voided = row.status === 'approved' && (row.remainderCancelled === true || reportDismissed(row.reportId));
     const cashFen = voided ? row.deliveredCashFen : row.cashFen;
     total += cashFen;
     const item: Omit<Notice['items'][number], 'statusText'> = {
@@ -658,6 +660,7 @@ export function publicNotice(
       fund: maskDigitRuns(row.fund),
       status: voided ? 'delivered' : row.status,
       remainderVoided: voided,
+      ...(row.remainderCancelled ? { remainderCancelled: true } : {}),
       deliveredCashYuan: yuan(row.deliveredCashFen),
       deliveredGoods: goodsView(row.deliveredGoods).map((g) => ({ item: maskDigitRuns(g.item), quantity: g.quantity, unit: g.unit })),
       outstanding: voided
@@ -701,7 +704,7 @@ const goodsText = (goods: ReadonlyArray<{ item: string; quantity: number; unit: 
 
 /** A row's state on the board, in the words a villager reads: what was handed over, and what is still to come. */
 function noticeStatus(i: Omit<Notice['items'][number], 'statusText'>): string {
-  if (i.remainderVoided) return '已发放（报告已撤销，余下部分不再发放）';
+  if (i.remainderVoided) return i.remainderCancelled ? '已发放（余下部分已取消，不再发放）' : '已发放（报告已撤销，余下部分不再发放）';
   if (i.status === 'delivered') return '已发放';
   if (!i.deliveredAt) return '已审批';
   const given = [...(Number(i.deliveredCashYuan) > 0 ? [`${i.deliveredCashYuan} 元`] : []), ...goodsText(i.deliveredGoods)];
