@@ -220,7 +220,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
         refuse('idempotency_mismatch', `delivery ${command.data.deliveryId} was recorded with other contents`, { field: 'deliveryId' });
       }
       if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
-      if (a.remainderCancelled) refuse('allocation_closed', 'the rest of this allocation was cancelled: nothing more is handed over');
+      if (a.remainderCancelled) refuse('allocation_closed', { en: 'the rest of this allocation was cancelled: nothing more is handed over', zh: '这笔救助余下的部分已取消，不再发放' });
       if (a.status === 'delivered') refuse('over_delivery', 'everything allocated was delivered', { field: 'cashFen' });
       if (a.status !== 'approved') refuse('not_approved', 'relief is delivered only after approval');
       if (command.report.dismissed) refuse('report_dismissed', { en: 'the report was dismissed: relief from it is not delivered', zh: '该报告已被撤销：据此分配的救助不再发放' });
@@ -254,7 +254,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
       if (state.exists && (state.status === 'cancelled' || state.remainderCancelled) && state.closedBy === command.data.by) return [];
       const a = existing(state);
       if (a.status === 'cancelled' || a.status === 'rejected') refuse('allocation_closed', `the allocation was ${a.status}`);
-      if (a.remainderCancelled) refuse('allocation_closed', 'the rest of this allocation was cancelled already');
+      if (a.remainderCancelled) refuse('allocation_closed', { en: 'the rest of this allocation was cancelled already', zh: '这笔救助余下的部分已经取消过了' });
       // Part delivered: what was handed over stays given (nothing takes it back), and the rest is
       // cancelled — found by a newcomer: a household dropped by the verification was owed the rest
       // for ever, on the ledger and the public notice, with no way to stop it. All delivered:
