@@ -83,7 +83,7 @@ export interface FiledReport {
    * them: the figures that count are the verified ones (SPEC §6), and after closure no
    * verification can add the death a 续报 told of (found by a newcomer).
    */
-  newsAfterVerification?: Partial<Record<'dead' | 'missing' | 'injured', number>> | undefined;
+  newsAfterVerification?: Partial<Record<Casualty, number>> | undefined;
   /** The dismissal, with when it was recorded (server time) and by whom (the actor's id). */
   dismissal: (EventData<'ReportDismissed'> & { at: string; by?: string | undefined }) | undefined;
   closure: { summary: string; at: string } | undefined;
@@ -451,7 +451,7 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       if (state.exists && state.status === 'closed' && state.closure?.summary === command.data.summary) return [];
       const report = open(state);
       if (!report.verified) refuse('not_verified', { en: 'a report is closed only after the damage was verified', zh: '须先入户核查灾损，才能结案' });
-      const news = Object.entries(report.newsAfterVerification ?? {}) as Array<['dead' | 'missing' | 'injured', number]>;
+      const news = Object.entries(report.newsAfterVerification ?? {}) as Array<[Casualty, number]>;
       if (news.length > 0) {
         refuse('verification_outdated', `a follow-up after the verification reports ${news.map(([k, v]) => `${k} ${v} (verified ${report.verified!.figures[k] ?? 0})`).join(', ')}: verify again before closing, or they never count`, {
           news: news.map(([indicator, reported]) => ({ indicator, reported, verified: report.verified!.figures[indicator] ?? 0, words: `${CASUALTY_WORDS[indicator]} ${reported} 人（核查 ${report.verified!.figures[indicator] ?? 0} 人）` })),
@@ -654,7 +654,7 @@ const PEOPLE_IN_DANGER = /埋|压住|压着|压在|被困|困住|困在|冲走|�
  * people dead, missing or injured beyond the earlier report's, or more people affected.
  */
 export function reportsWorse(later: IndicatorSet, earlier: IndicatorSet): boolean {
-  return (['dead', 'missing', 'injured', 'affectedPeople'] as const).some((k) => (later[k] ?? 0) > (earlier[k] ?? 0));
+  return casualtiesRaised(later, earlier) || (later.affectedPeople ?? 0) > (earlier.affectedPeople ?? 0);
 }
 
 /** Whether `data` says what `had` says, by the same officer: figures, households in order, method and notes. */
@@ -670,7 +670,14 @@ function sameVerification(had: Verification, data: EventData<'DamageVerified'>):
 const sortedFigures = (f: IndicatorSet) => Object.entries(f).sort(([a], [b]) => a.localeCompare(b));
 const householdKey = (h: Household) => [h.householdId, h.name, h.damage, h.people];
 
-const CASUALTY_WORDS = { dead: '死亡', missing: '失踪', injured: '受伤' } as const;
+/** People dead, missing or injured: the figures a death toll is told in (SPEC §5 "graver"). */
+export const CASUALTIES = ['dead', 'missing', 'injured'] as const;
+export type Casualty = (typeof CASUALTIES)[number];
+
+/** Whether `later` tells of more people dead, missing or injured than `earlier`. */
+export const casualtiesRaised = (later: IndicatorSet, earlier: IndicatorSet): boolean => CASUALTIES.some((k) => (later[k] ?? 0) > (earlier[k] ?? 0));
+
+const CASUALTY_WORDS: Record<Casualty, string> = { dead: '死亡', missing: '失踪', injured: '受伤' };
 
 /**
  * The casualties reported above `verified` after a 续报 of `estimate` (people): each casualty the
@@ -679,7 +686,7 @@ const CASUALTY_WORDS = { dead: '死亡', missing: '失踪', injured: '受伤' } 
  */
 export function casualtyNews(had: FiledReport['newsAfterVerification'], estimate: IndicatorSet, verified: IndicatorSet): FiledReport['newsAfterVerification'] {
   const out = { ...had };
-  for (const k of ['dead', 'missing', 'injured'] as const) {
+  for (const k of CASUALTIES) {
     const said = estimate[k];
     if (said === undefined) continue;
     if (said > (verified[k] ?? 0)) out[k] = said;

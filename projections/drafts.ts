@@ -1,3 +1,4 @@
+import type { Casualty } from '../domain/report.js';
 import { jumpedIndicators } from '../domain/clocks.js';
 import type { ClockName } from '../domain/clocks.js';
 import type { OpenedIncident } from '../domain/incident.js';
@@ -76,7 +77,7 @@ export interface Draft {
    * (SPEC §6), so these people are not in it until the report is verified again — named before
    * anything is sent (found by a newcomer: a third death told by 续报 never reached the 核报).
    */
-  casualtiesNotVerified?: Array<{ reportId: string; village: string; reported: Partial<Record<'dead' | 'missing' | 'injured', number>>; verified: Partial<Record<'dead' | 'missing' | 'injured', number>> }>;
+  casualtiesNotVerified?: Array<{ reportId: string; village: string; reported: Partial<Record<Casualty, number>>; verified: Partial<Record<Casualty, number>> }>;
 }
 
 export interface SharedHousehold {
@@ -142,9 +143,8 @@ export function draftFor(
   // counts as nothing allocated (found by a newcomer: 5,000 yuan paid, gone from the form).
   const linked = new Set(incident.reports);
   const countedSet = new Set(counted);
-  const rows = [...ledger.rows.values()].filter((r) => linked.has(r.reportId) && isLiveRow(r) && (countedSet.has(r.reportId) || r.deliveries > 0));
-  const owed = (r: (typeof rows)[number]) => (countedSet.has(r.reportId) ? r.cashFen : r.deliveredCashFen);
-  const live = rows;
+  const live = [...ledger.rows.values()].filter((r) => linked.has(r.reportId) && isLiveRow(r) && (countedSet.has(r.reportId) || r.deliveries > 0));
+  const owed = (r: (typeof live)[number]) => (countedSet.has(r.reportId) ? r.cashFen : r.deliveredCashFen);
   const goods: Record<string, number> = {};
   for (const r of live) for (const [key, thousandths] of Object.entries(r.deliveredGoods)) goods[key] = (goods[key] ?? 0) + thousandths;
   const relief: ReliefWork = {
@@ -179,7 +179,7 @@ export function draftFor(
     const r = reports.rows.get(id);
     if (!r?.newsAfterVerification || !r.verified || (r.status !== 'verified' && r.status !== 'closed')) return [];
     const reported = r.newsAfterVerification;
-    const verified = Object.fromEntries(Object.keys(reported).map((k) => [k, r.verified!.figures[k as 'dead'] ?? 0]));
+    const verified = Object.fromEntries(Object.keys(reported).map((k) => [k, r.verified!.figures[k as Casualty] ?? 0]));
     return [{ reportId: id, village: r.village, reported, verified }];
   });
   if (news.length > 0) draft.casualtiesNotVerified = news;

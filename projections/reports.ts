@@ -1,7 +1,7 @@
 import { RELATED_REPORT_WINDOW_MS } from '../domain/alerting.js';
 import { assertNever } from '../domain/errors.js';
 import type { EventData } from '../domain/events.js';
-import { amendedPoint, casualtyNews, statusAfter, type ReportStatus } from '../domain/report.js';
+import { amendedPoint, casualtiesRaised, casualtyNews, statusAfter, type Casualty, type ReportStatus } from '../domain/report.js';
 import type { Hazard, IndicatorSet, Location } from '../domain/vocabulary.js';
 import { intern, internAll } from './intern.js';
 import { projection } from './projection.js';
@@ -70,7 +70,7 @@ export interface ReportRow {
    * report.ts casualtyNews): not in the figures sent upward until verified again, so a draft names
    * them (projections/drafts.ts).
    */
-  newsAfterVerification?: Partial<Record<'dead' | 'missing' | 'injured', number>> | undefined;
+  newsAfterVerification?: Partial<Record<Casualty, number>> | undefined;
   /** Reports dismissed as duplicates of this one (they count only through it, SPEC §6), so a dismissal of it says so without a scan of every row. */
   duplicates?: string[];
 }
@@ -148,7 +148,7 @@ export const reportsProjection = projection({
       case 'ReportAmended': {
         const { estimate, directions, notes } = event.data;
         row.amendments += 1;
-        if (estimate && (['dead', 'missing', 'injured'] as const).some((k) => (estimate[k] ?? 0) > (row.estimate[k] ?? 0))) row.casualtiesRaised = joined(row.casualtiesRaised, [event.position]);
+        if (estimate && casualtiesRaised(estimate, row.estimate)) row.casualtiesRaised = joined(row.casualtiesRaised, [event.position]);
         if (estimate && row.verified) row.newsAfterVerification = casualtyNews(row.newsAfterVerification, estimate, row.verified.figures);
         if (estimate) row.estimate = { ...row.estimate, ...estimate };
         if (directions !== undefined) row.directions = directions;

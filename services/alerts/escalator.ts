@@ -275,7 +275,7 @@ export function answeredAlongWith(reports: ReportsState, reportId: string): { an
   for (const id of relatedReportsOf(row)) {
     const other = reports.rows.get(id);
     if (!other || other.acknowledgedBy.length > 0 || other.status === 'dismissed' || other.status === 'closed') continue;
-    (mentionsPeopleInDanger(other.notes) || reportsWorse(other.estimate, row.estimate) ? graver : answers).push(other);
+    (saysMoreThan(other, row) ? graver : answers).push(other);
   }
   return { answers, graver };
 }
@@ -299,16 +299,22 @@ function answeredVia(reports: ReportsState, row: ReportRow): { by: string; via: 
  * a report after it is news.
  */
 function answeringReport(reports: ReportsState, related: readonly string[], said: { estimate: IndicatorSet; notes?: string | undefined }): { by: string; via: string } | undefined {
-  // Words of people in danger in a text with no figures ("后山滑坡，3组有人被埋", by SMS) are graver
-  // than any estimate compares (found by a newcomer: answered in an officer's name, nobody told).
-  if (mentionsPeopleInDanger(said.notes)) return undefined;
-  const { estimate } = said;
   for (const id of related) {
     const other = reports.rows.get(id);
     if (!other || other.acknowledgedBy.length === 0 || other.answeredVia !== undefined) continue;
     if (other.status === 'verified' || other.status === 'dismissed' || other.status === 'closed') continue;
-    if (reportsWorse(estimate, other.estimate)) continue;
+    if (saysMoreThan(said, other)) continue;
     return { by: other.acknowledgedBy[0]!, via: other.reportId };
   }
   return undefined;
+}
+
+/**
+ * Whether a report that said `said` tells of something `than` did not (SPEC §5): people dead,
+ * missing, injured or more affected — or words of people in danger in a text with no figures
+ * ("后山滑坡，3组有人被埋", by SMS), graver than any estimate compares (found by a newcomer:
+ * answered in an officer's name, nobody told). Such a report is alerted as new.
+ */
+function saysMoreThan(said: { estimate: IndicatorSet; notes?: string | undefined }, than: { estimate: IndicatorSet }): boolean {
+  return mentionsPeopleInDanger(said.notes) || reportsWorse(said.estimate, than.estimate);
 }

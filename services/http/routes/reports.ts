@@ -6,7 +6,7 @@ import canonicalize from 'canonicalize';
 import { v5 as uuidv5 } from 'uuid';
 import { ALERTING_ACTOR } from '../../../domain/alerting.js';
 import { streams, type DomainEvent, type EventData, type Household } from '../../../domain/events.js';
-import { RELIEF_CLAIM_TTL_MS, completedFigures, filingDecider, reportDecider, type DuplicateOriginal, type FiledReport, type ReportCommand } from '../../../domain/report.js';
+import { CASUALTIES, RELIEF_CLAIM_TTL_MS, completedFigures, filingDecider, reportDecider, type DuplicateOriginal, type FiledReport, type ReportCommand } from '../../../domain/report.js';
 import { ancestorAt, unitLevel } from '../../../domain/units.js';
 import { locationSuspicion, nearestCentre, suspicionWords, type KnownCentre, type Point } from '../../../domain/location.js';
 import { beijingMinutes, beijingPair } from '../../../domain/time.js';
@@ -161,7 +161,7 @@ export async function loadReportInScope(deps: ApiDeps, request: FastifyRequest, 
 
 /** Each indicator (SPEC §3 indicator set) as a person reads it, in the statistics rules' Chinese and in English, with its unit as held (yuan, not the forms' 万元). */
 /** People dead, missing or hurt: the figures an estimate may know that a verification has not seen. */
-const CASUALTIES: ReadonlySet<Indicator> = new Set(['dead', 'missing', 'injured']);
+const CASUALTY_SET: ReadonlySet<Indicator> = new Set(CASUALTIES);
 
 /** Damage grades as the verification form names them. */
 const DAMAGE_ZH: Record<Household['damage'], string> = { collapsed: '倒塌', severe: '严重损坏', moderate: '一般损坏', none: '未受损' };
@@ -646,7 +646,11 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     // Each verification replaces the report's household list (SPEC §3: the latest is the one that
     // counts). A household left out that holds live relief is said at once, to the officer who
     // left it out, not only later as a ledger flag (found by a newcomer: 200, nothing said).
-    warnings: (b, id, previous) => [...filledFromHouseholds(b), ...estimateLeftOut(b, id), ...sameNameTwice(b.households), ...dropped(b, id, previous), ...leftOut(b, id), ...afterFinal(id, 'verification')],
+    warnings: (b, id, previous) => {
+      // The report's live relief, read once for the two warnings that need it (one pass over the ledger).
+      const relief = [...deps.runner.state('ledger').rows.values()].filter((row) => row.reportId === id && isLiveRow(row));
+      return [...filledFromHouseholds(b), ...estimateLeftOut(b, id), ...sameNameTwice(b.households), ...dropped(b, relief, previous), ...leftOut(b, relief), ...afterFinal(id, 'verification')];
+    },
   });
   /**
    * Damaged households of the verification this one replaces that it no longer lists, and that
@@ -654,12 +658,12 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
    * counted, nor on the 核报's household list, nor among households owed relief — said by number,
    * name and damage (found by a newcomer: 钱七 left the lists without a word).
    */
-  const dropped = (b: { households: ReadonlyArray<{ householdId: string; name: string }> }, id: string, previous: readonly Household[]): SaidWarning[] => {
+  const dropped = (b: { households: ReadonlyArray<{ householdId: string; name: string }> }, relief: readonly LedgerRow[], previous: readonly Household[]): SaidWarning[] => {
     const listed = new Set(b.households.map((h) => canonicalHouseholdId(h.householdId)));
     // One listed under the same name is taken for the same household under its number put right
     // (same_name_two_households asked for just that), not for one dropped.
     const names = new Set(b.households.map((h) => nameKey(h.name)));
-    const relieved = new Set([...deps.runner.state('ledger').rows.values()].filter((row) => row.reportId === id && isLiveRow(row)).map((row) => canonicalHouseholdId(row.household.id)));
+    const relieved = new Set(relief.map((row) => canonicalHouseholdId(row.household.id)));
     const gone = previous.filter((h) => h.damage !== 'none' && !listed.has(canonicalHouseholdId(h.householdId)) && !names.has(nameKey(h.name)) && !relieved.has(canonicalHouseholdId(h.householdId)));
     if (gone.length === 0) return [];
     return [
@@ -753,10 +757,10 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       });
   };
   /** Live relief on this report to a household the verification no longer lists (SPEC §3: the latest verification is the one that counts). */
-  const leftOut = (b: { households: ReadonlyArray<{ householdId: string }> }, id: string): SaidWarning[] => {
+  const leftOut = (b: { households: ReadonlyArray<{ householdId: string }> }, relief: readonly LedgerRow[]): SaidWarning[] => {
     const listed = new Set(b.households.map((h) => canonicalHouseholdId(h.householdId)));
-    return [...deps.runner.state('ledger').rows.values()]
-      .filter((row) => row.reportId === id && isLiveRow(row) && !listed.has(canonicalHouseholdId(row.household.id)))
+    return relief
+      .filter((row) => !listed.has(canonicalHouseholdId(row.household.id)))
       .map((row) => ({
         code: 'relief_household_left_out',
         message: `${householdOf(row)}有${CATEGORY_LABELS[row.category]}${row.status === 'allocated' ? '待批准' : row.status === 'approved' ? '已批准' : '已发放'}，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次`,
@@ -931,7 +935,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     const there = (original.verifiedFigures ?? original.estimate ?? {}) as Record<string, number | undefined>;
     // Against a verification, only people dead, missing or hurt: an estimate above a household
     // count is the usual order of things, a death the verification did not see is news.
-    const graver = LOSS_COLUMNS.filter((c) => (!verified || CASUALTIES.has(c.indicator)) && (here[c.indicator] ?? 0) > (there[c.indicator] ?? 0));
+    const graver = LOSS_COLUMNS.filter((c) => (!verified || CASUALTY_SET.has(c.indicator)) && (here[c.indicator] ?? 0) > (there[c.indicator] ?? 0));
     if (graver.length === 0) return [];
     const amount = (c: (typeof LOSS_COLUMNS)[number], v: number | undefined) => (c.kind === 'wanYuan' ? `${v ?? 0} 元` : `${v ?? 0} ${c.unit}`);
     return [
