@@ -77,7 +77,11 @@ export function recipientsAt(policy: EscalationPolicy, step: number): string[] {
 export interface AlertTrack {
   /** Step of the last AlertRaised, or undefined when none was raised yet. */
   step: number | undefined;
+  /** The policy's step the last AlertRaised went to (its `tier`, else its step). */
+  tier?: number | undefined;
   lastRaisedAt: string | undefined;
+  /** When an acknowledgement through a related report lapsed (AlertReopened), until the next alert is raised. */
+  reopenedAt?: string | undefined;
   /** The delay of the policy copied into the last AlertRaised. */
   delayMs: number | undefined;
   acknowledged: boolean;
@@ -86,14 +90,24 @@ export interface AlertTrack {
   reportedAt: string;
 }
 
-/** The next alert a report is owed, or undefined when escalation has stopped. */
-export function nextEscalation(track: AlertTrack): { step: number; dueAt: string; reason: 'filed' | 'unacknowledged' } | undefined {
+/**
+ * The next alert a report is owed, or undefined when escalation has stopped (SPEC §5). `step`
+ * counts every alert raised for the report; `tier` is the policy's step whose recipients it goes to
+ * (recipientsAt). After an acknowledgement through a related report lapsed (`reopenedAt`) the
+ * report is alerted as new, at once: the policy's first step again, under the next step number, and
+ * the escalation climbs from there.
+ */
+export function nextEscalation(track: AlertTrack): { step: number; tier: number; dueAt: string; reason: 'filed' | 'unacknowledged' | 'reopened' } | undefined {
   if (track.acknowledged || track.finished) return undefined;
   if (track.step === undefined || track.delayMs === undefined || track.lastRaisedAt === undefined) {
-    return { step: 0, dueAt: track.reportedAt, reason: 'filed' };
+    return { step: 0, tier: 0, dueAt: track.reportedAt, reason: 'filed' };
+  }
+  if (track.reopenedAt !== undefined) {
+    return { step: track.step + 1, tier: 0, dueAt: track.reopenedAt, reason: 'reopened' };
   }
   return {
     step: track.step + 1,
+    tier: (track.tier ?? track.step) + 1,
     dueAt: new Date(Date.parse(track.lastRaisedAt) + track.delayMs).toISOString(),
     reason: 'unacknowledged',
   };

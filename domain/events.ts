@@ -86,15 +86,32 @@ export const EVENT_SCHEMAS = {
   AlertRaised: z.strictObject({
     step: z.int().nonnegative(),
     recipients: z.array(Recipient),
-    reason: z.enum(['filed', 'unacknowledged']),
+    /** reopened: the acknowledgement through a related report lapsed (AlertReopened), and the alert starts again. */
+    reason: z.enum(['filed', 'unacknowledged', 'reopened']),
     policy: EscalationPolicy,
     /** Earlier reports of the same hazard in the same village within the window, named in the same alert. */
     related: z.array(z.uuid()).optional(),
+    /**
+     * The policy's step whose recipients this alert goes to, when it is not `step`: after a reopening
+     * the alert starts again from the policy's first step while `step` keeps counting (SPEC §5).
+     */
+    tier: z.int().nonnegative().optional(),
   }),
   AlertAcknowledged: z.strictObject({
     by: UserId,
     /** Acknowledged through a related report: whoever answered that one was told of this one (SPEC §5). */
     via: z.uuid().optional(),
+  }),
+  /**
+   * An acknowledgement counted through a related report no longer stands (SPEC §5): that report was
+   * dismissed, so nobody is on the way for this one; or this one now says something graver than it
+   * (people dead, missing, injured, more affected), so it is alerted as new. Written by the alerting
+   * policy; `answeredBy` is who the lapsed acknowledgement named.
+   */
+  AlertReopened: z.strictObject({
+    via: z.uuid(),
+    because: z.enum(['via_dismissed', 'graver']),
+    answeredBy: UserId,
   }),
   OfficerDispatched: z.strictObject({ officer: UserId, eta: Instant.optional() }),
   OfficerArrived: z.strictObject({ officer: UserId, location: Location.optional() }),
@@ -418,6 +435,8 @@ export const SCHEMA_VERSION: Record<EventType, number> = {
   DamageVerified: 2,
   // 2: via (issue 12).
   AlertAcknowledged: 2,
+  // 2: reason reopened, tier (session 55), both additions: a v1 alert reads as it is.
+  AlertRaised: 2,
   // 2: phones as digits; complaintPhone; UnitUpdated clears with null (issue 12).
   UnitRegistered: 2,
   UnitUpdated: 2,
@@ -497,6 +516,7 @@ export const EVENT_STREAM: Record<EventType, StreamKind> = {
   ReportAmended: 'report',
   AlertRaised: 'report',
   AlertAcknowledged: 'report',
+  AlertReopened: 'report',
   OfficerDispatched: 'report',
   OfficerArrived: 'report',
   DamageVerified: 'report',

@@ -184,8 +184,11 @@ export function evolveNotification(state: NotificationState, event: Notification
   }
 }
 
-/** Whether a repeat of the policy's last step: the one that also places a voice call (SPEC §5). */
-export const callsAtStep = (step: number, policySteps: number): boolean => step >= policySteps;
+/**
+ * Whether an alert at the policy's step `tier` (AlertRaised `tier`, else its step) repeats the
+ * policy's last step: the one that also places a voice call (SPEC §5).
+ */
+export const callsAtStep = (tier: number, policySteps: number): boolean => tier >= policySteps;
 
 /** Characters in one SMS in Chinese (UCS-2), the sign included; a longer text is split and billed as several. */
 export const SMS_CHARS = 70;

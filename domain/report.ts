@@ -14,6 +14,7 @@ export type ReportEvent = EventOf<
   | 'ReportAmended'
   | 'AlertRaised'
   | 'AlertAcknowledged'
+  | 'AlertReopened'
   | 'OfficerDispatched'
   | 'OfficerArrived'
   | 'DamageVerified'
@@ -72,7 +73,19 @@ export interface FiledReport {
   amendments: number;
   /** Everyone who acknowledged, first first; the first one stopped escalation. */
   acknowledgedBy: string[];
-  alert: { step: number; lastRaisedAt: string; policy: EscalationPolicy; alerted: string[]; related: string[] } | undefined;
+  /**
+   * The related report the acknowledgement came through (SPEC §5), while nobody has answered this
+   * one in person (acknowledged, set off or arrived): such an answer lapses (AlertReopened).
+   */
+  answeredVia?: string | undefined;
+  /**
+   * `step` counts every alert raised; `tier` is the policy's step whose recipients it went to, which
+   * starts again from 0 after a reopening (`reopened`, until the next alert is raised: when, and
+   * whose answer lapsed: they are told again).
+   */
+  alert:
+    | { step: number; tier: number; lastRaisedAt: string; reopened?: { at: string; answeredBy: string } | undefined; policy: EscalationPolicy; alerted: string[]; related: string[] }
+    | undefined;
   dispatched: Array<{ officer: string; eta?: string | undefined; at: string }>;
   arrived: Array<{ officer: string; at: string; location?: Location | undefined }>;
   verified: Verification | undefined;
@@ -116,6 +129,8 @@ export type ReportCommand =
    */
   | (Cmd<'RaiseAlert', EventData<'AlertRaised'>> & { answeredBy?: { by: string; via: string } | undefined })
   | Cmd<'AcknowledgeAlert', EventData<'AlertAcknowledged'>>
+  /** The acknowledgement through `via` lapsed (SPEC §5; written by the alerting policy, services/alerts/escalator.ts). */
+  | Cmd<'ReopenAlert', { via: string; because: EventData<'AlertReopened'>['because'] }>
   | Cmd<'DispatchOfficer', EventData<'OfficerDispatched'>>
   | Cmd<'RecordArrival', EventData<'OfficerArrived'>>
   | Cmd<'VerifyDamage', EventData<'DamageVerified'>>
@@ -342,6 +357,13 @@ function decide(command: ReportCommand, state: ReportState): ReportEvent[] {
       if (command.data.via !== undefined && report.acknowledgedBy.length > 0) return [];
       return [{ type: 'AlertAcknowledged', data: command.data }];
     }
+    case 'ReopenAlert': {
+      const report = open(state);
+      // Only an answer through that very report lapses: one in person, or through another report
+      // since, stands; a second node deciding the same finds nothing to reopen.
+      if (report.answeredVia !== command.data.via || report.acknowledgedBy.length === 0) return [];
+      return [{ type: 'AlertReopened', data: { via: command.data.via, because: command.data.because, answeredBy: report.acknowledgedBy[0]! } }];
+    }
     case 'DispatchOfficer': {
       const report = open(state);
       const last = report.dispatched.findLast((d) => d.officer === command.data.officer);
@@ -546,6 +568,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
         ...state,
         alert: {
           step: event.data.step,
+          tier: event.data.tier ?? event.data.step,
           lastRaisedAt: event.at,
           policy: event.data.policy,
           alerted: [...new Set([...(state.alert?.alerted ?? []), ...event.data.recipients])],
@@ -556,11 +579,21 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
       return {
         ...state,
         acknowledgedBy: [...state.acknowledgedBy, event.data.by],
+        answeredVia: state.acknowledgedBy.length === 0 ? event.data.via : event.data.via === undefined ? undefined : state.answeredVia,
         status: statusAfter(state.status, event.type),
+      };
+    case 'AlertReopened':
+      return {
+        ...state,
+        acknowledgedBy: [],
+        answeredVia: undefined,
+        status: statusAfter(state.status, event.type),
+        ...(state.alert ? { alert: { ...state.alert, reopened: { at: event.at, answeredBy: event.data.answeredBy } } } : {}),
       };
     case 'OfficerDispatched':
       return {
         ...state,
+        answeredVia: undefined,
         dispatched: [...state.dispatched, { officer: event.data.officer, eta: event.data.eta, at: event.at }],
         // Dispatching someone answers the alert as surely as pressing "acknowledge".
         status: statusAfter(state.status, event.type),
@@ -569,6 +602,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
     case 'OfficerArrived':
       return {
         ...state,
+        answeredVia: undefined,
         arrived: [...state.arrived, { officer: event.data.officer, at: event.at, location: event.data.location }],
         status: statusAfter(state.status, event.type),
         acknowledgedBy: state.acknowledgedBy.length > 0 ? state.acknowledgedBy : [event.data.officer],
@@ -605,7 +639,8 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
 /**
  * A report's status after one of its events (SPEC §4 statuses): the one rule the decider and every
  * read model follow. Answering (acknowledging, dispatching) moves `filed` on; arriving moves it to
- * `on_site`; verification, dismissal and closure set theirs; nothing moves a status back.
+ * `on_site`; verification, dismissal and closure set theirs. Only a lapsed acknowledgement through a
+ * related report (AlertReopened) moves `acknowledged` back to `filed`: nobody answers it any more.
  */
 export function statusAfter(status: ReportStatus, type: ReportEvent['type']): ReportStatus {
   switch (type) {
@@ -616,6 +651,8 @@ export function statusAfter(status: ReportStatus, type: ReportEvent['type']): Re
       return status === 'filed' ? 'acknowledged' : status;
     case 'OfficerArrived':
       return status === 'filed' || status === 'acknowledged' ? 'on_site' : status;
+    case 'AlertReopened':
+      return status === 'acknowledged' ? 'filed' : status;
     case 'DamageVerified':
       return 'verified';
     case 'ReportDismissed':
@@ -750,7 +787,9 @@ export function filingDecider(now: string, firstAlert: (filed: FiledReport) => R
 export function alertTrack(report: FiledReport): AlertTrack {
   return {
     step: report.alert?.step,
+    tier: report.alert?.tier,
     lastRaisedAt: report.alert?.lastRaisedAt,
+    reopenedAt: report.alert?.reopened?.at,
     delayMs: report.alert?.policy.delayMs,
     acknowledged: report.acknowledgedBy.length > 0,
     finished: report.status === 'closed' || report.status === 'dismissed',

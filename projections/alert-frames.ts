@@ -21,8 +21,12 @@ export interface AlertFrame {
   position: string;
   reportId: string;
   step: number;
-  /** casualties: a 续报 told of more people dead, missing or injured, alerted to the heads (`casualtiesRaised`). */
-  reason: 'filed' | 'unacknowledged' | 'casualties';
+  /**
+   * casualties: a 续报 told of more people dead, missing or injured, alerted to the heads
+   * (`casualtiesRaised`). reopened: the acknowledgement through a related report lapsed
+   * (`reopened` says why), and the report is alerted as new (SPEC §5).
+   */
+  reason: 'filed' | 'unacknowledged' | 'casualties' | 'reopened';
   hazard: Hazard;
   hazardLabel: string;
   unit: { code: string; name: string; path: string[] };
@@ -44,6 +48,12 @@ export interface AlertFrame {
   related: Array<{ reportId: string; observedAt: string; clockSuspect: boolean; reporter: { name: string; phone: string } }>;
   /** reason casualties: who has answered the report already (an officer may be on the way). */
   acknowledgedBy?: string[];
+  /**
+   * reason reopened: the related report the answer came through (`via`), why it no longer answers
+   * this one (via_dismissed: that report was dismissed; graver: this one says more), and whose
+   * answer it was, with the name on their grant.
+   */
+  reopened?: { because: 'via_dismissed' | 'graver'; via: string; answeredBy: string; answeredByName: string | null };
 }
 
 export interface AcknowledgedFrame {
@@ -285,6 +295,11 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       const report = sources.reports.rows.get(event.id);
       if (!report) return [];
       const frame = alertFrame(report, sources, event.position, event.data.step, event.data.reason, event.data.related ?? []);
+      const lapse = event.data.reason === 'reopened' ? report.reopened : undefined;
+      if (lapse) {
+        const answeredByName = (sources.access && grantName(sources.access, lapse.answeredBy)) ?? null;
+        frame.reopened = { because: lapse.because, via: lapse.via, answeredBy: lapse.answeredBy, answeredByName };
+      }
       return [{ frame, recipients: event.data.recipients, unitCode: report.village }];
     }
     case 'AlertAcknowledged': {

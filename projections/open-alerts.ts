@@ -30,7 +30,10 @@ export interface OpenAlert {
 type Filed = Pick<OpenAlert, 'village' | 'hazard' | 'observedAt' | 'clockSuspect' | 'reportedAt' | 'reporter'>;
 
 export interface OpenAlertsState {
-  /** Reports filed and not yet answered: what an alert for them needs to say. */
+  /**
+   * Reports filed and not yet answered in person: what an alert for them needs to say. One answered
+   * only through a related report stays, for its alert starts again should that answer lapse.
+   */
   unanswered: Map<string, Filed>;
   open: Map<string, OpenAlert>;
   /** Report → the reports acknowledged through it (SPEC §5): attended when it is. */
@@ -39,8 +42,9 @@ export interface OpenAlertsState {
 
 export const openAlertsProjection = projection({
   name: 'open-alerts',
-  version: 4,
-  eventTypes: ['ReportFiled', 'AlertRaised', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
+  // 5: AlertReopened.
+  version: 5,
+  eventTypes: ['ReportFiled', 'AlertRaised', 'AlertAcknowledged', 'AlertReopened', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
   initialState: (): OpenAlertsState => ({ unanswered: new Map(), open: new Map(), answeredVia: new Map() }),
   evolve(state, event) {
     const reportId = event.id;
@@ -72,7 +76,7 @@ export const openAlertsProjection = projection({
         return state;
       }
       case 'AlertAcknowledged': {
-        state.unanswered.delete(reportId);
+        if (event.data.via === undefined) state.unanswered.delete(reportId);
         const alert = state.open.get(reportId);
         if (!alert || alert.acknowledged) return state;
         const { by, via } = event.data;
@@ -83,6 +87,14 @@ export const openAlertsProjection = projection({
         }
         alert.acknowledged = { by, at: event.at, ...(via ? { via } : {}) };
         if (via) state.answeredVia.set(via, [...(state.answeredVia.get(via) ?? []), reportId]);
+        return state;
+      }
+      case 'AlertReopened': {
+        // The answer through `via` no longer stands (SPEC §5): the alert raised next puts it back.
+        const through = state.answeredVia.get(event.data.via);
+        if (through) state.answeredVia.set(event.data.via, through.filter((id) => id !== reportId));
+        const alert = state.open.get(reportId);
+        if (alert) alert.acknowledged = undefined;
         return state;
       }
       case 'OfficerDispatched':

@@ -37,8 +37,12 @@ export interface ReportRow {
   alert:
     | {
         step: number;
+        /** The policy's step the latest alert went to (AlertRaised `tier`, else its step). */
+        tier: number;
         firstAt: string;
         lastAt: string;
+        /** When the acknowledgement through a related report lapsed (AlertReopened), until the next alert is raised. */
+        reopenedAt?: string;
         /** Who the latest step went to. */
         recipients: string[];
         /** Everyone alerted at any step: they hear of every update. */
@@ -71,6 +75,11 @@ export interface ReportRow {
    * them (projections/drafts.ts).
    */
   newsAfterVerification?: Partial<Record<Casualty, number>> | undefined;
+  /**
+   * The latest acknowledgement through a related report that lapsed (SPEC §5): which report, why,
+   * whose answer it was, when. The alert that follows says so.
+   */
+  reopened?: EventData<'AlertReopened'> & { at: string };
   /** Reports dismissed as duplicates of this one (they count only through it, SPEC §6), so a dismissal of it says so without a scan of every row. */
   duplicates?: string[];
 }
@@ -89,6 +98,7 @@ const REPORT_EVENTS = [
   'ReportAmended',
   'AlertRaised',
   'AlertAcknowledged',
+  'AlertReopened',
   'OfficerDispatched',
   'OfficerArrived',
   'DamageVerified',
@@ -102,7 +112,8 @@ const REPORT_EVENTS = [
 export const reportsProjection = projection({
   name: 'reports',
   // 7: answeredVia (an answer through a related report answers nothing further). 11: casualtiesRaised, newsAfterVerification.
-  version: 11,
+  // 12: AlertReopened (alert.tier, alert.reopenedAt, reopened).
+  version: 12,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
@@ -158,13 +169,13 @@ export const reportsProjection = projection({
         return state;
       }
       case 'AlertRaised': {
-        const { step, recipients, policy, related } = event.data;
+        const { step, tier, recipients, policy, related } = event.data;
         // Lists grow by concat, not push: a pushed-to empty array reserves 17 slots, and a
         // province keeps several per report (docs/decisions.md, "Replay memory").
         const sent = internAll(recipients);
         const alerted = joined(row.alert?.alerted, sent);
         const named = joined(row.alert?.related, related ?? []);
-        row.alert = { step, firstAt: row.alert?.firstAt ?? event.at, lastAt: event.at, recipients: sent, alerted, delayMs: policy.delayMs, policySteps: policy.steps.length, related: named };
+        row.alert = { step, tier: tier ?? step, firstAt: row.alert?.firstAt ?? event.at, lastAt: event.at, recipients: sent, alerted, delayMs: policy.delayMs, policySteps: policy.steps.length, related: named };
         // The earlier report learns of the later one too: an officer opening either sees both.
         for (const id of related ?? []) {
           const earlier = state.rows.get(id);
@@ -179,6 +190,13 @@ export const reportsProjection = projection({
         }
         else if (event.data.via === undefined) row.answeredVia = undefined;
         row.acknowledgedBy = joined(row.acknowledgedBy, [intern(event.data.by)]);
+        return state;
+      case 'AlertReopened':
+        row.acknowledgedBy = [];
+        row.answeredVia = undefined;
+        delete row.answeredRevision;
+        row.reopened = { ...event.data, at: event.at };
+        if (row.alert) row.alert.reopenedAt = event.at;
         return state;
       case 'OfficerDispatched':
       case 'OfficerArrived':

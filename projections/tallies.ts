@@ -149,8 +149,9 @@ function move(c: Contribution, status: ReportStatus, reportedBefore: Sparse | un
 
 export const talliesProjection = projection({
   name: 'tallies',
-  version: 4,
-  eventTypes: ['ReportFiled', 'ReportAmended', 'AlertAcknowledged', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
+  // 5: AlertReopened (an acknowledgement lapsed moves the report back to filed).
+  version: 5,
+  eventTypes: ['ReportFiled', 'ReportAmended', 'AlertAcknowledged', 'AlertReopened', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
   initialState: (): TalliesState => ({ tallies: new Map(), reports: new Map(), targets: new Map() }),
   evolve(state, event) {
     const reportId = event.id;
@@ -185,6 +186,7 @@ export const talliesProjection = projection({
         c.verified = sparseOf(event.data.figures);
         break;
       case 'AlertAcknowledged':
+      case 'AlertReopened':
       case 'OfficerDispatched':
       case 'OfficerArrived':
       case 'ReportDismissed':

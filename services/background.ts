@@ -37,6 +37,8 @@ export class BackgroundTasks extends EventEmitter<{ failure: [task: string, erro
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #faults = new Set<string>();
   #closed = false;
+  #running = 0;
+  #idleWaiters: Array<() => void> = [];
 
   constructor(private readonly logger: Logger) {
     super();
@@ -61,8 +63,27 @@ export class BackgroundTasks extends EventEmitter<{ failure: [task: string, erro
     if (!this.#health.has(name)) this.#health.set(name, { runs: 0, failures: 0, failingFor: 0 });
   }
 
+  /**
+   * Resolves once no run is in progress (a retry waiting on its timer is not one): what a test's
+   * hand-driven clock waits for before it looks at what the alerting process wrote.
+   */
+  idle(): Promise<void> {
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
   /** Runs `fn` and reports whether it succeeded; never throws. */
   async run(name: string, fn: () => unknown): Promise<boolean> {
+    this.#running += 1;
+    try {
+      return await this.#run(name, fn);
+    } finally {
+      this.#running -= 1;
+      if (this.#running === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  async #run(name: string, fn: () => unknown): Promise<boolean> {
     this.declare(name);
     const health = this.#health.get(name)!;
     health.runs += 1;

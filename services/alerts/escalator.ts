@@ -36,7 +36,9 @@ export interface EscalatorOptions {
 export function alertTrackOf(row: ReportRow): AlertTrack {
   return {
     step: row.alert?.step,
+    tier: row.alert?.tier,
     lastRaisedAt: row.alert?.lastAt,
+    reopenedAt: row.alert?.reopenedAt,
     delayMs: row.alert?.delayMs,
     acknowledged: row.acknowledgedBy.length > 0,
     finished: row.status === 'closed' || row.status === 'dismissed',
@@ -87,8 +89,9 @@ export class Escalator {
       const stream = parseStream(event.stream);
       if (stream?.kind === 'report') {
         this.#touchedReports.add(stream.id);
-        // An answer to one report may answer its related ones (#scheduleReport looks).
-        if (event.type === 'AlertAcknowledged') {
+        // An answer to one report may answer its related ones; its dismissal, or a 续报 of either,
+        // may end such an answer (#scheduleReport looks).
+        if (event.type === 'AlertAcknowledged' || event.type === 'ReportDismissed' || event.type === 'ReportAmended') {
           const row = this.runner.state('reports').rows.get(stream.id);
           if (row) for (const id of relatedReportsOf(row)) this.#touchedReports.add(id);
         }
@@ -113,7 +116,8 @@ export class Escalator {
 
   /** Derives every pending job again from the read models (at start, or when Redis came back empty). */
   async rescheduleAll(): Promise<void> {
-    for (const [id, row] of this.runner.state('reports').rows) if (nextEscalation(alertTrackOf(row))) await this.#scheduleReport(id);
+    const reports = this.runner.state('reports');
+    for (const [id, row] of reports.rows) if (nextEscalation(alertTrackOf(row)) || lapsedAnswer(reports, row)) await this.#scheduleReport(id);
     for (const [id, row] of this.runner.state('incidents').rows) if (!row.closed) await this.#scheduleIncident(id);
   }
 
@@ -125,8 +129,22 @@ export class Escalator {
   }
 
   async #scheduleReport(id: string): Promise<void> {
-    const row = this.runner.state('reports').rows.get(id);
+    const reports = this.runner.state('reports');
+    const row = reports.rows.get(id);
     if (!row || !this.#scheduler) return;
+    // SPEC §5: an answer through a related report stands while that report is being answered and
+    // this one says nothing graver. When it no longer does, nobody is on the way for this one: the
+    // lapse is written, and the alert that follows (below, once the runner has it) starts again.
+    const lapse = lapsedAnswer(reports, row);
+    if (lapse && row.answeredVia !== undefined) {
+      const context = this.#context();
+      try {
+        await this.#commands.execute(streams.report(id), reportDecider, { type: 'ReopenAlert', data: { via: row.answeredVia, because: lapse }, now: context.now }, context, ALERTING);
+        return;
+      } catch (error) {
+        if (!(error instanceof DomainError || error instanceof ConcurrencyError)) throw error;
+      }
+    }
     const next = nextEscalation(alertTrackOf(row));
     if (!next) return;
     // SPEC §5: related reports are one alert that names both, and escalation stops at the first
@@ -145,7 +163,7 @@ export class Escalator {
         if (!(error instanceof DomainError || error instanceof ConcurrencyError)) throw error;
       }
     }
-    await this.#scheduler.schedule({ kind: 'escalate', reportId: id, step: next.step }, Date.parse(next.dueAt));
+    await this.#scheduler.schedule({ kind: 'escalate', reportId: id, step: next.step, ...(next.reason === 'reopened' ? { reopenedAt: next.dueAt } : {}) }, Date.parse(next.dueAt));
   }
 
   async #scheduleIncident(id: string): Promise<void> {
@@ -190,7 +208,7 @@ export class Escalator {
     const filedIn = loaded.state.village;
     // Decided on the report as it is when appended: an acknowledgement that lands first makes
     // the decider refuse the step, which is the outcome wanted.
-    await this.#commands.execute(stream, reportDecider, (report): ReportCommand => this.#raise(reportId, step, next.reason, report, filedIn, context.now), context, ALERTING);
+    await this.#commands.execute(stream, reportDecider, (report): ReportCommand => this.#raise(reportId, next, report, filedIn, context.now), context, ALERTING);
   }
 
   /**
@@ -201,10 +219,11 @@ export class Escalator {
    */
   firstAlert(reportId: string, report: FiledReport, now: string): ReportCommand | undefined {
     if (!this.options.firstAlertInFiling) return undefined;
-    return this.#raise(reportId, 0, 'filed', report, report.village, now);
+    return this.#raise(reportId, { step: 0, tier: 0, reason: 'filed' }, report, report.village, now);
   }
 
-  #raise(reportId: string, step: number, reason: 'filed' | 'unacknowledged', report: ReportState, filedIn: string, now: string): ReportCommand {
+  #raise(reportId: string, next: { step: number; tier: number; reason: 'filed' | 'unacknowledged' | 'reopened' }, report: ReportState, filedIn: string, now: string): ReportCommand {
+    const { step, tier, reason } = next;
     const village = report.exists ? report.village : filedIn;
     const township = ancestorAt(filedIn, 'township');
     const roster = township ? rosterOf(this.runner.state('roster'), township) : [];
@@ -231,9 +250,14 @@ export class Escalator {
     // has nobody on the way, so the later one is alerted as new too; so is one whose words tell of
     // people in danger (`answeringReport`).
     const answeredBy = step === 0 && report.exists ? answeringReport(this.runner.state('reports'), related, report) : undefined;
+    // Alerted as new after a lapse: the policy's first step, and whoever's answer lapsed, who is
+    // likely nearest and was told of this report before.
+    const lapsed = reason === 'reopened' && report.exists ? report.alert?.reopened?.answeredBy : undefined;
+    const atTier = recipientsAt(policy, tier);
+    const recipients = answeredBy ? [answeredBy.by] : lapsed !== undefined && !atTier.includes(lapsed) ? [...atTier, lapsed] : atTier;
     return {
       type: 'RaiseAlert',
-      data: { step, recipients: answeredBy ? [answeredBy.by] : recipientsAt(policy, step), reason, policy, ...(related.length ? { related } : {}) },
+      data: { step, ...(tier !== step ? { tier } : {}), recipients, reason, policy, ...(related.length ? { related } : {}) },
       ...(answeredBy ? { answeredBy } : {}),
       now,
     };
@@ -278,6 +302,24 @@ export function answeredAlongWith(reports: ReportsState, reportId: string): { an
     (saysMoreThan(other, row) ? graver : answers).push(other);
   }
   return { answers, graver };
+}
+
+/**
+ * Why `row`'s acknowledgement through a related report no longer stands (SPEC §5), if it does not:
+ * `via_dismissed`, that report was dismissed (nobody is on the way for either); `graver`, this one
+ * now says something that one does not (people dead, missing, injured, more affected, or words of
+ * people in danger), by its own 续报 or that one's. Undefined for a report answered in person, or
+ * whose work is done (verified, dismissed, closed), and while the report it came through was
+ * verified or closed: someone was there.
+ */
+export function lapsedAnswer(reports: ReportsState, row: ReportRow): 'via_dismissed' | 'graver' | undefined {
+  if (row.answeredVia === undefined || row.acknowledgedBy.length === 0) return undefined;
+  if (row.status === 'verified' || row.status === 'dismissed' || row.status === 'closed') return undefined;
+  const via = reports.rows.get(row.answeredVia);
+  if (!via) return undefined;
+  if (via.status === 'dismissed') return 'via_dismissed';
+  if (via.status === 'verified' || via.status === 'closed') return undefined;
+  return saysMoreThan(row, via) ? 'graver' : undefined;
 }
 
 /**

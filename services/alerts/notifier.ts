@@ -114,12 +114,12 @@ export class Notifier {
   owed(reportId: string): Owed[] {
     const row = this.runner.state('reports').rows.get(reportId);
     if (!row?.alert || row.acknowledgedBy.length > 0 || row.status === 'closed' || row.status === 'dismissed') return [];
-    const { step, recipients, lastAt, policySteps } = row.alert;
+    const { step, tier, recipients, lastAt, policySteps } = row.alert;
     const nowMs = this.#now().getTime();
     const access = this.runner.state('access');
     const done = this.runner.state('notifications').reports.get(reportId);
     const users = new Set(recipients.flatMap((r) => usersAddressed(access, r, nowMs)));
-    const channels: Channel[] = callsAtStep(step, policySteps) && this.options.provider.voice ? ['sms', 'voice'] : ['sms'];
+    const channels: Channel[] = callsAtStep(tier, policySteps) && this.options.provider.voice ? ['sms', 'voice'] : ['sms'];
     const owed: Owed[] = [];
     for (const to of users) {
       if (!phoneOf(access, to, nowMs)) continue;

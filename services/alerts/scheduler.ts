@@ -3,7 +3,8 @@ import type { BackgroundTasks } from '../background.js';
 
 /** A timed job of the alerting process. Jobs are derived from the log, so losing one loses nothing. */
 export type AlertJob =
-  | { kind: 'escalate'; reportId: string; step: number }
+  /** `reopenedAt`: the step raised at once after an acknowledgement lapsed (its own job: the step's timed one may be pending). */
+  | { kind: 'escalate'; reportId: string; step: number; reopenedAt?: string | undefined }
   | { kind: 'clock'; incidentId: string; dueAt: string }
   | NotifyJob;
 
@@ -15,7 +16,7 @@ export function jobKey(job: AlertJob): string {
   // BullMQ job ids may not contain ':'; a user id may contain anything, so it is hashed.
   switch (job.kind) {
     case 'escalate':
-      return `escalate-${job.reportId}-${job.step}`;
+      return `escalate-${job.reportId}-${job.step}${job.reopenedAt ? `-r${Date.parse(job.reopenedAt)}` : ''}`;
     case 'clock':
       return `clock-${job.incidentId}-${job.dueAt.replaceAll(':', '')}`;
     case 'notify':

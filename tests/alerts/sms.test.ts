@@ -3,8 +3,7 @@ import t, { type Test } from 'tap';
 import { streams } from '../../domain/events.js';
 import { MAX_NOTIFICATION_ATTEMPTS } from '../../domain/notification.js';
 import { reportDecider } from '../../domain/report.js';
-import type { AlertJob, Scheduler } from '../../services/alerts/scheduler.js';
-import { jobKey } from '../../services/alerts/scheduler.js';
+import { handRig, type HandRig } from '../support/hand-scheduler.js';
 import { KANG, LIJIA, WANGBA, reportBody, startTestApp, type TestApp } from '../support/app.js';
 import { FakeProviders, type SentMessage } from '../support/fake-providers.js';
 import { AlertClient } from '../support/ws-client.js';
@@ -45,49 +44,8 @@ function notifyEnv(provider: ProviderName, fake: FakeProviders): Record<string, 
   };
 }
 
-/** Alert jobs held until the test runs them, on a clock the test moves: what is due runs, in due order. */
-class HandScheduler implements Scheduler {
-  readonly kind = 'in-process' as const;
-  readonly jobs = new Map<string, { job: AlertJob; dueAt: number }>();
-  run: (job: AlertJob) => Promise<void> = async () => undefined;
-
-  async schedule(job: AlertJob, dueAt: number): Promise<void> {
-    const key = jobKey(job);
-    if (!this.jobs.has(key)) this.jobs.set(key, { job, dueAt });
-  }
-
-  /** Runs every job due at `nowMs`; a job that throws stays, to run again (the retry). Returns the errors. */
-  async runDue(nowMs: number): Promise<string[]> {
-    const due = [...this.jobs.entries()].filter(([, j]) => j.dueAt <= nowMs).sort((a, b) => a[1].dueAt - b[1].dueAt);
-    const errors: string[] = [];
-    for (const [key, { job }] of due) {
-      this.jobs.delete(key);
-      try {
-        await this.run(job);
-      } catch (error) {
-        errors.push((error as Error).message);
-        this.jobs.set(key, { job, dueAt: nowMs });
-      }
-    }
-    return errors;
-  }
-
-  pending(kind: AlertJob['kind']): AlertJob[] {
-    return [...this.jobs.values()].filter((j) => j.job.kind === kind).map((j) => j.job);
-  }
-
-  async close(): Promise<void> {}
-}
-
-interface Rig {
-  app: TestApp;
+interface Rig extends HandRig {
   fake: FakeProviders;
-  scheduler: HandScheduler;
-  clock: { ms: number };
-  /** Lets the read side apply everything and the alerting process schedule what it owes. */
-  settle(): Promise<void>;
-  /** Moves the clock by `ms` and runs what fell due, until nothing more does (a step raises SMS jobs). */
-  advance(ms: number): Promise<string[]>;
   sms(phone: string): SentMessage[];
   calls(phone: string): SentMessage[];
 }
@@ -95,45 +53,13 @@ interface Rig {
 async function rig(t: Test, provider: ProviderName, options: { dataDir?: string; fake?: FakeProviders; clock?: { ms: number } } = {}): Promise<Rig> {
   const fake = options.fake ?? (await FakeProviders.start());
   if (!options.fake) t.teardown(() => fake.close());
-  const clock = options.clock ?? { ms: Math.floor(Date.now() / 1000) * 1000 };
-  const scheduler = new HandScheduler();
-  const app = await startTestApp(t, {
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    now: () => new Date(clock.ms),
-    env: notifyEnv(provider, fake),
-    scheduler: (run) => {
-      scheduler.run = run;
-      return scheduler;
-    },
-  });
-  const settle = async () => {
-    await app.runner.caughtUp();
-    // Scheduling follows the runner's batch in the background registry: let it finish.
-    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-  };
-  const rigged: Rig = {
-    app,
+  const hand = await handRig(t, { ...options, env: notifyEnv(provider, fake) });
+  return {
+    ...hand,
     fake,
-    scheduler,
-    clock,
-    settle,
-    async advance(ms) {
-      clock.ms += ms;
-      const errors: string[] = [];
-      for (let round = 0; round < 10; round++) {
-        await settle();
-        const before = scheduler.jobs.size;
-        const failed = await scheduler.runDue(clock.ms);
-        errors.push(...failed);
-        await settle();
-        if (failed.length > 0 || (scheduler.jobs.size === before && [...scheduler.jobs.values()].every((j) => j.dueAt > clock.ms))) break;
-      }
-      return errors;
-    },
     sms: (phone) => fake.sent.filter((m) => m.phone === phone && m.action === 'SendSms' && m.reference !== '' && !m.reference.startsWith('inbound/')),
     calls: (phone) => fake.sent.filter((m) => m.phone === phone && m.action !== 'SendSms'),
   };
-  return rigged;
 }
 
 /** Records every demo user's grant with a phone, as an admin does with POST /tokens. */

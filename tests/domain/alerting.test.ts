@@ -40,16 +40,26 @@ t.test('no primary on call can be reached: step 0 goes to the township heads as 
 
 t.test('next escalation: now on filing; then after the delay copied into the last alert; never after an acknowledgement', async (t) => {
   const track = { step: undefined, lastRaisedAt: undefined, delayMs: undefined, acknowledged: false, finished: false, reportedAt: NOW };
-  t.same(nextEscalation(track), { step: 0, dueAt: NOW, reason: 'filed' });
+  t.same(nextEscalation(track), { step: 0, tier: 0, dueAt: NOW, reason: 'filed' });
   const delayMs = 60_000;
   t.same(nextEscalation({ ...track, step: 0, lastRaisedAt: NOW, delayMs }), {
     step: 1,
+    tier: 1,
     dueAt: '2026-07-01T04:01:00.000Z',
     reason: 'unacknowledged',
   });
-  t.same(nextEscalation({ ...track, step: 5, lastRaisedAt: NOW, delayMs }), { step: 6, dueAt: '2026-07-01T04:01:00.000Z', reason: 'unacknowledged' });
+  t.same(nextEscalation({ ...track, step: 5, lastRaisedAt: NOW, delayMs }), { step: 6, tier: 6, dueAt: '2026-07-01T04:01:00.000Z', reason: 'unacknowledged' });
   t.equal(nextEscalation({ ...track, step: 0, lastRaisedAt: NOW, delayMs, acknowledged: true }), undefined);
   t.equal(nextEscalation({ ...track, finished: true }), undefined);
+});
+
+t.test('next escalation after an answer through a related report lapsed: at once, from the policy\u2019s first step, under the next step number (SPEC \u00a75)', async (t) => {
+  const track = { step: 3, tier: 3, lastRaisedAt: NOW, delayMs: 60_000, acknowledged: false, finished: false, reportedAt: NOW };
+  const lapsedAt = '2026-07-01T04:00:20.000Z';
+  t.same(nextEscalation({ ...track, reopenedAt: lapsedAt }), { step: 4, tier: 0, dueAt: lapsedAt, reason: 'reopened' }, 'not a voice call to the county: the on-call officers first, now');
+  t.same(nextEscalation({ ...track, step: 4, tier: 0, lastRaisedAt: lapsedAt }), { step: 5, tier: 1, dueAt: '2026-07-01T04:01:20.000Z', reason: 'unacknowledged' }, 'then it climbs from there');
+  t.same(nextEscalation({ ...track, tier: undefined }), { step: 4, tier: 4, dueAt: '2026-07-01T04:01:00.000Z', reason: 'unacknowledged' }, 'an alert written before tiers: its step is its tier');
+  t.equal(nextEscalation({ ...track, reopenedAt: lapsedAt, finished: true }), undefined, 'nothing for a report whose work is done');
 });
 
 t.test('who a recipient addresses', async (t) => {

@@ -23,6 +23,8 @@ const ADDED = [
   'IdempotencyKeyClaimed', 'IdempotencyKeyCompleted', 'IdempotencyKeyReleased',
   // SPEC §5: SMS and voice (docs/decisions.md, issue 13).
   'AlertReceived', 'NotificationAttempted', 'NotificationSent', 'NotificationFailed', 'NotificationDelivered', 'SmsReceived', 'SmsAnswered',
+  // SPEC §5: an answer through a related report that no longer stands (docs/decisions.md, session 55).
+  'AlertReopened',
 ];
 
 t.test('the catalog is exactly SPEC §3\u2019s events and the documented additions', async (t) => {

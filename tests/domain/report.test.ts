@@ -102,6 +102,32 @@ t.test('AcknowledgeAlert: the first stops escalation; later ones are recorded', 
   s.given(filed, raised0, acked).when(via).then([], 'not once someone has: they are on it');
 });
 
+t.test('ReopenAlert: only an answer through that report lapses, once; the report is then owed an alert at once, from the policy\u2019s first step (SPEC \u00a75)', async (t) => {
+  const s = spec(t, reportDecider);
+  const reopen = (because: 'via_dismissed' | 'graver', via = OTHER_REPORT_ID) => ({ type: 'ReopenAlert' as const, data: { via, because }, now: NOW });
+  const throughOther = { type: 'AlertAcknowledged' as const, data: { by: 'u-backup', via: OTHER_REPORT_ID } };
+  const lapsed = { type: 'AlertReopened' as const, data: { via: OTHER_REPORT_ID, because: 'via_dismissed' as const, answeredBy: 'u-backup' } };
+  s.given(filed, raised0, throughOther).when(reopen('via_dismissed')).then([lapsed]);
+  s.given(filed, raised0, throughOther).when(reopen('graver')).then([{ ...lapsed, data: { ...lapsed.data, because: 'graver' } }]);
+  s.given(filed, raised0, throughOther, lapsed).when(reopen('via_dismissed')).then([], 'a second node deciding the same writes nothing');
+  s.given(filed, raised0, throughOther).when(reopen('via_dismissed', REPORT_ID)).then([], 'an answer through another report stands');
+  s.given(filed, raised0, { type: 'AlertAcknowledged', data: { by: 'u-officer' } }).when(reopen('via_dismissed')).then([], 'an answer in person stands');
+  s.given(filed, raised0, throughOther, { type: 'AlertAcknowledged', data: { by: 'u-officer' } }).when(reopen('via_dismissed')).then([], 'so does one given in person after the one through');
+  s.given(filed, raised0, throughOther, { type: 'OfficerDispatched', data: { officer: 'u-backup' } }).when(reopen('via_dismissed')).then([], 'and setting off oneself');
+  s.given(filed, raised0).when(reopen('via_dismissed')).then([], 'nothing to reopen where nobody answered');
+  s.given(filed, raised0, throughOther, dismissed).when(reopen('via_dismissed')).thenThrows('report_dismissed');
+
+  const state = s.given(filed, raised0, throughOther, lapsed).state as FiledReport;
+  t.same(state.acknowledgedBy, [], 'nobody answers it now');
+  t.equal(state.status, 'filed');
+  t.match(alertTrack(state), { acknowledged: false, step: 0, tier: 0, reopenedAt: '2026-07-01T00:00:00.000Z' });
+  const raise = { type: 'RaiseAlert' as const, data: { step: 1, tier: 0, recipients: ['u-officer', 'u-backup'], reason: 'reopened' as const, policy }, now: NOW };
+  s.given(filed, raised0, throughOther, lapsed).when(raise).then([{ type: 'AlertRaised', data: raise.data }], 'the next step, raised again');
+  const raisedAgain = s.given(filed, raised0, throughOther, lapsed, { type: 'AlertRaised', data: raise.data }).state as FiledReport;
+  t.equal(alertTrack(raisedAgain).reopenedAt, undefined, 'once raised, the lapse is behind it');
+  t.equal(alertTrack(raisedAgain).tier, 0);
+});
+
 t.test('dispatch and arrival', async (t) => {
   const s = spec(t, reportDecider);
   s.given(filed)
@@ -298,7 +324,9 @@ t.test('state carries what the alert and the API need', async (t) => {
   t.equal(state.reportedAt, '2026-07-01T03:45:00.000Z');
   t.same(alertTrack(state), {
     step: 0,
+    tier: 0,
     lastRaisedAt: '2026-07-01T03:45:01.000Z',
+    reopenedAt: undefined,
     delayMs: policy.delayMs,
     acknowledged: false,
     finished: false,

@@ -81,6 +81,7 @@ function AlertCard({ alert, now }) {
     <a href=${`#/duty/${alert.reportId}`} class="alert-link">
       <span class="hazard">${hazardName(alert.hazard, alert.hazardLabel)}</span>
       ${alert.reason === 'casualties' && html`<span class="graver">${t('casualtiesRaised')}</span>`}
+      ${alert.reason === 'reopened' && alert.reopened && html`<span class="graver">${t('reopened')[alert.reopened.because]}</span>`}
       <span class="path">${alert.unit?.path?.join(' ')}</span>
       <span class="meta">${ago(now - Date.parse(alert.reportedAt))} · ${t('stepN')(alert.step)}${alert.group ? ` · ${alert.group}` : ''}${alert.reporter?.name ? ` · ${alert.reporter.name}` : ''}</span>
       <span class="ack">${acked ? `${t('acknowledged')}${t(':')}${alert.acknowledgedBy.map((by) => alert.names?.[by] ?? by).join(t('sep'))}` : t('statusLabel').filed}${alert.state ? ` · ${t('changed')[alert.state]}` : ''}</span>

@@ -170,11 +170,13 @@ export class LiveAlerts {
       case 'alert': {
         this.#advance(frame.position);
         const before = this.alerts.get(frame.reportId);
-        this.alerts.set(frame.reportId, { acknowledgedBy: [], updates: [], ...before, ...frame, frames: (before?.frames ?? 0) + 1, receivedAt: before?.receivedAt ?? Date.now() });
+        // Alerted again after an answer through a related report lapsed (SPEC §5): nobody answers it now.
+        const lapsed = frame.reason === 'reopened' ? { acknowledgedBy: [], going: {} } : {};
+        this.alerts.set(frame.reportId, { acknowledgedBy: [], updates: [], ...before, ...frame, ...lapsed, frames: (before?.frames ?? 0) + 1, receivedAt: before?.receivedAt ?? Date.now() });
         // Tell the server this device shows it: no SMS is needed for this step (SPEC §5). Once per
         // step on this device; the server ignores a repeat anyway.
         if (before?.step !== frame.step || !before) this.send({ type: 'received', reportId: frame.reportId, step: frame.step });
-        this.onAlert?.(frame, Boolean(before));
+        this.onAlert?.(frame, Boolean(before) && frame.reason !== 'reopened');
         break;
       }
       case 'acknowledged': {
