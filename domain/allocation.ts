@@ -3,6 +3,8 @@ import { assertNever, refuse } from './errors.js';
 import type { EventData, EventOf } from './events.js';
 import { yuan } from './notice.js';
 import { canonicalHouseholdId, REVIEW_FLAG_LABELS, type DAMAGE_LEVELS, type GoodsLine, type ReliefCategory } from './vocabulary.js';
+import { ConverterFactory } from 'opencc-js/core';
+import TS_CHARACTERS from 'opencc-js/dict/TSCharacters';
 
 export type AllocationEvent = EventOf<
   'ReliefAllocated' | 'AllocationApproved' | 'AllocationRejected' | 'GoodsDelivered' | 'AllocationCancelled' | 'AllocationReviewed'
@@ -95,14 +97,17 @@ export function goodsTotals(lines: readonly GoodsLine[]): Record<string, number>
   return totals;
 }
 
-/** Names compared as people write them: spaces (and full-width ones) do not make another person. */
 /**
  * A name as two people would type it for one person: width and case folded (NFKC; Zhang San and
- * zhang san), and spaces, the middle dot and invisible format characters (zero-width spaces and joiners, BOM, direction marks) gone.
+ * zhang san), traditional characters as simplified (陳國華 is 陈国华: a phone set to traditional
+ * input, or a register copied from an old book, found by a newcomer to escape the same-name check;
+ * OpenCC's character table, no phrases: a name is not a phrase), and spaces, the middle dot and
+ * invisible format characters (zero-width spaces and joiners, BOM, direction marks) gone.
  * One rule for every comparison of names (SPEC §3 no double relief): a 张\u200b三明 that looks like
  * 张三明 on every screen escaped the same-name check (found by a newcomer).
  */
-export const nameKey = (name: string): string => name.normalize('NFKC').toLowerCase().replace(/[\s\p{Cf}\u00b7\u30fb\u2022.]/gu, '');
+export const nameKey = (name: string): string => toSimplified(name.normalize('NFKC').toLowerCase().replace(/[\s\p{Cf}\u00b7\u30fb\u2022.]/gu, ''));
+const toSimplified = ConverterFactory([[TS_CHARACTERS]]);
 
 /** Whether two names are one person's name as typed twice (`nameKey`). */
 export const sameName = (a: string, b: string): boolean => nameKey(a) === nameKey(b);

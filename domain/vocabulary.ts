@@ -270,19 +270,29 @@ export function cleanHouseholdId(text: string): string {
  */
 export function canonicalHouseholdId(text: string): string {
   if (PLAIN_HOUSEHOLD_ID.test(text)) return text;
-  return registerFold(text).replace(LETTER_DIGIT_DASH, '');
+  return registerFold(cleanHouseholdId(text).replace(PART_SEPARATORS, '-')).replace(LETTER_DIGIT_DASH, '');
 }
 
 /**
+ * Marks a hand or an input method puts between a number's parts besides dashes, each one `-` in
+ * the key: `hh.1`, `hh·1`, `hh/1`, `3、12`, `3，12`, `3:12`, `#7` (found by a newcomer: `hh·1`,
+ * `hh.1`, `hh/1` and `hh-1` were four households, each given relief). After NFKC, so the
+ * full-width ones (`．`, `／`, `：`) are these too.
+ */
+const PART_SEPARATORS = /[.\u00b7\u30fb\u2027\u2022\u3002/\\\u3001,:;#]+/gu;
+
+/**
  * The names a household's stream was given under earlier rules, for the number `typed` (cleaned):
- * the number itself (before session 50 streams were named as typed) and session 50's key, which
- * kept a dash between a letter and a digit (`hh-1`; today's key is `hh1`, found by a newcomer:
- * `hh-1` and `HH1` were two households, each paid). Those streams take no new writes; reading
- * them keeps SPEC §3 no double relief across each change of the key.
+ * the number itself (before session 50 streams were named as typed); session 50's key, which
+ * kept a dash between a letter and a digit (`hh-1`; found by a newcomer: `hh-1` and `HH1` were two
+ * households, each paid); and the key from then to session 55, which kept `.`, `·`, `/` and the
+ * like (`hh.1`; today's key is `hh1`). Those streams take no new writes; reading them keeps SPEC §3
+ * no double relief across each change of the key.
  */
 export function earlierHouseholdStreamIds(typed: string): string[] {
   const v1 = PLAIN_HOUSEHOLD_ID_V1.test(typed) ? typed : registerFold(typed);
-  return v1 === typed ? [typed] : [typed, v1];
+  const v2 = PLAIN_HOUSEHOLD_ID.test(typed) ? typed : v1.replace(LETTER_DIGIT_DASH, '');
+  return [...new Set([typed, v1, v2])];
 }
 
 /** The register's words folded (`cleanHouseholdId`, numerals, 第, 号, 户, 组, leading zeros): session 50's key. */

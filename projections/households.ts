@@ -66,7 +66,8 @@ function household(state: HouseholdsState, village: string, householdId: string)
 export const householdsProjection = projection({
   name: 'households',
   // 4: a dash between a letter and a digit folded in the key (`hh-1` is `hh1`). 5: superseded.
-  version: 5,
+  // 6: `.`, `·`, `/` and the like between a number's parts folded in the key (`hh.1` is `hh1`).
+  version: 6,
   eventTypes: ['ReportFiled', 'DamageVerified', 'ReportDismissed', 'ReliefAllocated'],
   initialState: (): HouseholdsState => ({ households: new Map(), reports: new Map() }),
   evolve(state, event) {

@@ -306,6 +306,41 @@ t.test('hh-1 and HH1 are one household; one name, two numbers is said before any
   t.match([today.statusCode, today.json()], [409, { error: 'duplicate_relief', details: { allocationId: old } }], `refused, naming the allocation kept under hh-7 ${today.body}`);
 });
 
+t.test('hh\u00b71, hh.1, hh/1 and 3\u300112 are hh-1 and 3-12; a name in traditional characters is the same name; hh.8 kept before session 55 counts (found by a newcomer: four households, each paid)', async (t) => {
+  const app = await startTestApp(t);
+  const r1 = await verified(app, [{ householdId: 'hh-1', name: '张三明', damage: 'collapsed', people: 4 }]);
+  const first = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r1, { household: { id: 'hh-1', name: '张三明' } }) });
+  t.equal(first.statusCode, 201, first.body);
+  for (const spelling of ['hh\u00b71', 'hh.1', 'hh/1', 'HH\uff0e1', 'hh\u30fb1', 'hh\u30011', 'hh,1']) {
+    const r = await verified(app, [{ householdId: spelling, name: '张三明', damage: 'collapsed', people: 4 }]);
+    const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r, { household: { id: spelling, name: '张三明' } }) });
+    t.match([again.statusCode, again.json()], [409, { error: 'duplicate_relief', details: { allocationId: first.json().allocationId } }], `${JSON.stringify(spelling)} is hh-1: refused`);
+  }
+  const byGroup = await verified(app, [{ householdId: '3\u300112', name: '孙八', damage: 'severe', people: 2 }]);
+  t.equal((await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(byGroup, { household: { id: '3.12', name: '孙八' } }) })).statusCode, 201, '3.12 is the household verified as 3\u300112');
+
+  // One person, the name typed once in simplified and once in traditional characters, under two numbers.
+  const r5 = await verified(app, [{ householdId: '21', name: '陈国华', damage: 'severe', people: 2 }]);
+  const r6 = await verified(app, [{ householdId: '22', name: '陳國華', damage: 'severe', people: 2 }]);
+  t.equal((await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r5, { household: { id: '21', name: '陈国华' } }) })).statusCode, 201);
+  const traditional = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r6, { household: { id: '22', name: '陳國華' } }) });
+  t.equal(traditional.statusCode, 201, 'not refused: two people of one name are common');
+  t.match(traditional.json().warnings, [{ code: 'review', flag: 'same_name_other_household', households: ['21'] }], '陳國華 is 陈国华: said at once');
+
+  // A log written before this rule: the reservation kept in the stream named by that key, hh.8.
+  const r7 = await verified(app, [{ householdId: 'hh8', name: '赵八', damage: 'collapsed', people: 3 }]);
+  const old = randomUUID();
+  const metadata = { actor: { id: 'officer-old', role: 'officer' }, at: new Date().toISOString(), correlationId: randomUUID(), schemaVersion: 1 };
+  await app.store.append(`household-${LIJIA}-hh.8`, [{ type: 'ReliefReserved', data: { village: LIJIA, householdId: 'hh.8', allocationId: old, category: 'emergency_living', incident: `report:${r7}`, reportId: r7 }, metadata }], 'no_stream');
+  await app.store.append(
+    `allocation-${old}`,
+    [{ type: 'ReliefAllocated', data: { allocationId: old, reportId: r7, village: LIJIA, household: { id: 'hh.8', name: '赵八' }, category: 'emergency_living', cashFen: 50_000, goods: [], fund: 'F-2026', allocatedBy: 'officer-old' }, metadata: { ...metadata, schemaVersion: 3 } }],
+    'no_stream',
+  );
+  const today = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r7, { household: { id: 'hh-8', name: '赵八' } }) });
+  t.match([today.statusCode, today.json()], [409, { error: 'duplicate_relief', details: { allocationId: old } }], `refused, naming the allocation kept under hh.8 ${today.body}`);
+});
+
 t.test('a report linked after its relief: a second allocation in that incident is refused (found by a newcomer: 201, flagged afterwards)', async (t) => {
   const app = await startTestApp(t);
   const county = app.token('head', KANG, 'head-kang');

@@ -283,6 +283,11 @@ t.test('one name typed twice is one name: width, spaces, middle dots and invisib
   t.equal(nameKey('ＡＢＣ'), nameKey('ABC'), 'full width');
   t.ok(sameName('Zhang San', 'zhang  san'), 'a name in Latin letters, in either case');
   t.notOk(sameName('张三明', '张三'), 'another name stays another');
+  // Traditional characters are the simplified ones (found by a newcomer: 陳國華 and 陈国华 were two people, each paid).
+  for (const [traditional, simplified] of <Array<[string, string]>>[['陳國華', '陈国华'], ['張偉', '张伟'], ['劉麗紅', '刘丽红'], ['黃軍', '黄军'], ['趙強', '赵强'], ['鍾衛東', '钟卫东'], ['歐陽德明', '欧阳德明']]) {
+    t.ok(sameName(traditional, simplified), `${traditional} is ${simplified}`);
+  }
+  t.notOk(sameName('陈国华', '陈国平'), 'another given name stays another');
   const invisible = fc.constantFrom('\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u200e', '\u200f', '\u00ad');
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCharCode(c)), { minLength: 1, maxLength: 4 }), fc.array(fc.tuple(fc.nat(4), invisible), { maxLength: 3 }), (chars, inserts) => {
@@ -290,6 +295,16 @@ t.test('one name typed twice is one name: width, spaces, middle dots and invisib
       const typed = [...chars];
       for (const [at, c] of inserts) typed.splice(Math.min(at, typed.length), 0, c);
       return sameName(typed.join(''), name);
+    }),
+  );
+  // Sweep: every character of a name typed in its traditional form, with any of the above.
+  const pairs = [...'陳國華張偉劉麗紅黃軍趙強鍾衛東歐陽馬蘭鄭龍葉輝'].map((c) => [c, nameKey(c)] as const).filter(([c, s]) => c !== s);
+  t.ok(pairs.length >= 18, 'the sample has traditional forms');
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...pairs), { minLength: 2, maxLength: 4 }), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), (chars, traditional) => {
+      const simplified = chars.map(([, s]) => s).join('');
+      const typed = chars.map(([t, s], i) => (traditional[i] ? t : s)).join('');
+      return sameName(typed, simplified);
     }),
   );
 });

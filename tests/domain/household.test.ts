@@ -77,11 +77,14 @@ t.test('relief holds its slot while live, unless its report was dismissed before
   t.equal(holdsRelief(false, false, 3), false, 'rejected or cancelled');
 });
 
-t.test('sweep: a household number is one household however it is typed — case, full-width, dashes, spaces, invisible characters', async (t) => {
+t.test('sweep: a household number is one household however it is typed — case, full-width, dashes, other separators, spaces, invisible characters', async (t) => {
   const variants: Record<string, string[]> = {
     // Every dash an input method gives, doubled (the IME's ——), the katakana ー, an underscore, and
-    // spaces around any of them.
-    '-': ['-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2014\u2014', '\u2e3a', '\u2212', '\uff0d', '\ufe63', '\u30fc', '_', '\uff3f', ' - ', '\u3000\u2014\u2014 ', '\u2500'],
+    // spaces around any of them; and the other marks a hand puts between parts (found by a newcomer:
+    // hh·1, hh.1 and hh/1 were households of their own): dots, the middle dots, slashes, the
+    // enumeration comma, commas, colons, full-width or not.
+    '-': ['-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2014\u2014', '\u2e3a', '\u2212', '\uff0d', '\ufe63', '\u30fc', '_', '\uff3f', ' - ', '\u3000\u2014\u2014 ', '\u2500',
+      '.', '\uff0e', '\u00b7', '\u30fb', '\u2027', '\u2022', '/', '\uff0f', '\\', '\u3001', ',', '\uff0c', ':', '\uff1a', ' . ', '#'],
   };
   const spelling = (c: string) => {
     if (variants[c]) return fc.constantFrom(...variants[c]);
@@ -125,9 +128,11 @@ t.test('sweep: a household number is one household however it is typed — case,
   for (const typed of ['hh-1', 'HH1', 'hh－01', 'H H-1'.replace(' ', ''), 'hh_1', 'hh 1']) t.equal(canonicalHouseholdId(typed), 'hh1', `${typed} is hh1`);
   t.equal(canonicalHouseholdId('3-a'), '3a');
   t.equal(canonicalHouseholdId('a-b'), 'a-b', 'between two letters it stays');
-  t.same(earlierHouseholdStreamIds('hh-01'), ['hh-01', 'hh-1'], 'streams written under earlier rules: as typed, and session 50\u2019s key');
+  t.same(earlierHouseholdStreamIds('hh-01'), ['hh-01', 'hh-1', 'hh1'], 'streams written under earlier rules: as typed, session 50\u2019s key, and the key until session 55');
   t.same(earlierHouseholdStreamIds('07'), ['07', '7']);
   t.same(earlierHouseholdStreamIds('hh1'), ['hh1']);
+  t.same(earlierHouseholdStreamIds('hh.01'), ['hh.01', 'hh.1'], 'a dotted number was its own key until session 55: that stream is read');
+  t.equal(canonicalHouseholdId('hh.01'), 'hh1');
   t.not(canonicalHouseholdId('1-0'), canonicalHouseholdId('1'), 'a zero after a dash is a number of its own');
   // Written by hand in Chinese numerals, and 号户 together (found by a newcomer).
   for (const [typed, key] of [['七号', '7'], ['7号户', '7'], ['第七户', '7'], ['三组十二户', '3-12'], ['十', '10'], ['二十', '20'], ['一百零五', '105'], ['一〇五', '105'], ['两千零一', '2001'], ['三组〇七', '3-7']] as const) {
