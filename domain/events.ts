@@ -77,9 +77,11 @@ export const EVENT_SCHEMAS = {
      */
     locationSuspect: z
       .strictObject({
-        problem: z.enum(['no_fix', 'outside_country', 'far_from_village']),
+        problem: z.enum(['no_fix', 'outside_country', 'far_from_village', 'in_other_township']),
         distanceKm: z.number().nonnegative().nullable(),
         centreOf: z.enum(['village', 'township', 'county']).nullable(),
+        /** in_other_township (version 3): the nearer unit of another township. */
+        nearer: z.strictObject({ code: UnitCode, name: z.string().max(200), distanceKm: z.number().nonnegative() }).optional(),
       })
       .optional(),
   }),
@@ -430,7 +432,8 @@ export const SCHEMA_VERSION: Record<EventType, number> = {
   // 2: phones as digits; clockSuspect (issue 12).
   ReportFiled: 2,
   // 2: locationSuspect (session 53), optional: a v1 amendment reads as it is, judged by its point alone.
-  ReportAmended: 2,
+  // 3: locationSuspect in_other_township, with nearer (session 55), additions: a v2 amendment reads as it is.
+  ReportAmended: 3,
   // 2: filledIn (session 54), optional: a v1 verification reads as it is.
   DamageVerified: 2,
   // 2: via (issue 12).

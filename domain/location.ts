@@ -18,9 +18,13 @@ export interface Point {
  * - `outside_country`: outside the box around China (a box, not the border: a point in a
  *   neighbouring country inside it is caught by its distance), so a phone's stale or foreign fix;
  * - `far_from_village`: further from the nearest centre the register knows than a point of that
- *   unit can be (FAR_FROM_KM: the village's own, else its township's, else its county's).
+ *   unit can be (FAR_FROM_KM: the village's own, else its township's, else its county's);
+ * - `in_other_township`: not that far, but nearer to a village of another township than to its
+ *   own village (or, where only townships' centres are known, nearer to another township's centre
+ *   than to its own), and some way from it (NEIGHBOUR_FROM_KM): a phone in the next township — the
+ *   contact walked to where there is signal, or sent it from the town — is not where the hazard is.
  */
-export type LocationProblem = 'no_fix' | 'outside_country' | 'far_from_village';
+export type LocationProblem = 'no_fix' | 'outside_country' | 'far_from_village' | 'in_other_township';
 
 /** Whose centre a point was measured from: the village's, or, where it has none, its township's or county's. */
 export type CentreOf = 'village' | 'township' | 'county';
@@ -31,12 +35,28 @@ export interface LocationSuspicion {
   distanceKm: number | null;
   /** Whose centre that was; null where there was none. */
   centreOf: CentreOf | null;
+  /** in_other_township: the unit of another township whose centre is nearer, and how far (km, one decimal). */
+  nearer?: { code: string; name: string; distanceKm: number } | undefined;
+}
+
+/** A registered unit's centre near a point (projections/units.ts `nearbyCentres`). */
+export interface NearbyCentre {
+  code: string;
+  name: string;
+  centre: Point;
 }
 
 /** The nearest centre the register knows for a village: its own, else its township's, else its county's. */
 export interface KnownCentre {
   point: Point;
   of: CentreOf;
+  /** The village it is the centre for, when `nearby` is given. */
+  village?: string | undefined;
+  /**
+   * The register's centres of units at the level of `of` (villages, or townships) within `km` of a
+   * point, any order; given where the register is at hand (`in_other_township`).
+   */
+  nearby?: ((point: Point, km: number) => Iterable<NearbyCentre>) | undefined;
 }
 
 /**
@@ -51,6 +71,14 @@ export const FAR_FROM_VILLAGE_KM = 30;
  * a mountain county up to a hundred and more.
  */
 export const FAR_FROM_KM: Record<CentreOf, number> = { village: FAR_FROM_VILLAGE_KM, township: 60, county: 150 };
+
+/**
+ * How far from its own centre a point must be before a nearer centre of another township says it
+ * is not in the village (`in_other_township`): within it, a point at the edge of a village that
+ * borders another township is where it says. A county's centre is not compared (a county's
+ * neighbours are other counties, and the register may hold one county only).
+ */
+export const NEIGHBOUR_FROM_KM: Partial<Record<CentreOf, number>> = { village: 5, township: 10 };
 
 /** China's extent with a margin (Zengmu Reef 3.9°N, Mohe 53.6°N; Pamirs 73.5°E, Fuyuan 135.1°E). */
 const COUNTRY = { south: 3, north: 54, west: 73, east: 136 };
@@ -78,7 +106,23 @@ export function locationSuspicion(point: Point, centre?: Point | KnownCentre | u
   if (Math.abs(point.lat) < 0.01 && Math.abs(point.lon) < 0.01) return { problem: 'no_fix', distanceKm: distance, centreOf };
   if (point.lat < COUNTRY.south || point.lat > COUNTRY.north || point.lon < COUNTRY.west || point.lon > COUNTRY.east) return { problem: 'outside_country', distanceKm: distance, centreOf };
   if (distance !== null && distance > FAR_FROM_KM[known!.of]) return { problem: 'far_from_village', distanceKm: distance, centreOf };
+  const nearer = known && distance !== null ? nearerElsewhere(point, known, distance) : undefined;
+  if (nearer) return { problem: 'in_other_township', distanceKm: distance, centreOf, nearer };
   return undefined;
+}
+
+/** The nearest centre of a unit in another township than `known.village`'s, when it is nearer to `point` than `known` is (`in_other_township`). */
+function nearerElsewhere(point: Point, known: KnownCentre, distance: number): LocationSuspicion['nearer'] {
+  const from = NEIGHBOUR_FROM_KM[known.of];
+  if (!known.nearby || known.village === undefined || from === undefined || distance <= from) return undefined;
+  const township = ancestorAt(known.village, 'township');
+  let best: { code: string; name: string; distanceKm: number } | undefined;
+  for (const other of known.nearby(point, distance)) {
+    if (ancestorAt(other.code, 'township') === township || unitLevel(other.code) !== known.of) continue;
+    const d = Math.round(distanceKm(point, other.centre) * 10) / 10;
+    if (d < distance && (!best || d < best.distanceKm)) best = { code: other.code, name: other.name, distanceKm: d };
+  }
+  return best;
 }
 
 /**
@@ -102,14 +146,23 @@ export function placeToGo(
  * The nearest centre the register knows for `village`: its own, else its township's, else its
  * county's (official registers come with codes and names; centres are entered by the office).
  */
-export function nearestCentre(village: string, unit: (code: string) => { centre?: Point | undefined } | undefined): KnownCentre | undefined {
+export function nearestCentre(village: string, unit: UnitLookup): KnownCentre | undefined {
   for (const of of ['village', 'township', 'county'] as const) {
     const code = of === 'village' ? village : ancestorAt(village, of);
     const centre = code === undefined ? undefined : unit(code)?.centre;
-    if (centre) return { point: centre, of };
+    if (centre) return unit.nearby ? { point: centre, of, village, nearby: unit.nearby } : { point: centre, of };
   }
   return undefined;
 }
+
+/**
+ * How the register is read for a point's judgement: a unit by its code, and, where the register is
+ * at hand, the centres near a point (projections/units.ts `unitLookup`), without which
+ * `in_other_township` is not judged.
+ */
+export type UnitLookup<U extends { centre?: Point | undefined } = { centre?: Point | undefined }> = ((code: string) => U | undefined) & {
+  nearby?: ((point: Point, km: number) => Iterable<NearbyCentre>) | undefined;
+};
 
 /**
  * Whether a 续报's point replaces the one a report has: not a failed fix (0,0) or a point outside
@@ -126,7 +179,7 @@ export const replacesPoint = (point: Point): boolean => locationSuspicion(point)
  * sends officers to this point when theirs is missing or suspect, so a slip of a digit must not
  * become the place officers are sent (found by a newcomer: a village's centre set 900 km away).
  */
-export function centreSuspicion(code: string, centre: Point, unit: (code: string) => { centre?: Point | undefined } | undefined): LocationSuspicion | undefined {
+export function centreSuspicion(code: string, centre: Point, unit: UnitLookup): LocationSuspicion | undefined {
   const level = unitLevel(code);
   const above = level === 'village' ? (['township', 'county'] as const) : level === 'township' ? (['county'] as const) : [];
   for (const of of above) {
@@ -148,6 +201,14 @@ export function suspicionWords(s: LocationSuspicion): { zh: string; en: string }
       const zh = { village: '该村', township: '所在乡镇', county: '所在县' }[of];
       const en = { village: 'the village’s', township: 'its township’s', county: 'its county’s' }[of];
       return { zh: `位置离${zh}中心 ${s.distanceKm} 公里，不在该村`, en: `the location is ${s.distanceKm} km from ${en} centre, not in the village` };
+    }
+    case 'in_other_township': {
+      const of = s.centreOf === 'township' ? { zh: '所在乡镇', en: 'its township’s' } : { zh: '该村', en: 'the village’s' };
+      const name = s.nearer?.name ?? '别的乡镇';
+      return {
+        zh: `位置离${of.zh}中心 ${s.distanceKm} 公里，更靠近别的乡镇的${name}（${s.nearer?.distanceKm ?? '?'} 公里），不像在该村`,
+        en: `the location is ${s.distanceKm} km from ${of.en} centre and nearer ${s.nearer?.name ?? 'another township'} in another township (${s.nearer?.distanceKm ?? '?'} km): not in the village`,
+      };
     }
     default: {
       const never: never = s.problem;

@@ -1,5 +1,5 @@
 import { roleAudience } from '../domain/alerting.js';
-import { locationSuspicion, nearestCentre, placeToGo, type LocationSuspicion, type Point } from '../domain/location.js';
+import { locationSuspicion, nearestCentre, placeToGo, type LocationSuspicion, type Point, type UnitLookup } from '../domain/location.js';
 import { ancestorAt } from '../domain/units.js';
 import { HAZARD_LABELS, type Hazard } from '../domain/vocabulary.js';
 import { withLocalTimes } from '../domain/time.js';
@@ -7,7 +7,7 @@ import { grantName, type AccessState } from './access.js';
 import type { IncidentsState } from './incidents.js';
 import type { ProjectedEvent } from './projection.js';
 import type { ReportRow, ReportsState } from './reports.js';
-import { unitPathNames, type UnitsState } from './units.js';
+import { unitLookup, unitPathNames, type UnitsState } from './units.js';
 
 /**
  * What the WebSocket gateway sends (SPEC §5), worked out from an event and the read models: each
@@ -85,7 +85,7 @@ export type ArrivalPoint = { lat: number; lon: number; geoUri: string; suspect: 
  * report's point is (domain/location.ts): colleagues deciding whether to go too, and an auditor
  * reading the record, see where and whether to trust it (found by a newcomer: 0,0 said nothing).
  */
-export function arrivalPoint(point: Point | undefined, villageCode: string, unit: (code: string) => { name: string; centre?: Point | undefined } | undefined): ArrivalPoint | null {
+export function arrivalPoint(point: Point | undefined, villageCode: string, unit: UnitLookup<{ name: string; centre?: Point | undefined }>): ArrivalPoint | null {
   if (!point) return null;
   return { lat: point.lat, lon: point.lon, geoUri: geoUri(point.lat, point.lon), suspect: locationSuspicion(point, nearestCentre(villageCode, unit)) ?? null };
 }
@@ -165,7 +165,7 @@ export type SuspectPoint = LocationSuspicion & { reported: { lat: number; lon: n
  * from the nearest centre the register knows): the map link is labelled with the village's name,
  * and a suspect point goes beside it, never in it. `unit` looks a unit up by its code.
  */
-export function frameLocation(reported: Point | undefined, villageCode: string, unit: (code: string) => { name: string; centre?: Point | undefined } | undefined): { location: AlertFrame['location']; locationSuspect: SuspectPoint | null } {
+export function frameLocation(reported: Point | undefined, villageCode: string, unit: UnitLookup<{ name: string; centre?: Point | undefined }>): { location: AlertFrame['location']; locationSuspect: SuspectPoint | null } {
   const village = unit(villageCode);
   const place = placeToGo(reported, nearestCentre(villageCode, unit));
   const location = place ? { ...place.point, geoUri: geoUri(place.point.lat, place.point.lon, village?.name), source: place.source } : null;
@@ -186,7 +186,7 @@ export function passedOverPoint(
   suspicion: LocationSuspicion | undefined,
   current: Point | undefined,
   villageCode: string,
-  unit: (code: string) => { name: string; centre?: Point | undefined } | undefined,
+  unit: UnitLookup<{ name: string; centre?: Point | undefined }>,
 ): SuspectPoint | null {
   if (!sent || (current !== undefined && current.lat === sent.lat && current.lon === sent.lon)) return null;
   return suspicion ? { ...suspicion, reported: { lat: sent.lat, lon: sent.lon, geoUri: geoUri(sent.lat, sent.lon) } } : frameLocation(sent, villageCode, unit).locationSuspect;
@@ -207,7 +207,7 @@ export interface FrameSources {
  */
 function alertFrame(report: ReportRow, sources: FrameSources, position: string, step: number, reason: AlertFrame['reason'], related: readonly string[]): AlertFrame {
   const village = sources.units.units.get(report.village);
-  const { location, locationSuspect } = frameLocation(report.location, report.village, (code) => sources.units.units.get(code));
+  const { location, locationSuspect } = frameLocation(report.location, report.village, unitLookup(sources.units));
   return {
     type: 'alert',
     position,
@@ -248,7 +248,7 @@ function headsToTell(report: ReportRow): string[] {
 function amendedPlace(
   amended: { location?: Point | undefined; locationSuspect?: LocationSuspicion | undefined },
   report: { location?: Point | undefined; village: string },
-  unit: (code: string) => { name: string; centre?: Point | undefined } | undefined,
+  unit: UnitLookup<{ name: string; centre?: Point | undefined }>,
 ): Pick<UpdatedFrame, 'location' | 'locationSuspect' | 'pointPassedOver'> {
   const { location, locationSuspect } = frameLocation(report.location, report.village, unit);
   return { location, locationSuspect, pointPassedOver: passedOverPoint(amended.location, amended.locationSuspect, report.location, report.village, unit) };
@@ -278,7 +278,7 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
         ...(event.data.directions !== undefined ? { directions: event.data.directions } : {}),
         // Where to go as the report now stands (a failed fix keeps the earlier point), and why the
         // point sent was passed over, if it was.
-        ...(event.data.location && report ? amendedPlace(event.data, report, (code) => sources.units.units.get(code)) : {}),
+        ...(event.data.location && report ? amendedPlace(event.data, report, unitLookup(sources.units)) : {}),
         ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
       });
       if (heads.length === 0 || !report) return told;
@@ -332,7 +332,7 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       const going: OnTheWay =
         event.type === 'OfficerDispatched'
           ? { change: 'dispatched', eta: event.data.eta ?? null }
-          : { change: 'arrived', eta: null, point: arrivalPoint(event.data.location, report.village, (code) => sources.units.units.get(code)) };
+          : { change: 'arrived', eta: null, point: arrivalPoint(event.data.location, report.village, unitLookup(sources.units)) };
       // The event that answered the report is its acknowledgement; whatever comes after, by the
       // same officer too (setting off again, arriving), is an update (found by a newcomer).
       const frame: AcknowledgedFrame | UpdatedFrame =

@@ -1,4 +1,5 @@
-import { unitPathNames, type UnitRow, type UnitsState } from '../projections/units.js';
+import type { UnitLookup } from '../domain/location.js';
+import { unitLookup, unitPathNames, type UnitRow, type UnitsState } from '../projections/units.js';
 
 /** What the directory reads: the read side's `units` projection (services/projection-runner.ts). */
 export interface UnitsSource {
@@ -24,6 +25,11 @@ export class UnitsDirectory {
 
   get(code: string): UnitRow | undefined {
     return this.source.state('units').units.get(code);
+  }
+
+  /** The register read for a point's judgement: units by code, and the centres near a point (projections/units.ts unitLookup). */
+  lookup(): UnitLookup<UnitRow> {
+    return unitLookup(this.source.state('units'));
   }
 
   /** Names from the county down (SPEC §5's village path). */

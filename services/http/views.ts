@@ -14,7 +14,7 @@ import { arrivalPoint, frameLocation, passedOverPoint } from '../../projections/
 /** FiledReport.passedOver as the view says it (passedOverPoint), with when the 续报 came; null when none. */
 function passedOverView(report: FiledReport, units: UnitsDirectory) {
   const passed = report.passedOver;
-  const point = passed ? passedOverPoint(passed.point, passed.suspicion, report.location, report.village, (code) => units.get(code)) : null;
+  const point = passed ? passedOverPoint(passed.point, passed.suspicion, report.location, report.village, units.lookup()) : null;
   return point && passed ? { ...point, at: passed.at } : null;
 }
 
@@ -25,7 +25,7 @@ function passedOverView(report: FiledReport, units: UnitsDirectory) {
  */
 export function reportView(report: FiledReport, revision: number, units: UnitsDirectory, nameOf: (sub: string) => string | undefined = () => undefined, relatedLater: readonly string[] = []) {
   const village = units.get(report.village);
-  const place = frameLocation(report.location, report.village, (code) => units.get(code));
+  const place = frameLocation(report.location, report.village, units.lookup());
   return {
     reportId: report.reportId,
     status: report.status,
@@ -62,7 +62,7 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     related: [...new Set([...(report.alert?.related ?? []), ...relatedLater])],
     dispatched: report.dispatched,
     // Each arrival's point judged as a report's is, for whoever reads the record (arrivalPoint).
-    arrived: report.arrived.map((a) => (a.location ? { ...a, point: arrivalPoint(a.location, report.village, (code) => units.get(code)) } : a)),
+    arrived: report.arrived.map((a) => (a.location ? { ...a, point: arrivalPoint(a.location, report.village, units.lookup()) } : a)),
     // The list's shape (reason, duplicateOf), with the notes and when (found by a newcomer: the
     // single view said neither when nor, beside the list, in the same shape).
     // Who dismissed it, beside when: found by a newcomer, it was only in the stream's history.

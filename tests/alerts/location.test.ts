@@ -157,3 +157,27 @@ t.test('a village with no centre: a suspect point sends the officer to the towns
   t.match(view.goTo, { lat: 33.3287, lon: 105.6072, source: 'unit', geoUri: /^geo:33\.3287,105\.6072/ }, 'the report view says where to go too');
   t.same(view.location, { lat: 39.9, lon: 116.4 }, 'beside the point as sent');
 });
+
+t.test('a point 15 km off, beside a village of the next township: the officer goes to the village, told why, and the contact is asked where (found by a newcomer: unflagged)', async (t) => {
+  const { app, officer } = await listening(t);
+  const contact = app.token('contact', LIJIA);
+  const atNianba = { lat: 33.2405, lon: 105.7215 }; // 朱家沟村 of the demo's other township (621299104)
+  const filed = await app.call('POST', '/reports', { token: contact, body: reportBody({ location: atNianba }) });
+  t.equal(filed.statusCode, 201, filed.body);
+  t.match(filed.json().warnings, [{ code: 'location_suspect', problem: 'in_other_township', nearer: { code: '621299104201', name: '朱家沟村（示例）' }, message: /^已收到。但报告带的位置不可信（位置离该村中心 1[45](\.\d)? 公里，更靠近别的乡镇的朱家沟村（示例）（0\.\d 公里），不像在该村），值班人员会先按村中心位置出发/ }]);
+  const { reportId } = filed.json();
+  const alert = await officer.next((f) => f.type === 'alert' && f.reportId === reportId);
+  t.match(alert.location, { ...CENTRE, source: 'unit' }, 'sent to the village\u2019s centre');
+  t.match(alert.locationSuspect, { problem: 'in_other_township', nearer: { code: '621299104201', name: '朱家沟村（示例）' }, reported: atNianba }, 'and told the point is beside a village of the other township');
+  const view = (await app.call('GET', `/reports/${reportId}`, { token: app.token('officer', WANGBA) })).json();
+  t.match(view.locationSuspect, { problem: 'in_other_township', nearer: { name: '朱家沟村（示例）' } }, 'the view says the same');
+
+  // A 续报 from there: its point is passed over, and the judgement is written with it.
+  const good = await app.call('POST', '/reports', { token: contact, body: reportBody({ location: { lat: 33.3555, lon: 105.6402 }, hazard: 'hail' }) });
+  const amended = await app.call('POST', `/reports/${good.json().reportId}/amendments`, { token: contact, body: { location: atNianba, notes: '又塌了一间' } });
+  t.equal(amended.statusCode, 200, amended.body);
+  t.match(amended.json().warnings, [{ code: 'location_suspect', problem: 'in_other_township' }]);
+  const events = await app.store.readStream(`report-${good.json().reportId}`);
+  t.match(events.find((e) => e.type === 'ReportAmended')?.data, { location: atNianba, locationSuspect: { problem: 'in_other_township', nearer: { code: '621299104201', name: '朱家沟村（示例）' } } });
+  t.same((await app.call('GET', `/reports/${good.json().reportId}`, { token: app.token('officer', WANGBA) })).json().location, { lat: 33.3555, lon: 105.6402 }, 'the good point stays');
+});

@@ -83,3 +83,44 @@ t.test('a village with no centre is measured from its township’s, else its cou
   t.equal(nearestCentre('621299103201', (code) => units.get(code)), undefined);
   t.equal(placeToGo({ lat: 0, lon: 0 }, undefined), null, 'nothing known: no map link, rather than one to 0,0');
 });
+
+t.test('a point nearer a village of another township than its own, some way off, is not in the village (found by a newcomer: 15 km off, in the next township, unflagged)', async (t) => {
+  // The demo register: 李家村 in 王坝镇, 年坝村 in the next township (年坝镇), about 15 km apart.
+  const register: Record<string, { name: string; centre: { lat: number; lon: number } }> = {
+    '621299103000': { name: '王坝镇', centre: { lat: 33.3287, lon: 105.6072 } },
+    '621299103201': { name: '李家村', centre: LIJIA },
+    '621299103202': { name: '何家沟村', centre: { lat: 33.3012, lon: 105.5899 } },
+    '621299104000': { name: '年坝镇', centre: { lat: 33.2611, lon: 105.7004 } },
+    '621299104201': { name: '年坝村', centre: { lat: 33.2402, lon: 105.7221 } },
+  };
+  const lookup = Object.assign((code: string) => register[code], {
+    nearby: (point: { lat: number; lon: number }, km: number) =>
+      Object.entries(register)
+        .filter(([, u]) => distanceKm(point, u.centre) <= km)
+        .map(([code, u]) => ({ code, name: u.name, centre: u.centre })),
+  });
+  const known = nearestCentre('621299103201', lookup)!;
+  const atNianba = { lat: 33.2405, lon: 105.7215 };
+  const s = locationSuspicion(atNianba, known)!;
+  t.match(s, { problem: 'in_other_township', centreOf: 'village', nearer: { code: '621299104201', name: '年坝村' } });
+  t.ok(s.distanceKm! > 14 && s.distanceKm! < 16, `15 km from 李家村 (${s.distanceKm})`);
+  t.ok(s.nearer!.distanceKm < 0.2, 'beside 年坝村');
+  t.match(suspicionWords(s).zh, /更靠近别的乡镇的年坝村/);
+  t.same(placeToGo(atNianba, known)?.point, LIJIA, 'the officer is sent to 李家村, where the report is about');
+  t.equal(locationSuspicion(atNianba, { point: LIJIA, of: 'village' }), undefined, 'without the register at hand, not judged (as before)');
+  t.equal(locationSuspicion({ lat: 33.3012, lon: 105.5899 }, known), undefined, 'nearer a village of its own township: a point between two of its villages is where it says');
+  t.equal(locationSuspicion({ lat: 33.33, lon: 105.66 }, known), undefined, 'within 5 km of its own centre: the edge of the village');
+
+  // Generated: for any point, the rule is exactly "more than 5 km from its own centre, and nearer a
+  // village of another township than to its own".
+  const point = fc.record({ lat: fc.double({ min: 33.1, max: 33.5, noNaN: true }), lon: fc.double({ min: 105.4, max: 105.9, noNaN: true }) });
+  fc.assert(
+    fc.property(point, (p) => {
+      const own = Math.round(distanceKm(p, LIJIA) * 10) / 10;
+      const other = Math.round(distanceKm(p, register['621299104201']!.centre) * 10) / 10;
+      const expected = own > FAR_FROM_VILLAGE_KM ? 'far_from_village' : own > 5 && other < own ? 'in_other_township' : undefined;
+      return locationSuspicion(p, known)?.problem === expected;
+    }),
+    { numRuns: 500 },
+  );
+});

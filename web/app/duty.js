@@ -230,7 +230,7 @@ function Detail({ id, session, frame, line }) {
             <p>${t('coordinates')}${t(':')}<span class="num">${location.lat}, ${location.lon}</span></p>
             <p class="meta">${location.source === 'unit' ? (suspect ? t('locationFromUnitInstead') : t('locationFromUnit')) : t('locationFromReport')}</p>`
         : html`<p>${t('noLocation')}</p>`}
-      ${suspect && html`<${Notice} kind="warn">${t('locationSuspect')(suspect.problem, suspect.distanceKm)}${t(':')}<span class="num">${suspect.reported.lat}, ${suspect.reported.lon}</span><//>`}
+      ${suspect && html`<${Notice} kind="warn">${t('locationSuspect')(suspect.problem, suspect.distanceKm, suspect.nearer)}${t(':')}<span class="num">${suspect.reported.lat}, ${suspect.reported.lon}</span><//>`}
       ${passedOver && html`<${Notice} kind="warn">${t('pointPassedOver')(passedOver.problem, passedOver.distanceKm)}${t(':')}<span class="num">${passedOver.reported.lat}, ${passedOver.reported.lon}</span><//>`}
       ${r.directions && html`<h2>${t('directions')}</h2><p class="text">${r.directions}</p>`}
       ${accessNotes && html`<h2>${t('accessNotes')}</h2><p class="text">${accessNotes}</p>`}

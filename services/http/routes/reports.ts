@@ -71,6 +71,7 @@ function locationWarnings(point: Point | undefined, centre: KnownCentre | undefi
       en: `received; but the ${sentIn === 'amendment' ? "follow-up's" : "report's"} location cannot be trusted (${words.en})${goEn}. Phone, or say in a follow-up exactly where it is (e.g. the hill behind the village committee)`,
       problem: suspicion.problem,
       distanceKm: suspicion.distanceKm,
+      ...(suspicion.nearer ? { nearer: suspicion.nearer } : {}),
     },
   ];
 }
@@ -330,7 +331,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
           if (sameWords) throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with the same words by someone else: it is filed already; send a follow-up to add to it`, { field: 'body.reportId', reportId, why: 'other_sender' });
           throw new HttpError(409, 'idempotency_mismatch', `report ${reportId} was filed with a different body: a new report needs a new reportId`, { field: 'body.reportId', reportId });
         }
-        const warnings = localized([...unusable, ...locationWarnings(filed.location, nearestCentre(filed.village, (code) => deps.units.get(code)))], requestLanguage(request));
+        const warnings = localized([...unusable, ...locationWarnings(filed.location, nearestCentre(filed.village, deps.units.lookup()))], requestLanguage(request));
         return { reportId, position: first.position, revision: 0, clockSuspect: filed.clockSuspect === true, ...(warnings.length > 0 ? { warnings } : {}) };
       };
       // A filing creates its stream: it is decided on the empty stream and appended only while the
@@ -347,7 +348,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         if (result.written) {
           // The flag as the decider wrote it into the filing, so the answer cannot say other than the log.
           const filed = result.events.find((event) => event.type === 'ReportFiled') as { data: EventData<'ReportFiled'> } | undefined;
-          const warnings = localized([...unusable, ...locationWarnings(data.location, nearestCentre(data.village, (code) => deps.units.get(code)))], requestLanguage(request));
+          const warnings = localized([...unusable, ...locationWarnings(data.location, nearestCentre(data.village, deps.units.lookup()))], requestLanguage(request));
           return reply.code(201).send({ reportId, position: result.position!, revision: result.revision, clockSuspect: filed?.data.clockSuspect === true, ...(warnings.length > 0 ? { warnings } : {}) });
         }
       } catch (error) {
@@ -486,12 +487,12 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     (b, request, now, state) => ({
       type: 'AmendReport',
       data: onOriginal(withUsablePoint(b), (request.params as { id: string }).id, state),
-      centre: state.exists ? nearestCentre(state.village, (code) => deps.units.get(code)) : undefined,
+      centre: state.exists ? nearestCentre(state.village, deps.units.lookup()) : undefined,
       now,
     }),
     (b, id) => {
       const row = deps.runner.state('reports').rows.get(id);
-      const centre = row === undefined ? undefined : nearestCentre(row.village, (code) => deps.units.get(code));
+      const centre = row === undefined ? undefined : nearestCentre(row.village, deps.units.lookup());
       // The report's own point, where it is one to go to: a suspect 续报 point leaves it in place.
       const kept = row?.location !== undefined && locationSuspicion(row.location, centre) === undefined;
       return [...unusableWarnings(b.location, 'amendment'), ...locationWarnings(usablePoint(b.location), centre, 'amendment', kept), ...graverThanVerified(b.estimate, row?.verified?.figures)];
@@ -621,7 +622,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   const arrivalSuspect = (point: Point | undefined, id: string): SaidWarning[] => {
     const row = deps.runner.state('reports').rows.get(id);
     if (!point || !row) return [];
-    const suspicion = locationSuspicion(point, nearestCentre(row.village, (code) => deps.units.get(code)));
+    const suspicion = locationSuspicion(point, nearestCentre(row.village, deps.units.lookup()));
     if (!suspicion) return [];
     const words = suspicionWords(suspicion);
     return [
