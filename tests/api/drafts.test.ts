@@ -401,3 +401,45 @@ t.test('a 续报 of more deaths after a verification is named by the draft and s
   t.equal(after.casualtiesNotVerified, undefined);
   t.equal(after.total.figures.dead, 3);
 });
+
+t.test('the draft says before anything is sent what the submission would say after it, check for check (found by a newcomer: a part above its whole, households counted twice and estimates in a 核报 said only once the 核报 had gone)', async (t) => {
+  const app = await startTestApp(t);
+  const head = app.token('head', KANG, 'head-kang');
+  const officer = app.token('officer', WANGBA, 'officer-wangba-1');
+  const incidentId = (await app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt: '2020-07-01T00:00:00Z', title: '滑坡' } })).json().incidentId as string;
+  const warnings = async (stage: string, lang?: string) =>
+    ((await app.call('GET', `/incidents/${incidentId}/draft?stage=${stage}`, { token: head, ...(lang ? { headers: { 'accept-language': lang } } : {}) })).json().warnings ?? []) as Array<{ code: string; message: string }>;
+  t.match(await warnings('initial'), [{ code: 'no_reports', message: /^报送前请注意：这份草稿不含任何报告的数字.*请先把报告归入本灾害过程$/ }], 'nothing linked: said on the draft');
+
+  const file = async (estimate: Record<string, number>) => (await app.call('POST', '/reports', { token: app.token('contact', LIJIA), body: reportBody({ estimate }) })).json().reportId as string;
+  const hh = (householdId: string) => ({ householdId, name: `户主${householdId}`, damage: 'severe', people: 3 });
+  const a = await file({ affectedPeople: 3 });
+  const b = await file({ affectedPeople: 3 });
+  for (const id of [a, b]) {
+    t.equal((await app.call('POST', `/reports/${id}/verifications`, { token: officer, body: { figures: { affectedPeople: 3 }, households: [hh('hh-1')], method: '入户核查' } })).statusCode, 200);
+    t.equal((await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId: id } })).statusCode, 200);
+  }
+  const estimated = await file({ cropAffectedHa: 1.25, cropDamagedHa: 3.5 });
+  t.equal((await app.call('POST', `/incidents/${incidentId}/links`, { token: head, body: { reportId: estimated } })).statusCode, 200);
+  await file({ dead: 1 }); // in no incident
+  t.equal((await app.call('POST', `/reports/${a}/amendments`, { token: app.token('contact', LIJIA), body: { estimate: { dead: 1 } } })).statusCode, 200);
+
+  const expected = ['reports_not_linked', 'casualties_not_verified', 'households_in_several_reports', 'figures_inconsistent'];
+  const initial = await warnings('initial');
+  t.same(initial.map((w) => w.code), expected, 'every check on the 初报 draft');
+  for (const w of initial) t.match(w.message, /^报送前请注意：/, `${w.code}: said as something to check before sending`);
+  t.match(initial.find((w) => w.code === 'figures_inconsistent')!.message, /农作物成灾面积（3.5公顷）大于农作物受灾面积（1.25公顷）/);
+  t.match((await warnings('initial', 'en')).map((w) => w.message), [/^before sending: /, /^before sending: /, /^before sending: /, /^before sending: /], 'in English when asked');
+  const sent = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', fromDraft: true, position: String(await app.logSize()) } });
+  t.equal(sent.statusCode, 200, sent.body);
+  t.same(sent.json().warnings.map((w: { code: string }) => w.code).filter((c: string) => c !== 'late_submission'), expected, 'the answer says the same checks, as done');
+  t.same((await app.call('GET', `/incidents/${incidentId}/draft?stage=initial`, { token: head })).json().warnings, undefined, 'the 初报 as sent says nothing more');
+
+  t.equal((await app.call('POST', `/incidents/${incidentId}/stabilization`, { token: head, body: {} })).statusCode, 200);
+  const final = await warnings('final');
+  t.same(final.map((w) => w.code), ['reports_not_linked', 'casualties_not_verified', 'estimates_in_final', 'households_in_several_reports', 'figures_inconsistent'], 'the 核报 draft names the estimate too');
+  t.match(final.find((w) => w.code === 'estimates_in_final')!.message, /^报送前请注意：其中 1 份报告尚未入户核查，核报会按上报的估计计入：核报之后不能再报，请先入户核查$/);
+  const sentFinal = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'final', fromDraft: true, position: String(await app.logSize()), explanation: '核实' } });
+  t.equal(sentFinal.statusCode, 200, sentFinal.body);
+  t.same(sentFinal.json().warnings.map((w: { code: string }) => w.code).filter((c: string) => c !== 'late_submission'), final.map((w) => w.code));
+});

@@ -188,6 +188,10 @@ t.test('the contact form, the county page, accessibility and weight', { skip: no
     // The county has reports of this morning the incident does not hold (the contact's earlier
     // ones): the page says so before sending, and the answer says it again beside 已报送.
     t.match(await page.textContent('.draft'), /县内另有 \d+ 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程/, 'reports in no incident are named before sending');
+    t.ok(draftApi.warnings.some((w: { code: string }) => w.code === 'reports_not_linked'), 'the draft\u2019s own checks say so too');
+    for (const w of draftApi.warnings as Array<{ code: string; message: string }>) {
+      if (w.code !== 'reports_not_linked') t.equal(await page.textContent(`.draft [data-check="${w.code}"]`), w.message, `${w.code}: on the page before sending`);
+    }
     await page.click('.draft button.primary');
     await page.waitForSelector('.draft .notice.warn:has-text("已报送")');
     t.match(await page.textContent('.draft .notice.warn:has-text("已报送")'), /^已报送。县内另有/, 'sent, and said what it does not hold');

@@ -120,6 +120,7 @@ function Draft({ incident, session, onSent }) {
     </table></div>
     <p class="meta">${t('reportsCounted')}${t(':')}${draft.total.reports.verified} ${t('verifiedShort')}, ${draft.total.reports.estimated} ${t('estimatedShort')}</p>
     ${draft.unlinked?.length > 0 && !draft.submitted && html`<${Notice} kind="warn">${t('unlinkedReports')(draft.unlinked.length)}<//>`}
+    ${(draft.warnings ?? []).filter((w) => w.code !== 'reports_not_linked').map((w) => html`<${Notice} kind="warn"><span data-check=${w.code}>${w.message}</span><//>`)}
     ${draft.moved.length > 0 &&
     html`<${Notice} kind="warn">${t('movedNeedExplanation')}${draft.moved.map((m) => `${t(m.indicator)} ${m.previous} → ${m.now}`).join(t('sep'))}<//>`}
     ${canSend &&

@@ -10,14 +10,15 @@ import { ConcurrencyError } from '../../../infra/eventstore/types.js';
 import { step, type CommandContext, type Loaded } from '../../commands/execute.js';
 import { inScope } from '../auth.js';
 import { commandContext, ifMatch } from '../context.js';
-import { draftFor, sharedHouseholdWords, type Draft, type SharedHousehold } from '../../../projections/drafts.js';
+import { draftFor, type Draft } from '../../../projections/drafts.js';
+import { afterFinal, draftChecks, draftFacts, type DraftFacts } from '../draft-checks.js';
 import { householdsProjection, type HouseholdsState } from '../../../projections/households.js';
 import { incidentsProjection, type IncidentsState } from '../../../projections/incidents.js';
 import { ledgerProjection, type LedgerState } from '../../../projections/ledger.js';
 import { reportsProjection, type ReportsState } from '../../../projections/reports.js';
-import { figuresInconsistent, HAZARD_LABELS, INDICATORS } from '../../../domain/vocabulary.js';
+import { HAZARD_LABELS, INDICATORS } from '../../../domain/vocabulary.js';
 import { statutoryClocks, type ClockName, type ClockStatus } from '../../../domain/clocks.js';
-import { formsCsv, formsHtml, formsXlsx, LOSS_COLUMNS, type NamedDraft } from '../forms.js';
+import { formsCsv, formsHtml, formsXlsx, type NamedDraft } from '../forms.js';
 import { rebuildUpTo } from '../../projection-runner.js';
 import { sealAnchor } from '../../../projections/seals.js';
 import { unitRef } from '../../../projections/units.js';
@@ -162,7 +163,9 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     async (request) => {
       const { incident } = await loadIncidentInScope(deps, request, request.params.id);
       const { generatedAt: _g, title: _t, hazardLabel: _h, ...draft } = await askedDraft(deps, incident, request.query);
-      return draft;
+      // A draft not yet sent says what the people who sign must check before sending it (draftChecks).
+      const warnings = draft.submitted ? [] : localized(draftChecks(draftFacts(draft), 'before'), requestLanguage(request));
+      return warnings.length > 0 ? { ...draft, warnings } : draft;
     },
   );
 
@@ -289,11 +292,8 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       const current = () => draftFor(incident, b.stage, deps.runner.state('reports'), deps.runner.state('households'), deps.runner.state('ledger'));
       const text = { ...(b.notes !== undefined ? { notes: b.notes } : {}), ...(b.explanation !== undefined ? { explanation: b.explanation } : {}) };
       let data: EventData<'FiguresSubmitted'>;
-      let noReports = false;
-      let shared: SharedHousehold[] = [];
-      let notVerified: NonNullable<Draft['casualtiesNotVerified']> = [];
-      let unlinked: NonNullable<Draft['unlinked']> = [];
-      let estimated = 0;
+      // What the draft sent rests on, said with the answer (a submission typed by hand has no draft).
+      let facts: DraftFacts | undefined;
       if (b.fromDraft) {
         const position = deps.store.parsePosition(b.position!);
         if (position === undefined) throw new HttpError(400, 'validation', 'body.position: not a position of this log', [{ path: 'body.position', message: 'not a position of this log' }]);
@@ -308,11 +308,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
             throw new HttpError(409, 'draft_changed', `the figures changed after position ${b.position}: load the draft again and check it before sending`, [{ path: 'body.position', message: 'the draft changed since' }]);
           }
         }
-        noReports = draft.total.reports.verified + draft.total.reports.estimated === 0;
-        shared = draft.sharedHouseholds ?? [];
-        notVerified = draft.casualtiesNotVerified ?? [];
-        unlinked = draft.unlinked ?? [];
-        estimated = draft.total.reports.estimated;
+        facts = draftFacts(draft);
         data = {
           stage: b.stage,
           figures: draft.total.figures,
@@ -347,81 +343,9 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       const result = await deps.commands.execute(streams.incident(id), incidentDecider, { type: 'SubmitFigures', data, now: context.now }, context, { ifMatch: ifMatch(request) });
       // After the 核报 nothing more is sent (its rule refuses a submission): what to do about a
       // doubt is to explain it upward in writing, not "send a correction" (found by a newcomer).
-      const correct = b.stage === 'final' ? { zh: '核报之后不能再报，请核对后按规定向上级书面说明', en: 'nothing can be sent after the final report: check, and explain it in writing to the level above' } : undefined;
+      const correct = afterFinal(b.stage);
       const said: SaidWarning[] = [
-        // Sent as asked (a nil report is a report), but never unremarked: found by a newcomer, a 初报
-        // of all zeros went upward for a landslide whose report could not be linked.
-        ...(noReports
-          ? [
-              {
-                code: 'no_reports',
-                message: `已报送，但这次报送不含任何报告的数字（本灾害过程没有归入未撤销的报告），所有数字都是 0：如果这不是实情，${correct ? correct.zh : '请把报告归入本灾害过程后再报一次更正'}`,
-                en: `sent, but it rests on no report (the incident has no linked report that is not dismissed), so every figure is 0: if that is not so, ${correct ? correct.en : 'link the reports and send a correction'}`,
-              },
-            ]
-          : []),
-        // Sent as drafted, but reports of the county since the disaster began that are in no incident
-        // count nowhere: said with how many, as a death reported there reaches no figure (found by a newcomer).
-        ...(unlinked.length > 0
-          ? [
-              {
-                code: 'reports_not_linked',
-                message: `已报送。县内另有 ${unlinked.length} 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程，其数字不在这次报送里：如属本过程，请归入后${correct ? '按规定向上级书面说明' : '在下一次报送中计入'}`,
-                en: `sent; but ${unlinked.length} report(s) of the county filed since the disaster began (not dismissed) are in no incident, and their figures are not in this submission: if they belong to it, link them ${correct ? 'and explain it in writing to the level above' : 'and they count in the next submission'}`,
-                reports: unlinked.map((r) => r.reportId),
-              },
-            ]
-          : []),
-        // People dead, missing or injured told by a 续报 after a verification are not in the
-        // verified figures sent: said, with how many reports, so they are verified and counted
-        // (found by a newcomer: a third death never reached the 核报).
-        ...(notVerified.length > 0
-          ? [
-              {
-                code: 'casualties_not_verified',
-                message: `已报送。但其中 ${notVerified.length} 份报告核查之后的续报报了更多伤亡，没有计入这次报送（按核查的数字计）：请尽快再入户核查，${correct ? correct.zh : '在下一次报送中计入'}`,
-                en: `sent; but ${notVerified.length} of its reports had follow-ups after their verification telling of more people dead, missing or injured, which are not in this submission (the verified figures count): verify them again soon, and ${correct ? correct.en : 'they count in the next submission'}`,
-                reports: notVerified.map((n) => n.reportId),
-              },
-            ]
-          : []),
-        // A 核报 rests on household-by-household verification: one that counts a report only
-        // estimated is sent (the deadline does not wait), and said, with how many.
-        ...(b.stage === 'final' && estimated > 0
-          ? [
-              {
-                code: 'estimates_in_final',
-                message: `已报送核报。但其中 ${estimated} 份报告尚未入户核查，数字按上报的估计计入：${correct!.zh}`,
-                en: `the final report was sent; but ${estimated} of its reports are not verified household by household, and count by their estimates: ${correct!.en}`,
-                reports: estimated,
-              },
-            ]
-          : []),
-        // Sent as drafted, but the people who sign are told the totals may count a household twice
-        // (found by a newcomer: 受灾人口 16 beside a household ledger of 9 people).
-        ...(shared.length > 0
-          ? (() => {
-              const words = sharedHouseholdWords(shared);
-              return [{ code: 'households_in_several_reports', message: `已报送。但${words.zh}：${correct ? `如有重复，${correct.zh}` : '请核对，如有重复，再报一次更正'}`, en: `sent; but ${words.en}: ${correct ? `if some are, ${correct.en}` : 'check, and send a correction if some are'}`, households: shared.length, extraPeople: words.extraPeople }];
-            })()
-          : []),
-        // A draft's sums are sent as they are (a statutory deadline does not wait on a contact's
-        // estimate), but a part above its whole is said: the same figures typed by hand are refused
-        // (found by a newcomer: 成灾 3.50 above 受灾 1.25 went upward unremarked).
-        ...(() => {
-          const odd = data.source?.kind === 'draft' ? figuresInconsistent(data.figures) : undefined;
-          if (!odd) return [];
-          const part = LOSS_COLUMNS.find((c) => c.indicator === odd.indicator)!;
-          const whole = LOSS_COLUMNS.find((c) => c.indicator === odd.whole)!;
-          return [
-            {
-              code: 'figures_inconsistent',
-              message: `已报送。但${part.heading}（${odd.given}${part.unit}）大于${whole.heading}（${odd.wholeGiven}${whole.unit}），前者是后者的一部分：请核对各报告的数字，${correct ? correct.zh : '核实后再报一次更正'}`,
-              en: `sent; but ${odd.indicator} (${odd.given}) is more than ${odd.whole} (${odd.wholeGiven}), of which it is part: check the reports' figures, and ${correct ? correct.en : 'send a correction'}`,
-              field: `figures.${odd.indicator}`,
-            },
-          ];
-        })(),
+        ...(facts ? draftChecks(facts, 'after') : []),
         ...(broken
           ? [
               {
