@@ -78,6 +78,8 @@ export interface FiledReport {
    * one in person (acknowledged, set off or arrived): such an answer lapses (AlertReopened).
    */
   answeredVia?: string | undefined;
+  /** Every answer through a related report that lapsed (AlertReopened), oldest first, with when. */
+  lapsedAnswers?: Array<EventData<'AlertReopened'> & { at: string }>;
   /**
    * `step` counts every alert raised; `tier` is the policy's step whose recipients it went to, which
    * starts again from 0 after a reopening (`reopened`, until the next alert is raised: when, and
@@ -587,6 +589,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
         ...state,
         acknowledgedBy: [],
         answeredVia: undefined,
+        lapsedAnswers: [...(state.lapsedAnswers ?? []), { ...event.data, at: event.at }],
         status: statusAfter(state.status, event.type),
         ...(state.alert ? { alert: { ...state.alert, reopened: { at: event.at, answeredBy: event.data.answeredBy } } } : {}),
       };

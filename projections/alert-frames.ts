@@ -6,7 +6,7 @@ import { withLocalTimes } from '../domain/time.js';
 import { grantName, type AccessState } from './access.js';
 import type { IncidentsState } from './incidents.js';
 import type { ProjectedEvent } from './projection.js';
-import type { ReportRow, ReportsState } from './reports.js';
+import { lapsedAnswer, type ReportRow, type ReportsState } from './reports.js';
 import { unitLookup, unitPathNames, type UnitsState } from './units.js';
 
 /**
@@ -21,6 +21,8 @@ export interface AlertFrame {
   position: string;
   reportId: string;
   step: number;
+  /** The policy's step whose recipients the alert went to (AlertRaised `tier`): after a reopening it starts again from 0 while `step` counts on. */
+  tier?: number;
   /**
    * casualties: a 续报 told of more people dead, missing or injured, alerted to the heads
    * (`casualtiesRaised`). reopened: the acknowledgement through a related report lapsed
@@ -46,8 +48,13 @@ export interface AlertFrame {
   clockSuspect: boolean;
   reportedAt: string;
   related: Array<{ reportId: string; observedAt: string; clockSuspect: boolean; reporter: { name: string; phone: string } }>;
-  /** reason casualties: who has answered the report already (an officer may be on the way). */
+  /**
+   * reason casualties: who has answered the report already (an officer may be on the way); none
+   * where the answer was through a related report and this news ends it (`lapsedAnswer`).
+   */
   acknowledgedBy?: string[];
+  /** reason casualties: told by the report as filed, or by a 续报. */
+  casualtiesFrom?: 'filing' | 'follow_up';
   /**
    * reason reopened: the related report the answer came through (`via`), why it no longer answers
    * this one (via_dismissed: that report was dismissed; graver: this one says more), and whose
@@ -236,12 +243,25 @@ function alertFrame(report: ReportRow, sources: FrameSources, position: string, 
   };
 }
 
-/** The heads of the report's township and county (role audiences), those not already following it. */
+/** The heads of the report's township and county (role audiences). */
+function headsOf(village: string): string[] {
+  return [ancestorAt(village, 'township'), ancestorAt(village, 'county')].flatMap((code) => (code === undefined ? [] : [roleAudience('head', code)]));
+}
+
+/** The heads of the report's township and county not alerted for it and not among those who answered it. */
 function headsToTell(report: ReportRow): string[] {
-  const township = ancestorAt(report.village, 'township');
-  const county = ancestorAt(report.village, 'county');
-  const along = following(report);
-  return [township, county].flatMap((code) => (code === undefined ? [] : [roleAudience('head', code)])).filter((r) => !along.includes(r));
+  const along = alertedOrAnswered(report);
+  return headsOf(report.village).filter((r) => !along.includes(r));
+}
+
+/**
+ * The full alert to the heads for people dead, missing or injured (reason casualties), with who
+ * answered the report — none where that answer came through a related report and ends now (the
+ * alerting policy reopens it: it must not read 已确认 to a head while nobody answers it).
+ */
+function casualtiesAlert(report: ReportRow, sources: FrameSources, position: string, from: 'filing' | 'follow_up'): AlertFrame {
+  const answered = lapsedAnswer(sources.reports, report) ? [] : [...report.acknowledgedBy];
+  return { ...alertFrame(report, sources, position, report.alert?.step ?? 0, 'casualties', []), acknowledgedBy: answered, casualtiesFrom: from };
 }
 
 /** Where an amended frame sends an officer, how far that point is to be trusted, and the 续报's point if it was passed over. */
@@ -282,8 +302,9 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
         ...(event.data.notes !== undefined ? { notes: event.data.notes } : {}),
       });
       if (heads.length === 0 || !report) return told;
-      const alert = { ...alertFrame(report, sources, event.position, report.alert!.step, 'casualties', []), acknowledgedBy: [...report.acknowledgedBy] };
-      return [...told, { frame: alert, recipients: heads, unitCode: report.village }];
+      // The heads get the alert, not the update: one frame per position reaches a connection.
+      const toFollowers = told.map((d) => ({ ...d, recipients: d.recipients.filter((r) => !heads.includes(r)) }));
+      return [...toFollowers, { frame: casualtiesAlert(report, sources, event.position, 'follow_up'), recipients: heads, unitCode: report.village }];
     }
     case 'DamageVerified':
       return updated('verified', { figures: event.data.figures as Record<string, number> });
@@ -295,12 +316,19 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
       const report = sources.reports.rows.get(event.id);
       if (!report) return [];
       const frame = alertFrame(report, sources, event.position, event.data.step, event.data.reason, event.data.related ?? []);
+      frame.tier = event.data.tier ?? event.data.step;
       const lapse = event.data.reason === 'reopened' ? report.reopened : undefined;
       if (lapse) {
         const answeredByName = (sources.access && grantName(sources.access, lapse.answeredBy)) ?? null;
         frame.reopened = { because: lapse.because, via: lapse.via, answeredBy: lapse.answeredBy, answeredByName };
       }
-      return [{ frame, recipients: event.data.recipients, unitCode: report.village }];
+      const delivered: Delivery[] = [{ frame, recipients: event.data.recipients, unitCode: report.village }];
+      // A report filed telling of people dead, missing or injured reaches the township's and the
+      // county's heads with its first alert, as a 续报 telling of them does (found by a newcomer:
+      // three dead reached no head for the escalation's ten and twenty minutes).
+      const heads = event.data.step === 0 && report.casualtiesRaised?.includes(report.filedPosition) ? headsToTell(report) : [];
+      if (heads.length > 0) delivered.push({ frame: casualtiesAlert(report, sources, event.position, 'filing'), recipients: heads, unitCode: report.village });
+      return delivered;
     }
     case 'AlertAcknowledged': {
       const reportId = event.id;
@@ -387,8 +415,20 @@ function deliveries(event: ProjectedEvent, sources: FrameSources): Delivery[] {
  * officer who set off before their step came is on the road too (found by a newcomer: the backup
  * on site never heard of the 续报 saying one more was missing).
  */
-function following(report: { alert?: { alerted: readonly string[] } | undefined; acknowledgedBy: readonly string[] }): string[] {
+function alertedOrAnswered(report: { alert?: { alerted: readonly string[] } | undefined; acknowledgedBy: readonly string[] }): string[] {
   const alerted = report.alert?.alerted ?? [];
   const more = report.acknowledgedBy.filter((by) => !alerted.includes(by));
   return more.length === 0 ? [...alerted] : [...alerted, ...more];
+}
+
+/**
+ * Everyone who hears of a report's every change: those alerted at any step, those who answered it,
+ * and the heads told of its casualties (found by a newcomer: a head told of a death never heard who
+ * answered it).
+ */
+function following(report: ReportRow): string[] {
+  const base = alertedOrAnswered(report);
+  if (!report.casualtiesRaised?.length) return base;
+  const heads = headsOf(report.village).filter((h) => !base.includes(h));
+  return heads.length === 0 ? base : [...base, ...heads];
 }

@@ -19,6 +19,8 @@ export interface OpenAlert {
   reportedAt: string;
   reporter: { name: string; phone: string };
   step: number;
+  /** The policy's step the latest alert went to (AlertRaised `tier`, else its step). */
+  tier: number;
   firstAlertAt: string;
   lastAlertAt: string;
   /** Who the latest step went to. */
@@ -42,7 +44,7 @@ export interface OpenAlertsState {
 
 export const openAlertsProjection = projection({
   name: 'open-alerts',
-  // 5: AlertReopened.
+  // 5: AlertReopened, tier.
   version: 5,
   eventTypes: ['ReportFiled', 'AlertRaised', 'AlertAcknowledged', 'AlertReopened', 'OfficerDispatched', 'OfficerArrived', 'DamageVerified', 'ReportDismissed', 'ReportClosed'],
   initialState: (): OpenAlertsState => ({ unanswered: new Map(), open: new Map(), answeredVia: new Map() }),
@@ -68,6 +70,7 @@ export const openAlertsProjection = projection({
           reportedAt: filed.reportedAt,
           reporter: filed.reporter,
           step: event.data.step,
+          tier: event.data.tier ?? event.data.step,
           firstAlertAt,
           lastAlertAt: event.at,
           recipients: event.data.recipients,

@@ -1,7 +1,7 @@
 import { RELATED_REPORT_WINDOW_MS } from '../domain/alerting.js';
 import { assertNever } from '../domain/errors.js';
 import type { EventData } from '../domain/events.js';
-import { amendedPoint, casualtiesRaised, casualtyNews, statusAfter, type Casualty, type ReportStatus } from '../domain/report.js';
+import { amendedPoint, casualtiesRaised, casualtyNews, mentionsPeopleInDanger, reportsWorse, statusAfter, type Casualty, type ReportStatus } from '../domain/report.js';
 import type { Hazard, IndicatorSet, Location } from '../domain/vocabulary.js';
 import { intern, internAll } from './intern.js';
 import { projection } from './projection.js';
@@ -64,9 +64,9 @@ export interface ReportRow {
   /** Reports filed later whose alert named this one (SPEC §5): the other half of `alert.related`. */
   relatedLater?: string[];
   /**
-   * Positions of the 续报 that told of more people dead, missing or injured than the report had
-   * said: each is alerted to the township's and the county's heads (projections/alert-frames.ts),
-   * kept per event so a frame worked out again on resume is the same.
+   * Positions of the filing that told of people dead, missing or injured, and of the 续报 that told
+   * of more than the report had said: each is alerted to the township's and the county's heads
+   * (projections/alert-frames.ts), kept per event so a frame worked out again on resume is the same.
    */
   casualtiesRaised?: string[];
   /**
@@ -112,8 +112,8 @@ const REPORT_EVENTS = [
 export const reportsProjection = projection({
   name: 'reports',
   // 7: answeredVia (an answer through a related report answers nothing further). 11: casualtiesRaised, newsAfterVerification.
-  // 12: AlertReopened (alert.tier, alert.reopenedAt, reopened).
-  version: 12,
+  // 12: AlertReopened (alert.tier, alert.reopenedAt, reopened). 13: casualtiesRaised at the filing.
+  version: 13,
   eventTypes: REPORT_EVENTS,
   initialState: (): ReportsState => ({ rows: new Map(), order: [], orderPositions: [], recent: new Map() }),
   evolve(state, event) {
@@ -146,6 +146,7 @@ export const reportsProjection = projection({
         incident: undefined,
         position: event.position,
       });
+      if (casualtiesRaised(d.estimate, {})) state.rows.get(reportId)!.casualtiesRaised = [event.position];
       state.order.push(reportId);
       state.orderPositions.push(event.position);
       rememberSighting(state, `${d.village}|${d.hazard}`, reportId, Date.parse(event.at));
@@ -307,4 +308,41 @@ export function listReports(state: ReportsState, filter: ReportFilter): { items:
     if (items.length === filter.limit) return { items, next: i > 0 ? row.filedPosition : null };
   }
   return { items, next: null };
+}
+
+/**
+ * Why `row`'s acknowledgement through a related report no longer stands (SPEC §5), if it does not:
+ * `via_dismissed`, that report was dismissed (nobody is on the way for either); `graver`, this one
+ * now says something that one does not (people dead, missing, injured, more affected, or words of
+ * people in danger), by its own 续报 or that one's. Undefined for a report answered in person, or
+ * whose work is done (verified, dismissed, closed), and while the report it came through was
+ * verified or closed: someone was there. A report merged (dismissed as a duplicate) into this one,
+ * or into one a person answers that says no less, takes nothing away: whoever answered it is on the
+ * same event (found by a newcomer: merging the answered report into its follow-up rang it again as
+ * "nobody on it", up to the county).
+ */
+export function lapsedAnswer(reports: ReportsState, row: ReportRow): 'via_dismissed' | 'graver' | undefined {
+  if (row.answeredVia === undefined || row.acknowledgedBy.length === 0) return undefined;
+  if (row.status === 'verified' || row.status === 'dismissed' || row.status === 'closed') return undefined;
+  const via = reports.rows.get(row.answeredVia);
+  if (!via) return undefined;
+  if (via.status === 'dismissed') {
+    const into = via.dismissal?.reason === 'duplicate' ? via.dismissal.duplicateOf : undefined;
+    if (into === row.reportId) return undefined;
+    const merged = into === undefined ? undefined : reports.rows.get(into);
+    const answered = merged !== undefined && merged.acknowledgedBy.length > 0 && merged.answeredVia === undefined && merged.status !== 'dismissed' && merged.status !== 'closed';
+    return answered && !saysMoreThan(row, merged) ? undefined : 'via_dismissed';
+  }
+  if (via.status === 'verified' || via.status === 'closed') return undefined;
+  return saysMoreThan(row, via) ? 'graver' : undefined;
+}
+
+/**
+ * Whether a report that said `said` tells of something `than` did not (SPEC §5): people dead,
+ * missing, injured or more affected — or words of people in danger in a text with no figures
+ * ("后山滑坡，3组有人被埋", by SMS), graver than any estimate compares (found by a newcomer:
+ * answered in an officer's name, nobody told). Such a report is alerted as new.
+ */
+export function saysMoreThan(said: { estimate: IndicatorSet; notes?: string | undefined }, than: { estimate: IndicatorSet }): boolean {
+  return mentionsPeopleInDanger(said.notes) || reportsWorse(said.estimate, than.estimate);
 }

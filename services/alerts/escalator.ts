@@ -3,7 +3,7 @@ import { DomainError } from '../../domain/errors.js';
 import { parseStream, streams } from '../../domain/events.js';
 import type { ClockRules } from '../../domain/clocks.js';
 import { incidentDecider, overdueClocksToAlert } from '../../domain/incident.js';
-import { alertTrack, mentionsPeopleInDanger, reportDecider, reportsWorse, type FiledReport, type ReportCommand, type ReportState } from '../../domain/report.js';
+import { alertTrack, reportDecider, type FiledReport, type ReportCommand, type ReportState } from '../../domain/report.js';
 import { unreachedBecause } from '../../domain/roster.js';
 import { ancestorAt } from '../../domain/units.js';
 import type { IndicatorSet } from '../../domain/vocabulary.js';
@@ -11,7 +11,7 @@ import { ConcurrencyError, type EventStore } from '../../infra/eventstore/types.
 import type { Logger } from '../../infra/logging.js';
 import { incidentClocks } from '../../projections/incidents.js';
 import type { ProjectedEvent } from '../../projections/projection.js';
-import { recentSightings, relatedReportsOf, type ReportRow, type ReportsState } from '../../projections/reports.js';
+import { lapsedAnswer, recentSightings, relatedReportsOf, saysMoreThan, type ReportRow, type ReportsState } from '../../projections/reports.js';
 import { grantsOf } from '../../projections/access.js';
 import { rosterOf } from '../../projections/roster.js';
 import type { BackgroundTasks } from '../background.js';
@@ -152,7 +152,7 @@ export class Escalator {
     // filed) counts as answered by the same person, unless it says something graver (people dead,
     // missing, injured, or more affected): then it goes on being alerted as new. Derived from the
     // read side, so a restart between the answer and this write still makes it.
-    const answered = row.alert ? answeredVia(this.runner.state('reports'), row) : undefined;
+    const answered = row.alert ? answeredVia(this.runner.state('reports'), row, this.#stillThere(row.village, this.#now().getTime())) : undefined;
     if (answered) {
       const context = this.#context();
       try {
@@ -227,12 +227,12 @@ export class Escalator {
     const village = report.exists ? report.village : filedIn;
     const township = ancestorAt(filedIn, 'township');
     const roster = township ? rosterOf(this.runner.state('roster'), township) : [];
-    const access = this.runner.state('access');
-    const t = Date.parse(now);
     // Asked of the primaries on call only, until one is reached (one or two, not the whole roster,
     // on each filing: checking every entry was 4 % of the main thread at 200 reports/s). Asked at
     // later steps too, though only step 0's recipients depend on it: each AlertRaised records the
     // whole policy as it stood then, and an auditor reading step 1's must see the same step 0.
+    const access = this.runner.state('access');
+    const t = Date.parse(now);
     const reachable = (officer: string) => township !== undefined && unreachedBecause(township, grantsOf(access, officer), t) === undefined;
     const policy = escalationPolicy(village, roster, now, this.options.escalationDelayMs, reachable);
     const related =
@@ -249,7 +249,7 @@ export class Escalator {
     // more affected): then it is alerted as new. An earlier report already dismissed or closed
     // has nobody on the way, so the later one is alerted as new too; so is one whose words tell of
     // people in danger (`answeringReport`).
-    const answeredBy = step === 0 && report.exists ? answeringReport(this.runner.state('reports'), related, report) : undefined;
+    const answeredBy = step === 0 && report.exists ? answeringReport(this.runner.state('reports'), related, report, this.#stillThere(filedIn, t)) : undefined;
     // Alerted as new after a lapse: the policy's first step, and whoever's answer lapsed, who is
     // likely nearest and was told of this report before.
     const lapsed = reason === 'reopened' && report.exists ? report.alert?.reopened?.answeredBy : undefined;
@@ -260,6 +260,22 @@ export class Escalator {
       data: { step, ...(tier !== step ? { tier } : {}), recipients, reason, policy, ...(related.length ? { related } : {}) },
       ...(answeredBy ? { answeredBy } : {}),
       now,
+    };
+  }
+
+  /**
+   * Whether a person who answered a report in `village` is still there at `t` (ms) to be told of a
+   * related one: not when every grant they held for its township was revoked or has expired (domain/
+   * roster.ts unreachedBecause). A person with no grant recorded answered with a token the office
+   * issued by other means, and is taken to be there.
+   */
+  #stillThere(village: string, t: number): (person: string) => boolean {
+    const township = ancestorAt(village, 'township');
+    const access = this.runner.state('access');
+    return (person) => {
+      if (township === undefined) return true;
+      const why = unreachedBecause(township, grantsOf(access, person), t);
+      return why !== 'revoked' && why !== 'expired';
     };
   }
 
@@ -305,31 +321,13 @@ export function answeredAlongWith(reports: ReportsState, reportId: string): { an
 }
 
 /**
- * Why `row`'s acknowledgement through a related report no longer stands (SPEC §5), if it does not:
- * `via_dismissed`, that report was dismissed (nobody is on the way for either); `graver`, this one
- * now says something that one does not (people dead, missing, injured, more affected, or words of
- * people in danger), by its own 续报 or that one's. Undefined for a report answered in person, or
- * whose work is done (verified, dismissed, closed), and while the report it came through was
- * verified or closed: someone was there.
- */
-export function lapsedAnswer(reports: ReportsState, row: ReportRow): 'via_dismissed' | 'graver' | undefined {
-  if (row.answeredVia === undefined || row.acknowledgedBy.length === 0) return undefined;
-  if (row.status === 'verified' || row.status === 'dismissed' || row.status === 'closed') return undefined;
-  const via = reports.rows.get(row.answeredVia);
-  if (!via) return undefined;
-  if (via.status === 'dismissed') return 'via_dismissed';
-  if (via.status === 'verified' || via.status === 'closed') return undefined;
-  return saysMoreThan(row, via) ? 'graver' : undefined;
-}
-
-/**
  * The acknowledgement `row` gets through a related report (SPEC §5), if any: the first related
  * report, earlier or later, that a person has answered and that is still open, when `row` says
  * nothing graver than it (domain/report.ts reportsWorse).
  */
-function answeredVia(reports: ReportsState, row: ReportRow): { by: string; via: string } | undefined {
+function answeredVia(reports: ReportsState, row: ReportRow, stillThere: (person: string) => boolean): { by: string; via: string } | undefined {
   if (row.acknowledgedBy.length > 0 || row.status === 'dismissed' || row.status === 'closed') return undefined;
-  return answeringReport(reports, relatedReportsOf(row), row);
+  return answeringReport(reports, relatedReportsOf(row), row, stillThere);
 }
 
 /**
@@ -340,23 +338,21 @@ function answeredVia(reports: ReportsState, row: ReportRow): { by: string; via: 
  * after the first was closed), nor one verified, dismissed or closed: the work there is done, and
  * a report after it is news.
  */
-function answeringReport(reports: ReportsState, related: readonly string[], said: { estimate: IndicatorSet; notes?: string | undefined }): { by: string; via: string } | undefined {
+function answeringReport(
+  reports: ReportsState,
+  related: readonly string[],
+  said: { estimate: IndicatorSet; notes?: string | undefined },
+  stillThere: (person: string) => boolean,
+): { by: string; via: string } | undefined {
   for (const id of related) {
     const other = reports.rows.get(id);
     if (!other || other.acknowledgedBy.length === 0 || other.answeredVia !== undefined) continue;
+    // Whoever answered must still be there: an answer in the name of a person whose access was
+    // revoked (a phone lost) reached nobody and never escalated (found by a newcomer).
+    if (!stillThere(other.acknowledgedBy[0]!)) continue;
     if (other.status === 'verified' || other.status === 'dismissed' || other.status === 'closed') continue;
     if (saysMoreThan(said, other)) continue;
     return { by: other.acknowledgedBy[0]!, via: other.reportId };
   }
   return undefined;
-}
-
-/**
- * Whether a report that said `said` tells of something `than` did not (SPEC §5): people dead,
- * missing, injured or more affected — or words of people in danger in a text with no figures
- * ("后山滑坡，3组有人被埋", by SMS), graver than any estimate compares (found by a newcomer:
- * answered in an officer's name, nobody told). Such a report is alerted as new.
- */
-function saysMoreThan(said: { estimate: IndicatorSet; notes?: string | undefined }, than: { estimate: IndicatorSet }): boolean {
-  return mentionsPeopleInDanger(said.notes) || reportsWorse(said.estimate, than.estimate);
 }

@@ -57,7 +57,14 @@ export function reportView(report: FiledReport, revision: number, units: UnitsDi
     verified: report.verified ?? null,
     acknowledgedBy: report.acknowledgedBy[0] ?? null,
     acknowledgements: report.acknowledgedBy,
+    // The first answer came through this related report, not from a person who looked at this one
+    // (SPEC §5 via); and each such answer that lapsed, why and when (found by a newcomer: the view
+    // showed the officer as having answered it himself, and after the lapse said nothing of why).
+    answeredVia: report.answeredVia ?? null,
+    reopened: report.lapsedAnswers ?? [],
     escalationStep: report.alert?.step ?? null,
+    // The policy's step it reached: after a reopening the escalation starts again (AlertRaised tier).
+    escalationTier: report.alert?.tier ?? null,
     alerted: report.alert?.alerted ?? [],
     related: [...new Set([...(report.alert?.related ?? []), ...relatedLater])],
     dispatched: report.dispatched,

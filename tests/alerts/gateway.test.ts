@@ -129,6 +129,29 @@ t.test('a 续报 of more dead, missing or injured reaches the township and count
   t.match(await late.next((f) => f.type === 'alert' && f.position === grave.json().position), { reason: 'casualties', estimate: { dead: 2, missing: 1 } }, 'worked out again on resume: the same');
 });
 
+t.test('a report filed telling of deaths reaches the township and county heads with its first alert, and they hear who answers it (found by a newcomer: no head for the first twenty minutes)', async (t) => {
+  const { app, url } = await listening(t);
+  const connect = async (token: string) => {
+    const c = await AlertClient.connect(url, token);
+    t.teardown(() => c.close());
+    c.send({ type: 'resume', after: (await c.next((f) => f.type === 'hello')).position });
+    await c.roundTrip();
+    return c;
+  };
+  const countyHead = await connect(app.token('head', KANG, 'head-kang'));
+  const primary = await connect(app.token('officer', WANGBA, 'officer-wangba-1'));
+  const { reportId } = await fileReport(app, { estimate: { affectedPeople: 40, dead: 3, missing: 5 } });
+  const step0 = await primary.next((f) => f.type === 'alert' && f.reportId === reportId);
+  t.match(step0, { step: 0, reason: 'filed' });
+  t.match(await countyHead.next((f) => f.type === 'alert' && f.reportId === reportId), { step: 0, reason: 'casualties', casualtiesFrom: 'filing', estimate: { dead: 3, missing: 5 }, acknowledgedBy: [] }, 'the county head at once, with the first alert');
+  t.equal((await app.call('POST', `/reports/${reportId}/acknowledgements`, { token: app.token('officer', WANGBA, 'officer-wangba-1'), body: {} })).statusCode, 200);
+  t.match(await countyHead.next((f) => f.type === 'acknowledged' && f.reportId === reportId), { by: 'officer-wangba-1' }, 'and hears who answered it');
+  const quiet = await fileReport(app, { hazard: 'hail', estimate: { affectedPeople: 4 } });
+  await primary.next((f) => f.type === 'alert' && f.reportId === quiet.reportId);
+  await countyHead.roundTrip();
+  t.notOk(countyHead.frames.some((f) => f.reportId === quiet.reportId), 'a report of no casualties: nothing to the county head');
+});
+
 /** A server alerting, the primary officer's socket live from its hello, and one report it was alerted for. */
 async function alertedOnce(t: Test) {
   const { app, url } = await listening(t, { escalationDelayMs: 60_000 });

@@ -62,6 +62,7 @@ t.test('the report an answer came through is dismissed: the other is alerted aga
   const { app, primary } = rig;
   const { r1, r2 } = await answeredThrough(rig, t);
   t.equal(app.escalator.pendingEscalations(), 0, 'nothing escalates while the answer stands');
+  t.match((await app.call('GET', `/reports/${r2}`, { token: officer(app, OFFICER_1) })).json(), { acknowledgedBy: OFFICER_2, answeredVia: r1, reopened: [] }, 'the view says the answer came through R1');
 
   t.equal((await app.call('POST', `/reports/${r1}/dismissal`, { token: officer(app, OFFICER_2), body: { reason: 'false_alarm' } })).statusCode, 200);
   t.same(await rig.advance(0), [], 'no job failed');
@@ -73,11 +74,12 @@ t.test('the report an answer came through is dismissed: the other is alerted aga
   t.notOk(recipients.includes(`head@${KANG}`), 'not yet the county');
 
   const frame = await primary.next((f) => f.type === 'alert' && f.reportId === r2 && f.reason === 'reopened');
-  t.match(frame, { step: 1, reopened: { because: 'via_dismissed', via: r1, answeredBy: OFFICER_2 } }, 'the card says why it rings again');
+  t.match(frame, { step: 1, tier: 0, reopened: { because: 'via_dismissed', via: r1, answeredBy: OFFICER_2 } }, 'the card says why it rings again, at the policy\u2019s first step (found by a newcomer: shown as "第 1 次升级")');
   const view = (await app.call('GET', `/reports/${r2}`, { token: officer(app, OFFICER_1) })).json();
   t.equal(view.status, 'filed', 'nobody answers it now');
+  t.match(view, { answeredVia: null, reopened: [{ via: r1, because: 'via_dismissed', answeredBy: OFFICER_2, at: String }] }, 'and why it rings again');
   const board = (await app.call('GET', `/alerts/open?unit=${WANGBA}`, { token: app.token('head', WANGBA) })).json();
-  t.match(board.items.find((i: { reportId: string }) => i.reportId === r2), { step: 1 }, 'on the board again');
+  t.match(board.items.find((i: { reportId: string }) => i.reportId === r2), { step: 1, tier: 0 }, 'on the board again');
   t.notOk(board.items.find((i: { reportId: string }) => i.reportId === r2).acknowledged, 'as unacknowledged');
 
   // Nobody answers: it climbs from the first step, as a new report would.
@@ -94,6 +96,8 @@ t.test('the report an answer came through is dismissed: the other is alerted aga
 t.test('a 续报 makes the report graver than the one it was answered through: alerted as new, though someone went to that one', async (t) => {
   const rig = await rigged(t);
   const { app, primary } = rig;
+  const countyHead = await live(rig.url, app.token('head', KANG, 'head-kang'));
+  t.teardown(() => countyHead.close());
   const { r1, r2 } = await answeredThrough(rig, t);
   t.equal((await app.call('POST', `/reports/${r1}/dispatches`, { token: officer(app, OFFICER_2), body: {} })).statusCode, 200);
   await rig.advance(0);
@@ -113,6 +117,7 @@ t.test('a 续报 makes the report graver than the one it was answered through: a
     { type: 'AlertRaised', data: { step: 1, tier: 0, reason: 'reopened' } },
   ]);
   t.match(await primary.next((f) => f.type === 'alert' && f.reportId === r2 && f.reason === 'reopened'), { reopened: { because: 'graver', via: r1 }, estimate: { dead: 1 } });
+  t.match(await countyHead.next((f) => f.type === 'alert' && f.reportId === r2 && f.reason === 'casualties'), { acknowledgedBy: [], estimate: { dead: 1 } }, 'the heads are not told it is answered: the answer through R1 ends with this news (found by a newcomer: 已确认 on a death nobody answered)');
   const board = (await app.call('GET', `/alerts/open?unit=${WANGBA}`, { token: app.token('head', WANGBA) })).json();
   const row = board.items.find((i: { reportId: string }) => i.reportId === r2);
   t.ok(row && !row.acknowledged, 'back on the board, unacknowledged');
@@ -147,6 +152,49 @@ t.test('the answer stands where someone was there, or answered in person', async
   t.equal(app.escalator.pendingEscalations(), 0);
 });
 
+t.test('the answered report merged into the one answered through it, or into one someone answers: the answer stands (found by a newcomer: rang again as "nobody on it", up to the county)', async (t) => {
+  const rig = await rigged(t);
+  const { app } = rig;
+  const { r1, r2 } = await answeredThrough(rig, t);
+  const merged = await app.call('POST', `/reports/${r1}/dismissal`, { token: officer(app, OFFICER_2), body: { reason: 'duplicate', duplicateOf: r2 } });
+  t.equal(merged.statusCode, 200, merged.body);
+  await rig.advance(0);
+  t.notOk((await alertEvents(app, r2)).some((e) => e.type === 'AlertReopened'), 'merged into it: whoever answered is on it');
+  await rig.advance(TEN_MINUTES);
+  t.equal((await alertEvents(app, r2)).filter((e) => e.type === 'AlertRaised').length, 1, 'and it does not escalate');
+
+  // Into a third report a person answers: the same event, the same person on it.
+  const r3 = await file(app, { hazard: 'hail', estimate: { affectedPeople: 9 } });
+  t.equal((await app.call('POST', `/reports/${r3}/acknowledgements`, { token: officer(app, OFFICER_1) })).statusCode, 200);
+  const r4 = await file(app, { hazard: 'hail', estimate: { affectedPeople: 4 } });
+  await rig.advance(0);
+  t.match((await alertEvents(app, r4)).at(-1), { type: 'AlertAcknowledged', data: { via: r3 } });
+  const r5 = await file(app, { hazard: 'hail', estimate: { affectedPeople: 9 } });
+  await rig.advance(0);
+  t.equal((await app.call('POST', `/reports/${r5}/acknowledgements`, { token: officer(app, OFFICER_2) })).statusCode, 200);
+  t.equal((await app.call('POST', `/reports/${r3}/dismissal`, { token: officer(app, OFFICER_1), body: { reason: 'duplicate', duplicateOf: r5 } })).statusCode, 200);
+  await rig.advance(0);
+  t.notOk((await alertEvents(app, r4)).some((e) => e.type === 'AlertReopened'), 'merged into a report someone answers: it stands');
+});
+
+t.test('a related report is not answered in the name of a person whose access was revoked: it is alerted as new (found by a newcomer: it reached nobody, and never escalated)', async (t) => {
+  const rig = await rigged(t);
+  const { app } = rig;
+  const admin = app.token('admin', KANG, 'admin-kang');
+  t.equal((await app.call('POST', '/tokens', { token: admin, body: { tokens: [{ sub: 'officer-wangba-3', role: 'officer', scope: WANGBA }] } })).statusCode, 201);
+  const r1 = await file(app, { estimate: { affectedPeople: 12 } });
+  t.equal((await app.call('POST', `/reports/${r1}/acknowledgements`, { token: officer(app, 'officer-wangba-3') })).statusCode, 200);
+  t.equal((await app.call('POST', '/tokens/revocations', { token: admin, body: { sub: 'officer-wangba-3', reason: '手机丢失' } })).statusCode, 201);
+  await rig.advance(60_000);
+  const r2 = await file(app, { estimate: { affectedPeople: 8 } });
+  await rig.advance(0);
+  const events = await alertEvents(app, r2);
+  t.notOk(events.some((e) => e.type === 'AlertAcknowledged'), 'not answered in their name');
+  t.notOk((events[0]!.data.recipients as string[]).includes('officer-wangba-3'), 'nor alerted to them alone');
+  t.ok((events[0]!.data.recipients as string[]).includes(OFFICER_1), 'alerted to the officer on call');
+  t.equal(app.escalator.pendingEscalations() > 0, true, 'and it escalates until someone answers');
+});
+
 t.test('a node that stopped before it saw the dismissal reopens the alert when it starts, from the log', async (t) => {
   const dataDir = testDir(t);
   const clock = { ms: Math.floor(Date.now() / 1000) * 1000 };
@@ -177,6 +225,7 @@ type Op =
   | { kind: 'file'; estimate: Record<string, number> }
   | { kind: 'ack' | 'dispatch' | 'dismiss' | 'verify'; i: number; who: string }
   | { kind: 'amend'; i: number; estimate: Record<string, number> }
+  | { kind: 'merge'; i: number; into: number }
   | { kind: 'wait' };
 
 const estimate = fc.oneof(
@@ -191,6 +240,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('dismiss' as const), i: fc.nat(3), who }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('dispatch' as const, 'verify' as const), i: fc.nat(3), who }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('amend' as const), i: fc.nat(3), estimate }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('merge' as const), i: fc.nat(3), into: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'wait' as const }) },
 );
 /** Two or three reports of one event, then what people do about them. */
@@ -219,6 +269,7 @@ t.test('generated: whatever is filed, answered, amended, dismissed or verified, 
           else if (o.kind === 'dismiss') await app.call('POST', `/reports/${id}/dismissal`, { token: officer(app, o.who), body: { reason: 'false_alarm' } });
           else if (o.kind === 'verify') await app.call('POST', `/reports/${id}/verifications`, { token: head, body: verificationBody() });
           else if (o.kind === 'amend') await app.call('POST', `/reports/${id}/amendments`, { token: app.token('contact', LIJIA), body: { estimate: o.estimate } });
+          else if (o.kind === 'merge') await app.call('POST', `/reports/${id}/dismissal`, { token: head, body: { reason: 'duplicate', duplicateOf: pick(o.into) } });
         }
         const errors = await rig.advance(0);
         if (errors.length) throw new Error(`a job failed: ${errors.join('; ')}`);
@@ -232,7 +283,10 @@ t.test('generated: whatever is filed, answered, amended, dismissed or verified, 
             if (!owed || !job) throw new Error(`${id} is answered by nobody and no alert is owed (${JSON.stringify(ops)})`);
           } else if (row.answeredVia !== undefined) {
             const via = rows.get(row.answeredVia)!;
-            if (via.status === 'dismissed') throw new Error(`${id} stays answered through a dismissed report (${JSON.stringify(ops)})`);
+            // Merged into this report, or into one a person answers that says no less: the same event, the same person on it.
+            const into = via.dismissal?.reason === 'duplicate' ? rows.get(via.dismissal.duplicateOf!) : undefined;
+            const mergedOnto = into !== undefined && (into.reportId === id || (into.acknowledgedBy.length > 0 && into.answeredVia === undefined && into.status !== 'dismissed' && into.status !== 'closed' && !reportsWorse(row.estimate, into.estimate)));
+            if (via.status === 'dismissed' && !mergedOnto) throw new Error(`${id} stays answered through a dismissed report (${JSON.stringify(ops)})`);
             if (via.status !== 'verified' && via.status !== 'closed' && reportsWorse(row.estimate, via.estimate)) {
               throw new Error(`${id} says more than the report it is answered through and nobody is woken (${JSON.stringify(ops)})`);
             }

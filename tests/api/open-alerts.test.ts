@@ -112,6 +112,7 @@ t.test('the open-alert projection: worked out by hand; answers and dismissals cl
         reportedAt: at(0),
         reporter: { name: '王建国', phone: '13800000000' },
         step: 0,
+        tier: 0,
         firstAlertAt: at(1),
         lastAlertAt: at(1),
         recipients: ['o'],

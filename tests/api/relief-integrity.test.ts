@@ -54,6 +54,18 @@ t.test('a repeat from the same report, with its reason, is given (SPEC §3: repe
   t.equal(third.statusCode, 201, 'another repeat, with its own reason');
   const ledger = (await app.call('GET', `/allocations?report=${reportId}`, { token: head(app) })).json();
   t.same(ledger.items.map((i: { repeatReason: string | null }) => i.repeatReason).sort(), ['第三批：大雪后再次受损', '第二批冬衣', null].sort(), 'three allocations, each repeat with its reason');
+
+  // Each repeat is said with what it repeats: to the officer who gives it, the head who approves it
+  // and the officer who hands it over (found by a newcomer: four payments of one relief, nothing said).
+  t.match(repeat.json().warnings, [{ code: 'repeat_allocation', allocations: [first.json().allocationId], message: /^这是重复救助（重复原因：第二批冬衣）：户 621299103201-03-015（欧阳德明）另有 1 笔冬春生活救助仍有效：北京时间 .* 分配的 \d+\.\d\d 元。请核实确需再发$/ }]);
+  t.match(third.json().warnings, [{ code: 'repeat_allocation', allocations: [first.json().allocationId, repeat.json().allocationId], message: /另有 2 笔冬春生活救助仍有效/ }], 'the third names both before it');
+  const approved = await app.call('POST', `/allocations/${third.json().allocationId}/approval`, { token: head(app) });
+  t.equal(approved.statusCode, 200, approved.body);
+  t.match(approved.json().warnings, [{ code: 'repeat_allocation', message: /另有 2 笔冬春生活救助仍有效/ }], 'the head who approves reads it');
+  const en = await app.call('POST', `/allocations/${third.json().allocationId}/deliveries`, { token: officer(app), body: { deliveryId: randomUUID(), cashFen: 100, goods: [], confirmation: { method: 'signature', reference: '签字' } }, headers: { 'accept-language': 'en' } });
+  t.equal(en.statusCode, 200, en.body);
+  t.match(en.json().warnings, [{ code: 'repeat_allocation', message: /^this is a repeat \(reason: 第三批：大雪后再次受损\): household 621299103201-03-015 \(欧阳德明\) has 2 other live winter living allocation\(s\)/ }], 'and the one who hands it over, in English when asked');
+  t.notOk((first.json().warnings ?? []).some((w: { code: string }) => w.code === 'repeat_allocation'), 'the first is no repeat');
 });
 
 t.test('a household verified as 欧阳德明 cannot receive relief as 王五: 422 household_mismatch', async (t) => {

@@ -80,10 +80,10 @@ function AlertCard({ alert, now }) {
   return html`<li class=${`alert ${acked ? 'acked' : 'open'} ${alert.state ?? ''}`} data-report=${alert.reportId} data-frames=${alert.frames}>
     <a href=${`#/duty/${alert.reportId}`} class="alert-link">
       <span class="hazard">${hazardName(alert.hazard, alert.hazardLabel)}</span>
-      ${alert.reason === 'casualties' && html`<span class="graver">${t('casualtiesRaised')}</span>`}
+      ${alert.reason === 'casualties' && html`<span class="graver">${t(alert.casualtiesFrom === 'filing' ? 'casualtiesFiled' : 'casualtiesRaised')}</span>`}
       ${alert.reason === 'reopened' && alert.reopened && html`<span class="graver">${t('reopened')[alert.reopened.because]}</span>`}
       <span class="path">${alert.unit?.path?.join(' ')}</span>
-      <span class="meta">${ago(now - Date.parse(alert.reportedAt))} · ${t('stepN')(alert.step)}${alert.group ? ` · ${alert.group}` : ''}${alert.reporter?.name ? ` · ${alert.reporter.name}` : ''}</span>
+      <span class="meta">${ago(now - Date.parse(alert.reportedAt))} · ${t('stepN')(alert.tier ?? alert.step)}${alert.group ? ` · ${alert.group}` : ''}${alert.reporter?.name ? ` · ${alert.reporter.name}` : ''}</span>
       <span class="ack">${acked ? `${t('acknowledged')}${t(':')}${alert.acknowledgedBy.map((by) => alert.names?.[by] ?? by).join(t('sep'))}` : t('statusLabel').filed}${alert.state ? ` · ${t('changed')[alert.state]}` : ''}</span>
       ${Object.keys(alert.going ?? {}).length > 0 && html`<span class="going">${Object.entries(alert.going).map(([by, g]) => t('goingBy')(alert.names?.[by] ?? by, g.change, g.eta ? localTime(g.eta) : null)).join(t('sep'))}</span>`}
     </a>
@@ -215,7 +215,7 @@ function Detail({ id, session, frame, line }) {
     ${!r && !offline && html`<p>${t('loading')}</p>`}
     ${r &&
     html`<h1 id="detail-h">${hazardName(r.hazard, r.hazardLabel)} · ${r.unit.path.join(' ')}${r.group ? ` ${r.group}` : ''}</h1>
-      <p class="status">${t('statusLabel')[status] ?? status}${r.escalationStep !== null ? ` · ${t('stepN')(r.escalationStep)}` : ''}${r.acknowledgements.length ? ` · ${t('ackBy')}${t(':')}${r.acknowledgements.map(name).join(t('sep'))}` : ''}</p>
+      <p class="status">${t('statusLabel')[status] ?? status}${r.escalationStep !== null ? ` · ${t('stepN')(r.escalationTier ?? r.escalationStep)}` : ''}${r.acknowledgements.length ? ` · ${t('ackBy')}${t(':')}${r.acknowledgements.map(name).join(t('sep'))}` : ''}</p>
       ${r.intact === false && html`<${Notice} kind="warn">${t('reportDamaged')(r.damage?.problem ?? '')}<//>`}
       ${who(r.dispatched ?? []).length > 0 && html`<p class="meta">${t('departed')}${t(':')}${who(r.dispatched).join(t('sep'))}</p>`}
       ${who(r.arrived ?? []).length > 0 && html`<p class="meta">${t('arrived')}${t(':')}${who(r.arrived).join(t('sep'))}</p>`}
@@ -343,7 +343,7 @@ function OpenBoard({ session, version }) {
     ${board &&
     html`<ul class="board">${board.map(
       (a) => html`<li data-report=${a.reportId} data-acknowledged=${a.acknowledged ? 'yes' : 'no'}><a href=${`#/duty/${a.reportId}`}>${hazardName(a.hazard, a.hazardLabel)} · ${a.village.path.join(' ')}</a>
-        <span class="meta">${ago(a.ageSeconds * 1000)} · ${a.acknowledged ? t('nobodyGoing')(a.acknowledged.name ?? a.acknowledged.by) : t('stepN')(a.step)} · ${a.reporter.name}</span>${a.intact === false ? html` <span class="damaged">⚠ ${t('rowDamaged')}</span>` : ''}</li>`,
+        <span class="meta">${ago(a.ageSeconds * 1000)} · ${a.acknowledged ? t('nobodyGoing')(a.acknowledged.name ?? a.acknowledged.by) : t('stepN')(a.tier ?? a.step)} · ${a.reporter.name}</span>${a.intact === false ? html` <span class="damaged">⚠ ${t('rowDamaged')}</span>` : ''}</li>`,
     )}</ul>`}
   </section>`;
 }

@@ -20,6 +20,7 @@ const zh = {
   minutes: '分钟', newReport: '再报一条', formError: '请检查：', tooLong: (n, max) => `（${n} 字，最多 ${max} 字）`, online: '在线', offline: '离线',
   // duty
   casualtiesRaised: '续报：伤亡增加',
+  casualtiesFiled: '报告有人员伤亡',
   reopened: { via_dismissed: '重新报警：所关联的报告已撤销，此报告无人处理', graver: '重新报警：此报告所报情况更严重，按新报告报警' },
   liveAlerts: '实时告警', connected: '已连接', connecting: '正在连接…', reconnecting: '连接中断，正在重连…', noAlerts: '暂无告警', openBoard: '未确认、无人前往的告警', nobodyGoing: (who) => `${who} 已确认，尚无人出发`,
   step: '提醒级别', stepN: (n) => (n === 0 ? '首次告警' : `第 ${n} 次升级`), ago: '前', justNow: '刚刚', acknowledge: '确认收到，我去处理', acknowledged: '已确认',
@@ -76,6 +77,7 @@ const en = {
   noPhones: 'Call the township duty phone.', sentList: 'Reports I sent', nothingSent: 'No reports sent yet', reportedAt: 'Reported', status: 'Status', unsentFor: 'unsent for',
   minutes: 'min', newReport: 'Report another', formError: 'Please check: ', tooLong: (n, max) => ` (${n} characters, at most ${max})`, online: 'online', offline: 'offline',
   casualtiesRaised: 'Follow-up: more dead, missing or injured',
+  casualtiesFiled: 'Reported: people dead, missing or injured',
   reopened: { via_dismissed: 'Alerted again: the related report it was answered through was dismissed', graver: 'Alerted again: it says more than the report it was answered through' },
   liveAlerts: 'Live alerts', connected: 'Connected', connecting: 'Connecting…', reconnecting: 'Connection lost, reconnecting…', noAlerts: 'No alerts', openBoard: 'Alerts unacknowledged or with nobody on the way', nobodyGoing: (who) => `acknowledged by ${who}, nobody on the way yet`,
   step: 'Step', stepN: (n) => (n === 0 ? 'first alert' : `escalation ${n}`), ago: 'ago', justNow: 'just now', acknowledge: 'Acknowledge — I’m on it', acknowledged: 'Acknowledged',

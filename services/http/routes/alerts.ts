@@ -82,6 +82,7 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
           reportedAt: a.reportedAt,
           reporter: a.reporter,
           step: a.step,
+          tier: a.tier,
           recipients: a.recipients.map((x) => recipientView(units, access, x)),
           firstAlertAt: a.firstAlertAt,
           lastAlertAt: a.lastAlertAt,

@@ -20,7 +20,9 @@ import { loadReportInScope } from './reports.js';
 import { reviewOfAllocation, reviewWords } from './reads.js';
 import { NotCaughtUpError } from '../../projection-runner.js';
 import { householdKey } from '../../../projections/households.js';
-import { heldFlag, isReviewed } from '../../../projections/ledger.js';
+import { heldFlag, isLiveRow, isReviewed } from '../../../projections/ledger.js';
+import { CATEGORY_LABELS, CATEGORY_LABELS_EN, yuan } from '../../../domain/notice.js';
+import { beijingMinutes } from '../../../domain/time.js';
 import { canonicalHouseholdId, earlierHouseholdStreamIds } from '../../../domain/vocabulary.js';
 
 /** Namespace for allocation ids derived from (report, household, category, generation). */
@@ -78,7 +80,37 @@ async function reviewOnceRead(deps: ApiDeps, allocationId: string, village: stri
   } catch {
     return [];
   }
-  return reviewSaid(reviewWords(deps, allocationId, village), deps.runner.state('ledger').rows.get(allocationId));
+  return [...repeatSaid(deps, allocationId), ...reviewSaid(reviewWords(deps, allocationId, village), deps.runner.state('ledger').rows.get(allocationId))];
+}
+
+/**
+ * A repeat given with its reason (SPEC §3 `repeatReason` lifts the no-double-relief rules) said with
+ * the household's other live relief of the same category: to the officer who allocates it, and to
+ * the head who approves and the officer who hands it over — the second pair of eyes reads what it
+ * repeats where it acts (found by a newcomer: four payments of one relief to one household, each
+ * with a new reason, each approved with nothing said). Empty for an allocation that is no repeat,
+ * or whose household has no other live relief of the category.
+ */
+function repeatSaid(deps: ApiDeps, allocationId: string): SaidWarning[] {
+  const ledger = deps.runner.state('ledger');
+  const row = ledger.rows.get(allocationId);
+  if (!row?.repeatReason) return [];
+  const ids = deps.runner.state('households').households.get(householdKey(row.village, row.household.id))?.allocations ?? [];
+  const others = ids.flatMap((id) => {
+    const other = id === allocationId ? undefined : ledger.rows.get(id);
+    return other && other.category === row.category && isLiveRow(other) ? [other] : [];
+  });
+  if (others.length === 0) return [];
+  const listZh = others.map((o) => `北京时间 ${beijingMinutes(o.allocatedAt)} 分配的 ${yuan(o.cashFen)} 元${o.deliveries > 0 ? '（已发放）' : ''}`).join('、');
+  const listEn = others.map((o) => `${yuan(o.cashFen)} yuan allocated ${beijingMinutes(o.allocatedAt)} Beijing time${o.deliveries > 0 ? ' (delivered)' : ''}`).join(', ');
+  return [
+    {
+      code: 'repeat_allocation',
+      message: `这是重复救助（重复原因：${row.repeatReason}）：户 ${row.household.id}（${row.household.name}）另有 ${others.length} 笔${CATEGORY_LABELS[row.category]}仍有效：${listZh}。请核实确需再发`,
+      en: `this is a repeat (reason: ${row.repeatReason}): household ${row.household.id} (${row.household.name}) has ${others.length} other live ${CATEGORY_LABELS_EN[row.category]} allocation(s): ${listEn}. Check that it must be given again`,
+      allocations: others.map((o) => o.allocationId),
+    },
+  ];
 }
 
 /** An allocation's review flags (`reviewWords`) as a write's warnings (code `review`), Chinese with English beside; those a head has reviewed (on `row`) are not said again. */
@@ -280,7 +312,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     return {
       report: { dismissed: report.exists && report.status === 'dismissed' },
       flags: words.flatMap((f) => heldFlag(f) ?? []),
-      said: reviewSaid(words, deps.runner.state('ledger').rows.get(state.allocationId)),
+      said: [...repeatSaid(deps, state.allocationId), ...reviewSaid(words, deps.runner.state('ledger').rows.get(state.allocationId))],
     };
   };
   // Not a contact's: its deliveries carry the recipient's confirmation (an ID number masked to its
