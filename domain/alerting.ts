@@ -131,12 +131,17 @@ export interface ReportSighting {
 /** An alert names at most this many related reports, the most recent first. */
 export const MAX_RELATED_REPORTS = 5;
 
-/** Earlier reports of the same hazard in the same village within the window before `report` (ms), most recent first (SPEC §5). */
+/**
+ * Earlier reports of the same hazard in the same village within the window before `report` (ms),
+ * most recent first (SPEC §5). A hazard of `other` names none: two reports of "something else" are
+ * not known to be one thing (found by a newcomer: a fallen wall answered through a sick cow).
+ */
 export function relatedReports(
   report: ReportSighting,
   earlier: readonly ReportSighting[],
   windowMs: number = RELATED_REPORT_WINDOW_MS,
 ): string[] {
+  if (report.hazard === 'other') return [];
   return earlier
     .filter((r) => r.reportId !== report.reportId && r.village === report.village && r.hazard === report.hazard && r.t <= report.t && report.t - r.t <= windowMs)
     .sort((a, b) => b.t - a.t)

@@ -52,6 +52,21 @@ export const ERROR_CODES: readonly ErrorCode[] = [...DOMAIN_ERROR_CODES, ...TRAN
 
 const s = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 /** Integer fen as yuan with two decimals, exactly (domain/notice.ts `yuan`); anything else as given. */
+/**
+ * The live allocation a duplicate_relief names, as the ledger has it (services/http/routes/
+ * allocations.ts withEarlierRelief): the household as written there — said as matched where the
+ * number was typed otherwise — when, how much, and its id; the id alone where the ledger had none.
+ */
+function earlierRelief(d: Record<string, unknown>, lang: 'zh' | 'en'): string {
+  const h = d.household as { id?: unknown; name?: unknown } | undefined;
+  if (!h || typeof d.allocatedAt !== 'string') return s(d.allocationId);
+  const typedOtherwise = typeof d.typed === 'string' && d.typed !== h.id;
+  const when = beijingMinutes(d.allocatedAt);
+  return lang === 'zh'
+    ? `户号 ${s(h.id)}，户主 ${s(h.name)}${typedOtherwise ? `，即填写的 ${s(d.typed)}` : ''}；北京时间 ${when} 分配 ${yuanText(d.cashFen)} 元；编号 ${s(d.allocationId)}`
+    : `household ${s(h.id)}, ${s(h.name)}${typedOtherwise ? `, the one typed as ${s(d.typed)}` : ''}; ${yuanText(d.cashFen)} yuan allocated ${when} Beijing time; ${s(d.allocationId)}`;
+}
+
 const yuanText = (fen: unknown) => (typeof fen === 'number' && Number.isSafeInteger(fen) ? yuan(fen) : s(fen));
 /** An instant as a person in Gansu reads it (北京时间), for a message. */
 /**
@@ -173,13 +188,15 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   },
   household_mismatch: { zh: (d) => `该户核查登记的户主是“${s(d.verifiedName)}”，与填写的姓名不符`, en: (d) => `the household was verified as ${s(d.verifiedName)}` },
   duplicate_relief: {
-    zh: (d) =>
-      d.rule === 'window'
-        ? `该户 ${s(d.windowDays)} 天内已有同类救助（${s(d.allocationId)}）；如确需再次救助，请填写 repeatReason 说明原因`
+    zh: (d) => {
+      const which = earlierRelief(d, 'zh');
+      return d.rule === 'window'
+        ? `该户 ${s(d.windowDays)} 天内已有同类救助（${which}）；如确需再次救助，请填写 repeatReason 说明原因`
         : d.reportId !== undefined
-          ? `该户已从这份报告分配过同类救助（${s(d.allocationId)}）；如确需再次救助，请填写 repeatReason 说明原因`
-          : `该户在本次灾害过程中已有同类救助（${s(d.allocationId)}）；如确需再次救助，请填写 repeatReason 说明原因`,
-    en: (d) => `this household already has live relief of this category (${s(d.allocationId)}); give a repeatReason to give it again`,
+          ? `该户已从这份报告分配过同类救助（${which}）；如确需再次救助，请填写 repeatReason 说明原因`
+          : `该户在本次灾害过程中已有同类救助（${which}）；如确需再次救助，请填写 repeatReason 说明原因`;
+    },
+    en: (d) => `this household already has live relief of this category (${earlierRelief(d, 'en')}); give a repeatReason to give it again`,
   },
   figures_below_households: {
     zh: (d) => `核查数字与户表不符：${lossColumn(s(d.indicator))?.heading ?? s(d.indicator)}${d.given === undefined ? '未填' : `填了 ${s(d.given)}`}，但按所列受损户至少是 ${s(d.implied)}${lossColumn(s(d.indicator)) ? ` ${lossColumn(s(d.indicator))!.unit}` : ''}`,

@@ -27,7 +27,7 @@ t.test('a household relieved from report A asks again from report B (another haz
   const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(b, { household: { id: OUYANG.householdId, name: '欧阳德明' } }) });
   t.equal(again.statusCode, 409);
   t.equal(again.json().error, 'duplicate_relief');
-  t.same(again.json().details, { allocationId: first.json().allocationId, rule: 'window', windowDays: 30 });
+  t.match(again.json().details, { allocationId: first.json().allocationId, rule: 'window', windowDays: 30, household: { id: OUYANG.householdId, name: '欧阳德明' } });
   const repeat = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(b, { household: { id: OUYANG.householdId, name: '欧阳德明' }, repeatReason: '冰雹再次损坏房屋，经乡镇复核' }) });
   t.equal(repeat.statusCode, 201, 'with a repeatReason it is given, and the reason is kept');
   const ledger = (await app.call('GET', `/allocations?household=${encodeURIComponent(OUYANG.householdId)}`, { token: head(app) })).json();
@@ -328,6 +328,8 @@ t.test('hh\u00b71, hh.1, hh/1 and 3\u300112 are hh-1 and 3-12; a name in traditi
     const again = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(r, { household: { id: spelling, name: '张三明' } }) });
     t.match([again.statusCode, again.json()], [409, { error: 'duplicate_relief', details: { allocationId: first.json().allocationId } }], `${JSON.stringify(spelling)} is hh-1: refused`);
   }
+  const named = await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(await verified(app, [{ householdId: 'hh.1', name: '张三明', damage: 'collapsed', people: 4 }]), { household: { id: 'hh.1', name: '张三明' } }) });
+  t.match(named.json(), { details: { household: { id: 'hh-1', name: '张三明' }, typed: 'hh.1' }, message: new RegExp(`（户号 hh-1，户主 张三明，即填写的 hh\\.1；北京时间 .* 分配 \\d+\\.\\d\\d 元；编号 ${first.json().allocationId}）`) }, 'the refusal names the household it matched, as the ledger has it (found by a newcomer: a UUID only)');
   const byGroup = await verified(app, [{ householdId: '3\u300112', name: '孙八', damage: 'severe', people: 2 }]);
   t.equal((await app.call('POST', '/allocations', { token: officer(app), body: allocationBody(byGroup, { household: { id: '3.12', name: '孙八' } }) })).statusCode, 201, '3.12 is the household verified as 3\u300112');
 

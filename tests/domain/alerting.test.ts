@@ -79,4 +79,5 @@ t.test('related reports: same hazard, same village, within 2 hours', async (t) =
   t.same(relatedReports(report, [{ ...earlier, hazard: 'hail' }]), []);
   t.same(relatedReports(report, [{ ...earlier, village: '621299103202' }]), []);
   t.same(relatedReports(report, [report]), [], 'not itself');
+  t.same(relatedReports({ ...report, hazard: 'other' }, [{ ...earlier, hazard: 'other' }]), [], '"other" and "other" are not known to be one thing (found by a newcomer)');
 });

@@ -84,6 +84,18 @@ async function reviewOnceRead(deps: ApiDeps, allocationId: string, village: stri
 }
 
 /**
+ * A `duplicate_relief` refusal with the allocation it names as the ledger has it: the household's
+ * number and name as written there, when, and how much (found by a newcomer: the answer named it by
+ * a UUID only, and an officer who typed `hh.1` could not tell it had matched household `hh-1`).
+ */
+function withEarlierRelief(deps: ApiDeps, error: DomainError, typed: string): DomainError {
+  const row = deps.runner.state('ledger').rows.get(String(error.details?.allocationId ?? ''));
+  if (!row) return error;
+  const details = { ...error.details, typed, household: { id: row.household.id, name: row.household.name }, cashFen: row.cashFen, allocatedAt: row.allocatedAt, status: row.status };
+  return new DomainError('duplicate_relief', error.zh === undefined ? error.message : { en: error.message, zh: error.zh }, details);
+}
+
+/**
  * A repeat given with its reason (SPEC §3 `repeatReason` lifts the no-double-relief rules) said with
  * the household's other live relief of the same category: to the officer who allocates it, and to
  * the head who approves and the officer who hands it over — the second pair of eyes reads what it
@@ -272,6 +284,7 @@ export async function allocationRoutes(app: FastifyInstance, deps: ApiDeps): Pro
             generation--;
             continue;
           }
+          if (error instanceof DomainError && error.code === 'duplicate_relief') throw withEarlierRelief(deps, error, body.household.id);
           throw error;
         }
       }
