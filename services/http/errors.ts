@@ -171,12 +171,25 @@ export function withUnitNames(error: unknown, name: (code: string) => string | u
 }
 
 /**
+ * A refusal of field work on a dismissed report with who sent it (`sender`: the role), where the
+ * decider could not know: what to do next differs for a village contact (tell the township) and for
+ * an officer or a head (file a new report; found by a newcomer: an officer was told to tell the
+ * township, as a contact is).
+ */
+function withSender(error: unknown, role: string | undefined): unknown {
+  if (!(error instanceof DomainError) || error.code !== 'report_dismissed' || role === undefined) return error;
+  const details = error.details ?? {};
+  if (details.action !== 'field_work' || details.sender !== undefined) return error;
+  return new DomainError(error.code, error.zh === undefined ? error.message : { en: error.message, zh: error.zh }, { ...details, sender: role });
+}
+
+/**
  * The one error handler: everything a client sends wrong is a 4xx JSON answer, never a 500.
  * `unitName`: the register's name of a 12-digit unit code, for refusals that name units.
  */
 export function registerErrorHandling(app: FastifyInstance, unitName: (code: string) => string | undefined = () => undefined): void {
   app.setErrorHandler((raw: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const error = withUnitNames(raw, unitName);
+    const error = withSender(withUnitNames(raw, unitName), (request as { user?: { role?: string } }).user?.role);
     const { status, body } = classify(error, requestLanguage(request));
     if (status >= 500) request.log.error({ err: error, status, error: body.error }, 'request failed');
     else request.log.info({ status, error: body.error }, body.message);

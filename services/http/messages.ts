@@ -153,7 +153,7 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
             : `该报告已作为重复报告撤销，并入的报告 ${s(d.duplicateOf)} 也已${d.originalStatus === 'closed' ? '结案' : '撤销'}，这一条没有地方可以记录：急事请直接打电话给乡镇${d.townshipPhone ? `（${s(d.townshipPhone)}）` : ''}，需要时请重新上报`
           : d.duplicateOf
           ? `该报告已作为重复报告撤销，已并入报告 ${s(d.duplicateOf)}：续报、接警、派员请发到那份报告；如那份也已结案或撤销，急事请直接打电话给乡镇`
-          : `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不能再续报、接警、派员、核查或结案：如确有灾情，请另报一条，并告知乡镇`
+          : `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不能再续报、接警、派员、核查或结案：${d.sender === 'officer' || d.sender === 'head' ? '如确有灾情，请另建一份报告' : '如确有灾情，请另报一条，并告知乡镇'}`
         : d.action === 'link'
           ? `该报告已被撤销${DISMISSAL_ZH[s(d.reason)] ? `（${DISMISSAL_ZH[s(d.reason)]}）` : ''}，不计入任何统计，不能归入灾害过程`
           : d.action === 'dismiss'

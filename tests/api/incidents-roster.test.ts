@@ -44,7 +44,9 @@ t.test('incident lifecycle with statutory clocks', async (t) => {
     token: countyHead,
     body: { figures: {}, households: [], method: '入户核查' },
   });
-  t.match([verifyDismissed.statusCode, verifyDismissed.json().message], [422, '该报告已被撤销（误报），不能再续报、接警、派员、核查或结案：如确有灾情，请另报一条，并告知乡镇'], 'field work on it is refused in words about field work, not about relief');
+  t.match([verifyDismissed.statusCode, verifyDismissed.json().message], [422, '该报告已被撤销（误报），不能再续报、接警、派员、核查或结案：如确有灾情，请另建一份报告'], 'field work on it is refused in words about field work, not about relief; to a head, what a head does (found by a newcomer: told to tell the township)');
+  const amendDismissed = await app.call('POST', `/reports/${falseAlarm}/amendments`, { token: app.token('contact', LIJIA), body: { notes: '又塌了' } });
+  t.match([amendDismissed.statusCode, amendDismissed.json().message], [422, '该报告已被撤销（误报），不能再续报、接警、派员、核查或结案：如确有灾情，请另报一条，并告知乡镇'], 'to the village contact, to tell the township');
 
   t.equal((await post('submissions', { stage: 'daily', figures: {}, asOf: now.toISOString() })).json().error, 'initial_not_submitted');
   const future = await post('submissions', { stage: 'initial', figures: { affectedPeople: 9 }, asOf: '2027-12-03T22:40:00+08:00' });

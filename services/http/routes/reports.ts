@@ -638,7 +638,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
   commandRoute(app, deps, reports, {
     path: 'verifications',
     summary:
-      'Household-by-household verification (核查); a figure left out that the household list determines is counted from it (figures_from_households); `warnings` name estimate figures it leaves out (estimate_left_out), damaged households of the last verification it no longer lists (household_dropped), relief on a household it leaves out (relief_household_left_out) and one name listed under two numbers (same_name_two_households)',
+      'Household-by-household verification (核查); a figure left out that the household list determines is counted from it (figures_from_households); `warnings` name estimate figures it leaves out (estimate_left_out), damaged households of the last verification it no longer lists (household_dropped), relief on a household it leaves out (relief_household_left_out), housing relief on a household it finds undamaged (relief_house_undamaged) and one name listed under two numbers (same_name_two_households)',
     body: VerifyBody,
     roles: FIELD_STAFF,
     toCommand: (b, req, now) => ({ type: 'VerifyDamage' as const, data: { verifier: req.user.sub, ...b }, now }),
@@ -650,7 +650,7 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     warnings: (b, id, previous) => {
       // The report's live relief, read once for the two warnings that need it (one pass over the ledger).
       const relief = [...deps.runner.state('ledger').rows.values()].filter((row) => row.reportId === id && isLiveRow(row));
-      return [...filledFromHouseholds(b), ...estimateLeftOut(b, id), ...sameNameTwice(b.households), ...dropped(b, relief, previous), ...leftOut(b, relief), ...afterFinal(id, 'verification')];
+      return [...filledFromHouseholds(b), ...estimateLeftOut(b, id), ...sameNameTwice(b.households), ...dropped(b, relief, previous), ...leftOut(b, relief), ...houseUndamaged(b, relief), ...afterFinal(id, 'verification')];
     },
   });
   /**
@@ -766,6 +766,23 @@ export async function reportRoutes(app: FastifyInstance, deps: ApiDeps): Promise
         code: 'relief_household_left_out',
         message: `${householdOf(row)}有${CATEGORY_LABELS[row.category]}${row.status === 'allocated' ? '待批准' : row.status === 'approved' ? '已批准' : '已发放'}，这次核查的户表里没有这一户：这笔救助已标记待复核，如是漏填请再核查一次`,
         en: `${householdOfEn(row)} has ${CATEGORY_LABELS_EN[row.category]} relief ${row.status === 'allocated' ? 'awaiting approval' : row.status}, and this verification does not list it: the relief is flagged for review; if it was left out by mistake, verify again`,
+        householdId: row.household.id,
+        allocationId: row.allocationId,
+      }));
+  };
+  /**
+   * Live housing relief on this report to a household this verification finds with no damage to
+   * its house: the ledger holds it for review (no_housing_damage). Said to the verifier, as a
+   * household left out is (found by a newcomer: the relief was put on hold and nobody was told).
+   */
+  const houseUndamaged = (b: { households: ReadonlyArray<{ householdId: string; damage: string }> }, relief: readonly LedgerRow[]): SaidWarning[] => {
+    const undamaged = new Set(b.households.filter((h) => h.damage === 'none').map((h) => canonicalHouseholdId(h.householdId)));
+    return relief
+      .filter((row) => row.category === 'housing' && undamaged.has(canonicalHouseholdId(row.household.id)))
+      .map((row) => ({
+        code: 'relief_house_undamaged',
+        message: `${householdOf(row)}有${CATEGORY_LABELS[row.category]}${row.status === 'allocated' ? '待批准' : row.status === 'approved' ? '已批准' : '已发放'}，这次核查认定其住房未受损：这笔救助已标记待复核，如核查有误请再核查一次`,
+        en: `${householdOfEn(row)} has ${CATEGORY_LABELS_EN[row.category]} relief ${row.status === 'allocated' ? 'awaiting approval' : row.status}, and this verification finds the house undamaged: the relief is flagged for review; if that is a mistake, verify again`,
         householdId: row.household.id,
         allocationId: row.allocationId,
       }));
