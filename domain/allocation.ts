@@ -238,6 +238,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
           field: 'cashFen',
           allocatedFen: a.cashFen,
           deliveredFen: a.deliveredCashFen,
+          askedFen: cashFen,
         });
       }
       const allocated = goodsTotals(a.goods);
@@ -250,6 +251,7 @@ function decide(command: AllocationCommand, state: AllocationState): AllocationE
             unit,
             allocated: (allocated[key] ?? 0) / 1000,
             delivered: (a.deliveredGoods[key] ?? 0) / 1000,
+            asked: quantity / 1000,
           });
         }
       }

@@ -259,9 +259,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
       d.item !== undefined && d.allocated === 0
         ? `这次发放的${s(d.item)}（${s(d.unit)}）不在核定的救助物资里，不能发放`
         : d.item !== undefined
-          ? `${s(d.item)}发放将超过核定数量：核定 ${s(d.allocated)} ${s(d.unit)}，已发 ${s(d.delivered)} ${s(d.unit)}`
+          ? `${s(d.item)}发放将超过核定数量：核定 ${s(d.allocated)} ${s(d.unit)}，已发 ${s(d.delivered)} ${s(d.unit)}${d.asked !== undefined ? `，这次要发 ${s(d.asked)} ${s(d.unit)}，最多还能发 ${exactDecimal(Math.round((Number(d.allocated) - Number(d.delivered)) * 1000), 3).replace(/\.?0+$/, '')} ${s(d.unit)}` : ''}`
           : d.allocatedFen !== undefined
-            ? `现金发放将超过核定数额：核定 ${yuanText(d.allocatedFen)} 元，已发 ${yuanText(d.deliveredFen)} 元`
+            ? `现金发放将超过核定数额：核定 ${yuanText(d.allocatedFen)} 元，已发 ${yuanText(d.deliveredFen)} 元${d.askedFen !== undefined ? `，这次要发 ${yuanText(d.askedFen)} 元，最多还能发 ${yuanText(Number(d.allocatedFen) - Number(d.deliveredFen))} 元` : ''}`
             : '核定的救助已全部发放，不能再发放',
     en: 'the delivery would exceed what was allocated',
   },

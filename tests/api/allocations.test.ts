@@ -36,7 +36,7 @@ t.test('relief lifecycle: allocate, approve by a second person, deliver in parts
   const over = await post('deliveries', delivery(50_001));
   t.equal(over.statusCode, 422);
   t.equal(over.json().error, 'over_delivery');
-  t.equal(over.json().message, '现金发放将超过核定数额：核定 2000.00 元，已发 1500.00 元');
+  t.equal(over.json().message, '现金发放将超过核定数额：核定 2000.00 元，已发 1500.00 元，这次要发 500.01 元，最多还能发 500.00 元', 'with what was asked and what is left (found by a newcomer)');
   const overEn = await app.call('POST', `/allocations/${allocationId}/deliveries`, { token: app.token('officer', WANGBA), body: delivery(50_001), headers: { 'accept-language': 'en' } });
   t.equal(overEn.json().message, 'cash delivered would exceed the allocation: 2000.00 yuan allocated, 1500.00 yuan delivered, 500.01 more asked', 'in English with the figures too');
   t.equal((await post('deliveries', delivery(50_000, 12.5))).statusCode, 200);

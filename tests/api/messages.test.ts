@@ -175,8 +175,8 @@ t.test('what the newcomer met on the relief and incident routes, in Chinese (ses
   t.match(await zh('POST', `/allocations/${allocationId}/approval`, app.token('head', WANGBA, 'head-2'), {}), { error: 'not_pending', message: '该救助已审批，不在待审批状态' }, 'a status by its Chinese name');
   const delivery = (goods: unknown[], cashFen = 0) => ({ deliveryId: randomUUID(), cashFen, goods, confirmation: { method: 'signature', reference: 'r' } });
   t.match(await zh('POST', `/allocations/${allocationId}/deliveries`, officer, delivery([{ item: '帐篷', quantity: 1, unit: '顶' }])), { error: 'over_delivery', message: '这次发放的帐篷（顶）不在核定的救助物资里，不能发放' }, 'goods never allocated: said so, not "over"');
-  t.match(await zh('POST', `/allocations/${allocationId}/deliveries`, officer, delivery([{ item: '大米', quantity: 11, unit: '公斤' }])), { message: '大米发放将超过核定数量：核定 10 公斤，已发 0 公斤' });
-  t.match(await zh('POST', `/allocations/${allocationId}/deliveries`, officer, delivery([], 10_001)), { message: '现金发放将超过核定数额：核定 100.00 元，已发 0.00 元' });
+  t.match(await zh('POST', `/allocations/${allocationId}/deliveries`, officer, delivery([{ item: '大米', quantity: 11, unit: '公斤' }])), { message: '大米发放将超过核定数量：核定 10 公斤，已发 0 公斤，这次要发 11 公斤，最多还能发 10 公斤' });
+  t.match(await zh('POST', `/allocations/${allocationId}/deliveries`, officer, delivery([], 10_001)), { message: '现金发放将超过核定数额：核定 100.00 元，已发 0.00 元，这次要发 100.01 元，最多还能发 100.00 元' });
 
   const countyHead = app.token('head', KANG, 'head-kang');
   const incidentId = (await app.call('POST', '/incidents', { token: countyHead, body: { county: KANG, hazard: 'landslide', startedAt: '2026-07-01T00:00:00Z', title: '滑坡' } })).json().incidentId;
