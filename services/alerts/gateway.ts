@@ -439,6 +439,17 @@ export class AlertGateway {
         try {
           const loaded = await this.#commands.load(streams.report(reportId), reportDecider);
           if (!loaded.state.exists || !withinScope(loaded.state.village, connection.user.scope)) return error('not_found', 'no such report', { reportId });
+          // A step this report never had is not confirmed as if recorded (found by a newcomer: echoed).
+          const latest = loaded.state.alert?.step;
+          if (latest === undefined || step > latest) {
+            return error(
+              'no_such_step',
+              latest === undefined
+                ? { zh: '这份报告还没有发出过告警，没有可以确认收到的', en: 'no alert was raised for this report yet: there is nothing to confirm' }
+                : { zh: `这份报告的告警只到第 ${latest} 步，没有第 ${step} 步`, en: `this report's alert reached step ${latest}; there is no step ${step}` },
+              { reportId, step, latest: latest ?? null },
+            );
+          }
           const now = this.#options.now().toISOString();
           await this.#commands.execute(
             streams.report(reportId),

@@ -167,6 +167,8 @@ for (const provider of PROVIDERS) {
     t.match(await primary.next((f) => f.type === 'received'), { reportId, step: 0 }, 'the receipt is confirmed');
     primary.send({ type: 'received', reportId: '00000000-0000-4000-8000-000000000000', step: 0 });
     t.match(await primary.next((f) => f.type === 'error'), { code: 'not_found' }, 'a receipt for no report is answered');
+    primary.send({ type: 'received', reportId, step: 7 });
+    t.match(await primary.next((f) => f.type === 'error' && f.code === 'no_such_step'), { reportId, step: 7, latest: 0, detail: '这份报告的告警只到第 0 步，没有第 7 步' }, 'a receipt of a step never raised is refused, not echoed (found by a newcomer)');
     await r.advance(30_000);
     t.same(r.sms(PHONES['officer-wangba-1']), [], 'the primary saw it: no SMS');
     await r.advance(DELAY);
