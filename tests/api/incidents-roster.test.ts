@@ -232,3 +232,17 @@ t.test('linking a report observed well before the disaster began, or after it wa
   const later = await link(await file('2026-07-03T09:00:00+08:00', { dead: 2 }));
   t.match(later.json().warnings, [{ code: 'observed_after_stabilization', message: /^已归入。但本灾害过程已于北京时间 2026-07-02 10:00 标记稳定，这份报告是之后观察到的，并报有人员伤亡/ }]);
 });
+
+t.test('an incident opened with a start long past says so: every statutory clock counts from it (found by a newcomer: a year typed wrong, taken without a word)', async (t) => {
+  const now = new Date('2026-07-10T04:00:00.000Z');
+  const app = await startTestApp(t, { now: () => now });
+  const head = app.token('head', KANG, 'head-kang');
+  const open = (startedAt: string, lang?: string) => app.call('POST', '/incidents', { token: head, body: { county: KANG, hazard: 'landslide', startedAt, title: '滑坡' }, ...(lang ? { headers: { 'accept-language': lang } } : {}) });
+  const typo = await open('2016-07-10T08:00:00+08:00');
+  t.equal(typo.statusCode, 201);
+  t.match(typo.json().warnings, [{ code: 'started_long_ago', days: 3652, message: /^已建立。灾害开始时间填的是北京时间 2016-07-10 08:00，是 3652 天以前：初报、续报、核报的时限都从这个时间算，现在都已超时/ }]);
+  t.match((await open('2026-06-01T00:00:00Z', 'en')).json().warnings, [{ code: 'started_long_ago', message: /^opened; but it started 2026-06-01 08:00 Beijing time, 39 days ago/ }], 'in English when asked');
+  const recent = await open('2026-07-09T20:00:00Z');
+  t.equal(recent.statusCode, 201);
+  t.equal(recent.json().warnings, undefined, 'a start of hours ago: nothing to say');
+});

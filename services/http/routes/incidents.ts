@@ -96,6 +96,28 @@ async function loadIncidentInScope(deps: ApiDeps, request: FastifyRequest, id: s
   return { ...loaded, incident: loaded.state };
 }
 
+/** A start this long before the incident is opened is said (`startedLongAgo`). */
+const LONG_AGO_MS = 7 * 24 * 3600_000;
+
+/**
+ * The words for an incident opened with a start long past (found by a newcomer: a start years back,
+ * a typo of the year, was taken without a word, and every statutory clock was overdue at once — the
+ * clocks count from it, 自然灾害情况统计调查制度). Said, not refused: a process can be recorded late.
+ */
+function startedLongAgo(startedAt: string, now: string): SaidWarning[] {
+  const days = Math.floor((Date.parse(now) - Date.parse(startedAt)) / 86_400_000);
+  if (Date.parse(now) - Date.parse(startedAt) < LONG_AGO_MS) return [];
+  return [
+    {
+      code: 'started_long_ago',
+      message: `已建立。灾害开始时间填的是北京时间 ${beijingMinutes(startedAt)}，是 ${days} 天以前：初报、续报、核报的时限都从这个时间算，现在都已超时。如果填错了，请不要往这个灾害过程归入报告，另建一个开始时间正确的`,
+      en: `opened; but it started ${beijingMinutes(startedAt)} Beijing time, ${days} days ago: every statutory clock counts from then, and all are overdue now. If that is a mistake, link no report to it and open another with the right start`,
+      startedAt,
+      days,
+    },
+  ];
+}
+
 /** A submission's number among the incident's submissions, 1 for the first sent (a 初报). */
 const Submission = z.coerce.number().int().min(1).max(100_000).describe('a submission as it was sent: 1 for the first (初报), in the order sent');
 
@@ -106,7 +128,15 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     '/incidents',
     {
       config: { roles: ['officer', 'head'], creates: true },
-      schema: { tags: ['incidents'], summary: 'Open a disaster process (灾害过程) for a county', body: OpenIncidentBody, response: { 201: z.object({ incidentId: z.uuid(), position: z.string(), revision: z.number() }), 200: z.object({ incidentId: z.uuid(), position: z.string(), revision: z.number() }) } },
+      schema: {
+        tags: ['incidents'],
+        summary: 'Open a disaster process (灾害过程) for a county; `warnings` say a start long past (started_long_ago: every statutory clock counts from it)',
+        body: OpenIncidentBody,
+        response: {
+          201: z.object({ incidentId: z.uuid(), position: z.string(), revision: z.number(), warnings: z.array(WarningSchema).optional() }),
+          200: z.object({ incidentId: z.uuid(), position: z.string(), revision: z.number(), warnings: z.array(WarningSchema).optional() }),
+        },
+      },
     },
     async (request, reply) => {
       const body = request.body;
@@ -125,7 +155,9 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         if (!isDeepStrictEqual(opened, JSON.parse(JSON.stringify(data)))) {
           throw new HttpError(409, 'idempotency_mismatch', `incident ${incidentId} was opened with a different body: a new incident needs a new incidentId`, { field: 'body.incidentId', incidentId });
         }
-        return reply.code(200).send({ incidentId, position: first.position, revision: 0 });
+        // Answered as the first time, its words too: judged as of when it was opened.
+        const warnings = localized(startedLongAgo(opened.startedAt, first.metadata.at), requestLanguage(request));
+        return reply.code(200).send({ incidentId, position: first.position, revision: 0, ...(warnings.length > 0 ? { warnings } : {}) });
       };
       if ((await deps.commands.load(stream, incidentDecider)).state.exists) return sameAsOpened();
       try {
@@ -136,7 +168,8 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
           context,
         );
         if (!result.written) return sameAsOpened();
-        return reply.code(201).send({ incidentId, position: result.position!, revision: result.revision });
+        const warnings = localized(startedLongAgo(data.startedAt, context.now), requestLanguage(request));
+        return reply.code(201).send({ incidentId, position: result.position!, revision: result.revision, ...(warnings.length > 0 ? { warnings } : {}) });
       } catch (error) {
         if (error instanceof ConcurrencyError || (error instanceof DomainError && error.code === 'already_exists')) return sameAsOpened();
         throw error;
