@@ -107,12 +107,13 @@ export const EVENT_SCHEMAS = {
   /**
    * An acknowledgement counted through a related report no longer stands (SPEC §5): that report was
    * dismissed, so nobody is on the way for this one; or this one now says something graver than it
-   * (people dead, missing, injured, more affected), so it is alerted as new. Written by the alerting
-   * policy; `answeredBy` is who the lapsed acknowledgement named.
+   * (people dead, missing, injured, more affected), so it is alerted as new; or the person it named
+   * can no longer be reached (`answerer_gone`: every grant they held for the township revoked or
+   * expired). Written by the alerting policy; `answeredBy` is who the lapsed acknowledgement named.
    */
   AlertReopened: z.strictObject({
     via: z.uuid(),
-    because: z.enum(['via_dismissed', 'graver']),
+    because: z.enum(['via_dismissed', 'graver', 'answerer_gone']),
     answeredBy: UserId,
   }),
   OfficerDispatched: z.strictObject({ officer: UserId, eta: Instant.optional() }),

@@ -86,7 +86,7 @@ export interface FiledReport {
    * whose answer lapsed: they are told again).
    */
   alert:
-    | { step: number; tier: number; lastRaisedAt: string; reopened?: { at: string; answeredBy: string } | undefined; policy: EscalationPolicy; alerted: string[]; related: string[] }
+    | { step: number; tier: number; lastRaisedAt: string; reopened?: { at: string; answeredBy: string; because: EventData<'AlertReopened'>['because'] } | undefined; policy: EscalationPolicy; alerted: string[]; related: string[] }
     | undefined;
   dispatched: Array<{ officer: string; eta?: string | undefined; at: string }>;
   arrived: Array<{ officer: string; at: string; location?: Location | undefined }>;
@@ -591,7 +591,7 @@ function evolve(state: ReportState, event: Timed<ReportEvent>): ReportState {
         answeredVia: undefined,
         lapsedAnswers: [...(state.lapsedAnswers ?? []), { ...event.data, at: event.at }],
         status: statusAfter(state.status, event.type),
-        ...(state.alert ? { alert: { ...state.alert, reopened: { at: event.at, answeredBy: event.data.answeredBy } } } : {}),
+        ...(state.alert ? { alert: { ...state.alert, reopened: { at: event.at, answeredBy: event.data.answeredBy, because: event.data.because } } } : {}),
       };
     case 'OfficerDispatched':
       return {

@@ -60,7 +60,7 @@ export interface AlertFrame {
    * this one (via_dismissed: that report was dismissed; graver: this one says more), and whose
    * answer it was, with the name on their grant.
    */
-  reopened?: { because: 'via_dismissed' | 'graver'; via: string; answeredBy: string; answeredByName: string | null };
+  reopened?: { because: 'via_dismissed' | 'graver' | 'answerer_gone'; via: string; answeredBy: string; answeredByName: string | null };
 }
 
 export interface AcknowledgedFrame {

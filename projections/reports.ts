@@ -314,16 +314,20 @@ export function listReports(state: ReportsState, filter: ReportFilter): { items:
  * Why `row`'s acknowledgement through a related report no longer stands (SPEC §5), if it does not:
  * `via_dismissed`, that report was dismissed (nobody is on the way for either); `graver`, this one
  * now says something that one does not (people dead, missing, injured, more affected, or words of
- * people in danger), by its own 续报 or that one's. Undefined for a report answered in person, or
+ * people in danger), by its own 续报 or that one's; `answerer_gone`, where `stillThere` is given
+ * and says the person it named cannot be reached now. Undefined for a report answered in person, or
  * whose work is done (verified, dismissed, closed), and while the report it came through was
  * verified or closed: someone was there. A report merged (dismissed as a duplicate) into this one,
  * or into one a person answers that says no less, takes nothing away: whoever answered it is on the
  * same event (found by a newcomer: merging the answered report into its follow-up rang it again as
  * "nobody on it", up to the county).
  */
-export function lapsedAnswer(reports: ReportsState, row: ReportRow): 'via_dismissed' | 'graver' | undefined {
+export function lapsedAnswer(reports: ReportsState, row: ReportRow, stillThere?: (person: string) => boolean): 'via_dismissed' | 'graver' | 'answerer_gone' | undefined {
   if (row.answeredVia === undefined || row.acknowledgedBy.length === 0) return undefined;
   if (row.status === 'verified' || row.status === 'dismissed' || row.status === 'closed') return undefined;
+  // The person it named can no longer be reached (their access revoked: a phone lost): told of this
+  // report on a device nobody holds, and on the way, if at all, to the other one only.
+  if (stillThere && !stillThere(row.acknowledgedBy[0]!)) return 'answerer_gone';
   const via = reports.rows.get(row.answeredVia);
   if (!via) return undefined;
   if (via.status === 'dismissed') {

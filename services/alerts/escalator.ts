@@ -95,6 +95,11 @@ export class Escalator {
           const row = this.runner.state('reports').rows.get(stream.id);
           if (row) for (const id of relatedReportsOf(row)) this.#touchedReports.add(id);
         }
+      } else if (stream?.kind === 'access' && event.type === 'AccessRevoked') {
+        // An answer through a related report in the name of the person revoked ends (lapsedAnswer):
+        // the reports so answered are few, and a revocation rare.
+        const sub = (event.data as { sub?: string }).sub;
+        for (const [id, row] of this.runner.state('reports').rows) if (row.answeredVia !== undefined && (sub === undefined || row.acknowledgedBy[0] === sub)) this.#touchedReports.add(id);
       } else if (stream?.kind === 'incident') this.#touchedIncidents.add(stream.id);
     },
     batchEnd: (): void => this.#scheduleTouched(),
@@ -117,7 +122,8 @@ export class Escalator {
   /** Derives every pending job again from the read models (at start, or when Redis came back empty). */
   async rescheduleAll(): Promise<void> {
     const reports = this.runner.state('reports');
-    for (const [id, row] of reports.rows) if (nextEscalation(alertTrackOf(row)) || lapsedAnswer(reports, row)) await this.#scheduleReport(id);
+    const now = this.#now().getTime();
+    for (const [id, row] of reports.rows) if (nextEscalation(alertTrackOf(row)) || lapsedAnswer(reports, row, this.#stillThere(row.village, now))) await this.#scheduleReport(id);
     for (const [id, row] of this.runner.state('incidents').rows) if (!row.closed) await this.#scheduleIncident(id);
   }
 
@@ -135,7 +141,7 @@ export class Escalator {
     // SPEC §5: an answer through a related report stands while that report is being answered and
     // this one says nothing graver. When it no longer does, nobody is on the way for this one: the
     // lapse is written, and the alert that follows (below, once the runner has it) starts again.
-    const lapse = lapsedAnswer(reports, row);
+    const lapse = lapsedAnswer(reports, row, this.#stillThere(row.village, this.#now().getTime()));
     if (lapse && row.answeredVia !== undefined) {
       const context = this.#context();
       try {
@@ -251,8 +257,9 @@ export class Escalator {
     // people in danger (`answeringReport`).
     const answeredBy = step === 0 && report.exists ? answeringReport(this.runner.state('reports'), related, report, this.#stillThere(filedIn, t)) : undefined;
     // Alerted as new after a lapse: the policy's first step, and whoever's answer lapsed, who is
-    // likely nearest and was told of this report before.
-    const lapsed = reason === 'reopened' && report.exists ? report.alert?.reopened?.answeredBy : undefined;
+    // likely nearest and was told of this report before — unless they can no longer be reached.
+    const reopened = reason === 'reopened' && report.exists ? report.alert?.reopened : undefined;
+    const lapsed = reopened && reopened.because !== 'answerer_gone' ? reopened.answeredBy : undefined;
     const atTier = recipientsAt(policy, tier);
     const recipients = answeredBy ? [answeredBy.by] : lapsed !== undefined && !atTier.includes(lapsed) ? [...atTier, lapsed] : atTier;
     return {

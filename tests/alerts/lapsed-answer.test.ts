@@ -193,6 +193,23 @@ t.test('a related report is not answered in the name of a person whose access wa
   t.notOk((events[0]!.data.recipients as string[]).includes('officer-wangba-3'), 'nor alerted to them alone');
   t.ok((events[0]!.data.recipients as string[]).includes(OFFICER_1), 'alerted to the officer on call');
   t.equal(app.escalator.pendingEscalations() > 0, true, 'and it escalates until someone answers');
+
+  // Answered through another report in their name before the revocation: that answer ends with it.
+  t.equal((await app.call('POST', '/tokens', { token: admin, body: { tokens: [{ sub: 'officer-wangba-4', role: 'officer', scope: WANGBA }] } })).statusCode, 201);
+  const r3 = await file(app, { hazard: 'hail', estimate: { affectedPeople: 12 } });
+  t.equal((await app.call('POST', `/reports/${r3}/acknowledgements`, { token: officer(app, 'officer-wangba-4') })).statusCode, 200);
+  const r4 = await file(app, { hazard: 'hail', estimate: { affectedPeople: 8 } });
+  await rig.advance(0);
+  t.match((await alertEvents(app, r4)).at(-1), { type: 'AlertAcknowledged', data: { by: 'officer-wangba-4', via: r3 } });
+  t.equal((await app.call('POST', '/tokens/revocations', { token: admin, body: { sub: 'officer-wangba-4', reason: '手机丢失' } })).statusCode, 201);
+  await rig.advance(0);
+  const after = (await alertEvents(app, r4)).slice(-2);
+  t.match(after, [
+    { type: 'AlertReopened', data: { via: r3, because: 'answerer_gone', answeredBy: 'officer-wangba-4' } },
+    { type: 'AlertRaised', data: { reason: 'reopened', tier: 0 } },
+  ], 'the answer in their name ends, and the report is alerted as new');
+  t.notOk((after[1]!.data.recipients as string[]).includes('officer-wangba-4'), 'not to the person revoked');
+  t.ok((after[1]!.data.recipients as string[]).includes(OFFICER_1));
 });
 
 t.test('a node that stopped before it saw the dismissal reopens the alert when it starts, from the log', async (t) => {

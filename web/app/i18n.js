@@ -21,7 +21,7 @@ const zh = {
   // duty
   casualtiesRaised: '续报：伤亡增加',
   casualtiesFiled: '报告有人员伤亡',
-  reopened: { via_dismissed: '重新报警：所关联的报告已撤销，此报告无人处理', graver: '重新报警：此报告所报情况更严重，按新报告报警' },
+  reopened: { via_dismissed: '重新报警：所关联的报告已撤销，此报告无人处理', graver: '重新报警：此报告所报情况更严重，按新报告报警', answerer_gone: '重新报警：原接警人的权限已撤销，此报告无人处理' },
   liveAlerts: '实时告警', connected: '已连接', connecting: '正在连接…', reconnecting: '连接中断，正在重连…', noAlerts: '暂无告警', openBoard: '未确认、无人前往的告警', nobodyGoing: (who) => `${who} 已确认，尚无人出发`,
   step: '提醒级别', stepN: (n) => (n === 0 ? '首次告警' : `第 ${n} 次升级`), ago: '前', justNow: '刚刚', acknowledge: '确认收到，我去处理', acknowledged: '已确认',
   ackBy: '确认人', depart: '我已出发', arrive: '我已到达', departed: '已出发', arrived: '已到达', goingBy: (who, change, eta) => (change === 'arrived' ? `${who} 已到达` : `${who} 已出发${eta ? `，预计 ${eta} 到` : ''}`), location: '位置', openMap: '打开地图导航',
@@ -78,7 +78,7 @@ const en = {
   minutes: 'min', newReport: 'Report another', formError: 'Please check: ', tooLong: (n, max) => ` (${n} characters, at most ${max})`, online: 'online', offline: 'offline',
   casualtiesRaised: 'Follow-up: more dead, missing or injured',
   casualtiesFiled: 'Reported: people dead, missing or injured',
-  reopened: { via_dismissed: 'Alerted again: the related report it was answered through was dismissed', graver: 'Alerted again: it says more than the report it was answered through' },
+  reopened: { via_dismissed: 'Alerted again: the related report it was answered through was dismissed', graver: 'Alerted again: it says more than the report it was answered through', answerer_gone: 'Alerted again: the access of the person who answered it was revoked' },
   liveAlerts: 'Live alerts', connected: 'Connected', connecting: 'Connecting…', reconnecting: 'Connection lost, reconnecting…', noAlerts: 'No alerts', openBoard: 'Alerts unacknowledged or with nobody on the way', nobodyGoing: (who) => `acknowledged by ${who}, nobody on the way yet`,
   step: 'Step', stepN: (n) => (n === 0 ? 'first alert' : `escalation ${n}`), ago: 'ago', justNow: 'just now', acknowledge: 'Acknowledge — I’m on it', acknowledged: 'Acknowledged',
   ackBy: 'Acknowledged by', depart: 'I have set off', arrive: 'I have arrived', departed: 'Set off', arrived: 'Arrived', goingBy: (who, change, eta) => (change === 'arrived' ? `${who} arrived` : `${who} set off${eta ? `, expected ${eta}` : ''}`), location: 'Location', openMap: 'Open in maps',
