@@ -49,7 +49,9 @@ export function onCall(entries: readonly RosterEntry[], tier: RosterEntry['tier'
  * well when no primary on call can be reached (`reachable`: holds a live officer's or head's token
  * for the township: domain/roster.ts unreachedBecause, the roster warnings' rule) — an alert that reaches nobody for the first
  * escalation's ten minutes is the failure zhitong exists to prevent (docs/decisions.md "Nobody on
- * call: step 0 goes to the township heads").
+ * call: step 0 goes to the township heads"). Where the township's heads cannot be reached either
+ * (`audienceReached`: someone holds live access as that audience), step 0 goes to the county's
+ * heads as well.
  */
 export function escalationPolicy(
   village: string,
@@ -57,6 +59,7 @@ export function escalationPolicy(
   now: string,
   delayMs: number = DEFAULT_ESCALATION_DELAY_MS,
   reachable: (officer: string) => boolean = () => true,
+  audienceReached: (audience: string) => boolean = () => true,
 ): EscalationPolicy {
   const township = ancestorAt(village, 'township');
   const county = ancestorAt(village, 'county');
@@ -64,7 +67,15 @@ export function escalationPolicy(
   const countyHeads = county ? [roleAudience('head', county)] : [];
   const primaries = onCall(roster, 'primary', now);
   // The unreachable primaries stay named: a token issued meanwhile makes them reached after all.
-  const step0 = primaries.length === 0 ? townshipHeads : primaries.some(reachable) ? primaries : union(primaries, townshipHeads);
+  const primaryReached = primaries.some(reachable);
+  const step0 = primaries.length === 0 ? townshipHeads : primaryReached ? primaries : union(primaries, townshipHeads);
+  // Nobody on call reached and the township has no head to reach either: the county's heads at once,
+  // not at the second escalation twenty minutes on (found by a newcomer: a debris flow reached nobody).
+  if (!primaryReached && !townshipHeads.some(audienceReached)) {
+    const withCounty = union(step0, countyHeads);
+    const step1 = union(withCounty, onCall(roster, 'backup', now), townshipHeads);
+    return { delayMs, steps: [withCounty, step1, union(step1, countyHeads)] };
+  }
   const step1 = union(step0, onCall(roster, 'backup', now), townshipHeads);
   const step2 = union(step1, countyHeads);
   return { delayMs, steps: [step0, step1, step2] };

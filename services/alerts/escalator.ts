@@ -12,7 +12,7 @@ import type { Logger } from '../../infra/logging.js';
 import { incidentClocks } from '../../projections/incidents.js';
 import type { ProjectedEvent } from '../../projections/projection.js';
 import { lapsedAnswer, recentSightings, relatedReportsOf, saysMoreThan, type ReportRow, type ReportsState } from '../../projections/reports.js';
-import { grantsOf } from '../../projections/access.js';
+import { grantsOf, usersAddressed } from '../../projections/access.js';
 import { rosterOf } from '../../projections/roster.js';
 import type { BackgroundTasks } from '../background.js';
 import { ALERTING, commandHandler, type CommandContext, type CommandHandler } from '../commands/execute.js';
@@ -240,7 +240,10 @@ export class Escalator {
     const access = this.runner.state('access');
     const t = Date.parse(now);
     const reachable = (officer: string) => township !== undefined && unreachedBecause(township, grantsOf(access, officer), t) === undefined;
-    const policy = escalationPolicy(village, roster, now, this.options.escalationDelayMs, reachable);
+    // Asked only where no primary is reached. An office that records no grant at all (tokens issued
+    // before grants were kept) tells nothing about who holds what: its heads are taken as reached.
+    const audienceReached = (audience: string) => access.grants.size === 0 || usersAddressed(access, audience, t).length > 0;
+    const policy = escalationPolicy(village, roster, now, this.options.escalationDelayMs, reachable, audienceReached);
     const related =
       step === 0 && report.exists
         ? relatedReports(

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { randomUUID } from 'node:crypto';
-import { recordGrant, LIJIA, HEJIAGOU, NIANBA, WANGBA, KANG, reportBody, startTestApp, type TestApp } from '../support/app.js';
+import { recordGrant, LIJIA, HEJIAGOU, NIANBA, ZHUJIAGOU, WANGBA, KANG, reportBody, startTestApp, type TestApp } from '../support/app.js';
 import { AlertClient } from '../support/ws-client.js';
 
 async function listening(t: Test, options: Parameters<typeof startTestApp>[1] = {}): Promise<{ app: TestApp; url: string }> {
@@ -150,6 +150,21 @@ t.test('a report filed telling of deaths reaches the township and county heads w
   await primary.next((f) => f.type === 'alert' && f.reportId === quiet.reportId);
   await countyHead.roundTrip();
   t.notOk(countyHead.frames.some((f) => f.reportId === quiet.reportId), 'a report of no casualties: nothing to the county head');
+});
+
+t.test('a township where nobody on call and no head can be reached: the county\u2019s heads get step 0 (found by a newcomer: a debris flow reached nobody for twenty minutes)', async (t) => {
+  const { app } = await listening(t);
+  const admin = app.token('admin', KANG, 'admin-kang');
+  // The office records its grants: the county head and 王坝镇's staff hold access; 碾坝镇's officers on the roster and its head hold none.
+  t.equal((await app.call('POST', '/tokens', { token: admin, body: { tokens: [{ sub: 'head-kang', role: 'head', scope: KANG }, { sub: 'head-wangba', role: 'head', scope: WANGBA }, { sub: 'officer-wangba-1', role: 'officer', scope: WANGBA }] } })).statusCode, 201);
+  const { reportId } = await fileReport(app, { hazard: 'debris_flow', estimate: { affectedPeople: 30 } }, ZHUJIAGOU);
+  await app.runner.caughtUp();
+  const raised = (await app.store.readStream(`report-${reportId}`)).find((e) => e.type === 'AlertRaised');
+  t.match(raised?.data, { step: 0, recipients: ['officer-nianba-1', 'head@621299104', 'head@621299'] }, 'the primary named, the township heads named, and the county heads, who can be reached');
+  const here = await fileReport(app, { estimate: { affectedPeople: 3 } });
+  await app.runner.caughtUp();
+  const wangba = (await app.store.readStream(`report-${here.reportId}`)).find((e) => e.type === 'AlertRaised');
+  t.same((wangba?.data as { recipients: string[] }).recipients, ['officer-wangba-1'], 'a township whose primary is reached: the primary only');
 });
 
 /** A server alerting, the primary officer's socket live from its hello, and one report it was alerted for. */

@@ -38,6 +38,15 @@ t.test('no primary on call can be reached: step 0 goes to the township heads as 
   t.same(escalationPolicy(VILLAGE, roster, NOW, 60_000), escalationPolicy(VILLAGE, roster, NOW, 60_000, () => true), 'reachable by default');
 });
 
+t.test('nobody primary reached and no township head to reach: step 0 goes to the county\u2019s heads as well (found by a newcomer: nobody for twenty minutes)', async (t) => {
+  const night = '2026-07-01T13:00:00.000Z';
+  const none = escalationPolicy(VILLAGE, roster, night, 60_000, () => false, (audience) => audience !== 'head@621299103');
+  t.same(none.steps[0], ['u-li', 'u-night', 'head@621299103', 'head@621299'], 'the county at once');
+  t.ok(none.steps[1]!.includes('head@621299') && none.steps[1]!.includes('u-wang'), 'and at every step after');
+  t.same(escalationPolicy(VILLAGE, roster, night, 60_000, () => false, () => true).steps[0], ['u-li', 'u-night', 'head@621299103'], 'a township head to reach: not the county yet');
+  t.same(escalationPolicy(VILLAGE, roster, night, 60_000, (o) => o === 'u-night', () => false).steps[0], ['u-li', 'u-night'], 'a primary reached: neither');
+});
+
 t.test('next escalation: now on filing; then after the delay copied into the last alert; never after an acknowledgement', async (t) => {
   const track = { step: undefined, lastRaisedAt: undefined, delayMs: undefined, acknowledged: false, finished: false, reportedAt: NOW };
   t.same(nextEscalation(track), { step: 0, tier: 0, dueAt: NOW, reason: 'filed' });
