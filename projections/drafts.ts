@@ -1,4 +1,4 @@
-import type { Casualty } from '../domain/report.js';
+import { CASUALTIES, type Casualty } from '../domain/report.js';
 import { jumpedIndicators } from '../domain/clocks.js';
 import type { ClockName } from '../domain/clocks.js';
 import type { OpenedIncident } from '../domain/incident.js';
@@ -70,7 +70,7 @@ export interface Draft {
    * (present only when there are any): a death reported there reaches no figure sent upward unless
    * the report is linked (found by a newcomer: absent from the 核报 draft without a hint).
    */
-  unlinked?: Array<{ reportId: string; village: string; hazard: string; reportedAt: string }>;
+  unlinked?: Array<{ reportId: string; village: string; hazard: string; reportedAt: string; casualties?: Partial<Record<Casualty, number>> }>;
   /**
    * Counted reports whose 续报 after their latest verification give more people dead, missing or
    * injured than it found (present only when there are any): the draft counts the verified figures
@@ -194,7 +194,11 @@ export function draftFor(
     const reportedAt = Date.parse(row.reportedAt);
     if (reportedAt < started - CLOCK_SKEW_MS) break;
     if (row.incident !== undefined || row.status === 'dismissed' || !withinScope(row.village, incident.county) || reportedAt < started) continue;
-    unlinked.push({ reportId: row.reportId, village: row.village, hazard: row.hazard, reportedAt: row.reportedAt });
+    // The people dead, missing or injured it tells of, by its verification where it has one: a death
+    // there is said by name, not counted into "N reports" (found by a newcomer).
+    const said = row.verified ? row.verified.figures : row.estimate;
+    const casualties = Object.fromEntries(CASUALTIES.filter((k) => (said[k] ?? 0) > 0).map((k) => [k, said[k]!])) as Partial<Record<Casualty, number>>;
+    unlinked.push({ reportId: row.reportId, village: row.village, hazard: row.hazard, reportedAt: row.reportedAt, ...(Object.keys(casualties).length > 0 ? { casualties } : {}) });
   }
   if (unlinked.length > 0) draft.unlinked = unlinked.reverse();
   return draft;

@@ -1,5 +1,6 @@
 import type { ClockName } from '../../domain/clocks.js';
 import { figuresInconsistent, type IndicatorSet } from '../../domain/vocabulary.js';
+import type { Casualty } from '../../domain/report.js';
 import { sharedHouseholdWords, type Draft, type SharedHousehold } from '../../projections/drafts.js';
 import type { SaidWarning } from './command-route.js';
 import { LOSS_COLUMNS } from './forms.js';
@@ -11,6 +12,8 @@ export interface DraftFacts {
   noReports: boolean;
   /** Reports of the county since the start in no incident: their figures count nowhere. */
   unlinked: string[];
+  /** Of those, how many tell of people dead, missing or injured, and how many people in all. */
+  unlinkedCasualties: { reports: number; people: Partial<Record<Casualty, number>> };
   /** Reports whose 续报 after their verification tell of more casualties than it found. */
   notVerified: string[];
   /** Reports counted by their estimates (not verified household by household). */
@@ -19,14 +22,29 @@ export interface DraftFacts {
   shared: SharedHousehold[];
   /** The draft's sums: a part above its whole is said. */
   figures: IndicatorSet | undefined;
+  /** Each township's sums, by name: a part above its whole in one is said too (the county's total can balance). */
+  townships: Array<{ name: string; figures: IndicatorSet }>;
 }
 
 /** A draft's facts (projections/drafts.ts draftFor); `figures` only where the figures are the draft's sums, not typed by hand. */
-export function draftFacts(draft: Pick<Draft, 'stage' | 'unlinked' | 'casualtiesNotVerified' | 'sharedHouseholds'> & { total: Pick<Draft['total'], 'reports' | 'figures'> }): DraftFacts {
+export function draftFacts(
+  draft: Pick<Draft, 'stage' | 'unlinked' | 'casualtiesNotVerified' | 'sharedHouseholds'> & { total: Pick<Draft['total'], 'reports' | 'figures'>; townships: ReadonlyArray<{ unit: string | { code: string; name: string }; figures: IndicatorSet }> },
+  nameOf: (code: string) => string | undefined = () => undefined,
+): DraftFacts {
   return {
+    townships: draft.townships.map((x) => ({ name: typeof x.unit === 'string' ? (nameOf(x.unit) ?? x.unit) : x.unit.name, figures: x.figures })),
     stage: draft.stage,
     noReports: draft.total.reports.verified + draft.total.reports.estimated === 0,
     unlinked: (draft.unlinked ?? []).map((r) => r.reportId),
+    unlinkedCasualties: (draft.unlinked ?? []).reduce(
+      (acc, r) => {
+        if (!r.casualties) return acc;
+        const people = { ...acc.people };
+        for (const [k, v] of Object.entries(r.casualties) as Array<[Casualty, number]>) people[k] = (people[k] ?? 0) + v;
+        return { reports: acc.reports + 1, people };
+      },
+      { reports: 0, people: {} as Partial<Record<Casualty, number>> },
+    ),
     notVerified: (draft.casualtiesNotVerified ?? []).map((r) => r.reportId),
     estimated: draft.total.reports.estimated,
     shared: draft.sharedHouseholds ?? [],
@@ -76,19 +94,27 @@ export function draftChecks(facts: DraftFacts, when: 'before' | 'after'): SaidWa
   // reported there reaches no figure (found by a newcomer).
   if (facts.unlinked.length > 0) {
     const n = facts.unlinked.length;
+    // A death among them is said as one, not counted into "N reports" (found by a newcomer).
+    const c = facts.unlinkedCasualties;
+    const zhWords: Record<Casualty, string> = { dead: '死亡', missing: '失踪', injured: '受伤' };
+    const people = (Object.entries(c.people) as Array<[Casualty, number]>).filter(([, v]) => v > 0);
+    const hurtZh = c.reports > 0 ? `，其中 ${c.reports} 份报了人员伤亡（${people.map(([k, v]) => `${zhWords[k]} ${v} 人`).join('、')}）` : '';
+    const hurtEn = c.reports > 0 ? `, ${c.reports} of them telling of people ${people.map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
     out.push(
       before
         ? {
             code: 'reports_not_linked',
-            message: `报送前请注意：县内另有 ${n} 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程，其数字不在这份草稿里：如属本过程，请先归入`,
-            en: `before sending: ${n} report(s) of the county filed since the disaster began (not dismissed) are in no incident, and their figures are not in this draft: if they belong to it, link them first`,
+            message: `报送前请注意：县内另有 ${n} 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程${hurtZh}，其数字不在这份草稿里：如属本过程，请先归入`,
+            en: `before sending: ${n} report(s) of the county filed since the disaster began (not dismissed) are in no incident${hurtEn}, and their figures are not in this draft: if they belong to it, link them first`,
             reports: facts.unlinked,
+            ...(c.reports > 0 ? { casualties: c.people } : {}),
           }
         : {
             code: 'reports_not_linked',
-            message: `已报送。县内另有 ${n} 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程，其数字不在这次报送里：如属本过程，请归入后${correct ? '按规定向上级书面说明' : '在下一次报送中计入'}`,
-            en: `sent; but ${n} report(s) of the county filed since the disaster began (not dismissed) are in no incident, and their figures are not in this submission: if they belong to it, link them ${correct ? 'and explain it in writing to the level above' : 'and they count in the next submission'}`,
+            message: `已报送。县内另有 ${n} 份报告（灾害开始以后上报、未撤销）没有归入任何灾害过程${hurtZh}，其数字不在这次报送里：如属本过程，请归入后${correct ? '按规定向上级书面说明' : '在下一次报送中计入'}`,
+            en: `sent; but ${n} report(s) of the county filed since the disaster began (not dismissed) are in no incident${hurtEn}, and their figures are not in this submission: if they belong to it, link them ${correct ? 'and explain it in writing to the level above' : 'and they count in the next submission'}`,
             reports: facts.unlinked,
+            ...(c.reports > 0 ? { casualties: c.people } : {}),
           },
     );
   }
@@ -149,12 +175,29 @@ export function draftChecks(facts: DraftFacts, when: 'before' | 'after'): SaidWa
   }
   // A part above its whole in the sums (the same figures typed by hand are refused; found by a
   // newcomer: 成灾 3.50 above 受灾 1.25 went upward unremarked).
-  const odd = facts.figures ? figuresInconsistent(facts.figures) : undefined;
+  // In the total, and in each township's row: the county's total can balance while a township's
+  // row, sent upward as it is, does not (found by a newcomer: 成灾 4.00 above 受灾 2.00 for one town).
+  const places = [...(facts.figures ? [{ name: undefined as string | undefined, figures: facts.figures }] : []), ...(facts.figures ? facts.townships : [])];
+  const same = (a: { indicator: string; given: number; wholeGiven: number }, b: { indicator: string; given: number; wholeGiven: number }) =>
+    a.indicator === b.indicator && a.given === b.given && a.wholeGiven === b.wholeGiven;
+  const found: Array<NonNullable<ReturnType<typeof figuresInconsistent>> & { name: string | undefined }> = [];
+  for (const p of places) {
+    const o = figuresInconsistent(p.figures);
+    // A township whose row is the total's own (one township, or the others silent on it) is said once, as the total.
+    if (o && !(found[0]?.name === undefined && found[0] !== undefined && same(found[0], o))) found.push({ ...o, name: p.name });
+  }
+  const odd = found[0];
   if (odd) {
-    const part = LOSS_COLUMNS.find((c) => c.indicator === odd.indicator)!;
-    const whole = LOSS_COLUMNS.find((c) => c.indicator === odd.whole)!;
-    const fact = `${part.heading}（${odd.given}${part.unit}）大于${whole.heading}（${odd.wholeGiven}${whole.unit}），前者是后者的一部分`;
-    const factEn = `${odd.indicator} (${odd.given}) is more than ${odd.whole} (${odd.wholeGiven}), of which it is part`;
+    const said = (o: (typeof found)[number]) => {
+      const part = LOSS_COLUMNS.find((c) => c.indicator === o.indicator)!;
+      const whole = LOSS_COLUMNS.find((c) => c.indicator === o.whole)!;
+      return {
+        zh: `${o.name ? `${o.name}：` : ''}${part.heading}（${o.given}${part.unit}）大于${whole.heading}（${o.wholeGiven}${whole.unit}）`,
+        en: `${o.name ? `${o.name}: ` : ''}${o.indicator} (${o.given}) is more than ${o.whole} (${o.wholeGiven})`,
+      };
+    };
+    const fact = `${found.map((o) => said(o).zh).join('；')}，前者是后者的一部分`;
+    const factEn = `${found.map((o) => said(o).en).join('; ')}, of which it is part`;
     out.push(
       before
         ? { code: 'figures_inconsistent', message: `报送前请注意：${fact}：请先核对各报告的数字`, en: `before sending: ${factEn}: check the reports' figures first`, field: `figures.${odd.indicator}` }

@@ -341,7 +341,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
             throw new HttpError(409, 'draft_changed', `the figures changed after position ${b.position}: load the draft again and check it before sending`, [{ path: 'body.position', message: 'the draft changed since' }]);
           }
         }
-        facts = draftFacts(draft);
+        facts = draftFacts(draft, (code) => deps.units.get(code)?.name);
         data = {
           stage: b.stage,
           figures: draft.total.figures,
