@@ -2,7 +2,8 @@ import { exactDecimal } from '../../domain/notice.js';
 import { beijingMinutes } from '../../domain/time.js';
 import type { Indicator } from '../../domain/vocabulary.js';
 import { escapeHtml } from './html.js';
-import { sharedHouseholdWords, type Draft, type DraftRosterEntry, type DraftUnit } from '../../projections/drafts.js';
+import { type Draft, type DraftRosterEntry, type DraftUnit } from '../../projections/drafts.js';
+import { draftChecks, draftFacts } from './draft-checks.js';
 import { positionForPeople } from '../../domain/audit.js';
 
 /** A draft with the names a form prints: units by name and path, the incident's title and hazard. */
@@ -85,7 +86,9 @@ interface Table {
 export function formTables(d: NamedDraft): { header: Array<[string, string]>; tables: Table[] } {
   const header: Array<[string, string]> = [
     ...(d.logWarning ? [['注意', d.logWarning] as [string, string]] : []),
-    ...(d.sharedHouseholds && !d.submitted ? [['注意', `${sharedHouseholdWords(d.sharedHouseholds).zh}，请核对后再报送`] as [string, string]] : []),
+    // A draft's checks, each on a line of its own above the figures: the person who signs as 审核人
+    // reads what the page says before sending (found by a newcomer: the paper named one of five).
+    ...(d.submitted ? [] : draftChecks(draftFacts(d), 'before').map((w) => ['注意', w.message.replace(/^报送前请注意：/, '')] as [string, string])),
     ['填报单位', d.total.unit.name],
     ['灾害过程', d.title],
     ['灾种', d.hazardLabel],

@@ -270,7 +270,7 @@ t.test('households verified in two reports of one incident: the draft, its forms
     { village: LIJIA, householdId: 'hh-2', reports: [r1, r2], people: 3 },
   ], 'and the households in both are named');
   const csv = (await app.call('GET', `/incidents/${incidentId}/forms?stage=initial&format=csv`, { token: head })).body;
-  t.match(csv, /注意.*2 户（户号 hh-1、hh-2）在本灾害过程的几份报告中都被核查过.*人口（至多 7 人）和倒损房屋等数字可能重复计算了，请核对后再报送/, 'the paper says it, first');
+  t.match(csv, /注意.*2 户（户号 hh-1、hh-2）在本灾害过程的几份报告中都被核查过.*人口（至多 7 人）和倒损房屋等数字可能重复计算了：请先核对/, 'the paper says it, first');
   const sent = await app.call('POST', `/incidents/${incidentId}/submissions`, { token: head, body: { stage: 'initial', fromDraft: true, position } });
   t.equal(sent.statusCode, 200, sent.body);
   t.match(sent.json().warnings, [{ code: 'households_in_several_reports', households: 2, extraPeople: 7, message: /^已报送。但2 户/ }]);
