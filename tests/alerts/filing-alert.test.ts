@@ -67,6 +67,8 @@ t.test('a primary on call who cannot be reached: step 0 goes to the township hea
   };
   // The demo roster's primary was never issued a token (a typo in the roster, or a token still to issue).
   t.same(await step0(), ['officer-wangba-1', 'head@621299103'], 'no token ever issued: the heads too');
+  // The township's head holds access (where nobody does, the county's heads are alerted too: gateway.test.ts).
+  await recordGrant(app, { sub: 'head-wangba', role: 'head', scope: WANGBA });
   // Staff of another township only, or of one village of this one: still not reached (domain/roster.ts rosterWarnings).
   await recordGrant(app, { sub: 'officer-wangba-1', role: 'officer', scope: LIJIA });
   t.same(await step0(), ['officer-wangba-1', 'head@621299103'], 'a token for one village of the township: the heads too');
