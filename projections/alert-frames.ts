@@ -57,8 +57,8 @@ export interface AlertFrame {
   casualtiesFrom?: 'filing' | 'follow_up';
   /**
    * reason reopened: the related report the answer came through (`via`), why it no longer answers
-   * this one (via_dismissed: that report was dismissed; graver: this one says more), and whose
-   * answer it was, with the name on their grant.
+   * this one (via_dismissed: that report was dismissed; graver: this one says more; answerer_gone:
+   * the person it named can no longer be reached), and whose answer it was, with the name on their grant.
    */
   reopened?: { because: 'via_dismissed' | 'graver' | 'answerer_gone'; via: string; answeredBy: string; answeredByName: string | null };
 }

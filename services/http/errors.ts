@@ -177,6 +177,11 @@ export function withUnitNames(error: unknown, name: (code: string) => string | u
  * township, as a contact is).
  */
 function withSender(error: unknown, role: string | undefined): unknown {
+  // A unit outside a village contact's scope: said as a village that is not theirs, not in the words
+  // of an office's jurisdiction and a field path (found by a newcomer).
+  if (error instanceof HttpError && error.code === 'forbidden' && role === 'contact' && typeof error.details === 'object' && error.details !== null && 'unit' in error.details) {
+    return new HttpError(error.statusCode, error.code, error.message, { ...(error.details as object), sender: role });
+  }
   if (!(error instanceof DomainError) || error.code !== 'report_dismissed' || role === undefined) return error;
   const details = error.details ?? {};
   if (details.action !== 'field_work' || details.sender !== undefined) return error;

@@ -369,7 +369,9 @@ export const MESSAGES: Record<ErrorCode, { zh: Template; en: Template }> = {
   revoked: { zh: '该令牌已被收回，请联系管理员重新发放', en: 'this token was revoked; ask an administrator for a new one' },
   forbidden: {
     zh: (d) =>
-      d.unit
+      d.unit && d.sender === 'contact'
+        ? `${d.unitName ? `${s(d.unitName)}（${s(d.unit)}）` : s(d.unit)}不是您负责的村（您负责的是${d.scopeName ? `${s(d.scopeName)}` : ` ${s(d.scope)}`}）：请只报本村的灾情；别的村的，请告诉那个村的联络员，或打电话给乡镇`
+        : d.unit
         ? `${d.unitName ? `${s(d.unitName)}（${s(d.unit)}）` : s(d.unit)}不在您的管辖范围内（您的范围是${d.scopeName ? `${s(d.scopeName)}，${s(d.scope)}` : ` ${s(d.scope)}`}）${d.field ? `：${s(d.field)}` : ''}`
         : d.role
           ? `您的角色（${ROLE_ZH[s(d.role)] ?? s(d.role)}）不能做此操作${Array.isArray(d.allowed) && d.allowed.length > 0 ? `：须由${d.allowed.map((r) => ROLE_ZH[s(r)] ?? s(r)).join('或')}来做` : ''}`

@@ -59,7 +59,9 @@ t.test('403 says which unit is outside the caller\u2019s scope and what their sc
   t.equal(neighbour.statusCode, 403);
   t.match(neighbour.json(), { error: 'forbidden', details: { unit: ZHUJIAGOU, scope: LIJIA, field: 'body.village', unitName: '朱家沟村（示例）', scopeName: '李家村（示例）' } });
   // By the register's names beside the codes: twelve digits do not tell a contact which village (found by a newcomer).
-  t.equal(neighbour.json().message, `朱家沟村（示例）（${ZHUJIAGOU}）不在您的管辖范围内（您的范围是李家村（示例），${LIJIA}）：body.village`);
+  t.equal(neighbour.json().message, `朱家沟村（示例）（${ZHUJIAGOU}）不是您负责的村（您负责的是李家村（示例））：请只报本村的灾情；别的村的，请告诉那个村的联络员，或打电话给乡镇`, 'to a village contact: a village not theirs, no office words, no field path (found by a newcomer)');
+  const officer = await app.call('POST', '/reports', { token: app.token('officer', WANGBA), body: reportBody({ village: ZHUJIAGOU }) });
+  t.equal(officer.json().message, `朱家沟村（示例）（${ZHUJIAGOU}）不在您的管辖范围内（您的范围是王坝镇（示例），${WANGBA}）：body.village`, 'to an officer, the scope in the office\u2019s words');
   const en = await app.app.inject({ method: 'POST', url: '/reports', headers: { authorization: `Bearer ${contact}`, 'content-type': 'application/json', 'accept-language': 'en' }, payload: JSON.stringify(reportBody({ village: ZHUJIAGOU })) });
   t.match(en.json().message, `village 朱家沟村（示例） (${ZHUJIAGOU}) is outside your scope (李家村（示例） (${LIJIA}))`);
   // Every scope refusal is named so, whatever the route (sweep): each 403 naming a unit names it.
